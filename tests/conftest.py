@@ -1,0 +1,108 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when
+``TRANSITION_TEST_DATABASE_URL`` is set) on PostgreSQL too, each test in its own schema."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from transition import db
+
+PG_URL = os.environ.get("TRANSITION_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test touches the user's real data directory or inherits their settings."""
+    for var in ("TRANSITION_DATABASE_URL", "TRANSITION_PLAYBOOKS", "TRANSITION_TEMPLATES",
+                "TRANSITION_TODAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TRANSITION_ACTOR", "tester")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        db.reset_engines()
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    db.reset_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str):
+    engine = db.get_engine(db_url)
+    db.migrate(engine)
+    return engine
+
+
+@pytest.fixture
+def session_scope(engine) -> Callable[..., AbstractContextManager[Session]]:
+    """``with session_scope() as s:`` — one committed unit of work, actor ``tester``."""
+
+    def factory(actor: str = "tester", write: bool = True):
+        return db.session_scope(engine, actor=actor, write=write)
+
+    return factory
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        import json
+
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli(db_url: str) -> Callable[..., CliResult]:
+    """Run ``transition --db URL ARGS…`` in-process through Typer's runner."""
+    from typer.testing import CliRunner
+
+    from transition.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        result = runner.invoke(app, ["--db", db_url, *map(str, args)], input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def acme(cli) -> str:
+    """An engagement started from the shipped managed-service playbook on 2026-11-02."""
+    result = cli("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding",
+                 "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo",
+                 "--start", "2026-11-02")
+    assert result.exit_code == 0, result.stderr
+    return "acme-helpdesk"

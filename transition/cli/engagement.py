@@ -1,0 +1,148 @@
+"""``transition engagement new|list|show``."""
+
+from __future__ import annotations
+
+import typer
+
+from transition.cli.output import emit_json, say, table
+from transition.cli.state import state
+from transition.services import engagements
+from transition.services.common import get_engagement
+
+NAME = "engagement"
+app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME"),
+    playbook: str = typer.Option(
+        ..., "--playbook", metavar="NAME_OR_PATH", help="A shipped playbook name or a YAML file."
+    ),
+    client: str = typer.Option("", "--client", help="Client organisation."),
+    incumbent: str = typer.Option("", "--incumbent", help="Team or company handing over."),
+    provider: str = typer.Option("", "--provider", help="Team or company taking over."),
+    model: str = typer.Option(
+        "managed-service",
+        "--model",
+        help="managed-service | staff-augmentation | project | dedicated-team",
+    ),
+    location: str = typer.Option("onshore", "--location", help="onshore | nearshore | offshore"),
+    start: str | None = typer.Option(
+        None, "--start", metavar="DATE", help="Start date (default today)."
+    ),
+) -> None:
+    """Start an engagement from a playbook: phases and tasks with real due dates."""
+    from transition.dates import parse_date
+    from transition.playbooks import resolve_playbook
+
+    start_date = parse_date(start, "start date") if start else None
+    pb, raw, _ = resolve_playbook(playbook)
+    with state(ctx).session(write=True) as session:
+        eng = engagements.create(
+            session,
+            name=name,
+            playbook=pb,
+            raw=raw,
+            client=client,
+            incumbent=incumbent,
+            provider=provider,
+            model=model,
+            location=location,
+            start=start_date,
+        )
+        slug, tasks = eng.slug, sum(len(p.tasks) for p in pb.phases)
+    say(
+        f"created engagement {slug} from {pb.name} v{pb.version}: "
+        f"{len(pb.phases)} phases, {tasks} tasks"
+    )
+
+
+COLUMNS = [
+    ("slug", "engagement"),
+    ("client", "client"),
+    ("provider", "provider"),
+    ("current_phase", "phase"),
+    ("progress", "tasks"),
+    ("tasks_overdue", "overdue"),
+    ("cutover_date", "cutover"),
+    ("status", "status"),
+]
+
+
+@app.command("list")
+def list_engagements(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """Every engagement with its current phase and progress."""
+    with state(ctx).session() as session:
+        rows = engagements.summaries(session)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["progress"] = f"{row['tasks_done']}/{row['tasks_total']}"
+    table(rows, COLUMNS, empty="no engagements yet: start one with `transition engagement new`")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One engagement: parties, playbook, phases, progress."""
+    from transition.services import gates
+
+    with state(ctx).session() as session:
+        eng = get_engagement(session, engagement)
+        data = engagements.summaries(session, eng.id)[0]
+        data["phases"] = [
+            {
+                k: p[k]
+                for k in (
+                    "key",
+                    "title",
+                    "status",
+                    "planned_start",
+                    "planned_end",
+                    "actual_start",
+                    "actual_end",
+                    "gate_decision",
+                    "tasks_total",
+                    "tasks_open",
+                )
+            }
+            for p in gates.status(session, eng)["phases"]
+        ]
+    if as_json:
+        emit_json(data)
+        return
+    say(f"{data['name']} ({data['slug']}) — {data['status']}")
+    say(
+        f"  {data['client'] or '?'}: {data['incumbent'] or '?'} → {data['provider'] or '?'}"
+        f"  [{data['model']}, {data['location']}]"
+    )
+    say(f"  playbook {data['playbook']} v{data['playbook_version']} ({data['playbook_hash'][:12]})")
+    say(
+        f"  started {data['start_date']}, cutover {data['cutover_date']}"
+        + (f" ({data['days_to_cutover']} days)" if data["days_to_cutover"] is not None else "")
+    )
+    say(
+        f"  tasks {data['tasks_done']}/{data['tasks_total']} done, {data['tasks_overdue']} overdue, "
+        f"{data['tasks_blocked']} blocked"
+    )
+    say("")
+    table(
+        data["phases"],
+        [
+            ("key", "phase"),
+            ("status", "status"),
+            ("planned_start", "planned"),
+            ("planned_end", "until"),
+            ("actual_start", "started"),
+            ("actual_end", "ended"),
+            ("gate_decision", "gate"),
+        ],
+    )

@@ -1,0 +1,143 @@
+"""Entry point: ``transition [--db URL] [--actor NAME] COMMAND …``.
+
+Errors never surface as tracebacks: the tool's own errors print ``error: …`` lines on
+stderr with their exit code (1 refused by a rule, 2 bad input); usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer import _click as click  # typer vendors its own click
+from typer.core import TyperGroup
+
+from transition.cli.state import State, state
+from transition.errors import TransitionError
+
+
+def print_error(lines: list[str]) -> None:
+    for line in lines:
+        sys.stderr.write(f"error: {line}\n")
+    sys.stderr.flush()
+
+
+class TransitionGroup(TyperGroup):
+    """Typer group whose ``main`` turns every expected failure into ``error:`` lines."""
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: Any = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name or "transition",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except TransitionError as exc:
+            print_error(exc.lines())
+            sys.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+            sys.exit(2)
+        except click.exceptions.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            print_error([f"{exc.format_message()}{hint}"])
+            sys.exit(2)
+        except click.exceptions.ClickException as exc:
+            print_error([exc.format_message()])
+            sys.exit(exc.exit_code if exc.exit_code else 1)
+        except typer.Abort:
+            print_error(["aborted"])
+            sys.exit(1)
+        except KeyboardInterrupt:
+            print_error(["interrupted; nothing was saved"])
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+        if isinstance(result, int) and standalone_mode:
+            sys.exit(result)
+        if standalone_mode:
+            sys.exit(0)
+        return result
+
+
+app = typer.Typer(
+    cls=TransitionGroup,
+    help="Run IT-outsourcing transitions: phases and gates, knowledge transfer, access, "
+    "runbooks, and the exit-handover checklist kept in step.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="TRANSITION_DATABASE_URL",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: a SQLite file in your data directory).",
+    ),
+    actor: str | None = typer.Option(
+        None,
+        "--actor",
+        envvar="TRANSITION_ACTOR",
+        metavar="NAME",
+        help="Name recorded in the audit log (default: your OS user).",
+    ),
+) -> None:
+    current = state(ctx)
+    current.url = db
+    if actor:
+        from transition.text import clean_name
+
+        current.actor = clean_name(actor, "actor")
+    if ctx.invoked_subcommand is None:
+        from transition.cli.tui_cmd import open_tui
+
+        open_tui(current, None)
+
+
+def _register() -> None:
+    from transition.cli import (
+        audit_cmd,
+        engagement,
+        init,
+        person,
+        phase,
+        playbook,
+        system,
+        task,
+        tui_cmd,
+    )
+
+    # Top-level commands, then one group per noun.
+    for module in (init, tui_cmd, audit_cmd):
+        module.register(app)
+    for module in (playbook, engagement, phase, task, system, person):
+        app.add_typer(module.app, name=module.NAME)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    command = typer.main.get_command(app)
+    command.main(args=argv if argv is not None else sys.argv[1:], prog_name="transition")
+
+
+__all__ = ["State", "app", "main"]

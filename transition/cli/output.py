@@ -1,0 +1,65 @@
+"""Printing: aligned plain-text tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return ", ".join(cell(v) for v in value) or "-"
+    return str(value).replace("\n", " ")
+
+
+def table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, empty: str = ""
+) -> None:
+    """``columns``: (key, header) pairs. Prints nothing but ``empty`` when there are no rows."""
+    if not rows:
+        if empty:
+            sys.stdout.write(empty + "\n")
+        return
+    cells = [[cell(row.get(key)) for key, _ in columns] for row in rows]
+    widths = [len(header) for _, header in columns]
+    for line in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, line, strict=True)]
+    out = [
+        "  ".join(h.upper().ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip()
+    ]
+    for line in cells:
+        out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")

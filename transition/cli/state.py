@@ -1,0 +1,51 @@
+"""What every command shares: the database URL, the actor, and a unit of work."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import typer
+from sqlmodel import Session
+
+from transition import db
+
+
+def default_actor() -> str:
+    env = os.environ.get("TRANSITION_ACTOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name from the OS (containers)
+        return "unknown"
+
+
+@dataclass
+class State:
+    url: str | None = None
+    actor: str = field(default_factory=default_actor)
+    _checked: bool = False
+
+    @property
+    def engine(self):
+        return db.get_engine(self.url or db.default_url())
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        engine = self.engine
+        if not self._checked:
+            db.ensure_schema(engine)
+            self._checked = True
+        with db.session_scope(engine, actor=self.actor, write=write) as session:
+            yield session
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj

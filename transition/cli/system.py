@@ -1,0 +1,76 @@
+"""``transition system add|list|remove``."""
+
+from __future__ import annotations
+
+import typer
+
+from transition.cli.output import emit_json, say, table
+from transition.cli.state import state
+from transition.services import systems
+from transition.services.common import get_engagement
+
+NAME = "system"
+app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    name: str = typer.Argument(..., metavar="NAME"),
+    tier: str = typer.Option(
+        "2", "--tier", metavar="1|2|3", help="Criticality: 1 is most critical."
+    ),
+    description: str = typer.Option("", "--description", metavar="TEXT"),
+) -> None:
+    """Add a system to the engagement's scope."""
+    with state(ctx).session(write=True) as session:
+        system = systems.add(
+            session, get_engagement(session, engagement), name, tier=tier, description=description
+        )
+        say(f"added system {system.slug} (tier {system.tier})")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    name: str = typer.Argument(..., metavar="NAME"),
+) -> None:
+    """Take a system out of scope (its derived handover items retire)."""
+    with state(ctx).session(write=True) as session:
+        system = systems.remove(session, get_engagement(session, engagement), name)
+        say(f"removed system {system.slug}")
+
+
+@app.command("list")
+def list_systems(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Systems with their coverage: runbooks, access, KT, readiness, key-person risk."""
+    with state(ctx).session() as session:
+        rows = systems.coverage(session, get_engagement(session, engagement))
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["runbooks"] = f"{row['runbooks_accepted']}/{row['runbooks_required']}"
+        row["risk"] = "KEY PERSON" if row["key_person_risk"] else ""
+    table(
+        rows,
+        [
+            ("slug", "system"),
+            ("tier", "tier"),
+            ("runbooks", "runbooks ok"),
+            ("access_active", "grants"),
+            ("kt_signed_off", "kt signed off"),
+            ("ready", "ready"),
+            ("risk", "risk"),
+        ],
+        empty="no systems yet: add one with `transition system add`",
+    )
+    for row in rows:
+        if row["key_person_risk"]:
+            say(f"! key-person risk: {row['name']}: {row['key_person_risk_reason']}")

@@ -1,0 +1,95 @@
+"""``transition task list|done|set|assign``."""
+
+from __future__ import annotations
+
+import typer
+
+from transition.cli.output import emit_json, say, table
+from transition.cli.state import state
+from transition.services import tasks
+from transition.services.common import get_engagement
+
+NAME = "task"
+app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
+
+COLUMNS = [
+    ("key", "task"),
+    ("phase", "phase"),
+    ("status", "status"),
+    ("due_date", "due"),
+    ("assignee", "assignee"),
+    ("owner_role", "owner"),
+    ("waiting_on", "waiting on"),
+    ("title", "title"),
+]
+
+
+@app.command("list")
+def list_tasks(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    phase: str | None = typer.Option(None, "--phase", metavar="KEY", help="Only this phase."),
+    status: str | None = typer.Option(None, "--status", metavar="S", help="Only this status."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only open tasks past their due date."),
+    assignee: str | None = typer.Option(
+        None, "--assignee", metavar="PERSON", help="Only this person's."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Tasks in phase order, with filters."""
+    with state(ctx).session() as session:
+        eng = get_engagement(session, engagement)
+        rows = tasks.list_tasks(
+            session, eng, phase=phase, status=status, overdue=overdue, assignee=assignee
+        )
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        if row["overdue"]:
+            row["status"] = f"{row['status']} (late)"
+    table(rows, COLUMNS, empty="no tasks match")
+
+
+@app.command("done")
+def done(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+) -> None:
+    """Mark a task done (refused while a task it depends on is open)."""
+    _set(ctx, engagement, key, "done", note)
+
+
+@app.command("set")
+def set_status(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    status: str = typer.Option(..., "--status", metavar="todo|in_progress|blocked|done|skipped"),
+    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+) -> None:
+    """Set a task's status."""
+    _set(ctx, engagement, key, status, note)
+
+
+def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str | None) -> None:
+    with state(ctx).session(write=True) as session:
+        task = tasks.set_status(
+            session, get_engagement(session, engagement), key, status, note=note
+        )
+        say(f"task {task.key}: {task.status}")
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    person: str = typer.Argument(..., metavar="PERSON"),
+) -> None:
+    """Assign a task to a person of the engagement."""
+    with state(ctx).session(write=True) as session:
+        task = tasks.assign(session, get_engagement(session, engagement), key, person)
+        say(f"task {task.key} assigned to {person}")

@@ -1,0 +1,26 @@
+"""``transition tui [ENGAGEMENT]`` and ``transition`` alone: open the TUI.
+
+Textual is imported only here, only when the TUI is really opened.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from transition.cli.state import State, state
+
+
+def open_tui(current: State, engagement: str | None) -> None:
+    from transition.tui.app import run
+
+    run(url=current.url, actor=current.actor, engagement=engagement)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("tui")
+    def tui(
+        ctx: typer.Context,
+        engagement: str | None = typer.Argument(None, metavar="[ENGAGEMENT]"),
+    ) -> None:
+        """Open the terminal UI (on one engagement if named)."""
+        open_tui(state(ctx), engagement)

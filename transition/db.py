@@ -1,0 +1,258 @@
+"""Engines, sessions and the schema check.
+
+- ``default_url()``: a SQLite file in the user's data directory (``TRANSITION_DATABASE_URL``
+  overrides it).
+- ``get_engine(url)``: one engine per URL; SQLite gets WAL, foreign keys, a busy timeout,
+  ``BEGIN IMMEDIATE`` for writing sessions and a file readable by its owner only.
+- ``session_scope(engine, actor=..., write=...)``: one unit of work, committed or rolled back
+  as a whole; stale-version updates and lock time-outs become the tool's own errors.
+- ``ensure_schema(engine)``: an empty database is created through the migrations; a database
+  whose schema is behind or ahead of this program is refused.
+
+Alembic is imported only when migrations actually run, so ordinary commands stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, create_engine
+
+from transition.errors import BadInput, Conflict, SchemaOutOfDate, TransitionError
+
+#: The newest migration revision this program knows (tests assert it is Alembic's head).
+SCHEMA_HEAD = "0001"
+#: Every revision this program can upgrade from, oldest first.
+SCHEMA_REVISIONS = ("0001",)
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+_engines: dict[str, Engine] = {}
+
+
+def default_url() -> str:
+    env = os.environ.get("TRANSITION_DATABASE_URL")
+    if env:
+        return env
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("transition", appauthor=False))
+    return f"sqlite:///{folder / 'transition.db'}"
+
+
+def demo_url() -> str:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("transition", appauthor=False))
+    return f"sqlite:///{folder / 'demo.db'}"
+
+
+def _prepare_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    if path.exists():
+        if path.is_dir():
+            raise BadInput(f"database path {path} is a directory")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise BadInput(f"cannot create database file {path}: {exc.strerror}") from None
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or default_url()
+    engine = _engines.get(url)
+    if engine is not None:
+        return engine
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(f"invalid database URL {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        _prepare_sqlite_file(parsed.database)
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        _configure_sqlite(engine)
+    elif backend == "postgresql":
+        engine = create_engine(parsed, pool_pre_ping=False, connect_args={"connect_timeout": 10})
+    else:
+        try:
+            engine = create_engine(parsed)
+        except Exception as exc:  # an unknown dialect or a missing driver
+            raise BadInput(f"cannot use database URL {url!r}: {exc}") from None
+    _engines[url] = engine
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - exercised always
+        # Autocommit at the driver level; transactions are begun explicitly below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # A read first: a file that is not a database fails here, before any write.
+            cursor.execute("PRAGMA schema_version")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover - exercised always
+        # Writers take the write lock up front, so two writers queue on the busy timeout
+        # instead of failing with "database is locked" when a read upgrades to a write.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("transition_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def reset_engines() -> None:
+    """Dispose every cached engine (tests, and the TUI when it switches databases)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def describe(engine: Engine) -> str:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def _translate(exc: Exception, engine: Engine) -> TransitionError:
+    message = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+    lowered = message.lower()
+    if "file is not a database" in lowered or "file is encrypted" in lowered:
+        return BadInput(f"{describe(engine)} is not a transition database ({message})")
+    if "database is locked" in lowered or "could not obtain lock" in lowered:
+        return Conflict("the database is busy with another writer; try again in a moment")
+    if "unable to open database" in lowered:
+        return BadInput(f"cannot open database {describe(engine)} ({message})")
+    if isinstance(exc, OperationalError) and (
+        "connection" in lowered or "could not translate host" in lowered
+    ):
+        return BadInput(f"cannot connect to {describe(engine)}: {message}")
+    return TransitionError(f"database error: {message}")
+
+
+@contextmanager
+def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Iterator[Session]:
+    """One unit of work. Commits when the block ends, rolls everything back on any error."""
+    bind = engine.execution_options(transition_write=write)
+    session = Session(bind, expire_on_commit=False)
+    session.info["actor"] = actor
+    try:
+        yield session
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(
+            "someone else changed this record since it was read; nothing was saved, "
+            "reload and try again"
+        ) from None
+    except TransitionError:
+        session.rollback()
+        raise
+    except (OperationalError, DatabaseError) as exc:
+        session.rollback()
+        raise _translate(exc, engine) from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def current_revision(engine: Engine) -> str | None | bool:
+    """The stored schema revision; ``None`` if the database is empty, ``False`` if it holds
+    tables but no revision (not a transition database)."""
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return row[0] if row else None
+    except (OperationalError, DatabaseError) as exc:
+        lowered = str(exc).lower()
+        if "alembic_version" not in lowered:
+            raise _translate(exc, engine) from None
+    try:
+        with engine.connect() as conn:
+            return False if inspect(conn).get_table_names() else None
+    except (OperationalError, DatabaseError) as exc:
+        raise _translate(exc, engine) from None
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision. Returns (before, after)."""
+    before = current_revision(engine)
+    if before is False:
+        raise BadInput(
+            f"{describe(engine)} holds tables that are not a transition database; "
+            "refusing to touch it"
+        )
+    if before is not None and before not in SCHEMA_REVISIONS:
+        raise SchemaOutOfDate(
+            f"the database schema ({before}) is newer than this program knows "
+            f"({SCHEMA_HEAD}); upgrade transition"
+        )
+    if before == SCHEMA_HEAD:
+        return before, SCHEMA_HEAD
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, SCHEMA_HEAD
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Make sure the schema is current before a command runs.
+
+    An empty database is created (first use needs no separate step); a schema that is
+    behind asks for ``transition init``; a newer one is refused untouched.
+    """
+    revision = current_revision(engine)
+    if revision == SCHEMA_HEAD:
+        return
+    if revision is None:
+        migrate(engine)
+        return
+    if revision is False:
+        raise BadInput(f"{describe(engine)} is not a transition database")
+    if revision in SCHEMA_REVISIONS:
+        raise SchemaOutOfDate(
+            f"the database schema is behind this program ({revision} < {SCHEMA_HEAD}); "
+            "run `transition init` to upgrade it"
+        )
+    raise SchemaOutOfDate(
+        f"the database schema ({revision}) is newer than this program knows ({SCHEMA_HEAD}); "
+        "upgrade transition"
+    )

@@ -1,0 +1,243 @@
+"""SQLModel tables. Tables only: the rules live in ``transition.services``.
+
+Every mutable row carries a ``version`` column used for optimistic locking: an update
+issued from a stale read matches no row and is refused (see ``services.common``).
+Timestamps are naive UTC; dates are calendar dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+class Versioned(SQLModel):
+    """Mixin: optimistic version column, bumped by the ORM on every UPDATE."""
+
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr  # type: ignore[misc]
+    def __mapper_args__(cls) -> dict:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Engagement(Versioned, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True, max_length=200)
+    name: str = Field(max_length=200)
+    client: str = Field(default="", max_length=200)
+    incumbent: str = Field(default="", max_length=200)
+    provider: str = Field(default="", max_length=200)
+    model: str = Field(default="managed-service", max_length=40)
+    location: str = Field(default="onshore", max_length=40)
+    start_date: date
+    status: str = Field(default="active", max_length=20, index=True)
+    playbook_name: str = Field(max_length=200)
+    playbook_version: int = 1
+    playbook_hash: str = Field(max_length=64)
+    # The validated playbook as JSON, so gates and required runbooks stay as started.
+    playbook_json: str
+    handover_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime
+    created_by: str = Field(default="", max_length=200)
+
+
+class Phase(Versioned, table=True):
+    __table_args__ = (UniqueConstraint("engagement_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    position: int
+    key: str = Field(max_length=100)
+    title: str = Field(max_length=200)
+    status: str = Field(default="pending", max_length=20)  # pending | active | done
+    planned_start: date
+    planned_end: date
+    actual_start: date | None = None
+    actual_end: date | None = None
+    gate_json: str = "[]"
+    gate_decision: str | None = Field(default=None, max_length=20)  # passed | overridden
+    gate_decided_by: str | None = Field(default=None, max_length=200)
+    gate_decided_at: datetime | None = None
+    gate_reason: str | None = None
+
+
+class Person(Versioned, table=True):
+    __table_args__ = (UniqueConstraint("engagement_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    side: str = Field(max_length=20, index=True)  # client | incumbent | provider
+    email: str | None = Field(default=None, max_length=320)
+    role: str | None = Field(default=None, max_length=200)
+    release_date: date | None = None
+
+
+class Task(Versioned, table=True):
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "key"),
+        Index("ix_task_engagement_status", "engagement_id", "status"),
+        Index("ix_task_engagement_due", "engagement_id", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    phase_id: int = Field(foreign_key="phase.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    key: str = Field(max_length=100)
+    title: str = Field(max_length=300)
+    description: str = ""
+    owner_role: str = Field(default="", max_length=100)
+    assignee_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
+    )
+    due_date: date | None = None
+    status: str = Field(default="todo", max_length=20)  # todo|in_progress|blocked|done|skipped
+    note: str | None = None
+    completed_by: str | None = Field(default=None, max_length=200)
+    completed_at: datetime | None = None
+
+
+class TaskDependency(SQLModel, table=True):
+    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    depends_on_id: int = Field(
+        foreign_key="task.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class System(Versioned, table=True):
+    __table_args__ = (UniqueConstraint("engagement_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    slug: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    tier: int = 2
+    description: str = ""
+    removed_at: datetime | None = Field(default=None, index=True)
+
+
+class AccessGrant(Versioned, table=True):
+    """Who has which role on which system. Never edited in place: revocation and expiry
+    changes are recorded as audit events; a changed role is a new grant."""
+
+    __table_args__ = (
+        Index("ix_grant_engagement_revoked", "engagement_id", "revoked_at"),
+        Index("ix_grant_engagement_expires", "engagement_id", "expires_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=100)
+    justification: str = ""
+    approver: str = Field(default="", max_length=200)
+    granted_at: datetime
+    expires_on: date | None = None
+    # An expiry relative to a milestone (``cutover+30d``, ``parallel-run.end``), re-resolved
+    # when the milestone moves; ``expires_on`` always holds the resolved date.
+    expires_rule: str | None = Field(default=None, max_length=100)
+    revoked_at: datetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=200)
+    revoke_reason: str | None = None
+
+
+class KTSession(Versioned, table=True):
+    __tablename__ = "kt_session"
+    __table_args__ = (Index("ix_kt_engagement_status", "engagement_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
+    uid: str = Field(max_length=100, unique=True)
+    topic: str = Field(max_length=300)
+    kind: str = Field(max_length=20)  # walkthrough | shadow | reverse-shadow | qa
+    starts_at: datetime = Field(index=True)
+    minutes: int = 60
+    status: str = Field(default="planned", max_length=20)  # planned | held | signed_off
+    held_at: datetime | None = None
+    signed_off_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    signed_off_at: datetime | None = None
+    confidence: int | None = None
+    follow_ups: str = ""
+
+
+class KTParticipant(SQLModel, table=True):
+    __tablename__ = "kt_participant"
+
+    session_id: int = Field(foreign_key="kt_session.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(
+        foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    role: str = Field(default="attendee", max_length=20)  # presenter | attendee
+
+
+class Runbook(Versioned, table=True):
+    __table_args__ = (Index("ix_runbook_engagement_status", "engagement_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
+    template: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    path: str
+    status: str = Field(default="drafted", max_length=20)  # drafted|reviewed|validated|accepted
+    skeleton_placeholders: int = 0
+    created_at: datetime
+    created_by: str = Field(default="", max_length=200)
+
+
+class HandoverItem(Versioned, table=True):
+    """One line of the exit checklist: from a checklist template, or derived from a grant,
+    runbook or system (``source_kind``/``source_id``) and reconciled with it."""
+
+    __tablename__ = "handover_item"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "key"),
+        Index("ix_handover_engagement_status", "engagement_id", "status"),
+        Index("ix_handover_source", "engagement_id", "source_kind", "source_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=200)
+    section: str = Field(max_length=100)
+    section_title: str = Field(default="", max_length=200)
+    title: str = Field(max_length=300)
+    description: str = ""
+    owner: str = Field(default="", max_length=100)
+    position: int = 0
+    source: str = Field(default="template", max_length=20)  # template | derived | manual
+    source_kind: str | None = Field(default=None, max_length=20)  # grant | runbook | system
+    source_id: int | None = None
+    checklist: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="open", max_length=20)  # open | done | resolved | retired
+    resolved_at: datetime | None = None
+    resolved_by: str | None = Field(default=None, max_length=200)
+    note: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who changed what, when. Chained by hash so edits are detectable."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_engagement_id", "engagement_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int | None = Field(default=None, index=True)
+    at: datetime
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    field: str | None = Field(default=None, max_length=100)
+    before: str | None = None
+    after: str | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,328 @@
+"""Playbooks: YAML files → validated ``Playbook`` objects (errors with file:line:col).
+
+A playbook names phases in order; each phase has tasks (due as an offset from the phase's
+start, dependencies by key) and a gate: criteria that must hold before the phase is left.
+Shipped playbooks live in ``playbooks/``; ``TRANSITION_PLAYBOOKS`` adds a folder of the
+user's own, searched first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from transition import resources
+from transition.dates import parse_span
+from transition.errors import BadInput, NotFound, ValidationFailed
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+KT_KINDS = ("walkthrough", "shadow", "reverse-shadow", "qa")
+CRITERIA = (
+    "tasks_done",
+    "systems_registered",
+    "kt_coverage",
+    "runbooks_accepted",
+    "access_provisioned",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _span(value: Any, what: str) -> str:
+    text = str(value).strip()
+    try:
+        parse_span(text, what)
+    except BadInput as exc:
+        raise ValueError(exc.message) from None
+    return text
+
+
+class Criterion(_Strict):
+    """One gate criterion. ``kinds``/``max_tier`` apply to ``kt_coverage``;
+    ``max_tier`` also narrows ``runbooks_accepted``."""
+
+    name: str
+    kinds: tuple[str, ...] = ()
+    max_tier: int | None = None
+
+    def label(self) -> str:
+        extra = []
+        if self.kinds:
+            extra.append(", ".join(self.kinds))
+        if self.max_tier is not None:
+            extra.append(f"tier ≤ {self.max_tier}")
+        return f"{self.name} ({'; '.join(extra)})" if extra else self.name
+
+
+def _criterion(value: Any) -> Criterion:
+    """``tasks_done`` | ``{kt_coverage: [walkthrough]}`` | ``{kt_coverage: {kinds: […], max_tier: 1}}``."""
+    if isinstance(value, Criterion):
+        return value
+    if isinstance(value, dict) and "name" in value and set(value) <= {"name", "kinds", "max_tier"}:
+        return Criterion(**value)  # the stored (JSON) form
+    if isinstance(value, str):
+        name, options = value, None
+    elif isinstance(value, dict) and len(value) == 1:
+        name, options = next(iter(value.items()))
+    else:
+        raise ValueError(
+            "a gate criterion is a name or a one-key mapping such as {kt_coverage: [walkthrough]}"
+        )
+    if name not in CRITERIA:
+        raise ValueError(f"unknown gate criterion {name!r}; known: {', '.join(CRITERIA)}")
+    kinds: tuple[str, ...] = ()
+    max_tier = None
+    if options is None:
+        pass
+    elif isinstance(options, list):
+        kinds = tuple(str(k) for k in options)
+    elif isinstance(options, dict):
+        unknown = set(options) - {"kinds", "max_tier"}
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {', '.join(map(repr, sorted(unknown)))} for {name}"
+            )
+        kinds = tuple(str(k) for k in options.get("kinds") or ())
+        max_tier = options.get("max_tier")
+        if max_tier is not None and (not isinstance(max_tier, int) or not 1 <= max_tier <= 3):
+            raise ValueError("max_tier must be 1, 2 or 3")
+    else:
+        raise ValueError(f"options of {name} must be a list of kinds or a mapping")
+    if name == "kt_coverage":
+        if not kinds:
+            raise ValueError(
+                "kt_coverage needs the KT kinds it requires, e.g. [walkthrough, shadow]"
+            )
+        bad = [k for k in kinds if k not in KT_KINDS]
+        if bad:
+            raise ValueError(
+                f"unknown KT kind(s) {', '.join(map(repr, bad))}; known: {', '.join(KT_KINDS)}"
+            )
+    elif kinds:
+        raise ValueError(f"{name} takes no list of kinds")
+    return Criterion(name=name, kinds=kinds, max_tier=max_tier)
+
+
+class TaskSpec(_Strict):
+    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    owner: Annotated[str, Field(max_length=100)] = ""
+    due: str = "+0d"
+    depends_on: tuple[str, ...] = ()
+    description: str = ""
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due(cls, value: Any) -> str:
+        return _span(value, "due offset")
+
+    @property
+    def due_offset(self) -> timedelta:
+        return parse_span(self.due)
+
+
+class PhaseSpec(_Strict):
+    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    duration: str
+    tasks: tuple[TaskSpec, ...] = ()
+    # Criteria are parsed item by item so that each bad item gets its own line number.
+    gate: tuple[Annotated[Criterion, BeforeValidator(_criterion)], ...] = ()
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> str:
+        text = _span(value, "duration")
+        if parse_span(text).days == 0:
+            raise ValueError("duration must be at least one day")
+        return text
+
+    @field_validator("gate", mode="before")
+    @classmethod
+    def _gate(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise ValueError("gate must be a list of criteria")
+        return value
+
+    @property
+    def length(self) -> timedelta:
+        return parse_span(self.duration)
+
+
+class Playbook(_Strict):
+    name: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    version: int = 1
+    description: str = ""
+    handover: Annotated[str, Field(pattern=SLUG)] | None = None
+    runbooks: tuple[Annotated[str, Field(pattern=SLUG)], ...] = ()
+    tier_runbooks: dict[int, tuple[Annotated[str, Field(pattern=SLUG)], ...]] = {}
+    phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("version must be a positive whole number")
+        return value
+
+    @field_validator("tier_runbooks")
+    @classmethod
+    def _tiers(cls, value: dict[int, Any]) -> dict[int, Any]:
+        bad = [t for t in value if t not in (1, 2, 3)]
+        if bad:
+            raise ValueError(f"tiers are 1, 2 or 3, not {bad[0]}")
+        return value
+
+    def tasks(self) -> list[tuple[PhaseSpec, TaskSpec]]:
+        return [(phase, task) for phase in self.phases for task in phase.tasks]
+
+    def required_runbooks(self, tier: int) -> list[str]:
+        names = list(self.runbooks)
+        for extra in self.tier_runbooks.get(tier, ()):
+            if extra not in names:
+                names.append(extra)
+        return names
+
+
+def _check_playbook(pb: Playbook) -> list[tuple[tuple, str]]:
+    """Cross-field rules: unique keys, known dependencies, no cycles."""
+    problems: list[tuple[tuple, str]] = []
+    seen_phase: set[str] = set()
+    where_task: dict[str, tuple] = {}
+    for pi, phase in enumerate(pb.phases):
+        if phase.key in seen_phase:
+            problems.append((("phases", pi, "key"), f"duplicate phase key {phase.key!r}"))
+        seen_phase.add(phase.key)
+        for ti, task in enumerate(phase.tasks):
+            loc = ("phases", pi, "tasks", ti)
+            if task.key in where_task:
+                problems.append(((*loc, "key"), f"duplicate task key {task.key!r}"))
+            else:
+                where_task[task.key] = loc
+    deps: dict[str, tuple[str, ...]] = {}
+    for pi, phase in enumerate(pb.phases):
+        for ti, task in enumerate(phase.tasks):
+            loc = ("phases", pi, "tasks", ti, "depends_on")
+            for di, dep in enumerate(task.depends_on):
+                if dep == task.key:
+                    problems.append(((*loc, di), f"task {task.key!r} depends on itself"))
+                elif dep not in where_task:
+                    problems.append(((*loc, di), f"unknown task key {dep!r}"))
+            deps[task.key] = tuple(d for d in task.depends_on if d in where_task and d != task.key)
+    for cycle in _cycles(deps):
+        first = cycle[0]
+        problems.append(
+            ((*where_task[first], "depends_on"), "dependency cycle: " + " → ".join([*cycle, first]))
+        )
+    return problems
+
+
+def _cycles(deps: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """One representative cycle per strongly connected component (iterative DFS)."""
+    white, grey, black = 0, 1, 2
+    color = dict.fromkeys(deps, white)
+    found: list[list[str]] = []
+    for root in deps:
+        if color[root] != white:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = []
+        while stack:
+            node, idx = stack.pop()
+            if idx == 0:
+                color[node] = grey
+                path.append(node)
+            children = deps.get(node, ())
+            if idx < len(children):
+                stack.append((node, idx + 1))
+                child = children[idx]
+                if color[child] == white:
+                    stack.append((child, 0))
+                elif color[child] == grey:
+                    found.append(path[path.index(child) :])
+            else:
+                color[node] = black
+                path.pop()
+    return found
+
+
+def load_playbook(path: Path | str) -> Playbook:
+    from transition.yamlfile import validate
+
+    return validate(path, Playbook, checks=_check_playbook)
+
+
+def playbook_dirs() -> list[Path]:
+    dirs = []
+    env = os.environ.get("TRANSITION_PLAYBOOKS")
+    if env:
+        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+    dirs.append(resources.shipped("playbooks"))
+    return dirs
+
+
+def playbook_files() -> dict[str, Path]:
+    """Known playbooks by file stem, user folders first."""
+    found: dict[str, Path] = {}
+    for folder in playbook_dirs():
+        if not folder.is_dir():
+            continue
+        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            found.setdefault(file.stem, file)
+    return found
+
+
+_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
+
+
+def resolve_playbook(name_or_path: str) -> tuple[Playbook, bytes, Path]:
+    """A playbook by shipped/user name or by file path. Returns (playbook, raw bytes, path)."""
+    candidate = Path(name_or_path).expanduser()
+    if _LOOKS_LIKE_PATH.search(name_or_path) or candidate.is_file():
+        path = candidate
+        if not path.is_file():
+            raise NotFound(f"playbook file {name_or_path} not found")
+    else:
+        files = playbook_files()
+        path = files.get(name_or_path) or files.get(name_or_path.lower())
+        if path is None:
+            known = ", ".join(sorted(files)) or "none"
+            raise NotFound(f"unknown playbook {name_or_path!r} (known: {known})")
+    playbook = load_playbook(path)
+    return playbook, path.read_bytes(), path
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def from_json(text: str) -> Playbook:
+    """A playbook stored with an engagement (already validated when it was started)."""
+    return Playbook.model_validate_json(text)
+
+
+__all__ = [
+    "CRITERIA",
+    "KT_KINDS",
+    "Criterion",
+    "PhaseSpec",
+    "Playbook",
+    "TaskSpec",
+    "ValidationFailed",
+    "content_hash",
+    "from_json",
+    "load_playbook",
+    "playbook_files",
+    "resolve_playbook",
+]

@@ -1,0 +1,109 @@
+"""Lookups by user-given name and the optimistic-locking helpers every service uses."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from transition.errors import Conflict, NotFound
+from transition.models import Engagement, Person, System, Task
+from transition.services import audit
+from transition.text import slugify
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def get_engagement(session: Session, name: str) -> Engagement:
+    slug = slugify(name)
+    engagement = session.execute(
+        select(Engagement).where(Engagement.slug == slug)
+    ).scalar_one_or_none()
+    if engagement is None:
+        raise NotFound(f"unknown engagement {name!r}")
+    return engagement
+
+
+def get_system(session: Session, engagement: Engagement, name: str) -> System:
+    system = session.execute(
+        select(System).where(
+            System.engagement_id == engagement.id,
+            System.slug == slugify(name),
+            System.removed_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if system is None:
+        raise NotFound(f"unknown system {name!r} in {engagement.slug}")
+    return system
+
+
+def get_person(session: Session, engagement: Engagement, name: str) -> Person:
+    person = session.execute(
+        select(Person).where(Person.engagement_id == engagement.id, Person.slug == slugify(name))
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"unknown person {name!r} in {engagement.slug}")
+    return person
+
+
+def get_task(session: Session, engagement: Engagement, key: str) -> Task:
+    task = session.execute(
+        select(Task).where(Task.engagement_id == engagement.id, Task.key == key.strip().lower())
+    ).scalar_one_or_none()
+    if task is None:
+        raise NotFound(f"unknown task {key!r} in {engagement.slug}")
+    return task
+
+
+def get_by_id(
+    session: Session, model: type[T], engagement: Engagement, row_id: Any, what: str
+) -> T:
+    try:
+        ident = int(row_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"invalid {what} id {row_id!r}: expected a number") from None
+    row = session.get(model, ident)
+    if row is None or row.engagement_id != engagement.id:  # type: ignore[attr-defined]
+        raise NotFound(f"unknown {what} {row_id} in {engagement.slug}")
+    return row
+
+
+def check_version(
+    session: Session, row: Any, expected: int | None, entity: str, label: str
+) -> None:
+    """Refuse a change based on a stale read, naming who changed the row and how."""
+    if expected is None or row.version == expected:
+        return
+    last = audit.last_change(session, entity, row.id)
+    if last:
+        what = f" ({last['field']}: {last['before']} → {last['after']})" if last["field"] else ""
+        who = f"{last['actor']} at {last['at']:%Y-%m-%d %H:%M}{what}"
+    else:
+        who = "another session"
+    raise Conflict(
+        f"{entity} {label} was changed by {who} since you read it; nothing was saved, "
+        "reload and try again"
+    )
+
+
+def apply_changes(
+    session: Session,
+    row: Any,
+    engagement_id: int | None,
+    entity: str,
+    values: dict[str, Any],
+    action: str = "update",
+) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on ``row`` and write one audit event per field that really changed."""
+    changed: dict[str, tuple[Any, Any]] = {}
+    for field, new in values.items():
+        old = getattr(row, field)
+        if old != new:
+            changed[field] = (old, new)
+            setattr(row, field, new)
+    if changed:
+        session.add(row)
+        session.flush()
+        audit.record_fields(session, engagement_id, entity, row.id, changed, action=action)
+    return changed

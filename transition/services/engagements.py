@@ -1,0 +1,237 @@
+"""Engagements: started from a playbook, with phases and tasks instantiated as real dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, insert, select
+from sqlmodel import Session
+
+from transition.dates import today, utcnow
+from transition.errors import BadInput, Refused
+from transition.models import Engagement, Phase, Task, TaskDependency
+from transition.playbooks import Playbook, content_hash
+from transition.services import audit
+from transition.text import clean_name, slugify
+
+MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
+LOCATIONS = ("onshore", "nearshore", "offshore")
+OPEN_TASK = ("todo", "in_progress", "blocked")
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    slug = slugify(value)
+    if slug not in allowed:
+        raise BadInput(f"invalid {what} {value!r}: choose one of {', '.join(allowed)}")
+    return slug
+
+
+def create(
+    session: Session,
+    *,
+    name: str,
+    playbook: Playbook,
+    raw: bytes,
+    client: str = "",
+    incumbent: str = "",
+    provider: str = "",
+    model: str = "managed-service",
+    location: str = "onshore",
+    start: date | None = None,
+) -> Engagement:
+    """Start an engagement: phases laid end to end from ``start``, tasks due at their offsets."""
+    name = clean_name(name, "engagement name")
+    slug = slugify(name)
+    model = _choice(model, MODELS, "engagement model")
+    location = _choice(location, LOCATIONS, "location")
+    start = start or today()
+    exists = session.execute(select(Engagement.id).where(Engagement.slug == slug)).first()
+    if exists:
+        raise Refused(f"engagement {slug!r} already exists")
+    engagement = Engagement(
+        slug=slug,
+        name=name,
+        client=client.strip(),
+        incumbent=incumbent.strip(),
+        provider=provider.strip(),
+        model=model,
+        location=location,
+        start_date=start,
+        playbook_name=playbook.name,
+        playbook_version=playbook.version,
+        playbook_hash=content_hash(raw),
+        playbook_json=playbook.model_dump_json(),
+        handover_name=playbook.handover,
+        created_at=utcnow(),
+        created_by=audit.actor(session),
+    )
+    session.add(engagement)
+    session.flush()
+
+    phase_start = start
+    phases: list[Phase] = []
+    for position, spec in enumerate(playbook.phases):
+        end = phase_start + spec.length
+        phases.append(
+            Phase(
+                engagement_id=engagement.id,
+                position=position,
+                key=spec.key,
+                title=spec.title,
+                status="active" if position == 0 else "pending",
+                planned_start=phase_start,
+                planned_end=end,
+                actual_start=start if position == 0 else None,
+                gate_json="[" + ",".join(c.model_dump_json() for c in spec.gate) + "]",
+            )
+        )
+        phase_start = end
+    session.add_all(phases)
+    session.flush()
+
+    task_rows = []
+    for phase, spec in zip(phases, playbook.phases, strict=True):
+        for position, task in enumerate(spec.tasks):
+            task_rows.append(
+                {
+                    "engagement_id": engagement.id,
+                    "phase_id": phase.id,
+                    "position": position,
+                    "key": task.key,
+                    "title": task.title,
+                    "description": task.description.strip(),
+                    "owner_role": task.owner,
+                    "due_date": phase.planned_start + task.due_offset,
+                    "status": "todo",
+                    "version": 1,
+                }
+            )
+    if task_rows:
+        session.execute(insert(Task), task_rows)
+        ids = dict(
+            session.execute(
+                select(Task.key, Task.id).where(Task.engagement_id == engagement.id)
+            ).all()
+        )
+        deps = [
+            {"task_id": ids[task.key], "depends_on_id": ids[dep]}
+            for _, task in playbook.tasks()
+            for dep in task.depends_on
+        ]
+        if deps:
+            session.execute(insert(TaskDependency), deps)
+
+    audit.record(
+        session,
+        engagement.id,
+        "engagement",
+        engagement.id,
+        "create",
+        "playbook",
+        None,
+        f"{playbook.name} v{playbook.version} ({engagement.playbook_hash[:12]})",
+    )
+    return engagement
+
+
+def summaries(session: Session, engagement_id: int | None = None) -> list[dict[str, Any]]:
+    """Every engagement (or one) with progress figures, in a fixed number of queries."""
+    stmt = select(Engagement).order_by(Engagement.slug)
+    if engagement_id is not None:
+        stmt = stmt.where(Engagement.id == engagement_id)
+    engagements = session.execute(stmt).scalars().all()
+    if not engagements:
+        return []
+    ids = [e.id for e in engagements]
+    now = today()
+    counts = {
+        row.engagement_id: row
+        for row in session.execute(
+            select(
+                Task.engagement_id,
+                func.count().label("total"),
+                func.sum(case((Task.status.in_(("done", "skipped")), 1), else_=0)).label("done"),
+                func.sum(
+                    case((Task.status.in_(OPEN_TASK) & (Task.due_date < now), 1), else_=0)
+                ).label("overdue"),
+                func.sum(case((Task.status == "blocked", 1), else_=0)).label("blocked"),
+            )
+            .where(Task.engagement_id.in_(ids))
+            .group_by(Task.engagement_id)
+        )
+    }
+    phases: dict[int, list[Phase]] = {}
+    for phase in session.execute(
+        select(Phase)
+        .where(Phase.engagement_id.in_(ids))
+        .order_by(Phase.engagement_id, Phase.position)
+    ).scalars():
+        phases.setdefault(phase.engagement_id, []).append(phase)
+    out = []
+    for e in engagements:
+        c = counts.get(e.id)
+        plist = phases.get(e.id, [])
+        current = next((p for p in plist if p.status == "active"), None)
+        cutover = cutover_date(plist)
+        out.append(
+            {
+                "name": e.name,
+                "slug": e.slug,
+                "client": e.client,
+                "incumbent": e.incumbent,
+                "provider": e.provider,
+                "model": e.model,
+                "location": e.location,
+                "start_date": e.start_date,
+                "status": e.status,
+                "playbook": e.playbook_name,
+                "playbook_version": e.playbook_version,
+                "playbook_hash": e.playbook_hash,
+                "current_phase": current.key if current else None,
+                "phases": [p.key for p in plist],
+                "phase_index": current.position if current else len(plist),
+                "tasks_total": int(c.total) if c else 0,
+                "tasks_done": int(c.done or 0) if c else 0,
+                "tasks_overdue": int(c.overdue or 0) if c else 0,
+                "tasks_blocked": int(c.blocked or 0) if c else 0,
+                "cutover_date": cutover,
+                "days_to_cutover": (cutover - now).days if cutover else None,
+                "version": e.version,
+            }
+        )
+    return out
+
+
+def cutover_date(phases: list[Phase]) -> date | None:
+    """Start of the cutover phase (actual when started, else planned); else the last end."""
+    for phase in phases:
+        if phase.key == "cutover":
+            return phase.actual_start or phase.planned_start
+    return phases[-1].planned_end if phases else None
+
+
+def milestone(phases: list[Phase], expression: str) -> date:
+    """Resolve ``cutover``, ``cutover+30d``, ``parallel-run.end``, ``ramp-up.start-5d``…"""
+    import re
+
+    match = re.fullmatch(
+        r"([a-z0-9-]+?)(?:\.(start|end))?(?:([+-])(\d{1,4})([dw]))?", expression.strip()
+    )
+    if not match:
+        raise BadInput(
+            f"invalid milestone {expression!r}: expected PHASE[.start|.end][+Nd|-Nd], "
+            "e.g. cutover+30d or parallel-run.end"
+        )
+    key, edge, sign, number, unit = match.groups()
+    phase = next((p for p in phases if p.key == key), None)
+    if phase is None:
+        raise BadInput(f"unknown milestone {key!r}: phases are {', '.join(p.key for p in phases)}")
+    if edge == "end":
+        base = phase.actual_end or phase.planned_end
+    else:
+        base = phase.actual_start or phase.planned_start
+    if number:
+        days = int(number) * (7 if unit == "w" else 1)
+        base = base + timedelta(days=days if sign == "+" else -days)
+    return base

@@ -1,0 +1,318 @@
+"""Phases and their gates: evaluate each criterion with its reason, advance or override.
+
+Evaluation first gathers the facts it needs in a fixed number of queries (``Facts``),
+then judges every criterion of every phase from them, so ``phase status`` costs the same
+whatever the number of tasks, systems or grants.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from transition.dates import today, utcnow
+from transition.errors import BadInput, Refused
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    KTSession,
+    Person,
+    Phase,
+    Runbook,
+    System,
+    Task,
+)
+from transition.playbooks import Criterion, Playbook, from_json
+from transition.services import audit
+from transition.services.common import apply_changes, check_version
+
+DONE = ("done", "skipped")
+
+
+@dataclass
+class Facts:
+    engagement: Engagement
+    playbook: Playbook
+    phases: list[Phase]
+    open_tasks: dict[int, list[str]]  # phase id → keys of tasks not done/skipped
+    task_totals: dict[int, int]
+    systems: list[tuple[int, str, int]]  # (id, name, tier), active only
+    kt_signed: dict[int, set[str]]  # system id → kinds signed off
+    runbooks_accepted: dict[int, set[str]]  # system id → templates accepted
+    provider_people: list[tuple[int, str]]
+    people_with_grant: set[int]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def gather(session: Session, engagement: Engagement) -> Facts:
+    eid = engagement.id
+    now = today()
+    phases = list(
+        session.execute(
+            select(Phase).where(Phase.engagement_id == eid).order_by(Phase.position)
+        ).scalars()
+    )
+    open_tasks: dict[int, list[str]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
+    for phase_id, key, status in session.execute(
+        select(Task.phase_id, Task.key, Task.status)
+        .where(Task.engagement_id == eid)
+        .order_by(Task.phase_id, Task.position)
+    ):
+        totals[phase_id] += 1
+        if status not in DONE:
+            open_tasks[phase_id].append(key)
+    systems = [
+        tuple(row)
+        for row in session.execute(
+            select(System.id, System.name, System.tier)
+            .where(System.engagement_id == eid, System.removed_at.is_(None))
+            .order_by(System.tier, System.slug)
+        )
+    ]
+    kt_signed: dict[int, set[str]] = defaultdict(set)
+    for system_id, kind in session.execute(
+        select(KTSession.system_id, KTSession.kind)
+        .where(KTSession.engagement_id == eid, KTSession.status == "signed_off")
+        .distinct()
+    ):
+        kt_signed[system_id].add(kind)
+    accepted: dict[int, set[str]] = defaultdict(set)
+    for system_id, template in session.execute(
+        select(Runbook.system_id, Runbook.template)
+        .where(Runbook.engagement_id == eid, Runbook.status == "accepted")
+        .distinct()
+    ):
+        accepted[system_id].add(template)
+    provider_people = [
+        tuple(row)
+        for row in session.execute(
+            select(Person.id, Person.name)
+            .where(Person.engagement_id == eid, Person.side == "provider")
+            .order_by(Person.slug)
+        )
+    ]
+    with_grant = set(
+        session.execute(
+            select(AccessGrant.person_id)
+            .where(
+                AccessGrant.engagement_id == eid,
+                AccessGrant.revoked_at.is_(None),
+                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+            )
+            .distinct()
+        ).scalars()
+    )
+    facts = Facts(
+        engagement=engagement,
+        playbook=from_json(engagement.playbook_json),
+        phases=phases,
+        open_tasks=open_tasks,
+        task_totals=totals,
+        systems=systems,  # type: ignore[arg-type]
+        kt_signed=kt_signed,
+        runbooks_accepted=accepted,
+        provider_people=provider_people,  # type: ignore[arg-type]
+        people_with_grant=with_grant,
+    )
+    _gather_extra(session, facts)
+    return facts
+
+
+def _gather_extra(session: Session, facts: Facts) -> None:
+    """Facts that other services contribute (open high access findings)."""
+    from transition.services import access
+
+    facts.extra["high_findings"] = access.high_findings(session, facts.engagement)
+
+
+def _names(items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
+    name = criterion.name
+    systems = [s for s in facts.systems if criterion.max_tier is None or s[2] <= criterion.max_tier]
+    if name == "tasks_done":
+        open_keys = facts.open_tasks.get(phase.id, [])
+        total = facts.task_totals.get(phase.id, 0)
+        if open_keys:
+            return False, f"{len(open_keys)} of {total} tasks open: {_names(open_keys)}"
+        return True, f"all {total} tasks done or skipped"
+    if name == "systems_registered":
+        n = len(facts.systems)
+        return (n >= 1), (f"{n} system(s) registered" if n else "no system registered yet")
+    if name == "kt_coverage":
+        if not systems:
+            return False, "no system in scope to cover"
+        missing = []
+        for sid, sname, _tier in systems:
+            lacking = [k for k in criterion.kinds if k not in facts.kt_signed.get(sid, set())]
+            if lacking:
+                missing.append(f"{sname} ({', '.join(lacking)})")
+        if missing:
+            return False, f"KT not signed off for {len(missing)} system(s): {_names(missing)}"
+        return True, f"{', '.join(criterion.kinds)} signed off for all {len(systems)} system(s)"
+    if name == "runbooks_accepted":
+        if not systems:
+            return False, "no system in scope"
+        missing = []
+        for sid, sname, tier in systems:
+            lacking = [
+                r
+                for r in facts.playbook.required_runbooks(tier)
+                if r not in facts.runbooks_accepted.get(sid, set())
+            ]
+            if lacking:
+                missing.append(f"{sname} ({', '.join(lacking)})")
+        if missing:
+            return (
+                False,
+                f"required runbooks not accepted for {len(missing)} system(s): {_names(missing)}",
+            )
+        return True, f"every required runbook accepted for {len(systems)} system(s)"
+    if name == "access_provisioned":
+        if not facts.provider_people:
+            return False, "no provider person registered"
+        without = [
+            pname for pid, pname in facts.provider_people if pid not in facts.people_with_grant
+        ]
+        high = facts.extra.get("high_findings", [])
+        problems = []
+        if without:
+            problems.append(f"no active grant for {_names(without)}")
+        if high:
+            problems.append(f"{len(high)} high access-review finding(s) open")
+        if problems:
+            return False, "; ".join(problems)
+        return (
+            True,
+            f"all {len(facts.provider_people)} provider people have access; no high findings",
+        )
+    raise BadInput(f"unknown gate criterion {name!r}")  # pragma: no cover - validated at load
+
+
+def criteria(phase: Phase) -> list[Criterion]:
+    return [Criterion.model_validate(c) for c in json.loads(phase.gate_json or "[]")]
+
+
+def evaluate(phase: Phase, facts: Facts) -> list[dict[str, Any]]:
+    results = []
+    for criterion in criteria(phase):
+        met, reason = judge(criterion, phase, facts)
+        results.append(
+            {"criterion": criterion.label(), "name": criterion.name, "met": met, "reason": reason}
+        )
+    return results
+
+
+def current_phase(phases: list[Phase]) -> Phase | None:
+    return next((p for p in phases if p.status == "active"), None)
+
+
+def _phase_dict(phase: Phase, results: list[dict[str, Any]], facts: Facts) -> dict[str, Any]:
+    return {
+        "key": phase.key,
+        "title": phase.title,
+        "position": phase.position,
+        "status": phase.status,
+        "planned_start": phase.planned_start,
+        "planned_end": phase.planned_end,
+        "actual_start": phase.actual_start,
+        "actual_end": phase.actual_end,
+        "tasks_total": facts.task_totals.get(phase.id, 0),
+        "tasks_open": len(facts.open_tasks.get(phase.id, [])),
+        "gate_met": all(r["met"] for r in results),
+        "gate": results,
+        "gate_decision": phase.gate_decision,
+        "gate_decided_by": phase.gate_decided_by,
+        "gate_decided_at": phase.gate_decided_at,
+        "gate_reason": phase.gate_reason,
+        "version": phase.version,
+    }
+
+
+def status(session: Session, engagement: Engagement) -> dict[str, Any]:
+    """Every phase with its gate, each criterion met or not and why."""
+    facts = gather(session, engagement)
+    phases = [_phase_dict(p, evaluate(p, facts), facts) for p in facts.phases]
+    current = current_phase(facts.phases)
+    from transition.services import kt
+
+    return {
+        "engagement": engagement.slug,
+        "status": engagement.status,
+        "current_phase": current.key if current else None,
+        "phases": phases,
+        "key_person_risks": kt.key_person_risks(session, engagement),
+    }
+
+
+def advance(
+    session: Session,
+    engagement: Engagement,
+    *,
+    override: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Leave the current phase through its gate; an unmet gate needs a written override."""
+    facts = gather(session, engagement)
+    phase = current_phase(facts.phases)
+    if phase is None:
+        raise Refused(f"engagement {engagement.slug} has no active phase: every phase is done")
+    check_version(session, phase, expected_version, "phase", phase.key)
+    results = evaluate(phase, facts)
+    unmet = [r for r in results if not r["met"]]
+    if override is not None and not override.strip():
+        raise BadInput("an override needs a written reason")
+    if unmet and override is None:
+        raise Refused(
+            f"gate of phase {phase.key!r} not met: {len(unmet)} of {len(results)} criteria unmet",
+            details=[f"unmet: {r['criterion']}: {r['reason']}" for r in unmet]
+            + ["fix them, or advance with --override REASON"],
+        )
+    now, day = utcnow(), today()
+    decision = "overridden" if unmet else "passed"
+    apply_changes(
+        session,
+        phase,
+        engagement.id,
+        "phase",
+        {
+            "status": "done",
+            "actual_end": day,
+            "gate_decision": decision,
+            "gate_decided_by": audit.actor(session),
+            "gate_decided_at": now,
+            "gate_reason": override.strip() if unmet and override else None,
+        },
+        action="advance",
+    )
+    following = next((p for p in facts.phases if p.position == phase.position + 1), None)
+    if following is not None:
+        apply_changes(
+            session,
+            following,
+            engagement.id,
+            "phase",
+            {"status": "active", "actual_start": day},
+            action="advance",
+        )
+    else:
+        apply_changes(session, engagement, engagement.id, "engagement", {"status": "completed"})
+    from transition.services import access
+
+    access.on_milestones_changed(session, engagement)
+    return {
+        "from": phase.key,
+        "to": following.key if following else None,
+        "decision": decision,
+        "unmet": unmet,
+        "reason": phase.gate_reason,
+    }

@@ -1,0 +1,156 @@
+"""Systems in scope, and the coverage matrix that says whether each is ready for cutover."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from transition.dates import today, utcnow
+from transition.errors import BadInput, Refused
+from transition.models import AccessGrant, Engagement, KTSession, Runbook, System
+from transition.playbooks import KT_KINDS, from_json
+from transition.services import audit
+from transition.services.common import get_system
+from transition.text import clean_name, slugify
+
+
+def _tier(value: int | str) -> int:
+    try:
+        tier = int(value)
+    except (TypeError, ValueError):
+        tier = 0
+    if tier not in (1, 2, 3):
+        raise BadInput(f"invalid tier {value!r}: choose 1 (most critical), 2 or 3")
+    return tier
+
+
+def add(
+    session: Session,
+    engagement: Engagement,
+    name: str,
+    *,
+    tier: int | str = 2,
+    description: str = "",
+) -> System:
+    name = clean_name(name, "system name")
+    slug = slugify(name)
+    tier = _tier(tier)
+    existing = session.execute(
+        select(System).where(System.engagement_id == engagement.id, System.slug == slug)
+    ).scalar_one_or_none()
+    if existing is not None and existing.removed_at is None:
+        raise Refused(f"system {slug!r} already exists in {engagement.slug}")
+    if existing is not None:  # re-adding a removed system brings it back
+        existing.removed_at = None
+        existing.name, existing.tier = name, tier
+        system = existing
+    else:
+        system = System(
+            engagement_id=engagement.id,
+            slug=slug,
+            name=name,
+            tier=tier,
+            description=description.strip(),
+        )
+    session.add(system)
+    session.flush()
+    audit.record(session, engagement.id, "system", system.id, "create", "tier", None, tier)
+    from transition.services import handover
+
+    handover.reconcile(session, engagement, systems=[system.id])
+    return system
+
+
+def remove(session: Session, engagement: Engagement, name: str) -> System:
+    """Take a system out of scope; its derived handover items retire."""
+    system = get_system(session, engagement, name)
+    system.removed_at = utcnow()
+    session.add(system)
+    session.flush()
+    audit.record(
+        session, engagement.id, "system", system.id, "remove", "removed_at", None, system.removed_at
+    )
+    from transition.services import handover
+
+    handover.reconcile(session, engagement, systems=[system.id])
+    return system
+
+
+def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+    """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
+    readiness and key-person risk, in a fixed number of queries."""
+    eid = engagement.id
+    playbook = from_json(engagement.playbook_json)
+    systems = (
+        session.execute(
+            select(System)
+            .where(System.engagement_id == eid, System.removed_at.is_(None))
+            .order_by(System.tier, System.slug)
+        )
+        .scalars()
+        .all()
+    )
+    runbooks: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, template, status in session.execute(
+        select(Runbook.system_id, Runbook.template, Runbook.status).where(
+            Runbook.engagement_id == eid
+        )
+    ):
+        runbooks[sid][template] = status
+    grants = dict(
+        session.execute(
+            select(AccessGrant.system_id, func.count())
+            .where(
+                AccessGrant.engagement_id == eid,
+                AccessGrant.revoked_at.is_(None),
+                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= today()),
+            )
+            .group_by(AccessGrant.system_id)
+        ).all()
+    )
+    kt_signed: dict[int, set[str]] = defaultdict(set)
+    kt_planned: dict[int, int] = defaultdict(int)
+    for sid, kind, status in session.execute(
+        select(KTSession.system_id, KTSession.kind, KTSession.status).where(
+            KTSession.engagement_id == eid
+        )
+    ):
+        if status == "signed_off":
+            kt_signed[sid].add(kind)
+        else:
+            kt_planned[sid] += 1
+    from transition.services import kt
+
+    risky = {r["system"]: r for r in kt.key_person_risks(session, engagement)}
+    out = []
+    for s in systems:
+        required = playbook.required_runbooks(s.tier)
+        have = runbooks.get(s.id, {})
+        accepted = [r for r in required if have.get(r) == "accepted"]
+        signed = sorted(kt_signed.get(s.id, set()), key=KT_KINDS.index)
+        missing_kt = [k for k in ("walkthrough", "shadow", "reverse-shadow") if k not in signed]
+        active_grants = int(grants.get(s.id, 0))
+        ready = len(accepted) == len(required) and not missing_kt and active_grants > 0
+        out.append(
+            {
+                "name": s.name,
+                "slug": s.slug,
+                "tier": s.tier,
+                "runbooks_total": len(have),
+                "runbooks_required": len(required),
+                "runbooks_accepted": len(accepted),
+                "runbooks_missing": [r for r in required if have.get(r) != "accepted"],
+                "access_active": active_grants,
+                "kt_signed_off": signed,
+                "kt_open": kt_planned.get(s.id, 0),
+                "kt_missing": missing_kt,
+                "ready": ready,
+                "key_person_risk": s.name in risky,
+                "key_person_risk_reason": risky[s.name]["reason"] if s.name in risky else None,
+                "version": s.version,
+            }
+        )
+    return out

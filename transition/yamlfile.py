@@ -1,0 +1,224 @@
+"""Safe, bounded YAML loading that remembers where every value came from.
+
+``load_yaml(path)`` returns ``(data, marks)``: plain Python data (``yaml.safe_load``
+semantics) and a map from each value's path (a tuple of keys and indexes) to its
+``(line, column)``. ``validate(path, Model)`` turns the data into a pydantic model and
+every problem into one ``file:line:col: where: what`` line, all of them at once.
+
+Hostile files fail fast with a clear error: files over ``MAX_BYTES``, nesting deeper than
+``MAX_DEPTH`` and alias expansion past ``MAX_NODES`` (the "billion laughs") are refused
+before they can use much memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from transition.errors import ValidationFailed
+
+try:  # libyaml is several times faster; its node marks still carry line numbers
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+Loc = tuple[Any, ...]
+Marks = dict[Loc, tuple[int, int]]
+M = TypeVar("M", bound=BaseModel)
+
+
+def where(path: Path | str, mark: tuple[int, int] | None) -> str:
+    if mark is None:
+        return str(path)
+    return f"{path}:{mark[0]}:{mark[1]}"
+
+
+def describe_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ValidationFailed([f"{path}: file not found"]) from None
+    except OSError as exc:
+        raise ValidationFailed([f"{path}: cannot read: {exc.strerror}"]) from None
+    if path.is_dir():
+        raise ValidationFailed([f"{path}: is a directory, not a YAML file"])
+    if size > MAX_BYTES:
+        raise ValidationFailed(
+            [f"{path}: file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes"]
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([f"{path}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
+
+
+def parse_yaml_text(text: str, path: Path | str) -> tuple[Any, Marks]:
+    """Parse YAML text into plain data plus value marks, with the limits above."""
+    try:
+        _check_depth(text)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = (mark.line + 1, mark.column + 1) if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ValidationFailed([f"{where(path, pos)}: invalid YAML: {problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise ValidationFailed([f"{path}: invalid YAML: {exc}"]) from None
+    if node is None:
+        return None, {(): (1, 1)}
+    builder = _Builder(path)
+    data = builder.build(node, (), 0)
+    return data, builder.marks
+
+
+def load_yaml(path: Path | str) -> tuple[Any, Marks]:
+    path = Path(path)
+    return parse_yaml_text(_read(path), path)
+
+
+def _check_depth(text: str) -> None:
+    """Walk the event stream (iterative, cheap) to refuse absurd nesting before composing."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise yaml.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+class _Builder:
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self.marks: Marks = {}
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")  # for scalar resolution only
+
+    def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self.count += 1
+        pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if self.count > MAX_NODES:
+            raise ValidationFailed(
+                [
+                    f"{where(self.path, pos)}: document expands to more than {MAX_NODES:,} "
+                    "values (alias bomb?)"
+                ]
+            )
+        if depth > MAX_DEPTH:
+            raise ValidationFailed([f"{where(self.path, pos)}: nested too deeply"])
+        self.marks.setdefault(loc, pos)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, (*loc, "<key>"), depth + 1)
+                if isinstance(key, list | dict):
+                    raise ValidationFailed(
+                        [f"{where(self.path, pos)}: a mapping key must be a plain value"]
+                    )
+                kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in result:
+                    raise ValidationFailed(
+                        [f"{where(self.path, kpos)}: {describe_loc((*loc, key))}: duplicate key"]
+                    )
+                self.marks[(*loc, key, "<key>")] = kpos
+                result[key] = self.build(value_node, (*loc, key), depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise ValidationFailed(
+                [f"{where(self.path, pos)}: {describe_loc(loc)}: {exc.problem}"]
+            ) from None
+
+
+def mark_for(marks: Marks, loc: Loc, *, key: bool = False) -> tuple[int, int] | None:
+    """The closest known position for ``loc`` (walking up to the parent if needed)."""
+    loc = tuple(loc)
+    if key and (*loc, "<key>") in marks:
+        return marks[(*loc, "<key>")]
+    while loc:
+        if loc in marks:
+            return marks[loc]
+        loc = loc[:-1]
+    return marks.get(())
+
+
+def pydantic_errors(exc: ValidationError, path: Path | str, marks: Marks) -> list[str]:
+    found: list[tuple[tuple[int, int], str]] = []
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    for err in errors:
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind = err["type"]
+        if kind == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs):
+            continue  # items below failed; the count is a consequence, not a second problem
+        if kind == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}"
+            pos = mark_for(marks, loc, key=True)
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            if kind == "missing":
+                msg = f"missing required key {loc[-1]!r}"
+                pos = mark_for(marks, loc[:-1])
+                loc = loc[:-1] + (loc[-1],)
+            else:
+                pos = mark_for(marks, loc)
+        found.append((pos or (0, 0), f"{where(path, pos)}: {describe_loc(loc)}: {msg}"))
+    return [line for _, line in sorted(found, key=lambda item: item[0])]
+
+
+def validate(
+    path: Path | str,
+    model: type[M],
+    *,
+    checks: Callable[[M], list[tuple[Loc, str]]] | None = None,
+    text: str | None = None,
+) -> M:
+    """Load ``path`` (or ``text`` named as ``path``) into ``model``; every error at once."""
+    data, marks = parse_yaml_text(text, path) if text is not None else load_yaml(path)
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            [f"{where(path, marks.get(()))}: expected a mapping at the top level"]
+        )
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_errors(exc, path, marks)) from None
+    if checks is not None:
+        problems = checks(obj)
+        if problems:
+            raise ValidationFailed(
+                [
+                    f"{where(path, mark_for(marks, loc))}: {describe_loc(loc)}: {msg}"
+                    for loc, msg in problems
+                ]
+            )
+    return obj
