@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test touches the user's real data directory or inherits their settings."""
-    for var in ("TRANSITION_DATABASE_URL", "TRANSITION_PLAYBOOKS", "TRANSITION_TEMPLATES",
-                "TRANSITION_TODAY"):
+    for var in (
+        "TRANSITION_DATABASE_URL",
+        "TRANSITION_PLAYBOOKS",
+        "TRANSITION_TEMPLATES",
+        "TRANSITION_TODAY",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TRANSITION_ACTOR", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
@@ -101,8 +105,60 @@ def cli(db_url: str) -> Callable[..., CliResult]:
 @pytest.fixture
 def acme(cli) -> str:
     """An engagement started from the shipped managed-service playbook on 2026-11-02."""
-    result = cli("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding",
-                 "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo",
-                 "--start", "2026-11-02")
+    result = cli(
+        "engagement",
+        "new",
+        "Acme Helpdesk",
+        "--playbook",
+        "managed-service-onboarding",
+        "--client",
+        "Acme",
+        "--incumbent",
+        "OldCo",
+        "--provider",
+        "NewCo",
+        "--start",
+        "2026-11-02",
+    )
     assert result.exit_code == 0, result.stderr
     return "acme-helpdesk"
+
+
+class QueryCounter:
+    """Counts SQL statements sent through an engine while active."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        from sqlalchemy import event
+
+        self.statements.clear()
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+    @property
+    def count(self) -> int:
+        # BEGIN/COMMIT/pragma housekeeping is not a query of the feature.
+        return sum(
+            1
+            for s in self.statements
+            if not s.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"))
+        )
+
+
+@pytest.fixture
+def count_queries(engine) -> Callable[[], QueryCounter]:
+    """``with count_queries() as q: …; assert q.count <= N`` on the test's engine."""
+    return lambda: QueryCounter(engine)

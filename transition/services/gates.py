@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused
+from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
     Engagement,
@@ -271,6 +272,7 @@ def advance(
     unmet = [r for r in results if not r["met"]]
     if override is not None and not override.strip():
         raise BadInput("an override needs a written reason")
+    no_secrets(override, "the override reason")
     if unmet and override is None:
         raise Refused(
             f"gate of phase {phase.key!r} not met: {len(unmet)} of {len(results)} criteria unmet",

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused
+from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
 from transition.services.common import apply_changes, check_version, get_person, get_task
 
@@ -136,7 +137,7 @@ def set_status(
             )
     values: dict[str, Any] = {"status": status}
     if note is not None:
-        values["note"] = note.strip() or None
+        values["note"] = no_secrets(note.strip(), "the note") or None
     if status in CLOSED and task.status not in CLOSED:
         from transition.services import audit
 
