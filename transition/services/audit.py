@@ -184,7 +184,25 @@ def last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    return dict(row._mapping) if row else None
+    if row is None:
+        return None
+    last = dict(row._mapping)
+    # One change can touch several fields (status, completed_by…): name them all.
+    last["changes"] = [
+        (f, b, a)
+        for f, b, a in session.execute(
+            select(AuditEvent.field, AuditEvent.before, AuditEvent.after)
+            .where(
+                AuditEvent.entity == entity,
+                AuditEvent.entity_id == entity_id,
+                AuditEvent.at == last["at"],
+                AuditEvent.actor == last["actor"],
+            )
+            .order_by(AuditEvent.id)
+        )
+        if f
+    ]
+    return last
 
 
 def verify(session: Session, batch: int = 5000) -> tuple[int, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
 from transition.errors import Conflict, NotFound
@@ -73,15 +74,33 @@ def check_version(
     session: Session, row: Any, expected: int | None, entity: str, label: str
 ) -> None:
     """Refuse a change based on a stale read, naming who changed the row and how."""
-    if expected is None or row.version == expected:
+    if expected is None:
         return
-    last = audit.last_change(session, entity, row.id)
+    current = row.version
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock the row and read its committed version: a writer that committed since this
+        # session loaded the row is named below instead of failing later as a stale UPDATE.
+        table = type(row).__table__
+        current = session.execute(
+            select(table.c.version).where(table.c.id == row.id).with_for_update()
+        ).scalar_one()
+    if current == expected:
+        return
+    raise Conflict(_changed_by(session, entity, row.id, label))
+
+
+def _changed_by(session: Session, entity: str, row_id: int, label: str) -> str:
+    last = audit.last_change(session, entity, row_id)
     if last:
-        what = f" ({last['field']}: {last['before']} → {last['after']})" if last["field"] else ""
+        fields = last.get("changes") or (
+            [(last["field"], last["before"], last["after"])] if last["field"] else []
+        )
+        what = "; ".join(f"{f}: {b} → {a}" for f, b, a in fields)
+        what = f" ({what})" if what else ""
         who = f"{last['actor']} at {last['at']:%Y-%m-%d %H:%M}{what}"
     else:
         who = "another session"
-    raise Conflict(
+    return (
         f"{entity} {label} was changed by {who} since you read it; nothing was saved, "
         "reload and try again"
     )
@@ -104,6 +123,13 @@ def apply_changes(
             setattr(row, field, new)
     if changed:
         session.add(row)
-        session.flush()
+        row_id = row.id
+        label = getattr(row, "key", None) or getattr(row, "slug", None) or str(row_id)
+        try:
+            session.flush()
+        except StaleDataError:
+            # Another writer committed this row between our read and our UPDATE.
+            session.rollback()
+            raise Conflict(_changed_by(session, entity, row_id, label)) from None
         audit.record_fields(session, engagement_id, entity, row.id, changed, action=action)
     return changed
