@@ -130,6 +130,10 @@ def _register() -> None:
         module.register(app)
     for module in (playbook, engagement, phase, task, system, person):
         app.add_typer(module.app, name=module.NAME)
+    from transition.cli import access, handover, kt
+
+    for module in (access, kt, handover):
+        app.add_typer(module.app, name=module.NAME)
 
 
 _register()

@@ -1,17 +1,702 @@
-"""Access grants (filled in by the access work): the parts gates rely on."""
+"""Access grants: who has which role on which system, why, and until when.
+
+A grant is never edited in place. Revocation fills the revoked columns once (with an audit
+event); an expiry given relative to a milestone (``cutover+30d``, ``parallel-run.end``) is
+kept as ``expires_rule`` and re-resolved, with an audit event, when the milestone moves.
+Every change keeps the exit checklist in step (``handover.reconcile``) in the same
+transaction.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from transition.models import Engagement
+from transition.dates import today, utcnow
+from transition.errors import BadInput, Refused, TransitionError, ValidationFailed
+from transition.guard import no_secrets
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    KTParticipant,
+    KTSession,
+    Person,
+    Phase,
+    System,
+)
+from transition.services import audit, handover
+from transition.services.common import check_version, get_by_id, get_person, get_system
+from transition.text import clean_name, slugify
+
+DEFAULT_ADMIN_ROLES = ("admin", "owner", "root", "superuser")
+CSV_COLUMNS = ("person", "system", "role", "expires", "justification")
+MAX_CSV_BYTES = 50 * 1024 * 1024
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _phases(session: Session, engagement: Engagement) -> list[Phase]:
+    return list(
+        session.execute(
+            select(Phase).where(Phase.engagement_id == engagement.id).order_by(Phase.position)
+        ).scalars()
+    )
+
+
+def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None, str | None]:
+    """``2026-12-31`` → (that date, None); ``cutover+30d`` → (resolved date, the rule)."""
+    if value is None or not str(value).strip():
+        return None, None
+    text = str(value).strip()
+    if _ISO_DATE.match(text):
+        try:
+            return date.fromisoformat(text), None
+        except ValueError:
+            raise BadInput(f"invalid expiry date {text!r}: no such day") from None
+    from transition.services.engagements import milestone
+
+    try:
+        return milestone(phases, text.lower()), text.lower()
+    except BadInput as exc:
+        raise BadInput(
+            f"invalid expiry {text!r}: expected an ISO date (2026-12-31) or a milestone such "
+            f"as cutover+30d or parallel-run.end ({exc.message})"
+        ) from None
+
+
+def _role(value: str) -> str:
+    role = clean_name(value, "role")
+    if len(role) > 100:
+        raise BadInput("role is longer than 100 characters")
+    return role
+
+
+def status_of(revoked_at: Any, expires_on: date | None, now: date) -> str:
+    if revoked_at is not None:
+        return "revoked"
+    if expires_on is not None and expires_on < now:
+        return "expired"
+    return "active"
+
+
+def admin_role_words(custom: str | list[str] | tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Roles that count as admin-like: ``custom`` (a list or a comma list), else the
+    ``TRANSITION_ADMIN_ROLES`` environment variable, else admin, owner, root, superuser."""
+    if custom is None:
+        custom = os.environ.get("TRANSITION_ADMIN_ROLES") or None
+    if custom is None:
+        return DEFAULT_ADMIN_ROLES
+    parts = custom.split(",") if isinstance(custom, str) else list(custom)
+    words = tuple(dict.fromkeys(slugify(p) for p in parts if slugify(p)))
+    if not words:
+        raise BadInput("the admin roles list is empty: give comma-separated role words")
+    return words
+
+
+def is_admin_like(role: str, words: tuple[str, ...]) -> bool:
+    """``Domain Admin``, ``administrator``, ``db-owner``… against the admin words: the
+    whole role, or any word of it, starting with one of them."""
+    slug = slugify(role)
+    tokens = [slug, *slug.split("-")]
+    return any(token.startswith(word) for token in tokens for word in words if token)
+
+
+def _grant_changes(
+    grant_id: int,
+    person: str,
+    system: str,
+    role: str,
+    expires_on: date | None,
+    rule: str | None,
+    justification: str,
+) -> list[audit.Change]:
+    changes = [
+        audit.Change("access_grant", grant_id, "grant", "person", None, person),
+        audit.Change("access_grant", grant_id, "grant", "system", None, system),
+        audit.Change("access_grant", grant_id, "grant", "role", None, role),
+    ]
+    if expires_on is not None:
+        after = f"{expires_on.isoformat()} ({rule})" if rule else expires_on
+        changes.append(audit.Change("access_grant", grant_id, "grant", "expires_on", None, after))
+    if justification:
+        changes.append(
+            audit.Change("access_grant", grant_id, "grant", "justification", None, justification)
+        )
+    return changes
+
+
+# --------------------------------------------------------------------------- verbs
+
+
+def grant(
+    session: Session,
+    engagement: Engagement,
+    *,
+    person: str,
+    system: str,
+    role: str,
+    expires: str | None = None,
+    justification: str = "",
+) -> AccessGrant:
+    """Record a new grant; the approver is the acting user. An identical grant that is
+    still in force (not revoked) is refused."""
+    role = _role(role)
+    justification = (no_secrets(justification, "the justification") or "").strip()
+    who = get_person(session, engagement, person)
+    target = get_system(session, engagement, system)
+    expires_on, rule = resolve_expiry(_phases(session, engagement), expires)
+    in_force = session.execute(
+        select(AccessGrant.id, AccessGrant.role).where(
+            AccessGrant.engagement_id == engagement.id,
+            AccessGrant.person_id == who.id,
+            AccessGrant.system_id == target.id,
+            AccessGrant.revoked_at.is_(None),
+        )
+    ).all()
+    for gid, existing_role in in_force:
+        if slugify(existing_role) == slugify(role):
+            raise Refused(
+                f"{who.name} already holds {existing_role} on {target.name} (grant {gid}); "
+                "revoke it first to change its expiry or justification"
+            )
+    row = AccessGrant(
+        engagement_id=engagement.id,
+        person_id=who.id,
+        system_id=target.id,
+        role=role,
+        justification=justification,
+        approver=audit.actor(session),
+        granted_at=utcnow(),
+        expires_on=expires_on,
+        expires_rule=rule,
+    )
+    session.add(row)
+    session.flush()
+    audit.record_many(
+        session,
+        engagement.id,
+        _grant_changes(row.id, who.name, target.name, role, expires_on, rule, justification),
+    )
+    handover.reconcile(session, engagement, grants=[row.id])
+    return row
+
+
+def revoke(
+    session: Session,
+    engagement: Engagement,
+    grant_id: int | str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> AccessGrant:
+    """Revoke a grant (once); its handover revoke item resolves in the same transaction."""
+    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    row = get_by_id(session, AccessGrant, engagement, grant_id, "grant")
+    check_version(session, row, expected_version, "access_grant", str(row.id))
+    if row.revoked_at is not None:
+        raise Refused(
+            f"grant {row.id} was already revoked by {row.revoked_by} on {row.revoked_at:%Y-%m-%d}"
+        )
+    row.revoked_at = utcnow()
+    row.revoked_by = audit.actor(session)
+    row.revoke_reason = reason
+    session.add(row)
+    session.flush()
+    changes = [audit.Change("access_grant", row.id, "revoke", "revoked_at", None, row.revoked_at)]
+    if reason:
+        changes.append(
+            audit.Change("access_grant", row.id, "revoke", "revoke_reason", None, reason)
+        )
+    audit.record_many(session, engagement.id, changes)
+    handover.reconcile(session, engagement, grants=[row.id])
+    return row
+
+
+def list_grants(
+    session: Session,
+    engagement: Engagement,
+    *,
+    active: bool = False,
+    expiring_days: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Grants as plain rows, newest first, in one query. ``active``: neither revoked nor
+    past expiry. ``expiring_days``: not revoked, expiring between today and N days ahead."""
+    now = today()
+    stmt = (
+        select(
+            AccessGrant.id,
+            Person.name.label("person"),
+            Person.side.label("side"),
+            System.name.label("system"),
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.approver,
+            AccessGrant.granted_at,
+            AccessGrant.expires_on,
+            AccessGrant.expires_rule,
+            AccessGrant.revoked_at,
+            AccessGrant.revoked_by,
+            AccessGrant.revoke_reason,
+            AccessGrant.version,
+        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .where(AccessGrant.engagement_id == engagement.id)
+        .order_by(AccessGrant.id.desc())
+        .offset(offset)
+    )
+    if active or expiring_days is not None:
+        stmt = stmt.where(AccessGrant.revoked_at.is_(None))
+    if active:
+        stmt = stmt.where((AccessGrant.expires_on.is_(None)) | (AccessGrant.expires_on >= now))
+    if expiring_days is not None:
+        if expiring_days < 0:
+            raise BadInput("--expiring takes a number of days, 0 or more")
+        stmt = stmt.where(
+            AccessGrant.expires_on >= now,
+            AccessGrant.expires_on <= now + timedelta(days=expiring_days),
+        )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    out = []
+    for row in session.execute(stmt):
+        data = dict(row._mapping)
+        data["status"] = status_of(row.revoked_at, row.expires_on, now)
+        out.append(data)
+    return out
+
+
+def review(
+    session: Session,
+    engagement: Engagement,
+    *,
+    admin_roles: str | list[str] | tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Least-privilege findings, most severe first, in three queries:
+
+    - high: admin-like role without a justification; grant still in force for a person
+      past their release date; grant past its expiry and not revoked;
+    - medium: grant with no expiry; provider person presenting or attending KT on a
+      system they have no active grant on.
+    """
+    words = admin_role_words(admin_roles)
+    now = today()
+    eid = engagement.id
+    findings: list[dict[str, Any]] = []
+    active_pairs: set[tuple[int, int]] = set()
+    for row in session.execute(
+        select(
+            AccessGrant.id,
+            AccessGrant.person_id,
+            AccessGrant.system_id,
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.expires_on,
+            Person.name.label("person"),
+            Person.release_date,
+            System.name.label("system"),
+        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_(None))
+        .order_by(AccessGrant.id)
+    ):
+
+        def add(kind: str, severity: str, message: str, row: Any = row) -> None:
+            findings.append(
+                {
+                    "kind": kind,
+                    "severity": severity,
+                    "grant_id": row.id,
+                    "person": row.person,
+                    "system": row.system,
+                    "role": row.role,
+                    "message": message,
+                }
+            )
+
+        expired = row.expires_on is not None and row.expires_on < now
+        if not expired:
+            active_pairs.add((row.person_id, row.system_id))
+        if expired:
+            add(
+                "expired_not_revoked",
+                "high",
+                f"expired on {row.expires_on} but not revoked: revoke it",
+            )
+        if row.expires_on is None:
+            add("no_expiry", "medium", f"{row.role} has no expiry date")
+        if not row.justification.strip() and is_admin_like(row.role, words):
+            add(
+                "admin_without_justification",
+                "high",
+                f"admin-like role {row.role!r} without a justification",
+            )
+        if not expired and row.release_date is not None and row.release_date < now:
+            add(
+                "released_person",
+                "high",
+                f"{row.person} was released on {row.release_date}; the grant is still active",
+            )
+    seen: set[tuple[int, int]] = set()
+    for person_id, pname, system_id, sname in session.execute(
+        select(KTParticipant.person_id, Person.name, KTSession.system_id, System.name)
+        .join(KTSession, KTSession.id == KTParticipant.session_id)
+        .join(Person, Person.id == KTParticipant.person_id)
+        .join(System, System.id == KTSession.system_id)
+        .where(
+            KTSession.engagement_id == eid,
+            Person.side == "provider",
+            System.removed_at.is_(None),
+        )
+        .order_by(Person.slug, System.slug)
+    ):
+        pair = (person_id, system_id)
+        if pair in active_pairs or pair in seen:
+            continue
+        seen.add(pair)
+        findings.append(
+            {
+                "kind": "missing_access",
+                "severity": "medium",
+                "grant_id": None,
+                "person": pname,
+                "system": sname,
+                "role": None,
+                "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
+            }
+        )
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
+    return findings
 
 
 def high_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
-    return []
+    return [f for f in review(session, engagement) if f["severity"] == "high"]
 
 
-def on_milestones_changed(session: Session, engagement: Engagement) -> None:
-    return None
+def on_milestones_changed(session: Session, engagement: Engagement) -> int:
+    """Re-resolve milestone-relative expiries of grants still in force; one audit event per
+    grant whose date moved. Returns how many moved."""
+    rows = session.execute(
+        select(AccessGrant.id, AccessGrant.expires_rule, AccessGrant.expires_on).where(
+            AccessGrant.engagement_id == engagement.id,
+            AccessGrant.revoked_at.is_(None),
+            AccessGrant.expires_rule.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return 0
+    phases = _phases(session, engagement)
+    moved = []
+    for gid, rule, current in rows:
+        try:
+            resolved = resolve_expiry(phases, rule)[0]
+        except BadInput:
+            continue  # the rule names a phase this engagement no longer has: keep the date
+        if resolved != current:
+            moved.append((gid, rule, current, resolved))
+    if not moved:
+        return 0
+    table = AccessGrant.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("gid"))
+        .values(expires_on=bindparam("new"), version=table.c.version + 1),
+        [{"gid": gid, "new": new} for gid, _, _, new in moved],
+    )
+    audit.record_many(
+        session,
+        engagement.id,
+        [
+            audit.Change("access_grant", gid, "reschedule", "expires_on", old, f"{new} ({rule})")
+            for gid, rule, old, new in moved
+        ],
+    )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, AccessGrant):
+            session.expire(obj)
+    return len(moved)
+
+
+# --------------------------------------------------------------------------- CSV import
+
+
+def _read_csv(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BadInput(f"{path}: file not found") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
+    if path.is_dir():
+        raise BadInput(f"{path}: is a directory, not a CSV file")
+    if size > MAX_CSV_BYTES:
+        raise BadInput(f"{path}: file is {size:,} bytes; the limit is {MAX_CSV_BYTES:,} bytes")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise BadInput(f"{path}: contains NUL bytes; not a CSV text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([f"{path}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
+
+
+def import_csv(
+    session: Session,
+    engagement: Engagement,
+    path: Path | str,
+    *,
+    create_missing: bool = False,
+    side: str = "provider",
+) -> dict[str, Any]:
+    """Import grants from a CSV with the header ``person,system,role,expires,justification``
+    (any order). Every bad row is reported as ``file:LINE: problem`` and then nothing is
+    imported. Unknown people and systems are errors unless ``create_missing``: then people
+    are created on ``side`` (default provider) and systems at tier 2."""
+    path = Path(path)
+    text = _read_csv(path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    errors: list[str] = []
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ValidationFailed([f"{path}:1: {exc}"]) from None
+    if header is None:
+        raise ValidationFailed(
+            [f"{path}:1: empty file: expected the header {','.join(CSV_COLUMNS)}"]
+        )
+    names = [h.strip().lower() for h in header]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    extra = [n or "(empty)" for n in names if n not in CSV_COLUMNS]
+    missing = [c for c in CSV_COLUMNS if c not in names]
+    if dupes:
+        errors.append(f"{path}:1: duplicate column(s): {', '.join(dupes)}")
+    if extra:
+        errors.append(f"{path}:1: unknown column(s): {', '.join(extra)}")
+    if missing:
+        errors.append(f"{path}:1: missing column(s): {', '.join(missing)}")
+    if errors:
+        errors.append(f"{path}:1: the header must be exactly {','.join(CSV_COLUMNS)} (any order)")
+        raise ValidationFailed(errors)
+    index = {name: i for i, name in enumerate(names)}
+
+    eid = engagement.id
+    people = {
+        slug: (pid, name)
+        for pid, slug, name in session.execute(
+            select(Person.id, Person.slug, Person.name).where(Person.engagement_id == eid)
+        )
+    }
+    systems_all = {
+        slug: (sid, name, removed)
+        for sid, slug, name, removed in session.execute(
+            select(System.id, System.slug, System.name, System.removed_at).where(
+                System.engagement_id == eid
+            )
+        )
+    }
+    in_force: dict[tuple[int, int, str], int] = {}
+    for gid, pid, sid, role in session.execute(
+        select(
+            AccessGrant.id, AccessGrant.person_id, AccessGrant.system_id, AccessGrant.role
+        ).where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_(None))
+    ):
+        in_force[(pid, sid, slugify(role))] = gid
+    phases = _phases(session, engagement)
+
+    parsed: list[dict[str, Any]] = []
+    new_people: dict[str, str] = {}
+    new_systems: dict[str, str] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"{path}:{reader.line_num}: {exc}")
+            break
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        where = f"{path}:{start}"
+        if len(cells) != len(names):
+            errors.append(f"{where}: expected {len(names)} fields, found {len(cells)}")
+            continue
+        value = {col: cells[index[col]].strip() for col in CSV_COLUMNS}
+        problems: list[str] = []
+        try:
+            pname = clean_name(value["person"], "person")
+        except TransitionError as exc:
+            problems.append(exc.message)
+            pname = None
+        try:
+            sname = clean_name(value["system"], "system")
+        except TransitionError as exc:
+            problems.append(exc.message)
+            sname = None
+        try:
+            role = _role(value["role"])
+        except TransitionError as exc:
+            problems.append(exc.message)
+            role = None
+        try:
+            expires_on, rule = resolve_expiry(phases, value["expires"])
+        except TransitionError as exc:
+            problems.append(exc.message)
+            expires_on, rule = None, None
+        try:
+            no_secrets(value["justification"], "justification")
+        except TransitionError as exc:
+            problems.append(exc.message)
+        pslug = slugify(pname) if pname else None
+        sslug = slugify(sname) if sname else None
+        if pslug and pslug not in people:
+            if create_missing:
+                new_people.setdefault(pslug, pname)
+            else:
+                problems.append(
+                    f"unknown person {pname!r} (add them first, or import with --create-missing)"
+                )
+        if sslug:
+            known = systems_all.get(sslug)
+            if known is not None and known[2] is not None:
+                problems.append(f"system {sname!r} was removed from scope")
+            elif known is None:
+                if create_missing:
+                    new_systems.setdefault(sslug, sname)
+                else:
+                    problems.append(
+                        f"unknown system {sname!r} (add it first, or import with --create-missing)"
+                    )
+        if pslug and sslug and role:
+            dup_key = (pslug, sslug, slugify(role))
+            if dup_key in seen:
+                problems.append(f"same person, system and role as line {seen[dup_key]}")
+            else:
+                seen[dup_key] = start
+            if pslug in people and sslug in systems_all:
+                existing = in_force.get((people[pslug][0], systems_all[sslug][0], slugify(role)))
+                if existing is not None:
+                    problems.append(f"{pname} already holds {role} on {sname} (grant {existing})")
+        if problems:
+            errors.extend(f"{where}: {p}" for p in problems)
+            continue
+        parsed.append(
+            {
+                "person": pslug,
+                "system": sslug,
+                "role": role,
+                "expires_on": expires_on,
+                "rule": rule,
+                "justification": value["justification"],
+            }
+        )
+    if errors:
+        raise ValidationFailed(
+            errors, summary=f"{path}: {len(errors)} problem(s); nothing was imported"
+        )
+    if not parsed:
+        raise BadInput(f"{path}: no grant rows below the header; nothing was imported")
+
+    changes: list[audit.Change] = []
+    if new_people:
+        from transition.services.people import SIDES
+
+        if side not in SIDES:
+            raise BadInput(f"invalid side {side!r}: choose one of {', '.join(SIDES)}")
+        rows = [
+            {
+                "engagement_id": eid,
+                "slug": slug,
+                "name": name,
+                "side": side,
+                "version": 1,
+            }
+            for slug, name in new_people.items()
+        ]
+        ids = session.execute(
+            insert(Person).returning(Person.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for pid, row in zip(ids, rows, strict=True):
+            people[row["slug"]] = (pid, row["name"])
+            changes.append(audit.Change("person", pid, "create", "side", None, side))
+    created_systems: list[int] = []
+    if new_systems:
+        rows = [
+            {
+                "engagement_id": eid,
+                "slug": slug,
+                "name": name,
+                "tier": 2,
+                "description": "",
+                "version": 1,
+            }
+            for slug, name in new_systems.items()
+        ]
+        ids = session.execute(
+            insert(System).returning(System.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for sid, row in zip(ids, rows, strict=True):
+            systems_all[row["slug"]] = (sid, row["name"], None)
+            created_systems.append(sid)
+            changes.append(audit.Change("system", sid, "create", "tier", None, 2))
+
+    now, who = utcnow(), audit.actor(session)
+    grant_rows = [
+        {
+            "engagement_id": eid,
+            "person_id": people[p["person"]][0],
+            "system_id": systems_all[p["system"]][0],
+            "role": p["role"],
+            "justification": p["justification"],
+            "approver": who,
+            "granted_at": now,
+            "expires_on": p["expires_on"],
+            "expires_rule": p["rule"],
+            "version": 1,
+        }
+        for p in parsed
+    ]
+    grant_ids = list(
+        session.execute(
+            insert(AccessGrant).returning(AccessGrant.id, sort_by_parameter_order=True),
+            grant_rows,
+        ).scalars()
+    )
+    for gid, p in zip(grant_ids, parsed, strict=True):
+        changes.extend(
+            _grant_changes(
+                gid,
+                people[p["person"]][1],
+                systems_all[p["system"]][1],
+                p["role"],
+                p["expires_on"],
+                p["rule"],
+                p["justification"],
+            )
+        )
+    audit.record_many(session, eid, changes)
+    sync = handover.reconcile(session, engagement, grants=grant_ids, systems=created_systems)
+    return {
+        "imported": len(grant_ids),
+        "people_created": sorted(new_people.values()),
+        "systems_created": sorted(new_systems.values()),
+        "handover": sync,
+    }

@@ -132,6 +132,9 @@ def create(
         None,
         f"{playbook.name} v{playbook.version} ({engagement.playbook_hash[:12]})",
     )
+    from transition.services import handover
+
+    handover.on_engagement_created(session, engagement)
     return engagement
 
 

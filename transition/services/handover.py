@@ -1,17 +1,154 @@
-"""The exit-handover checklist (being completed): reconciliation entry point.
+"""The exit-handover checklist, kept in step with what onboarding created.
 
-``reconcile(session, engagement, grants=None, systems=None, runbooks=None)`` brings the
-derived items of the given grant/system/runbook ids (all of them when every argument is
-None) in step with their sources, inside the caller's transaction.
+Two kinds of items:
+
+- **static** items from the exit checklist named by the playbook (``source`` ``template``)
+  or added from a saved checklist (``imported``); people tick them ``done``;
+- **derived** items, one per source, with stable keys: ``grant:{id}:revoke`` for every
+  access grant, ``system:{id}:reverse-kt`` for every system, ``runbook:{id}:hand-back``
+  for every runbook. They are never ticked by hand: ``reconcile`` moves them.
+
+``reconcile(session, engagement, grants=…, systems=…, runbooks=…)`` computes the status
+each derived item should have from its source and applies the differences with a few
+set-based statements, inside the caller's transaction:
+
+- an active grant (also one past its expiry but not revoked) → its revoke item ``open``;
+- a revoked grant → its item ``resolved``;
+- a removed (or deleted) system → its reverse-KT item and the items of its grants and
+  runbooks ``retired``; a deleted grant or runbook → its item ``retired``;
+- a source coming back → its item ``open`` again (``reopened``).
+
+Running it again changes nothing. Every change is an audit event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
+from sqlalchemy import func, insert, or_, select, update
 from sqlmodel import Session
 
-from transition.models import Engagement
+from transition.dates import utcnow
+from transition.errors import BadInput, Refused
+from transition.guard import no_secrets
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    HandoverItem,
+    Person,
+    Runbook,
+    System,
+)
+from transition.services import audit
+from transition.services.common import apply_changes, check_version, get_by_id
+
+STATIC_STATUSES = ("open", "done")
+ENTITY = "handover_item"
+_CHUNK = 1000
+_SCOPED_MAX = 500
+
+# Derived sections, shown after the checklist's own sections in this order.
+DERIVED = {
+    "grant": {
+        "section": "access-grants",
+        "section_title": "Access grants to revoke",
+        "owner": "security-officer",
+        "position": 1_000_000_000,
+    },
+    "runbook": {
+        "section": "runbooks",
+        "section_title": "Runbooks to hand back",
+        "owner": "provider-lead",
+        "position": 1_100_000_000,
+    },
+    "system": {
+        "section": "reverse-kt",
+        "section_title": "Reverse KT to the successor",
+        "owner": "transition-manager",
+        "position": 1_200_000_000,
+    },
+}
+_SUFFIX = {"grant": "revoke", "runbook": "hand-back", "system": "reverse-kt"}
+_TARGET_COUNT = {"open": "reopened", "resolved": "resolved", "retired": "retired"}
+
+
+def derived_key(kind: str, source_id: int) -> str:
+    return f"{kind}:{source_id}:{_SUFFIX[kind]}"
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _item_rows(
+    engagement: Engagement, checklist: Any, *, source: str, start: int, skip: set[str]
+) -> tuple[list[dict[str, Any]], int]:
+    rows = []
+    position = start
+    skipped = 0
+    for section, item in checklist.items():
+        if item.key in skip:
+            skipped += 1
+            continue
+        skip.add(item.key)
+        rows.append(
+            {
+                "engagement_id": engagement.id,
+                "key": item.key,
+                "section": section.key,
+                "section_title": section.title,
+                "title": item.title,
+                "description": item.description.strip(),
+                "owner": item.owner,
+                "position": position,
+                "source": source,
+                "source_kind": None,
+                "source_id": None,
+                "checklist": checklist.name,
+                "status": "open",
+                "version": 1,
+            }
+        )
+        position += 1
+    return rows, skipped
+
+
+def _insert_items(session: Session, engagement: Engagement, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert items and one ``create`` audit event each."""
+    if not rows:
+        return
+    ids = session.execute(
+        insert(HandoverItem).returning(HandoverItem.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    audit.record_many(
+        session,
+        engagement.id,
+        [
+            audit.Change(ENTITY, item_id, "create", "key", None, row["key"])
+            for item_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+
+
+def on_engagement_created(session: Session, engagement: Engagement) -> int:
+    """Instantiate the exit checklist named by the engagement's playbook."""
+    if not engagement.handover_name:
+        return 0
+    from transition.handover_checklists import resolve_checklist
+
+    checklist = resolve_checklist(engagement.handover_name)
+    rows, _ = _item_rows(engagement, checklist, source="template", start=0, skip=set())
+    _insert_items(session, engagement, rows)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- reconcile
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
 
 
 def reconcile(
@@ -22,4 +159,394 @@ def reconcile(
     systems: Iterable[int] | None = None,
     runbooks: Iterable[int] | None = None,
 ) -> dict[str, int]:
-    return {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
+    """Bring derived items in step with their sources (all of them when no ids are given;
+    a system's id also covers its grants and runbooks). Returns counts of changes."""
+    eid = engagement.id
+    everything = grants is None and systems is None and runbooks is None
+    grant_ids = None if everything else sorted(set(grants or ()))
+    system_ids = None if everything else sorted(set(systems or ()))
+    runbook_ids = None if everything else sorted(set(runbooks or ()))
+    if not everything and len(grant_ids) + len(system_ids) + len(runbook_ids) > _SCOPED_MAX:
+        # Bulk changes (an import): one pass over the whole engagement is cheaper than
+        # long IN lists, and reconciling more than asked is always correct.
+        everything, grant_ids, system_ids, runbook_ids = True, None, None, None
+    session.flush()
+
+    # Desired state: key → (kind, source id, status, title).
+    desired: dict[str, tuple[str, int, str, str]] = {}
+
+    grant_q = (
+        select(
+            AccessGrant.id,
+            AccessGrant.role,
+            AccessGrant.revoked_at,
+            System.name.label("system"),
+            System.removed_at,
+            Person.name.label("person"),
+        )
+        .join(System, System.id == AccessGrant.system_id)
+        .join(Person, Person.id == AccessGrant.person_id)
+        .where(AccessGrant.engagement_id == eid)
+    )
+    runbook_q = (
+        select(Runbook.id, Runbook.title, System.name.label("system"), System.removed_at)
+        .join(System, System.id == Runbook.system_id)
+        .where(Runbook.engagement_id == eid)
+    )
+    if not everything:
+        grant_q = grant_q.where(
+            or_(AccessGrant.id.in_(grant_ids or []), AccessGrant.system_id.in_(system_ids or []))
+        )
+        runbook_q = runbook_q.where(
+            or_(Runbook.id.in_(runbook_ids or []), Runbook.system_id.in_(system_ids or []))
+        )
+    scope_grants: set[int] = set(grant_ids or ())
+    scope_runbooks: set[int] = set(runbook_ids or ())
+    if everything or grant_ids or system_ids:
+        for gid, role, revoked_at, system, removed_at, person in session.execute(grant_q):
+            scope_grants.add(gid)
+            status = "retired" if removed_at else ("resolved" if revoked_at else "open")
+            title = f"Revoke {role} access to {system} for {person}"
+            desired[derived_key("grant", gid)] = ("grant", gid, status, title)
+    if everything or runbook_ids or system_ids:
+        for rid, title, system, removed_at in session.execute(runbook_q):
+            scope_runbooks.add(rid)
+            desired[derived_key("runbook", rid)] = (
+                "runbook",
+                rid,
+                "retired" if removed_at else "open",
+                f"Hand back runbook {title} ({system})",
+            )
+    if everything or system_ids:
+        system_q = select(System.id, System.name, System.removed_at).where(
+            System.engagement_id == eid
+        )
+        if system_ids is not None:
+            system_q = system_q.where(System.id.in_(system_ids))
+        for sid, name, removed_at in session.execute(system_q):
+            desired[derived_key("system", sid)] = (
+                "system",
+                sid,
+                "retired" if removed_at else "open",
+                f"Reverse KT of {name} to the successor",
+            )
+
+    # Actual state of the derived items in scope.
+    item_q = select(
+        HandoverItem.id,
+        HandoverItem.key,
+        HandoverItem.source_kind,
+        HandoverItem.source_id,
+        HandoverItem.status,
+    ).where(HandoverItem.engagement_id == eid, HandoverItem.source == "derived")
+    if not everything:
+        parts = []
+        if scope_grants:
+            parts.append(
+                (HandoverItem.source_kind == "grant")
+                & HandoverItem.source_id.in_(sorted(scope_grants))
+            )
+        if scope_runbooks:
+            parts.append(
+                (HandoverItem.source_kind == "runbook")
+                & HandoverItem.source_id.in_(sorted(scope_runbooks))
+            )
+        if system_ids:
+            parts.append(
+                (HandoverItem.source_kind == "system") & HandoverItem.source_id.in_(system_ids)
+            )
+        if not parts:
+            return {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
+        item_q = item_q.where(or_(*parts))
+    actual = {row.key: row for row in session.execute(item_q)}
+
+    counts = {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
+    new_rows: list[dict[str, Any]] = []
+    moves: dict[tuple[str, str], list[int]] = {}  # (from, to) → item ids
+    for key, (kind, source_id, status, title) in desired.items():
+        row = actual.get(key)
+        if row is None:
+            spec = DERIVED[kind]
+            new_rows.append(
+                {
+                    "engagement_id": eid,
+                    "key": key,
+                    "section": spec["section"],
+                    "section_title": spec["section_title"],
+                    "title": title[:300],
+                    "description": "",
+                    "owner": spec["owner"],
+                    "position": spec["position"],
+                    "source": "derived",
+                    "source_kind": kind,
+                    "source_id": source_id,
+                    "checklist": None,
+                    "status": status,
+                    "version": 1,
+                }
+            )
+        elif row.status != status:
+            moves.setdefault((row.status, status), []).append(row.id)
+    # A derived item whose source row is gone altogether retires.
+    for key, row in actual.items():
+        if key not in desired and row.status != "retired":
+            moves.setdefault((row.status, "retired"), []).append(row.id)
+
+    if new_rows:
+        ids = session.execute(
+            insert(HandoverItem).returning(HandoverItem.id, sort_by_parameter_order=True),
+            new_rows,
+        ).scalars()
+        changes = [
+            audit.Change(ENTITY, item_id, "derive", "status", None, row["status"])
+            for item_id, row in zip(ids, new_rows, strict=True)
+        ]
+        counts["added"] = len(new_rows)
+    else:
+        changes = []
+    if moves:
+        now, who = utcnow(), audit.actor(session)
+        table = HandoverItem.__table__
+        for (before, after), ids_ in moves.items():
+            values: dict[str, Any] = {"status": after, "version": table.c.version + 1}
+            if after == "open":
+                values.update(resolved_at=None, resolved_by=None)
+            else:
+                values.update(resolved_at=now, resolved_by=who)
+            for chunk in _chunks(sorted(ids_)):
+                session.execute(update(table).where(table.c.id.in_(chunk)).values(**values))
+            action = {"open": "reopen", "resolved": "resolve", "retired": "retire"}[after]
+            changes.extend(
+                audit.Change(ENTITY, item_id, action, "status", before, after)
+                for item_id in sorted(ids_)
+            )
+            counts[_TARGET_COUNT[after]] += len(ids_)
+    if changes:
+        audit.record_many(session, eid, changes)
+        # ORM copies of items changed above are stale now.
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, HandoverItem):
+                session.expire(obj)
+    return counts
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def show(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+    """Every item, grouped by section (checklist sections first, then derived ones), with
+    its status, owner, source and what it was derived from. Four queries in all."""
+    eid = engagement.id
+    items = session.execute(
+        select(
+            HandoverItem.id,
+            HandoverItem.key,
+            HandoverItem.section,
+            HandoverItem.section_title,
+            HandoverItem.title,
+            HandoverItem.description,
+            HandoverItem.owner,
+            HandoverItem.position,
+            HandoverItem.source,
+            HandoverItem.source_kind,
+            HandoverItem.source_id,
+            HandoverItem.checklist,
+            HandoverItem.status,
+            HandoverItem.resolved_at,
+            HandoverItem.resolved_by,
+            HandoverItem.note,
+            HandoverItem.version,
+        ).where(HandoverItem.engagement_id == eid)
+    ).all()
+    kinds = {row.source_kind for row in items}
+    grants: dict[int, dict[str, Any]] = {}
+    if "grant" in kinds:
+        for gid, person, system, role in session.execute(
+            select(AccessGrant.id, Person.name, System.name, AccessGrant.role)
+            .join(Person, Person.id == AccessGrant.person_id)
+            .join(System, System.id == AccessGrant.system_id)
+            .where(AccessGrant.engagement_id == eid)
+        ):
+            grants[gid] = {"grant_id": gid, "person": person, "system": system, "role": role}
+    systems: dict[int, str] = {}
+    if "system" in kinds:
+        systems = dict(
+            session.execute(select(System.id, System.name).where(System.engagement_id == eid)).all()
+        )
+    runbooks: dict[int, dict[str, Any]] = {}
+    if "runbook" in kinds:
+        for rid, template, title, system in session.execute(
+            select(Runbook.id, Runbook.template, Runbook.title, System.name)
+            .join(System, System.id == Runbook.system_id)
+            .where(Runbook.engagement_id == eid)
+        ):
+            runbooks[rid] = {
+                "runbook_id": rid,
+                "template": template,
+                "title": title,
+                "system": system,
+            }
+    first_seen: dict[str, int] = {}
+    for row in items:
+        first_seen[row.section] = min(first_seen.get(row.section, row.position), row.position)
+    ordered = sorted(
+        items, key=lambda r: (first_seen[r.section], r.section, r.position, r.source_id or 0, r.id)
+    )
+    out = []
+    for row in ordered:
+        data = dict(row._mapping)
+        data.pop("position")
+        if row.source_kind == "grant":
+            ref = grants.get(row.source_id, {"grant_id": row.source_id})
+        elif row.source_kind == "system":
+            ref = {"system_id": row.source_id, "system": systems.get(row.source_id)}
+        elif row.source_kind == "runbook":
+            ref = runbooks.get(row.source_id, {"runbook_id": row.source_id})
+        else:
+            ref = {"checklist": row.checklist}
+        data["source_ref"] = ref
+        out.append(data)
+    return out
+
+
+def summary(session: Session, engagement: Engagement) -> dict[str, int]:
+    """Item counts by status."""
+    rows = session.execute(
+        select(HandoverItem.status, func.count())
+        .where(HandoverItem.engagement_id == engagement.id)
+        .group_by(HandoverItem.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+# --------------------------------------------------------------------------- ticking
+
+
+def get_item(session: Session, engagement: Engagement, ident: str | int) -> HandoverItem:
+    """An item by numeric id or by key."""
+    text = str(ident).strip()
+    if text.isdigit():
+        return get_by_id(session, HandoverItem, engagement, text, "handover item")
+    item = session.execute(
+        select(HandoverItem).where(
+            HandoverItem.engagement_id == engagement.id, HandoverItem.key == text.lower()
+        )
+    ).scalar_one_or_none()
+    if item is None:
+        from transition.errors import NotFound
+
+        raise NotFound(f"unknown handover item {text!r} in {engagement.slug}")
+    return item
+
+
+def set_item_status(
+    session: Session,
+    engagement: Engagement,
+    item_id: str | int,
+    status: str,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> HandoverItem:
+    """Tick a checklist item ``done`` or back to ``open``. Derived items follow their
+    source and cannot be ticked by hand."""
+    status = status.strip().lower()
+    if status not in STATIC_STATUSES:
+        raise BadInput(f"invalid item status {status!r}: choose open or done")
+    no_secrets(note, "the note")
+    item = get_item(session, engagement, item_id)
+    check_version(session, item, expected_version, ENTITY, item.key)
+    if item.source == "derived":
+        raise Refused(
+            f"item {item.key} follows its {item.source_kind} and changes by itself "
+            "(revoke the grant, remove the system…); it cannot be ticked by hand"
+        )
+    if item.status == status and not note:
+        raise Refused(f"item {item.key} is already {status}")
+    values: dict[str, Any] = {"status": status}
+    if status == "done":
+        values.update(resolved_at=utcnow(), resolved_by=audit.actor(session))
+    else:
+        values.update(resolved_at=None, resolved_by=None)
+    if note:
+        values["note"] = note.strip()
+    apply_changes(session, item, engagement.id, ENTITY, values)
+    return item
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def export_checklist(session: Session, engagement: Engagement, *, name: str | None = None) -> str:
+    """The engagement's static items as a checklist YAML that ``import_checklist`` (and
+    a playbook's ``handover`` key) accept."""
+    import yaml
+
+    from transition.handover_checklists import Checklist
+    from transition.text import slugify
+
+    rows = session.execute(
+        select(
+            HandoverItem.key,
+            HandoverItem.section,
+            HandoverItem.section_title,
+            HandoverItem.title,
+            HandoverItem.owner,
+            HandoverItem.description,
+        )
+        .where(HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived")
+        .order_by(HandoverItem.position, HandoverItem.id)
+    ).all()
+    if not rows:
+        raise Refused(f"engagement {engagement.slug} has no checklist items to export")
+    sections: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        section = sections.setdefault(
+            row.section,
+            {"key": row.section, "title": row.section_title or row.section, "items": []},
+        )
+        item: dict[str, Any] = {"key": row.key, "title": row.title}
+        if row.owner:
+            item["owner"] = row.owner
+        if row.description:
+            item["description"] = row.description
+        section["items"].append(item)
+    data = {
+        "name": slugify(name) if name else f"{engagement.slug}-exit",
+        "title": f"Exit checklist from {engagement.name}"[:200],
+        "version": 1,
+        "description": (
+            f"Exported from engagement {engagement.slug}; add it to another engagement with "
+            "`transition handover import`."
+        ),
+        "sections": list(sections.values()),
+    }
+    Checklist.model_validate(data)  # what we write must load again
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def import_checklist(session: Session, engagement: Engagement, path: Path | str) -> dict[str, Any]:
+    """Add a saved checklist's items whose keys the engagement does not have yet."""
+    from transition.handover_checklists import load_checklist
+
+    checklist = load_checklist(Path(path))
+    existing = set(
+        session.execute(
+            select(HandoverItem.key).where(HandoverItem.engagement_id == engagement.id)
+        ).scalars()
+    )
+    start = session.execute(
+        select(func.coalesce(func.max(HandoverItem.position), -1)).where(
+            HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived"
+        )
+    ).scalar_one()
+    rows, skipped = _item_rows(
+        engagement, checklist, source="imported", start=int(start) + 1, skip=existing
+    )
+    _insert_items(session, engagement, rows)
+    return {
+        "checklist": checklist.name,
+        "added": len(rows),
+        "skipped": skipped,
+        "keys": [r["key"] for r in rows],
+    }

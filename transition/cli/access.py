@@ -1,0 +1,157 @@
+"""``transition access grant|revoke|list|import|review``."""
+
+from __future__ import annotations
+
+import typer
+
+from transition.cli.output import emit_json, say, table
+from transition.cli.state import state
+from transition.services import access
+from transition.services.common import get_engagement
+
+NAME = "access"
+app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
+
+COLUMNS = [
+    ("id", "id"),
+    ("person", "person"),
+    ("system", "system"),
+    ("role", "role"),
+    ("status", "status"),
+    ("expires", "expires"),
+    ("granted_at", "granted"),
+    ("approver", "approver"),
+]
+
+
+@app.command("grant")
+def grant(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    person: str = typer.Option(..., "--person", metavar="P", help="Who gets access."),
+    system: str = typer.Option(..., "--system", metavar="S", help="On which system."),
+    role: str = typer.Option(..., "--role", metavar="R", help="Which role or group."),
+    expires: str | None = typer.Option(
+        None,
+        "--expires",
+        metavar="DATE",
+        help="An ISO date, or a milestone such as cutover+30d or parallel-run.end.",
+    ),
+    justification: str = typer.Option("", "--justification", metavar="TEXT", help="Why."),
+) -> None:
+    """Record an access grant (you are the approver)."""
+    with state(ctx).session(write=True) as session:
+        eng = get_engagement(session, engagement)
+        row = access.grant(
+            session,
+            eng,
+            person=person,
+            system=system,
+            role=role,
+            expires=expires,
+            justification=justification,
+        )
+        until = f" until {row.expires_on}" if row.expires_on else " with no expiry"
+        rule = f" ({row.expires_rule})" if row.expires_rule else ""
+        say(f"granted #{row.id}: {row.role} on {system} to {person}{until}{rule}")
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    grant_id: str = typer.Argument(..., metavar="GRANT_ID"),
+    reason: str | None = typer.Option(None, "--reason", metavar="TEXT", help="Why."),
+) -> None:
+    """Revoke a grant; its handover item resolves itself."""
+    with state(ctx).session(write=True) as session:
+        row = access.revoke(session, get_engagement(session, engagement), grant_id, reason=reason)
+        say(f"revoked grant #{row.id}")
+
+
+@app.command("list")
+def list_grants(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    active: bool = typer.Option(False, "--active", help="Only grants in force."),
+    expiring: int | None = typer.Option(
+        None, "--expiring", metavar="DAYS", help="Only grants expiring within DAYS days."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Grants, newest first."""
+    with state(ctx).session() as session:
+        rows = access.list_grants(
+            session, get_engagement(session, engagement), active=active, expiring_days=expiring
+        )
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["expires"] = row["expires_on"]
+        if row["expires_rule"]:
+            row["expires"] = f"{row['expires_on']} ({row['expires_rule']})"
+    table(rows, COLUMNS, empty="no grants match")
+
+
+@app.command("import")
+def import_csv(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    path: str = typer.Argument(..., metavar="FILE.csv"),
+    create_missing: bool = typer.Option(
+        False,
+        "--create-missing",
+        help="Create unknown people (on --side) and systems (tier 2) instead of failing.",
+    ),
+    side: str = typer.Option(
+        "provider", "--side", metavar="SIDE", help="Side of people created by --create-missing."
+    ),
+) -> None:
+    """Import grants from CSV (person,system,role,expires,justification); all or nothing."""
+    with state(ctx).session(write=True) as session:
+        result = access.import_csv(
+            session,
+            get_engagement(session, engagement),
+            path,
+            create_missing=create_missing,
+            side=side,
+        )
+    say(f"imported {result['imported']} grant(s) from {path}")
+    if result["people_created"]:
+        say(f"created {len(result['people_created'])} person(s) on the {side} side")
+    if result["systems_created"]:
+        say(f"created {len(result['systems_created'])} system(s) at tier 2")
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    engagement: str = typer.Argument(..., metavar="ENG"),
+    admin_roles: str | None = typer.Option(
+        None,
+        "--admin-roles",
+        metavar="LIST",
+        help="Comma-separated admin-like role words (default admin,owner,root,superuser "
+        "or TRANSITION_ADMIN_ROLES).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Least-privilege findings, most severe first."""
+    with state(ctx).session() as session:
+        rows = access.review(session, get_engagement(session, engagement), admin_roles=admin_roles)
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        rows,
+        [
+            ("severity", "severity"),
+            ("kind", "finding"),
+            ("grant_id", "grant"),
+            ("person", "person"),
+            ("system", "system"),
+            ("message", "detail"),
+        ],
+        empty="no findings",
+    )

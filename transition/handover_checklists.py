@@ -1,0 +1,118 @@
+"""Exit-handover checklists: YAML files → validated ``Checklist`` objects.
+
+A checklist has sections, each with items (key, title, owner, description). Shipped
+checklists live in ``playbooks/handover/``; every folder named in ``TRANSITION_PLAYBOOKS``
+may hold a ``handover/`` folder of the user's own, searched first. A playbook names its
+exit checklist with its ``handover`` key. Errors come back as ``file:line:col`` lines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from transition import resources
+from transition.errors import NotFound
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ItemSpec(_Strict):
+    key: Annotated[str, Field(pattern=SLUG, max_length=150)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    owner: Annotated[str, Field(max_length=100)] = ""
+    description: str = ""
+
+
+class SectionSpec(_Strict):
+    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    items: Annotated[tuple[ItemSpec, ...], Field(min_length=1)]
+
+
+class Checklist(_Strict):
+    name: Annotated[str, Field(pattern=SLUG, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    version: int = 1
+    description: str = ""
+    sections: Annotated[tuple[SectionSpec, ...], Field(min_length=1)]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("version must be a positive whole number")
+        return value
+
+    def items(self) -> list[tuple[SectionSpec, ItemSpec]]:
+        return [(section, item) for section in self.sections for item in section.items]
+
+
+def _check(checklist: Checklist) -> list[tuple[tuple, str]]:
+    """Section keys unique; item keys unique across the whole checklist."""
+    problems: list[tuple[tuple, str]] = []
+    sections: set[str] = set()
+    items: set[str] = set()
+    for si, section in enumerate(checklist.sections):
+        if section.key in sections:
+            problems.append((("sections", si, "key"), f"duplicate section key {section.key!r}"))
+        sections.add(section.key)
+        for ii, item in enumerate(section.items):
+            if item.key in items:
+                problems.append(
+                    (("sections", si, "items", ii, "key"), f"duplicate item key {item.key!r}")
+                )
+            items.add(item.key)
+    return problems
+
+
+def load_checklist(path: Path | str, *, text: str | None = None) -> Checklist:
+    from transition.yamlfile import validate
+
+    return validate(path, Checklist, checks=_check, text=text)
+
+
+def checklist_dirs() -> list[Path]:
+    dirs = []
+    env = os.environ.get("TRANSITION_PLAYBOOKS")
+    if env:
+        dirs.extend(Path(p) / "handover" for p in env.split(os.pathsep) if p)
+    dirs.append(resources.shipped("playbooks") / "handover")
+    return dirs
+
+
+def checklist_files() -> dict[str, Path]:
+    """Known checklists by file stem, user folders first."""
+    found: dict[str, Path] = {}
+    for folder in checklist_dirs():
+        if not folder.is_dir():
+            continue
+        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            found.setdefault(file.stem, file)
+    return found
+
+
+_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
+
+
+def resolve_checklist(name_or_path: str) -> Checklist:
+    """A checklist by name (user folders first, then shipped) or by file path."""
+    if _LOOKS_LIKE_PATH.search(name_or_path):
+        path = Path(name_or_path).expanduser()
+        if not path.is_file():
+            raise NotFound(f"checklist file {name_or_path} not found")
+        return load_checklist(path)
+    files = checklist_files()
+    path = files.get(name_or_path)
+    if path is None:
+        known = ", ".join(sorted(files)) or "none"
+        raise NotFound(f"unknown exit checklist {name_or_path!r} (known: {known})")
+    return load_checklist(path)
