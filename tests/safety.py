@@ -1,0 +1,69 @@
+"""Helpers shared by the robustness tests: a full dump of the database to compare before
+and after a command, file hashes, and the shape every error must have."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import column as col
+from sqlalchemy import create_engine, inspect, select, table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (alembic_version included), sorted, as plain tuples."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            out: dict[str, list[tuple[Any, ...]]] = {}
+            insp = inspect(conn)
+            for name in sorted(insp.get_table_names()):
+                cols = [c["name"] for c in insp.get_columns(name)]
+                rows = conn.execute(select(*[col(c) for c in cols]).select_from(table(name)))
+                out[name] = sorted((tuple(r) for r in rows), key=repr)
+            return out
+    finally:
+        engine.dispose()
+
+
+def file_hash(path: Path) -> str | None:
+    if not path.exists() or path.is_dir():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_clean_error(result: Any, code: int = 2) -> None:
+    """An ``error:`` line on stderr, the documented exit code, no traceback anywhere."""
+    stderr, stdout = result.stderr, result.stdout
+    assert result.exit_code == code, (result.exit_code, stdout[-2000:], stderr[-2000:])
+    assert stderr.startswith("error: "), stderr[-2000:]
+    assert "Traceback" not in stderr + stdout
+    assert len(stderr.splitlines()) <= 60, "an error is a few lines, not a dump"
+
+
+class Proc:
+    """The result of a real ``transition`` process (same attributes as the cli fixture)."""
+
+    def __init__(self, completed: subprocess.CompletedProcess) -> None:
+        self.exit_code = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Proc:
+    """``python -m transition.cli.main ARGS…`` in a separate process."""
+    full_env = {**os.environ, **(env or {})}
+    completed = subprocess.run(
+        [sys.executable, "-c", "from transition.cli.main import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+    return Proc(completed)
