@@ -120,13 +120,14 @@ def _register() -> None:
         person,
         phase,
         playbook,
+        report,
         system,
         task,
         tui_cmd,
     )
 
     # Top-level commands, then one group per noun.
-    for module in (init, tui_cmd, audit_cmd):
+    for module in (init, tui_cmd, audit_cmd, report):
         module.register(app)
     for module in (playbook, engagement, phase, task, system, person):
         app.add_typer(module.app, name=module.NAME)

@@ -1,0 +1,54 @@
+"""``transition report ENG [--format md|html] [-o FILE] [--since DATE] [--templates DIR]``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from transition.cli.output import say
+from transition.cli.state import state
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report(
+        ctx: typer.Context,
+        engagement: str = typer.Argument(..., metavar="ENG"),
+        fmt: str = typer.Option("md", "--format", metavar="md|html", help="Markdown or HTML."),
+        output: str | None = typer.Option(
+            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600)."
+        ),
+        since: str | None = typer.Option(
+            None, "--since", metavar="DATE", help="List changes from DATE (default a week ago)."
+        ),
+        templates: str | None = typer.Option(
+            None,
+            "--templates",
+            metavar="DIR",
+            envvar="TRANSITION_TEMPLATES",
+            help="Folder with report.md.j2 / report.html.j2 overriding the shipped ones.",
+        ),
+    ) -> None:
+        """The weekly status report for a steering committee (Markdown or one HTML file)."""
+        from transition import reports
+        from transition.dates import parse_date
+        from transition.errors import BadInput
+        from transition.services.common import get_engagement
+
+        fmt = fmt.strip().lower()
+        if fmt not in reports.FORMATS:
+            raise BadInput(f"invalid report format {fmt!r}: choose md or html")
+        since_date = parse_date(since, "--since date") if since else None
+        folder = reports.template_dir(templates)
+        with state(ctx).session() as session:
+            eng = get_engagement(session, engagement)
+            data = reports.report_data(session, eng, since_date)
+        text = reports.render(data, fmt, templates=folder)
+        if output is None:
+            sys.stdout.write(text)
+            return
+        from transition.files import write_private
+
+        path = write_private(output, text)
+        say(f"wrote {fmt} report for {data['engagement']['slug']} to {path}")

@@ -1,0 +1,463 @@
+"""The weekly status report a steering committee reads, as Markdown or one HTML file.
+
+``report_data(session, engagement, since)`` gathers everything in a bounded number of
+queries (reusing the services) and returns plain data; ``render(data, fmt, templates=…)``
+turns it into text through a Jinja2 template: the shipped ``status.md.j2`` /
+``status.html.j2``, or ``report.md.j2`` / ``report.html.j2`` from a user's template
+folder (``--templates DIR`` or ``TRANSITION_TEMPLATES``). Every template is rendered in
+Jinja2's sandbox with undefined variables as errors; HTML is autoescaped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from transition.dates import today, utcnow
+from transition.errors import BadInput
+from transition.models import AuditEvent, Engagement, Runbook, System
+from transition.services import engagements, gates, systems, tasks
+
+FORMATS = ("md", "html")
+SHIPPED = Path(__file__).resolve().parent / "report_templates"
+#: Audit events listed in the "changes since" section (all are counted).
+CHANGES_SHOWN = 200
+LATE_RED_DAYS = 7
+
+
+# --------------------------------------------------------------------------- gathering
+
+
+def report_data(
+    session: Session, engagement: Engagement, since: date | None = None
+) -> dict[str, Any]:
+    """Everything the report shows, as plain data (dicts, lists, dates)."""
+    now = today()
+    since = since or (now - timedelta(days=7))
+    summary = engagements.summaries(session, engagement.id)[0]
+    status = gates.status(session, engagement)
+    phases = [_phase(p, now) for p in status["phases"]]
+    current = next((p for p in phases if p["status"] == "active"), None)
+    task_rows = tasks.list_tasks(session, engagement)
+    coverage = systems.coverage(session, engagement)
+    findings = _access_findings(session, engagement)
+    runbook_rows = _runbooks(session, engagement)
+    handover = _handover(session, engagement)
+    risks = status.get("key_person_risks") or []
+    changes = _changes(session, engagement, since)
+
+    overdue = [t for t in task_rows if t["overdue"]]
+    blocked = [t for t in task_rows if t["status"] == "blocked"]
+    closed = sum(1 for t in task_rows if t["status"] in tasks.CLOSED)
+    data: dict[str, Any] = {
+        "engagement": summary,
+        "today": now,
+        "since": since,
+        "generated_at": utcnow(),
+        "phases": phases,
+        "current_phase": current,
+        "unmet": [c for c in current["gate"] if not c["met"]] if current else [],
+        "tasks": {
+            "total": len(task_rows),
+            "closed": closed,
+            "open": len(task_rows) - closed,
+            "overdue": overdue,
+            "blocked": blocked,
+        },
+        "burndown": _burndown(task_rows, summary["start_date"], phases, now),
+        "access": {
+            "findings": findings,
+            "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
+        },
+        "systems": coverage,
+        "runbooks": runbook_rows,
+        "key_person_risks": risks,
+        "handover": handover,
+        "changes": changes,
+    }
+    data["rag"] = _rag(data)
+    return data
+
+
+def _phase(p: dict[str, Any], now: date) -> dict[str, Any]:
+    out = dict(p)
+    end = p["actual_end"] or (now if p["status"] == "active" else None)
+    out["late_days"] = 0
+    if p["status"] == "done" and p["actual_end"]:
+        out["late_days"] = max(0, (p["actual_end"] - p["planned_end"]).days)
+    elif p["status"] == "active" and now > p["planned_end"]:
+        out["late_days"] = (now - p["planned_end"]).days
+    out["bar_end"] = end
+    out["unmet"] = [c for c in p["gate"] if not c["met"]]
+    return out
+
+
+def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+    from transition.services import access
+
+    review = getattr(access, "review", None)
+    return list(review(session, engagement)) if review else []
+
+
+def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
+    try:
+        from transition.services import runbooks as runbook_service
+    except ImportError:
+        runbook_service = None
+    lister = getattr(runbook_service, "list_runbooks", None)
+    if lister is not None:
+        rows = [dict(r) for r in lister(session, engagement)]
+    else:
+        rows = [
+            dict(r._mapping)
+            for r in session.execute(
+                select(
+                    Runbook.id,
+                    Runbook.title,
+                    Runbook.template,
+                    Runbook.status,
+                    System.name.label("system"),
+                )
+                .join(System, System.id == Runbook.system_id)
+                .where(Runbook.engagement_id == engagement.id)
+                .order_by(System.tier, System.slug, Runbook.template)
+            )
+        ]
+    for row in rows:
+        row.setdefault("fill_ratio", None)
+    ratios = [r["fill_ratio"] for r in rows if r["fill_ratio"] is not None]
+    return {
+        "rows": rows,
+        "by_status": dict(Counter(r["status"] for r in rows)),
+        "mean_fill": (sum(ratios) / len(ratios)) if ratios else None,
+    }
+
+
+def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
+    from transition.services import handover
+
+    items = handover.show(session, engagement)
+    by_status = Counter(i["status"] for i in items)
+    sections: dict[str, dict[str, Any]] = {}
+    for item in items:
+        entry = sections.setdefault(
+            item["section"],
+            {
+                "section": item["section"],
+                "title": item.get("section_title") or item["section"],
+                "open": 0,
+                "done": 0,
+                "resolved": 0,
+                "retired": 0,
+            },
+        )
+        entry[item["status"]] = entry.get(item["status"], 0) + 1
+    open_derived = [i for i in items if i["source"] == "derived" and i["status"] == "open"]
+    return {
+        "total": len(items),
+        "by_status": dict(by_status),
+        "sections": list(sections.values()),
+        "open_derived": open_derived,
+        "open_static": [i for i in items if i["source"] != "derived" and i["status"] == "open"],
+    }
+
+
+def _changes(session: Session, engagement: Engagement, since: date) -> dict[str, Any]:
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    where = (AuditEvent.engagement_id == engagement.id, AuditEvent.at >= start)
+    counts = {
+        f"{entity} {action}": int(n)
+        for entity, action, n in session.execute(
+            select(AuditEvent.entity, AuditEvent.action, func.count())
+            .where(*where)
+            .group_by(AuditEvent.entity, AuditEvent.action)
+            .order_by(AuditEvent.entity, AuditEvent.action)
+        )
+    }
+    events = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(
+                AuditEvent.at,
+                AuditEvent.actor,
+                AuditEvent.action,
+                AuditEvent.entity,
+                AuditEvent.entity_id,
+                AuditEvent.field,
+                AuditEvent.before,
+                AuditEvent.after,
+            )
+            .where(*where)
+            .order_by(AuditEvent.id.desc())
+            .limit(CHANGES_SHOWN)
+        )
+    ]
+    return {"since": since, "count": sum(counts.values()), "by_kind": counts, "events": events}
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.date()
+    return value
+
+
+def _burndown(
+    task_rows: list[dict[str, Any]], start: date, phases: list[dict[str, Any]], now: date
+) -> dict[str, Any]:
+    """Open tasks week by week: as planned (by due date) and as happened (by completion)."""
+    total = len(task_rows)
+    end = max([p["planned_end"] for p in phases] + [start])
+    due = Counter(_as_date(t["due_date"]) for t in task_rows if t["due_date"] is not None)
+    done = Counter(
+        min(_as_date(t["completed_at"]) or now, now)
+        for t in task_rows
+        if t["status"] in tasks.CLOSED
+    )
+    days = sorted({start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)})
+    days = sorted(set(days) | {end} | ({now} if start <= now <= end else set()))
+    points = []
+    for day in days:
+        planned = total - sum(n for d, n in due.items() if d is not None and d <= day)
+        actual = None
+        if day <= now:
+            actual = total - sum(n for d, n in done.items() if d <= day)
+        points.append({"date": day, "planned": planned, "actual": actual})
+    return {"total": total, "start": start, "end": end, "points": points}
+
+
+def _rag(data: dict[str, Any]) -> dict[str, Any]:
+    red: list[str] = []
+    amber: list[str] = []
+    current = data["current_phase"]
+    if current and current["late_days"] > LATE_RED_DAYS:
+        red.append(f"phase {current['key']} is {current['late_days']} days past its planned end")
+    elif current and current["late_days"] > 0:
+        amber.append(f"phase {current['key']} is {current['late_days']} days past its planned end")
+    if data["key_person_risks"]:
+        n = len(data["key_person_risks"])
+        red.append(f"{n} key-person risk{'s' if n != 1 else ''}")
+    severity = data["access"]["by_severity"]
+    if severity.get("high"):
+        red.append(f"{severity['high']} high access finding{'s' if severity['high'] != 1 else ''}")
+    others = sum(n for s, n in severity.items() if s != "high")
+    if others:
+        amber.append(f"{others} other access finding{'s' if others != 1 else ''}")
+    overdue, blocked = len(data["tasks"]["overdue"]), len(data["tasks"]["blocked"])
+    if overdue:
+        amber.append(f"{overdue} overdue task{'s' if overdue != 1 else ''}")
+    if blocked:
+        amber.append(f"{blocked} blocked task{'s' if blocked != 1 else ''}")
+    if red:
+        return {"state": "red", "reasons": red + amber}
+    if amber:
+        return {"state": "amber", "reasons": amber}
+    if data["engagement"]["status"] == "completed":
+        return {"state": "green", "reasons": ["transition completed"]}
+    return {"state": "green", "reasons": ["on plan: nothing overdue, blocked or at risk"]}
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def charts(data: dict[str, Any]) -> dict[str, Any]:
+    """Geometry for the inline SVG charts (coordinates as numbers; the template draws)."""
+    return {
+        "burndown": _burndown_chart(data["burndown"], data["today"]),
+        "timeline": _timeline(data),
+    }
+
+
+def _burndown_chart(burndown: dict[str, Any], now: date) -> dict[str, Any]:
+    width, height, left, right, top, bottom = 640, 240, 44, 16, 14, 34
+    start, end = burndown["start"], max(burndown["end"], now)
+    span = max((end - start).days, 1)
+    total = max(burndown["total"], 1)
+    inner_w, inner_h = width - left - right, height - top - bottom
+
+    def x(day: date) -> float:
+        return round(left + inner_w * (day - start).days / span, 1)
+
+    def y(value: int) -> float:
+        return round(top + inner_h * (1 - value / total), 1)
+
+    planned = " ".join(f"{x(p['date'])},{y(p['planned'])}" for p in burndown["points"])
+    actual = " ".join(
+        f"{x(p['date'])},{y(p['actual'])}" for p in burndown["points"] if p["actual"] is not None
+    )
+    x_ticks = []
+    step = 14 if span > 56 else 7
+    day = start
+    while day <= end:
+        x_ticks.append({"x": x(day), "label": day.strftime("%d %b")})
+        day += timedelta(days=step)
+    y_ticks = [{"y": y(v), "label": v} for v in sorted({0, total // 2, total})]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": height - bottom,
+        "planned": planned,
+        "actual": actual,
+        "x_ticks": x_ticks,
+        "y_ticks": y_ticks,
+        "today_x": x(now) if start <= now <= end else None,
+    }
+
+
+def _timeline(data: dict[str, Any]) -> dict[str, Any]:
+    phases, now = data["phases"], data["today"]
+    width, label_w, right, row_h, top = 640, 130, 16, 30, 22
+    if not phases:
+        return {"width": width, "height": top, "rows": [], "ticks": [], "today_x": None}
+    start = min([p["planned_start"] for p in phases] + [p["actual_start"] or now for p in phases])
+    end = max(
+        [p["planned_end"] for p in phases] + [p["actual_end"] or p["planned_end"] for p in phases]
+    )
+    end = max(end, now)
+    span = max((end - start).days, 1)
+    inner = width - label_w - right
+
+    def x(day: date) -> float:
+        return round(label_w + inner * (day - start).days / span, 1)
+
+    rows = []
+    for i, p in enumerate(phases):
+        y = top + i * row_h
+        row = {
+            "label": p["title"],
+            "y": y,
+            "text_y": y + 15,
+            "planned_x": x(p["planned_start"]),
+            "planned_w": max(x(p["planned_end"]) - x(p["planned_start"]), 1),
+            "actual_x": None,
+            "actual_w": 0,
+            "status": p["status"],
+            "late": p["late_days"] > 0,
+        }
+        if p["actual_start"]:
+            finish = p["actual_end"] or now
+            row["actual_x"] = x(p["actual_start"])
+            row["actual_w"] = max(x(finish) - x(p["actual_start"]), 2)
+        rows.append(row)
+    ticks = []
+    day = start
+    step = 14 if span > 56 else 7
+    while day <= end:
+        ticks.append({"x": x(day), "label": day.strftime("%d %b")})
+        day += timedelta(days=step)
+    height = top + len(phases) * row_h + 8
+    return {
+        "width": width,
+        "height": height,
+        "rows": rows,
+        "ticks": ticks,
+        "axis_y": top - 6,
+        "today_x": x(now) if start <= now <= end else None,
+    }
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def template_dir(explicit: str | Path | None = None) -> Path | None:
+    """The user's template folder: ``--templates DIR``, else ``TRANSITION_TEMPLATES``."""
+    chosen = explicit or os.environ.get("TRANSITION_TEMPLATES")
+    if not chosen:
+        return None
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise BadInput(f"template folder {folder} does not exist")
+    return folder
+
+
+def _md(value: Any) -> str:
+    """Text safe inside a Markdown table cell."""
+    text = "" if value is None else str(value)
+    for char in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
+        text = text.replace(char, "\\" + char)
+    return " ".join(text.split())
+
+
+def _fmt_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime(fmt if fmt != "%Y-%m-%d" else "%Y-%m-%d %H:%M")
+    return value.strftime(fmt)
+
+
+def _pct(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{round(float(value) * 100)}%"
+
+
+def _environment(search: list[Path]):
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in search]),
+        undefined=StrictUndefined,
+        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=_md, d=_fmt_date, pct=_pct)
+    return env
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render(data: dict[str, Any], fmt: str = "md", *, templates: str | Path | None = None) -> str:
+    """Render the report; a user template that fails names its file and line."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    if fmt not in FORMATS:
+        raise BadInput(f"invalid report format {fmt!r}: choose md or html")
+    user = template_dir(templates)
+    name = f"status.{fmt}.j2"
+    search = [SHIPPED]
+    if user is not None and (user / f"report.{fmt}.j2").is_file():
+        name, search = f"report.{fmt}.j2", [user, SHIPPED]
+    env = _environment(search)
+    try:
+        template = env.get_template(name)
+        filename = template.filename or name
+        return template.render(**data, charts=charts(data), fmt=fmt)
+    except TemplateSyntaxError as exc:
+        where = exc.filename or name
+        raise BadInput(f"{where}:{exc.lineno}: {exc.message}") from None
+    except TemplateError as exc:
+        line = _template_line(exc, filename)
+        where = f"{filename}:{line}" if line else filename
+        raise BadInput(f"{where}: {exc.message or exc}") from None
+    except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
+        if user is None:
+            raise
+        line = _template_line(exc, filename)
+        where = f"{filename}:{line}" if line else filename
+        raise BadInput(f"{where}: {exc}") from None
