@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
@@ -631,9 +631,7 @@ def import_csv(
             }
             for slug, name in new_people.items()
         ]
-        ids = session.execute(
-            insert(Person).returning(Person.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = handover.bulk_insert(session, Person, rows)
         for pid, row in zip(ids, rows, strict=True):
             people[row["slug"]] = (pid, row["name"])
             changes.append(audit.Change("person", pid, "create", "side", None, side))
@@ -650,9 +648,7 @@ def import_csv(
             }
             for slug, name in new_systems.items()
         ]
-        ids = session.execute(
-            insert(System).returning(System.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = handover.bulk_insert(session, System, rows)
         for sid, row in zip(ids, rows, strict=True):
             systems_all[row["slug"]] = (sid, row["name"], None)
             created_systems.append(sid)
@@ -674,12 +670,7 @@ def import_csv(
         }
         for p in parsed
     ]
-    grant_ids = list(
-        session.execute(
-            insert(AccessGrant).returning(AccessGrant.id, sort_by_parameter_order=True),
-            grant_rows,
-        ).scalars()
-    )
+    grant_ids = handover.bulk_insert(session, AccessGrant, grant_rows)
     for gid, p in zip(grant_ids, parsed, strict=True):
         changes.extend(
             _grant_changes(

@@ -78,6 +78,29 @@ def derived_key(kind: str, source_id: int) -> str:
     return f"{kind}:{source_id}:{_SUFFIX[kind]}"
 
 
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all of one engagement) in one executemany; return their ids in
+    row order. PostgreSQL hands them back with RETURNING in batches. SQLite would insert
+    row by row to keep RETURNING in order, so it inserts plainly and reads back the
+    newest ids: the writer holds the database lock, and new rows get the highest ids."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                insert(model).returning(model.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+    session.execute(insert(model), rows)
+    ids = session.execute(
+        select(model.id)
+        .where(model.engagement_id == rows[0]["engagement_id"])
+        .order_by(model.id.desc())
+        .limit(len(rows))
+    ).scalars()
+    return sorted(ids)
+
+
 # --------------------------------------------------------------------------- template
 
 
@@ -118,9 +141,7 @@ def _insert_items(session: Session, engagement: Engagement, rows: list[dict[str,
     """Bulk insert items and one ``create`` audit event each."""
     if not rows:
         return
-    ids = session.execute(
-        insert(HandoverItem).returning(HandoverItem.id, sort_by_parameter_order=True), rows
-    ).scalars()
+    ids = bulk_insert(session, HandoverItem, rows)
     audit.record_many(
         session,
         engagement.id,
@@ -293,10 +314,7 @@ def reconcile(
             moves.setdefault((row.status, "retired"), []).append(row.id)
 
     if new_rows:
-        ids = session.execute(
-            insert(HandoverItem).returning(HandoverItem.id, sort_by_parameter_order=True),
-            new_rows,
-        ).scalars()
+        ids = bulk_insert(session, HandoverItem, new_rows)
         changes = [
             audit.Change(ENTITY, item_id, "derive", "status", None, row["status"])
             for item_id, row in zip(ids, new_rows, strict=True)
