@@ -1,0 +1,253 @@
+"""KT sessions: lifecycle, sign-off rules, coverage, key-person risk, the kt_coverage gate
+and the iCalendar export."""
+
+from __future__ import annotations
+
+import pytest
+
+from transition.services import audit
+from transition.services.common import get_engagement
+
+ENG = "acme-helpdesk"
+
+
+@pytest.fixture
+def team(acme, cli):
+    for args in (
+        ("system", "add", acme, "Service Desk", "--tier", "1"),
+        ("system", "add", acme, "CRM", "--tier", "3"),
+        (
+            "person",
+            "add",
+            acme,
+            "Ann Old",
+            "--side",
+            "incumbent",
+            "--release",
+            "2026-11-20",
+            "--email",
+            "ann@old.example",
+        ),  # fmt: skip
+        ("person", "add", acme, "Olaf Old", "--side", "incumbent"),
+        ("person", "add", acme, "Bob New", "--side", "provider", "--email", "bob@new.example"),
+        ("person", "add", acme, "Bea New", "--side", "provider"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+    return acme
+
+
+def schedule(cli, system="CRM", kind="walkthrough", presenter="Ann Old", attendees=("Bob New",),
+             at="2026-11-16T10:00"):  # fmt: skip
+    args = ["kt", "schedule", ENG, "--system", system, "--topic", f"{kind} of {system}",
+            "--presenter", presenter, "--at", at, "--kind", kind]  # fmt: skip
+    for a in attendees:
+        args += ["--attendee", a]
+    result = cli(*args)
+    assert result.exit_code == 0, result.stderr
+    return int(result.stdout.split("#")[1].split(":")[0])
+
+
+def sessions(cli):
+    result = cli("kt", "list", ENG, "--json")
+    assert result.exit_code == 0, result.stderr
+    return {s["id"]: s for s in result.json()}
+
+
+def audit_count(session_scope) -> int:
+    with session_scope(write=False) as s:
+        return audit.count(s, get_engagement(s, ENG).id)
+
+
+def test_lifecycle(team, cli):
+    sid = schedule(cli, attendees=("Bob New", "Bea New"))
+    s = sessions(cli)[sid]
+    assert s["status"] == "planned" and s["kind"] == "walkthrough" and s["minutes"] == 60
+    assert s["presenters"] == ["Ann Old"] and s["attendees"] == ["Bea New", "Bob New"]
+    assert s["starts_at"].endswith("+00:00")
+    assert cli("kt", "hold", ENG, str(sid)).exit_code == 0
+    assert sessions(cli)[sid]["status"] == "held"
+    r = cli("kt", "signoff", ENG, str(sid), "--by", "bob new", "--confidence", "4",
+            "--follow-ups", "walk through the batch jobs again")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    s = sessions(cli)[sid]
+    assert s["status"] == "signed_off" and s["signed_off_by"] == "Bob New"
+    assert s["confidence"] == 4 and s["follow_ups"] == "walk through the batch jobs again"
+    again = cli("kt", "signoff", ENG, str(sid), "--by", "Bea New")
+    assert again.exit_code == 1 and "already signed off" in again.stderr
+    assert cli("kt", "hold", ENG, str(sid)).exit_code == 1
+
+
+def test_signoff_rules_write_nothing(team, cli, session_scope):
+    sid = schedule(cli)
+    before = audit_count(session_scope)
+    early = cli("kt", "signoff", ENG, str(sid), "--by", "Bob New")
+    assert early.exit_code == 1
+    assert early.stderr.startswith("error: ") and "not been held" in early.stderr
+    assert cli("kt", "hold", ENG, str(sid)).exit_code == 0
+    held = audit_count(session_scope)
+    assert held > before
+    cases = [
+        (("--by", "Ann Old"), 1, "only an attendee"),  # the presenter
+        (("--by", "Bea New"), 1, "did not attend"),
+        (("--by", "Nobody"), 2, "unknown person"),
+        (("--by", "Bob New", "--confidence", "6"), 2, "invalid confidence"),
+        (("--by", "Bob New", "--confidence", "0"), 2, "invalid confidence"),
+        (("--by", "Bob New", "--follow-ups", "password=Secret123"), 2, "credential"),
+    ]
+    for args, code, message in cases:
+        r = cli("kt", "signoff", ENG, str(sid), *args)
+        assert r.exit_code == code, (args, r.stderr)
+        assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+    assert audit_count(session_scope) == held
+    assert sessions(cli)[sid]["status"] == "held"
+
+
+def test_late_attendee_can_sign_off(team, cli):
+    sid = schedule(cli, attendees=())
+    assert cli("kt", "hold", ENG, str(sid), "--attendee", "Bea New").exit_code == 0
+    assert sessions(cli)[sid]["attendees"] == ["Bea New"]
+    assert cli("kt", "signoff", ENG, str(sid), "--by", "Bea New").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("--at", "2026-11-31T10:00"), 2, "invalid start time"),
+        (("--at", "tomorrow"), 2, "invalid start time"),
+        (("--kind", "lecture"), 2, "invalid KT kind"),
+        (("--minutes", "0"), 2, "between 5 and 1440"),
+        (("--system", "Mainframe"), 2, "unknown system"),
+        (("--presenter", "Nobody"), 2, "unknown person"),
+        (("--attendee", "Ann Old"), 2, "cannot both present and attend"),
+    ],
+)
+def test_bad_schedule_writes_nothing(team, cli, session_scope, args, code, message):
+    base = {"--system": "CRM", "--topic": "Batch jobs", "--presenter": "Ann Old",
+            "--at": "2026-11-16T10:00"}  # fmt: skip
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    argv = ["kt", "schedule", ENG]
+    for key, value in {**base, **given}.items():
+        argv += [key, value]
+    before = audit_count(session_scope)
+    r = cli(*argv)
+    assert r.exit_code == code
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert audit_count(session_scope) == before
+    assert sessions(cli) == {}
+
+
+def test_unknown_session_id(team, cli, session_scope):
+    before = audit_count(session_scope)
+    for command in (("hold",), ("signoff", "--by", "Bob New")):
+        for ident in ("999", "x1"):
+            r = cli("kt", command[0], ENG, ident, *command[1:])
+            assert r.exit_code == 2
+            assert r.stderr.startswith("error: ") and "KT session" in r.stderr
+    assert audit_count(session_scope) == before
+
+
+def test_kt_coverage_gate_end_to_end(team, cli):
+    def criterion(kinds: str):
+        data = cli("phase", "status", ENG, "--json").json()
+        return next(
+            c
+            for p in data["phases"]
+            for c in p["gate"]
+            if c["name"] == "kt_coverage" and c["criterion"] == f"kt_coverage ({kinds})"
+        )
+
+    assert not criterion("walkthrough, shadow")["met"]
+    for system in ("CRM", "Service Desk"):
+        for kind in ("walkthrough", "shadow"):
+            sid = schedule(cli, system=system, kind=kind)
+            assert cli("kt", "hold", ENG, str(sid)).exit_code == 0
+            assert not criterion("walkthrough, shadow")["met"]
+            assert cli("kt", "signoff", ENG, str(sid), "--by", "Bob New").exit_code == 0
+    assert criterion("walkthrough, shadow")["met"]
+    full = criterion("walkthrough, shadow, reverse-shadow")
+    assert not full["met"] and "reverse-shadow" in full["reason"]
+    cov = {row["system"]: row for row in cli("kt", "coverage", ENG, "--json").json()}
+    assert cov["CRM"]["signed_off"] == ["walkthrough", "shadow"]
+    assert cov["CRM"]["missing"] == ["reverse-shadow"]
+
+
+def test_key_person_risk(team, cli, monkeypatch):
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")  # Ann leaves in 10 days
+    schedule(cli, system="CRM", presenter="Ann Old")
+    schedule(cli, system="Service Desk", presenter="Olaf Old")  # no release date: no risk
+
+    def risky():
+        rows = cli("system", "list", ENG, "--json").json()
+        return {r["name"]: r["key_person_risk_reason"] for r in rows if r["key_person_risk"]}
+
+    assert set(risky()) == {"CRM"}
+    assert "Ann Old" in risky()["CRM"]
+    status = cli("phase", "status", ENG)
+    assert "key-person risk: CRM" in status.stdout
+    assert [
+        r["system"] for r in cli("phase", "status", ENG, "--json").json()["key_person_risks"]
+    ] == ["CRM"]
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-01")  # 19 days left: not yet a risk
+    assert risky() == {}
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+    # A second presenter who stays removes the risk.
+    schedule(cli, system="CRM", kind="shadow", presenter="Olaf Old")
+    assert risky() == {}
+
+
+def test_key_person_risk_clears_when_signed_off(team, cli, monkeypatch):
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+    ids = [schedule(cli, kind=k) for k in ("walkthrough", "shadow", "reverse-shadow")]
+    for sid in ids:
+        assert cli("kt", "hold", ENG, str(sid)).exit_code == 0
+        assert cli("kt", "signoff", ENG, str(sid), "--by", "Bob New").exit_code == 0
+    assert not any(r["key_person_risk"] for r in cli("system", "list", ENG, "--json").json())
+
+
+def test_ics_parses_and_uids_are_stable(team, cli, tmp_path):
+    from icalendar import Calendar
+
+    a = schedule(cli, at="2026-11-16T10:00+01:00")
+    schedule(cli, system="Service Desk", kind="shadow", presenter="Olaf Old",
+             attendees=("Bob New", "Bea New"))  # fmt: skip
+    first = cli("kt", "ics", ENG)
+    assert first.exit_code == 0, first.stderr
+    cal = Calendar.from_ical(first.stdout)
+    events = cal.walk("VEVENT")
+    assert len(events) == 2
+    by_uid = {str(e["UID"]): e for e in events}
+    assert all(uid.endswith("@transition") for uid in by_uid)
+    crm = next(e for e in events if "CRM" in str(e["SUMMARY"]))
+    start = crm.decoded("DTSTART")
+    assert start.utcoffset().total_seconds() == 0 and start.hour == 9  # 10:00+01:00 in UTC
+    assert (crm.decoded("DTEND") - start).total_seconds() == 3600
+    attendees = [str(x) for x in crm.get("ATTENDEE")]
+    assert "mailto:bob@new.example" in attendees and "mailto:ann@old.example" in attendees
+    assert str(crm["ORGANIZER"]) == "mailto:ann@old.example"
+    assert int(crm["SEQUENCE"]) == 1
+
+    assert cli("kt", "hold", ENG, str(a)).exit_code == 0
+    out = tmp_path / "kt.ics"
+    second = cli("kt", "ics", ENG, "-o", out)
+    assert second.exit_code == 0, second.stderr
+    assert (out.stat().st_mode & 0o777) == 0o600
+    again = {str(e["UID"]): e for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
+    assert set(again) == set(by_uid)
+    held = next(e for e in again.values() if "CRM" in str(e["SUMMARY"]))
+    assert int(held["SEQUENCE"]) > int(crm["SEQUENCE"])  # calendar apps update the entry
+
+
+def test_list_is_bounded(team, cli, session_scope, count_queries):
+    for i in range(12):
+        schedule(cli, kind=("walkthrough", "shadow", "qa")[i % 3], at=f"2026-11-{i + 10}T10:00")
+    from transition.services import kt
+
+    with count_queries() as q, session_scope(write=False) as s:
+        eng = get_engagement(s, ENG)
+        assert len(kt.list_sessions(s, eng)) == 12
+        kt.ics(s, eng)
+        kt.coverage(s, eng)
+        kt.key_person_risks(s, eng)
+    assert q.count <= 8, q.statements
