@@ -123,11 +123,12 @@ def _register() -> None:
         report,
         system,
         task,
+        transfer,
         tui_cmd,
     )
 
     # Top-level commands, then one group per noun.
-    for module in (init, tui_cmd, audit_cmd, report):
+    for module in (init, tui_cmd, audit_cmd, report, transfer):
         module.register(app)
     for module in (playbook, engagement, phase, task, system, person):
         app.add_typer(module.app, name=module.NAME)

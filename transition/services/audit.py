@@ -109,6 +109,36 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
     return len(rows)
 
 
+def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Append events that already carry their own time and actor (an import), chaining them
+    onto this database's log in the given order with one bulk insert."""
+    prev = _last_hash(session)
+    chained = []
+    for source in rows:
+        row = {
+            key: source.get(key)
+            for key in (
+                "engagement_id",
+                "at",
+                "actor",
+                "action",
+                "entity",
+                "entity_id",
+                "field",
+                "before",
+                "after",
+            )
+        }
+        row["prev_hash"] = prev
+        row["hash"] = prev = _digest(prev, row)
+        chained.append(row)
+    if chained:
+        session.flush()
+        session.execute(insert(AuditEvent), chained)
+        session.info[_CHAIN_KEY] = prev
+    return len(chained)
+
+
 def record(
     session: Session,
     engagement_id: int | None,
