@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from typer import _click as click  # typer vendors its own click
 from typer.core import TyperGroup
+from typer.models import TyperInfo
 
 from transition.cli.state import State, state
 from transition.errors import TransitionError
@@ -23,8 +24,45 @@ def print_error(lines: list[str]) -> None:
     sys.stderr.flush()
 
 
+#: One command group per noun: ``transition.cli.<module>`` with ``app`` and ``NAME``.
+#: A group's module (and the services it uses) is imported only when that group is
+#: invoked or listed in help, so a command pays only for what it runs.
+GROUPS = (
+    "playbook",
+    "engagement",
+    "phase",
+    "task",
+    "system",
+    "person",
+    "access",
+    "kt",
+    "handover",
+)
+
+
 class TransitionGroup(TyperGroup):
-    """Typer group whose ``main`` turns every expected failure into ``error:`` lines."""
+    """Typer group whose ``main`` turns every expected failure into ``error:`` lines,
+    and which loads the noun groups lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return [*own, *(name for name in GROUPS if name not in own)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in GROUPS:
+            from importlib import import_module
+
+            module = import_module(f"transition.cli.{cmd_name}")
+            # Built as ``app.add_typer(module.app, name=NAME)`` would build it.
+            command = typer.main.get_group_from_info(
+                TyperInfo(module.app, name=module.NAME),
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+            self.add_command(command, module.NAME)
+        return command
 
     def main(
         self,
@@ -115,27 +153,15 @@ def root(
 def _register() -> None:
     from transition.cli import (
         audit_cmd,
-        engagement,
         init,
-        person,
-        phase,
-        playbook,
         report,
-        system,
-        task,
         transfer,
         tui_cmd,
     )
 
-    # Top-level commands, then one group per noun.
+    # Top-level commands; the noun groups (GROUPS) load when invoked.
     for module in (init, tui_cmd, audit_cmd, report, transfer):
         module.register(app)
-    for module in (playbook, engagement, phase, task, system, person):
-        app.add_typer(module.app, name=module.NAME)
-    from transition.cli import access, handover, kt
-
-    for module in (access, kt, handover):
-        app.add_typer(module.app, name=module.NAME)
 
 
 _register()
