@@ -112,7 +112,9 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA schema_version")
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() != "wal" and _ours_or_empty(cursor):
+                cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -123,6 +125,20 @@ def _configure_sqlite(engine: Engine) -> None:
         # instead of failing with "database is locked" when a read upgrades to a write.
         mode = "IMMEDIATE" if conn.get_execution_options().get("transition_write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _ours_or_empty(cursor) -> bool:
+    """Switching to WAL rewrites the file header: only for a new database or one of ours,
+    never for another program's file or a database newer than this program."""
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    names = {row[0] for row in cursor.fetchall()}
+    if not names:
+        return True
+    if "alembic_version" not in names:
+        return False
+    cursor.execute("SELECT version_num FROM alembic_version")
+    row = cursor.fetchone()
+    return bool(row) and row[0] in SCHEMA_REVISIONS
 
 
 def reset_engines() -> None:
