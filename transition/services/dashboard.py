@@ -1,0 +1,148 @@
+"""The portfolio view: every engagement with its health figures and a red/amber/green state.
+
+``overview(session)`` adds to ``engagements.summaries`` what a transition manager scans
+for first: KT coverage, runbooks accepted, open high access findings, key-person risks,
+and a state with the reasons behind it. Figures that are plain counts come from a fixed
+number of grouped queries; the access and KT rules are asked per active engagement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from transition.models import Engagement, KTSession, Runbook, System
+from transition.services import engagements
+
+#: KT kinds a system needs signed off before it counts as covered.
+KT_COVERED = ("walkthrough", "shadow", "reverse-shadow")
+#: Overdue tasks from which an engagement is red rather than amber.
+RED_OVERDUE = 5
+#: Days before cutover from which missing KT or runbooks turn the state red/amber.
+RED_CUTOVER_DAYS = 14
+AMBER_CUTOVER_DAYS = 30
+
+
+def _kt_coverage(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{engagement id: (systems covered, active systems)}."""
+    systems: dict[int, set[int]] = defaultdict(set)
+    for eid, sid in session.execute(
+        select(System.engagement_id, System.id).where(
+            System.engagement_id.in_(ids), System.removed_at.is_(None)
+        )
+    ):
+        systems[eid].add(sid)
+    signed: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for eid, sid, kind in session.execute(
+        select(KTSession.engagement_id, KTSession.system_id, KTSession.kind)
+        .where(KTSession.engagement_id.in_(ids), KTSession.status == "signed_off")
+        .distinct()
+    ):
+        signed[(eid, sid)].add(kind)
+    out = {}
+    for eid in ids:
+        active = systems.get(eid, set())
+        covered = sum(1 for sid in active if all(k in signed[(eid, sid)] for k in KT_COVERED))
+        out[eid] = (covered, len(active))
+    return out
+
+
+def _runbooks(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{engagement id: (accepted, total)} over runbooks of systems still in scope."""
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for eid, status, n in session.execute(
+        select(Runbook.engagement_id, Runbook.status, func.count())
+        .join(System, System.id == Runbook.system_id)
+        .where(Runbook.engagement_id.in_(ids), System.removed_at.is_(None))
+        .group_by(Runbook.engagement_id, Runbook.status)
+    ):
+        out[eid][1] += n
+        if status == "accepted":
+            out[eid][0] += n
+    return {eid: (a, t) for eid, (a, t) in out.items()}
+
+
+def rag(row: dict[str, Any]) -> tuple[str, list[str]]:
+    """The state of one overview row and the reasons for it, worst first."""
+    if row["status"] != "active":
+        return "done", [f"engagement {row['status']}"]
+    red: list[str] = []
+    amber: list[str] = []
+    high = row["high_findings"]
+    if high:
+        red.append(f"{high} high access-review finding(s) open")
+    overdue = row["tasks_overdue"]
+    if overdue >= RED_OVERDUE:
+        red.append(f"{overdue} tasks overdue")
+    elif overdue:
+        amber.append(f"{overdue} task(s) overdue")
+    if row["tasks_blocked"]:
+        amber.append(f"{row['tasks_blocked']} task(s) blocked")
+    days = row["days_to_cutover"]
+    covered, systems = row["kt_covered"], row["systems"]
+    accepted, runbooks = row["runbooks_accepted"], row["runbooks_total"]
+    before_cutover = row["current_phase"] not in (None, "cutover") and (
+        row["phases"].index(row["current_phase"]) < row["phases"].index("cutover")
+        if "cutover" in row["phases"] and row["current_phase"] in row["phases"]
+        else True
+    )
+    if days is not None and before_cutover:
+        if days < 0:
+            red.append(f"cutover date passed {-days} day(s) ago, still in {row['current_phase']}")
+        elif days <= RED_CUTOVER_DAYS and covered < systems:
+            red.append(f"cutover in {days} day(s), KT covers only {covered} of {systems} systems")
+        elif days <= AMBER_CUTOVER_DAYS and covered < systems:
+            amber.append(f"cutover in {days} day(s), KT covers {covered} of {systems} systems")
+        if 0 <= days <= AMBER_CUTOVER_DAYS and accepted < runbooks:
+            amber.append(f"cutover in {days} day(s), {runbooks - accepted} runbook(s) not accepted")
+    for risk in row["key_person_risks"]:
+        amber.append(f"key-person risk: {risk}")
+    if red:
+        return "red", red + amber
+    if amber:
+        return "amber", amber
+    return "green", ["on track: nothing overdue, no high access findings, no key-person risk"]
+
+
+def overview(session: Session) -> list[dict[str, Any]]:
+    """Every engagement, as ``engagements.summaries`` plus health figures and state."""
+    from transition.services import access, kt
+
+    rows = engagements.summaries(session)
+    if not rows:
+        return []
+    by_slug = {
+        e.slug: e
+        for e in session.execute(select(Engagement).order_by(Engagement.slug)).scalars().all()
+    }
+    ids = [e.id for e in by_slug.values()]
+    coverage = _kt_coverage(session, ids)
+    runbooks = _runbooks(session, ids)
+    for row in rows:
+        eng = by_slug[row["slug"]]
+        covered, systems = coverage.get(eng.id, (0, 0))
+        accepted, total = runbooks.get(eng.id, (0, 0))
+        active = row["status"] == "active"
+        risks = kt.key_person_risks(session, eng) if active else []
+        row.update(
+            {
+                "id": eng.id,
+                "systems": systems,
+                "kt_covered": covered,
+                "runbooks_accepted": accepted,
+                "runbooks_total": total,
+                "high_findings": len(access.high_findings(session, eng)) if active else 0,
+                "key_person_risks": [_risk_text(r) for r in risks],
+            }
+        )
+        row["state"], row["reasons"] = rag(row)
+    return rows
+
+
+def _risk_text(risk: dict[str, Any]) -> str:
+    system = risk.get("system")
+    reason = risk.get("reason") or ""
+    return f"{system}: {reason}" if system and reason else str(system or reason)

@@ -1,0 +1,114 @@
+"""Each command is declared once here. Screens build their ``BINDINGS`` from these
+entries, the help screen lists them, and the command palette offers them; the binding id
+lets users remap any key (``App.set_keymap``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    key: str
+    action: str
+    label: str
+    help: str
+    show: bool = True
+    priority: bool = False
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.label,
+            show=self.show,
+            id=self.id,
+            priority=self.priority,
+        )
+
+
+def bindings(*commands: Command) -> list[Binding]:
+    return [c.binding() for c in commands]
+
+
+# Everywhere
+QUIT = Command("app.quit", "q", "quit", "Quit", "Leave transition")
+HELP = Command("app.help", "question_mark", "help", "Help", "Show every key binding")
+RELOAD = Command(
+    "app.reload", "f5", "reload", "Reload", "Reload what is on screen from the database", show=False
+)
+BACK = Command("app.back", "escape", "back", "Back", "Back to the dashboard")
+
+# Dashboard
+OPEN = Command("dashboard.open", "enter", "open", "Open", "Open the highlighted engagement")
+REASONS = Command(
+    "dashboard.reasons", "r", "reasons", "Why?", "Why the engagement is red, amber or green"
+)
+NEW_ENGAGEMENT = Command(
+    "dashboard.new", "n", "new_engagement", "New", "Start an engagement from a playbook"
+)
+
+# Engagement
+ADVANCE = Command(
+    "engagement.advance", "g", "gate", "Gate", "Check the current phase's gate and advance"
+)
+ADD_SYSTEM = Command(
+    "engagement.add_system", "S", "add_system", "+System", "Add a system in scope", show=False
+)
+ADD_PERSON = Command(
+    "engagement.add_person", "P", "add_person", "+Person", "Add a person", show=False
+)
+TAB_NEXT = Command(
+    "engagement.next_tab", "right_square_bracket", "next_tab", "Next tab", "Next tab", show=False
+)
+TAB_PREV = Command(
+    "engagement.prev_tab", "left_square_bracket", "prev_tab", "Prev tab", "Previous tab", show=False
+)
+
+# Tasks tab
+TOGGLE = Command(
+    "tasks.toggle", "space", "toggle", "Done/undo", "Mark the task done, or open again"
+)
+START = Command("tasks.start", "s", "start", "Start", "Set the task in progress")
+BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
+ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
+FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
+MORE = Command("list.more", "pagedown", "more", "More", "Load more rows", show=False)
+
+# Access tab
+GRANT = Command("access.grant", "n", "grant", "Grant", "Record an access grant")
+REVOKE = Command("access.revoke", "x", "revoke", "Revoke", "Revoke the highlighted grant")
+ACCESS_FILTER = Command(
+    "access.filter", "f", "cycle_filter", "Filter", "All / active / expiring in 30 days"
+)
+
+# KT tab
+KT_SCHEDULE = Command("kt.schedule", "n", "schedule", "Schedule", "Schedule a KT session")
+KT_HOLD = Command("kt.hold", "h", "hold", "Held", "Record the session as held")
+KT_SIGNOFF = Command("kt.signoff", "o", "signoff", "Sign off", "Sign the session off")
+
+# Runbooks tab
+RUNBOOK_NEW = Command(
+    "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
+)
+RUNBOOK_STATUS = Command(
+    "runbooks.advance", "enter", "promote", "Next status", "Move the runbook to its next status"
+)
+
+# Handover tab
+HANDOVER_DONE = Command(
+    "handover.done", "space", "toggle", "Done/undo", "Mark the checklist item done, or open again"
+)
+HANDOVER_SYNC = Command(
+    "handover.sync", "y", "sync", "Sync", "Reconcile derived items with their sources"
+)
+
+# Systems tab
+SYSTEM_ADD = Command("systems.add", "n", "add_system", "Add", "Add a system in scope")
+
+# Forms and dialogs
+SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
+CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving", priority=True)

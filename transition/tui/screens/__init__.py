@@ -1,0 +1,1 @@
+"""Screens: the dashboard, one engagement, and the modal dialogs and forms."""

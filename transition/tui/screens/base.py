@@ -1,0 +1,44 @@
+"""What every data-showing screen and pane shares: service errors become notifications."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.worker import Worker, WorkerState
+
+from transition.errors import TransitionError
+
+if TYPE_CHECKING:
+    from transition.tui.backend import Backend
+
+#: Worker groups that change data; when one fails, the view reloads (the row may have
+#: been changed by someone else).
+WRITE = "write"
+
+
+def error_text(error: BaseException | None) -> str:
+    if isinstance(error, TransitionError):
+        return "\n".join(error.lines())
+    return f"unexpected error: {error!r}"
+
+
+class DataMixin:
+    """Mixed into Screens and Widgets that load data in thread workers.
+
+    ``reload()`` is implemented by each; a failed worker shows the service's message as an
+    error notification, and a failed write reloads the view."""
+
+    @property
+    def backend(self) -> Backend:
+        return self.app.backend  # type: ignore[attr-defined]
+
+    def reload(self) -> None:  # pragma: no cover - every user overrides it
+        raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        self.notify(error_text(event.worker.error), severity="error", timeout=8)  # type: ignore[attr-defined]
+        if event.worker.group == WRITE:
+            self.reload()

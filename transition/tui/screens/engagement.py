@@ -1,0 +1,211 @@
+"""One engagement: the phase stepper on top, a tab per concern below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
+
+from transition.tui.commands import registry as cmd
+from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.screens.tabs import (
+    AccessPane,
+    AuditPane,
+    HandoverPane,
+    KTPane,
+    Pane,
+    RunbooksPane,
+    SystemsPane,
+    TasksPane,
+)
+from transition.tui.widgets.stepper import PhaseStepper
+
+TABS = (
+    ("tasks", "Tasks", TasksPane),
+    ("systems", "Systems", SystemsPane),
+    ("access", "Access", AccessPane),
+    ("kt", "KT", KTPane),
+    ("runbooks", "Runbooks", RunbooksPane),
+    ("handover", "Handover", HandoverPane),
+    ("audit", "Audit", AuditPane),
+)
+
+
+class EngagementScreen(DataMixin, Screen):
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.BACK,
+        cmd.ADVANCE,
+        cmd.ADD_SYSTEM,
+        cmd.ADD_PERSON,
+        cmd.TAB_NEXT,
+        cmd.TAB_PREV,
+        cmd.RELOAD,
+    )
+
+    @dataclass
+    class Loaded(Message):
+        data: dict[str, Any]
+
+    @dataclass
+    class GateLoaded(Message):
+        data: dict[str, Any]
+
+    @dataclass
+    class Advanced(Message):
+        result: dict[str, Any]
+
+    def __init__(self, slug: str, tab: str = "tasks") -> None:
+        super().__init__()
+        self.slug = slug
+        self.initial_tab = tab
+        self.data: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="eng-head"):
+            yield Label("Loading…", id="eng-title")
+            yield Label("", id="eng-state")
+        yield PhaseStepper(id="eng-stepper")
+        with TabbedContent(initial=self.initial_tab, id="tabs"):
+            for key, title, pane in TABS:
+                with TabPane(title, id=key):
+                    yield pane(self.slug, id=f"pane-{key}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.slug
+        self.reload()
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engagement")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.backend.engagement(self.slug)))
+
+    def on_engagement_screen_loaded(self, message: Loaded) -> None:
+        data = self.data = message.data
+        s = data["summary"]
+        self.sub_title = s["name"]
+        parties = f"{s['client'] or '?'} → {s['provider'] or '?'}"
+        done = f"{s['tasks_done']}/{s['tasks_total']} done"
+        cut = s["days_to_cutover"]
+        when = "" if cut is None or s["status"] != "active" else f" · cutover in {cut}d"
+        if cut is not None and cut < 0 and s["status"] == "active":
+            when = f" · cutover {-cut}d ago"
+        if s["status"] != "active":
+            when = f" · {s['status']}"
+        self.query_one("#eng-title", Label).update(f"{s['name']} · {parties} · {done}{when}")
+        late = s["tasks_overdue"]
+        state = self.query_one("#eng-state", Label)
+        state.update(f"{late} late" if late else "")
+        state.set_class(bool(late), "-alert")
+        self.query_one(PhaseStepper).phases = data["phases"]
+        for pane in self.query(Pane):
+            pane.engagement = data
+        self.active_pane().activate()
+
+    def active_pane(self) -> Pane:
+        tabs = self.query_one(TabbedContent)
+        return self.query_one(f"#pane-{tabs.active}", Pane)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self.data is not None:
+            self.active_pane().activate()
+
+    @on(Pane.Changed)
+    def changed(self, event: Pane.Changed) -> None:
+        """Something changed the engagement: refresh the header; other tabs reload when
+        next shown."""
+        for pane in self.query(Pane):
+            if pane is not event.pane:
+                pane.stale = True
+        self.reload()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            from transition.tui.screens.dashboard import DashboardScreen
+
+            self.app.switch_screen(DashboardScreen())
+
+    def action_reload(self) -> None:
+        for pane in self.query(Pane):
+            pane.stale = True
+        self.reload()
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_prev_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        keys = [k for k, _, _ in TABS]
+        tabs.active = keys[(keys.index(tabs.active) + step) % len(keys)]
+
+    def show_tab(self, key: str) -> None:
+        self.query_one(TabbedContent).active = key
+
+    # -- the gate --------------------------------------------------------------------
+
+    def action_gate(self) -> None:
+        self.load_gate()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="gate")
+    def load_gate(self) -> None:
+        self.post_message(self.GateLoaded(self.backend.gate(self.slug)))
+
+    def on_engagement_screen_gate_loaded(self, message: GateLoaded) -> None:
+        from transition.tui.screens.dialogs import GateScreen
+
+        if message.data["phase"] is None:
+            self.notify("every phase is done: nothing left to advance")
+            return
+
+        def decided(decision: dict[str, Any] | None) -> None:
+            if decision is not None:
+                self.advance(decision.get("override"), decision.get("version"))
+
+        self.app.push_screen(GateScreen(message.data), decided)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
+    def advance(self, override: str | None, version: int | None) -> None:
+        self.post_message(self.Advanced(self.backend.advance(self.slug, override, version)))
+
+    def on_engagement_screen_advanced(self, message: Advanced) -> None:
+        r = message.result
+        verb = "overridden" if r["decision"] == "overridden" else "passed"
+        target = f"now in {r['to']}" if r["to"] else "engagement completed"
+        self.notify(f"gate of {r['from']} {verb}; {target}")
+        self.action_reload()
+
+    # -- forms that belong to the whole engagement -----------------------------------
+
+    def action_add_system(self) -> None:
+        from transition.tui.screens.forms import add_system_form
+
+        self._form(add_system_form(self.backend, self.slug), "system {} added")
+
+    def action_add_person(self) -> None:
+        from transition.tui.screens.forms import add_person_form
+
+        self._form(add_person_form(self.backend, self.slug), "person {} added")
+
+    def _form(self, form: Any, done: str) -> None:
+        def finished(result: Any) -> None:
+            if result is not None:
+                self.notify(done.format(result))
+                self.action_reload()
+
+        self.app.push_screen(form, finished)

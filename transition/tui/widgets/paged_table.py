@@ -1,0 +1,140 @@
+"""A DataTable that holds one page of rows at a time and asks for more as the cursor
+nears the end, so a list of 100,000 rows paints as fast as one of 200."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+Cells = Sequence[Any]
+
+
+class PagedTable(DataTable):
+    """Rows are keyed; ``append`` adds a page, ``sync`` refreshes only the cells that
+    changed, and ``NeedMore`` is posted when the cursor comes within a few rows of the end
+    of what is loaded while the source has more."""
+
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; }
+    PagedTable > .paged--red { color: $error; text-style: bold; }
+    PagedTable > .paged--amber { color: $warning; text-style: bold; }
+    PagedTable > .paged--green { color: $success; }
+    PagedTable > .paged--muted { color: $foreground-muted; }
+    PagedTable > .paged--heading { color: $accent; text-style: bold; }
+    PagedTable > .paged--alert { color: $error; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged--red",
+        "paged--amber",
+        "paged--green",
+        "paged--muted",
+        "paged--heading",
+        "paged--alert",
+    }
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("pagedown", "page_down_more", "More", show=False, id="list.page_down"),
+    ]
+    #: Ask for the next page when the cursor is this close to the last loaded row.
+    AHEAD = 20
+
+    @dataclass
+    class NeedMore(Message):
+        table: PagedTable
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("cursor_type", "row")
+        kwargs.setdefault("zebra_stripes", False)
+        super().__init__(*args, **kwargs)
+        self.has_more = False
+        self.waiting = False
+
+    def styled(self, value: Any, state: str) -> Text:
+        """``value`` drawn in one of the table's theme-aware states (red, amber, …)."""
+        return Text(
+            str(value), style=self.get_component_rich_style(f"paged--{state}", partial=True)
+        )
+
+    def reset(self) -> None:
+        self.clear()
+        self.has_more = False
+        self.waiting = False
+
+    def append(self, rows: Iterable[tuple[str, Cells]], *, has_more: bool) -> None:
+        for key, cells in rows:
+            if key in self.rows:
+                self._set_cells(key, cells)
+            else:
+                self.add_row(*cells, key=key)
+        self.has_more = has_more
+        self.waiting = False
+        self._maybe_more()
+
+    def sync(self, rows: Sequence[tuple[str, Cells]], *, has_more: bool | None = None) -> bool:
+        """Bring the loaded rows in step with ``rows`` (same order), touching only the cells
+        that changed and removing rows that left. Returns False when rows must be rebuilt
+        (new rows or a different order)."""
+        wanted = [key for key, _ in rows]
+        present = [key.value for key in self.rows]
+        present_set, wanted_set = set(present), set(wanted)
+        if not wanted_set <= present_set:
+            return False
+        if [k for k in present if k in wanted_set] != wanted:
+            return False
+        for key in present:
+            if key not in wanted_set:
+                self.remove_row(key)
+        for key, cells in rows:
+            self._set_cells(key, cells)
+        if has_more is not None:
+            self.has_more = has_more
+        return True
+
+    def _set_cells(self, key: str, cells: Cells) -> None:
+        current = self.get_row(key)
+        for column, old, new in zip(self.columns, current, cells, strict=False):
+            if not _same(old, new):
+                self.update_cell(key, column, new)
+
+    def current_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except Exception:
+            return None
+        return key.value
+
+    def watch_cursor_coordinate(self, old: Any, new: Any) -> None:
+        super().watch_cursor_coordinate(old, new)
+        self._maybe_more()
+
+    def _maybe_more(self) -> None:
+        if self.has_more and not self.waiting and self.cursor_row >= self.row_count - self.AHEAD:
+            self.waiting = True
+            self.post_message(self.NeedMore(self))
+
+    def action_page_down_more(self) -> None:
+        self.action_page_down()
+        if (
+            self.has_more
+            and not self.waiting
+            and self.cursor_row >= self.row_count - 1 - self.AHEAD
+        ):
+            self.waiting = True
+            self.post_message(self.NeedMore(self))
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, Text) and isinstance(new, Text):
+        return old.plain == new.plain and str(old.style) == str(new.style)
+    return type(old) is type(new) and old == new
