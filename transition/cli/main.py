@@ -153,6 +153,7 @@ def root(
 def _register() -> None:
     from transition.cli import (
         audit_cmd,
+        demo,
         init,
         report,
         transfer,
@@ -160,7 +161,7 @@ def _register() -> None:
     )
 
     # Top-level commands; the noun groups (GROUPS) load when invoked.
-    for module in (init, tui_cmd, audit_cmd, report, transfer):
+    for module in (init, demo, tui_cmd, audit_cmd, report, transfer):
         module.register(app)
 
 
