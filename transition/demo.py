@@ -19,6 +19,7 @@ story says they happened, so the burndown and the timeline have a shape.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -363,10 +364,8 @@ def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[i
 
 
 def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
-    try:
-        from transition.services import runbooks
-    except ImportError:
-        return []
+    from transition.services import runbooks
+
     out_dir = folder / eng.slug
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     ids = []
@@ -374,19 +373,26 @@ def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
         result = runbooks.generate(
             session, eng, system=system, template=template, out_dir=out_dir, force=True
         )
-        runbook = result[0] if isinstance(result, list | tuple) else result
-        rid = runbook["id"] if isinstance(runbook, dict) else runbook.id
-        ids.append(rid)
+        ids.append(result["id"])
+        _fill(Path(result["path"]), FILLED[target])
         for status in LIFECYCLE[1 : LIFECYCLE.index(target) + 1]:
-            runbooks.set_status(
-                session,
-                eng,
-                rid,
-                status,
-                force=True,
-                reason="Sample data: placeholders are left for you to fill",
-            )
+            runbooks.set_status(session, eng, result["id"], status)
     return ids
+
+
+#: Share of a runbook's placeholders filled in, by lifecycle stage.
+FILLED = {"drafted": 0.3, "reviewed": 0.8, "validated": 1.0, "accepted": 1.0}
+_MARKER = re.compile(r"\[\[FILL:[^\]]*\]\]")
+
+
+def _fill(path: Path, share: float) -> None:
+    """Replace the first ``share`` of the ``[[FILL: …]]`` markers, as an author would."""
+    text = path.read_text(encoding="utf-8")
+    total = len(_MARKER.findall(text))
+    text = _MARKER.sub(
+        "Agreed with the incumbent team and recorded here.", text, int(total * share)
+    )
+    path.write_text(text, encoding="utf-8")
 
 
 def _backdate_northwind(

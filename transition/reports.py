@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput
-from transition.models import AuditEvent, Engagement, Runbook, System
+from transition.models import AuditEvent, Engagement
 from transition.services import engagements, gates, systems, tasks
 
 FORMATS = ("md", "html")
@@ -101,36 +101,13 @@ def _phase(p: dict[str, Any], now: date) -> dict[str, Any]:
 def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     from transition.services import access
 
-    review = getattr(access, "review", None)
-    return list(review(session, engagement)) if review else []
+    return access.review(session, engagement)
 
 
 def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
-    try:
-        from transition.services import runbooks as runbook_service
-    except ImportError:
-        runbook_service = None
-    lister = getattr(runbook_service, "list_runbooks", None)
-    if lister is not None:
-        rows = [dict(r) for r in lister(session, engagement)]
-    else:
-        rows = [
-            dict(r._mapping)
-            for r in session.execute(
-                select(
-                    Runbook.id,
-                    Runbook.title,
-                    Runbook.template,
-                    Runbook.status,
-                    System.name.label("system"),
-                )
-                .join(System, System.id == Runbook.system_id)
-                .where(Runbook.engagement_id == engagement.id)
-                .order_by(System.tier, System.slug, Runbook.template)
-            )
-        ]
-    for row in rows:
-        row.setdefault("fill_ratio", None)
+    from transition.services import runbooks
+
+    rows = runbooks.list_runbooks(session, engagement)
     ratios = [r["fill_ratio"] for r in rows if r["fill_ratio"] is not None]
     return {
         "rows": rows,
