@@ -37,6 +37,7 @@ GROUPS = (
     "access",
     "kt",
     "handover",
+    "runbook",
 )
 
 

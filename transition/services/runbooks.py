@@ -1,0 +1,433 @@
+"""Runbooks: skeletons generated from templates per system, and how finished each one is.
+
+``generate`` renders a template with what the database knows (engagement, system, owners,
+escalation contacts) plus ``--set`` values and writes ``<out>/<system-slug>/<template>.md``.
+The path is built from slugs only and checked after resolving, so no system or template
+name (``../``, absolute paths, control characters, symlinks) can write outside ``out``.
+An existing file or runbook is never replaced without ``force``.
+
+Lifecycle ``drafted`` → ``reviewed`` → ``validated`` (exercised during the parallel run) →
+``accepted``, one step forward at a time; anything else needs ``force`` and a written
+reason, which goes into the audit log. Completion is also measured on disk: the
+``[[FILL: …]]`` markers left in the file against those in the fresh skeleton.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from transition.dates import today, utcnow
+from transition.errors import BadInput, Refused
+from transition.guard import no_secrets
+from transition.models import Engagement, Person, Runbook, System
+from transition.services import audit, handover
+from transition.services.common import apply_changes, check_version, get_by_id, get_system
+from transition.text import slugify
+
+STATUSES = ("drafted", "reviewed", "validated", "accepted")
+ENTITY = "runbook"
+PLACEHOLDER = "[[FILL:"
+MAX_READ = 8 * 1024 * 1024
+SIDE_ORDER = {"provider": 0, "incumbent": 1, "client": 2}
+#: Variables the generator fills from the database; ``--set`` cannot replace them.
+BUILTIN = (
+    "engagement",
+    "system",
+    "incumbent_owner",
+    "provider_owner",
+    "escalation",
+    "generated_on",
+    "template",
+)
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HINTS = {
+    "incumbent_owner": "no incumbent person on the engagement: add one with "
+    "`transition person add ENG NAME --side incumbent`",
+    "provider_owner": "no provider person on the engagement: add one with "
+    "`transition person add ENG NAME --side provider`",
+}
+
+
+def parse_sets(values: Iterable[str]) -> dict[str, str]:
+    """``["rto=4h", "bridge=https://…"]`` → a dict; every malformed one named at once."""
+    out: dict[str, str] = {}
+    bad: list[str] = []
+    for raw in values:
+        key, sep, value = raw.partition("=")
+        key = key.strip()
+        if not sep or not _KEY.match(key):
+            bad.append(raw)
+            continue
+        out[key] = value
+    if bad:
+        raise BadInput(
+            f"invalid --set {', '.join(map(repr, bad))}: expected NAME=VALUE with NAME made "
+            "of letters, digits and underscores"
+        )
+    return out
+
+
+def _role_rank(role: str | None) -> int:
+    text = (role or "").lower()
+    if "owner" in text:
+        return 0
+    if "lead" in text:
+        return 1
+    return 2
+
+
+def context(session: Session, engagement: Engagement, system: System) -> dict[str, Any]:
+    """What every template can use, from the database (one query for the people)."""
+    from transition.templates import Record
+
+    day = today()
+    people = [
+        row
+        for row in session.execute(
+            select(Person.slug, Person.name, Person.side, Person.role, Person.email).where(
+                Person.engagement_id == engagement.id,
+                (Person.release_date.is_(None)) | (Person.release_date >= day),
+            )
+        ).all()
+    ]
+    people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
+    records = [
+        Record(name=p.name, slug=p.slug, side=p.side, role=p.role, email=p.email) for p in people
+    ]
+
+    def owner(side: str) -> Any:
+        return next((r for r in records if r.side == side), None)
+
+    return {
+        "engagement": Record(
+            name=engagement.name,
+            slug=engagement.slug,
+            client=engagement.client,
+            incumbent=engagement.incumbent,
+            provider=engagement.provider,
+            model=engagement.model,
+            location=engagement.location,
+            start=engagement.start_date.isoformat(),
+        ),
+        "system": Record(name=system.name, slug=system.slug, tier=system.tier),
+        "incumbent_owner": owner("incumbent"),
+        "provider_owner": owner("provider"),
+        "escalation": records,
+        "generated_on": day.isoformat(),
+    }
+
+
+def _target(out_dir: Path | str, system_slug: str, template: str) -> tuple[Path, Path]:
+    """``(out folder resolved, file path)``; refuses anything that would leave the folder."""
+    folder_name = slugify(system_slug)
+    if not folder_name or not _SLUG.match(folder_name):
+        raise BadInput(f"system {system_slug!r} gives no usable folder name")
+    if not _SLUG.match(template):
+        raise BadInput(f"invalid template name {template!r}")
+    base = Path(out_dir).expanduser()
+    if base.exists() and not base.is_dir():
+        raise BadInput(f"output folder {str(out_dir)!r} exists and is not a folder")
+    base = base.resolve()
+    target = base / folder_name / f"{template}.md"
+    _inside(base, target)
+    return base, target
+
+
+def _inside(base: Path, target: Path) -> None:
+    if target.is_symlink():
+        raise BadInput(f"{target} is a symbolic link; refusing to write through it")
+    if not target.resolve().is_relative_to(base):
+        raise BadInput(
+            f"refusing to write {target}: it resolves outside the output folder {base} "
+            "(through a symbolic link?)"
+        )
+    if target.exists() and not target.is_file():
+        raise BadInput(f"{target} exists and is not a file")
+
+
+def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
+    """Write atomically; without ``force`` an existing file is never replaced, even one that
+    appears while rendering."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _inside(base, target)  # again, now that the folder exists
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            if force:
+                os.replace(tmp, target)
+            else:
+                try:
+                    os.link(tmp, target)  # fails if the target exists: no silent overwrite
+                except FileExistsError:
+                    raise Refused(f"{target} already exists; use --force to overwrite") from None
+                except OSError:  # file systems without hard links
+                    if target.exists():
+                        raise Refused(
+                            f"{target} already exists; use --force to overwrite"
+                        ) from None
+                    os.replace(tmp, target)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def generate(
+    session: Session,
+    engagement: Engagement,
+    *,
+    system: str,
+    template: str,
+    out_dir: Path | str = Path("runbooks"),
+    sets: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    template_dirs: Iterable[str | Path] = (),
+) -> dict[str, Any]:
+    """Render a runbook skeleton for ``system`` from ``template``, write it and record it
+    (status drafted). ``dry_run`` returns the text and changes nothing."""
+    from transition import templates
+
+    sets = dict(sets or {})
+    name = templates.check_name(template)
+    target_system = get_system(session, engagement, system)
+    base, path = _target(out_dir, target_system.slug, name)
+    dirs = templates.search_dirs(template_dirs)
+    info = templates.get(name, template_dirs)
+
+    clash = sorted(k for k in sets if k in BUILTIN)
+    if clash:
+        raise BadInput(f"--set {', '.join(clash)}: filled from the database, cannot be set by hand")
+    if sets:
+        known = set(info.variables) | templates.referenced_variables(info, dirs)
+        unknown = sorted(k for k in sets if k not in known)
+        if unknown:
+            declared = ", ".join(v for v in info.variables if v not in BUILTIN) or "none"
+            raise BadInput(
+                f"--set {', '.join(unknown)}: template {name} does not use "
+                f"{'this variable' if len(unknown) == 1 else 'these variables'} "
+                f"(it declares: {declared})"
+            )
+        for key, value in sets.items():
+            no_secrets(value, f"--set {key}")
+
+    existing = session.execute(
+        select(Runbook).where(
+            Runbook.engagement_id == engagement.id,
+            Runbook.system_id == target_system.id,
+            Runbook.template == name,
+        )
+    ).scalar_one_or_none()
+    if existing is not None and not force:
+        raise Refused(
+            f"runbook #{existing.id} ({name} for {target_system.name}, {existing.status}) "
+            f"already exists at {existing.path}; use --force to regenerate it"
+        )
+    if path.exists() and not force:
+        raise Refused(f"{path} already exists; use --force to overwrite")
+
+    values = context(session, engagement, target_system)
+    values["template"] = templates.Record(name=info.name, title=info.title)
+    values.update(sets)
+    text = templates.render(info, values, dirs, hints=_HINTS)
+    count = templates.count_placeholders(text)
+    result: dict[str, Any] = {
+        "id": existing.id if existing is not None else None,
+        "system": target_system.name,
+        "system_slug": target_system.slug,
+        "template": name,
+        "title": info.title,
+        "path": str(path),
+        "status": "drafted",
+        "placeholders": count,
+        "dry_run": dry_run,
+        "regenerated": existing is not None,
+    }
+    if dry_run:
+        result["text"] = text
+        return result
+
+    if existing is None:
+        row = Runbook(
+            engagement_id=engagement.id,
+            system_id=target_system.id,
+            template=name,
+            title=info.title,
+            path=str(path),
+            status="drafted",
+            skeleton_placeholders=count,
+            created_at=utcnow(),
+            created_by=audit.actor(session),
+        )
+        session.add(row)
+        session.flush()
+        audit.record_many(
+            session,
+            engagement.id,
+            [
+                audit.Change(ENTITY, row.id, "create", "template", None, name),
+                audit.Change(ENTITY, row.id, "create", "system", None, target_system.slug),
+                audit.Change(ENTITY, row.id, "create", "path", None, str(path)),
+                audit.Change(ENTITY, row.id, "create", "status", None, "drafted"),
+                audit.Change(ENTITY, row.id, "create", "skeleton_placeholders", None, count),
+            ],
+        )
+    else:
+        row = existing
+        changed = apply_changes(
+            session,
+            row,
+            engagement.id,
+            ENTITY,
+            {
+                "title": info.title,
+                "path": str(path),
+                "status": "drafted",
+                "skeleton_placeholders": count,
+            },
+            action="regenerate",
+        )
+        if not changed:
+            audit.record(session, engagement.id, ENTITY, row.id, "regenerate", "path", None, path)
+    handover.reconcile(session, engagement, runbooks=[row.id])
+    session.flush()
+    _write(base, path, text, force=force)
+    result["id"] = row.id
+    return result
+
+
+def _count_on_disk(path: str) -> int | None:
+    """``[[FILL:`` markers in the file now, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_READ)
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
+
+
+def list_runbooks(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+    """Every runbook of the engagement's systems in scope, with its fill ratio read from
+    disk (one query; a missing file is reported, never an error)."""
+    rows = session.execute(
+        select(
+            Runbook.id,
+            Runbook.template,
+            Runbook.title,
+            Runbook.status,
+            Runbook.path,
+            Runbook.skeleton_placeholders,
+            Runbook.created_at,
+            Runbook.created_by,
+            Runbook.version,
+            System.name.label("system"),
+            System.slug.label("system_slug"),
+            System.tier,
+        )
+        .join(System, System.id == Runbook.system_id)
+        .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
+        .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
+    ).all()
+    out = []
+    for r in rows:
+        total = r.skeleton_placeholders or 0
+        left = _count_on_disk(r.path)
+        if left is None:
+            ratio = None
+        elif total == 0:
+            ratio = 1.0
+        else:
+            ratio = round(min(1.0, max(0.0, 1 - left / total)), 4)
+        out.append(
+            {
+                "id": r.id,
+                "system": r.system,
+                "system_slug": r.system_slug,
+                "tier": r.tier,
+                "template": r.template,
+                "title": r.title,
+                "status": r.status,
+                "path": r.path,
+                "placeholders_total": total,
+                "placeholders_left": left,
+                "fill_ratio": ratio,
+                "file_missing": left is None,
+                "created_at": r.created_at,
+                "created_by": r.created_by,
+                "version": r.version,
+            }
+        )
+    return out
+
+
+def _why(old: str, new: str) -> str:
+    if old not in STATUSES:
+        return f"moving it from {old} to {new} is not a lifecycle step"
+    a, b = STATUSES.index(old), STATUSES.index(new)
+    if b < a:
+        return f"going back to {new} is not allowed"
+    return f"moving it to {new} skips {', '.join(STATUSES[a + 1 : b])}"
+
+
+def _next_step(old: str) -> str:
+    nxt = STATUSES[STATUSES.index(old) + 1] if old in STATUSES[:-1] else None
+    hint = f"the next step is {nxt}, or " if nxt else ""
+    return f"{hint}use --force --reason TEXT to do it anyway"
+
+
+def set_status(
+    session: Session,
+    engagement: Engagement,
+    runbook_id: int | str,
+    status: str,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Move a runbook one step along drafted → reviewed → validated → accepted. Skipping
+    a step or going back needs ``force`` and a written reason (kept in the audit log)."""
+    new = (status or "").strip().lower()
+    if new not in STATUSES:
+        raise BadInput(f"invalid runbook status {status!r}: choose one of {', '.join(STATUSES)}")
+    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    if force and not reason:
+        raise BadInput("--force needs a written --reason")
+    row = get_by_id(session, Runbook, engagement, runbook_id, "runbook")
+    check_version(session, row, expected_version, ENTITY, str(row.id))
+    old = row.status
+    result: dict[str, Any] = {
+        "id": row.id,
+        "from": old,
+        "to": new,
+        "changed": old != new,
+        "forced": False,
+        "reason": reason,
+        "version": row.version,
+    }
+    if old == new:
+        return result
+    one_step = old in STATUSES and STATUSES.index(new) - STATUSES.index(old) == 1
+    if not one_step:
+        if not force:
+            raise Refused(f"runbook #{row.id} is {old}; {_why(old, new)}; {_next_step(old)}")
+        result["forced"] = True
+    action = "force-status" if result["forced"] else "status"
+    apply_changes(session, row, engagement.id, ENTITY, {"status": new}, action=action)
+    if reason:
+        audit.record(session, engagement.id, ENTITY, row.id, action, "reason", None, reason)
+    handover.reconcile(session, engagement, runbooks=[row.id])
+    result["version"] = row.version
+    return result

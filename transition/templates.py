@@ -1,0 +1,399 @@
+"""Runbook skeleton templates: where they are found, what they declare, how they render.
+
+A template is a file ``NAME.md.j2``; ``NAME`` is a slug. It starts with YAML front matter
+between two ``---`` lines (title, description, and the variables it uses with whether each
+is required), followed by a Markdown body written in Jinja2. Sections the generator cannot
+fill carry the marker ``[[FILL: what to write]]`` for a person to replace.
+
+Folders given with ``--templates DIR`` (or ``TRANSITION_TEMPLATES``, a list separated by
+``os.pathsep``) are searched before the shipped templates, so a user template can also
+replace a shipped one of the same name. Every template renders in Jinja2's sandbox with
+``StrictUndefined``: a required variable that is missing fails before rendering, naming
+every missing one; syntax and rendering errors name the template file and line; access to
+unsafe attributes (``__class__``, ``__globals__``…) is refused.
+
+Compiled templates and parsed front matter are cached per process (and reloaded when the
+file changes), so generating many skeletons in one process costs little per skeleton.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, meta
+from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field
+
+from transition import yamlfile
+from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.resources import shipped
+
+SUFFIX = ".md.j2"
+PLACEHOLDER = "[[FILL:"
+ENV_VAR = "TRANSITION_TEMPLATES"
+MAX_BYTES = 1024 * 1024
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_IDENT = re.compile(IDENTIFIER)
+_FENCE = re.compile(r"^---[ \t]*$")
+
+
+class VariableSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    required: bool = False
+    description: str = ""
+
+
+class FrontMatter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    description: str = ""
+    variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableSpec] = {}
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str
+    title: str
+    description: str
+    variables: dict[str, VariableSpec]
+    source: str  # "shipped" or "user"
+    path: Path
+    body: str = field(repr=False, default="")
+    masked: bool = False  # the body starts with the front matter turned into a comment
+
+    @property
+    def required(self) -> list[str]:
+        return [n for n, spec in self.variables.items() if spec.required]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "source": self.source,
+            "path": str(self.path),
+            "variables": {
+                n: {"required": s.required, "description": s.description}
+                for n, s in self.variables.items()
+            },
+        }
+
+
+# --- where templates are ----------------------------------------------------------------
+
+
+def search_dirs(extra_dirs: Iterable[str | Path] = ()) -> tuple[tuple[Path, str], ...]:
+    """User folders (``extra_dirs``, else ``TRANSITION_TEMPLATES``) then the shipped one,
+    each with its source. A user folder that does not exist is bad input."""
+    given = [str(d) for d in extra_dirs if str(d).strip()]
+    if not given:
+        given = [d for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
+    base = shipped("runbook_templates").resolve()
+    dirs: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for raw in given:
+        path = Path(raw).expanduser()
+        if not path.is_dir():
+            raise BadInput(f"templates folder {raw!r} does not exist or is not a folder")
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            dirs.append((resolved, "shipped" if resolved == base else "user"))
+    if base not in seen:
+        dirs.append((base, "shipped"))
+    return tuple(dirs)
+
+
+def check_name(name: str) -> str:
+    """A template name as given by a user: a slug, or bad input."""
+    value = name.strip().lower()
+    if not SLUG.match(value):
+        raise BadInput(
+            f"invalid template name {name!r}: template names are slugs "
+            "(lowercase letters, digits and single hyphens), e.g. incident-response"
+        )
+    return value
+
+
+def find(name: str, dirs: Sequence[tuple[Path, str]]) -> tuple[Path, str] | None:
+    """The first ``NAME.md.j2`` in search order, with its source."""
+    for folder, source in dirs:
+        path = folder / f"{name}{SUFFIX}"
+        if path.is_file():
+            return path, source
+    return None
+
+
+# --- front matter ------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ValidationFailed(
+                [f"{path}: template is {size:,} bytes; the limit is {MAX_BYTES:,} bytes"]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if b"\x00" in raw:
+        raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValidationFailed([f"{path}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
+
+
+def split_front_matter(text: str, path: Path | str) -> tuple[str | None, str]:
+    """``(front matter, body)``. The body keeps the file's line numbers: the front matter
+    becomes a Jinja comment spanning the same lines (so errors point at the right line)
+    followed by one newline that ``render`` drops."""
+    lines = text.splitlines(keepends=True)
+    if not lines or not _FENCE.match(lines[0].rstrip("\r\n")):
+        return None, text
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index].rstrip("\r\n")):
+            front = "".join(lines[1:index])
+            mask = "{#" + "\n" * index + "#}\n"
+            return front, mask + "".join(lines[index + 1 :])
+    raise ValidationFailed(
+        [f"{path}:1: front matter starts with '---' but has no closing '---' line"]
+    )
+
+
+def _title_from(name: str) -> str:
+    return name.replace("-", " ").capitalize()
+
+
+_INFO_CACHE: dict[Path, tuple[tuple[int, int], TemplateInfo]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def parse(path: Path, name: str, source: str) -> TemplateInfo:
+    """Read and validate one template file (cached until the file changes)."""
+    try:
+        stamp = _stamp(path)
+    except OSError as exc:
+        raise ValidationFailed([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    cached = _INFO_CACHE.get(path)
+    if cached is not None and cached[0] == stamp and cached[1].source == source:
+        return cached[1]
+    text = _read(path)
+    front, body = split_front_matter(text, path)
+    if front is None:
+        info = TemplateInfo(name, _title_from(name), "", {}, source, path, body)
+    else:
+        # A leading newline stands for the opening '---', so YAML lines are file lines.
+        matter = yamlfile.validate(path, FrontMatter, text="\n" + front)
+        info = TemplateInfo(
+            name,
+            matter.title.strip(),
+            " ".join(matter.description.split()),
+            dict(matter.variables),
+            source,
+            path,
+            body,
+            masked=True,
+        )
+    _INFO_CACHE[path] = (stamp, info)
+    return info
+
+
+def available(extra_dirs: Iterable[str | Path] = ()) -> list[TemplateInfo]:
+    """Every template a user can generate from, by name; a user template shadows a shipped
+    one of the same name. All problems (bad names, invalid front matter) at once."""
+    found: dict[str, TemplateInfo] = {}
+    errors: list[str] = []
+    for folder, source in search_dirs(extra_dirs):
+        for path in sorted(folder.glob(f"*{SUFFIX}")):
+            stem = path.name[: -len(SUFFIX)]
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if not SLUG.match(stem):
+                errors.append(
+                    f"{path}: template name {stem!r} is not a slug (lowercase letters, digits "
+                    "and single hyphens): rename the file"
+                )
+                continue
+            if stem in found:
+                continue
+            try:
+                found[stem] = parse(path, stem, source)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return [found[n] for n in sorted(found)]
+
+
+def get(name: str, extra_dirs: Iterable[str | Path] = ()) -> TemplateInfo:
+    """One template by name, from the first folder that has it."""
+    name = check_name(name)
+    dirs = search_dirs(extra_dirs)
+    hit = find(name, dirs)
+    if hit is None:
+        names = sorted(
+            {
+                p.name[: -len(SUFFIX)]
+                for folder, _ in dirs
+                for p in folder.glob(f"*{SUFFIX}")
+                if SLUG.match(p.name[: -len(SUFFIX)])
+            }
+        )
+        raise NotFound(
+            f"unknown template {name!r}: available are {', '.join(names) or 'none'} "
+            "(see `transition runbook templates`)"
+        )
+    return parse(hit[0], name, hit[1])
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+class Record(SimpleNamespace):
+    """A read-only bag of attributes for templates (engagement, system, a person)."""
+
+    def __str__(self) -> str:
+        return str(getattr(self, "name", ""))
+
+
+class _Loader(BaseLoader):
+    """Loads template bodies (front matter masked) by name from the search folders."""
+
+    def __init__(self, dirs: tuple[tuple[Path, str], ...]) -> None:
+        self.dirs = dirs
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        if not SLUG.match(template):  # {% include "../x" %} never leaves the folders
+            raise TemplateNotFound(template)
+        hit = find(template, self.dirs)
+        if hit is None:
+            raise TemplateNotFound(template)
+        path, source = hit
+        info = parse(path, template, source)
+        stamp = _stamp(path)
+
+        def uptodate() -> bool:
+            try:
+                return find(template, self.dirs) == hit and _stamp(path) == stamp
+            except OSError:
+                return False
+
+        return info.body, str(path), uptodate
+
+
+@lru_cache(maxsize=32)
+def environment(dirs: tuple[tuple[Path, str], ...]) -> ImmutableSandboxedEnvironment:
+    """One sandboxed environment (and compiled-template cache) per set of search folders."""
+    return ImmutableSandboxedEnvironment(
+        loader=_Loader(dirs),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        auto_reload=True,
+        cache_size=1000,
+    )
+
+
+def _line(exc: BaseException, filename: str) -> int | None:
+    """The template line an exception was raised from (Jinja rewrites tracebacks so that
+    template frames carry the template's file name and line)."""
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _at(filename: str, line: int | None) -> str:
+    return f"{filename}:{line}" if line else filename
+
+
+@lru_cache(maxsize=256)
+def _referenced(env: ImmutableSandboxedEnvironment, filename: str, stamp: Any, body: str):
+    return frozenset(meta.find_undeclared_variables(env.parse(body, filename=filename)))
+
+
+def referenced_variables(info: TemplateInfo, dirs: tuple[tuple[Path, str], ...]) -> frozenset:
+    """Top-level names the template body reads (Jinja's own globals excluded)."""
+    env = environment(dirs)
+    try:
+        names = _referenced(env, str(info.path), _stamp(info.path), info.body)
+    except TemplateSyntaxError as exc:
+        raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
+    return frozenset(n for n in names if n not in env.globals)
+
+
+def missing_required(info: TemplateInfo, context: Mapping[str, Any]) -> list[str]:
+    """Required variables that the context lacks (or holds as None)."""
+    return [n for n in info.required if context.get(n) is None]
+
+
+def render(
+    info: TemplateInfo,
+    context: Mapping[str, Any],
+    dirs: tuple[tuple[Path, str], ...],
+    *,
+    hints: Mapping[str, str] | None = None,
+) -> str:
+    """Render ``info`` with ``context``. Every problem is a ``BadInput`` naming the file."""
+    missing = missing_required(info, context)
+    if missing:
+        hints = hints or {}
+        named = ", ".join(f"{n} ({hints[n]})" if n in hints else n for n in missing)
+        raise BadInput(
+            f"template {info.name} ({info.path}) needs {len(missing)} required variable(s) "
+            f"that are not set: {named}; set them with --set NAME=VALUE"
+        )
+    env = environment(dirs)
+    filename = str(info.path)
+    try:
+        template = env.get_template(info.name)
+        text = template.render(**context)
+        return text[1:] if info.masked and text.startswith("\n") else text
+    except TemplateSyntaxError as exc:
+        raise BadInput(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from None
+    except SecurityError as exc:
+        where = _at(filename, _line(exc, filename))
+        raise BadInput(f"{where}: template tried unsafe attribute access ({exc})") from None
+    except UndefinedError as exc:
+        where = _at(filename, _line(exc, filename))
+        raise BadInput(f"{where}: undefined variable: {exc.message}") from None
+    except TemplateNotFound as exc:
+        raise BadInput(f"{_at(filename, _line(exc, filename))}: template {exc} not found") from None
+    except TemplateError as exc:
+        where = _at(filename, _line(exc, filename))
+        raise BadInput(f"{where}: {exc.message or exc}") from None
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        LookupError,
+        ArithmeticError,
+        RecursionError,
+    ) as exc:
+        where = _at(filename, _line(exc, filename))
+        raise BadInput(f"{where}: template failed: {exc}") from None
+
+
+def count_placeholders(text: str) -> int:
+    return text.count(PLACEHOLDER)
