@@ -22,9 +22,11 @@ from pathlib import Path
 from sqlalchemy import delete, event, update
 
 from transition import db
+from transition.dates import utcnow
 from transition.models import AccessGrant, HandoverItem
 from transition.playbooks import resolve_playbook
 from transition.services import access, engagements, handover
+from transition.services.common import get_engagement
 
 
 class Counter:
@@ -84,22 +86,15 @@ def main() -> None:
     seed_csv(csv_path, args.grants)
 
     with db.session_scope(engine, actor="bench") as session:
-        eng = engagements.create(
-            session, name=f"Bench {folder.name}", playbook=playbook, raw=raw
-        )
+        eng = engagements.create(session, name=f"Bench {folder.name}", playbook=playbook, raw=raw)
     slug = eng.slug
 
     def run(fn):
         def inner():
             with db.session_scope(engine, actor="bench") as session:
-                return fn(session, engagements_get(session, slug))
+                return fn(session, get_engagement(session, slug))
 
         return inner
-
-    def engagements_get(session, name):
-        from transition.services.common import get_engagement
-
-        return get_engagement(session, name)
 
     timed(
         engine,
@@ -115,17 +110,20 @@ def main() -> None:
     timed(engine, "sync (in step)", run(lambda s, e: handover.reconcile(s, e)))
 
     def drift(session, eng):
-        ids = [gid for (gid,) in session.execute(
-            AccessGrant.__table__.select()
-            .with_only_columns(AccessGrant.id)
-            .where(AccessGrant.engagement_id == eng.id)
-            .order_by(AccessGrant.id)
-        )]
+        ids = [
+            gid
+            for (gid,) in session.execute(
+                AccessGrant.__table__.select()
+                .with_only_columns(AccessGrant.id)
+                .where(AccessGrant.engagement_id == eng.id)
+                .order_by(AccessGrant.id)
+            )
+        ]
         tenth = max(1, len(ids) // 10)
         session.execute(
             update(AccessGrant.__table__)
             .where(AccessGrant.id.in_(ids[:tenth]))
-            .values(revoked_at=db_now(), revoked_by="bench")
+            .values(revoked_at=utcnow(), revoked_by="bench")
         )
         keys = [handover.derived_key("grant", gid) for gid in ids[-tenth:]]
         session.execute(
@@ -134,11 +132,6 @@ def main() -> None:
             )
         )
         return f"revoked {tenth}, deleted {tenth} items"
-
-    def db_now():
-        from transition.dates import utcnow
-
-        return utcnow()
 
     run(drift)()
     timed(engine, "sync (after drift)", run(lambda s, e: handover.reconcile(s, e)))

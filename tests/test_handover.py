@@ -273,3 +273,20 @@ def test_show_and_sync_are_bounded(team, session_scope, count_queries):
     with count_queries() as q, session_scope() as s:
         handover.reconcile(s, get_engagement(s, ENG))
     assert q.count <= 8, q.statements
+
+
+def test_sync_query_count_does_not_grow_with_grants(team, tmp_path, session_scope, count_queries):
+    counts = []
+    for batch, size in (("a", 50), ("b", 1500)):
+        path = tmp_path / f"{batch}.csv"
+        rows = ["person,system,role,expires,justification"]
+        rows += [f"P{batch}{i},System {i % 40},operator,cutover+30d,x" for i in range(size)]
+        path.write_text("\n".join(rows) + "\n")
+        with session_scope() as s:
+            access.import_csv(s, get_engagement(s, ENG), path, create_missing=True)
+        with count_queries() as q, session_scope() as s:
+            assert handover.reconcile(s, get_engagement(s, ENG)) == {
+                "added": 0, "resolved": 0, "retired": 0, "reopened": 0
+            }  # fmt: skip
+        counts.append(q.count)
+    assert counts[0] == counts[1] <= 6, counts

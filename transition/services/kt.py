@@ -78,7 +78,7 @@ def schedule(
     minutes: int = 60,
 ) -> KTSession:
     """Plan a session. Presenters and attendees are people of the engagement; nobody is
-    both."""
+    both. A naive ``at`` is this machine's local time (as ``dates.parse_datetime``)."""
     kind = _kind(kind)
     topic = " ".join(topic.split())
     if not topic:
@@ -92,8 +92,6 @@ def schedule(
         raise BadInput(f"invalid length {minutes!r}: a number of minutes") from None
     if not 5 <= minutes <= 24 * 60:
         raise BadInput(f"invalid length {minutes} minutes: between 5 and 1440")
-    if at.tzinfo is None:
-        raise BadInput("the start time needs a time zone")
     presenter_names = [p for p in presenters if p.strip()]
     attendee_names = [a for a in attendees if a.strip()]
     if not presenter_names:
