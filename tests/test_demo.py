@@ -1,0 +1,88 @@
+"""``transition demo``: a realistic sample, deterministic under TRANSITION_TODAY."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from transition.cli.main import app
+
+TODAY = "2026-11-23"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+
+
+def test_demo_loads_once_and_tells_a_consistent_story(cli) -> None:
+    first = cli("demo", "--no-tui")
+    assert first.exit_code == 0, first.stderr
+    assert "loaded the demo engagements northwind-service-desk, tailspin-mobile-app" in first.stdout
+    again = cli("demo", "--no-tui")
+    assert again.exit_code == 0 and "already in" in again.stdout
+
+    rows = {e["slug"]: e for e in cli("engagement", "list", "--json").json()}
+    assert set(rows) == {"northwind-service-desk", "tailspin-mobile-app"}
+    nw = rows["northwind-service-desk"]
+    assert nw["current_phase"] == "ramp-up" and nw["start_date"] == "2026-10-05"
+    assert nw["tasks_overdue"] >= 1 and nw["tasks_blocked"] >= 1
+    assert rows["tailspin-mobile-app"]["model"] == "dedicated-team"
+
+    phases = cli("phase", "status", "northwind-service-desk", "--json").json()
+    decisions = {p["key"]: p["gate_decision"] for p in phases["phases"]}
+    assert decisions["discovery"] == "passed" and decisions["access-setup"] == "overridden"
+    risks = phases["key_person_risks"]
+    assert [r["system"] for r in risks] == ["SAP ERP"]
+    assert risks[0]["presenters"] == ["Sofia Novak"] and 0 <= risks[0]["days_left"] <= 14
+
+    people = cli("person", "list", "northwind-service-desk", "--json").json()
+    assert 10 <= len(people) <= 14
+    assert {p["side"] for p in people} == {"client", "incumbent", "provider"}
+    tiers = [s["tier"] for s in cli("system", "list", "northwind-service-desk", "--json").json()]
+    assert 6 <= len(tiers) <= 8 and set(tiers) == {1, 2, 3}
+
+    statuses = {t["status"] for t in cli("task", "list", "northwind-service-desk", "--json").json()}
+    assert {"done", "in_progress", "blocked", "todo"} <= statuses
+
+    expiring = cli("access", "list", "northwind-service-desk", "--expiring", "14", "--json").json()
+    assert len(expiring) >= 2
+    findings = cli("access", "review", "northwind-service-desk", "--json").json()
+    assert any(f["severity"] == "high" and "justification" in f["message"] for f in findings)
+
+    kt = cli("kt", "list", "northwind-service-desk", "--json").json()
+    assert {s["status"] for s in kt} == {"planned", "held", "signed_off"}
+    runbooks = cli("runbook", "list", "northwind-service-desk", "--json").json()
+    assert {r["status"] for r in runbooks} == {"drafted", "reviewed", "validated", "accepted"}
+    items = cli("handover", "show", "northwind-service-desk", "--json").json()
+    assert sum(1 for i in items if i["status"] == "done") == 2
+
+
+def test_demo_is_deterministic_for_a_pinned_day(tmp_path: Path) -> None:
+    def snapshot(name: str) -> list:
+        url = f"sqlite:///{tmp_path / name}"
+        runner = CliRunner()
+        assert runner.invoke(app, ["--db", url, "demo", "--no-tui"]).exit_code == 0
+        out = runner.invoke(app, ["--db", url, "task", "list", "northwind-service-desk", "--json"])
+        import json
+
+        return [
+            (t["key"], t["status"], t["due_date"], t["assignee"], (t["completed_at"] or "")[:10])
+            for t in json.loads(out.stdout)
+        ]
+
+    assert snapshot("a.db") == snapshot("b.db")
+
+
+def test_demo_defaults_to_its_own_database(tmp_path: Path) -> None:
+    from transition import db
+
+    result = CliRunner().invoke(app, ["demo", "--no-tui"])
+    assert result.exit_code == 0, result.stderr
+    demo_file = Path(db.demo_url().removeprefix("sqlite:///"))
+    assert demo_file.is_file() and str(demo_file) in result.stdout
+    default_file = Path(db.default_url().removeprefix("sqlite:///"))
+    assert not default_file.exists()
+    db.reset_engines()

@@ -1,0 +1,206 @@
+"""The status report: both formats on the demo data, escaping, templates, query bounds."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import xml.etree.ElementTree as ET
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from transition import reports
+from transition.demo import load_demo
+from transition.services import people, systems
+from transition.services.common import get_engagement
+
+TODAY = "2026-11-23"
+NW = "northwind-service-desk"
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+
+@pytest.fixture
+def demo(session_scope, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+    with session_scope() as session:
+        load_demo(session, today=date.fromisoformat(TODAY), runbook_dir=tmp_path / "rb")
+    return NW
+
+
+class StrictHTML(HTMLParser):
+    """Fails on any unbalanced or misnested tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+
+    def handle_endtag(self, tag) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def check_html(text: str) -> StrictHTML:
+    parser = StrictHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == [], f"unclosed: {parser.stack}"
+    return parser
+
+
+def test_markdown_report_states_the_key_facts(cli, demo) -> None:
+    result = cli("report", demo)
+    assert result.exit_code == 0, result.stderr
+    md = result.stdout
+    assert md.startswith("# Northwind Service Desk — transition status, 2026-11-23")
+    assert "Northwind Traders" in md and "Contoso IT" in md and "Fabrikam Managed Services" in md
+    assert "RED" in md and "key-person risk" in md
+    overdue = md.split("## Overdue tasks")[1].split("## Blocked tasks")[0]
+    assert "`kt-walkthroughs`" in overdue and "Raj Patel" in overdue
+    blocked = md.split("## Blocked tasks")[1].split("## Access review")[0]
+    assert "`ola-agreement`" in blocked and "network supplier" in blocked
+    gate = md.split("## Gate: Ramp-up")[1].split("## Task burndown")[0]
+    assert re.search(r"kt\\_coverage \(walkthrough, shadow\) \| \*\*no\*\*", gate)
+    assert "SAP ERP (walkthrough, shadow)" in gate
+    assert "admin-like role 'admin' without a justification" in md
+    assert "Sofia Novak" in md.split("## Key-person risks")[1]
+    assert "overridden: Sponsor accepted" in md
+    # Runbooks at every stage, with their fill ratios; the handover ticks.
+    runbooks = md.split("## Runbooks")[1].split("## Key-person risks")[0]
+    for status in ("drafted", "reviewed", "validated", "accepted"):
+        assert status in runbooks
+    assert "| 100% |" in runbooks
+    assert "2 done" in md.split("## Exit-handover checklist")[1]
+    # Every table row has as many cells as its header.
+    for block in re.findall(r"(?:^\|.*\|\n)+", md, flags=re.M):
+        lines = block.strip().splitlines()
+        widths = {len(re.split(r"(?<!\\)\|", line)) for line in lines}
+        assert len(widths) == 1, lines[:3]
+
+
+def test_html_report_is_one_balanced_self_contained_file(cli, demo, tmp_path: Path) -> None:
+    out = tmp_path / "status.html"
+    result = cli("report", demo, "--format", "html", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    text = out.read_text(encoding="utf-8")
+    parser = check_html(text)
+    assert {"svg", "polyline", "rect", "table", "style"} <= parser.tags
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    assert "@media print" in text
+    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    assert len(svgs) == 2
+    for svg in svgs:
+        ET.fromstring(svg)
+    assert "kt-walkthroughs" in text
+    assert "kt_coverage (walkthrough, shadow)" in text
+    assert "admin-like role &#39;admin&#39; without a justification" in text
+
+
+def test_user_text_is_escaped_in_html_and_markdown(cli, acme, session_scope) -> None:
+    with session_scope() as session:
+        eng = get_engagement(session, acme)
+        systems.add(session, eng, "<script>alert(1)</script> | Mail", tier=1)
+        people.add(session, eng, "Eve <b>Bold</b>", side="provider")
+    html = cli("report", acme, "--format", "html").stdout
+    check_html(html)
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = cli("report", acme).stdout
+    assert "<script>" not in md and "\\<script\\>alert(1)\\</script\\> \\| Mail" in md
+
+
+def test_since_filters_the_changes(cli, demo) -> None:
+    later = cli("report", demo, "--since", "2999-01-01").stdout
+    assert "No changes recorded." in later
+    recent = cli("report", demo, "--since", "2000-01-01").stdout
+    assert re.search(r"\d+ changes: ", recent.split("## Changes since 2000-01-01")[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowhere"], "unknown engagement"),
+        (["acme-helpdesk", "--format", "pdf"], "invalid report format"),
+        (["acme-helpdesk", "--since", "last week"], "invalid --since date"),
+        (["acme-helpdesk", "--templates", "/no/such/folder"], "does not exist"),
+    ],
+)
+def test_bad_input_exits_2(cli, acme, args, message) -> None:
+    result = cli("report", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert result.stdout == ""
+
+
+def test_user_templates_override_and_errors_name_the_line(
+    cli, acme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.md.j2").write_text(
+        "Custom {{ engagement.name }}: {{ tasks.total }} tasks, {{ rag.state }}\n"
+    )
+    result = cli("report", acme, "--templates", folder)
+    assert result.exit_code == 0, result.stderr
+    assert re.fullmatch(r"Custom Acme Helpdesk: 50 tasks, (red|amber|green)\n", result.stdout)
+    # Only the Markdown one is overridden: HTML still comes from the shipped template.
+    assert (
+        "<!DOCTYPE html>" in cli("report", acme, "--format", "html", "--templates", folder).stdout
+    )
+    monkeypatch.setenv("TRANSITION_TEMPLATES", str(folder))
+    assert cli("report", acme).stdout.startswith("Custom Acme")
+
+    (folder / "report.md.j2").write_text("line one\n{{ no_such_thing.name }}\n")
+    result = cli("report", acme)
+    assert result.exit_code == 2
+    assert "report.md.j2:2:" in result.stderr and "no_such_thing" in result.stderr
+    (folder / "report.md.j2").write_text("{% for x in %}\n")
+    result = cli("report", acme)
+    assert result.exit_code == 2 and "report.md.j2:1:" in result.stderr
+    (folder / "report.md.j2").write_text("{{ ''.__class__.__mro__ }}\n")
+    result = cli("report", acme)
+    assert result.exit_code == 2 and "unsafe" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_queries_do_not_grow_with_rows(session_scope, demo, count_queries) -> None:
+    def measure() -> int:
+        with session_scope() as session, count_queries() as q:
+            eng = get_engagement(session, demo)
+            reports.render(reports.report_data(session, eng), "html")
+        return q.count
+
+    before = measure()
+    from transition.services import access, kt
+
+    with session_scope() as session:
+        eng = get_engagement(session, demo)
+        for n in range(6):
+            systems.add(session, eng, f"Extra system {n}", tier=2)
+            people.add(session, eng, f"Extra person {n}", side="provider")
+            access.grant(
+                session, eng, person=f"Extra person {n}", system=f"Extra system {n}", role="user"
+            )
+            kt.schedule(
+                session,
+                eng,
+                system=f"Extra system {n}",
+                topic="Overview",
+                presenters=["Raj Patel"],
+                attendees=[f"Extra person {n}"],
+                at=reports.datetime(2026, 11, 25, 10, tzinfo=reports.UTC),
+            )
+    assert measure() == before
+    assert before <= 40
