@@ -256,7 +256,7 @@ class Backend:
     def templates() -> list[str]:
         from transition import templates
 
-        return [t["name"] if isinstance(t, dict) else str(t) for t in templates.available()]
+        return [t.name for t in templates.available()]
 
     # -- changing ---------------------------------------------------------------------
 
@@ -414,7 +414,7 @@ class Backend:
                 get_engagement(s, slug),
                 system=values["system"],
                 template=values["template"],
-                out_dir=values.get("out_dir") or None,
+                out_dir=values.get("out_dir") or "runbooks",
                 sets=values.get("sets") or {},
                 dry_run=dry_run,
                 force=bool(values.get("force")),

@@ -98,6 +98,9 @@ class FormScreen(ModalScreen[Any]):
                 yield Button(f"{first} (ctrl+s)", id="submit", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def on_mount(self) -> None:
+        self.query_one(f"#f-{self.fields[0].name}").focus()
+
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self.fields:

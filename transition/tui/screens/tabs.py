@@ -705,9 +705,9 @@ class HandoverPane(Pane):
         t = self.table
         for key, label in (
             ("status", "Status"),
-            ("section", "Section"),
-            ("title", "Item"),
             ("source", "Source"),
+            ("title", "Item"),
+            ("section", "Section"),
             ("owner", "Owner"),
         ):
             t.add_column(label, key=key)
@@ -756,9 +756,9 @@ class HandoverPane(Pane):
         states = {"done": "green", "resolved": "green", "retired": "muted", "open": "amber"}
         return [
             t.styled(status, states.get(status, "amber")),
-            r.get("section_title") or r["section"],
-            r["title"],
             self.source(r),
+            r["title"],
+            r.get("section_title") or r["section"],
             r.get("owner") or "",
         ]
 

@@ -1,0 +1,62 @@
+"""The TUI as ``transition demo`` shows it, on a fixed day with frozen clocks, built
+through the same factory ``transition tui`` uses (``make_app``)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from transition import db
+from transition.tui.app import TransitionApp, make_app
+
+TODAY = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin today, the clock every service stamps changes with, and the display time zone."""
+    monkeypatch.setenv("TRANSITION_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    import transition.services
+
+    for info in pkgutil.iter_modules(transition.services.__path__):
+        importlib.import_module(f"transition.services.{info.name}")
+    importlib.import_module("transition.demo")
+    from transition import dates
+
+    original = dates.utcnow
+    for name, module in list(sys.modules.items()):
+        if (name == "transition" or name.startswith("transition.")) and getattr(
+            module, "utcnow", None
+        ) is original:
+            monkeypatch.setattr(module, "utcnow", lambda: NOW)
+
+
+def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite file holding the demo engagements, built on ``TODAY``."""
+    from transition.demo import load_demo
+
+    freeze(monkeypatch)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = db.get_engine(url)
+    db.migrate(engine)
+    with db.session_scope(engine, actor="demo", write=True) as session:
+        load_demo(session, today=TODAY, runbook_dir=tmp_path / "runbooks")
+    return url
+
+
+def demo_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engagement: str | None = None
+) -> TransitionApp:
+    url = demo_database(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    os.environ.setdefault("TRANSITION_ACTOR", "tester")
+    return make_app(url, "tester", engagement)
