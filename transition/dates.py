@@ -35,6 +35,8 @@ def parse_datetime(value: str, what: str = "date and time") -> datetime:
 def parse_span(value: str, what: str = "duration") -> timedelta:
     """``10d`` / ``2w`` / ``+3d`` → timedelta. Negative spans are refused."""
     match = _SPAN.match(str(value).strip())
+    if not match and str(value).strip().startswith("-"):
+        raise BadInput(f"invalid {what} {value!r}: must not be negative")
     if not match:
         raise BadInput(
             f"invalid {what} {value!r}: expected a number of days or weeks like 10d or 2w"

@@ -195,32 +195,52 @@ class Playbook(_Strict):
         return names
 
 
-def _check_playbook(pb: Playbook) -> list[tuple[tuple, str]]:
-    """Cross-field rules: unique keys, known dependencies, no cycles."""
+def _check_playbook(data: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """Cross-field rules on the plain YAML data (so they are reported together with the
+    per-field errors): unique phase and task keys, known dependencies, no cycles. Values of
+    the wrong type are skipped here; the model reports them."""
     problems: list[tuple[tuple, str]] = []
+    phases = data.get("phases")
+    if not isinstance(phases, list):
+        return problems
     seen_phase: set[str] = set()
     where_task: dict[str, tuple] = {}
-    for pi, phase in enumerate(pb.phases):
-        if phase.key in seen_phase:
-            problems.append((("phases", pi, "key"), f"duplicate phase key {phase.key!r}"))
-        seen_phase.add(phase.key)
-        for ti, task in enumerate(phase.tasks):
+    listed: list[tuple[tuple, str, list[Any]]] = []  # (task loc, key, depends_on)
+    for pi, phase in enumerate(phases):
+        if not isinstance(phase, dict):
+            continue
+        key = phase.get("key")
+        if isinstance(key, str):
+            if key in seen_phase:
+                problems.append((("phases", pi, "key"), f"duplicate phase key {key!r}"))
+            seen_phase.add(key)
+        tasks = phase.get("tasks")
+        if not isinstance(tasks, list):
+            continue
+        for ti, task in enumerate(tasks):
+            if not isinstance(task, dict) or not isinstance(task.get("key"), str):
+                continue
             loc = ("phases", pi, "tasks", ti)
-            if task.key in where_task:
-                problems.append(((*loc, "key"), f"duplicate task key {task.key!r}"))
-            else:
-                where_task[task.key] = loc
-    deps: dict[str, tuple[str, ...]] = {}
-    for pi, phase in enumerate(pb.phases):
-        for ti, task in enumerate(phase.tasks):
-            loc = ("phases", pi, "tasks", ti, "depends_on")
-            for di, dep in enumerate(task.depends_on):
-                if dep == task.key:
-                    problems.append(((*loc, di), f"task {task.key!r} depends on itself"))
-                elif dep not in where_task:
-                    problems.append(((*loc, di), f"unknown task key {dep!r}"))
-            deps[task.key] = tuple(d for d in task.depends_on if d in where_task and d != task.key)
-    for cycle in _cycles(deps):
+            tkey = task["key"]
+            if tkey in where_task:
+                problems.append(((*loc, "key"), f"duplicate task key {tkey!r}"))
+                continue
+            where_task[tkey] = loc
+            deps = task.get("depends_on")
+            listed.append((loc, tkey, deps if isinstance(deps, list) else []))
+    deps_of: dict[str, tuple[str, ...]] = {}
+    for loc, tkey, deps in listed:
+        for di, dep in enumerate(deps):
+            if not isinstance(dep, str):
+                continue
+            if dep == tkey:
+                problems.append(((*loc, "depends_on", di), f"task {tkey!r} depends on itself"))
+            elif dep not in where_task:
+                problems.append(((*loc, "depends_on", di), f"unknown task key {dep!r}"))
+        deps_of[tkey] = tuple(
+            d for d in deps if isinstance(d, str) and d in where_task and d != tkey
+        )
+    for cycle in _cycles(deps_of):
         first = cycle[0]
         problems.append(
             ((*where_task[first], "depends_on"), "dependency cycle: " + " → ".join([*cycle, first]))
@@ -260,7 +280,7 @@ def _cycles(deps: dict[str, tuple[str, ...]]) -> list[list[str]]:
 def load_playbook(path: Path | str) -> Playbook:
     from transition.yamlfile import validate
 
-    return validate(path, Playbook, checks=_check_playbook)
+    return validate(path, Playbook, raw_checks=_check_playbook)
 
 
 def playbook_dirs() -> list[Path]:

@@ -80,11 +80,15 @@ def parse_yaml_text(text: str, path: Path | str) -> tuple[Any, Marks]:
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line + 1, mark.column + 1) if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        start = exc.context_mark
+        if exc.problem and exc.context and start and mark and start.line != mark.line:
+            problem += f" ({exc.context} that starts on line {start.line + 1})"
         raise ValidationFailed([f"{where(path, pos)}: invalid YAML: {problem}"]) from None
     except yaml.YAMLError as exc:
         raise ValidationFailed([f"{path}: invalid YAML: {exc}"]) from None
     if node is None:
         return None, {(): (1, 1)}
+    _check_size(node, path)
     builder = _Builder(path)
     data = builder.build(node, (), 0)
     return data, builder.marks
@@ -110,6 +114,47 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
+def _check_size(root: yaml.Node, path: Path | str) -> None:
+    """Refuse a document whose aliases expand past ``MAX_NODES`` values, computed on the
+    composed graph (an alias is the same node object as its anchor) so that a "billion
+    laughs" file is refused in milliseconds, before anything is expanded."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+            raise ValidationFailed([f"{where(path, pos)}: nested too deeply (through aliases)"])
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                total += size(key_node, depth + 1) + size(value_node, depth + 1)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+                if total > MAX_NODES:
+                    break
+        if total > MAX_NODES:
+            pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+            raise ValidationFailed(
+                [
+                    f"{where(path, pos)}: document expands to more than {MAX_NODES:,} "
+                    "values (alias bomb?)"
+                ]
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _Builder:
     def __init__(self, path: Path | str) -> None:
         self.path = path
@@ -130,6 +175,14 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise ValidationFailed([f"{where(self.path, pos)}: nested too deeply"])
         self.marks.setdefault(loc, pos)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            # safe_load semantics: a tag such as !!python/object/apply is refused, not ignored.
+            raise ValidationFailed(
+                [
+                    f"{where(self.path, pos)}: {describe_loc(loc)}: could not determine a "
+                    f"constructor for the tag {node.tag!r}"
+                ]
+            )
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -169,7 +222,44 @@ def mark_for(marks: Marks, loc: Loc, *, key: bool = False) -> tuple[int, int] | 
     return marks.get(())
 
 
-def pydantic_errors(exc: ValidationError, path: Path | str, marks: Marks) -> list[str]:
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``tuple[PhaseSpec, ...]``."""
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _keys_at(model: type[BaseModel] | None, loc: Loc) -> list[str]:
+    """The keys the model accepts at ``loc`` (for "did you mean" hints)."""
+    current = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part)
+        current = _submodel(field.annotation) if field is not None else None
+    return list(current.model_fields) if current is not None else []
+
+
+def _suggestion(name: Any, candidates: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def pydantic_errors(
+    exc: ValidationError,
+    path: Path | str,
+    marks: Marks,
+    model: type[BaseModel] | None = None,
+) -> list[tuple[tuple[int, int], str]]:
+    """(position, line) for each error, sorted by position."""
     found: list[tuple[tuple[int, int], str]] = []
     errors = exc.errors()
     locs = [tuple(e["loc"]) for e in errors]
@@ -179,7 +269,7 @@ def pydantic_errors(exc: ValidationError, path: Path | str, marks: Marks) -> lis
         if kind == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs):
             continue  # items below failed; the count is a consequence, not a second problem
         if kind == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}"
+            msg = f"unknown key {loc[-1]!r}" + _suggestion(loc[-1], _keys_at(model, loc[:-1]))
             pos = mark_for(marks, loc, key=True)
         else:
             msg = err["msg"]
@@ -188,11 +278,11 @@ def pydantic_errors(exc: ValidationError, path: Path | str, marks: Marks) -> lis
             if kind == "missing":
                 msg = f"missing required key {loc[-1]!r}"
                 pos = mark_for(marks, loc[:-1])
-                loc = loc[:-1] + (loc[-1],)
+                loc = loc[:-1]
             else:
                 pos = mark_for(marks, loc)
         found.append((pos or (0, 0), f"{where(path, pos)}: {describe_loc(loc)}: {msg}"))
-    return [line for _, line in sorted(found, key=lambda item: item[0])]
+    return sorted(found, key=lambda item: item[0])
 
 
 def validate(
@@ -200,18 +290,33 @@ def validate(
     model: type[M],
     *,
     checks: Callable[[M], list[tuple[Loc, str]]] | None = None,
+    raw_checks: Callable[[dict[str, Any]], list[tuple[Loc, str]]] | None = None,
     text: str | None = None,
 ) -> M:
-    """Load ``path`` (or ``text`` named as ``path``) into ``model``; every error at once."""
+    """Load ``path`` (or ``text`` named as ``path``) into ``model``; every error at once.
+
+    ``checks`` run on the validated model; ``raw_checks`` run on the plain data whether or
+    not the model is valid (so cross-field problems are reported together with the rest).
+    """
     data, marks = parse_yaml_text(text, path) if text is not None else load_yaml(path)
     if not isinstance(data, dict):
         raise ValidationFailed(
             [f"{where(path, marks.get(()))}: expected a mapping at the top level"]
         )
+    found: list[tuple[tuple[int, int], str]] = []
+    if raw_checks is not None:
+        for loc, msg in raw_checks(data):
+            pos = mark_for(marks, loc)
+            found.append((pos or (0, 0), f"{where(path, pos)}: {describe_loc(loc)}: {msg}"))
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(pydantic_errors(exc, path, marks)) from None
+        found.extend(pydantic_errors(exc, path, marks, model))
+        raise ValidationFailed(
+            [line for _, line in sorted(found, key=lambda item: item[0])]
+        ) from None
+    if found:
+        raise ValidationFailed([line for _, line in sorted(found, key=lambda item: item[0])])
     if checks is not None:
         problems = checks(obj)
         if problems:
