@@ -1,0 +1,45 @@
+"""The benchmark runs end to end at its small size, so it cannot rot."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.mark.slow
+def test_small_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(BENCH))
+    result = run.main(["--size", "small", "--runs", "1", "--json"])
+    assert result["rows"] == {
+        "engagement": 3,
+        "task": 120,
+        "accessgrant": 60,
+        "kt_session": 18,
+        "runbook": 12,
+    }
+    assert result["floor_s"] > 0
+    names = [row["name"] for row in result["commands"]]
+    assert names == [
+        "engagement list --json",
+        "task list ENG --json",
+        "access review ENG",
+        "handover sync ENG",
+        "report ENG --format html",
+    ]
+    for row in result["commands"]:
+        assert row["median_s"] > 0 and row["ratio"] > 0
+        assert 0 < row["queries"] <= 60, row
+    if not isinstance(result["tui"], str):
+        assert [r["name"] for r in result["tui"]] == [
+            "TUI dashboard first paint",
+            "TUI engagement first paint",
+        ]
+    assert "report ENG --format html" in capsys.readouterr().out
