@@ -299,10 +299,25 @@ class _Loader(BaseLoader):
         return info.body, str(path), uptodate
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, stricter still: any name starting with an underscore is
+    unsafe, whether or not the object has it (so probing for internals is refused too)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(attribute, str) and attribute.startswith("_"):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(argument, str) and argument.startswith("_"):
+            return self.unsafe_undefined(obj, argument)
+        return super().getitem(obj, argument)
+
+
 @lru_cache(maxsize=32)
 def environment(dirs: tuple[tuple[Path, str], ...]) -> ImmutableSandboxedEnvironment:
     """One sandboxed environment (and compiled-template cache) per set of search folders."""
-    return ImmutableSandboxedEnvironment(
+    return _Sandbox(
         loader=_Loader(dirs),
         undefined=StrictUndefined,
         autoescape=False,
