@@ -208,6 +208,12 @@ class _Builder:
             raise ValidationFailed(
                 [f"{where(self.path, pos)}: {describe_loc(loc)}: {exc.problem}"]
             ) from None
+        except (ValueError, OverflowError) as exc:  # e.g. a date such as 2026-02-30
+            raise ValidationFailed(
+                [
+                    f"{where(self.path, pos)}: {describe_loc(loc)}: invalid value {node.value!r}: {exc}"
+                ]
+            ) from None
 
 
 def mark_for(marks: Marks, loc: Loc, *, key: bool = False) -> tuple[int, int] | None:
