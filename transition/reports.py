@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -383,12 +384,36 @@ def _pct(value: Any) -> str:
     return f"{round(float(value) * 100)}%"
 
 
+def _bytecode_cache():
+    """Compiled templates kept in the user's cache folder (private to them), so a report
+    does not spend its time compiling the same template again; keyed by the source, so an
+    edited template is compiled afresh. No cache when the folder is not safely ours."""
+    from jinja2 import FileSystemBytecodeCache
+    from platformdirs import user_cache_dir
+
+    class Cache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            with suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    folder = Path(user_cache_dir("transition", appauthor=False)) / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.stat()
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+        return None
+    return Cache(str(folder))
+
+
 def _environment(search: list[Path]):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in search]),
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
         trim_blocks=True,
