@@ -104,7 +104,7 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
         rows.append(row)
     if rows:
         session.flush()  # keep ORM-pending rows ahead of their events
-        session.execute(insert(AuditEvent), rows)
+        session.execute(insert(AuditEvent.__table__), rows)  # Core: no per-row ORM work
         session.info[_CHAIN_KEY] = prev
     return len(rows)
 
@@ -134,7 +134,7 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         chained.append(row)
     if chained:
         session.flush()
-        session.execute(insert(AuditEvent), chained)
+        session.execute(insert(AuditEvent.__table__), chained)
         session.info[_CHAIN_KEY] = prev
     return len(chained)
 
