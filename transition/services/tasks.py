@@ -61,8 +61,13 @@ def list_tasks(
         .order_by(Phase.position, Task.position, Task.id)
     )
     if phase:
+        phase = phase.strip().lower()
         keys = (
-            session.execute(select(Phase.key).where(Phase.engagement_id == engagement.id))
+            session.execute(
+                select(Phase.key)
+                .where(Phase.engagement_id == engagement.id)
+                .order_by(Phase.position)
+            )
             .scalars()
             .all()
         )
