@@ -93,13 +93,18 @@ class TemplateInfo:
 # --- where templates are ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _shipped_dir() -> Path:
+    return shipped("runbook_templates").resolve()
+
+
 def search_dirs(extra_dirs: Iterable[str | Path] = ()) -> tuple[tuple[Path, str], ...]:
     """User folders (``extra_dirs``, else ``TRANSITION_TEMPLATES``) then the shipped one,
     each with its source. A user folder that does not exist is bad input."""
     given = [str(d) for d in extra_dirs if str(d).strip()]
     if not given:
         given = [d for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
-    base = shipped("runbook_templates").resolve()
+    base = _shipped_dir()
     dirs: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for raw in given:
@@ -243,10 +248,17 @@ def available(extra_dirs: Iterable[str | Path] = ()) -> list[TemplateInfo]:
     return [found[n] for n in sorted(found)]
 
 
-def get(name: str, extra_dirs: Iterable[str | Path] = ()) -> TemplateInfo:
-    """One template by name, from the first folder that has it."""
+def get(
+    name: str,
+    extra_dirs: Iterable[str | Path] = (),
+    *,
+    dirs: tuple[tuple[Path, str], ...] | None = None,
+) -> TemplateInfo:
+    """One template by name, from the first folder that has it (``dirs``: the result of
+    ``search_dirs`` when the caller has it already)."""
     name = check_name(name)
-    dirs = search_dirs(extra_dirs)
+    if dirs is None:
+        dirs = search_dirs(extra_dirs)
     hit = find(name, dirs)
     if hit is None:
         names = sorted(

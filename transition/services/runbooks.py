@@ -21,15 +21,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, NotFound, Refused
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Runbook, System
 from transition.services import audit, handover
-from transition.services.common import apply_changes, check_version, get_by_id, get_system
+from transition.services.common import apply_changes, check_version, get_by_id
 from transition.text import slugify
 
 STATUSES = ("drafted", "reviewed", "validated", "accepted")
@@ -55,6 +55,40 @@ _HINTS = {
     "provider_owner": "no provider person on the engagement: add one with "
     "`transition person add ENG NAME --side provider`",
 }
+
+
+# Built once: generating many skeletons in one process should not rebuild them each time.
+_PEOPLE = select(Person.slug, Person.name, Person.side, Person.role, Person.email).where(
+    Person.engagement_id == bindparam("eid"),
+    Person.release_date.is_(None) | (Person.release_date >= bindparam("day")),
+)
+_INSERT = insert(Runbook.__table__)
+# The system and its runbook from this template, if any, in one statement.
+_SYSTEM_RUNBOOK = (
+    select(System, Runbook)
+    .outerjoin(
+        Runbook,
+        (Runbook.system_id == System.id) & (Runbook.template == bindparam("template")),
+    )
+    .where(
+        System.engagement_id == bindparam("eid"),
+        System.slug == bindparam("slug"),
+        System.removed_at.is_(None),
+    )
+)
+
+
+def _system_and_runbook(
+    session: Session, engagement: Engagement, name: str, template: str
+) -> tuple[System, Runbook | None]:
+    """The active system called ``name`` (matched as ``common.get_system`` does) and its
+    runbook from ``template``."""
+    row = session.execute(
+        _SYSTEM_RUNBOOK, {"eid": engagement.id, "slug": slugify(name), "template": template}
+    ).first()
+    if row is None:
+        raise NotFound(f"unknown system {name!r} in {engagement.slug}")
+    return row[0], row[1]
 
 
 def parse_sets(values: Iterable[str]) -> dict[str, str]:
@@ -90,15 +124,7 @@ def context(session: Session, engagement: Engagement, system: System) -> dict[st
     from transition.templates import Record
 
     day = today()
-    people = [
-        row
-        for row in session.execute(
-            select(Person.slug, Person.name, Person.side, Person.role, Person.email).where(
-                Person.engagement_id == engagement.id,
-                (Person.release_date.is_(None)) | (Person.release_date >= day),
-            )
-        ).all()
-    ]
+    people = session.execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
     people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
     records = [
         Record(name=p.name, slug=p.slug, side=p.side, role=p.role, email=p.email) for p in people
@@ -155,28 +181,29 @@ def _inside(base: Path, target: Path) -> None:
 
 
 def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
-    """Write atomically; without ``force`` an existing file is never replaced, even one that
-    appears while rendering."""
+    """Write the file; without ``force`` an existing one is never replaced (exclusive create,
+    so one that appears meanwhile is safe too). With ``force`` the new text goes to a
+    temporary file first and replaces the old one atomically."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _inside(base, target)  # again, now that the folder exists
+        if not force:
+            try:
+                with open(target, "x", encoding="utf-8", newline="") as handle:
+                    try:
+                        handle.write(text)
+                    except BaseException:
+                        handle.close()
+                        target.unlink()
+                        raise
+            except FileExistsError:
+                raise Refused(f"{target} already exists; use --force to overwrite") from None
+            return
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-            if force:
-                os.replace(tmp, target)
-            else:
-                try:
-                    os.link(tmp, target)  # fails if the target exists: no silent overwrite
-                except FileExistsError:
-                    raise Refused(f"{target} already exists; use --force to overwrite") from None
-                except OSError:  # file systems without hard links
-                    if target.exists():
-                        raise Refused(
-                            f"{target} already exists; use --force to overwrite"
-                        ) from None
-                    os.replace(tmp, target)
+            os.replace(tmp, target)
         finally:
             if os.path.lexists(tmp):
                 os.unlink(tmp)
@@ -202,10 +229,10 @@ def generate(
 
     sets = dict(sets or {})
     name = templates.check_name(template)
-    target_system = get_system(session, engagement, system)
+    target_system, existing = _system_and_runbook(session, engagement, system, name)
     base, path = _target(out_dir, target_system.slug, name)
     dirs = templates.search_dirs(template_dirs)
-    info = templates.get(name, template_dirs)
+    info = templates.get(name, dirs=dirs)
 
     clash = sorted(k for k in sets if k in BUILTIN)
     if clash:
@@ -223,13 +250,6 @@ def generate(
         for key, value in sets.items():
             no_secrets(value, f"--set {key}")
 
-    existing = session.execute(
-        select(Runbook).where(
-            Runbook.engagement_id == engagement.id,
-            Runbook.system_id == target_system.id,
-            Runbook.template == name,
-        )
-    ).scalar_one_or_none()
     if existing is not None and not force:
         raise Refused(
             f"runbook #{existing.id} ({name} for {target_system.name}, {existing.status}) "
@@ -260,35 +280,36 @@ def generate(
         return result
 
     if existing is None:
-        row = Runbook(
-            engagement_id=engagement.id,
-            system_id=target_system.id,
-            template=name,
-            title=info.title,
-            path=str(path),
-            status="drafted",
-            skeleton_placeholders=count,
-            created_at=utcnow(),
-            created_by=audit.actor(session),
-        )
-        session.add(row)
         session.flush()
+        row_id = session.execute(
+            _INSERT.values(
+                engagement_id=engagement.id,
+                system_id=target_system.id,
+                template=name,
+                title=info.title,
+                path=str(path),
+                status="drafted",
+                skeleton_placeholders=count,
+                created_at=utcnow(),
+                created_by=audit.actor(session),
+            )
+        ).inserted_primary_key[0]
         audit.record_many(
             session,
             engagement.id,
             [
-                audit.Change(ENTITY, row.id, "create", "template", None, name),
-                audit.Change(ENTITY, row.id, "create", "system", None, target_system.slug),
-                audit.Change(ENTITY, row.id, "create", "path", None, str(path)),
-                audit.Change(ENTITY, row.id, "create", "status", None, "drafted"),
-                audit.Change(ENTITY, row.id, "create", "skeleton_placeholders", None, count),
+                audit.Change(ENTITY, row_id, "create", "template", None, name),
+                audit.Change(ENTITY, row_id, "create", "system", None, target_system.slug),
+                audit.Change(ENTITY, row_id, "create", "path", None, str(path)),
+                audit.Change(ENTITY, row_id, "create", "status", None, "drafted"),
+                audit.Change(ENTITY, row_id, "create", "skeleton_placeholders", None, count),
             ],
         )
     else:
-        row = existing
+        row_id = existing.id
         changed = apply_changes(
             session,
-            row,
+            existing,
             engagement.id,
             ENTITY,
             {
@@ -300,11 +321,10 @@ def generate(
             action="regenerate",
         )
         if not changed:
-            audit.record(session, engagement.id, ENTITY, row.id, "regenerate", "path", None, path)
-    handover.reconcile(session, engagement, runbooks=[row.id])
-    session.flush()
+            audit.record(session, engagement.id, ENTITY, row_id, "regenerate", "path", None, path)
+    handover.reconcile(session, engagement, runbooks=[row_id])
     _write(base, path, text, force=force)
-    result["id"] = row.id
+    result["id"] = row_id
     return result
 
 
