@@ -284,6 +284,7 @@ def read_export(path: Path | str) -> dict[str, Any]:
         raise ValidationFailed(errors) from None
     data = parsed.model_dump()
     _check_references(path, data)
+    _check_values(path, data)
     return data
 
 
@@ -334,6 +335,129 @@ def _check_references(path: Path, data: dict[str, Any]) -> None:
         raise ValidationFailed(
             problems[:20] + ([f"{path}: … and {more} more problem(s)"] if more > 0 else [])
         )
+
+
+#: Allowed values per section and column: a file edited by hand cannot smuggle in states
+#: that no command could have produced.
+CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
+    "phases": {
+        "status": ("pending", "active", "done"),
+        "gate_decision": (None, "passed", "overridden"),
+    },
+    "people": {"side": ("client", "incumbent", "provider")},
+    "systems": {"tier": (1, 2, 3)},
+    "tasks": {"status": ("todo", "in_progress", "blocked", "done", "skipped")},
+    "kt_sessions": {
+        "kind": ("walkthrough", "shadow", "reverse-shadow", "qa"),
+        "status": ("planned", "held", "signed_off"),
+        "confidence": (None, 1, 2, 3, 4, 5),
+    },
+    "runbooks": {"status": ("planned", "drafted", "reviewed", "validated", "accepted")},
+    "handover_items": {"status": ("open", "done", "resolved", "retired")},
+}
+#: Free text a user typed: checked for credentials as on the way in through a command.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "phases": ("gate_reason",),
+    "tasks": ("note",),
+    "access_grants": ("justification", "revoke_reason"),
+    "kt_sessions": ("topic", "follow_ups"),
+}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _check_values(path: Path, data: dict[str, Any]) -> None:
+    """Names, slugs, states, versions, embedded JSON, credentials and task dependencies
+    are held to the same rules as the commands that create them."""
+    from transition.guard import looks_like_secret
+    from transition.playbooks import Criterion, from_json
+    from transition.text import clean_name, slugify
+
+    problems: list[str] = []
+    for n, bundle in enumerate(data["engagements"]):
+        where = f"{path}: engagements[{n}]"
+        named = [("engagement", [bundle["engagement"]]), ("people", bundle["people"])]
+        named.append(("systems", bundle["systems"]))
+        for section, rows in named:
+            for i, row in enumerate(rows):
+                at = f"{where}.{section}" + ("" if section == "engagement" else f"[{i}]")
+                try:
+                    clean_name(str(row.get("name", "")), "name")
+                except BadInput as exc:
+                    problems.append(f"{at}.name: {exc.message}")
+                slug = row.get("slug")
+                if slug is not None and (
+                    not _SLUG.match(str(slug)) or slug != slugify(row["name"])
+                ):
+                    problems.append(f"{at}.slug: {slug!r} is not the slug of its name")
+        for section in SECTIONS:
+            for i, row in enumerate(bundle[section]):
+                at = f"{where}.{section}[{i}]"
+                version = row.get("version")
+                if version is not None and (not isinstance(version, int) or version < 1):
+                    problems.append(f"{at}.version: must be a whole number from 1")
+                for column, allowed in CHOICES.get(section, {}).items():
+                    if column in row and row[column] not in allowed:
+                        problems.append(f"{at}.{column}: invalid value {row[column]!r}")
+                for column in FREE_TEXT.get(section, ()):
+                    kind = looks_like_secret(str(row.get(column) or ""))
+                    if kind:
+                        problems.append(
+                            f"{at}.{column}: looks like it contains {kind}; "
+                            "transition never stores credentials"
+                        )
+        eng = bundle["engagement"]
+        try:
+            from_json(eng["playbook_json"])
+        except (ValueError, TypeError):
+            problems.append(f"{where}.engagement.playbook_json: not a valid stored playbook")
+        for i, phase in enumerate(bundle["phases"]):
+            try:
+                gate = json.loads(phase["gate_json"])
+                if not isinstance(gate, list):
+                    raise ValueError
+                for item in gate:
+                    Criterion.model_validate(item)
+            except (ValueError, TypeError):
+                problems.append(f"{where}.phases[{i}].gate_json: not a valid list of criteria")
+        for i, row in enumerate(bundle["handover_items"]):
+            section = SOURCE_SECTION.get(row.get("source_kind"))
+            if section and row.get("source_id") not in {r["id"] for r in bundle[section]}:
+                problems.append(
+                    f"{where}.handover_items[{i}].source_id: {row.get('source_id')} "
+                    f"is not in {section}"
+                )
+        deps: dict[Any, list[Any]] = {}
+        for row in bundle["task_dependencies"]:
+            deps.setdefault(row["task_id"], []).append(row["depends_on_id"])
+        if _has_cycle(deps):
+            problems.append(f"{where}.task_dependencies: dependency cycle")
+    if problems:
+        more = len(problems) - 20
+        raise ValidationFailed(
+            problems[:20] + ([f"{path}: … and {more} more problem(s)"] if more > 0 else [])
+        )
+
+
+def _has_cycle(deps: dict[Any, list[Any]]) -> bool:
+    """Iterative depth-first search for a cycle in task → depends-on edges."""
+    state: dict[Any, int] = {}
+    for root in deps:
+        if state.get(root):
+            continue
+        stack = [(root, iter(deps.get(root, ())))]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                return True
+            elif not state.get(child):
+                state[child] = 1
+                stack.append((child, iter(deps.get(child, ()))))
+    return False
 
 
 # --------------------------------------------------------------------------- import
