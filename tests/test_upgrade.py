@@ -34,6 +34,7 @@ def test_init_upgrades_a_fixture_database_with_nothing_lost(tmp_path, revision):
     shutil.copyfile(FIXTURES / f"schema_{revision}.sqlite", path)
     url = f"sqlite:///{path}"
     before = dump(url)
+    old_columns = _columns(path)
     assert before["alembic_version"] == [(revision,)]
     assert len(before["audit_event"]) > 0
 
@@ -50,12 +51,7 @@ def test_init_upgrades_a_fixture_database_with_nothing_lost(tmp_path, revision):
             if name == "alembic_version":
                 continue
             # Every old row is still there with its old values (new columns may be added).
-            old_cols = [
-                c[1]
-                for c in sqlite3.connect(FIXTURES / f"schema_{revision}.sqlite").execute(
-                    f'PRAGMA table_info("{name}")'
-                )
-            ]
+            old_cols = old_columns[name]
             quoted = ", ".join(f'"{c}"' for c in old_cols)
             kept = sorted(
                 (tuple(r) for r in conn.execute(f'SELECT {quoted} FROM "{name}"')), key=repr
@@ -76,6 +72,15 @@ def test_init_upgrades_a_fixture_database_with_nothing_lost(tmp_path, revision):
     )
     assert changed.exit_code in (0, 1), changed.stderr  # 1: refused by a dependency rule
     assert run_cli("--db", url, "audit", "acme-helpdesk", "--verify").exit_code == 0
+
+
+def _columns(path: Path) -> dict[str, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: [c[1] for c in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
+    finally:
+        conn.close()
 
 
 def _norm(value):
