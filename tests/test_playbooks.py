@@ -481,3 +481,13 @@ def test_playbook_show_unknown(cli):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown playbook 'no-such-book' (known: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_readme_example_playbook_is_valid(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section:playbooks -->", 1)[1].split("<!-- section:", 1)[0]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert example, "the playbook section shows a YAML example"
+    pb = load_playbook(write(tmp_path, example.group(1)))
+    used = {c.name for p in pb.phases for c in p.gate}
+    assert used == set(CRITERIA)  # the example shows every criterion

@@ -92,4 +92,6 @@ def assign(
     """Assign a task to a person of the engagement."""
     with state(ctx).session(write=True) as session:
         task = tasks.assign(session, get_engagement(session, engagement), key, person)
-        say(f"task {task.key} assigned to {person}")
+        from transition.models import Person
+
+        say(f"task {task.key} assigned to {session.get(Person, task.assignee_id).name}")
