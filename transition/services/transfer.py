@@ -261,6 +261,8 @@ def read_export(path: Path | str) -> dict[str, Any]:
         raise BadInput(
             f"{path}:{exc.lineno}:{exc.colno}: not a transition export (invalid JSON: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise BadInput(f"{path}: not a transition export (JSON nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BadInput(f"{path}: not a transition export (format is not {FORMAT!r})")
     version = document.get("schema_version")
