@@ -27,7 +27,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, meta
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, Undefined, meta
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
@@ -316,11 +316,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     unsafe, whether or not the object has it (so probing for internals is refused too)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):  # report the undefined name itself
+            return super().getattr(obj, attribute)
         if isinstance(attribute, str) and attribute.startswith("_"):
             return self.unsafe_undefined(obj, attribute)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Undefined):
+            return super().getitem(obj, argument)
         if isinstance(argument, str) and argument.startswith("_"):
             return self.unsafe_undefined(obj, argument)
         return super().getitem(obj, argument)
