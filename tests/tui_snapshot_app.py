@@ -45,11 +45,12 @@ def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from transition.demo import load_demo
 
     freeze(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # runbook paths are stored relative to it
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     engine = db.get_engine(url)
     db.migrate(engine)
     with db.session_scope(engine, actor="demo", write=True) as session:
-        load_demo(session, today=TODAY, runbook_dir=tmp_path / "runbooks")
+        load_demo(session, today=TODAY, runbook_dir=Path("runbooks"))
     return url
 
 
@@ -57,6 +58,5 @@ def demo_app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engagement: str | None = None
 ) -> TransitionApp:
     url = demo_database(tmp_path, monkeypatch)
-    monkeypatch.chdir(tmp_path)
     os.environ.setdefault("TRANSITION_ACTOR", "tester")
     return make_app(url, "tester", engagement)

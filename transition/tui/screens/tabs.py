@@ -654,7 +654,7 @@ class RunbooksPane(Pane):
             r["template"],
             t.styled(status, states.get(status, "amber")) if status in states else status,
             shown,
-            r.get("path") or "",
+            shown_path(r.get("path") or ""),
         ]
 
     def action_generate(self) -> None:
@@ -846,8 +846,17 @@ class AuditPane(Pane):
         t.append(rows, has_more=len(rows) >= PAGE)
 
 
+def shown_path(value: str) -> str:
+    """A path under the current folder is shown relative to it (shorter, and the same on
+    every machine)."""
+    import os
+
+    here = os.getcwd().rstrip(os.sep) + os.sep
+    return value.replace(here, "") if here in value else value
+
+
 def _short(value: str | None, width: int = 40) -> str:
     if value is None:
         return "∅"
-    text = " ".join(str(value).split())
+    text = shown_path(" ".join(str(value).split()))
     return text if len(text) <= width else text[: width - 1] + "…"

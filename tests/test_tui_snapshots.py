@@ -1,0 +1,77 @@
+"""What the TUI looks like on the demo data, on a fixed day with frozen clocks.
+
+Update after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+and review the SVGs."""
+
+from __future__ import annotations
+
+import pytest
+from tui_snapshot_app import demo_app
+
+pytest.importorskip("pytest_textual_snapshot")
+
+NW = "northwind-service-desk"
+SIZE = (100, 32)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    from textual.widgets import Input
+
+    for field in pilot.app.screen.query(Input):  # a blinking cursor is not a change
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def on_tab(tab: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.show_tab(tab)
+        await settle(pilot)
+
+    return run_before
+
+
+def test_dashboard(snap_compare, tmp_path, monkeypatch):
+    assert snap_compare(demo_app(tmp_path, monkeypatch), terminal_size=SIZE, run_before=settle)
+
+
+def test_dashboard_80x24(snap_compare, tmp_path, monkeypatch):
+    assert snap_compare(demo_app(tmp_path, monkeypatch), terminal_size=(80, 24), run_before=settle)
+
+
+@pytest.mark.parametrize(
+    "tab", ["tasks", "systems", "access", "kt", "runbooks", "handover", "audit"]
+)
+def test_engagement_tab(snap_compare, tmp_path, monkeypatch, tab):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=on_tab(tab))
+
+
+def test_engagement_tasks_80x24(snap_compare, tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_tab("tasks"))
+
+
+def test_gate_dialog(snap_compare, tmp_path, monkeypatch):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_grant_form_with_inline_errors(snap_compare, tmp_path, monkeypatch):
+    async def run_before(pilot) -> None:
+        await on_tab("access")(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
