@@ -311,9 +311,31 @@ class _Loader(BaseLoader):
         return info.body, str(path), uptodate
 
 
+#: Largest string or list a template may build with ``*``, and largest exponent for ``**``.
+MAX_PRODUCT = 1_000_000
+MAX_EXPONENT = 1_000
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, stricter still: any name starting with an underscore is
-    unsafe, whether or not the object has it (so probing for internals is refused too)."""
+    unsafe, whether or not the object has it (so probing for internals is refused too), and
+    ``*``/``**`` cannot build values big enough to exhaust memory or time."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            if not (isinstance(left, int | float) and abs(left) <= 1):
+                raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_PRODUCT
+                ):
+                    raise SecurityError(f"result would exceed {MAX_PRODUCT:,} items")
+        return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Undefined):  # report the undefined name itself
@@ -421,6 +443,8 @@ def render(
         LookupError,
         ArithmeticError,
         RecursionError,
+        MemoryError,
+        SyntaxError,  # Python's own limits on the compiled template (deeply nested loops)
     ) as exc:
         where = _at(filename, _line(exc, filename))
         raise BadInput(f"{where}: template failed: {exc}") from None
