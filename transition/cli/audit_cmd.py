@@ -7,8 +7,6 @@ import typer
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.errors import Refused
-from transition.services import audit
-from transition.services.common import get_engagement
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +23,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """The audit log of an engagement: who changed what, when."""
+        from transition.services import audit
+        from transition.services.common import get_engagement
+
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
             if verify:
