@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused
+from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, KTSession, Runbook, System
 from transition.playbooks import KT_KINDS, from_json
 from transition.services import audit
@@ -53,7 +54,7 @@ def add(
             slug=slug,
             name=name,
             tier=tier,
-            description=description.strip(),
+            description=(no_secrets(description, "the description") or "").strip(),
         )
     session.add(system)
     session.flush()
