@@ -272,3 +272,17 @@ def test_duplicate_engagement_exits_1(cli, acme):
     result = cli("engagement", "new", "acme HELPDESK", "--playbook", "managed-service-onboarding")
     assert result.exit_code == 1
     assert result.stderr == "error: engagement 'acme-helpdesk' already exists\n"
+
+
+def test_dates_past_year_9999_are_bad_input_not_a_crash(session_scope, tmp_path):
+    lines = ["name: long", "title: Long", "phases:"]
+    for i in range(60):
+        lines += [f"  - key: p{i}", f"    title: Phase {i}", "    duration: 9999w"]
+    path = tmp_path / "long.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="run past the year 9999"):
+        start(session_scope, path, start=date(2026, 1, 1))
+    with pytest.raises(BadInput, match="run past the year 9999"):
+        start(session_scope, write_small(tmp_path), start=date(9999, 12, 1))
+    with session_scope() as s:
+        assert s.execute(select(func.count()).select_from(Engagement)).scalar_one() == 0

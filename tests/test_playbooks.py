@@ -194,6 +194,18 @@ ERROR_CASES = [
         "kt_coverage needs the KT kinds",
     ),
     (
+        "KT kinds not a list",
+        lambda t: t.replace("[walkthrough, shadow]", "{kinds: shadow, max_tier: 1}"),
+        "kinds: shadow",
+        "kinds of kt_coverage must be a list",
+    ),
+    (
+        "version too large to store",
+        lambda t: t.replace("version: 2", "version: 100000000000000000000"),
+        "version: 1000",
+        "version must be a positive whole number",
+    ),
+    (
         "version not an int",
         lambda t: t.replace("version: 2", "version: two"),
         "version: two",

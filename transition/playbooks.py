@@ -90,7 +90,10 @@ def _criterion(value: Any) -> Criterion:
             raise ValueError(
                 f"unknown option(s) {', '.join(map(repr, sorted(unknown)))} for {name}"
             )
-        kinds = tuple(str(k) for k in options.get("kinds") or ())
+        raw_kinds = options.get("kinds") or ()
+        if not isinstance(raw_kinds, list | tuple):
+            raise ValueError(f"kinds of {name} must be a list such as [walkthrough, shadow]")
+        kinds = tuple(str(k) for k in raw_kinds)
         max_tier = options.get("max_tier")
         if max_tier is not None and (not isinstance(max_tier, int) or not 1 <= max_tier <= 3):
             raise ValueError("max_tier must be 1, 2 or 3")
@@ -172,7 +175,7 @@ class Playbook(_Strict):
     @field_validator("version", mode="before")
     @classmethod
     def _version(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
             raise ValueError("version must be a positive whole number")
         return value
 

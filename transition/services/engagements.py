@@ -46,6 +46,16 @@ def create(
     model = _choice(model, MODELS, "engagement model")
     location = _choice(location, LOCATIONS, "location")
     start = start or today()
+    try:
+        _ = (
+            start
+            + sum((phase.length for phase in playbook.phases), timedelta())
+            + max((task.due_offset for _, task in playbook.tasks()), default=timedelta())
+        )
+    except OverflowError:
+        raise BadInput(
+            f"playbook {playbook.name}: its phases started on {start} run past the year 9999"
+        ) from None
     exists = session.execute(select(Engagement.id).where(Engagement.slug == slug)).first()
     if exists:
         raise Refused(f"engagement {slug!r} already exists")
