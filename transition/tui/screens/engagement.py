@@ -75,8 +75,10 @@ class EngagementScreen(DataMixin, Screen):
         yield PhaseStepper(id="eng-stepper")
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             for key, title, pane in TABS:
+                # Only the first tab shown is built now; the others when first opened.
                 with TabPane(title, id=key):
-                    yield pane(self.slug, id=f"pane-{key}")
+                    if key == self.initial_tab:
+                        yield pane(self.slug, id=f"pane-{key}")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -110,16 +112,24 @@ class EngagementScreen(DataMixin, Screen):
         self.query_one(PhaseStepper).phases = data["phases"]
         for pane in self.query(Pane):
             pane.engagement = data
-        self.active_pane().activate()
+        self.run_worker(self.show_active(), group="tabs")
 
-    def active_pane(self) -> Pane:
-        tabs = self.query_one(TabbedContent)
-        return self.query_one(f"#pane-{tabs.active}", Pane)
+    async def show_active(self) -> None:
+        """Build the active tab's pane if this is its first showing, then load it."""
+        key = self.query_one(TabbedContent).active
+        panes = self.query(f"#pane-{key}").results(Pane)
+        pane = next(panes, None)
+        if pane is None:
+            cls = next(c for k, _, c in TABS if k == key)
+            pane = cls(self.slug, id=f"pane-{key}")
+            pane.engagement = self.data
+            await self.query_one(f"TabPane#{key}", TabPane).mount(pane)
+        pane.activate()
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if self.data is not None:
-            self.active_pane().activate()
+            self.run_worker(self.show_active(), group="tabs")
 
     @on(Pane.Changed)
     def changed(self, event: Pane.Changed) -> None:
