@@ -612,7 +612,9 @@ def test_lifecycle_one_step_at_a_time(cli, rb):
     assert_clean_error(skip, 1)
     assert "reviewed" in skip.stderr and status() == "drafted"
     assert cli("runbook", "status", rb, rid, "reviewed").exit_code == 0
-    assert cli("runbook", "status", rb, rid, "validated").exit_code == 0
+    as_json = cli("runbook", "status", rb, rid, "validated", "--json")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert as_json.json()["from"] == "reviewed" and as_json.json()["to"] == "validated"
     assert_clean_error(cli("runbook", "status", rb, rid, "drafted"), 1)  # backwards
     assert status() == "validated"
     again = cli("runbook", "status", rb, rid, "validated")

@@ -77,6 +77,7 @@ def new(
         [], "--set", metavar="KEY=VALUE", help="A template variable (repeat for several)."
     ),
     templates: str | None = typer.Option(None, "--templates", metavar="DIR", help=_TEMPLATES_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Generate a runbook skeleton: <out>/<system>/<template>.md, recorded as drafted."""
     values = runbooks.parse_sets(sets)
@@ -92,6 +93,9 @@ def new(
             force=force,
             template_dirs=[templates] if templates else (),
         )
+    if as_json:
+        emit_json(result)
+        return
     if dry_run:
         sys.stdout.write(result["text"])
         return
@@ -152,6 +156,7 @@ def set_status(
         metavar="N",
         help="Refuse if someone changed the runbook since you read version N.",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the change as JSON."),
 ) -> None:
     """Move a runbook one step: drafted → reviewed → validated → accepted."""
     with state(ctx).session(write=True) as session:
@@ -164,6 +169,9 @@ def set_status(
             reason=reason,
             expected_version=expected_version,
         )
+    if as_json:
+        emit_json(result)
+        return
     if not result["changed"]:
         say(f"runbook #{result['id']} is already {result['to']}")
         return
