@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import re
+from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -293,12 +294,24 @@ def review(
       system they have no active grant on.
     """
     words = admin_role_words(admin_roles)
+    return _findings(session, [engagement.id], words).get(engagement.id, [])
+
+
+def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int, int]:
+    """Open high findings per engagement, for many engagements in a fixed number of queries."""
+    found = _findings(session, engagement_ids, admin_role_words(None))
+    return {eid: sum(1 for f in rows if f["severity"] == "high") for eid, rows in found.items()}
+
+
+def _findings(
+    session: Session, engagement_ids: list[int], words: tuple[str, ...]
+) -> dict[int, list[dict[str, Any]]]:
     now = today()
-    eid = engagement.id
-    findings: list[dict[str, Any]] = []
+    by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
     active_pairs: set[tuple[int, int]] = set()
     for row in session.execute(
         select(
+            AccessGrant.engagement_id,
             AccessGrant.id,
             AccessGrant.person_id,
             AccessGrant.system_id,
@@ -311,12 +324,12 @@ def review(
         )
         .join(Person, Person.id == AccessGrant.person_id)
         .join(System, System.id == AccessGrant.system_id)
-        .where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_(None))
+        .where(AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
         .order_by(AccessGrant.id)
     ):
 
         def add(kind: str, severity: str, message: str, row: Any = row) -> None:
-            findings.append(
+            by_engagement[row.engagement_id].append(
                 {
                     "kind": kind,
                     "severity": severity,
@@ -352,13 +365,19 @@ def review(
                 f"{row.person} was released on {row.release_date}; the grant is still active",
             )
     seen: set[tuple[int, int]] = set()
-    for person_id, pname, system_id, sname in session.execute(
-        select(KTParticipant.person_id, Person.name, KTSession.system_id, System.name)
+    for eid, person_id, pname, system_id, sname in session.execute(
+        select(
+            KTSession.engagement_id,
+            KTParticipant.person_id,
+            Person.name,
+            KTSession.system_id,
+            System.name,
+        )
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .join(Person, Person.id == KTParticipant.person_id)
         .join(System, System.id == KTSession.system_id)
         .where(
-            KTSession.engagement_id == eid,
+            KTSession.engagement_id.in_(engagement_ids),
             Person.side == "provider",
             System.removed_at.is_(None),
         )
@@ -368,7 +387,7 @@ def review(
         if pair in active_pairs or pair in seen:
             continue
         seen.add(pair)
-        findings.append(
+        by_engagement[eid].append(
             {
                 "kind": "missing_access",
                 "severity": "medium",
@@ -379,8 +398,9 @@ def review(
                 "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
             }
         )
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
-    return findings
+    for findings in by_engagement.values():
+        findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
+    return dict(by_engagement)
 
 
 def high_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:

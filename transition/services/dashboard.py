@@ -2,8 +2,8 @@
 
 ``overview(session)`` adds to ``engagements.summaries`` what a transition manager scans
 for first: KT coverage, runbooks accepted, open high access findings, key-person risks,
-and a state with the reasons behind it. Figures that are plain counts come from a fixed
-number of grouped queries; the access and KT rules are asked per active engagement.
+and a state with the reasons behind it, in a fixed number of queries whatever the number
+of engagements.
 """
 
 from __future__ import annotations
@@ -121,12 +121,15 @@ def overview(session: Session) -> list[dict[str, Any]]:
     ids = [e.id for e in by_slug.values()]
     coverage = _kt_coverage(session, ids)
     runbooks = _runbooks(session, ids)
+    active_ids = [e.id for e in by_slug.values() if e.status == "active"]
+    high = access.high_finding_counts(session, active_ids)
+    all_risks = kt.key_person_risks_for(session, active_ids)
     for row in rows:
         eng = by_slug[row["slug"]]
         covered, systems = coverage.get(eng.id, (0, 0))
         accepted, total = runbooks.get(eng.id, (0, 0))
         active = row["status"] == "active"
-        risks = kt.key_person_risks(session, eng) if active else []
+        risks = all_risks.get(eng.id, []) if active else []
         row.update(
             {
                 "id": eng.id,
@@ -134,7 +137,7 @@ def overview(session: Session) -> list[dict[str, Any]]:
                 "kt_covered": covered,
                 "runbooks_accepted": accepted,
                 "runbooks_total": total,
-                "high_findings": len(access.high_findings(session, eng)) if active else 0,
+                "high_findings": high.get(eng.id, 0) if active else 0,
                 "key_person_risks": [_risk_text(r) for r in risks],
             }
         )

@@ -328,13 +328,21 @@ def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
 def key_person_risks(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     """Systems whose every KT presenter is an incumbent released within 14 days of today
     (or already gone) while the system's KT is not signed off for every core kind."""
+    return key_person_risks_for(session, [engagement.id]).get(engagement.id, [])
+
+
+def key_person_risks_for(
+    session: Session, engagement_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """``key_person_risks`` of several engagements at once, in one query."""
     horizon = today() + timedelta(days=RISK_DAYS)
     now = today()
     presenters: dict[int, dict[int, tuple[str, str, Any]]] = defaultdict(dict)
     signed: dict[int, set[str]] = defaultdict(set)
-    systems: dict[int, str] = {}
-    for sid, sname, status, kind, pid, pname, side, release in session.execute(
+    systems: dict[int, tuple[int, str]] = {}
+    for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
         select(
+            KTSession.engagement_id,
             KTSession.system_id,
             System.name,
             KTSession.status,
@@ -350,15 +358,15 @@ def key_person_risks(session: Session, engagement: Engagement) -> list[dict[str,
             (KTParticipant.session_id == KTSession.id) & (KTParticipant.role == "presenter"),
         )
         .outerjoin(Person, Person.id == KTParticipant.person_id)
-        .where(KTSession.engagement_id == engagement.id, System.removed_at.is_(None))
+        .where(KTSession.engagement_id.in_(engagement_ids), System.removed_at.is_(None))
     ):
-        systems[sid] = sname
+        systems[sid] = (eid, sname)
         if status == "signed_off":
             signed[sid].add(kind)
         if pid is not None:
             presenters[sid][pid] = (pname, side, release)
-    risks = []
-    for sid, sname in sorted(systems.items(), key=lambda item: item[1].lower()):
+    risks: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for sid, (eid, sname) in sorted(systems.items(), key=lambda item: item[1][1].lower()):
         people = presenters.get(sid)
         missing = [k for k in CORE_KINDS if k not in signed.get(sid, set())]
         if not people or not missing:
@@ -376,7 +384,7 @@ def key_person_risks(session: Session, engagement: Engagement) -> list[dict[str,
             if first >= now
             else f"released {first} (already gone)"
         )
-        risks.append(
+        risks[eid].append(
             {
                 "system": sname,
                 "presenters": sorted(name for name, _, _ in people.values()),
@@ -387,7 +395,7 @@ def key_person_risks(session: Session, engagement: Engagement) -> list[dict[str,
                 f"not signed off: {', '.join(missing)}",
             }
         )
-    return risks
+    return dict(risks)
 
 
 def ics(session: Session, engagement: Engagement) -> bytes:

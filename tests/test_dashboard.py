@@ -1,0 +1,57 @@
+"""The portfolio overview: health figures and state, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from transition.playbooks import resolve_playbook
+from transition.services import access, dashboard, engagements, kt, people, systems
+
+
+def _engagement(s, name: str) -> None:
+    pb, raw, _ = resolve_playbook("managed-service-onboarding")
+    eng = engagements.create(s, name=name, playbook=pb, raw=raw, provider="NewCo")
+    systems.add(s, eng, "CRM", tier=1)
+    people.add(s, eng, "Ina Old", side="incumbent", release_date=eng.start_date)
+    people.add(s, eng, "Pat New", side="provider")
+    access.grant(s, eng, person="Pat New", system="CRM", role="admin")
+    kt.schedule(
+        s,
+        eng,
+        system="CRM",
+        topic="Overview",
+        presenters=["Ina Old"],
+        attendees=["Pat New"],
+        at=datetime(2026, 12, 1, 10, 0),
+    )
+
+
+def _overview_queries(session_scope, count_queries) -> tuple[int, list[dict]]:
+    with session_scope(write=False) as s, count_queries() as q:
+        rows = dashboard.overview(s)
+    return q.count, rows
+
+
+def test_overview_flags_findings_and_key_person_risk(session_scope, count_queries):
+    with session_scope() as s:
+        _engagement(s, "Alpha")
+    _, rows = _overview_queries(session_scope, count_queries)
+    (row,) = rows
+    assert row["high_findings"] == 1  # admin role without a justification
+    assert row["key_person_risks"] and "CRM" in row["key_person_risks"][0]
+    assert row["state"] == "red"
+    assert any("high access-review finding" in reason for reason in row["reasons"])
+
+
+def test_overview_query_count_does_not_grow_with_engagements(session_scope, count_queries):
+    with session_scope() as s:
+        for name in ("A1", "A2"):
+            _engagement(s, name)
+    few, rows = _overview_queries(session_scope, count_queries)
+    assert len(rows) == 2
+    with session_scope() as s:
+        for n in range(3, 9):
+            _engagement(s, f"A{n}")
+    many, rows = _overview_queries(session_scope, count_queries)
+    assert len(rows) == 8
+    assert many == few
