@@ -6,6 +6,7 @@ from datetime import datetime
 
 from transition.playbooks import resolve_playbook
 from transition.services import access, dashboard, engagements, kt, people, systems
+from transition.services.common import get_engagement
 
 
 def _engagement(s, name: str) -> None:
@@ -55,3 +56,31 @@ def test_overview_query_count_does_not_grow_with_engagements(session_scope, coun
     many, rows = _overview_queries(session_scope, count_queries)
     assert len(rows) == 8
     assert many == few
+
+
+def test_high_finding_counts_match_the_review(session_scope, monkeypatch):
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+    with session_scope() as s:
+        _engagement(s, "Beta")
+        eng = get_engagement(s, "beta")
+        systems.add(s, eng, "ERP", tier=2)
+        people.add(s, eng, "Lee Gone", side="provider", release_date=eng.start_date)
+        access.grant(s, eng, person="Lee Gone", system="ERP", role="reader", expires="2026-12-31")
+        access.grant(
+            s, eng, person="Pat New", system="ERP", role="Domain Admin", expires="2026-11-12"
+        )
+        access.grant(s, eng, person="Pat New", system="CRM", role="db-owner", justification="run")
+        access.grant(s, eng, person="Pat New", system="ERP", role="reader", expires="2026-11-11")
+        gone = access.grant(s, eng, person="Lee Gone", system="CRM", role="root")
+        access.revoke(s, eng, gone.id, reason="left")
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-20")
+    with session_scope(write=False) as s:
+        eng = get_engagement(s, "beta")
+        high = [f for f in access.review(s, eng) if f["severity"] == "high"]
+        assert {f["kind"] for f in high} == {
+            "expired_not_revoked",
+            "admin_without_justification",
+            "released_person",
+        }
+        assert access.high_finding_counts(s, [eng.id]) == {eng.id: len(high)}
+        assert access.high_finding_counts(s, []) == {}

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
@@ -298,9 +298,43 @@ def review(
 
 
 def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int, int]:
-    """Open high findings per engagement, for many engagements in a fixed number of queries."""
-    found = _findings(session, engagement_ids, admin_role_words(None))
-    return {eid: sum(1 for f in rows if f["severity"] == "high") for eid, rows in found.items()}
+    """Open high findings per engagement, for many engagements in a fixed number of queries.
+
+    The same findings as ``review`` counts as high, counted in the database: grants past
+    their expiry, grants of released people still in force, and admin-like grants without a
+    justification (only the grants whose role is admin-like are read)."""
+    if not engagement_ids:
+        return {}
+    now = today()
+    words = admin_role_words(None)
+    live = (AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
+    counts: dict[int, int] = defaultdict(int)
+    expired = select(AccessGrant.engagement_id, func.count()).where(
+        *live, AccessGrant.expires_on < now
+    )
+    released = (
+        select(AccessGrant.engagement_id, func.count())
+        .join(Person, Person.id == AccessGrant.person_id)
+        .where(
+            *live,
+            Person.release_date < now,
+            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+        )
+    )
+    for query in (expired, released):
+        for eid, n in session.execute(query.group_by(AccessGrant.engagement_id)):
+            counts[eid] += n
+    roles = session.execute(select(AccessGrant.role).where(*live).distinct()).scalars()
+    admin = [role for role in roles if is_admin_like(role, words)]
+    if admin:
+        for eid, justification in session.execute(
+            select(AccessGrant.engagement_id, AccessGrant.justification).where(
+                *live, AccessGrant.role.in_(admin)
+            )
+        ):
+            if not justification.strip():
+                counts[eid] += 1
+    return dict(counts)
 
 
 def _findings(
