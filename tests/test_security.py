@@ -160,3 +160,38 @@ def test_default_database_is_created_private(tmp_path, monkeypatch):
     created = list((tmp_path / "xdg").rglob("transition.db"))
     assert len(created) == 1
     assert _mode(created[0]) == 0o600
+
+
+def test_generated_files_are_readable_by_their_owner_only(cli, acme, tmp_path):
+    steps = [
+        ("system", "add", acme, "Ticketing"),
+        ("person", "add", acme, "Dana Old", "--side", "incumbent"),
+        ("kt", "schedule", acme, "--system", "Ticketing", "--topic", "Queues",
+         "--presenter", "Dana Old", "--at", "2026-11-20T10:00"),
+    ]  # fmt: skip
+    for step in steps:
+        assert cli(*step).exit_code == 0
+    outputs = {
+        "export.json": ("export", acme, "-o"),
+        "all.json": ("export", "-o"),
+        "sessions.ics": ("kt", "ics", acme, "-o"),
+        "checklist.yaml": ("handover", "export", acme, "-o"),
+        "report.md": ("report", acme, "-o"),
+        "report.html": ("report", acme, "--format", "html", "-o"),
+    }
+    old = os.umask(0o022)
+    try:
+        for name, args in outputs.items():
+            target = tmp_path / name
+            target.write_text("an older file, readable by everyone")
+            target.chmod(0o644)
+            result = cli(*args, str(target))
+            assert result.exit_code == 0, (name, result.stderr)
+            assert _mode(target) == 0o600, name
+            assert target.read_text() != "an older file, readable by everyone"
+            fresh = tmp_path / f"fresh-{name}"
+            assert cli(*args, str(fresh)).exit_code == 0
+            assert _mode(fresh) == 0o600, name
+    finally:
+        os.umask(old)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
