@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -534,13 +534,19 @@ def import_csv(
             [f"{path}:1: empty file: expected the header {','.join(CSV_COLUMNS)}"]
         )
     names = [h.strip().lower() for h in header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(names)
+    dupes = sorted(n for n, k in counts.items() if k > 1)
     extra = [n or "(empty)" for n in names if n not in CSV_COLUMNS]
-    missing = [c for c in CSV_COLUMNS if c not in names]
+    missing = [c for c in CSV_COLUMNS if c not in counts]
+
+    def listed(values: list[str]) -> str:  # a header of thousands of columns stays one line
+        shown = ", ".join(v[:40] for v in values[:10])
+        return shown + (f" … and {len(values) - 10:,} more" if len(values) > 10 else "")
+
     if dupes:
-        errors.append(f"{path}:1: duplicate column(s): {', '.join(dupes)}")
+        errors.append(f"{path}:1: duplicate column(s): {listed(dupes)}")
     if extra:
-        errors.append(f"{path}:1: unknown column(s): {', '.join(extra)}")
+        errors.append(f"{path}:1: unknown column(s): {listed(extra)}")
     if missing:
         errors.append(f"{path}:1: missing column(s): {', '.join(missing)}")
     if errors:
