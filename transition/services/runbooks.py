@@ -63,9 +63,18 @@ _PEOPLE = select(Person.slug, Person.name, Person.side, Person.role, Person.emai
     Person.release_date.is_(None) | (Person.release_date >= bindparam("day")),
 )
 _INSERT = insert(Runbook.__table__)
-# The system and its runbook from this template, if any, in one statement.
+# The system and its runbook from this template, if any, in one statement (plain columns:
+# nothing lands in the session's identity map when generating many skeletons).
 _SYSTEM_RUNBOOK = (
-    select(System, Runbook)
+    select(
+        System.id,
+        System.name,
+        System.slug,
+        System.tier,
+        Runbook.id.label("runbook_id"),
+        Runbook.status.label("runbook_status"),
+        Runbook.path.label("runbook_path"),
+    )
     .outerjoin(
         Runbook,
         (Runbook.system_id == System.id) & (Runbook.template == bindparam("template")),
@@ -78,17 +87,15 @@ _SYSTEM_RUNBOOK = (
 )
 
 
-def _system_and_runbook(
-    session: Session, engagement: Engagement, name: str, template: str
-) -> tuple[System, Runbook | None]:
-    """The active system called ``name`` (matched as ``common.get_system`` does) and its
-    runbook from ``template``."""
+def _system_and_runbook(session: Session, engagement: Engagement, name: str, template: str) -> Any:
+    """The active system called ``name`` (matched as ``common.get_system`` does) with the
+    id, status and path of its runbook from ``template`` (None when there is none)."""
     row = session.execute(
         _SYSTEM_RUNBOOK, {"eid": engagement.id, "slug": slugify(name), "template": template}
     ).first()
     if row is None:
         raise NotFound(f"unknown system {name!r} in {engagement.slug}")
-    return row[0], row[1]
+    return row
 
 
 def parse_sets(values: Iterable[str]) -> dict[str, str]:
@@ -119,8 +126,9 @@ def _role_rank(role: str | None) -> int:
     return 2
 
 
-def context(session: Session, engagement: Engagement, system: System) -> dict[str, Any]:
-    """What every template can use, from the database (one query for the people)."""
+def context(session: Session, engagement: Engagement, system: Any) -> dict[str, Any]:
+    """What every template can use, from the database (one query for the people).
+    ``system``: anything with ``name``, ``slug`` and ``tier`` (a System or a row)."""
     from transition.templates import Record
 
     day = today()
@@ -229,7 +237,8 @@ def generate(
 
     sets = dict(sets or {})
     name = templates.check_name(template)
-    target_system, existing = _system_and_runbook(session, engagement, system, name)
+    target_system = _system_and_runbook(session, engagement, system, name)
+    existing_id = target_system.runbook_id
     base, path = _target(out_dir, target_system.slug, name)
     dirs = templates.search_dirs(template_dirs)
     info = templates.get(name, dirs=dirs)
@@ -250,10 +259,11 @@ def generate(
         for key, value in sets.items():
             no_secrets(value, f"--set {key}")
 
-    if existing is not None and not force:
+    if existing_id is not None and not force:
         raise Refused(
-            f"runbook #{existing.id} ({name} for {target_system.name}, {existing.status}) "
-            f"already exists at {existing.path}; use --force to regenerate it"
+            f"runbook #{existing_id} ({name} for {target_system.name}, "
+            f"{target_system.runbook_status}) already exists at {target_system.runbook_path}; "
+            "use --force to regenerate it"
         )
     if path.exists() and not force:
         raise Refused(f"{path} already exists; use --force to overwrite")
@@ -264,7 +274,7 @@ def generate(
     text = templates.render(info, values, dirs, hints=_HINTS)
     count = templates.count_placeholders(text)
     result: dict[str, Any] = {
-        "id": existing.id if existing is not None else None,
+        "id": existing_id,
         "system": target_system.name,
         "system_slug": target_system.slug,
         "template": name,
@@ -273,13 +283,13 @@ def generate(
         "status": "drafted",
         "placeholders": count,
         "dry_run": dry_run,
-        "regenerated": existing is not None,
+        "regenerated": existing_id is not None,
     }
     if dry_run:
         result["text"] = text
         return result
 
-    if existing is None:
+    if existing_id is None:
         session.flush()
         row_id = session.execute(
             _INSERT.values(
@@ -306,10 +316,10 @@ def generate(
             ],
         )
     else:
-        row_id = existing.id
+        row_id = existing_id
         changed = apply_changes(
             session,
-            existing,
+            session.get(Runbook, existing_id),
             engagement.id,
             ENTITY,
             {
