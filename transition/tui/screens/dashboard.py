@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
 
@@ -66,7 +67,7 @@ class DashboardScreen(DataMixin, Screen):
             yield Label("", id="detail-title")
             yield PhaseStepper(id="detail-stepper")
             yield Static("", id="detail-reasons")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Dashboard"

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
+from textual.widgets import Header, Label, TabbedContent, TabPane
 
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
@@ -25,6 +25,7 @@ from transition.tui.screens.tabs import (
     SystemsPane,
     TasksPane,
 )
+from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.stepper import PhaseStepper
 
 TABS = (
@@ -79,7 +80,7 @@ class EngagementScreen(DataMixin, Screen):
                 with TabPane(title, id=key):
                     if key == self.initial_tab:
                         yield pane(self.slug, id=f"pane-{key}")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.slug

@@ -1,0 +1,26 @@
+"""The footer: the bindings that apply where the focus is."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class KeyFooter(Footer):
+    """Textual's footer, with each key's compactness settled before the key is mounted.
+
+    The stock footer binds it to the footer's, which restyles every key twice each time
+    the bindings change (on every focus change); here a key is styled once, when mounted.
+    """
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                bound = getattr(widget, "_reactive_connect", None) or {}
+                # Keys bound to the footer take its compactness; the others (the command
+                # palette key) keep a key's own default, compact.
+                compact = self.compact if bound.pop("compact", None) else True
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget
