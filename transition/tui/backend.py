@@ -19,6 +19,9 @@ from transition.services.common import get_engagement
 
 #: Rows fetched per page in long lists.
 PAGE = 200
+#: Rows of a long list fetched when it is first shown: more than a tall terminal shows, so
+#: it paints quickly; the following pages come as the cursor nears the end.
+FIRST_PAGE = 100
 
 
 @dataclass(frozen=True)

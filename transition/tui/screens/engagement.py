@@ -53,6 +53,8 @@ class EngagementScreen(DataMixin, Screen):
     @dataclass
     class Loaded(Message):
         data: dict[str, Any]
+        pane: Pane | None = None
+        first: Message | None = None
 
     @dataclass
     class GateLoaded(Message):
@@ -87,11 +89,16 @@ class EngagementScreen(DataMixin, Screen):
         self.reload()
 
     def reload(self) -> None:
-        self.load()
+        key = self.query_one(TabbedContent).active
+        shown = next(self.query(f"#pane-{key}").results(Pane), None)
+        self.load(shown if shown is not None and shown.stale else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engagement")
-    def load(self) -> None:
-        self.post_message(self.Loaded(self.backend.engagement(self.slug)))
+    def load(self, pane: Pane | None = None) -> None:
+        """The engagement, and the first data of ``pane`` (shown next, and stale) with it."""
+        data = self.backend.engagement(self.slug)
+        first = pane.prefetch(data) if pane is not None else None
+        self.post_message(self.Loaded(data, pane, first))
 
     def on_engagement_screen_loaded(self, message: Loaded) -> None:
         data = self.data = message.data
@@ -113,9 +120,9 @@ class EngagementScreen(DataMixin, Screen):
         self.query_one(PhaseStepper).phases = data["phases"]
         for pane in self.query(Pane):
             pane.engagement = data
-        self.run_worker(self.show_active(), group="tabs")
+        self.run_worker(self.show_active(message.pane, message.first), group="tabs")
 
-    async def show_active(self) -> None:
+    async def show_active(self, fetched: Pane | None = None, first: Message | None = None) -> None:
         """Build the active tab's pane if this is its first showing, then load it."""
         key = self.query_one(TabbedContent).active
         panes = self.query(f"#pane-{key}").results(Pane)
@@ -125,7 +132,7 @@ class EngagementScreen(DataMixin, Screen):
             pane = cls(self.slug, id=f"pane-{key}")
             pane.engagement = self.data
             await self.query_one(f"TabPane#{key}", TabPane).mount(pane)
-        pane.activate()
+        pane.activate(first if pane is fetched else None)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:

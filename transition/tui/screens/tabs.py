@@ -14,7 +14,7 @@ from textual.containers import HorizontalGroup, Vertical
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
-from transition.tui.backend import PAGE, TaskCursor, TaskFilter
+from transition.tui.backend import FIRST_PAGE, PAGE, TaskCursor, TaskFilter
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.paged_table import PagedTable
@@ -45,15 +45,27 @@ class Pane(DataMixin, Vertical):
         self.engagement: dict[str, Any] | None = None
         self.stale = True
 
-    def activate(self) -> None:
+    def prefetch(self, engagement: dict[str, Any]) -> Message | None:
+        """The pane's first data, fetched in the engagement screen's loading thread when
+        the pane is about to be shown, saving a second round trip; None: it loads itself."""
+        return None
+
+    def activate(self, first: Message | None = None) -> None:
         if self.stale:
             self.stale = False
-            self.reload()
+            if first is None:
+                self.reload()
+            else:
+                self.show_first(first)
         focused = self.screen.focused
         if focused is None or self not in focused.ancestors:
             tables = self.query(PagedTable)
             if tables:
                 tables.first().focus()
+
+    def show_first(self, first: Message) -> None:
+        """Show what ``prefetch`` fetched."""
+        self.post_message(first)
 
     def changed(self, note: str | None = None) -> None:
         if note:
@@ -123,14 +135,27 @@ class TasksPane(Pane):
     def reload(self) -> None:
         if self.engagement is None:
             return
-        people = [(p["name"], p["slug"]) for p in self.engagement["people"]]
+        self.sync_people()
+        self.fetch(TaskCursor(), max(FIRST_PAGE, self.loaded), refresh=self.table.row_count > 0)
+
+    def sync_people(self) -> None:
+        people = [(p["name"], p["slug"]) for p in (self.engagement or {}).get("people", [])]
         select = self.query_one("#assignee-filter", Select)
         if list(select._options[1:]) != people:  # noqa: SLF001 - avoid resetting the choice
             value = select.value
             select.set_options(people)
             if value in {v for _, v in people}:
                 select.value = value
-        self.fetch(TaskCursor(), max(PAGE, self.loaded), refresh=self.table.row_count > 0)
+
+    def prefetch(self, engagement: dict[str, Any]) -> Message | None:
+        order = self.backend.phase_order(engagement["phases"])
+        limit = max(FIRST_PAGE, self.loaded)
+        page = self.backend.tasks_page(self.slug, order, self.filters, TaskCursor(), limit)
+        return self.Page(page.rows, page.cursor, refresh=True)
+
+    def show_first(self, first: Message) -> None:
+        self.sync_people()
+        self.on_tasks_pane_page(first)  # type: ignore[arg-type]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tasks")
     def fetch(self, cursor: TaskCursor, limit: int, refresh: bool = False) -> None:
@@ -212,7 +237,7 @@ class TasksPane(Pane):
             self.filters = new
             self.table.reset()
             self.rows, self.loaded = {}, 0
-            self.fetch(TaskCursor(), PAGE)
+            self.fetch(TaskCursor(), FIRST_PAGE)
 
     def action_filter(self) -> None:
         self.query_one("#status-filter", Select).focus()
