@@ -8,8 +8,6 @@ exit checklist with its ``handover`` key. Errors come back as ``file:line:col`` 
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -81,26 +79,15 @@ def load_checklist(path: Path | str, *, text: str | None = None) -> Checklist:
 
 
 def checklist_dirs() -> list[Path]:
-    dirs = []
-    env = os.environ.get("TRANSITION_PLAYBOOKS")
-    if env:
-        dirs.extend(Path(p) / "handover" for p in env.split(os.pathsep) if p)
-    dirs.append(resources.shipped("playbooks") / "handover")
-    return dirs
+    return resources.search_dirs("handover")
 
 
 def checklist_files() -> dict[str, Path]:
     """Known checklists by file stem, user folders first."""
-    found: dict[str, Path] = {}
-    for folder in checklist_dirs():
-        if not folder.is_dir():
-            continue
-        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            found.setdefault(file.stem, file)
-    return found
+    return resources.yaml_files(checklist_dirs())
 
 
-_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
+_LOOKS_LIKE_PATH = resources.LOOKS_LIKE_PATH
 
 
 def resolve_checklist(name_or_path: str) -> Checklist:

@@ -9,8 +9,6 @@ user's own, searched first.
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -287,26 +285,15 @@ def load_playbook(path: Path | str) -> Playbook:
 
 
 def playbook_dirs() -> list[Path]:
-    dirs = []
-    env = os.environ.get("TRANSITION_PLAYBOOKS")
-    if env:
-        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
-    dirs.append(resources.shipped("playbooks"))
-    return dirs
+    return resources.search_dirs()
 
 
 def playbook_files() -> dict[str, Path]:
     """Known playbooks by file stem, user folders first."""
-    found: dict[str, Path] = {}
-    for folder in playbook_dirs():
-        if not folder.is_dir():
-            continue
-        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            found.setdefault(file.stem, file)
-    return found
+    return resources.yaml_files(playbook_dirs())
 
 
-_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
+_LOOKS_LIKE_PATH = resources.LOOKS_LIKE_PATH
 
 
 def resolve_playbook(name_or_path: str) -> tuple[Playbook, bytes, Path]:

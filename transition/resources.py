@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -15,3 +18,27 @@ def shipped(kind: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE.parent / kind
+
+
+#: A user-given name that is really a file path (``./x.yaml``, ``dir/x``, ``x.yml``).
+LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
+
+
+def search_dirs(sub: str = "") -> list[Path]:
+    """The user's ``TRANSITION_PLAYBOOKS`` folders (first), then the shipped playbooks;
+    ``sub`` names a subfolder of each (``handover`` for exit checklists)."""
+    env = os.environ.get("TRANSITION_PLAYBOOKS")
+    dirs = [Path(p) / sub for p in env.split(os.pathsep) if p] if env else []
+    dirs.append(shipped("playbooks") / sub)
+    return dirs
+
+
+def yaml_files(folders: Iterable[Path]) -> dict[str, Path]:
+    """YAML files by stem; the first folder that has a name wins."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            found.setdefault(file.stem, file)
+    return found
