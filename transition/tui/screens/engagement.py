@@ -40,6 +40,9 @@ TABS = (
 
 
 class EngagementScreen(DataMixin, Screen):
+    #: The shown tab's list takes the focus at once (not the filters before it), so the
+    #: footer is built once, with the keys that apply to that list.
+    AUTO_FOCUS = "Pane PagedTable"
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.BACK,
         cmd.ADVANCE,
