@@ -59,6 +59,7 @@ class DashboardScreen(DataMixin, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, dict[str, Any]] = {}
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,8 +75,13 @@ class DashboardScreen(DataMixin, Screen):
         table = self.query_one(PagedTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
-        table.loading = True
+        # The spinner only if loading is slow: building it costs more than a quick load.
+        self.set_timer(0.3, self.still_loading)
         self.reload()
+
+    def still_loading(self) -> None:
+        if not self.rows and not self.loaded:
+            self.query_one(PagedTable).loading = True
 
     def reload(self) -> None:
         self.load()
@@ -87,6 +93,7 @@ class DashboardScreen(DataMixin, Screen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
         table.loading = False
+        self.loaded = True
         self.rows = {r["slug"]: r for r in message.rows}
         cells = [(r["slug"], self.cells(table, r)) for r in message.rows]
         if not table.sync(cells, has_more=False):
