@@ -11,6 +11,12 @@ from transition.cli.state import State, state
 
 
 def open_tui(current: State, engagement: str | None) -> None:
+    # A bad --db or an unknown engagement is an error line before the screen opens.
+    with current.session() as session:
+        if engagement:
+            from transition.services.common import get_engagement
+
+            engagement = get_engagement(session, engagement).slug
     from transition.tui.app import run
 
     run(url=current.url, actor=current.actor, engagement=engagement)
