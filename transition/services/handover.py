@@ -498,13 +498,23 @@ def set_item_status(
 # --------------------------------------------------------------------------- reuse
 
 
+def _checklist_name(name: str | None, engagement: Engagement) -> str:
+    from transition.text import slugify
+
+    if name is None or not name.strip():
+        return f"{engagement.slug}-exit"
+    slug = slugify(name)
+    if not slug or len(slug) > 200:
+        raise BadInput(f"invalid checklist name {name!r}: it needs letters or digits (at most 200)")
+    return slug
+
+
 def export_checklist(session: Session, engagement: Engagement, *, name: str | None = None) -> str:
     """The engagement's static items as a checklist YAML that ``import_checklist`` (and
     a playbook's ``handover`` key) accept."""
     import yaml
 
     from transition.handover_checklists import Checklist
-    from transition.text import slugify
 
     rows = session.execute(
         select(
@@ -533,7 +543,7 @@ def export_checklist(session: Session, engagement: Engagement, *, name: str | No
             item["description"] = row.description
         section["items"].append(item)
     data = {
-        "name": slugify(name) if name else f"{engagement.slug}-exit",
+        "name": _checklist_name(name, engagement),
         "title": f"Exit checklist from {engagement.name}"[:200],
         "version": 1,
         "description": (
