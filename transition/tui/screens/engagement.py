@@ -123,7 +123,11 @@ class EngagementScreen(DataMixin, Screen):
         self.query_one(PhaseStepper).phases = data["phases"]
         for pane in self.query(Pane):
             pane.engagement = data
-        self.run_worker(self.show_active(message.pane, message.first), group="tabs")
+        key = self.query_one(TabbedContent).active
+        if message.pane is not None and message.pane.id == f"pane-{key}":
+            message.pane.activate(message.first)  # built already: no need to wait a turn
+        else:
+            self.run_worker(self.show_active(message.pane, message.first), group="tabs")
 
     async def show_active(self, fetched: Pane | None = None, first: Message | None = None) -> None:
         """Build the active tab's pane if this is its first showing, then load it."""
