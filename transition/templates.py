@@ -314,6 +314,8 @@ class _Loader(BaseLoader):
 #: Largest string or list a template may build with ``*``, and largest exponent for ``**``.
 MAX_PRODUCT = 1_000_000
 MAX_EXPONENT = 1_000
+#: Largest text a template may render (a runbook skeleton is a few pages).
+MAX_OUTPUT = 10 * 1024 * 1024
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -324,9 +326,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
-            if not (isinstance(left, int | float) and abs(left) <= 1):
-                raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
+        if (
+            operator == "**"
+            and isinstance(right, int)
+            and abs(right) > MAX_EXPONENT
+            and not (isinstance(left, int | float) and abs(left) <= 1)
+        ):
+            raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if (
@@ -422,6 +428,11 @@ def render(
     try:
         template = env.get_template(info.name)
         text = template.render(**context)
+        if len(text) > MAX_OUTPUT:
+            raise BadInput(
+                f"{filename}: the rendered text is {len(text):,} characters; "
+                f"the limit is {MAX_OUTPUT:,}"
+            )
         return text[1:] if info.masked and text.startswith("\n") else text
     except TemplateSyntaxError as exc:
         raise BadInput(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from None
