@@ -24,7 +24,9 @@ class JumpProvider(Provider):
         open_ = self.app.open_engagement  # type: ignore[attr-defined]
         out: list[tuple[str, str, Any]] = []
         for e in self.index["engagements"]:
-            out.append((f"Engagement {e['name']}", "open the engagement", partial(open_, e["slug"])))
+            out.append(
+                (f"Engagement {e['name']}", "open the engagement", partial(open_, e["slug"]))
+            )
         for s in self.index["systems"]:
             out.append(
                 (
