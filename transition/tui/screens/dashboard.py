@@ -96,12 +96,7 @@ class DashboardScreen(DataMixin, Screen):
         self.loaded = True
         self.rows = {r["slug"]: r for r in message.rows}
         cells = [(r["slug"], self.cells(table, r)) for r in message.rows]
-        if not table.sync(cells, has_more=False):
-            key = table.current_key()
-            table.reset()
-            table.append(cells, has_more=False)
-            if key in self.rows:
-                table.move_cursor(row=table.get_row_index(key))
+        table.show(cells, has_more=False)
         if not message.rows:
             self.query_one("#detail-title", Label).update(
                 "No engagement yet. Press n to start one from a playbook "

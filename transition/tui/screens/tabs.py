@@ -39,11 +39,20 @@ class Pane(DataMixin, Vertical):
 
         pane: Pane
 
+    #: (key, label) of the table's columns, added when the pane mounts.
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.slug = slug
         self.engagement: dict[str, Any] | None = None
         self.stale = True
+
+    def on_mount(self) -> None:
+        if self.COLUMNS:
+            table = self.table
+            for key, label in self.COLUMNS:
+                table.add_column(label, key=key)
 
     def prefetch(self, engagement: dict[str, Any]) -> Message | None:
         """The pane's first data, fetched in the engagement screen's loading thread when
@@ -174,12 +183,7 @@ class TasksPane(Pane):
         has_more = not message.cursor.done
         if message.refresh:
             self.rows = {r["key"]: r for r in message.rows}
-            if not t.sync(cells, has_more=has_more):
-                key = t.current_key()
-                t.reset()
-                t.append(cells, has_more=has_more)
-                if key in t.rows:
-                    t.move_cursor(row=t.get_row_index(key))
+            t.show(cells, has_more=has_more)
             self.loaded = sum(1 for r in message.rows if r["kind"] == "task")
         else:
             self.rows.update({r["key"]: r for r in message.rows})
@@ -295,18 +299,15 @@ class SystemsPane(Pane):
         yield PagedTable(id="systems-table")
         yield Static("", id="risks", classes="note")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("tier", "Tier"),
-            ("name", "System"),
-            ("runbooks", "Runbooks"),
-            ("access", "Access"),
-            ("kt", "KT signed off"),
-            ("ready", "Ready"),
-            ("risk", "Key person"),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tier", "Tier"),
+        ("name", "System"),
+        ("runbooks", "Runbooks"),
+        ("access", "Access"),
+        ("kt", "KT signed off"),
+        ("ready", "Ready"),
+        ("risk", "Key person"),
+    )
 
     def reload(self) -> None:
         self.fetch()
@@ -336,9 +337,7 @@ class SystemsPane(Pane):
                     ],
                 )
             )
-        if not t.sync(rows, has_more=False):
-            t.reset()
-            t.append(rows, has_more=False)
+        t.show(rows, has_more=False)
         risks = message.data["risks"]
         text = "\n".join(f"Key-person risk · {r['system']}: {r['reason']}" for r in risks)
         if not rows:
@@ -382,18 +381,15 @@ class AccessPane(Pane):
         yield PagedTable(id="access-table")
         yield Static("", id="findings", classes="note findings")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("id", "#"),
-            ("person", "Person"),
-            ("system", "System"),
-            ("role", "Role"),
-            ("expires", "Expires"),
-            ("status", "Status"),
-            ("why", "Justification"),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("id", "#"),
+        ("person", "Person"),
+        ("system", "System"),
+        ("role", "Role"),
+        ("expires", "Expires"),
+        ("status", "Status"),
+        ("why", "Justification"),
+    )
 
     def reload(self) -> None:
         self.fetch(0, max(PAGE, len(self.grants)))
@@ -418,12 +414,7 @@ class AccessPane(Pane):
         rows = [(str(g["id"]), self.cells(t, g)) for g in grants]
         if message.offset == 0:
             self.grants = {str(g["id"]): g for g in grants}
-            if not t.sync(rows, has_more=has_more):
-                key = t.current_key()
-                t.reset()
-                t.append(rows, has_more=has_more)
-                if key in t.rows:
-                    t.move_cursor(row=t.get_row_index(key))
+            t.show(rows, has_more=has_more)
         else:
             self.grants.update({str(g["id"]): g for g in grants})
             t.append(rows, has_more=has_more)
@@ -514,19 +505,16 @@ class KTPane(Pane):
         yield PagedTable(id="kt-table")
         yield Static("", id="kt-risks", classes="note")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("id", "#"),
-            ("when", "When"),
-            ("system", "System"),
-            ("kind", "Kind"),
-            ("topic", "Topic"),
-            ("status", "Status"),
-            ("who", "Presenter → attendees"),
-            ("conf", "Conf."),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("id", "#"),
+        ("when", "When"),
+        ("system", "System"),
+        ("kind", "Kind"),
+        ("topic", "Topic"),
+        ("status", "Status"),
+        ("who", "Presenter → attendees"),
+        ("conf", "Conf."),
+    )
 
     def reload(self) -> None:
         self.fetch()
@@ -560,12 +548,7 @@ class KTPane(Pane):
             )
             for s in sessions
         ]
-        if not t.sync(rows, has_more=False):
-            key = t.current_key()
-            t.reset()
-            t.append(rows, has_more=False)
-            if key in t.rows:
-                t.move_cursor(row=t.get_row_index(key))
+        t.show(rows, has_more=False)
         risks = message.data["risks"]
         text = "\n".join(f"Key-person risk · {r['system']}: {r['reason']}" for r in risks)
         if not sessions:
@@ -631,17 +614,14 @@ class RunbooksPane(Pane):
         yield PagedTable(id="runbooks-table")
         yield Static("", id="runbooks-note", classes="note")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("id", "#"),
-            ("system", "System"),
-            ("template", "Template"),
-            ("status", "Status"),
-            ("fill", "Filled"),
-            ("path", "File"),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("id", "#"),
+        ("system", "System"),
+        ("template", "Template"),
+        ("status", "Status"),
+        ("fill", "Filled"),
+        ("path", "File"),
+    )
 
     def reload(self) -> None:
         self.fetch()
@@ -654,12 +634,7 @@ class RunbooksPane(Pane):
         t = self.table
         self.runbooks = {str(r["id"]): r for r in message.rows}
         rows = [(str(r["id"]), self.cells(t, r)) for r in message.rows]
-        if not t.sync(rows, has_more=False):
-            key = t.current_key()
-            t.reset()
-            t.append(rows, has_more=False)
-            if key in t.rows:
-                t.move_cursor(row=t.get_row_index(key))
+        t.show(rows, has_more=False)
         accepted = sum(1 for r in message.rows if r["status"] == "accepted")
         self.query_one("#runbooks-note", Static).update(
             f"{accepted} of {len(message.rows)} accepted · n generate · enter next status"
@@ -726,16 +701,13 @@ class HandoverPane(Pane):
         yield PagedTable(id="handover-table")
         yield Static("", id="handover-note", classes="note")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("status", "Status"),
-            ("source", "Source"),
-            ("title", "Item"),
-            ("section", "Section"),
-            ("owner", "Owner"),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("status", "Status"),
+        ("source", "Source"),
+        ("title", "Item"),
+        ("section", "Section"),
+        ("owner", "Owner"),
+    )
 
     def reload(self) -> None:
         self.fetch()
@@ -748,12 +720,7 @@ class HandoverPane(Pane):
         t = self.table
         self.items = {r["key"]: r for r in message.rows}
         rows = [(r["key"], self.cells(t, r)) for r in message.rows]
-        if not t.sync(rows, has_more=False):
-            key = t.current_key()
-            t.reset()
-            t.append(rows, has_more=False)
-            if key in t.rows:
-                t.move_cursor(row=t.get_row_index(key))
+        t.show(rows, has_more=False)
         counts: dict[str, int] = {}
         for r in message.rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -825,17 +792,14 @@ class AuditPane(Pane):
     def compose(self) -> ComposeResult:
         yield PagedTable(id="audit-table")
 
-    def on_mount(self) -> None:
-        t = self.table
-        for key, label in (
-            ("at", "When (UTC)"),
-            ("actor", "Who"),
-            ("action", "Action"),
-            ("entity", "What"),
-            ("field", "Field"),
-            ("change", "Before → after"),
-        ):
-            t.add_column(label, key=key)
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("at", "When (UTC)"),
+        ("actor", "Who"),
+        ("action", "Action"),
+        ("entity", "What"),
+        ("field", "Field"),
+        ("change", "Before → after"),
+    )
 
     def reload(self) -> None:
         # Newest first: new events arrive at the top, so a reload starts afresh.

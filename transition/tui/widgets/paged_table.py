@@ -99,6 +99,17 @@ class PagedTable(DataTable):
             self.has_more = has_more
         return True
 
+    def show(self, rows: Sequence[tuple[str, Cells]], *, has_more: bool) -> None:
+        """Show exactly ``rows``: changed cells are updated in place when the rows are the
+        same; otherwise the table is rebuilt with the cursor kept on the row it was on."""
+        if self.sync(rows, has_more=has_more):
+            return
+        key = self.current_key()
+        self.reset()
+        self.append(rows, has_more=has_more)
+        if key in self.rows:
+            self.move_cursor(row=self.get_row_index(key))
+
     def _set_cells(self, key: str, cells: Cells) -> None:
         current = self.get_row(key)
         for column, old, new in zip(self.columns, current, cells, strict=False):
