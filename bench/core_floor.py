@@ -18,8 +18,9 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
+
+from common import timed_process
 
 TARGET = 1.5
 
@@ -55,15 +56,6 @@ def script() -> str:
     raise SystemExit("the `transition` console script is not installed (pip install -e .)")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{argv} failed: {done.stderr.decode()[-2000:]}")
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -79,19 +71,19 @@ def main() -> None:
         env["TRANSITION_ACTOR"] = "bench"
         python, cli = sys.executable, script()
         prefix = [python, cli, "--db", url]
-        timed([*prefix, "engagement", "new", "Bench", "--playbook", str(book)], env)
+        timed_process([*prefix, "engagement", "new", "Bench", "--playbook", str(book)], env)
 
         command = [*prefix, "task", "list", "bench", "--json"]
         floor = [python, "-c", "import sqlmodel, typer"]
         out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
         listed = out.stdout.count('"key"')
         # Warm the OS caches, then interleave the runs so drift hits both sides alike.
-        timed(floor, env)
-        timed(command, env)
+        timed_process(floor, env)
+        timed_process(command, env)
         floor_times, command_times = [], []
         for _ in range(args.runs):
-            floor_times.append(timed(floor, env))
-            command_times.append(timed(command, env))
+            floor_times.append(timed_process(floor, env))
+            command_times.append(timed_process(command, env))
 
     f, c = statistics.median(floor_times), statistics.median(command_times)
     ratio = c / f

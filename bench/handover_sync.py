@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import delete, event, update
+from common import StatementCounter
+from sqlalchemy import delete, update
 
 from transition import db
 from transition.dates import utcnow
@@ -27,24 +28,6 @@ from transition.models import AccessGrant, HandoverItem
 from transition.playbooks import resolve_playbook
 from transition.services import access, engagements, handover
 from transition.services.common import get_engagement
-
-
-class Counter:
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.count = 0
-
-    def _hit(self, *args) -> None:
-        statement = args[2].lstrip().upper()
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT")):
-            self.count += 1
-
-    def __enter__(self) -> Counter:
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._hit)
 
 
 def seed_csv(path: Path, grants: int) -> None:
@@ -65,7 +48,7 @@ def seed_csv(path: Path, grants: int) -> None:
 
 
 def timed(engine, label: str, fn) -> None:
-    with Counter(engine) as counter:
+    with StatementCounter(engine) as counter:
         started = time.perf_counter()
         result = fn()
         elapsed = time.perf_counter() - started

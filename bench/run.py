@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from common import timed_process
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -51,15 +52,6 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSITION_")}
     env["TRANSITION_ACTOR"] = "bench"
     return env
-
-
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{argv[3:]} failed ({done.returncode}): {done.stderr.decode()[-800:]}")
-    return elapsed
 
 
 @contextmanager
@@ -125,13 +117,13 @@ def tui_figures(url: str, eng: str, runs: int) -> list[dict[str, Any]] | str:
 
 def benchmark(url: str, eng: str, runs: int) -> dict[str, Any]:
     env, python = _env(), sys.executable
-    floor = statistics.median(timed([python, *FLOOR], env) for _ in range(runs))
+    floor = statistics.median(timed_process([python, *FLOOR], env) for _ in range(runs))
     rows = []
     for label, args in commands(eng):
         argv = [python, *CLI, "--db", url, *args]
         if runs > 1:
-            timed(argv, env)  # warm the page cache
-        median = statistics.median(timed(argv, env) for _ in range(runs))
+            timed_process(argv, env)  # warm the page cache
+        median = statistics.median(timed_process(argv, env) for _ in range(runs))
         rows.append(
             {
                 "name": label,

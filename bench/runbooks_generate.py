@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event
+from common import StatementCounter
 
 from transition import db, templates
 from transition.playbooks import resolve_playbook
@@ -32,26 +32,8 @@ from transition.services import engagements, people, runbooks, systems
 from transition.services.common import get_engagement, get_system
 
 
-class Counter:
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.count = 0
-
-    def _hit(self, *args) -> None:
-        statement = args[2].lstrip().upper()
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT")):
-            self.count += 1
-
-    def __enter__(self) -> Counter:
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._hit)
-
-
 def timed(engine, label: str, count: int, fn) -> float:
-    with Counter(engine) as counter:
+    with StatementCounter(engine) as counter:
         started, cpu = time.perf_counter(), time.process_time()
         fn()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
