@@ -23,6 +23,8 @@ from transition.models import AuditEvent
 
 _CHAIN_KEY = "transition.audit.last_hash"
 _PG_LOCK_ID = 7_311_204_001  # advisory lock that serialises appends to the chain
+# Built once: a Core insert executed with plain dicts (no per-call statement building).
+_INSERT = insert(AuditEvent.__table__)
 
 
 def actor(session: Session) -> str:
@@ -104,7 +106,7 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
         rows.append(row)
     if rows:
         session.flush()  # keep ORM-pending rows ahead of their events
-        session.execute(insert(AuditEvent.__table__), rows)  # Core: no per-row ORM work
+        session.connection().execute(_INSERT, rows)  # Core: no per-row ORM work
         session.info[_CHAIN_KEY] = prev
     return len(rows)
 
@@ -134,7 +136,7 @@ def append_events(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         chained.append(row)
     if chained:
         session.flush()
-        session.execute(insert(AuditEvent.__table__), chained)
+        session.connection().execute(_INSERT, chained)
         session.info[_CHAIN_KEY] = prev
     return len(chained)
 

@@ -24,10 +24,11 @@ Running it again changes nothing. Every change is an audit event.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Insert, Table, bindparam, func, insert, or_, select, update
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -85,8 +86,10 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> lis
     newest ids: the writer holds the database lock, and new rows get the highest ids."""
     if not rows:
         return []
+    table = model.__table__
     if len(rows) == 1:  # the common single change: a plain Core insert is much cheaper
-        result = session.execute(insert(model.__table__).values(**rows[0]))
+        session.flush()
+        result = session.connection().execute(_insert(table), rows[0])
         return [result.inserted_primary_key[0]]
     if session.get_bind().dialect.name == "postgresql":
         return list(
@@ -102,6 +105,12 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> lis
         .limit(len(rows))
     ).scalars()
     return sorted(ids)
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    """One Core insert per table, built once (executed with a dict of values)."""
+    return insert(table)
 
 
 # --------------------------------------------------------------------------- template
@@ -175,6 +184,92 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
         yield values[i : i + _CHUNK]
 
 
+def _within(column: Any, name: str) -> Any:
+    return column.in_(bindparam(name, expanding=True))
+
+
+# The statements ``reconcile`` runs, built once: it runs after every change, often many
+# times in one process (generating runbooks, a script), so building and cache-keying them
+# each time would cost more than running them. Plain Core columns: rows, no ORM loading.
+_G, _S, _P, _R, _H = (m.__table__ for m in (AccessGrant, System, Person, Runbook, HandoverItem))
+_BASE = {
+    "grant": select(
+        _G.c.id,
+        _G.c.role,
+        _G.c.revoked_at,
+        _S.c.name.label("system"),
+        _S.c.removed_at,
+        _P.c.name.label("person"),
+    ).select_from(_G.join(_S, _S.c.id == _G.c.system_id).join(_P, _P.c.id == _G.c.person_id)),
+    "runbook": select(_R.c.id, _R.c.title, _S.c.name.label("system"), _S.c.removed_at).select_from(
+        _R.join(_S, _S.c.id == _R.c.system_id)
+    ),
+    "system": select(_S.c.id, _S.c.name, _S.c.removed_at),
+    "item": select(_H.c.id, _H.c.key, _H.c.source_kind, _H.c.source_id, _H.c.status).where(
+        _H.c.source == "derived"
+    ),
+}
+# The engagement, checked on the row itself or, for grants and runbooks, on their system.
+_OF_ENGAGEMENT = {
+    "grant": _S.c.engagement_id == bindparam("eid"),
+    "runbook": _S.c.engagement_id == bindparam("eid"),
+    "system": _S.c.engagement_id == bindparam("eid"),
+    "item": _H.c.engagement_id == bindparam("eid"),
+}
+_ALL = {
+    "grant": _BASE["grant"].where(_G.c.engagement_id == bindparam("eid")),
+    "runbook": _BASE["runbook"].where(_R.c.engagement_id == bindparam("eid")),
+    "system": _BASE["system"].where(_OF_ENGAGEMENT["system"]),
+    "item": _BASE["item"].where(_OF_ENGAGEMENT["item"]),
+}
+# What each id list selects, per statement: gids (grants), rids (runbooks), sids (systems).
+_BY = {
+    "grant": {"gids": _G.c.id, "sids": _G.c.system_id},
+    "runbook": {"rids": _R.c.id, "sids": _R.c.system_id},
+    "system": {"sids": _S.c.id},
+    "item": {"gids": _H.c.source_id, "rids": _H.c.source_id, "sids": _H.c.source_id},
+}
+_ITEM_KIND = {"gids": "grant", "rids": "runbook", "sids": "system"}
+
+
+@cache
+def _scoped(what: str, lists: tuple[str, ...]) -> Any:
+    """``_ALL[what]`` narrowed to the rows the given (non-empty) id lists select, written
+    so that the database looks every list up by index instead of scanning the whole
+    engagement: no always-false ``IN ()`` branch for an empty list, the engagement checked
+    on the system (grants, runbooks) or inside each branch (items, whose index starts with
+    the engagement and the kind)."""
+    if what != "item":
+        branches = [_within(_BY[what][name], name) for name in lists]
+        return _BASE[what].where(or_(*branches), _OF_ENGAGEMENT[what])
+    branches = [
+        _OF_ENGAGEMENT[what]
+        & (_H.c.source_kind == _ITEM_KIND[name])
+        & _within(_BY[what][name], name)
+        for name in lists
+    ]
+    return _BASE[what].where(or_(*branches))
+
+
+def _select(conn: Any, what: str, scope: dict[str, Any], everything: bool) -> Any:
+    if everything:
+        return conn.execute(_ALL[what], scope)
+    lists = tuple(name for name in _BY[what] if scope[name])
+    return conn.execute(_scoped(what, lists), scope)
+
+
+_MOVE = (
+    update(_H)
+    .where(_within(_H.c.id, "ids"))
+    .values(
+        status=bindparam("to_status"),
+        version=_H.c.version + 1,
+        resolved_at=bindparam("at"),
+        resolved_by=bindparam("by"),
+    )
+)
+
+
 def reconcile(
     session: Session,
     engagement: Engagement,
@@ -187,53 +282,30 @@ def reconcile(
     a system's id also covers its grants and runbooks). Returns counts of changes."""
     eid = engagement.id
     everything = grants is None and systems is None and runbooks is None
-    grant_ids = None if everything else sorted(set(grants or ()))
-    system_ids = None if everything else sorted(set(systems or ()))
-    runbook_ids = None if everything else sorted(set(runbooks or ()))
-    if not everything and len(grant_ids) + len(system_ids) + len(runbook_ids) > _SCOPED_MAX:
+    grant_ids = [] if everything else sorted(set(grants or ()))
+    system_ids = [] if everything else sorted(set(systems or ()))
+    runbook_ids = [] if everything else sorted(set(runbooks or ()))
+    if len(grant_ids) + len(system_ids) + len(runbook_ids) > _SCOPED_MAX:
         # Bulk changes (an import): one pass over the whole engagement is cheaper than
         # long IN lists, and reconciling more than asked is always correct.
-        everything, grant_ids, system_ids, runbook_ids = True, None, None, None
+        everything, grant_ids, system_ids, runbook_ids = True, [], [], []
     session.flush()
+    conn = session.connection()
+    scope = {"eid": eid, "gids": grant_ids, "sids": system_ids, "rids": runbook_ids}
 
     # Desired state: key → (kind, source id, status, title).
     desired: dict[str, tuple[str, int, str, str]] = {}
-
-    grant_q = (
-        select(
-            AccessGrant.id,
-            AccessGrant.role,
-            AccessGrant.revoked_at,
-            System.name.label("system"),
-            System.removed_at,
-            Person.name.label("person"),
-        )
-        .join(System, System.id == AccessGrant.system_id)
-        .join(Person, Person.id == AccessGrant.person_id)
-        .where(AccessGrant.engagement_id == eid)
-    )
-    runbook_q = (
-        select(Runbook.id, Runbook.title, System.name.label("system"), System.removed_at)
-        .join(System, System.id == Runbook.system_id)
-        .where(Runbook.engagement_id == eid)
-    )
-    if not everything:
-        grant_q = grant_q.where(
-            or_(AccessGrant.id.in_(grant_ids or []), AccessGrant.system_id.in_(system_ids or []))
-        )
-        runbook_q = runbook_q.where(
-            or_(Runbook.id.in_(runbook_ids or []), Runbook.system_id.in_(system_ids or []))
-        )
-    scope_grants: set[int] = set(grant_ids or ())
-    scope_runbooks: set[int] = set(runbook_ids or ())
+    scope_grants: set[int] = set(grant_ids)
+    scope_runbooks: set[int] = set(runbook_ids)
     if everything or grant_ids or system_ids:
-        for gid, role, revoked_at, system, removed_at, person in session.execute(grant_q):
+        rows = _select(conn, "grant", scope, everything)
+        for gid, role, revoked_at, system, removed_at, person in rows:
             scope_grants.add(gid)
             status = "retired" if removed_at else ("resolved" if revoked_at else "open")
             title = f"Revoke {role} access to {system} for {person}"
             desired[derived_key("grant", gid)] = ("grant", gid, status, title)
     if everything or runbook_ids or system_ids:
-        for rid, title, system, removed_at in session.execute(runbook_q):
+        for rid, title, system, removed_at in _select(conn, "runbook", scope, everything):
             scope_runbooks.add(rid)
             desired[derived_key("runbook", rid)] = (
                 "runbook",
@@ -242,12 +314,7 @@ def reconcile(
                 f"Hand back runbook {title} ({system})",
             )
     if everything or system_ids:
-        system_q = select(System.id, System.name, System.removed_at).where(
-            System.engagement_id == eid
-        )
-        if system_ids is not None:
-            system_q = system_q.where(System.id.in_(system_ids))
-        for sid, name, removed_at in session.execute(system_q):
+        for sid, name, removed_at in _select(conn, "system", scope, everything):
             desired[derived_key("system", sid)] = (
                 "system",
                 sid,
@@ -256,33 +323,10 @@ def reconcile(
             )
 
     # Actual state of the derived items in scope.
-    item_q = select(
-        HandoverItem.id,
-        HandoverItem.key,
-        HandoverItem.source_kind,
-        HandoverItem.source_id,
-        HandoverItem.status,
-    ).where(HandoverItem.engagement_id == eid, HandoverItem.source == "derived")
-    if not everything:
-        parts = []
-        if scope_grants:
-            parts.append(
-                (HandoverItem.source_kind == "grant")
-                & HandoverItem.source_id.in_(sorted(scope_grants))
-            )
-        if scope_runbooks:
-            parts.append(
-                (HandoverItem.source_kind == "runbook")
-                & HandoverItem.source_id.in_(sorted(scope_runbooks))
-            )
-        if system_ids:
-            parts.append(
-                (HandoverItem.source_kind == "system") & HandoverItem.source_id.in_(system_ids)
-            )
-        if not parts:
-            return {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
-        item_q = item_q.where(or_(*parts))
-    actual = {row.key: row for row in session.execute(item_q)}
+    scope.update(gids=sorted(scope_grants), rids=sorted(scope_runbooks))
+    if not (everything or scope_grants or scope_runbooks or system_ids):
+        return {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
+    actual = {row.key: row for row in _select(conn, "item", scope, everything)}
 
     counts = {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
     new_rows: list[dict[str, Any]] = []
@@ -327,15 +371,18 @@ def reconcile(
         changes = []
     if moves:
         now, who = utcnow(), audit.actor(session)
-        table = HandoverItem.__table__
         for (before, after), ids_ in moves.items():
-            values: dict[str, Any] = {"status": after, "version": table.c.version + 1}
-            if after == "open":
-                values.update(resolved_at=None, resolved_by=None)
-            else:
-                values.update(resolved_at=now, resolved_by=who)
+            reopened = after == "open"
             for chunk in _chunks(sorted(ids_)):
-                session.execute(update(table).where(table.c.id.in_(chunk)).values(**values))
+                conn.execute(
+                    _MOVE,
+                    {
+                        "ids": list(chunk),
+                        "to_status": after,
+                        "at": None if reopened else now,
+                        "by": None if reopened else who,
+                    },
+                )
             action = {"open": "reopen", "resolved": "resolve", "retired": "retire"}[after]
             changes.extend(
                 audit.Change(ENTITY, item_id, action, "status", before, after)

@@ -57,32 +57,32 @@ _HINTS = {
 }
 
 
-# Built once: generating many skeletons in one process should not rebuild them each time.
-_PEOPLE = select(Person.slug, Person.name, Person.side, Person.role, Person.email).where(
-    Person.engagement_id == bindparam("eid"),
-    Person.release_date.is_(None) | (Person.release_date >= bindparam("day")),
+# Built once from plain Core columns: generating many skeletons in one process should
+# neither rebuild them each time nor load anything into the session's identity map.
+_P, _R, _S = Person.__table__, Runbook.__table__, System.__table__
+_PEOPLE = select(_P.c.slug, _P.c.name, _P.c.side, _P.c.role, _P.c.email).where(
+    _P.c.engagement_id == bindparam("eid"),
+    _P.c.release_date.is_(None) | (_P.c.release_date >= bindparam("day")),
 )
-_INSERT = insert(Runbook.__table__)
-# The system and its runbook from this template, if any, in one statement (plain columns:
-# nothing lands in the session's identity map when generating many skeletons).
+_INSERT = insert(_R)
+# The system and its runbook from this template, if any, in one statement.
 _SYSTEM_RUNBOOK = (
     select(
-        System.id,
-        System.name,
-        System.slug,
-        System.tier,
-        Runbook.id.label("runbook_id"),
-        Runbook.status.label("runbook_status"),
-        Runbook.path.label("runbook_path"),
+        _S.c.id,
+        _S.c.name,
+        _S.c.slug,
+        _S.c.tier,
+        _R.c.id.label("runbook_id"),
+        _R.c.status.label("runbook_status"),
+        _R.c.path.label("runbook_path"),
     )
-    .outerjoin(
-        Runbook,
-        (Runbook.system_id == System.id) & (Runbook.template == bindparam("template")),
+    .select_from(
+        _S.outerjoin(_R, (_R.c.system_id == _S.c.id) & (_R.c.template == bindparam("template")))
     )
     .where(
-        System.engagement_id == bindparam("eid"),
-        System.slug == bindparam("slug"),
-        System.removed_at.is_(None),
+        _S.c.engagement_id == bindparam("eid"),
+        _S.c.slug == bindparam("slug"),
+        _S.c.removed_at.is_(None),
     )
 )
 
@@ -90,9 +90,14 @@ _SYSTEM_RUNBOOK = (
 def _system_and_runbook(session: Session, engagement: Engagement, name: str, template: str) -> Any:
     """The active system called ``name`` (matched as ``common.get_system`` does) with the
     id, status and path of its runbook from ``template`` (None when there is none)."""
-    row = session.execute(
-        _SYSTEM_RUNBOOK, {"eid": engagement.id, "slug": slugify(name), "template": template}
-    ).first()
+    session.flush()
+    row = (
+        session.connection()
+        .execute(
+            _SYSTEM_RUNBOOK, {"eid": engagement.id, "slug": slugify(name), "template": template}
+        )
+        .first()
+    )
     if row is None:
         raise NotFound(f"unknown system {name!r} in {engagement.slug}")
     return row
@@ -132,7 +137,8 @@ def context(session: Session, engagement: Engagement, system: Any) -> dict[str, 
     from transition.templates import Record
 
     day = today()
-    people = session.execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
+    session.flush()
+    people = session.connection().execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
     people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
     records = [
         Record(name=p.name, slug=p.slug, side=p.side, role=p.role, email=p.email) for p in people
@@ -291,19 +297,25 @@ def generate(
 
     if existing_id is None:
         session.flush()
-        row_id = session.execute(
-            _INSERT.values(
-                engagement_id=engagement.id,
-                system_id=target_system.id,
-                template=name,
-                title=info.title,
-                path=str(path),
-                status="drafted",
-                skeleton_placeholders=count,
-                created_at=utcnow(),
-                created_by=audit.actor(session),
+        row_id = (
+            session.connection()
+            .execute(
+                _INSERT,
+                {
+                    "engagement_id": engagement.id,
+                    "system_id": target_system.id,
+                    "template": name,
+                    "title": info.title,
+                    "path": str(path),
+                    "status": "drafted",
+                    "skeleton_placeholders": count,
+                    "created_at": utcnow(),
+                    "created_by": audit.actor(session),
+                    "version": 1,
+                },
             )
-        ).inserted_primary_key[0]
+            .inserted_primary_key[0]
+        )
         audit.record_many(
             session,
             engagement.id,
