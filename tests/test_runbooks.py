@@ -445,6 +445,34 @@ def test_symlinks_cannot_lead_outside(cli, rb, tmp_path):
     assert listed(cli, rb) == []
 
 
+def test_symlink_loops_are_refused_cleanly(cli, rb, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sap-erp").symlink_to(out / "sap-erp")  # the system folder points at itself
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    for folder in (out, tmp_path / "loop-a"):
+        result = new(
+            cli, rb, "--system", "SAP ERP", "--template", "incident-response", "--out", str(folder)
+        )
+        assert_clean_error(result)
+        assert "symlink loop" in result.stderr.lower() or "symbolic link" in result.stderr
+    assert listed(cli, rb) == []
+
+
+def test_a_system_folder_linked_inside_the_out_folder_is_followed(cli, rb, tmp_path):
+    out = tmp_path / "out"
+    (out / "shared").mkdir(parents=True)
+    (out / "sap-erp").symlink_to(out / "shared", target_is_directory=True)
+    result = new(
+        cli, rb, "--system", "SAP ERP", "--template", "incident-response", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (out / "shared" / "incident-response.md").is_file()
+    [row] = listed(cli, rb)
+    assert row["file_missing"] is False
+
+
 # --- user templates ----------------------------------------------------------------------
 
 

@@ -344,6 +344,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is Record and type(attribute) is str:
+            # The context's own records hold plain data: read their fields directly
+            # (most lookups in a skeleton) instead of through the generic checks.
+            if attribute.startswith("_"):
+                return self.unsafe_undefined(obj, attribute)
+            try:
+                return vars(obj)[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if isinstance(obj, Undefined):  # report the undefined name itself
             return super().getattr(obj, attribute)
         if isinstance(attribute, str) and attribute.startswith("_"):

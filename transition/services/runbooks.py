@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -176,22 +177,53 @@ def _target(out_dir: Path | str, system_slug: str, template: str) -> tuple[Path,
     base = Path(out_dir).expanduser()
     if base.exists() and not base.is_dir():
         raise BadInput(f"output folder {str(out_dir)!r} exists and is not a folder")
-    base = base.resolve()
+    base = _resolve(base)
     target = base / folder_name / f"{template}.md"
     _inside(base, target)
     return base, target
 
 
-def _inside(base: Path, target: Path) -> None:
-    if target.is_symlink():
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        raise BadInput(f"cannot use {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInput(f"cannot use {path}: {exc.strerror or exc}") from None
+
+
+def _inside(base: Path, target: Path) -> bool:
+    """Refuse ``target`` (``base/<slug>/<slug>.md``, ``base`` resolved) if writing it
+    could land outside ``base``. Both names are slugs (no separators, no dots), so only a
+    symbolic link can lead out: the system folder as a link is followed and must stay
+    inside; the file itself as a link is always refused. True when the folder exists."""
+    folder = target.parent
+    found = _lstat(folder)
+    if found is not None and stat.S_ISLNK(found.st_mode):
+        real = _resolve(folder)
+        if not real.is_relative_to(base):
+            raise BadInput(
+                f"refusing to write {target}: it resolves outside the output folder {base} "
+                "(through a symbolic link?)"
+            )
+        found = _lstat(real)
+    if found is None:
+        return False
+    if not stat.S_ISDIR(found.st_mode):
+        raise BadInput(f"{folder} exists and is not a folder")
+    file = _lstat(target)
+    if file is not None and stat.S_ISLNK(file.st_mode):
         raise BadInput(f"{target} is a symbolic link; refusing to write through it")
-    if not target.resolve().is_relative_to(base):
-        raise BadInput(
-            f"refusing to write {target}: it resolves outside the output folder {base} "
-            "(through a symbolic link?)"
-        )
-    if target.exists() and not target.is_file():
+    if file is not None and not stat.S_ISREG(file.st_mode):
         raise BadInput(f"{target} exists and is not a file")
+    return True
 
 
 def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
@@ -199,8 +231,9 @@ def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
     so one that appears meanwhile is safe too). With ``force`` the new text goes to a
     temporary file first and replaces the old one atomically."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _inside(base, target)  # again, now that the folder exists
+        if not _inside(base, target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _inside(base, target)  # again, now that the folder exists
         if not force:
             try:
                 with open(target, "x", encoding="utf-8", newline="") as handle:
