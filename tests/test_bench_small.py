@@ -43,3 +43,24 @@ def test_small_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> 
             "TUI engagement first paint",
         ]
     assert "report ENG --format html" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_runbook_generation_benchmark_runs_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import runbooks_generate
+    finally:
+        sys.path.remove(str(BENCH))
+    timings = runbooks_generate.run(tmp_path, 25, None, repeat=2)
+    assert set(timings) == {
+        "render only",
+        "generate median",
+        "new, commit each",
+        "regenerate, commit each",
+    }
+    assert all(seconds > 0 for seconds in timings.values())
+    out = capsys.readouterr().out
+    assert "files written: 75, runbooks recorded: 75" in out

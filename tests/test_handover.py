@@ -290,3 +290,104 @@ def test_sync_query_count_does_not_grow_with_grants(team, tmp_path, session_scop
             }  # fmt: skip
         counts.append(q.count)
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_a_new_runbook_derives_its_item_with_its_events_in_one_write(
+    team, tmp_path, session_scope, count_queries
+):
+    from transition.services import runbooks
+
+    before = audit_count(session_scope)
+    with count_queries() as q, session_scope() as s:
+        eng = get_engagement(s, ENG)
+        made = runbooks.generate(
+            s, eng, system="CRM", template="incident-response", out_dir=tmp_path
+        )
+    inserts = [sql for sql in q.statements if sql.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 3, inserts  # the runbook, its item, all their audit events
+    with session_scope(write=False) as s:
+        events = audit.events(s, get_engagement(s, ENG).id)[before:]
+        assert audit.verify(s)[1] == []
+    assert [(e["entity"], e["action"], e["field"]) for e in events] == [
+        ("runbook", "create", "template"),
+        ("runbook", "create", "system"),
+        ("runbook", "create", "path"),
+        ("runbook", "create", "status"),
+        ("runbook", "create", "skeleton_placeholders"),
+        ("handover_item", "derive", "status"),
+    ]
+    [item] = [i for i in show_items(session_scope) if i["source_kind"] == "runbook"]
+    assert item["key"] == f"runbook:{made['id']}:hand-back" and item["status"] == "open"
+    assert item["title"] == "Hand back runbook Incident response (CRM)"
+
+
+def test_deriving_an_item_whose_key_is_taken_falls_back_to_reconcile(team, session_scope):
+    """A stale item under the same key (an id the database handed out again) is brought
+    in step, never duplicated and never an integrity error."""
+    from sqlalchemy import insert
+
+    from transition.dates import utcnow
+    from transition.models import HandoverItem, Runbook, System
+
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        crm = s.execute(select_system(System, eng.id, "crm")).scalar_one()
+        rid = s.execute(
+            insert(Runbook.__table__).values(
+                engagement_id=eng.id,
+                system_id=crm,
+                template="backup-restore",
+                title="Backup and restore",
+                path=str(Path("x.md")),
+                status="drafted",
+                skeleton_placeholders=3,
+                created_at=utcnow(),
+                created_by="tester",
+                version=1,
+            )
+        ).inserted_primary_key[0]
+        s.execute(
+            insert(HandoverItem.__table__).values(
+                engagement_id=eng.id,
+                key=f"runbook:{rid}:hand-back",
+                section="runbooks",
+                title="old",
+                description="",
+                position=0,
+                source="derived",
+                source_kind="runbook",
+                source_id=rid,
+                status="retired",
+                version=1,
+            )
+        )
+    before = audit_count(session_scope)
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        handover.derive_new(
+            s,
+            eng,
+            "runbook",
+            rid,
+            handover.runbook_item_title("Backup and restore", "CRM"),
+            events=[audit.Change("runbook", rid, "create", "status", None, "drafted")],
+        )
+    items = [i for i in show_items(session_scope) if i["key"] == f"runbook:{rid}:hand-back"]
+    assert [i["status"] for i in items] == ["open"]  # reopened, one row
+    with session_scope(write=False) as s:
+        events = audit.events(s, get_engagement(s, ENG).id)[before:]
+    assert [(e["entity"], e["action"], e["before"], e["after"]) for e in events] == [
+        ("runbook", "create", None, "drafted"),
+        ("handover_item", "reopen", "retired", "open"),
+    ]
+
+
+def show_items(session_scope, eng=ENG):
+    with session_scope(write=False) as s:
+        return handover.show(s, get_engagement(s, eng))
+
+
+def select_system(model, eid, slug):
+    from sqlalchemy import select
+
+    return select(model.id).where(model.engagement_id == eid, model.slug == slug)

@@ -184,12 +184,12 @@ def grant(
     )
     session.add(row)
     session.flush()
-    audit.record_many(
+    handover.reconcile(
         session,
-        engagement.id,
-        _grant_changes(row.id, who.name, target.name, role, expires_on, rule, justification),
+        engagement,
+        grants=[row.id],
+        events=_grant_changes(row.id, who.name, target.name, role, expires_on, rule, justification),
     )
-    handover.reconcile(session, engagement, grants=[row.id])
     return row
 
 
@@ -219,8 +219,7 @@ def revoke(
         changes.append(
             audit.Change("access_grant", row.id, "revoke", "revoke_reason", None, reason)
         )
-    audit.record_many(session, engagement.id, changes)
-    handover.reconcile(session, engagement, grants=[row.id])
+    handover.reconcile(session, engagement, grants=[row.id], events=changes)
     return row
 
 
@@ -743,8 +742,9 @@ def import_csv(
                 p["justification"],
             )
         )
-    audit.record_many(session, eid, changes)
-    sync = handover.reconcile(session, engagement, grants=grant_ids, systems=created_systems)
+    sync = handover.reconcile(
+        session, engagement, grants=grant_ids, systems=created_systems, events=changes
+    )
     return {
         "imported": len(grant_ids),
         "people_created": sorted(new_people.values()),

@@ -85,6 +85,9 @@ class Change:
 
 def record_many(session: Session, engagement_id: int | None, changes: Iterable[Change]) -> int:
     """Append events for ``changes`` with one bulk insert. Returns how many were written."""
+    changes = list(changes)
+    if not changes:  # nothing to chain: no need to take the chain's lock
+        return 0
     now = utcnow()
     who = actor(session)
     prev = _last_hash(session)

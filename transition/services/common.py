@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
@@ -16,11 +16,22 @@ from transition.text import slugify
 T = TypeVar("T", bound=SQLModel)
 
 
+# Lookups every command makes, built once (building and cache-keying a statement costs
+# more than running it on an indexed column).
+_ENGAGEMENT = select(Engagement).where(Engagement.slug == bindparam("slug"))
+_SYSTEM = select(System).where(
+    System.engagement_id == bindparam("eid"),
+    System.slug == bindparam("slug"),
+    System.removed_at.is_(None),
+)
+_PERSON = select(Person).where(
+    Person.engagement_id == bindparam("eid"), Person.slug == bindparam("slug")
+)
+_TASK = select(Task).where(Task.engagement_id == bindparam("eid"), Task.key == bindparam("key"))
+
+
 def get_engagement(session: Session, name: str) -> Engagement:
-    slug = slugify(name)
-    engagement = session.execute(
-        select(Engagement).where(Engagement.slug == slug)
-    ).scalar_one_or_none()
+    engagement = session.execute(_ENGAGEMENT, {"slug": slugify(name)}).scalar_one_or_none()
     if engagement is None:
         raise NotFound(f"unknown engagement {name!r}")
     return engagement
@@ -28,11 +39,7 @@ def get_engagement(session: Session, name: str) -> Engagement:
 
 def get_system(session: Session, engagement: Engagement, name: str) -> System:
     system = session.execute(
-        select(System).where(
-            System.engagement_id == engagement.id,
-            System.slug == slugify(name),
-            System.removed_at.is_(None),
-        )
+        _SYSTEM, {"eid": engagement.id, "slug": slugify(name)}
     ).scalar_one_or_none()
     if system is None:
         raise NotFound(f"unknown system {name!r} in {engagement.slug}")
@@ -41,7 +48,7 @@ def get_system(session: Session, engagement: Engagement, name: str) -> System:
 
 def get_person(session: Session, engagement: Engagement, name: str) -> Person:
     person = session.execute(
-        select(Person).where(Person.engagement_id == engagement.id, Person.slug == slugify(name))
+        _PERSON, {"eid": engagement.id, "slug": slugify(name)}
     ).scalar_one_or_none()
     if person is None:
         raise NotFound(f"unknown person {name!r} in {engagement.slug}")
@@ -50,7 +57,7 @@ def get_person(session: Session, engagement: Engagement, name: str) -> Person:
 
 def get_task(session: Session, engagement: Engagement, key: str) -> Task:
     task = session.execute(
-        select(Task).where(Task.engagement_id == engagement.id, Task.key == key.strip().lower())
+        _TASK, {"eid": engagement.id, "key": key.strip().lower()}
     ).scalar_one_or_none()
     if task is None:
         raise NotFound(f"unknown task {key!r} in {engagement.slug}")

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Insert, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -77,6 +79,30 @@ _TARGET_COUNT = {"open": "reopened", "resolved": "resolved", "retired": "retired
 
 def derived_key(kind: str, source_id: int) -> str:
     return f"{kind}:{source_id}:{_SUFFIX[kind]}"
+
+
+def runbook_item_title(title: str, system: str) -> str:
+    return f"Hand back runbook {title} ({system})"
+
+
+def _derived_row(eid: int, kind: str, source_id: int, status: str, title: str) -> dict[str, Any]:
+    spec = DERIVED[kind]
+    return {
+        "engagement_id": eid,
+        "key": derived_key(kind, source_id),
+        "section": spec["section"],
+        "section_title": spec["section_title"],
+        "title": title[:300],
+        "description": "",
+        "owner": spec["owner"],
+        "position": spec["position"],
+        "source": "derived",
+        "source_kind": kind,
+        "source_id": source_id,
+        "checklist": None,
+        "status": status,
+        "version": 1,
+    }
 
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -188,6 +214,12 @@ def _within(column: Any, name: str) -> Any:
     return column.in_(bindparam(name, expanding=True))
 
 
+def _matches(column: Any, name: str, one: bool) -> Any:
+    """``column = :name`` for a single id (the common case: one change), else an
+    expanding ``IN``, which costs a rewrite of the SQL on every execution."""
+    return column == bindparam(name) if one else _within(column, name)
+
+
 # The statements ``reconcile`` runs, built once: it runs after every change, often many
 # times in one process (generating runbooks, a script), so building and cache-keying them
 # each time would cost more than running them. Plain Core columns: rows, no ORM loading.
@@ -233,29 +265,31 @@ _ITEM_KIND = {"gids": "grant", "rids": "runbook", "sids": "system"}
 
 
 @cache
-def _scoped(what: str, lists: tuple[str, ...]) -> Any:
-    """``_ALL[what]`` narrowed to the rows the given (non-empty) id lists select, written
-    so that the database looks every list up by index instead of scanning the whole
-    engagement: no always-false ``IN ()`` branch for an empty list, the engagement checked
-    on the system (grants, runbooks) or inside each branch (items, whose index starts with
-    the engagement and the kind)."""
+def _scoped(what: str, lists: tuple[tuple[str, bool], ...]) -> Any:
+    """``_ALL[what]`` narrowed to the rows the given (non-empty) id lists select, each
+    ``(name, holds one id)``, written so that the database looks every list up by index
+    instead of scanning the whole engagement: no always-false ``IN ()`` branch for an
+    empty list, the engagement checked on the system (grants, runbooks) or inside each
+    branch (items, whose index starts with the engagement and the kind)."""
     if what != "item":
-        branches = [_within(_BY[what][name], name) for name in lists]
+        branches = [_matches(_BY[what][name], name, one) for name, one in lists]
         return _BASE[what].where(or_(*branches), _OF_ENGAGEMENT[what])
     branches = [
         _OF_ENGAGEMENT[what]
         & (_H.c.source_kind == _ITEM_KIND[name])
-        & _within(_BY[what][name], name)
-        for name in lists
+        & _matches(_BY[what][name], name, one)
+        for name, one in lists
     ]
     return _BASE[what].where(or_(*branches))
 
 
 def _select(conn: Any, what: str, scope: dict[str, Any], everything: bool) -> Any:
     if everything:
-        return conn.execute(_ALL[what], scope)
-    lists = tuple(name for name in _BY[what] if scope[name])
-    return conn.execute(_scoped(what, lists), scope)
+        return conn.execute(_ALL[what], {"eid": scope["eid"]})
+    lists = tuple((name, len(scope[name]) == 1) for name in _BY[what] if scope[name])
+    params = {name: scope[name][0] if one else scope[name] for name, one in lists}
+    params["eid"] = scope["eid"]
+    return conn.execute(_scoped(what, lists), params)
 
 
 _MOVE = (
@@ -277,10 +311,15 @@ def reconcile(
     grants: Iterable[int] | None = None,
     systems: Iterable[int] | None = None,
     runbooks: Iterable[int] | None = None,
+    events: Iterable[audit.Change] = (),
 ) -> dict[str, int]:
     """Bring derived items in step with their sources (all of them when no ids are given;
-    a system's id also covers its grants and runbooks). Returns counts of changes."""
+    a system's id also covers its grants and runbooks). Returns counts of changes.
+
+    ``events``: the audit events of the caller's own change, written ahead of the items'
+    events in the same insert (a change and its handover consequences in one write)."""
     eid = engagement.id
+    changes = list(events)
     everything = grants is None and systems is None and runbooks is None
     grant_ids = [] if everything else sorted(set(grants or ()))
     system_ids = [] if everything else sorted(set(systems or ()))
@@ -311,7 +350,7 @@ def reconcile(
                 "runbook",
                 rid,
                 "retired" if removed_at else "open",
-                f"Hand back runbook {title} ({system})",
+                runbook_item_title(title, system),
             )
     if everything or system_ids:
         for sid, name, removed_at in _select(conn, "system", scope, everything):
@@ -324,35 +363,18 @@ def reconcile(
 
     # Actual state of the derived items in scope.
     scope.update(gids=sorted(scope_grants), rids=sorted(scope_runbooks))
+    counts = {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
     if not (everything or scope_grants or scope_runbooks or system_ids):
-        return {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
+        audit.record_many(session, eid, changes)
+        return counts
     actual = {row.key: row for row in _select(conn, "item", scope, everything)}
 
-    counts = {"added": 0, "resolved": 0, "retired": 0, "reopened": 0}
     new_rows: list[dict[str, Any]] = []
     moves: dict[tuple[str, str], list[int]] = {}  # (from, to) → item ids
     for key, (kind, source_id, status, title) in desired.items():
         row = actual.get(key)
         if row is None:
-            spec = DERIVED[kind]
-            new_rows.append(
-                {
-                    "engagement_id": eid,
-                    "key": key,
-                    "section": spec["section"],
-                    "section_title": spec["section_title"],
-                    "title": title[:300],
-                    "description": "",
-                    "owner": spec["owner"],
-                    "position": spec["position"],
-                    "source": "derived",
-                    "source_kind": kind,
-                    "source_id": source_id,
-                    "checklist": None,
-                    "status": status,
-                    "version": 1,
-                }
-            )
+            new_rows.append(_derived_row(eid, kind, source_id, status, title))
         elif row.status != status:
             moves.setdefault((row.status, status), []).append(row.id)
     # A derived item whose source row is gone altogether retires.
@@ -362,13 +384,11 @@ def reconcile(
 
     if new_rows:
         ids = bulk_insert(session, HandoverItem, new_rows)
-        changes = [
+        changes.extend(
             audit.Change(ENTITY, item_id, "derive", "status", None, row["status"])
             for item_id, row in zip(ids, new_rows, strict=True)
-        ]
+        )
         counts["added"] = len(new_rows)
-    else:
-        changes = []
     if moves:
         now, who = utcnow(), audit.actor(session)
         for (before, after), ids_ in moves.items():
@@ -389,13 +409,59 @@ def reconcile(
                 for item_id in sorted(ids_)
             )
             counts[_TARGET_COUNT[after]] += len(ids_)
-    if changes:
-        audit.record_many(session, eid, changes)
+    audit.record_many(session, eid, changes)
+    if new_rows or moves:
         # ORM copies of items changed above are stale now.
         for obj in list(session.identity_map.values()):
             if isinstance(obj, HandoverItem):
                 session.expire(obj)
     return counts
+
+
+# Insert an item unless its key is taken, per dialect (PostgreSQL hands the id back).
+_DERIVE = {
+    "sqlite": sqlite_insert(_H).on_conflict_do_nothing(index_elements=["engagement_id", "key"]),
+    "postgresql": pg_insert(_H)
+    .on_conflict_do_nothing(index_elements=["engagement_id", "key"])
+    .returning(_H.c.id),
+}
+_SCOPE_OF = {"grant": "grants", "runbook": "runbooks", "system": "systems"}
+
+
+def derive_new(
+    session: Session,
+    engagement: Engagement,
+    kind: str,
+    source_id: int,
+    title: str,
+    *,
+    events: Iterable[audit.Change] = (),
+) -> None:
+    """The derived item of a source created in this transaction, on an active system (a
+    runbook just generated): open, with the caller's ``events`` and its own ``derive``
+    event, in two inserts, without reading what ``reconcile`` would read to learn it.
+    Should an item with its key exist already, ``reconcile`` decides instead."""
+    dialect = session.get_bind().dialect.name
+    stmt = _DERIVE.get(dialect)
+    if stmt is None:
+        reconcile(session, engagement, **{_SCOPE_OF[kind]: [source_id]}, events=events)
+        return
+    session.flush()
+    result = session.connection().execute(
+        stmt, _derived_row(engagement.id, kind, source_id, "open", title)
+    )
+    if dialect == "postgresql":
+        item_id = result.scalar()  # no row when the key was taken
+    else:
+        item_id = result.inserted_primary_key[0] if result.rowcount == 1 else None
+    if item_id is None:
+        reconcile(session, engagement, **{_SCOPE_OF[kind]: [source_id]}, events=events)
+        return
+    audit.record_many(
+        session,
+        engagement.id,
+        [*events, audit.Change(ENTITY, item_id, "derive", "status", None, "open")],
+    )
 
 
 # --------------------------------------------------------------------------- reading

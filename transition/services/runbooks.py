@@ -349,17 +349,13 @@ def generate(
             )
             .inserted_primary_key[0]
         )
-        audit.record_many(
-            session,
-            engagement.id,
-            [
-                audit.Change(ENTITY, row_id, "create", "template", None, name),
-                audit.Change(ENTITY, row_id, "create", "system", None, target_system.slug),
-                audit.Change(ENTITY, row_id, "create", "path", None, str(path)),
-                audit.Change(ENTITY, row_id, "create", "status", None, "drafted"),
-                audit.Change(ENTITY, row_id, "create", "skeleton_placeholders", None, count),
-            ],
-        )
+        events = [
+            audit.Change(ENTITY, row_id, "create", "template", None, name),
+            audit.Change(ENTITY, row_id, "create", "system", None, target_system.slug),
+            audit.Change(ENTITY, row_id, "create", "path", None, str(path)),
+            audit.Change(ENTITY, row_id, "create", "status", None, "drafted"),
+            audit.Change(ENTITY, row_id, "create", "skeleton_placeholders", None, count),
+        ]
     else:
         row_id = existing_id
         changed = apply_changes(
@@ -375,9 +371,12 @@ def generate(
             },
             action="regenerate",
         )
-        if not changed:
-            audit.record(session, engagement.id, ENTITY, row_id, "regenerate", "path", None, path)
-    handover.reconcile(session, engagement, runbooks=[row_id])
+        events = [] if changed else [audit.Change(ENTITY, row_id, "regenerate", "path", None, path)]
+    if existing_id is None:
+        title = handover.runbook_item_title(info.title, target_system.name)
+        handover.derive_new(session, engagement, "runbook", row_id, title, events=events)
+    else:
+        handover.reconcile(session, engagement, runbooks=[row_id], events=events)
     _write(base, path, text, force=force)
     result["id"] = row_id
     return result
