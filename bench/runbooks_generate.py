@@ -59,6 +59,23 @@ def timed(engine, label: str, count: int, fn) -> float:
     return elapsed
 
 
+def disk_reference(folder: Path, count: int) -> float:
+    """Seconds to create ``count`` small files (nine per folder, like the skeletons) with
+    plain Python: what the disk alone costs, which varies a lot between machines and from
+    minute to minute on shared ones."""
+    started = time.perf_counter()
+    for i in range(count):
+        sub = folder / f"s{i // 9}"
+        if i % 9 == 0:
+            sub.mkdir(parents=True)
+        with open(sub / f"f{i}.md", "x", encoding="utf-8") as handle:
+            handle.write("x" * 4000)
+    elapsed = time.perf_counter() - started
+    print(f"{'disk reference':<24} {count:5d} plain files  {elapsed:6.3f} s wall")
+    shutil.rmtree(folder)
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
@@ -144,7 +161,8 @@ def run(folder: Path, count: int, url: str | None, *, repeat: int = 1) -> dict[s
                 )
 
     jobs = rounds[0]
-    timings = {"render only": timed(engine, "render only", len(jobs), partial(render_only, jobs))}
+    timings = {"disk reference": disk_reference(folder / "reference", len(jobs))}
+    timings["render only"] = timed(engine, "render only", len(jobs), partial(render_only, jobs))
     rounds_s = [
         timed(engine, f"generate, round {r + 1}", len(batch), partial(one_transaction, batch))
         for r, batch in enumerate(rounds[:repeat])
@@ -155,6 +173,7 @@ def run(folder: Path, count: int, url: str | None, *, repeat: int = 1) -> dict[s
         f"per {len(jobs)} skeletons over {repeat} round(s)"
     )
     last = rounds[-1]
+    timings["disk reference, again"] = disk_reference(folder / "reference", len(jobs))
     timings["new, commit each"] = timed(
         engine, "new, commit each", len(last), partial(commit_each, last, force=False)
     )
