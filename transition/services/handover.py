@@ -18,7 +18,9 @@ set-based statements, inside the caller's transaction:
   runbooks ``retired``; a deleted grant or runbook → its item ``retired``;
 - a source coming back → its item ``open`` again (``reopened``).
 
-Running it again changes nothing. Every change is an audit event.
+Running it again changes nothing. Every change is an audit event. A source created in
+the transaction (a runbook just generated) gets its item from ``derive_new`` instead: one
+insert that skips a key already taken, leaving that case to ``reconcile``.
 """
 
 from __future__ import annotations

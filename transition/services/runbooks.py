@@ -356,6 +356,8 @@ def generate(
             audit.Change(ENTITY, row_id, "create", "status", None, "drafted"),
             audit.Change(ENTITY, row_id, "create", "skeleton_placeholders", None, count),
         ]
+        title = handover.runbook_item_title(info.title, target_system.name)
+        handover.derive_new(session, engagement, "runbook", row_id, title, events=events)
     else:
         row_id = existing_id
         changed = apply_changes(
@@ -372,10 +374,6 @@ def generate(
             action="regenerate",
         )
         events = [] if changed else [audit.Change(ENTITY, row_id, "regenerate", "path", None, path)]
-    if existing_id is None:
-        title = handover.runbook_item_title(info.title, target_system.name)
-        handover.derive_new(session, engagement, "runbook", row_id, title, events=events)
-    else:
         handover.reconcile(session, engagement, runbooks=[row_id], events=events)
     _write(base, path, text, force=force)
     result["id"] = row_id
