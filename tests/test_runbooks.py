@@ -605,6 +605,7 @@ def test_template_errors_name_file_and_line(cli, rb, tmp_path):
     result = new(cli, rb, "--system", "SAP ERP", "--template", "attr", "--templates", str(folder))
     assert_clean_error(result)
     assert f"{attr}:8:" in result.stderr and "owner_phone" in result.stderr
+    assert "(it has: name, slug, tier)" in result.stderr  # what the author can use instead
 
     bad_front = write(folder, "front", "---\ntitle: T\ncolour: red\n---\n# x\n")
     result = new(cli, rb, "--system", "SAP ERP", "--template", "front", "--templates", str(folder))

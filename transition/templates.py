@@ -349,10 +349,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             # (most lookups in a skeleton) instead of through the generic checks.
             if attribute.startswith("_"):
                 return self.unsafe_undefined(obj, attribute)
-            try:
-                return vars(obj)[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
+            fields = vars(obj)
+            if attribute in fields:
+                return fields[attribute]
+            known = ", ".join(sorted(fields))
+            return self.undefined(
+                hint=f"no field {attribute!r} here (it has: {known})", obj=obj, name=attribute
+            )
         if isinstance(obj, Undefined):  # report the undefined name itself
             return super().getattr(obj, attribute)
         if isinstance(attribute, str) and attribute.startswith("_"):
