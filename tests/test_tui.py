@@ -61,6 +61,29 @@ async def test_dashboard_lists_engagements_and_opens_one(tmp_path, monkeypatch):
 
 
 @run_async
+async def test_dashboard_columns_fit_the_terminal_width(tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch)
+
+    def keys() -> list[str]:
+        return [c.key.value for c in table.columns.values()]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#engagements")
+        await pilot.press("down")
+        second = table.current_key()
+        assert second != NW
+        for width in (80, 100, 160, 80):
+            await pilot.resize_terminal(width, 30)
+            await settle(pilot)
+            assert table.virtual_size.width <= width, width  # no sideways scrolling
+            assert "cutover" in keys() and ("parties" in keys()) == (width >= 140)
+            assert table.row_count == 2 and table.current_key() == second  # cursor kept
+        phase = table.get_row(second)[keys().index("phase")]
+        assert phase == "◉○○○○"  # marks only at 80; the name is in the detail below
+
+
+@run_async
 async def test_toggle_a_task_with_space(tmp_path, monkeypatch):
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,10 +35,44 @@ COLUMNS = (
 )
 
 
-def compact_stepper(row: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Layout:
+    """The table's columns for terminals at least ``min_width`` wide."""
+
+    min_width: int
+    columns: tuple[tuple[str, str], ...]
+    name_width: int  # longer engagement names end in "…"
+    phase_names: bool  # the current phase's name after the stepper marks
+
+
+#: Narrower terminals drop what the detail pane shows anyway (the parties, the phase's
+#: name) and shorten the rest, so every column fits down to 80 columns (scrollbar included).
+LAYOUTS = (
+    Layout(140, COLUMNS, 40, True),
+    Layout(100, tuple(c for c in COLUMNS if c[0] != "parties"), 24, True),
+    Layout(
+        0,
+        tuple(
+            (key, {"high": "High"}.get(key, label)) for key, label in COLUMNS if key != "parties"
+        ),
+        20,
+        False,
+    ),
+)
+
+
+def layout_for(width: int) -> Layout:
+    return next(layout for layout in LAYOUTS if width >= layout.min_width)
+
+
+def compact_stepper(row: dict[str, Any], *, with_name: bool = True) -> str:
     n, at = len(row["phases"]), row["phase_index"]
     marks = "".join("●" if i < at else "◉" if i == at else "○" for i in range(n))
-    return f"{marks} {row['current_phase'] or 'done'}"
+    return f"{marks} {shorten(row['current_phase'] or 'done', 16)}" if with_name else marks
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def pct(done: int, total: int) -> str:
@@ -60,6 +94,7 @@ class DashboardScreen(DataMixin, Screen):
         super().__init__()
         self.rows: dict[str, dict[str, Any]] = {}
         self.loaded = False
+        self.columns_layout: Layout | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,12 +107,22 @@ class DashboardScreen(DataMixin, Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Dashboard"
-        table = self.query_one(PagedTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        self.lay_out(self.app.size.width)
         # The spinner only if loading is slow: building it costs more than a quick load.
         self.set_timer(0.3, self.still_loading)
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.lay_out(event.size.width)
+
+    def lay_out(self, width: int) -> None:
+        """The columns for this width (only on a change)."""
+        layout = layout_for(width)
+        if layout != self.columns_layout:
+            self.columns_layout = layout
+            table = self.query_one(PagedTable)
+            rows = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
+            table.set_columns(layout.columns, rows)
 
     def still_loading(self) -> None:
         if not self.rows and not self.loaded:
@@ -95,7 +140,7 @@ class DashboardScreen(DataMixin, Screen):
         table.loading = False
         self.loaded = True
         self.rows = {r["slug"]: r for r in message.rows}
-        cells = [(r["slug"], self.cells(table, r)) for r in message.rows]
+        cells = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
         table.show(cells, has_more=False)
         if not message.rows:
             self.query_one("#detail-title", Label).update(
@@ -104,23 +149,23 @@ class DashboardScreen(DataMixin, Screen):
             )
         self.show_detail(table.current_key())
 
-    @staticmethod
-    def cells(table: PagedTable, r: dict[str, Any]) -> list[Any]:
+    def cells(self, table: PagedTable, r: dict[str, Any]) -> list[Any]:
+        layout = self.columns_layout or LAYOUTS[0]
         state = r["state"]
         days = r["days_to_cutover"]
-        parties = " → ".join(x for x in (r["client"] or "?", r["provider"] or "?"))
-        return [
-            table.styled(STATE_LABEL[state], {"done": "muted"}.get(state, state)),
-            r["name"],
-            compact_stepper(r),
-            pct(r["tasks_done"], r["tasks_total"]),
-            table.styled(r["tasks_overdue"], "alert") if r["tasks_overdue"] else "0",
-            table.styled(r["high_findings"], "alert") if r["high_findings"] else "0",
-            f"{r['kt_covered']}/{r['systems']}",
-            f"{r['runbooks_accepted']}/{r['runbooks_total']}",
-            "–" if days is None or r["status"] != "active" else f"{days}d",
-            parties,
-        ]
+        values = {
+            "state": table.styled(STATE_LABEL[state], {"done": "muted"}.get(state, state)),
+            "name": shorten(r["name"], layout.name_width),
+            "phase": compact_stepper(r, with_name=layout.phase_names),
+            "progress": pct(r["tasks_done"], r["tasks_total"]),
+            "overdue": table.styled(r["tasks_overdue"], "alert") if r["tasks_overdue"] else "0",
+            "high": table.styled(r["high_findings"], "alert") if r["high_findings"] else "0",
+            "kt": f"{r['kt_covered']}/{r['systems']}",
+            "runbooks": f"{r['runbooks_accepted']}/{r['runbooks_total']}",
+            "cutover": "–" if days is None or r["status"] != "active" else f"{days}d",
+            "parties": " → ".join(x for x in (r["client"] or "?", r["provider"] or "?")),
+        }
+        return [values[key] for key, _ in layout.columns]
 
     @on(PagedTable.RowHighlighted, "#engagements")
     def highlighted(self, event: PagedTable.RowHighlighted) -> None:

@@ -110,6 +110,19 @@ class PagedTable(DataTable):
         if key in self.rows:
             self.move_cursor(row=self.get_row_index(key))
 
+    def set_columns(
+        self, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[str, Cells]]
+    ) -> None:
+        """Replace the columns (``(key, label)`` pairs) and show ``rows`` in them, the
+        cursor kept on the row it was on (a layout for another width)."""
+        key = self.current_key()
+        self.clear(columns=True)
+        for column, label in columns:
+            self.add_column(label, key=column)
+        self.append(rows, has_more=self.has_more)
+        if key in self.rows:
+            self.move_cursor(row=self.get_row_index(key))
+
     def _set_cells(self, key: str, cells: Cells) -> None:
         current = self.get_row(key)
         for column, old, new in zip(self.columns, current, cells, strict=False):
