@@ -110,6 +110,44 @@ async def test_toggle_a_task_with_space(tmp_path, monkeypatch):
 
 
 @run_async
+async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one("#pane-tasks")
+        table = pane.table
+
+        def shown() -> list[str]:
+            return [c.key.value for c in table.columns.values()]
+
+        assert shown() == ["mark", "key", "due", "title"]
+        key = next(
+            k
+            for k, r in pane.rows.items()
+            if r["kind"] == "task" and r["status"] != "done" and r["assignee"]
+        )
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("space")  # changed while the assignee column is hidden
+        await settle(pilot)
+        await pilot.resize_terminal(160, 30)
+        await settle(pilot)
+        assert shown() == ["mark", "key", "due", "assignee", "waiting", "title"]
+        assert table.current_key() == key  # the cursor stayed on its row
+        row = table.get_row(key)
+        assert row[0].plain == "✓" and row[3] == pane.rows[key]["assignee"]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert shown() == ["mark", "key", "due", "title"] and table.current_key() == key
+        for tab in ("systems", "access", "kt", "runbooks", "handover", "audit"):
+            app.screen.show_tab(tab)
+            await settle(pilot)
+            listed = app.screen.query_one(f"#pane-{tab}").table
+            widths = [c.get_render_width(listed) for c in listed.columns.values()]
+            # every column but the last (free text, cut at its end) is fully on screen
+            assert sum(widths[:-1]) <= 80, (tab, widths)
+
+
+@run_async
 async def test_fail_a_gate_then_override_it(tmp_path, monkeypatch):
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(100, 32)) as pilot:

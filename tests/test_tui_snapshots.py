@@ -19,11 +19,30 @@ SIZE = (100, 32)
 
 
 async def settle(pilot) -> None:
+    """Wait until the screen is still: no worker running, and every DataTable has sized
+    its columns for all its rows. A DataTable sizes columns for new rows when its queue
+    next runs empty, and on a busy machine a screenshot can catch it before (or after a
+    pass that missed rows), every column at its header's width: so ask each table to
+    size them all once more, and wait until that is done, three times in a row."""
+    from textual.widgets import DataTable, Input
+
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-    from textual.widgets import Input
-
+    still = 0
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        tables = list(pilot.app.screen.query(DataTable))
+        if still == 0:
+            for table in tables:  # private, but the only way to ask for a full pass
+                table._new_rows.update(table.rows)  # noqa: SLF001
+                table._require_update_dimensions = True  # noqa: SLF001
+                table.refresh()
+        await pilot.pause()
+        busy = any(t._require_update_dimensions or t._updated_cells for t in tables)  # noqa: SLF001
+        still = 0 if busy else still + 1
+        if still == 3:
+            break
     for field in pilot.app.screen.query(Input):  # a blinking cursor is not a change
         field.cursor_blink = False
     await pilot.pause()

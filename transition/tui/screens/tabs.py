@@ -17,7 +17,7 @@ from textual.widgets import Label, Select, Static
 from transition.tui.backend import FIRST_PAGE, PAGE, TaskCursor, TaskFilter
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 
 TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓", "skipped": "–"}
 
@@ -40,7 +40,7 @@ class Pane(DataMixin, Vertical):
         pane: Pane
 
     #: (key, label) of the table's columns, added when the pane mounts.
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = ()
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -50,9 +50,7 @@ class Pane(DataMixin, Vertical):
 
     def on_mount(self) -> None:
         if self.COLUMNS:
-            table = self.table
-            for key, label in self.COLUMNS:
-                table.add_column(label, key=key)
+            self.table.declare(self.COLUMNS)
 
     def prefetch(self, engagement: dict[str, Any]) -> Message | None:
         """The pane's first data, fetched in the engagement screen's loading thread when
@@ -130,13 +128,16 @@ class TasksPane(Pane):
         yield PagedTable(id="tasks-table")
 
     def on_mount(self) -> None:
-        t = self.table
-        t.add_column(" ", key="mark", width=1)
-        t.add_column("Task", key="key")
-        t.add_column("Due", key="due")
-        t.add_column("Assignee", key="assignee")
-        t.add_column("Waiting on", key="waiting")
-        t.add_column("Title", key="title")
+        self.table.declare(
+            [
+                Column("mark", " ", width=1),
+                Column("key", "Task"),
+                Column("due", "Due"),
+                Column("assignee", "Assignee", min_width=100),
+                Column("waiting", "Waiting on", min_width=150),
+                Column("title", "Title"),
+            ]
+        )
 
     def order(self) -> list[str]:
         return self.backend.phase_order((self.engagement or {}).get("phases", []))
@@ -299,14 +300,14 @@ class SystemsPane(Pane):
         yield PagedTable(id="systems-table")
         yield Static("", id="risks", classes="note")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("tier", "Tier"),
         ("name", "System"),
         ("runbooks", "Runbooks"),
         ("access", "Access"),
-        ("kt", "KT signed off"),
         ("ready", "Ready"),
         ("risk", "Key person"),
+        ("kt", "KT signed off"),  # free text last: a narrow terminal cuts only its end
     )
 
     def reload(self) -> None:
@@ -331,9 +332,9 @@ class SystemsPane(Pane):
                         str(s["access_active"])
                         if s["access_active"]
                         else t.styled("none", "alert"),
-                        ", ".join(s["kt_signed_off"]) or t.styled(f"missing {missing}", "muted"),
                         t.styled("ready", "green") if s["ready"] else t.styled("not yet", "amber"),
                         t.styled("RISK", "red") if s["key_person_risk"] else "",
+                        ", ".join(s["kt_signed_off"]) or t.styled(f"missing {missing}", "muted"),
                     ],
                 )
             )
@@ -381,8 +382,8 @@ class AccessPane(Pane):
         yield PagedTable(id="access-table")
         yield Static("", id="findings", classes="note findings")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("id", "#"),
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+        Column("id", "#", min_width=100),
         ("person", "Person"),
         ("system", "System"),
         ("role", "Role"),
@@ -505,15 +506,15 @@ class KTPane(Pane):
         yield PagedTable(id="kt-table")
         yield Static("", id="kt-risks", classes="note")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("id", "#"),
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+        Column("id", "#", min_width=100),
         ("when", "When"),
         ("system", "System"),
         ("kind", "Kind"),
-        ("topic", "Topic"),
         ("status", "Status"),
-        ("who", "Presenter → attendees"),
-        ("conf", "Conf."),
+        Column("conf", "Conf.", min_width=120),
+        ("topic", "Topic"),
+        Column("who", "Presenter → attendees", min_width=160),
     )
 
     def reload(self) -> None:
@@ -540,10 +541,10 @@ class KTPane(Pane):
                     day(s["starts_at"]),
                     s["system"],
                     s["kind"],
-                    s["topic"],
                     marks.get(s["status"], s["status"]),
-                    f"{', '.join(s['presenters'])} → {', '.join(s['attendees']) or '–'}",
                     str(s["confidence"]) if s["confidence"] else "",
+                    s["topic"],
+                    f"{', '.join(s['presenters'])} → {', '.join(s['attendees']) or '–'}",
                 ],
             )
             for s in sessions
@@ -614,7 +615,7 @@ class RunbooksPane(Pane):
         yield PagedTable(id="runbooks-table")
         yield Static("", id="runbooks-note", classes="note")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("id", "#"),
         ("system", "System"),
         ("template", "Template"),
@@ -701,12 +702,12 @@ class HandoverPane(Pane):
         yield PagedTable(id="handover-table")
         yield Static("", id="handover-note", classes="note")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("status", "Status"),
-        ("source", "Source"),
         ("title", "Item"),
-        ("section", "Section"),
-        ("owner", "Owner"),
+        Column("owner", "Owner", min_width=140),
+        Column("section", "Section", min_width=180),
+        Column("source", "Source", min_width=220),
     )
 
     def reload(self) -> None:
@@ -748,10 +749,10 @@ class HandoverPane(Pane):
         states = {"done": "green", "resolved": "green", "retired": "muted", "open": "amber"}
         return [
             t.styled(status, states.get(status, "amber")),
-            self.source(r),
             r["title"],
-            r.get("section_title") or r["section"],
             r.get("owner") or "",
+            r.get("section_title") or r["section"],
+            self.source(r),
         ]
 
     def action_toggle(self) -> None:
@@ -792,7 +793,7 @@ class AuditPane(Pane):
     def compose(self) -> ComposeResult:
         yield PagedTable(id="audit-table")
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("at", "When (UTC)"),
         ("actor", "Who"),
         ("action", "Action"),

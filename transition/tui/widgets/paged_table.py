@@ -8,11 +8,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 Cells = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column; ``min_width``: shown only when the table is at least that wide, so a
+    narrow terminal drops the least essential columns instead of scrolling sideways."""
+
+    key: str
+    label: str
+    min_width: int = 0
+    width: int | None = None
 
 
 class PagedTable(DataTable):
@@ -57,6 +69,62 @@ class PagedTable(DataTable):
         super().__init__(*args, **kwargs)
         self.has_more = False
         self.waiting = False
+        # Declared columns, which of them are shown, and every row's cells for all of
+        # them (rows are given whole; the table holds the shown cells).
+        self.declared: tuple[Column, ...] = ()
+        self.shown: tuple[int, ...] = ()
+        self.full: dict[str, list[Any]] = {}
+
+    def declare(self, columns: Sequence[Column | tuple[str, str]]) -> None:
+        """The table's columns; cells are then always given for all of them, and those
+        whose ``min_width`` the table is narrower than are left out until it widens."""
+        self.declared = tuple(c if isinstance(c, Column) else Column(*c) for c in columns)
+        self.shown = ()
+        self.fit(self.size.width or self.app.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.declared and event.size.width:
+            self.fit(event.size.width)
+
+    def fit(self, width: int) -> None:
+        """Show the declared columns that fit ``width``; on a change, the rows again
+        with the cursor kept on its row."""
+        shown = tuple(i for i, c in enumerate(self.declared) if width >= c.min_width)
+        if shown == self.shown:
+            return
+        self.shown = shown
+        key = self.current_key()
+        order = [k.value for k in self.rows]
+        full = self.full
+        if self.columns:  # a new layout; the first one is just added
+            self.clear(columns=True)
+            self.full = full
+        for i in shown:
+            column = self.declared[i]
+            self.add_column(column.label, key=column.key, width=column.width)
+        for row in order:
+            if row in full:
+                super().add_row(*self._visible(full[row]), key=row)
+        if key in self.rows:
+            self.move_cursor(row=self.get_row_index(key))
+
+    def _visible(self, cells: Cells) -> list[Any]:
+        if not self.declared:
+            return list(cells)
+        return [cells[i] for i in self.shown]
+
+    def add_row(self, *cells: Any, key: str | None = None, **kwargs: Any) -> Any:
+        if key is not None:
+            self.full[key] = list(cells)
+        return super().add_row(*self._visible(cells), key=key, **kwargs)
+
+    def remove_row(self, row_key: Any) -> None:
+        self.full.pop(getattr(row_key, "value", row_key), None)
+        super().remove_row(row_key)
+
+    def clear(self, columns: bool = False) -> Any:
+        self.full = {}
+        return super().clear(columns)
 
     def styled(self, value: Any, state: str) -> Text:
         """``value`` drawn in one of the table's theme-aware states (red, amber, …)."""
@@ -116,7 +184,8 @@ class PagedTable(DataTable):
         """Replace the columns (``(key, label)`` pairs) and show ``rows`` in them, the
         cursor kept on the row it was on (a layout for another width)."""
         key = self.current_key()
-        self.clear(columns=True)
+        if self.columns:  # a new layout; the first one is just added
+            self.clear(columns=True)
         for column, label in columns:
             self.add_column(label, key=column)
         self.append(rows, has_more=self.has_more)
@@ -124,8 +193,9 @@ class PagedTable(DataTable):
             self.move_cursor(row=self.get_row_index(key))
 
     def _set_cells(self, key: str, cells: Cells) -> None:
+        self.full[key] = list(cells)
         current = self.get_row(key)
-        for column, old, new in zip(self.columns, current, cells, strict=False):
+        for column, old, new in zip(self.columns, current, self._visible(cells), strict=False):
             if not _same(old, new):
                 self.update_cell(key, column, new)
 
