@@ -93,18 +93,24 @@ class PagedTable(DataTable):
         if shown == self.shown:
             return
         self.shown = shown
-        key = self.current_key()
-        order = [k.value for k in self.rows]
         full = self.full
+        order = [k.value for k in self.rows]
+        self._rebuild(
+            [self.declared[i] for i in shown],
+            [(row, self._visible(full[row])) for row in order if row in full],
+        )
+        self.full = full
+
+    def _rebuild(self, columns: Sequence[Column], rows: Sequence[tuple[str, Cells]]) -> None:
+        """Put ``columns`` in place of the present ones and ``rows`` (cells as shown)
+        under them, the cursor kept on the row it was on."""
+        key = self.current_key()
         if self.columns:  # a new layout; the first one is just added
             self.clear(columns=True)
-            self.full = full
-        for i in shown:
-            column = self.declared[i]
+        for column in columns:
             self.add_column(column.label, key=column.key, width=column.width)
-        for row in order:
-            if row in full:
-                super().add_row(*self._visible(full[row]), key=row)
+        for row, cells in rows:
+            super().add_row(*cells, key=row)
         if key in self.rows:
             self.move_cursor(row=self.get_row_index(key))
 
@@ -183,14 +189,8 @@ class PagedTable(DataTable):
     ) -> None:
         """Replace the columns (``(key, label)`` pairs) and show ``rows`` in them, the
         cursor kept on the row it was on (a layout for another width)."""
-        key = self.current_key()
-        if self.columns:  # a new layout; the first one is just added
-            self.clear(columns=True)
-        for column, label in columns:
-            self.add_column(label, key=column)
-        self.append(rows, has_more=self.has_more)
-        if key in self.rows:
-            self.move_cursor(row=self.get_row_index(key))
+        self._rebuild([Column(*c) for c in columns], rows)
+        self.full = {key: list(cells) for key, cells in rows}
 
     def _set_cells(self, key: str, cells: Cells) -> None:
         self.full[key] = list(cells)
