@@ -15,22 +15,23 @@ Alembic is imported only when migrations actually run, so ordinary commands stay
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
-from transition.errors import BadInput, Conflict, SchemaOutOfDate, TransitionError
+from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 #: Every revision this program can upgrade from, oldest first.
-SCHEMA_REVISIONS = ("0001",)
+SCHEMA_REVISIONS = ("0001", "0002")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -155,7 +156,62 @@ def describe(engine: Engine) -> str:
     return url.render_as_string(hide_password=True)
 
 
+# What each table's unique constraints promise, in the words of a refusal.
+_UNIQUE_WHAT = {
+    "engagement": "an engagement with this name",
+    "person": "a person with this name in this engagement",
+    "system": "a system with this name in this engagement",
+    "phase": "a phase with this key in this engagement",
+    "task": "a task with this key in this engagement",
+    "taskdependency": "this task dependency",
+    "accessgrant": "an identical grant in force (same person, system and role)",
+    "kt_session": "a KT session with this uid",
+    "kt_participant": "this KT participant",
+    "runbook": "this runbook",
+    "handover_item": "a handover item with this key in this engagement",
+}
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '[^']*'|([A-Za-z_]+)\.)")
+_PG_KEY = re.compile(r"Key \((?:engagement_id, )?[^)]*\)=\((?:\d+, )?(.*)\) already exists")
+
+
+def unique_violation(exc: BaseException) -> str | None:
+    """The table whose unique constraint ``exc`` broke (``"?"`` when the database does not
+    say), or ``None`` when ``exc`` is not a unique violation."""
+    orig = getattr(exc, "orig", exc)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # psycopg
+        if sqlstate != "23505":
+            return None
+        diag = getattr(orig, "diag", None)
+        return getattr(diag, "table_name", None) or "?"
+    match = _SQLITE_UNIQUE.search(str(orig))
+    if match is None:
+        return None
+    return match.group(1) or "?"
+
+
+def _duplicate(exc: IntegrityError) -> Refused | None:
+    """A lost race on a unique constraint, as a plain refusal (exit 1)."""
+    table = unique_violation(exc)
+    if table is None:
+        return None
+    what = _UNIQUE_WHAT.get(table, "a record with the same key")
+    detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
+    match = _PG_KEY.search(detail or "")
+    if match and table in ("engagement", "person", "system", "task", "phase"):
+        what = f"{what.split(' with ')[0]} {match.group(1)!r}" + (
+            " in this engagement" if table != "engagement" else ""
+        )
+    return Refused(
+        f"{what} already exists (another change saved it a moment ago); nothing was saved"
+    )
+
+
 def _translate(exc: Exception, engine: Engine) -> TransitionError:
+    if isinstance(exc, IntegrityError):
+        duplicate = _duplicate(exc)
+        if duplicate is not None:
+            return duplicate
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
     lowered = message.lower()
     if "file is not a database" in lowered or "file is encrypted" in lowered:

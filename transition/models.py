@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -124,11 +124,24 @@ class System(Versioned, table=True):
 
 class AccessGrant(Versioned, table=True):
     """Who has which role on which system. Never edited in place: revocation and expiry
-    changes are recorded as audit events; a changed role is a new grant."""
+    changes are recorded as audit events; a changed role is a new grant.
+
+    One grant in force (not revoked) per person × system × role: the partial unique index
+    ``uq_grant_in_force`` on ``role_key`` (the role folded by ``services.access.role_key``)
+    makes that a database promise, so two concurrent writers cannot both record it."""
 
     __table_args__ = (
         Index("ix_grant_engagement_revoked", "engagement_id", "revoked_at"),
         Index("ix_grant_engagement_expires", "engagement_id", "expires_on"),
+        Index(
+            "uq_grant_in_force",
+            "person_id",
+            "system_id",
+            "role_key",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +149,8 @@ class AccessGrant(Versioned, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=100)
+    # ``role`` folded for comparison (case, accents, spaces and punctuation ignored).
+    role_key: str = Field(max_length=200)
     justification: str = ""
     approver: str = Field(default="", max_length=200)
     granted_at: datetime

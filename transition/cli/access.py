@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from transition.cli.output import emit_json, say, table
+from transition.cli.output import emit_json, say, table, warn
 from transition.cli.state import state
 from transition.services import access
 from transition.services.common import get_engagement
@@ -51,9 +51,11 @@ def grant(
             expires=expires,
             justification=justification,
         )
-        until = f" until {row.expires_on}" if row.expires_on else " with no expiry"
-        rule = f" ({row.expires_rule})" if row.expires_rule else ""
-        say(f"granted #{row.id}: {row.role} on {system} to {person}{until}{rule}")
+        warnings = list(session.info.get("warnings", ()))
+    until = f" until {row.expires_on}" if row.expires_on else " with no expiry"
+    rule = f" ({row.expires_rule})" if row.expires_rule else ""
+    say(f"granted #{row.id}: {row.role} on {system} to {person}{until}{rule}")
+    warn(warnings)
 
 
 @app.command("revoke")
@@ -118,6 +120,7 @@ def import_csv(
             side=side,
         )
     say(f"imported {result['imported']} grant(s) from {path}")
+    warn(result["warnings"])
     if result["people_created"]:
         say(f"created {len(result['people_created'])} person(s) on the {side} side")
     if result["systems_created"]:

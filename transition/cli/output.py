@@ -68,3 +68,9 @@ def table(
 
 def say(text: str = "") -> None:
     sys.stdout.write(text + "\n")
+
+
+def warn(messages) -> None:
+    """``warning:`` lines on stderr: recorded, but worth a second look (exit stays 0)."""
+    for message in messages:
+        sys.stderr.write(f"warning: {message}\n")

@@ -10,18 +10,22 @@ transaction.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
+from transition.db import unique_violation
 from transition.errors import BadInput, Refused, TransitionError, ValidationFailed
 from transition.guard import no_secrets
 from transition.models import (
@@ -81,6 +85,54 @@ def _role(value: str) -> str:
     if len(role) > 100:
         raise BadInput("role is longer than 100 characters")
     return role
+
+
+def role_key(role: str) -> str:
+    """The role as compared for duplicates (``accessgrant.role_key``): Unicode-normalised,
+    case-folded, accents dropped, runs of spaces and punctuation one hyphen. ``Domain Admin``,
+    ``domain_admin`` and ``DOMAIN-ADMIN`` are one role; ``Администратор`` keeps its letters."""
+    folded = unicodedata.normalize("NFKC", role).casefold()
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
+    key = re.sub(r"[\W_]+", "-", folded).strip("-") or "-"
+    if len(key) > 200:  # the column's width; the tail stays distinct through its hash
+        key = key[:135] + "-" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key
+
+
+def released(release_date: date | None, now: date) -> bool:
+    """A person is released once their release date has passed (the date itself is their
+    last day), the same test ``access review`` and the gates use."""
+    return release_date is not None and release_date < now
+
+
+def warn(session: Session, message: str) -> None:
+    """A warning for the caller to show (the CLI prints ``warning:`` lines on stderr)."""
+    session.info.setdefault("warnings", []).append(message)
+
+
+def _recorded_anyway(
+    person: str, release: date | None, expires_on: date | None, now: date
+) -> list[str]:
+    """Why a grant being recorded needs a second look (a warning, not a refusal)."""
+    out = []
+    if released(release, now):
+        out.append(
+            f"{person} was released on {release}; a released person should hold no access: "
+            "revoke it once it is removed"
+        )
+    if expires_on is not None and expires_on < now:
+        out.append(f"the grant expired on {expires_on} already: revoke it once it is removed")
+    return out
+
+
+def _already_holds(person: str, role: str, system: str, grant_id: int | None) -> str:
+    which = f"grant {grant_id}" if grant_id is not None else "recorded by another change just now"
+    return (
+        f"{person} already holds {role} on {system} ({which}); an identical grant already "
+        "exists: revoke it first to change its expiry or justification"
+    )
 
 
 def status_of(revoked_at: Any, expires_on: date | None, now: date) -> str:
@@ -150,32 +202,38 @@ def grant(
     expires: str | None = None,
     justification: str = "",
 ) -> AccessGrant:
-    """Record a new grant; the approver is the acting user. An identical grant that is
-    still in force (not revoked) is refused."""
+    """Record a new grant; the approver is the acting user.
+
+    Refused (exit 1): an identical grant (same person, system and role, compared by
+    ``role_key``) still in force, also when a concurrent writer recorded it first (the
+    partial unique index ``uq_grant_in_force`` decides).
+
+    Recorded with a warning (``session.info["warnings"]``), because recording access that
+    exists is how it gets revoked: a person already released; an expiry already past.
+    ``access review`` then lists the grant as a high finding until it is revoked."""
     role = _role(role)
+    key = role_key(role)
     justification = (no_secrets(justification, "the justification") or "").strip()
     who = get_person(session, engagement, person)
     target = get_system(session, engagement, system)
     expires_on, rule = resolve_expiry(_phases(session, engagement), expires)
-    in_force = session.execute(
+    now = today()
+    existing = session.execute(
         select(AccessGrant.id, AccessGrant.role).where(
-            AccessGrant.engagement_id == engagement.id,
             AccessGrant.person_id == who.id,
             AccessGrant.system_id == target.id,
+            AccessGrant.role_key == key,
             AccessGrant.revoked_at.is_(None),
         )
-    ).all()
-    for gid, existing_role in in_force:
-        if slugify(existing_role) == slugify(role):
-            raise Refused(
-                f"{who.name} already holds {existing_role} on {target.name} (grant {gid}); "
-                "revoke it first to change its expiry or justification"
-            )
+    ).first()
+    if existing is not None:
+        raise Refused(_already_holds(who.name, existing.role, target.name, existing.id))
     row = AccessGrant(
         engagement_id=engagement.id,
         person_id=who.id,
         system_id=target.id,
         role=role,
+        role_key=key,
         justification=justification,
         approver=audit.actor(session),
         granted_at=utcnow(),
@@ -183,7 +241,16 @@ def grant(
         expires_rule=rule,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A concurrent writer recorded the same grant after the check above (PostgreSQL:
+        # this insert waited for it to commit). The transaction is void; nothing is saved.
+        if unique_violation(exc) is None:
+            raise
+        raise Refused(_already_holds(who.name, role, target.name, None)) from None
+    for problem in _recorded_anyway(who.name, who.release_date, expires_on, now):
+        warn(session, f"grant #{row.id}: {problem}")
     handover.reconcile(
         session,
         engagement,
@@ -555,9 +622,11 @@ def import_csv(
 
     eid = engagement.id
     people = {
-        slug: (pid, name)
-        for pid, slug, name in session.execute(
-            select(Person.id, Person.slug, Person.name).where(Person.engagement_id == eid)
+        slug: (pid, name, release)
+        for pid, slug, name, release in session.execute(
+            select(Person.id, Person.slug, Person.name, Person.release_date).where(
+                Person.engagement_id == eid
+            )
         )
     }
     systems_all = {
@@ -569,12 +638,15 @@ def import_csv(
         )
     }
     in_force: dict[tuple[int, int, str], int] = {}
-    for gid, pid, sid, role in session.execute(
+    for gid, pid, sid, key in session.execute(
         select(
-            AccessGrant.id, AccessGrant.person_id, AccessGrant.system_id, AccessGrant.role
+            AccessGrant.id, AccessGrant.person_id, AccessGrant.system_id, AccessGrant.role_key
         ).where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_(None))
     ):
-        in_force[(pid, sid, slugify(role))] = gid
+        in_force[(pid, sid, key)] = gid
+    now = today()
+    refusals: list[str] = []  # rows a rule refuses (exit 1), unlike bad rows (exit 2)
+    warnings: list[str] = []
     phases = _phases(session, engagement)
 
     parsed: list[dict[str, Any]] = []
@@ -645,31 +717,44 @@ def import_csv(
                         f"unknown system {sname!r} (add it first, or import with --create-missing)"
                     )
         if pslug and sslug and role:
-            dup_key = (pslug, sslug, slugify(role))
+            dup_key = (pslug, sslug, role_key(role))
             if dup_key in seen:
-                problems.append(f"same person, system and role as line {seen[dup_key]}")
+                refusals.append(f"{where}: same person, system and role as line {seen[dup_key]}")
             else:
                 seen[dup_key] = start
             if pslug in people and sslug in systems_all:
-                existing = in_force.get((people[pslug][0], systems_all[sslug][0], slugify(role)))
+                existing = in_force.get((people[pslug][0], systems_all[sslug][0], dup_key[2]))
                 if existing is not None:
-                    problems.append(f"{pname} already holds {role} on {sname} (grant {existing})")
+                    refusals.append(
+                        f"{where}: {pname} already holds {role} on {sname} (grant {existing})"
+                    )
         if problems:
             errors.extend(f"{where}: {p}" for p in problems)
             continue
+        release = people[pslug][2] if pslug in people else None
+        warnings.extend(
+            f"{where}: {problem}" for problem in _recorded_anyway(pname, release, expires_on, now)
+        )
         parsed.append(
             {
                 "person": pslug,
                 "system": sslug,
                 "role": role,
+                "role_key": role_key(role),
                 "expires_on": expires_on,
                 "rule": rule,
                 "justification": value["justification"],
             }
         )
-    if errors:
+    if errors:  # bad input first: the file must be fixed whatever else it holds
+        errors = sorted(errors + refusals, key=_line_order)
         raise ValidationFailed(
             errors, summary=f"{path}: {len(errors)} problem(s); nothing was imported"
+        )
+    if refusals:
+        raise Refused(
+            f"{path}: {len(refusals)} row(s) duplicate a grant in force; nothing was imported",
+            details=refusals,
         )
     if not parsed:
         raise BadInput(f"{path}: no grant rows below the header; nothing was imported")
@@ -688,11 +773,16 @@ def import_csv(
                 "side": side,
                 "version": 1,
             }
-            for slug, name in new_people.items()
+            for slug, name in sorted(new_people.items())  # one lock order for every writer
         ]
-        ids = handover.bulk_insert(session, Person, rows)
+        try:
+            ids = handover.bulk_insert(session, Person, rows)
+        except IntegrityError as exc:
+            if unique_violation(exc) is None:
+                raise
+            raise _raced(path) from None
         for pid, row in zip(ids, rows, strict=True):
-            people[row["slug"]] = (pid, row["name"])
+            people[row["slug"]] = (pid, row["name"], None)
             changes.append(audit.Change("person", pid, "create", "side", None, side))
     created_systems: list[int] = []
     if new_systems:
@@ -705,14 +795,22 @@ def import_csv(
                 "description": "",
                 "version": 1,
             }
-            for slug, name in new_systems.items()
+            for slug, name in sorted(new_systems.items())
         ]
-        ids = handover.bulk_insert(session, System, rows)
+        try:
+            ids = handover.bulk_insert(session, System, rows)
+        except IntegrityError as exc:
+            if unique_violation(exc) is None:
+                raise
+            raise _raced(path) from None
         for sid, row in zip(ids, rows, strict=True):
             systems_all[row["slug"]] = (sid, row["name"], None)
             created_systems.append(sid)
             changes.append(audit.Change("system", sid, "create", "tier", None, 2))
 
+    # Rows inserted in key order: concurrent imports then wait on one another's keys in the
+    # same order, so they never deadlock (PostgreSQL); the loser meets the unique index.
+    parsed.sort(key=lambda p: (people[p["person"]][0], systems_all[p["system"]][0], p["role_key"]))
     now, who = utcnow(), audit.actor(session)
     grant_rows = [
         {
@@ -720,6 +818,7 @@ def import_csv(
             "person_id": people[p["person"]][0],
             "system_id": systems_all[p["system"]][0],
             "role": p["role"],
+            "role_key": p["role_key"],
             "justification": p["justification"],
             "approver": who,
             "granted_at": now,
@@ -729,7 +828,12 @@ def import_csv(
         }
         for p in parsed
     ]
-    grant_ids = handover.bulk_insert(session, AccessGrant, grant_rows)
+    try:
+        grant_ids = handover.bulk_insert(session, AccessGrant, grant_rows)
+    except IntegrityError as exc:
+        if unique_violation(exc) is None:
+            raise
+        raise _raced(path) from None
     for gid, p in zip(grant_ids, parsed, strict=True):
         changes.extend(
             _grant_changes(
@@ -745,9 +849,24 @@ def import_csv(
     sync = handover.reconcile(
         session, engagement, grants=grant_ids, systems=created_systems, events=changes
     )
+    for message in warnings:
+        warn(session, message)
     return {
         "imported": len(grant_ids),
+        "warnings": warnings,
         "people_created": sorted(new_people.values()),
         "systems_created": sorted(new_systems.values()),
         "handover": sync,
     }
+
+
+def _line_order(message: str) -> tuple[int, str]:
+    match = re.search(r":(\d+): ", message)
+    return (int(match.group(1)) if match else 0, message)
+
+
+def _raced(path: Path) -> Refused:
+    return Refused(
+        f"{path}: another change recorded some of these grants (or created these people or "
+        "systems) a moment ago; an identical grant already exists; nothing was imported"
+    )
