@@ -9,6 +9,12 @@ unexpected is printed on stderr and the process exits 3.
 
 ``--cli`` mode drives the command line instead: ``transition task set`` in-process,
 repeatedly, to show that SQLite under several writers never surfaces "database is locked".
+
+``--race FOLDER INDEX`` runs the command lines listed in ``FOLDER/commands.json`` (each a
+list of arguments after ``transition``), one per race: it imports everything, creates
+``ready-INDEX``, and before each command waits for the file ``go-STEP``, so that every racer
+starts the same command at the same instant; after it, one JSON line (exit code, stdout,
+stderr) and the file ``done-INDEX-STEP``.
 """
 
 from __future__ import annotations
@@ -74,8 +80,40 @@ def cli_mode(url: str, eng: str, actor: str, changes: int, rng: random.Random, k
         sys.stdout.flush()
 
 
+def race(folder: str, index: str) -> int:
+    """Run the command lines of ``FOLDER/commands.json`` in turn, each at a start signal."""
+    import os
+    from pathlib import Path
+
+    from transition.cli.main import main
+
+    base = Path(folder)
+    commands = json.loads((base / "commands.json").read_text())
+    (base / f"ready-{index}").touch()
+    for step, args in enumerate(commands):
+        go, deadline = base / f"go-{step}", time.monotonic() + 120
+        while not os.path.exists(go):  # the starting line of a race, not a retry
+            if time.monotonic() > deadline:
+                print("the start signal never came", file=sys.stderr)
+                return 3
+            time.sleep(0.002)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(args)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code or 0
+        print(json.dumps({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}))
+        sys.stdout.flush()
+        (base / f"done-{index}-{step}").touch()
+    return 0
+
+
 def run() -> int:
     args = sys.argv[1:]
+    if args and args[0] == "--race":
+        return race(args[1], args[2])
     mode = service_mode
     if args and args[0] == "--cli":
         mode, args = cli_mode, args[1:]

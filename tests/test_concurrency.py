@@ -9,13 +9,22 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 from transition import db
-from transition.models import AuditEvent, Task
+from transition.models import (
+    AccessGrant,
+    AuditEvent,
+    Engagement,
+    HandoverItem,
+    Person,
+    System,
+    Task,
+)
 from transition.services import audit
 
 WORKER = Path(__file__).with_name("concurrency_worker.py")
@@ -185,3 +194,108 @@ def test_lock_timeout_is_a_clear_retry_message(tmp_path, monkeypatch):
     assert result.stderr.startswith("error: ")
     assert "try again" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# --------------------------------------------------------------------------- races
+#
+# N real processes run the same creating command at the same instant. Exactly one wins;
+# every other one is refused with exit 1 and a plain "… already exists" sentence (never a
+# raw database error or a deadlock), and the database holds no duplicate.
+
+RACERS = 6 if STRESS else 3
+
+
+def _race(tmp_path: Path, db_url: str, commands: list[list[str]]) -> list[list[dict]]:
+    """Run each command in RACERS processes at once, race after race; per race, the
+    results of every racer."""
+    folder = tmp_path / "race"
+    folder.mkdir()
+    (folder / "commands.json").write_text(json.dumps([["--db", db_url, *c] for c in commands]))
+    procs = [_spawn("--race", str(folder), str(i)) for i in range(RACERS)]
+
+    def wait_for(names: list[str]) -> None:
+        for proc, name in zip(procs, names, strict=True):
+            while not (folder / name).exists():
+                assert proc.poll() is None, proc.communicate()
+                time.sleep(0.01)
+
+    try:
+        wait_for([f"ready-{i}" for i in range(RACERS)])
+        for step in range(len(commands)):
+            (folder / f"go-{step}").touch()
+            wait_for([f"done-{i}-{step}" for i in range(RACERS)])
+        outputs = _finish(procs, timeout=120)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    return [[lines[step] for lines in outputs] for step in range(len(commands))]
+
+
+def _one_winner(results: list[dict], refusal: str) -> None:
+    for r in results:
+        assert "Traceback" not in r["stderr"], r
+        assert "database error" not in r["stderr"] and "deadlock" not in r["stderr"], r
+    won = [r for r in results if r["code"] == 0]
+    assert len(won) == 1, results
+    for r in results:
+        if r["code"]:
+            assert r["code"] == 1, r
+            assert r["stderr"].startswith("error: ") and r["stderr"].count("\n") >= 1, r
+            assert refusal in r["stderr"], r
+
+
+def test_racing_creators_one_wins_the_others_are_refused_plainly(
+    db_url, engine, session_scope, tmp_path
+):
+    csv_path = tmp_path / "grants.csv"
+    rows = [f"Racer {i},Track {i % 2},role-{i},2027-06-30,race" for i in range(6)]
+    csv_path.write_text("person,system,role,expires,justification\n" + "\n".join(rows) + "\n")
+    eng = "race-desk"
+    races = _race(
+        tmp_path,
+        db_url,
+        [
+            ["engagement", "new", "Race Desk", "--playbook", "managed-service-onboarding",
+             "--start", "2026-11-02"],
+            ["person", "add", eng, "Rae Racer", "--side", "provider"],
+            ["system", "add", eng, "Race Track", "--tier", "1"],
+            ["access", "grant", eng, "--person", "Rae Racer", "--system", "Race Track",
+             "--role", "operator", "--expires", "2027-06-30"],
+            ["access", "import", eng, str(csv_path), "--create-missing"],
+        ],
+    )  # fmt: skip
+    engagement_new, person_add, system_add, grant, imported = races
+    _one_winner(engagement_new, "already exists")
+    _one_winner(person_add, "already exists")
+    _one_winner(system_add, "already exists")
+    _one_winner(grant, "already holds")
+    # The import loser met the winner's grants at the unique index (PostgreSQL) or, row by
+    # row, at the check (SQLite, whose writers queue on the file lock).
+    _one_winner(imported, "nothing was imported")
+
+    def count(statement) -> int:
+        with session_scope(write=False) as s:
+            return s.execute(statement).scalar_one()
+
+    assert count(select(func.count()).select_from(Engagement)) == 1
+    assert count(select(func.count()).select_from(Task)) == count(
+        select(func.count(distinct(Task.key)))
+    )
+    assert count(select(func.count()).select_from(Person)) == 1 + 6
+    assert count(select(func.count()).select_from(System)) == 1 + 2
+    with session_scope(write=False) as s:
+        in_force = s.execute(
+            select(AccessGrant.person_id, AccessGrant.system_id, AccessGrant.role_key).where(
+                AccessGrant.revoked_at.is_(None)
+            )
+        ).all()
+        derived = s.execute(
+            select(func.count())
+            .select_from(HandoverItem)
+            .where(HandoverItem.source_kind == "grant")
+        ).scalar_one()
+        _, problems = audit.verify(s)
+    assert len(in_force) == len(set(in_force)) == 1 + len(rows)
+    assert derived == len(in_force)
+    assert problems == []

@@ -240,6 +240,7 @@ def grant(
         expires_on=expires_on,
         expires_rule=rule,
     )
+    person_name, system_name = who.name, target.name  # a failed flush expires the rows
     session.add(row)
     try:
         session.flush()
@@ -248,7 +249,7 @@ def grant(
         # this insert waited for it to commit). The transaction is void; nothing is saved.
         if unique_violation(exc) is None:
             raise
-        raise Refused(_already_holds(who.name, role, target.name, None)) from None
+        raise Refused(_already_holds(person_name, role, system_name, None)) from None
     for problem in _recorded_anyway(who.name, who.release_date, expires_on, now):
         warn(session, f"grant #{row.id}: {problem}")
     handover.reconcile(
