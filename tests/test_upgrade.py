@@ -193,3 +193,65 @@ def test_a_bad_database_url_is_a_clear_error(url, tmp_path):
     (tmp_path / "a-file").write_text("a file where a folder should be")
     result = run_cli("--db", url.format(tmp=tmp_path), "engagement", "list")
     assert_clean_error(result, 2)
+
+
+def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engine, cli):
+    """A 0001 database may hold identical grants in force (a race the Python check lost).
+    The upgrade keeps the oldest of each group, revokes the later ones on the record (audit
+    events, exit-checklist item resolved), and then builds the unique index."""
+    from alembic import command
+
+    eng = "dup-desk"
+    assert cli("engagement", "new", "Dup Desk", "--playbook", "managed-service-onboarding",
+               "--start", "2026-11-02").exit_code == 0  # fmt: skip
+    assert cli("person", "add", eng, "Rae", "--side", "provider").exit_code == 0
+    assert cli("system", "add", eng, "CRM").exit_code == 0
+    grant = ("access", "grant", eng, "--person", "Rae", "--system", "CRM")
+    assert cli(*grant, "--role", "Operator").exit_code == 0
+    assert cli(*grant, "--role", "reader").exit_code == 0
+    db.reset_engines()
+    config = db.alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    with engine.begin() as conn:
+        # Two racers' copies of grant 1 ("operator" spelt differently), one of grant 2.
+        for role in ("operator", "OPERATOR", "Reader"):
+            conn.execute(
+                text(
+                    "INSERT INTO accessgrant (version, engagement_id, person_id, system_id, "
+                    "role, justification, approver, granted_at) SELECT 1, engagement_id, "
+                    "person_id, system_id, :role, '', 'racer', granted_at FROM accessgrant "
+                    "WHERE id = 1"
+                ),
+                {"role": role},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO handover_item (version, engagement_id, key, section, section_title,"
+                " title, description, owner, position, source, source_kind, source_id, status)"
+                " SELECT 1, engagement_id, 'grant:' || CAST(id AS VARCHAR(20)) || :suffix,"
+                " 'access-grants', '', 'Revoke', '', '', 0, 'derived', 'grant', id, 'open'"
+                " FROM accessgrant WHERE id > 2"
+            ),
+            {"suffix": ":revoke"},
+        )
+    db.reset_engines()
+    result = run_cli("--db", db_url, "init")
+    assert result.exit_code == 0, result.stderr
+    grants = {g["id"]: g for g in cli("access", "list", eng, "--json").json()}
+    assert {i: g["status"] for i, g in grants.items()} == {
+        1: "active", 2: "active", 3: "revoked", 4: "revoked", 5: "revoked"
+    }  # fmt: skip
+    assert [grants[i]["revoke_reason"] for i in (3, 4, 5)] == [
+        "duplicate of grant 1", "duplicate of grant 1", "duplicate of grant 2"
+    ]  # fmt: skip
+    assert {grants[i]["revoked_by"] for i in (3, 4, 5)} == {"schema upgrade 0002"}
+    items = {i["key"]: i["status"] for i in cli("handover", "show", eng, "--json").json()}
+    assert [items.get(f"grant:{i}:revoke") for i in (3, 4, 5)] == ["resolved"] * 3
+    verified = cli("audit", eng, "--verify")
+    assert verified.exit_code == 0, verified.stderr
+    # From now on the database itself refuses a second grant in force.
+    with pytest.raises(Exception, match="(?i)unique"):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE accessgrant SET revoked_at = NULL WHERE id = 3"))
