@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from safety import assert_clean_error, dump, file_hash, run_cli
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from transition import db
 
@@ -252,6 +253,5 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engi
     verified = cli("audit", eng, "--verify")
     assert verified.exit_code == 0, verified.stderr
     # From now on the database itself refuses a second grant in force.
-    with pytest.raises(Exception, match="(?i)unique"):
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE accessgrant SET revoked_at = NULL WHERE id = 3"))
+    with pytest.raises(IntegrityError, match="(?i)unique"), engine.begin() as conn:
+        conn.execute(text("UPDATE accessgrant SET revoked_at = NULL WHERE id = 3"))
