@@ -278,10 +278,59 @@ def _cycles(deps: dict[str, tuple[str, ...]]) -> list[list[str]]:
     return found
 
 
+def _check_references(data: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """Names that must exist elsewhere, or a gate could never be met: ``handover`` names an
+    exit checklist (user folders, then shipped, as ``handover import`` finds them);
+    ``runbooks`` and ``tier_runbooks`` name runbook templates (``TRANSITION_TEMPLATES``,
+    then shipped, as ``runbook new`` finds them)."""
+    problems: list[tuple[tuple, str]] = []
+    handover = data.get("handover")
+    if isinstance(handover, str) and handover:
+        from transition.handover_checklists import checklist_files
+
+        known = checklist_files()
+        if handover not in known:
+            problems.append(
+                (
+                    ("handover",),
+                    f"unknown exit checklist {handover!r} (known: {', '.join(sorted(known)) or 'none'})",
+                )
+            )
+    named: list[tuple[tuple, str]] = []
+    runbooks = data.get("runbooks")
+    if isinstance(runbooks, list):
+        named += [(("runbooks", i), n) for i, n in enumerate(runbooks) if isinstance(n, str)]
+    tiers = data.get("tier_runbooks")
+    if isinstance(tiers, dict):
+        for tier, names in tiers.items():
+            if isinstance(names, list):
+                named += [
+                    (("tier_runbooks", tier, i), n)
+                    for i, n in enumerate(names)
+                    if isinstance(n, str)
+                ]
+    if named:
+        from transition import templates
+
+        dirs = templates.search_dirs()
+        for loc, name in named:
+            if templates.find(name, dirs) is None:
+                problems.append(
+                    (loc, f"unknown runbook template {name!r} (see `transition runbook templates`)")
+                )
+    return problems
+
+
+def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:
+    return _check_playbook(data) + _check_references(data)
+
+
 def load_playbook(path: Path | str) -> Playbook:
+    """A validated playbook; also refused when it names an exit checklist or a runbook
+    template that does not exist (its gates could never be met)."""
     from transition.yamlfile import validate
 
-    return validate(path, Playbook, raw_checks=_check_playbook)
+    return validate(path, Playbook, raw_checks=_check_all)
 
 
 def playbook_dirs() -> list[Path]:

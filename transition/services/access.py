@@ -41,7 +41,29 @@ from transition.services import audit, handover
 from transition.services.common import check_version, get_by_id, get_person, get_system
 from transition.text import clean_name, slugify
 
-DEFAULT_ADMIN_ROLES = ("admin", "owner", "root", "superuser")
+#: Role words that make a grant admin-like. Matched on whole words of the role (see
+#: ``is_admin_like``), so ``sa`` matches ``SA`` and ``sa account`` but not ``sales``.
+DEFAULT_ADMIN_ROLES = (
+    "admin",
+    "administrator",
+    "sysadmin",
+    "superadmin",
+    "superuser",
+    "root",
+    "owner",
+    "db-owner",
+    "dba",
+    "sa",
+    "sudo",
+    "domain-admin",
+    "global-admin",
+    "enterprise-admin",
+    "tenant-admin",
+)
+#: A single admin word at least this long also matches as the start or end of a longer
+#: word (``administrators``, ``SysAdmin``, ``dbowner``); shorter ones (``sa``, ``dba``)
+#: only as a whole word, or they would match ``sales`` and ``visa``.
+_ADMIN_AFFIX_MIN = 4
 CSV_COLUMNS = ("person", "system", "role", "expires", "justification")
 MAX_CSV_BYTES = 50 * 1024 * 1024
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -151,18 +173,32 @@ def admin_role_words(custom: str | list[str] | tuple[str, ...] | None = None) ->
     if custom is None:
         return DEFAULT_ADMIN_ROLES
     parts = custom.split(",") if isinstance(custom, str) else list(custom)
-    words = tuple(dict.fromkeys(slugify(p) for p in parts if slugify(p)))
+    words = tuple(dict.fromkeys(role_key(p) for p in parts if p.strip() and role_key(p) != "-"))
     if not words:
         raise BadInput("the admin roles list is empty: give comma-separated role words")
     return words
 
 
 def is_admin_like(role: str, words: tuple[str, ...]) -> bool:
-    """``Domain Admin``, ``administrator``, ``db-owner``… against the admin words: the
-    whole role, or any word of it, starting with one of them."""
-    slug = slugify(role)
-    tokens = [slug, *slug.split("-")]
-    return any(token.startswith(word) for token in tokens for word in words if token)
+    """Whether ``role`` is admin-like by the admin ``words``, matched on words, never on
+    bare substrings. The role is split into words (``role_key``, camelCase apart:
+    ``SysAdmin`` → sys admin), and runs of up to three neighbouring words are joined
+    (``Super User`` → superuser). An admin word (hyphens dropped: ``domain-admin``) matches
+    such a run exactly, or, when it has four letters or more, its start or end
+    (``Administrators``, ``Domain Admins``, ``dbowner``). So ``sa`` matches ``SA`` and
+    ``sa account`` but never ``sales`` or ``visa``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", role)
+    tokens = [t for t in role_key(spaced).split("-") if t]
+    runs = {"".join(tokens[i : i + n]) for n in (1, 2, 3) for i in range(len(tokens) - n + 1)}
+    for word in words:
+        word = word.replace("-", "")
+        if word in runs:
+            return True
+        if len(word) >= _ADMIN_AFFIX_MIN and any(
+            run.startswith(word) or run.endswith(word) for run in runs
+        ):
+            return True
+    return False
 
 
 def _grant_changes(

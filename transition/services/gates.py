@@ -90,14 +90,19 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         .distinct()
     ):
         accepted[system_id].add(template)
+    from transition.services.access import released
+
+    # Released people are not expected to hold access: only those still on the engagement
+    # (no release date, or one not yet passed) must have a grant in force.
+    provider_rows = session.execute(
+        select(Person.id, Person.name, Person.release_date)
+        .where(Person.engagement_id == eid, Person.side == "provider")
+        .order_by(Person.slug)
+    ).all()
     provider_people = [
-        tuple(row)
-        for row in session.execute(
-            select(Person.id, Person.name)
-            .where(Person.engagement_id == eid, Person.side == "provider")
-            .order_by(Person.slug)
-        )
+        (pid, name) for pid, name, release in provider_rows if not released(release, now)
     ]
+    released_providers = len(provider_rows) - len(provider_people)
     with_grant = set(
         session.execute(
             select(AccessGrant.person_id)
@@ -121,6 +126,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
     )
+    facts.extra["released_providers"] = released_providers
     _gather_extra(session, facts)
     return facts
 
@@ -180,6 +186,8 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
         return True, f"every required runbook accepted for {len(systems)} system(s)"
     if name == "access_provisioned":
         if not facts.provider_people:
+            if facts.extra.get("released_providers"):
+                return False, "every provider person registered has been released"
             return False, "no provider person registered"
         without = [
             pname for pid, pname in facts.provider_people if pid not in facts.people_with_grant

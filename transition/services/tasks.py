@@ -123,7 +123,9 @@ def set_status(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Task:
-    """Change a task's status. Done needs every dependency done or skipped."""
+    """Change a task's status. Done needs every dependency done or skipped; reopening a
+    done or skipped task (to todo, in progress or blocked) needs every task that depends on
+    it not done, so a done task never rests on an open one."""
     status = _status(status)
     task = get_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
@@ -139,6 +141,24 @@ def set_status(
             names = ", ".join(f"{k} ({s.replace('_', ' ')})" for k, s in waiting)
             raise Refused(
                 f"task {task.key!r} cannot be done while it depends on open task(s): {names}"
+            )
+    elif status in OPEN and task.status in CLOSED:
+        # Reopening: a task that depends on this one cannot stay done on an open footing.
+        dependent = aliased(Task)
+        done_after = (
+            session.execute(
+                select(dependent.key)
+                .join(TaskDependency, TaskDependency.task_id == dependent.id)
+                .where(TaskDependency.depends_on_id == task.id, dependent.status == "done")
+                .order_by(dependent.position, dependent.id)
+            )
+            .scalars()
+            .all()
+        )
+        if done_after:
+            raise Refused(
+                f"task {task.key!r} cannot be reopened while task(s) that depend on it are "
+                f"done: {', '.join(done_after)}; reopen those first"
             )
     values: dict[str, Any] = {"status": status}
     if note is not None:
