@@ -196,7 +196,7 @@ def test_a_bad_database_url_is_a_clear_error(url, tmp_path):
     assert_clean_error(result, 2)
 
 
-def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engine, cli):
+def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engine, cli, tmp_path):
     """A 0001 database may hold identical grants in force (a race the Python check lost).
     The upgrade keeps the oldest of each group, revokes the later ones on the record (audit
     events, exit-checklist item resolved), and then builds the unique index."""
@@ -210,6 +210,8 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engi
     grant = ("access", "grant", eng, "--person", "Rae", "--system", "CRM")
     assert cli(*grant, "--role", "Operator").exit_code == 0
     assert cli(*grant, "--role", "reader").exit_code == 0
+    runbook = ("runbook", "new", eng, "--system", "CRM", "--template", "service-restart")
+    assert cli(*runbook, "--out", str(tmp_path / "rb")).exit_code == 0
     db.reset_engines()
     config = db.alembic_config(engine)
     with engine.begin() as conn:
@@ -237,6 +239,15 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engi
             ),
             {"suffix": ":revoke"},
         )
+        # A runbook recorded twice for one system and template (one file on disk).
+        conn.execute(
+            text(
+                "INSERT INTO runbook (version, engagement_id, system_id, template, title, path,"
+                " status, skeleton_placeholders, created_at, created_by) SELECT 1,"
+                " engagement_id, system_id, template, title, path, 'reviewed',"
+                " skeleton_placeholders, created_at, 'racer' FROM runbook WHERE id = 1"
+            )
+        )
     db.reset_engines()
     result = run_cli("--db", db_url, "init")
     assert result.exit_code == 0, result.stderr
@@ -250,6 +261,12 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engi
     assert {grants[i]["revoked_by"] for i in (3, 4, 5)} == {"schema upgrade 0002"}
     items = {i["key"]: i["status"] for i in cli("handover", "show", eng, "--json").json()}
     assert [items.get(f"grant:{i}:revoke") for i in (3, 4, 5)] == ["resolved"] * 3
+    runbooks = cli("runbook", "list", eng, "--json").json()
+    assert [r["id"] for r in runbooks] == [1]
+    trail = cli("audit", eng, "--json").json()
+    assert any(
+        e["entity"] == "runbook" and e["entity_id"] == 2 and e["action"] == "delete" for e in trail
+    ), trail[-12:]
     verified = cli("audit", eng, "--verify")
     assert verified.exit_code == 0, verified.stderr
     # From now on the database itself refuses a second grant in force.

@@ -167,7 +167,7 @@ _UNIQUE_WHAT = {
     "accessgrant": "an identical grant in force (same person, system and role)",
     "kt_session": "a KT session with this uid",
     "kt_participant": "this KT participant",
-    "runbook": "this runbook",
+    "runbook": "a runbook for this system and template",
     "handover_item": "a handover item with this key in this engagement",
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '[^']*'|([A-Za-z_]+)\.)")

@@ -194,7 +194,12 @@ class KTParticipant(SQLModel, table=True):
 
 
 class Runbook(Versioned, table=True):
-    __table_args__ = (Index("ix_runbook_engagement_status", "engagement_id", "status"),)
+    """One runbook per system and template (regenerating it keeps the row)."""
+
+    __table_args__ = (
+        Index("ix_runbook_engagement_status", "engagement_id", "status"),
+        UniqueConstraint("system_id", "template", name="uq_runbook_system_template"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")

@@ -1,17 +1,24 @@
-"""one grant in force per person, system and role, as a database constraint
+"""uniqueness promises as database constraints: grants in force, runbooks
 
 Revision ID: 0002
 Revises: 0001
 
 Adds ``accessgrant.role_key`` (the role folded for comparison) and the partial unique
-index ``uq_grant_in_force`` on (person_id, system_id, role_key) WHERE revoked_at IS NULL.
+index ``uq_grant_in_force`` on (person_id, system_id, role_key) WHERE revoked_at IS NULL,
+and the unique constraint ``uq_runbook_system_template`` (one runbook per system and
+template).
 
 A database written by 0001 may already hold identical grants in force (two writers raced
 past the check that lived only in Python). They are resolved deterministically before the
 index is built: in each group the oldest grant (lowest id) is kept and every later one is
 revoked by ``schema upgrade 0002`` with the reason "duplicate of grant N", its exit-checklist
 revoke item resolved, and both changes appended to the audit log like any other revocation.
-Nothing is deleted. The functions below are frozen copies of the ones the program used when
+Nothing is deleted.
+
+Two runbook rows for one system and template (the same generated file, recorded twice by
+racing writers) are merged the same way: the oldest row is kept; each later one is removed
+with an audit event that records its template, path and status, and its hand-back item is
+retired. The file on disk is shared by both rows and stays. The functions below are frozen copies of the ones the program used when
 this revision was written; migrations never import the program's services.
 """
 
@@ -121,6 +128,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("accessgrant", schema=None) as batch_op:
         batch_op.alter_column("role_key", existing_type=sa.String(length=200), nullable=False)
+    _merge_duplicate_runbooks(conn)
+    with op.batch_alter_table("runbook", schema=None) as batch_op:
+        batch_op.create_unique_constraint("uq_runbook_system_template", ["system_id", "template"])
     op.create_index(
         "uq_grant_in_force",
         "accessgrant",
@@ -131,44 +141,48 @@ def upgrade() -> None:
     )
 
 
-def _revoke_duplicates(conn, grants, duplicates) -> None:
-    """Revoke the later copies, resolve their revoke items, and log both on the chain."""
-    items = sa.table(
-        "handover_item",
-        sa.column("id", sa.Integer),
-        sa.column("engagement_id", sa.Integer),
-        sa.column("key", sa.String),
-        sa.column("status", sa.String),
-        sa.column("resolved_at", sa.DateTime(timezone=True)),
-        sa.column("resolved_by", sa.String),
-        sa.column("version", sa.Integer),
-    )
-    events = sa.table(
-        "audit_event",
-        sa.column("id", sa.Integer),
-        sa.column("engagement_id", sa.Integer),
-        sa.column("at", sa.DateTime(timezone=True)),
-        sa.column("actor", sa.String),
-        sa.column("action", sa.String),
-        sa.column("entity", sa.String),
-        sa.column("entity_id", sa.Integer),
-        sa.column("field", sa.String),
-        sa.column("before", sa.Text),
-        sa.column("after", sa.Text),
-        sa.column("prev_hash", sa.String),
-        sa.column("hash", sa.String),
-    )
-    now = datetime.now(UTC)
-    prev = conn.execute(
-        sa.select(events.c.hash).order_by(events.c.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    new_events = []
+_ITEMS = sa.table(
+    "handover_item",
+    sa.column("id", sa.Integer),
+    sa.column("engagement_id", sa.Integer),
+    sa.column("key", sa.String),
+    sa.column("status", sa.String),
+    sa.column("resolved_at", sa.DateTime(timezone=True)),
+    sa.column("resolved_by", sa.String),
+    sa.column("version", sa.Integer),
+)
+_EVENTS = sa.table(
+    "audit_event",
+    sa.column("id", sa.Integer),
+    sa.column("engagement_id", sa.Integer),
+    sa.column("at", sa.DateTime(timezone=True)),
+    sa.column("actor", sa.String),
+    sa.column("action", sa.String),
+    sa.column("entity", sa.String),
+    sa.column("entity_id", sa.Integer),
+    sa.column("field", sa.String),
+    sa.column("before", sa.Text),
+    sa.column("after", sa.Text),
+    sa.column("prev_hash", sa.String),
+    sa.column("hash", sa.String),
+)
 
-    def log(eid, entity, entity_id, action, field, before, after):
-        nonlocal prev
+
+class _Log:
+    """Audit events appended to the chain, written in one insert by ``flush``."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.now = datetime.now(UTC)
+        self.prev = conn.execute(
+            sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        self.rows: list[dict] = []
+
+    def __call__(self, eid, entity, entity_id, action, field, before, after) -> None:
         row = {
             "engagement_id": eid,
-            "at": now,
+            "at": self.now,
             "actor": ACTOR,
             "action": action,
             "entity": entity,
@@ -177,10 +191,76 @@ def _revoke_duplicates(conn, grants, duplicates) -> None:
             "before": _text(before),
             "after": _text(after),
         }
-        row["prev_hash"] = prev
-        row["hash"] = prev = _digest(prev, row)
-        new_events.append(row)
+        row["prev_hash"] = self.prev
+        row["hash"] = self.prev = _digest(self.prev, row)
+        self.rows.append(row)
 
+    def item_to(self, eid: int, key: str, status: str) -> None:
+        """Move an exit-checklist item from open to ``status`` (resolved or retired)."""
+        item = self.conn.execute(
+            sa.select(_ITEMS.c.id, _ITEMS.c.status).where(
+                _ITEMS.c.engagement_id == eid, _ITEMS.c.key == key
+            )
+        ).first()
+        if item is None or item.status == status or item.status not in ("open", "resolved"):
+            return
+        self.conn.execute(
+            _ITEMS.update()
+            .where(_ITEMS.c.id == item.id)
+            .values(
+                status=status,
+                resolved_at=self.now,
+                resolved_by=ACTOR,
+                version=_ITEMS.c.version + 1,
+            )
+        )
+        action = {"resolved": "resolve", "retired": "retire"}[status]
+        self(eid, "handover_item", item.id, action, "status", item.status, status)
+
+    def flush(self) -> None:
+        if self.rows:
+            self.conn.execute(_EVENTS.insert(), self.rows)
+            self.rows = []
+
+
+def _merge_duplicate_runbooks(conn) -> None:
+    runbooks = sa.table(
+        "runbook",
+        sa.column("id", sa.Integer),
+        sa.column("engagement_id", sa.Integer),
+        sa.column("system_id", sa.Integer),
+        sa.column("template", sa.String),
+        sa.column("path", sa.Text),
+        sa.column("status", sa.String),
+    )
+    kept: dict[tuple[int, str], int] = {}
+    later = []
+    for row in conn.execute(sa.select(runbooks).order_by(runbooks.c.id)):
+        group = (row.system_id, row.template)
+        if group in kept:
+            later.append((row, kept[group]))
+        else:
+            kept[group] = row.id
+    if not later:
+        return
+    log = _Log(conn)
+    for row, kept_id in later:
+        conn.execute(runbooks.delete().where(runbooks.c.id == row.id))
+        for field, value in (
+            ("template", row.template),
+            ("path", row.path),
+            ("status", row.status),
+        ):
+            log(row.engagement_id, "runbook", row.id, "delete", field, value, None)
+        log(row.engagement_id, "runbook", row.id, "delete", "duplicate_of", None, kept_id)
+        log.item_to(row.engagement_id, f"runbook:{row.id}:hand-back", "retired")
+    log.flush()
+
+
+def _revoke_duplicates(conn, grants, duplicates) -> None:
+    """Revoke the later copies, resolve their revoke items, and log both on the chain."""
+    log = _Log(conn)
+    now = log.now
     for gid, eid, kept_id in duplicates:
         reason = f"duplicate of grant {kept_id}"
         conn.execute(
@@ -195,27 +275,13 @@ def _revoke_duplicates(conn, grants, duplicates) -> None:
         )
         log(eid, "access_grant", gid, "revoke", "revoked_at", None, now)
         log(eid, "access_grant", gid, "revoke", "revoke_reason", None, reason)
-        item = conn.execute(
-            sa.select(items.c.id, items.c.status).where(
-                items.c.engagement_id == eid, items.c.key == f"grant:{gid}:revoke"
-            )
-        ).first()
-        if item is not None and item.status == "open":
-            conn.execute(
-                items.update()
-                .where(items.c.id == item.id)
-                .values(
-                    status="resolved",
-                    resolved_at=now,
-                    resolved_by=ACTOR,
-                    version=items.c.version + 1,
-                )
-            )
-            log(eid, "handover_item", item.id, "resolve", "status", "open", "resolved")
-    conn.execute(events.insert(), new_events)
+        log.item_to(eid, f"grant:{gid}:revoke", "resolved")
+    log.flush()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("runbook", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_runbook_system_template", type_="unique")
     op.drop_index("uq_grant_in_force", table_name="accessgrant")
     with op.batch_alter_table("accessgrant", schema=None) as batch_op:
         batch_op.drop_column("role_key")
