@@ -232,14 +232,14 @@ def test_review_findings(team, session_scope, monkeypatch):
 
 
 def test_admin_roles_are_configurable(team, cli, monkeypatch):
-    r = cli("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "dba")
+    r = cli("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "deployer")
     assert r.exit_code == 0
     kinds = lambda res: {f["kind"] for f in res.json()}  # noqa: E731
     assert "admin_without_justification" not in kinds(cli("access", "review", ENG, "--json"))
     assert "admin_without_justification" in kinds(
-        cli("access", "review", ENG, "--json", "--admin-roles", "dba,sysadmin")
+        cli("access", "review", ENG, "--json", "--admin-roles", "deployer,sysadmin")
     )
-    monkeypatch.setenv("TRANSITION_ADMIN_ROLES", "dba")
+    monkeypatch.setenv("TRANSITION_ADMIN_ROLES", "deployer")
     assert "admin_without_justification" in kinds(cli("access", "review", ENG, "--json"))
     text = cli("access", "review", ENG)
     assert text.exit_code == 0 and "admin_without_justification" in text.stdout

@@ -299,3 +299,85 @@ def test_racing_creators_one_wins_the_others_are_refused_plainly(
     assert len(in_force) == len(set(in_force)) == 1 + len(rows)
     assert derived == len(in_force)
     assert problems == []
+
+
+def test_every_uniqueness_promise_is_a_database_constraint(
+    acme, cli, engine, session_scope, tmp_path
+):
+    """Each duplicate a service check would refuse is refused by the database too, when the
+    check is bypassed (as a racing writer bypasses it), as a plain refusal: exit 1,
+    "… already exists", on both backends."""
+    from sqlalchemy import insert
+
+    from transition.errors import Refused
+    from transition.models import KTParticipant, KTSession, Phase, Runbook, TaskDependency
+
+    for args in (
+        ("system", "add", acme, "CRM"),
+        ("person", "add", acme, "Bob", "--side", "provider"),
+        ("person", "add", acme, "Ann", "--side", "incumbent"),
+        ("access", "grant", acme, "--person", "Bob", "--system", "CRM", "--role", "Agent"),
+        ("kt", "schedule", acme, "--system", "CRM", "--topic", "Queues", "--presenter", "Ann",
+         "--attendee", "Bob", "--at", "2026-11-20T10:00"),
+        ("runbook", "new", acme, "--system", "CRM", "--template", "service-restart", "--out",
+         str(tmp_path / "rb")),
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+
+    def first(model):
+        with session_scope(write=False) as s:
+            row = s.execute(select(model).limit(1)).scalar_one()
+            return {c.name: getattr(row, c.name) for c in model.__table__.columns if c.name != "id"}
+
+    copies = {
+        "engagement": (Engagement, {}),
+        "person": (Person, {"name": "BOB"}),
+        "system": (System, {}),
+        "phase": (Phase, {}),
+        "task": (Task, {}),
+        "grant in force": (AccessGrant, {"role": "agent"}),
+        "KT session": (KTSession, {}),
+        "runbook": (Runbook, {"status": "reviewed"}),
+        "handover item": (HandoverItem, {}),
+    }
+    for what, (model, changes) in copies.items():
+        row = {**first(model), **changes}
+        try:
+            with session_scope() as s:
+                s.execute(insert(model.__table__), row)
+        except Refused as exc:
+            assert "already exists" in exc.message and exc.exit_code == 1, (what, exc.message)
+        else:
+            raise AssertionError(f"a second {what} was accepted")
+    for model in (TaskDependency, KTParticipant):
+        try:
+            with session_scope() as s:
+                s.execute(insert(model.__table__), first_pk(model, session_scope))
+        except Refused as exc:
+            assert "already exists" in exc.message, exc.message
+        else:
+            raise AssertionError(f"a second {model.__name__} was accepted")
+    # A revoked grant does not count: the same grant can be recorded again.
+    with session_scope(write=False) as s:
+        gid = s.execute(select(AccessGrant.id)).scalar_one()
+    assert cli("access", "revoke", acme, str(gid)).exit_code == 0
+    again = cli("access", "grant", acme, "--person", "Bob", "--system", "CRM", "--role", "agent")
+    assert again.exit_code == 0, again.stderr
+
+
+def first_pk(model, session_scope) -> dict:
+    with session_scope(write=False) as s:
+        row = s.execute(select(model).limit(1)).scalar_one()
+        return {c.name: getattr(row, c.name) for c in model.__table__.columns}
+
+
+def test_racing_first_use_of_an_empty_database(db_url, tmp_path):
+    """Several first commands on an empty database: the schema is created once (the
+    migrations run under a lock), one engagement wins, the others are refused plainly."""
+    (engagement_new,) = _race(
+        tmp_path,
+        db_url,
+        [["engagement", "new", "First Desk", "--playbook", "managed-service-onboarding"]],
+    )
+    _one_winner(engagement_new, "already exists")

@@ -291,10 +291,30 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
     from alembic import command
 
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    # One migrator at a time (several first commands on an empty database start together):
+    # SQLite's write lock (BEGIN IMMEDIATE) or a PostgreSQL advisory lock, then the
+    # revision is read again under the lock; a later migrator finds the work done.
+    try:
+        with engine.execution_options(transition_write=True).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATE_LOCK})
+            if _revision_in(connection) == SCHEMA_HEAD:
+                return before, SCHEMA_HEAD
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except (OperationalError, DatabaseError) as exc:
+        raise _translate(exc, engine) from None
     return before, SCHEMA_HEAD
+
+
+_MIGRATE_LOCK = 7_311_204_002  # advisory lock held while migrations run (PostgreSQL)
+
+
+def _revision_in(connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return row[0] if row else None
 
 
 def alembic_config(engine: Engine):
