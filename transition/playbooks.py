@@ -310,15 +310,25 @@ def _check_references(data: dict[str, Any]) -> list[tuple[tuple, str]]:
                     if isinstance(n, str)
                 ]
     if named:
-        from transition import templates
-
-        dirs = templates.search_dirs()
+        folders = _template_folders()
         for loc, name in named:
-            if templates.find(name, dirs) is None:
+            if not any((folder / f"{name}.md.j2").is_file() for folder in folders):
                 problems.append(
                     (loc, f"unknown runbook template {name!r} (see `transition runbook templates`)")
                 )
     return problems
+
+
+def _template_folders() -> list[Path]:
+    """Where ``runbook new`` looks for templates (``templates.search_dirs``: the
+    ``TRANSITION_TEMPLATES`` folders, then the shipped one), without importing Jinja2, so
+    that reading a playbook stays light. A folder that does not exist finds nothing."""
+    import os
+
+    from transition.resources import shipped
+
+    given = [d for d in os.environ.get("TRANSITION_TEMPLATES", "").split(os.pathsep) if d.strip()]
+    return [Path(d).expanduser() for d in given] + [shipped("runbook_templates")]
 
 
 def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:

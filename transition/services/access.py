@@ -756,7 +756,8 @@ def import_csv(
         if pslug and sslug and role:
             dup_key = (pslug, sslug, role_key(role))
             if dup_key in seen:
-                refusals.append(f"{where}: same person, system and role as line {seen[dup_key]}")
+                # A file that repeats itself is bad input, not a refusal.
+                problems.append(f"same person, system and role as line {seen[dup_key]}")
             else:
                 seen[dup_key] = start
             if pslug in people and sslug in systems_all:
