@@ -5,9 +5,12 @@
 - ``get_engine(url)``: one engine per URL; SQLite gets WAL, foreign keys, a busy timeout,
   ``BEGIN IMMEDIATE`` for writing sessions and a file readable by its owner only.
 - ``session_scope(engine, actor=..., write=...)``: one unit of work, committed or rolled back
-  as a whole; stale-version updates and lock time-outs become the tool's own errors.
+  as a whole; stale-version updates and lock time-outs become the tool's own errors, and a
+  write that breaks a unique constraint (a lost race: another writer saved the same thing
+  first) becomes a plain refusal, exit 1, "… already exists".
 - ``ensure_schema(engine)``: an empty database is created through the migrations; a database
   whose schema is behind or ahead of this program is refused.
+  Migrations run one at a time (SQLite write lock, PostgreSQL advisory lock).
 
 Alembic is imported only when migrations actually run, so ordinary commands stay fast.
 """
