@@ -245,9 +245,9 @@ def _one_winner(results: list[dict], refusal: str) -> None:
             assert refusal in r["stderr"], r
 
 
-def test_racing_creators_one_wins_the_others_are_refused_plainly(
-    db_url, engine, session_scope, tmp_path
-):
+def test_racing_creators_one_wins_the_others_are_refused_plainly(db_url, tmp_path):
+    """The first race also runs on an empty database: the schema is created once (the
+    migrations run one at a time, under a lock) and one engagement wins."""
     csv_path = tmp_path / "grants.csv"
     rows = [f"Racer {i},Track {i % 2},role-{i},2027-06-30,race" for i in range(6)]
     csv_path.write_text("person,system,role,expires,justification\n" + "\n".join(rows) + "\n")
@@ -273,6 +273,11 @@ def test_racing_creators_one_wins_the_others_are_refused_plainly(
     # The import loser met the winner's grants at the unique index (PostgreSQL) or, row by
     # row, at the check (SQLite, whose writers queue on the file lock).
     _one_winner(imported, "nothing was imported")
+
+    engine = db.get_engine(db_url)
+
+    def session_scope(write: bool = True):
+        return db.session_scope(engine, actor="tester", write=write)
 
     def count(statement) -> int:
         with session_scope(write=False) as s:
@@ -370,14 +375,3 @@ def first_pk(model, session_scope) -> dict:
     with session_scope(write=False) as s:
         row = s.execute(select(model).limit(1)).scalar_one()
         return {c.name: getattr(row, c.name) for c in model.__table__.columns}
-
-
-def test_racing_first_use_of_an_empty_database(db_url, tmp_path):
-    """Several first commands on an empty database: the schema is created once (the
-    migrations run under a lock), one engagement wins, the others are refused plainly."""
-    (engagement_new,) = _race(
-        tmp_path,
-        db_url,
-        [["engagement", "new", "First Desk", "--playbook", "managed-service-onboarding"]],
-    )
-    _one_winner(engagement_new, "already exists")
