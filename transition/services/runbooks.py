@@ -310,7 +310,7 @@ def generate(
     values = context(session, engagement, target_system)
     values["template"] = templates.Record(name=info.name, title=info.title)
     values.update(sets)
-    text = templates.render(info, values, dirs, hints=_HINTS)
+    text = templates.render(info, values, dirs, hints=_HINTS, provided=BUILTIN)
     count = templates.count_placeholders(text)
     result: dict[str, Any] = {
         "id": existing_id,
