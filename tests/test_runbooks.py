@@ -326,11 +326,14 @@ def test_existing_file_is_never_overwritten_without_force(cli, rb, tmp_path):
     assert_clean_error(new(cli, rb, "--system", "SAP ERP", "--template", "backup-restore"), 1)
     assert other.read_text(encoding="utf-8") == "hand written\n"
 
-    # --force regenerates the same runbook (no duplicate) back to drafted
+    # --force regenerates the same runbook (no duplicate) back to drafted; the file was
+    # edited, so that needs --discard-edits, which keeps the old file beside it
     rid = listed(cli, rb)[0]["id"]
     assert cli("runbook", "status", rb, str(rid), "reviewed").exit_code == 0
-    forced = new(cli, rb, *args, "--force")
+    assert_clean_error(new(cli, rb, *args, "--force"), 1)
+    forced = new(cli, rb, *args, "--force", "--discard-edits")
     assert forced.exit_code == 0, forced.stderr
+    assert path.with_name("incident-response.md.orig").read_text() == "my own work\n"
     assert "regenerated" in forced.stdout
     [row] = listed(cli, rb)
     assert row["id"] == rid and row["status"] == "drafted"

@@ -14,10 +14,10 @@ reason, which goes into the audit log. Completion is also measured on disk: the
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ _SYSTEM_RUNBOOK = (
         _R.c.id.label("runbook_id"),
         _R.c.status.label("runbook_status"),
         _R.c.path.label("runbook_path"),
+        _R.c.skeleton.label("runbook_skeleton"),
     )
     .select_from(
         _S.outerjoin(_R, (_R.c.system_id == _S.c.id) & (_R.c.template == bindparam("template")))
@@ -227,35 +228,38 @@ def _inside(base: Path, target: Path) -> bool:
 
 
 def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
-    """Write the file; without ``force`` an existing one is never replaced (exclusive create,
-    so one that appears meanwhile is safe too). With ``force`` the new text goes to a
-    temporary file first and replaces the old one atomically."""
+    """Write the file through the one atomic writer (``transition.files``), readable by
+    the team (runbooks are committed and shared). Without ``force`` an existing one is
+    never replaced, not even one that appears meanwhile."""
+    from transition.files import SHARED, write_file
+
     try:
         if not _inside(base, target):
             target.parent.mkdir(parents=True, exist_ok=True)
             _inside(base, target)  # again, now that the folder exists
-        if not force:
-            try:
-                with open(target, "x", encoding="utf-8", newline="") as handle:
-                    try:
-                        handle.write(text)
-                    except BaseException:
-                        handle.close()
-                        target.unlink()
-                        raise
-            except FileExistsError:
-                raise Refused(f"{target} already exists; use --force to overwrite") from None
-            return
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        finally:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
+    write_file(target, text, mode=SHARED, replace=force)
+
+
+def _read_existing(path: Path) -> bytes | None:
+    """The file now at ``path`` (a regular file: ``_inside`` refused anything else)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_READ + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    return data
+
+
+def _lines_differ(old: str, new: str) -> int:
+    """How many lines an edit changed (added, removed or replaced), as a diff counts."""
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    return sum(
+        max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"
+    )
 
 
 def generate(
@@ -268,10 +272,19 @@ def generate(
     sets: Mapping[str, str] | None = None,
     dry_run: bool = False,
     force: bool = False,
+    discard_edits: bool = False,
     template_dirs: Iterable[str | Path] = (),
 ) -> dict[str, Any]:
     """Render a runbook skeleton for ``system`` from ``template``, write it and record it
-    (status drafted). ``dry_run`` returns the text and changes nothing."""
+    (status drafted) with the skeleton text. ``dry_run`` returns the text and changes
+    nothing.
+
+    ``force`` regenerates an existing runbook or file, but never loses work: a file that
+    differs from the skeleton it was generated from (people filled it in) is refused
+    unless ``discard_edits``, which keeps the old file beside the new one as
+    ``NAME.md.orig``. An accepted runbook is never sent back to drafted: regenerating it
+    is refused, unless the skeleton is exactly the file there, which is then left as it
+    is (status kept). Reviewed and validated ones go back to drafted."""
     from transition import templates
 
     sets = dict(sets or {})
@@ -306,6 +319,8 @@ def generate(
         )
     if path.exists() and not force:
         raise Refused(f"{path} already exists; use --force to overwrite")
+    if discard_edits and not force:
+        raise BadInput("--discard-edits goes with --force")
 
     values = context(session, engagement, target_system)
     values["template"] = templates.Record(name=info.name, title=info.title)
@@ -328,6 +343,38 @@ def generate(
         result["text"] = text
         return result
 
+    on_disk = _read_existing(path) if _inside(base, path) else None
+    status = target_system.runbook_status
+    if existing_id is not None and status == "accepted":
+        if on_disk == text.encode("utf-8") and target_system.runbook_path == str(path):
+            result.update(status=status, unchanged=True, id=existing_id)
+            return result  # nothing to regenerate: the file is the skeleton, status kept
+        raise Refused(
+            f"runbook #{existing_id} ({name} for {target_system.name}) is {status}; "
+            "regenerating it would send it back to drafted: move it back first with "
+            f"`transition runbook status {engagement.slug} {existing_id} drafted --force "
+            "--reason TEXT`"
+        )
+    keep_old = False
+    if on_disk is not None:
+        # The skeleton this file was generated from: the one recorded with the runbook
+        # when it was generated at this path. Rows from before the skeleton was recorded
+        # (and files no runbook recorded) have none: the file then counts as edited
+        # unless it equals a fresh rendering.
+        recorded = None
+        if existing_id is not None and target_system.runbook_path == str(path):
+            recorded = target_system.runbook_skeleton
+        base_text = text if recorded is None else recorded
+        if on_disk != base_text.encode("utf-8"):
+            if not discard_edits:
+                n = _lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
+                raise Refused(
+                    f"{path}: the file has been edited: {n} line{'s' if n != 1 else ''} "
+                    "differ from its generated skeleton; use --force --discard-edits to "
+                    f"overwrite it (the old file is kept as {path.name}.orig)"
+                )
+            keep_old = True
+
     if existing_id is None:
         session.flush()
         row_id = (
@@ -342,6 +389,7 @@ def generate(
                     "path": str(path),
                     "status": "drafted",
                     "skeleton_placeholders": count,
+                    "skeleton": text,
                     "created_at": utcnow(),
                     "created_by": audit.actor(session),
                     "version": 1,
@@ -373,8 +421,17 @@ def generate(
             },
             action="regenerate",
         )
+        row = session.get(Runbook, existing_id)
+        row.skeleton = text  # the text itself is not audited: the regenerate event is
+        session.add(row)
         events = [] if changed else [audit.Change(ENTITY, row_id, "regenerate", "path", None, path)]
         handover.reconcile(session, engagement, runbooks=[row_id], events=events)
+    if keep_old:
+        from transition.files import SHARED, write_file
+
+        orig = path.with_name(path.name + ".orig")
+        write_file(orig, on_disk, mode=SHARED)
+        result["kept"] = str(orig)
     _write(base, path, text, force=force)
     result["id"] = row_id
     return result
