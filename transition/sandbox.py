@@ -138,7 +138,7 @@ def check(value: Any) -> Any:
     """Refuse a value too big to hold or to convert to text."""
     if isinstance(value, int) and not isinstance(value, bool):
         if value.bit_length() > MAX_INT_BITS:
-            raise LimitExceeded(f"an integer would have more than {MAX_INT_BITS:,} bits")
+            raise LimitExceeded(f"an integer would exceed the {MAX_INT_BITS:,}-bit limit")
         return value
     size = weight(value)
     if size > MAX_VALUE:
@@ -153,7 +153,7 @@ def produced(value: Any) -> Any:
     if budget is not None and not isinstance(value, int | float | bool | type(None)):
         budget.produced += weight(value)
         if budget.produced > MAX_PRODUCED:
-            raise LimitExceeded(f"it built more than {MAX_PRODUCED:,} characters of values in all")
+            raise LimitExceeded(f"the values it built exceed the {MAX_PRODUCED:,}-character limit")
     return value
 
 
@@ -183,11 +183,11 @@ def _format_size(fmt: str, args: Iterable[Any]) -> int:
     values = list(args)
     widths = [int(d) for d in _DIGITS.findall(fmt) if len(d) < 12] + [0]
     if any(len(d) >= 12 for d in _DIGITS.findall(fmt)):
-        raise LimitExceeded("a format width is too large")
+        raise LimitExceeded("a format width is over the limit")
     numbers = [abs(v) for v in values if isinstance(v, int) and not isinstance(v, bool)]
     widest = max(widths + [n for n in numbers if n <= MAX_VALUE * 10])
     if any(n > MAX_VALUE * 10 for n in numbers) and "*" in fmt:
-        raise LimitExceeded("a format width is too large")
+        raise LimitExceeded("a format width is over the limit")
     largest = max([weight(v) for v in values] + [0])
     fields = fmt.count("%") + fmt.count("{") + 1
     return len(fmt) + fields * (widest + largest)
@@ -389,26 +389,26 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 and abs(right) > MAX_EXPONENT
                 and not (isinstance(left, int | float) and abs(left) <= 1)
             ):
-                raise LimitExceeded(f"exponent {right} is larger than {MAX_EXPONENT}")
+                raise LimitExceeded(f"exponent {right} is over the limit of {MAX_EXPONENT}")
             if (
                 isinstance(left, int)
                 and isinstance(right, int)
                 and right > 0
                 and left.bit_length() * right > MAX_INT_BITS
             ):
-                raise LimitExceeded(f"an integer would have more than {MAX_INT_BITS:,} bits")
+                raise LimitExceeded(f"an integer would exceed the {MAX_INT_BITS:,}-bit limit")
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | bytes | list | tuple) and isinstance(times, int):
                     if len(seq) * times > MAX_PRODUCT:
-                        raise LimitExceeded(f"result would exceed {MAX_PRODUCT:,} items")
+                        raise LimitExceeded(f"a result would exceed the {MAX_PRODUCT:,}-item limit")
                     _expect(weight(seq) * max(times, 0), "'*'")
             if (
                 isinstance(left, int)
                 and isinstance(right, int)
                 and left.bit_length() + right.bit_length() > MAX_INT_BITS
             ):
-                raise LimitExceeded(f"an integer would have more than {MAX_INT_BITS:,} bits")
+                raise LimitExceeded(f"an integer would exceed the {MAX_INT_BITS:,}-bit limit")
         elif operator == "+":
             if not (isinstance(left, int | float) and isinstance(right, int | float)):
                 if (
@@ -416,7 +416,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
                     and isinstance(right, list | tuple)
                     and len(left) + len(right) > MAX_PRODUCT
                 ):
-                    raise LimitExceeded(f"result would exceed {MAX_PRODUCT:,} items")
+                    raise LimitExceeded(f"a result would exceed the {MAX_PRODUCT:,}-item limit")
                 _expect(weight(left) + weight(right), "'+'")
         elif operator == "%" and isinstance(left, str):
             check(right)

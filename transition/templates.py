@@ -376,13 +376,25 @@ def _ast(env: Sandbox, info: TemplateInfo) -> nodes.Template:
         raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
     except OSError as exc:
         raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
+    except (RecursionError, MemoryError, SyntaxError):
+        raise BadInput(f"{info.path}: template is nested too deeply") from None
+
+
+def _names_read(env: Sandbox, info: TemplateInfo) -> set[str]:
+    """Top-level names the template reads (``jinja2.meta``: it compiles the template)."""
+    ast = _ast(env, info)
+    try:
+        return set(meta.find_undeclared_variables(ast))
+    except TemplateSyntaxError as exc:  # an unknown filter or test, found while compiling
+        raise BadInput(f"{info.path}:{exc.lineno}: {exc.message}") from None
+    except (RecursionError, MemoryError, SyntaxError):
+        raise BadInput(f"{info.path}: template is nested too deeply") from None
 
 
 def referenced_variables(info: TemplateInfo, dirs: tuple[tuple[Path, str], ...]) -> frozenset:
     """Top-level names the template body reads (Jinja's own globals excluded)."""
     env = environment(dirs)
-    names = meta.find_undeclared_variables(_ast(env, info))
-    return frozenset(n for n in names if n not in env.globals)
+    return frozenset(n for n in _names_read(env, info) if n not in env.globals)
 
 
 def _with_context(ast: nodes.Template) -> list[str]:
@@ -420,7 +432,7 @@ def undeclared_variables(
         current = queue.pop(0)
         ast = _ast(env, current)
         allowed = known | set(current.variables)
-        names = sorted(n for n in meta.find_undeclared_variables(ast) if n not in allowed)
+        names = sorted(n for n in _names_read(env, current) if n not in allowed)
         lines: dict[str, int] = {}
         for node in ast.find_all(nodes.Name):
             if node.ctx == "load" and node.name in names:

@@ -287,6 +287,8 @@ def generate(
     is (status kept). Reviewed and validated ones go back to drafted."""
     from transition import templates
 
+    if discard_edits and not force:
+        raise BadInput("--discard-edits goes with --force")
     sets = dict(sets or {})
     name = templates.check_name(template)
     target_system = _system_and_runbook(session, engagement, system, name)
@@ -319,8 +321,6 @@ def generate(
         )
     if path.exists() and not force:
         raise Refused(f"{path} already exists; use --force to overwrite")
-    if discard_edits and not force:
-        raise BadInput("--discard-edits goes with --force")
 
     values = context(session, engagement, target_system)
     values["template"] = templates.Record(name=info.name, title=info.title)
