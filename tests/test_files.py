@@ -74,31 +74,38 @@ def _state(folder: Path) -> dict[str, tuple[int, str | None]]:
 KINDS = ["fifo", "symlink", "dangling-symlink", "directory", "full-disk"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_every_written_file_refuses_special_targets_and_survives_a_full_disk(
-    cli, world, tmp_path, db_url, monkeypatch, kind
+    cli, world, tmp_path, db_url, monkeypatch
 ):
-    if kind == "full-disk":
-        real = files._write_all
-
-        def full(fd: int, data: bytes) -> None:
-            real(fd, data[: len(data) // 2])
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        monkeypatch.setattr(files, "_write_all", full)
+    """Every ``-o`` command (and ``runbook new``) against every kind of target."""
     before = dump(db_url)
-    commands = {name: (*args, None) for name, args in _file_commands(world).items()}
-    commands["runbook-new"] = (*_runbook(world, tmp_path / "rb-out"), "runbook")
+    for kind in KINDS:
+        with monkeypatch.context() as patch:
+            if kind == "full-disk":
+                real = files._write_all
+
+                def full(fd: int, data: bytes, real=real) -> None:
+                    real(fd, data[: len(data) // 2])
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+                patch.setattr(files, "_write_all", full)
+            _each_command(cli, world, tmp_path / kind, kind)
+    assert dump(db_url) == before
+
+
+def _each_command(cli, eng: str, base: Path, kind: str) -> None:
+    commands = {name: (*args, None) for name, args in _file_commands(eng).items()}
+    commands["runbook-new"] = (*_runbook(eng, base / "rb-out"), "runbook")
     for name, args in commands.items():
-        area = tmp_path / f"area-{name}"
+        area = base / f"area-{name}"
         if args[-1] == "runbook":
-            target = tmp_path / "rb-out" / "ticketing" / "incident-response.md"
-            area = tmp_path / "rb-out"
+            area = base / "rb-out"
+            target = area / "ticketing" / "incident-response.md"
             argv = args[:-1]
         else:
             target = area / f"out-{name}"
             argv = (*args[:-1], str(target))
-        victim = tmp_path / f"victim-{name}"
+        victim = base / f"victim-{name}"
         if kind == "full-disk" and args[-1] == "runbook":
             target.parent.mkdir(parents=True)  # a new runbook: nothing may be left behind
         else:
@@ -107,16 +114,11 @@ def test_every_written_file_refuses_special_targets_and_survives_a_full_disk(
         victim_before = victim.read_text() if victim.exists() else None
         result = cli(*argv)
         assert_clean_error(result, 2)
-        assert str(target) in result.stderr, (name, result.stderr)
+        assert str(target) in result.stderr, (kind, name, result.stderr)
         if kind == "full-disk":
             assert "disk full" in result.stderr, (name, result.stderr)
-        assert _state(area) == seen, name  # nothing replaced, nothing left behind
-        assert (victim.read_text() if victim.exists() else None) == victim_before, name
-        if args[-1] == "runbook":
-            import shutil
-
-            shutil.rmtree(area)
-    assert dump(db_url) == before
+        assert _state(area) == seen, (kind, name)  # nothing replaced, nothing left behind
+        assert (victim.read_text() if victim.exists() else None) == victim_before, (kind, name)
 
 
 def test_dash_and_dev_stdout_write_to_standard_output(cli, world, tmp_path):
