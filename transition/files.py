@@ -3,7 +3,8 @@
 ``write_file`` writes the data to a temporary file beside the target, flushes it to disk
 (fsync) and renames it over the target (``os.replace``), so a reader sees either the old
 file or the new one, never a part, and a failure (a full disk, an interrupted run) leaves
-the target as it was and no temporary file behind. The target must be a regular file or
+the target as it was and no temporary file behind. (The folder itself is not synced: after
+a power loss the rename may be lost, leaving the previous file whole, never a part.) The target must be a regular file or
 not exist yet: a symbolic link, a folder, a device node, a FIFO or a socket is refused
 (``BadInput``, exit 2) and left untouched, so ``-o /dev/full`` cannot replace a device and
 ``-o link`` cannot write through a link. ``-`` and ``/dev/stdout`` mean standard output,
@@ -99,27 +100,12 @@ def write_file(
             except FileExistsError:
                 raise Refused(f"{target} already exists; use --force to overwrite") from None
             os.unlink(tmp)
-        _sync_folder(target.parent)
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {_why(exc)}") from None
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
     return target
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable (best effort: not every system can open a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_output(path: Path | str, data: str | bytes, *, mode: int = PRIVATE) -> Path | None:

@@ -371,7 +371,7 @@ def _parsed(env: Sandbox, filename: str, stamp: Any, body: str) -> nodes.Templat
 
 def _ast(env: Sandbox, info: TemplateInfo) -> nodes.Template:
     try:
-        return _parsed(env, str(info.path), _stamp(info.path), info.body)
+        return _parsed(env, str(info.path), _stamp(Path(info.path)), info.body)
     except TemplateSyntaxError as exc:
         raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
     except OSError as exc:
@@ -380,11 +380,21 @@ def _ast(env: Sandbox, info: TemplateInfo) -> nodes.Template:
         raise BadInput(f"{info.path}: template is nested too deeply") from None
 
 
-def _names_read(env: Sandbox, info: TemplateInfo) -> set[str]:
-    """Top-level names the template reads (``jinja2.meta``: it compiles the template)."""
-    ast = _ast(env, info)
+def _names_read(env: Sandbox, info: TemplateInfo) -> frozenset[str]:
+    """Top-level names the template reads (``jinja2.meta``: it compiles the template, so
+    the answer is cached until the file changes)."""
     try:
-        return set(meta.find_undeclared_variables(ast))
+        return _names_cached(env, str(info.path), _stamp(info.path), info.body)
+    except OSError as exc:
+        raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
+
+
+@lru_cache(maxsize=256)
+def _names_cached(env: Sandbox, filename: str, stamp: Any, body: str) -> frozenset[str]:
+    info = SimpleNamespace(path=filename, body=body)
+    ast = _ast(env, info)  # type: ignore[arg-type]
+    try:
+        return frozenset(meta.find_undeclared_variables(ast))
     except TemplateSyntaxError as exc:  # an unknown filter or test, found while compiling
         raise BadInput(f"{info.path}:{exc.lineno}: {exc.message}") from None
     except (RecursionError, MemoryError, SyntaxError):
