@@ -5,7 +5,9 @@ queries (reusing the services) and returns plain data; ``render(data, fmt, templ
 turns it into text through a Jinja2 template: the shipped ``status.md.j2`` /
 ``status.html.j2``, or ``report.md.j2`` / ``report.html.j2`` from a user's template
 folder (``--templates DIR`` or ``TRANSITION_TEMPLATES``). Every template is rendered in
-Jinja2's sandbox with undefined variables as errors; HTML is autoescaped.
+the hardened sandbox shared with runbooks (``transition.sandbox``, the same limits) with
+undefined variables as errors; HTML is autoescaped, and in Markdown every ``{{ value }}``
+is escaped so that user text shows literally (``|safe`` marks the template's own syntax).
 """
 
 from __future__ import annotations

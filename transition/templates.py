@@ -7,10 +7,13 @@ fill carry the marker ``[[FILL: what to write]]`` for a person to replace.
 
 Folders given with ``--templates DIR`` (or ``TRANSITION_TEMPLATES``, a list separated by
 ``os.pathsep``) are searched before the shipped templates, so a user template can also
-replace a shipped one of the same name. Every template renders in Jinja2's sandbox with
-``StrictUndefined``: a required variable that is missing fails before rendering, naming
-every missing one; syntax and rendering errors name the template file and line; access to
-unsafe attributes (``__class__``, ``__globals__``…) is refused.
+replace a shipped one of the same name. Every template renders in the hardened sandbox
+shared with reports (``transition.sandbox``: time and size limits checked while rendering)
+with ``StrictUndefined``. Before rendering, every variable a template reads (itself or
+through what it includes) without declaring it in front matter is named at once with its
+file and line, then every required variable that is missing; syntax and rendering errors
+name the template file and line; access to unsafe attributes (``__class__``,
+``__globals__``…) is refused.
 
 Compiled templates and parsed front matter are cached per process (and reloaded when the
 file changes), so generating many skeletons in one process costs little per skeleton.
