@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -381,6 +382,12 @@ def test_force_never_destroys_edited_text(cli, rb, tmp_path, db_url):
     assert _mode(path) == _mode(orig) == 0o644
     assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
 
+    # edited again: an earlier .orig is never overwritten
+    path.write_text("second edit\n", encoding="utf-8")
+    assert_clean_error(new(cli, rb, *args, "--force", "--discard-edits"), 1)
+    assert orig.read_text(encoding="utf-8") == edited
+    assert path.read_text(encoding="utf-8") == "second edit\n"
+
 
 def test_an_accepted_runbook_is_never_sent_back_to_drafted(cli, rb, tmp_path, db_url):
     args = ("--system", "SAP ERP", "--template", "incident-response")
@@ -430,6 +437,19 @@ def test_runbooks_from_before_the_recorded_skeleton(cli, rb, tmp_path, db_url):
     refused = new(cli, rb, *args, "--force")
     assert_clean_error(refused, 1)
     assert "the file has been edited: 1 line differ" in refused.stderr
+
+
+def test_a_runbook_file_replaced_by_a_fifo_never_blocks(cli, rb, tmp_path):
+    args = ("--system", "SAP ERP", "--template", "incident-response")
+    assert new(cli, rb, *args).exit_code == 0
+    path = tmp_path / "work" / "runbooks" / "sap-erp" / "incident-response.md"
+    path.unlink()
+    os.mkfifo(path)
+    [row] = listed(cli, rb)
+    assert row["file_missing"] is True
+    assert cli("report", rb).exit_code == 0
+    assert_clean_error(new(cli, rb, *args, "--force"))
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
 
 
 def test_every_undeclared_variable_is_named_at_once(cli, rb, tmp_path, db_url):

@@ -243,14 +243,12 @@ def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
 
 
 def _read_existing(path: Path) -> bytes | None:
-    """The file now at ``path`` (a regular file: ``_inside`` refused anything else)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_READ + 1)
-    except FileNotFoundError:
+    """The regular file now at ``path`` (None when there is none)."""
+    if _lstat(path) is None:
         return None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = _read_regular(path, MAX_READ + 1)
+    if data is None:
+        raise BadInput(f"cannot read {path}: not a readable regular file")
     return data
 
 
@@ -430,6 +428,12 @@ def generate(
         from transition.files import SHARED, write_file
 
         orig = path.with_name(path.name + ".orig")
+        found = _lstat(orig)  # anything but a regular file is refused by write_file
+        if found is not None and stat.S_ISREG(found.st_mode) and _read_existing(orig) != on_disk:
+            raise Refused(
+                f"{orig} already exists (kept by an earlier --discard-edits); move it away "
+                "first so that it is not lost"
+            )
         write_file(orig, on_disk, mode=SHARED)
         result["kept"] = str(orig)
     _write(base, path, text, force=force)
@@ -437,12 +441,31 @@ def generate(
     return result
 
 
+def _read_regular(path: str | Path, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO or device is
+    never read, so it cannot block) or when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            return handle.read(limit)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _count_on_disk(path: str) -> int | None:
     """``[[FILL:`` markers in the file now, or None when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_READ)
-    except OSError:
+    data = _read_regular(path, MAX_READ)
+    if data is None:
         return None
     return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
 
