@@ -204,3 +204,80 @@ def test_report_queries_do_not_grow_with_rows(session_scope, demo, count_queries
             )
     assert measure() == before
     assert before <= 40
+
+
+# --- user text shows literally in the Markdown report ---------------------------------
+
+MD_METACHARACTERS = list("\\`*_{}[]()#+-.!|<>~&:;='\"/ \n\t") + ["ab", "1.", "é", "王", "&amp;"]
+
+
+class _Cells(HTMLParser):
+    """Text of every h1 and table cell, with the tags found inside each."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[tuple[list[str], list[str]]] = []
+        self._open = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in ("td", "th", "h1"):
+            self._open += 1
+            self.cells.append(([], []))
+        elif self._open:
+            self.cells[-1][1].append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("td", "th", "h1"):
+            self._open -= 1
+
+    def handle_data(self, data) -> None:
+        if self._open:
+            self.cells[-1][0].append(data)
+
+    def texts(self) -> list[str]:
+        return ["".join(text).strip() for text, _ in self.cells]
+
+
+def test_markdown_report_shows_generated_user_text_literally(cli, acme, session_scope) -> None:
+    import copy
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from markdown_it import MarkdownIt
+    from markupsafe import escape
+
+    assert cli("system", "add", acme, "Mail").exit_code == 0
+    with session_scope() as session:
+        base = reports.report_data(session, get_engagement(session, acme))
+    to_html = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+    @settings(max_examples=30, deadline=None)
+    @given(
+        st.lists(st.sampled_from(MD_METACHARACTERS), min_size=1, max_size=25)
+        .map("".join)
+        .filter(str.strip),
+        st.lists(st.sampled_from(MD_METACHARACTERS), min_size=1, max_size=10)
+        .map("".join)
+        .filter(str.strip),
+    )
+    def check(text: str, other: str) -> None:
+        flat, flat_other = " ".join(text.split()), " ".join(other.split())
+        data = copy.deepcopy(base)
+        eng = data["engagement"]
+        eng["name"], eng["client"], eng["model"], eng["location"] = text, text, text, other
+        data["systems"][0]["name"] = text
+        data["rag"]["reasons"] = [text, other]
+        md = reports.render(data, "md")
+        parsed = _Cells()
+        parsed.feed(to_html.render(md))
+        cells = parsed.texts()
+        assert cells[0].startswith(f"{flat} — transition status"), (text, md.splitlines()[0])
+        ours = [0, cells.index("Client") + 1, cells.index("Model") + 1, cells.index(flat, 2)]
+        assert cells[ours[1]] == flat, text
+        assert cells[ours[2]] == f"{flat}, {flat_other}", (text, other)
+        for i in ours:  # no emphasis, link, code or HTML made of the text
+            assert parsed.cells[i][1] == [], (text, other, parsed.cells[i])
+        html = reports.render(data, "html")
+        assert str(escape(text)) in html, text  # HTML stays escaped
+
+    check()

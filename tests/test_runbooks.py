@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -326,17 +327,157 @@ def test_existing_file_is_never_overwritten_without_force(cli, rb, tmp_path):
     assert_clean_error(new(cli, rb, "--system", "SAP ERP", "--template", "backup-restore"), 1)
     assert other.read_text(encoding="utf-8") == "hand written\n"
 
-    # --force regenerates the same runbook (no duplicate) back to drafted
+    # --force regenerates the same runbook (no duplicate) back to drafted; the file was
+    # edited, so that needs --discard-edits, which keeps the old file beside it
     rid = listed(cli, rb)[0]["id"]
     assert cli("runbook", "status", rb, str(rid), "reviewed").exit_code == 0
-    forced = new(cli, rb, *args, "--force")
+    assert_clean_error(new(cli, rb, *args, "--force"), 1)
+    forced = new(cli, rb, *args, "--force", "--discard-edits")
     assert forced.exit_code == 0, forced.stderr
+    assert path.with_name("incident-response.md.orig").read_text() == "my own work\n"
     assert "regenerated" in forced.stdout
     [row] = listed(cli, rb)
     assert row["id"] == rid and row["status"] == "drafted"
     assert path.read_text(encoding="utf-8").startswith("# SAP ERP — Incident response")
     events = cli("audit", rb, "--json").json()
     assert any(e["action"] == "regenerate" and e["entity_id"] == rid for e in events)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_force_never_destroys_edited_text(cli, rb, tmp_path, db_url):
+    args = ("--system", "SAP ERP", "--template", "incident-response")
+    assert new(cli, rb, *args).exit_code == 0
+    path = tmp_path / "work" / "runbooks" / "sap-erp" / "incident-response.md"
+    orig = path.with_name("incident-response.md.orig")
+    skeleton = path.read_text(encoding="utf-8")
+    # the file as generated: --force regenerates it
+    assert new(cli, rb, *args, "--force").exit_code == 0
+    assert path.read_text(encoding="utf-8") == skeleton and not orig.exists()
+
+    # people fill it in: three lines differ (two changed, one added)
+    lines = skeleton.splitlines(keepends=True)
+    lines[2] = "Filled in by the incumbent team.\n"
+    lines[6] = "Escalate to the duty manager first.\n"
+    edited = "".join(lines) + "A note at the end.\n"
+    path.write_text(edited, encoding="utf-8")
+    before = dump(db_url)
+    refused = new(cli, rb, *args, "--force")
+    assert_clean_error(refused, 1)
+    assert "the file has been edited: 3 lines differ" in refused.stderr
+    assert "--discard-edits" in refused.stderr
+    assert path.read_text(encoding="utf-8") == edited and not orig.exists()
+    assert dump(db_url) == before
+    assert_clean_error(new(cli, rb, *args, "--discard-edits"), 2)  # goes with --force
+    assert dump(db_url) == before
+
+    # a deliberate overwrite keeps the old file beside the new one, both shared like runbooks
+    done = new(cli, rb, *args, "--force", "--discard-edits")
+    assert done.exit_code == 0, done.stderr
+    assert str(orig) in done.stdout
+    assert orig.read_text(encoding="utf-8") == edited
+    assert path.read_text(encoding="utf-8") == skeleton
+    assert _mode(path) == _mode(orig) == 0o644
+    assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
+
+    # edited again: an earlier .orig is never overwritten
+    path.write_text("second edit\n", encoding="utf-8")
+    assert_clean_error(new(cli, rb, *args, "--force", "--discard-edits"), 1)
+    assert orig.read_text(encoding="utf-8") == edited
+    assert path.read_text(encoding="utf-8") == "second edit\n"
+
+
+def test_an_accepted_runbook_is_never_sent_back_to_drafted(cli, rb, tmp_path, db_url):
+    args = ("--system", "SAP ERP", "--template", "incident-response")
+    assert new(cli, rb, *args).exit_code == 0
+    rid = str(listed(cli, rb)[0]["id"])
+    for step in ("reviewed", "validated", "accepted"):
+        assert cli("runbook", "status", rb, rid, step).exit_code == 0
+    path = tmp_path / "work" / "runbooks" / "sap-erp" / "incident-response.md"
+    skeleton = path.read_text(encoding="utf-8")
+
+    # the skeleton is unchanged and so is the file: nothing to do, status kept
+    before = dump(db_url)
+    same = new(cli, rb, *args, "--force")
+    assert same.exit_code == 0, same.stderr
+    assert "nothing changed" in same.stdout
+    assert listed(cli, rb)[0]["status"] == "accepted"
+    assert dump(db_url) == before
+
+    # anything else would send it back to drafted: refused, with the way to do it
+    path.write_text(skeleton + "Reviewed and accepted by the client.\n", encoding="utf-8")
+    for extra in ((), ("--discard-edits",)):
+        refused = new(cli, rb, *args, "--force", *extra)
+        assert_clean_error(refused, 1)
+        assert "is accepted" in refused.stderr and "runbook status" in refused.stderr
+        assert listed(cli, rb)[0]["status"] == "accepted"
+    assert path.read_text(encoding="utf-8").endswith("accepted by the client.\n")
+    assert dump(db_url) == before
+
+
+def test_runbooks_from_before_the_recorded_skeleton(cli, rb, tmp_path, db_url):
+    """Rows from before the skeleton column: the file counts as edited unless it is
+    exactly what the template renders now."""
+    from sqlalchemy import create_engine, text
+
+    args = ("--system", "SAP ERP", "--template", "incident-response")
+    assert new(cli, rb, *args).exit_code == 0
+    path = tmp_path / "work" / "runbooks" / "sap-erp" / "incident-response.md"
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT skeleton FROM runbook")).scalar() == path.read_text()
+        conn.execute(text("UPDATE runbook SET skeleton = NULL"))
+    assert new(cli, rb, *args, "--force").exit_code == 0  # equals a fresh rendering
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE runbook SET skeleton = NULL"))
+    engine.dispose()
+    path.write_text(path.read_text() + "one more line\n", encoding="utf-8")
+    refused = new(cli, rb, *args, "--force")
+    assert_clean_error(refused, 1)
+    assert "the file has been edited: 1 line differ" in refused.stderr
+
+
+def test_a_runbook_file_replaced_by_a_fifo_never_blocks(cli, rb, tmp_path):
+    args = ("--system", "SAP ERP", "--template", "incident-response")
+    assert new(cli, rb, *args).exit_code == 0
+    path = tmp_path / "work" / "runbooks" / "sap-erp" / "incident-response.md"
+    path.unlink()
+    os.mkfifo(path)
+    [row] = listed(cli, rb)
+    assert row["file_missing"] is True
+    assert cli("report", rb).exit_code == 0
+    assert_clean_error(new(cli, rb, *args, "--force"))
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_every_undeclared_variable_is_named_at_once(cli, rb, tmp_path, db_url):
+    folder = tmp_path / "tpl"
+    part = write(folder, "part", "Shared part\n{{ part_only }}\n")
+    main = write(
+        folder,
+        "main",
+        FRONT
+        + "# {{ system.name }} {{ x }}\n{{ batch_window_start }}\n"
+        + "{% include 'part' %}\n{% set local = 1 %}{{ local }}\n"
+        + "{{ batch_window_end | default('') }} {{ batch_window_start }}\n",
+    )
+    before = dump(db_url)
+    result = new(
+        cli, rb, "--system", "SAP ERP", "--template", "main", "--templates", str(folder),
+        "--set", "x=1",
+    )  # fmt: skip
+    assert_clean_error(result)
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"error: {main}:9: ")
+    assert "3 variable(s)" in first
+    assert "batch_window_start (line 9)" in first and "batch_window_end (line 12)" in first
+    assert f"part_only ({part}:line 2)" in first
+    for name in ("local", "system", " x "):
+        assert f"{name} (" not in first
+    assert tree(tmp_path / "work") == set()
+    assert dump(db_url) == before
 
 
 def test_a_recorded_runbook_needs_force_even_into_another_folder(cli, rb, tmp_path):

@@ -32,9 +32,9 @@ from sqlmodel import Session, create_engine
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 #: Every revision this program can upgrade from, oldest first.
-SCHEMA_REVISIONS = ("0001", "0002")
+SCHEMA_REVISIONS = ("0001", "0002", "0003")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 

@@ -370,6 +370,18 @@ def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     ids = []
     for system, template, target in NW_RUNBOOKS:
+        # A file left by an earlier demo (another database) was filled in by that demo:
+        # remove it rather than have --force refuse it as edited.
+        planned = runbooks.generate(
+            session,
+            eng,
+            system=system,
+            template=template,
+            out_dir=out_dir,
+            dry_run=True,
+            force=True,
+        )
+        Path(planned["path"]).unlink(missing_ok=True)
         result = runbooks.generate(
             session, eng, system=system, template=template, out_dir=out_dir, force=True
         )
@@ -392,7 +404,9 @@ def _fill(path: Path, share: float) -> None:
     text = _MARKER.sub(
         "Agreed with the incumbent team and recorded here.", text, int(total * share)
     )
-    path.write_text(text, encoding="utf-8")
+    from transition.files import SHARED, write_file
+
+    write_file(path, text, mode=SHARED)
 
 
 def _backdate_northwind(

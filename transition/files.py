@@ -1,32 +1,127 @@
-"""Writing files the tool produces (reports, exports): readable by their owner only."""
+"""The one way the program writes a file: atomically, in the file's own folder.
+
+``write_file`` writes the data to a temporary file beside the target, flushes it to disk
+(fsync) and renames it over the target (``os.replace``), so a reader sees either the old
+file or the new one, never a part, and a failure (a full disk, an interrupted run) leaves
+the target as it was and no temporary file behind. (The folder itself is not synced: after
+a power loss the rename may be lost, leaving the previous file whole, never a part.) The target must be a regular file or
+not exist yet: a symbolic link, a folder, a device node, a FIFO or a socket is refused
+(``BadInput``, exit 2) and left untouched, so ``-o /dev/full`` cannot replace a device and
+``-o link`` cannot write through a link. ``-`` and ``/dev/stdout`` mean standard output,
+on purpose (``write_output``).
+
+Modes: exports, reports, calendars and checklists may hold sensitive data and are written
+readable by their owner only (``PRIVATE``, 0600); runbooks are documents a team commits
+and shares, written ``SHARED`` (0644).
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 
-from transition.errors import BadInput
+from transition.errors import BadInput, Refused
+
+PRIVATE = 0o600
+SHARED = 0o644
+STDOUT = ("-", "/dev/stdout")
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
-def write_private(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically with mode 0600 (an existing file is replaced)."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name")
+def _why(exc: OSError) -> str:
+    if exc.errno in _FULL:
+        return "disk full"
+    return exc.strerror or str(exc)
+
+
+def check_target(path: Path | str) -> os.stat_result | None:
+    """The target's ``lstat`` (None when it does not exist yet); anything but a regular
+    file, or a folder that does not exist, is bad input."""
+    target = Path(path)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise BadInput(f"cannot write {target}: {_why(exc)}") from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise BadInput(f"{target} is a symbolic link; refusing to write through it")
+        if stat.S_ISDIR(info.st_mode):
+            raise BadInput(f"{target} is a directory; give a file name")
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInput(
+                f"{target} is not a regular file (a device, FIFO or socket); refusing to replace it"
+            )
+        return info
     folder = target.parent
     if not folder.is_dir():
         raise BadInput(f"cannot write {target}: folder {folder} does not exist")
+    return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_file(
+    path: Path | str, data: str | bytes, *, mode: int = PRIVATE, replace: bool = True
+) -> Path:
+    """Write ``data`` to ``path`` atomically with ``mode``. Without ``replace`` an existing
+    file is never replaced (``Refused``), even one that appears while writing."""
+    target = Path(path).expanduser()
+    existing = check_target(target)
+    if existing is not None and not replace:
+        raise Refused(f"{target} already exists; use --force to overwrite")
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise BadInput(f"cannot write {target}: {exc.strerror}") from None
+        raise BadInput(f"cannot write {target}: {_why(exc)}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
+        try:
+            _write_all(fd, raw)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if the name exists meanwhile
+            except FileExistsError:
+                raise Refused(f"{target} already exists; use --force to overwrite") from None
+            os.unlink(tmp)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BadInput(f"cannot write {target}: {exc.strerror}") from None
+        raise BadInput(f"cannot write {target}: {_why(exc)}") from None
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
     return target
+
+
+def write_output(path: Path | str, data: str | bytes, *, mode: int = PRIVATE) -> Path | None:
+    """``-o`` of a command: ``-`` or ``/dev/stdout`` writes to standard output (and returns
+    None); anything else goes through ``write_file``."""
+    if str(path) in STDOUT:
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return None
+    return write_file(path, data, mode=mode)
+
+
+def write_private(path: Path | str, text: str) -> Path | None:
+    """An export, report, calendar or checklist: readable by its owner only."""
+    return write_output(path, text, mode=PRIVATE)

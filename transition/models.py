@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -211,6 +211,8 @@ class Runbook(Versioned, table=True):
     skeleton_placeholders: int = 0
     created_at: datetime
     created_by: str = Field(default="", max_length=200)
+    # The text it was generated with (NULL for rows from before 0003): see runbooks.generate.
+    skeleton: str | None = Field(default=None, sa_type=Text)
 
 
 class HandoverItem(Versioned, table=True):

@@ -5,18 +5,25 @@ queries (reusing the services) and returns plain data; ``render(data, fmt, templ
 turns it into text through a Jinja2 template: the shipped ``status.md.j2`` /
 ``status.html.j2``, or ``report.md.j2`` / ``report.html.j2`` from a user's template
 folder (``--templates DIR`` or ``TRANSITION_TEMPLATES``). Every template is rendered in
-Jinja2's sandbox with undefined variables as errors; HTML is autoescaped.
+the hardened sandbox shared with runbooks (``transition.sandbox``, the same limits) with
+undefined variables as errors; HTML is autoescaped, and in Markdown every ``{{ value }}``
+is escaped so that user text shows literally (``|safe`` marks the template's own syntax).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_eval_context
+from jinja2.filters import do_join
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -360,28 +367,66 @@ def template_dir(explicit: str | Path | None = None) -> Path | None:
     return folder
 
 
-def _md(value: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    text = "" if value is None else str(value)
-    for char in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
-        text = text.replace(char, "\\" + char)
-    return " ".join(text.split())
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")
+
+
+def _md_text(value: Any) -> str:
+    """User text as Markdown that shows it literally: every character Markdown (or the
+    HTML a Markdown viewer passes through) could read as syntax is backslash-escaped, a
+    leading list or heading marker too, and line breaks become spaces so that a table row
+    stays one row."""
+    text = " ".join(("" if value is None else str(value)).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
+def _md(value: Any) -> Markup:
+    """The ``md`` filter: escaped once (output is escaped anyway; kept for templates)."""
+    return value if isinstance(value, Markup) else Markup(_md_text(value))
+
+
+def _md_finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` of a Markdown report is escaped unless marked safe."""
+    if isinstance(value, Markup) or type(value) in (int, float, bool):
+        return value
+    return Markup(_md_text(value))
+
+
+def _md_code(value: Any) -> Markup:
+    """User text as a Markdown code span: fenced by more backticks than it holds."""
+    text = " ".join(("" if value is None else str(value)).split()).replace("|", "\\|")
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markup(f"{fence}{pad}{text}{pad}{fence}")
+
+
+@pass_eval_context
+def _md_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+    """``join`` that keeps escaped parts escaped (so ``map("md") | join`` escapes once)."""
+    items = list(value)
+    text = do_join(eval_ctx, items, d, attribute)
+    if attribute is None and items and all(isinstance(i, Markup) for i in items):
+        return Markup(text)
+    return text
 
 
 def _fmt_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
     if value is None:
-        return "–"
+        return Markup("–")
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime(fmt if fmt != "%Y-%m-%d" else "%Y-%m-%d %H:%M")
-    return value.strftime(fmt)
+        value = value.astimezone(UTC)
+        fmt = fmt if fmt != "%Y-%m-%d" else "%Y-%m-%d %H:%M"
+    return Markup.escape(value.strftime(fmt))
 
 
 def _pct(value: Any) -> str:
     if value is None:
-        return "–"
-    return f"{round(float(value) * 100)}%"
+        return Markup("–")
+    return Markup(f"{round(float(value) * 100)}%")
 
 
 def _bytecode_cache():
@@ -397,6 +442,8 @@ def _bytecode_cache():
                 super().dump_bytecode(bucket)
 
     folder = Path(user_cache_dir("transition", appauthor=False)) / "templates"
+    # The pattern names the sandbox's generation: code compiled before the loop checks
+    # existed must never be loaded.
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         info = folder.stat()
@@ -404,24 +451,34 @@ def _bytecode_cache():
         return None
     if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
         return None
-    return Cache(str(folder))
+    return Cache(str(folder), pattern="sandbox-2-%s.cache")
 
 
-def _environment(search: list[Path]):
+@lru_cache(maxsize=16)
+def _environment(search: tuple[Path, ...], fmt: str):
+    """The shared hardened sandbox (``transition.sandbox``, the same as runbooks'), with
+    the report's filters; HTML autoescaped, Markdown escaped by ``_md_finalize``."""
     from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(
+    from transition import sandbox
+
+    html = fmt == "html"
+    return sandbox.environment(
         loader=FileSystemLoader([str(p) for p in search]),
         bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
-        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+        autoescape=html,
+        finalize=None if html else _md_finalize,
+        filters={
+            "md": _md,
+            "d": _fmt_date,
+            "pct": _pct,
+            **({} if html else {"join": _md_join, "code": _md_code}),
+        },
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=_md, d=_fmt_date, pct=_pct)
-    return env
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:
@@ -435,29 +492,45 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
 
 
 def render(data: dict[str, Any], fmt: str = "md", *, templates: str | Path | None = None) -> str:
-    """Render the report; a user template that fails names its file and line."""
+    """Render the report in the shared sandbox, under its time and size limits; a user
+    template that fails names its file and line."""
     from jinja2 import TemplateError, TemplateSyntaxError
+
+    from transition import sandbox
 
     if fmt not in FORMATS:
         raise BadInput(f"invalid report format {fmt!r}: choose md or html")
     user = template_dir(templates)
     name = f"status.{fmt}.j2"
-    search = [SHIPPED]
+    search: tuple[Path, ...] = (SHIPPED,)
     if user is not None and (user / f"report.{fmt}.j2").is_file():
-        name, search = f"report.{fmt}.j2", [user, SHIPPED]
-    env = _environment(search)
+        name, search = f"report.{fmt}.j2", (user.resolve(), SHIPPED)
+    env = _environment(search, fmt)
+    filename = name
     try:
         template = env.get_template(name)
         filename = template.filename or name
-        return template.render(**data, charts=charts(data), fmt=fmt)
+        return sandbox.render(template, {**data, "charts": charts(data), "fmt": fmt})
     except TemplateSyntaxError as exc:
         where = exc.filename or name
         raise BadInput(f"{where}:{exc.lineno}: {exc.message}") from None
+    except sandbox.LimitExceeded as exc:
+        line = _template_line(exc, filename)
+        where = f"{filename}:{line}" if line else filename
+        raise BadInput(f"{where}: report template {name} stopped: {exc}") from None
     except TemplateError as exc:
         line = _template_line(exc, filename)
         where = f"{filename}:{line}" if line else filename
         raise BadInput(f"{where}: {exc.message or exc}") from None
-    except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        LookupError,
+        ArithmeticError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
         if user is None:
             raise
         line = _template_line(exc, filename)

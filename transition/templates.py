@@ -7,10 +7,13 @@ fill carry the marker ``[[FILL: what to write]]`` for a person to replace.
 
 Folders given with ``--templates DIR`` (or ``TRANSITION_TEMPLATES``, a list separated by
 ``os.pathsep``) are searched before the shipped templates, so a user template can also
-replace a shipped one of the same name. Every template renders in Jinja2's sandbox with
-``StrictUndefined``: a required variable that is missing fails before rendering, naming
-every missing one; syntax and rendering errors name the template file and line; access to
-unsafe attributes (``__class__``, ``__globals__``…) is refused.
+replace a shipped one of the same name. Every template renders in the hardened sandbox
+shared with reports (``transition.sandbox``: time and size limits checked while rendering)
+with ``StrictUndefined``. Before rendering, every variable a template reads (itself or
+through what it includes) without declaring it in front matter is named at once with its
+file and line, then every required variable that is missing; syntax and rendering errors
+name the template file and line; access to unsafe attributes (``__class__``,
+``__globals__``…) is refused.
 
 Compiled templates and parsed front matter are cached per process (and reloaded when the
 file changes), so generating many skeletons in one process costs little per skeleton.
@@ -27,14 +30,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, Undefined, meta
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
-from transition import yamlfile
+from transition import sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
 from transition.resources import shipped
+from transition.sandbox import LimitExceeded, Sandbox
 
 SUFFIX = ".md.j2"
 PLACEHOLDER = "[[FILL:"
@@ -311,42 +314,17 @@ class _Loader(BaseLoader):
         return info.body, str(path), uptodate
 
 
-#: Largest string or list a template may build with ``*``, and largest exponent for ``**``.
-MAX_PRODUCT = 1_000_000
-MAX_EXPONENT = 1_000
-#: Largest text a template may render (a runbook skeleton is a few pages).
-MAX_OUTPUT = 10 * 1024 * 1024
+#: Re-exported: the limits live in ``transition.sandbox``, shared with reports.
+MAX_OUTPUT = sandbox.MAX_OUTPUT
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, stricter still: any name starting with an underscore is
-    unsafe, whether or not the object has it (so probing for internals is refused too), and
-    ``*``/``**`` cannot build values big enough to exhaust memory or time."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if (
-            operator == "**"
-            and isinstance(right, int)
-            and abs(right) > MAX_EXPONENT
-            and not (isinstance(left, int | float) and abs(left) <= 1)
-        ):
-            raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(seq) * times > MAX_PRODUCT
-                ):
-                    raise SecurityError(f"result would exceed {MAX_PRODUCT:,} items")
-        return super().call_binop(context, operator, left, right)
+class _Sandbox(Sandbox):
+    """The shared hardened sandbox (``transition.sandbox``), reading the context's own
+    records directly: they hold plain data, and most lookups in a skeleton are theirs."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Record and type(attribute) is str:
-            # The context's own records hold plain data: read their fields directly
-            # (most lookups in a skeleton) instead of through the generic checks.
+            sandbox.tick()
             if attribute.startswith("_"):
                 return self.unsafe_undefined(obj, attribute)
             fields = vars(obj)
@@ -356,24 +334,14 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             return self.undefined(
                 hint=f"no field {attribute!r} here (it has: {known})", obj=obj, name=attribute
             )
-        if isinstance(obj, Undefined):  # report the undefined name itself
-            return super().getattr(obj, attribute)
-        if isinstance(attribute, str) and attribute.startswith("_"):
-            return self.unsafe_undefined(obj, attribute)
         return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(obj, Undefined):
-            return super().getitem(obj, argument)
-        if isinstance(argument, str) and argument.startswith("_"):
-            return self.unsafe_undefined(obj, argument)
-        return super().getitem(obj, argument)
 
 
 @lru_cache(maxsize=32)
-def environment(dirs: tuple[tuple[Path, str], ...]) -> ImmutableSandboxedEnvironment:
+def environment(dirs: tuple[tuple[Path, str], ...]) -> Sandbox:
     """One sandboxed environment (and compiled-template cache) per set of search folders."""
-    return _Sandbox(
+    return sandbox.environment(
+        _Sandbox,
         loader=_Loader(dirs),
         undefined=StrictUndefined,
         autoescape=False,
@@ -400,18 +368,101 @@ def _at(filename: str, line: int | None) -> str:
 
 
 @lru_cache(maxsize=256)
-def _referenced(env: ImmutableSandboxedEnvironment, filename: str, stamp: Any, body: str):
-    return frozenset(meta.find_undeclared_variables(env.parse(body, filename=filename)))
+def _parsed(env: Sandbox, filename: str, stamp: Any, body: str) -> nodes.Template:
+    return env.parse(body, filename=filename)
+
+
+def _ast(env: Sandbox, info: TemplateInfo) -> nodes.Template:
+    try:
+        return _parsed(env, str(info.path), _stamp(Path(info.path)), info.body)
+    except TemplateSyntaxError as exc:
+        raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
+    except OSError as exc:
+        raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
+    except (RecursionError, MemoryError, SyntaxError):
+        raise BadInput(f"{info.path}: template is nested too deeply") from None
+
+
+def _names_read(env: Sandbox, info: TemplateInfo) -> frozenset[str]:
+    """Top-level names the template reads (``jinja2.meta``: it compiles the template, so
+    the answer is cached until the file changes)."""
+    try:
+        return _names_cached(env, str(info.path), _stamp(info.path), info.body)
+    except OSError as exc:
+        raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
+
+
+@lru_cache(maxsize=256)
+def _names_cached(env: Sandbox, filename: str, stamp: Any, body: str) -> frozenset[str]:
+    info = SimpleNamespace(path=filename, body=body)
+    ast = _ast(env, info)  # type: ignore[arg-type]
+    try:
+        return frozenset(meta.find_undeclared_variables(ast))
+    except TemplateSyntaxError as exc:  # an unknown filter or test, found while compiling
+        raise BadInput(f"{info.path}:{exc.lineno}: {exc.message}") from None
+    except (RecursionError, MemoryError, SyntaxError):
+        raise BadInput(f"{info.path}: template is nested too deeply") from None
 
 
 def referenced_variables(info: TemplateInfo, dirs: tuple[tuple[Path, str], ...]) -> frozenset:
     """Top-level names the template body reads (Jinja's own globals excluded)."""
     env = environment(dirs)
-    try:
-        names = _referenced(env, str(info.path), _stamp(info.path), info.body)
-    except TemplateSyntaxError as exc:
-        raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
-    return frozenset(n for n in names if n not in env.globals)
+    return frozenset(n for n in _names_read(env, info) if n not in env.globals)
+
+
+def _with_context(ast: nodes.Template) -> list[str]:
+    """Templates that ``ast`` includes (or imports ``with context``) by a constant name:
+    they read the same variables."""
+    names = []
+    for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+        if not node.with_context:
+            continue
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            names.append(target.value)
+        elif isinstance(target, nodes.List | nodes.Tuple):  # include ["a", "b"]: any of them
+            names.extend(
+                i.value
+                for i in target.items
+                if isinstance(i, nodes.Const) and isinstance(i.value, str)
+            )
+    return names
+
+
+def undeclared_variables(
+    info: TemplateInfo, dirs: tuple[tuple[Path, str], ...], provided: Iterable[str] = ()
+) -> list[tuple[str, str, int | None]]:
+    """``(name, file, line)`` for every variable the template (and what it includes or
+    imports with context) reads without declaring it in front matter. ``provided``: names
+    the caller always gives (the generator's own), which need no declaration. Found by
+    reading the templates (``jinja2.meta``), without rendering anything."""
+    env = environment(dirs)
+    known = set(provided) | set(info.variables) | set(env.globals)
+    found: list[tuple[str, str, int | None]] = []
+    seen_names: set[str] = set()
+    queue, seen_files = [info], {info.path}
+    while queue:
+        current = queue.pop(0)
+        ast = _ast(env, current)
+        allowed = known | set(current.variables)
+        names = sorted(n for n in _names_read(env, current) if n not in allowed)
+        lines: dict[str, int] = {}
+        for node in ast.find_all(nodes.Name):
+            if node.ctx == "load" and node.name in names:
+                lines.setdefault(node.name, node.lineno)
+        for name in sorted(names, key=lambda n: (lines.get(n, 0), n)):
+            if name not in seen_names:
+                seen_names.add(name)
+                found.append((name, str(current.path), lines.get(name)))
+        for target in _with_context(ast):
+            hit = find(target, dirs) if SLUG.match(target) else None
+            if hit is not None and hit[0] not in seen_files:
+                seen_files.add(hit[0])
+                try:
+                    queue.append(parse(hit[0], target, hit[1]))
+                except ValidationFailed as exc:
+                    raise BadInput(exc.errors[0]) from None
+    return found
 
 
 def missing_required(info: TemplateInfo, context: Mapping[str, Any]) -> list[str]:
@@ -425,8 +476,25 @@ def render(
     dirs: tuple[tuple[Path, str], ...],
     *,
     hints: Mapping[str, str] | None = None,
+    provided: Iterable[str] | None = None,
 ) -> str:
-    """Render ``info`` with ``context``. Every problem is a ``BadInput`` naming the file."""
+    """Render ``info`` with ``context`` in the sandbox, under its time and size limits.
+    First every variable the template uses without declaring it is named at once
+    (``provided``: names given without declaration, default every name in ``context``),
+    then every required variable that is missing. Every problem is a ``BadInput`` naming
+    the file (and line where there is one)."""
+    undeclared = undeclared_variables(info, dirs, context if provided is None else provided)
+    if undeclared:
+        first_file, first_line = undeclared[0][1], undeclared[0][2]
+        named = ", ".join(
+            n + (f" ({'' if f == first_file else f + ':'}line {ln})" if ln else "")
+            for n, f, ln in undeclared
+        )
+        raise BadInput(
+            f"{_at(first_file, first_line)}: template {info.name} uses "
+            f"{len(undeclared)} variable(s) its front matter does not declare: {named}; "
+            "declare each under 'variables:' in the front matter"
+        )
     missing = missing_required(info, context)
     if missing:
         hints = hints or {}
@@ -439,15 +507,13 @@ def render(
     filename = str(info.path)
     try:
         template = env.get_template(info.name)
-        text = template.render(**context)
-        if len(text) > MAX_OUTPUT:
-            raise BadInput(
-                f"{filename}: the rendered text is {len(text):,} characters; "
-                f"the limit is {MAX_OUTPUT:,}"
-            )
+        text = sandbox.render(template, context)
         return text[1:] if info.masked and text.startswith("\n") else text
     except TemplateSyntaxError as exc:
         raise BadInput(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from None
+    except LimitExceeded as exc:
+        where = _at(filename, _line(exc, filename))
+        raise BadInput(f"{where}: template {info.name} stopped: {exc}") from None
     except SecurityError as exc:
         where = _at(filename, _line(exc, filename))
         raise BadInput(f"{where}: template tried unsafe attribute access ({exc})") from None

@@ -86,7 +86,8 @@ def export(
     from transition.files import write_private
 
     target = write_private(output, text)
-    say(f"wrote {target}")
+    if target is not None:
+        say(f"wrote {target}")
 
 
 @app.command("import")

@@ -165,4 +165,5 @@ def ics(
     from transition.files import write_private
 
     target = write_private(output, data)
-    say(f"wrote {target}")
+    if target is not None:
+        say(f"wrote {target}")

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         engagement: str = typer.Argument(..., metavar="ENG"),
         fmt: str = typer.Option("md", "--format", metavar="md|html", help="Markdown or HTML."),
         output: str | None = typer.Option(
-            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600)."
+            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600; - for stdout)."
         ),
         since: str | None = typer.Option(
             None, "--since", metavar="DATE", help="List changes from DATE (default a week ago)."
@@ -51,4 +51,6 @@ def register(app: typer.Typer) -> None:
         from transition.files import write_private
 
         path = write_private(output, text)
+        if path is None:
+            return
         say(f"wrote {fmt} report for {data['engagement']['slug']} to {path}")

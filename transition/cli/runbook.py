@@ -71,7 +71,14 @@ def new(
         False, "--dry-run", help="Print the skeleton; write and record nothing."
     ),
     force: bool = typer.Option(
-        False, "--force", help="Overwrite an existing file and regenerate an existing runbook."
+        False,
+        "--force",
+        help="Regenerate an existing runbook or file; refused if the file has been edited.",
+    ),
+    discard_edits: bool = typer.Option(
+        False,
+        "--discard-edits",
+        help="With --force: overwrite an edited file, keeping the old one as NAME.md.orig.",
     ),
     sets: list[str] = typer.Option(
         [], "--set", metavar="KEY=VALUE", help="A template variable (repeat for several)."
@@ -91,6 +98,7 @@ def new(
             sets=values,
             dry_run=dry_run,
             force=force,
+            discard_edits=discard_edits,
             template_dirs=[templates] if templates else (),
         )
     if as_json:
@@ -99,10 +107,17 @@ def new(
     if dry_run:
         sys.stdout.write(result["text"])
         return
+    if result.get("unchanged"):
+        say(
+            f"{result['path']} is already the skeleton (runbook #{result['id']}, "
+            f"{result['status']}): nothing changed"
+        )
+        return
     verb = "regenerated" if result["regenerated"] else "wrote"
+    kept = f"; the old file is kept as {result['kept']}" if result.get("kept") else ""
     say(
         f"{verb} {result['path']} (runbook #{result['id']}, drafted, "
-        f"{result['placeholders']} placeholder(s) to fill)"
+        f"{result['placeholders']} placeholder(s) to fill){kept}"
     )
 
 

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         engagement: str | None = typer.Argument(None, metavar="[ENG]"),
         output: str | None = typer.Option(
-            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600)."
+            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600; - for stdout)."
         ),
     ) -> None:
         """Lossless JSON of one engagement, or of all of them, audit log included."""
@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
         from transition.files import write_private
 
         path = write_private(output, text)
+        if path is None:
+            return
         n = len(document["engagements"])
         say(f"exported {n} engagement{'s' if n != 1 else ''} to {path}")
 

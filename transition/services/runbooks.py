@@ -14,10 +14,10 @@ reason, which goes into the audit log. Completion is also measured on disk: the
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ _SYSTEM_RUNBOOK = (
         _R.c.id.label("runbook_id"),
         _R.c.status.label("runbook_status"),
         _R.c.path.label("runbook_path"),
+        _R.c.skeleton.label("runbook_skeleton"),
     )
     .select_from(
         _S.outerjoin(_R, (_R.c.system_id == _S.c.id) & (_R.c.template == bindparam("template")))
@@ -227,35 +228,36 @@ def _inside(base: Path, target: Path) -> bool:
 
 
 def _write(base: Path, target: Path, text: str, *, force: bool) -> None:
-    """Write the file; without ``force`` an existing one is never replaced (exclusive create,
-    so one that appears meanwhile is safe too). With ``force`` the new text goes to a
-    temporary file first and replaces the old one atomically."""
+    """Write the file through the one atomic writer (``transition.files``), readable by
+    the team (runbooks are committed and shared). Without ``force`` an existing one is
+    never replaced, not even one that appears meanwhile."""
+    from transition.files import SHARED, write_file
+
     try:
         if not _inside(base, target):
             target.parent.mkdir(parents=True, exist_ok=True)
             _inside(base, target)  # again, now that the folder exists
-        if not force:
-            try:
-                with open(target, "x", encoding="utf-8", newline="") as handle:
-                    try:
-                        handle.write(text)
-                    except BaseException:
-                        handle.close()
-                        target.unlink()
-                        raise
-            except FileExistsError:
-                raise Refused(f"{target} already exists; use --force to overwrite") from None
-            return
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        finally:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
+    write_file(target, text, mode=SHARED, replace=force)
+
+
+def _read_existing(path: Path) -> bytes | None:
+    """The regular file now at ``path`` (None when there is none)."""
+    if _lstat(path) is None:
+        return None
+    data = _read_regular(path, MAX_READ + 1)
+    if data is None:
+        raise BadInput(f"cannot read {path}: not a readable regular file")
+    return data
+
+
+def _lines_differ(old: str, new: str) -> int:
+    """How many lines an edit changed (added, removed or replaced), as a diff counts."""
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    return sum(
+        max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"
+    )
 
 
 def generate(
@@ -268,12 +270,23 @@ def generate(
     sets: Mapping[str, str] | None = None,
     dry_run: bool = False,
     force: bool = False,
+    discard_edits: bool = False,
     template_dirs: Iterable[str | Path] = (),
 ) -> dict[str, Any]:
     """Render a runbook skeleton for ``system`` from ``template``, write it and record it
-    (status drafted). ``dry_run`` returns the text and changes nothing."""
+    (status drafted) with the skeleton text. ``dry_run`` returns the text and changes
+    nothing.
+
+    ``force`` regenerates an existing runbook or file, but never loses work: a file that
+    differs from the skeleton it was generated from (people filled it in) is refused
+    unless ``discard_edits``, which keeps the old file beside the new one as
+    ``NAME.md.orig``. An accepted runbook is never sent back to drafted: regenerating it
+    is refused, unless the skeleton is exactly the file there, which is then left as it
+    is (status kept). Reviewed and validated ones go back to drafted."""
     from transition import templates
 
+    if discard_edits and not force:
+        raise BadInput("--discard-edits goes with --force")
     sets = dict(sets or {})
     name = templates.check_name(template)
     target_system = _system_and_runbook(session, engagement, system, name)
@@ -310,7 +323,7 @@ def generate(
     values = context(session, engagement, target_system)
     values["template"] = templates.Record(name=info.name, title=info.title)
     values.update(sets)
-    text = templates.render(info, values, dirs, hints=_HINTS)
+    text = templates.render(info, values, dirs, hints=_HINTS, provided=BUILTIN)
     count = templates.count_placeholders(text)
     result: dict[str, Any] = {
         "id": existing_id,
@@ -328,6 +341,38 @@ def generate(
         result["text"] = text
         return result
 
+    on_disk = _read_existing(path) if _inside(base, path) else None
+    status = target_system.runbook_status
+    if existing_id is not None and status == "accepted":
+        if on_disk == text.encode("utf-8") and target_system.runbook_path == str(path):
+            result.update(status=status, unchanged=True, id=existing_id)
+            return result  # nothing to regenerate: the file is the skeleton, status kept
+        raise Refused(
+            f"runbook #{existing_id} ({name} for {target_system.name}) is {status}; "
+            "regenerating it would send it back to drafted: move it back first with "
+            f"`transition runbook status {engagement.slug} {existing_id} drafted --force "
+            "--reason TEXT`"
+        )
+    keep_old = False
+    if on_disk is not None:
+        # The skeleton this file was generated from: the one recorded with the runbook
+        # when it was generated at this path. Rows from before the skeleton was recorded
+        # (and files no runbook recorded) have none: the file then counts as edited
+        # unless it equals a fresh rendering.
+        recorded = None
+        if existing_id is not None and target_system.runbook_path == str(path):
+            recorded = target_system.runbook_skeleton
+        base_text = text if recorded is None else recorded
+        if on_disk != base_text.encode("utf-8"):
+            if not discard_edits:
+                n = _lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
+                raise Refused(
+                    f"{path}: the file has been edited: {n} line{'s' if n != 1 else ''} "
+                    "differ from its generated skeleton; use --force --discard-edits to "
+                    f"overwrite it (the old file is kept as {path.name}.orig)"
+                )
+            keep_old = True
+
     if existing_id is None:
         session.flush()
         row_id = (
@@ -342,6 +387,7 @@ def generate(
                     "path": str(path),
                     "status": "drafted",
                     "skeleton_placeholders": count,
+                    "skeleton": text,
                     "created_at": utcnow(),
                     "created_by": audit.actor(session),
                     "version": 1,
@@ -373,19 +419,53 @@ def generate(
             },
             action="regenerate",
         )
+        row = session.get(Runbook, existing_id)
+        row.skeleton = text  # the text itself is not audited: the regenerate event is
+        session.add(row)
         events = [] if changed else [audit.Change(ENTITY, row_id, "regenerate", "path", None, path)]
         handover.reconcile(session, engagement, runbooks=[row_id], events=events)
+    if keep_old:
+        from transition.files import SHARED, write_file
+
+        orig = path.with_name(path.name + ".orig")
+        found = _lstat(orig)  # anything but a regular file is refused by write_file
+        if found is not None and stat.S_ISREG(found.st_mode) and _read_existing(orig) != on_disk:
+            raise Refused(
+                f"{orig} already exists (kept by an earlier --discard-edits); move it away "
+                "first so that it is not lost"
+            )
+        write_file(orig, on_disk, mode=SHARED)
+        result["kept"] = str(orig)
     _write(base, path, text, force=force)
     result["id"] = row_id
     return result
 
 
+def _read_regular(path: str | Path, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO or device is
+    never read, so it cannot block) or when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            return handle.read(limit)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _count_on_disk(path: str) -> int | None:
     """``[[FILL:`` markers in the file now, or None when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_READ)
-    except OSError:
+    data = _read_regular(path, MAX_READ)
+    if data is None:
         return None
     return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
 
