@@ -342,7 +342,8 @@ def reconcile(
         rows = _select(conn, "grant", scope, everything)
         for gid, role, revoked_at, system, removed_at, person in rows:
             scope_grants.add(gid)
-            status = "retired" if removed_at else ("resolved" if revoked_at else "open")
+            # Live access stays on the checklist whatever happens to its system.
+            status = "open" if not revoked_at else ("retired" if removed_at else "resolved")
             title = f"Revoke {role} access to {system} for {person}"
             desired[derived_key("grant", gid)] = ("grant", gid, status, title)
     if everything or runbook_ids or system_ids:
