@@ -63,7 +63,8 @@ def _check_chars(value: str, what: str, pattern: re.Pattern[str], allowed: str) 
     bad = pattern.search(value)
     if bad:
         raise _bad_input(
-            f"{what} contains {_describe(bad.group())} at character {bad.start() + 1}: {allowed}"
+            f"{what} contains control characters ({_describe(bad.group())} at character "
+            f"{bad.start() + 1}): {allowed}"
         )
 
 

@@ -35,7 +35,7 @@ from transition.models import (
 )
 from transition.services import audit, handover
 from transition.services.common import check_version, get_by_id, get_person, get_system
-from transition.text import clean_name, slugify
+from transition.text import clean_name, clean_text, field_limit, slugify
 
 DEFAULT_ADMIN_ROLES = ("admin", "owner", "root", "superuser")
 CSV_COLUMNS = ("person", "system", "role", "expires", "justification")
@@ -77,10 +77,7 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
 
 
 def _role(value: str) -> str:
-    role = clean_name(value, "role")
-    if len(role) > 100:
-        raise BadInput("role is longer than 100 characters")
-    return role
+    return clean_name(value, "role", field_limit(AccessGrant, "role"))
 
 
 def status_of(revoked_at: Any, expires_on: date | None, now: date) -> str:
@@ -153,7 +150,8 @@ def grant(
     """Record a new grant; the approver is the acting user. An identical grant that is
     still in force (not revoked) is refused."""
     role = _role(role)
-    justification = (no_secrets(justification, "the justification") or "").strip()
+    justification = clean_text(justification or "", "the justification")
+    no_secrets(justification, "the justification")
     who = get_person(session, engagement, person)
     target = get_system(session, engagement, system)
     expires_on, rule = resolve_expiry(_phases(session, engagement), expires)
@@ -202,7 +200,7 @@ def revoke(
     expected_version: int | None = None,
 ) -> AccessGrant:
     """Revoke a grant (once); its handover revoke item resolves in the same transaction."""
-    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    reason = no_secrets(clean_text(reason or "", "the reason"), "the reason") or None
     row = get_by_id(session, AccessGrant, engagement, grant_id, "grant")
     check_version(session, row, expected_version, "access_grant", str(row.id))
     if row.revoked_at is not None:
@@ -601,12 +599,12 @@ def import_csv(
         value = {col: cells[index[col]].strip() for col in CSV_COLUMNS}
         problems: list[str] = []
         try:
-            pname = clean_name(value["person"], "person")
+            pname = clean_name(value["person"], "person", field_limit(Person, "name"))
         except TransitionError as exc:
             problems.append(exc.message)
             pname = None
         try:
-            sname = clean_name(value["system"], "system")
+            sname = clean_name(value["system"], "system", field_limit(System, "name"))
         except TransitionError as exc:
             problems.append(exc.message)
             sname = None
@@ -621,7 +619,7 @@ def import_csv(
             problems.append(exc.message)
             expires_on, rule = None, None
         try:
-            no_secrets(value["justification"], "justification")
+            no_secrets(clean_text(value["justification"], "justification"), "justification")
         except TransitionError as exc:
             problems.append(exc.message)
         pslug = slugify(pname) if pname else None

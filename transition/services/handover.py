@@ -48,6 +48,7 @@ from transition.models import (
 )
 from transition.services import audit
 from transition.services.common import apply_changes, check_version, get_by_id
+from transition.text import clean_text
 
 STATIC_STATUSES = ("open", "done")
 ENTITY = "handover_item"
@@ -590,7 +591,8 @@ def set_item_status(
     status = status.strip().lower()
     if status not in STATIC_STATUSES:
         raise BadInput(f"invalid item status {status!r}: choose open or done")
-    no_secrets(note, "the note")
+    if note is not None:
+        note = no_secrets(clean_text(note, "the note"), "the note")
     item = get_item(session, engagement, item_id)
     check_version(session, item, expected_version, ENTITY, item.key)
     if item.source == "derived":

@@ -25,7 +25,7 @@ from transition.models import Engagement, KTParticipant, KTSession, Person, Syst
 from transition.playbooks import KT_KINDS
 from transition.services import audit
 from transition.services.common import apply_changes, check_version, get_by_id, get_system
-from transition.text import slugify
+from transition.text import clean_line, clean_text, field_limit, slugify
 
 #: The kinds a system needs signed off before its KT counts as complete.
 CORE_KINDS = ("walkthrough", "shadow", "reverse-shadow")
@@ -80,11 +80,9 @@ def schedule(
     """Plan a session. Presenters and attendees are people of the engagement; nobody is
     both. A naive ``at`` is this machine's local time (as ``dates.parse_datetime``)."""
     kind = _kind(kind)
-    topic = " ".join(topic.split())
+    topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
     if not topic:
         raise BadInput("a KT session needs a topic")
-    if len(topic) > 300:
-        raise BadInput("topic is longer than 300 characters")
     no_secrets(topic, "the topic")
     try:
         minutes = int(minutes)
@@ -198,7 +196,7 @@ def signoff(
     """An attendee confirms the knowledge arrived (confidence 1–5). Held sessions only."""
     if confidence is not None and (isinstance(confidence, bool) or confidence not in range(1, 6)):
         raise BadInput(f"invalid confidence {confidence!r}: choose 1 (low) to 5 (high)")
-    follow_ups = (no_secrets(follow_ups, "the follow-ups") or "").strip()
+    follow_ups = no_secrets(clean_text(follow_ups or "", "the follow-ups"), "the follow-ups") or ""
     row = get_session(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
     if row.status == "planned":

@@ -31,7 +31,7 @@ from transition.guard import no_secrets
 from transition.models import Engagement, Person, Runbook, System
 from transition.services import audit, handover
 from transition.services.common import apply_changes, check_version, get_by_id
-from transition.text import slugify
+from transition.text import clean_text, slugify
 
 STATUSES = ("drafted", "reviewed", "validated", "accepted")
 ENTITY = "runbook"
@@ -474,7 +474,7 @@ def set_status(
     new = (status or "").strip().lower()
     if new not in STATUSES:
         raise BadInput(f"invalid runbook status {status!r}: choose one of {', '.join(STATUSES)}")
-    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    reason = no_secrets(clean_text(reason or "", "the reason"), "the reason") or None
     if force and not reason:
         raise BadInput("--force needs a written --reason")
     row = get_by_id(session, Runbook, engagement, runbook_id, "runbook")

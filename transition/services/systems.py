@@ -15,7 +15,7 @@ from transition.models import AccessGrant, Engagement, KTSession, Person, Runboo
 from transition.playbooks import KT_KINDS, from_json
 from transition.services import audit
 from transition.services.common import find_named, get_system
-from transition.text import clean_line, clean_name, clean_text, field_limit, slugify
+from transition.text import clean_name, clean_text, field_limit, slugify
 
 
 def _tier(value: int | str) -> int:
@@ -89,7 +89,9 @@ def remove(
     from transition.services import access
 
     if revoke_access is not None:
-        revoke_access = clean_line(revoke_access, "the revoke reason", None, required=True)
+        revoke_access = clean_text(revoke_access, "the revoke reason")
+        if not revoke_access:
+            raise BadInput("--revoke-access needs a written reason")
         no_secrets(revoke_access, "the revoke reason")
     system = get_system(session, engagement, name)
     live = session.execute(
