@@ -214,3 +214,93 @@ def test_generated_control_characters_are_refused_everywhere(
     before = dump(db_url)
     _refused(cli, spec, f"A{before_text}{bad}{after_text}", world, label)
     assert dump(db_url) == before
+
+
+# --------------------------------------------------------------------------- limits
+# One set of limits, read from the model columns, checked before the database: a value one
+# longer than its field's limit is refused with the same line on SQLite and PostgreSQL, and
+# a value exactly at the limit is stored whole on both.
+
+
+def _limits() -> list[tuple[str, int, list, str]]:
+    """(label, limit, arguments with V, text the error names) for every stored text field."""
+    from transition.models import AccessGrant, AuditEvent, Engagement, KTSession, Person, System
+    from transition.text import TEXT_MAX, field_limit
+
+    def lim(model, field):
+        return field_limit(model, field) or TEXT_MAX
+
+    return [
+        ("engagement name", lim(Engagement, "name"),
+         ["engagement", "new", V, "--playbook", PLAYBOOK], "engagement name"),
+        *((f"engagement --{f}", lim(Engagement, f),
+           ["engagement", "new", f"Party {f}", "--playbook", PLAYBOOK, f"--{f}", V], f)
+          for f in ("client", "incumbent", "provider")),
+        ("person name", lim(Person, "name"),
+         ["person", "add", "ENG", V, "--side", "provider"], "person name"),
+        ("person --role", lim(Person, "role"),
+         ["person", "add", "ENG", "Zed", "--side", "provider", "--role", V], "role"),
+        ("person --email", lim(Person, "email"),
+         ["person", "add", "ENG", "Zoe", "--side", "provider", "--email", V], "email"),
+        ("system name", lim(System, "name"), ["system", "add", "ENG", V], "system name"),
+        ("system --description", lim(System, "description"),
+         ["system", "add", "ENG", "Other", "--description", V], "the description"),
+        ("grant --role", lim(AccessGrant, "role"),
+         ["access", "grant", "ENG", "--person", "Bob", "--system", "CRM", "--role", V], "role"),
+        ("grant --justification", lim(AccessGrant, "justification"),
+         ["access", "grant", "ENG", "--person", "Bob", "--system", "CRM", "--role", "ops",
+          "--justification", V], "the justification"),
+        ("revoke --reason", lim(AccessGrant, "revoke_reason"),
+         ["access", "revoke", "ENG", "1", "--reason", V], "the reason"),
+        ("kt --topic", lim(KTSession, "topic"),
+         ["kt", "schedule", "ENG", "--system", "CRM", "--topic", V, "--presenter", "Ann",
+          "--at", "2026-12-02T10:00"], "the topic"),
+        ("kt --follow-ups", lim(KTSession, "follow_ups"),
+         ["kt", "signoff", "ENG", "1", "--by", "Bob", "--follow-ups", V], "the follow-ups"),
+        ("task done --note", TEXT_MAX,
+         ["task", "done", "ENG", "kickoff-workshop", "--note", V], "the note"),
+        ("task set --note", TEXT_MAX,
+         ["task", "set", "ENG", "kickoff-workshop", "--status", "in_progress", "--note", V],
+         "the note"),
+        ("phase --override", TEXT_MAX,
+         ["phase", "advance", "ENG", "--override", V], "the override reason"),
+        ("handover --note", TEXT_MAX,
+         ["handover", "done", "ENG", "ITEM", "--note", V], "the note"),
+        ("runbook --reason", TEXT_MAX,
+         ["runbook", "status", "ENG", "1", "validated", "--force", "--reason", V], "the reason"),
+        ("--actor", lim(AuditEvent, "actor"),
+         ["--actor", V, "task", "set", "ENG", "kickoff-workshop", "--status", "blocked"], "actor"),
+        ("system remove --revoke-access", TEXT_MAX,
+         ["system", "remove", "ENG", "CRM", "--revoke-access", V], "the revoke reason"),
+    ]  # fmt: skip
+
+
+FILLERS = ("abcdefgh ", "абвгдежз ", "王伟李娜张", "Ωμέγα ")
+
+
+def _value(label: str, n: int, filler: str) -> str:
+    if label.endswith("--email"):
+        domain = "@example.org"
+        return "a" * (n - len(domain)) + domain
+    body = (filler * (n // len(filler) + 1))[:n]
+    return body if not body.endswith(" ") else body[:-1] + filler[0]
+
+
+def test_every_text_field_has_one_limit_on_every_backend(cli, world, db_url):
+    from transition.text import field_limit
+
+    assert field_limit.__wrapped__ is not None  # limits come from the model columns
+    for i, (label, limit, spec, what) in enumerate(_limits()):
+        filler = FILLERS[i % len(FILLERS)]
+        before = dump(db_url)
+        too_long = cli(*_args(spec, _value(label, limit + 1, filler), world))
+        assert_clean_error(too_long, 2)
+        assert too_long.stderr == (
+            f"error: {what} is {limit + 1:,} characters long; the limit is {limit:,} characters\n"
+        ), label
+        assert dump(db_url) == before, label
+        at_limit = cli(*_args(spec, _value(label, limit, filler), world))
+        assert at_limit.exit_code == 0, (label, at_limit.stderr)
+    # Values at the limit were stored whole.
+    people = {p["email"] for p in cli("person", "list", world["ENG"], "--json").json()}
+    assert _value("person --email", 320, "") in people
