@@ -304,3 +304,20 @@ def test_every_text_field_has_one_limit_on_every_backend(cli, world, db_url):
     # Values at the limit were stored whole.
     people = {p["email"] for p in cli("person", "list", world["ENG"], "--json").json()}
     assert _value("person --email", 320, "") in people
+
+
+@pytest.mark.parametrize(
+    "title", ['"Export \\e[2J data"', '"Export \\r data"', '"Export \\u202e data"', '"A \\x9b1m"']
+)
+def test_checklist_titles_refuse_control_characters(cli, acme, db_url, tmp_path, title):
+    path = tmp_path / "exit.yaml"
+    path.write_text(
+        "name: short-exit\ntitle: Short exit\nsections:\n  - key: data\n    title: Data\n"
+        f"    items:\n      - key: data-export\n        title: {title}\n",
+        encoding="utf-8",
+    )
+    before = dump(db_url)
+    result = cli("handover", "import", acme, str(path))
+    assert_clean_error(result, 2)
+    assert f"{path}:8:" in result.stderr and "contains control characters" in result.stderr
+    assert dump(db_url) == before
