@@ -142,3 +142,16 @@ def test_rows_stored_under_the_old_slug_are_still_found(cli, acme, session_scope
     unknown = cli("access", "grant", acme, "--person", "Пётр Smith", "--system", "CRM",
                   "--role", "reader")  # fmt: skip
     assert_clean_error(unknown, 2)
+
+
+def test_unicode_names_work_for_files_too(cli, tmp_path):
+    eng = "Биллинг Переход"
+    assert cli("engagement", "new", eng, "--playbook", "managed-service-onboarding").exit_code == 0
+    assert cli("system", "add", eng, "Система Биллинга").exit_code == 0
+    made = cli("runbook", "new", eng, "--system", "Система Биллинга", "--template",
+               "service-restart", "--out", str(tmp_path / "rb"))  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert (tmp_path / "rb" / "система-биллинга" / "service-restart.md").is_file()
+    exported = cli("handover", "export", eng, "-o", str(tmp_path / "exit.yaml"))
+    assert exported.exit_code == 0, exported.stderr
+    assert "name: exit\n" in (tmp_path / "exit.yaml").read_text(encoding="utf-8")

@@ -216,6 +216,19 @@ def legacy_slug(value: str) -> str:
     return _NON_SLUG.sub("-", folded.lower()).strip("-")
 
 
+def is_slug(value: str) -> bool:
+    """Whether ``value`` is a slug (its own slug): letters, marks and digits of any script
+    and single inner hyphens; never a separator, a dot or a control character, so it is safe
+    as a file or folder name."""
+    return bool(value) and slugify(value) == value
+
+
+def ascii_slug(value: str) -> str:
+    """An ASCII-only slug for names whose format allows only ``[a-z0-9-]`` (checklist and
+    playbook names): ``slugify`` with the letters outside ASCII dropped."""
+    return legacy_slug(slugify(value))
+
+
 def slug_matches(name: str, slug: str) -> bool:
     """Whether ``slug`` is the slug of ``name``, under today's rule or the first release's
     (what an export written by that release holds)."""

@@ -617,13 +617,16 @@ def set_item_status(
 
 
 def _checklist_name(name: str | None, engagement: Engagement) -> str:
-    from transition.text import slugify
+    from transition.text import ascii_slug
 
-    if name is None or not name.strip():
-        return f"{engagement.slug}-exit"
-    slug = slugify(name)
+    if name is None or not name.strip():  # checklist names are ASCII slugs
+        base = ascii_slug(engagement.slug)[:190].strip("-")
+        return f"{base}-exit" if base else "exit"
+    slug = ascii_slug(name)
     if not slug or len(slug) > 200:
-        raise BadInput(f"invalid checklist name {name!r}: it needs letters or digits (at most 200)")
+        raise BadInput(
+            f"invalid checklist name {name!r}: it needs ASCII letters or digits (at most 200)"
+        )
     return slug
 
 

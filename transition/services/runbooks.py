@@ -31,7 +31,7 @@ from transition.guard import no_secrets
 from transition.models import Engagement, Person, Runbook, System
 from transition.services import audit, handover
 from transition.services.common import apply_changes, check_version, get_by_id
-from transition.text import clean_text, slugify
+from transition.text import clean_text, is_slug, slugify
 
 STATUSES = ("drafted", "reviewed", "validated", "accepted")
 ENTITY = "runbook"
@@ -170,7 +170,7 @@ def context(session: Session, engagement: Engagement, system: Any) -> dict[str, 
 def _target(out_dir: Path | str, system_slug: str, template: str) -> tuple[Path, Path]:
     """``(out folder resolved, file path)``; refuses anything that would leave the folder."""
     folder_name = slugify(system_slug)
-    if not folder_name or not _SLUG.match(folder_name):
+    if not is_slug(folder_name):
         raise BadInput(f"system {system_slug!r} gives no usable folder name")
     if not _SLUG.match(template):
         raise BadInput(f"invalid template name {template!r}")
