@@ -122,7 +122,7 @@ def test_colliding_names_are_refused_naming_the_existing_one(cli, acme, db_url):
     assert dump(db_url) == before
 
 
-def test_rows_stored_under_the_old_slug_are_still_found(cli, acme, session_scope):
+def test_rows_stored_under_the_old_slug_are_still_found(cli, acme, session_scope, tmp_path):
     """A database written by the first release holds ``smith`` for "Иван Smith" and ``c``
     for "C++": both are still found by name, and a new name never takes them over."""
     with session_scope() as s:
@@ -138,6 +138,14 @@ def test_rows_stored_under_the_old_slug_are_still_found(cli, acme, session_scope
     other = cli("person", "add", acme, "Smith", "--side", "provider")
     assert_clean_error(other, 1)
     assert "the same slug 'smith' as the existing person 'Иван Smith'" in other.stderr
+    kt = cli("kt", "schedule", acme, "--system", "CRM", "--topic", "Intro", "--presenter",
+             "Иван Smith", "--at", "2026-12-01T10:00")  # fmt: skip
+    assert kt.exit_code == 0, kt.stderr
+    csv = tmp_path / "grants.csv"
+    csv.write_text("person,system,role,expires,justification\nИван Smith,CRM,operator,,\n")
+    imported = cli("access", "import", acme, str(csv), "--create-missing")
+    assert imported.exit_code == 0, imported.stderr
+    assert [p["name"] for p in cli("person", "list", acme, "--json").json()] == ["Иван Smith"]
     # "Иван Smith" must never resolve to a different, current-rule "smith" row, and vice versa.
     unknown = cli("access", "grant", acme, "--person", "Пётр Smith", "--system", "CRM",
                   "--role", "reader")  # fmt: skip

@@ -552,20 +552,20 @@ def import_csv(
     index = {name: i for i, name in enumerate(names)}
 
     eid = engagement.id
-    people = {
-        slug: (pid, name)
-        for pid, slug, name in session.execute(
-            select(Person.id, Person.slug, Person.name).where(Person.engagement_id == eid)
+    people: dict[str, tuple[int, str]] = {}
+    for pid, slug, name in session.execute(
+        select(Person.id, Person.slug, Person.name).where(Person.engagement_id == eid)
+    ):  # rows stored under the first release's slug are found by their name's slug too
+        people[slug] = (pid, name)
+        people.setdefault(slugify(name), (pid, name))
+    systems_all: dict[str, tuple[int, str, Any]] = {}
+    for sid, slug, name, removed in session.execute(
+        select(System.id, System.slug, System.name, System.removed_at).where(
+            System.engagement_id == eid
         )
-    }
-    systems_all = {
-        slug: (sid, name, removed)
-        for sid, slug, name, removed in session.execute(
-            select(System.id, System.slug, System.name, System.removed_at).where(
-                System.engagement_id == eid
-            )
-        )
-    }
+    ):
+        systems_all[slug] = (sid, name, removed)
+        systems_all.setdefault(slugify(name), (sid, name, removed))
     in_force: dict[tuple[int, int, str], int] = {}
     for gid, pid, sid, role in session.execute(
         select(

@@ -24,7 +24,13 @@ from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
 from transition.playbooks import KT_KINDS
 from transition.services import audit
-from transition.services.common import apply_changes, check_version, get_by_id, get_system
+from transition.services.common import (
+    apply_changes,
+    check_version,
+    find_named,
+    get_by_id,
+    get_system,
+)
 from transition.text import clean_line, clean_text, field_limit, slugify
 
 #: The kinds a system needs signed off before its KT counts as complete.
@@ -56,6 +62,11 @@ def _people(session: Session, engagement: Engagement, names: Iterable[str]) -> d
             )
         ).scalars()
     }
+    for slug, name in slugs.items():  # a row stored under the first release's slug
+        if slug not in found:
+            old = find_named(session, Person, name, Person.engagement_id == engagement.id)
+            if old is not None:
+                found[slug] = old
     unknown = [name for slug, name in slugs.items() if slug not in found]
     if unknown:
         raise BadInput(
