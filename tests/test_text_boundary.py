@@ -95,6 +95,23 @@ COMMANDS: list[tuple[str, list, bool]] = [
         True,
     ),
     (
+        "runbook new --set",
+        [
+            "runbook",
+            "new",
+            "ENG",
+            "--system",
+            "CRM",
+            "--template",
+            "incident-response",
+            "--out",
+            "OUT",
+            "--set",
+            ("itsm_tool=", V),
+        ],
+        True,
+    ),  # fmt: skip
+    (
         "--actor",
         ["--actor", V, "task", "set", "ENG", "kickoff-workshop", "--status", "in_progress"],
         False,
@@ -155,11 +172,16 @@ def world(cli, acme, tmp_path):
         assert result.exit_code == 0, (args, result.stderr)
     item = next(i["key"] for i in cli("handover", "show", acme, "--json").json()
                 if i["source"] != "derived")  # fmt: skip
-    return {"ENG": acme, "ITEM": item}
+    return {"ENG": acme, "ITEM": item, "OUT": str(tmp_path / "rb")}
 
 
 def _args(spec: list, value: str, world: dict[str, str]) -> list[str]:
-    return [value if a is V else world.get(a, a) for a in spec]
+    def one(a):
+        if isinstance(a, tuple):  # (prefix, V)
+            return a[0] + value
+        return value if a is V else world.get(a, a)
+
+    return [one(a) for a in spec]
 
 
 def _refused(cli, spec, value, world, label) -> None:

@@ -296,7 +296,7 @@ def generate(
                 f"(it declares: {declared})"
             )
         for key, value in sets.items():
-            no_secrets(value, f"--set {key}")
+            no_secrets(clean_text(value, f"--set {key}"), f"--set {key}")
 
     if existing_id is not None and not force:
         raise Refused(
