@@ -35,6 +35,8 @@ from transition.text import clean_name, legacy_slug, slug_matches, slugify
         ("ＡＣＭＥ", "acme"),  # NFKC: full-width letters are the same name
         ("Straße", "strasse"),
         ("नमस्ते", "नमस्ते"),
+        ("Ac\u200bme", "acme"),  # a zero-width space makes no second "Acme"
+        ("Acme\u0301", "acme"),
     ],
 )
 def test_slugs_keep_every_script(name, slug):

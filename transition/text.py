@@ -186,7 +186,10 @@ def _fold(char: str) -> str:
     base = decomposed[0]
     if base.isascii() and base.isalnum() and all(unicodedata.combining(c) for c in decomposed[1:]):
         return decomposed.encode("ascii", "ignore").decode("ascii")
-    return char if unicodedata.category(char)[0] in "LMN" else "-"
+    category = unicodedata.category(char)
+    if category == "Cf":  # invisible (zero-width space, joiners, marks): no slug of its own
+        return ""
+    return char if category[0] in "LMN" else "-"
 
 
 def slugify(value: str) -> str:
@@ -194,8 +197,9 @@ def slugify(value: str) -> str:
     ``"Иван Петров"`` → ``"иван-петров"``, ``"C++"`` → ``"c-plus-plus"``.
 
     NFKC-normalised and casefolded; Latin accents fold to ASCII; letters, marks and digits
-    of every script stay; a word-final ``+`` or ``#`` is spelled out; anything else becomes
-    a single hyphen. On ASCII names without a word-final ``+``/``#`` this is exactly
+    of every script stay; invisible format characters (zero-width space…) go, so they
+    cannot make a second name that looks the same; a word-final ``+`` or ``#`` is spelled
+    out; anything else becomes a single hyphen. On ASCII names without a word-final ``+``/``#`` this is exactly
     ``legacy_slug``, so the slugs of existing rows do not change."""
     text = unicodedata.normalize("NFKC", value)
     text = _SPELLED_SYMBOLS.sub(_spell, text).casefold()
