@@ -126,8 +126,8 @@ CONTROLS = (
     + [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
     + ["\u2028", "\u2029", "\ud800", "\udbff", "\udc00", "\udfff"]
 )
-EXAMPLES = ["\x1b[2J", "\r", "\x07", "\x1b]8;;https://x.example\x1b\\link\x1b]8;;\x1b\\", "\x9b31m",
-            "\u202e", "\u2066", "\ud83d", "\x00"]  # fmt: skip
+EXAMPLES = ["\x1b[2J", "\r", "\x1b]8;;https://x.example\x07link", "\x9b31m", "\u202e",
+            "\ud83d"]  # fmt: skip
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_multi_line_fields_take_newlines_and_tabs(cli, world):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -312,16 +312,17 @@ def test_every_text_field_has_one_limit_on_every_backend(cli, world, db_url):
     from transition.text import field_limit
 
     assert field_limit.__wrapped__ is not None  # limits come from the model columns
-    for i, (label, limit, spec, what) in enumerate(_limits()):
-        filler = FILLERS[i % len(FILLERS)]
-        before = dump(db_url)
-        too_long = cli(*_args(spec, _value(label, limit + 1, filler), world))
+    limits = list(enumerate(_limits()))
+    before = dump(db_url)
+    for i, (label, limit, spec, what) in limits:
+        too_long = cli(*_args(spec, _value(label, limit + 1, FILLERS[i % len(FILLERS)]), world))
         assert_clean_error(too_long, 2)
         assert too_long.stderr == (
             f"error: {what} is {limit + 1:,} characters long; the limit is {limit:,} characters\n"
         ), label
-        assert dump(db_url) == before, label
-        at_limit = cli(*_args(spec, _value(label, limit, filler), world))
+    assert dump(db_url) == before
+    for i, (label, limit, spec, _) in limits:
+        at_limit = cli(*_args(spec, _value(label, limit, FILLERS[i % len(FILLERS)]), world))
         assert at_limit.exit_code == 0, (label, at_limit.stderr)
     # Values at the limit were stored whole.
     people = {p["email"] for p in cli("person", "list", world["ENG"], "--json").json()}
