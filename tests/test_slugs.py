@@ -165,3 +165,28 @@ def test_unicode_names_work_for_files_too(cli, tmp_path):
     exported = cli("handover", "export", eng, "-o", str(tmp_path / "exit.yaml"))
     assert exported.exit_code == 0, exported.stderr
     assert "name: exit\n" in (tmp_path / "exit.yaml").read_text(encoding="utf-8")
+
+
+def test_unicode_names_survive_export_and_import(cli, tmp_path):
+    eng = "Биллинг"
+    assert cli("engagement", "new", eng, "--playbook", "managed-service-onboarding").exit_code == 0
+    assert cli("person", "add", eng, "Иван Петров", "--side", "provider").exit_code == 0
+    assert cli("system", "add", eng, "C++").exit_code == 0
+    path = tmp_path / "export.json"
+    assert cli("export", eng, "-o", str(path)).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert '"иван-петров"' in text and '"c-plus-plus"' in text
+    again = tmp_path / "again.json"  # the same data as another engagement
+    again.write_text(text.replace('"Биллинг"', '"Биллинг Два"').replace(
+        '"биллинг"', '"биллинг-два"'), encoding="utf-8")  # fmt: skip
+    imported = cli("import", str(again))
+    assert imported.exit_code == 0, imported.stderr
+    assert cli("person", "list", "Биллинг Два", "--json").json()[0]["slug"] == "иван-петров"
+    # An export written by the first release holds the old slug of a name: still accepted.
+    old = tmp_path / "old.json"
+    old.write_text(text.replace('"c-plus-plus"', '"c"').replace('"Биллинг"', '"Billing"').replace(
+        '"биллинг"', '"billing"'), encoding="utf-8")  # fmt: skip
+    imported = cli("import", str(old))
+    assert imported.exit_code == 0, imported.stderr
+    assert cli("system", "list", "Billing", "--json").json()[0]["slug"] == "c"
+    assert cli("system", "list", "Billing", "--json").json()[0]["name"] == "C++"
