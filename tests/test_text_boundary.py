@@ -58,6 +58,23 @@ COMMANDS: list[tuple[str, list, bool]] = [
         ],
         True,
     ),  # fmt: skip
+    (
+        "access grant --expires",
+        [
+            "access",
+            "grant",
+            "ENG",
+            "--person",
+            "Bob",
+            "--system",
+            "CRM",
+            "--role",
+            "ops",
+            "--expires",
+            V,
+        ],
+        False,
+    ),  # fmt: skip
     ("access revoke --reason", ["access", "revoke", "ENG", "1", "--reason", V], True),
     (
         "kt schedule --topic",

@@ -35,7 +35,7 @@ from transition.models import (
 )
 from transition.services import audit, handover
 from transition.services.common import check_version, get_by_id, get_person, get_system
-from transition.text import clean_name, clean_text, field_limit, slugify
+from transition.text import clean_line, clean_name, clean_text, field_limit, slugify
 
 DEFAULT_ADMIN_ROLES = ("admin", "owner", "root", "superuser")
 CSV_COLUMNS = ("person", "system", "role", "expires", "justification")
@@ -59,7 +59,7 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
     """``2026-12-31`` → (that date, None); ``cutover+30d`` → (resolved date, the rule)."""
     if value is None or not str(value).strip():
         return None, None
-    text = str(value).strip()
+    text = clean_line(str(value), "expiry", field_limit(AccessGrant, "expires_rule"))
     if _ISO_DATE.match(text):
         try:
             return date.fromisoformat(text), None
