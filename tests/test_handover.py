@@ -77,7 +77,10 @@ def test_derived_items_follow_their_sources(team, cli):
     assert derived["grant:1:revoke"]["status"] == "resolved"
     assert derived["grant:1:revoke"]["resolved_by"] == "tester"
 
-    assert cli("system", "remove", ENG, "Payroll").exit_code == 0
+    refused = cli("system", "remove", ENG, "Payroll")  # Ann Old still has access to it
+    assert refused.exit_code == 1 and "grant 2 (Ann Old, admin)" in refused.stderr
+    assert derived == {i["key"]: i for i in show(cli) if i["source"] == "derived"}
+    assert cli("system", "remove", ENG, "Payroll", "--revoke-access", "out of scope").exit_code == 0
     derived = {i["key"]: i for i in show(cli) if i["source"] == "derived"}
     assert derived["grant:2:revoke"]["status"] == "retired"
     payroll = [
@@ -87,7 +90,7 @@ def test_derived_items_follow_their_sources(team, cli):
 
     assert cli("system", "add", ENG, "Payroll").exit_code == 0  # back in scope
     derived = {i["key"]: i for i in show(cli) if i["source"] == "derived"}
-    assert derived["grant:2:revoke"]["status"] == "open"
+    assert derived["grant:2:revoke"]["status"] == "resolved"  # revoked on the way out
     assert derived["grant:1:revoke"]["status"] == "resolved"
     assert [i["status"] for i in derived.values() if "Payroll" in i["title"] and
             i["source_kind"] == "system"] == ["open"]  # fmt: skip

@@ -11,12 +11,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from transition import resources
 from transition.errors import NotFound
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+def _line(value: str) -> str:
+    """Titles and owners: one line of printable text (``text.clean_line``)."""
+    from transition.errors import BadInput
+    from transition.text import clean_line
+
+    try:
+        clean_line(value, "the text", None)
+    except BadInput as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _text(value: str) -> str:
+    """Descriptions: printable text, newlines and tabs (``text.clean_text``)."""
+    from transition.errors import BadInput
+    from transition.text import clean_text
+
+    try:
+        clean_text(value, "the text")
+    except BadInput as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+Line = AfterValidator(_line)
+Text = AfterValidator(_text)
 
 
 class _Strict(BaseModel):
@@ -25,22 +53,22 @@ class _Strict(BaseModel):
 
 class ItemSpec(_Strict):
     key: Annotated[str, Field(pattern=SLUG, max_length=150)]
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    owner: Annotated[str, Field(max_length=100)] = ""
-    description: str = ""
+    title: Annotated[str, Field(min_length=1, max_length=300), Line]
+    owner: Annotated[str, Field(max_length=100), Line] = ""
+    description: Annotated[str, Text] = ""
 
 
 class SectionSpec(_Strict):
     key: Annotated[str, Field(pattern=SLUG, max_length=100)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
     items: Annotated[tuple[ItemSpec, ...], Field(min_length=1)]
 
 
 class Checklist(_Strict):
     name: Annotated[str, Field(pattern=SLUG, max_length=200)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
     version: int = 1
-    description: str = ""
+    description: Annotated[str, Text] = ""
     sections: Annotated[tuple[SectionSpec, ...], Field(min_length=1)]
 
     @field_validator("version", mode="before")

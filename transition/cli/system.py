@@ -36,10 +36,21 @@ def remove(
     ctx: typer.Context,
     engagement: str = typer.Argument(..., metavar="ENG"),
     name: str = typer.Argument(..., metavar="NAME"),
+    revoke_access: str | None = typer.Option(
+        None,
+        "--revoke-access",
+        metavar="REASON",
+        help="Revoke the system's active grants with this reason (refused without it).",
+    ),
 ) -> None:
-    """Take a system out of scope (its derived handover items retire)."""
+    """Take a system out of scope (its derived handover items retire).
+
+    A system someone still has access to is refused (exit 1) unless --revoke-access
+    revokes those grants in the same change."""
     with state(ctx).session(write=True) as session:
-        system = systems.remove(session, get_engagement(session, engagement), name)
+        system = systems.remove(
+            session, get_engagement(session, engagement), name, revoke_access=revoke_access
+        )
         say(f"removed system {system.slug}")
 
 

@@ -39,7 +39,7 @@ from transition.models import (
 )
 from transition.services import audit, handover
 from transition.services.common import check_version, get_by_id, get_person, get_system
-from transition.text import clean_name, slugify
+from transition.text import clean_line, clean_name, clean_text, field_limit, slugify
 
 #: Role words that make a grant admin-like. Matched on whole words of the role (see
 #: ``is_admin_like``), so ``sa`` matches ``SA`` and ``sa account`` but not ``sales``.
@@ -85,7 +85,7 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
     """``2026-12-31`` → (that date, None); ``cutover+30d`` → (resolved date, the rule)."""
     if value is None or not str(value).strip():
         return None, None
-    text = str(value).strip()
+    text = clean_line(str(value), "expiry", field_limit(AccessGrant, "expires_rule"))
     if _ISO_DATE.match(text):
         try:
             return date.fromisoformat(text), None
@@ -103,10 +103,7 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
 
 
 def _role(value: str) -> str:
-    role = clean_name(value, "role")
-    if len(role) > 100:
-        raise BadInput("role is longer than 100 characters")
-    return role
+    return clean_name(value, "role", field_limit(AccessGrant, "role"))
 
 
 def role_key(role: str) -> str:
@@ -249,7 +246,8 @@ def grant(
     ``access review`` then lists the grant as a high finding until it is revoked."""
     role = _role(role)
     key = role_key(role)
-    justification = (no_secrets(justification, "the justification") or "").strip()
+    justification = clean_text(justification or "", "the justification").strip()
+    no_secrets(justification, "the justification")
     who = get_person(session, engagement, person)
     target = get_system(session, engagement, system)
     expires_on, rule = resolve_expiry(_phases(session, engagement), expires)
@@ -306,7 +304,7 @@ def revoke(
     expected_version: int | None = None,
 ) -> AccessGrant:
     """Revoke a grant (once); its handover revoke item resolves in the same transaction."""
-    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    reason = no_secrets(clean_text(reason or "", "the reason"), "the reason") or None
     row = get_by_id(session, AccessGrant, engagement, grant_id, "grant")
     check_version(session, row, expected_version, "access_grant", str(row.id))
     if row.revoked_at is not None:
@@ -658,22 +656,22 @@ def import_csv(
     index = {name: i for i, name in enumerate(names)}
 
     eid = engagement.id
-    people = {
-        slug: (pid, name, release)
-        for pid, slug, name, release in session.execute(
-            select(Person.id, Person.slug, Person.name, Person.release_date).where(
-                Person.engagement_id == eid
-            )
+    people: dict[str, tuple[int, str, Any]] = {}
+    for pid, slug, name, release in session.execute(
+        select(Person.id, Person.slug, Person.name, Person.release_date).where(
+            Person.engagement_id == eid
         )
-    }
-    systems_all = {
-        slug: (sid, name, removed)
-        for sid, slug, name, removed in session.execute(
-            select(System.id, System.slug, System.name, System.removed_at).where(
-                System.engagement_id == eid
-            )
+    ):  # rows stored under the first release's slug are found by their name's slug too
+        people[slug] = (pid, name, release)
+        people.setdefault(slugify(name), (pid, name, release))
+    systems_all: dict[str, tuple[int, str, Any]] = {}
+    for sid, slug, name, removed in session.execute(
+        select(System.id, System.slug, System.name, System.removed_at).where(
+            System.engagement_id == eid
         )
-    }
+    ):
+        systems_all[slug] = (sid, name, removed)
+        systems_all.setdefault(slugify(name), (sid, name, removed))
     in_force: dict[tuple[int, int, str], int] = {}
     for gid, pid, sid, key in session.execute(
         select(
@@ -710,12 +708,12 @@ def import_csv(
         value = {col: cells[index[col]].strip() for col in CSV_COLUMNS}
         problems: list[str] = []
         try:
-            pname = clean_name(value["person"], "person")
+            pname = clean_name(value["person"], "person", field_limit(Person, "name"))
         except TransitionError as exc:
             problems.append(exc.message)
             pname = None
         try:
-            sname = clean_name(value["system"], "system")
+            sname = clean_name(value["system"], "system", field_limit(System, "name"))
         except TransitionError as exc:
             problems.append(exc.message)
             sname = None
@@ -730,7 +728,7 @@ def import_csv(
             problems.append(exc.message)
             expires_on, rule = None, None
         try:
-            no_secrets(value["justification"], "justification")
+            no_secrets(clean_text(value["justification"], "justification"), "justification")
         except TransitionError as exc:
             problems.append(exc.message)
         pslug = slugify(pname) if pname else None

@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel
 from transition.errors import Conflict, NotFound
 from transition.models import Engagement, Person, System, Task
 from transition.services import audit
-from transition.text import slugify
+from transition.text import legacy_slug, slugify
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -30,8 +30,30 @@ _PERSON = select(Person).where(
 _TASK = select(Task).where(Task.engagement_id == bindparam("eid"), Task.key == bindparam("key"))
 
 
+def _legacy_row(session: Session, model: Any, name: str, *where: Any) -> Any:
+    """A row created by the first release, whose stored slug is the old ASCII-only slug of
+    ``name`` (``"Иван Smith"`` → ``smith``, ``"C++"`` → ``c``). Only a row whose own name
+    has the same slug as ``name`` today matches, so ``"Иван Smith"`` never finds ``Smith``."""
+    slug, old = slugify(name), legacy_slug(name)
+    if not old or old == slug:
+        return None
+    row = session.execute(select(model).where(model.slug == old, *where)).scalar_one_or_none()
+    return row if row is not None and slugify(row.name) == slug else None
+
+
+def find_named(session: Session, model: Any, name: str, *where: Any) -> Any:
+    """The row of ``model`` (Engagement, System, Person) whose slug is the slug of ``name``
+    under ``where``, or one created by the first release under its old slug; or None."""
+    row = session.execute(
+        select(model).where(model.slug == slugify(name), *where)
+    ).scalar_one_or_none()
+    return row if row is not None else _legacy_row(session, model, name, *where)
+
+
 def get_engagement(session: Session, name: str) -> Engagement:
     engagement = session.execute(_ENGAGEMENT, {"slug": slugify(name)}).scalar_one_or_none()
+    if engagement is None:
+        engagement = _legacy_row(session, Engagement, name)
     if engagement is None:
         raise NotFound(f"unknown engagement {name!r}")
     return engagement
@@ -42,6 +64,14 @@ def get_system(session: Session, engagement: Engagement, name: str) -> System:
         _SYSTEM, {"eid": engagement.id, "slug": slugify(name)}
     ).scalar_one_or_none()
     if system is None:
+        system = _legacy_row(
+            session,
+            System,
+            name,
+            System.engagement_id == engagement.id,
+            System.removed_at.is_(None),
+        )
+    if system is None:
         raise NotFound(f"unknown system {name!r} in {engagement.slug}")
     return system
 
@@ -50,6 +80,8 @@ def get_person(session: Session, engagement: Engagement, name: str) -> Person:
     person = session.execute(
         _PERSON, {"eid": engagement.id, "slug": slugify(name)}
     ).scalar_one_or_none()
+    if person is None:
+        person = _legacy_row(session, Person, name, Person.engagement_id == engagement.id)
     if person is None:
         raise NotFound(f"unknown person {name!r} in {engagement.slug}")
     return person

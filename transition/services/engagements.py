@@ -13,7 +13,7 @@ from transition.errors import BadInput, Refused
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash
 from transition.services import audit
-from transition.text import clean_name, slugify
+from transition.text import clean_line, clean_name, field_limit, slugify
 
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
 LOCATIONS = ("onshore", "nearshore", "offshore")
@@ -41,10 +41,26 @@ def create(
     start: date | None = None,
 ) -> Engagement:
     """Start an engagement: phases laid end to end from ``start``, tasks due at their offsets."""
-    name = clean_name(name, "engagement name")
+    name = clean_name(name, "engagement name", field_limit(Engagement, "name"))
     slug = slugify(name)
-    model = _choice(model, MODELS, "engagement model")
-    location = _choice(location, LOCATIONS, "location")
+    client, incumbent, provider = (
+        clean_line(value, what, field_limit(Engagement, field))
+        for value, what, field in (
+            (client, "client", "client"),
+            (incumbent, "incumbent", "incumbent"),
+            (provider, "provider", "provider"),
+        )
+    )
+    model = _choice(
+        clean_line(model, "engagement model", field_limit(Engagement, "model")),
+        MODELS,
+        "engagement model",
+    )
+    location = _choice(
+        clean_line(location, "location", field_limit(Engagement, "location")),
+        LOCATIONS,
+        "location",
+    )
     start = start or today()
     try:
         _ = (
@@ -56,15 +72,22 @@ def create(
         raise BadInput(
             f"playbook {playbook.name}: its phases started on {start} run past the year 9999"
         ) from None
-    exists = session.execute(select(Engagement.id).where(Engagement.slug == slug)).first()
-    if exists:
-        raise Refused(f"engagement {slug!r} already exists")
+    from transition.services.common import find_named
+
+    exists = find_named(session, Engagement, name)
+    if exists is not None:
+        if exists.name.casefold() == name.casefold():
+            raise Refused(f"engagement {exists.slug!r} already exists")
+        raise Refused(
+            f"engagement name {name!r} has the same slug {exists.slug!r} as the existing "
+            f"engagement {exists.name!r}: choose a more distinct name"
+        )
     engagement = Engagement(
         slug=slug,
         name=name,
-        client=client.strip(),
-        incumbent=incumbent.strip(),
-        provider=provider.strip(),
+        client=client,
+        incumbent=incumbent,
+        provider=provider,
         model=model,
         location=location,
         start_date=start,

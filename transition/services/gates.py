@@ -31,6 +31,7 @@ from transition.models import (
 from transition.playbooks import Criterion, Playbook, from_json
 from transition.services import audit
 from transition.services.common import apply_changes, check_version
+from transition.text import clean_text
 
 DONE = ("done", "skipped")
 
@@ -278,9 +279,11 @@ def advance(
     check_version(session, phase, expected_version, "phase", phase.key)
     results = evaluate(phase, facts)
     unmet = [r for r in results if not r["met"]]
+    if override is not None:
+        override = clean_text(override, "the override reason")
+        no_secrets(override, "the override reason")
     if override is not None and not override.strip():
         raise BadInput("an override needs a written reason")
-    no_secrets(override, "the override reason")
     if unmet and override is None:
         raise Refused(
             f"gate of phase {phase.key!r} not met: {len(unmet)} of {len(results)} criteria unmet",

@@ -48,6 +48,7 @@ from transition.models import (
 )
 from transition.services import audit
 from transition.services.common import apply_changes, check_version, get_by_id
+from transition.text import clean_text
 
 STATIC_STATUSES = ("open", "done")
 ENTITY = "handover_item"
@@ -342,7 +343,8 @@ def reconcile(
         rows = _select(conn, "grant", scope, everything)
         for gid, role, revoked_at, system, removed_at, person in rows:
             scope_grants.add(gid)
-            status = "retired" if removed_at else ("resolved" if revoked_at else "open")
+            # Live access stays on the checklist whatever happens to its system.
+            status = "open" if not revoked_at else ("retired" if removed_at else "resolved")
             title = f"Revoke {role} access to {system} for {person}"
             desired[derived_key("grant", gid)] = ("grant", gid, status, title)
     if everything or runbook_ids or system_ids:
@@ -589,7 +591,8 @@ def set_item_status(
     status = status.strip().lower()
     if status not in STATIC_STATUSES:
         raise BadInput(f"invalid item status {status!r}: choose open or done")
-    no_secrets(note, "the note")
+    if note is not None:
+        note = no_secrets(clean_text(note, "the note"), "the note")
     item = get_item(session, engagement, item_id)
     check_version(session, item, expected_version, ENTITY, item.key)
     if item.source == "derived":
@@ -614,13 +617,16 @@ def set_item_status(
 
 
 def _checklist_name(name: str | None, engagement: Engagement) -> str:
-    from transition.text import slugify
+    from transition.text import ascii_slug
 
-    if name is None or not name.strip():
-        return f"{engagement.slug}-exit"
-    slug = slugify(name)
+    if name is None or not name.strip():  # checklist names are ASCII slugs
+        base = ascii_slug(engagement.slug)[:190].strip("-")
+        return f"{base}-exit" if base else "exit"
+    slug = ascii_slug(name)
     if not slug or len(slug) > 200:
-        raise BadInput(f"invalid checklist name {name!r}: it needs letters or digits (at most 200)")
+        raise BadInput(
+            f"invalid checklist name {name!r}: it needs ASCII letters or digits (at most 200)"
+        )
     return slug
 
 

@@ -24,8 +24,14 @@ from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
 from transition.playbooks import KT_KINDS
 from transition.services import audit
-from transition.services.common import apply_changes, check_version, get_by_id, get_system
-from transition.text import slugify
+from transition.services.common import (
+    apply_changes,
+    check_version,
+    find_named,
+    get_by_id,
+    get_system,
+)
+from transition.text import clean_line, clean_text, field_limit, slugify
 
 #: The kinds a system needs signed off before its KT counts as complete.
 CORE_KINDS = ("walkthrough", "shadow", "reverse-shadow")
@@ -56,6 +62,11 @@ def _people(session: Session, engagement: Engagement, names: Iterable[str]) -> d
             )
         ).scalars()
     }
+    for slug, name in slugs.items():  # a row stored under the first release's slug
+        if slug not in found:
+            old = find_named(session, Person, name, Person.engagement_id == engagement.id)
+            if old is not None:
+                found[slug] = old
     unknown = [name for slug, name in slugs.items() if slug not in found]
     if unknown:
         raise BadInput(
@@ -80,11 +91,9 @@ def schedule(
     """Plan a session. Presenters and attendees are people of the engagement; nobody is
     both. A naive ``at`` is this machine's local time (as ``dates.parse_datetime``)."""
     kind = _kind(kind)
-    topic = " ".join(topic.split())
+    topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
     if not topic:
         raise BadInput("a KT session needs a topic")
-    if len(topic) > 300:
-        raise BadInput("topic is longer than 300 characters")
     no_secrets(topic, "the topic")
     try:
         minutes = int(minutes)
@@ -198,7 +207,7 @@ def signoff(
     """An attendee confirms the knowledge arrived (confidence 1–5). Held sessions only."""
     if confidence is not None and (isinstance(confidence, bool) or confidence not in range(1, 6)):
         raise BadInput(f"invalid confidence {confidence!r}: choose 1 (low) to 5 (high)")
-    follow_ups = (no_secrets(follow_ups, "the follow-ups") or "").strip()
+    follow_ups = no_secrets(clean_text(follow_ups or "", "the follow-ups"), "the follow-ups") or ""
     row = get_session(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
     if row.status == "planned":

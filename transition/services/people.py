@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -12,10 +11,10 @@ from sqlmodel import Session
 from transition.errors import BadInput, Refused
 from transition.models import Engagement, Person
 from transition.services import audit
-from transition.text import clean_name, slugify
+from transition.services.common import find_named
+from transition.text import clean_email, clean_line, clean_name, field_limit, slugify
 
 SIDES = ("client", "incumbent", "provider")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def add(
@@ -28,22 +27,23 @@ def add(
     role: str | None = None,
     release_date: date | None = None,
 ) -> Person:
-    name = clean_name(name, "person name")
+    name = clean_name(name, "person name", field_limit(Person, "name"))
     slug = slugify(name)
-    side = side.strip().lower()
+    side = clean_line(side, "side", field_limit(Person, "side")).lower()
     if side not in SIDES:
         raise BadInput(f"invalid side {side!r}: choose one of {', '.join(SIDES)}")
     if email is not None:
-        email = email.strip()
-        if not _EMAIL.match(email):
-            raise BadInput(f"invalid email address {email!r}")
+        email = clean_email(email, "email", field_limit(Person, "email"))
     if role is not None:
-        role = clean_name(role, "role")
-    exists = session.execute(
-        select(Person.id).where(Person.engagement_id == engagement.id, Person.slug == slug)
-    ).first()
-    if exists:
-        raise Refused(f"person {slug!r} already exists in {engagement.slug}")
+        role = clean_name(role, "role", field_limit(Person, "role"))
+    existing = find_named(session, Person, name, Person.engagement_id == engagement.id)
+    if existing is not None:
+        if existing.name.casefold() == name.casefold():
+            raise Refused(f"person {existing.slug!r} already exists in {engagement.slug}")
+        raise Refused(
+            f"person name {name!r} has the same slug {existing.slug!r} as the existing person "
+            f"{existing.name!r} in {engagement.slug}: choose a more distinct name"
+        )
     person = Person(
         engagement_id=engagement.id,
         slug=slug,

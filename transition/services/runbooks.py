@@ -31,7 +31,7 @@ from transition.guard import no_secrets
 from transition.models import Engagement, Person, Runbook, System
 from transition.services import audit, handover
 from transition.services.common import apply_changes, check_version, get_by_id
-from transition.text import slugify
+from transition.text import clean_text, is_slug, slugify
 
 STATUSES = ("drafted", "reviewed", "validated", "accepted")
 ENTITY = "runbook"
@@ -171,7 +171,7 @@ def context(session: Session, engagement: Engagement, system: Any) -> dict[str, 
 def _target(out_dir: Path | str, system_slug: str, template: str) -> tuple[Path, Path]:
     """``(out folder resolved, file path)``; refuses anything that would leave the folder."""
     folder_name = slugify(system_slug)
-    if not folder_name or not _SLUG.match(folder_name):
+    if not is_slug(folder_name):
         raise BadInput(f"system {system_slug!r} gives no usable folder name")
     if not _SLUG.match(template):
         raise BadInput(f"invalid template name {template!r}")
@@ -309,7 +309,7 @@ def generate(
                 f"(it declares: {declared})"
             )
         for key, value in sets.items():
-            no_secrets(value, f"--set {key}")
+            no_secrets(clean_text(value, f"--set {key}"), f"--set {key}")
 
     if existing_id is not None and not force:
         raise Refused(
@@ -554,7 +554,7 @@ def set_status(
     new = (status or "").strip().lower()
     if new not in STATUSES:
         raise BadInput(f"invalid runbook status {status!r}: choose one of {', '.join(STATUSES)}")
-    reason = (no_secrets(reason, "the reason") or "").strip() or None
+    reason = no_secrets(clean_text(reason or "", "the reason"), "the reason") or None
     if force and not reason:
         raise BadInput("--force needs a written --reason")
     row = get_by_id(session, Runbook, engagement, runbook_id, "runbook")

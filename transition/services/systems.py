@@ -11,11 +11,11 @@ from sqlmodel import Session
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused
 from transition.guard import no_secrets
-from transition.models import AccessGrant, Engagement, KTSession, Runbook, System
+from transition.models import AccessGrant, Engagement, KTSession, Person, Runbook, System
 from transition.playbooks import KT_KINDS, from_json
 from transition.services import audit
-from transition.services.common import get_system
-from transition.text import clean_name, slugify
+from transition.services.common import find_named, get_system
+from transition.text import clean_name, clean_text, field_limit, slugify
 
 
 def _tier(value: int | str) -> int:
@@ -36,25 +36,26 @@ def add(
     tier: int | str = 2,
     description: str = "",
 ) -> System:
-    name = clean_name(name, "system name")
-    slug = slugify(name)
+    name = clean_name(name, "system name", field_limit(System, "name"))
+    description = clean_text(description, "the description", field_limit(System, "description"))
+    no_secrets(description, "the description")
     tier = _tier(tier)
-    existing = session.execute(
-        select(System).where(System.engagement_id == engagement.id, System.slug == slug)
-    ).scalar_one_or_none()
+    existing = find_named(session, System, name, System.engagement_id == engagement.id)
     if existing is not None and existing.removed_at is None:
-        raise Refused(f"system {slug!r} already exists in {engagement.slug}")
+        raise Refused(_taken("system", name, existing, engagement))
     if existing is not None:  # re-adding a removed system brings it back
+        if slugify(existing.name) != slugify(name):
+            raise Refused(_taken("removed system", name, existing, engagement))
         existing.removed_at = None
         existing.name, existing.tier = name, tier
         system = existing
     else:
         system = System(
             engagement_id=engagement.id,
-            slug=slug,
+            slug=slugify(name),
             name=name,
             tier=tier,
-            description=(no_secrets(description, "the description") or "").strip(),
+            description=description,
         )
     session.add(system)
     session.flush()
@@ -65,9 +66,49 @@ def add(
     return system
 
 
-def remove(session: Session, engagement: Engagement, name: str) -> System:
-    """Take a system out of scope; its derived handover items retire."""
+def _taken(what: str, name: str, existing: System, engagement: Engagement) -> str:
+    if existing.name.casefold() == name.casefold():
+        return f"{what} {existing.slug!r} already exists in {engagement.slug}"
+    return (
+        f"{what} name {name!r} has the same slug {existing.slug!r} as the existing {what} "
+        f"{existing.name!r} in {engagement.slug}: choose a more distinct name"
+    )
+
+
+def remove(
+    session: Session,
+    engagement: Engagement,
+    name: str,
+    *,
+    revoke_access: str | None = None,
+) -> System:
+    """Take a system out of scope; its derived handover items retire. A system someone
+    still has access to is refused, unless ``revoke_access`` gives the reason to revoke
+    every such grant in the same transaction (each audited, its revoke item resolved):
+    live access never drops off the exit checklist."""
+    from transition.services import access
+
+    if revoke_access is not None:
+        revoke_access = clean_text(revoke_access, "the revoke reason")
+        if not revoke_access:
+            raise BadInput("--revoke-access needs a written reason")
+        no_secrets(revoke_access, "the revoke reason")
     system = get_system(session, engagement, name)
+    live = session.execute(
+        select(AccessGrant.id, AccessGrant.role, Person.name)
+        .join(Person, Person.id == AccessGrant.person_id)
+        .where(AccessGrant.system_id == system.id, AccessGrant.revoked_at.is_(None))
+        .order_by(AccessGrant.id)
+    ).all()
+    if live and revoke_access is None:
+        shown = ", ".join(f"grant {gid} ({person}, {role})" for gid, role, person in live[:10])
+        more = f" and {len(live) - 10} more" if len(live) > 10 else ""
+        raise Refused(
+            f"system {system.slug} still has {len(live)} active grant(s): {shown}{more}; "
+            "revoke them first, or remove it with --revoke-access REASON",
+        )
+    for gid, _, _ in live:
+        access.revoke(session, engagement, gid, reason=revoke_access)
     system.removed_at = utcnow()
     session.add(system)
     session.flush()

@@ -14,6 +14,7 @@ from transition.errors import BadInput, Refused
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
 from transition.services.common import apply_changes, check_version, get_person, get_task
+from transition.text import clean_text
 
 STATUSES = ("todo", "in_progress", "blocked", "done", "skipped")
 OPEN = ("todo", "in_progress", "blocked")
@@ -162,7 +163,7 @@ def set_status(
             )
     values: dict[str, Any] = {"status": status}
     if note is not None:
-        values["note"] = no_secrets(note.strip(), "the note") or None
+        values["note"] = no_secrets(clean_text(note, "the note"), "the note") or None
     if status in CLOSED and task.status not in CLOSED:
         from transition.services import audit
 

@@ -364,7 +364,6 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "access_grants": ("justification", "revoke_reason"),
     "kt_sessions": ("topic", "follow_ups"),
 }
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def _check_values(path: Path, data: dict[str, Any]) -> None:
@@ -372,7 +371,7 @@ def _check_values(path: Path, data: dict[str, Any]) -> None:
     are held to the same rules as the commands that create them."""
     from transition.guard import looks_like_secret
     from transition.playbooks import Criterion, from_json
-    from transition.text import clean_name, slugify
+    from transition.text import clean_name, slug_matches
 
     problems: list[str] = []
     for n, bundle in enumerate(data["engagements"]):
@@ -387,9 +386,7 @@ def _check_values(path: Path, data: dict[str, Any]) -> None:
                 except BadInput as exc:
                     problems.append(f"{at}.name: {exc.message}")
                 slug = row.get("slug")
-                if slug is not None and (
-                    not _SLUG.match(str(slug)) or slug != slugify(row["name"])
-                ):
+                if slug is not None and not slug_matches(str(row.get("name", "")), str(slug)):
                     problems.append(f"{at}.slug: {slug!r} is not the slug of its name")
         for section in SECTIONS:
             for i, row in enumerate(bundle[section]):
