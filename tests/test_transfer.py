@@ -39,6 +39,8 @@ def normalise(document: dict[str, Any]) -> list[dict[str, Any]]:
         for name in SECTIONS:
             rows = []
             for row in bundle[name]:
+                if name == "audit_events" and row["action"] == "import":
+                    continue  # the receiving database's record of the import
                 row = dict(row)
                 if "id" in row:
                     row["id"] = index[name][row["id"]]
@@ -101,12 +103,16 @@ def test_round_trip_into_a_database_with_other_ids(demo_url: str, tmp_path: Path
     verify = run(target, "audit", "northwind-service-desk", "--verify")
     assert verify.exit_code == 0, verify.stderr
 
-    # Into an empty database the export comes back byte for byte, apart from its time.
+    # Into an empty database the export comes back as it was, apart from its time and the
+    # `import` event the receiving log adds.
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     assert run(empty, "import", first).exit_code == 0
-    second = run(empty, "export").stdout
-    strip = re.compile(r'"exported_at": "[^"]+"')
-    assert strip.sub("", second) == strip.sub("", first.read_text())
+    second = json.loads(run(empty, "export").stdout)
+    for bundle in second["engagements"]:
+        imports = [e for e in bundle["audit_events"] if e["action"] == "import"]
+        assert len(imports) == 1 and json.loads(imports[0]["after"])["file_sha256"]
+    assert normalise(second) == normalise(original)
+    assert second["engagements"][0]["tasks"] == original["engagements"][0]["tasks"]
 
 
 def test_duplicate_import_is_refused_and_writes_nothing(demo_url: str, tmp_path: Path) -> None:

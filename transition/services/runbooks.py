@@ -381,12 +381,25 @@ def generate(
 
 
 def _count_on_disk(path: str) -> int | None:
-    """``[[FILL:`` markers in the file now, or None when it cannot be read."""
+    """``[[FILL:`` markers in the file now, or None when it cannot be read. Only a regular
+    file is read: a FIFO or device in its place is never opened for blocking reads."""
+    import stat
+
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
             data = handle.read(MAX_READ)
     except OSError:
         return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
 
 
