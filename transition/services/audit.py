@@ -419,14 +419,16 @@ def verify(
                         outside_breaks += 1
                 prev = data["hash"]
                 previous = data
-            if mine:
-                checked += 1
-                if _parse_at(data["at"]) is None:
-                    problems.append(f"event {data['id']}: its time {data['at']!r} is not a time")
-                elif not _content_ok(data):
-                    problems.append(
-                        f"event {data['id']}: content does not match its hash (edited?)"
-                    )
+            checked += mine
+            # Every event's content is checked whatever the scope: an edited engagement id
+            # would otherwise move an event out of sight.
+            whose = "" if mine else " (of another engagement, or moved away from this one)"
+            if _parse_at(data["at"]) is None:
+                problems.append(f"event {data['id']}{whose}: its time {data['at']!r} is not a time")
+            elif not _content_ok(data):
+                problems.append(
+                    f"event {data['id']}{whose}: content does not match its hash (edited?)"
+                )
     except Exception as exc:  # a cell the database driver cannot even return
         problems.append(f"the log cannot be read past event {previous and previous['id']}: {exc}")
     if outside_breaks:
