@@ -324,7 +324,7 @@ def _column_type(section: str, column: Any) -> Any:
     """The annotation for one column of the file: type, range, length, text rules."""
     from typing import Annotated, Literal
 
-    from pydantic import AfterValidator, Field, StrictInt, StrictStr
+    from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr
 
     name = column.name
     choices = CHOICES.get(section, {}).get(name)
@@ -346,10 +346,8 @@ def _column_type(section: str, column: Any) -> Any:
             Field(max_length=length) if length else Field(),
             AfterValidator(lambda v, s=section, c=name: _check_text(s, c, v)),
         ]
-    elif python is datetime:
-        kind = Annotated[datetime, AfterValidator(_in_calendar)]
-    elif python is date:
-        kind = Annotated[date, AfterValidator(_in_calendar)]
+    elif python in (datetime, date):
+        kind = Annotated[python, BeforeValidator(_iso_text), AfterValidator(_in_calendar)]
     elif python is bool:
         from pydantic import StrictBool
 
@@ -357,6 +355,13 @@ def _column_type(section: str, column: Any) -> Any:
     else:
         kind = python
     return kind | None if column.nullable else kind
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times are ISO 8601 text in the file (never a number of seconds)."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date or time written as text")
+    return value
 
 
 def _in_calendar(value: date) -> date:
