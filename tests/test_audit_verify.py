@@ -218,7 +218,7 @@ TAMPERINGS += ("reorder events", "garbage cell")
 
 
 @settings(
-    max_examples=45,
+    max_examples=35,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -375,8 +375,7 @@ def test_untouched_database_passes_and_scoping(cli, history, engine) -> None:
     whole = cli("audit", "--verify")
     assert whole.exit_code == 1 and "other-co: task " in whole.stderr
 
-
-def test_a_tampered_grant_stays_detected_after_handover_sync(cli, history, engine) -> None:
+    # A tampered grant stays detected after `handover sync` writes its own events.
     with engine.begin() as conn:
         conn.execute(text("UPDATE accessgrant SET role = 'root' WHERE id = 1"))
         conn.execute(text("DELETE FROM accessgrant WHERE id = 2"))

@@ -486,12 +486,13 @@ def test_imported_events_are_marked_and_verified_as_their_own_segment(
     assert cli("audit", SOURCE, "--verify").exit_code == 1  # the content check is global
 
 
-def test_a_runbook_file_replaced_by_a_fifo_never_hangs_a_read(db_url, cli, source) -> None:
+def test_a_runbook_file_replaced_by_a_fifo_never_hangs_a_read(db_url, cli, request) -> None:
     import subprocess
     import sys
 
     if not db_url.startswith("sqlite"):
         pytest.skip("a file-system behaviour: once is enough")
+    request.getfixturevalue("source")
 
     target = Path(cli("runbook", "list", SOURCE, "--json").json()[0]["path"])
     target.unlink()

@@ -9,10 +9,14 @@ sessions and participants, runbooks, handover items and audit events)::
 
 Rows keep their ids in the file so references can be followed; ``import_file`` gives
 every row a new id and rewrites the references (derived handover keys and audit entity
-ids included). Audit events keep their time, actor and content and are chained onto the
-receiving database's log (the hash chain is the database's own); a final ``import``
-event, outside any engagement, records what was imported. Importing an engagement whose
-slug already exists is refused and nothing is written.
+ids included). Runbook paths are written relative to their generation folder and placed
+under a folder the importer names. The file is input: every row is validated by a row
+model of its table (the commands' states, kinds, ranges and text rules), the rows must
+agree with each other and with the state the file's own audit log replays to, and each
+problem is reported with its location; nothing is written unless all of it holds. Audit
+events keep their time, actor and content and become a separate segment of the receiving
+log (see ``audit``); each engagement's log gets an ``import`` event naming the file's hash
+and counts. Importing an engagement whose slug already exists is refused.
 
 Reading and writing are a fixed number of statements per table, whatever the row count.
 """
@@ -25,6 +29,7 @@ import os
 import re
 import stat
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +286,7 @@ _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+@cache
 def _text_rule(name: str, multiline: bool):
     """The text check of ``transition.text`` for this kind of field: ``clean_line`` /
     ``clean_text`` where they exist, else the same rule written here."""
@@ -739,11 +745,12 @@ def _check_values(path: Path, data: dict[str, Any]) -> None:
                     "a session (not its presenter, not someone absent)"
                 )
         sources: set[tuple[str, int]] = set()
+        known = {name: {r["id"] for r in bundle[name]} for name in set(SOURCE_SECTION.values())}
         for i, row in enumerate(bundle["handover_items"]):
             section = SOURCE_SECTION.get(row.get("source_kind"))
             if not section:
                 continue
-            if row.get("source_id") not in {r["id"] for r in bundle[section]}:
+            if row.get("source_id") not in known[section]:
                 problems.append(
                     f"{where}.handover_items[{i}].source_id: {row.get('source_id')} "
                     f"is not in {section}"
