@@ -287,3 +287,118 @@ def test_kill_during_import_of_a_large_export(db_url, engine, cli, acme, tmp_pat
         lambda k: ["import", str(files[k])],
         complete,
     )
+
+
+# --------------------------------------------------------------------------- file faults
+# A SQLite file deleted or replaced while a command runs, a read-only database, a full disk.
+
+
+def _sqlite_only(db_url: str) -> Path:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a SQLite file fault")
+    return Path(db_url.removeprefix("sqlite:///"))
+
+
+def _export_for_import(cli, acme: str, tmp_path: Path, slug: str) -> Path:
+    document = cli("export", acme).json()
+    for bundle in document["engagements"]:
+        bundle["engagement"]["slug"] = slug
+        bundle["engagement"]["name"] = slug.replace("-", " ").title()
+    path = tmp_path / f"{slug}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize("fault", ["deleted", "replaced"])
+def test_database_file_deleted_or_replaced_during_an_import(
+    db_url, cli, request, tmp_path, monkeypatch, fault
+):
+    path = _sqlite_only(db_url)
+    acme = request.getfixturevalue("acme")
+    export = _export_for_import(cli, acme, tmp_path, "restored")
+    from transition.services import transfer
+
+    original = transfer.import_data
+
+    def import_then_lose_the_file(session, data, **kwargs):
+        slugs = original(session, data, **kwargs)
+        if fault == "deleted":
+            os.remove(path)
+        else:
+            other = tmp_path / "other.db"
+            other.write_bytes(path.read_bytes())
+            os.replace(other, path)
+        return slugs
+
+    monkeypatch.setattr(transfer, "import_data", import_then_lose_the_file)
+    result = cli("import", export)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "imported" not in result.stdout
+    assert result.stderr.startswith("error: ") and f"was {fault}" in result.stderr
+    assert "nothing was saved" in result.stderr
+
+
+def _unprivileged(args: list[str]) -> list[str]:
+    """Run as this user without the capabilities that let root ignore file modes."""
+    if os.geteuid() != 0:
+        return args
+    import shutil
+
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: file modes cannot be enforced")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *args]
+
+
+def _run(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        _unprivileged([sys.executable, "-c", ENTRY, "--db", url, *args]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("how", ["file 0400", "folder 0500"])
+def test_read_only_database_reads_work_and_writes_say_so(db_url, cli, request, tmp_path, how):
+    path = _sqlite_only(db_url)
+    acme = request.getfixturevalue("acme")
+    db.reset_engines()  # close every connection: the -wal and -shm files go away
+    target = path if how.startswith("file") else path.parent
+    mode = target.stat().st_mode
+    os.chmod(target, 0o400 if how.startswith("file") else 0o500)
+    try:
+        listed = _run(db_url, "engagement", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert [e["slug"] for e in json.loads(listed.stdout)] == [acme]
+        wrote = _run(db_url, "person", "add", acme, "Ann", "--side", "client")
+        assert wrote.returncode == 1, wrote.stderr
+        assert wrote.stderr.startswith("error: the database ") and "read-only" in wrote.stderr
+        assert "Traceback" not in wrote.stderr
+    finally:
+        os.chmod(target, mode)
+    db.reset_engines()
+    assert cli("person", "list", acme, "--json").json() == []
+
+
+def test_a_full_disk_is_said_plainly(db_url, cli, request, tmp_path):
+    path = _sqlite_only(db_url)
+    engine = request.getfixturevalue("engine")
+    acme = request.getfixturevalue("acme")
+    from sqlalchemy import event
+
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+
+    @event.listens_for(engine, "connect")
+    def _small_disk(dbapi_connection, _record) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    engine.dispose()
+    before = dump(db_url)
+    csv_file = _csv(tmp_path / "grants.csv", 2000, "full")
+    result = cli("access", "import", acme, str(csv_file), "--create-missing")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and "is full" in result.stderr
+    assert "Traceback" not in result.stderr
+    event.remove(engine, "connect", _small_disk)
+    engine.dispose()
+    assert dump(db_url) == before

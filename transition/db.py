@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
@@ -89,11 +90,7 @@ def get_engine(url: str | None = None) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         _prepare_sqlite_file(parsed.database)
-        engine = create_engine(
-            parsed,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        )
-        _configure_sqlite(engine)
+        engine = _sqlite_engine(parsed)
     elif backend == "postgresql":
         engine = create_engine(parsed, pool_pre_ping=False, connect_args={"connect_timeout": 10})
     else:
@@ -105,11 +102,66 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+#: SQLite engines on a file: the file's path, and why it is read-only (None if writable).
+_sqlite_files: dict[Engine, tuple[Path, str | None]] = {}
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode, or None when it is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why this process cannot write the SQLite file (None if it can): SQLite writes the
+    file itself and creates its journal files beside it."""
+    if not path.is_file():
+        return None
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder is read-only"
+    for suffix in ("-wal", "-shm"):
+        journal = path.with_name(path.name + suffix)
+        if journal.exists() and not os.access(journal, os.W_OK):
+            return f"its journal file {journal.name} is read-only"
+    return None
+
+
+def _sqlite_engine(parsed) -> Engine:
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    database = parsed.database
+    path = None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser().absolute()
+    reason = _read_only_reason(path) if path is not None else None
+    if path is not None and reason is not None:
+        # Read-only: opened as such, so reads work; a WAL database in a folder where its
+        # shared-memory file cannot be created is read as immutable (nobody can write it).
+        query = {"mode": "ro", "uri": "true"}
+        shm = path.with_name(path.name + "-shm")
+        if not shm.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+            query["immutable"] = "1"
+        parsed = parsed.set(database=f"file:{quote(str(path))}", query=query)
+    engine = create_engine(parsed, connect_args=connect_args)
+    if path is not None:
+        _sqlite_files[engine] = (path, reason)
+    _configure_sqlite(engine, path, read_only=reason is not None)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, path: Path | None = None, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - exercised always
+    def _on_connect(dbapi_connection, record) -> None:  # pragma: no cover - exercised always
         # Autocommit at the driver level; transactions are begun explicitly below.
         dbapi_connection.isolation_level = None
+        if path is not None:
+            # Which file this connection has open: a commit into a file that was deleted
+            # or replaced since would be lost (see ``_check_same_file``).
+            record.info["transition_file"] = _file_identity(path)
         cursor = dbapi_connection.cursor()
         try:
             # A read first: a file that is not a database fails here, before any write.
@@ -117,7 +169,8 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode")
-            if str(cursor.fetchone()[0]).lower() != "wal" and _ours_or_empty(cursor):
+            wal = str(cursor.fetchone()[0]).lower() == "wal"
+            if not wal and not read_only and _ours_or_empty(cursor):
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
@@ -150,9 +203,12 @@ def reset_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _sqlite_files.clear()
 
 
 def describe(engine: Engine) -> str:
+    if engine in _sqlite_files:
+        return str(_sqlite_files[engine][0])
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
@@ -221,6 +277,12 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
         return BadInput(f"{describe(engine)} is not a transition database ({message})")
     if "database is locked" in lowered or "could not obtain lock" in lowered:
         return Conflict("the database is busy with another writer; try again in a moment")
+    if "readonly database" in lowered or "read-only" in lowered:
+        return Refused(f"the database {describe(engine)} is read-only; nothing was changed")
+    if "database or disk is full" in lowered or "no space left on device" in lowered:
+        return Refused(
+            f"the disk holding the database {describe(engine)} is full; nothing was saved"
+        )
     if "unable to open database" in lowered:
         return BadInput(f"cannot open database {describe(engine)} ({message})")
     if isinstance(exc, OperationalError) and (
@@ -233,11 +295,15 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
 @contextmanager
 def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Iterator[Session]:
     """One unit of work. Commits when the block ends, rolls everything back on any error."""
+    if write:
+        _refuse_read_only(engine)
     bind = engine.execution_options(transition_write=write)
     session = Session(bind, expire_on_commit=False)
     session.info["actor"] = actor
     try:
         yield session
+        if write:
+            _check_same_file(session, engine)
         session.commit()
     except StaleDataError:
         session.rollback()
@@ -256,6 +322,30 @@ def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Ite
         raise
     finally:
         session.close()
+
+
+def _refuse_read_only(engine: Engine) -> None:
+    path, reason = _sqlite_files.get(engine, (None, None))
+    if reason is not None:
+        raise Refused(
+            f"the database {path} is read-only ({reason}): this command changes it, "
+            "so nothing was done; read commands still work"
+        )
+
+
+def _check_same_file(session: Session, engine: Engine) -> None:
+    """Refuse to commit into a SQLite file that was deleted or replaced while the command
+    ran: the change would land in a file nobody can open again."""
+    path, _ = _sqlite_files.get(engine, (None, None))
+    if path is None or session.get_transaction() is None:
+        return
+    opened = session.connection().connection.info.get("transition_file")
+    now = _file_identity(path)
+    if now is None or now != opened:
+        what = "deleted" if now is None else "replaced by another file"
+        raise Refused(
+            f"the database file {path} was {what} while this command ran; nothing was saved"
+        )
 
 
 def current_revision(engine: Engine) -> str | None | bool:

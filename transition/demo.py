@@ -28,7 +28,17 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from transition.models import AccessGrant, Engagement, KTSession, Phase, Task
-from transition.services import access, engagements, gates, handover, kt, people, systems, tasks
+from transition.services import (
+    access,
+    audit,
+    engagements,
+    gates,
+    handover,
+    kt,
+    people,
+    systems,
+    tasks,
+)
 
 NORTHWIND = "Northwind Service Desk"
 TAILSPIN = "Tailspin Mobile App"
@@ -432,9 +442,7 @@ def _backdate_northwind(
         values: dict[str, Any] = {"actual_start": first, "actual_end": last}
         if last is not None:
             values["gate_decided_at"] = _at(last, 17)
-        session.execute(
-            update(Phase).where(Phase.engagement_id == eid, Phase.key == key).values(**values)
-        )
+        _backdate(session, eid, Phase, "phase", Phase.key == key, values)
     jitter = (-2, 0, 1, -1, 2, 0, 3, -1)
     rows = session.execute(
         select(Task.id, Task.due_date)
@@ -443,8 +451,8 @@ def _backdate_northwind(
     ).all()
     for n, (task_id, due) in enumerate(rows):
         day = min(max((due or today) + timedelta(days=jitter[n % len(jitter)]), start), today)
-        session.execute(
-            update(Task).where(Task.id == task_id).values(completed_at=_at(day, 9 + n % 8))
+        _backdate(
+            session, eid, Task, "task", Task.id == task_id, {"completed_at": _at(day, 9 + n % 8)}
         )
     for n, grant_id in enumerate(grant_ids):
         day = discovery_end + timedelta(days=1 + n % 6)
@@ -454,22 +462,59 @@ def _backdate_northwind(
     session.execute(
         update(AccessGrant)
         .where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_not(None))
-        .values(granted_at=_at(discovery_end + timedelta(days=2)), revoked_at=_at(access_end))
+        .values(granted_at=_at(discovery_end + timedelta(days=2)))
+    )
+    _backdate(
+        session,
+        eid,
+        AccessGrant,
+        "access_grant",
+        AccessGrant.revoked_at.is_not(None),
+        {"revoked_at": _at(access_end)},
     )
     for kt_id, offset in kt_ids:
         if offset >= 0:
             continue
         held = _at(today + timedelta(days=offset), 16)
-        session.execute(
-            update(KTSession)
-            .where(KTSession.id == kt_id, KTSession.status != "planned")
-            .values(held_at=held)
+        _backdate(
+            session,
+            eid,
+            KTSession,
+            "kt_session",
+            (KTSession.id == kt_id) & (KTSession.status != "planned"),
+            {"held_at": held},
         )
-        session.execute(
-            update(KTSession)
-            .where(KTSession.id == kt_id, KTSession.status == "signed_off")
-            .values(signed_off_at=held + timedelta(days=1))
+        _backdate(
+            session,
+            eid,
+            KTSession,
+            "kt_session",
+            (KTSession.id == kt_id) & (KTSession.status == "signed_off"),
+            {"signed_off_at": held + timedelta(days=1)},
         )
+
+
+def _backdate(
+    session: Session, eid: int, model: Any, entity: str, where: Any, values: dict[str, Any]
+) -> None:
+    """Move recorded times to the days they happened in the story, on the record: each
+    moved value is a ``backdate`` event, so the log still replays to the rows."""
+    columns = [getattr(model, name) for name in values]
+    rows = session.execute(
+        select(model.id, *columns).where(model.engagement_id == eid, where).order_by(model.id)
+    ).all()
+    if not rows:
+        return
+    session.execute(update(model).where(model.id.in_([r[0] for r in rows])).values(**values))
+    audit.record_many(
+        session,
+        eid,
+        [
+            audit.Change(entity, row[0], "backdate", name, row[n + 1], value)
+            for row in rows
+            for n, (name, value) in enumerate(values.items())
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- Tailspin
@@ -513,9 +558,12 @@ def _tailspin(session: Session, today: date) -> Engagement:
         justification="Reads the code and logs during onboarding",
     )
     for n, key in enumerate(("team-kickoff", "stakeholder-map", "contract-baseline")):
-        session.execute(
-            update(Task)
-            .where(Task.engagement_id == eng.id, Task.key == key)
-            .values(completed_at=_at(start + timedelta(days=2 + 3 * n), 15))
+        _backdate(
+            session,
+            eng.id,
+            Task,
+            "task",
+            Task.key == key,
+            {"completed_at": _at(start + timedelta(days=2 + 3 * n), 15)},
         )
     return eng

@@ -1,4 +1,4 @@
-"""``transition audit ENG``: every change, oldest first."""
+"""``transition audit ENG``: every change, oldest first; ``audit [ENG] --verify`` checks it."""
 
 from __future__ import annotations
 
@@ -6,30 +6,36 @@ import typer
 
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
-from transition.errors import Refused
+from transition.errors import BadInput, Refused
 
 
 def register(app: typer.Typer) -> None:
     @app.command("audit")
     def audit_log(
         ctx: typer.Context,
-        engagement: str = typer.Argument(..., metavar="ENG"),
+        engagement: str | None = typer.Argument(None, metavar="[ENG]"),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Only the newest N events."),
         verify: bool = typer.Option(
             False,
             "--verify",
-            help="Check that every event chains to the one before it by hash (exit 1 if not).",
+            help=(
+                "Check the engagement's log (or, without ENG, the whole database's): every "
+                "event's hash and link, imported segments, and that the grants, tasks, phases "
+                "and KT sessions are the state the log replays to (exit 1 if not)."
+            ),
         ),
     ) -> None:
         """The audit log of an engagement: who changed what, when."""
         from transition.services import audit
         from transition.services.common import get_engagement
 
+        if engagement is None and not verify:
+            raise BadInput("name an engagement (or use --verify alone to check every one)")
         with state(ctx).session() as session:
-            eng = get_engagement(session, engagement)
+            eng = get_engagement(session, engagement) if engagement is not None else None
             if verify:
-                checked, problems = audit.verify(session)
+                checked, problems = audit.verify(session, eng.id if eng else None)
             elif limit:
                 rows = list(reversed(audit.events(session, eng.id, limit=limit, newest_first=True)))
             else:
@@ -40,12 +46,14 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(rows)
             return
+        for row in rows:  # events brought in by `transition import` are marked as such
+            row["who"] = f"{row['actor']} (imported)" if row.get("imported") else row["actor"]
         table(
             rows,
             [
                 ("id", "#"),
                 ("at", "when"),
-                ("actor", "actor"),
+                ("who", "actor"),
                 ("action", "action"),
                 ("entity", "entity"),
                 ("entity_id", "id"),
@@ -58,7 +66,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _report(checked: int, problems: list[str], as_json: bool) -> None:
-    """The chain covers every engagement's events: one edited row breaks it for all."""
     if as_json:
         emit_json({"events": checked, "intact": not problems, "problems": problems})
         if problems:

@@ -42,11 +42,21 @@ def register(app: typer.Typer) -> None:
     def import_(
         ctx: typer.Context,
         file: str = typer.Argument(..., metavar="FILE"),
+        runbooks: str | None = typer.Option(
+            None,
+            "--runbooks",
+            metavar="DIR",
+            help="Folder holding the runbook files (paths in the file are relative to it; "
+            "default: the current folder).",
+        ),
     ) -> None:
-        """Restore an export; refused (nothing written) if an engagement already exists."""
+        """Restore an export; refused (nothing written) if an engagement already exists.
+
+        Every row is checked by the same rules as the commands, and must match the file's
+        audit log; the imported events are kept as a marked, separately verifiable segment."""
         from transition.services import transfer
 
         data = transfer.read_export(file)
         with state(ctx).session(write=True) as session:
-            slugs = transfer.import_data(session, data, source=file)
+            slugs = transfer.import_data(session, data, source=file, runbooks=runbooks)
         say(f"imported {len(slugs)} engagement{'s' if len(slugs) != 1 else ''}: {', '.join(slugs)}")
