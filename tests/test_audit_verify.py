@@ -344,6 +344,8 @@ def _insert_copy(conn, table: str, key: dict[str, Any], eid: int) -> str:
             row["key"] = f"{row['key']}-copy"
         if "uid" in row:
             row["uid"] = f"{row['uid']}-copy"
+        if "role_key" in row:  # one grant in force per role: the copy is another role
+            row["role"] = row["role_key"] = f"{row['role_key']}-copy"
     names = ", ".join(cols)
     values = ", ".join(f":{c}" for c in cols)
     conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), row)

@@ -397,7 +397,12 @@ def _fifo(document: dict[str, Any], tmp: Path) -> None:
 
 
 def _forged_state(document: dict[str, Any], tmp: Path) -> None:
-    document["engagements"][0]["access_grants"][0]["role"] = "root"
+    grant = document["engagements"][0]["access_grants"][0]
+    grant["role"] = grant["role_key"] = "root"
+
+
+def _forged_role_key(document: dict[str, Any], tmp: Path) -> None:
+    document["engagements"][0]["access_grants"][0]["role_key"] = "someone-else"
 
 
 def _derived_status(document: dict[str, Any], tmp: Path) -> None:
@@ -420,6 +425,7 @@ HOSTILE = [
     (_set("runbooks.0.path", "../../x.md"), "must stay inside the runbooks folder"),
     (_fifo, "exists and is not a regular file"),
     (_forged_state, "does not match its audit log: grant 1: role is 'root'"),
+    (_forged_role_key, "role_key: 'someone-else' is not the folded form of its role"),
     (_derived_status, "the derived items are not what"),
 ]
 

@@ -29,7 +29,6 @@ import os
 import re
 import stat
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -280,28 +279,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "access_grants": ("justification", "revoke_reason"),
     "kt_sessions": ("topic", "follow_ups"),
 }
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DERIVED_LOOKING = re.compile(r"^(grant|system|runbook):")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-@cache
-def _text_rule(name: str, multiline: bool):
-    """The text check of ``transition.text`` for this kind of field: ``clean_line`` /
-    ``clean_text`` where they exist, else the same rule written here."""
-    from transition import text
-
-    found = getattr(text, "clean_text" if multiline else "clean_line", None)
-    pattern = _CONTROL_TEXT if multiline else _CONTROL_LINE
-
-    def check(value: str, what: str) -> None:
-        if found is not None:
-            found(value, what)
-        if pattern.search(value):
-            raise BadInput(f"{what} contains control characters")
-
-    return check
 
 
 def _check_text(section: str, column: str, value: str) -> str:
@@ -319,8 +297,13 @@ def _check_text(section: str, column: str, value: str) -> str:
 
             if clean_name(value, column) != value:
                 raise ValueError("has leading or trailing spaces")
-        elif column not in ("playbook_json", "gate_json"):
-            _text_rule(column, column in MULTILINE)(value, column)
+        elif column not in ("playbook_json", "gate_json", "skeleton"):
+            from transition.text import clean_line, clean_text
+
+            if column in MULTILINE:
+                clean_text(value, column)
+            else:
+                clean_line(value, column, None)
     except BadInput as exc:
         raise ValueError(exc.message) from None
     return value
@@ -729,6 +712,14 @@ def _check_values(path: Path, data: dict[str, Any]) -> None:
                     Criterion.model_validate(item)
             except (ValueError, TypeError):
                 problems.append(f"{where}.phases[{i}].gate_json: not a valid list of criteria")
+        from transition.services.access import role_key
+
+        for i, row in enumerate(bundle["access_grants"]):
+            if "role_key" in row and row["role_key"] != role_key(str(row.get("role", ""))):
+                problems.append(
+                    f"{where}.access_grants[{i}].role_key: {row['role_key']!r} is not the "
+                    "folded form of its role"
+                )
         roles: dict[tuple[int, int], str] = {}
         for row in bundle["kt_participants"]:
             roles[(row["session_id"], row["person_id"])] = row["role"]
