@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import today, utcnow
+from transition.dates import check_range, today, utcnow
 from transition.errors import BadInput, Refused
 from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
@@ -78,8 +78,11 @@ def schedule(
     minutes: int = 60,
 ) -> KTSession:
     """Plan a session. Presenters and attendees are people of the engagement; nobody is
-    both. A naive ``at`` is this machine's local time (as ``dates.parse_datetime``)."""
+    both. Times are UTC: a naive ``at`` is UTC (as ``dates.parse_datetime``), an aware one is
+    converted; years outside ``dates.MIN_YEAR``–``MAX_YEAR`` are refused."""
     kind = _kind(kind)
+    at = _aware(at)
+    check_range(at, "start time")
     topic = " ".join(topic.split())
     if not topic:
         raise BadInput("a KT session needs a topic")
@@ -107,7 +110,7 @@ def schedule(
         uid=uuid.uuid4().hex,
         topic=topic,
         kind=kind,
-        starts_at=at.astimezone(UTC),
+        starts_at=at,
         minutes=minutes,
         status="planned",
     )
