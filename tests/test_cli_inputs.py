@@ -81,7 +81,9 @@ def _no_secret(output: str, password: str) -> None:
         assert form not in output, output
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(password=passwords, in_query=st.booleans(), driver=st.sampled_from(
     ["psycopg", "psycopg2", "pg8000"]))  # fmt: skip
 def test_a_password_never_reaches_an_error_line(password, in_query, driver):
@@ -104,7 +106,7 @@ def test_a_password_never_reaches_an_error_line(password, in_query, driver):
 
 
 @given(password=passwords, in_query=st.booleans())
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, database=None)
 def test_redact_url_masks_every_form(password, in_query):
     secret = quote(password, safe="")
     url = (
