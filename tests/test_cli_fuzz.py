@@ -134,6 +134,8 @@ def argv_for(draw: st.DrawFn, path: tuple[str, ...], command: Any) -> list[str]:
     args: list[str] = []
     if draw(st.integers(0, 9)) == 0:  # the global --actor gets fuzzed too
         args += ["--actor", draw(HOSTILE)]
+    if draw(st.integers(0, 14)) == 0:  # and --db, as a path inside the test's folder
+        args += ["--db", draw(PATHS)]
     args += list(path)
     positional: list[str] = []
     for param in command.params:
