@@ -98,6 +98,9 @@ def test_a_password_never_reaches_an_error_line(password, in_query, driver):
         _no_secret(result.stdout + result.stderr, password)
         if args[-1] != "--help":
             assert_clean_error(result)
+    shown_help = invoke("--help", env={"TRANSITION_DATABASE_URL": url})
+    assert shown_help.exit_code == 0
+    _no_secret(shown_help.stdout + shown_help.stderr, password)
     # A URL that does not parse is masked as well.
     broken = invoke("--db", f"postgresql+psycopg://bob:{secret}@127.0.0.1:abc/x", "init")
     assert_clean_error(broken)

@@ -159,7 +159,8 @@ def root(
         "--db",
         envvar="TRANSITION_DATABASE_URL",
         metavar="URL",
-        help="SQLAlchemy database URL (default: a SQLite file in your data directory).",
+        help="SQLAlchemy database URL, or a SQLite file path (default: a SQLite file in your "
+        "data directory).",
     ),
     actor: str | None = typer.Option(
         None,
