@@ -509,7 +509,7 @@ class KTPane(Pane):
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         Column("id", "#", min_width=100),
-        ("when", "When"),
+        ("when", "When (UTC)"),
         ("system", "System"),
         ("kind", "Kind"),
         ("status", "Status"),
