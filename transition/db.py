@@ -92,6 +92,8 @@ def normalize_url(value: str) -> str:
         raise BadInput("empty database URL: give a URL such as sqlite:///t.db or a file path")
     if _URL_SCHEME.match(text):
         return text
+    if "://" in text:  # meant as a URL, but its scheme is not dialect[+driver]
+        raise BadInput(f"invalid database URL {redact_url(text)!r}: expected dialect+driver://…")
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
