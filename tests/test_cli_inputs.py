@@ -299,3 +299,24 @@ def test_json_of_a_kt_list_is_still_only_json(cli, kt_ready):
     cli("kt", "schedule", kt_ready, "--system", "ERP", "--topic", "t", "--presenter", "Ann",
         "--at", "2026-12-01T10:00")  # fmt: skip
     json.loads(cli("kt", "list", kt_ready, "--json").stdout)
+
+
+def test_a_session_stored_at_the_end_of_time_still_lists(cli, kt_ready, session_scope):
+    """A database written before times were range-checked may hold a session in year 9999:
+    lists and the calendar still work."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from transition.models import KTSession
+
+    assert cli("kt", "schedule", kt_ready, "--system", "ERP", "--topic", "t", "--presenter",
+               "Ann", "--at", "2026-12-01T10:00").exit_code == 0  # fmt: skip
+    with session_scope() as s:
+        s.execute(update(KTSession).values(starts_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC)))
+    listed = cli("kt", "list", kt_ready)
+    assert listed.exit_code == 0, listed.stderr
+    assert "9999-12-31 23:30 UTC" in listed.stdout
+    ics = cli("kt", "ics", kt_ready)
+    assert ics.exit_code == 0, ics.stderr
+    assert "DURATION:PT1H" in ics.stdout.replace("\r", "")

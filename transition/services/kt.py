@@ -282,7 +282,10 @@ def list_sessions(
         people[sid][role].append({"name": name, "email": email, "side": side})
     for row in rows:
         row["starts_at"] = _aware(row["starts_at"])
-        row["ends_at"] = row["starts_at"] + timedelta(minutes=row["minutes"])
+        try:
+            row["ends_at"] = row["starts_at"] + timedelta(minutes=row["minutes"])
+        except OverflowError:  # a row stored before times were range-checked (year 9999)
+            row["ends_at"] = None
         if row["held_at"] is not None:
             row["held_at"] = _aware(row["held_at"])
         if row["signed_off_at"] is not None:
@@ -417,7 +420,10 @@ def ics(session: Session, engagement: Engagement) -> bytes:
         event.add("uid", f"{row['uid']}@transition")
         event.add("dtstamp", stamp)
         event.add("dtstart", row["starts_at"])
-        event.add("dtend", row["ends_at"])
+        if row["ends_at"] is not None:
+            event.add("dtend", row["ends_at"])
+        else:
+            event.add("duration", timedelta(minutes=row["minutes"]))
         event.add("sequence", row["version"])
         event.add("summary", f"KT {row['kind']}: {row['system']}: {row['topic']}")
         lines = [
