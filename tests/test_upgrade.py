@@ -188,7 +188,13 @@ def test_a_directory_as_database_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     "url",
-    ["nonsense", "sqlite:///{tmp}/a-file/x.db", "mysql+nodriver://u@h/db", "://"],
+    # A value that is not a URL is a SQLite file path (tests/test_cli_inputs.py).
+    [
+        "postgresql+psycopg://u@h:abc/x",
+        "sqlite:///{tmp}/a-file/x.db",
+        "mysql+nodriver://u@h/db",
+        "://",
+    ],
 )
 def test_a_bad_database_url_is_a_clear_error(url, tmp_path):
     (tmp_path / "a-file").write_text("a file where a folder should be")

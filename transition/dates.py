@@ -9,27 +9,58 @@ from transition.errors import BadInput
 
 _SPAN = re.compile(r"^\+?(\d{1,4})([dw])$")
 
+#: Every date the tool accepts lies in these years, so that arithmetic on it (a session's
+#: end, an expiry window, a calendar export) can never leave Python's date range.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+
+
+def check_range(value: date, what: str = "date", shown: str | None = None) -> None:
+    """Refuse a date (or datetime) outside years ``MIN_YEAR``–``MAX_YEAR``."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise BadInput(
+            f"invalid {what} {shown if shown is not None else value.isoformat()!r}: "
+            f"the year must be between {MIN_YEAR} and {MAX_YEAR}"
+        )
+
 
 def parse_date(value: str, what: str = "date") -> date:
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise BadInput(
             f"invalid {what} {value!r}: expected an ISO date such as 2026-12-01"
         ) from None
+    check_range(parsed, what, value)
+    return parsed
 
 
 def parse_datetime(value: str, what: str = "date and time") -> datetime:
-    """``2026-12-01T14:00`` → an aware UTC datetime. A time without an offset is the local
-    wall-clock time of this machine (``TZ``); a bare date means midnight."""
+    """``2026-12-01T14:00`` → an aware UTC datetime. A time without an offset is UTC
+    (``2026-12-01T14:00`` is 14:00 UTC); an explicit offset (``+01:00``, ``Z``) is converted
+    to UTC; a bare date means midnight UTC."""
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise BadInput(
-            f"invalid {what} {value!r}: expected ISO 8601 such as 2026-12-01T14:00"
+            f"invalid {what} {value!r}: expected ISO 8601 such as 2026-12-01T14:00 (UTC) "
+            "or 2026-12-01T14:00+01:00"
         ) from None
+    check_range(parsed, what, value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    # Within the year range an offset can never move the time outside Python's range.
     return parsed.astimezone(UTC)
+
+
+def format_utc(value: datetime | None) -> str:
+    """A stored (UTC) timestamp as people read it: ``2026-12-01 14:00 UTC``."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:  # SQLite hands back naive values; they are stored in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def parse_span(value: str, what: str = "duration") -> timedelta:
@@ -60,4 +91,4 @@ def today() -> date:
     import os
 
     pinned = os.environ.get("TRANSITION_TODAY")
-    return date.fromisoformat(pinned) if pinned else date.today()
+    return parse_date(pinned, "TRANSITION_TODAY") if pinned else date.today()

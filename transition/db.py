@@ -25,8 +25,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
@@ -78,26 +84,79 @@ def _prepare_sqlite_file(database: str | None) -> None:
         raise BadInput(f"cannot create database file {path}: {exc.strerror}") from None
 
 
+#: ``dialect[+driver]://`` starts a URL; anything else given as a database is a file path.
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+#: Query-string keys whose values are secrets (``?password=``, ``sslpassword``, ``token``…).
+_SECRET_QUERY = re.compile(
+    r"([?&][^=&#]*(?:password|passwd|pwd|secret|token|key)[^=&#]*=)[^&#]*", re.IGNORECASE
+)
+_CONNINFO_SECRET = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+_USERINFO_SECRET = re.compile(r"^([^:/?#]*://[^:/?#@]*:).*@")
+
+
+def normalize_url(value: str) -> str:
+    """A database given by the user: a SQLAlchemy URL as it is, or a SQLite file path
+    (relative, absolute or ``~``) turned into its ``sqlite:///`` URL."""
+    text = value.strip()
+    if not text:
+        raise BadInput("empty database URL: give a URL such as sqlite:///t.db or a file path")
+    if _URL_SCHEME.match(text):
+        return text
+    if "://" in text:  # meant as a URL, but its scheme is not dialect[+driver]
+        raise BadInput(f"invalid database URL {redact_url(text)!r}: expected dialect+driver://…")
+    return f"sqlite:///{Path(text).expanduser().absolute()}"
+
+
+def redact_url(url: str | URL) -> str:
+    """A database URL safe to show: the password and secret query values masked as ``***``.
+
+    Every place that prints a URL (errors, ``init``, ``demo``, help, the TUI) goes
+    through this function, even for a string that does not parse as a URL."""
+    if isinstance(url, URL):
+        text = url.render_as_string(hide_password=True)
+    else:
+        text = str(url)
+        try:
+            text = make_url(text).render_as_string(hide_password=True)
+        except Exception:  # not a URL at all: mask what looks like user:password@
+            text = _USERINFO_SECRET.sub(r"\1***@", text)
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
 def get_engine(url: str | None = None) -> Engine:
-    url = url or default_url()
+    url = normalize_url(url or default_url())
     engine = _engines.get(url)
     if engine is not None:
         return engine
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise BadInput(f"invalid database URL {url!r}") from None
+    except (ArgumentError, ValueError):  # a malformed port or host parses as ValueError
+        raise BadInput(
+            f"invalid database URL {redact_url(url)!r}: expected dialect+driver://user@host/db"
+        ) from None
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        _prepare_sqlite_file(parsed.database)
-        engine = _sqlite_engine(parsed)
-    elif backend == "postgresql":
-        engine = create_engine(parsed, pool_pre_ping=False, connect_args={"connect_timeout": 10})
-    else:
-        try:
+    try:
+        if backend == "sqlite":
+            _prepare_sqlite_file(parsed.database)
+            engine = _sqlite_engine(parsed)
+        elif backend == "postgresql":
+            engine = create_engine(
+                parsed, pool_pre_ping=False, connect_args={"connect_timeout": 10}
+            )
+        else:
             engine = create_engine(parsed)
-        except Exception as exc:  # an unknown dialect or a missing driver
-            raise BadInput(f"cannot use database URL {url!r}: {exc}") from None
+    except TransitionError:
+        raise
+    except (ImportError, NoSuchModuleError) as exc:  # a driver that is not installed
+        missing = getattr(exc, "name", None) or parsed.drivername
+        raise BadInput(
+            f"cannot use database URL {redact_url(parsed)!r}: its driver {missing!r} is not "
+            "installed (PostgreSQL: postgresql+psycopg://…)"
+        ) from None
+    except Exception as exc:  # an unknown dialect, or arguments the dialect refuses
+        raise BadInput(
+            f"cannot use database URL {redact_url(parsed)!r}: {redact_url(str(exc))}"
+        ) from None
     _engines[url] = engine
     return engine
 
@@ -212,7 +271,7 @@ def describe(engine: Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return url.database or ":memory:"
-    return url.render_as_string(hide_password=True)
+    return redact_url(url)
 
 
 # What each table's unique constraints promise, in the words of a refusal.
@@ -272,6 +331,7 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
         if duplicate is not None:
             return duplicate
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+    message = _CONNINFO_SECRET.sub(r"\1***", redact_url(message))
     lowered = message.lower()
     if "file is not a database" in lowered or "file is encrypted" in lowered:
         return BadInput(f"{describe(engine)} is not a transition database ({message})")
@@ -282,6 +342,11 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
     if "database or disk is full" in lowered or "no space left on device" in lowered:
         return Refused(
             f"the disk holding the database {describe(engine)} is full; nothing was saved"
+        )
+    if "permission denied" in lowered or "insufficientprivilege" in lowered:
+        return BadInput(
+            f"permission denied in {describe(engine)} ({message}); creating or upgrading "
+            "the schema needs CREATE on it (GRANT CREATE ON SCHEMA … TO the role)"
         )
     if "unable to open database" in lowered:
         return BadInput(f"cannot open database {describe(engine)} ({message})")

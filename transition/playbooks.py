@@ -355,12 +355,20 @@ def playbook_files() -> dict[str, Path]:
 _LOOKS_LIKE_PATH = resources.LOOKS_LIKE_PATH
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that is also false for a name the OS refuses (too long…)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def resolve_playbook(name_or_path: str) -> tuple[Playbook, bytes, Path]:
     """A playbook by shipped/user name or by file path. Returns (playbook, raw bytes, path)."""
     candidate = Path(name_or_path).expanduser()
-    if _LOOKS_LIKE_PATH.search(name_or_path) or candidate.is_file():
+    if _LOOKS_LIKE_PATH.search(name_or_path) or _is_file(candidate):
         path = candidate
-        if not path.is_file():
+        if not _is_file(path):
             raise NotFound(f"playbook file {name_or_path} not found")
     else:
         files = playbook_files()

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         else:
             say(f"the demo engagements are already in {where}")
         if no_tui:
-            say(f"explore them with: transition --db {engine.url.render_as_string()} tui")
+            say(f"explore them with: transition --db {db.redact_url(engine.url)} tui")
             return
         from transition.tui.app import run
 

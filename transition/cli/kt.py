@@ -25,14 +25,20 @@ def schedule(
     attendee: list[str] = typer.Option(
         [], "--attendee", metavar="A", help="Who attends (repeat for several)."
     ),
-    at: str = typer.Option(..., "--at", metavar="DATETIME", help="Start, e.g. 2026-12-01T14:00."),
+    at: str = typer.Option(
+        ...,
+        "--at",
+        metavar="DATETIME",
+        help="Start in UTC, e.g. 2026-12-01T14:00 (UTC), or with an offset: "
+        "2026-12-01T15:00+01:00 is stored and shown as 14:00 UTC.",
+    ),
     kind: str = typer.Option(
         "walkthrough", "--kind", metavar="walkthrough|shadow|reverse-shadow|qa"
     ),
     minutes: int = typer.Option(60, "--minutes", metavar="N", help="Length in minutes."),
 ) -> None:
     """Plan a KT session."""
-    from transition.dates import parse_datetime
+    from transition.dates import format_utc, parse_datetime
 
     starts = parse_datetime(at, "start time")
     with state(ctx).session(write=True) as session:
@@ -47,7 +53,7 @@ def schedule(
             kind=kind,
             minutes=minutes,
         )
-        say(f"scheduled KT session #{row.id}: {row.kind} of {system} at {at}")
+        say(f"scheduled KT session #{row.id}: {row.kind} of {system} at {format_utc(starts)}")
 
 
 @app.command("hold")
@@ -95,7 +101,7 @@ def list_sessions(
     engagement: str = typer.Argument(..., metavar="ENG"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Sessions in time order."""
+    """Sessions in time order; start times are UTC."""
     with state(ctx).session() as session:
         rows = kt.list_sessions(session, get_engagement(session, engagement))
     for row in rows:
@@ -103,8 +109,11 @@ def list_sessions(
     if as_json:
         emit_json(rows)
         return
+    from transition.dates import format_utc
+
     for row in rows:
         row["status"] = row["status"].replace("_", " ")
+        row["starts_at"] = format_utc(row["starts_at"])
     table(
         rows,
         [

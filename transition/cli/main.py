@@ -41,6 +41,34 @@ GROUPS = (
 )
 
 
+#: Integer options and arguments are 64-bit signed on both backends: a larger value is
+#: a usage error (exit 2) before any service or SQL statement sees it.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def bound_integers(command: click.Command) -> click.Command:
+    """Give every integer parameter of ``command`` and its sub-commands a 64-bit range
+    (kept narrower where the parameter declares its own ``min``/``max``)."""
+    for param in command.params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or not _is_int(descriptor.annotation):
+            continue
+        info = descriptor.parameter_info
+        if getattr(param, "_runtime_param", None) is not None:
+            continue  # already bounded (built) on an earlier invocation
+        info.min = INT_MIN if info.min is None else max(info.min, INT_MIN)
+        info.max = INT_MAX if info.max is None else min(info.max, INT_MAX)
+    for sub in getattr(command, "commands", {}).values():
+        bound_integers(sub)
+    return command
+
+
+def _is_int(annotation: Any) -> bool:
+    from typing import get_args
+
+    return annotation is int or int in get_args(annotation)
+
+
 class TransitionGroup(TyperGroup):
     """Typer group whose ``main`` turns every expected failure into ``error:`` lines,
     and which loads the noun groups lazily."""
@@ -62,7 +90,9 @@ class TransitionGroup(TyperGroup):
                 rich_markup_mode=app.rich_markup_mode,
                 suggest_commands=app.suggest_commands,
             )
-            self.add_command(command, module.NAME)
+            self.add_command(command, bound_integers(command) and module.NAME)
+        elif command is not None:
+            bound_integers(command)
         return command
 
     def main(
@@ -129,7 +159,8 @@ def root(
         "--db",
         envvar="TRANSITION_DATABASE_URL",
         metavar="URL",
-        help="SQLAlchemy database URL (default: a SQLite file in your data directory).",
+        help="SQLAlchemy database URL, or a SQLite file path (default: a SQLite file in your "
+        "data directory).",
     ),
     actor: str | None = typer.Option(
         None,

@@ -90,6 +90,10 @@ def assign(
     person: str = typer.Argument(..., metavar="PERSON"),
 ) -> None:
     """Assign a task to a person of the engagement."""
+    if not person.strip():
+        from transition.errors import BadInput
+
+        raise BadInput("empty PERSON: name a person of the engagement")
     with state(ctx).session(write=True) as session:
         task = tasks.assign(session, get_engagement(session, engagement), key, person)
         from transition.models import Person

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from transition.dates import today, utcnow
+from transition.dates import MAX_YEAR, check_range, today, utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, Refused, TransitionError, ValidationFailed
 from transition.guard import no_secrets
@@ -88,9 +88,11 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
     text = clean_line(str(value), "expiry", field_limit(AccessGrant, "expires_rule"))
     if _ISO_DATE.match(text):
         try:
-            return date.fromisoformat(text), None
+            parsed = date.fromisoformat(text)
         except ValueError:
             raise BadInput(f"invalid expiry date {text!r}: no such day") from None
+        check_range(parsed, "expiry date")
+        return parsed, None
     from transition.services.engagements import milestone
 
     try:
@@ -367,9 +369,11 @@ def list_grants(
     if expiring_days is not None:
         if expiring_days < 0:
             raise BadInput("--expiring takes a number of days, 0 or more")
+        # No accepted date lies past MAX_YEAR: a longer window means "every expiry ahead".
+        days = min(expiring_days, (date(MAX_YEAR, 12, 31) - now).days)
         stmt = stmt.where(
             AccessGrant.expires_on >= now,
-            AccessGrant.expires_on <= now + timedelta(days=expiring_days),
+            AccessGrant.expires_on <= now + timedelta(days=days),
         )
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -15,6 +15,9 @@ from transition.text import legacy_slug, slugify
 
 T = TypeVar("T", bound=SQLModel)
 
+#: The largest id a row can have (a signed 64-bit integer on both backends).
+MAX_ID = 2**63 - 1
+
 
 # Lookups every command makes, built once (building and cache-keying a statement costs
 # more than running it on an indexed column).
@@ -103,6 +106,8 @@ def get_by_id(
         ident = int(row_id)
     except (TypeError, ValueError):
         raise NotFound(f"invalid {what} id {row_id!r}: expected a number") from None
+    if not 0 < ident <= MAX_ID:  # no row has it, and the database cannot even compare it
+        raise NotFound(f"unknown {what} {row_id} in {engagement.slug}")
     row = session.get(model, ident)
     if row is None or row.engagement_id != engagement.id:  # type: ignore[attr-defined]
         raise NotFound(f"unknown {what} {row_id} in {engagement.slug}")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import today, utcnow
+from transition.dates import check_range, today, utcnow
 from transition.errors import BadInput, Refused
 from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
@@ -89,8 +89,11 @@ def schedule(
     minutes: int = 60,
 ) -> KTSession:
     """Plan a session. Presenters and attendees are people of the engagement; nobody is
-    both. A naive ``at`` is this machine's local time (as ``dates.parse_datetime``)."""
+    both. Times are UTC: a naive ``at`` is UTC (as ``dates.parse_datetime``), an aware one is
+    converted; years outside ``dates.MIN_YEAR``–``MAX_YEAR`` are refused."""
     kind = _kind(kind)
+    at = _aware(at)
+    check_range(at, "start time")
     topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
     if not topic:
         raise BadInput("a KT session needs a topic")
@@ -116,7 +119,7 @@ def schedule(
         uid=uuid.uuid4().hex,
         topic=topic,
         kind=kind,
-        starts_at=at.astimezone(UTC),
+        starts_at=at,
         minutes=minutes,
         status="planned",
     )
@@ -288,7 +291,10 @@ def list_sessions(
         people[sid][role].append({"name": name, "email": email, "side": side})
     for row in rows:
         row["starts_at"] = _aware(row["starts_at"])
-        row["ends_at"] = row["starts_at"] + timedelta(minutes=row["minutes"])
+        try:
+            row["ends_at"] = row["starts_at"] + timedelta(minutes=row["minutes"])
+        except OverflowError:  # a row stored before times were range-checked (year 9999)
+            row["ends_at"] = None
         if row["held_at"] is not None:
             row["held_at"] = _aware(row["held_at"])
         if row["signed_off_at"] is not None:
@@ -423,7 +429,10 @@ def ics(session: Session, engagement: Engagement) -> bytes:
         event.add("uid", f"{row['uid']}@transition")
         event.add("dtstamp", stamp)
         event.add("dtstart", row["starts_at"])
-        event.add("dtend", row["ends_at"])
+        if row["ends_at"] is not None:
+            event.add("dtend", row["ends_at"])
+        else:
+            event.add("duration", timedelta(minutes=row["minutes"]))
         event.add("sequence", row["version"])
         event.add("summary", f"KT {row['kind']}: {row['system']}: {row['topic']}")
         lines = [

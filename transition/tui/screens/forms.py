@@ -409,9 +409,9 @@ def kt_schedule_form(backend: Any, slug: str, people: list, systems: list) -> Fo
             ),
             Field(
                 "at",
-                "When",
+                "When (UTC)",
                 required=True,
-                placeholder="YYYY-MM-DDTHH:MM",
+                placeholder="YYYY-MM-DDTHH:MM (UTC) or …+01:00",
                 check=check_datetime("session time"),
                 words=("time", "date"),
             ),

@@ -14,6 +14,7 @@ from textual.containers import HorizontalGroup, Vertical
 from textual.message import Message
 from textual.widgets import Label, Select, Static
 
+from transition.dates import format_utc
 from transition.tui.backend import FIRST_PAGE, PAGE, TaskCursor, TaskFilter
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
@@ -508,7 +509,7 @@ class KTPane(Pane):
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         Column("id", "#", min_width=100),
-        ("when", "When"),
+        ("when", "When (UTC)"),
         ("system", "System"),
         ("kind", "Kind"),
         ("status", "Status"),
@@ -538,7 +539,7 @@ class KTPane(Pane):
                 str(s["id"]),
                 [
                     str(s["id"]),
-                    day(s["starts_at"]),
+                    format_utc(s["starts_at"]).removesuffix(" UTC"),
                     s["system"],
                     s["kind"],
                     marks.get(s["status"], s["status"]),
