@@ -90,7 +90,7 @@ class PagedTable(DataTable):
 
     def declare(self, columns: Sequence[Column | tuple[str, str]]) -> None:
         """The table's columns; cells are then always given for all of them, and those
-        whose ``min_width`` the table is narrower than are left out until it widens."""
+        whose ``min_width`` the terminal is narrower than are left out until it widens."""
         self.declared = tuple(c if isinstance(c, Column) else Column(*c) for c in columns)
         self.shown = ()
         self.fit(self.app.size.width)
@@ -239,7 +239,19 @@ class PagedTable(DataTable):
         for column, old, new in zip(self.columns, current, self._visible(cells), strict=False):
             if not _same(old, new):
                 self.update_cell(key, column, new)
-                self._resize_column(self.columns[column])
+                self._resized(self.columns[column], old, new)
+
+    def _resized(self, column: Any, old: Text, new: Text) -> None:
+        """Size ``column`` for a cell changed from ``old`` to ``new``: wider at once; a
+        whole pass over the column only when its widest cell narrowed."""
+        if not column.auto_width:
+            return
+        console = self.app.console
+        width = measure(console, new, 1)
+        if width >= column.content_width:
+            column.content_width = width
+        elif measure(console, old, 1) >= column.content_width:
+            self._resize_column(column)
 
     def current_key(self) -> str | None:
         if not self.row_count:
