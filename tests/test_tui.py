@@ -257,7 +257,7 @@ async def test_generate_a_runbook_with_preview(tmp_path, monkeypatch):
         with session(app) as s:
             before = len(s.execute(select(Runbook.id)).all())
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)  # the templates are read in a worker, then the form opens
         form = app.screen
         assert form.id == "runbook"
         form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
