@@ -84,3 +84,16 @@ def test_high_finding_counts_match_the_review(session_scope, monkeypatch):
         }
         assert access.high_finding_counts(s, [eng.id]) == {eng.id: len(high)}
         assert access.high_finding_counts(s, []) == {}
+
+
+def test_overview_counts_runbooks_against_those_the_playbook_requires(session_scope):
+    """As ``system list`` counts them: a new tier-1 system without any runbook is 0 of
+    the runbooks its tier requires, not 0/0."""
+    with session_scope() as s:
+        _engagement(s, "Alpha")
+    with session_scope(write=False) as s:
+        (row,) = dashboard.overview(s)
+        coverage = systems.coverage(s, get_engagement(s, "alpha"))
+    required = sum(c["runbooks_required"] for c in coverage)
+    assert required > 0
+    assert (row["runbooks_accepted"], row["runbooks_required"]) == (0, required)

@@ -10,40 +10,40 @@ from tui_snapshot_app import demo_app
 
 pytest.importorskip("pytest_textual_snapshot")
 
-# Rendering under a loaded machine can split identical text into different segments; a
-# snapshot that differs three times in a row is a real change.
-pytestmark = [pytest.mark.flaky(reruns=2), pytest.mark.xdist_group("tui-snapshots")]
+pytestmark = pytest.mark.xdist_group("tui-snapshots")
 
 NW = "northwind-service-desk"
 SIZE = (100, 32)
 
 
+def sized(table) -> bool:
+    """The table's scrollable size matches its columns and rows: DataTable has caught up
+    with the last rows given (PagedTable sizes the columns themselves at once)."""
+    width = sum(c.get_render_width(table) for c in table.columns.values())
+    height = table.row_count + (table.header_height if table.show_header else 0)
+    return table.virtual_size == (width, height)
+
+
 async def settle(pilot) -> None:
-    """Wait until the screen is still: no worker running, and every DataTable has sized
-    its columns for all its rows. A DataTable sizes columns for new rows when its queue
-    next runs empty, and on a busy machine a screenshot can catch it before (or after a
-    pass that missed rows), every column at its header's width: so ask each table to
-    size them all once more, and wait until that is done, three times in a row."""
+    """Wait until the screen is still: no worker running, every message handled (a
+    worker's result arrives as one, and may start another worker), every table sized;
+    twice in a row."""
     from textual.widgets import DataTable, Input
 
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    app = pilot.app
     still = 0
     for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
-        tables = list(pilot.app.screen.query(DataTable))
-        if still == 0:
-            for table in tables:  # private, but the only way to ask for a full pass
-                table._new_rows.update(table.rows)  # noqa: SLF001
-                table._require_update_dimensions = True  # noqa: SLF001
-                table.refresh()
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        busy = any(t._require_update_dimensions or t._updated_cells for t in tables)  # noqa: SLF001
+        busy = any(w.is_running for w in app.workers) or not all(
+            sized(t) for t in app.screen.query(DataTable)
+        )
         still = 0 if busy else still + 1
-        if still == 3:
+        if still == 2:
             break
-    for field in pilot.app.screen.query(Input):  # a blinking cursor is not a change
+    else:
+        raise AssertionError("the screen did not settle")
+    for field in app.screen.query(Input):  # a blinking cursor is not a change
         field.cursor_blink = False
     await pilot.pause()
 

@@ -41,4 +41,6 @@ def register(app: typer.Typer) -> None:
             return
         from transition.tui.app import run
 
-        run(url=url, actor=current.actor, engagement=None)
+        code = run(url=url, actor=current.actor, engagement=None)
+        if code:  # an unhandled exception ended the app; Textual has printed it
+            raise typer.Exit(code)

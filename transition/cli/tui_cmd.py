@@ -19,7 +19,9 @@ def open_tui(current: State, engagement: str | None) -> None:
             engagement = get_engagement(session, engagement).slug
     from transition.tui.app import run
 
-    run(url=current.url, actor=current.actor, engagement=engagement)
+    code = run(url=current.url, actor=current.actor, engagement=engagement)
+    if code:  # an unhandled exception ended the app; Textual has printed it
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

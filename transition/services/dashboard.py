@@ -1,7 +1,7 @@
 """The portfolio view: every engagement with its health figures and a red/amber/green state.
 
 ``overview(session)`` adds to ``engagements.summaries`` what a transition manager scans
-for first: KT coverage, runbooks accepted, open high access findings, key-person risks,
+for first: KT coverage, runbooks accepted of those the playbook requires, open high access findings, key-person risks,
 and a state with the reasons behind it, in a fixed number of queries whatever the number
 of engagements.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.models import Engagement, KTSession, Runbook, System
-from transition.services import engagements
+from transition.playbooks import from_json
+from transition.services import engagements, systems
 
 #: KT kinds a system needs signed off before it counts as covered.
 KT_COVERED = ("walkthrough", "shadow", "reverse-shadow")
@@ -50,19 +51,33 @@ def _kt_coverage(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]
     return out
 
 
-def _runbooks(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """{engagement id: (accepted, total)} over runbooks of systems still in scope."""
-    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for eid, status, n in session.execute(
-        select(Runbook.engagement_id, Runbook.status, func.count())
-        .join(System, System.id == Runbook.system_id)
-        .where(Runbook.engagement_id.in_(ids), System.removed_at.is_(None))
-        .group_by(Runbook.engagement_id, Runbook.status)
+def _runbooks(session: Session, engagements: list[Engagement]) -> dict[int, tuple[int, int]]:
+    """{engagement id: (accepted, required)} over the systems still in scope, counted as
+    ``system list`` counts them: the runbooks the playbook requires of each system's tier."""
+    ids = [e.id for e in engagements]
+    tiers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for eid, sid, tier in session.execute(
+        select(System.engagement_id, System.id, System.tier).where(
+            System.engagement_id.in_(ids), System.removed_at.is_(None)
+        )
     ):
-        out[eid][1] += n
-        if status == "accepted":
-            out[eid][0] += n
-    return {eid: (a, t) for eid, (a, t) in out.items()}
+        tiers[eid].append((sid, tier))
+    have: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, template, status in session.execute(
+        select(Runbook.system_id, Runbook.template, Runbook.status).where(
+            Runbook.engagement_id.in_(ids)
+        )
+    ):
+        have[sid][template] = status
+    out = {}
+    for eng in engagements:
+        playbook = from_json(eng.playbook_json)
+        accepted = required = 0
+        for sid, tier in tiers.get(eng.id, []):
+            needed, done = systems.runbook_progress(playbook, tier, have.get(sid, {}))
+            accepted, required = accepted + len(done), required + len(needed)
+        out[eng.id] = (accepted, required)
+    return out
 
 
 def rag(row: dict[str, Any]) -> tuple[str, list[str]]:
@@ -83,7 +98,7 @@ def rag(row: dict[str, Any]) -> tuple[str, list[str]]:
         amber.append(f"{row['tasks_blocked']} task(s) blocked")
     days = row["days_to_cutover"]
     covered, systems = row["kt_covered"], row["systems"]
-    accepted, runbooks = row["runbooks_accepted"], row["runbooks_total"]
+    accepted, runbooks = row["runbooks_accepted"], row["runbooks_required"]
     before_cutover = row["current_phase"] not in (None, "cutover") and (
         row["phases"].index(row["current_phase"]) < row["phases"].index("cutover")
         if "cutover" in row["phases"] and row["current_phase"] in row["phases"]
@@ -120,14 +135,14 @@ def overview(session: Session) -> list[dict[str, Any]]:
     }
     ids = [e.id for e in by_slug.values()]
     coverage = _kt_coverage(session, ids)
-    runbooks = _runbooks(session, ids)
+    runbooks = _runbooks(session, list(by_slug.values()))
     active_ids = [e.id for e in by_slug.values() if e.status == "active"]
     high = access.high_finding_counts(session, active_ids)
     all_risks = kt.key_person_risks_for(session, active_ids)
     for row in rows:
         eng = by_slug[row["slug"]]
         covered, systems = coverage.get(eng.id, (0, 0))
-        accepted, total = runbooks.get(eng.id, (0, 0))
+        accepted, required = runbooks.get(eng.id, (0, 0))
         active = row["status"] == "active"
         risks = all_risks.get(eng.id, []) if active else []
         row.update(
@@ -136,7 +151,7 @@ def overview(session: Session) -> list[dict[str, Any]]:
                 "systems": systems,
                 "kt_covered": covered,
                 "runbooks_accepted": accepted,
-                "runbooks_total": total,
+                "runbooks_required": required,
                 "high_findings": high.get(eng.id, 0) if active else 0,
                 "key_person_risks": [_risk_text(r) for r in risks],
             }

@@ -121,6 +121,13 @@ def remove(
     return system
 
 
+def runbook_progress(playbook: Any, tier: int, have: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The runbooks the playbook requires of a system of ``tier``, and those of them
+    accepted (``have``: the system's runbooks, template → status)."""
+    required = playbook.required_runbooks(tier)
+    return required, [r for r in required if have.get(r) == "accepted"]
+
+
 def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
     readiness and key-person risk, in a fixed number of queries."""
@@ -169,9 +176,8 @@ def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     risky = {r["system"]: r for r in kt.key_person_risks(session, engagement)}
     out = []
     for s in systems:
-        required = playbook.required_runbooks(s.tier)
         have = runbooks.get(s.id, {})
-        accepted = [r for r in required if have.get(r) == "accepted"]
+        required, accepted = runbook_progress(playbook, s.tier, have)
         signed = sorted(kt_signed.get(s.id, set()), key=KT_KINDS.index)
         missing_kt = [k for k in ("walkthrough", "shadow", "reverse-shadow") if k not in signed]
         active_grants = int(grants.get(s.id, 0))

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from transition.text import slugify
 from transition.tui.backend import Backend
@@ -26,20 +27,41 @@ class TransitionApp(App[None]):
         self.backend = backend
         self.start_engagement = slugify(engagement) if engagement else None
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         from transition.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen())
+        await self.push_screen(DashboardScreen())
         if self.start_engagement:
-            self.open_engagement(self.start_engagement)
+            await self.open_engagement(self.start_engagement)
 
-    def open_engagement(self, slug: str, tab: str = "tasks") -> None:
+    async def open_engagement(self, slug: str, tab: str = "tasks") -> None:
+        """Show ``tab`` of engagement ``slug`` over the dashboard.
+
+        The command palette calls this once it has closed; each screen above the
+        dashboard is removed before the next is shown, so nothing still queued for a
+        closed screen runs against the new one."""
         from transition.tui.screens.dashboard import DashboardScreen
         from transition.tui.screens.engagement import EngagementScreen
 
+        if isinstance(self.screen, EngagementScreen) and self.screen.slug == slug:
+            self.screen.show_tab(tab)
+            return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
-            self.pop_screen()
-        self.push_screen(EngagementScreen(slug, tab))
+            await self.pop_screen()
+        await self.push_screen(EngagementScreen(slug, tab))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is literal text: most carry names and messages that users
+        wrote, and none of ours uses markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_help(self) -> None:
         from transition.tui.screens.dialogs import HelpScreen
@@ -74,5 +96,8 @@ def settle_memory() -> None:
     gc.set_threshold(5_000, 10, 10)
 
 
-def run(url: str | None, actor: str, engagement: str | None) -> None:
-    make_app(url, actor, engagement).run()
+def run(url: str | None, actor: str, engagement: str | None) -> int:
+    """Run the TUI; the app's return code: 0, or 1 after an unhandled exception."""
+    app = make_app(url, actor, engagement)
+    app.run()
+    return app.return_code or 0

@@ -55,6 +55,7 @@ class Backend:
         self.url = url or db.default_url()
         self.actor = actor
         self._checked = False
+        self._where: str | None = None
 
     @property
     def engine(self):
@@ -65,12 +66,15 @@ class Backend:
         engine = self.engine
         if not self._checked:
             db.ensure_schema(engine)
+            self._where = db.describe(engine)
             self._checked = True
         with db.session_scope(engine, actor=self.actor, write=write) as session:
             yield session
 
     def where(self) -> str:
-        return db.describe(self.engine)
+        """The database, as known from the first unit of work (this opens nothing: it is
+        asked on the UI thread)."""
+        return self._where or "(not opened yet)"
 
     # -- reading ----------------------------------------------------------------------
 
@@ -381,7 +385,7 @@ class Backend:
                 attendees=[
                     a.strip() for a in (values.get("attendees") or "").split(",") if a.strip()
                 ],
-                at=parse_datetime(values["at"], "session time"),
+                at=parse_datetime(as_utc(values["at"]), "session time"),
                 kind=values.get("kind") or "walkthrough",
                 minutes=int(values.get("minutes") or 60),
             )
@@ -442,3 +446,16 @@ class Backend:
             handover.set_item_status(
                 s, get_engagement(s, slug), item_id, status, expected_version=version
             )
+
+
+def as_utc(value: str) -> str:
+    """A time typed in a form, which says UTC: one without an offset is given one (+00:00);
+    one with an offset keeps it. Anything else is left for ``parse_datetime`` to refuse."""
+    from datetime import UTC, datetime
+
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return parsed.replace(tzinfo=UTC).isoformat() if parsed.tzinfo is None else text

@@ -7,27 +7,62 @@ import asyncio
 from functools import partial
 from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from transition.tui.screens.base import error_text
+
+EMPTY: dict[str, list[dict[str, Any]]] = {
+    "engagements": [],
+    "systems": [],
+    "people": [],
+    "runbooks": [],
+}
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """``text`` as literal content with the letters that match the query marked (Textual's
+    ``Matcher.highlight`` reads the text as markup)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class JumpProvider(Provider):
-    """Everything the palette can jump to, read once per opening in a thread."""
+    """Everything the palette can jump to, read once per opening in a thread.
+
+    The read starts when the palette opens and every search waits for it. It is not tied
+    to the search that happens to be running: typing cancels that search, and a read
+    cancelled with it would leave the rest of the opening without a single jump."""
 
     async def startup(self) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        try:
-            self.index = await asyncio.to_thread(backend.palette_index)
-        except Exception:  # the palette still offers commands when the database is away
-            self.index = {"engagements": [], "systems": [], "people": [], "runbooks": []}
+        self._index = asyncio.ensure_future(asyncio.to_thread(backend.palette_index))
 
-    def entries(self) -> list[tuple[str, str, Any]]:
+    async def index(self) -> dict[str, list[dict[str, Any]]]:
+        try:
+            return await asyncio.shield(self._index)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the palette still offers commands without the database
+            if not getattr(self, "_told", False):
+                self._told = True
+                self.app.notify(error_text(exc), severity="error", timeout=8, markup=False)
+            return EMPTY
+
+    async def entries(self) -> list[tuple[str, str, Any]]:
+        index = await self.index()
         open_ = self.app.open_engagement  # type: ignore[attr-defined]
         out: list[tuple[str, str, Any]] = []
-        for e in self.index["engagements"]:
+        for e in index["engagements"]:
             out.append(
                 (f"Engagement {e['name']}", "open the engagement", partial(open_, e["slug"]))
             )
-        for s in self.index["systems"]:
+        for s in index["systems"]:
             out.append(
                 (
                     f"System {s['name']} · {s['engagement']}",
@@ -35,7 +70,7 @@ class JumpProvider(Provider):
                     partial(open_, s["engagement"], "systems"),
                 )
             )
-        for p in self.index["people"]:
+        for p in index["people"]:
             out.append(
                 (
                     f"Person {p['name']} ({p['side']}) · {p['engagement']}",
@@ -43,7 +78,7 @@ class JumpProvider(Provider):
                     partial(open_, p["engagement"], "access"),
                 )
             )
-        for r in self.index["runbooks"]:
+        for r in index["runbooks"]:
             out.append(
                 (
                     f"Runbook {r['name']} · {r['engagement']}",
@@ -74,12 +109,19 @@ class JumpProvider(Provider):
         return out
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self.commands() + self.entries()[:20]:
-            yield DiscoveryHit(name, callback, help=help_text)
+        for name, help_text, callback in self.commands() + (await self.entries())[:20]:
+            yield DiscoveryHit(Content(name), callback, text=name, help=literal(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, help_text, callback in self.commands() + self.entries():
+        for name, help_text, callback in self.commands() + await self.entries():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(
+                    score, highlight(matcher, name), callback, text=name, help=literal(help_text)
+                )
+
+
+def literal(text: str) -> Any:
+    """Help text as literal content (the palette reads a string as markup)."""
+    return Content(text)

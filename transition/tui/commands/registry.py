@@ -94,8 +94,14 @@ KT_SIGNOFF = Command("kt.signoff", "o", "signoff", "Sign off", "Sign the session
 RUNBOOK_NEW = Command(
     "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
 )
+# A priority binding: the list's own enter (select the row) would otherwise take the key.
 RUNBOOK_STATUS = Command(
-    "runbooks.advance", "enter", "promote", "Next status", "Move the runbook to its next status"
+    "runbooks.advance",
+    "enter",
+    "promote",
+    "Next status",
+    "Move the runbook to its next status",
+    priority=True,
 )
 
 # Handover tab
@@ -111,4 +117,5 @@ SYSTEM_ADD = Command("systems.add", "n", "add_system", "Add", "Add a system in s
 
 # Forms and dialogs
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
-CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving", priority=True)
+# Not a priority binding: an open dropdown takes escape first and only closes itself.
+CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +35,17 @@ class DataMixin:
 
     def reload(self) -> None:  # pragma: no cover - every user overrides it
         raise NotImplementedError
+
+    def read_then(self, read: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """``read()`` in a thread worker, then ``then(result)`` on the UI thread; a read that
+        fails is an error notification (nothing on the UI thread reads a file or the
+        database)."""
+
+        def work() -> None:
+            result = read()
+            self.app.call_from_thread(then, result)  # type: ignore[attr-defined]
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="read")  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:

@@ -100,9 +100,9 @@ class DashboardScreen(DataMixin, Screen):
         yield Header()
         yield PagedTable(id="engagements")
         with Vertical(id="detail"):
-            yield Label("", id="detail-title")
+            yield Label("", id="detail-title", markup=False)
             yield PhaseStepper(id="detail-stepper")
-            yield Static("", id="detail-reasons")
+            yield Static("", id="detail-reasons", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -161,7 +161,7 @@ class DashboardScreen(DataMixin, Screen):
             "overdue": table.styled(r["tasks_overdue"], "alert") if r["tasks_overdue"] else "0",
             "high": table.styled(r["high_findings"], "alert") if r["high_findings"] else "0",
             "kt": f"{r['kt_covered']}/{r['systems']}",
-            "runbooks": f"{r['runbooks_accepted']}/{r['runbooks_total']}",
+            "runbooks": f"{r['runbooks_accepted']}/{r['runbooks_required']}",
             "cutover": "–" if days is None or r["status"] != "active" else f"{days}d",
             "parties": " → ".join(x for x in (r["client"] or "?", r["provider"] or "?")),
         }
@@ -236,7 +236,12 @@ class DashboardScreen(DataMixin, Screen):
 
                 self.app.push_screen(EngagementScreen(slug))
 
-        self.app.push_screen(new_engagement_form(self.backend), created)
+        self.read_then(
+            self.backend.playbooks,
+            lambda playbooks: self.app.push_screen(
+                new_engagement_form(self.backend, playbooks), created
+            ),
+        )
 
     def on_screen_resume(self) -> None:
         if self.rows:

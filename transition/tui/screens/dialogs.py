@@ -32,26 +32,33 @@ class GateScreen(ModalScreen[dict[str, Any] | None]):
         p = self.phase
         target = self.following["title"] if self.following else "completion"
         with Vertical(classes="dialog", id="gate"):
-            yield Label(f"Gate: leave {p['title']} for {target}", classes="dialog-title")
+            yield Label(
+                f"Gate: leave {p['title']} for {target}", classes="dialog-title", markup=False
+            )
             with VerticalScroll(classes="criteria"):
                 if not p["gate"]:
-                    yield Label("This phase has no gate criteria.", classes="criterion -met")
+                    yield Label(
+                        "This phase has no gate criteria.", classes="criterion -met", markup=False
+                    )
                 for c in p["gate"]:
                     mark = "✓" if c["met"] else "✗"
                     state = "-met" if c["met"] else "-unmet"
                     yield Static(
-                        f"{mark} {c['criterion']}: {c['reason']}", classes=f"criterion {state}"
+                        f"{mark} {c['criterion']}: {c['reason']}",
+                        classes=f"criterion {state}",
+                        markup=False,
                     )
             if self.unmet:
                 yield Label(
                     f"{len(self.unmet)} of {len(p['gate'])} criteria unmet. To advance anyway, "
                     "write why (kept in the audit log):",
                     classes="hint",
+                    markup=False,
                 )
                 yield Input(placeholder="override reason", id="override")
-                yield Label("", id="override-error", classes="error")
+                yield Label("", id="override-error", classes="error", markup=False)
             else:
-                yield Label("Every criterion is met.", classes="hint")
+                yield Label("Every criterion is met.", classes="hint", markup=False)
             with Horizontal(classes="buttons"):
                 label = "Override and advance" if self.unmet else "Advance"
                 yield Button(
@@ -105,11 +112,15 @@ class ReasonsScreen(ModalScreen[None]):
         r = self.row
         with Vertical(classes="dialog", id="reasons"):
             yield Label(
-                f"{r['name']} is {r['state'].upper()}", classes=f"dialog-title -{r['state']}"
+                f"{r['name']} is {r['state'].upper()}",
+                classes=f"dialog-title -{r['state']}",
+                markup=False,
             )
             for reason in r["reasons"]:
-                yield Static(f"• {reason}", classes="reason")
-            yield Label("esc to close · enter on the dashboard opens it", classes="hint")
+                yield Static(f"• {reason}", classes="reason", markup=False)
+            yield Label(
+                "esc to close · enter on the dashboard opens it", classes="hint", markup=False
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -152,24 +163,27 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help"):
-            yield Label("transition · keys", classes="dialog-title")
+            yield Label("transition · keys", classes="dialog-title", markup=False)
             with VerticalScroll():
                 for title, commands in HELP_GROUPS:
-                    yield Label(title, classes="help-group")
+                    yield Label(title, classes="help-group", markup=False)
                     if not commands:
                         yield Static(
                             f"  {self.app.get_key_display(Binding('ctrl+p', ''))}  jump to any "
                             "engagement, system, person, runbook or command",
                             classes="help-line",
+                            markup=False,
                         )
                     for c in commands:
                         yield Static(
-                            f"  {key_label(self.app, c):<10} {c.help}", classes="help-line"
+                            f"  {key_label(self.app, c):<10} {c.help}",
+                            classes="help-line",
+                            markup=False,
                         )
                 if self.where:
-                    yield Label("Database", classes="help-group")
-                    yield Static(f"  {self.where}", classes="help-line")
-            yield Label("esc to close", classes="hint")
+                    yield Label("Database", classes="help-group", markup=False)
+                    yield Static(f"  {self.where}", classes="help-line", markup=False)
+            yield Label("esc to close", classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

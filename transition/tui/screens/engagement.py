@@ -76,8 +76,8 @@ class EngagementScreen(DataMixin, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="eng-head"):
-            yield Label("Loading…", id="eng-title")
-            yield Label("", id="eng-state")
+            yield Label("Loading…", id="eng-title", markup=False)
+            yield Label("", id="eng-state", markup=False)
         yield PhaseStepper(id="eng-stepper")
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             for key, title, pane in TABS:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -65,17 +66,21 @@ class FormScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             if self.intro:
-                yield Label(self.intro, classes="hint")
+                yield Label(self.intro, classes="hint", markup=False)
             with VerticalScroll(classes="fields"):
                 for f in self.fields:
                     with Horizontal(classes="field"):
-                        yield Label(f.label + (" *" if f.required else ""), classes="field-label")
+                        yield Label(
+                            f.label + (" *" if f.required else ""),
+                            classes="field-label",
+                            markup=False,
+                        )
                         with Vertical(classes="field-input"):
                             if f.kind == "select":
                                 yield Select(
-                                    f.options,
+                                    [(Text(label), value) for label, value in f.options],
                                     prompt=f.placeholder or "choose…",
                                     id=f"f-{f.name}",
                                     value=f.value if f.value else Select.NULL,
@@ -89,10 +94,10 @@ class FormScreen(ModalScreen[Any]):
                                     id=f"f-{f.name}",
                                     compact=True,
                                 )
-                            yield Label("", id=f"e-{f.name}", classes="error")
-                yield Label("", id="e-form", classes="error")
+                            yield Label("", id=f"e-{f.name}", classes="error", markup=False)
+                yield Label("", id="e-form", classes="error", markup=False)
                 if self.preview is not None:
-                    yield Static("", id="preview", classes="preview")
+                    yield Static("", id="preview", classes="preview", markup=False)
             with Horizontal(classes="buttons"):
                 first = "Preview" if self.preview else "Save"
                 yield Button(f"{first} (ctrl+s)", id="submit", variant="primary")
@@ -226,7 +231,8 @@ def choices(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------ forms
 
 
-def new_engagement_form(backend: Any) -> FormScreen:
+def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
+    """``playbooks``: the names to offer (read off the UI thread: ``backend.playbooks()``)."""
     from transition.services.engagements import LOCATIONS, MODELS
 
     return FormScreen(
@@ -244,7 +250,7 @@ def new_engagement_form(backend: Any) -> FormScreen:
                 "playbook",
                 "Playbook",
                 "select",
-                choices(backend.playbooks()),
+                choices(playbooks),
                 required=True,
                 words=("playbook",),
             ),
@@ -411,7 +417,7 @@ def kt_schedule_form(backend: Any, slug: str, people: list, systems: list) -> Fo
                 "at",
                 "When (UTC)",
                 required=True,
-                placeholder="YYYY-MM-DDTHH:MM (UTC) or …+01:00",
+                placeholder="YYYY-MM-DDTHH:MM in UTC, or with an offset (+01:00)",
                 check=check_datetime("session time"),
                 words=("time", "date"),
             ),
@@ -457,7 +463,9 @@ def kt_signoff_form(backend: Any, slug: str, row: dict[str, Any], attendees: lis
     )
 
 
-def runbook_form(backend: Any, slug: str, systems: list) -> FormScreen:
+def runbook_form(backend: Any, slug: str, systems: list, templates: list[str]) -> FormScreen:
+    """``templates``: the names to offer (read off the UI thread: ``backend.templates()``)."""
+
     def preview(values: dict[str, Any]) -> str:
         result = backend.runbook_generate(slug, values, dry_run=True)
         head = f"would write {result.get('path')}\n"
@@ -474,7 +482,7 @@ def runbook_form(backend: Any, slug: str, systems: list) -> FormScreen:
                 "template",
                 "Template",
                 "select",
-                choices(backend.templates()),
+                choices(templates),
                 required=True,
                 words=("template",),
             ),

@@ -4,9 +4,10 @@ first time it is shown (and again after a change), and keeps long lists paged.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,10 +25,11 @@ TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓
 
 
 def day(value: date | datetime | None) -> str:
+    """A date, or a time in UTC (as stored, and as the column headings say)."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
@@ -110,6 +112,7 @@ class TasksPane(Pane):
         self.cursor = TaskCursor()
         self.rows: dict[str, dict[str, Any]] = {}
         self.loaded = 0
+        self.people: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         with HorizontalGroup(classes="filters"):
@@ -151,12 +154,14 @@ class TasksPane(Pane):
 
     def sync_people(self) -> None:
         people = [(p["name"], p["slug"]) for p in (self.engagement or {}).get("people", [])]
+        if people == self.people:  # unchanged: keep the choice as it is
+            return
+        self.people = people
         select = self.query_one("#assignee-filter", Select)
-        if list(select._options[1:]) != people:  # noqa: SLF001 - avoid resetting the choice
-            value = select.value
-            select.set_options(people)
-            if value in {v for _, v in people}:
-                select.value = value
+        value = select.value
+        select.set_options([(Text(name), slug) for name, slug in people])
+        if value in {v for _, v in people}:
+            select.value = value
 
     def prefetch(self, engagement: dict[str, Any]) -> Message | None:
         order = self.backend.phase_order(engagement["phases"])
@@ -299,7 +304,7 @@ class SystemsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="systems-table")
-        yield Static("", id="risks", classes="note")
+        yield Static("", id="risks", classes="note", markup=False)
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("tier", "Tier"),
@@ -379,9 +384,9 @@ class AccessPane(Pane):
         self.grants: dict[str, dict[str, Any]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="access-filter", classes="note")
+        yield Label("", id="access-filter", classes="note", markup=False)
         yield PagedTable(id="access-table")
-        yield Static("", id="findings", classes="note findings")
+        yield Static("", id="findings", classes="note findings", markup=False)
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         Column("id", "#", min_width=100),
@@ -505,7 +510,7 @@ class KTPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="kt-table")
-        yield Static("", id="kt-risks", classes="note")
+        yield Static("", id="kt-risks", classes="note", markup=False)
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         Column("id", "#", min_width=100),
@@ -614,7 +619,7 @@ class RunbooksPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="runbooks-table")
-        yield Static("", id="runbooks-note", classes="note")
+        yield Static("", id="runbooks-note", classes="note", markup=False)
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("id", "#"),
@@ -667,7 +672,12 @@ class RunbooksPane(Pane):
                 self.changed(f"runbook written to {result}")
 
         systems = [(s, s) for s in (self.engagement or {}).get("systems", [])]
-        self.app.push_screen(runbook_form(self.backend, self.slug, systems), done)
+        self.read_then(
+            self.backend.templates,
+            lambda templates: self.app.push_screen(
+                runbook_form(self.backend, self.slug, systems, templates), done
+            ),
+        )
 
     def action_promote(self) -> None:
         row = self.runbooks.get(self.table.current_key() or "")
@@ -701,7 +711,7 @@ class HandoverPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="handover-table")
-        yield Static("", id="handover-note", classes="note")
+        yield Static("", id="handover-note", classes="note", markup=False)
 
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
         ("status", "Status"),

@@ -33,6 +33,9 @@ class KeyFooter(Footer):
         )
 
     async def recompose(self) -> None:
+        # A recompose queued before the screen was closed finds the footer detached.
+        if not self.is_attached:
+            return
         shown = self._bindings_shown()
         if shown == self._shown:
             return

@@ -1,5 +1,10 @@
 """A DataTable that holds one page of rows at a time and asks for more as the cursor
-nears the end, so a list of 100,000 rows paints as fast as one of 200."""
+nears the end, so a list of 100,000 rows paints as fast as one of 200.
+
+Every cell is shown as literal text (a name such as ``Billing [legacy]`` is not markup),
+and every column is sized when its cells are given, not later: DataTable measures new
+cells only when its message queue next runs empty, and a paint before that showed every
+column at its header's width."""
 
 from __future__ import annotations
 
@@ -11,14 +16,22 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.render import measure
 from textual.widgets import DataTable
 
 Cells = Sequence[Any]
 
 
+def literal(value: Any) -> Text:
+    """A cell as literal text: strings are never read as markup."""
+    if isinstance(value, Text):
+        return value
+    return Text("" if value is None else str(value), end="")
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column; ``min_width``: shown only when the table is at least that wide, so a
+    """A column; ``min_width``: shown only when the terminal is at least that wide, so a
     narrow terminal drops the least essential columns instead of scrolling sideways."""
 
     key: str
@@ -77,18 +90,21 @@ class PagedTable(DataTable):
 
     def declare(self, columns: Sequence[Column | tuple[str, str]]) -> None:
         """The table's columns; cells are then always given for all of them, and those
-        whose ``min_width`` the table is narrower than are left out until it widens."""
+        whose ``min_width`` the terminal is narrower than are left out until it widens."""
         self.declared = tuple(c if isinstance(c, Column) else Column(*c) for c in columns)
         self.shown = ()
-        self.fit(self.size.width or self.app.size.width)
+        self.fit(self.app.size.width)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.declared and event.size.width:
-            self.fit(event.size.width)
+        if self.declared:
+            self.fit(self.app.size.width)
 
     def fit(self, width: int) -> None:
-        """Show the declared columns that fit ``width``; on a change, the rows again
-        with the cursor kept on its row."""
+        """Show the declared columns that fit a terminal ``width`` wide; on a change, the
+        rows again with the cursor kept on its row.
+
+        The terminal's width, not the table's: the table's own width changes when its
+        scrollbar comes and goes, which would add and drop columns as rows arrive."""
         shown = tuple(i for i, c in enumerate(self.declared) if width >= c.min_width)
         if shown == self.shown:
             return
@@ -108,9 +124,9 @@ class PagedTable(DataTable):
         if self.columns:  # a new layout; the first one is just added
             self.clear(columns=True)
         for column in columns:
-            self.add_column(column.label, key=column.key, width=column.width)
+            self.add_column(literal(column.label), key=column.key, width=column.width)
         for row, cells in rows:
-            super().add_row(*cells, key=row)
+            self._add_sized(row, cells)
         if key in self.rows:
             self.move_cursor(row=self.get_row_index(key))
 
@@ -120,9 +136,29 @@ class PagedTable(DataTable):
         return [cells[i] for i in self.shown]
 
     def add_row(self, *cells: Any, key: str | None = None, **kwargs: Any) -> Any:
+        cells = tuple(literal(c) for c in cells)
         if key is not None:
             self.full[key] = list(cells)
-        return super().add_row(*self._visible(cells), key=key, **kwargs)
+        return self._add_sized(key, self._visible(cells), **kwargs)
+
+    def _add_sized(self, key: str | None, cells: Cells, **kwargs: Any) -> Any:
+        """Add a row of shown cells and widen its columns to them at once, as DataTable
+        would when next idle (so that pass finds nothing left to change)."""
+        row_key = super().add_row(*cells, key=key, **kwargs)
+        console = self.app.console
+        for column, cell in zip(self.ordered_columns, cells, strict=False):
+            if column.auto_width:
+                column.content_width = max(column.content_width, measure(console, cell, 1))
+        return row_key
+
+    def _resize_column(self, column: Any) -> None:
+        """Size ``column`` to its widest cell (or its label), as DataTable does after an
+        update that may have narrowed it."""
+        if not column.auto_width:
+            return
+        console = self.app.console
+        widths = [measure(console, cell, 1) for cell in self.get_column(column.key)]
+        column.content_width = max([measure(console, column.label, 1), *widths])
 
     def remove_row(self, row_key: Any) -> None:
         self.full.pop(getattr(row_key, "value", row_key), None)
@@ -130,7 +166,10 @@ class PagedTable(DataTable):
 
     def clear(self, columns: bool = False) -> Any:
         self.full = {}
-        return super().clear(columns)
+        super().clear(columns)
+        for column in self.columns.values():  # the next rows size them afresh
+            self._resize_column(column)
+        return self
 
     def styled(self, value: Any, state: str) -> Text:
         """``value`` drawn in one of the table's theme-aware states (red, amber, …)."""
@@ -189,15 +228,30 @@ class PagedTable(DataTable):
     ) -> None:
         """Replace the columns (``(key, label)`` pairs) and show ``rows`` in them, the
         cursor kept on the row it was on (a layout for another width)."""
+        rows = [(key, [literal(c) for c in cells]) for key, cells in rows]
         self._rebuild([Column(*c) for c in columns], rows)
-        self.full = {key: list(cells) for key, cells in rows}
+        self.full = {key: cells for key, cells in rows}
 
     def _set_cells(self, key: str, cells: Cells) -> None:
-        self.full[key] = list(cells)
+        cells = [literal(c) for c in cells]
+        self.full[key] = cells
         current = self.get_row(key)
         for column, old, new in zip(self.columns, current, self._visible(cells), strict=False):
             if not _same(old, new):
                 self.update_cell(key, column, new)
+                self._resized(self.columns[column], old, new)
+
+    def _resized(self, column: Any, old: Text, new: Text) -> None:
+        """Size ``column`` for a cell changed from ``old`` to ``new``: wider at once; a
+        whole pass over the column only when its widest cell narrowed."""
+        if not column.auto_width:
+            return
+        console = self.app.console
+        width = measure(console, new, 1)
+        if width >= column.content_width:
+            column.content_width = width
+        elif measure(console, old, 1) >= column.content_width:
+            self._resize_column(column)
 
     def current_key(self) -> str | None:
         if not self.row_count:

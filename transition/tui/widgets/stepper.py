@@ -34,9 +34,9 @@ class PhaseStepper(HorizontalGroup):
     def compose(self) -> ComposeResult:
         for i, phase in enumerate(self.phases):
             if i:
-                yield Label("→", classes="arrow")
+                yield Label("→", classes="arrow", markup=False)
             status = phase.get("status", "pending")
             classes = f"step -{status}"
             if phase.get("gate_decision") == "overridden":
                 classes += " -overridden"
-            yield Label(f"{MARKS.get(status, '·')} {phase['key']}", classes=classes)
+            yield Label(f"{MARKS.get(status, '·')} {phase['key']}", classes=classes, markup=False)
