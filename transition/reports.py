@@ -30,7 +30,7 @@ from sqlmodel import Session
 from transition.dates import today, utcnow
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
-from transition.services import engagements, gates, systems, tasks
+from transition.services import audit, engagements, gates, systems, tasks
 
 FORMATS = ("md", "html")
 SHIPPED = Path(__file__).resolve().parent / "report_templates"
@@ -168,16 +168,7 @@ def _changes(session: Session, engagement: Engagement, since: date) -> dict[str,
     events = [
         dict(r._mapping)
         for r in session.execute(
-            select(
-                AuditEvent.at,
-                AuditEvent.actor,
-                AuditEvent.action,
-                AuditEvent.entity,
-                AuditEvent.entity_id,
-                AuditEvent.field,
-                AuditEvent.before,
-                AuditEvent.after,
-            )
+            select(AuditEvent.at, *audit.CHANGE_COLUMNS)
             .where(*where)
             .order_by(AuditEvent.id.desc())
             .limit(CHANGES_SHOWN)

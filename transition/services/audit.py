@@ -38,6 +38,18 @@ _PG_LOCK_ID = 7_311_204_001  # advisory lock that serialises appends to the chai
 _INSERT = insert(AuditEvent.__table__)
 
 
+#: What a change says, in the order lists and checks read it (after who, when, what).
+CHANGE_COLUMNS = (
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.entity,
+    AuditEvent.entity_id,
+    AuditEvent.field,
+    AuditEvent.before,
+    AuditEvent.after,
+)
+
+
 def actor(session: Session) -> str:
     return session.info.get("actor") or "unknown"
 
@@ -215,17 +227,7 @@ def events(
 ) -> list[dict[str, Any]]:
     order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
     stmt = (
-        select(
-            AuditEvent.id,
-            AuditEvent.at,
-            AuditEvent.actor,
-            AuditEvent.action,
-            AuditEvent.entity,
-            AuditEvent.entity_id,
-            AuditEvent.field,
-            AuditEvent.before,
-            AuditEvent.after,
-        )
+        select(AuditEvent.id, AuditEvent.at, *CHANGE_COLUMNS)
         .where(AuditEvent.engagement_id == engagement_id)
         .order_by(order)
         .offset(offset)
@@ -474,16 +476,7 @@ def _state_problems(session: Session, engagement_id: int | None) -> list[str]:
             evs = [
                 dict(row._mapping)
                 for row in session.execute(
-                    select(
-                        AuditEvent.id,
-                        AuditEvent.actor,
-                        AuditEvent.action,
-                        AuditEvent.entity,
-                        AuditEvent.entity_id,
-                        AuditEvent.field,
-                        AuditEvent.before,
-                        AuditEvent.after,
-                    )
+                    select(AuditEvent.id, *CHANGE_COLUMNS)
                     .where(AuditEvent.engagement_id == eid)
                     .order_by(AuditEvent.id)
                 )
