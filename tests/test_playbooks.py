@@ -315,9 +315,9 @@ def test_alias_bomb_fails_fast(tmp_path):
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     path = write(tmp_path, "\n".join(lines) + "\nname: demo\n")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time, which a busy machine does not stretch
     errors = errors_of(path)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert len(errors) == 1
     assert re.match(rf"^{re.escape(str(path))}:\d+:\d+: .*alias bomb", errors[0]), errors
 
@@ -338,9 +338,9 @@ def test_alias_chain_deeper_than_the_limit_is_refused(tmp_path):
 
 def test_file_over_two_megabytes_is_refused_before_parsing(tmp_path):
     path = write(tmp_path, "name: demo\n# " + "x" * (2 * 1024 * 1024) + "\n")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time, which a busy machine does not stretch
     errors = errors_of(path)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert errors == [
         f"{path}: file is {path.stat().st_size:,} bytes; the limit is 2,097,152 bytes"
     ]
