@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from transition import db
+from transition import dates, db, settings
 
 PG_URL = os.environ.get("TRANSITION_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -23,18 +23,46 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test touches the user's real data directory or inherits their settings."""
     for var in (
         "TRANSITION_DATABASE_URL",
         "TRANSITION_PLAYBOOKS",
         "TRANSITION_TEMPLATES",
         "TRANSITION_TODAY",
+        "TRANSITION_ADMIN_ROLES",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TRANSITION_ACTOR", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    settings.reset()
+    yield
+    settings.reset()
+    dates.CLOCK.reset()
+
+
+@pytest.fixture
+def clock() -> Iterator[dates.Clock]:
+    """The clock the code reads: ``clock.pin(today="2026-11-10")`` fixes today's date,
+    ``clock.pin(now=datetime(..., tzinfo=UTC))`` the current instant; undone after the test."""
+    yield dates.CLOCK
+    dates.CLOCK.reset()
+
+
+@pytest.fixture
+def setting(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str | None], None]:
+    """``setting("TRANSITION_TEMPLATES", folder)`` sets (``None``: unsets) an environment
+    variable and has the settings read afresh, as a new process would."""
+
+    def apply(name: str, value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        settings.reset()
+
+    return apply
 
 
 @pytest.fixture(params=BACKENDS)

@@ -40,8 +40,8 @@ def audit_count(session_scope) -> int:
         return audit.count(s, get_engagement(s, ENG).id)
 
 
-def test_grant_list_and_revoke(team, cli, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_grant_list_and_revoke(team, cli, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     r = cli(
         "access",
         "grant",
@@ -75,8 +75,8 @@ def test_grant_list_and_revoke(team, cli, monkeypatch):
     assert again.stderr.startswith("error: grant 1 was already revoked")
 
 
-def test_active_and_expiring_filters(team, cli, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_active_and_expiring_filters(team, cli, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     for system, expires in (("CRM", "2026-11-12"), ("Service Desk", "2026-12-31")):
         args = ["access", "grant", ENG, "--person", "Bob New", "--system", system]
         r = cli(*args, "--role", "operator", "--expires", expires)
@@ -150,8 +150,8 @@ def test_unknown_or_invalid_grant_id(team, cli, session_scope):
     assert audit_count(session_scope) == before
 
 
-def test_milestone_expiry_follows_the_milestone(team, session_scope, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-20")
+def test_milestone_expiry_follows_the_milestone(team, session_scope, clock, monkeypatch):
+    clock.pin(today="2026-11-20")
     with session_scope() as s:
         eng = get_engagement(s, ENG)
         g = access.grant(
@@ -181,8 +181,8 @@ def test_milestone_expiry_follows_the_milestone(team, session_scope, monkeypatch
         assert [(e["entity_id"], e["before"]) for e in events] == [(gid, planned.isoformat())]
 
 
-def test_review_findings(team, session_scope, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-12-20")  # Ann Old left on 2026-12-15
+def test_review_findings(team, session_scope, clock, monkeypatch):
+    clock.pin(today="2026-12-20")  # Ann Old left on 2026-12-15
     with session_scope() as s:
         eng = get_engagement(s, ENG)
         admin = access.grant(s, eng, person="Ann Old", system="CRM", role="Domain Admin",
@@ -231,7 +231,7 @@ def test_review_findings(team, session_scope, monkeypatch):
     }
 
 
-def test_admin_roles_are_configurable(team, cli, monkeypatch):
+def test_admin_roles_are_configurable(team, cli, setting, monkeypatch):
     r = cli("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "deployer")
     assert r.exit_code == 0
     kinds = lambda res: {f["kind"] for f in res.json()}  # noqa: E731
@@ -239,14 +239,14 @@ def test_admin_roles_are_configurable(team, cli, monkeypatch):
     assert "admin_without_justification" in kinds(
         cli("access", "review", ENG, "--json", "--admin-roles", "deployer,sysadmin")
     )
-    monkeypatch.setenv("TRANSITION_ADMIN_ROLES", "deployer")
+    setting("TRANSITION_ADMIN_ROLES", "deployer")
     assert "admin_without_justification" in kinds(cli("access", "review", ENG, "--json"))
     text = cli("access", "review", ENG)
     assert text.exit_code == 0 and "admin_without_justification" in text.stdout
 
 
-def test_access_provisioned_gate_end_to_end(team, cli, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_access_provisioned_gate_end_to_end(team, cli, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
 
     def criterion():
         data = cli("phase", "status", ENG, "--json").json()

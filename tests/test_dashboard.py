@@ -58,8 +58,8 @@ def test_overview_query_count_does_not_grow_with_engagements(session_scope, coun
     assert many == few
 
 
-def test_high_finding_counts_match_the_review(session_scope, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_high_finding_counts_match_the_review(session_scope, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     with session_scope() as s:
         _engagement(s, "Beta")
         eng = get_engagement(s, "beta")
@@ -73,7 +73,7 @@ def test_high_finding_counts_match_the_review(session_scope, monkeypatch):
         access.grant(s, eng, person="Pat New", system="ERP", role="reader", expires="2026-11-11")
         gone = access.grant(s, eng, person="Lee Gone", system="CRM", role="root")
         access.revoke(s, eng, gone.id, reason="left")
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-20")
+    clock.pin(today="2026-11-20")
     with session_scope(write=False) as s:
         eng = get_engagement(s, "beta")
         high = [f for f in access.review(s, eng) if f["severity"] == "high"]

@@ -121,8 +121,8 @@ def test_engagement_remembers_its_playbook(session_scope, small):
     ]
 
 
-def test_default_start_is_today(session_scope, small, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2027-03-01")
+def test_default_start_is_today(session_scope, small, clock, monkeypatch):
+    clock.pin(today="2027-03-01")
     slug = start(session_scope, small, start=None)
     with session_scope() as s:
         assert get_engagement(s, slug).start_date == date(2027, 3, 1)
@@ -171,8 +171,8 @@ def test_model_and_location_are_normalised(session_scope, small):
         assert (eng.model, eng.location) == ("staff-augmentation", "nearshore")
 
 
-def test_summaries_count_progress(session_scope, small, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_summaries_count_progress(session_scope, small, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     slug = start(session_scope, small)
     from transition.services import tasks
 
@@ -214,8 +214,8 @@ def test_milestones(session_scope, small):
 # --- the command line --------------------------------------------------------------------
 
 
-def test_engagement_new_from_a_path_and_list(cli, small, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-03")
+def test_engagement_new_from_a_path_and_list(cli, small, clock, monkeypatch):
+    clock.pin(today="2026-11-03")
     result = cli(
         "engagement", "new", "Small Co", "--playbook", small, "--start", "2026-11-02",
         "--client", "Client", "--incumbent", "Old", "--provider", "New",

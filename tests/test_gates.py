@@ -18,8 +18,8 @@ from transition.services.common import get_engagement
 
 
 @pytest.fixture
-def small(session_scope, tmp_path, monkeypatch) -> str:
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def small(session_scope, tmp_path, clock, monkeypatch) -> str:
+    clock.pin(today="2026-11-10")
     path = write_small(tmp_path)
     with session_scope() as s:
         eng = engagements.create(

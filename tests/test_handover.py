@@ -233,7 +233,7 @@ def test_import_invalid_checklist_reports_lines(team, cli, tmp_path, session_sco
     assert missing.exit_code == 2 and "not found" in missing.stderr
 
 
-def test_user_checklist_folder_and_unknown_checklist(cli, tmp_path, monkeypatch):
+def test_user_checklist_folder_and_unknown_checklist(cli, tmp_path, setting, monkeypatch):
     folder = tmp_path / "mine"
     (folder / "handover").mkdir(parents=True)
     (folder / "handover" / "short-exit.yaml").write_text(
@@ -242,7 +242,7 @@ def test_user_checklist_folder_and_unknown_checklist(cli, tmp_path, monkeypatch)
     )
     with pytest.raises(NotFound):
         resolve_checklist("short-exit")
-    monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(folder))
+    setting("TRANSITION_PLAYBOOKS", str(folder))
     assert resolve_checklist("short-exit").sections[0].items[0].key == "keys-back"
     assert resolve_checklist("standard-exit").name == "standard-exit"  # shipped still found
     shipped = (

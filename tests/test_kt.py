@@ -173,8 +173,8 @@ def test_kt_coverage_gate_end_to_end(team, cli):
     assert cov["CRM"]["missing"] == ["reverse-shadow"]
 
 
-def test_key_person_risk(team, cli, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")  # Ann leaves in 10 days
+def test_key_person_risk(team, cli, clock, monkeypatch):
+    clock.pin(today="2026-11-10")  # Ann leaves in 10 days
     schedule(cli, system="CRM", presenter="Ann Old")
     schedule(cli, system="Service Desk", presenter="Olaf Old")  # no release date: no risk
 
@@ -189,16 +189,16 @@ def test_key_person_risk(team, cli, monkeypatch):
     assert [
         r["system"] for r in cli("phase", "status", ENG, "--json").json()["key_person_risks"]
     ] == ["CRM"]
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-01")  # 19 days left: not yet a risk
+    clock.pin(today="2026-11-01")  # 19 days left: not yet a risk
     assert risky() == {}
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+    clock.pin(today="2026-11-10")
     # A second presenter who stays removes the risk.
     schedule(cli, system="CRM", kind="shadow", presenter="Olaf Old")
     assert risky() == {}
 
 
-def test_key_person_risk_clears_when_signed_off(team, cli, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_key_person_risk_clears_when_signed_off(team, cli, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     ids = [schedule(cli, kind=k) for k in ("walkthrough", "shadow", "reverse-shadow")]
     for sid in ids:
         assert cli("kt", "hold", ENG, str(sid)).exit_code == 0

@@ -79,10 +79,12 @@ CLI_COMMANDS = [
 ]
 
 
-def test_query_counts_do_not_grow_with_rows(sizes, cli, count_queries, session_scope, monkeypatch):
+def test_query_counts_do_not_grow_with_rows(
+    sizes, cli, count_queries, session_scope, clock, monkeypatch
+):
     """One test (one pair of engagements) for every service call and command: building a
     1,000-task engagement is the expensive part."""
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-03-01")
+    clock.pin(today="2026-03-01")
     for name, call in SERVICE_CALLS.items():
         small, small_rows = _count(count_queries, session_scope, sizes[50], call)
         big, big_rows = _count(count_queries, session_scope, sizes[1000], call)

@@ -407,11 +407,11 @@ def test_shipped_files_all_pass_validate_on_the_command_line(cli):
     assert all(f"{p}: ok (" in result.stdout for p in paths)
 
 
-def test_user_playbook_folder_is_searched_first(tmp_path, monkeypatch):
+def test_user_playbook_folder_is_searched_first(tmp_path, setting, monkeypatch):
     folder = tmp_path / "mine"
     folder.mkdir()
     write(folder, GOOD, "managed-service-onboarding.yaml")
-    monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(folder))
+    setting("TRANSITION_PLAYBOOKS", str(folder))
     pb, raw, path = resolve_playbook("managed-service-onboarding")
     assert pb.name == "demo" and path.parent == folder and raw == GOOD.encode()
 
@@ -445,12 +445,12 @@ def test_validate_missing_file(cli, tmp_path):
     assert result.stderr == f"error: {tmp_path / 'nope.yaml'}: file not found\n"
 
 
-def test_playbook_list_json(cli, tmp_path, monkeypatch):
+def test_playbook_list_json(cli, tmp_path, setting, monkeypatch):
     folder = tmp_path / "mine"
     folder.mkdir()
     write(folder, GOOD, "demo.yaml")
     write(folder, "name: [\n", "broken.yaml")
-    monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(folder))
+    setting("TRANSITION_PLAYBOOKS", str(folder))
     result = cli("playbook", "list", "--json")
     assert result.exit_code == 0, result.stderr
     rows = {row["name"]: row for row in result.json()}

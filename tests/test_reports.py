@@ -23,8 +23,8 @@ VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr"
 
 
 @pytest.fixture
-def demo(session_scope, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+def demo(session_scope, clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    clock.pin(today=TODAY)
     with session_scope() as session:
         load_demo(session, today=date.fromisoformat(TODAY), runbook_dir=tmp_path / "rb")
     return NW
@@ -145,7 +145,7 @@ def test_bad_input_exits_2(cli, acme, args, message) -> None:
 
 
 def test_user_templates_override_and_errors_name_the_line(
-    cli, acme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, acme, tmp_path: Path, setting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "tpl"
     folder.mkdir()
@@ -159,7 +159,7 @@ def test_user_templates_override_and_errors_name_the_line(
     assert (
         "<!DOCTYPE html>" in cli("report", acme, "--format", "html", "--templates", folder).stdout
     )
-    monkeypatch.setenv("TRANSITION_TEMPLATES", str(folder))
+    setting("TRANSITION_TEMPLATES", str(folder))
     assert cli("report", acme).stdout.startswith("Custom Acme")
 
     (folder / "report.md.j2").write_text("line one\n{{ no_such_thing.name }}\n")

@@ -78,21 +78,21 @@ GATE_CASES = [
 ]
 
 
-def test_access_provisioned_ignores_released_provider_people(cli, tiny, monkeypatch):
+def test_access_provisioned_ignores_released_provider_people(cli, tiny, clock, monkeypatch):
     for n, (people, active, revoked, met, reason) in enumerate(GATE_CASES):
         eng = tiny(cli, f"gate{n}")
         ok(cli("system", "add", eng, "CRM"))
         for name, release in people.items():
             extra = ["--release", release] if release else []
             ok(cli("person", "add", eng, name, "--side", "provider", *extra))
-        monkeypatch.setenv("TRANSITION_TODAY", "2026-11-01")  # before anyone left
+        clock.pin(today="2026-11-01")  # before anyone left
         for name in active + revoked:
             ok(cli("access", "grant", eng, "--person", name, "--system", "CRM", "--role",
                    "agent", "--expires", "2027-06-30"))  # fmt: skip
         for grant in cli("access", "list", eng, "--json").json():
             if grant["person"] in revoked:
                 ok(cli("access", "revoke", eng, str(grant["id"]), "--reason", "left"))
-        monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+        clock.pin(today=TODAY)
         status = cli("phase", "status", eng, "--json").json()
         (found,) = [
             c for p in status["phases"] for c in p["gate"] if c["name"] == "access_provisioned"
@@ -115,8 +115,10 @@ WARN_CASES = [
 ]
 
 
-def test_grants_recorded_expired_or_to_released_people_warn(cli, tiny, monkeypatch, tmp_path):
-    monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+def test_grants_recorded_expired_or_to_released_people_warn(
+    cli, tiny, clock, monkeypatch, tmp_path
+):
+    clock.pin(today=TODAY)
     for n, (release, expires, warnings) in enumerate(WARN_CASES):
         eng = tiny(cli, f"warn{n}")
         ok(cli("system", "add", eng, "CRM"))
@@ -179,8 +181,8 @@ def test_admin_like_roles_are_matched_on_words(role, admin):
         ("break-glass", "glass-break", False),
     ],
 )
-def test_custom_admin_words_match_the_same_way(role, custom, admin, monkeypatch):
-    monkeypatch.setenv("TRANSITION_ADMIN_ROLES", custom)
+def test_custom_admin_words_match_the_same_way(role, custom, admin, setting, monkeypatch):
+    setting("TRANSITION_ADMIN_ROLES", custom)
     assert access.is_admin_like(role, access.admin_role_words(None)) is admin
 
 
@@ -247,7 +249,7 @@ REFERENCE_CASES = [
 
 @pytest.mark.parametrize(("old", "new", "errors"), REFERENCE_CASES)
 def test_playbook_validate_reports_missing_checklists_and_templates(
-    tmp_path, monkeypatch, old, new, errors
+    tmp_path, setting, monkeypatch, old, new, errors
 ):
     from typer.testing import CliRunner
 
@@ -259,14 +261,14 @@ def test_playbook_validate_reports_missing_checklists_and_templates(
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "my-own-template.md.j2").write_text("# {{ system.name }}\n")
-    monkeypatch.setenv("TRANSITION_TEMPLATES", str(templates))
+    setting("TRANSITION_TEMPLATES", str(templates))
     playbooks = tmp_path / "books"
     (playbooks / "handover").mkdir(parents=True)
     exit_list = SHIPPED.parent / "handover" / "standard-exit.yaml"
     (playbooks / "handover" / "my-exit.yaml").write_text(
         exit_list.read_text().replace("name: standard-exit", "name: my-exit")
     )
-    monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(playbooks))
+    setting("TRANSITION_PLAYBOOKS", str(playbooks))
     text = SHIPPED.read_text()
     assert old in text
     path = tmp_path / "pb.yaml"

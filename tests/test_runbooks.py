@@ -69,12 +69,12 @@ def realistic(tier: int = 1, *, empty: bool = False) -> dict:
 
 
 @pytest.fixture
-def rb(cli, acme, tmp_path, monkeypatch):
+def rb(cli, acme, tmp_path, clock, monkeypatch):
     """acme with two systems and people on every side; cwd is a scratch folder."""
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-20")
+    clock.pin(today="2026-11-20")
     for args in (
         ("system", "add", acme, "SAP ERP", "--tier", "1"),
         ("system", "add", acme, "Intranet", "--tier", "3"),
@@ -643,7 +643,7 @@ ESCAPES = [
 ]
 
 
-def test_sandbox_escapes_fail_safely(cli, rb, tmp_path, db_url, monkeypatch):
+def test_sandbox_escapes_fail_safely(cli, rb, tmp_path, db_url, setting, monkeypatch):
     folder = tmp_path / "tpl"
     for i, body in enumerate(ESCAPES):
         write(folder, f"evil-{i}", FRONT + "# Evil\n\n" + body + "\n")
@@ -652,12 +652,12 @@ def test_sandbox_escapes_fail_safely(cli, rb, tmp_path, db_url, monkeypatch):
         # through --templates and through TRANSITION_TEMPLATES, in turn
         extra: tuple[str, ...] = ("--templates", str(folder))
         if i % 2:
-            monkeypatch.setenv("TRANSITION_TEMPLATES", str(folder))
+            setting("TRANSITION_TEMPLATES", str(folder))
             extra = ()
         result = new(
             cli, rb, "--system", "SAP ERP", "--template", f"evil-{i}", "--set", "x=42", *extra
         )
-        monkeypatch.delenv("TRANSITION_TEMPLATES", raising=False)
+        setting("TRANSITION_TEMPLATES", None)
         assert_clean_error(result)
         assert f"{folder / f'evil-{i}.md.j2'}:10:" in result.stderr, body  # file and line
         if "__" in body:
@@ -670,7 +670,7 @@ def test_sandbox_escapes_fail_safely(cli, rb, tmp_path, db_url, monkeypatch):
     assert dump(db_url) == before
 
 
-def test_user_templates_are_listed_and_searched_first(cli, rb, tmp_path, monkeypatch):
+def test_user_templates_are_listed_and_searched_first(cli, rb, tmp_path, setting, monkeypatch):
     folder = tmp_path / "tpl"
     write(
         folder, "incident-response", "---\ntitle: Our incident process\n---\n# {{ system.name }}\n"
@@ -681,9 +681,9 @@ def test_user_templates_are_listed_and_searched_first(cli, rb, tmp_path, monkeyp
     assert rows["incident-response"]["source"] == "user"
     assert rows["incident-response"]["title"] == "Our incident process"
     assert rows["vendor-call"]["source"] == "user" and rows["backup-restore"]["source"] == "shipped"
-    monkeypatch.setenv("TRANSITION_TEMPLATES", os.pathsep.join([str(tmp_path / "none"), ""]))
+    setting("TRANSITION_TEMPLATES", os.pathsep.join([str(tmp_path / "none"), ""]))
     assert_clean_error(cli("runbook", "templates"))  # a folder that does not exist
-    monkeypatch.setenv("TRANSITION_TEMPLATES", str(folder))
+    setting("TRANSITION_TEMPLATES", str(folder))
     result = new(cli, rb, "--system", "SAP ERP", "--template", "vendor-call")
     assert result.exit_code == 0, result.stderr
     [row] = listed(cli, rb)

@@ -18,8 +18,8 @@ from transition.services.common import get_engagement, get_task
 
 
 @pytest.fixture
-def small(session_scope, tmp_path, monkeypatch) -> str:
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def small(session_scope, tmp_path, clock, monkeypatch) -> str:
+    clock.pin(today="2026-11-10")
     path = write_small(tmp_path)
     with session_scope() as s:
         return engagements.create(
@@ -227,8 +227,8 @@ def test_cli_set_assign_and_errors(cli, acme):
     assert (row["status"], row["note"], row["assignee"]) == ("blocked", "no owner", "Priya Shah")
 
 
-def test_cli_task_list_json_shape_and_filters(cli, acme, monkeypatch):
-    monkeypatch.setenv("TRANSITION_TODAY", "2026-11-10")
+def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
+    clock.pin(today="2026-11-10")
     rows = cli("task", "list", acme, "--json").json()
     assert len(rows) == 50
     types = {

@@ -72,8 +72,8 @@ def normalise(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def demo_url(db_url: str, engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("TRANSITION_TODAY", TODAY)
+def demo_url(db_url: str, engine, clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    clock.pin(today=TODAY)
     from transition import db
 
     with db.session_scope(engine, actor="tester") as session:

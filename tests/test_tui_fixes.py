@@ -171,12 +171,12 @@ async def test_escape_on_an_open_dropdown_closes_only_the_dropdown(tmp_path, mon
 
 
 @run_async
-async def test_a_template_that_fails_to_load_is_a_notification(tmp_path, monkeypatch):
+async def test_a_template_that_fails_to_load_is_a_notification(tmp_path, setting, monkeypatch):
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "broken.md.j2").write_text("---\ntitle: never closed\n# {{ system }}\n")
     app = demo_app(tmp_path, monkeypatch, NW)
-    monkeypatch.setenv("TRANSITION_TEMPLATES", str(folder))
+    setting("TRANSITION_TEMPLATES", str(folder))
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         app.screen.show_tab("runbooks")
@@ -186,7 +186,7 @@ async def test_a_template_that_fails_to_load_is_a_notification(tmp_path, monkeyp
         assert type(app.screen).__name__ == "EngagementScreen"
         errors = [n.message for n in app._notifications if n.severity == "error"]
         assert any("broken.md.j2" in e and "front matter" in e for e in errors), errors
-        monkeypatch.delenv("TRANSITION_TEMPLATES")
+        setting("TRANSITION_TEMPLATES", None)
         await pilot.press("n")  # the shipped templates load: the form opens
         await settle(pilot)
         assert app.screen.id == "runbook"

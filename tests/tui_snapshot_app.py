@@ -3,10 +3,7 @@ through the same factory ``transition tui`` uses (``make_app``)."""
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
-import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,22 +19,11 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin today, the clock every service stamps changes with, and the display time zone."""
-    monkeypatch.setenv("TRANSITION_TODAY", TODAY.isoformat())
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    import transition.services
-
-    for info in pkgutil.iter_modules(transition.services.__path__):
-        importlib.import_module(f"transition.services.{info.name}")
-    importlib.import_module("transition.demo")
     from transition import dates
 
-    original = dates.utcnow
-    for name, module in list(sys.modules.items()):
-        if (name == "transition" or name.startswith("transition.")) and getattr(
-            module, "utcnow", None
-        ) is original:
-            monkeypatch.setattr(module, "utcnow", lambda: NOW)
+    dates.CLOCK.pin(today=TODAY, now=NOW)  # undone after each test (conftest)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
 
 
 def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from transition.errors import BadInput
+from transition.settings import get_settings
 
 _SPAN = re.compile(r"^\+?(\d{1,4})([dw])$")
 
@@ -76,9 +78,40 @@ def parse_span(value: str, what: str = "duration") -> timedelta:
     return timedelta(days=number * (7 if unit == "w" else 1))
 
 
+@dataclass
+class Clock:
+    """Where the tool reads the time. It follows the system clock unless a fixed instant or
+    date is pinned (``pin``): the tests do that through their ``clock`` fixture."""
+
+    fixed_now: datetime | None = None
+    fixed_today: date | None = None
+
+    def now(self) -> datetime:
+        return self.fixed_now if self.fixed_now is not None else datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.fixed_today if self.fixed_today is not None else date.today()
+
+    def pin(self, *, now: datetime | None = None, today: date | str | None = None) -> None:
+        """Fix the current instant (aware) and/or today's date (a date or an ISO string)."""
+        if now is not None:
+            if now.tzinfo is None:
+                raise ValueError("a pinned instant must be timezone-aware")
+            self.fixed_now = now.astimezone(UTC)
+        if today is not None:
+            self.fixed_today = parse_date(today) if isinstance(today, str) else today
+
+    def reset(self) -> None:
+        self.fixed_now = self.fixed_today = None
+
+
+#: The one clock every service reads through ``utcnow()`` and ``today()``.
+CLOCK = Clock()
+
+
 def utcnow() -> datetime:
     """Current time, aware UTC (how every timestamp is stored)."""
-    return datetime.now(UTC)
+    return CLOCK.now()
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -87,8 +120,6 @@ def local(value: datetime | None) -> datetime | None:
 
 
 def today() -> date:
-    """Today's date; ``TRANSITION_TODAY`` (ISO date) pins it for demos and tests."""
-    import os
-
-    pinned = os.environ.get("TRANSITION_TODAY")
-    return parse_date(pinned, "TRANSITION_TODAY") if pinned else date.today()
+    """Today's date: the one ``TRANSITION_TODAY`` pins (settings), else the clock's."""
+    pinned = get_settings().today
+    return pinned if pinned is not None else CLOCK.today()

@@ -37,6 +37,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
+from transition.settings import get_settings
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
 SCHEMA_HEAD = "0003"
@@ -49,20 +50,14 @@ _engines: dict[str, Engine] = {}
 
 
 def default_url() -> str:
-    env = os.environ.get("TRANSITION_DATABASE_URL")
-    if env:
-        return env
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("transition", appauthor=False))
-    return f"sqlite:///{folder / 'transition.db'}"
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{settings.data_dir() / 'transition.db'}"
 
 
 def demo_url() -> str:
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("transition", appauthor=False))
-    return f"sqlite:///{folder / 'demo.db'}"
+    return f"sqlite:///{get_settings().data_dir() / 'demo.db'}"
 
 
 def _prepare_sqlite_file(database: str | None) -> None:

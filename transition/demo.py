@@ -46,9 +46,9 @@ SLUGS = ("northwind-service-desk", "tailspin-mobile-app")
 
 
 def demo_runbook_dir() -> Path:
-    from platformdirs import user_data_dir
+    from transition.settings import get_settings
 
-    return Path(user_data_dir("transition", appauthor=False)) / "demo-runbooks"
+    return get_settings().data_dir() / "demo-runbooks"
 
 
 def exists(session: Session) -> bool:

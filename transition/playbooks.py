@@ -323,11 +323,10 @@ def _template_folders() -> list[Path]:
     """Where ``runbook new`` looks for templates (``templates.search_dirs``: the
     ``TRANSITION_TEMPLATES`` folders, then the shipped one), without importing Jinja2, so
     that reading a playbook stays light. A folder that does not exist finds nothing."""
-    import os
-
     from transition.resources import shipped
+    from transition.settings import get_settings
 
-    given = [d for d in os.environ.get("TRANSITION_TEMPLATES", "").split(os.pathsep) if d.strip()]
+    given = get_settings().templates
     return [Path(d).expanduser() for d in given] + [shipped("runbook_templates")]
 
 

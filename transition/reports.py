@@ -31,6 +31,7 @@ from transition.dates import today, utcnow
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
 from transition.services import audit, engagements, gates, systems, tasks
+from transition.settings import get_settings
 
 FORMATS = ("md", "html")
 SHIPPED = Path(__file__).resolve().parent / "report_templates"
@@ -349,7 +350,7 @@ def _timeline(data: dict[str, Any]) -> dict[str, Any]:
 
 def template_dir(explicit: str | Path | None = None) -> Path | None:
     """The user's template folder: ``--templates DIR``, else ``TRANSITION_TEMPLATES``."""
-    chosen = explicit or os.environ.get("TRANSITION_TEMPLATES")
+    chosen = explicit or os.pathsep.join(get_settings().templates)
     if not chosen:
         return None
     folder = Path(chosen).expanduser()
@@ -425,14 +426,13 @@ def _bytecode_cache():
     does not spend its time compiling the same template again; keyed by the source, so an
     edited template is compiled afresh. No cache when the folder is not safely ours."""
     from jinja2 import FileSystemBytecodeCache
-    from platformdirs import user_cache_dir
 
     class Cache(FileSystemBytecodeCache):
         def dump_bytecode(self, bucket) -> None:
             with suppress(OSError):
                 super().dump_bytecode(bucket)
 
-    folder = Path(user_cache_dir("transition", appauthor=False)) / "templates"
+    folder = get_settings().cache_dir() / "templates"
     # The pattern names the sandbox's generation: code compiled before the loop checks
     # existed must never be loaded.
     try:

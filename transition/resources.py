@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+
+from transition.settings import get_settings
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -27,8 +28,7 @@ LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.ya?ml$")
 def search_dirs(sub: str = "") -> list[Path]:
     """The user's ``TRANSITION_PLAYBOOKS`` folders (first), then the shipped playbooks;
     ``sub`` names a subfolder of each (``handover`` for exit checklists)."""
-    env = os.environ.get("TRANSITION_PLAYBOOKS")
-    dirs = [Path(p) / sub for p in env.split(os.pathsep) if p] if env else []
+    dirs = [folder / sub for folder in get_settings().playbooks]
     dirs.append(shipped("playbooks") / sub)
     return dirs
 

@@ -21,7 +21,6 @@ file changes), so generating many skeletons in one process costs little per skel
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +37,11 @@ from transition import sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
 from transition.resources import shipped
 from transition.sandbox import LimitExceeded, Sandbox
+from transition.settings import TEMPLATES, get_settings
 
 SUFFIX = ".md.j2"
 PLACEHOLDER = "[[FILL:"
-ENV_VAR = "TRANSITION_TEMPLATES"
+ENV_VAR = TEMPLATES
 MAX_BYTES = 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -106,7 +106,7 @@ def search_dirs(extra_dirs: Iterable[str | Path] = ()) -> tuple[tuple[Path, str]
     each with its source. A user folder that does not exist is bad input."""
     given = [str(d) for d in extra_dirs if str(d).strip()]
     if not given:
-        given = [d for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
+        given = list(get_settings().templates)
     base = _shipped_dir()
     dirs: list[tuple[Path, str]] = []
     seen: set[Path] = set()

@@ -170,6 +170,9 @@ def root(
         help="Name recorded in the audit log (default: your OS user).",
     ),
 ) -> None:
+    from transition import settings
+
+    settings.reset()  # each run reads the environment once, here at its start
     current = state(ctx)
     current.url = db
     if actor:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,12 +11,13 @@ import typer
 from sqlmodel import Session
 
 from transition import db
+from transition.settings import get_settings
 
 
 def default_actor() -> str:
-    env = os.environ.get("TRANSITION_ACTOR")
-    if env:
-        return env
+    configured = get_settings().actor
+    if configured:
+        return configured
     try:
         return getpass.getuser()
     except Exception:  # no user name from the OS (containers)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -39,6 +38,7 @@ from transition.models import (
 )
 from transition.services import audit, handover
 from transition.services.common import check_version, get_by_id, get_person, get_system
+from transition.settings import get_settings
 from transition.text import clean_line, clean_name, clean_text, field_limit, slugify
 
 #: Role words that make a grant admin-like. Matched on whole words of the role (see
@@ -166,9 +166,9 @@ def status_of(revoked_at: Any, expires_on: date | None, now: date) -> str:
 
 def admin_role_words(custom: str | list[str] | tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Roles that count as admin-like: ``custom`` (a list or a comma list), else the
-    ``TRANSITION_ADMIN_ROLES`` environment variable, else admin, owner, root, superuser."""
+    ``TRANSITION_ADMIN_ROLES`` setting, else admin, owner, root, superuser."""
     if custom is None:
-        custom = os.environ.get("TRANSITION_ADMIN_ROLES") or None
+        custom = get_settings().admin_roles
     if custom is None:
         return DEFAULT_ADMIN_ROLES
     parts = custom.split(",") if isinstance(custom, str) else list(custom)

@@ -1,0 +1,98 @@
+"""The tool's settings: every environment variable it reads, read here and nowhere else.
+
+``get_settings()`` builds one frozen ``Settings`` from the environment the first time it is
+asked and hands back the same object afterwards; each command run starts from a fresh read
+(``reset()``, called by the CLI's root callback and by the tests' fixtures).
+
+| variable | field |
+|---|---|
+| ``TRANSITION_DATABASE_URL`` | ``database_url`` (else a SQLite file in ``data_dir()``) |
+| ``TRANSITION_ACTOR`` | ``actor`` (else the OS user name) |
+| ``TRANSITION_PLAYBOOKS`` | ``playbooks``: folders searched before the shipped playbooks |
+| ``TRANSITION_TEMPLATES`` | ``templates``: folders searched before the shipped templates |
+| ``TRANSITION_TODAY`` | ``today``: the pinned date (ISO), for demos and reproducible runs |
+| ``TRANSITION_ADMIN_ROLES`` | ``admin_roles``: the admin-like role words (comma list) |
+
+Lists of folders are separated by ``os.pathsep`` (``:``, ``;`` on Windows). The user's data
+and cache folders come from platformdirs (which honours ``XDG_*`` and ``HOME``).
+
+A frozen dataclass rather than pydantic-settings: importing pydantic-settings costs every
+command about 150 ms of start-up, and these six strings need no more than this.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+APP_NAME = "transition"
+
+DATABASE_URL = "TRANSITION_DATABASE_URL"
+ACTOR = "TRANSITION_ACTOR"
+PLAYBOOKS = "TRANSITION_PLAYBOOKS"
+TEMPLATES = "TRANSITION_TEMPLATES"
+TODAY = "TRANSITION_TODAY"
+ADMIN_ROLES = "TRANSITION_ADMIN_ROLES"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    actor: str | None = None
+    playbooks: tuple[Path, ...] = ()
+    templates: tuple[str, ...] = ()
+    #: ``TRANSITION_TODAY`` as given; ``today`` checks it where a date is needed, so that a
+    #: bad value refuses only the commands that read today's date.
+    today_text: str | None = None
+    admin_roles: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        playbooks = env.get(PLAYBOOKS) or ""
+        templates = env.get(TEMPLATES) or ""
+        admin_roles = env.get(ADMIN_ROLES) or None
+        return cls(
+            database_url=env.get(DATABASE_URL) or None,
+            actor=env.get(ACTOR) or None,
+            playbooks=tuple(Path(p) for p in playbooks.split(os.pathsep) if p),
+            templates=tuple(d for d in templates.split(os.pathsep) if d.strip()),
+            today_text=env.get(TODAY) or None,
+            admin_roles=tuple(admin_roles.split(",")) if admin_roles else None,
+        )
+
+    @property
+    def today(self) -> date | None:
+        """The pinned date, or ``None``; a value that is not an ISO date is bad input."""
+        if not self.today_text:
+            return None
+        from transition.dates import parse_date
+
+        return parse_date(self.today_text, TODAY)
+
+    def data_dir(self) -> Path:
+        """The user's data folder (platformdirs): the default database, the demo's files."""
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir(APP_NAME, appauthor=False))
+
+    def cache_dir(self) -> Path:
+        """The user's cache folder (platformdirs): compiled report templates."""
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir(APP_NAME, appauthor=False))
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings.from_env()
+
+
+def reset() -> None:
+    """Forget the settings read so far: the next ``get_settings()`` reads the environment."""
+    get_settings.cache_clear()
