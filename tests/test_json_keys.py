@@ -467,34 +467,37 @@ def test_every_json_command_is_pinned():
     assert json_commands() == set(PINS)
 
 
+#: The engagement every pin is checked on: a row of everything the commands print.
+STEPS = [
+    ("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding", "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo", "--start", "2026-11-02"),
+    ("person", "add", ENG, "Ann Old", "--side", "incumbent", "--email", "ann@old.example", "--role", "SME", "--release", "2026-12-10"),
+    ("person", "add", ENG, "Bob New", "--side", "provider", "--email", "bob@new.example", "--role", "Engineer", "--release", "2027-06-01"),
+    ("system", "add", ENG, "CRM", "--tier", "1", "--description", "Customer records"),
+    ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "admin", "--expires", "cutover+30d", "--justification", "on-call"),
+    ("access", "grant", ENG, "--person", "Ann Old", "--system", "CRM", "--role", "reader"),
+    ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "auditor", "--expires", "2027-01-31"),
+    ("access", "revoke", ENG, "3", "--reason", "not needed"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Nightly jobs", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-10T14:00"),
+    ("kt", "hold", ENG, "1"),
+    ("kt", "signoff", ENG, "1", "--by", "Bob New", "--confidence", "4"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
+    ("kt", "hold", ENG, "3"),
+    ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
+    ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
+    ("runbook", "new", ENG, "--system", "CRM", "--template", "incident-response", "--out", "{out}"),
+    ("runbook", "status", ENG, "1", "reviewed"),
+    ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
+    ("phase", "advance", ENG, "--override", "steering agreed"),
+]  # fmt: skip
+
+
 @pytest.fixture
 def engagement(cli, monkeypatch, tmp_path) -> str:
-    """Acme Helpdesk with a row of everything the ``--json`` commands print."""
+    """Acme Helpdesk with a row of everything the ``--json`` commands print (``STEPS``)."""
     monkeypatch.setenv("TRANSITION_TODAY", "2026-12-01")
-    steps = [
-        ("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding", "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo", "--start", "2026-11-02"),
-        ("person", "add", ENG, "Ann Old", "--side", "incumbent", "--email", "ann@old.example", "--role", "SME", "--release", "2026-12-10"),
-        ("person", "add", ENG, "Bob New", "--side", "provider", "--email", "bob@new.example", "--role", "Engineer", "--release", "2027-06-01"),
-        ("system", "add", ENG, "CRM", "--tier", "1", "--description", "Customer records"),
-        ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "admin", "--expires", "cutover+30d", "--justification", "on-call"),
-        ("access", "grant", ENG, "--person", "Ann Old", "--system", "CRM", "--role", "reader"),
-        ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "auditor", "--expires", "2027-01-31"),
-        ("access", "revoke", ENG, "3", "--reason", "not needed"),
-        ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Nightly jobs", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-10T14:00"),
-        ("kt", "hold", ENG, "1"),
-        ("kt", "signoff", ENG, "1", "--by", "Bob New", "--confidence", "4"),
-        ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
-        ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
-        ("kt", "hold", ENG, "3"),
-        ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
-        ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
-        ("runbook", "new", ENG, "--system", "CRM", "--template", "incident-response", "--out", str(tmp_path / "runbooks")),
-        ("runbook", "status", ENG, "1", "reviewed"),
-        ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
-        ("phase", "advance", ENG, "--override", "steering agreed"),
-    ]  # fmt: skip
-    for step in steps:
-        result = cli(*step)
+    for step in STEPS:
+        result = cli(*(a.replace("{out}", str(tmp_path / "runbooks")) for a in step))
         assert result.exit_code == 0, (step, result.stderr)
     return ENG
 
