@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
+from transition.services.views import PersonView
 
 #: Rows fetched per page in long lists.
 PAGE = 200
@@ -165,7 +166,7 @@ class Backend:
         done = index >= len(order)
         return TaskPage(rows=rows, cursor=TaskCursor(index, offset, done), loaded=loaded)
 
-    def people(self, slug: str) -> list[dict[str, Any]]:
+    def people(self, slug: str) -> list[PersonView]:
         from transition.services import people
 
         with self.session() as s:
@@ -239,7 +240,7 @@ class Backend:
                     out["systems"].append({"engagement": eng.slug, "name": system["name"]})
                 for person in people.list_people(s, eng):
                     out["people"].append(
-                        {"engagement": eng.slug, "name": person["name"], "side": person["side"]}
+                        {"engagement": eng.slug, "name": person.name, "side": person.side}
                     )
                 for runbook in self._runbooks_of(s, eng):
                     out["runbooks"].append(

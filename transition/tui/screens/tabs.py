@@ -89,7 +89,7 @@ class Pane(DataMixin, Vertical):
 
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
         people = (self.engagement or {}).get("people", [])
-        return [(p["name"], p["name"]) for p in people if side is None or p["side"] == side]
+        return [(p.name, p.name) for p in people if side is None or p.side == side]
 
 
 # ------------------------------------------------------------------------------- tasks
@@ -153,7 +153,7 @@ class TasksPane(Pane):
         self.fetch(TaskCursor(), max(FIRST_PAGE, self.loaded), refresh=self.table.row_count > 0)
 
     def sync_people(self) -> None:
-        people = [(p["name"], p["slug"]) for p in (self.engagement or {}).get("people", [])]
+        people = [(p.name, p.slug) for p in (self.engagement or {}).get("people", [])]
         if people == self.people:  # unchanged: keep the choice as it is
             return
         self.people = people
