@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
-from transition.services.views import PersonView
+from transition.services.views import PersonView, TaskView
 
 #: Rows fetched per page in long lists.
 PAGE = 200
@@ -41,9 +41,20 @@ class TaskCursor:
     done: bool = False
 
 
+@dataclass(frozen=True)
+class PhaseHeader:
+    """The row opening a phase's tasks in the task list."""
+
+    phase: str
+
+    @property
+    def key(self) -> str:
+        return f"phase:{self.phase}"
+
+
 @dataclass
 class TaskPage:
-    rows: list[dict[str, Any]]
+    rows: list[PhaseHeader | TaskView]
     cursor: TaskCursor
     loaded: int = 0
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -136,7 +147,7 @@ class Backend:
         """The next ``limit`` tasks in display order, with a header row opening each phase."""
         from transition.services import tasks
 
-        rows: list[dict[str, Any]] = []
+        rows: list[PhaseHeader | TaskView] = []
         index, offset = cursor.phase_index, cursor.offset
         loaded = 0
         with self.session() as s:
@@ -154,10 +165,8 @@ class Backend:
                     offset=offset,
                 )
                 if offset == 0 and batch:
-                    rows.append(
-                        {"kind": "phase", "key": f"phase:{order[index]}", "phase": order[index]}
-                    )
-                rows.extend({"kind": "task", **r} for r in batch)
+                    rows.append(PhaseHeader(order[index]))
+                rows.extend(batch)
                 loaded += len(batch)
                 if len(batch) < need:
                     index, offset = index + 1, 0
