@@ -106,7 +106,7 @@ class Backend:
             status = gates.status(s, eng)
             counts = tasks.counts_by_phase(s, eng)
             return {
-                "systems": [row["name"] for row in systems.coverage(s, eng)],
+                "systems": [row.name for row in systems.coverage(s, eng)],
                 "summary": summary,
                 "phases": status["phases"],
                 "current_phase": status["current_phase"],
@@ -246,7 +246,7 @@ class Backend:
                 out["engagements"].append({"slug": row["slug"], "name": row["name"]})
                 eng = get_engagement(s, row["slug"])
                 for system in systems.coverage(s, eng):
-                    out["systems"].append({"engagement": eng.slug, "name": system["name"]})
+                    out["systems"].append({"engagement": eng.slug, "name": system.name})
                 for person in people.list_people(s, eng):
                     out["people"].append(
                         {"engagement": eng.slug, "name": person.name, "side": person.side}

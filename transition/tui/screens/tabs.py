@@ -328,20 +328,18 @@ class SystemsPane(Pane):
         t = self.table
         rows = []
         for s in message.data["coverage"]:
-            missing = ", ".join(s["kt_missing"])
+            missing = ", ".join(s.kt_missing)
             rows.append(
                 (
-                    s["slug"],
+                    s.slug,
                     [
-                        str(s["tier"]),
-                        s["name"],
-                        f"{s['runbooks_accepted']}/{s['runbooks_required']} accepted",
-                        str(s["access_active"])
-                        if s["access_active"]
-                        else t.styled("none", "alert"),
-                        t.styled("ready", "green") if s["ready"] else t.styled("not yet", "amber"),
-                        t.styled("RISK", "red") if s["key_person_risk"] else "",
-                        ", ".join(s["kt_signed_off"]) or t.styled(f"missing {missing}", "muted"),
+                        str(s.tier),
+                        s.name,
+                        f"{s.runbooks_accepted}/{s.runbooks_required} accepted",
+                        str(s.access_active) if s.access_active else t.styled("none", "alert"),
+                        t.styled("ready", "green") if s.ready else t.styled("not yet", "amber"),
+                        t.styled("RISK", "red") if s.key_person_risk else "",
+                        ", ".join(s.kt_signed_off) or t.styled(f"missing {missing}", "muted"),
                     ],
                 )
             )
