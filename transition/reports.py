@@ -79,7 +79,7 @@ def report_data(
             "overdue": overdue,
             "blocked": blocked,
         },
-        "burndown": _burndown(task_rows, summary["start_date"], phases, now),
+        "burndown": _burndown(task_rows, summary.start_date, phases, now),
         "access": {
             "findings": findings,
             "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
@@ -245,7 +245,7 @@ def _rag(data: dict[str, Any]) -> dict[str, Any]:
         return {"state": "red", "reasons": red + amber}
     if amber:
         return {"state": "amber", "reasons": amber}
-    if data["engagement"]["status"] == "completed":
+    if data["engagement"].status == "completed":
         return {"state": "green", "reasons": ["transition completed"]}
     return {"state": "green", "reasons": ["on plan: nothing overdue, blocked or at risk"]}
 

@@ -243,8 +243,8 @@ class Backend:
         }
         with self.session() as s:
             for row in engagements.summaries(s):
-                out["engagements"].append({"slug": row["slug"], "name": row["name"]})
-                eng = get_engagement(s, row["slug"])
+                out["engagements"].append({"slug": row.slug, "name": row.name})
+                eng = get_engagement(s, row.slug)
                 for system in systems.coverage(s, eng):
                     out["systems"].append({"engagement": eng.slug, "name": system.name})
                 for person in people.list_people(s, eng):
