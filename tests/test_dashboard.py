@@ -94,6 +94,6 @@ def test_overview_counts_runbooks_against_those_the_playbook_requires(session_sc
     with session_scope(write=False) as s:
         (row,) = dashboard.overview(s)
         coverage = systems.coverage(s, get_engagement(s, "alpha"))
-    required = sum(c["runbooks_required"] for c in coverage)
+    required = sum(c.runbooks_required for c in coverage)
     assert required > 0
     assert (row["runbooks_accepted"], row["runbooks_required"]) == (0, required)

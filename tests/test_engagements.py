@@ -182,13 +182,13 @@ def test_summaries_count_progress(session_scope, small, clock, monkeypatch):
         tasks.set_status(s, eng, "risks", "blocked")
     with session_scope() as s:
         (row,) = engagements.summaries(s)
-    assert row["tasks_total"] == 5
-    assert row["tasks_done"] == 1
-    assert row["tasks_blocked"] == 1
-    assert row["tasks_overdue"] == 1  # inventory, due 11-09
-    assert row["current_phase"] == "discovery"
-    assert row["cutover_date"] == date(2026, 11, 26)
-    assert row["days_to_cutover"] == 16
+    assert row.tasks_total == 5
+    assert row.tasks_done == 1
+    assert row.tasks_blocked == 1
+    assert row.tasks_overdue == 1  # inventory, due 11-09
+    assert row.current_phase == "discovery"
+    assert row.cutover_date == date(2026, 11, 26)
+    assert row.days_to_cutover == 16
 
 
 def test_milestones(session_scope, small):

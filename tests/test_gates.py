@@ -248,7 +248,7 @@ def test_cli_passing_gate(cli, acme, session_scope):
     with session_scope() as s:
         eng = get_engagement(s, acme)
         for row in tasks.list_tasks(s, eng, phase="discovery"):
-            tasks.set_status(s, eng, row["key"], "skipped")
+            tasks.set_status(s, eng, row.key, "skipped")
     assert cli("system", "add", acme, "Service Desk", "--tier", "1").exit_code == 0
     result = cli("phase", "advance", acme)
     assert result.exit_code == 0, result.stderr

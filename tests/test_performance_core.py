@@ -30,11 +30,11 @@ def _start(session_scope, path, name: str, extras: int) -> str:
         rows = tasks.list_tasks(s, eng)
         for i, row in enumerate(rows[:: max(1, len(rows) // 10)]):
             if i % 2:
-                tasks.set_status(s, eng, row["key"], "blocked")
+                tasks.set_status(s, eng, row.key, "blocked")
             else:
-                tasks.assign(s, eng, row["key"], f"Person {i % extras}")
-        first = next(r for r in rows if not r["depends_on"])
-        tasks.set_status(s, eng, first["key"], "done")
+                tasks.assign(s, eng, row.key, f"Person {i % extras}")
+        first = next(r for r in rows if not r.depends_on)
+        tasks.set_status(s, eng, first.key, "done")
         return eng.slug
 
 

@@ -264,8 +264,8 @@ def test_markdown_report_shows_generated_user_text_literally(cli, acme, session_
         flat, flat_other = " ".join(text.split()), " ".join(other.split())
         data = copy.deepcopy(base)
         eng = data["engagement"]
-        eng["name"], eng["client"], eng["model"], eng["location"] = text, text, text, other
-        data["systems"][0]["name"] = text
+        eng.name, eng.client, eng.model, eng.location = text, text, text, other
+        data["systems"][0].name = text
         data["rag"]["reasons"] = [text, other]
         md = reports.render(data, "md")
         parsed = _Cells()

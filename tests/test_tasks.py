@@ -156,8 +156,8 @@ def test_assign_and_unknown_person(session_scope, small):
         tasks.assign(s, eng, "kickoff", "PRIYA shah")
     with session_scope() as s:
         eng = get_engagement(s, small)
-        (row,) = [r for r in tasks.list_tasks(s, eng) if r["key"] == "kickoff"]
-        assert row["assignee"] == "Priya Shah"
+        (row,) = [r for r in tasks.list_tasks(s, eng) if r.key == "kickoff"]
+        assert row.assignee == "Priya Shah"
         with pytest.raises(NotFound, match="unknown person 'nobody'"):
             tasks.assign(s, eng, "kickoff", "nobody")
         last = s.execute(
@@ -172,7 +172,7 @@ def test_list_filters(session_scope, small):
     _set(session_scope, small, "kickoff", "done")
     with session_scope() as s:
         eng = get_engagement(s, small)
-        keys = lambda **kw: [r["key"] for r in tasks.list_tasks(s, eng, **kw)]  # noqa: E731
+        keys = lambda **kw: [r.key for r in tasks.list_tasks(s, eng, **kw)]  # noqa: E731
         assert keys() == ["kickoff", "inventory", "risks", "shadowing", "go-no-go"]
         assert keys(phase="ramp-up") == ["shadowing"]
         assert keys(status="done") == ["kickoff"]
@@ -180,11 +180,11 @@ def test_list_filters(session_scope, small):
         assert keys(overdue=True) == ["inventory"]  # due 11-09; today pinned to 11-10
         with pytest.raises(BadInput, match="unknown phase 'golive': phases are discovery"):
             keys(phase="golive")
-        rows = {r["key"]: r for r in tasks.list_tasks(s, eng)}
-    assert rows["shadowing"]["depends_on"] == ["inventory", "risks"]
-    assert rows["shadowing"]["waiting_on"] == ["inventory", "risks"]
-    assert rows["inventory"]["waiting_on"] == []  # kickoff is done
-    assert rows["inventory"]["overdue"] is True and rows["kickoff"]["overdue"] is False
+        rows = {r.key: r for r in tasks.list_tasks(s, eng)}
+    assert rows["shadowing"].depends_on == ["inventory", "risks"]
+    assert rows["shadowing"].waiting_on == ["inventory", "risks"]
+    assert rows["inventory"].waiting_on == []  # kickoff is done
+    assert rows["inventory"].overdue is True and rows["kickoff"].overdue is False
 
 
 # --- the command line --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from tui_snapshot_app import demo_app
 
 from transition import db
 from transition.models import AccessGrant, AuditEvent, HandoverItem, Phase, Runbook, Task
+from transition.services.views import TaskView
 
 pytest.importorskip("textual")
 
@@ -94,7 +95,7 @@ async def test_toggle_a_task_with_space(tmp_path, monkeypatch):
         key = next(
             k
             for k, r in pane.rows.items()
-            if r["kind"] == "task" and r["status"] != "done" and not r["waiting_on"]
+            if isinstance(r, TaskView) and r.status != "done" and not r.waiting_on
         )
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("space")
@@ -124,7 +125,7 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         key = next(
             k
             for k, r in pane.rows.items()
-            if r["kind"] == "task" and r["status"] != "done" and r["assignee"]
+            if isinstance(r, TaskView) and r.status != "done" and r.assignee
         )
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("space")  # changed while the assignee column is hidden
@@ -134,7 +135,7 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         assert shown() == ["mark", "key", "due", "assignee", "waiting", "title"]
         assert table.current_key() == key  # the cursor stayed on its row
         row = table.get_row(key)
-        assert row[0].plain == "✓" and row[3].plain == pane.rows[key]["assignee"]
+        assert row[0].plain == "✓" and row[3].plain == pane.rows[key].assignee
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert shown() == ["mark", "key", "due", "title"] and table.current_key() == key

@@ -230,8 +230,8 @@ async def test_dashboard_runbooks_are_accepted_of_required(tmp_path, monkeypatch
         table = app.screen.query_one("#engagements")
         column = [c.key.value for c in table.columns.values()].index("runbooks")
         for slug, rows in coverage.items():
-            accepted = sum(r["runbooks_accepted"] for r in rows)
-            required = sum(r["runbooks_required"] for r in rows)
+            accepted = sum(r.runbooks_accepted for r in rows)
+            required = sum(r.runbooks_required for r in rows)
             assert table.get_row(slug)[column].plain == f"{accepted}/{required}"
 
 

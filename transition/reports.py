@@ -31,6 +31,7 @@ from transition.dates import today, utcnow
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
 from transition.services import audit, engagements, gates, systems, tasks
+from transition.services.views import TaskView
 from transition.settings import get_settings
 
 FORMATS = ("md", "html")
@@ -61,9 +62,9 @@ def report_data(
     risks = status.get("key_person_risks") or []
     changes = _changes(session, engagement, since)
 
-    overdue = [t for t in task_rows if t["overdue"]]
-    blocked = [t for t in task_rows if t["status"] == "blocked"]
-    closed = sum(1 for t in task_rows if t["status"] in tasks.CLOSED)
+    overdue = [t for t in task_rows if t.overdue]
+    blocked = [t for t in task_rows if t.status == "blocked"]
+    closed = sum(1 for t in task_rows if t.status in tasks.CLOSED)
     data: dict[str, Any] = {
         "engagement": summary,
         "today": now,
@@ -79,7 +80,7 @@ def report_data(
             "overdue": overdue,
             "blocked": blocked,
         },
-        "burndown": _burndown(task_rows, summary["start_date"], phases, now),
+        "burndown": _burndown(task_rows, summary.start_date, phases, now),
         "access": {
             "findings": findings,
             "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
@@ -189,16 +190,14 @@ def _as_date(value: Any) -> date | None:
 
 
 def _burndown(
-    task_rows: list[dict[str, Any]], start: date, phases: list[dict[str, Any]], now: date
+    task_rows: list[TaskView], start: date, phases: list[dict[str, Any]], now: date
 ) -> dict[str, Any]:
     """Open tasks week by week: as planned (by due date) and as happened (by completion)."""
     total = len(task_rows)
     end = max([p["planned_end"] for p in phases] + [start])
-    due = Counter(_as_date(t["due_date"]) for t in task_rows if t["due_date"] is not None)
+    due = Counter(_as_date(t.due_date) for t in task_rows if t.due_date is not None)
     done = Counter(
-        min(_as_date(t["completed_at"]) or now, now)
-        for t in task_rows
-        if t["status"] in tasks.CLOSED
+        min(_as_date(t.completed_at) or now, now) for t in task_rows if t.status in tasks.CLOSED
     )
     days = sorted({start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)})
     days = sorted(set(days) | {end} | ({now} if start <= now <= end else set()))
@@ -238,7 +237,7 @@ def _rag(data: dict[str, Any]) -> dict[str, Any]:
         return {"state": "red", "reasons": red + amber}
     if amber:
         return {"state": "amber", "reasons": amber}
-    if data["engagement"]["status"] == "completed":
+    if data["engagement"].status == "completed":
         return {"state": "green", "reasons": ["transition completed"]}
     return {"state": "green", "reasons": ["on plan: nothing overdue, blocked or at risk"]}
 

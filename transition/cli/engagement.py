@@ -8,6 +8,7 @@ from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import engagements
 from transition.services.common import get_engagement
+from transition.services.views import EngagementDetail
 
 NAME = "engagement"
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
@@ -64,7 +65,7 @@ COLUMNS = [
     ("client", "client"),
     ("provider", "provider"),
     ("current_phase", "phase"),
-    ("progress", "tasks"),
+    (lambda e: f"{e.tasks_done}/{e.tasks_total}", "tasks"),
     ("tasks_overdue", "overdue"),
     ("cutover_date", "cutover"),
     ("status", "status"),
@@ -81,8 +82,6 @@ def list_engagements(
     if as_json:
         emit_json(rows)
         return
-    for row in rows:
-        row["progress"] = f"{row['tasks_done']}/{row['tasks_total']}"
     table(rows, COLUMNS, empty="no engagements yet: start one with `transition engagement new`")
 
 
@@ -97,45 +96,28 @@ def show(
 
     with state(ctx).session() as session:
         eng = get_engagement(session, engagement)
-        data = engagements.summaries(session, eng.id)[0]
-        data["phases"] = [
-            {
-                k: p[k]
-                for k in (
-                    "key",
-                    "title",
-                    "status",
-                    "planned_start",
-                    "planned_end",
-                    "actual_start",
-                    "actual_end",
-                    "gate_decision",
-                    "tasks_total",
-                    "tasks_open",
-                )
-            }
-            for p in gates.status(session, eng)["phases"]
-        ]
+        (summary,) = engagements.summaries(session, eng.id)
+        data = EngagementDetail(**{**dict(summary), "phases": gates.status(session, eng)["phases"]})
     if as_json:
         emit_json(data)
         return
-    say(f"{data['name']} ({data['slug']}) — {data['status']}")
+    say(f"{data.name} ({data.slug}) — {data.status}")
     say(
-        f"  {data['client'] or '?'}: {data['incumbent'] or '?'} → {data['provider'] or '?'}"
-        f"  [{data['model']}, {data['location']}]"
+        f"  {data.client or '?'}: {data.incumbent or '?'} → {data.provider or '?'}"
+        f"  [{data.model}, {data.location}]"
     )
-    say(f"  playbook {data['playbook']} v{data['playbook_version']} ({data['playbook_hash'][:12]})")
+    say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]})")
     say(
-        f"  started {data['start_date']}, cutover {data['cutover_date']}"
-        + (f" ({data['days_to_cutover']} days)" if data["days_to_cutover"] is not None else "")
+        f"  started {data.start_date}, cutover {data.cutover_date}"
+        + (f" ({data.days_to_cutover} days)" if data.days_to_cutover is not None else "")
     )
     say(
-        f"  tasks {data['tasks_done']}/{data['tasks_total']} done, {data['tasks_overdue']} overdue, "
-        f"{data['tasks_blocked']} blocked"
+        f"  tasks {data.tasks_done}/{data.tasks_total} done, {data.tasks_overdue} overdue, "
+        f"{data.tasks_blocked} blocked"
     )
     say("")
     table(
-        data["phases"],
+        data.phases,
         [
             ("key", "phase"),
             ("status", "status"),

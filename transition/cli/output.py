@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,9 +19,22 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _plain(data: Any) -> Any:
+    """A read model (or a list of them) as its JSON dump; anything else unchanged."""
+    from pydantic import BaseModel
+
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json")
+    if isinstance(data, list) and data and isinstance(data[0], BaseModel):
+        return [item.model_dump(mode="json") for item in data]
+    return data
+
+
 def to_json(data: Any) -> str:
     """Indented JSON; a list prints one compact object per line (the C encoder only runs
-    without ``indent``, which keeps a list of thousands of rows fast)."""
+    without ``indent``, which keeps a list of thousands of rows fast). Read models print
+    their ``model_dump(mode="json")``."""
+    data = _plain(data)
     if isinstance(data, list) and data:
         items = (json.dumps(item, default=_default, ensure_ascii=False) for item in data)
         return "[\n  " + ",\n  ".join(items) + "\n]"
@@ -46,15 +59,25 @@ def cell(value: Any) -> str:
     return str(value).replace("\n", " ")
 
 
-def table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, empty: str = ""
-) -> None:
-    """``columns``: (key, header) pairs. Prints nothing but ``empty`` when there are no rows."""
+Column = tuple[str | Callable[[Any], Any], str]
+
+
+def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
+    if callable(key):
+        return key(row)
+    if isinstance(row, dict):
+        return row.get(key)
+    return getattr(row, key, None)
+
+
+def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") -> None:
+    """``columns``: (key, header) pairs; a key is a field (of a dict or a read model) or a
+    function of the row. Prints nothing but ``empty`` when there are no rows."""
     if not rows:
         if empty:
             sys.stdout.write(empty + "\n")
         return
-    cells = [[cell(row.get(key)) for key, _ in columns] for row in rows]
+    cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
     widths = [len(header) for _, header in columns]
     for line in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, line, strict=True)]

@@ -53,4 +53,4 @@ def register(app: typer.Typer) -> None:
         path = write_private(output, text)
         if path is None:
             return
-        say(f"wrote {fmt} report for {data['engagement']['slug']} to {path}")
+        say(f"wrote {fmt} report for {data['engagement'].slug} to {path}")

@@ -66,22 +66,19 @@ def list_systems(
     if as_json:
         emit_json(rows)
         return
-    for row in rows:
-        row["runbooks"] = f"{row['runbooks_accepted']}/{row['runbooks_required']}"
-        row["risk"] = "KEY PERSON" if row["key_person_risk"] else ""
     table(
         rows,
         [
             ("slug", "system"),
             ("tier", "tier"),
-            ("runbooks", "runbooks ok"),
+            (lambda s: f"{s.runbooks_accepted}/{s.runbooks_required}", "runbooks ok"),
             ("access_active", "grants"),
             ("kt_signed_off", "kt signed off"),
             ("ready", "ready"),
-            ("risk", "risk"),
+            (lambda s: "KEY PERSON" if s.key_person_risk else "", "risk"),
         ],
         empty="no systems yet: add one with `transition system add`",
     )
     for row in rows:
-        if row["key_person_risk"]:
-            say(f"! key-person risk: {row['name']}: {row['key_person_risk_reason']}")
+        if row.key_person_risk:
+            say(f"! key-person risk: {row.name}: {row.key_person_risk_reason}")

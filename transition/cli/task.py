@@ -15,7 +15,7 @@ app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 COLUMNS = [
     ("key", "task"),
     ("phase", "phase"),
-    ("status", "status"),
+    (lambda t: f"{t.status} (late)" if t.overdue else t.status, "status"),
     ("due_date", "due"),
     ("assignee", "assignee"),
     ("owner_role", "owner"),
@@ -45,9 +45,6 @@ def list_tasks(
     if as_json:
         emit_json(rows)
         return
-    for row in rows:
-        if row["overdue"]:
-            row["status"] = f"{row['status']} (late)"
     table(rows, COLUMNS, empty="no tasks match")
 
 

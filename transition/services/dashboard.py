@@ -126,7 +126,7 @@ def overview(session: Session) -> list[dict[str, Any]]:
     """Every engagement, as ``engagements.summaries`` plus health figures and state."""
     from transition.services import access, kt
 
-    rows = engagements.summaries(session)
+    rows = [row.model_dump() for row in engagements.summaries(session)]
     if not rows:
         return []
     by_slug = {

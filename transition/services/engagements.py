@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
@@ -13,6 +12,7 @@ from transition.errors import BadInput, Refused
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash
 from transition.services import audit
+from transition.services.views import EngagementRow
 from transition.text import clean_line, clean_name, field_limit, slugify
 
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
@@ -171,7 +171,7 @@ def create(
     return engagement
 
 
-def summaries(session: Session, engagement_id: int | None = None) -> list[dict[str, Any]]:
+def summaries(session: Session, engagement_id: int | None = None) -> list[EngagementRow]:
     """Every engagement (or one) with progress figures, in a fixed number of queries."""
     stmt = select(Engagement).order_by(Engagement.slug)
     if engagement_id is not None:
@@ -211,30 +211,30 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[dict[s
         current = next((p for p in plist if p.status == "active"), None)
         cutover = cutover_date(plist)
         out.append(
-            {
-                "name": e.name,
-                "slug": e.slug,
-                "client": e.client,
-                "incumbent": e.incumbent,
-                "provider": e.provider,
-                "model": e.model,
-                "location": e.location,
-                "start_date": e.start_date,
-                "status": e.status,
-                "playbook": e.playbook_name,
-                "playbook_version": e.playbook_version,
-                "playbook_hash": e.playbook_hash,
-                "current_phase": current.key if current else None,
-                "phases": [p.key for p in plist],
-                "phase_index": current.position if current else len(plist),
-                "tasks_total": int(c.total) if c else 0,
-                "tasks_done": int(c.done or 0) if c else 0,
-                "tasks_overdue": int(c.overdue or 0) if c else 0,
-                "tasks_blocked": int(c.blocked or 0) if c else 0,
-                "cutover_date": cutover,
-                "days_to_cutover": (cutover - now).days if cutover else None,
-                "version": e.version,
-            }
+            EngagementRow(
+                name=e.name,
+                slug=e.slug,
+                client=e.client,
+                incumbent=e.incumbent,
+                provider=e.provider,
+                model=e.model,
+                location=e.location,
+                start_date=e.start_date,
+                status=e.status,
+                playbook=e.playbook_name,
+                playbook_version=e.playbook_version,
+                playbook_hash=e.playbook_hash,
+                current_phase=current.key if current else None,
+                phases=[p.key for p in plist],
+                phase_index=current.position if current else len(plist),
+                tasks_total=int(c.total) if c else 0,
+                tasks_done=int(c.done or 0) if c else 0,
+                tasks_overdue=int(c.overdue or 0) if c else 0,
+                tasks_blocked=int(c.blocked or 0) if c else 0,
+                cutover_date=cutover,
+                days_to_cutover=(cutover - now).days if cutover else None,
+                version=e.version,
+            )
         )
     return out
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -12,6 +11,7 @@ from transition.errors import BadInput, Refused
 from transition.models import Engagement, Person
 from transition.services import audit
 from transition.services.common import find_named
+from transition.services.views import PersonView
 from transition.text import clean_email, clean_line, clean_name, field_limit, slugify
 
 SIDES = ("client", "incumbent", "provider")
@@ -59,7 +59,8 @@ def add(
     return person
 
 
-def list_people(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def list_people(session: Session, engagement: Engagement) -> list[PersonView]:
+    """The engagement's people by side, then slug, from selected columns."""
     rows = session.execute(
         select(
             Person.id,
@@ -74,4 +75,4 @@ def list_people(session: Session, engagement: Engagement) -> list[dict[str, Any]
         .where(Person.engagement_id == engagement.id)
         .order_by(Person.side, Person.slug)
     )
-    return [dict(r._mapping) for r in rows]
+    return [PersonView.model_validate(r) for r in rows]

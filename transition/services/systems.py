@@ -15,6 +15,7 @@ from transition.models import AccessGrant, Engagement, KTSession, Person, Runboo
 from transition.playbooks import KT_KINDS, from_json
 from transition.services import audit
 from transition.services.common import find_named, get_system
+from transition.services.views import SystemView
 from transition.text import clean_name, clean_text, field_limit, slugify
 
 
@@ -128,7 +129,7 @@ def runbook_progress(playbook: Any, tier: int, have: dict[str, str]) -> tuple[li
     return required, [r for r in required if have.get(r) == "accepted"]
 
 
-def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def coverage(session: Session, engagement: Engagement) -> list[SystemView]:
     """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
     readiness and key-person risk, in a fixed number of queries."""
     eid = engagement.id
@@ -183,22 +184,22 @@ def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
         active_grants = int(grants.get(s.id, 0))
         ready = len(accepted) == len(required) and not missing_kt and active_grants > 0
         out.append(
-            {
-                "name": s.name,
-                "slug": s.slug,
-                "tier": s.tier,
-                "runbooks_total": len(have),
-                "runbooks_required": len(required),
-                "runbooks_accepted": len(accepted),
-                "runbooks_missing": [r for r in required if have.get(r) != "accepted"],
-                "access_active": active_grants,
-                "kt_signed_off": signed,
-                "kt_open": kt_planned.get(s.id, 0),
-                "kt_missing": missing_kt,
-                "ready": ready,
-                "key_person_risk": s.name in risky,
-                "key_person_risk_reason": risky[s.name]["reason"] if s.name in risky else None,
-                "version": s.version,
-            }
+            SystemView(
+                name=s.name,
+                slug=s.slug,
+                tier=s.tier,
+                runbooks_total=len(have),
+                runbooks_required=len(required),
+                runbooks_accepted=len(accepted),
+                runbooks_missing=[r for r in required if have.get(r) != "accepted"],
+                access_active=active_grants,
+                kt_signed_off=signed,
+                kt_open=kt_planned.get(s.id, 0),
+                kt_missing=missing_kt,
+                ready=ready,
+                key_person_risk=s.name in risky,
+                key_person_risk_reason=risky[s.name]["reason"] if s.name in risky else None,
+                version=s.version,
+            )
         )
     return out

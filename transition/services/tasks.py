@@ -14,6 +14,7 @@ from transition.errors import BadInput, Refused
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
 from transition.services.common import apply_changes, check_version, get_person, get_task
+from transition.services.views import TaskView
 from transition.text import clean_text
 
 STATUSES = ("todo", "in_progress", "blocked", "done", "skipped")
@@ -38,8 +39,8 @@ def list_tasks(
     assignee: str | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Tasks as plain rows, in phase order, in two queries whatever their number."""
+) -> list[TaskView]:
+    """Tasks as read models, in phase order, in two queries whatever their number."""
     now = today()
     stmt = (
         select(
@@ -84,15 +85,17 @@ def list_tasks(
         stmt = stmt.where(Task.assignee_id == person.id)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
-    rows = [dict(r._mapping) for r in session.execute(stmt)]
-    deps = _open_dependencies(session, engagement, [r["id"] for r in rows] if limit else None)
-    for row in rows:
-        row["depends_on"] = deps["all"].get(row["id"], [])
-        row["waiting_on"] = deps["open"].get(row["id"], [])
-        row["overdue"] = (
-            row["status"] in OPEN and row["due_date"] is not None and row["due_date"] < now
+    rows = session.execute(stmt).all()
+    deps = _open_dependencies(session, engagement, [r.id for r in rows] if limit else None)
+    return [
+        TaskView(
+            **r._mapping,
+            depends_on=deps["all"].get(r.id, []),
+            waiting_on=deps["open"].get(r.id, []),
+            overdue=r.status in OPEN and r.due_date is not None and r.due_date < now,
         )
-    return rows
+        for r in rows
+    ]
 
 
 def _open_dependencies(

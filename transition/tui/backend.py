@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
+from transition.services.views import PersonView, TaskView
 
 #: Rows fetched per page in long lists.
 PAGE = 200
@@ -40,9 +41,20 @@ class TaskCursor:
     done: bool = False
 
 
+@dataclass(frozen=True)
+class PhaseHeader:
+    """The row opening a phase's tasks in the task list."""
+
+    phase: str
+
+    @property
+    def key(self) -> str:
+        return f"phase:{self.phase}"
+
+
 @dataclass
 class TaskPage:
-    rows: list[dict[str, Any]]
+    rows: list[PhaseHeader | TaskView]
     cursor: TaskCursor
     loaded: int = 0
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -94,7 +106,7 @@ class Backend:
             status = gates.status(s, eng)
             counts = tasks.counts_by_phase(s, eng)
             return {
-                "systems": [row["name"] for row in systems.coverage(s, eng)],
+                "systems": [row.name for row in systems.coverage(s, eng)],
                 "summary": summary,
                 "phases": status["phases"],
                 "current_phase": status["current_phase"],
@@ -135,7 +147,7 @@ class Backend:
         """The next ``limit`` tasks in display order, with a header row opening each phase."""
         from transition.services import tasks
 
-        rows: list[dict[str, Any]] = []
+        rows: list[PhaseHeader | TaskView] = []
         index, offset = cursor.phase_index, cursor.offset
         loaded = 0
         with self.session() as s:
@@ -153,10 +165,8 @@ class Backend:
                     offset=offset,
                 )
                 if offset == 0 and batch:
-                    rows.append(
-                        {"kind": "phase", "key": f"phase:{order[index]}", "phase": order[index]}
-                    )
-                rows.extend({"kind": "task", **r} for r in batch)
+                    rows.append(PhaseHeader(order[index]))
+                rows.extend(batch)
                 loaded += len(batch)
                 if len(batch) < need:
                     index, offset = index + 1, 0
@@ -165,7 +175,7 @@ class Backend:
         done = index >= len(order)
         return TaskPage(rows=rows, cursor=TaskCursor(index, offset, done), loaded=loaded)
 
-    def people(self, slug: str) -> list[dict[str, Any]]:
+    def people(self, slug: str) -> list[PersonView]:
         from transition.services import people
 
         with self.session() as s:
@@ -233,13 +243,13 @@ class Backend:
         }
         with self.session() as s:
             for row in engagements.summaries(s):
-                out["engagements"].append({"slug": row["slug"], "name": row["name"]})
-                eng = get_engagement(s, row["slug"])
+                out["engagements"].append({"slug": row.slug, "name": row.name})
+                eng = get_engagement(s, row.slug)
                 for system in systems.coverage(s, eng):
-                    out["systems"].append({"engagement": eng.slug, "name": system["name"]})
+                    out["systems"].append({"engagement": eng.slug, "name": system.name})
                 for person in people.list_people(s, eng):
                     out["people"].append(
-                        {"engagement": eng.slug, "name": person["name"], "side": person["side"]}
+                        {"engagement": eng.slug, "name": person.name, "side": person.side}
                     )
                 for runbook in self._runbooks_of(s, eng):
                     out["runbooks"].append(

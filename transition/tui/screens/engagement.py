@@ -106,17 +106,17 @@ class EngagementScreen(DataMixin, Screen):
     def on_engagement_screen_loaded(self, message: Loaded) -> None:
         data = self.data = message.data
         s = data["summary"]
-        self.sub_title = s["name"]
-        parties = f"{s['client'] or '?'} → {s['provider'] or '?'}"
-        done = f"{s['tasks_done']}/{s['tasks_total']} done"
-        cut = s["days_to_cutover"]
-        when = "" if cut is None or s["status"] != "active" else f" · cutover in {cut}d"
-        if cut is not None and cut < 0 and s["status"] == "active":
+        self.sub_title = s.name
+        parties = f"{s.client or '?'} → {s.provider or '?'}"
+        done = f"{s.tasks_done}/{s.tasks_total} done"
+        cut = s.days_to_cutover
+        when = "" if cut is None or s.status != "active" else f" · cutover in {cut}d"
+        if cut is not None and cut < 0 and s.status == "active":
             when = f" · cutover {-cut}d ago"
-        if s["status"] != "active":
-            when = f" · {s['status']}"
-        self.query_one("#eng-title", Label).update(f"{s['name']} · {parties} · {done}{when}")
-        late = s["tasks_overdue"]
+        if s.status != "active":
+            when = f" · {s.status}"
+        self.query_one("#eng-title", Label).update(f"{s.name} · {parties} · {done}{when}")
+        late = s.tasks_overdue
         state = self.query_one("#eng-state", Label)
         state.update(f"{late} late" if late else "")
         state.set_class(bool(late), "-alert")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,9 @@ from textual.worker import Worker, WorkerState
 from transition.errors import TransitionError
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import error_text
+
+if TYPE_CHECKING:
+    from transition.services.views import TaskView
 
 Check = Callable[[str], None]  # raises TransitionError with the message to show
 
@@ -329,13 +332,13 @@ def add_person_form(backend: Any, slug: str) -> FormScreen:
     )
 
 
-def assign_form(backend: Any, slug: str, task: dict[str, Any], people: list) -> FormScreen:
+def assign_form(backend: Any, slug: str, task: TaskView, people: list) -> FormScreen:
     def submit(values: dict[str, Any]) -> str:
-        backend.assign_task(slug, task["key"], values["person"] or None, task["version"])
+        backend.assign_task(slug, task.key, values["person"] or None, task.version)
         return values["person"]
 
     return FormScreen(
-        f"Assign {task['key']}",
+        f"Assign {task.key}",
         [
             Field(
                 "person",
@@ -343,12 +346,12 @@ def assign_form(backend: Any, slug: str, task: dict[str, Any], people: list) -> 
                 "select",
                 people,
                 placeholder="nobody",
-                value=task.get("assignee") or "",
+                value=task.assignee or "",
                 words=("person",),
             )
         ],
         submit,
-        intro=task["title"],
+        intro=task.title,
         form_id="assign",
     )
 

@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.widgets import Label, Select, Static
 
 from transition.dates import format_utc
-from transition.tui.backend import FIRST_PAGE, PAGE, TaskCursor, TaskFilter
+from transition.services.views import TaskView
+from transition.tui.backend import FIRST_PAGE, PAGE, PhaseHeader, TaskCursor, TaskFilter
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.paged_table import Column, PagedTable
@@ -89,7 +90,7 @@ class Pane(DataMixin, Vertical):
 
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
         people = (self.engagement or {}).get("people", [])
-        return [(p["name"], p["name"]) for p in people if side is None or p["side"] == side]
+        return [(p.name, p.name) for p in people if side is None or p.side == side]
 
 
 # ------------------------------------------------------------------------------- tasks
@@ -102,7 +103,7 @@ class TasksPane(Pane):
 
     @dataclass
     class Page(Message):
-        rows: list[dict[str, Any]]
+        rows: list[PhaseHeader | TaskView]
         cursor: TaskCursor
         refresh: bool
 
@@ -110,7 +111,7 @@ class TasksPane(Pane):
         super().__init__(slug, id=id)
         self.filters = TaskFilter()
         self.cursor = TaskCursor()
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, PhaseHeader | TaskView] = {}
         self.loaded = 0
         self.people: list[tuple[str, str]] = []
 
@@ -153,7 +154,7 @@ class TasksPane(Pane):
         self.fetch(TaskCursor(), max(FIRST_PAGE, self.loaded), refresh=self.table.row_count > 0)
 
     def sync_people(self) -> None:
-        people = [(p["name"], p["slug"]) for p in (self.engagement or {}).get("people", [])]
+        people = [(p.name, p.slug) for p in (self.engagement or {}).get("people", [])]
         if people == self.people:  # unchanged: keep the choice as it is
             return
         self.people = people
@@ -186,16 +187,16 @@ class TasksPane(Pane):
         t = self.table
         phases = {p["key"]: p for p in (self.engagement or {}).get("phases", [])}
         counts = (self.engagement or {}).get("task_counts", {})
-        cells = [(r["key"], self.cells(t, r, phases, counts)) for r in message.rows]
+        cells = [(r.key, self.cells(t, r, phases, counts)) for r in message.rows]
         has_more = not message.cursor.done
         if message.refresh:
-            self.rows = {r["key"]: r for r in message.rows}
+            self.rows = {r.key: r for r in message.rows}
             t.show(cells, has_more=has_more)
-            self.loaded = sum(1 for r in message.rows if r["kind"] == "task")
+            self.loaded = sum(1 for r in message.rows if isinstance(r, TaskView))
         else:
-            self.rows.update({r["key"]: r for r in message.rows})
+            self.rows.update({r.key: r for r in message.rows})
             t.append(cells, has_more=has_more)
-            self.loaded += sum(1 for r in message.rows if r["kind"] == "task")
+            self.loaded += sum(1 for r in message.rows if isinstance(r, TaskView))
         self.cursor = message.cursor
         if not t.row_count:
             t.add_row("", "", "", "", "", "no task matches these filters", key="empty")
@@ -203,35 +204,35 @@ class TasksPane(Pane):
     @staticmethod
     def cells(
         t: PagedTable,
-        r: dict[str, Any],
+        r: PhaseHeader | TaskView,
         phases: dict[str, dict[str, Any]],
         counts: dict[str, dict[str, int]],
     ) -> list[Any]:
-        if r["kind"] == "phase":
-            p = phases.get(r["phase"], {})
-            n = counts.get(r["phase"], {})
+        if isinstance(r, PhaseHeader):
+            p = phases.get(r.phase, {})
+            n = counts.get(r.phase, {})
             total = sum(n.values())
             open_ = sum(v for k, v in n.items() if k not in ("done", "skipped"))
             state = {"active": "current phase", "done": "done"}.get(p.get("status", ""), "later")
-            title = f"{p.get('title', r['phase'])} · {state} · {open_} open of {total}"
-            return ["", t.styled(r["phase"], "heading"), "", "", "", t.styled(title, "heading")]
-        status = r["status"]
+            title = f"{p.get('title', r.phase)} · {state} · {open_} open of {total}"
+            return ["", t.styled(r.phase, "heading"), "", "", "", t.styled(title, "heading")]
+        status = r.status
         muted = status in ("done", "skipped")
         mark = TASK_MARK.get(status, "?")
-        waiting = ", ".join(r["waiting_on"])
-        due = day(r["due_date"])
+        waiting = ", ".join(r.waiting_on)
+        due = day(r.due_date)
         return [
             t.styled(mark, "muted") if muted else mark,
-            t.styled(r["key"], "muted") if muted else r["key"],
-            t.styled(f"{due}!", "alert") if r["overdue"] else due,
-            r["assignee"] or t.styled(_short(r["owner_role"] or "–", 18), "muted"),
+            t.styled(r.key, "muted") if muted else r.key,
+            t.styled(f"{due}!", "alert") if r.overdue else due,
+            r.assignee or t.styled(_short(r.owner_role or "–", 18), "muted"),
             t.styled(f"⧗ {_short(waiting, 24)}", "amber") if waiting and not muted else "",
-            t.styled(r["title"], "muted") if muted else r["title"],
+            t.styled(r.title, "muted") if muted else r.title,
         ]
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> TaskView | None:
         row = self.rows.get(self.table.current_key() or "")
-        return row if row and row["kind"] == "task" else None
+        return row if isinstance(row, TaskView) else None
 
     @on(Select.Changed, "#status-filter")
     @on(Select.Changed, "#assignee-filter")
@@ -256,7 +257,7 @@ class TasksPane(Pane):
     def action_toggle(self) -> None:
         row = self.current()
         if row:
-            self.write_toggle(row["key"], row["version"])
+            self.write_toggle(row.key, row.version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_toggle(self, key: str, version: int) -> None:
@@ -272,7 +273,7 @@ class TasksPane(Pane):
     def _set(self, status: str) -> None:
         row = self.current()
         if row:
-            self.write_status(row["key"], status, row["version"])
+            self.write_status(row.key, status, row.version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_status(self, key: str, status: str, version: int) -> None:
@@ -287,7 +288,7 @@ class TasksPane(Pane):
 
         def done(result: Any) -> None:
             if result is not None:
-                self.changed(f"{row['key']} assigned to {result or 'nobody'}")
+                self.changed(f"{row.key} assigned to {result or 'nobody'}")
 
         self.app.push_screen(assign_form(self.backend, self.slug, row, self.people_options()), done)
 
@@ -327,20 +328,18 @@ class SystemsPane(Pane):
         t = self.table
         rows = []
         for s in message.data["coverage"]:
-            missing = ", ".join(s["kt_missing"])
+            missing = ", ".join(s.kt_missing)
             rows.append(
                 (
-                    s["slug"],
+                    s.slug,
                     [
-                        str(s["tier"]),
-                        s["name"],
-                        f"{s['runbooks_accepted']}/{s['runbooks_required']} accepted",
-                        str(s["access_active"])
-                        if s["access_active"]
-                        else t.styled("none", "alert"),
-                        t.styled("ready", "green") if s["ready"] else t.styled("not yet", "amber"),
-                        t.styled("RISK", "red") if s["key_person_risk"] else "",
-                        ", ".join(s["kt_signed_off"]) or t.styled(f"missing {missing}", "muted"),
+                        str(s.tier),
+                        s.name,
+                        f"{s.runbooks_accepted}/{s.runbooks_required} accepted",
+                        str(s.access_active) if s.access_active else t.styled("none", "alert"),
+                        t.styled("ready", "green") if s.ready else t.styled("not yet", "amber"),
+                        t.styled("RISK", "red") if s.key_person_risk else "",
+                        ", ".join(s.kt_signed_off) or t.styled(f"missing {missing}", "muted"),
                     ],
                 )
             )

@@ -1,0 +1,516 @@
+"""The keys and value types of every ``--json`` output are pinned: scripts depend on them.
+
+One small engagement with at least one row of everything (people, systems, grants live and
+revoked, KT sessions held and planned, a runbook, handover items of every source, a gate
+decision) is printed through every command that has a ``--json`` option; each output must
+have exactly the pinned keys with values of the pinned types. A command that gains a
+``--json`` option without a pin here fails ``test_every_json_command_is_pinned``.
+
+Spec language: ``"str|null"`` a scalar of one of those JSON types; ``{key: spec}`` an object
+with exactly those keys; ``{"*": spec}`` an object whose (data-named) keys all map to
+``spec``; ``[spec]`` a list whose every item matches ``spec``; ``"object"`` any object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+ENG = "acme-helpdesk"
+
+#: Types of the JSON scalars, by the names the pins use.
+JSON_TYPES = {str: "str", int: "int", float: "float", bool: "bool", type(None): "null"}
+
+PHASE_ROW = {
+    "key": "str",
+    "title": "str",
+    "status": "str",
+    "planned_start": "str",
+    "planned_end": "str",
+    "actual_start": "str|null",
+    "actual_end": "str|null",
+    "gate_decision": "str|null",
+    "tasks_total": "int",
+    "tasks_open": "int",
+}
+
+ENGAGEMENT_ROW = {
+    "name": "str",
+    "slug": "str",
+    "client": "str",
+    "incumbent": "str",
+    "provider": "str",
+    "model": "str",
+    "location": "str",
+    "start_date": "str",
+    "status": "str",
+    "playbook": "str",
+    "playbook_version": "int",
+    "playbook_hash": "str",
+    "current_phase": "str|null",
+    "phases": ["str"],
+    "phase_index": "int|null",
+    "tasks_total": "int",
+    "tasks_done": "int",
+    "tasks_overdue": "int",
+    "tasks_blocked": "int",
+    "cutover_date": "str|null",
+    "days_to_cutover": "int|null",
+    "version": "int",
+}
+
+#: Command path → (arguments after the path, pinned shape).
+PINS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "playbook list": (
+        (),
+        [
+            {
+                "name": "str",
+                "title": "str",
+                "version": "int|null",
+                "phases": ["str"],
+                "tasks": "int",
+                "handover": "str|null",
+                "path": "str",
+            }
+        ],
+    ),
+    "playbook show": (
+        ("managed-service-onboarding",),
+        {
+            "name": "str",
+            "title": "str",
+            "version": "int",
+            "description": "str",
+            "handover": "str|null",
+            "runbooks": ["str"],
+            "tier_runbooks": {"*": ["str"]},
+            "phases": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "duration": "str",
+                    "tasks": [
+                        {
+                            "key": "str",
+                            "title": "str",
+                            "owner": "str|null",
+                            "due": "str",
+                            "depends_on": ["str"],
+                            "description": "str",
+                        }
+                    ],
+                    "gate": ["object"],
+                }
+            ],
+            "path": "str",
+        },
+    ),
+    "engagement list": ((), [ENGAGEMENT_ROW]),
+    "engagement show": ((ENG,), {**ENGAGEMENT_ROW, "phases": [PHASE_ROW]}),
+    "phase status": (
+        (ENG,),
+        {
+            "engagement": "str",
+            "status": "str",
+            "current_phase": "str|null",
+            "phases": [
+                {
+                    **PHASE_ROW,
+                    "position": "int",
+                    "gate_met": "bool",
+                    "gate": [{"criterion": "str", "name": "str", "met": "bool", "reason": "str"}],
+                    "gate_decided_by": "str|null",
+                    "gate_decided_at": "str|null",
+                    "gate_reason": "str|null",
+                    "version": "int",
+                }
+            ],
+            "key_person_risks": [
+                {
+                    "system": "str",
+                    "presenters": ["str"],
+                    "release_date": "str",
+                    "days_left": "int",
+                    "missing": ["str"],
+                    "reason": "str",
+                }
+            ],
+        },
+    ),
+    "task list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "key": "str",
+                "title": "str",
+                "status": "str",
+                "owner_role": "str|null",
+                "due_date": "str|null",
+                "note": "str|null",
+                "completed_by": "str|null",
+                "completed_at": "str|null",
+                "version": "int",
+                "phase": "str",
+                "assignee": "str|null",
+                "depends_on": ["str"],
+                "waiting_on": ["str"],
+                "overdue": "bool",
+            }
+        ],
+    ),
+    "system list": (
+        (ENG,),
+        [
+            {
+                "name": "str",
+                "slug": "str",
+                "tier": "int",
+                "runbooks_total": "int",
+                "runbooks_required": "int",
+                "runbooks_accepted": "int",
+                "runbooks_missing": ["str"],
+                "access_active": "int",
+                "kt_signed_off": ["str"],
+                "kt_open": "int",
+                "kt_missing": ["str"],
+                "ready": "bool",
+                "key_person_risk": "bool",
+                "key_person_risk_reason": "str|null",
+                "version": "int",
+            }
+        ],
+    ),
+    "person list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "name": "str",
+                "slug": "str",
+                "side": "str",
+                "email": "str|null",
+                "role": "str|null",
+                "release_date": "str|null",
+                "version": "int",
+            }
+        ],
+    ),
+    "access list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "person": "str",
+                "side": "str",
+                "system": "str",
+                "role": "str",
+                "justification": "str",
+                "approver": "str",
+                "granted_at": "str",
+                "expires_on": "str|null",
+                "expires_rule": "str|null",
+                "revoked_at": "str|null",
+                "revoked_by": "str|null",
+                "revoke_reason": "str|null",
+                "version": "int",
+                "status": "str",
+            }
+        ],
+    ),
+    "access review": (
+        (ENG,),
+        [
+            {
+                "kind": "str",
+                "severity": "str",
+                "grant_id": "int",
+                "person": "str",
+                "system": "str",
+                "role": "str",
+                "message": "str",
+            }
+        ],
+    ),
+    "kt list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "uid": "str",
+                "system": "str",
+                "topic": "str",
+                "kind": "str",
+                "starts_at": "str",
+                "minutes": "int",
+                "status": "str",
+                "held_at": "str|null",
+                "signed_off_at": "str|null",
+                "confidence": "int|null",
+                "follow_ups": "str",
+                "version": "int",
+                "ends_at": "str",
+                "presenters": ["str"],
+                "attendees": ["str"],
+                "signed_off_by": "str|null",
+            }
+        ],
+    ),
+    "kt coverage": (
+        (ENG,),
+        [
+            {
+                "system": "str",
+                "tier": "int",
+                "signed_off": ["str"],
+                "held": ["str"],
+                "planned": ["str"],
+                "missing": ["str"],
+            }
+        ],
+    ),
+    "runbook templates": (
+        (),
+        [
+            {
+                "name": "str",
+                "title": "str",
+                "description": "str",
+                "source": "str",
+                "path": "str",
+                "variables": {"*": {"required": "bool", "description": "str"}},
+            }
+        ],
+    ),
+    "runbook new": (
+        (ENG, "--system", "CRM", "--template", "backup-restore", "--out", "{out}"),
+        {
+            "id": "int",
+            "system": "str",
+            "system_slug": "str",
+            "template": "str",
+            "title": "str",
+            "path": "str",
+            "status": "str",
+            "placeholders": "int",
+            "dry_run": "bool",
+            "regenerated": "bool",
+        },
+    ),
+    "runbook list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "system": "str",
+                "system_slug": "str",
+                "tier": "int",
+                "template": "str",
+                "title": "str",
+                "status": "str",
+                "path": "str",
+                "placeholders_total": "int",
+                "placeholders_left": "int",
+                "fill_ratio": "float|int",
+                "file_missing": "bool",
+                "created_at": "str",
+                "created_by": "str",
+                "version": "int",
+            }
+        ],
+    ),
+    "runbook status": (
+        (ENG, "1", "validated"),
+        {
+            "id": "int",
+            "from": "str",
+            "to": "str",
+            "changed": "bool",
+            "forced": "bool",
+            "reason": "str|null",
+            "version": "int",
+        },
+    ),
+    "handover show": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "key": "str",
+                "section": "str",
+                "section_title": "str|null",
+                "title": "str",
+                "description": "str",
+                "owner": "str|null",
+                "source": "str",
+                "source_kind": "str|null",
+                "source_id": "int|null",
+                "checklist": "str|null",
+                "status": "str",
+                "resolved_at": "str|null",
+                "resolved_by": "str|null",
+                "note": "str|null",
+                "version": "int",
+                "source_ref": "object",
+            }
+        ],
+    ),
+    "handover sync": (
+        (ENG,),
+        {"added": "int", "resolved": "int", "retired": "int", "reopened": "int"},
+    ),
+    "audit": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "at": "str",
+                "actor": "str",
+                "action": "str",
+                "entity": "str",
+                "entity_id": "int|null",
+                "field": "str|null",
+                "before": "str|null",
+                "after": "str|null",
+                "imported": "bool",
+            }
+        ],
+    ),
+}
+
+#: Outputs of options that change a pinned command's shape.
+VARIANTS: list[tuple[str, tuple[str, ...], Any]] = [
+    ("audit --verify", ("audit", ENG, "--verify"), {"events": "int", "intact": "bool", "problems": ["str"]}),
+    ("runbook new --dry-run", ("runbook", "new", ENG, "--system", "CRM", "--template", "service-restart", "--dry-run"), "object"),
+]  # fmt: skip
+
+
+#: Lists that are empty on a healthy engagement.
+EMPTY_OK = {"audit --verify": {"$.problems"}}
+
+
+def mismatches(value: Any, spec: Any, where: str = "$") -> list[str]:
+    """Every place where ``value`` does not have the shape ``spec`` pins."""
+    if spec == "object":
+        return [] if isinstance(value, dict) else [f"{where}: expected an object"]
+    if isinstance(spec, str):
+        kind = JSON_TYPES.get(type(value), type(value).__name__)
+        allowed = spec.split("|")
+        return [] if kind in allowed else [f"{where}: {kind} is not {spec}"]
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return [f"{where}: expected a list"]
+        return [
+            p for i, item in enumerate(value) for p in mismatches(item, spec[0], f"{where}[{i}]")
+        ]
+    if not isinstance(value, dict):
+        return [f"{where}: expected an object"]
+    if set(spec) == {"*"}:
+        return [p for k, item in value.items() for p in mismatches(item, spec["*"], f"{where}.{k}")]
+    problems = []
+    if missing := [k for k in spec if k not in value]:
+        problems.append(f"{where}: missing keys {missing}")
+    if extra := [k for k in value if k not in spec]:
+        problems.append(f"{where}: unpinned keys {extra}")
+    for key in spec:
+        if key in value:
+            problems.extend(mismatches(value[key], spec[key], f"{where}.{key}"))
+    return problems
+
+
+def empty_lists(value: Any, spec: Any) -> set[str]:
+    """Pinned lists that came out empty everywhere (their item shape then checked nothing)."""
+    seen: set[str] = set()
+    filled: set[str] = set()
+
+    def walk(value: Any, spec: Any, where: str) -> None:
+        if isinstance(spec, list) and isinstance(value, list):
+            seen.add(where)
+            if value:
+                filled.add(where)
+            for item in value:
+                walk(item, spec[0], f"{where}[]")
+        elif isinstance(spec, dict) and isinstance(value, dict) and set(spec) != {"*"}:
+            for key in spec:
+                if key in value:
+                    walk(value[key], spec[key], f"{where}.{key}")
+
+    walk(value, spec, "$")
+    return seen - filled
+
+
+def json_commands() -> set[str]:
+    """Every command path (below ``transition``) that has a ``--json`` option."""
+    import typer
+
+    from transition.cli.main import app
+
+    root = typer.main.get_command(app)
+    found: set[str] = set()
+
+    def walk(command: Any, ctx: Any, path: tuple[str, ...]) -> None:
+        if any("--json" in getattr(p, "opts", ()) for p in command.params):
+            found.add(" ".join(path))
+        if hasattr(command, "list_commands"):  # a group (typer's own click, not `click`)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None:
+                    walk(sub, sub.context_class(sub, parent=ctx, info_name=name), (*path, name))
+
+    walk(root, root.context_class(root, info_name="transition"), ())
+    return found
+
+
+def test_every_json_command_is_pinned():
+    assert json_commands() == set(PINS)
+
+
+#: The engagement every pin is checked on: a row of everything the commands print.
+STEPS = [
+    ("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding", "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo", "--start", "2026-11-02"),
+    ("person", "add", ENG, "Ann Old", "--side", "incumbent", "--email", "ann@old.example", "--role", "SME", "--release", "2026-12-10"),
+    ("person", "add", ENG, "Bob New", "--side", "provider", "--email", "bob@new.example", "--role", "Engineer", "--release", "2027-06-01"),
+    ("system", "add", ENG, "CRM", "--tier", "1", "--description", "Customer records"),
+    ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "admin", "--expires", "cutover+30d", "--justification", "on-call"),
+    ("access", "grant", ENG, "--person", "Ann Old", "--system", "CRM", "--role", "reader"),
+    ("access", "grant", ENG, "--person", "Bob New", "--system", "CRM", "--role", "auditor", "--expires", "2027-01-31"),
+    ("access", "revoke", ENG, "3", "--reason", "not needed"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Nightly jobs", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-10T14:00"),
+    ("kt", "hold", ENG, "1"),
+    ("kt", "signoff", ENG, "1", "--by", "Bob New", "--confidence", "4"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
+    ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
+    ("kt", "hold", ENG, "3"),
+    ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
+    ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
+    ("runbook", "new", ENG, "--system", "CRM", "--template", "incident-response", "--out", "{out}"),
+    ("runbook", "status", ENG, "1", "reviewed"),
+    ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
+    ("phase", "advance", ENG, "--override", "steering agreed"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def engagement(cli, monkeypatch, tmp_path) -> str:
+    """Acme Helpdesk with a row of everything the ``--json`` commands print (``STEPS``)."""
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-12-01")
+    for step in STEPS:
+        result = cli(*(a.replace("{out}", str(tmp_path / "runbooks")) for a in step))
+        assert result.exit_code == 0, (step, result.stderr)
+    return ENG
+
+
+def test_json_keys_and_types_are_pinned(cli, engagement, tmp_path):
+    runs = [(path, (*path.split(), *args), spec) for path, (args, spec) in PINS.items()]
+    problems: list[str] = []
+    for name, argv, spec in [*runs, *VARIANTS]:
+        argv = [a.replace("{out}", str(tmp_path / "runbooks")) for a in argv]
+        result = cli(*argv, "--json")
+        assert result.exit_code == 0, (name, result.stderr)
+        data = result.json()
+        problems += [f"{name}: {p}" for p in mismatches(data, spec)]
+        empty = empty_lists(data, spec) - EMPTY_OK.get(name, set())
+        problems += [f"{name}: {p} is empty in every row" for p in sorted(empty)]
+    assert not problems, "\n".join(problems)
