@@ -366,7 +366,7 @@ def test_force_never_destroys_edited_text(cli, rb, tmp_path, db_url):
     before = dump(db_url)
     refused = new(cli, rb, *args, "--force")
     assert_clean_error(refused, 1)
-    assert "the file has been edited: 3 lines differ" in refused.stderr
+    assert "the file has been edited: 3 lines differ from" in refused.stderr
     assert "--discard-edits" in refused.stderr
     assert path.read_text(encoding="utf-8") == edited and not orig.exists()
     assert dump(db_url) == before
@@ -436,7 +436,7 @@ def test_runbooks_from_before_the_recorded_skeleton(cli, rb, tmp_path, db_url):
     path.write_text(path.read_text() + "one more line\n", encoding="utf-8")
     refused = new(cli, rb, *args, "--force")
     assert_clean_error(refused, 1)
-    assert "the file has been edited: 1 line differ" in refused.stderr
+    assert "the file has been edited: 1 line differs from" in refused.stderr
 
 
 def test_a_runbook_file_replaced_by_a_fifo_never_blocks(cli, rb, tmp_path):

@@ -367,8 +367,9 @@ def generate(
             if not discard_edits:
                 n = _lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
                 raise Refused(
-                    f"{path}: the file has been edited: {n} line{'s' if n != 1 else ''} "
-                    "differ from its generated skeleton; use --force --discard-edits to "
+                    f"{path}: the file has been edited: "
+                    f"{n} line{'s differ' if n != 1 else ' differs'} "
+                    "from its generated skeleton; use --force --discard-edits to "
                     f"overwrite it (the old file is kept as {path.name}.orig)"
                 )
             keep_old = True
