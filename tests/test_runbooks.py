@@ -939,3 +939,42 @@ def test_runbook_list_does_not_import_jinja(db_url, cli, rb):
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+HOSTILE = ["Ann | Old", "*Bob* _New_", "Eve [x](javascript:1)", "<b>Mal</b> `tick`", "# Not a head"]
+
+
+def _cells(line: str) -> int:
+    """Cells of a Markdown table row: ``|`` not escaped by a backslash separate them."""
+    return len(re.findall(r"(?<!\\)\|", line)) - 1
+
+
+@pytest.mark.parametrize(
+    "template", ["incident-response", "service-restart", "access-provisioning"]
+)
+def test_user_text_in_a_runbook_is_literal_markdown(cli, acme, tmp_path, monkeypatch, template):
+    """Names, parties and roles are escaped; a ``|`` never splits a table cell."""
+    monkeypatch.chdir(tmp_path)
+    hostile_system = "CRM | *core* [x]"
+    assert cli("system", "add", acme, hostile_system).exit_code == 0
+    for i, name in enumerate(HOSTILE):
+        side = "incumbent" if i % 2 else "provider"
+        role = f"{name} owner" if i < 2 else "| lead |"
+        assert cli("person", "add", acme, name, "--side", side, "--role", role).exit_code == 0
+    result = new(cli, acme, "--system", hostile_system, "--template", template, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    header = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        if header is None:
+            header = _cells(line)
+        assert _cells(line) == header, line  # every row keeps its columns
+    assert "CRM \\| \\*core\\* \\[x\\]" in text
+    for name in HOSTILE[:-1]:
+        assert name not in text  # only escaped
+    assert "\\# Not a head" in text
+    assert "Ann \\| Old" in text and "\\*Bob\\* \\_New\\_" in text
+    assert "[[FILL:" in text  # the template's own Markdown is untouched

@@ -38,6 +38,7 @@ from transition import sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
 from transition.resources import shipped
 from transition.sandbox import LimitExceeded, Sandbox
+from transition.text import markdown_literal
 
 SUFFIX = ".md.j2"
 PLACEHOLDER = "[[FILL:"
@@ -282,6 +283,22 @@ def get(
 # --- rendering ---------------------------------------------------------------------------
 
 
+class UserText(str):
+    """Text people typed, read from the database (a name, a party, a role): a runbook
+    shows it literally, Markdown-escaped, so a ``|`` cannot break a table and ``*`` or
+    ``[`` cannot turn into formatting or links. Template text and ``--set`` values are
+    the template author's and the caller's own Markdown and are output as they are."""
+
+    __slots__ = ()
+
+
+def _literal_user_text(value: Any) -> Any:
+    """``finalize`` of runbook templates: every ``{{ value }}`` that is user text."""
+    if type(value) is Record:
+        value = getattr(value, "name", "")
+    return markdown_literal(value) if isinstance(value, UserText) else value
+
+
 class Record(SimpleNamespace):
     """A read-only bag of attributes for templates (engagement, system, a person)."""
 
@@ -344,6 +361,7 @@ def environment(dirs: tuple[tuple[Path, str], ...]) -> Sandbox:
         _Sandbox,
         loader=_Loader(dirs),
         undefined=StrictUndefined,
+        finalize=_literal_user_text,
         autoescape=False,
         keep_trailing_newline=True,
         auto_reload=True,
