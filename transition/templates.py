@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from transition import sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.files import Unreadable, read_input
 from transition.resources import shipped
 from transition.sandbox import LimitExceeded, Sandbox
 from transition.text import markdown_literal
@@ -149,14 +150,9 @@ def find(name: str, dirs: Sequence[tuple[Path, str]]) -> tuple[Path, str] | None
 
 def _read(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ValidationFailed(
-                [f"{path}: template is {size:,} bytes; the limit is {MAX_BYTES:,} bytes"]
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValidationFailed([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        raw = read_input(path, MAX_BYTES, kind="template", noun="template")
+    except Unreadable as exc:
+        raise ValidationFailed([str(exc)]) from None
     if b"\x00" in raw:
         raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
     try:
