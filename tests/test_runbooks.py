@@ -978,3 +978,24 @@ def test_user_text_in_a_runbook_is_literal_markdown(cli, acme, tmp_path, monkeyp
     assert "\\# Not a head" in text
     assert "Ann \\| Old" in text and "\\*Bob\\* \\_New\\_" in text
     assert "[[FILL:" in text  # the template's own Markdown is untouched
+
+
+def test_a_report_layout_beside_runbook_templates_is_not_a_runbook(cli, acme, tmp_path):
+    """README: report.md.j2 may live in the same --templates folder as runbook templates;
+    it is the report's layout, so it is neither listed nor generated as a runbook. A name
+    that is not a regular file is not offered either."""
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.md.j2").write_text("# {{ engagement.name }}\n", encoding="utf-8")
+    os.mkfifo(folder / "piped.md.j2")
+    listed = cli("runbook", "templates", "--templates", folder, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    names = [t["name"] for t in listed.json()]
+    assert "report" not in names and "piped" not in names and "incident-response" in names
+    assert cli("system", "add", acme, "CRM").exit_code == 0
+    for name in ("report", "piped"):
+        refused = new(cli, acme, "--system", "CRM", "--template", name, "--templates", folder)
+        assert_clean_error(refused, 2)
+        assert f"unknown template '{name}'" in refused.stderr
+        available = refused.stderr.split("available are ", 1)[1]
+        assert "report" not in available and "piped" not in available

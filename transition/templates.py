@@ -42,6 +42,8 @@ from transition.sandbox import LimitExceeded, Sandbox
 from transition.text import markdown_literal
 
 SUFFIX = ".md.j2"
+#: ``report.md.j2`` in a templates folder is the status report's layout, not a runbook.
+REPORT_NAME = "report"
 PLACEHOLDER = "[[FILL:"
 ENV_VAR = "TRANSITION_TEMPLATES"
 MAX_BYTES = 1024 * 1024
@@ -229,7 +231,7 @@ def available(extra_dirs: Iterable[str | Path] = ()) -> list[TemplateInfo]:
     for folder, source in search_dirs(extra_dirs):
         for path in sorted(folder.glob(f"*{SUFFIX}")):
             stem = path.name[: -len(SUFFIX)]
-            if path.name.startswith(".") or not path.is_file():
+            if path.name.startswith(".") or stem == REPORT_NAME or not path.is_file():
                 continue
             if not SLUG.match(stem):
                 errors.append(
@@ -259,7 +261,7 @@ def get(
     name = check_name(name)
     if dirs is None:
         dirs = search_dirs(extra_dirs)
-    hit = find(name, dirs)
+    hit = None if name == REPORT_NAME else find(name, dirs)
     if hit is None:
         names = sorted(
             {
@@ -267,6 +269,8 @@ def get(
                 for folder, _ in dirs
                 for p in folder.glob(f"*{SUFFIX}")
                 if SLUG.match(p.name[: -len(SUFFIX)])
+                and p.name[: -len(SUFFIX)] != REPORT_NAME
+                and p.is_file()
             }
         )
         raise NotFound(
