@@ -540,3 +540,19 @@ def test_every_date_a_command_accepts_survives_export_and_import(cli, acme, tmp_
     refused = run(f"sqlite:///{tmp_path / 'third.db'}", "import", path)
     assert refused.exit_code == 2
     assert "kt_sessions[0].starts_at: outside 1900–2999" in refused.stderr
+
+
+def test_a_plan_that_would_run_past_2999_is_refused(cli, tmp_path) -> None:
+    """The dates a plan lays out obey the same years as typed ones, so exports import."""
+    before = cli("engagement", "list", "--json").stdout
+    late = cli("engagement", "new", "Late", "--playbook", "managed-service-onboarding",
+               "--start", "2999-12-01")  # fmt: skip
+    assert late.exit_code == 2 and late.stderr.startswith("error: a start on 2999-12-01")
+    assert "past the last date the tool accepts (2999-12-31)" in late.stderr
+    assert cli("engagement", "list", "--json").stdout == before
+    ok = cli("engagement", "new", "Late", "--playbook", "managed-service-onboarding",
+             "--start", "2999-09-01")  # fmt: skip
+    assert ok.exit_code == 0, ok.stderr
+    path = tmp_path / "late.json"
+    assert cli("export", "late", "-o", path).exit_code == 0
+    assert run(f"sqlite:///{tmp_path / 'other.db'}", "import", path).exit_code == 0
