@@ -553,6 +553,12 @@ def test_a_plan_that_would_run_past_2999_is_refused(cli, tmp_path) -> None:
     ok = cli("engagement", "new", "Late", "--playbook", "managed-service-onboarding",
              "--start", "2999-09-01")  # fmt: skip
     assert ok.exit_code == 0, ok.stderr
+    assert cli("person", "add", "late", "Bob", "--side", "provider").exit_code == 0
+    assert cli("system", "add", "late", "CRM").exit_code == 0
     path = tmp_path / "late.json"
     assert cli("export", "late", "-o", path).exit_code == 0
     assert run(f"sqlite:///{tmp_path / 'other.db'}", "import", path).exit_code == 0
+    for rule, code in (("cutover+9999d", 2), ("cutover.end+120d", 2), ("cutover+1d", 0)):
+        granted = cli("access", "grant", "late", "--person", "Bob", "--system", "CRM",
+                      "--role", rule, "--expires", rule)  # fmt: skip
+        assert granted.exit_code == code, (rule, granted.stderr)

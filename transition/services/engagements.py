@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
 
-from transition.dates import MAX_YEAR, today, utcnow
+from transition.dates import MAX_YEAR, check_range, today, utcnow
 from transition.errors import BadInput, Refused
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash
@@ -271,6 +271,7 @@ def milestone(phases: list[Phase], expression: str) -> date:
     if number:
         days = int(number) * (7 if unit == "w" else 1)
         base = base + timedelta(days=days if sign == "+" else -days)
+    check_range(base, "milestone date", shown=f"{expression} = {base.isoformat()}")
     return base
 
 
