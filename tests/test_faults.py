@@ -402,3 +402,40 @@ def test_a_full_disk_is_said_plainly(db_url, cli, request, tmp_path):
     event.remove(engine, "connect", _small_disk)
     engine.dispose()
     assert dump(db_url) == before
+
+
+def test_a_disk_already_full_when_a_command_starts_is_said_plainly(db_url, request, tmp_path):
+    """SQLite calls this an I/O error (its WAL index cannot grow), never ``SQLITE_FULL``."""
+    path = _sqlite_only(db_url)
+    acme = request.getfixturevalue("acme")
+    db.reset_engines()
+    small = tmp_path / "small"
+    small.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True
+        ).returncode
+    ):
+        pytest.skip("needs a small file system (a tmpfs mounted as root)")
+    try:
+        copy = small / "full.db"
+        copy.write_bytes(path.read_bytes())
+        with open(small / "filler", "wb") as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+            except OSError:
+                pass
+        url = f"sqlite:///{copy}"
+        before = copy.read_bytes()
+        for args in (("engagement", "list"), ("person", "add", acme, "Ann", "--side", "client")):
+            result = _run(url, *args)
+            assert result.returncode == 1, (args, result.stderr)
+            assert result.stderr == (
+                f"error: the disk holding the database {copy} is full; nothing was saved\n"
+            )
+        assert copy.read_bytes() == before
+    finally:
+        subprocess.run(["umount", str(small)], check=True)

@@ -148,3 +148,40 @@ def test_modes_runbooks_shared_everything_else_private(cli, world, tmp_path):
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "Runbooks are written readable by everyone (mode 0644)" in readme
     assert "(exports, reports, calendars, checklists) are readable by their owner only" in readme
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_input_files_that_are_not_regular_files_are_refused_at_once(
+    db_url, cli, acme, tmp_path, kind
+):
+    """A FIFO nobody writes to would block a reader forever, ``/dev/zero`` never ends:
+    every command that reads an input file refuses both at once (exit 2), nothing written."""
+    import subprocess
+    import sys
+
+    if kind == "fifo":
+        source = tmp_path / "input"
+        os.mkfifo(source)
+    else:
+        source = tmp_path / "input"
+        source.symlink_to("/dev/zero")
+    before = dump(db_url)
+    for args in (
+        ("access", "import", acme, source),
+        ("handover", "import", acme, source),
+        ("playbook", "validate", source),
+        ("engagement", "new", "From A Pipe", "--playbook", source),
+        ("import", source),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", "from transition.cli.main import main; main()"]
+            + ["--db", db_url, *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.startswith("error: "), (args, result.stderr)
+        assert "not a regular file" in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert dump(db_url) == before

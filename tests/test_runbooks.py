@@ -366,7 +366,7 @@ def test_force_never_destroys_edited_text(cli, rb, tmp_path, db_url):
     before = dump(db_url)
     refused = new(cli, rb, *args, "--force")
     assert_clean_error(refused, 1)
-    assert "the file has been edited: 3 lines differ" in refused.stderr
+    assert "the file has been edited: 3 lines differ from" in refused.stderr
     assert "--discard-edits" in refused.stderr
     assert path.read_text(encoding="utf-8") == edited and not orig.exists()
     assert dump(db_url) == before
@@ -436,7 +436,7 @@ def test_runbooks_from_before_the_recorded_skeleton(cli, rb, tmp_path, db_url):
     path.write_text(path.read_text() + "one more line\n", encoding="utf-8")
     refused = new(cli, rb, *args, "--force")
     assert_clean_error(refused, 1)
-    assert "the file has been edited: 1 line differ" in refused.stderr
+    assert "the file has been edited: 1 line differs from" in refused.stderr
 
 
 def test_a_runbook_file_replaced_by_a_fifo_never_blocks(cli, rb, tmp_path):
@@ -939,3 +939,63 @@ def test_runbook_list_does_not_import_jinja(db_url, cli, rb):
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+HOSTILE = ["Ann | Old", "*Bob* _New_", "Eve [x](javascript:1)", "<b>Mal</b> `tick`", "# Not a head"]
+
+
+def _cells(line: str) -> int:
+    """Cells of a Markdown table row: ``|`` not escaped by a backslash separate them."""
+    return len(re.findall(r"(?<!\\)\|", line)) - 1
+
+
+@pytest.mark.parametrize(
+    "template", ["incident-response", "service-restart", "access-provisioning"]
+)
+def test_user_text_in_a_runbook_is_literal_markdown(cli, acme, tmp_path, monkeypatch, template):
+    """Names, parties and roles are escaped; a ``|`` never splits a table cell."""
+    monkeypatch.chdir(tmp_path)
+    hostile_system = "CRM | *core* [x]"
+    assert cli("system", "add", acme, hostile_system).exit_code == 0
+    for i, name in enumerate(HOSTILE):
+        side = "incumbent" if i % 2 else "provider"
+        role = f"{name} owner" if i < 2 else "| lead |"
+        assert cli("person", "add", acme, name, "--side", side, "--role", role).exit_code == 0
+    result = new(cli, acme, "--system", hostile_system, "--template", template, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    header = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        if header is None:
+            header = _cells(line)
+        assert _cells(line) == header, line  # every row keeps its columns
+    assert "CRM \\| \\*core\\* \\[x\\]" in text
+    for name in HOSTILE[:-1]:
+        assert name not in text  # only escaped
+    assert "\\# Not a head" in text
+    assert "Ann \\| Old" in text and "\\*Bob\\* \\_New\\_" in text
+    assert "[[FILL:" in text  # the template's own Markdown is untouched
+
+
+def test_a_report_layout_beside_runbook_templates_is_not_a_runbook(cli, acme, tmp_path):
+    """README: report.md.j2 may live in the same --templates folder as runbook templates;
+    it is the report's layout, so it is neither listed nor generated as a runbook. A name
+    that is not a regular file is not offered either."""
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.md.j2").write_text("# {{ engagement.name }}\n", encoding="utf-8")
+    os.mkfifo(folder / "piped.md.j2")
+    listed = cli("runbook", "templates", "--templates", folder, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    names = [t["name"] for t in listed.json()]
+    assert "report" not in names and "piped" not in names and "incident-response" in names
+    assert cli("system", "add", acme, "CRM").exit_code == 0
+    for name in ("report", "piped"):
+        refused = new(cli, acme, "--system", "CRM", "--template", name, "--templates", folder)
+        assert_clean_error(refused, 2)
+        assert f"unknown template '{name}'" in refused.stderr
+        available = refused.stderr.split("available are ", 1)[1]
+        assert "report" not in available and "piped" not in available

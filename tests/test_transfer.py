@@ -512,3 +512,53 @@ def test_a_runbook_file_replaced_by_a_fifo_never_hangs_a_read(db_url, cli, reque
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_every_date_a_command_accepts_survives_export_and_import(cli, acme, tmp_path) -> None:
+    """Commands take dates up to 2999-12-31: an export holding such dates imports whole."""
+    for args in (
+        ("person", "add", acme, "Ann Old", "--side", "incumbent", "--release", "2999-12-31"),
+        ("person", "add", acme, "Bob New", "--side", "provider"),
+        ("system", "add", acme, "CRM"),
+        ("access", "grant", acme, "--person", "Bob New", "--system", "CRM", "--role", "ops",
+         "--expires", "2999-12-31"),
+        ("kt", "schedule", acme, "--system", "CRM", "--topic", "Far", "--presenter", "Ann Old",
+         "--attendee", "Bob New", "--at", "2999-12-31T23:00"),
+    ):  # fmt: skip
+        assert cli(*args).exit_code == 0, args
+    path = tmp_path / "far.json"
+    assert cli("export", acme, "-o", path).exit_code == 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    result = run(other, "import", path)
+    assert result.exit_code == 0, result.stderr
+    kt = run(other, "kt", "list", acme, "--json")
+    assert kt.exit_code == 0, kt.stderr
+    assert "2999-12-31T23:00:00+00:00" in kt.stdout
+    document = json.loads(path.read_text())
+    document["engagements"][0]["kt_sessions"][0]["starts_at"] = "3000-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(document))
+    refused = run(f"sqlite:///{tmp_path / 'third.db'}", "import", path)
+    assert refused.exit_code == 2
+    assert "kt_sessions[0].starts_at: outside 1900–2999" in refused.stderr
+
+
+def test_a_plan_that_would_run_past_2999_is_refused(cli, tmp_path) -> None:
+    """The dates a plan lays out obey the same years as typed ones, so exports import."""
+    before = cli("engagement", "list", "--json").stdout
+    late = cli("engagement", "new", "Late", "--playbook", "managed-service-onboarding",
+               "--start", "2999-12-01")  # fmt: skip
+    assert late.exit_code == 2 and late.stderr.startswith("error: a start on 2999-12-01")
+    assert "past the last date the tool accepts (2999-12-31)" in late.stderr
+    assert cli("engagement", "list", "--json").stdout == before
+    ok = cli("engagement", "new", "Late", "--playbook", "managed-service-onboarding",
+             "--start", "2999-09-01")  # fmt: skip
+    assert ok.exit_code == 0, ok.stderr
+    assert cli("person", "add", "late", "Bob", "--side", "provider").exit_code == 0
+    assert cli("system", "add", "late", "CRM").exit_code == 0
+    path = tmp_path / "late.json"
+    assert cli("export", "late", "-o", path).exit_code == 0
+    assert run(f"sqlite:///{tmp_path / 'other.db'}", "import", path).exit_code == 0
+    for rule, code in (("cutover+9999d", 2), ("cutover.end+120d", 2), ("cutover+1d", 0)):
+        granted = cli("access", "grant", "late", "--person", "Bob", "--system", "CRM",
+                      "--role", rule, "--expires", rule)  # fmt: skip
+        assert granted.exit_code == code, (rule, granted.stderr)

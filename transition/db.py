@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -320,6 +321,19 @@ def _duplicate(exc: IntegrityError) -> Refused | None:
     )
 
 
+def _sqlite_io_error_on_a_full_disk(exc: Exception, engine: Engine) -> bool:
+    """SQLite reports a disk that is already full when a command starts as an I/O error
+    (its WAL index or journal cannot grow: ``SQLITE_IOERR_SHMSIZE``, ``…_WRITE``), not as
+    ``SQLITE_FULL``: it is a full disk when the database's folder has no space left."""
+    name = getattr(getattr(exc, "orig", exc), "sqlite_errorname", "") or ""
+    if not name.startswith("SQLITE_IOERR") or engine not in _sqlite_files:
+        return False
+    try:
+        return shutil.disk_usage(_sqlite_files[engine][0].parent).free == 0
+    except OSError:
+        return False
+
+
 def _translate(exc: Exception, engine: Engine) -> TransitionError:
     if isinstance(exc, IntegrityError):
         duplicate = _duplicate(exc)
@@ -334,7 +348,11 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
         return Conflict("the database is busy with another writer; try again in a moment")
     if "readonly database" in lowered or "read-only" in lowered:
         return Refused(f"the database {describe(engine)} is read-only; nothing was changed")
-    if "database or disk is full" in lowered or "no space left on device" in lowered:
+    if (
+        "database or disk is full" in lowered
+        or "no space left on device" in lowered
+        or _sqlite_io_error_on_a_full_disk(exc, engine)
+    ):
         return Refused(
             f"the disk holding the database {describe(engine)} is full; nothing was saved"
         )

@@ -125,3 +125,42 @@ def write_output(path: Path | str, data: str | bytes, *, mode: int = PRIVATE) ->
 def write_private(path: Path | str, text: str) -> Path | None:
     """An export, report, calendar or checklist: readable by its owner only."""
     return write_output(path, text, mode=PRIVATE)
+
+
+class Unreadable(Exception):
+    """An input file that cannot be read as one (the message says why)."""
+
+
+def read_input(path: Path | str, limit: int, *, kind: str, noun: str = "file") -> bytes:
+    """The bytes of an input file, read at most ``limit`` of them: only a regular file is
+    read (opened without blocking, so a FIFO with no writer cannot hang the command, and a
+    device such as ``/dev/zero`` is never read), and the limit holds while reading even if
+    the file grows after it was measured. Problems raise ``Unreadable``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise Unreadable(f"{path}: file not found") from None
+    except OSError as exc:
+        raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Unreadable(f"{path}: is a directory, not a {kind} file")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(f"{path}: not a regular file (a device, FIFO or socket)")
+        if info.st_size > limit:
+            raise Unreadable(
+                f"{path}: {noun} is {info.st_size:,} bytes; the limit is {limit:,} bytes"
+            )
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise Unreadable(f"{path}: {noun} is over the limit of {limit:,} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)

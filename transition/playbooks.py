@@ -367,7 +367,7 @@ def resolve_playbook(name_or_path: str) -> tuple[Playbook, bytes, Path]:
     candidate = Path(name_or_path).expanduser()
     if _LOOKS_LIKE_PATH.search(name_or_path) or _is_file(candidate):
         path = candidate
-        if not _is_file(path):
+        if not path.exists():  # a folder, FIFO or device is refused by the reader
             raise NotFound(f"playbook file {name_or_path} not found")
     else:
         files = playbook_files()

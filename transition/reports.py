@@ -33,6 +33,7 @@ from transition.models import AuditEvent, Engagement
 from transition.services import audit, engagements, gates, systems, tasks
 from transition.services.views import TaskView
 from transition.settings import get_settings
+from transition.text import markdown_literal
 
 FORMATS = ("md", "html")
 SHIPPED = Path(__file__).resolve().parent / "report_templates"
@@ -358,30 +359,16 @@ def template_dir(explicit: str | Path | None = None) -> Path | None:
     return folder
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
-_MD_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")
-
-
-def _md_text(value: Any) -> str:
-    """User text as Markdown that shows it literally: every character Markdown (or the
-    HTML a Markdown viewer passes through) could read as syntax is backslash-escaped, a
-    leading list or heading marker too, and line breaks become spaces so that a table row
-    stays one row."""
-    text = " ".join(("" if value is None else str(value)).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
-
-
 def _md(value: Any) -> Markup:
     """The ``md`` filter: escaped once (output is escaped anyway; kept for templates)."""
-    return value if isinstance(value, Markup) else Markup(_md_text(value))
+    return value if isinstance(value, Markup) else Markup(markdown_literal(value))
 
 
 def _md_finalize(value: Any) -> Any:
     """Every ``{{ value }}`` of a Markdown report is escaped unless marked safe."""
     if isinstance(value, Markup) or type(value) in (int, float, bool):
         return value
-    return Markup(_md_text(value))
+    return Markup(markdown_literal(value))
 
 
 def _md_code(value: Any) -> Markup:

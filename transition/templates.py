@@ -35,11 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from transition import sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.files import Unreadable, read_input
 from transition.resources import shipped
 from transition.sandbox import LimitExceeded, Sandbox
 from transition.settings import TEMPLATES, get_settings
+from transition.text import markdown_literal
 
 SUFFIX = ".md.j2"
+#: ``report.md.j2`` in a templates folder is the status report's layout, not a runbook.
+REPORT_NAME = "report"
 PLACEHOLDER = "[[FILL:"
 ENV_VAR = TEMPLATES
 MAX_BYTES = 1024 * 1024
@@ -148,14 +152,9 @@ def find(name: str, dirs: Sequence[tuple[Path, str]]) -> tuple[Path, str] | None
 
 def _read(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ValidationFailed(
-                [f"{path}: template is {size:,} bytes; the limit is {MAX_BYTES:,} bytes"]
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValidationFailed([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        raw = read_input(path, MAX_BYTES, kind="template", noun="template")
+    except Unreadable as exc:
+        raise ValidationFailed([str(exc)]) from None
     if b"\x00" in raw:
         raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
     try:
@@ -232,7 +231,7 @@ def available(extra_dirs: Iterable[str | Path] = ()) -> list[TemplateInfo]:
     for folder, source in search_dirs(extra_dirs):
         for path in sorted(folder.glob(f"*{SUFFIX}")):
             stem = path.name[: -len(SUFFIX)]
-            if path.name.startswith(".") or not path.is_file():
+            if path.name.startswith(".") or stem == REPORT_NAME or not path.is_file():
                 continue
             if not SLUG.match(stem):
                 errors.append(
@@ -262,7 +261,7 @@ def get(
     name = check_name(name)
     if dirs is None:
         dirs = search_dirs(extra_dirs)
-    hit = find(name, dirs)
+    hit = None if name == REPORT_NAME else find(name, dirs)
     if hit is None:
         names = sorted(
             {
@@ -270,6 +269,8 @@ def get(
                 for folder, _ in dirs
                 for p in folder.glob(f"*{SUFFIX}")
                 if SLUG.match(p.name[: -len(SUFFIX)])
+                and p.name[: -len(SUFFIX)] != REPORT_NAME
+                and p.is_file()
             }
         )
         raise NotFound(
@@ -280,6 +281,22 @@ def get(
 
 
 # --- rendering ---------------------------------------------------------------------------
+
+
+class UserText(str):
+    """Text people typed, read from the database (a name, a party, a role): a runbook
+    shows it literally, Markdown-escaped, so a ``|`` cannot break a table and ``*`` or
+    ``[`` cannot turn into formatting or links. Template text and ``--set`` values are
+    the template author's and the caller's own Markdown and are output as they are."""
+
+    __slots__ = ()
+
+
+def _literal_user_text(value: Any) -> Any:
+    """``finalize`` of runbook templates: every ``{{ value }}`` that is user text."""
+    if type(value) is Record:
+        value = getattr(value, "name", "")
+    return markdown_literal(value) if isinstance(value, UserText) else value
 
 
 class Record(SimpleNamespace):
@@ -344,6 +361,7 @@ def environment(dirs: tuple[tuple[Path, str], ...]) -> Sandbox:
         _Sandbox,
         loader=_Loader(dirs),
         undefined=StrictUndefined,
+        finalize=_literal_user_text,
         autoescape=False,
         keep_trailing_newline=True,
         auto_reload=True,

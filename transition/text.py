@@ -237,3 +237,17 @@ def slug_matches(name: str, slug: str) -> bool:
     """Whether ``slug`` is the slug of ``name``, under today's rule or the first release's
     (what an export written by that release holds)."""
     return slug == slugify(name) or (slug == legacy_slug(name) and bool(slug))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")
+
+
+def markdown_literal(value: Any) -> str:
+    """User text as Markdown that shows it literally: every character Markdown (or the
+    HTML a Markdown viewer passes through) could read as syntax is backslash-escaped, a
+    leading list or heading marker too, and line breaks become spaces so that a table row
+    stays one row."""
+    text = " ".join(("" if value is None else str(value)).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from transition.errors import ValidationFailed
+from transition.files import Unreadable, read_input
 
 try:  # libyaml is several times faster; its node marks still carry line numbers
     from yaml import CSafeLoader as _Loader
@@ -50,18 +51,9 @@ def describe_loc(loc: Loc) -> str:
 
 def _read(path: Path) -> str:
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ValidationFailed([f"{path}: file not found"]) from None
-    except OSError as exc:
-        raise ValidationFailed([f"{path}: cannot read: {exc.strerror}"]) from None
-    if path.is_dir():
-        raise ValidationFailed([f"{path}: is a directory, not a YAML file"])
-    if size > MAX_BYTES:
-        raise ValidationFailed(
-            [f"{path}: file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes"]
-        )
-    raw = path.read_bytes()
+        raw = read_input(path, MAX_BYTES, kind="YAML")
+    except Unreadable as exc:
+        raise ValidationFailed([str(exc)]) from None
     if b"\x00" in raw:
         raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
     try:

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from transition.dates import MAX_YEAR, check_range, today, utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, Refused, TransitionError, ValidationFailed
+from transition.files import Unreadable, read_input
 from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
@@ -595,16 +596,9 @@ def on_milestones_changed(session: Session, engagement: Engagement) -> int:
 
 def _read_csv(path: Path) -> str:
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadInput(f"{path}: file not found") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
-    if path.is_dir():
-        raise BadInput(f"{path}: is a directory, not a CSV file")
-    if size > MAX_CSV_BYTES:
-        raise BadInput(f"{path}: file is {size:,} bytes; the limit is {MAX_CSV_BYTES:,} bytes")
-    raw = path.read_bytes()
+        raw = read_input(path, MAX_CSV_BYTES, kind="CSV")
+    except Unreadable as exc:
+        raise BadInput(str(exc)) from None
     if b"\x00" in raw:
         raise BadInput(f"{path}: contains NUL bytes; not a CSV text file")
     try:

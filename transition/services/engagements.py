@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
 
-from transition.dates import today, utcnow
+from transition.dates import MAX_YEAR, check_range, today, utcnow
 from transition.errors import BadInput, Refused
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash
@@ -82,6 +82,7 @@ def create(
             f"engagement name {name!r} has the same slug {exists.slug!r} as the existing "
             f"engagement {exists.name!r}: choose a more distinct name"
         )
+    _check_plan_fits(playbook, start)
     engagement = Engagement(
         slug=slug,
         name=name,
@@ -270,4 +271,26 @@ def milestone(phases: list[Phase], expression: str) -> date:
     if number:
         days = int(number) * (7 if unit == "w" else 1)
         base = base + timedelta(days=days if sign == "+" else -days)
+    check_range(base, "milestone date", shown=f"{expression} = {base.isoformat()}")
     return base
+
+
+def _check_plan_fits(playbook: Playbook, start: date) -> None:
+    """Every date the plan lays out (phase ends, task due dates) must lie in the years the
+    tool accepts, like every date a user types: else an export could not be imported and
+    date arithmetic could leave Python's range. Refused before anything is written."""
+    latest, phase_start = start, start
+    try:
+        for spec in playbook.phases:
+            for task in spec.tasks:
+                latest = max(latest, phase_start + task.due_offset)
+            phase_start += spec.length
+            latest = max(latest, phase_start)
+    except OverflowError:
+        latest = date.max
+    if latest.year > MAX_YEAR:
+        raise BadInput(
+            f"a start on {start.isoformat()} lays out the plan of {playbook.name} until "
+            f"{'after 9999' if latest == date.max else latest.isoformat()}, past the last "
+            f"date the tool accepts ({MAX_YEAR}-12-31): start earlier"
+        )

@@ -136,14 +136,24 @@ def _role_rank(role: str | None) -> int:
 def context(session: Session, engagement: Engagement, system: Any) -> dict[str, Any]:
     """What every template can use, from the database (one query for the people).
     ``system``: anything with ``name``, ``slug`` and ``tier`` (a System or a row)."""
-    from transition.templates import Record
+    from transition.templates import Record, UserText
+
+    def typed(value: str | None) -> UserText | None:
+        return None if value is None else UserText(value)
 
     day = today()
     session.flush()
     people = session.connection().execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
     people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
     records = [
-        Record(name=p.name, slug=p.slug, side=p.side, role=p.role, email=p.email) for p in people
+        Record(
+            name=typed(p.name),
+            slug=p.slug,
+            side=p.side,
+            role=typed(p.role),
+            email=typed(p.email),
+        )
+        for p in people
     ]
 
     def owner(side: str) -> Any:
@@ -151,16 +161,16 @@ def context(session: Session, engagement: Engagement, system: Any) -> dict[str, 
 
     return {
         "engagement": Record(
-            name=engagement.name,
+            name=typed(engagement.name),
             slug=engagement.slug,
-            client=engagement.client,
-            incumbent=engagement.incumbent,
-            provider=engagement.provider,
+            client=typed(engagement.client),
+            incumbent=typed(engagement.incumbent),
+            provider=typed(engagement.provider),
             model=engagement.model,
             location=engagement.location,
             start=engagement.start_date.isoformat(),
         ),
-        "system": Record(name=system.name, slug=system.slug, tier=system.tier),
+        "system": Record(name=typed(system.name), slug=system.slug, tier=system.tier),
         "incumbent_owner": owner("incumbent"),
         "provider_owner": owner("provider"),
         "escalation": records,
@@ -367,8 +377,9 @@ def generate(
             if not discard_edits:
                 n = _lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
                 raise Refused(
-                    f"{path}: the file has been edited: {n} line{'s' if n != 1 else ''} "
-                    "differ from its generated skeleton; use --force --discard-edits to "
+                    f"{path}: the file has been edited: "
+                    f"{n} line{'s differ' if n != 1 else ' differs'} "
+                    "from its generated skeleton; use --force --discard-edits to "
                     f"overwrite it (the old file is kept as {path.name}.orig)"
                 )
             keep_old = True

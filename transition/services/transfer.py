@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from sqlalchemy import insert, select
 from sqlmodel import Session, SQLModel
 
-from transition.dates import utcnow
+from transition.dates import MAX_YEAR, MIN_YEAR, utcnow
 from transition.db import SCHEMA_HEAD
 from transition.errors import BadInput, Refused, ValidationFailed
 from transition.models import (
@@ -221,8 +221,8 @@ def dumps(document: dict[str, Any]) -> str:
 MAX_ID = 2**63 - 1
 #: Small whole numbers (positions, versions, counts) fit a 32-bit column everywhere.
 MAX_SMALL = 2**31 - 1
-#: The calendar a transition can be planned in.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+#: The calendar a transition can be planned in: the years every command accepts.
+FIRST_DAY, LAST_DAY = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
 
 #: Columns whose value is a user-given display name (``clean_name`` and its slug).
 NAMES = {("engagement", "name"), ("people", "name"), ("systems", "name")}
