@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import subprocess
 import sys
 
 import pytest
 from sqlalchemy import select
-from tui_snapshot_app import demo_app
+from tui_snapshot_app import demo_app, run_async, settle
 
 from transition import db
 from transition.models import AccessGrant, AuditEvent, HandoverItem, Phase, Runbook, Task
@@ -18,23 +16,6 @@ from transition.services.views import TaskView
 pytest.importorskip("textual")
 
 NW = "northwind-service-desk"
-
-
-def run_async(test):
-    """Run an async test body in its own event loop (no asyncio plugin needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages land (twice: a load can start another)."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def session(app):

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import threading
 
 import pytest
-from tui_snapshot_app import demo_app
+from tui_snapshot_app import demo_app, run_async, settle
 
 pytest.importorskip("textual")
 
 NW = "northwind-service-desk"
-
-
-def run_async(test):
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def type_text(pilot, text: str) -> None:

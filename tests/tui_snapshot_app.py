@@ -3,6 +3,8 @@ through the same factory ``transition tui`` uses (``make_app``)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import time
 from datetime import UTC, date, datetime
@@ -46,3 +48,20 @@ def demo_app(
     url = demo_database(tmp_path, monkeypatch)
     os.environ.setdefault("TRANSITION_ACTOR", "tester")
     return make_app(url, "tester", engagement)
+
+
+def run_async(test):
+    """Run an async test body in its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their messages land (three times: a load can start another)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
