@@ -190,3 +190,19 @@ def test_unicode_names_survive_export_and_import(cli, tmp_path):
     assert imported.exit_code == 0, imported.stderr
     assert cli("system", "list", "Billing", "--json").json()[0]["slug"] == "c"
     assert cli("system", "list", "Billing", "--json").json()[0]["name"] == "C++"
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\ufeff", "\u2060", "\u180e"])
+def test_names_refuse_invisible_formatting_characters(cli, acme, hidden):
+    result = cli("person", "add", acme, f"Ann{hidden}a Old", "--side", "incumbent")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "contains an invisible formatting character" in result.stderr, result.stderr
+    assert cli("person", "list", acme, "--json").json() == []
+
+
+def test_names_keep_the_joiners_scripts_need(cli, acme):
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a Persian word
+    result = cli("person", "add", acme, persian, "--side", "incumbent")
+    assert result.exit_code == 0, result.stderr
+    assert [p["name"] for p in cli("person", "list", acme, "--json").json()] == [persian]

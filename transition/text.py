@@ -37,6 +37,11 @@ _SURROGATES = "\ud800-\udfff"
 _NOT_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_SEPARATORS}{_SURROGATES}]")
 _NOT_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_SEPARATORS}{_SURROGATES}]")
 
+# Zero-width non-joiner and joiner shape Persian, Indic and emoji text; every other
+# invisible formatting character (zero-width space, soft hyphen, BOM…) could make two names
+# that look the same differ, so names refuse them.
+_JOINERS = "\u200c\u200d"
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -108,6 +113,12 @@ def clean_name(value: str, what: str = "name", max_len: int | None = 200) -> str
     """A display name that is also looked up by slug: one printable line, not empty, with
     letters or digits, and no word mixing scripts with look-alike letters."""
     name = clean_line(value, what, max_len, required=True)
+    hidden = next((c for c in name if unicodedata.category(c) == "Cf" and c not in _JOINERS), None)
+    if hidden is not None:
+        raise _bad_input(
+            f"{what} contains an invisible formatting character (U+{ord(hidden):04X}); "
+            "names are shown and matched as typed, so type it without"
+        )
     slug = slugify(name)
     if not slug:
         raise _bad_input(f"{what} {name!r} has no letters or digits")
