@@ -226,7 +226,7 @@ class DashboardScreen(DataMixin, Screen):
         self.reload()
 
     def action_new_engagement(self) -> None:
-        from transition.tui.screens.forms import new_engagement_form
+        from transition.tui.forms.engagement import new_engagement_form
 
         def created(slug: str | None) -> None:
             if slug:

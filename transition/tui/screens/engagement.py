@@ -15,18 +15,16 @@ from textual.widgets import Header, Label, TabbedContent, TabPane
 
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
-from transition.tui.screens.tabs import (
-    AccessPane,
-    AuditPane,
-    HandoverPane,
-    KTPane,
-    Pane,
-    RunbooksPane,
-    SystemsPane,
-    TasksPane,
-)
+from transition.tui.widgets.access_pane import AccessPane
+from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
+from transition.tui.widgets.handover_pane import HandoverPane
+from transition.tui.widgets.kt_pane import KTPane
+from transition.tui.widgets.pane import Pane
+from transition.tui.widgets.runbooks_pane import RunbooksPane
 from transition.tui.widgets.stepper import PhaseStepper
+from transition.tui.widgets.systems_pane import SystemsPane
+from transition.tui.widgets.tasks_pane import TasksPane
 
 TABS = (
     ("tasks", "Tasks", TasksPane),
@@ -218,12 +216,12 @@ class EngagementScreen(DataMixin, Screen):
     # -- forms that belong to the whole engagement -----------------------------------
 
     def action_add_system(self) -> None:
-        from transition.tui.screens.forms import add_system_form
+        from transition.tui.forms.systems import add_system_form
 
         self._form(add_system_form(self.backend, self.slug), "system {} added")
 
     def action_add_person(self) -> None:
-        from transition.tui.screens.forms import add_person_form
+        from transition.tui.forms.people import add_person_form
 
         self._form(add_person_form(self.backend, self.slug), "person {} added")
 

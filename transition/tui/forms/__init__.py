@@ -1,0 +1,1 @@
+"""The TUI's modal forms, one module per family; ``base`` holds the form screen."""

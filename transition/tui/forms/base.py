@@ -1,0 +1,230 @@
+"""Modal forms. Each checks what it can at once (required fields, dates, numbers) and
+shows every problem next to its field; what the services refuse is shown the same way,
+and nothing is written until the service accepts the whole form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from transition.errors import TransitionError
+from transition.tui.commands import registry as cmd
+from transition.tui.screens.base import error_text
+
+if TYPE_CHECKING:
+    pass
+
+Check = Callable[[str], None]  # raises TransitionError with the message to show
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: str = "input"  # input | select
+    options: list[tuple[str, str]] = field(default_factory=list)
+    required: bool = False
+    placeholder: str = ""
+    value: str = ""
+    check: Check | None = None
+    #: Words that, found in a service error, point at this field.
+    words: tuple[str, ...] = ()
+
+
+class FormScreen(ModalScreen[Any]):
+    """A titled list of fields. ``submit(values)`` runs in a thread worker; its result
+    closes the form. With ``preview``, the first save shows what would be written and the
+    second writes it."""
+
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SUBMIT, cmd.CANCEL)
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[Field],
+        submit: Callable[[dict[str, Any]], Any],
+        *,
+        intro: str = "",
+        preview: Callable[[dict[str, Any]], str] | None = None,
+        form_id: str = "form",
+    ) -> None:
+        super().__init__(id=form_id)
+        self.title_text = title
+        self.fields = fields
+        self.submit = submit
+        self.intro = intro
+        self.preview = preview
+        self.previewed: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            if self.intro:
+                yield Label(self.intro, classes="hint", markup=False)
+            with VerticalScroll(classes="fields"):
+                for f in self.fields:
+                    with Horizontal(classes="field"):
+                        yield Label(
+                            f.label + (" *" if f.required else ""),
+                            classes="field-label",
+                            markup=False,
+                        )
+                        with Vertical(classes="field-input"):
+                            if f.kind == "select":
+                                yield Select(
+                                    [(Text(label), value) for label, value in f.options],
+                                    prompt=f.placeholder or "choose…",
+                                    id=f"f-{f.name}",
+                                    value=f.value if f.value else Select.NULL,
+                                    allow_blank=not f.required or not f.value,
+                                    compact=True,
+                                )
+                            else:
+                                yield Input(
+                                    value=f.value,
+                                    placeholder=f.placeholder,
+                                    id=f"f-{f.name}",
+                                    compact=True,
+                                )
+                            yield Label("", id=f"e-{f.name}", classes="error", markup=False)
+                yield Label("", id="e-form", classes="error", markup=False)
+                if self.preview is not None:
+                    yield Static("", id="preview", classes="preview", markup=False)
+            with Horizontal(classes="buttons"):
+                first = "Preview" if self.preview else "Save"
+                yield Button(f"{first} (ctrl+s)", id="submit", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#f-{self.fields[0].name}").focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#f-{f.name}")
+            value = widget.value
+            out[f.name] = value.strip() if isinstance(value, str) else ""
+        return out
+
+    def show_error(self, name: str, message: str) -> None:
+        self.query_one(f"#e-{name}", Label).update(message)
+        self.query_one(f"#e-{name}", Label).set_class(bool(message), "-shown")
+
+    def clear_errors(self) -> None:
+        for f in self.fields:
+            self.show_error(f.name, "")
+        self.show_error("form", "")
+
+    def check(self, values: dict[str, Any]) -> bool:
+        self.clear_errors()
+        ok = True
+        for f in self.fields:
+            value = values[f.name]
+            if f.required and not value:
+                self.show_error(f.name, f"{f.label.lower()} is required")
+                ok = False
+            elif value and f.check is not None:
+                try:
+                    f.check(value)
+                except TransitionError as exc:
+                    self.show_error(f.name, exc.message)
+                    ok = False
+        return ok
+
+    @on(Button.Pressed, "#submit")
+    @on(Input.Submitted)
+    def action_submit(self) -> None:
+        values = self.values()
+        if not self.check(values):
+            return
+        if self.preview is not None and values != self.previewed:
+            self.run_preview(values)
+            return
+        self.run_submit(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    def run_submit(self, values: dict[str, Any]) -> None:
+        result = self.submit(values)
+        self.app.call_from_thread(self.dismiss, result)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    def run_preview(self, values: dict[str, Any]) -> None:
+        assert self.preview is not None
+        text = self.preview(values)
+        self.app.call_from_thread(self.show_preview, values, text)
+
+    def show_preview(self, values: dict[str, Any], text: str) -> None:
+        self.previewed = values
+        box = self.query_one("#preview", Static)
+        box.update(text)
+        box.add_class("-shown")
+        self.query_one("#submit", Button).label = "Write (ctrl+s)"
+        self.query_one(".fields", VerticalScroll).scroll_end(animate=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        message = error_text(event.worker.error)
+        lowered = message.lower()
+        for f in self.fields:
+            words = f.words or (f.name.replace("_", " "), f.label.lower())
+            if any(w in lowered for w in words):
+                self.show_error(f.name, message)
+                return
+        self.show_error("form", message)
+
+
+# ------------------------------------------------------------------------ value checks
+
+
+def check_date(what: str) -> Check:
+    from transition.dates import parse_date
+
+    return lambda value: parse_date(value, what) and None
+
+
+def check_datetime(what: str) -> Check:
+    from transition.dates import parse_datetime
+
+    return lambda value: parse_datetime(value, what) and None
+
+
+def check_int(what: str, low: int, high: int) -> Check:
+    from transition.errors import BadInput
+
+    def check(value: str) -> None:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise BadInput(f"{what} must be a whole number from {low} to {high}")
+
+    return check
+
+
+def check_text(what: str) -> Check:
+    from transition.guard import no_secrets
+
+    return lambda value: no_secrets(value, what) and None
+
+
+def check_name(what: str) -> Check:
+    from transition.text import clean_name
+
+    return lambda value: clean_name(value, what) and None
+
+
+def choices(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    return [(v.replace("_", " "), v) for v in values]

@@ -1,0 +1,147 @@
+"""The Access tab: grants in force, pending, expiring and revoked; grant and revoke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Label, Static
+
+from transition.tui.backend import PAGE
+from transition.tui.commands import registry as cmd
+from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.pane import Pane, day
+
+ACCESS_FILTERS = (
+    ("all grants", False, None),
+    ("active", True, None),
+    ("expiring ≤ 30d", False, 30),
+)
+
+
+class AccessPane(Pane):
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER)
+
+    @dataclass
+    class Page(Message):
+        data: dict[str, Any]
+        offset: int
+
+    def __init__(self, slug: str, *, id: str | None = None) -> None:
+        super().__init__(slug, id=id)
+        self.filter_index = 0
+        self.grants: dict[str, dict[str, Any]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="access-filter", classes="note", markup=False)
+        yield PagedTable(id="access-table")
+        yield Static("", id="findings", classes="note findings", markup=False)
+
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+        Column("id", "#", min_width=100),
+        ("person", "Person"),
+        ("system", "System"),
+        ("role", "Role"),
+        ("expires", "Expires"),
+        ("status", "Status"),
+        ("why", "Justification"),
+    )
+
+    def reload(self) -> None:
+        self.fetch(0, max(PAGE, len(self.grants)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="access")
+    def fetch(self, offset: int, limit: int = PAGE) -> None:
+        _, active, days = ACCESS_FILTERS[self.filter_index]
+        data = self.backend.access(
+            self.slug, active=active, expiring_days=days, offset=offset, limit=limit
+        )
+        data["limit"] = limit
+        self.post_message(self.Page(data, offset))
+
+    @on(PagedTable.NeedMore, "#access-table")
+    def more(self) -> None:
+        self.fetch(len(self.grants))
+
+    def on_access_pane_page(self, message: Page) -> None:
+        t = self.table
+        grants = message.data["grants"]
+        has_more = len(grants) >= message.data["limit"]
+        rows = [(str(g["id"]), self.cells(t, g)) for g in grants]
+        if message.offset == 0:
+            self.grants = {str(g["id"]): g for g in grants}
+            t.show(rows, has_more=has_more)
+        else:
+            self.grants.update({str(g["id"]): g for g in grants})
+            t.append(rows, has_more=has_more)
+        label = ACCESS_FILTERS[self.filter_index][0]
+        self.query_one("#access-filter", Label).update(
+            f"Showing {label} (f to change) · n grant · x revoke"
+        )
+        findings = message.data.get("findings")
+        if findings is not None:
+            high = [f for f in findings if f["severity"] == "high"]
+            lines = [f"Review: {len(high)} high, {len(findings) - len(high)} medium finding(s)"]
+            lines += [
+                f"  {f['severity'].upper()} · {f['person']} on {f['system']}: {f['message']}"
+                for f in findings[:4]
+            ]
+            if len(findings) > 4:
+                lines.append(f"  … and {len(findings) - 4} more (`transition access review`)")
+            box = self.query_one("#findings", Static)
+            box.update("\n".join(lines) if findings else "Review: no findings.")
+            box.set_class(bool(high), "-alert")
+
+    @staticmethod
+    def cells(t: PagedTable, g: dict[str, Any]) -> list[Any]:
+        status = g["status"]
+        shown = {"active": t.styled("active", "green"), "revoked": t.styled("revoked", "muted")}
+        return [
+            str(g["id"]),
+            g["person"],
+            g["system"],
+            g["role"],
+            day(g["expires_on"]) if g["expires_on"] else t.styled("never", "amber"),
+            shown.get(status, t.styled(status, "alert")),
+            g["justification"] or t.styled("–", "muted"),
+        ]
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)
+        self.table.reset()
+        self.grants = {}
+        self.fetch(0)
+
+    def action_grant(self) -> None:
+        from transition.tui.forms.access import grant_form
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.changed(f"grant {result} recorded; its revocation is on the handover list")
+
+        systems = self.app_systems()
+        self.app.push_screen(
+            grant_form(self.backend, self.slug, self.people_options(), systems), done
+        )
+
+    def app_systems(self) -> list[tuple[str, str]]:
+        return [(s, s) for s in (self.engagement or {}).get("systems", [])]
+
+    def action_revoke(self) -> None:
+        row = self.grants.get(self.table.current_key() or "")
+        if not row:
+            return
+        if row["revoked_at"] is not None:
+            self.notify(f"grant {row['id']} is already revoked", severity="warning")
+            return
+        from transition.tui.forms.access import revoke_form
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.changed(f"grant {result} revoked; its handover item is resolved")
+
+        self.app.push_screen(revoke_form(self.backend, self.slug, row), done)

@@ -1,0 +1,70 @@
+"""The Audit tab: the engagement's append-only history, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+
+from transition.tui.backend import PAGE
+from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.pane import Pane, short
+
+
+class AuditPane(Pane):
+    @dataclass
+    class Page(Message):
+        rows: list[dict[str, Any]]
+        offset: int
+
+    def __init__(self, slug: str, *, id: str | None = None) -> None:
+        super().__init__(slug, id=id)
+        self.count = 0
+
+    def compose(self) -> ComposeResult:
+        yield PagedTable(id="audit-table")
+
+    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+        ("at", "When (UTC)"),
+        ("actor", "Who"),
+        ("action", "Action"),
+        ("entity", "What"),
+        ("field", "Field"),
+        ("change", "Before → after"),
+    )
+
+    def reload(self) -> None:
+        # Newest first: new events arrive at the top, so a reload starts afresh.
+        self.table.reset()
+        self.count = 0
+        self.fetch(0)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
+    def fetch(self, offset: int) -> None:
+        self.post_message(self.Page(self.backend.audit(self.slug, offset=offset), offset))
+
+    @on(PagedTable.NeedMore, "#audit-table")
+    def more(self) -> None:
+        self.fetch(self.count)
+
+    def on_audit_pane_page(self, message: Page) -> None:
+        t = self.table
+        rows = [
+            (
+                str(e["id"]),
+                [
+                    e["at"].strftime("%Y-%m-%d %H:%M"),
+                    e["actor"],
+                    e["action"],
+                    f"{e['entity']} {e['entity_id'] or ''}".strip(),
+                    e["field"] or "",
+                    f"{short(e['before'])} → {short(e['after'])}",
+                ],
+            )
+            for e in message.rows
+        ]
+        self.count += len(rows)
+        t.append(rows, has_more=len(rows) >= PAGE)

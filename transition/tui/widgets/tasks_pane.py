@@ -1,0 +1,218 @@
+"""The Tasks tab: every phase's tasks, paged, filtered by status, assignee and overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalGroup
+from textual.message import Message
+from textual.widgets import Select
+
+from transition.services.views import TaskView
+from transition.tui.backend import FIRST_PAGE, PAGE, PhaseHeader, TaskCursor, TaskFilter
+from transition.tui.commands import registry as cmd
+from transition.tui.screens.base import WRITE
+from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.pane import TASK_MARK, Pane, day, short
+
+
+class TasksPane(Pane):
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.TOGGLE, cmd.START, cmd.BLOCK, cmd.ASSIGN, cmd.FILTER
+    )
+
+    @dataclass
+    class Page(Message):
+        rows: list[PhaseHeader | TaskView]
+        cursor: TaskCursor
+        refresh: bool
+
+    def __init__(self, slug: str, *, id: str | None = None) -> None:
+        super().__init__(slug, id=id)
+        self.filters = TaskFilter()
+        self.cursor = TaskCursor()
+        self.rows: dict[str, PhaseHeader | TaskView] = {}
+        self.loaded = 0
+        self.people: list[tuple[str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        with HorizontalGroup(classes="filters"):
+            yield Select(
+                [(s.replace("_", " "), s) for s in TASK_MARK],
+                prompt="any status",
+                id="status-filter",
+                compact=True,
+            )
+            yield Select([], prompt="anyone", id="assignee-filter", compact=True)
+            yield Select(
+                [("overdue only", "overdue")],
+                prompt="any due date",
+                id="overdue-filter",
+                compact=True,
+            )
+        yield PagedTable(id="tasks-table")
+
+    def on_mount(self) -> None:
+        self.table.declare(
+            [
+                Column("mark", " ", width=1),
+                Column("key", "Task"),
+                Column("due", "Due"),
+                Column("assignee", "Assignee", min_width=100),
+                Column("waiting", "Waiting on", min_width=150),
+                Column("title", "Title"),
+            ]
+        )
+
+    def order(self) -> list[str]:
+        return self.backend.phase_order((self.engagement or {}).get("phases", []))
+
+    def reload(self) -> None:
+        if self.engagement is None:
+            return
+        self.sync_people()
+        self.fetch(TaskCursor(), max(FIRST_PAGE, self.loaded), refresh=self.table.row_count > 0)
+
+    def sync_people(self) -> None:
+        people = [(p.name, p.slug) for p in (self.engagement or {}).get("people", [])]
+        if people == self.people:  # unchanged: keep the choice as it is
+            return
+        self.people = people
+        select = self.query_one("#assignee-filter", Select)
+        value = select.value
+        select.set_options([(Text(name), slug) for name, slug in people])
+        if value in {v for _, v in people}:
+            select.value = value
+
+    def prefetch(self, engagement: dict[str, Any]) -> Message | None:
+        order = self.backend.phase_order(engagement["phases"])
+        limit = max(FIRST_PAGE, self.loaded)
+        page = self.backend.tasks_page(self.slug, order, self.filters, TaskCursor(), limit)
+        return self.Page(page.rows, page.cursor, refresh=True)
+
+    def show_first(self, first: Message) -> None:
+        self.sync_people()
+        self.on_tasks_pane_page(first)  # type: ignore[arg-type]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tasks")
+    def fetch(self, cursor: TaskCursor, limit: int, refresh: bool = False) -> None:
+        page = self.backend.tasks_page(self.slug, self.order(), self.filters, cursor, limit)
+        self.post_message(self.Page(page.rows, page.cursor, refresh))
+
+    @on(PagedTable.NeedMore, "#tasks-table")
+    def more(self) -> None:
+        self.fetch(self.cursor, PAGE)
+
+    def on_tasks_pane_page(self, message: Page) -> None:
+        t = self.table
+        phases = {p["key"]: p for p in (self.engagement or {}).get("phases", [])}
+        counts = (self.engagement or {}).get("task_counts", {})
+        cells = [(r.key, self.cells(t, r, phases, counts)) for r in message.rows]
+        has_more = not message.cursor.done
+        if message.refresh:
+            self.rows = {r.key: r for r in message.rows}
+            t.show(cells, has_more=has_more)
+            self.loaded = sum(1 for r in message.rows if isinstance(r, TaskView))
+        else:
+            self.rows.update({r.key: r for r in message.rows})
+            t.append(cells, has_more=has_more)
+            self.loaded += sum(1 for r in message.rows if isinstance(r, TaskView))
+        self.cursor = message.cursor
+        if not t.row_count:
+            t.add_row("", "", "", "", "", "no task matches these filters", key="empty")
+
+    @staticmethod
+    def cells(
+        t: PagedTable,
+        r: PhaseHeader | TaskView,
+        phases: dict[str, dict[str, Any]],
+        counts: dict[str, dict[str, int]],
+    ) -> list[Any]:
+        if isinstance(r, PhaseHeader):
+            p = phases.get(r.phase, {})
+            n = counts.get(r.phase, {})
+            total = sum(n.values())
+            open_ = sum(v for k, v in n.items() if k not in ("done", "skipped"))
+            state = {"active": "current phase", "done": "done"}.get(p.get("status", ""), "later")
+            title = f"{p.get('title', r.phase)} · {state} · {open_} open of {total}"
+            return ["", t.styled(r.phase, "heading"), "", "", "", t.styled(title, "heading")]
+        status = r.status
+        muted = status in ("done", "skipped")
+        mark = TASK_MARK.get(status, "?")
+        waiting = ", ".join(r.waiting_on)
+        due = day(r.due_date)
+        return [
+            t.styled(mark, "muted") if muted else mark,
+            t.styled(r.key, "muted") if muted else r.key,
+            t.styled(f"{due}!", "alert") if r.overdue else due,
+            r.assignee or t.styled(short(r.owner_role or "–", 18), "muted"),
+            t.styled(f"⧗ {short(waiting, 24)}", "amber") if waiting and not muted else "",
+            t.styled(r.title, "muted") if muted else r.title,
+        ]
+
+    def current(self) -> TaskView | None:
+        row = self.rows.get(self.table.current_key() or "")
+        return row if isinstance(row, TaskView) else None
+
+    @on(Select.Changed, "#status-filter")
+    @on(Select.Changed, "#assignee-filter")
+    @on(Select.Changed, "#overdue-filter")
+    def filter_changed(self) -> None:
+        status = self.query_one("#status-filter", Select).value
+        who = self.query_one("#assignee-filter", Select).value
+        new = TaskFilter(
+            status=status if isinstance(status, str) else None,
+            assignee=who if isinstance(who, str) else None,
+            overdue=self.query_one("#overdue-filter", Select).value == "overdue",
+        )
+        if new != self.filters:
+            self.filters = new
+            self.table.reset()
+            self.rows, self.loaded = {}, 0
+            self.fetch(TaskCursor(), FIRST_PAGE)
+
+    def action_filter(self) -> None:
+        self.query_one("#status-filter", Select).focus()
+
+    def action_toggle(self) -> None:
+        row = self.current()
+        if row:
+            self.write_toggle(row.key, row.version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
+    def write_toggle(self, key: str, version: int) -> None:
+        status = self.backend.toggle_task(self.slug, key, version)
+        self.app.call_from_thread(self.changed, f"{key}: {status.replace('_', ' ')}")
+
+    def action_start(self) -> None:
+        self._set("in_progress")
+
+    def action_block(self) -> None:
+        self._set("blocked")
+
+    def _set(self, status: str) -> None:
+        row = self.current()
+        if row:
+            self.write_status(row.key, status, row.version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
+    def write_status(self, key: str, status: str, version: int) -> None:
+        self.backend.set_task_status(self.slug, key, status, version)
+        self.app.call_from_thread(self.changed, f"{key}: {status.replace('_', ' ')}")
+
+    def action_assign(self) -> None:
+        row = self.current()
+        if not row:
+            return
+        from transition.tui.forms.people import assign_form
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.changed(f"{row.key} assigned to {result or 'nobody'}")
+
+        self.app.push_screen(assign_form(self.backend, self.slug, row, self.people_options()), done)
