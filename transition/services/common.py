@@ -62,6 +62,17 @@ def get_engagement(session: Session, name: str) -> Engagement:
     return engagement
 
 
+#: What a service verb accepts as its engagement: the row, or the name the user typed.
+EngagementRef = Engagement | str
+
+
+def engagement_of(session: Session, engagement: EngagementRef) -> Engagement:
+    """The engagement a verb works on, given as the row or by the user's name for it."""
+    if isinstance(engagement, Engagement):
+        return engagement
+    return get_engagement(session, engagement)
+
+
 def get_system(session: Session, engagement: Engagement, name: str) -> System:
     system = session.execute(
         _SYSTEM, {"eid": engagement.id, "slug": slugify(name)}

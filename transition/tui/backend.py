@@ -7,16 +7,18 @@ live ORM object. Screens call these methods from thread workers only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
 from transition.services.views import PersonView, TaskView
+
+T = TypeVar("T")
 
 #: Rows fetched per page in long lists.
 PAGE = 200
@@ -87,6 +89,19 @@ class Backend:
         """The database, as known from the first unit of work (this opens nothing: it is
         asked on the UI thread)."""
         return self._where or "(not opened yet)"
+
+    # -- the generic helper: screens call services through these, in thread workers --
+
+    def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(session, *args, **kwargs)`` in a read-only unit of work."""
+        with self.session() as s:
+            return fn(s, *args, **kwargs)
+
+    def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(session, *args, **kwargs)`` in a unit of work that commits (or rolls back
+        on error); its audit events and handover changes go with it."""
+        with self.session(write=True) as s:
+            return fn(s, *args, **kwargs)
 
     # -- reading ----------------------------------------------------------------------
 

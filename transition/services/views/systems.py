@@ -1,0 +1,25 @@
+"""Read models: systems."""
+
+from __future__ import annotations
+
+from transition.services.views.base import View
+
+
+class SystemView(View):
+    """A system in scope with its coverage: runbooks, access, KT, readiness, risk."""
+
+    name: str
+    slug: str
+    tier: int
+    runbooks_total: int
+    runbooks_required: int
+    runbooks_accepted: int
+    runbooks_missing: list[str]
+    access_active: int
+    kt_signed_off: list[str]
+    kt_open: int
+    kt_missing: list[str]
+    ready: bool
+    key_person_risk: bool
+    key_person_risk_reason: str | None
+    version: int
