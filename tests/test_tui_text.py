@@ -168,7 +168,11 @@ async def drive(url: str, slug: str, names: dict[str, str]) -> None:
 @settings(
     max_examples=3,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(
     engagement=NAME,
