@@ -6,16 +6,24 @@ the TUI shows the message as a notification.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class TransitionError(Exception):
     """Base class: a problem the user can act on (never a bug)."""
 
     exit_code = 2
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, details: list[str] | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details or [])
+        #: The argument of the service verb the error is about (``"expires"``), if one:
+        #: forms show the message beside that field, whatever its words.
+        self.field = field
 
     def lines(self) -> list[str]:
         """Message lines, the first one being the summary."""
@@ -55,3 +63,15 @@ class SchemaOutOfDate(TransitionError):
     """The database schema is behind (or ahead of) this program."""
 
     exit_code = 2
+
+
+@contextmanager
+def about(field: str) -> Iterator[None]:
+    """Errors raised inside are about the verb's argument ``field`` (unless they already
+    name one): ``with about("email"): email = clean_email(value)``."""
+    try:
+        yield
+    except TransitionError as exc:
+        if exc.field is None:
+            exc.field = field
+        raise

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Person
 from transition.services import audit
 from transition.services.common import find_named
@@ -27,15 +27,18 @@ def add(
     role: str | None = None,
     release_date: date | None = None,
 ) -> Person:
-    name = clean_name(name, "person name", field_limit(Person, "name"))
+    with about("name"):
+        name = clean_name(name, "person name", field_limit(Person, "name"))
     slug = slugify(name)
     side = clean_line(side, "side", field_limit(Person, "side")).lower()
     if side not in SIDES:
-        raise BadInput(f"invalid side {side!r}: choose one of {', '.join(SIDES)}")
+        raise BadInput(f"invalid side {side!r}: choose one of {', '.join(SIDES)}", field="side")
     if email is not None:
-        email = clean_email(email, "email", field_limit(Person, "email"))
+        with about("email"):
+            email = clean_email(email, "email", field_limit(Person, "email"))
     if role is not None:
-        role = clean_name(role, "role", field_limit(Person, "role"))
+        with about("role"):
+            role = clean_name(role, "role", field_limit(Person, "role"))
     existing = find_named(session, Person, name, Person.engagement_id == engagement.id)
     if existing is not None:
         if existing.name.casefold() == name.casefold():

@@ -50,6 +50,13 @@ class TransitionApp(App[None]):
             await self.pop_screen()
         await self.push_screen(EngagementScreen(slug, tab))
 
+    def show_dashboard(self) -> None:
+        """Replace the current screen by the dashboard (an engagement opened at start-up
+        has no dashboard under it)."""
+        from transition.tui.screens.dashboard import DashboardScreen
+
+        self.switch_screen(DashboardScreen())
+
     def notify(
         self,
         message: str,

@@ -15,26 +15,23 @@ def grant_form(backend: Any, slug: str, people: list, systems: list) -> FormScre
     return FormScreen(
         "Grant access",
         [
-            Field("person", "Person", "select", people, required=True, words=("person",)),
-            Field("system", "System", "select", systems, required=True, words=("system",)),
+            Field("person", "Person", "select", people, required=True),
+            Field("system", "System", "select", systems, required=True),
             Field(
                 "role",
                 "Role",
                 required=True,
                 placeholder="e.g. read-only, admin",
-                words=("role", "admin"),
             ),
             Field(
                 "expires",
                 "Expires",
                 placeholder="YYYY-MM-DD or cutover+30d",
-                words=("expir", "milestone"),
             ),
             Field(
                 "justification",
                 "Justification",
                 check=check_text("the justification"),
-                words=("justification",),
             ),
         ],
         partial(backend.grant, slug),
@@ -49,7 +46,7 @@ def revoke_form(backend: Any, slug: str, grant: dict[str, Any]) -> FormScreen:
 
     return FormScreen(
         f"Revoke grant {grant['id']}",
-        [Field("reason", "Reason", check=check_text("the reason"), words=("reason",))],
+        [Field("reason", "Reason", check=check_text("the reason"))],
         submit,
         intro=f"{grant['person']} · {grant['role']} on {grant['system']}",
         form_id="revoke",

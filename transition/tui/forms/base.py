@@ -37,8 +37,9 @@ class Field:
     placeholder: str = ""
     value: str = ""
     check: Check | None = None
-    #: Words that, found in a service error, point at this field.
-    words: tuple[str, ...] = ()
+    #: The service argument this field fills, when its name differs: an error the service
+    #: raises with ``field=`` that argument is shown beside this field.
+    argument: str | None = None
 
 
 class FormScreen(ModalScreen[Any]):
@@ -179,11 +180,11 @@ class FormScreen(ModalScreen[Any]):
         if event.state != WorkerState.ERROR:
             return
         event.stop()
-        message = error_text(event.worker.error)
-        lowered = message.lower()
+        error = event.worker.error
+        message = error_text(error)
+        about = getattr(error, "field", None)
         for f in self.fields:
-            words = f.words or (f.name.replace("_", " "), f.label.lower())
-            if any(w in lowered for w in words):
+            if about is not None and about in (f.name, f.argument):
                 self.show_error(f.name, message)
                 return
         self.show_error("form", message)

@@ -23,7 +23,6 @@ def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
                 required=True,
                 check=check_name("engagement name"),
                 placeholder="e.g. Acme Helpdesk",
-                words=("engagement", "name"),
             ),
             Field(
                 "playbook",
@@ -31,7 +30,6 @@ def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
                 "select",
                 choices(playbooks),
                 required=True,
-                words=("playbook",),
             ),
             Field("client", "Client", placeholder="who owns the service"),
             Field("incumbent", "Incumbent", placeholder="who hands over"),
@@ -43,7 +41,6 @@ def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
                 "Start",
                 placeholder="YYYY-MM-DD (default today)",
                 check=check_date("start date"),
-                words=("start",),
             ),
         ],
         backend.new_engagement,

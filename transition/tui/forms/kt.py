@@ -24,29 +24,23 @@ def kt_schedule_form(backend: Any, slug: str, people: list, systems: list) -> Fo
     return FormScreen(
         "Schedule a KT session",
         [
-            Field("system", "System", "select", systems, required=True, words=("system",)),
-            Field("topic", "Topic", required=True, check=check_text("the topic"), words=("topic",)),
-            Field(
-                "kind", "Kind", "select", choices(KT_KINDS), value="walkthrough", words=("kind",)
-            ),
-            Field("presenter", "Presenter", "select", people, required=True, words=("presenter",)),
-            Field(
-                "attendees", "Attendees", placeholder="names, comma-separated", words=("attendee",)
-            ),
+            Field("system", "System", "select", systems, required=True),
+            Field("topic", "Topic", required=True, check=check_text("the topic")),
+            Field("kind", "Kind", "select", choices(KT_KINDS), value="walkthrough"),
+            Field("presenter", "Presenter", "select", people, required=True),
+            Field("attendees", "Attendees", placeholder="names, comma-separated"),
             Field(
                 "at",
                 "When (UTC)",
                 required=True,
                 placeholder="YYYY-MM-DDTHH:MM in UTC, or with an offset (+01:00)",
                 check=check_datetime("session time"),
-                words=("time", "date"),
             ),
             Field(
                 "minutes",
                 "Minutes",
                 value="60",
                 check=check_int("minutes", 5, 600),
-                words=("minute",),
             ),
         ],
         partial(backend.kt_schedule, slug),
@@ -62,7 +56,7 @@ def kt_signoff_form(backend: Any, slug: str, row: dict[str, Any], attendees: lis
     return FormScreen(
         f"Sign off KT session {row['id']}",
         [
-            Field("by", "Signed by", "select", attendees, required=True, words=("attendee", "by")),
+            Field("by", "Signed by", "select", attendees, required=True),
             Field(
                 "confidence",
                 "Confidence",
@@ -71,11 +65,8 @@ def kt_signoff_form(backend: Any, slug: str, row: dict[str, Any], attendees: lis
                     (f"{n} · {w}", str(n))
                     for n, w in ((1, "low"), (2, "shaky"), (3, "fair"), (4, "good"), (5, "high"))
                 ],
-                words=("confidence",),
             ),
-            Field(
-                "follow_ups", "Follow-ups", check=check_text("the follow-ups"), words=("follow",)
-            ),
+            Field("follow_ups", "Follow-ups", check=check_text("the follow-ups")),
         ],
         submit,
         intro=f"{row['system']} · {row['kind']} · {row['topic']}",

@@ -24,20 +24,18 @@ def runbook_form(backend: Any, slug: str, systems: list, templates: list[str]) -
     return FormScreen(
         "Generate a runbook",
         [
-            Field("system", "System", "select", systems, required=True, words=("system",)),
+            Field("system", "System", "select", systems, required=True),
             Field(
                 "template",
                 "Template",
                 "select",
                 choices(templates),
                 required=True,
-                words=("template",),
             ),
             Field(
                 "out_dir",
                 "Folder",
                 placeholder="default: runbooks/<engagement>",
-                words=("folder", "out", "path", "exists"),
             ),
         ],
         submit,

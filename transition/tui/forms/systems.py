@@ -21,7 +21,6 @@ def add_system_form(backend: Any, slug: str) -> FormScreen:
                 required=True,
                 check=check_name("system name"),
                 placeholder="e.g. Service desk",
-                words=("system",),
             ),
             Field(
                 "tier",
@@ -30,7 +29,6 @@ def add_system_form(backend: Any, slug: str) -> FormScreen:
                 [("1 · most critical", "1"), ("2", "2"), ("3 · least critical", "3")],
                 value="2",
                 required=True,
-                words=("tier",),
             ),
         ],
         partial(backend.add_system, slug),

@@ -207,9 +207,7 @@ class DashboardScreen(DataMixin, Screen):
     def action_open(self) -> None:
         row = self.current()
         if row:
-            from transition.tui.screens.engagement import EngagementScreen
-
-            self.app.push_screen(EngagementScreen(row["slug"]))
+            self.app.call_later(self.app.open_engagement, row["slug"])
 
     @on(PagedTable.RowSelected, "#engagements")
     def selected(self) -> None:
@@ -232,9 +230,7 @@ class DashboardScreen(DataMixin, Screen):
             if slug:
                 self.notify(f"engagement {slug} started")
                 self.reload()
-                from transition.tui.screens.engagement import EngagementScreen
-
-                self.app.push_screen(EngagementScreen(slug))
+                self.app.call_later(self.app.open_engagement, slug)
 
         self.read_then(
             self.backend.playbooks,

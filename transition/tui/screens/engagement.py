@@ -157,9 +157,7 @@ class EngagementScreen(DataMixin, Screen):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:
-            from transition.tui.screens.dashboard import DashboardScreen
-
-            self.app.switch_screen(DashboardScreen())
+            self.app.show_dashboard()
 
     def action_reload(self) -> None:
         for pane in self.query(Pane):
