@@ -242,12 +242,12 @@ def test_ics_parses_and_uids_are_stable(team, cli, tmp_path):
 def test_list_is_bounded(team, cli, session_scope, count_queries):
     for i in range(12):
         schedule(cli, kind=("walkthrough", "shadow", "qa")[i % 3], at=f"2026-11-{i + 10}T10:00")
-    from transition.services import kt
+    from transition.services import kt, kt_calendar
 
     with count_queries() as q, session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
         assert len(kt.list_sessions(s, eng)) == 12
-        kt.ics(s, eng)
+        kt_calendar.ics(s, eng)
         kt.coverage(s, eng)
         kt.key_person_risks(s, eng)
     assert q.count <= 8, q.statements

@@ -56,6 +56,21 @@ def parse_datetime(value: str, what: str = "date and time") -> datetime:
     return parsed.astimezone(UTC)
 
 
+def utc(value: datetime) -> datetime:
+    """A timestamp in UTC: a naive one is UTC already (SQLite hands stored values back
+    naive), an aware one is converted."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_time(value: str | datetime, what: str = "date and time") -> datetime:
+    """A time as the user typed it (``parse_datetime``: without an offset it is UTC), or a
+    datetime (naive: UTC), as an aware UTC datetime within the accepted years."""
+    if isinstance(value, str):
+        return parse_datetime(value, what)
+    check_range(value, what)
+    return utc(value)
+
+
 def format_utc(value: datetime | None) -> str:
     """A stored (UTC) timestamp as people read it: ``2026-12-01 14:00 UTC``."""
     if value is None:

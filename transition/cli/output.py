@@ -10,6 +10,10 @@ from typing import Any
 
 
 def _default(value: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):  # a read model inside plain data
+        return value.model_dump(mode="json")
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):

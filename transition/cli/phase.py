@@ -40,7 +40,7 @@ def status(
         for result in phase["gate"]:
             say(f"    {MARK[result['met']]} {result['criterion']}: {result['reason']}")
     for risk in data["key_person_risks"]:
-        say(f"! key-person risk: {risk['system']}: {risk['reason']}")
+        say(f"! key-person risk: {risk.line()}")
 
 
 @app.command("advance")

@@ -17,9 +17,8 @@ from sqlmodel import Session
 from transition.models import Engagement, KTSession, Runbook, System
 from transition.playbooks import from_json
 from transition.services import engagements, systems
+from transition.services.kt import CORE_KINDS as KT_COVERED
 
-#: KT kinds a system needs signed off before it counts as covered.
-KT_COVERED = ("walkthrough", "shadow", "reverse-shadow")
 #: Overdue tasks from which an engagement is red rather than amber.
 RED_OVERDUE = 5
 #: Days before cutover from which missing KT or runbooks turn the state red/amber.
@@ -153,14 +152,8 @@ def overview(session: Session) -> list[dict[str, Any]]:
                 "runbooks_accepted": accepted,
                 "runbooks_required": required,
                 "high_findings": high.get(eng.id, 0) if active else 0,
-                "key_person_risks": [_risk_text(r) for r in risks],
+                "key_person_risks": [r.line() for r in risks],
             }
         )
         row["state"], row["reasons"] = rag(row)
     return rows
-
-
-def _risk_text(risk: dict[str, Any]) -> str:
-    system = risk.get("system")
-    reason = risk.get("reason") or ""
-    return f"{system}: {reason}" if system and reason else str(system or reason)

@@ -11,48 +11,94 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import check_range, today, utcnow
-from transition.errors import BadInput, Refused
+from transition.dates import parse_time, today, utc, utcnow
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
 from transition.playbooks import KT_KINDS
 from transition.services import audit
 from transition.services.common import (
+    EngagementRef,
     apply_changes,
     check_version,
+    engagement_of,
     find_named,
     get_by_id,
     get_system,
 )
+from transition.services.views.kt import KTCoverageRow, KTSessionView
+from transition.services.views.phases import KeyPersonRisk
 from transition.text import clean_line, clean_text, field_limit, slugify
 
 #: The kinds a system needs signed off before its KT counts as complete.
 CORE_KINDS = ("walkthrough", "shadow", "reverse-shadow")
 RISK_DAYS = 14
 ENTITY = "kt_session"
+#: The columns ``kt list`` reads of each session.
+_LISTED = ("id", "uid", "topic", "kind", "starts_at", "minutes", "status", "held_at")
+_LISTED += ("signed_off_by_id", "signed_off_at", "confidence", "follow_ups", "version")
+
+#: People as a verb takes them: a list of names, or one text of comma-separated names.
+Names = str | Sequence[str]
+#: Who took part in each session, for the calendar: {session id: {role: [(name, email)]}}.
+Contacts = dict[int, dict[str, list[tuple[str, str | None]]]]
 
 
 def _kind(value: str) -> str:
     kind = slugify(value)
     if kind not in KT_KINDS:
-        raise BadInput(f"invalid KT kind {value!r}: choose one of {', '.join(KT_KINDS)}")
+        raise BadInput(
+            f"invalid KT kind {value!r}: choose one of {', '.join(KT_KINDS)}", field="kind"
+        )
     return kind
 
 
-def _aware(value: datetime) -> datetime:
-    """Stored timestamps come back naive from SQLite; they are UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def _names(value: Names) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    return [n.strip() for n in items if n and n.strip()]
 
 
-def _people(session: Session, engagement: Engagement, names: Iterable[str]) -> dict[str, Person]:
-    """Persons by slug, one query; unknown names are one error naming all of them."""
+def _minutes(value: int | str) -> int:
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"invalid length {value!r}: a number of minutes", field="minutes") from None
+    if not 5 <= minutes <= 24 * 60:
+        raise BadInput(f"invalid length {minutes} minutes: between 5 and 1440", field="minutes")
+    return minutes
+
+
+def _confidence(value: int | str | None) -> int | None:
+    """A confidence as typed: 1 to 5, or none (``None`` or an empty text)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        with suppress(ValueError):
+            value = int(value.strip())
+    if value is not None and (isinstance(value, bool) or value not in range(1, 6)):
+        raise BadInput(
+            f"invalid confidence {value!r}: choose 1 (low) to 5 (high)", field="confidence"
+        )
+    return value  # type: ignore[return-value]
+
+
+def _people(
+    session: Session,
+    engagement: Engagement,
+    names: Iterable[str],
+    field: str,
+    fields: Mapping[str, str] | None = None,
+) -> dict[str, Person]:
+    """Persons by slug, one query; unknown names are one error naming all of them, about
+    the argument ``fields`` gives the first of them (by slug), else ``field``."""
     slugs = {slugify(n): n for n in names}
     found = {
         p.slug: p
@@ -71,48 +117,55 @@ def _people(session: Session, engagement: Engagement, names: Iterable[str]) -> d
     if unknown:
         raise BadInput(
             f"unknown person(s) {', '.join(map(repr, unknown))} in {engagement.slug}: "
-            "add them with `transition person add`"
+            "add them with `transition person add`",
+            field=(fields or {}).get(slugify(unknown[0]), field),
         )
     return found
 
 
 def schedule(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     *,
     system: str,
     topic: str,
-    presenters: list[str],
-    attendees: Iterable[str] = (),
-    at: datetime,
+    presenters: Names,
+    attendees: Names = (),
+    at: str | datetime,
     kind: str = "walkthrough",
-    minutes: int = 60,
-) -> KTSession:
-    """Plan a session. Presenters and attendees are people of the engagement; nobody is
-    both. Times are UTC: a naive ``at`` is UTC (as ``dates.parse_datetime``), an aware one is
-    converted; years outside ``dates.MIN_YEAR``–``MAX_YEAR`` are refused."""
+    minutes: int | str = 60,
+) -> KTSessionView:
+    """Plan a session. Presenters and attendees are people of the engagement (a list, or
+    names separated by commas); nobody is both. ``at`` as typed (``dates.parse_datetime``:
+    a time without an offset is UTC) or a datetime (naive: UTC); years outside
+    ``dates.MIN_YEAR``–``MAX_YEAR`` are refused."""
+    engagement = engagement_of(session, engagement)
     kind = _kind(kind)
-    at = _aware(at)
-    check_range(at, "start time")
-    topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
-    if not topic:
-        raise BadInput("a KT session needs a topic")
-    no_secrets(topic, "the topic")
-    try:
-        minutes = int(minutes)
-    except (TypeError, ValueError):
-        raise BadInput(f"invalid length {minutes!r}: a number of minutes") from None
-    if not 5 <= minutes <= 24 * 60:
-        raise BadInput(f"invalid length {minutes} minutes: between 5 and 1440")
-    presenter_names = [p for p in presenters if p.strip()]
-    attendee_names = [a for a in attendees if a.strip()]
+    with about("at"):
+        at = parse_time(at, "start time")
+    with about("topic"):
+        topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
+        if not topic:
+            raise BadInput("a KT session needs a topic")
+        no_secrets(topic, "the topic")
+    minutes = _minutes(minutes)
+    presenter_names, attendee_names = _names(presenters), _names(attendees)
     if not presenter_names:
-        raise BadInput("a KT session needs at least one presenter")
+        raise BadInput("a KT session needs at least one presenter", field="presenters")
     both = {slugify(p) for p in presenter_names} & {slugify(a) for a in attendee_names}
     if both:
-        raise BadInput(f"{', '.join(sorted(both))} cannot both present and attend")
-    target = get_system(session, engagement, system)
-    people = _people(session, engagement, [*presenter_names, *attendee_names])
+        raise BadInput(
+            f"{', '.join(sorted(both))} cannot both present and attend", field="attendees"
+        )
+    with about("system"):
+        target = get_system(session, engagement, system)
+    people = _people(
+        session,
+        engagement,
+        [*presenter_names, *attendee_names],
+        "attendees",
+        {slugify(p): "presenters" for p in presenter_names},
+    )
     row = KTSession(
         engagement_id=engagement.id,
         system_id=target.id,
@@ -147,29 +200,37 @@ def schedule(
             ),
         ],
     )
-    return row
+    return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 
-def get_session(session: Session, engagement: Engagement, session_id: Any) -> KTSession:
+def _end(start: datetime, minutes: int) -> datetime | None:
+    try:
+        return start + timedelta(minutes=minutes)
+    except OverflowError:  # a row stored before times were range-checked (year 9999)
+        return None
+
+
+def _get(session: Session, engagement: Engagement, session_id: int | str) -> KTSession:
     return get_by_id(session, KTSession, engagement, session_id, "KT session")
 
 
 def hold(
     session: Session,
-    engagement: Engagement,
-    session_id: Any,
+    engagement: EngagementRef,
+    session_id: int | str,
     *,
-    attendees: Iterable[str] = (),
+    attendees: Names = (),
     expected_version: int | None = None,
-) -> KTSession:
+) -> KTSessionView:
     """Record that a planned session took place, with any extra attendees who joined."""
-    row = get_session(session, engagement, session_id)
+    engagement = engagement_of(session, engagement)
+    row = _get(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
     if row.status != "planned":
         raise Refused(f"KT session {row.id} is already {row.status.replace('_', ' ')}")
-    extra = [a for a in attendees if a.strip()]
+    extra = _names(attendees)
     if extra:
-        people = _people(session, engagement, extra)
+        people = _people(session, engagement, extra, "attendees")
         current = dict(
             session.execute(
                 select(KTParticipant.person_id, KTParticipant.role).where(
@@ -179,7 +240,10 @@ def hold(
         )
         clash = [p.name for p in people.values() if current.get(p.id) == "presenter"]
         if clash:
-            raise BadInput(f"{', '.join(clash)} presented this session and cannot attend it")
+            raise BadInput(
+                f"{', '.join(clash)} presented this session and cannot attend it",
+                field="attendees",
+            )
         added = [p for p in people.values() if p.id not in current]
         if added:
             session.execute(
@@ -194,30 +258,33 @@ def hold(
     apply_changes(
         session, row, engagement.id, ENTITY, {"status": "held", "held_at": utcnow()}, "hold"
     )
-    return row
+    return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 
 def signoff(
     session: Session,
-    engagement: Engagement,
-    session_id: Any,
+    engagement: EngagementRef,
+    session_id: int | str,
     *,
     by: str,
-    confidence: int | None = None,
+    confidence: int | str | None = None,
     follow_ups: str = "",
     expected_version: int | None = None,
-) -> KTSession:
-    """An attendee confirms the knowledge arrived (confidence 1–5). Held sessions only."""
-    if confidence is not None and (isinstance(confidence, bool) or confidence not in range(1, 6)):
-        raise BadInput(f"invalid confidence {confidence!r}: choose 1 (low) to 5 (high)")
-    follow_ups = no_secrets(clean_text(follow_ups or "", "the follow-ups"), "the follow-ups") or ""
-    row = get_session(session, engagement, session_id)
+) -> KTSessionView:
+    """An attendee confirms the knowledge arrived (confidence 1–5, as typed: ``"4"`` is 4,
+    an empty text none). Held sessions only."""
+    engagement = engagement_of(session, engagement)
+    confidence = _confidence(confidence)
+    with about("follow_ups"):
+        text = clean_text(follow_ups or "", "the follow-ups")
+        follow_ups = no_secrets(text, "the follow-ups") or ""
+    row = _get(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
     if row.status == "planned":
         raise Refused(f"KT session {row.id} has not been held yet: hold it before signing off")
     if row.status == "signed_off":
         raise Refused(f"KT session {row.id} is already signed off")
-    person = _people(session, engagement, [by])[slugify(by)]
+    person = _people(session, engagement, [by], "by")[slugify(by)]
     role = session.execute(
         select(KTParticipant.role).where(
             KTParticipant.session_id == row.id, KTParticipant.person_id == person.id
@@ -227,7 +294,8 @@ def signoff(
         what = "presented it" if role == "presenter" else "did not attend it"
         raise Refused(
             f"{person.name} {what}: only an attendee signs off KT session {row.id} "
-            "(add late attendees with `kt hold --attendee`)"
+            "(add late attendees with `kt hold --attendee`)",
+            field="by",
         )
     values: dict[str, Any] = {
         "status": "signed_off",
@@ -238,78 +306,73 @@ def signoff(
     if follow_ups:
         values["follow_ups"] = follow_ups
     apply_changes(session, row, engagement.id, ENTITY, values, "signoff")
-    return row
+    return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 
 def list_sessions(
-    session: Session, engagement: Engagement, *, system: str | None = None
-) -> list[dict[str, Any]]:
+    session: Session, engagement: EngagementRef, *, system: str | None = None
+) -> list[KTSessionView]:
     """Sessions in time order with their people, in two queries."""
+    return sessions_with_people(session, engagement_of(session, engagement), system=system)[0]
+
+
+def sessions_with_people(
+    session: Session,
+    engagement: Engagement,
+    *,
+    system: str | None = None,
+    session_id: int | None = None,
+) -> tuple[list[KTSessionView], Contacts]:
+    """The sessions (all, a system's, or one) and who took part in each with their email
+    (for the calendar), in two queries."""
     stmt = (
-        select(
-            KTSession.id,
-            KTSession.uid,
-            System.name.label("system"),
-            KTSession.topic,
-            KTSession.kind,
-            KTSession.starts_at,
-            KTSession.minutes,
-            KTSession.status,
-            KTSession.held_at,
-            KTSession.signed_off_by_id,
-            KTSession.signed_off_at,
-            KTSession.confidence,
-            KTSession.follow_ups,
-            KTSession.version,
-        )
+        select(*(getattr(KTSession, c) for c in _LISTED), System.name.label("system"))
         .join(System, System.id == KTSession.system_id)
         .where(KTSession.engagement_id == engagement.id)
         .order_by(KTSession.starts_at, KTSession.id)
     )
-    if system is not None:
-        stmt = stmt.where(System.id == get_system(session, engagement, system).id)
-    rows = [dict(r._mapping) for r in session.execute(stmt)]
-    people: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"presenter": [], "attendee": []}
-    )
-    names: dict[int, str] = {}
-    for sid, pid, role, name, email, side in session.execute(
-        select(
-            KTParticipant.session_id,
-            Person.id,
-            KTParticipant.role,
-            Person.name,
-            Person.email,
-            Person.side,
-        )
+    people = (
+        select(KTParticipant.session_id, Person.id, KTParticipant.role, Person.name, Person.email)
         .join(Person, Person.id == KTParticipant.person_id)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .where(KTSession.engagement_id == engagement.id)
         .order_by(Person.slug)
-    ):
+    )
+    if system is not None:
+        with about("system"):
+            stmt = stmt.where(System.id == get_system(session, engagement, system).id)
+    if session_id is not None:
+        stmt = stmt.where(KTSession.id == session_id)
+        people = people.where(KTParticipant.session_id == session_id)
+    rows = session.execute(stmt).all()
+    contacts: Contacts = defaultdict(lambda: {"presenter": [], "attendee": []})
+    names: dict[int, str] = {}
+    for sid, pid, role, name, email in session.execute(people):
         names[pid] = name
-        people[sid][role].append({"name": name, "email": email, "side": side})
+        contacts[sid][role].append((name, email))
+    views = []
     for row in rows:
-        row["starts_at"] = _aware(row["starts_at"])
-        try:
-            row["ends_at"] = row["starts_at"] + timedelta(minutes=row["minutes"])
-        except OverflowError:  # a row stored before times were range-checked (year 9999)
-            row["ends_at"] = None
-        if row["held_at"] is not None:
-            row["held_at"] = _aware(row["held_at"])
-        if row["signed_off_at"] is not None:
-            row["signed_off_at"] = _aware(row["signed_off_at"])
-        entry = people[row["id"]]
-        row["presenters"] = [p["name"] for p in entry["presenter"]]
-        row["attendees"] = [p["name"] for p in entry["attendee"]]
-        row["people"] = entry
-        signer = row.pop("signed_off_by_id")
-        row["signed_off_by"] = names.get(signer) if signer else None
-    return rows
+        starts, entry, signer = utc(row.starts_at), contacts[row.id], row.signed_off_by_id
+        views.append(
+            KTSessionView.model_validate(
+                {
+                    **row._mapping,
+                    "starts_at": starts,
+                    "held_at": row.held_at and utc(row.held_at),
+                    "signed_off_at": row.signed_off_at and utc(row.signed_off_at),
+                    "ends_at": _end(starts, row.minutes),
+                    "presenters": [name for name, _ in entry["presenter"]],
+                    "attendees": [name for name, _ in entry["attendee"]],
+                    "signed_off_by": names.get(signer) if signer else None,
+                }
+            )
+        )
+    return views, contacts
 
 
-def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def coverage(session: Session, engagement: EngagementRef) -> list[KTCoverageRow]:
     """Per system in scope: kinds signed off, held and planned, and core kinds missing."""
+    engagement = engagement_of(session, engagement)
     systems = session.execute(
         select(System.id, System.name, System.tier)
         .where(System.engagement_id == engagement.id, System.removed_at.is_(None))
@@ -328,31 +391,41 @@ def coverage(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
         s = state.get(sid, {})
         signed = sorted(s.get("signed_off", set()), key=order)
         out.append(
-            {
-                "system": name,
-                "tier": tier,
-                "signed_off": signed,
-                "held": sorted(s.get("held", set()) - set(signed), key=order),
-                "planned": sorted(s.get("planned", set()) - set(signed), key=order),
-                "missing": [k for k in CORE_KINDS if k not in signed],
-            }
+            KTCoverageRow(
+                system=name,
+                tier=tier,
+                signed_off=signed,
+                held=sorted(s.get("held", set()) - set(signed), key=order),
+                planned=sorted(s.get("planned", set()) - set(signed), key=order),
+                missing=missing_kinds(signed),
+            )
         )
     return out
 
 
-def key_person_risks(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def missing_kinds(signed: Iterable[str]) -> list[str]:
+    """The core kinds (``CORE_KINDS``) not among ``signed``: a system's KT is complete
+    when this is empty."""
+    done = set(signed)
+    return [k for k in CORE_KINDS if k not in done]
+
+
+def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPersonRisk]:
     """Systems whose every KT presenter is an incumbent released within 14 days of today
-    (or already gone) while the system's KT is not signed off for every core kind."""
+    (or already gone) while the system's KT is not signed off for every core kind, by
+    system name. The one place key-person risk is decided: ``phase status``, ``system
+    list``, the report and the dashboard all read it from here."""
+    engagement = engagement_of(session, engagement)
     return key_person_risks_for(session, [engagement.id]).get(engagement.id, [])
 
 
 def key_person_risks_for(
     session: Session, engagement_ids: list[int]
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[KeyPersonRisk]]:
     """``key_person_risks`` of several engagements at once, in one query."""
     horizon = today() + timedelta(days=RISK_DAYS)
     now = today()
-    presenters: dict[int, dict[int, tuple[str, str, Any]]] = defaultdict(dict)
+    presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
     signed: dict[int, set[str]] = defaultdict(set)
     systems: dict[int, tuple[int, str]] = {}
     for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
@@ -380,10 +453,10 @@ def key_person_risks_for(
             signed[sid].add(kind)
         if pid is not None:
             presenters[sid][pid] = (pname, side, release)
-    risks: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    risks: dict[int, list[KeyPersonRisk]] = defaultdict(list)
     for sid, (eid, sname) in sorted(systems.items(), key=lambda item: item[1][1].lower()):
         people = presenters.get(sid)
-        missing = [k for k in CORE_KINDS if k not in signed.get(sid, set())]
+        missing = missing_kinds(signed.get(sid, set()))
         if not people or not missing:
             continue
         leaving = all(
@@ -392,7 +465,7 @@ def key_person_risks_for(
         )
         if not leaving:
             continue
-        first = min(release for _, _, release in people.values())
+        first = min(release for _, _, release in people.values() if release is not None)
         who = ", ".join(sorted(name for name, _, _ in people.values()))
         when = (
             f"released {first} ({(first - now).days} days left)"
@@ -400,66 +473,14 @@ def key_person_risks_for(
             else f"released {first} (already gone)"
         )
         risks[eid].append(
-            {
-                "system": sname,
-                "presenters": sorted(name for name, _, _ in people.values()),
-                "release_date": first,
-                "days_left": (first - now).days,
-                "missing": missing,
-                "reason": f"only presenter(s) {who}, incumbent, {when}; "
+            KeyPersonRisk(
+                system=sname,
+                presenters=sorted(name for name, _, _ in people.values()),
+                release_date=first,
+                days_left=(first - now).days,
+                missing=missing,
+                reason=f"only presenter(s) {who}, incumbent, {when}; "
                 f"not signed off: {', '.join(missing)}",
-            }
+            )
         )
     return dict(risks)
-
-
-def ics(session: Session, engagement: Engagement) -> bytes:
-    """An iCalendar file with one VEVENT per session. UIDs are fixed per session and
-    SEQUENCE follows the row version, so importing again updates calendar entries."""
-    from icalendar import Calendar, Event, vCalAddress, vText
-
-    cal = Calendar()
-    cal.add("prodid", "-//transition//KT sessions//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"KT sessions: {engagement.name}")
-    stamp = utcnow().replace(microsecond=0)
-    for row in list_sessions(session, engagement):
-        event = Event()
-        event.add("uid", f"{row['uid']}@transition")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", row["starts_at"])
-        if row["ends_at"] is not None:
-            event.add("dtend", row["ends_at"])
-        else:
-            event.add("duration", timedelta(minutes=row["minutes"]))
-        event.add("sequence", row["version"])
-        event.add("summary", f"KT {row['kind']}: {row['system']}: {row['topic']}")
-        lines = [
-            f"Engagement: {engagement.name}",
-            f"System: {row['system']}",
-            f"Kind: {row['kind']}",
-            f"Status: {row['status'].replace('_', ' ')}",
-            f"Presenters: {', '.join(row['presenters']) or '-'}",
-            f"Attendees: {', '.join(row['attendees']) or '-'}",
-        ]
-        if row["follow_ups"]:
-            lines.append(f"Follow-ups: {row['follow_ups']}")
-        event.add("description", "\n".join(lines))
-        event.add("categories", [f"KT {row['kind']}"])
-        event.add("status", "CONFIRMED")
-        organizer = next((p for p in row["people"]["presenter"] if p["email"]), None)
-        if organizer:
-            addr = vCalAddress(f"mailto:{organizer['email']}")
-            addr.params["cn"] = vText(organizer["name"])
-            event["organizer"] = addr
-        for role, people in row["people"].items():
-            for person in people:
-                if not person["email"]:
-                    continue
-                addr = vCalAddress(f"mailto:{person['email']}")
-                addr.params["cn"] = vText(person["name"])
-                addr.params["role"] = vText("CHAIR" if role == "presenter" else "REQ-PARTICIPANT")
-                event.add("attendee", addr, encode=0)
-        cal.add_component(event)
-    return cal.to_ical()

@@ -7,11 +7,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from transition.dates import check_range, parse_date
 from transition.errors import BadInput, Refused, about
-from transition.models import Engagement, Person
+from transition.models import Person
 from transition.services import audit
-from transition.services.common import find_named
-from transition.services.views import PersonView
+from transition.services.common import EngagementRef, engagement_of, find_named
+from transition.services.views.people import PersonView
 from transition.text import clean_email, clean_line, clean_name, field_limit, slugify
 
 SIDES = ("client", "incumbent", "provider")
@@ -19,18 +20,21 @@ SIDES = ("client", "incumbent", "provider")
 
 def add(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     name: str,
     *,
     side: str,
     email: str | None = None,
     role: str | None = None,
-    release_date: date | None = None,
-) -> Person:
+    release_date: str | date | None = None,
+) -> PersonView:
+    """Add a person. ``release_date``, when they leave: a date, or as typed (ISO)."""
+    engagement = engagement_of(session, engagement)
     with about("name"):
         name = clean_name(name, "person name", field_limit(Person, "name"))
     slug = slugify(name)
-    side = clean_line(side, "side", field_limit(Person, "side")).lower()
+    with about("side"):
+        side = clean_line(side, "side", field_limit(Person, "side")).lower()
     if side not in SIDES:
         raise BadInput(f"invalid side {side!r}: choose one of {', '.join(SIDES)}", field="side")
     if email is not None:
@@ -39,13 +43,18 @@ def add(
     if role is not None:
         with about("role"):
             role = clean_name(role, "role", field_limit(Person, "role"))
+    with about("release_date"):
+        release_date = _release(release_date)
     existing = find_named(session, Person, name, Person.engagement_id == engagement.id)
     if existing is not None:
         if existing.name.casefold() == name.casefold():
-            raise Refused(f"person {existing.slug!r} already exists in {engagement.slug}")
+            raise Refused(
+                f"person {existing.slug!r} already exists in {engagement.slug}", field="name"
+            )
         raise Refused(
             f"person name {name!r} has the same slug {existing.slug!r} as the existing person "
-            f"{existing.name!r} in {engagement.slug}: choose a more distinct name"
+            f"{existing.name!r} in {engagement.slug}: choose a more distinct name",
+            field="name",
         )
     person = Person(
         engagement_id=engagement.id,
@@ -59,11 +68,20 @@ def add(
     session.add(person)
     session.flush()
     audit.record(session, engagement.id, "person", person.id, "create", "side", None, side)
-    return person
+    return PersonView.model_validate(person)
 
 
-def list_people(session: Session, engagement: Engagement) -> list[PersonView]:
+def _release(value: str | date | None) -> date | None:
+    if isinstance(value, str):
+        return parse_date(value, "release date") if value.strip() else None
+    if value is not None:
+        check_range(value, "release date")
+    return value
+
+
+def list_people(session: Session, engagement: EngagementRef) -> list[PersonView]:
     """The engagement's people by side, then slug, from selected columns."""
+    engagement = engagement_of(session, engagement)
     rows = session.execute(
         select(
             Person.id,

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused
+from transition.dates import today, utc, utcnow
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, KTSession, Person, Runbook, System
-from transition.playbooks import KT_KINDS, from_json
+from transition.playbooks import KT_KINDS, Playbook, from_json
 from transition.services import audit
-from transition.services.common import find_named, get_system
-from transition.services.views import SystemView
+from transition.services.common import EngagementRef, engagement_of, find_named, get_system
+from transition.services.views.systems import SystemRow, SystemView
 from transition.text import clean_name, clean_text, field_limit, slugify
 
 
@@ -25,28 +24,43 @@ def _tier(value: int | str) -> int:
     except (TypeError, ValueError):
         tier = 0
     if tier not in (1, 2, 3):
-        raise BadInput(f"invalid tier {value!r}: choose 1 (most critical), 2 or 3")
+        raise BadInput(f"invalid tier {value!r}: choose 1 (most critical), 2 or 3", field="tier")
     return tier
+
+
+def _row(system: System) -> SystemRow:
+    row = SystemRow.model_validate(system)
+    return (
+        row
+        if row.removed_at is None
+        else row.model_copy(update={"removed_at": utc(row.removed_at)})
+    )
 
 
 def add(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     name: str,
     *,
     tier: int | str = 2,
     description: str = "",
-) -> System:
-    name = clean_name(name, "system name", field_limit(System, "name"))
-    description = clean_text(description, "the description", field_limit(System, "description"))
-    no_secrets(description, "the description")
+) -> SystemRow:
+    """Add a system in scope (``tier`` as typed: 1, 2 or 3); re-adding a removed system
+    brings it back."""
+    engagement = engagement_of(session, engagement)
+    with about("name"):
+        name = clean_name(name, "system name", field_limit(System, "name"))
+    with about("description"):
+        limit = field_limit(System, "description")
+        description = clean_text(description, "the description", limit)
+        no_secrets(description, "the description")
     tier = _tier(tier)
     existing = find_named(session, System, name, System.engagement_id == engagement.id)
     if existing is not None and existing.removed_at is None:
-        raise Refused(_taken("system", name, existing, engagement))
+        raise Refused(_taken("system", name, existing, engagement), field="name")
     if existing is not None:  # re-adding a removed system brings it back
         if slugify(existing.name) != slugify(name):
-            raise Refused(_taken("removed system", name, existing, engagement))
+            raise Refused(_taken("removed system", name, existing, engagement), field="name")
         existing.removed_at = None
         existing.name, existing.tier = name, tier
         system = existing
@@ -64,7 +78,7 @@ def add(
     from transition.services import handover
 
     handover.reconcile(session, engagement, systems=[system.id])
-    return system
+    return _row(system)
 
 
 def _taken(what: str, name: str, existing: System, engagement: Engagement) -> str:
@@ -78,23 +92,26 @@ def _taken(what: str, name: str, existing: System, engagement: Engagement) -> st
 
 def remove(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     name: str,
     *,
     revoke_access: str | None = None,
-) -> System:
+) -> SystemRow:
     """Take a system out of scope; its derived handover items retire. A system someone
     still has access to is refused, unless ``revoke_access`` gives the reason to revoke
     every such grant in the same transaction (each audited, its revoke item resolved):
     live access never drops off the exit checklist."""
     from transition.services import access
 
+    engagement = engagement_of(session, engagement)
     if revoke_access is not None:
-        revoke_access = clean_text(revoke_access, "the revoke reason")
-        if not revoke_access:
-            raise BadInput("--revoke-access needs a written reason")
-        no_secrets(revoke_access, "the revoke reason")
-    system = get_system(session, engagement, name)
+        with about("revoke_access"):
+            revoke_access = clean_text(revoke_access, "the revoke reason")
+            if not revoke_access:
+                raise BadInput("--revoke-access needs a written reason")
+            no_secrets(revoke_access, "the revoke reason")
+    with about("name"):
+        system = get_system(session, engagement, name)
     live = session.execute(
         select(AccessGrant.id, AccessGrant.role, Person.name)
         .join(Person, Person.id == AccessGrant.person_id)
@@ -119,19 +136,22 @@ def remove(
     from transition.services import handover
 
     handover.reconcile(session, engagement, systems=[system.id])
-    return system
+    return _row(system)
 
 
-def runbook_progress(playbook: Any, tier: int, have: dict[str, str]) -> tuple[list[str], list[str]]:
+def runbook_progress(
+    playbook: Playbook, tier: int, have: dict[str, str]
+) -> tuple[list[str], list[str]]:
     """The runbooks the playbook requires of a system of ``tier``, and those of them
     accepted (``have``: the system's runbooks, template → status)."""
     required = playbook.required_runbooks(tier)
     return required, [r for r in required if have.get(r) == "accepted"]
 
 
-def coverage(session: Session, engagement: Engagement) -> list[SystemView]:
+def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
     readiness and key-person risk, in a fixed number of queries."""
+    engagement = engagement_of(session, engagement)
     eid = engagement.id
     playbook = from_json(engagement.playbook_json)
     systems = (
@@ -174,13 +194,13 @@ def coverage(session: Session, engagement: Engagement) -> list[SystemView]:
             kt_planned[sid] += 1
     from transition.services import kt
 
-    risky = {r["system"]: r for r in kt.key_person_risks(session, engagement)}
+    risky = {r.system: r.reason for r in kt.key_person_risks(session, engagement)}
     out = []
     for s in systems:
         have = runbooks.get(s.id, {})
         required, accepted = runbook_progress(playbook, s.tier, have)
         signed = sorted(kt_signed.get(s.id, set()), key=KT_KINDS.index)
-        missing_kt = [k for k in ("walkthrough", "shadow", "reverse-shadow") if k not in signed]
+        missing_kt = kt.missing_kinds(signed)
         active_grants = int(grants.get(s.id, 0))
         ready = len(accepted) == len(required) and not missing_kt and active_grants > 0
         out.append(
@@ -198,7 +218,7 @@ def coverage(session: Session, engagement: Engagement) -> list[SystemView]:
                 kt_missing=missing_kt,
                 ready=ready,
                 key_person_risk=s.name in risky,
-                key_person_risk_reason=risky[s.name]["reason"] if s.name in risky else None,
+                key_person_risk_reason=risky.get(s.name),
                 version=s.version,
             )
         )

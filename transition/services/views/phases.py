@@ -46,6 +46,10 @@ class KeyPersonRisk(View):
     missing: list[str]
     reason: str
 
+    def line(self) -> str:
+        """``system: reason``, as the dashboard and the panes list it."""
+        return f"{self.system}: {self.reason}"
+
 
 class GateStatus(View):
     """``phase status``: every phase with its gate, and the key-person risks."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transition.services.views.base import View
+from transition.services.views.base import Timestamp, View
 
 
 class SystemView(View):
@@ -22,4 +22,16 @@ class SystemView(View):
     ready: bool
     key_person_risk: bool
     key_person_risk_reason: str | None
+    version: int
+
+
+class SystemRow(View):
+    """A system as ``system add`` and ``system remove`` leave it."""
+
+    id: int
+    name: str
+    slug: str
+    tier: int
+    description: str
+    removed_at: Timestamp | None
     version: int

@@ -1,0 +1,66 @@
+"""KT sessions as an iCalendar file: one event per session, updated on re-import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from transition.dates import utcnow
+from transition.services import kt
+from transition.services.common import EngagementRef, engagement_of
+
+
+def ics(session: Session, engagement: EngagementRef) -> bytes:
+    """An iCalendar file with one VEVENT per session. UIDs are fixed per session and
+    SEQUENCE follows the row version, so importing again updates calendar entries."""
+    from icalendar import Calendar, Event, vCalAddress, vText
+
+    engagement = engagement_of(session, engagement)
+    cal = Calendar()
+    cal.add("prodid", "-//transition//KT sessions//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"KT sessions: {engagement.name}")
+    stamp = utcnow().replace(microsecond=0)
+    views, contacts = kt.sessions_with_people(session, engagement)
+    for row in views:
+        event = Event()
+        event.add("uid", f"{row.uid}@transition")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row.starts_at)
+        if row.ends_at is not None:
+            event.add("dtend", row.ends_at)
+        else:
+            event.add("duration", timedelta(minutes=row.minutes))
+        event.add("sequence", row.version)
+        event.add("summary", f"KT {row.kind}: {row.system}: {row.topic}")
+        lines = [
+            f"Engagement: {engagement.name}",
+            f"System: {row.system}",
+            f"Kind: {row.kind}",
+            f"Status: {row.status.replace('_', ' ')}",
+            f"Presenters: {', '.join(row.presenters) or '-'}",
+            f"Attendees: {', '.join(row.attendees) or '-'}",
+        ]
+        if row.follow_ups:
+            lines.append(f"Follow-ups: {row.follow_ups}")
+        event.add("description", "\n".join(lines))
+        event.add("categories", [f"KT {row.kind}"])
+        event.add("status", "CONFIRMED")
+        people = contacts.get(row.id, {})
+        organizer = next((p for p in people.get("presenter", []) if p[1]), None)
+        if organizer:
+            addr = vCalAddress(f"mailto:{organizer[1]}")
+            addr.params["cn"] = vText(organizer[0])
+            event["organizer"] = addr
+        for role, entries in people.items():
+            for name, email in entries:
+                if not email:
+                    continue
+                addr = vCalAddress(f"mailto:{email}")
+                addr.params["cn"] = vText(name)
+                addr.params["role"] = vText("CHAIR" if role == "presenter" else "REQ-PARTICIPANT")
+                event.add("attendee", addr, encode=0)
+        cal.add_component(event)
+    return cal.to_ical()

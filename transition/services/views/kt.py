@@ -1,0 +1,39 @@
+"""Read models: knowledge-transfer sessions and KT coverage."""
+
+from __future__ import annotations
+
+from transition.services.views.base import Timestamp, View
+
+
+class KTSessionView(View):
+    """A KT session with its people (``kt list``); start and end are aware UTC."""
+
+    id: int
+    uid: str
+    system: str
+    topic: str
+    kind: str
+    starts_at: Timestamp
+    minutes: int
+    status: str
+    held_at: Timestamp | None
+    signed_off_at: Timestamp | None
+    confidence: int | None
+    follow_ups: str
+    version: int
+    ends_at: Timestamp | None
+    presenters: list[str]
+    attendees: list[str]
+    signed_off_by: str | None
+
+
+class KTCoverageRow(View):
+    """``kt coverage``: a system in scope and the KT kinds signed off, held, planned and
+    still missing among the core kinds."""
+
+    system: str
+    tier: int
+    signed_off: list[str]
+    held: list[str]
+    planned: list[str]
+    missing: list[str]
