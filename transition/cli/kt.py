@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import kt
-from transition.services.common import get_engagement
 
 NAME = "kt"
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 
+def _given(**options: Any) -> dict[str, Any]:
+    """The options the user gave: the service's own defaults stand for the others."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 @app.command("schedule")
 def schedule(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     system: str = typer.Option(..., "--system", metavar="S"),
     topic: str = typer.Option(..., "--topic", metavar="T"),
     presenter: list[str] = typer.Option(
@@ -32,34 +39,39 @@ def schedule(
         help="Start in UTC, e.g. 2026-12-01T14:00 (UTC), or with an offset: "
         "2026-12-01T15:00+01:00 is stored and shown as 14:00 UTC.",
     ),
-    kind: str = typer.Option(
-        "walkthrough", "--kind", metavar="walkthrough|shadow|reverse-shadow|qa"
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        metavar="walkthrough|shadow|reverse-shadow|qa",
+        help="What kind of session (default walkthrough).",
     ),
-    minutes: int = typer.Option(60, "--minutes", metavar="N", help="Length in minutes."),
+    minutes: int | None = typer.Option(
+        None, "--minutes", metavar="N", help="Length in minutes (default 60)."
+    ),
 ) -> None:
     """Plan a KT session."""
-    from transition.dates import format_utc, parse_datetime
+    from transition.dates import format_utc
 
-    starts = parse_datetime(at, "start time")
     with state(ctx).session(write=True) as session:
         row = kt.schedule(
             session,
-            get_engagement(session, engagement),
+            engagement,
             system=system,
             topic=topic,
             presenters=presenter,
             attendees=attendee,
-            at=starts,
-            kind=kind,
-            minutes=minutes,
+            at=at,
+            **_given(kind=kind, minutes=minutes),
         )
-        say(f"scheduled KT session #{row.id}: {row.kind} of {system} at {format_utc(starts)}")
+    say(
+        f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {format_utc(row.starts_at)}"
+    )
 
 
 @app.command("hold")
 def hold(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     session_id: str = typer.Argument(..., metavar="SESSION_ID"),
     attendee: list[str] = typer.Option(
         [], "--attendee", metavar="A", help="Someone who attended but was not invited."
@@ -67,62 +79,54 @@ def hold(
 ) -> None:
     """Record that a session took place."""
     with state(ctx).session(write=True) as session:
-        row = kt.hold(session, get_engagement(session, engagement), session_id, attendees=attendee)
-        say(f"KT session #{row.id}: held")
+        row = kt.hold(session, engagement, session_id, attendees=attendee)
+    say(f"KT session #{row.id}: held")
 
 
 @app.command("signoff")
 def signoff(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     session_id: str = typer.Argument(..., metavar="SESSION_ID"),
     by: str = typer.Option(..., "--by", metavar="PERSON", help="The attendee signing off."),
     confidence: int | None = typer.Option(
         None, "--confidence", metavar="1-5", help="How confident the receiver is."
     ),
-    follow_ups: str = typer.Option("", "--follow-ups", metavar="TEXT", help="What remains."),
+    follow_ups: str | None = typer.Option(
+        None, "--follow-ups", metavar="TEXT", help="What remains."
+    ),
 ) -> None:
     """An attendee signs off a held session."""
     with state(ctx).session(write=True) as session:
         row = kt.signoff(
             session,
-            get_engagement(session, engagement),
+            engagement,
             session_id,
             by=by,
-            confidence=confidence,
-            follow_ups=follow_ups,
+            **_given(confidence=confidence, follow_ups=follow_ups),
         )
-        say(f"KT session #{row.id}: signed off by {by}")
+    say(f"KT session #{row.id}: signed off by {row.signed_off_by}")
 
 
 @app.command("list")
-def list_sessions(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Sessions in time order; start times are UTC."""
     with state(ctx).session() as session:
-        rows = kt.list_sessions(session, get_engagement(session, engagement))
-    for row in rows:
-        row.pop("people")
+        rows = kt.list_sessions(session, engagement)
     if as_json:
         emit_json(rows)
         return
     from transition.dates import format_utc
 
-    for row in rows:
-        row["status"] = row["status"].replace("_", " ")
-        row["starts_at"] = format_utc(row["starts_at"])
     table(
         rows,
         [
             ("id", "id"),
-            ("starts_at", "starts"),
+            (lambda r: format_utc(r.starts_at), "starts"),
             ("minutes", "min"),
             ("system", "system"),
             ("kind", "kind"),
-            ("status", "status"),
+            (lambda r: r.status.replace("_", " "), "status"),
             ("presenters", "presenters"),
             ("attendees", "attendees"),
             ("topic", "topic"),
@@ -132,14 +136,10 @@ def list_sessions(
 
 
 @app.command("coverage")
-def coverage(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Per system: which KT kinds are signed off, held, planned or missing."""
     with state(ctx).session() as session:
-        rows = kt.coverage(session, get_engagement(session, engagement))
+        rows = kt.coverage(session, engagement)
     if as_json:
         emit_json(rows)
         return
@@ -160,14 +160,16 @@ def coverage(
 @app.command("ics")
 def ics(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     output: str | None = typer.Option(
         None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
     ),
 ) -> None:
     """iCalendar file of the engagement's sessions (re-importing updates entries)."""
+    from transition.services import kt_calendar
+
     with state(ctx).session() as session:
-        data = kt.ics(session, get_engagement(session, engagement)).decode("utf-8")
+        data = kt_calendar.ics(session, engagement).decode("utf-8")
     if output is None or output == "-":
         typer.echo(data, nl=False)
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import people
-from transition.services.common import get_engagement
 
 NAME = "person"
 app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
 @app.command("add")
 def add(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     name: str = typer.Argument(..., metavar="NAME"),
     side: str = typer.Option(..., "--side", metavar="client|incumbent|provider"),
     email: str | None = typer.Option(None, "--email", metavar="E"),
@@ -26,31 +26,18 @@ def add(
     ),
 ) -> None:
     """Add a person (client, incumbent or provider side)."""
-    from transition.dates import parse_date
-
-    release_date = parse_date(release, "release date") if release else None
     with state(ctx).session(write=True) as session:
         person = people.add(
-            session,
-            get_engagement(session, engagement),
-            name,
-            side=side,
-            email=email,
-            role=role,
-            release_date=release_date,
+            session, engagement, name, side=side, email=email, role=role, release_date=release
         )
-        say(f"added {person.side} person {person.slug}")
+    say(f"added {person.side} person {person.slug}")
 
 
 @app.command("list")
-def list_people(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def list_people(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """People with side, role and release date."""
     with state(ctx).session() as session:
-        rows = people.list_people(session, get_engagement(session, engagement))
+        rows = people.list_people(session, engagement)
     if as_json:
         emit_json(rows)
         return

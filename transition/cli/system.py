@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import systems
-from transition.services.common import get_engagement
 
 NAME = "system"
 app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=True)
@@ -16,25 +16,24 @@ app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=
 @app.command("add")
 def add(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     name: str = typer.Argument(..., metavar="NAME"),
-    tier: str = typer.Option(
-        "2", "--tier", metavar="1|2|3", help="Criticality: 1 is most critical."
+    tier: str | None = typer.Option(
+        None, "--tier", metavar="1|2|3", help="Criticality: 1 is most critical (default 2)."
     ),
-    description: str = typer.Option("", "--description", metavar="TEXT"),
+    description: str | None = typer.Option(None, "--description", metavar="TEXT"),
 ) -> None:
     """Add a system to the engagement's scope."""
+    given = {k: v for k, v in {"tier": tier, "description": description}.items() if v is not None}
     with state(ctx).session(write=True) as session:
-        system = systems.add(
-            session, get_engagement(session, engagement), name, tier=tier, description=description
-        )
-        say(f"added system {system.slug} (tier {system.tier})")
+        system = systems.add(session, engagement, name, **given)
+    say(f"added system {system.slug} (tier {system.tier})")
 
 
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     name: str = typer.Argument(..., metavar="NAME"),
     revoke_access: str | None = typer.Option(
         None,
@@ -48,21 +47,15 @@ def remove(
     A system someone still has access to is refused (exit 1) unless --revoke-access
     revokes those grants in the same change."""
     with state(ctx).session(write=True) as session:
-        system = systems.remove(
-            session, get_engagement(session, engagement), name, revoke_access=revoke_access
-        )
-        say(f"removed system {system.slug}")
+        system = systems.remove(session, engagement, name, revoke_access=revoke_access)
+    say(f"removed system {system.slug}")
 
 
 @app.command("list")
-def list_systems(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def list_systems(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Systems with their coverage: runbooks, access, KT, readiness, key-person risk."""
     with state(ctx).session() as session:
-        rows = systems.coverage(session, get_engagement(session, engagement))
+        rows = systems.coverage(session, engagement)
     if as_json:
         emit_json(rows)
         return
