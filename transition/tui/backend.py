@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
-from transition.services.views import PersonView, TaskView
+from transition.services.views import TaskView
 
 T = TypeVar("T")
 
@@ -190,22 +190,6 @@ class Backend:
         done = index >= len(order)
         return TaskPage(rows=rows, cursor=TaskCursor(index, offset, done), loaded=loaded)
 
-    def people(self, slug: str) -> list[PersonView]:
-        from transition.services import people
-
-        with self.session() as s:
-            return people.list_people(s, get_engagement(s, slug))
-
-    def systems(self, slug: str) -> dict[str, Any]:
-        from transition.services import kt, systems
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            return {
-                "coverage": systems.coverage(s, eng),
-                "risks": kt.key_person_risks(s, eng),
-            }
-
     def access(
         self, slug: str, *, active: bool, expiring_days: int | None, offset: int, limit: int = PAGE
     ) -> dict[str, Any]:
@@ -218,13 +202,6 @@ class Backend:
             )
             findings = access.review(s, eng) if offset == 0 else None
         return {"grants": grants, "findings": findings}
-
-    def kt_sessions(self, slug: str) -> dict[str, Any]:
-        from transition.services import kt
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            return {"sessions": kt.list_sessions(s, eng), "risks": kt.key_person_risks(s, eng)}
 
     def runbooks(self, slug: str) -> list[dict[str, Any]]:
         from transition.services import runbooks
@@ -346,28 +323,6 @@ class Backend:
             )
             return eng.slug
 
-    def add_system(self, slug: str, values: dict[str, Any]) -> str:
-        from transition.services import systems
-
-        with self.session(write=True) as s:
-            return systems.add(s, get_engagement(s, slug), values["name"], tier=values["tier"]).name
-
-    def add_person(self, slug: str, values: dict[str, Any]) -> str:
-        from transition.dates import parse_date
-        from transition.services import people
-
-        release = parse_date(values["release"], "release date") if values.get("release") else None
-        with self.session(write=True) as s:
-            return people.add(
-                s,
-                get_engagement(s, slug),
-                values["name"],
-                side=values["side"],
-                email=values.get("email") or None,
-                role=values.get("role") or None,
-                release_date=release,
-            ).name
-
     def grant(self, slug: str, values: dict[str, Any]) -> int:
         from transition.services import access
 
@@ -395,47 +350,6 @@ class Backend:
                 expected_version=values.get("version"),
             )
         return grant_id
-
-    def kt_schedule(self, slug: str, values: dict[str, Any]) -> int:
-        from transition.dates import parse_datetime
-        from transition.services import kt
-
-        with self.session(write=True) as s:
-            session = kt.schedule(
-                s,
-                get_engagement(s, slug),
-                system=values["system"],
-                topic=values["topic"],
-                presenters=[values["presenter"]],
-                attendees=[
-                    a.strip() for a in (values.get("attendees") or "").split(",") if a.strip()
-                ],
-                at=parse_datetime(as_utc(values["at"]), "session time"),
-                kind=values.get("kind") or "walkthrough",
-                minutes=int(values.get("minutes") or 60),
-            )
-            return session.id
-
-    def kt_hold(self, slug: str, session_id: int, version: int) -> None:
-        from transition.services import kt
-
-        with self.session(write=True) as s:
-            kt.hold(s, get_engagement(s, slug), session_id, expected_version=version)
-
-    def kt_signoff(self, slug: str, session_id: int, values: dict[str, Any]) -> None:
-        from transition.services import kt
-
-        confidence = int(values["confidence"]) if values.get("confidence") else None
-        with self.session(write=True) as s:
-            kt.signoff(
-                s,
-                get_engagement(s, slug),
-                session_id,
-                by=values["by"],
-                confidence=confidence,
-                follow_ups=values.get("follow_ups") or "",
-                expected_version=values.get("version"),
-            )
 
     def runbook_generate(self, slug: str, values: dict[str, Any], *, dry_run: bool) -> dict:
         from transition.services import runbooks
@@ -471,16 +385,3 @@ class Backend:
             handover.set_item_status(
                 s, get_engagement(s, slug), item_id, status, expected_version=version
             )
-
-
-def as_utc(value: str) -> str:
-    """A time typed in a form, which says UTC: one without an offset is given one (+00:00);
-    one with an offset keeps it. Anything else is left for ``parse_datetime`` to refuse."""
-    from datetime import UTC, datetime
-
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    return parsed.replace(tzinfo=UTC).isoformat() if parsed.tzinfo is None else text

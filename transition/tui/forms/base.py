@@ -42,6 +42,12 @@ class Field:
     argument: str | None = None
 
 
+def arguments(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
+    """What the user filled in, keyed by the service argument each field fills, as typed;
+    an empty field is left out, so the service's own default stands."""
+    return {f.argument or f.name: values[f.name] for f in fields if values.get(f.name)}
+
+
 class FormScreen(ModalScreen[Any]):
     """A titled list of fields. ``submit(values)`` runs in a thread worker; its result
     closes the form. With ``preview``, the first save shows what would be written and the

@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from transition.services.views import TaskView
 
-from transition.tui.forms.base import Field, FormScreen, check_date, check_name, choices
+from transition.tui.forms.base import Field, FormScreen, arguments, choices
 
 
 def add_person_form(backend: Any, slug: str) -> FormScreen:
-    from transition.services.people import SIDES
+    """Returns (closes with) the name of the person added."""
+    from transition.services import people
 
-    return FormScreen(
-        "Add a person",
-        [
-            Field(
-                "name",
-                "Name",
-                required=True,
-                check=check_name("person name"),
-            ),
-            Field("side", "Side", "select", choices(SIDES), required=True),
-            Field("role", "Role", placeholder="e.g. service desk lead"),
-            Field("email", "Email"),
-            Field(
-                "release",
-                "Release date",
-                placeholder="YYYY-MM-DD, when they leave",
-                check=check_date("release date"),
-            ),
-        ],
-        partial(backend.add_person, slug),
-        form_id="add-person",
-    )
+    fields = [
+        Field("name", "Name", required=True),
+        Field("side", "Side", "select", choices(people.SIDES), required=True),
+        Field("role", "Role", placeholder="e.g. service desk lead"),
+        Field("email", "Email"),
+        Field(
+            "release",
+            "Release date",
+            placeholder="YYYY-MM-DD, when they leave",
+            argument="release_date",
+        ),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return backend.write(people.add, slug, **arguments(fields, values)).name
+
+    return FormScreen("Add a person", fields, submit, form_id="add-person")
 
 
 def assign_form(backend: Any, slug: str, task: TaskView, people: list) -> FormScreen:

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
+from transition.tui.forms.base import Field, FormScreen, arguments
 
-from transition.tui.forms.base import Field, FormScreen, check_name
+TIERS = [("1 · most critical", "1"), ("2", "2"), ("3 · least critical", "3")]
 
 
 def add_system_form(backend: Any, slug: str) -> FormScreen:
-    return FormScreen(
-        "Add a system",
-        [
-            Field(
-                "name",
-                "Name",
-                required=True,
-                check=check_name("system name"),
-                placeholder="e.g. Service desk",
-            ),
-            Field(
-                "tier",
-                "Tier",
-                "select",
-                [("1 · most critical", "1"), ("2", "2"), ("3 · least critical", "3")],
-                value="2",
-                required=True,
-            ),
-        ],
-        partial(backend.add_system, slug),
-        form_id="add-system",
-    )
+    """Returns (closes with) the name of the system added."""
+    from transition.services import systems
+
+    fields = [
+        Field("name", "Name", required=True, placeholder="e.g. Service desk"),
+        Field("tier", "Tier", "select", TIERS, value="2", required=True),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return backend.write(systems.add, slug, **arguments(fields, values)).name
+
+    return FormScreen("Add a system", fields, submit, form_id="add-system")

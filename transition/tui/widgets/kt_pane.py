@@ -12,6 +12,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from transition.dates import format_utc
+from transition.services import kt
+from transition.services.views.kt import KTSessionView
+from transition.services.views.phases import KeyPersonRisk
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
@@ -23,11 +26,12 @@ class KTPane(Pane):
 
     @dataclass
     class Loaded(Message):
-        data: dict[str, Any]
+        sessions: list[KTSessionView]
+        risks: list[KeyPersonRisk]
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
-        self.sessions: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, KTSessionView] = {}
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="kt-table")
@@ -49,12 +53,14 @@ class KTPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kt")
     def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.kt_sessions(self.slug)))
+        sessions = self.backend.read(kt.list_sessions, self.slug)
+        risks = self.backend.read(kt.key_person_risks, self.slug)
+        self.post_message(self.Loaded(sessions, risks))
 
     def on_ktpane_loaded(self, message: Loaded) -> None:
         t = self.table
-        sessions = message.data["sessions"]
-        self.sessions = {str(s["id"]): s for s in sessions}
+        sessions = message.sessions
+        self.sessions = {str(s.id): s for s in sessions}
         marks = {
             "planned": t.styled("planned", "muted"),
             "held": t.styled("held", "amber"),
@@ -62,28 +68,27 @@ class KTPane(Pane):
         }
         rows = [
             (
-                str(s["id"]),
+                str(s.id),
                 [
-                    str(s["id"]),
-                    format_utc(s["starts_at"]).removesuffix(" UTC"),
-                    s["system"],
-                    s["kind"],
-                    marks.get(s["status"], s["status"]),
-                    str(s["confidence"]) if s["confidence"] else "",
-                    s["topic"],
-                    f"{', '.join(s['presenters'])} → {', '.join(s['attendees']) or '–'}",
+                    str(s.id),
+                    format_utc(s.starts_at).removesuffix(" UTC"),
+                    s.system,
+                    s.kind,
+                    marks.get(s.status, s.status),
+                    str(s.confidence) if s.confidence else "",
+                    s.topic,
+                    f"{', '.join(s.presenters)} → {', '.join(s.attendees) or '–'}",
                 ],
             )
             for s in sessions
         ]
         t.show(rows, has_more=False)
-        risks = message.data["risks"]
-        text = "\n".join(f"Key-person risk · {r['system']}: {r['reason']}" for r in risks)
+        text = "\n".join(f"Key-person risk · {r.line()}" for r in message.risks)
         if not sessions:
             text = "No KT session yet: press n to schedule one."
         self.query_one("#kt-risks", Static).update(text)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> KTSessionView | None:
         return self.sessions.get(self.table.current_key() or "")
 
     def action_schedule(self) -> None:
@@ -101,11 +106,11 @@ class KTPane(Pane):
     def action_hold(self) -> None:
         row = self.current()
         if row:
-            self.write_hold(row["id"], row["version"])
+            self.write_hold(row.id, row.version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_hold(self, session_id: int, version: int) -> None:
-        self.backend.kt_hold(self.slug, session_id, version)
+        self.backend.write(kt.hold, self.slug, session_id, expected_version=version)
         self.app.call_from_thread(self.changed, f"KT session {session_id} held")
 
     def action_signoff(self) -> None:
@@ -116,7 +121,7 @@ class KTPane(Pane):
 
         def done(result: Any) -> None:
             if result is not None:
-                self.changed(f"KT session {row['id']} signed off")
+                self.changed(f"KT session {row.id} signed off")
 
-        attendees = [(a, a) for a in row["attendees"]]
+        attendees = [(a, a) for a in row.attendees]
         self.app.push_screen(kt_signoff_form(self.backend, self.slug, row, attendees), done)

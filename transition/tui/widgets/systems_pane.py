@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
+from transition.services import systems
+from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
@@ -21,7 +23,7 @@ class SystemsPane(Pane):
 
     @dataclass
     class Loaded(Message):
-        data: dict[str, Any]
+        coverage: list[SystemView]
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="systems-table")
@@ -42,12 +44,12 @@ class SystemsPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="systems")
     def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.systems(self.slug)))
+        self.post_message(self.Loaded(self.backend.read(systems.coverage, self.slug)))
 
     def on_systems_pane_loaded(self, message: Loaded) -> None:
         t = self.table
         rows = []
-        for s in message.data["coverage"]:
+        for s in message.coverage:
             missing = ", ".join(s.kt_missing)
             rows.append(
                 (
@@ -64,8 +66,10 @@ class SystemsPane(Pane):
                 )
             )
         t.show(rows, has_more=False)
-        risks = message.data["risks"]
-        text = "\n".join(f"Key-person risk · {r['system']}: {r['reason']}" for r in risks)
+        risky = sorted(
+            (s for s in message.coverage if s.key_person_risk), key=lambda s: s.name.lower()
+        )
+        text = "\n".join(f"Key-person risk · {s.name}: {s.key_person_risk_reason}" for s in risky)
         if not rows:
             text = "No system in scope yet: press n to add one."
         self.query_one("#risks", Static).update(text)
