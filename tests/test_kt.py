@@ -251,3 +251,124 @@ def test_list_is_bounded(team, cli, session_scope, count_queries):
         kt.coverage(s, eng)
         kt.key_person_risks(s, eng)
     assert q.count <= 8, q.statements
+
+
+def test_services_take_what_the_user_typed(team, session_scope):
+    """The engagement by name, the start as typed (no offset: UTC), attendees as one
+    comma-separated text, confidence as typed; each verb returns the view of its change."""
+    from datetime import UTC, datetime
+
+    from transition.services import kt
+    from transition.services.views.kt import KTSessionView
+
+    with session_scope() as s:
+        row = kt.schedule(
+            s,
+            "Acme Helpdesk",
+            system="crm",
+            topic="Batch jobs",
+            presenters="Ann Old",
+            attendees="Bob New, Bea New",
+            at="2026-11-16T10:00",
+        )
+    assert isinstance(row, KTSessionView)
+    assert row.starts_at == datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
+    assert (row.kind, row.minutes, row.status) == ("walkthrough", 60, "planned")
+    assert row.presenters == ["Ann Old"] and row.attendees == ["Bea New", "Bob New"]
+    with session_scope() as s:
+        assert kt.hold(s, ENG, str(row.id)).status == "held"
+        done = kt.signoff(s, ENG, row.id, by="Bea New", confidence="4")
+    assert (done.status, done.confidence, done.signed_off_by) == ("signed_off", 4, "Bea New")
+    assert done.model_dump(mode="json")["starts_at"] == "2026-11-16T10:00:00+00:00"
+    with session_scope() as s:
+        naive = kt.schedule(
+            s, ENG, system="CRM", topic="t", presenters=["Ann Old"], at=datetime(2026, 11, 17, 9)
+        )
+        assert naive.starts_at == datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"at": "tomorrow"}, "at", "invalid start time"),
+        ({"at": "2026-11-16T10:00+25:00"}, "at", "invalid start time"),
+        ({"kind": "lecture"}, "kind", "invalid KT kind"),
+        ({"minutes": "lots"}, "minutes", "a number of minutes"),
+        ({"minutes": 2}, "minutes", "between 5 and 1440"),
+        ({"topic": " "}, "topic", "needs a topic"),
+        ({"system": "Mainframe"}, "system", "unknown system"),
+        ({"presenters": ""}, "presenters", "at least one presenter"),
+        ({"presenters": "Nobody"}, "presenters", "unknown person"),
+        ({"attendees": "Bob New, Nobody"}, "attendees", "unknown person"),
+        ({"attendees": ["Ann Old"]}, "attendees", "cannot both present and attend"),
+    ],
+)
+def test_schedule_errors_name_their_argument(team, session_scope, given, field, message):
+    from transition.errors import BadInput
+    from transition.services import kt
+
+    args = {"system": "CRM", "topic": "Batch jobs", "presenters": "Ann Old"}
+    args["at"] = "2026-11-16T10:00"
+    with pytest.raises(BadInput) as caught, session_scope() as s:
+        kt.schedule(s, ENG, **{**args, **given})
+    assert caught.value.field == field and message in caught.value.message
+
+
+def test_signoff_errors_name_their_argument(team, session_scope):
+    from transition.errors import TransitionError
+    from transition.services import kt
+
+    with session_scope() as s:
+        sid = kt.schedule(
+            s,
+            ENG,
+            system="CRM",
+            topic="t",
+            presenters="Ann Old",
+            attendees="Bob New",
+            at="2026-11-16",
+        ).id
+        kt.hold(s, ENG, sid)
+    for given, field in (
+        ({"by": "Bob New", "confidence": "7"}, "confidence"),
+        ({"by": "Bob New", "confidence": "high"}, "confidence"),
+        ({"by": "Ann Old"}, "by"),
+        ({"by": "Bea New"}, "by"),
+        ({"by": "Nobody"}, "by"),
+    ):
+        with pytest.raises(TransitionError) as caught, session_scope() as s:
+            kt.signoff(s, ENG, sid, **given)
+        assert caught.value.field == field, given
+    with session_scope() as s:
+        assert kt.signoff(s, ENG, sid, by="Bob New", confidence="").confidence is None
+
+
+def test_people_and_systems_add_take_typed_values_and_return_views(acme, session_scope):
+    from datetime import date
+
+    from transition.errors import TransitionError
+    from transition.services import people, systems
+
+    with session_scope() as s:
+        person = people.add(s, acme, "Ann Old", side="incumbent", release_date="2026-11-20")
+        system = systems.add(s, acme, "CRM", tier="1")
+    assert (person.name, person.slug, person.release_date) == (
+        "Ann Old",
+        "ann-old",
+        date(2026, 11, 20),
+    )
+    assert (system.name, system.slug, system.tier, system.removed_at) == ("CRM", "crm", 1, None)
+    with session_scope() as s:
+        assert people.add(s, acme, "Bob New", side="provider", release_date="").release_date is None
+        removed = systems.remove(s, acme, "CRM")
+    assert removed.removed_at is not None and removed.removed_at.tzinfo is not None
+    for call, field in (
+        (lambda s: people.add(s, acme, "Cy", side="client", release_date="soon"), "release_date"),
+        (lambda s: people.add(s, acme, "Dee", side="nobody"), "side"),
+        (lambda s: people.add(s, acme, "Ann Old", side="client"), "name"),
+        (lambda s: systems.add(s, acme, "ERP", tier="9"), "tier"),
+        (lambda s: systems.remove(s, acme, "Nothing"), "name"),
+    ):
+        with pytest.raises(TransitionError) as caught, session_scope() as s:
+            call(s)
+        assert caught.value.field == field
