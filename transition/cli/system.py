@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from transition.cli.options import AsJson, Engagement
@@ -12,12 +14,15 @@ from transition.services import systems
 NAME = "system"
 app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=True)
 
+#: The system a command works on, by name or slug.
+SystemName = Annotated[str, typer.Argument(metavar="NAME")]
+
 
 @app.command("add")
 def add(
     ctx: typer.Context,
     engagement: Engagement,
-    name: str = typer.Argument(..., metavar="NAME"),
+    name: SystemName,
     tier: str | None = typer.Option(
         None, "--tier", metavar="1|2|3", help="Criticality: 1 is most critical (default 2)."
     ),
@@ -34,7 +39,7 @@ def add(
 def remove(
     ctx: typer.Context,
     engagement: Engagement,
-    name: str = typer.Argument(..., metavar="NAME"),
+    name: SystemName,
     revoke_access: str | None = typer.Option(
         None,
         "--revoke-access",
