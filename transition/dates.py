@@ -64,11 +64,16 @@ def utc(value: datetime) -> datetime:
 
 def parse_time(value: str | datetime, what: str = "date and time") -> datetime:
     """A time as the user typed it (``parse_datetime``: without an offset it is UTC), or a
-    datetime (naive: UTC), as an aware UTC datetime within the accepted years."""
+    datetime (naive: UTC), as an aware UTC datetime within the accepted years, both as
+    given and in UTC (``2999-12-31T23:30-12:00`` is in the year 3000)."""
+    shown = value if isinstance(value, str) else None
     if isinstance(value, str):
-        return parse_datetime(value, what)
-    check_range(value, what)
-    return utc(value)
+        at = parse_datetime(value, what)
+    else:
+        check_range(value, what)
+        at = utc(value)
+    check_range(at, what, shown)
+    return at
 
 
 def format_utc(value: datetime | None) -> str:
