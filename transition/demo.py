@@ -58,21 +58,26 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
-def _start(
-    session: Session, name: str, playbook: str, start: date, **parties: str
-) -> tuple[Engagement, Any]:
-    """One engagement of the story, from a bundled playbook (Fabrikam provides both)."""
+#: Each engagement of the story: its playbook and parties (Fabrikam provides both).
+STARTS = {
+    NORTHWIND: ("managed-service-onboarding", {
+        "client": "Northwind Traders", "incumbent": "Contoso IT",
+        "model": "managed-service", "location": "nearshore"}),
+    TAILSPIN: ("dedicated-team-onboarding", {
+        "client": "Tailspin Toys", "incumbent": "Litware Digital",
+        "model": "dedicated-team", "location": "offshore"}),
+}  # fmt: skip
+
+
+def _start(session: Session, name: str, start: date) -> tuple[Engagement, Any]:
+    """One engagement of the story, started on ``start``; returns it and its playbook."""
     from transition.playbooks import resolve_playbook
 
+    playbook, parties = STARTS[name]
     pb, raw, _ = resolve_playbook(playbook)
+    provider = "Fabrikam Managed Services"
     eng = engagements.create(
-        session,
-        name=name,
-        playbook=pb,
-        raw=raw,
-        provider="Fabrikam Managed Services",
-        start=start,
-        **parties,
+        session, name=name, playbook=pb, raw=raw, provider=provider, start=start, **parties
     )
     return eng, pb
 
@@ -173,19 +178,10 @@ NW_GRANTS = [
 
 def _grant(session: Session, eng: Engagement, today: date, *row: Any) -> int:
     """One grant of the story; ``expires`` in days from today, or as the user types it."""
-    person, system, role, expires, justification = row
-    if isinstance(expires, int):
-        expires = (today + timedelta(days=expires)).isoformat()
-    grant = access.grant(
-        session,
-        eng,
-        person=person,
-        system=system,
-        role=role,
-        expires=expires,
-        justification=justification,
-    )
-    return grant.id
+    fields = dict(zip(("person", "system", "role", "expires", "justification"), row, strict=True))
+    if isinstance(fields["expires"], int):
+        fields["expires"] = (today + timedelta(days=fields["expires"])).isoformat()
+    return access.grant(session, eng, **fields).id
 
 
 # KT sessions: system, kind, topic, presenter, attendees, day offset from today,
@@ -229,16 +225,7 @@ LIFECYCLE = ("drafted", "reviewed", "validated", "accepted")
 
 def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     start = today - timedelta(weeks=7)
-    eng, pb = _start(
-        session,
-        NORTHWIND,
-        "managed-service-onboarding",
-        start,
-        client="Northwind Traders",
-        incumbent="Contoso IT",
-        model="managed-service",
-        location="nearshore",
-    )
+    eng, pb = _start(session, NORTHWIND, start)
     for name, side, role, release in NW_PEOPLE:
         first, last = name.lower().split(" ", 1)
         domain = {
@@ -427,16 +414,7 @@ def _backdate_northwind(
 
 def _tailspin(session: Session, today: date) -> Engagement:
     start = today - timedelta(days=10)
-    eng, _ = _start(
-        session,
-        TAILSPIN,
-        "dedicated-team-onboarding",
-        start,
-        client="Tailspin Toys",
-        incumbent="Litware Digital",
-        model="dedicated-team",
-        location="offshore",
-    )
+    eng, _ = _start(session, TAILSPIN, start)
     for name, side, role in (
         ("Grace Liu", "client", "Product owner"),
         ("Omar Haddad", "incumbent", "Tech lead"),

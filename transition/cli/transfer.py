@@ -16,6 +16,8 @@ Output = Annotated[
     str | None,
     typer.Option("-o", "--output", metavar="FILE", help="Write to FILE (mode 0600; - for stdout)."),
 ]
+#: The export file to import.
+ExportFile = Annotated[str, typer.Argument(metavar="FILE")]
 #: Where the imported runbooks' files are.
 Runbooks = Annotated[
     str | None,
@@ -48,11 +50,7 @@ def register(app: typer.Typer) -> None:
             say(f"exported {_plural(len(document['engagements']), 'engagement')} to {path}")
 
     @app.command("import")
-    def import_(
-        ctx: typer.Context,
-        file: str = typer.Argument(..., metavar="FILE"),
-        runbooks: Runbooks = None,
-    ) -> None:
+    def import_(ctx: typer.Context, file: ExportFile, runbooks: Runbooks = None) -> None:
         """Restore an export; refused (nothing written) if an engagement already exists.
 
         Every row is checked by the same rules as the commands, and must match the file's

@@ -5,33 +5,21 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from transition.models import (
-    AccessGrant,
-    AuditEvent,
-    HandoverItem,
-    KTParticipant,
-    KTSession,
-    Person,
-    Phase,
-    Runbook,
-    System,
-    Task,
-    TaskDependency,
-)
+from transition import models as m
 
 #: Section name in the file → table, in insertion order (referenced tables first).
 SECTIONS: dict[str, type[SQLModel]] = {
-    "phases": Phase,
-    "people": Person,
-    "systems": System,
-    "tasks": Task,
-    "task_dependencies": TaskDependency,
-    "access_grants": AccessGrant,
-    "kt_sessions": KTSession,
-    "kt_participants": KTParticipant,
-    "runbooks": Runbook,
-    "handover_items": HandoverItem,
-    "audit_events": AuditEvent,
+    "phases": m.Phase,
+    "people": m.Person,
+    "systems": m.System,
+    "tasks": m.Task,
+    "task_dependencies": m.TaskDependency,
+    "access_grants": m.AccessGrant,
+    "kt_sessions": m.KTSession,
+    "kt_participants": m.KTParticipant,
+    "runbooks": m.Runbook,
+    "handover_items": m.HandoverItem,
+    "audit_events": m.AuditEvent,
 }
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
@@ -68,5 +56,5 @@ REFERENCES: dict[str, dict[str, str]] = {
 
 def columns(model: type[SQLModel]) -> list[str]:
     """The columns of ``model`` a file carries."""
-    skip = AUDIT_SKIP if model is AuditEvent else ()
+    skip = AUDIT_SKIP if model is m.AuditEvent else ()
     return [c.name for c in model.__table__.columns if c.name not in skip]
