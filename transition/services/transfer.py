@@ -119,7 +119,7 @@ def export_data(
         return column.in_(ids) if ids is not None else None
 
     engagements = _rows(session, Engagement, scoped(Engagement.id), [Engagement.slug])
-    per: dict[int, dict[str, Any]] = {
+    per: dict[int, Bundle] = {
         e["id"]: {"engagement": e, **{name: [] for name in SECTIONS}} for e in engagements
     }
     task_owner: dict[int, int] = {}
