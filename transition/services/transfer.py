@@ -7,7 +7,7 @@ sessions and participants, runbooks, handover items and audit events)::
     {"format": "transition-export", "schema_version": 1, "db_schema": "0001",
      "exported_at": "…", "engagements": [{"engagement": {…}, "phases": […], …}]}
 
-Rows keep their ids in the file so references can be followed; ``import_file`` gives
+Rows keep their ids in the file so references can be followed; ``import_data`` gives
 every row a new id and rewrites the references (derived handover keys and audit entity
 ids included). Runbook paths are written relative to their generation folder and placed
 under a folder the importer names. The file is input: every row is validated by a row
