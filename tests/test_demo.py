@@ -77,12 +77,12 @@ def test_demo_is_deterministic_for_a_pinned_day(tmp_path: Path) -> None:
 
 
 def test_demo_defaults_to_its_own_database(tmp_path: Path) -> None:
-    from transition import db
+    from transition import db, dburl
 
     result = CliRunner().invoke(app, ["demo", "--no-tui"])
     assert result.exit_code == 0, result.stderr
-    demo_file = Path(db.demo_url().removeprefix("sqlite:///"))
+    demo_file = Path(dburl.demo_url().removeprefix("sqlite:///"))
     assert demo_file.is_file() and str(demo_file) in result.stdout
-    default_file = Path(db.default_url().removeprefix("sqlite:///"))
+    default_file = Path(dburl.default_url().removeprefix("sqlite:///"))
     assert not default_file.exists()
     db.reset_engines()

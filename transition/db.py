@@ -1,9 +1,9 @@
 """Engines, sessions and the schema check.
 
-- ``default_url()``: a SQLite file in the user's data directory (``TRANSITION_DATABASE_URL``
-  overrides it).
-- ``get_engine(url)``: one engine per URL; SQLite gets WAL, foreign keys, a busy timeout,
-  ``BEGIN IMMEDIATE`` for writing sessions and a file readable by its owner only.
+- ``get_engine(url)``: one engine per database, given as a URL or a SQLite file path (the
+  default, the demo URL and redaction live in ``dburl``); SQLite gets WAL, foreign keys, a
+  busy timeout, ``BEGIN IMMEDIATE`` for writing sessions and a file readable by its owner
+  only.
 - ``session_scope(engine, actor=..., write=...)``: one unit of work, committed or rolled back
   as a whole; stale-version updates and lock time-outs become the tool's own errors, and a
   write that breaks a unique constraint (a lost race: another writer saved the same thing
@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DatabaseError,
@@ -37,8 +37,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
+from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
-from transition.settings import get_settings
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
 SCHEMA_HEAD = "0003"
@@ -48,17 +48,6 @@ SCHEMA_REVISIONS = ("0001", "0002", "0003")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 _engines: dict[str, Engine] = {}
-
-
-def default_url() -> str:
-    settings = get_settings()
-    if settings.database_url:
-        return settings.database_url
-    return f"sqlite:///{settings.data_dir() / 'transition.db'}"
-
-
-def demo_url() -> str:
-    return f"sqlite:///{get_settings().data_dir() / 'demo.db'}"
 
 
 def _prepare_sqlite_file(database: str | None) -> None:
@@ -78,45 +67,6 @@ def _prepare_sqlite_file(database: str | None) -> None:
         pass
     except OSError as exc:
         raise BadInput(f"cannot create database file {path}: {exc.strerror}") from None
-
-
-#: ``dialect[+driver]://`` starts a URL; anything else given as a database is a file path.
-_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-#: Query-string keys whose values are secrets (``?password=``, ``sslpassword``, ``token``…).
-_SECRET_QUERY = re.compile(
-    r"([?&][^=&#]*(?:password|passwd|pwd|secret|token|key)[^=&#]*=)[^&#]*", re.IGNORECASE
-)
-_CONNINFO_SECRET = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
-_USERINFO_SECRET = re.compile(r"^([^:/?#]*://[^:/?#@]*:).*@")
-
-
-def normalize_url(value: str) -> str:
-    """A database given by the user: a SQLAlchemy URL as it is, or a SQLite file path
-    (relative, absolute or ``~``) turned into its ``sqlite:///`` URL."""
-    text = value.strip()
-    if not text:
-        raise BadInput("empty database URL: give a URL such as sqlite:///t.db or a file path")
-    if _URL_SCHEME.match(text):
-        return text
-    if "://" in text:  # meant as a URL, but its scheme is not dialect[+driver]
-        raise BadInput(f"invalid database URL {redact_url(text)!r}: expected dialect+driver://…")
-    return f"sqlite:///{Path(text).expanduser().absolute()}"
-
-
-def redact_url(url: str | URL) -> str:
-    """A database URL safe to show: the password and secret query values masked as ``***``.
-
-    Every place that prints a URL (errors, ``init``, ``demo``, help, the TUI) goes
-    through this function, even for a string that does not parse as a URL."""
-    if isinstance(url, URL):
-        text = url.render_as_string(hide_password=True)
-    else:
-        text = str(url)
-        try:
-            text = make_url(text).render_as_string(hide_password=True)
-        except Exception:  # not a URL at all: mask what looks like user:password@
-            text = _USERINFO_SECRET.sub(r"\1***@", text)
-    return _SECRET_QUERY.sub(r"\1***", text)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -340,7 +290,7 @@ def _translate(exc: Exception, engine: Engine) -> TransitionError:
         if duplicate is not None:
             return duplicate
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
-    message = _CONNINFO_SECRET.sub(r"\1***", redact_url(message))
+    message = redact_text(message)
     lowered = message.lower()
     if "file is not a database" in lowered or "file is encrypted" in lowered:
         return BadInput(f"{describe(engine)} is not a transition database ({message})")

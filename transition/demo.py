@@ -24,13 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlmodel import Session
 
 from transition.models import AccessGrant, Engagement, KTSession, Phase, Task
 from transition.services import (
     access,
-    audit,
+    backdate,
     engagements,
     gates,
     handover,
@@ -52,19 +51,35 @@ def demo_runbook_dir() -> Path:
 
 
 def exists(session: Session) -> bool:
-    found = session.execute(select(Engagement.slug).where(Engagement.slug.in_(SLUGS))).first()
-    return found is not None
+    return backdate.any_engagement(session, SLUGS)
 
 
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=UTC)
 
 
-def _playbook(name: str):
+#: Each engagement of the story: its playbook and parties (Fabrikam provides both).
+STARTS = {
+    NORTHWIND: ("managed-service-onboarding", {
+        "client": "Northwind Traders", "incumbent": "Contoso IT",
+        "model": "managed-service", "location": "nearshore"}),
+    TAILSPIN: ("dedicated-team-onboarding", {
+        "client": "Tailspin Toys", "incumbent": "Litware Digital",
+        "model": "dedicated-team", "location": "offshore"}),
+}  # fmt: skip
+
+
+def _start(session: Session, name: str, start: date) -> tuple[Engagement, Any]:
+    """One engagement of the story, started on ``start``; returns it and its playbook."""
     from transition.playbooks import resolve_playbook
 
-    pb, raw, _ = resolve_playbook(name)
-    return pb, raw
+    playbook, parties = STARTS[name]
+    pb, raw, _ = resolve_playbook(playbook)
+    provider = "Fabrikam Managed Services"
+    eng = engagements.create(
+        session, name=name, playbook=pb, raw=raw, provider=provider, start=start, **parties
+    )
+    return eng, pb
 
 
 def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None) -> list[str]:
@@ -140,82 +155,33 @@ NW_ASSIGN = {
 }
 
 
-def _grants(today: date) -> list[dict[str, Any]]:
-    def on(days: int) -> str:
-        return (today + timedelta(days=days)).isoformat()
+# Grants: person, system, role, expires (days from today, or an expression), justification.
+NW_GRANTS = [
+    ("Lena Fischer", "ServiceNow ITSM", "agent", 120,
+     "Service desk lead: works and dispatches tickets"),
+    ("Daniel Okafor", "ServiceNow ITSM", "team-lead", "cutover+30d",
+     "Provider lead: queue management and reporting"),
+    ("Ben Carter", "ServiceNow ITSM", "admin", 60,
+     "Configures queues, assignment groups and SLA timers"),
+    ("Kenji Watanabe", "Active Directory", "admin", 90, ""),
+    ("Daniel Okafor", "Active Directory", "read-only", None,
+     "Reviews group membership for the access matrix"),
+    ("Kenji Watanabe", "SAP ERP", "basis-read", 10, "Shadows the Basis team during KT"),
+    ("Ana Souza", "Exchange Online", "exchange-operator", 90,
+     "Mailbox and transport rule changes"),
+    ("Kenji Watanabe", "Citrix Virtual Apps", "helpdesk", 12, "Session resets during shadowing"),
+    ("Ana Souza", "Veeam Backup", "backup-operator", 7, "Restore tests for the runbook exercises"),
+    ("Priya Sharma", "SharePoint Intranet", "site-owner", 180,
+     "Owns the transition site and KT library"),
+]  # fmt: skip
 
-    return [
-        {
-            "person": "Lena Fischer",
-            "system": "ServiceNow ITSM",
-            "role": "agent",
-            "expires": on(120),
-            "justification": "Service desk lead: works and dispatches tickets",
-        },
-        {
-            "person": "Daniel Okafor",
-            "system": "ServiceNow ITSM",
-            "role": "team-lead",
-            "expires": "cutover+30d",
-            "justification": "Provider lead: queue management and reporting",
-        },
-        {
-            "person": "Ben Carter",
-            "system": "ServiceNow ITSM",
-            "role": "admin",
-            "expires": on(60),
-            "justification": "Configures queues, assignment groups and SLA timers",
-        },
-        {
-            "person": "Kenji Watanabe",
-            "system": "Active Directory",
-            "role": "admin",
-            "expires": on(90),
-            "justification": "",
-        },
-        {
-            "person": "Daniel Okafor",
-            "system": "Active Directory",
-            "role": "read-only",
-            "expires": None,
-            "justification": "Reviews group membership for the access matrix",
-        },
-        {
-            "person": "Kenji Watanabe",
-            "system": "SAP ERP",
-            "role": "basis-read",
-            "expires": on(10),
-            "justification": "Shadows the Basis team during KT",
-        },
-        {
-            "person": "Ana Souza",
-            "system": "Exchange Online",
-            "role": "exchange-operator",
-            "expires": on(90),
-            "justification": "Mailbox and transport rule changes",
-        },
-        {
-            "person": "Kenji Watanabe",
-            "system": "Citrix Virtual Apps",
-            "role": "helpdesk",
-            "expires": on(12),
-            "justification": "Session resets during shadowing",
-        },
-        {
-            "person": "Ana Souza",
-            "system": "Veeam Backup",
-            "role": "backup-operator",
-            "expires": on(7),
-            "justification": "Restore tests for the runbook exercises",
-        },
-        {
-            "person": "Priya Sharma",
-            "system": "SharePoint Intranet",
-            "role": "site-owner",
-            "expires": on(180),
-            "justification": "Owns the transition site and KT library",
-        },
-    ]
+
+def _grant(session: Session, eng: Engagement, today: date, *row: Any) -> int:
+    """One grant of the story; ``expires`` in days from today, or as the user types it."""
+    fields = dict(zip(("person", "system", "role", "expires", "justification"), row, strict=True))
+    if isinstance(fields["expires"], int):
+        fields["expires"] = (today + timedelta(days=fields["expires"])).isoformat()
+    return access.grant(session, eng, **fields).id
 
 
 # KT sessions: system, kind, topic, presenter, attendees, day offset from today,
@@ -259,19 +225,7 @@ LIFECYCLE = ("drafted", "reviewed", "validated", "accepted")
 
 def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     start = today - timedelta(weeks=7)
-    pb, raw = _playbook("managed-service-onboarding")
-    eng = engagements.create(
-        session,
-        name=NORTHWIND,
-        playbook=pb,
-        raw=raw,
-        client="Northwind Traders",
-        incumbent="Contoso IT",
-        provider="Fabrikam Managed Services",
-        model="managed-service",
-        location="nearshore",
-        start=start,
-    )
+    eng, pb = _start(session, NORTHWIND, start)
     for name, side, role, release in NW_PEOPLE:
         first, last = name.lower().split(" ", 1)
         domain = {
@@ -293,25 +247,19 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     for key, person in NW_ASSIGN.items():
         tasks.assign(session, eng, key, person)
 
-    phase_keys = [p.key for p in pb.phases]
     # Discovery: everything done, gate passed.
     _close_phase_tasks(session, eng, pb, "discovery")
     gates.advance(session, eng)
     # Access setup: grants given, tasks done; the admin grant without a justification is a
     # high finding, so the gate is passed on a written override.
-    grant_ids = [access.grant(session, eng, **g).id for g in _grants(today)]
-    mistaken = access.grant(
+    grant_ids = [_grant(session, eng, today, *row) for row in NW_GRANTS]
+    mistaken = _grant(
         session,
         eng,
-        person="Lena Fischer",
-        system="Active Directory",
-        role="domain-admin",
-        expires=(today + timedelta(days=30)).isoformat(),
-        justification="Requested for password resets",
+        today,
+        *("Lena Fischer", "Active Directory", "domain-admin", 30, "Requested for password resets"),
     )
-    access.revoke(
-        session, eng, mistaken.id, reason="Agent role in ServiceNow covers password resets"
-    )
+    access.revoke(session, eng, mistaken, reason="Agent role in ServiceNow covers password resets")
     _close_phase_tasks(session, eng, pb, "access-setup")
     gates.advance(
         session,
@@ -326,13 +274,13 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
         tasks.set_status(session, eng, key, status, note=note)
 
     kt_ids = _kt_sessions(session, eng, today)
-    runbook_ids = _runbooks(session, eng, folder)
+    _runbooks(session, eng, folder)
     for key, note in (
         ("data-export-open-formats", "Export formats agreed in the contract schedule 7"),
         ("named-contacts", "Named contacts listed in the transition plan"),
     ):
         handover.set_item_status(session, eng, key, "done", note=note)
-    _backdate_northwind(session, eng, today, start, phase_keys, grant_ids, kt_ids, runbook_ids)
+    _backdate_northwind(session, eng.id, today, start, grant_ids, mistaken, kt_ids)
     return eng
 
 
@@ -351,7 +299,7 @@ def _close_phase_tasks(session: Session, eng: Engagement, pb: Any, phase_key: st
         pending = [k for k in pending if k not in done]
 
 
-def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[int, int]]:
+def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[int, int, str]]:
     out = []
     for system, kind, topic, presenter, attendees, offset, outcome, by, confidence, notes in NW_KT:
         row = kt.schedule(
@@ -369,7 +317,7 @@ def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[i
             kt.hold(session, eng, row.id)
         if outcome == "signed_off":
             kt.signoff(session, eng, row.id, by=by, confidence=confidence, follow_ups=notes)
-        out.append((row.id, offset))
+        out.append((row.id, offset, outcome))
     return out
 
 
@@ -421,16 +369,14 @@ def _fill(path: Path, share: float) -> None:
 
 def _backdate_northwind(
     session: Session,
-    eng: Engagement,
+    eid: int,
     today: date,
     start: date,
-    phase_keys: list[str],
     grant_ids: list[int],
-    kt_ids: list[tuple[int, int]],
-    runbook_ids: list[int],
+    revoked_id: int,
+    kt_ids: list[tuple[int, int, str]],
 ) -> None:
     """Move past events to the days they happened in the story."""
-    eid = eng.id
     discovery_end = start + timedelta(days=22)
     access_end = start + timedelta(days=37)
     phase_dates = {
@@ -442,79 +388,25 @@ def _backdate_northwind(
         values: dict[str, Any] = {"actual_start": first, "actual_end": last}
         if last is not None:
             values["gate_decided_at"] = _at(last, 17)
-        _backdate(session, eid, Phase, "phase", Phase.key == key, values)
+        backdate.backdate(session, eid, Phase, "phase", values, key=key)
     jitter = (-2, 0, 1, -1, 2, 0, 3, -1)
-    rows = session.execute(
-        select(Task.id, Task.due_date)
-        .where(Task.engagement_id == eid, Task.status.in_(("done", "skipped")))
-        .order_by(Task.id)
-    ).all()
-    for n, (task_id, due) in enumerate(rows):
+    for n, (task_id, due) in enumerate(backdate.closed_tasks(session, eid)):
         day = min(max((due or today) + timedelta(days=jitter[n % len(jitter)]), start), today)
-        _backdate(
-            session, eid, Task, "task", Task.id == task_id, {"completed_at": _at(day, 9 + n % 8)}
-        )
+        completed = {"completed_at": _at(day, 9 + n % 8)}
+        backdate.backdate(session, eid, Task, "task", completed, id=task_id)
     for n, grant_id in enumerate(grant_ids):
-        day = discovery_end + timedelta(days=1 + n % 6)
-        session.execute(
-            update(AccessGrant).where(AccessGrant.id == grant_id).values(granted_at=_at(day))
-        )
-    session.execute(
-        update(AccessGrant)
-        .where(AccessGrant.engagement_id == eid, AccessGrant.revoked_at.is_not(None))
-        .values(granted_at=_at(discovery_end + timedelta(days=2)))
-    )
-    _backdate(
-        session,
-        eid,
-        AccessGrant,
-        "access_grant",
-        AccessGrant.revoked_at.is_not(None),
-        {"revoked_at": _at(access_end)},
-    )
-    for kt_id, offset in kt_ids:
-        if offset >= 0:
+        backdate.grant_given(session, grant_id, _at(discovery_end + timedelta(days=1 + n % 6)))
+    backdate.grant_given(session, revoked_id, _at(discovery_end + timedelta(days=2)))
+    revoked = {"revoked_at": _at(access_end)}
+    backdate.backdate(session, eid, AccessGrant, "access_grant", revoked, id=revoked_id)
+    for kt_id, offset, outcome in kt_ids:
+        if offset >= 0 or outcome == "planned":
             continue
         held = _at(today + timedelta(days=offset), 16)
-        _backdate(
-            session,
-            eid,
-            KTSession,
-            "kt_session",
-            (KTSession.id == kt_id) & (KTSession.status != "planned"),
-            {"held_at": held},
-        )
-        _backdate(
-            session,
-            eid,
-            KTSession,
-            "kt_session",
-            (KTSession.id == kt_id) & (KTSession.status == "signed_off"),
-            {"signed_off_at": held + timedelta(days=1)},
-        )
-
-
-def _backdate(
-    session: Session, eid: int, model: Any, entity: str, where: Any, values: dict[str, Any]
-) -> None:
-    """Move recorded times to the days they happened in the story, on the record: each
-    moved value is a ``backdate`` event, so the log still replays to the rows."""
-    columns = [getattr(model, name) for name in values]
-    rows = session.execute(
-        select(model.id, *columns).where(model.engagement_id == eid, where).order_by(model.id)
-    ).all()
-    if not rows:
-        return
-    session.execute(update(model).where(model.id.in_([r[0] for r in rows])).values(**values))
-    audit.record_many(
-        session,
-        eid,
-        [
-            audit.Change(entity, row[0], "backdate", name, row[n + 1], value)
-            for row in rows
-            for n, (name, value) in enumerate(values.items())
-        ],
-    )
+        backdate.backdate(session, eid, KTSession, "kt_session", {"held_at": held}, id=kt_id)
+        if outcome == "signed_off":
+            signed = {"signed_off_at": held + timedelta(days=1)}
+            backdate.backdate(session, eid, KTSession, "kt_session", signed, id=kt_id)
 
 
 # --------------------------------------------------------------------------- Tailspin
@@ -522,19 +414,7 @@ def _backdate(
 
 def _tailspin(session: Session, today: date) -> Engagement:
     start = today - timedelta(days=10)
-    pb, raw = _playbook("dedicated-team-onboarding")
-    eng = engagements.create(
-        session,
-        name=TAILSPIN,
-        playbook=pb,
-        raw=raw,
-        client="Tailspin Toys",
-        incumbent="Litware Digital",
-        provider="Fabrikam Managed Services",
-        model="dedicated-team",
-        location="offshore",
-        start=start,
-    )
+    eng, _ = _start(session, TAILSPIN, start)
     for name, side, role in (
         ("Grace Liu", "client", "Product owner"),
         ("Omar Haddad", "incumbent", "Tech lead"),
@@ -558,12 +438,6 @@ def _tailspin(session: Session, today: date) -> Engagement:
         justification="Reads the code and logs during onboarding",
     )
     for n, key in enumerate(("team-kickoff", "stakeholder-map", "contract-baseline")):
-        _backdate(
-            session,
-            eng.id,
-            Task,
-            "task",
-            Task.key == key,
-            {"completed_at": _at(start + timedelta(days=2 + 3 * n), 15)},
-        )
+        completed = {"completed_at": _at(start + timedelta(days=2 + 3 * n), 15)}
+        backdate.backdate(session, eng.id, Task, "task", completed, key=key)
     return eng

@@ -131,6 +131,10 @@ class Unreadable(Exception):
     """An input file that cannot be read as one (the message says why)."""
 
 
+class Missing(Unreadable):
+    """The input file does not exist."""
+
+
 def read_input(path: Path | str, limit: int, *, kind: str, noun: str = "file") -> bytes:
     """The bytes of an input file, read at most ``limit`` of them: only a regular file is
     read (opened without blocking, so a FIFO with no writer cannot hang the command, and a
@@ -139,7 +143,7 @@ def read_input(path: Path | str, limit: int, *, kind: str, noun: str = "file") -
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise Unreadable(f"{path}: file not found") from None
+        raise Missing(f"{path}: file not found") from None
     except OSError as exc:
         raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:

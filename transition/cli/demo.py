@@ -16,16 +16,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load a realistic sample engagement (into a separate demo database unless --db is
         given), then open the TUI on it."""
-        from typer import _click as click
-
-        from transition import db
+        from transition import db, dburl
         from transition import demo as sample
         from transition.dates import today
 
         current = state(ctx)
-        root = ctx.find_root()
-        explicit = root.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE
-        url = current.url if explicit and current.url else db.demo_url()
+        # Given on the command line (the source's name: typer's click is its own copy).
+        source = ctx.find_root().get_parameter_source("db")
+        explicit = getattr(source, "name", None) == "COMMANDLINE"
+        url = current.url if explicit and current.url else dburl.demo_url()
         engine = db.get_engine(url)
         db.ensure_schema(engine)
         with db.session_scope(engine, actor=current.actor, write=True) as session:
@@ -37,7 +36,7 @@ def register(app: typer.Typer) -> None:
         else:
             say(f"the demo engagements are already in {where}")
         if no_tui:
-            say(f"explore them with: transition --db {db.redact_url(engine.url)} tui")
+            say(f"explore them with: transition --db {dburl.redact_url(engine.url)} tui")
             return
         from transition.tui.app import run
 

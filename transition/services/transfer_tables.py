@@ -1,0 +1,60 @@
+"""The tables an export holds, in the order an import writes them, and how they refer
+to each other: the map every part of export and import reads."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from transition import models as m
+
+#: Section name in the file → table, in insertion order (referenced tables first).
+SECTIONS: dict[str, type[SQLModel]] = {
+    "phases": m.Phase,
+    "people": m.Person,
+    "systems": m.System,
+    "tasks": m.Task,
+    "task_dependencies": m.TaskDependency,
+    "access_grants": m.AccessGrant,
+    "kt_sessions": m.KTSession,
+    "kt_participants": m.KTParticipant,
+    "runbooks": m.Runbook,
+    "handover_items": m.HandoverItem,
+    "audit_events": m.AuditEvent,
+}
+#: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
+AUDIT_SKIP = ("prev_hash", "hash")
+#: Audit ``entity`` values → the section whose ids they name.
+ENTITY_SECTION = {
+    "engagement": "engagement",
+    "phase": "phases",
+    "person": "people",
+    "system": "systems",
+    "task": "tasks",
+    "access_grant": "access_grants",
+    "grant": "access_grants",
+    "kt_session": "kt_sessions",
+    "runbook": "runbooks",
+    "handover_item": "handover_items",
+}
+#: Derived handover items: source kind → the section of their source.
+SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
+#: Foreign keys per section: column → section it points into.
+REFERENCES: dict[str, dict[str, str]] = {
+    "phases": {},
+    "people": {},
+    "systems": {},
+    "tasks": {"phase_id": "phases", "assignee_id": "people"},
+    "task_dependencies": {"task_id": "tasks", "depends_on_id": "tasks"},
+    "access_grants": {"person_id": "people", "system_id": "systems"},
+    "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
+    "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
+    "runbooks": {"system_id": "systems"},
+    "handover_items": {},
+    "audit_events": {},
+}
+
+
+def columns(model: type[SQLModel]) -> list[str]:
+    """The columns of ``model`` a file carries."""
+    skip = AUDIT_SKIP if model is m.AuditEvent else ()
+    return [c.name for c in model.__table__.columns if c.name not in skip]
