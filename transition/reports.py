@@ -109,10 +109,10 @@ def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
     from transition.services import runbooks
 
     rows = runbooks.list_runbooks(session, engagement)
-    ratios = [r["fill_ratio"] for r in rows if r["fill_ratio"] is not None]
+    ratios = [r.fill_ratio for r in rows if r.fill_ratio is not None]
     return {
         "rows": rows,
-        "by_status": dict(Counter(r["status"] for r in rows)),
+        "by_status": dict(Counter(r.status for r in rows)),
         "mean_fill": (sum(ratios) / len(ratios)) if ratios else None,
     }
 
