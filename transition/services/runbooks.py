@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlmodel import Session
 
 from transition import errors
@@ -84,7 +83,7 @@ _SYSTEM_RUNBOOK = (
 )
 
 
-def _system_and_runbook(session: Session, engagement: Engagement, name: str, template: str) -> Any:
+def _system_and_runbook(session: Session, engagement: Engagement, name: str, template: str) -> Row:
     """The active system called ``name`` (matched as ``common.get_system`` does) with the
     id, status and path of its runbook from ``template`` (None when there is none)."""
     session.flush()
@@ -192,7 +191,7 @@ def generate(
     return result
 
 
-def _edited(found: Any, path: Path, text: str, on_disk: bytes, discard_edits: bool) -> bool:
+def _edited(found: Row, path: Path, text: str, on_disk: bytes, discard_edits: bool) -> bool:
     """Whether the file at ``path`` was edited since it was generated (refused unless
     ``discard_edits``). Its skeleton is the one recorded with the runbook when it was
     generated at this path; rows from before the skeleton was recorded (and files no
@@ -218,7 +217,7 @@ def _edited(found: Any, path: Path, text: str, on_disk: bytes, discard_edits: bo
 def _record(
     session: Session,
     engagement: Engagement,
-    found: Any,
+    found: Row,
     title: str,
     result: RunbookGenerated,
     text: str,
@@ -299,22 +298,14 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
         else:
             ratio = round(min(1.0, max(0.0, 1 - left / total)), 4)
         out.append(
-            RunbookView(
-                id=r.id,
-                system=r.system,
-                system_slug=r.system_slug,
-                tier=r.tier,
-                template=r.template,
-                title=r.title,
-                status=r.status,
-                path=r.path,
-                placeholders_total=total,
-                placeholders_left=left,
-                fill_ratio=ratio,
-                file_missing=left is None,
-                created_at=r.created_at,
-                created_by=r.created_by,
-                version=r.version,
+            RunbookView.model_validate(
+                {
+                    **r._mapping,
+                    "placeholders_total": total,
+                    "placeholders_left": left,
+                    "fill_ratio": ratio,
+                    "file_missing": left is None,
+                }
             )
         )
     return out
