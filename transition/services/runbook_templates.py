@@ -24,6 +24,8 @@ from transition.models import Engagement, Person
 from transition.services.views.runbooks import TemplateVariable, TemplateView
 from transition.text import clean_text
 
+# ``transition.templates`` (and Jinja) is imported where a template is read, not here:
+# listing runbooks must not pay for it (tests/test_runbooks.py pins that).
 if TYPE_CHECKING:
     from transition.templates import TemplateInfo
 

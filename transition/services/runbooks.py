@@ -123,7 +123,7 @@ def generate(
     ``NAME.md.orig``. An accepted runbook is never sent back to drafted: regenerating it
     is refused, unless the skeleton is exactly the file there, which is then left as it
     is (status kept). Reviewed and validated ones go back to drafted."""
-    from transition import templates
+    from transition import templates  # Jinja only when generating: `runbook list` stays light
 
     engagement = engagement_of(session, engagement)
     if discard_edits and not force:
