@@ -320,7 +320,7 @@ def test_a_new_runbook_derives_its_item_with_its_events_in_one_write(
         ("handover_item", "derive", "status"),
     ]
     [item] = [i for i in show_items(session_scope) if i["source_kind"] == "runbook"]
-    assert item["key"] == f"runbook:{made['id']}:hand-back" and item["status"] == "open"
+    assert item["key"] == f"runbook:{made.id}:hand-back" and item["status"] == "open"
     assert item["title"] == "Hand back runbook Incident response (CRM)"
 
 

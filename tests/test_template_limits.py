@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safety import assert_clean_error, dump
 
-from transition import reports, sandbox, templates
+from transition import report_render, reports, sandbox, templates
 from transition.errors import BadInput
 
 LIMIT = 0.5  # seconds, for these tests
@@ -106,8 +106,8 @@ def test_reports_and_runbooks_use_one_sandbox_factory(tmp_path):
     (tmp_path / "report.md.j2").write_text("x\n")
     dirs = templates.search_dirs()
     runbook_env = templates.environment(dirs)
-    report_env = reports._environment((tmp_path, reports.SHIPPED), "md")
-    html_env = reports._environment((tmp_path, reports.SHIPPED), "html")
+    report_env = report_render.environment((tmp_path, report_render.SHIPPED), "md")
+    html_env = report_render.environment((tmp_path, report_render.SHIPPED), "html")
     for env in (runbook_env, report_env, html_env):
         assert isinstance(env, sandbox.Sandbox)
         assert env.globals["namespace"] is runbook_env.globals["namespace"]

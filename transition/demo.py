@@ -339,14 +339,14 @@ def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
             dry_run=True,
             force=True,
         )
-        Path(planned["path"]).unlink(missing_ok=True)
+        Path(planned.path).unlink(missing_ok=True)
         result = runbooks.generate(
             session, eng, system=system, template=template, out_dir=out_dir, force=True
         )
-        ids.append(result["id"])
-        _fill(Path(result["path"]), FILLED[target])
+        ids.append(result.id)
+        _fill(Path(result.path), FILLED[target])
         for status in LIFECYCLE[1 : LIFECYCLE.index(target) + 1]:
-            runbooks.set_status(session, eng, result["id"], status)
+            runbooks.set_status(session, eng, result.id, status)
     return ids
 
 

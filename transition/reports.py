@@ -12,31 +12,21 @@ is escaped so that user text shows literally (``|safe`` marks the template's own
 
 from __future__ import annotations
 
-import os
-import re
 from collections import Counter
-from contextlib import suppress
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import pass_eval_context
-from jinja2.filters import do_join
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from transition import report_render
 from transition.dates import today, utcnow
-from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
 from transition.services import audit, engagements, gates, systems, tasks
 from transition.services.views import TaskView
-from transition.settings import get_settings
-from transition.text import markdown_literal
 
-FORMATS = ("md", "html")
-SHIPPED = Path(__file__).resolve().parent / "report_templates"
 #: Audit events listed in the "changes since" section (all are counted).
 CHANGES_SHOWN = 200
 LATE_RED_DAYS = 7
@@ -119,10 +109,10 @@ def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
     from transition.services import runbooks
 
     rows = runbooks.list_runbooks(session, engagement)
-    ratios = [r["fill_ratio"] for r in rows if r["fill_ratio"] is not None]
+    ratios = [r.fill_ratio for r in rows if r.fill_ratio is not None]
     return {
         "rows": rows,
-        "by_status": dict(Counter(r["status"] for r in rows)),
+        "by_status": dict(Counter(r.status for r in rows)),
         "mean_fill": (sum(ratios) / len(ratios)) if ratios else None,
     }
 
@@ -348,168 +338,7 @@ def _timeline(data: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- rendering
 
 
-def template_dir(explicit: str | Path | None = None) -> Path | None:
-    """The user's template folder: ``--templates DIR``, else ``TRANSITION_TEMPLATES``."""
-    chosen = explicit or os.pathsep.join(get_settings().templates)
-    if not chosen:
-        return None
-    folder = Path(chosen).expanduser()
-    if not folder.is_dir():
-        raise BadInput(f"template folder {folder} does not exist")
-    return folder
-
-
-def _md(value: Any) -> Markup:
-    """The ``md`` filter: escaped once (output is escaped anyway; kept for templates)."""
-    return value if isinstance(value, Markup) else Markup(markdown_literal(value))
-
-
-def _md_finalize(value: Any) -> Any:
-    """Every ``{{ value }}`` of a Markdown report is escaped unless marked safe."""
-    if isinstance(value, Markup) or type(value) in (int, float, bool):
-        return value
-    return Markup(markdown_literal(value))
-
-
-def _md_code(value: Any) -> Markup:
-    """User text as a Markdown code span: fenced by more backticks than it holds."""
-    text = " ".join(("" if value is None else str(value)).split()).replace("|", "\\|")
-    runs = [len(r) for r in re.findall(r"`+", text)]
-    fence = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return Markup(f"{fence}{pad}{text}{pad}{fence}")
-
-
-@pass_eval_context
-def _md_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
-    """``join`` that keeps escaped parts escaped (so ``map("md") | join`` escapes once)."""
-    items = list(value)
-    text = do_join(eval_ctx, items, d, attribute)
-    if attribute is None and items and all(isinstance(i, Markup) for i in items):
-        return Markup(text)
-    return text
-
-
-def _fmt_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
-    if value is None:
-        return Markup("–")
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        fmt = fmt if fmt != "%Y-%m-%d" else "%Y-%m-%d %H:%M"
-    return Markup.escape(value.strftime(fmt))
-
-
-def _pct(value: Any) -> str:
-    if value is None:
-        return Markup("–")
-    return Markup(f"{round(float(value) * 100)}%")
-
-
-def _bytecode_cache():
-    """Compiled templates kept in the user's cache folder (private to them), so a report
-    does not spend its time compiling the same template again; keyed by the source, so an
-    edited template is compiled afresh. No cache when the folder is not safely ours."""
-    from jinja2 import FileSystemBytecodeCache
-
-    class Cache(FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket) -> None:
-            with suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    folder = get_settings().cache_dir() / "templates"
-    # The pattern names the sandbox's generation: code compiled before the loop checks
-    # existed must never be loaded.
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        info = folder.stat()
-    except OSError:
-        return None
-    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
-        return None
-    return Cache(str(folder), pattern="sandbox-2-%s.cache")
-
-
-@lru_cache(maxsize=16)
-def _environment(search: tuple[Path, ...], fmt: str):
-    """The shared hardened sandbox (``transition.sandbox``, the same as runbooks'), with
-    the report's filters; HTML autoescaped, Markdown escaped by ``_md_finalize``."""
-    from jinja2 import FileSystemLoader, StrictUndefined
-
-    from transition import sandbox
-
-    html = fmt == "html"
-    return sandbox.environment(
-        loader=FileSystemLoader([str(p) for p in search]),
-        bytecode_cache=_bytecode_cache(),
-        undefined=StrictUndefined,
-        autoescape=html,
-        finalize=None if html else _md_finalize,
-        filters={
-            "md": _md,
-            "d": _fmt_date,
-            "pct": _pct,
-            **({} if html else {"join": _md_join, "code": _md_code}),
-        },
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _template_line(exc: BaseException, filename: str) -> int | None:
-    line = getattr(exc, "lineno", None)
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
-def render(data: dict[str, Any], fmt: str = "md", *, templates: str | Path | None = None) -> str:
-    """Render the report in the shared sandbox, under its time and size limits; a user
-    template that fails names its file and line."""
-    from jinja2 import TemplateError, TemplateSyntaxError
-
-    from transition import sandbox
-
-    if fmt not in FORMATS:
-        raise BadInput(f"invalid report format {fmt!r}: choose md or html")
-    user = template_dir(templates)
-    name = f"status.{fmt}.j2"
-    search: tuple[Path, ...] = (SHIPPED,)
-    if user is not None and (user / f"report.{fmt}.j2").is_file():
-        name, search = f"report.{fmt}.j2", (user.resolve(), SHIPPED)
-    env = _environment(search, fmt)
-    filename = name
-    try:
-        template = env.get_template(name)
-        filename = template.filename or name
-        return sandbox.render(template, {**data, "charts": charts(data), "fmt": fmt})
-    except TemplateSyntaxError as exc:
-        where = exc.filename or name
-        raise BadInput(f"{where}:{exc.lineno}: {exc.message}") from None
-    except sandbox.LimitExceeded as exc:
-        line = _template_line(exc, filename)
-        where = f"{filename}:{line}" if line else filename
-        raise BadInput(f"{where}: report template {name} stopped: {exc}") from None
-    except TemplateError as exc:
-        line = _template_line(exc, filename)
-        where = f"{filename}:{line}" if line else filename
-        raise BadInput(f"{where}: {exc.message or exc}") from None
-    except (
-        TypeError,
-        ValueError,
-        AttributeError,
-        LookupError,
-        ArithmeticError,
-        RecursionError,
-        MemoryError,
-    ) as exc:
-        if user is None:
-            raise
-        line = _template_line(exc, filename)
-        where = f"{filename}:{line}" if line else filename
-        raise BadInput(f"{where}: {exc}") from None
+def render(data: Mapping[str, Any], fmt: str = "md", *, templates: str | Path | None = None) -> str:
+    """The report as text, laid out by its template in the shared sandbox (see
+    ``transition.report_render``: the templates, filters and limits)."""
+    return report_render.render({**data, "charts": charts(data)}, fmt, templates=templates)

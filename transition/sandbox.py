@@ -1,8 +1,7 @@
 """The one sandbox every user-written template runs in (runbook skeletons and reports).
 
-``environment(...)`` builds a Jinja2 ``ImmutableSandboxedEnvironment`` hardened further,
-and ``render(template, context, label)`` renders a template from it under limits that are
-checked *while* it renders, in the rendering thread (no signals, so TUI workers are fine):
+``environment(...)`` builds a hardened Jinja2 ``ImmutableSandboxedEnvironment``; ``render``
+renders its templates under limits checked *while* rendering, in its thread (no signals):
 
 - time: a deadline checked on every loop iteration, attribute and item lookup, call,
   filter, operator and output chunk, so nested ``range(100000)`` loops stop at the limit;
@@ -15,9 +14,8 @@ checked *while* it renders, in the rendering thread (no signals, so TUI workers 
 - numbers: integers stay below ``MAX_INT_BITS`` bits (``10**5000`` is refused);
 - names starting with an underscore are unsafe whether or not the object has them.
 
-Limits are module constants; tests lower ``TIME_LIMIT``. A limit that is reached raises
-``LimitExceeded`` (a ``SecurityError``) naming the limit; callers turn it into an
-``error:`` line naming the template.
+Limits are module constants; tests lower ``TIME_LIMIT``. A limit reached raises
+``LimitExceeded`` (a ``SecurityError``) naming it; ``rendering.render`` names the template.
 """
 
 from __future__ import annotations
@@ -113,10 +111,8 @@ def weight(value: Any, cap: int = MAX_VALUE) -> int:
                 total += memo.get(id(child), 1)
             elif isinstance(child, range):
                 total += len(child) + 1
-            elif type(child) is int:
-                total += child.bit_length() // 3 + 1
             else:
-                total += 1
+                total += _int_weight(child)
         memo[key] = min(total, cap + 1)
         keep.append(item)
     return memo[id(value)]

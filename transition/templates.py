@@ -22,7 +22,8 @@ file changes), so generating many skeletons in one process costs little per skel
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,14 +31,13 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, meta, nodes
-from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import TemplateSyntaxError
 from pydantic import BaseModel, ConfigDict, Field
 
-from transition import sandbox, yamlfile
+from transition import rendering, sandbox, yamlfile
 from transition.errors import BadInput, NotFound, ValidationFailed
-from transition.files import Unreadable, read_input
 from transition.resources import shipped
-from transition.sandbox import LimitExceeded, Sandbox
+from transition.sandbox import Sandbox
 from transition.settings import TEMPLATES, get_settings
 from transition.text import markdown_literal
 
@@ -82,19 +82,6 @@ class TemplateInfo:
     @property
     def required(self) -> list[str]:
         return [n for n, spec in self.variables.items() if spec.required]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "title": self.title,
-            "description": self.description,
-            "source": self.source,
-            "path": str(self.path),
-            "variables": {
-                n: {"required": s.required, "description": s.description}
-                for n, s in self.variables.items()
-            },
-        }
 
 
 # --- where templates are ----------------------------------------------------------------
@@ -150,20 +137,6 @@ def find(name: str, dirs: Sequence[tuple[Path, str]]) -> tuple[Path, str] | None
 # --- front matter ------------------------------------------------------------------------
 
 
-def _read(path: Path) -> str:
-    try:
-        raw = read_input(path, MAX_BYTES, kind="template", noun="template")
-    except Unreadable as exc:
-        raise ValidationFailed([str(exc)]) from None
-    if b"\x00" in raw:
-        raise ValidationFailed([f"{path}: contains NUL bytes; not a text file"])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationFailed([f"{path}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
-
-
 def split_front_matter(text: str, path: Path | str) -> tuple[str | None, str]:
     """``(front matter, body)``. The body keeps the file's line numbers: the front matter
     becomes a Jinja comment spanning the same lines (so errors point at the right line)
@@ -202,7 +175,7 @@ def parse(path: Path, name: str, source: str) -> TemplateInfo:
     cached = _INFO_CACHE.get(path)
     if cached is not None and cached[0] == stamp and cached[1].source == source:
         return cached[1]
-    text = _read(path)
+    text = yamlfile.read_text(path, MAX_BYTES, kind="template", noun="template")
     front, body = split_front_matter(text, path)
     if front is None:
         info = TemplateInfo(name, _title_from(name), "", {}, source, path, body)
@@ -369,57 +342,40 @@ def environment(dirs: tuple[tuple[Path, str], ...]) -> Sandbox:
     )
 
 
-def _line(exc: BaseException, filename: str) -> int | None:
-    """The template line an exception was raised from (Jinja rewrites tracebacks so that
-    template frames carry the template's file name and line)."""
-    line = getattr(exc, "lineno", None)
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
-def _at(filename: str, line: int | None) -> str:
-    return f"{filename}:{line}" if line else filename
-
-
 @lru_cache(maxsize=256)
 def _parsed(env: Sandbox, filename: str, stamp: Any, body: str) -> nodes.Template:
     return env.parse(body, filename=filename)
 
 
 def _ast(env: Sandbox, info: TemplateInfo) -> nodes.Template:
-    try:
+    with _compiling(info.path):
         return _parsed(env, str(info.path), _stamp(Path(info.path)), info.body)
-    except TemplateSyntaxError as exc:
-        raise BadInput(f"{exc.filename or info.path}:{exc.lineno}: {exc.message}") from None
+
+
+@contextmanager
+def _compiling(path: Path | str) -> Iterator[None]:
+    """Problems met while parsing or compiling a template, as ``BadInput`` naming it."""
+    try:
+        yield
+    except TemplateSyntaxError as exc:  # also an unknown filter or test, found compiling
+        raise BadInput(f"{exc.filename or path}:{exc.lineno}: {exc.message}") from None
     except OSError as exc:
-        raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (RecursionError, MemoryError, SyntaxError):
-        raise BadInput(f"{info.path}: template is nested too deeply") from None
+        raise BadInput(f"{path}: template is nested too deeply") from None
 
 
 def _names_read(env: Sandbox, info: TemplateInfo) -> frozenset[str]:
     """Top-level names the template reads (``jinja2.meta``: it compiles the template, so
     the answer is cached until the file changes)."""
-    try:
+    with _compiling(info.path):
         return _names_cached(env, str(info.path), _stamp(info.path), info.body)
-    except OSError as exc:
-        raise BadInput(f"{info.path}: cannot read: {exc.strerror or exc}") from None
 
 
 @lru_cache(maxsize=256)
-def _names_cached(env: Sandbox, filename: str, stamp: Any, body: str) -> frozenset[str]:
-    info = SimpleNamespace(path=filename, body=body)
-    ast = _ast(env, info)  # type: ignore[arg-type]
-    try:
-        return frozenset(meta.find_undeclared_variables(ast))
-    except TemplateSyntaxError as exc:  # an unknown filter or test, found while compiling
-        raise BadInput(f"{info.path}:{exc.lineno}: {exc.message}") from None
-    except (RecursionError, MemoryError, SyntaxError):
-        raise BadInput(f"{info.path}: template is nested too deeply") from None
+def _names_cached(env: Sandbox, filename: str, stamp: object, body: str) -> frozenset[str]:
+    ast = _parsed(env, filename, stamp, body)
+    return frozenset(meta.find_undeclared_variables(ast))
 
 
 def referenced_variables(info: TemplateInfo, dirs: tuple[tuple[Path, str], ...]) -> frozenset:
@@ -483,14 +439,14 @@ def undeclared_variables(
     return found
 
 
-def missing_required(info: TemplateInfo, context: Mapping[str, Any]) -> list[str]:
+def missing_required(info: TemplateInfo, context: Mapping[str, object]) -> list[str]:
     """Required variables that the context lacks (or holds as None)."""
     return [n for n in info.required if context.get(n) is None]
 
 
 def render(
     info: TemplateInfo,
-    context: Mapping[str, Any],
+    context: Mapping[str, object],
     dirs: tuple[tuple[Path, str], ...],
     *,
     hints: Mapping[str, str] | None = None,
@@ -504,12 +460,13 @@ def render(
     undeclared = undeclared_variables(info, dirs, context if provided is None else provided)
     if undeclared:
         first_file, first_line = undeclared[0][1], undeclared[0][2]
+        where = f"{first_file}:{first_line}" if first_line else first_file
         named = ", ".join(
             n + (f" ({'' if f == first_file else f + ':'}line {ln})" if ln else "")
             for n, f, ln in undeclared
         )
         raise BadInput(
-            f"{_at(first_file, first_line)}: template {info.name} uses "
+            f"{where}: template {info.name} uses "
             f"{len(undeclared)} variable(s) its front matter does not declare: {named}; "
             "declare each under 'variables:' in the front matter"
         )
@@ -521,40 +478,8 @@ def render(
             f"template {info.name} ({info.path}) needs {len(missing)} required variable(s) "
             f"that are not set: {named}; set them with --set NAME=VALUE"
         )
-    env = environment(dirs)
-    filename = str(info.path)
-    try:
-        template = env.get_template(info.name)
-        text = sandbox.render(template, context)
-        return text[1:] if info.masked and text.startswith("\n") else text
-    except TemplateSyntaxError as exc:
-        raise BadInput(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from None
-    except LimitExceeded as exc:
-        where = _at(filename, _line(exc, filename))
-        raise BadInput(f"{where}: template {info.name} stopped: {exc}") from None
-    except SecurityError as exc:
-        where = _at(filename, _line(exc, filename))
-        raise BadInput(f"{where}: template tried unsafe attribute access ({exc})") from None
-    except UndefinedError as exc:
-        where = _at(filename, _line(exc, filename))
-        raise BadInput(f"{where}: undefined variable: {exc.message}") from None
-    except TemplateNotFound as exc:
-        raise BadInput(f"{_at(filename, _line(exc, filename))}: template {exc} not found") from None
-    except TemplateError as exc:
-        where = _at(filename, _line(exc, filename))
-        raise BadInput(f"{where}: {exc.message or exc}") from None
-    except (
-        TypeError,
-        ValueError,
-        AttributeError,
-        LookupError,
-        ArithmeticError,
-        RecursionError,
-        MemoryError,
-        SyntaxError,  # Python's own limits on the compiled template (deeply nested loops)
-    ) as exc:
-        where = _at(filename, _line(exc, filename))
-        raise BadInput(f"{where}: template failed: {exc}") from None
+    text = rendering.render(environment(dirs), info.name, context, label=f"template {info.name}")
+    return text[1:] if info.masked and text.startswith("\n") else text
 
 
 def count_placeholders(text: str) -> int:

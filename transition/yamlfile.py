@@ -49,9 +49,11 @@ def describe_loc(loc: Loc) -> str:
     return out or "(top level)"
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path, limit: int = MAX_BYTES, *, kind: str = "YAML", noun: str = "file") -> str:
+    """A user's text file (YAML, a template), read through the one bounded reader and
+    decoded as UTF-8; every problem is a ``ValidationFailed`` naming the file (and line)."""
     try:
-        raw = read_input(path, MAX_BYTES, kind="YAML")
+        raw = read_input(path, limit, kind=kind, noun=noun)
     except Unreadable as exc:
         raise ValidationFailed([str(exc)]) from None
     if b"\x00" in raw:
@@ -88,7 +90,7 @@ def parse_yaml_text(text: str, path: Path | str) -> tuple[Any, Marks]:
 
 def load_yaml(path: Path | str) -> tuple[Any, Marks]:
     path = Path(path)
-    return parse_yaml_text(_read(path), path)
+    return parse_yaml_text(read_text(path), path)
 
 
 def _check_depth(text: str) -> None:

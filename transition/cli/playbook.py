@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from transition.cli.options import AsJson
 from transition.cli.output import emit_json, say, table
 from transition.errors import ValidationFailed
 
@@ -26,7 +27,7 @@ def _summary(pb, path: Path) -> dict:
 
 
 @app.command("list")
-def list_playbooks(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_playbooks(as_json: AsJson = False) -> None:
     """Every playbook the tool can start an engagement from."""
     from transition.playbooks import load_playbook, playbook_files
 
@@ -59,7 +60,7 @@ def list_playbooks(as_json: bool = typer.Option(False, "--json", help="Print JSO
 @app.command("show")
 def show(
     name: str = typer.Argument(..., metavar="NAME"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: AsJson = False,
 ) -> None:
     """A playbook's phases, tasks and gates."""
     from transition.playbooks import resolve_playbook

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from transition.cli.options import Engagement
 from transition.cli.output import say
 from transition.cli.state import state
 
@@ -14,7 +15,7 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
         ctx: typer.Context,
-        engagement: str = typer.Argument(..., metavar="ENG"),
+        engagement: Engagement,
         fmt: str = typer.Option("md", "--format", metavar="md|html", help="Markdown or HTML."),
         output: str | None = typer.Option(
             None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600; - for stdout)."
@@ -31,16 +32,16 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """The weekly status report for a steering committee (Markdown or one HTML file)."""
-        from transition import reports
+        from transition import report_render, reports
         from transition.dates import parse_date
         from transition.errors import BadInput
         from transition.services.common import get_engagement
 
         fmt = fmt.strip().lower()
-        if fmt not in reports.FORMATS:
-            raise BadInput(f"invalid report format {fmt!r}: choose md or html")
+        if fmt not in report_render.FORMATS:
+            raise BadInput(f"invalid report format {fmt!r}: choose md or html", field="fmt")
         since_date = parse_date(since, "--since date") if since else None
-        folder = reports.template_dir(templates)
+        folder = report_render.template_dir(templates)
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
             data = reports.report_data(session, eng, since_date)

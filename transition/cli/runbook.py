@@ -4,49 +4,42 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import runbooks
-from transition.services.common import get_engagement
+from transition.services.views.runbooks import RunbookView
 
 NAME = "runbook"
 app = typer.Typer(
     help="Runbook skeletons from templates, and how finished each one is.", no_args_is_help=True
 )
 
-_TEMPLATES_HELP = (
-    "Folder of your own templates (NAME.md.j2), searched before the shipped ones "
-    "(default: TRANSITION_TEMPLATES)."
-)
+#: ``--templates DIR``: a folder of the user's own templates.
+Templates = Annotated[
+    str | None,
+    typer.Option(
+        "--templates",
+        metavar="DIR",
+        help="Folder of your own templates (NAME.md.j2), searched before the shipped ones "
+        "(default: TRANSITION_TEMPLATES).",
+    ),
+]
 
 
 @app.command("templates")
-def list_templates(
-    templates: str | None = typer.Option(None, "--templates", metavar="DIR", help=_TEMPLATES_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def list_templates(templates: Templates = None, as_json: AsJson = False) -> None:
     """Shipped and user templates with their descriptions and variables."""
-    from transition import templates as tpl
-
-    infos = tpl.available([templates] if templates else ())
+    infos = runbooks.list_templates([templates] if templates else ())
     if as_json:
-        emit_json([i.as_dict() for i in infos])
+        emit_json(infos)
         return
-    rows = [
-        {
-            "name": i.name,
-            "source": i.source,
-            "title": i.title,
-            "options": [v for v in i.variables if v not in runbooks.BUILTIN],
-            "description": i.description,
-        }
-        for i in infos
-    ]
     table(
-        rows,
+        infos,
         [
             ("name", "template"),
             ("source", "source"),
@@ -61,11 +54,14 @@ def list_templates(
 @app.command("new")
 def new(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     system: str = typer.Option(..., "--system", metavar="S", help="The system it is for."),
     template: str = typer.Option(..., "--template", metavar="T", help="Template name."),
     out: Path = typer.Option(
-        Path("runbooks"), "--out", metavar="DIR", help="Output folder (default: ./runbooks)."
+        Path(runbooks.DEFAULT_OUT),
+        "--out",
+        metavar="DIR",
+        help=f"Output folder (default: ./{runbooks.DEFAULT_OUT}).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the skeleton; write and record nothing."
@@ -83,15 +79,15 @@ def new(
     sets: list[str] = typer.Option(
         [], "--set", metavar="KEY=VALUE", help="A template variable (repeat for several)."
     ),
-    templates: str | None = typer.Option(None, "--templates", metavar="DIR", help=_TEMPLATES_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    templates: Templates = None,
+    as_json: AsJson = False,
 ) -> None:
     """Generate a runbook skeleton: <out>/<system>/<template>.md, recorded as drafted."""
-    values = runbooks.parse_sets(sets)
+    values = runbooks.parse_sets(sets)  # before opening the database: a typo fails fast
     with state(ctx).session(write=not dry_run) as session:
         result = runbooks.generate(
             session,
-            get_engagement(session, engagement),
+            engagement,
             system=system,
             template=template,
             out_dir=out,
@@ -105,42 +101,34 @@ def new(
         emit_json(result)
         return
     if dry_run:
-        sys.stdout.write(result["text"])
+        sys.stdout.write(result.text or "")
         return
-    if result.get("unchanged"):
+    if result.unchanged:
         say(
-            f"{result['path']} is already the skeleton (runbook #{result['id']}, "
-            f"{result['status']}): nothing changed"
+            f"{result.path} is already the skeleton (runbook #{result.id}, "
+            f"{result.status}): nothing changed"
         )
         return
-    verb = "regenerated" if result["regenerated"] else "wrote"
-    kept = f"; the old file is kept as {result['kept']}" if result.get("kept") else ""
+    verb = "regenerated" if result.regenerated else "wrote"
+    kept = f"; the old file is kept as {result.kept}" if result.kept else ""
     say(
-        f"{verb} {result['path']} (runbook #{result['id']}, drafted, "
-        f"{result['placeholders']} placeholder(s) to fill){kept}"
+        f"{verb} {result.path} (runbook #{result.id}, drafted, "
+        f"{result.placeholders} placeholder(s) to fill){kept}"
     )
 
 
 @app.command("list")
 def list_runbooks(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    engagement: Engagement,
+    as_json: AsJson = False,
 ) -> None:
     """Runbooks with their status and fill ratio (placeholders left in the file)."""
     with state(ctx).session() as session:
-        rows = runbooks.list_runbooks(session, get_engagement(session, engagement))
+        rows = runbooks.list_runbooks(session, engagement)
     if as_json:
         emit_json(rows)
         return
-    for row in rows:
-        if row["file_missing"]:
-            row["filled"] = "file missing"
-        else:
-            row["filled"] = (
-                f"{round(row['fill_ratio'] * 100)}% "
-                f"({row['placeholders_left']}/{row['placeholders_total']} left)"
-            )
     table(
         rows,
         [
@@ -148,17 +136,23 @@ def list_runbooks(
             ("system", "system"),
             ("template", "template"),
             ("status", "status"),
-            ("filled", "filled"),
+            (_filled, "filled"),
             ("path", "path"),
         ],
         empty="no runbooks yet: generate one with `transition runbook new`",
     )
 
 
+def _filled(row: RunbookView) -> str:
+    if row.file_missing or row.fill_ratio is None:
+        return "file missing"
+    return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
+
+
 @app.command("status")
 def set_status(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     runbook_id: str = typer.Argument(..., metavar="RUNBOOK_ID"),
     status: str = typer.Argument(..., metavar="drafted|reviewed|validated|accepted"),
     force: bool = typer.Option(False, "--force", help="Skip a step or go back (needs --reason)."),
@@ -171,13 +165,13 @@ def set_status(
         metavar="N",
         help="Refuse if someone changed the runbook since you read version N.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the change as JSON."),
+    as_json: AsJson = False,
 ) -> None:
     """Move a runbook one step: drafted → reviewed → validated → accepted."""
     with state(ctx).session(write=True) as session:
         result = runbooks.set_status(
             session,
-            get_engagement(session, engagement),
+            engagement,
             runbook_id,
             status,
             force=force,
@@ -187,8 +181,8 @@ def set_status(
     if as_json:
         emit_json(result)
         return
-    if not result["changed"]:
-        say(f"runbook #{result['id']} is already {result['to']}")
+    if not result.changed:
+        say(f"runbook #{result.id} is already {result.to}")
         return
-    forced = " (forced)" if result["forced"] else ""
-    say(f"runbook #{result['id']}: {result['from']} → {result['to']}{forced}")
+    forced = " (forced)" if result.forced else ""
+    say(f"runbook #{result.id}: {result.from_} → {result.to}{forced}")

@@ -203,11 +203,6 @@ class Backend:
             findings = access.review(s, eng) if offset == 0 else None
         return {"grants": grants, "findings": findings}
 
-    def runbooks(self, slug: str) -> list[dict[str, Any]]:
-        from transition.services import runbooks
-
-        with self.session() as s:
-            return runbooks.list_runbooks(s, get_engagement(s, slug))
 
     def handover(self, slug: str) -> Any:
         from transition.services import handover
@@ -225,7 +220,7 @@ class Backend:
     def palette_index(self) -> dict[str, list[dict[str, Any]]]:
         """Everything the command palette can jump to: engagements, systems, people,
         runbooks (a bounded number of queries per engagement)."""
-        from transition.services import engagements, people, systems
+        from transition.services import engagements, people, runbooks, systems
 
         out: dict[str, list[dict[str, Any]]] = {
             "engagements": [],
@@ -243,29 +238,17 @@ class Backend:
                     out["people"].append(
                         {"engagement": eng.slug, "name": person.name, "side": person.side}
                     )
-                for runbook in self._runbooks_of(s, eng):
+                for runbook in runbooks.list_runbooks(s, eng):
                     out["runbooks"].append(
-                        {"engagement": eng.slug, "name": runbook.get("title", ""), **runbook}
+                        {"engagement": eng.slug, "name": runbook.title, **runbook.model_dump()}
                     )
         return out
-
-    @staticmethod
-    def _runbooks_of(session: Session, eng) -> list[dict[str, Any]]:
-        from transition.services import runbooks
-
-        return runbooks.list_runbooks(session, eng)
 
     @staticmethod
     def playbooks() -> list[str]:
         from transition.playbooks import playbook_files
 
         return sorted(playbook_files())
-
-    @staticmethod
-    def templates() -> list[str]:
-        from transition import templates
-
-        return [t.name for t in templates.available()]
 
     # -- changing ---------------------------------------------------------------------
 
@@ -351,26 +334,6 @@ class Backend:
             )
         return grant_id
 
-    def runbook_generate(self, slug: str, values: dict[str, Any], *, dry_run: bool) -> dict:
-        from transition.services import runbooks
-
-        with self.session(write=not dry_run) as s:
-            return runbooks.generate(
-                s,
-                get_engagement(s, slug),
-                system=values["system"],
-                template=values["template"],
-                out_dir=values.get("out_dir") or "runbooks",
-                sets=values.get("sets") or {},
-                dry_run=dry_run,
-                force=bool(values.get("force")),
-            )
-
-    def runbook_status(self, slug: str, runbook_id: int, status: str) -> None:
-        from transition.services import runbooks
-
-        with self.session(write=True) as s:
-            runbooks.set_status(s, get_engagement(s, slug), runbook_id, status)
 
     def handover_sync(self, slug: str) -> dict[str, int]:
         from transition.services import handover

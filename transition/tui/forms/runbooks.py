@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
-
+from transition.services import runbooks
+from transition.services.views.runbooks import RunbookGenerated
 from transition.tui.forms.base import Field, FormScreen, choices
 
 
 def runbook_form(backend: Any, slug: str, systems: list, templates: list[str]) -> FormScreen:
-    """``templates``: the names to offer (read off the UI thread: ``backend.templates()``)."""
+    """``templates``: the names to offer (read off the UI thread: ``list_templates``).
+    The service names the field a refusal is about (system, template, out_dir)."""
+
+    def generate(values: dict[str, Any], *, dry_run: bool) -> RunbookGenerated:
+        unit = backend.read if dry_run else backend.write
+        return unit(
+            runbooks.generate,
+            slug,
+            system=values["system"],
+            template=values["template"],
+            out_dir=values.get("out_dir"),
+            dry_run=dry_run,
+        )
 
     def preview(values: dict[str, Any]) -> str:
-        result = backend.runbook_generate(slug, values, dry_run=True)
-        head = f"would write {result.get('path')}\n"
-        return head + "─" * 40 + "\n" + str(result.get("text", ""))
+        result = generate(values, dry_run=True)
+        return f"would write {result.path}\n" + "─" * 40 + "\n" + (result.text or "")
 
     def submit(values: dict[str, Any]) -> str:
-        return str(backend.runbook_generate(slug, values, dry_run=False).get("path"))
+        return generate(values, dry_run=False).path
 
     return FormScreen(
         "Generate a runbook",
         [
             Field("system", "System", "select", systems, required=True),
-            Field(
-                "template",
-                "Template",
-                "select",
-                choices(templates),
-                required=True,
-            ),
-            Field(
-                "out_dir",
-                "Folder",
-                placeholder="default: runbooks/<engagement>",
-            ),
+            Field("template", "Template", "select", choices(templates), required=True),
+            Field("out_dir", "Folder", placeholder=f"default: {runbooks.DEFAULT_OUT}"),
         ],
         submit,
         preview=preview,

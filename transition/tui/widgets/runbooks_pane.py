@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
+from transition.services import runbooks
+from transition.services.views.runbooks import RunbookView
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, shown_path
-
-RUNBOOK_NEXT = {"drafted": "reviewed", "reviewed": "validated", "validated": "accepted"}
 
 
 class RunbooksPane(Pane):
@@ -24,11 +24,11 @@ class RunbooksPane(Pane):
 
     @dataclass
     class Loaded(Message):
-        rows: list[dict[str, Any]]
+        rows: list[RunbookView]
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
-        self.runbooks: dict[str, dict[str, Any]] = {}
+        self.runbooks: dict[str, RunbookView] = {}
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="runbooks-table")
@@ -48,14 +48,14 @@ class RunbooksPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runbooks")
     def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.runbooks(self.slug)))
+        self.post_message(self.Loaded(self.backend.read(runbooks.list_runbooks, self.slug)))
 
     def on_runbooks_pane_loaded(self, message: Loaded) -> None:
         t = self.table
-        self.runbooks = {str(r["id"]): r for r in message.rows}
-        rows = [(str(r["id"]), self.cells(t, r)) for r in message.rows]
+        self.runbooks = {str(r.id): r for r in message.rows}
+        rows = [(str(r.id), self.cells(t, r)) for r in message.rows]
         t.show(rows, has_more=False)
-        accepted = sum(1 for r in message.rows if r["status"] == "accepted")
+        accepted = sum(1 for r in message.rows if r.status == "accepted")
         self.query_one("#runbooks-note", Static).update(
             f"{accepted} of {len(message.rows)} accepted · n generate · enter next status"
             if message.rows
@@ -63,19 +63,11 @@ class RunbooksPane(Pane):
         )
 
     @staticmethod
-    def cells(t: PagedTable, r: dict[str, Any]) -> list[Any]:
-        fill = r.get("fill_ratio")
-        shown = "–" if fill is None else f"{round(100 * fill)}%"
-        status = r["status"]
+    def cells(t: PagedTable, r: RunbookView) -> list[Any]:
+        shown = "–" if r.fill_ratio is None else f"{round(100 * r.fill_ratio)}%"
         states = {"accepted": "green", "planned": "muted", "drafted": "amber"}
-        return [
-            str(r["id"]),
-            r["system"],
-            r["template"],
-            t.styled(status, states.get(status, "amber")) if status in states else status,
-            shown,
-            shown_path(r.get("path") or ""),
-        ]
+        status = t.styled(r.status, states[r.status]) if r.status in states else r.status
+        return [str(r.id), r.system, r.template, status, shown, shown_path(r.path)]
 
     def action_generate(self) -> None:
         from transition.tui.forms.runbooks import runbook_form
@@ -86,9 +78,9 @@ class RunbooksPane(Pane):
 
         systems = [(s, s) for s in (self.engagement or {}).get("systems", [])]
         self.read_then(
-            self.backend.templates,
+            runbooks.list_templates,
             lambda templates: self.app.push_screen(
-                runbook_form(self.backend, self.slug, systems, templates), done
+                runbook_form(self.backend, self.slug, systems, [t.name for t in templates]), done
             ),
         )
 
@@ -96,13 +88,15 @@ class RunbooksPane(Pane):
         row = self.runbooks.get(self.table.current_key() or "")
         if not row:
             return
-        following = RUNBOOK_NEXT.get(row["status"])
+        following = runbooks.next_status(row.status)
         if following is None:
-            self.notify(f"runbook {row['id']} is already {row['status']}")
+            self.notify(f"runbook {row.id} is already {row.status}")
             return
-        self.write_status(row["id"], following)
+        self.write_status(row, following)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def write_status(self, runbook_id: int, status: str) -> None:
-        self.backend.runbook_status(self.slug, runbook_id, status)
-        self.app.call_from_thread(self.changed, f"runbook {runbook_id}: {status}")
+    def write_status(self, row: RunbookView, status: str) -> None:
+        self.backend.write(
+            runbooks.set_status, self.slug, row.id, status, expected_version=row.version
+        )
+        self.app.call_from_thread(self.changed, f"runbook {row.id}: {status}")

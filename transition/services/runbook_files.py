@@ -1,0 +1,137 @@
+"""Where a runbook file goes, and how it is read and written without leaving its folder.
+
+The path is ``<out>/<system-slug>/<template>.md``, built from slugs only and checked after
+resolving, so no system or template name (``../``, absolute paths, control characters,
+symbolic links) can write outside ``out``. Files are read through the one bounded reader
+(``files.read_input``: a FIFO or device is never read) and written through the one
+atomic writer (``files.write_file``), readable by the team: runbooks are shared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+from pathlib import Path
+
+from transition.errors import BadInput, Refused
+from transition.files import SHARED, Unreadable, read_input, write_file
+from transition.text import is_slug, slugify
+
+PLACEHOLDER = "[[FILL:"
+MAX_READ = 8 * 1024 * 1024
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def target(out_dir: Path | str, system_slug: str, template: str) -> tuple[Path, Path]:
+    """``(out folder resolved, file path)``; refuses anything that would leave the folder."""
+    folder_name = slugify(system_slug)
+    if not is_slug(folder_name):
+        raise BadInput(f"system {system_slug!r} gives no usable folder name", field="system")
+    if not _SLUG.match(template):
+        raise BadInput(f"invalid template name {template!r}", field="template")
+    base = Path(out_dir).expanduser()
+    if base.exists() and not base.is_dir():
+        raise BadInput(f"output folder {str(out_dir)!r} exists and is not a folder")
+    base = _resolve(base)
+    path = base / folder_name / f"{template}.md"
+    inside(base, path)
+    return base, path
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        raise BadInput(f"cannot use {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInput(f"cannot use {path}: {exc.strerror or exc}") from None
+
+
+def inside(base: Path, path: Path) -> bool:
+    """Refuse ``path`` (``base/<slug>/<slug>.md``, ``base`` resolved) if writing it
+    could land outside ``base``. Both names are slugs (no separators, no dots), so only a
+    symbolic link can lead out: the system folder as a link is followed and must stay
+    inside; the file itself as a link is always refused. True when the folder exists."""
+    folder = path.parent
+    found = _lstat(folder)
+    if found is not None and stat.S_ISLNK(found.st_mode):
+        real = _resolve(folder)
+        if not real.is_relative_to(base):
+            raise BadInput(
+                f"refusing to write {path}: it resolves outside the output folder {base} "
+                "(through a symbolic link?)"
+            )
+        found = _lstat(real)
+    if found is None:
+        return False
+    if not stat.S_ISDIR(found.st_mode):
+        raise BadInput(f"{folder} exists and is not a folder")
+    file = _lstat(path)
+    if file is not None and stat.S_ISLNK(file.st_mode):
+        raise BadInput(f"{path} is a symbolic link; refusing to write through it")
+    if file is not None and not stat.S_ISREG(file.st_mode):
+        raise BadInput(f"{path} exists and is not a file")
+    return True
+
+
+def write(base: Path, path: Path, text: str, *, force: bool) -> None:
+    """Write the file, readable by the team. Without ``force`` an existing one is never
+    replaced, not even one that appears meanwhile."""
+    try:
+        if not inside(base, path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            inside(base, path)  # again, now that the folder exists
+    except OSError as exc:
+        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, text, mode=SHARED, replace=force)
+
+
+def read_existing(path: Path) -> bytes | None:
+    """The regular file now at ``path`` (None when there is none)."""
+    if _lstat(path) is None:
+        return None
+    try:
+        return read_input(path, MAX_READ, kind="runbook")
+    except Unreadable as exc:
+        raise BadInput(str(exc)) from None
+
+
+def keep_original(path: Path, data: bytes) -> Path:
+    """Keep an edited file about to be replaced as ``NAME.md.orig``, never losing an
+    earlier one."""
+    orig = path.with_name(path.name + ".orig")
+    found = _lstat(orig)  # anything but a regular file is refused by write_file
+    if found is not None and stat.S_ISREG(found.st_mode) and read_existing(orig) != data:
+        raise Refused(
+            f"{orig} already exists (kept by an earlier --discard-edits); move it away "
+            "first so that it is not lost"
+        )
+    write_file(orig, data, mode=SHARED)
+    return orig
+
+
+def lines_differ(old: str, new: str) -> int:
+    """How many lines an edit changed (added, removed or replaced), as a diff counts."""
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    return sum(
+        max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"
+    )
+
+
+def placeholders_left(path: str) -> int | None:
+    """``[[FILL:`` markers in the file now, or None when it cannot be read (missing, not a
+    regular file, over the size limit)."""
+    try:
+        data = read_input(path, MAX_READ, kind="runbook")
+    except Unreadable:
+        return None
+    return data.decode("utf-8", errors="replace").count(PLACEHOLDER)

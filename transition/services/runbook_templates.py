@@ -1,0 +1,186 @@
+"""What a runbook template is given: the database's values and the caller's ``--set`` ones.
+
+The generator fills ``BUILTIN`` from the database (engagement, system, owners, escalation
+contacts, today); a template declares in its front matter the other variables it reads,
+which the caller sets. Text people typed reaches the template as ``UserText`` (shown
+literally), everything else as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from transition import errors
+from transition.dates import today
+from transition.errors import BadInput
+from transition.guard import no_secrets
+from transition.models import Engagement, Person
+from transition.services.views.runbooks import TemplateVariable, TemplateView
+from transition.text import clean_text
+
+# ``transition.templates`` (and Jinja) is imported where a template is read, not here:
+# listing runbooks must not pay for it (tests/test_runbooks.py pins that).
+if TYPE_CHECKING:
+    from transition.templates import TemplateInfo
+
+SIDE_ORDER = {"provider": 0, "incumbent": 1, "client": 2}
+#: Variables the generator fills from the database; ``--set`` cannot replace them.
+BUILTIN = (
+    "engagement",
+    "system",
+    "incumbent_owner",
+    "provider_owner",
+    "escalation",
+    "generated_on",
+    "template",
+)
+#: Why a variable the generator fills may be missing, and what to do about it.
+HINTS = {
+    "incumbent_owner": "no incumbent person on the engagement: add one with "
+    "`transition person add ENG NAME --side incumbent`",
+    "provider_owner": "no provider person on the engagement: add one with "
+    "`transition person add ENG NAME --side provider`",
+}
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Built once from plain Core columns: generating many skeletons in one process should
+# neither rebuild it each time nor load anything into the session's identity map.
+_P = Person.__table__
+_PEOPLE = select(_P.c.slug, _P.c.name, _P.c.side, _P.c.role, _P.c.email).where(
+    _P.c.engagement_id == bindparam("eid"),
+    _P.c.release_date.is_(None) | (_P.c.release_date >= bindparam("day")),
+)
+
+
+class SystemLike(Protocol):
+    """What a template is told about the system (a ``System`` row or a selected row)."""
+
+    name: str
+    slug: str
+    tier: int
+
+
+def list_templates(template_dirs: Iterable[str | Path] = ()) -> list[TemplateView]:
+    """Every template one can generate from (user folders first, then the shipped ones),
+    with the variables ``--set`` may fill."""
+    from transition import templates
+
+    with errors.about("template_dirs"):
+        infos = templates.available(template_dirs)
+    return [
+        TemplateView(
+            name=i.name,
+            title=i.title,
+            description=i.description,
+            source=i.source,
+            path=str(i.path),
+            variables={
+                n: TemplateVariable(required=v.required, description=v.description)
+                for n, v in i.variables.items()
+            },
+            options=[v for v in i.variables if v not in BUILTIN],
+        )
+        for i in infos
+    ]
+
+
+def parse_sets(values: Iterable[str]) -> dict[str, str]:
+    """``["rto=4h", "bridge=https://…"]`` → a dict; every malformed one named at once."""
+    out: dict[str, str] = {}
+    bad: list[str] = []
+    for raw in values:
+        key, sep, value = raw.partition("=")
+        key = key.strip()
+        if not sep or not _KEY.match(key):
+            bad.append(raw)
+            continue
+        out[key] = value
+    if bad:
+        raise BadInput(
+            f"invalid --set {', '.join(map(repr, bad))}: expected NAME=VALUE with NAME made "
+            "of letters, digits and underscores",
+            field="sets",
+        )
+    return out
+
+
+def _role_rank(role: str | None) -> int:
+    text = (role or "").lower()
+    if "owner" in text:
+        return 0
+    if "lead" in text:
+        return 1
+    return 2
+
+
+def context(session: Session, engagement: Engagement, system: SystemLike) -> dict[str, object]:
+    """What every template can use, from the database (one query for the people)."""
+    from transition.templates import Record, UserText
+
+    def typed(value: str | None) -> UserText | None:
+        return None if value is None else UserText(value)
+
+    day = today()
+    session.flush()
+    people = session.connection().execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
+    people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
+    records = [
+        Record(
+            name=typed(p.name),
+            slug=p.slug,
+            side=p.side,
+            role=typed(p.role),
+            email=typed(p.email),
+        )
+        for p in people
+    ]
+
+    def owner(side: str) -> Record | None:
+        return next((r for r in records if r.side == side), None)
+
+    return {
+        "engagement": Record(
+            name=typed(engagement.name),
+            slug=engagement.slug,
+            client=typed(engagement.client),
+            incumbent=typed(engagement.incumbent),
+            provider=typed(engagement.provider),
+            model=engagement.model,
+            location=engagement.location,
+            start=engagement.start_date.isoformat(),
+        ),
+        "system": Record(name=typed(system.name), slug=system.slug, tier=system.tier),
+        "incumbent_owner": owner("incumbent"),
+        "provider_owner": owner("provider"),
+        "escalation": records,
+        "generated_on": day.isoformat(),
+    }
+
+
+def check_sets(
+    sets: Mapping[str, str], info: TemplateInfo, dirs: tuple[tuple[Path, str], ...]
+) -> None:
+    """``--set`` names only variables the template uses and the database does not fill."""
+    from transition import templates
+
+    clash = sorted(k for k in sets if k in BUILTIN)
+    if clash:
+        raise BadInput(f"--set {', '.join(clash)}: filled from the database, cannot be set by hand")
+    if not sets:
+        return
+    known = set(info.variables) | templates.referenced_variables(info, dirs)
+    unknown = sorted(k for k in sets if k not in known)
+    if unknown:
+        declared = ", ".join(v for v in info.variables if v not in BUILTIN) or "none"
+        raise BadInput(
+            f"--set {', '.join(unknown)}: template {info.name} does not use "
+            f"{'this variable' if len(unknown) == 1 else 'these variables'} "
+            f"(it declares: {declared})"
+        )
+    for key, value in sets.items():
+        no_secrets(clean_text(value, f"--set {key}"), f"--set {key}")

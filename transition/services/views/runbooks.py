@@ -1,0 +1,90 @@
+"""Read models: runbooks, what generating one did, status changes, templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+from transition.services.views.base import Timestamp, View
+
+
+class RunbookView(View):
+    """A runbook of a system in scope, with how much of it is filled in on disk."""
+
+    id: int
+    system: str
+    system_slug: str
+    tier: int
+    template: str
+    title: str
+    status: str
+    path: str
+    placeholders_total: int
+    #: ``[[FILL:`` markers left in the file; None when the file cannot be read.
+    placeholders_left: int | None
+    fill_ratio: float | None
+    file_missing: bool
+    created_at: Timestamp
+    created_by: str
+    version: int
+
+
+class RunbookGenerated(View):
+    """What ``runbook new`` did (or, with ``dry_run``, would do). ``text`` (the skeleton,
+    dry run only), ``unchanged`` (an accepted runbook whose file is already the skeleton)
+    and ``kept`` (where the edited file was kept) are printed only when they apply."""
+
+    id: int | None
+    system: str
+    system_slug: str
+    template: str
+    title: str
+    path: str
+    status: str
+    placeholders: int
+    dry_run: bool
+    regenerated: bool
+    text: str | None = None
+    unchanged: bool | None = None
+    kept: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_what_applies(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for key in ("text", "unchanged", "kept"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class RunbookStatusChange(View):
+    """A runbook moved along its lifecycle (``changed`` False: it already was there)."""
+
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
+    id: int
+    from_: str = Field(alias="from")
+    to: str
+    changed: bool
+    forced: bool
+    reason: str | None
+    version: int
+
+
+class TemplateVariable(View):
+    required: bool
+    description: str
+
+
+class TemplateView(View):
+    """A template one can generate runbooks from (``options``: what ``--set`` may fill)."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    path: str
+    variables: dict[str, TemplateVariable]
+    #: The variables a user sets with ``--set`` (the rest come from the database).
+    options: list[str] = Field(default=[], exclude=True)
