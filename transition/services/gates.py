@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
@@ -30,7 +31,21 @@ from transition.models import (
 )
 from transition.playbooks import Criterion, Playbook, from_json
 from transition.services import audit
-from transition.services.common import apply_changes, check_version
+from transition.services.common import (
+    EngagementRef,
+    apply_changes,
+    check_version,
+    engagement_of,
+)
+from transition.services.views.phases import (
+    AdvanceResult,
+    CriterionResult,
+    CurrentGate,
+    GateStatus,
+    KeyPersonRisk,
+    PhaseStatus,
+    PhaseStep,
+)
 from transition.text import clean_text
 
 DONE = ("done", "skipped")
@@ -212,12 +227,14 @@ def criteria(phase: Phase) -> list[Criterion]:
     return [Criterion.model_validate(c) for c in json.loads(phase.gate_json or "[]")]
 
 
-def evaluate(phase: Phase, facts: Facts) -> list[dict[str, Any]]:
+def evaluate(phase: Phase, facts: Facts) -> list[CriterionResult]:
     results = []
     for criterion in criteria(phase):
         met, reason = judge(criterion, phase, facts)
         results.append(
-            {"criterion": criterion.label(), "name": criterion.name, "met": met, "reason": reason}
+            CriterionResult(
+                criterion=criterion.label(), name=criterion.name, met=met, reason=reason
+            )
         )
     return results
 
@@ -226,70 +243,123 @@ def current_phase(phases: list[Phase]) -> Phase | None:
     return next((p for p in phases if p.status == "active"), None)
 
 
-def _phase_dict(phase: Phase, results: list[dict[str, Any]], facts: Facts) -> dict[str, Any]:
-    return {
-        "key": phase.key,
-        "title": phase.title,
-        "position": phase.position,
-        "status": phase.status,
-        "planned_start": phase.planned_start,
-        "planned_end": phase.planned_end,
-        "actual_start": phase.actual_start,
-        "actual_end": phase.actual_end,
-        "tasks_total": facts.task_totals.get(phase.id, 0),
-        "tasks_open": len(facts.open_tasks.get(phase.id, [])),
-        "gate_met": all(r["met"] for r in results),
-        "gate": results,
-        "gate_decision": phase.gate_decision,
-        "gate_decided_by": phase.gate_decided_by,
-        "gate_decided_at": phase.gate_decided_at,
-        "gate_reason": phase.gate_reason,
-        "version": phase.version,
-    }
+def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) -> PhaseStatus:
+    return PhaseStatus(
+        key=phase.key,
+        title=phase.title,
+        position=phase.position,
+        status=phase.status,
+        planned_start=phase.planned_start,
+        planned_end=phase.planned_end,
+        actual_start=phase.actual_start,
+        actual_end=phase.actual_end,
+        tasks_total=facts.task_totals.get(phase.id, 0),
+        tasks_open=len(facts.open_tasks.get(phase.id, [])),
+        gate_met=all(r.met for r in results),
+        gate=results,
+        gate_decision=phase.gate_decision,
+        gate_decided_by=phase.gate_decided_by,
+        gate_decided_at=phase.gate_decided_at,
+        gate_reason=phase.gate_reason,
+        version=phase.version,
+    )
 
 
-def status(session: Session, engagement: Engagement) -> dict[str, Any]:
+def status(session: Session, engagement: EngagementRef) -> GateStatus:
     """Every phase with its gate, each criterion met or not and why."""
+    engagement = engagement_of(session, engagement)
     facts = gather(session, engagement)
-    phases = [_phase_dict(p, evaluate(p, facts), facts) for p in facts.phases]
+    phases = [_phase_status(p, evaluate(p, facts), facts) for p in facts.phases]
     current = current_phase(facts.phases)
     from transition.services import kt
 
-    return {
-        "engagement": engagement.slug,
-        "status": engagement.status,
-        "current_phase": current.key if current else None,
-        "phases": phases,
-        "key_person_risks": kt.key_person_risks(session, engagement),
-    }
+    return GateStatus(
+        engagement=engagement.slug,
+        status=engagement.status,
+        current_phase=current.key if current else None,
+        phases=phases,
+        key_person_risks=[
+            KeyPersonRisk.model_validate(r) for r in kt.key_person_risks(session, engagement)
+        ],
+    )
+
+
+def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
+    """The gate ahead: the phase in progress with its criteria judged, and the next one."""
+    data = status(session, engagement)
+    phase = data.active()
+    following = None
+    if phase is not None:
+        following = next((p for p in data.phases if p.position == phase.position + 1), None)
+    return CurrentGate(engagement=data.engagement, phase=phase, next=following)
+
+
+def phase_order(phases: Sequence[PhaseStep | PhaseStatus]) -> list[str]:
+    """The phase keys in display order: the current phase first, then the ones after it,
+    then the finished ones."""
+    now = next((p.position for p in phases if p.status == "active"), len(phases))
+    return [p.key for p in phases if p.position >= now] + [
+        p.key for p in phases if p.position < now
+    ]
+
+
+def steps(session: Session, engagement: EngagementRef) -> list[PhaseStep]:
+    """The phases in order with their task counts (no gate judged), in two queries."""
+    engagement = engagement_of(session, engagement)
+    totals: dict[int, int] = defaultdict(int)
+    open_: dict[int, int] = defaultdict(int)
+    for phase_id, task_status, n in session.execute(
+        select(Task.phase_id, Task.status, func.count())
+        .where(Task.engagement_id == engagement.id)
+        .group_by(Task.phase_id, Task.status)
+    ):
+        totals[phase_id] += n
+        if task_status not in DONE:
+            open_[phase_id] += n
+    rows = session.execute(
+        select(Phase.id, Phase.key, Phase.title, Phase.position, Phase.status, Phase.gate_decision)
+        .where(Phase.engagement_id == engagement.id)
+        .order_by(Phase.position)
+    )
+    return [
+        PhaseStep.model_validate(
+            {**r._mapping, "tasks_total": totals[r.id], "tasks_open": open_[r.id]}
+        )
+        for r in rows
+    ]
 
 
 def advance(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     *,
     override: str | None = None,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> AdvanceResult:
     """Leave the current phase through its gate; an unmet gate needs a written override."""
+    engagement = engagement_of(session, engagement)
     facts = gather(session, engagement)
     phase = current_phase(facts.phases)
     if phase is None:
         raise Refused(f"engagement {engagement.slug} has no active phase: every phase is done")
     check_version(session, phase, expected_version, "phase", phase.key)
     results = evaluate(phase, facts)
-    unmet = [r for r in results if not r["met"]]
-    if override is not None:
-        override = clean_text(override, "the override reason")
-        no_secrets(override, "the override reason")
-    if override is not None and not override.strip():
-        raise BadInput("an override needs a written reason")
-    if unmet and override is None:
-        raise Refused(
-            f"gate of phase {phase.key!r} not met: {len(unmet)} of {len(results)} criteria unmet",
-            details=[f"unmet: {r['criterion']}: {r['reason']}" for r in unmet]
-            + ["fix them, or advance with --override REASON"],
-        )
+    unmet = [r for r in results if not r.met]
+    with about("override"):
+        if override is not None:
+            override = clean_text(override, "the override reason")
+            no_secrets(override, "the override reason")
+            if not override.strip():
+                raise BadInput(
+                    "an override needs a written reason: write a reason to override the gate"
+                )
+        if unmet and override is None:
+            raise Refused(
+                f"gate of phase {phase.key!r} not met: "
+                f"{len(unmet)} of {len(results)} criteria unmet",
+                details=[f"unmet: {r.criterion}: {r.reason}" for r in unmet]
+                + ["fix them, or advance with --override REASON"],
+            )
     now, day = utcnow(), today()
     decision = "overridden" if unmet else "passed"
     apply_changes(
@@ -322,10 +392,10 @@ def advance(
     from transition.services import access
 
     access.on_milestones_changed(session, engagement)
-    return {
-        "from": phase.key,
-        "to": following.key if following else None,
-        "decision": decision,
-        "unmet": unmet,
-        "reason": phase.gate_reason,
-    }
+    return AdvanceResult(
+        left=phase.key,
+        entered=following.key if following else None,
+        decision=decision,
+        unmet=unmet,
+        reason=phase.gate_reason,
+    )

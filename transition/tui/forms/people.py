@@ -1,12 +1,9 @@
-"""Forms to add a person and to assign a task."""
+"""The form to add a person."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from transition.services.views import TaskView
+from typing import Any
 
 from transition.tui.forms.base import Field, FormScreen, check_date, check_name, choices
 
@@ -35,27 +32,4 @@ def add_person_form(backend: Any, slug: str) -> FormScreen:
         ],
         partial(backend.add_person, slug),
         form_id="add-person",
-    )
-
-
-def assign_form(backend: Any, slug: str, task: TaskView, people: list) -> FormScreen:
-    def submit(values: dict[str, Any]) -> str:
-        backend.assign_task(slug, task.key, values["person"] or None, task.version)
-        return values["person"]
-
-    return FormScreen(
-        f"Assign {task.key}",
-        [
-            Field(
-                "person",
-                "Person",
-                "select",
-                people,
-                placeholder="nobody",
-                value=task.assignee or "",
-            )
-        ],
-        submit,
-        intro=task.title,
-        form_id="assign",
     )
