@@ -251,3 +251,65 @@ def test_cli_passing_gate(cli, acme, session_scope):
     result = cli("phase", "advance", acme)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "advanced discovery → access-setup (gate passed)\n"
+
+
+@pytest.mark.parametrize(
+    "override, error",
+    [(None, Refused), ("", BadInput), ("  ", BadInput), ("ok, password: hunter2", BadInput)],
+)
+def test_advance_errors_are_about_the_override_argument(session_scope, small, override, error):
+    """A form shows them beside the override reason, whatever their words."""
+    with session_scope() as s, pytest.raises(error) as info:
+        gates.advance(s, small, override=override)
+    assert info.value.field == "override"
+
+
+def test_the_gate_ahead_and_the_display_order(session_scope, small):
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        steps = gates.steps(s, small)
+    assert (gate.engagement, gate.phase.key, gate.next.key) == (small, "discovery", "ramp-up")
+    assert [c.name for c in gate.phase.gate] == ["tasks_done", "systems_registered"]
+    assert [(p.key, p.status, p.tasks_open, p.tasks_total) for p in steps] == [
+        ("discovery", "active", 3, 3),
+        ("ramp-up", "pending", 1, 1),
+        ("cutover", "pending", 1, 1),
+    ]
+    assert gates.phase_order(steps) == ["discovery", "ramp-up", "cutover"]
+    with session_scope() as s:
+        eng = get_engagement(s, small)
+        tasks.set_status(s, eng, "kickoff", "done")
+        result = gates.advance(s, eng, override="moving on")
+    assert (result.left, result.entered, result.decision) == ("discovery", "ramp-up", "overridden")
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        status = gates.status(s, small)
+    assert (gate.phase.key, gate.next.key) == ("ramp-up", "cutover")
+    assert gates.phase_order(status.phases) == ["ramp-up", "cutover", "discovery"]
+    assert status.phases[0].tasks_open == 2
+    for _ in range(2):
+        with session_scope() as s:
+            gates.advance(s, small, override="walk through")
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        steps = gates.steps(s, small)
+    assert (gate.phase, gate.next) == (None, None)
+    assert gates.phase_order(steps) == ["discovery", "ramp-up", "cutover"]
+
+
+def test_key_person_risks_become_read_models(session_scope, small, monkeypatch):
+    """Whatever ``kt.key_person_risks`` hands over (mappings or read models)."""
+    from transition.services import kt
+
+    risk = {
+        "system": "Mail",
+        "presenters": ["Ann"],
+        "release_date": date(2026, 11, 20),
+        "days_left": 10,
+        "missing": ["runbook"],
+        "reason": "Ann leaves in 10 days",
+    }
+    monkeypatch.setattr(kt, "key_person_risks", lambda session, engagement: [risk])
+    with session_scope() as s:
+        (got,) = gates.status(s, small).key_person_risks
+    assert got.model_dump() == risk

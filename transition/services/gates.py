@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
@@ -37,6 +36,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
 )
+from transition.services.tasks import CLOSED
 from transition.services.views.phases import (
     AdvanceResult,
     CriterionResult,
@@ -48,7 +48,7 @@ from transition.services.views.phases import (
 )
 from transition.text import clean_text
 
-DONE = ("done", "skipped")
+DONE = CLOSED  # a task done or skipped no longer holds a gate
 
 
 @dataclass
@@ -63,7 +63,8 @@ class Facts:
     runbooks_accepted: dict[int, set[str]]  # system id → templates accepted
     provider_people: list[tuple[int, str]]
     people_with_grant: set[int]
-    extra: dict[str, Any] = field(default_factory=dict)
+    released_providers: int = 0  # provider people whose release date has passed
+    high_findings: int = 0  # open high access-review findings
 
 
 def gather(session: Session, engagement: Engagement) -> Facts:
@@ -106,7 +107,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         .distinct()
     ):
         accepted[system_id].add(template)
-    from transition.services.access import released
+    from transition.services import access
 
     # Released people are not expected to hold access: only those still on the engagement
     # (no release date, or one not yet passed) must have a grant in force.
@@ -116,7 +117,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         .order_by(Person.slug)
     ).all()
     provider_people = [
-        (pid, name) for pid, name, release in provider_rows if not released(release, now)
+        (pid, name) for pid, name, release in provider_rows if not access.released(release, now)
     ]
     released_providers = len(provider_rows) - len(provider_people)
     with_grant = set(
@@ -130,7 +131,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
             .distinct()
         ).scalars()
     )
-    facts = Facts(
+    return Facts(
         engagement=engagement,
         playbook=from_json(engagement.playbook_json),
         phases=phases,
@@ -141,17 +142,9 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         runbooks_accepted=accepted,
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
+        released_providers=released_providers,
+        high_findings=len(access.high_findings(session, engagement)),
     )
-    facts.extra["released_providers"] = released_providers
-    _gather_extra(session, facts)
-    return facts
-
-
-def _gather_extra(session: Session, facts: Facts) -> None:
-    """Facts that other services contribute (open high access findings)."""
-    from transition.services import access
-
-    facts.extra["high_findings"] = access.high_findings(session, facts.engagement)
 
 
 def _names(items: list[str], limit: int = 5) -> str:
@@ -202,18 +195,18 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
         return True, f"every required runbook accepted for {len(systems)} system(s)"
     if name == "access_provisioned":
         if not facts.provider_people:
-            if facts.extra.get("released_providers"):
+            if facts.released_providers:
                 return False, "every provider person registered has been released"
             return False, "no provider person registered"
         without = [
             pname for pid, pname in facts.provider_people if pid not in facts.people_with_grant
         ]
-        high = facts.extra.get("high_findings", [])
+        high = facts.high_findings
         problems = []
         if without:
             problems.append(f"no active grant for {_names(without)}")
         if high:
-            problems.append(f"{len(high)} high access-review finding(s) open")
+            problems.append(f"{high} high access-review finding(s) open")
         if problems:
             return False, "; ".join(problems)
         return (
