@@ -54,11 +54,11 @@ def _finish_discovery(session_scope, slug: str) -> None:
 
 def test_status_judges_every_criterion_with_a_reason(session_scope, small):
     with session_scope() as s:
-        data = gates.status(s, get_engagement(s, small))
-    assert data["current_phase"] == "discovery"
-    first = data["phases"][0]
-    assert first["gate_met"] is False
-    assert first["gate"] == [
+        data = gates.status(s, small)  # the engagement by the user's name
+    assert data.current_phase == "discovery"
+    first = data.phases[0]
+    assert first.gate_met is False
+    assert [r.model_dump() for r in first.gate] == [
         {
             "criterion": "tasks_done",
             "name": "tasks_done",
@@ -74,9 +74,9 @@ def test_status_judges_every_criterion_with_a_reason(session_scope, small):
     ]
     _finish_discovery(session_scope, small)
     with session_scope() as s:
-        first = gates.status(s, get_engagement(s, small))["phases"][0]
-    assert first["gate_met"] is True
-    assert [(r["met"], r["reason"]) for r in first["gate"]] == [
+        first = gates.status(s, get_engagement(s, small)).phases[0]
+    assert first.gate_met is True
+    assert [(r.met, r.reason) for r in first.gate] == [
         (True, "all 3 tasks done or skipped"),
         (True, "1 system(s) registered"),
     ]
@@ -104,9 +104,9 @@ def test_override_records_the_reason(session_scope, small, monkeypatch):
         result = gates.advance(
             s, get_engagement(s, small), override="Steering committee accepted the risk"
         )
-    assert result["from"] == "discovery" and result["to"] == "ramp-up"
-    assert result["decision"] == "overridden"
-    assert [u["name"] for u in result["unmet"]] == ["tasks_done", "systems_registered"]
+    assert result.left == "discovery" and result.entered == "ramp-up"
+    assert result.decision == "overridden"
+    assert [u.name for u in result.unmet] == ["tasks_done", "systems_registered"]
     with session_scope() as s:
         done, following = _phase(s, small, "discovery"), _phase(s, small, "ramp-up")
         assert (done.status, done.gate_decision, done.gate_decided_by) == (
@@ -132,7 +132,7 @@ def test_a_met_gate_passes_without_override(session_scope, small):
     _finish_discovery(session_scope, small)
     with session_scope() as s:
         result = gates.advance(s, get_engagement(s, small))
-    assert (result["decision"], result["unmet"], result["reason"]) == ("passed", [], None)
+    assert (result.decision, result.unmet, result.reason) == ("passed", [], None)
     with session_scope() as s:
         phase = _phase(s, small, "discovery")
         assert (phase.gate_decision, phase.gate_reason) == ("passed", None)
@@ -161,8 +161,8 @@ def test_walking_every_phase_completes_the_engagement(session_scope, small):
         eng = get_engagement(s, small)
         assert eng.status == "completed"
         data = gates.status(s, eng)
-        assert data["current_phase"] is None
-        assert [p["status"] for p in data["phases"]] == ["done", "done", "done"]
+        assert data.current_phase is None and data.active() is None
+        assert [p.status for p in data.phases] == ["done", "done", "done"]
     with session_scope() as s, pytest.raises(Refused, match="no active phase"):
         gates.advance(s, get_engagement(s, small), override="again")
 
@@ -170,9 +170,7 @@ def test_walking_every_phase_completes_the_engagement(session_scope, small):
 def test_later_criteria_explain_what_is_missing(session_scope, acme):
     with session_scope() as s:
         data = gates.status(s, get_engagement(s, acme))
-    reasons = {
-        (p["key"], r["name"]): (r["met"], r["reason"]) for p in data["phases"] for r in p["gate"]
-    }
+    reasons = {(p.key, r.name): (r.met, r.reason) for p in data.phases for r in p.gate}
     assert reasons[("access-setup", "access_provisioned")] == (
         False,
         "no provider person registered",
@@ -253,3 +251,65 @@ def test_cli_passing_gate(cli, acme, session_scope):
     result = cli("phase", "advance", acme)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "advanced discovery → access-setup (gate passed)\n"
+
+
+@pytest.mark.parametrize(
+    "override, error",
+    [(None, Refused), ("", BadInput), ("  ", BadInput), ("ok, password: hunter2", BadInput)],
+)
+def test_advance_errors_are_about_the_override_argument(session_scope, small, override, error):
+    """A form shows them beside the override reason, whatever their words."""
+    with session_scope() as s, pytest.raises(error) as info:
+        gates.advance(s, small, override=override)
+    assert info.value.field == "override"
+
+
+def test_the_gate_ahead_and_the_display_order(session_scope, small):
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        steps = gates.steps(s, small)
+    assert (gate.engagement, gate.phase.key, gate.next.key) == (small, "discovery", "ramp-up")
+    assert [c.name for c in gate.phase.gate] == ["tasks_done", "systems_registered"]
+    assert [(p.key, p.status, p.tasks_open, p.tasks_total) for p in steps] == [
+        ("discovery", "active", 3, 3),
+        ("ramp-up", "pending", 1, 1),
+        ("cutover", "pending", 1, 1),
+    ]
+    assert gates.phase_order(steps) == ["discovery", "ramp-up", "cutover"]
+    with session_scope() as s:
+        eng = get_engagement(s, small)
+        tasks.set_status(s, eng, "kickoff", "done")
+        result = gates.advance(s, eng, override="moving on")
+    assert (result.left, result.entered, result.decision) == ("discovery", "ramp-up", "overridden")
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        status = gates.status(s, small)
+    assert (gate.phase.key, gate.next.key) == ("ramp-up", "cutover")
+    assert gates.phase_order(status.phases) == ["ramp-up", "cutover", "discovery"]
+    assert status.phases[0].tasks_open == 2
+    for _ in range(2):
+        with session_scope() as s:
+            gates.advance(s, small, override="walk through")
+    with session_scope() as s:
+        gate = gates.ahead(s, small)
+        steps = gates.steps(s, small)
+    assert (gate.phase, gate.next) == (None, None)
+    assert gates.phase_order(steps) == ["discovery", "ramp-up", "cutover"]
+
+
+def test_key_person_risks_become_read_models(session_scope, small, monkeypatch):
+    """Whatever ``kt.key_person_risks`` hands over (mappings or read models)."""
+    from transition.services import kt
+
+    risk = {
+        "system": "Mail",
+        "presenters": ["Ann"],
+        "release_date": date(2026, 11, 20),
+        "days_left": 10,
+        "missing": ["runbook"],
+        "reason": "Ann leaves in 10 days",
+    }
+    monkeypatch.setattr(kt, "key_person_risks", lambda session, engagement: [risk])
+    with session_scope() as s:
+        (got,) = gates.status(s, small).key_person_risks
+    assert got.model_dump() == risk

@@ -60,7 +60,7 @@ SERVICE_CALLS = {
         s, e, phase="phase-1", status="todo"
     ),
     "task list --overdue": lambda s, e: tasks.list_tasks(s, e, overdue=True),
-    "phase status": lambda s, e: gates.status(s, e)["phases"],
+    "phase status": lambda s, e: gates.status(s, e).phases,
     "system list": lambda s, e: systems.coverage(s, e),
     "person list": lambda s, e: people.list_people(s, e),
     "engagement show": lambda s, e: engagements.summaries(s, e.id),

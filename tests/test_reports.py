@@ -281,3 +281,24 @@ def test_markdown_report_shows_generated_user_text_literally(cli, acme, session_
         assert str(escape(text)) in html, text  # HTML stays escaped
 
     check()
+
+
+def test_report_data_holds_read_models(session_scope, demo) -> None:
+    """The phases and the state the report shows, as data (no template involved)."""
+    with session_scope() as session:
+        data = reports.report_data(session, get_engagement(session, demo))
+    current = data["current_phase"]
+    assert current is not None and current.key == "ramp-up"
+    assert [p.key for p in data["phases"] if p.status == "done"] == ["discovery", "access-setup"]
+    done = {p.key: p for p in data["phases"]}
+    assert done["access-setup"].gate_decision == "overridden"
+    assert done["discovery"].bar_end == done["discovery"].actual_end
+    assert current.bar_end == data["today"] and current.late_days >= 0
+    assert [c.name for c in data["unmet"]] == [c.name for c in current.gate if not c.met]
+    assert "kt_coverage" in [c.name for c in data["unmet"]]
+    assert all(p.unmet == [c for c in p.gate if not c.met] for p in data["phases"])
+    assert data["key_person_risks"] and data["key_person_risks"][0].system
+    assert data["rag"]["state"] == "red"
+    assert any("key-person risk" in reason for reason in data["rag"]["reasons"])
+    points = data["burndown"]["points"]
+    assert points[0]["planned"] == data["burndown"]["total"] == data["tasks"]["total"]

@@ -261,3 +261,85 @@ def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
     assert "(late)" in text.stdout and "kickoff-workshop" not in text.stdout
     unknown = cli("task", "list", acme, "--phase", "golive")
     assert unknown.exit_code == 2 and unknown.stderr.startswith("error: unknown phase 'golive'")
+
+
+def test_changes_return_the_task_as_changed(session_scope, small):
+    with session_scope() as s:
+        people.add(s, get_engagement(s, small), "Priya Shah", side="provider")
+        done = tasks.set_status(s, small, "kickoff", "done", note="held on Monday")
+        assigned = tasks.assign(s, small, "inventory", "priya SHAH")
+    assert (done.key, done.status, done.note, done.completed_by) == (
+        "kickoff",
+        "done",
+        "held on Monday",
+        "tester",
+    )
+    assert (done.phase, done.version) == ("discovery", 2)
+    assert (assigned.assignee, assigned.depends_on, assigned.waiting_on) == (
+        "Priya Shah",
+        ["kickoff"],
+        [],
+    )
+    with session_scope() as s:
+        unassigned = tasks.assign(s, small, "inventory", None, expected_version=assigned.version)
+    assert unassigned.assignee is None
+
+
+def test_toggle_is_done_and_back_to_todo(session_scope, small):
+    with session_scope() as s:
+        first = tasks.toggle(s, small, "kickoff")
+        again = tasks.toggle(s, small, "kickoff", expected_version=first.version)
+        tasks.set_status(s, small, "risks", "skipped")
+        skipped = tasks.toggle(s, small, "risks")
+        started = tasks.set_status(s, small, "inventory", "in_progress")
+    assert (first.status, again.status, skipped.status, started.status) == (
+        "done",
+        "todo",
+        "todo",
+        "in_progress",
+    )
+    with session_scope() as s, pytest.raises(Conflict):
+        tasks.toggle(s, small, "kickoff", expected_version=first.version)
+
+
+def test_errors_name_the_argument_they_are_about(session_scope, small):
+    with session_scope() as s:
+        with pytest.raises(NotFound) as info:
+            tasks.assign(s, small, "kickoff", "nobody")
+        assert info.value.field == "person"
+        with pytest.raises(BadInput) as info:
+            tasks.set_status(s, small, "kickoff", "finished")
+        assert info.value.field == "status"
+
+
+def test_pages_of_tasks_open_each_phase_with_a_heading(session_scope, small):
+    from transition.services.views.tasks import PhaseHeader, TaskCursor, TaskFilter
+
+    order = ["ramp-up", "cutover", "discovery"]
+    seen: list[str] = []
+    cursor = TaskCursor()
+    with session_scope() as s:
+        pages = 0
+        while not cursor.done:
+            page = tasks.page(s, small, order, TaskFilter(), cursor, limit=2)
+            assert page.loaded == sum(1 for r in page.rows if not isinstance(r, PhaseHeader))
+            assert page.loaded <= 2
+            seen += [r.key for r in page.rows]
+            cursor, pages = page.cursor, pages + 1
+        assert pages == 3
+        todo = tasks.page(s, small, order, TaskFilter(status="todo"), TaskCursor(), limit=50)
+    assert seen == [
+        "phase:ramp-up",
+        "shadowing",
+        "phase:cutover",
+        "go-no-go",
+        "phase:discovery",
+        "kickoff",
+        "inventory",
+        "risks",
+    ]
+    assert todo.cursor.done and todo.loaded == 5
+    with session_scope() as s:
+        tasks.set_status(s, small, "go-no-go", "blocked")
+        blocked = tasks.page(s, small, order, TaskFilter(status="blocked"), TaskCursor())
+    assert [r.key for r in blocked.rows] == ["phase:cutover", "go-no-go"]

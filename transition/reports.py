@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -25,7 +25,13 @@ from transition import report_render
 from transition.dates import today, utcnow
 from transition.models import AuditEvent, Engagement
 from transition.services import audit, engagements, gates, systems, tasks
-from transition.services.views import TaskView
+from transition.services.views import EngagementRow, TaskView
+from transition.services.views.phases import (
+    CriterionResult,
+    KeyPersonRisk,
+    PhaseStatus,
+    ReportPhase,
+)
 
 #: Audit events listed in the "changes since" section (all are counted).
 CHANGES_SHOWN = 200
@@ -35,68 +41,94 @@ LATE_RED_DAYS = 7
 # --------------------------------------------------------------------------- gathering
 
 
-def report_data(
-    session: Session, engagement: Engagement, since: date | None = None
-) -> dict[str, Any]:
-    """Everything the report shows, as plain data (dicts, lists, dates)."""
+class Rag(TypedDict):
+    state: str  # red | amber | green
+    reasons: list[str]
+
+
+class ReportData(TypedDict):
+    """What a report template is given (and ``charts``, ``fmt``)."""
+
+    engagement: EngagementRow
+    today: date
+    since: date
+    generated_at: datetime
+    phases: list[ReportPhase]
+    current_phase: ReportPhase | None
+    unmet: list[CriterionResult]
+    tasks: dict[str, Any]  # total, closed, open (counts); overdue, blocked (tasks)
+    burndown: dict[str, Any]  # total, start, end, points [{date, planned, actual}]
+    access: dict[str, Any]  # findings, by_severity
+    systems: list[Any]
+    runbooks: dict[str, Any]
+    key_person_risks: list[KeyPersonRisk]
+    handover: dict[str, Any]
+    changes: dict[str, Any]
+    rag: Rag
+
+
+def report_data(session: Session, engagement: Engagement, since: date | None = None) -> ReportData:
+    """Everything the report shows: read models, and mappings of them for the sections."""
     now = today()
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
     status = gates.status(session, engagement)
-    phases = [_phase(p, now) for p in status["phases"]]
-    current = next((p for p in phases if p["status"] == "active"), None)
+    phases = [_phase(p, now) for p in status.phases]
+    current = next((p for p in phases if p.status == "active"), None)
     task_rows = tasks.list_tasks(session, engagement)
     coverage = systems.coverage(session, engagement)
     findings = _access_findings(session, engagement)
     runbook_rows = _runbooks(session, engagement)
     handover = _handover(session, engagement)
-    risks = status.get("key_person_risks") or []
+    risks = status.key_person_risks
     changes = _changes(session, engagement, since)
 
     overdue = [t for t in task_rows if t.overdue]
     blocked = [t for t in task_rows if t.status == "blocked"]
     closed = sum(1 for t in task_rows if t.status in tasks.CLOSED)
-    data: dict[str, Any] = {
-        "engagement": summary,
-        "today": now,
-        "since": since,
-        "generated_at": utcnow(),
-        "phases": phases,
-        "current_phase": current,
-        "unmet": [c for c in current["gate"] if not c["met"]] if current else [],
-        "tasks": {
+    data = ReportData(
+        engagement=summary,
+        today=now,
+        since=since,
+        generated_at=utcnow(),
+        phases=phases,
+        current_phase=current,
+        unmet=current.unmet if current else [],
+        tasks={
             "total": len(task_rows),
             "closed": closed,
             "open": len(task_rows) - closed,
             "overdue": overdue,
             "blocked": blocked,
         },
-        "burndown": _burndown(task_rows, summary.start_date, phases, now),
-        "access": {
+        burndown=_burndown(task_rows, summary.start_date, phases, now),
+        access={
             "findings": findings,
             "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
         },
-        "systems": coverage,
-        "runbooks": runbook_rows,
-        "key_person_risks": risks,
-        "handover": handover,
-        "changes": changes,
-    }
+        systems=coverage,
+        runbooks=runbook_rows,
+        key_person_risks=risks,
+        handover=handover,
+        changes=changes,
+        rag=Rag(state="", reasons=[]),
+    )
     data["rag"] = _rag(data)
     return data
 
 
-def _phase(p: dict[str, Any], now: date) -> dict[str, Any]:
-    out = dict(p)
-    end = p["actual_end"] or (now if p["status"] == "active" else None)
-    out["late_days"] = 0
-    if p["status"] == "done" and p["actual_end"]:
-        out["late_days"] = max(0, (p["actual_end"] - p["planned_end"]).days)
-    elif p["status"] == "active" and now > p["planned_end"]:
-        out["late_days"] = (now - p["planned_end"]).days
-    out["bar_end"] = end
-    out["unmet"] = [c for c in p["gate"] if not c["met"]]
-    return out
+def _phase(p: PhaseStatus, now: date) -> ReportPhase:
+    late = 0
+    if p.status == "done" and p.actual_end:
+        late = max(0, (p.actual_end - p.planned_end).days)
+    elif p.status == "active" and now > p.planned_end:
+        late = (now - p.planned_end).days
+    return ReportPhase(
+        **dict(p),
+        late_days=late,
+        bar_end=p.actual_end or (now if p.status == "active" else None),
+        unmet=[c for c in p.gate if not c.met],
+    )
 
 
 def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
@@ -181,11 +213,11 @@ def _as_date(value: Any) -> date | None:
 
 
 def _burndown(
-    task_rows: list[TaskView], start: date, phases: list[dict[str, Any]], now: date
+    task_rows: list[TaskView], start: date, phases: list[ReportPhase], now: date
 ) -> dict[str, Any]:
     """Open tasks week by week: as planned (by due date) and as happened (by completion)."""
     total = len(task_rows)
-    end = max([p["planned_end"] for p in phases] + [start])
+    end = max([p.planned_end for p in phases] + [start])
     due = Counter(_as_date(t.due_date) for t in task_rows if t.due_date is not None)
     done = Counter(
         min(_as_date(t.completed_at) or now, now) for t in task_rows if t.status in tasks.CLOSED
@@ -202,14 +234,13 @@ def _burndown(
     return {"total": total, "start": start, "end": end, "points": points}
 
 
-def _rag(data: dict[str, Any]) -> dict[str, Any]:
+def _rag(data: ReportData) -> Rag:
     red: list[str] = []
     amber: list[str] = []
     current = data["current_phase"]
-    if current and current["late_days"] > LATE_RED_DAYS:
-        red.append(f"phase {current['key']} is {current['late_days']} days past its planned end")
-    elif current and current["late_days"] > 0:
-        amber.append(f"phase {current['key']} is {current['late_days']} days past its planned end")
+    if current and current.late_days > 0:
+        late = f"phase {current.key} is {current.late_days} days past its planned end"
+        (red if current.late_days > LATE_RED_DAYS else amber).append(late)
     if data["key_person_risks"]:
         n = len(data["key_person_risks"])
         red.append(f"{n} key-person risk{'s' if n != 1 else ''}")
@@ -225,18 +256,18 @@ def _rag(data: dict[str, Any]) -> dict[str, Any]:
     if blocked:
         amber.append(f"{blocked} blocked task{'s' if blocked != 1 else ''}")
     if red:
-        return {"state": "red", "reasons": red + amber}
+        return Rag(state="red", reasons=red + amber)
     if amber:
-        return {"state": "amber", "reasons": amber}
+        return Rag(state="amber", reasons=amber)
     if data["engagement"].status == "completed":
-        return {"state": "green", "reasons": ["transition completed"]}
-    return {"state": "green", "reasons": ["on plan: nothing overdue, blocked or at risk"]}
+        return Rag(state="green", reasons=["transition completed"])
+    return Rag(state="green", reasons=["on plan: nothing overdue, blocked or at risk"])
 
 
 # --------------------------------------------------------------------------- charts
 
 
-def charts(data: dict[str, Any]) -> dict[str, Any]:
+def charts(data: ReportData) -> dict[str, Any]:
     """Geometry for the inline SVG charts (coordinates as numbers; the template draws)."""
     return {
         "burndown": _burndown_chart(data["burndown"], data["today"]),
@@ -283,15 +314,13 @@ def _burndown_chart(burndown: dict[str, Any], now: date) -> dict[str, Any]:
     }
 
 
-def _timeline(data: dict[str, Any]) -> dict[str, Any]:
+def _timeline(data: ReportData) -> dict[str, Any]:
     phases, now = data["phases"], data["today"]
     width, label_w, right, row_h, top = 640, 130, 16, 30, 22
     if not phases:
         return {"width": width, "height": top, "rows": [], "ticks": [], "today_x": None}
-    start = min([p["planned_start"] for p in phases] + [p["actual_start"] or now for p in phases])
-    end = max(
-        [p["planned_end"] for p in phases] + [p["actual_end"] or p["planned_end"] for p in phases]
-    )
+    start = min([p.planned_start for p in phases] + [p.actual_start or now for p in phases])
+    end = max([p.planned_end for p in phases] + [p.actual_end or p.planned_end for p in phases])
     end = max(end, now)
     span = max((end - start).days, 1)
     inner = width - label_w - right
@@ -303,20 +332,20 @@ def _timeline(data: dict[str, Any]) -> dict[str, Any]:
     for i, p in enumerate(phases):
         y = top + i * row_h
         row = {
-            "label": p["title"],
+            "label": p.title,
             "y": y,
             "text_y": y + 15,
-            "planned_x": x(p["planned_start"]),
-            "planned_w": max(x(p["planned_end"]) - x(p["planned_start"]), 1),
+            "planned_x": x(p.planned_start),
+            "planned_w": max(x(p.planned_end) - x(p.planned_start), 1),
             "actual_x": None,
             "actual_w": 0,
-            "status": p["status"],
-            "late": p["late_days"] > 0,
+            "status": p.status,
+            "late": p.late_days > 0,
         }
-        if p["actual_start"]:
-            finish = p["actual_end"] or now
-            row["actual_x"] = x(p["actual_start"])
-            row["actual_w"] = max(x(finish) - x(p["actual_start"]), 2)
+        if p.actual_start:
+            finish = p.actual_end or now
+            row["actual_x"] = x(p.actual_start)
+            row["actual_w"] = max(x(finish) - x(p.actual_start), 2)
         rows.append(row)
     ticks = []
     day = start

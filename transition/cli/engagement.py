@@ -97,7 +97,7 @@ def show(
     with state(ctx).session() as session:
         eng = get_engagement(session, engagement)
         (summary,) = engagements.summaries(session, eng.id)
-        data = EngagementDetail(**{**dict(summary), "phases": gates.status(session, eng)["phases"]})
+        data = EngagementDetail(**{**dict(summary), "phases": gates.status(session, eng).phases})
     if as_json:
         emit_json(data)
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say
 from transition.cli.state import state
 from transition.services import gates
-from transition.services.common import get_engagement
 
 NAME = "phase"
 app = typer.Typer(help="Phases and their gates.", no_args_is_help=True)
@@ -16,37 +16,33 @@ MARK = {True: "[x]", False: "[ ]"}
 
 
 @app.command("status")
-def status(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
     with state(ctx).session() as session:
-        data = gates.status(session, get_engagement(session, engagement))
+        data = gates.status(session, engagement)
     if as_json:
         emit_json(data)
         return
-    for phase in data["phases"]:
-        marker = {"active": ">", "done": "✓", "pending": " "}.get(phase["status"], " ")
-        dates = f"{phase['planned_start']} → {phase['planned_end']}"
+    for phase in data.phases:
+        marker = {"active": ">", "done": "✓", "pending": " "}.get(phase.status, " ")
+        dates = f"{phase.planned_start} → {phase.planned_end}"
         say(
-            f"{marker} {phase['key']}: {phase['title']} [{phase['status']}] {dates}  "
-            f"tasks {phase['tasks_total'] - phase['tasks_open']}/{phase['tasks_total']}"
+            f"{marker} {phase.key}: {phase.title} [{phase.status}] {dates}  "
+            f"tasks {phase.tasks_total - phase.tasks_open}/{phase.tasks_total}"
         )
-        if phase["gate_decision"]:
-            extra = f": {phase['gate_reason']}" if phase["gate_reason"] else ""
-            say(f"    gate {phase['gate_decision']} by {phase['gate_decided_by']}{extra}")
-        for result in phase["gate"]:
-            say(f"    {MARK[result['met']]} {result['criterion']}: {result['reason']}")
-    for risk in data["key_person_risks"]:
+        if phase.gate_decision:
+            extra = f": {phase.gate_reason}" if phase.gate_reason else ""
+            say(f"    gate {phase.gate_decision} by {phase.gate_decided_by}{extra}")
+        for result in phase.gate:
+            say(f"    {MARK[result.met]} {result.criterion}: {result.reason}")
+    for risk in data.key_person_risks:
         say(f"! key-person risk: {risk.line()}")
 
 
 @app.command("advance")
 def advance(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     override: str | None = typer.Option(
         None,
         "--override",
@@ -56,9 +52,9 @@ def advance(
 ) -> None:
     """Leave the current phase through its gate (exit 1 listing unmet criteria)."""
     with state(ctx).session(write=True) as session:
-        result = gates.advance(session, get_engagement(session, engagement), override=override)
-    target = result["to"] or "completion"
-    if result["decision"] == "overridden":
-        say(f"advanced {result['from']} → {target} (gate overridden: {result['reason']})")
+        result = gates.advance(session, engagement, override=override)
+    target = result.entered or "completion"
+    if result.decision == "overridden":
+        say(f"advanced {result.left} → {target} (gate overridden: {result.reason})")
     else:
-        say(f"advanced {result['from']} → {target} (gate passed)")
+        say(f"advanced {result.left} → {target} (gate passed)")

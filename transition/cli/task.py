@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import tasks
-from transition.services.common import get_engagement
 
 NAME = "task"
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
@@ -27,20 +27,19 @@ COLUMNS = [
 @app.command("list")
 def list_tasks(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     phase: str | None = typer.Option(None, "--phase", metavar="KEY", help="Only this phase."),
     status: str | None = typer.Option(None, "--status", metavar="S", help="Only this status."),
     overdue: bool = typer.Option(False, "--overdue", help="Only open tasks past their due date."),
     assignee: str | None = typer.Option(
         None, "--assignee", metavar="PERSON", help="Only this person's."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: AsJson = False,
 ) -> None:
     """Tasks in phase order, with filters."""
     with state(ctx).session() as session:
-        eng = get_engagement(session, engagement)
         rows = tasks.list_tasks(
-            session, eng, phase=phase, status=status, overdue=overdue, assignee=assignee
+            session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
         )
     if as_json:
         emit_json(rows)
@@ -51,7 +50,7 @@ def list_tasks(
 @app.command("done")
 def done(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     key: str = typer.Argument(..., metavar="TASK_KEY"),
     note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
 ) -> None:
@@ -62,7 +61,7 @@ def done(
 @app.command("set")
 def set_status(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     key: str = typer.Argument(..., metavar="TASK_KEY"),
     status: str = typer.Option(..., "--status", metavar="todo|in_progress|blocked|done|skipped"),
     note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
@@ -73,16 +72,14 @@ def set_status(
 
 def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str | None) -> None:
     with state(ctx).session(write=True) as session:
-        task = tasks.set_status(
-            session, get_engagement(session, engagement), key, status, note=note
-        )
-        say(f"task {task.key}: {task.status}")
+        task = tasks.set_status(session, engagement, key, status, note=note)
+    say(f"task {task.key}: {task.status}")
 
 
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     key: str = typer.Argument(..., metavar="TASK_KEY"),
     person: str = typer.Argument(..., metavar="PERSON"),
 ) -> None:
@@ -92,7 +89,5 @@ def assign(
 
         raise BadInput("empty PERSON: name a person of the engagement")
     with state(ctx).session(write=True) as session:
-        task = tasks.assign(session, get_engagement(session, engagement), key, person)
-        from transition.models import Person
-
-        say(f"task {task.key} assigned to {session.get(Person, task.assignee_id).name}")
+        task = tasks.assign(session, engagement, key, person)
+    say(f"task {task.key} assigned to {task.assignee}")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
@@ -30,10 +30,25 @@ from transition.models import (
 )
 from transition.playbooks import Criterion, Playbook, from_json
 from transition.services import audit
-from transition.services.common import apply_changes, check_version
+from transition.services.common import (
+    EngagementRef,
+    apply_changes,
+    check_version,
+    engagement_of,
+)
+from transition.services.tasks import CLOSED
+from transition.services.views.phases import (
+    AdvanceResult,
+    CriterionResult,
+    CurrentGate,
+    GateStatus,
+    KeyPersonRisk,
+    PhaseStatus,
+    PhaseStep,
+)
 from transition.text import clean_text
 
-DONE = ("done", "skipped")
+DONE = CLOSED  # a task done or skipped no longer holds a gate
 
 
 @dataclass
@@ -48,7 +63,8 @@ class Facts:
     runbooks_accepted: dict[int, set[str]]  # system id → templates accepted
     provider_people: list[tuple[int, str]]
     people_with_grant: set[int]
-    extra: dict[str, Any] = field(default_factory=dict)
+    released_providers: int = 0  # provider people whose release date has passed
+    high_findings: int = 0  # open high access-review findings
 
 
 def gather(session: Session, engagement: Engagement) -> Facts:
@@ -91,7 +107,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         .distinct()
     ):
         accepted[system_id].add(template)
-    from transition.services.access import released
+    from transition.services import access
 
     # Released people are not expected to hold access: only those still on the engagement
     # (no release date, or one not yet passed) must have a grant in force.
@@ -101,7 +117,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         .order_by(Person.slug)
     ).all()
     provider_people = [
-        (pid, name) for pid, name, release in provider_rows if not released(release, now)
+        (pid, name) for pid, name, release in provider_rows if not access.released(release, now)
     ]
     released_providers = len(provider_rows) - len(provider_people)
     with_grant = set(
@@ -115,7 +131,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
             .distinct()
         ).scalars()
     )
-    facts = Facts(
+    return Facts(
         engagement=engagement,
         playbook=from_json(engagement.playbook_json),
         phases=phases,
@@ -126,17 +142,9 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         runbooks_accepted=accepted,
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
+        released_providers=released_providers,
+        high_findings=len(access.high_findings(session, engagement)),
     )
-    facts.extra["released_providers"] = released_providers
-    _gather_extra(session, facts)
-    return facts
-
-
-def _gather_extra(session: Session, facts: Facts) -> None:
-    """Facts that other services contribute (open high access findings)."""
-    from transition.services import access
-
-    facts.extra["high_findings"] = access.high_findings(session, facts.engagement)
 
 
 def _names(items: list[str], limit: int = 5) -> str:
@@ -187,18 +195,18 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
         return True, f"every required runbook accepted for {len(systems)} system(s)"
     if name == "access_provisioned":
         if not facts.provider_people:
-            if facts.extra.get("released_providers"):
+            if facts.released_providers:
                 return False, "every provider person registered has been released"
             return False, "no provider person registered"
         without = [
             pname for pid, pname in facts.provider_people if pid not in facts.people_with_grant
         ]
-        high = facts.extra.get("high_findings", [])
+        high = facts.high_findings
         problems = []
         if without:
             problems.append(f"no active grant for {_names(without)}")
         if high:
-            problems.append(f"{len(high)} high access-review finding(s) open")
+            problems.append(f"{high} high access-review finding(s) open")
         if problems:
             return False, "; ".join(problems)
         return (
@@ -212,12 +220,14 @@ def criteria(phase: Phase) -> list[Criterion]:
     return [Criterion.model_validate(c) for c in json.loads(phase.gate_json or "[]")]
 
 
-def evaluate(phase: Phase, facts: Facts) -> list[dict[str, Any]]:
+def evaluate(phase: Phase, facts: Facts) -> list[CriterionResult]:
     results = []
     for criterion in criteria(phase):
         met, reason = judge(criterion, phase, facts)
         results.append(
-            {"criterion": criterion.label(), "name": criterion.name, "met": met, "reason": reason}
+            CriterionResult(
+                criterion=criterion.label(), name=criterion.name, met=met, reason=reason
+            )
         )
     return results
 
@@ -226,70 +236,123 @@ def current_phase(phases: list[Phase]) -> Phase | None:
     return next((p for p in phases if p.status == "active"), None)
 
 
-def _phase_dict(phase: Phase, results: list[dict[str, Any]], facts: Facts) -> dict[str, Any]:
-    return {
-        "key": phase.key,
-        "title": phase.title,
-        "position": phase.position,
-        "status": phase.status,
-        "planned_start": phase.planned_start,
-        "planned_end": phase.planned_end,
-        "actual_start": phase.actual_start,
-        "actual_end": phase.actual_end,
-        "tasks_total": facts.task_totals.get(phase.id, 0),
-        "tasks_open": len(facts.open_tasks.get(phase.id, [])),
-        "gate_met": all(r["met"] for r in results),
-        "gate": results,
-        "gate_decision": phase.gate_decision,
-        "gate_decided_by": phase.gate_decided_by,
-        "gate_decided_at": phase.gate_decided_at,
-        "gate_reason": phase.gate_reason,
-        "version": phase.version,
-    }
+def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) -> PhaseStatus:
+    return PhaseStatus(
+        key=phase.key,
+        title=phase.title,
+        position=phase.position,
+        status=phase.status,
+        planned_start=phase.planned_start,
+        planned_end=phase.planned_end,
+        actual_start=phase.actual_start,
+        actual_end=phase.actual_end,
+        tasks_total=facts.task_totals.get(phase.id, 0),
+        tasks_open=len(facts.open_tasks.get(phase.id, [])),
+        gate_met=all(r.met for r in results),
+        gate=results,
+        gate_decision=phase.gate_decision,
+        gate_decided_by=phase.gate_decided_by,
+        gate_decided_at=phase.gate_decided_at,
+        gate_reason=phase.gate_reason,
+        version=phase.version,
+    )
 
 
-def status(session: Session, engagement: Engagement) -> dict[str, Any]:
+def status(session: Session, engagement: EngagementRef) -> GateStatus:
     """Every phase with its gate, each criterion met or not and why."""
+    engagement = engagement_of(session, engagement)
     facts = gather(session, engagement)
-    phases = [_phase_dict(p, evaluate(p, facts), facts) for p in facts.phases]
+    phases = [_phase_status(p, evaluate(p, facts), facts) for p in facts.phases]
     current = current_phase(facts.phases)
     from transition.services import kt
 
-    return {
-        "engagement": engagement.slug,
-        "status": engagement.status,
-        "current_phase": current.key if current else None,
-        "phases": phases,
-        "key_person_risks": kt.key_person_risks(session, engagement),
-    }
+    return GateStatus(
+        engagement=engagement.slug,
+        status=engagement.status,
+        current_phase=current.key if current else None,
+        phases=phases,
+        key_person_risks=[
+            KeyPersonRisk.model_validate(r) for r in kt.key_person_risks(session, engagement)
+        ],
+    )
+
+
+def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
+    """The gate ahead: the phase in progress with its criteria judged, and the next one."""
+    data = status(session, engagement)
+    phase = data.active()
+    following = None
+    if phase is not None:
+        following = next((p for p in data.phases if p.position == phase.position + 1), None)
+    return CurrentGate(engagement=data.engagement, phase=phase, next=following)
+
+
+def phase_order(phases: Sequence[PhaseStep | PhaseStatus]) -> list[str]:
+    """The phase keys in display order: the current phase first, then the ones after it,
+    then the finished ones."""
+    now = next((p.position for p in phases if p.status == "active"), len(phases))
+    return [p.key for p in phases if p.position >= now] + [
+        p.key for p in phases if p.position < now
+    ]
+
+
+def steps(session: Session, engagement: EngagementRef) -> list[PhaseStep]:
+    """The phases in order with their task counts (no gate judged), in two queries."""
+    engagement = engagement_of(session, engagement)
+    totals: dict[int, int] = defaultdict(int)
+    open_: dict[int, int] = defaultdict(int)
+    for phase_id, task_status, n in session.execute(
+        select(Task.phase_id, Task.status, func.count())
+        .where(Task.engagement_id == engagement.id)
+        .group_by(Task.phase_id, Task.status)
+    ):
+        totals[phase_id] += n
+        if task_status not in DONE:
+            open_[phase_id] += n
+    rows = session.execute(
+        select(Phase.id, Phase.key, Phase.title, Phase.position, Phase.status, Phase.gate_decision)
+        .where(Phase.engagement_id == engagement.id)
+        .order_by(Phase.position)
+    )
+    return [
+        PhaseStep.model_validate(
+            {**r._mapping, "tasks_total": totals[r.id], "tasks_open": open_[r.id]}
+        )
+        for r in rows
+    ]
 
 
 def advance(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     *,
     override: str | None = None,
     expected_version: int | None = None,
-) -> dict[str, Any]:
+) -> AdvanceResult:
     """Leave the current phase through its gate; an unmet gate needs a written override."""
+    engagement = engagement_of(session, engagement)
     facts = gather(session, engagement)
     phase = current_phase(facts.phases)
     if phase is None:
         raise Refused(f"engagement {engagement.slug} has no active phase: every phase is done")
     check_version(session, phase, expected_version, "phase", phase.key)
     results = evaluate(phase, facts)
-    unmet = [r for r in results if not r["met"]]
-    if override is not None:
-        override = clean_text(override, "the override reason")
-        no_secrets(override, "the override reason")
-    if override is not None and not override.strip():
-        raise BadInput("an override needs a written reason")
-    if unmet and override is None:
-        raise Refused(
-            f"gate of phase {phase.key!r} not met: {len(unmet)} of {len(results)} criteria unmet",
-            details=[f"unmet: {r['criterion']}: {r['reason']}" for r in unmet]
-            + ["fix them, or advance with --override REASON"],
-        )
+    unmet = [r for r in results if not r.met]
+    with about("override"):
+        if override is not None:
+            override = clean_text(override, "the override reason")
+            no_secrets(override, "the override reason")
+            if not override.strip():
+                raise BadInput(
+                    "an override needs a written reason: write a reason to override the gate"
+                )
+        if unmet and override is None:
+            raise Refused(
+                f"gate of phase {phase.key!r} not met: "
+                f"{len(unmet)} of {len(results)} criteria unmet",
+                details=[f"unmet: {r.criterion}: {r.reason}" for r in unmet]
+                + ["fix them, or advance with --override REASON"],
+            )
     now, day = utcnow(), today()
     decision = "overridden" if unmet else "passed"
     apply_changes(
@@ -322,10 +385,10 @@ def advance(
     from transition.services import access
 
     access.on_milestones_changed(session, engagement)
-    return {
-        "from": phase.key,
-        "to": following.key if following else None,
-        "decision": decision,
-        "unmet": unmet,
-        "reason": phase.gate_reason,
-    }
+    return AdvanceResult(
+        left=phase.key,
+        entered=following.key if following else None,
+        decision=decision,
+        unmet=unmet,
+        reason=phase.gate_reason,
+    )

@@ -10,11 +10,24 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
-from transition.services.common import apply_changes, check_version, get_person, get_task
-from transition.services.views import TaskView
+from transition.services.common import (
+    EngagementRef,
+    apply_changes,
+    check_version,
+    engagement_of,
+    get_person,
+    get_task,
+)
+from transition.services.views.tasks import (
+    PhaseHeader,
+    TaskCursor,
+    TaskFilter,
+    TaskPage,
+    TaskView,
+)
 from transition.text import clean_text
 
 STATUSES = ("todo", "in_progress", "blocked", "done", "skipped")
@@ -29,9 +42,13 @@ def _status(value: str) -> str:
     return status
 
 
+#: Tasks fetched per page of a paged listing (``page``).
+PAGE = 200
+
+
 def list_tasks(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     *,
     phase: str | None = None,
     status: str | None = None,
@@ -41,27 +58,9 @@ def list_tasks(
     offset: int = 0,
 ) -> list[TaskView]:
     """Tasks as read models, in phase order, in two queries whatever their number."""
+    engagement = engagement_of(session, engagement)
     now = today()
-    stmt = (
-        select(
-            Task.id,
-            Task.key,
-            Task.title,
-            Task.status,
-            Task.owner_role,
-            Task.due_date,
-            Task.note,
-            Task.completed_by,
-            Task.completed_at,
-            Task.version,
-            Phase.key.label("phase"),
-            Person.name.label("assignee"),
-        )
-        .join(Phase, Phase.id == Task.phase_id)
-        .outerjoin(Person, Person.id == Task.assignee_id)
-        .where(Task.engagement_id == engagement.id)
-        .order_by(Phase.position, Task.position, Task.id)
-    )
+    stmt = _select(engagement)
     if phase:
         phase = phase.strip().lower()
         keys = (
@@ -85,8 +84,38 @@ def list_tasks(
         stmt = stmt.where(Task.assignee_id == person.id)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
+    return _views(session, engagement, stmt, paged=limit is not None)
+
+
+def _select(engagement: Engagement):
+    return (
+        select(
+            Task.id,
+            Task.key,
+            Task.title,
+            Task.status,
+            Task.owner_role,
+            Task.due_date,
+            Task.note,
+            Task.completed_by,
+            Task.completed_at,
+            Task.version,
+            Phase.key.label("phase"),
+            Person.name.label("assignee"),
+        )
+        .join(Phase, Phase.id == Task.phase_id)
+        .outerjoin(Person, Person.id == Task.assignee_id)
+        .where(Task.engagement_id == engagement.id)
+        .order_by(Phase.position, Task.position, Task.id)
+    )
+
+
+def _views(session: Session, engagement: Engagement, stmt, *, paged: bool) -> list[TaskView]:
+    """The tasks ``stmt`` selects with their dependencies: those of these rows only when
+    ``paged``, else every dependency of the engagement in one query."""
+    now = today()
     rows = session.execute(stmt).all()
-    deps = _open_dependencies(session, engagement, [r.id for r in rows] if limit else None)
+    deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
     return [
         TaskView(
             **r._mapping,
@@ -118,19 +147,26 @@ def _open_dependencies(
     return out
 
 
+def _view(session: Session, engagement: Engagement, task: Task) -> TaskView:
+    """One task as a read model, as it is now (two queries)."""
+    return _views(session, engagement, _select(engagement).where(Task.id == task.id), paged=True)[0]
+
+
 def set_status(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     key: str,
     status: str,
     *,
     note: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """Change a task's status. Done needs every dependency done or skipped; reopening a
     done or skipped task (to todo, in progress or blocked) needs every task that depends on
-    it not done, so a done task never rests on an open one."""
-    status = _status(status)
+    it not done, so a done task never rests on an open one. Returns the task as changed."""
+    engagement = engagement_of(session, engagement)
+    with about("status"):
+        status = _status(status)
     task = get_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
     if status == "done":
@@ -166,7 +202,8 @@ def set_status(
             )
     values: dict[str, Any] = {"status": status}
     if note is not None:
-        values["note"] = no_secrets(clean_text(note, "the note"), "the note") or None
+        with about("note"):
+            values["note"] = no_secrets(clean_text(note, "the note"), "the note") or None
     if status in CLOSED and task.status not in CLOSED:
         from transition.services import audit
 
@@ -176,20 +213,33 @@ def set_status(
         values["completed_by"] = None
         values["completed_at"] = None
     apply_changes(session, task, engagement.id, "task", values)
-    return task
+    return _view(session, engagement, task)
+
+
+def toggle(
+    session: Session, engagement: EngagementRef, key: str, *, expected_version: int | None = None
+) -> TaskView:
+    """Done ↔ todo: a done or skipped task is reopened (todo), any other is done."""
+    engagement = engagement_of(session, engagement)
+    current = get_task(session, engagement, key).status
+    new = "todo" if current in CLOSED else "done"
+    return set_status(session, engagement, key, new, expected_version=expected_version)
 
 
 def assign(
     session: Session,
-    engagement: Engagement,
+    engagement: EngagementRef,
     key: str,
     person_name: str | None,
     *,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
+    """Give a task to a person of the engagement (None: to nobody). Returns the task."""
+    engagement = engagement_of(session, engagement)
     task = get_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
-    person = get_person(session, engagement, person_name) if person_name else None
+    with about("person"):
+        person = get_person(session, engagement, person_name) if person_name else None
     before = session.get(Person, task.assignee_id).name if task.assignee_id else None
     if (person.id if person else None) != task.assignee_id:
         task.assignee_id = person.id if person else None
@@ -207,19 +257,44 @@ def assign(
             before,
             person.name if person else None,
         )
-    return task
+    return _view(session, engagement, task)
 
 
-def counts_by_phase(session: Session, engagement: Engagement) -> dict[str, dict[str, int]]:
-    """{phase key: {status: count}} in one query."""
-    from sqlalchemy import func
-
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for phase_key, status, n in session.execute(
-        select(Phase.key, Task.status, func.count())
-        .join(Phase, Phase.id == Task.phase_id)
-        .where(Task.engagement_id == engagement.id)
-        .group_by(Phase.key, Task.status)
-    ):
-        out[phase_key][status] = n
-    return dict(out)
+def page(
+    session: Session,
+    engagement: EngagementRef,
+    order: list[str],
+    filters: TaskFilter,
+    cursor: TaskCursor,
+    limit: int = PAGE,
+) -> TaskPage:
+    """The next ``limit`` tasks matching ``filters``, phase by phase in ``order`` (phase
+    keys), from ``cursor``, with a heading row opening each phase that has any."""
+    engagement = engagement_of(session, engagement)
+    rows: list[PhaseHeader | TaskView] = []
+    index, offset = cursor.phase_index, cursor.offset
+    loaded = 0
+    while index < len(order) and loaded < limit:
+        need = limit - loaded
+        batch = list_tasks(
+            session,
+            engagement,
+            phase=order[index],
+            status=filters.status,
+            overdue=filters.overdue,
+            assignee=filters.assignee,
+            limit=need,
+            offset=offset,
+        )
+        if offset == 0 and batch:
+            rows.append(PhaseHeader(phase=order[index]))
+        rows.extend(batch)
+        loaded += len(batch)
+        if len(batch) < need:
+            index, offset = index + 1, 0
+        else:
+            offset += len(batch)
+    done = index >= len(order)
+    return TaskPage(
+        rows=rows, cursor=TaskCursor(phase_index=index, offset=offset, done=done), loaded=loaded
+    )

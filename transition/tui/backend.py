@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from transition import db
 from transition.services.common import get_engagement
-from transition.services.views import TaskView
 
 T = TypeVar("T")
 
@@ -25,41 +23,6 @@ PAGE = 200
 #: Rows of a long list fetched when it is first shown: more than a tall terminal shows, so
 #: it paints quickly; the following pages come as the cursor nears the end.
 FIRST_PAGE = 100
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    status: str | None = None
-    assignee: str | None = None
-    overdue: bool = False
-
-
-@dataclass
-class TaskCursor:
-    """Where the next page of tasks starts: which phase (in display order), which row."""
-
-    phase_index: int = 0
-    offset: int = 0
-    done: bool = False
-
-
-@dataclass(frozen=True)
-class PhaseHeader:
-    """The row opening a phase's tasks in the task list."""
-
-    phase: str
-
-    @property
-    def key(self) -> str:
-        return f"phase:{self.phase}"
-
-
-@dataclass
-class TaskPage:
-    rows: list[PhaseHeader | TaskView]
-    cursor: TaskCursor
-    loaded: int = 0
-    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Backend:
@@ -111,85 +74,6 @@ class Backend:
         with self.session() as s:
             return dashboard.overview(s)
 
-    def engagement(self, slug: str) -> dict[str, Any]:
-        """Summary, phases with their gates, and the people (for filters and forms)."""
-        from transition.services import engagements, gates, people, systems, tasks
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            summary = engagements.summaries(s, eng.id)[0]
-            status = gates.status(s, eng)
-            counts = tasks.counts_by_phase(s, eng)
-            return {
-                "systems": [row.name for row in systems.coverage(s, eng)],
-                "summary": summary,
-                "phases": status["phases"],
-                "current_phase": status["current_phase"],
-                "key_person_risks": status["key_person_risks"],
-                "people": people.list_people(s, eng),
-                "task_counts": counts,
-            }
-
-    def gate(self, slug: str) -> dict[str, Any]:
-        from transition.services import gates
-
-        with self.session() as s:
-            status = gates.status(s, get_engagement(s, slug))
-        current = next((p for p in status["phases"] if p["status"] == "active"), None)
-        following = None
-        if current is not None:
-            following = next(
-                (p for p in status["phases"] if p["position"] == current["position"] + 1), None
-            )
-        return {"phase": current, "next": following, "engagement": status["engagement"]}
-
-    @staticmethod
-    def phase_order(phases: list[dict[str, Any]]) -> list[str]:
-        """Current phase first, then the ones after it, then the finished ones."""
-        current = next((p["position"] for p in phases if p["status"] == "active"), len(phases))
-        ahead = [p["key"] for p in phases if p["position"] >= current]
-        behind = [p["key"] for p in phases if p["position"] < current]
-        return ahead + behind
-
-    def tasks_page(
-        self,
-        slug: str,
-        order: list[str],
-        filters: TaskFilter,
-        cursor: TaskCursor,
-        limit: int = PAGE,
-    ) -> TaskPage:
-        """The next ``limit`` tasks in display order, with a header row opening each phase."""
-        from transition.services import tasks
-
-        rows: list[PhaseHeader | TaskView] = []
-        index, offset = cursor.phase_index, cursor.offset
-        loaded = 0
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            while index < len(order) and loaded < limit:
-                need = limit - loaded
-                batch = tasks.list_tasks(
-                    s,
-                    eng,
-                    phase=order[index],
-                    status=filters.status,
-                    overdue=filters.overdue,
-                    assignee=filters.assignee,
-                    limit=need,
-                    offset=offset,
-                )
-                if offset == 0 and batch:
-                    rows.append(PhaseHeader(order[index]))
-                rows.extend(batch)
-                loaded += len(batch)
-                if len(batch) < need:
-                    index, offset = index + 1, 0
-                else:
-                    offset += len(batch)
-        done = index >= len(order)
-        return TaskPage(rows=rows, cursor=TaskCursor(index, offset, done), loaded=loaded)
-
     def access(
         self, slug: str, *, active: bool, expiring_days: int | None, offset: int, limit: int = PAGE
     ) -> dict[str, Any]:
@@ -202,7 +86,6 @@ class Backend:
             )
             findings = access.review(s, eng) if offset == 0 else None
         return {"grants": grants, "findings": findings}
-
 
     def handover(self, slug: str) -> Any:
         from transition.services import handover
@@ -251,38 +134,6 @@ class Backend:
         return sorted(playbook_files())
 
     # -- changing ---------------------------------------------------------------------
-
-    def toggle_task(self, slug: str, key: str, version: int) -> str:
-        """Done ↔ todo. Returns the new status."""
-        from transition.services import tasks
-        from transition.services.common import get_task
-
-        with self.session(write=True) as s:
-            eng = get_engagement(s, slug)
-            current = get_task(s, eng, key).status
-            new = "todo" if current in ("done", "skipped") else "done"
-            tasks.set_status(s, eng, key, new, expected_version=version)
-            return new
-
-    def set_task_status(self, slug: str, key: str, status: str, version: int) -> None:
-        from transition.services import tasks
-
-        with self.session(write=True) as s:
-            tasks.set_status(s, get_engagement(s, slug), key, status, expected_version=version)
-
-    def assign_task(self, slug: str, key: str, person: str | None, version: int) -> None:
-        from transition.services import tasks
-
-        with self.session(write=True) as s:
-            tasks.assign(s, get_engagement(s, slug), key, person, expected_version=version)
-
-    def advance(self, slug: str, override: str | None, version: int | None) -> dict[str, Any]:
-        from transition.services import gates
-
-        with self.session(write=True) as s:
-            return gates.advance(
-                s, get_engagement(s, slug), override=override, expected_version=version
-            )
 
     def new_engagement(self, values: dict[str, Any]) -> str:
         from transition.dates import parse_date
@@ -333,7 +184,6 @@ class Backend:
                 expected_version=values.get("version"),
             )
         return grant_id
-
 
     def handover_sync(self, slug: str) -> dict[str, int]:
         from transition.services import handover

@@ -63,3 +63,44 @@ class GateStatus(View):
     def active(self) -> PhaseStatus | None:
         """The phase in progress, if any."""
         return next((p for p in self.phases if p.status == "active"), None)
+
+
+class CurrentGate(View):
+    """The gate ahead: the phase in progress (None once every phase is done) and the one
+    after it (None when it is the last)."""
+
+    engagement: str
+    phase: PhaseStatus | None
+    next: PhaseStatus | None
+
+
+class AdvanceResult(View):
+    """What ``phase advance`` did: the phase left, the one entered (None: the engagement is
+    completed), passed or overridden, the criteria that were unmet and the reason given."""
+
+    left: str
+    entered: str | None
+    decision: str
+    unmet: list[CriterionResult]
+    reason: str | None
+
+
+class PhaseStep(View):
+    """A phase as the engagement screen's stepper and task headings show it (no gate)."""
+
+    key: str
+    title: str
+    position: int
+    status: str
+    gate_decision: str | None
+    tasks_total: int = 0
+    tasks_open: int = 0
+
+
+class ReportPhase(PhaseStatus):
+    """A phase as the status report shows it: with the days it runs late, where its bar
+    ends on the timeline, and the criteria of its gate still unmet."""
+
+    late_days: int
+    bar_end: date | None
+    unmet: list[CriterionResult]

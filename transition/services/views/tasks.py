@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import ConfigDict
+
 from transition.services.views.base import Timestamp, View
 
 
@@ -23,3 +25,40 @@ class TaskView(View):
     depends_on: list[str] = []
     waiting_on: list[str] = []
     overdue: bool = False
+
+
+class TaskFilter(View):
+    """What the task list is narrowed to (None / False: no narrowing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: str | None = None
+    assignee: str | None = None
+    overdue: bool = False
+
+
+class TaskCursor(View):
+    """Where the next page of tasks starts: which phase (in display order), which row;
+    ``done`` once every phase is read."""
+
+    phase_index: int = 0
+    offset: int = 0
+    done: bool = False
+
+
+class PhaseHeader(View):
+    """The row opening a phase's tasks in a paged task list."""
+
+    phase: str
+
+    @property
+    def key(self) -> str:
+        return f"phase:{self.phase}"
+
+
+class TaskPage(View):
+    """A page of the task list: phase headings and tasks, and where the next page starts."""
+
+    rows: list[PhaseHeader | TaskView]
+    cursor: TaskCursor
+    loaded: int = 0

@@ -1,11 +1,8 @@
-"""Forms to add a person and to assign a task."""
+"""The form to add a person."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from transition.services.views import TaskView
+from typing import Any
 
 from transition.tui.forms.base import Field, FormScreen, arguments, choices
 
@@ -31,26 +28,3 @@ def add_person_form(backend: Any, slug: str) -> FormScreen:
         return backend.write(people.add, slug, **arguments(fields, values)).name
 
     return FormScreen("Add a person", fields, submit, form_id="add-person")
-
-
-def assign_form(backend: Any, slug: str, task: TaskView, people: list) -> FormScreen:
-    def submit(values: dict[str, Any]) -> str:
-        backend.assign_task(slug, task.key, values["person"] or None, task.version)
-        return values["person"]
-
-    return FormScreen(
-        f"Assign {task.key}",
-        [
-            Field(
-                "person",
-                "Person",
-                "select",
-                people,
-                placeholder="nobody",
-                value=task.assignee or "",
-            )
-        ],
-        submit,
-        intro=task.title,
-        form_id="assign",
-    )

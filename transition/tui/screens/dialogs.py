@@ -4,53 +4,55 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
-from transition.errors import TransitionError
-from transition.guard import no_secrets
+from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
+from transition.tui.screens.base import error_text
 
 
-class GateScreen(ModalScreen[dict[str, Any] | None]):
+class GateScreen(ModalScreen[AdvanceResult | None]):
     """Each criterion of the current phase's gate, met or not and why. Advancing past an
-    unmet gate needs a written override reason, which the audit log keeps."""
+    unmet gate needs a written override reason, which the audit log keeps: the service
+    judges it, and what it refuses about the reason is shown beside it."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SUBMIT, cmd.CANCEL)
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, slug: str, gate: CurrentGate) -> None:
         super().__init__()
-        self.phase = data["phase"]
-        self.following = data["next"]
-        self.unmet = [c for c in self.phase["gate"] if not c["met"]]
+        assert gate.phase is not None
+        self.slug = slug
+        self.phase = gate.phase
+        self.following = gate.next
+        self.unmet = [c for c in self.phase.gate if not c.met]
 
     def compose(self) -> ComposeResult:
         p = self.phase
-        target = self.following["title"] if self.following else "completion"
+        target = self.following.title if self.following else "completion"
         with Vertical(classes="dialog", id="gate"):
-            yield Label(
-                f"Gate: leave {p['title']} for {target}", classes="dialog-title", markup=False
-            )
+            yield Label(f"Gate: leave {p.title} for {target}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="criteria"):
-                if not p["gate"]:
+                if not p.gate:
                     yield Label(
                         "This phase has no gate criteria.", classes="criterion -met", markup=False
                     )
-                for c in p["gate"]:
-                    mark = "✓" if c["met"] else "✗"
-                    state = "-met" if c["met"] else "-unmet"
+                for c in p.gate:
+                    mark = "✓" if c.met else "✗"
+                    state = "-met" if c.met else "-unmet"
                     yield Static(
-                        f"{mark} {c['criterion']}: {c['reason']}",
+                        f"{mark} {c.criterion}: {c.reason}",
                         classes=f"criterion {state}",
                         markup=False,
                     )
             if self.unmet:
                 yield Label(
-                    f"{len(self.unmet)} of {len(p['gate'])} criteria unmet. To advance anyway, "
+                    f"{len(self.unmet)} of {len(p.gate)} criteria unmet. To advance anyway, "
                     "write why (kept in the audit log):",
                     classes="hint",
                     markup=False,
@@ -59,6 +61,7 @@ class GateScreen(ModalScreen[dict[str, Any] | None]):
                 yield Label("", id="override-error", classes="error", markup=False)
             else:
                 yield Label("Every criterion is met.", classes="hint", markup=False)
+            yield Label("", id="gate-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 label = "Override and advance" if self.unmet else "Advance"
                 yield Button(
@@ -77,20 +80,28 @@ class GateScreen(ModalScreen[dict[str, Any] | None]):
     @on(Button.Pressed, "#advance")
     @on(Input.Submitted, "#override")
     def action_submit(self) -> None:
-        override = None
-        if self.unmet:
-            text = self.query_one("#override", Input).value.strip()
-            error = self.query_one("#override-error", Label)
-            if not text:
-                error.update("the gate is not met: write a reason to override it")
-                return
-            try:
-                no_secrets(text, "the override reason")
-            except TransitionError as exc:
-                error.update(exc.message)
-                return
-            override = text
-        self.dismiss({"override": override, "version": self.phase["version"]})
+        override = self.query_one("#override", Input).value if self.unmet else None
+        self.advance(override)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="gate")
+    def advance(self, override: str | None) -> None:
+        from transition.services import gates
+
+        backend = self.app.backend  # type: ignore[attr-defined]
+        result = backend.write(
+            gates.advance, self.slug, override=override, expected_version=self.phase.version
+        )
+        self.app.call_from_thread(self.dismiss, result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        about_reason = self.unmet and getattr(error, "field", None) == "override"
+        shown = self.query_one("#override-error" if about_reason else "#gate-error", Label)
+        shown.update(error_text(error))
+        shown.add_class("-shown")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

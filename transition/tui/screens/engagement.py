@@ -13,8 +13,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label, TabbedContent, TabPane
 
+from transition.services import gates, overview
+from transition.services.views.overview import EngagementOverview
+from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.screens.base import DataMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
@@ -53,23 +56,19 @@ class EngagementScreen(DataMixin, Screen):
 
     @dataclass
     class Loaded(Message):
-        data: dict[str, Any]
+        data: EngagementOverview
         pane: Pane | None = None
         first: Message | None = None
 
     @dataclass
     class GateLoaded(Message):
-        data: dict[str, Any]
-
-    @dataclass
-    class Advanced(Message):
-        result: dict[str, Any]
+        gate: CurrentGate
 
     def __init__(self, slug: str, tab: str = "tasks") -> None:
         super().__init__()
         self.slug = slug
         self.initial_tab = tab
-        self.data: dict[str, Any] | None = None
+        self.data: EngagementOverview | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,13 +96,13 @@ class EngagementScreen(DataMixin, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="engagement")
     def load(self, pane: Pane | None = None) -> None:
         """The engagement, and the first data of ``pane`` (shown next, and stale) with it."""
-        data = self.backend.engagement(self.slug)
+        data = self.backend.read(overview.header, self.slug)
         first = pane.prefetch(data) if pane is not None else None
         self.post_message(self.Loaded(data, pane, first))
 
     def on_engagement_screen_loaded(self, message: Loaded) -> None:
         data = self.data = message.data
-        s = data["summary"]
+        s = data.summary
         self.sub_title = s.name
         parties = f"{s.client or '?'} → {s.provider or '?'}"
         done = f"{s.tasks_done}/{s.tasks_total} done"
@@ -118,7 +117,7 @@ class EngagementScreen(DataMixin, Screen):
         state = self.query_one("#eng-state", Label)
         state.update(f"{late} late" if late else "")
         state.set_class(bool(late), "-alert")
-        self.query_one(PhaseStepper).phases = data["phases"]
+        self.query_one(PhaseStepper).phases = data.phases
         for pane in self.query(Pane):
             pane.engagement = data
         key = self.query_one(TabbedContent).active
@@ -185,30 +184,23 @@ class EngagementScreen(DataMixin, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="gate")
     def load_gate(self) -> None:
-        self.post_message(self.GateLoaded(self.backend.gate(self.slug)))
+        self.post_message(self.GateLoaded(self.backend.read(gates.ahead, self.slug)))
 
     def on_engagement_screen_gate_loaded(self, message: GateLoaded) -> None:
         from transition.tui.screens.dialogs import GateScreen
 
-        if message.data["phase"] is None:
+        if message.gate.phase is None:
             self.notify("every phase is done: nothing left to advance")
             return
+        self.app.push_screen(GateScreen(self.slug, message.gate), self.advanced)
 
-        def decided(decision: dict[str, Any] | None) -> None:
-            if decision is not None:
-                self.advance(decision.get("override"), decision.get("version"))
-
-        self.app.push_screen(GateScreen(message.data), decided)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def advance(self, override: str | None, version: int | None) -> None:
-        self.post_message(self.Advanced(self.backend.advance(self.slug, override, version)))
-
-    def on_engagement_screen_advanced(self, message: Advanced) -> None:
-        r = message.result
-        verb = "overridden" if r["decision"] == "overridden" else "passed"
-        target = f"now in {r['to']}" if r["to"] else "engagement completed"
-        self.notify(f"gate of {r['from']} {verb}; {target}")
+    def advanced(self, result: AdvanceResult | None) -> None:
+        """The gate dialog closed: on an advance, say what happened and reload."""
+        if result is None:
+            return
+        verb = "overridden" if result.decision == "overridden" else "passed"
+        target = f"now in {result.entered}" if result.entered else "engagement completed"
+        self.notify(f"gate of {result.left} {verb}; {target}")
         self.action_reload()
 
     # -- forms that belong to the whole engagement -----------------------------------

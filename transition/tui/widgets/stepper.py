@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.reactive import reactive
 from textual.widgets import Label
+
+from transition.services.views.phases import PhaseStep
 
 MARKS = {"done": "✓", "active": "▶", "pending": "·"}
 
@@ -29,14 +31,29 @@ class PhaseStepper(HorizontalGroup):
     PhaseStepper > .-overridden { text-style: italic; }
     """
 
-    phases: reactive[list[dict[str, Any]]] = reactive(list, recompose=True)
+    #: The phases in order: read models, or mappings with ``key`` and ``status`` (and
+    #: ``gate_decision``), as the dashboard builds them.
+    phases: reactive[list[PhaseStep | Mapping[str, str]]] = reactive(list, recompose=True)
 
     def compose(self) -> ComposeResult:
         for i, phase in enumerate(self.phases):
             if i:
                 yield Label("→", classes="arrow", markup=False)
-            status = phase.get("status", "pending")
-            classes = f"step -{status}"
-            if phase.get("gate_decision") == "overridden":
+            step = (
+                phase
+                if isinstance(phase, PhaseStep)
+                else PhaseStep.model_validate(
+                    {
+                        "title": "",
+                        "position": i,
+                        "status": "pending",
+                        "gate_decision": None,
+                        **phase,
+                    }
+                )
+            )
+            classes = f"step -{step.status}"
+            if step.gate_decision == "overridden":
                 classes += " -overridden"
-            yield Label(f"{MARKS.get(status, '·')} {phase['key']}", classes=classes, markup=False)
+            mark = MARKS.get(step.status, "·")
+            yield Label(f"{mark} {step.key}", classes=classes, markup=False)

@@ -13,8 +13,11 @@ from textual.containers import HorizontalGroup
 from textual.message import Message
 from textual.widgets import Select
 
-from transition.services.views import TaskView
-from transition.tui.backend import FIRST_PAGE, PAGE, PhaseHeader, TaskCursor, TaskFilter
+from transition.services import gates, tasks
+from transition.services.views.overview import EngagementOverview
+from transition.services.views.phases import PhaseStep
+from transition.services.views.tasks import PhaseHeader, TaskCursor, TaskFilter, TaskView
+from transition.tui.backend import FIRST_PAGE, PAGE
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
@@ -70,7 +73,7 @@ class TasksPane(Pane):
         )
 
     def order(self) -> list[str]:
-        return self.backend.phase_order((self.engagement or {}).get("phases", []))
+        return gates.phase_order(self.engagement.phases if self.engagement else [])
 
     def reload(self) -> None:
         if self.engagement is None:
@@ -79,7 +82,7 @@ class TasksPane(Pane):
         self.fetch(TaskCursor(), max(FIRST_PAGE, self.loaded), refresh=self.table.row_count > 0)
 
     def sync_people(self) -> None:
-        people = [(p.name, p.slug) for p in (self.engagement or {}).get("people", [])]
+        people = [(p.name, p.slug) for p in (self.engagement.people if self.engagement else [])]
         if people == self.people:  # unchanged: keep the choice as it is
             return
         self.people = people
@@ -89,10 +92,10 @@ class TasksPane(Pane):
         if value in {v for _, v in people}:
             select.value = value
 
-    def prefetch(self, engagement: dict[str, Any]) -> Message | None:
-        order = self.backend.phase_order(engagement["phases"])
+    def prefetch(self, engagement: EngagementOverview) -> Message | None:
+        order = gates.phase_order(engagement.phases)
         limit = max(FIRST_PAGE, self.loaded)
-        page = self.backend.tasks_page(self.slug, order, self.filters, TaskCursor(), limit)
+        page = self.backend.read(tasks.page, self.slug, order, self.filters, TaskCursor(), limit)
         return self.Page(page.rows, page.cursor, refresh=True)
 
     def show_first(self, first: Message) -> None:
@@ -101,7 +104,7 @@ class TasksPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tasks")
     def fetch(self, cursor: TaskCursor, limit: int, refresh: bool = False) -> None:
-        page = self.backend.tasks_page(self.slug, self.order(), self.filters, cursor, limit)
+        page = self.backend.read(tasks.page, self.slug, self.order(), self.filters, cursor, limit)
         self.post_message(self.Page(page.rows, page.cursor, refresh))
 
     @on(PagedTable.NeedMore, "#tasks-table")
@@ -110,9 +113,8 @@ class TasksPane(Pane):
 
     def on_tasks_pane_page(self, message: Page) -> None:
         t = self.table
-        phases = {p["key"]: p for p in (self.engagement or {}).get("phases", [])}
-        counts = (self.engagement or {}).get("task_counts", {})
-        cells = [(r.key, self.cells(t, r, phases, counts)) for r in message.rows]
+        phases = {p.key: p for p in (self.engagement.phases if self.engagement else [])}
+        cells = [(r.key, self.cells(t, r, phases)) for r in message.rows]
         has_more = not message.cursor.done
         if message.refresh:
             self.rows = {r.key: r for r in message.rows}
@@ -130,19 +132,17 @@ class TasksPane(Pane):
     def cells(
         t: PagedTable,
         r: PhaseHeader | TaskView,
-        phases: dict[str, dict[str, Any]],
-        counts: dict[str, dict[str, int]],
+        phases: dict[str, PhaseStep],
     ) -> list[Any]:
         if isinstance(r, PhaseHeader):
-            p = phases.get(r.phase, {})
-            n = counts.get(r.phase, {})
-            total = sum(n.values())
-            open_ = sum(v for k, v in n.items() if k not in ("done", "skipped"))
-            state = {"active": "current phase", "done": "done"}.get(p.get("status", ""), "later")
-            title = f"{p.get('title', r.phase)} · {state} · {open_} open of {total}"
+            p = phases.get(r.phase)
+            state = {"active": "current phase", "done": "done"}.get(p.status if p else "", "later")
+            title = p.title if p else r.phase
+            open_, total = (p.tasks_open, p.tasks_total) if p else (0, 0)
+            title = f"{title} · {state} · {open_} open of {total}"
             return ["", t.styled(r.phase, "heading"), "", "", "", t.styled(title, "heading")]
         status = r.status
-        muted = status in ("done", "skipped")
+        muted = status in tasks.CLOSED
         mark = TASK_MARK.get(status, "?")
         waiting = ", ".join(r.waiting_on)
         due = day(r.due_date)
@@ -186,8 +186,8 @@ class TasksPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_toggle(self, key: str, version: int) -> None:
-        status = self.backend.toggle_task(self.slug, key, version)
-        self.app.call_from_thread(self.changed, f"{key}: {status.replace('_', ' ')}")
+        task = self.backend.write(tasks.toggle, self.slug, key, expected_version=version)
+        self.app.call_from_thread(self.changed, f"{key}: {task.status.replace('_', ' ')}")
 
     def action_start(self) -> None:
         self._set("in_progress")
@@ -202,14 +202,16 @@ class TasksPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_status(self, key: str, status: str, version: int) -> None:
-        self.backend.set_task_status(self.slug, key, status, version)
-        self.app.call_from_thread(self.changed, f"{key}: {status.replace('_', ' ')}")
+        task = self.backend.write(
+            tasks.set_status, self.slug, key, status, expected_version=version
+        )
+        self.app.call_from_thread(self.changed, f"{key}: {task.status.replace('_', ' ')}")
 
     def action_assign(self) -> None:
         row = self.current()
         if not row:
             return
-        from transition.tui.forms.people import assign_form
+        from transition.tui.forms.tasks import assign_form
 
         def done(result: Any) -> None:
             if result is not None:

@@ -1,0 +1,24 @@
+"""Read models: the engagement screen's header."""
+
+from __future__ import annotations
+
+from transition.services.views.base import View
+from transition.services.views.engagements import EngagementRow
+from transition.services.views.people import PersonView
+from transition.services.views.phases import PhaseStep
+
+
+class EngagementOverview(View):
+    """One engagement at a glance: its summary, phases (with task counts), the names of its
+    systems and its people (for filters and forms)."""
+
+    summary: EngagementRow
+    phases: list[PhaseStep]
+    current_phase: str | None
+    systems: list[str]
+    people: list[PersonView]
+
+    def get(self, name: str, default: object = None) -> object:
+        """Read as a mapping (``overview.get("systems", [])``), as screens did when this
+        was a dict."""
+        return getattr(self, name, default)
