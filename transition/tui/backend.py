@@ -206,19 +206,6 @@ class Backend:
                 "risks": kt.key_person_risks(s, eng),
             }
 
-    def access(
-        self, slug: str, *, active: bool, expiring_days: int | None, offset: int, limit: int = PAGE
-    ) -> dict[str, Any]:
-        from transition.services import access
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            grants = access.list_grants(
-                s, eng, active=active, expiring_days=expiring_days, limit=limit, offset=offset
-            )
-            findings = access.review(s, eng) if offset == 0 else None
-        return {"grants": grants, "findings": findings}
-
     def kt_sessions(self, slug: str) -> dict[str, Any]:
         from transition.services import kt
 
@@ -367,34 +354,6 @@ class Backend:
                 role=values.get("role") or None,
                 release_date=release,
             ).name
-
-    def grant(self, slug: str, values: dict[str, Any]) -> int:
-        from transition.services import access
-
-        with self.session(write=True) as s:
-            grant = access.grant(
-                s,
-                get_engagement(s, slug),
-                person=values["person"],
-                system=values["system"],
-                role=values["role"],
-                expires=values.get("expires") or None,
-                justification=values.get("justification") or "",
-            )
-            return grant.id
-
-    def revoke(self, slug: str, grant_id: int, values: dict[str, Any]) -> int:
-        from transition.services import access
-
-        with self.session(write=True) as s:
-            access.revoke(
-                s,
-                get_engagement(s, slug),
-                grant_id,
-                reason=values.get("reason") or None,
-                expected_version=values.get("version"),
-            )
-        return grant_id
 
     def kt_schedule(self, slug: str, values: dict[str, Any]) -> int:
         from transition.dates import parse_datetime
