@@ -11,7 +11,7 @@ from test_access import ENG, team, write  # noqa: F401  (fixture)
 
 from transition.errors import ValidationFailed
 from transition.services import access
-from transition.services.access_import import _Columns
+from transition.services.access_import import ColumnRules
 from transition.services.common import get_engagement
 from transition.services.views.access import ImportResult
 
@@ -27,7 +27,7 @@ def test_a_row_names_each_bad_column():
         "justification": "password: hunter22",
     }
     with pytest.raises(ValidationError) as caught:
-        access.GrantRow.model_validate(row, context=_Columns([]))
+        access.GrantRow.model_validate(row, context=ColumnRules([]))
     problems = {e["loc"][0]: e["msg"] for e in caught.value.errors()}
     assert list(problems) == ["person", "role", "expires", "justification"]
     assert "no such day" in problems["expires"]
@@ -43,7 +43,7 @@ def test_a_good_row_keeps_the_values_as_grant_would():
             "expires": "2027-01-31",
             "justification": "on call",
         },
-        context=_Columns([]),
+        context=ColumnRules([]),
     )
     assert (good.person, good.role, good.role_key) == ("Bob New", "Domain Admin", "domain-admin")
     assert (good.expires_on, good.expires_rule) == (date(2027, 1, 31), None)

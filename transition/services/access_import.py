@@ -50,7 +50,7 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 # --------------------------------------------------------------------------- one row
 
 
-class _Columns:
+class ColumnRules:
     """The rule of each CSV column, each value checked once per file (a file names the
     same people, systems, roles and milestones on many rows)."""
 
@@ -85,7 +85,7 @@ class _Columns:
 class GrantRow(BaseModel):
     """One row of the grants CSV (``person,system,role,expires,justification``), each
     column checked by the rule ``access grant`` applies to that argument. Validated with
-    ``context=_Columns(phases)``; an invalid row raises a ``ValidationError`` with one
+    ``context=ColumnRules(phases)``; an invalid row raises a ``ValidationError`` with one
     error per bad column (``loc``: the column, ``msg``: the tool's own message)."""
 
     model_config = ConfigDict(frozen=True)
@@ -99,7 +99,7 @@ class GrantRow(BaseModel):
     @field_validator("person", "system", "role", "expires", "justification", mode="plain")
     @classmethod
     def _column(cls, value: Any, info: ValidationInfo) -> Any:
-        columns: _Columns = info.context
+        columns: ColumnRules = info.context
         ok, kept = columns.check(info.field_name or "", value)
         if not ok:
             raise PydanticCustomError("grant_csv", "{message}", {"message": kept})
@@ -237,7 +237,7 @@ def import_csv(
     reader = csv.reader(io.StringIO(_read_csv(path), newline=""), strict=True)
     names = _header(reader, path)
     known = _Known(session, engagement.id)
-    columns = _Columns(phases_of(session, engagement))
+    columns = ColumnRules(phases_of(session, engagement))
     now = today()
     errors: list[str] = []
     refusals: list[str] = []  # rows a rule refuses (exit 1), unlike bad rows (exit 2)
