@@ -83,11 +83,9 @@ def main() -> None:
         engine,
         f"import {args.grants} rows",
         run(
-            lambda s, e: {
-                k: v
-                for k, v in access.import_csv(s, e, csv_path, create_missing=True).items()
-                if k in ("imported", "handover")
-            }
+            lambda s, e: access.import_csv(s, e, csv_path, create_missing=True).model_dump(
+                include={"imported", "handover"}
+            )
         ),
     )
     timed(engine, "sync (in step)", run(lambda s, e: handover.reconcile(s, e)))

@@ -169,10 +169,10 @@ def test_milestone_expiry_follows_the_milestone(team, session_scope, clock, monk
         gates.advance(s, eng, override="moving on early for the test")
     with session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
-        rows = {r["id"]: r for r in access.list_grants(s, eng)}
+        rows = {r.id: r for r in access.list_grants(s, eng)}
         # discovery ended on "today" (2026-11-20): the expiry moved with it.
-        assert rows[gid]["expires_on"] == date(2026, 11, 22)
-        assert rows[fid]["expires_on"] == date(2027, 3, 1)
+        assert rows[gid].expires_on == date(2026, 11, 22)
+        assert rows[fid].expires_on == date(2027, 3, 1)
         events = [
             e
             for e in audit.events(s, eng.id)
@@ -204,8 +204,8 @@ def test_review_findings(team, session_scope, clock, monkeypatch):
         ids = (admin.id, justified.id, open_ended.id, expired.id)
     with session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
-        found = {(f["kind"], f["grant_id"], f["person"]) for f in access.review(s, eng)}
-        severities = {f["kind"]: f["severity"] for f in access.review(s, eng)}
+        found = {(f.kind, f.grant_id, f.person) for f in access.review(s, eng)}
+        severities = {f.kind: f.severity for f in access.review(s, eng)}
         high = access.high_findings(s, eng)
     a, j, o, e = ids
     assert found == {
@@ -224,7 +224,7 @@ def test_review_findings(team, session_scope, clock, monkeypatch):
         "no_expiry": "medium",
         "missing_access": "medium",
     }
-    assert {f["kind"] for f in high} == {
+    assert {f.kind for f in high} == {
         "admin_without_justification",
         "released_person",
         "expired_not_revoked",
@@ -374,7 +374,7 @@ def test_import_is_bulk(team, tmp_path, session_scope, count_queries):
     path = write(tmp_path, "\n".join(rows) + "\n")
     with count_queries() as q, session_scope() as s:
         result = access.import_csv(s, get_engagement(s, ENG), path, create_missing=True)
-    assert result["imported"] == 400
+    assert result.imported == 400
     assert q.count <= 25, q.statements
 
 

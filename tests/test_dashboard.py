@@ -76,8 +76,8 @@ def test_high_finding_counts_match_the_review(session_scope, clock, monkeypatch)
     clock.pin(today="2026-11-20")
     with session_scope(write=False) as s:
         eng = get_engagement(s, "beta")
-        high = [f for f in access.review(s, eng) if f["severity"] == "high"]
-        assert {f["kind"] for f in high} == {
+        high = [f for f in access.review(s, eng) if f.severity == "high"]
+        assert {f.kind for f in high} == {
             "expired_not_revoked",
             "admin_without_justification",
             "released_person",

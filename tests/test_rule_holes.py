@@ -340,5 +340,5 @@ def test_grant_duplicates_are_compared_on_the_folded_role(acme, cli, session_sco
         assert r.exit_code == 1 and "already holds Domain Admin" in r.stderr, (same, r.stderr)
     ok(cli(*grant, "Domain Admins", "--justification", "x"))
     with session_scope(write=False) as s:
-        keys = [g["role"] for g in access.list_grants(s, get_engagement(s, ENG))]
+        keys = [g.role for g in access.list_grants(s, get_engagement(s, ENG))]
     assert sorted(keys) == ["Domain Admin", "Domain Admins"]

@@ -134,7 +134,7 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
 def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
     from transition.services import access
 
-    return access.review(session, engagement)
+    return [finding.model_dump() for finding in access.review(session, engagement)]
 
 
 def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:

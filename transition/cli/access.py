@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table, warn
 from transition.cli.state import state
 from transition.services import access
-from transition.services.common import get_engagement
 
 NAME = "access"
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
@@ -22,29 +24,40 @@ COLUMNS = [
     ("granted_at", "granted"),
     ("approver", "approver"),
 ]
+FINDING_COLUMNS = [
+    ("severity", "severity"),
+    ("kind", "finding"),
+    ("grant_id", "grant"),
+    ("person", "person"),
+    ("system", "system"),
+    ("message", "detail"),
+]
 
 
 @app.command("grant")
 def grant(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    person: str = typer.Option(..., "--person", metavar="P", help="Who gets access."),
-    system: str = typer.Option(..., "--system", metavar="S", help="On which system."),
-    role: str = typer.Option(..., "--role", metavar="R", help="Which role or group."),
-    expires: str | None = typer.Option(
-        None,
-        "--expires",
-        metavar="DATE",
-        help="An ISO date, or a milestone such as cutover+30d or parallel-run.end.",
-    ),
-    justification: str = typer.Option("", "--justification", metavar="TEXT", help="Why."),
+    engagement: Engagement,
+    person: Annotated[str, typer.Option("--person", metavar="P", help="Who gets access.")],
+    system: Annotated[str, typer.Option("--system", metavar="S", help="On which system.")],
+    role: Annotated[str, typer.Option("--role", metavar="R", help="Which role or group.")],
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            metavar="DATE",
+            help="An ISO date, or a milestone such as cutover+30d or parallel-run.end.",
+        ),
+    ] = None,
+    justification: Annotated[
+        str, typer.Option("--justification", metavar="TEXT", help="Why.")
+    ] = "",
 ) -> None:
     """Record an access grant (you are the approver)."""
     with state(ctx).session(write=True) as session:
-        eng = get_engagement(session, engagement)
         row = access.grant(
             session,
-            eng,
+            engagement,
             person=person,
             system=system,
             role=role,
@@ -61,100 +74,85 @@ def grant(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    grant_id: str = typer.Argument(..., metavar="GRANT_ID"),
-    reason: str | None = typer.Option(None, "--reason", metavar="TEXT", help="Why."),
+    engagement: Engagement,
+    grant_id: Annotated[str, typer.Argument(metavar="GRANT_ID")],
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why.")] = None,
 ) -> None:
     """Revoke a grant; its handover item resolves itself."""
     with state(ctx).session(write=True) as session:
-        row = access.revoke(session, get_engagement(session, engagement), grant_id, reason=reason)
-        say(f"revoked grant #{row.id}")
+        row = access.revoke(session, engagement, grant_id, reason=reason)
+    say(f"revoked grant #{row.id}")
 
 
 @app.command("list")
 def list_grants(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    active: bool = typer.Option(False, "--active", help="Only grants in force."),
-    expiring: int | None = typer.Option(
-        None, "--expiring", metavar="DAYS", help="Only grants expiring within DAYS days."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    engagement: Engagement,
+    active: Annotated[bool, typer.Option("--active", help="Only grants in force.")] = False,
+    expiring: Annotated[
+        int | None,
+        typer.Option("--expiring", metavar="DAYS", help="Only grants expiring within DAYS days."),
+    ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Grants, newest first."""
     with state(ctx).session() as session:
-        rows = access.list_grants(
-            session, get_engagement(session, engagement), active=active, expiring_days=expiring
-        )
+        rows = access.list_grants(session, engagement, active=active, expiring_days=expiring)
     if as_json:
         emit_json(rows)
         return
-    for row in rows:
-        row["expires"] = row["expires_on"]
-        if row["expires_rule"]:
-            row["expires"] = f"{row['expires_on']} ({row['expires_rule']})"
     table(rows, COLUMNS, empty="no grants match")
 
 
 @app.command("import")
 def import_csv(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    path: str = typer.Argument(..., metavar="FILE.csv"),
-    create_missing: bool = typer.Option(
-        False,
-        "--create-missing",
-        help="Create unknown people (on --side) and systems (tier 2) instead of failing.",
-    ),
-    side: str = typer.Option(
-        "provider", "--side", metavar="SIDE", help="Side of people created by --create-missing."
-    ),
+    engagement: Engagement,
+    path: Annotated[str, typer.Argument(metavar="FILE.csv")],
+    create_missing: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing",
+            help="Create unknown people (on --side) and systems (tier 2) instead of failing.",
+        ),
+    ] = False,
+    side: Annotated[
+        str,
+        typer.Option("--side", metavar="SIDE", help="Side of people created by --create-missing."),
+    ] = "provider",
 ) -> None:
     """Import grants from CSV (person,system,role,expires,justification); all or nothing."""
     with state(ctx).session(write=True) as session:
         result = access.import_csv(
-            session,
-            get_engagement(session, engagement),
-            path,
-            create_missing=create_missing,
-            side=side,
+            session, engagement, path, create_missing=create_missing, side=side
         )
-    say(f"imported {result['imported']} grant(s) from {path}")
-    warn(result["warnings"])
-    if result["people_created"]:
-        say(f"created {len(result['people_created'])} person(s) on the {side} side")
-    if result["systems_created"]:
-        say(f"created {len(result['systems_created'])} system(s) at tier 2")
+    say(f"imported {result.imported} grant(s) from {path}")
+    warn(result.warnings)
+    if result.people_created:
+        say(f"created {len(result.people_created)} person(s) on the {side} side")
+    if result.systems_created:
+        say(f"created {len(result.systems_created)} system(s) at tier 2")
 
 
 @app.command("review")
 def review(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    admin_roles: str | None = typer.Option(
-        None,
-        "--admin-roles",
-        metavar="LIST",
-        help="Comma-separated admin-like role words (default admin,owner,root,superuser "
-        "or TRANSITION_ADMIN_ROLES).",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    engagement: Engagement,
+    admin_roles: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-roles",
+            metavar="LIST",
+            help="Comma-separated admin-like role words (default admin,owner,root,superuser "
+            "or TRANSITION_ADMIN_ROLES).",
+        ),
+    ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Least-privilege findings, most severe first."""
     with state(ctx).session() as session:
-        rows = access.review(session, get_engagement(session, engagement), admin_roles=admin_roles)
+        rows = access.review(session, engagement, admin_roles=admin_roles)
     if as_json:
         emit_json(rows)
         return
-    table(
-        rows,
-        [
-            ("severity", "severity"),
-            ("kind", "finding"),
-            ("grant_id", "grant"),
-            ("person", "person"),
-            ("system", "system"),
-            ("message", "detail"),
-        ],
-        empty="no findings",
-    )
+    table(rows, FINDING_COLUMNS, empty="no findings")

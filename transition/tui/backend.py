@@ -74,19 +74,6 @@ class Backend:
         with self.session() as s:
             return dashboard.overview(s)
 
-    def access(
-        self, slug: str, *, active: bool, expiring_days: int | None, offset: int, limit: int = PAGE
-    ) -> dict[str, Any]:
-        from transition.services import access
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            grants = access.list_grants(
-                s, eng, active=active, expiring_days=expiring_days, limit=limit, offset=offset
-            )
-            findings = access.review(s, eng) if offset == 0 else None
-        return {"grants": grants, "findings": findings}
-
     def handover(self, slug: str) -> Any:
         from transition.services import handover
 
@@ -156,34 +143,6 @@ class Backend:
                 start=start,
             )
             return eng.slug
-
-    def grant(self, slug: str, values: dict[str, Any]) -> int:
-        from transition.services import access
-
-        with self.session(write=True) as s:
-            grant = access.grant(
-                s,
-                get_engagement(s, slug),
-                person=values["person"],
-                system=values["system"],
-                role=values["role"],
-                expires=values.get("expires") or None,
-                justification=values.get("justification") or "",
-            )
-            return grant.id
-
-    def revoke(self, slug: str, grant_id: int, values: dict[str, Any]) -> int:
-        from transition.services import access
-
-        with self.session(write=True) as s:
-            access.revoke(
-                s,
-                get_engagement(s, slug),
-                grant_id,
-                reason=values.get("reason") or None,
-                expected_version=values.get("version"),
-            )
-        return grant_id
 
     def handover_sync(self, slug: str) -> dict[str, int]:
         from transition.services import handover

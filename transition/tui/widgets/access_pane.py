@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from transition.tui.backend import PAGE
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, day
+
+if TYPE_CHECKING:
+    from transition.services.views.access import FindingView, GrantView
 
 ACCESS_FILTERS = (
     ("all grants", False, None),
@@ -28,13 +31,15 @@ class AccessPane(Pane):
 
     @dataclass
     class Page(Message):
-        data: dict[str, Any]
+        grants: list[GrantView]
+        findings: list[FindingView] | None  # read with the first page only
         offset: int
+        limit: int
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
         self.filter_index = 0
-        self.grants: dict[str, dict[str, Any]] = {}
+        self.grants: dict[str, GrantView] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("", id="access-filter", classes="note", markup=False)
@@ -56,12 +61,19 @@ class AccessPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access")
     def fetch(self, offset: int, limit: int = PAGE) -> None:
+        from transition.services import access
+
         _, active, days = ACCESS_FILTERS[self.filter_index]
-        data = self.backend.access(
-            self.slug, active=active, expiring_days=days, offset=offset, limit=limit
+        grants = self.backend.read(
+            access.list_grants,
+            self.slug,
+            active=active,
+            expiring_days=days,
+            offset=offset,
+            limit=limit,
         )
-        data["limit"] = limit
-        self.post_message(self.Page(data, offset))
+        findings = self.backend.read(access.review, self.slug) if offset == 0 else None
+        self.post_message(self.Page(grants, findings, offset, limit))
 
     @on(PagedTable.NeedMore, "#access-table")
     def more(self) -> None:
@@ -69,25 +81,25 @@ class AccessPane(Pane):
 
     def on_access_pane_page(self, message: Page) -> None:
         t = self.table
-        grants = message.data["grants"]
-        has_more = len(grants) >= message.data["limit"]
-        rows = [(str(g["id"]), self.cells(t, g)) for g in grants]
+        grants = message.grants
+        has_more = len(grants) >= message.limit
+        rows = [(str(g.id), self.cells(t, g)) for g in grants]
         if message.offset == 0:
-            self.grants = {str(g["id"]): g for g in grants}
+            self.grants = {str(g.id): g for g in grants}
             t.show(rows, has_more=has_more)
         else:
-            self.grants.update({str(g["id"]): g for g in grants})
+            self.grants.update({str(g.id): g for g in grants})
             t.append(rows, has_more=has_more)
         label = ACCESS_FILTERS[self.filter_index][0]
         self.query_one("#access-filter", Label).update(
             f"Showing {label} (f to change) · n grant · x revoke"
         )
-        findings = message.data.get("findings")
+        findings = message.findings
         if findings is not None:
-            high = [f for f in findings if f["severity"] == "high"]
+            high = [f for f in findings if f.severity == "high"]
             lines = [f"Review: {len(high)} high, {len(findings) - len(high)} medium finding(s)"]
             lines += [
-                f"  {f['severity'].upper()} · {f['person']} on {f['system']}: {f['message']}"
+                f"  {f.severity.upper()} · {f.person} on {f.system}: {f.message}"
                 for f in findings[:4]
             ]
             if len(findings) > 4:
@@ -97,17 +109,17 @@ class AccessPane(Pane):
             box.set_class(bool(high), "-alert")
 
     @staticmethod
-    def cells(t: PagedTable, g: dict[str, Any]) -> list[Any]:
-        status = g["status"]
+    def cells(t: PagedTable, g: GrantView) -> list[Any]:
+        status = g.status
         shown = {"active": t.styled("active", "green"), "revoked": t.styled("revoked", "muted")}
         return [
-            str(g["id"]),
-            g["person"],
-            g["system"],
-            g["role"],
-            day(g["expires_on"]) if g["expires_on"] else t.styled("never", "amber"),
+            str(g.id),
+            g.person,
+            g.system,
+            g.role,
+            day(g.expires_on) if g.expires_on else t.styled("never", "amber"),
             shown.get(status, t.styled(status, "alert")),
-            g["justification"] or t.styled("–", "muted"),
+            g.justification or t.styled("–", "muted"),
         ]
 
     def action_cycle_filter(self) -> None:
@@ -121,7 +133,7 @@ class AccessPane(Pane):
 
         def done(result: Any) -> None:
             if result is not None:
-                self.changed(f"grant {result} recorded; its revocation is on the handover list")
+                self.changed(f"grant {result.id} recorded; its revocation is on the handover list")
 
         systems = self.app_systems()
         self.app.push_screen(
@@ -135,13 +147,13 @@ class AccessPane(Pane):
         row = self.grants.get(self.table.current_key() or "")
         if not row:
             return
-        if row["revoked_at"] is not None:
-            self.notify(f"grant {row['id']} is already revoked", severity="warning")
+        if row.revoked_at is not None:
+            self.notify(f"grant {row.id} is already revoked", severity="warning")
             return
         from transition.tui.forms.access import revoke_form
 
         def done(result: Any) -> None:
             if result is not None:
-                self.changed(f"grant {result} revoked; its handover item is resolved")
+                self.changed(f"grant {result.id} revoked; its handover item is resolved")
 
         self.app.push_screen(revoke_form(self.backend, self.slug, row), done)

@@ -1,0 +1,179 @@
+"""``access review``: least-privilege findings, for one engagement or counted for many."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from transition.dates import today
+from transition.models import AccessGrant, KTParticipant, KTSession, Person, System
+from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
+from transition.services.common import EngagementRef, engagement_of
+from transition.services.views.access import FindingView
+
+
+def review(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    admin_roles: str | list[str] | tuple[str, ...] | None = None,
+) -> list[FindingView]:
+    """Least-privilege findings, most severe first, in three queries:
+
+    - high: admin-like role without a justification; grant still in force for a person
+      past their release date; grant past its expiry and not revoked;
+    - medium: grant with no expiry; provider person presenting or attending KT on a
+      system they have no active grant on.
+    """
+    engagement = engagement_of(session, engagement)
+    words = admin_role_words(admin_roles)
+    found = _findings(session, [engagement.id], words).get(engagement.id, [])
+    return [FindingView.model_validate(f) for f in found]
+
+
+def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int, int]:
+    """Open high findings per engagement, for many engagements in a fixed number of queries.
+
+    The same findings as ``review`` counts as high, counted in the database: grants past
+    their expiry, grants of released people still in force, and admin-like grants without a
+    justification (only the grants whose role is admin-like are read)."""
+    if not engagement_ids:
+        return {}
+    now = today()
+    words = admin_role_words(None)
+    live = (AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
+    counts: dict[int, int] = defaultdict(int)
+    expired = select(AccessGrant.engagement_id, func.count()).where(
+        *live, AccessGrant.expires_on < now
+    )
+    released = (
+        select(AccessGrant.engagement_id, func.count())
+        .join(Person, Person.id == AccessGrant.person_id)
+        .where(
+            *live,
+            Person.release_date < now,
+            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+        )
+    )
+    for query in (expired, released):
+        for eid, n in session.execute(query.group_by(AccessGrant.engagement_id)):
+            counts[eid] += n
+    roles = session.execute(select(AccessGrant.role).where(*live).distinct()).scalars()
+    admin = [role for role in roles if is_admin_like(role, words)]
+    if admin:
+        for eid, justification in session.execute(
+            select(AccessGrant.engagement_id, AccessGrant.justification).where(
+                *live, AccessGrant.role.in_(admin)
+            )
+        ):
+            if not justification.strip():
+                counts[eid] += 1
+    return dict(counts)
+
+
+def _findings(
+    session: Session, engagement_ids: list[int], words: tuple[str, ...]
+) -> dict[int, list[dict[str, Any]]]:
+    now = today()
+    by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    active_pairs: set[tuple[int, int]] = set()
+    for row in session.execute(
+        select(
+            AccessGrant.engagement_id,
+            AccessGrant.id,
+            AccessGrant.person_id,
+            AccessGrant.system_id,
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.expires_on,
+            Person.name.label("person"),
+            Person.release_date,
+            System.name.label("system"),
+        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .where(AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
+        .order_by(AccessGrant.id)
+    ):
+
+        def add(kind: str, severity: str, message: str, row: Any = row) -> None:
+            by_engagement[row.engagement_id].append(
+                {
+                    "kind": kind,
+                    "severity": severity,
+                    "grant_id": row.id,
+                    "person": row.person,
+                    "system": row.system,
+                    "role": row.role,
+                    "message": message,
+                }
+            )
+
+        expired = row.expires_on is not None and row.expires_on < now
+        if not expired:
+            active_pairs.add((row.person_id, row.system_id))
+        if expired:
+            add(
+                "expired_not_revoked",
+                "high",
+                f"expired on {row.expires_on} but not revoked: revoke it",
+            )
+        if row.expires_on is None:
+            add("no_expiry", "medium", f"{row.role} has no expiry date")
+        if not row.justification.strip() and is_admin_like(row.role, words):
+            add(
+                "admin_without_justification",
+                "high",
+                f"admin-like role {row.role!r} without a justification",
+            )
+        if not expired and row.release_date is not None and row.release_date < now:
+            add(
+                "released_person",
+                "high",
+                f"{row.person} was released on {row.release_date}; the grant is still active",
+            )
+    seen: set[tuple[int, int]] = set()
+    for eid, person_id, pname, system_id, sname in session.execute(
+        select(
+            KTSession.engagement_id,
+            KTParticipant.person_id,
+            Person.name,
+            KTSession.system_id,
+            System.name,
+        )
+        .join(KTSession, KTSession.id == KTParticipant.session_id)
+        .join(Person, Person.id == KTParticipant.person_id)
+        .join(System, System.id == KTSession.system_id)
+        .where(
+            KTSession.engagement_id.in_(engagement_ids),
+            Person.side == "provider",
+            System.removed_at.is_(None),
+        )
+        .order_by(Person.slug, System.slug)
+    ):
+        pair = (person_id, system_id)
+        if pair in active_pairs or pair in seen:
+            continue
+        seen.add(pair)
+        by_engagement[eid].append(
+            {
+                "kind": "missing_access",
+                "severity": "medium",
+                "grant_id": None,
+                "person": pname,
+                "system": sname,
+                "role": None,
+                "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
+            }
+        )
+    for findings in by_engagement.values():
+        findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
+    return dict(by_engagement)
+
+
+def high_findings(session: Session, engagement: EngagementRef) -> list[FindingView]:
+    """The findings of ``review`` that are high (the access gate waits for none)."""
+    return [f for f in review(session, engagement) if f.severity == "high"]
