@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -102,29 +103,22 @@ def import_checklist(
     )
 
 
-def _set(ctx: typer.Context, engagement: str, item: str, status: str, note: str | None) -> None:
-    with state(ctx).session(write=True) as session:
-        row = handover.set_item_status(session, engagement, item, status, note=note)
-    say(f"item {row.id} {row.key}: {row.status}")
+def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:
+    """The command that sets an item to ``status`` (``done``, ``reopen``)."""
+
+    def command(
+        ctx: typer.Context,
+        engagement: Engagement,
+        item: Item,
+        note: str | None = typer.Option(None, "--note", metavar="TEXT", help=note_help),
+    ) -> None:
+        with state(ctx).session(write=True) as session:
+            row = handover.set_item_status(session, engagement, item, status, note=note)
+        say(f"item {row.id} {row.key}: {row.status}")
+
+    command.__doc__ = summary
+    return command
 
 
-@app.command("done")
-def done(
-    ctx: typer.Context,
-    engagement: Engagement,
-    item: Item,
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence."),
-) -> None:
-    """Tick a checklist item done."""
-    _set(ctx, engagement, item, "done", note)
-
-
-@app.command("reopen")
-def reopen(
-    ctx: typer.Context,
-    engagement: Engagement,
-    item: Item,
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Why."),
-) -> None:
-    """Set a ticked checklist item back to open."""
-    _set(ctx, engagement, item, "open", note)
+app.command("done")(_ticking("done", "Tick a checklist item done.", "Evidence."))
+app.command("reopen")(_ticking("open", "Set a ticked checklist item back to open.", "Why."))

@@ -300,13 +300,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
                 "revoke_reason": row["revoke_reason"],
             },
         )
-    for (entity, row_id), history in by.items():
-        if (
-            entity == "access_grant"
-            and row_id not in grant_ids
-            and any(e["action"] == "grant" for e in history)
-        ):
-            problems.append(f"grant {row_id}: in the log but not in the database (deleted?)")
+    problems += _deleted(by, "access_grant", "grant", grant_ids, "grant")
 
     # Phases and tasks: created from the stored playbook, then changed by logged events.
     try:
@@ -421,11 +415,22 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         }
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
-    for (entity, row_id), history in by.items():
-        if (
-            entity == "kt_session"
-            and row_id not in session_ids
-            and any(e["action"] == "schedule" for e in history)
-        ):
-            problems.append(f"KT session {row_id}: in the log but not in the database (deleted?)")
+    problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session")
     return problems
+
+
+def _deleted(
+    by: Mapping[tuple[str, Any], Sequence[LoggedEvent]],
+    entity: str,
+    created_by: str,
+    present: set[Any],
+    label: str,
+) -> list[str]:
+    """Rows of ``entity`` the log created (an event ``created_by``) that are not there."""
+    return [
+        f"{label} {row_id}: in the log but not in the database (deleted?)"
+        for (kind, row_id), history in by.items()
+        if kind == entity
+        and row_id not in present
+        and any(e["action"] == created_by for e in history)
+    ]

@@ -20,18 +20,13 @@ class ChangeView(View):
     after: str | None
 
 
-class AuditEventView(View):
-    """``audit ENG``: one event of the engagement's log."""
-
+class _Numbered(View):
     id: int
-    at: Timestamp
-    actor: str
-    action: str
-    entity: str
-    entity_id: int | None
-    field: str | None
-    before: str | None
-    after: str | None
+
+
+class AuditEventView(ChangeView, _Numbered):
+    """``audit ENG``: one event of the engagement's log (``id`` first, then the change)."""
+
     #: Brought in by ``transition import`` (it keeps its original time and actor).
     imported: bool = False
 
