@@ -262,11 +262,13 @@ def events(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = session.execute(stmt).all()
+    result = session.execute(stmt)
+    names = (*result.keys(), "imported")  # once: a row's own mapping rebuilds its keys
+    rows = result.all()
     ranges = [(seg["first"], seg["last"]) for seg, _ in _segments(session, engagement_id)[0]]
     return [
         AuditEventView.model_validate(
-            {**row._mapping, "imported": any(a <= row.id <= b for a, b in ranges)}
+            dict(zip(names, (*row, any(a <= row.id <= b for a, b in ranges)), strict=True))
         )
         for row in rows
     ]

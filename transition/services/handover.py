@@ -206,7 +206,9 @@ def show(session: Session, engagement: EngagementRef) -> list[HandoverItemView]:
     """Every item, grouped by section (checklist sections first, then derived ones), with
     its status, owner, source and what it was derived from. Four queries in all."""
     eid = engagement_of(session, engagement).id
-    items = session.execute(select(*_ITEM_COLUMNS).where(HandoverItem.engagement_id == eid)).all()
+    result = session.execute(select(*_ITEM_COLUMNS).where(HandoverItem.engagement_id == eid))
+    names = tuple(result.keys())  # once: a row's own mapping rebuilds its keys every time
+    items = result.all()
     refs = _sources(session, eid, {row.source_kind for row in items})
     first_seen: dict[str, int] = {}
     for row in items:
@@ -219,7 +221,9 @@ def show(session: Session, engagement: EngagementRef) -> list[HandoverItemView]:
         ref = refs.get((row.source_kind, row.source_id)) or _ref(
             row.source_kind, row.source_id, row.checklist
         )
-        out.append(HandoverItemView.model_validate({**row._mapping, "source_ref": ref}))
+        data = dict(zip(names, row, strict=True))
+        data["source_ref"] = ref
+        out.append(HandoverItemView.model_validate(data))
     return out
 
 
