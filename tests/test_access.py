@@ -175,10 +175,10 @@ def test_milestone_expiry_follows_the_milestone(team, session_scope, clock, monk
         assert rows[fid].expires_on == date(2027, 3, 1)
         events = [
             e
-            for e in audit.events(s, eng.id)
-            if e["entity"] == "access_grant" and e["action"] == "reschedule"
+            for e in audit.events(s, eng)
+            if e.entity == "access_grant" and e.action == "reschedule"
         ]
-        assert [(e["entity_id"], e["before"]) for e in events] == [(gid, planned.isoformat())]
+        assert [(e.entity_id, e.before) for e in events] == [(gid, planned.isoformat())]
 
 
 def test_review_findings(team, session_scope, clock, monkeypatch):
@@ -293,8 +293,8 @@ def test_import_csv_any_column_order_with_bom(team, cli, tmp_path, session_scope
         from transition.services import handover
 
         items = handover.show(s, get_engagement(s, ENG))
-    revoke = [i for i in items if i["source_kind"] == "grant"]
-    assert len(revoke) == 2 and all(i["status"] == "open" for i in revoke)
+    revoke = [i for i in items if i.source_kind == "grant"]
+    assert len(revoke) == 2 and all(i.status == "open" for i in revoke)
 
 
 def test_import_reports_every_bad_row_and_imports_nothing(team, cli, tmp_path, session_scope):

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from transition.models import Engagement
 from transition.services import audit
 
 ENG = "acme-helpdesk"
@@ -134,7 +135,8 @@ def _engagement_id(conn, slug: str) -> int:
 def _verify(conn, slug: str | None = ENG) -> list[str]:
     with Session(bind=conn) as session:
         eid = _engagement_id(conn, slug) if slug else None
-        return audit.verify(session, eid)[1]
+        engagement = session.get(Engagement, eid) if eid is not None else None
+        return audit.verify(session, engagement).problems
 
 
 def _other_value(conn, table: str, column: str, value: Any, eid: int) -> Any:

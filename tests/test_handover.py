@@ -309,9 +309,9 @@ def test_a_new_runbook_derives_its_item_with_its_events_in_one_write(
     inserts = [sql for sql in q.statements if sql.lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 3, inserts  # the runbook, its item, all their audit events
     with session_scope(write=False) as s:
-        events = audit.events(s, get_engagement(s, ENG).id)[before:]
-        assert audit.verify(s)[1] == []
-    assert [(e["entity"], e["action"], e["field"]) for e in events] == [
+        events = audit.events(s, ENG)[before:]
+        assert audit.verify(s).problems == []
+    assert [(e.entity, e.action, e.field) for e in events] == [
         ("runbook", "create", "template"),
         ("runbook", "create", "system"),
         ("runbook", "create", "path"),
@@ -319,9 +319,9 @@ def test_a_new_runbook_derives_its_item_with_its_events_in_one_write(
         ("runbook", "create", "skeleton_placeholders"),
         ("handover_item", "derive", "status"),
     ]
-    [item] = [i for i in show_items(session_scope) if i["source_kind"] == "runbook"]
-    assert item["key"] == f"runbook:{made.id}:hand-back" and item["status"] == "open"
-    assert item["title"] == "Hand back runbook Incident response (CRM)"
+    [item] = [i for i in show_items(session_scope) if i.source_kind == "runbook"]
+    assert item.key == f"runbook:{made.id}:hand-back" and item.status == "open"
+    assert item.title == "Hand back runbook Incident response (CRM)"
 
 
 def test_deriving_an_item_whose_key_is_taken_falls_back_to_reconcile(team, session_scope):
@@ -375,11 +375,11 @@ def test_deriving_an_item_whose_key_is_taken_falls_back_to_reconcile(team, sessi
             handover.runbook_item_title("Backup and restore", "CRM"),
             events=[audit.Change("runbook", rid, "create", "status", None, "drafted")],
         )
-    items = [i for i in show_items(session_scope) if i["key"] == f"runbook:{rid}:hand-back"]
-    assert [i["status"] for i in items] == ["open"]  # reopened, one row
+    items = [i for i in show_items(session_scope) if i.key == f"runbook:{rid}:hand-back"]
+    assert [i.status for i in items] == ["open"]  # reopened, one row
     with session_scope(write=False) as s:
-        events = audit.events(s, get_engagement(s, ENG).id)[before:]
-    assert [(e["entity"], e["action"], e["before"], e["after"]) for e in events] == [
+        events = audit.events(s, ENG)[before:]
+    assert [(e.entity, e.action, e.before, e.after) for e in events] == [
         ("runbook", "create", None, "drafted"),
         ("handover_item", "reopen", "retired", "open"),
     ]
@@ -387,7 +387,7 @@ def test_deriving_an_item_whose_key_is_taken_falls_back_to_reconcile(team, sessi
 
 def show_items(session_scope, eng=ENG):
     with session_scope(write=False) as s:
-        return handover.show(s, get_engagement(s, eng))
+        return handover.show(s, eng)
 
 
 def select_system(model, eid, slug):

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from transition import report_render
 from transition.dates import today, utcnow
-from transition.models import AuditEvent, Engagement
+from transition.models import Engagement
 from transition.services import audit, engagements, gates, systems, tasks
 from transition.services.views import EngagementRow, TaskView
+from transition.services.views.audit import RecentChanges
 from transition.services.views.phases import (
     CriterionResult,
     KeyPersonRisk,
@@ -153,53 +153,33 @@ def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
     from transition.services import handover
 
     items = handover.show(session, engagement)
-    by_status = Counter(i["status"] for i in items)
+    by_status = Counter(i.status for i in items)
     sections: dict[str, dict[str, Any]] = {}
     for item in items:
         entry = sections.setdefault(
-            item["section"],
+            item.section,
             {
-                "section": item["section"],
-                "title": item.get("section_title") or item["section"],
+                "section": item.section,
+                "title": item.section_title or item.section,
                 "open": 0,
                 "done": 0,
                 "resolved": 0,
                 "retired": 0,
             },
         )
-        entry[item["status"]] = entry.get(item["status"], 0) + 1
-    open_derived = [i for i in items if i["source"] == "derived" and i["status"] == "open"]
+        entry[item.status] = entry.get(item.status, 0) + 1
+    open_items = [i for i in items if i.status == "open"]
     return {
         "total": len(items),
         "by_status": dict(by_status),
         "sections": list(sections.values()),
-        "open_derived": open_derived,
-        "open_static": [i for i in items if i["source"] != "derived" and i["status"] == "open"],
+        "open_derived": [i for i in open_items if i.derived],
+        "open_static": [i for i in open_items if not i.derived],
     }
 
 
-def _changes(session: Session, engagement: Engagement, since: date) -> dict[str, Any]:
-    start = datetime.combine(since, time.min, tzinfo=UTC)
-    where = (AuditEvent.engagement_id == engagement.id, AuditEvent.at >= start)
-    counts = {
-        f"{entity} {action}": int(n)
-        for entity, action, n in session.execute(
-            select(AuditEvent.entity, AuditEvent.action, func.count())
-            .where(*where)
-            .group_by(AuditEvent.entity, AuditEvent.action)
-            .order_by(AuditEvent.entity, AuditEvent.action)
-        )
-    }
-    events = [
-        dict(r._mapping)
-        for r in session.execute(
-            select(AuditEvent.at, *audit.CHANGE_COLUMNS)
-            .where(*where)
-            .order_by(AuditEvent.id.desc())
-            .limit(CHANGES_SHOWN)
-        )
-    ]
-    return {"since": since, "count": sum(counts.values()), "by_kind": counts, "events": events}
+def _changes(session: Session, engagement: Engagement, since: date) -> RecentChanges:
+    return audit.changes_since(session, engagement, since, shown=CHANGES_SHOWN)
 
 
 def _as_date(value: Any) -> date | None:

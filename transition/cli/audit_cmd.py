@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from transition.cli.options import AsJson
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.errors import BadInput, Refused
+
+if TYPE_CHECKING:
+    from transition.services.views.audit import AuditVerification
+
+COLUMNS = [
+    ("id", "#"),
+    ("at", "when"),
+    # events brought in by `transition import` are marked as such
+    (lambda e: f"{e.actor} (imported)" if e.imported else e.actor, "actor"),
+    ("action", "action"),
+    ("entity", "entity"),
+    ("entity_id", "id"),
+    ("field", "field"),
+    ("before", "before"),
+    ("after", "after"),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -14,7 +33,7 @@ def register(app: typer.Typer) -> None:
     def audit_log(
         ctx: typer.Context,
         engagement: str | None = typer.Argument(None, metavar="[ENG]"),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        as_json: AsJson = False,
         limit: int | None = typer.Option(None, "--limit", min=1, help="Only the newest N events."),
         verify: bool = typer.Option(
             False,
@@ -28,52 +47,33 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The audit log of an engagement: who changed what, when."""
         from transition.services import audit
-        from transition.services.common import get_engagement
 
         if engagement is None and not verify:
             raise BadInput("name an engagement (or use --verify alone to check every one)")
         with state(ctx).session() as session:
-            eng = get_engagement(session, engagement) if engagement is not None else None
             if verify:
-                checked, problems = audit.verify(session, eng.id if eng else None)
+                result = audit.verify(session, engagement)
             elif limit:
-                rows = list(reversed(audit.events(session, eng.id, limit=limit, newest_first=True)))
+                rows = audit.events(session, engagement, limit=limit, newest_first=True)[::-1]
             else:
-                rows = audit.events(session, eng.id)
+                rows = audit.events(session, engagement)
         if verify:
-            _report(checked, problems, as_json)
-            return
-        if as_json:
+            _report(result, as_json)
+        elif as_json:
             emit_json(rows)
-            return
-        for row in rows:  # events brought in by `transition import` are marked as such
-            row["who"] = f"{row['actor']} (imported)" if row.get("imported") else row["actor"]
-        table(
-            rows,
-            [
-                ("id", "#"),
-                ("at", "when"),
-                ("who", "actor"),
-                ("action", "action"),
-                ("entity", "entity"),
-                ("entity_id", "id"),
-                ("field", "field"),
-                ("before", "before"),
-                ("after", "after"),
-            ],
-            empty="no audit events",
-        )
+        else:
+            table(rows, COLUMNS, empty="no audit events")
 
 
-def _report(checked: int, problems: list[str], as_json: bool) -> None:
+def _report(result: AuditVerification, as_json: bool) -> None:
     if as_json:
-        emit_json({"events": checked, "intact": not problems, "problems": problems})
-        if problems:
+        emit_json(result)
+        if not result.intact:
             raise typer.Exit(1)
         return
-    if problems:
+    if not result.intact:
         raise Refused(
-            f"audit chain broken: {len(problems)} problem(s) in {checked} events",
-            details=problems,
+            f"audit chain broken: {len(result.problems)} problem(s) in {result.events} events",
+            details=result.problems,
         )
-    say(f"chain intact: {checked} events")
+    say(f"chain intact: {result.events} events")

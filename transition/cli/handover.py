@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from typing import Annotated
+
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say
 from transition.cli.state import state
 from transition.services import handover
-from transition.services.common import get_engagement
 
 NAME = "handover"
 app = typer.Typer(help="The exit-handover checklist, kept in step.", no_args_is_help=True)
 
 MARK = {"open": "[ ]", "done": "[x]", "resolved": "[x]", "retired": "[-]"}
 
+#: The item a command ticks, by id or key.
+Item = Annotated[str, typer.Argument(metavar="ITEM_ID", help="Item id or key.")]
+
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     open_only: bool = typer.Option(False, "--open", help="Only items still open."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: AsJson = False,
 ) -> None:
     """The exit checklist by section, derived items included."""
     with state(ctx).session() as session:
-        rows = handover.show(session, get_engagement(session, engagement))
+        rows = handover.show(session, engagement)
     if open_only:
-        rows = [r for r in rows if r["status"] == "open"]
+        rows = [r for r in rows if r.status == "open"]
     if as_json:
         emit_json(rows)
         return
@@ -35,43 +42,34 @@ def show(
         return
     section = None
     for row in rows:
-        if row["section"] != section:
-            section = row["section"]
+        if row.section != section:
+            section = row.section
             if row is not rows[0]:
                 say()
-            say(f"{row['section_title'] or section}")
-        owner = f"  ({row['owner']})" if row["owner"] else ""
-        status = "" if row["status"] in ("open", "done") else f" [{row['status']}]"
-        say(f"  {MARK.get(row['status'], '[ ]')} {row['id']:>4} {row['title']}{status}{owner}")
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+            say(f"{row.section_title or section}")
+        owner = f"  ({row.owner})" if row.owner else ""
+        status = "" if row.status in ("open", "done") else f" [{row.status}]"
+        say(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}")
+    counts = Counter(row.status for row in rows)
     say()
     say(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
 @app.command("sync")
-def sync(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def sync(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Reconcile derived items with their grants, systems and runbooks."""
     with state(ctx).session(write=True) as session:
-        result = handover.reconcile(session, get_engagement(session, engagement))
+        result = handover.sync(session, engagement)
     if as_json:
         emit_json(result)
         return
-    if not any(result.values()):
-        say("handover checklist already in step: nothing changed")
-        return
-    say(", ".join(f"{n} {what}" for what, n in result.items() if n))
+    say(result.describe() or "handover checklist already in step: nothing changed")
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     output: str | None = typer.Option(
         None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
     ),
@@ -79,7 +77,7 @@ def export(
 ) -> None:
     """The checklist's own items as a reusable checklist YAML."""
     with state(ctx).session() as session:
-        text = handover.export_checklist(session, get_engagement(session, engagement), name=name)
+        text = handover.export_checklist(session, engagement, name=name)
     if output is None or output == "-":
         typer.echo(text, nl=False)
         return
@@ -93,43 +91,34 @@ def export(
 @app.command("import")
 def import_checklist(
     ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
+    engagement: Engagement,
     path: str = typer.Argument(..., metavar="FILE"),
 ) -> None:
     """Add a saved checklist's items (keys already present are skipped)."""
     with state(ctx).session(write=True) as session:
-        result = handover.import_checklist(session, get_engagement(session, engagement), path)
+        result = handover.import_checklist(session, engagement, path)
     say(
-        f"checklist {result['checklist']}: added {result['added']} item(s), "
-        f"skipped {result['skipped']} already present"
+        f"checklist {result.checklist}: added {result.added} item(s), "
+        f"skipped {result.skipped} already present"
     )
 
 
-def _set(ctx: typer.Context, engagement: str, item: str, status: str, note: str | None) -> None:
-    with state(ctx).session(write=True) as session:
-        row = handover.set_item_status(
-            session, get_engagement(session, engagement), item, status, note=note
-        )
+def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:
+    """The command that sets an item to ``status`` (``done``, ``reopen``)."""
+
+    def command(
+        ctx: typer.Context,
+        engagement: Engagement,
+        item: Item,
+        note: str | None = typer.Option(None, "--note", metavar="TEXT", help=note_help),
+    ) -> None:
+        with state(ctx).session(write=True) as session:
+            row = handover.set_item_status(session, engagement, item, status, note=note)
         say(f"item {row.id} {row.key}: {row.status}")
 
-
-@app.command("done")
-def done(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    item: str = typer.Argument(..., metavar="ITEM_ID", help="Item id or key."),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence."),
-) -> None:
-    """Tick a checklist item done."""
-    _set(ctx, engagement, item, "done", note)
+    command.__doc__ = summary
+    return command
 
 
-@app.command("reopen")
-def reopen(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    item: str = typer.Argument(..., metavar="ITEM_ID", help="Item id or key."),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Why."),
-) -> None:
-    """Set a ticked checklist item back to open."""
-    _set(ctx, engagement, item, "open", note)
+app.command("done")(_ticking("done", "Tick a checklist item done.", "Evidence."))
+app.command("reopen")(_ticking("open", "Set a ticked checklist item back to open.", "Why."))

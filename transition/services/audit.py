@@ -12,25 +12,32 @@ naming the file's hash, the number of events and rows, the segment's id range an
 final hash. They are therefore told apart from events this database wrote, and shown as
 imported.
 
-``verify`` also replays the log against the current rows (grants, tasks, phases, KT
-sessions and their participants): a row edited, deleted or inserted behind the tool's back
-no longer matches the state its events describe.
+``verify`` (in ``transition.services.audit_verify``) checks all of that, and replays the
+log against the current rows (grants, tasks, phases, KT sessions and their participants):
+a row edited, deleted or inserted behind the tool's back no longer matches the state its
+events describe.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from transition.dates import utcnow
 from transition.models import AuditEvent
+from transition.services.views.audit import AuditEventView, ChangeView, RecentChanges
+
+if TYPE_CHECKING:
+    from transition.services.audit_verify import Bundle, LoggedEvent
+    from transition.services.common import EngagementRef
+    from transition.services.views.audit import AuditVerification
 
 _CHAIN_KEY = "transition.audit.last_hash"
 _PG_LOCK_ID = 7_311_204_001  # advisory lock that serialises appends to the chain
@@ -161,9 +168,25 @@ def segment_root(file_hash: str) -> str:
     return hashlib.sha256(f"import:{file_hash}".encode()).hexdigest()
 
 
+#: An event read from an export file: its original ``at`` and ``actor``, its ``action``,
+#: ``entity``, ``entity_id``, ``field``, ``before`` and ``after`` (other keys are ignored).
+ExportedEvent = Mapping[str, Any]
+
+
+class SegmentInfo(TypedDict, total=False):
+    """What an ``import`` event records about the segment it brought in."""
+
+    file_sha256: str
+    events: int
+    first: int
+    last: int
+    head: str
+    rows: int
+
+
 def append_segment(
-    session: Session, rows: Sequence[dict[str, Any]], *, file_hash: str
-) -> dict[str, Any]:
+    session: Session, rows: Sequence[ExportedEvent], *, file_hash: str
+) -> SegmentInfo:
     """Append events that carry their own time and actor (an import) as a separate
     segment: chained among themselves from ``segment_root(file_hash)``, outside this
     database's own chain. Returns what the ``import`` event records about the segment."""
@@ -176,7 +199,7 @@ def append_segment(
         row["prev_hash"] = prev
         row["hash"] = prev = _digest(prev, row)
         chained.append(row)
-    info: dict[str, Any] = {"file_sha256": file_hash, "events": len(chained)}
+    info = SegmentInfo(file_sha256=file_hash, events=len(chained))
     if chained:
         session.flush()
         session.connection().execute(_INSERT, chained)
@@ -219,12 +242,17 @@ def record_fields(
 
 def events(
     session: Session,
-    engagement_id: int,
+    engagement: EngagementRef,
     *,
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[AuditEventView]:
+    """The engagement's events, oldest first (or newest first), a page of them if asked;
+    events brought in by ``transition import`` are marked ``imported``."""
+    from transition.services.common import engagement_of
+
+    engagement_id = engagement_of(session, engagement).id
     order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
     stmt = (
         select(AuditEvent.id, AuditEvent.at, *CHANGE_COLUMNS)
@@ -234,11 +262,16 @@ def events(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = [dict(row._mapping) for row in session.execute(stmt)]
+    result = session.execute(stmt)
+    names = (*result.keys(), "imported")  # once: a row's own mapping rebuilds its keys
+    rows = result.all()
     ranges = [(seg["first"], seg["last"]) for seg, _ in _segments(session, engagement_id)[0]]
-    for row in rows:
-        row["imported"] = any(a <= row["id"] <= b for a, b in ranges)
-    return rows
+    return [
+        AuditEventView.model_validate(
+            dict(zip(names, (*row, any(a <= row.id <= b for a, b in ranges)), strict=True))
+        )
+        for row in rows
+    ]
 
 
 def count(session: Session, engagement_id: int) -> int:
@@ -249,7 +282,18 @@ def count(session: Session, engagement_id: int) -> int:
     ).scalar_one()
 
 
-def last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any] | None:
+class LastChange(TypedDict):
+    """The newest change of a row: who, when, and every field it set."""
+
+    actor: str
+    at: datetime
+    field: str | None
+    before: str | None
+    after: str | None
+    changes: list[tuple[str, str | None, str | None]]
+
+
+def last_change(session: Session, entity: str, entity_id: int) -> LastChange | None:
     row = session.execute(
         select(
             AuditEvent.actor, AuditEvent.at, AuditEvent.field, AuditEvent.before, AuditEvent.after
@@ -260,7 +304,7 @@ def last_change(session: Session, entity: str, entity_id: int) -> dict[str, Any]
     ).first()
     if row is None:
         return None
-    last = dict(row._mapping)
+    last = LastChange(**row._mapping, changes=[])
     # One change can touch several fields (status, completed_by…): name them all.
     last["changes"] = [
         (f, b, a)
@@ -321,406 +365,52 @@ def _segments(
     return declared, invalid
 
 
-def _raw_events(session: Session, batch: int) -> Iterable[dict[str, Any]]:
-    """Every event in id order, read without trusting any cell: a time that is not a time
-    comes back as its text."""
-    from sqlalchemy import String, type_coerce
+def changes_since(
+    session: Session, engagement: EngagementRef, since: date, *, shown: int
+) -> RecentChanges:
+    """The engagement's changes since the start of ``since`` (UTC): all counted by kind
+    (``"task update"``), the ``shown`` newest listed. Two queries."""
+    from transition.services.common import engagement_of
 
-    cols = (
-        AuditEvent.id,
-        AuditEvent.engagement_id,
-        type_coerce(AuditEvent.at, String).label("at"),
-        AuditEvent.actor,
-        AuditEvent.action,
-        AuditEvent.entity,
-        AuditEvent.entity_id,
-        AuditEvent.field,
-        AuditEvent.before,
-        AuditEvent.after,
-        AuditEvent.prev_hash,
-        AuditEvent.hash,
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    eid = engagement_of(session, engagement).id
+    where = (AuditEvent.engagement_id == eid, AuditEvent.at >= start)
+    counts = {
+        f"{entity} {action}": int(n)
+        for entity, action, n in session.execute(
+            select(AuditEvent.entity, AuditEvent.action, func.count())
+            .where(*where)
+            .group_by(AuditEvent.entity, AuditEvent.action)
+            .order_by(AuditEvent.entity, AuditEvent.action)
+        )
+    }
+    listed = session.execute(
+        select(AuditEvent.at, *CHANGE_COLUMNS)
+        .where(*where)
+        .order_by(AuditEvent.id.desc())
+        .limit(shown)
     )
-    last_id = None
-    while True:
-        stmt = select(*cols).order_by(AuditEvent.id).limit(batch)
-        if last_id is not None:
-            stmt = stmt.where(AuditEvent.id > last_id)
-        rows: Sequence = session.execute(stmt).all()
-        if not rows:
-            return
-        for row in rows:
-            last_id = row.id
-            yield dict(row._mapping)
-
-
-def _parse_at(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _content_ok(data: dict[str, Any]) -> bool:
-    at = _parse_at(data["at"])
-    if at is None:
-        return False
-    try:
-        return data["hash"] == _digest(data["prev_hash"], {**data, "at": at})
-    except (TypeError, ValueError):
-        return False
+    return RecentChanges(
+        since=since,
+        count=sum(counts.values()),
+        by_kind=counts,
+        events=[ChangeView.model_validate(row._mapping) for row in listed],
+    )
 
 
 def verify(
-    session: Session, engagement_id: int | None = None, batch: int = 5000
-) -> tuple[int, list[str]]:
-    """Check the log: every event's hash, every link of the chain, every imported segment,
-    and (per engagement) that the current rows are the state the log replays to.
+    session: Session, engagement: EngagementRef | None = None, *, batch: int = 5000
+) -> AuditVerification:
+    """Check the log (of one engagement, or the whole database's): see
+    ``transition.services.audit_verify.verify``."""
+    from transition.services import audit_verify
 
-    ``engagement_id`` scopes the check to one engagement: its events, the links that
-    touch them, and its rows. Returns (events of the scope checked, problems)."""
-    problems: list[str] = []
-    declared, invalid = _segments(session)
-    for event in invalid:
-        if engagement_id is None or event["engagement_id"] == engagement_id:
-            problems.append(f"event {event['id']}: an import event that declares no valid segment")
-    in_segment: dict[int, dict[str, Any]] = {}
-    for seg, _event in declared:
-        for n in range(seg["first"], seg["last"] + 1):
-            in_segment[n] = seg
-    seg_prev: dict[int, str] = {id(seg): segment_root(seg["file_sha256"]) for seg, _ in declared}
-    seg_count: dict[int, int] = {}
-    prev: str | None = None
-    previous: dict[str, Any] | None = None
-    checked = 0
-    outside_breaks = 0
-    try:
-        for data in _raw_events(session, batch):
-            mine = engagement_id is None or data["engagement_id"] == engagement_id
-            seg = in_segment.get(data["id"])
-            if seg is not None:
-                seg_count[id(seg)] = seg_count.get(id(seg), 0) + 1
-                if mine and data["prev_hash"] != seg_prev[id(seg)]:
-                    problems.append(
-                        f"event {data['id']}: does not chain to the imported event before it"
-                    )
-                seg_prev[id(seg)] = data["hash"]
-            else:
-                if data["prev_hash"] != prev:
-                    touches = mine or (
-                        previous is not None
-                        and (engagement_id is None or previous["engagement_id"] == engagement_id)
-                    )
-                    if touches:
-                        problems.append(
-                            f"event {data['id']}: does not chain to the event before it "
-                            "(an event edited, removed or reordered)"
-                        )
-                    else:
-                        outside_breaks += 1
-                prev = data["hash"]
-                previous = data
-            checked += mine
-            # Every event's content is checked whatever the scope: an edited engagement id
-            # would otherwise move an event out of sight.
-            whose = "" if mine else " (of another engagement, or moved away from this one)"
-            if _parse_at(data["at"]) is None:
-                problems.append(f"event {data['id']}{whose}: its time {data['at']!r} is not a time")
-            elif not _content_ok(data):
-                problems.append(
-                    f"event {data['id']}{whose}: content does not match its hash (edited?)"
-                )
-    except Exception as exc:  # a cell the database driver cannot even return
-        problems.append(f"the log cannot be read past event {previous and previous['id']}: {exc}")
-    if outside_breaks:
-        problems.append(
-            f"the chain is broken in {outside_breaks} place(s) outside this engagement's events; "
-            "an event removed there may have been this engagement's (check with --all)"
-        )
-    for seg, event in declared:
-        mine = engagement_id is None or event["engagement_id"] == engagement_id
-        if not mine:
-            continue
-        found = seg_count.get(id(seg), 0)
-        if found != seg["events"]:
-            problems.append(
-                f"import event {event['id']}: declares {seg['events']} imported events, "
-                f"{found} are there"
-            )
-        elif seg_prev[id(seg)] != seg["head"]:
-            problems.append(
-                f"import event {event['id']}: the imported events do not end in the hash it "
-                "records (edited, removed or reordered)"
-            )
-    problems += _state_problems(session, engagement_id)
-    return checked, problems
+    return audit_verify.verify(session, engagement, batch=batch)
 
 
-def _state_problems(session: Session, engagement_id: int | None) -> list[str]:
-    from transition.models import Engagement
-    from transition.services import transfer
+def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
+    """How an engagement's rows differ from what its log replays to: see
+    ``transition.services.audit_verify.replay_problems``."""
+    from transition.services import audit_verify
 
-    out: list[str] = []
-    ids = (
-        [engagement_id]
-        if engagement_id is not None
-        else list(session.execute(select(Engagement.id).order_by(Engagement.slug)).scalars())
-    )
-    for eid in ids:
-        eng = session.get(Engagement, eid)
-        label = eng.slug if eng is not None else str(eid)
-        try:
-            document = transfer.export_data(session, eng, with_audit=False)
-            bundle = document["engagements"][0]
-            evs = [
-                dict(row._mapping)
-                for row in session.execute(
-                    select(AuditEvent.id, *CHANGE_COLUMNS)
-                    .where(AuditEvent.engagement_id == eid)
-                    .order_by(AuditEvent.id)
-                )
-            ]
-        except Exception as exc:  # a cell that cannot be read as its column's type
-            out.append(f"{label}: its rows cannot be read ({str(exc).splitlines()[0][:200]})")
-            continue
-        prefix = "" if engagement_id is not None else f"{label}: "
-        out += [prefix + p for p in replay_problems(bundle, evs)]
-    return out
-
-
-# --------------------------------------------------------------------------- replay
-
-
-def _norm(value: Any) -> Any:
-    """One text form for a cell and for the text an event recorded about it."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return _utc(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if len(text) >= 16 and text[4:5] == "-" and text[10:11] in ("T", " "):
-        try:
-            return _utc(datetime.fromisoformat(text)).isoformat()
-        except ValueError:
-            return text
-    return text
-
-
-def replay_problems(bundle: dict[str, Any], log: Sequence[dict[str, Any]]) -> list[str]:
-    """Compare an engagement's rows (an export bundle) with the state its events replay
-    to: grants, tasks, phases, KT sessions and participants. Returns one line per
-    difference."""
-    from transition.playbooks import from_json
-
-    problems: list[str] = []
-    log = [e for e in log if not (e["entity"] == "engagement" and e["action"] == IMPORT_ACTION)]
-    if not log:
-        return ["the engagement's audit log is empty (events deleted?)"]
-    if not any(e["entity"] == "engagement" and e["action"] == "create" for e in log):
-        problems.append("the engagement's audit log has no `create` event (events deleted?)")
-    by: dict[tuple[str, Any], list[dict[str, Any]]] = {}
-    for e in log:
-        entity = "access_grant" if e["entity"] == "grant" else e["entity"]
-        by.setdefault((entity, e["entity_id"]), []).append(e)
-
-    names: dict[str, dict[Any, set[str]]] = {"person": {}, "system": {}}
-    for section, entity in (("people", "person"), ("systems", "system")):
-        for row in bundle[section]:
-            known = {row["name"]}
-            for e in by.get((entity, row["id"]), ()):
-                if e["field"] == "name":
-                    known |= {v for v in (e["before"], e["after"]) if v}
-            names[entity][row["id"]] = known
-
-    def replayed(entity: str, row_id: Any, initial: dict[str, Any]) -> dict[str, Any]:
-        state = dict(initial)
-        for e in by.get((entity, row_id), ()):
-            if e["field"]:
-                state[e["field"]] = e["after"]
-        return state
-
-    def compare(what: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
-        for field, value in actual.items():
-            if field not in expected:
-                continue
-            want = expected[field]
-            if isinstance(value, set):
-                ok = want in value
-                shown = sorted(value)[0] if value else None
-            else:
-                ok = _norm(want) == _norm(value)
-                shown = value
-            if not ok:
-                problems.append(
-                    f"{what}: {field} is {_norm(shown)!r} but the log says {_norm(want)!r}"
-                )
-
-    # Grants: each row needs its `grant` event; fields replay from grant/revoke/reschedule.
-    grant_ids = {row["id"] for row in bundle["access_grants"]}
-    for row in bundle["access_grants"]:
-        history = by.get(("access_grant", row["id"]), [])
-        created = [e for e in history if e["action"] == "grant"]
-        what = f"grant {row['id']}"
-        if not created:
-            problems.append(f"{what}: not in the log (a row inserted behind the tool's back?)")
-            continue
-        expected = replayed("access_grant", row["id"], {})
-        expected.setdefault("justification", "")
-        expected.setdefault("expires_on", None)
-        expected.setdefault("revoked_at", None)
-        expected.setdefault("revoke_reason", None)
-        revokes = [e for e in history if e["action"] == "revoke"]
-        expected["approver"] = created[0]["actor"]
-        expected["revoked_by"] = revokes[-1]["actor"] if revokes else None
-        expires = row["expires_on"]
-        if expires is not None and row["expires_rule"]:
-            expires = f"{_norm(expires)} ({row['expires_rule']})"
-        compare(
-            what,
-            expected,
-            {
-                "person": names["person"].get(row["person_id"], set()),
-                "system": names["system"].get(row["system_id"], set()),
-                "role": row["role"],
-                "expires_on": expires,
-                "justification": row["justification"] or "",
-                "approver": row["approver"],
-                "revoked_at": row["revoked_at"],
-                "revoked_by": row["revoked_by"],
-                "revoke_reason": row["revoke_reason"],
-            },
-        )
-    for (entity, row_id), history in by.items():
-        if (
-            entity == "access_grant"
-            and row_id not in grant_ids
-            and any(e["action"] == "grant" for e in history)
-        ):
-            problems.append(f"grant {row_id}: in the log but not in the database (deleted?)")
-
-    # Phases and tasks: created from the stored playbook, then changed by logged events.
-    try:
-        playbook = from_json(bundle["engagement"]["playbook_json"])
-    except Exception:
-        problems.append("the engagement's stored playbook cannot be read")
-        return problems
-    start = bundle["engagement"]["start_date"]
-    if not isinstance(start, date):
-        start = date.fromisoformat(str(start))
-    phase_rows = {row["key"]: row for row in bundle["phases"]}
-    phase_keys = {row["id"]: row["key"] for row in bundle["phases"]}
-    planned: dict[str, date] = {}
-    phase_start = start
-    for position, spec in enumerate(playbook.phases):
-        row = phase_rows.pop(spec.key, None)
-        initial = {
-            "position": position,
-            "title": spec.title,
-            "status": "active" if position == 0 else "pending",
-            "planned_start": phase_start,
-            "planned_end": phase_start + spec.length,
-            "actual_start": start if position == 0 else None,
-            "actual_end": None,
-            "gate_json": "[" + ",".join(c.model_dump_json() for c in spec.gate) + "]",
-            "gate_decision": None,
-            "gate_decided_by": None,
-            "gate_decided_at": None,
-            "gate_reason": None,
-        }
-        phase_start += spec.length
-        if row is None:
-            problems.append(f"phase {spec.key}: in the playbook but not in the database (deleted?)")
-            continue
-        expected = replayed("phase", row["id"], initial)
-        planned[spec.key] = date.fromisoformat(str(_norm(expected["planned_start"])))
-        compare(f"phase {spec.key}", expected, {k: row[k] for k in initial})
-    for key in phase_rows:
-        problems.append(f"phase {key}: not in the playbook nor in the log (inserted?)")
-    task_rows = {row["key"]: row for row in bundle["tasks"]}
-    assignees = {row["id"]: row["name"] for row in bundle["people"]}
-    for spec_phase in playbook.phases:
-        for position, spec in enumerate(spec_phase.tasks):
-            row = task_rows.pop(spec.key, None)
-            if row is None:
-                problems.append(f"task {spec.key}: in the playbook but not in the database")
-                continue
-            base = planned.get(spec_phase.key)
-            initial = {
-                "title": spec.title,
-                "phase": spec_phase.key,
-                "position": position,
-                "description": spec.description.strip(),
-                "owner_role": spec.owner,
-                "due_date": base + spec.due_offset if base else None,
-                "status": "todo",
-                "note": None,
-                "completed_by": None,
-                "completed_at": None,
-                "assignee": None,
-            }
-            expected = replayed("task", row["id"], initial)
-            actual = {k: row.get(k) for k in initial}
-            actual["phase"] = phase_keys.get(row["phase_id"])
-            actual["assignee"] = assignees.get(row["assignee_id"])
-            if base is None:
-                actual.pop("due_date")
-            compare(f"task {spec.key}", expected, actual)
-    for key, row in task_rows.items():
-        if not any(e["action"] in ("create", "add") for e in by.get(("task", row["id"]), ())):
-            problems.append(f"task {key}: not in the playbook nor in the log (inserted?)")
-
-    # KT sessions: each row needs its `schedule` event; participants replay too.
-    people = {row["id"]: row["name"] for row in bundle["people"]}
-    systems = {row["id"]: row["name"] for row in bundle["systems"]}
-    participants: dict[Any, set[tuple[str, str]]] = {}
-    for row in bundle["kt_participants"]:
-        participants.setdefault(row["session_id"], set()).add(
-            (row["role"], people.get(row["person_id"], "?"))
-        )
-    session_ids = {row["id"] for row in bundle["kt_sessions"]}
-    for row in bundle["kt_sessions"]:
-        history = by.get(("kt_session", row["id"]), [])
-        what = f"KT session {row['id']}"
-        if not any(e["action"] == "schedule" for e in history):
-            problems.append(f"{what}: not in the log (a row inserted behind the tool's back?)")
-            continue
-        initial = {
-            "status": "planned",
-            "held_at": None,
-            "signed_off_by_id": None,
-            "signed_off_at": None,
-            "confidence": None,
-            "follow_ups": "",
-        }
-        expected = replayed("kt_session", row["id"], initial)
-        compare(
-            what,
-            expected,
-            {
-                "system": names["system"].get(row["system_id"], {systems.get(row["system_id"])}),
-                "kind": row["kind"],
-                "topic": row["topic"],
-                "starts_at": row["starts_at"],
-                **{k: row[k] for k in initial},
-            },
-        )
-        logged = {
-            (e["field"], e["after"])
-            for e in history
-            if e["field"] in ("presenter", "attendee") and e["action"] in ("schedule", "attend")
-        }
-        if logged != participants.get(row["id"], set()):
-            problems.append(f"{what}: its presenters and attendees differ from the log")
-    for (entity, row_id), history in by.items():
-        if (
-            entity == "kt_session"
-            and row_id not in session_ids
-            and any(e["action"] == "schedule" for e in history)
-        ):
-            problems.append(f"KT session {row_id}: in the log but not in the database (deleted?)")
-    return problems
+    return audit_verify.replay_problems(bundle, log)

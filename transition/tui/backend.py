@@ -74,19 +74,6 @@ class Backend:
         with self.session() as s:
             return dashboard.overview(s)
 
-    def handover(self, slug: str) -> Any:
-        from transition.services import handover
-
-        with self.session() as s:
-            return handover.show(s, get_engagement(s, slug))
-
-    def audit(self, slug: str, *, offset: int, limit: int = PAGE) -> list[dict[str, Any]]:
-        from transition.services import audit
-
-        with self.session() as s:
-            eng = get_engagement(s, slug)
-            return audit.events(s, eng.id, limit=limit, offset=offset, newest_first=True)
-
     def palette_index(self) -> dict[str, list[dict[str, Any]]]:
         """Everything the command palette can jump to: engagements, systems, people,
         runbooks (a bounded number of queries per engagement)."""
@@ -143,17 +130,3 @@ class Backend:
                 start=start,
             )
             return eng.slug
-
-    def handover_sync(self, slug: str) -> dict[str, int]:
-        from transition.services import handover
-
-        with self.session(write=True) as s:
-            return handover.reconcile(s, get_engagement(s, slug))
-
-    def handover_item(self, slug: str, item_id: int, status: str, version: int) -> None:
-        from transition.services import handover
-
-        with self.session(write=True) as s:
-            handover.set_item_status(
-                s, get_engagement(s, slug), item_id, status, expected_version=version
-            )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 
+from transition.services import audit
+from transition.services.views.audit import AuditEventView
 from transition.tui.backend import PAGE
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, short
@@ -17,7 +19,7 @@ from transition.tui.widgets.pane import Pane, short
 class AuditPane(Pane):
     @dataclass
     class Page(Message):
-        rows: list[dict[str, Any]]
+        rows: list[AuditEventView]
         offset: int
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
@@ -44,7 +46,10 @@ class AuditPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
     def fetch(self, offset: int) -> None:
-        self.post_message(self.Page(self.backend.audit(self.slug, offset=offset), offset))
+        rows = self.backend.read(
+            audit.events, self.slug, limit=PAGE, offset=offset, newest_first=True
+        )
+        self.post_message(self.Page(rows, offset))
 
     @on(PagedTable.NeedMore, "#audit-table")
     def more(self) -> None:
@@ -54,14 +59,14 @@ class AuditPane(Pane):
         t = self.table
         rows = [
             (
-                str(e["id"]),
+                str(e.id),
                 [
-                    e["at"].strftime("%Y-%m-%d %H:%M"),
-                    e["actor"],
-                    e["action"],
-                    f"{e['entity']} {e['entity_id'] or ''}".strip(),
-                    e["field"] or "",
-                    f"{short(e['before'])} → {short(e['after'])}",
+                    e.at.strftime("%Y-%m-%d %H:%M"),
+                    e.actor,
+                    e.action,
+                    f"{e.entity} {e.entity_id or ''}".strip(),
+                    e.field or "",
+                    f"{short(e.before)} → {short(e.after)}",
                 ],
             )
             for e in message.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -11,6 +12,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
+from transition.services import handover
+from transition.services.views.handover import GrantRef, HandoverItemView, RunbookRef, SystemRef
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
@@ -22,11 +25,11 @@ class HandoverPane(Pane):
 
     @dataclass
     class Loaded(Message):
-        rows: list[dict[str, Any]]
+        rows: list[HandoverItemView]
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
-        self.items: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, HandoverItemView] = {}
 
     def compose(self) -> ComposeResult:
         yield PagedTable(id="handover-table")
@@ -45,43 +48,37 @@ class HandoverPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="handover")
     def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.handover(self.slug)))
+        self.post_message(self.Loaded(self.backend.read(handover.show, self.slug)))
 
     def on_handover_pane_loaded(self, message: Loaded) -> None:
         t = self.table
-        self.items = {r["key"]: r for r in message.rows}
-        rows = [(r["key"], self.cells(t, r)) for r in message.rows]
+        self.items = {r.key: r for r in message.rows}
+        rows = [(r.key, self.cells(t, r)) for r in message.rows]
         t.show(rows, has_more=False)
-        counts: dict[str, int] = {}
-        for r in message.rows:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts = Counter(r.status for r in message.rows)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         self.query_one("#handover-note", Static).update(
             f"{summary or 'no items'} · derived items follow their grant/system/runbook"
         )
 
     @staticmethod
-    def source(r: dict[str, Any]) -> str:
-        ref = r.get("source_ref") or {}
-        kind = r.get("source_kind")
-        if kind == "grant":
-            return (
-                f"grant {ref.get('grant_id')}: {ref.get('person', '?')} on {ref.get('system', '?')}"
-            )
-        if kind == "system":
-            return f"system {ref.get('system') or ref.get('system_id')}"
-        if kind == "runbook":
-            return f"runbook {ref.get('runbook_id')}: {ref.get('system', '?')}"
-        return f"checklist {ref.get('checklist') or r.get('source')}"
+    def source(r: HandoverItemView) -> str:
+        ref = r.source_ref
+        if isinstance(ref, GrantRef):
+            return f"grant {ref.grant_id}: {ref.person or '?'} on {ref.system or '?'}"
+        if isinstance(ref, SystemRef):
+            return f"system {ref.system or ref.system_id}"
+        if isinstance(ref, RunbookRef):
+            return f"runbook {ref.runbook_id}: {ref.system or '?'}"
+        return f"checklist {ref.checklist or r.source}"
 
-    def cells(self, t: PagedTable, r: dict[str, Any]) -> list[Any]:
-        status = r["status"]
+    def cells(self, t: PagedTable, r: HandoverItemView) -> list[Any]:
         states = {"done": "green", "resolved": "green", "retired": "muted", "open": "amber"}
         return [
-            t.styled(status, states.get(status, "amber")),
-            r["title"],
-            r.get("owner") or "",
-            r.get("section_title") or r["section"],
+            t.styled(r.status, states.get(r.status, "amber")),
+            r.title,
+            r.owner or "",
+            r.section_title or r.section,
             self.source(r),
         ]
 
@@ -89,12 +86,14 @@ class HandoverPane(Pane):
         row = self.items.get(self.table.current_key() or "")
         if not row:
             return
-        status = "open" if row["status"] == "done" else "done"
-        self.write_item(row["id"], status, row["version"])
+        status = "open" if row.status == "done" else "done"
+        self.write_item(row.id, status, row.version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_item(self, item_id: int, status: str, version: int) -> None:
-        self.backend.handover_item(self.slug, item_id, status, version)
+        self.backend.write(
+            handover.set_item_status, self.slug, item_id, status, expected_version=version
+        )
         self.app.call_from_thread(self.changed, f"handover item {status}")
 
     def action_sync(self) -> None:
@@ -102,6 +101,6 @@ class HandoverPane(Pane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
     def write_sync(self) -> None:
-        result = self.backend.handover_sync(self.slug)
-        text = ", ".join(f"{n} {k}" for k, n in result.items() if n) or "already in step"
+        result = self.backend.write(handover.sync, self.slug)
+        text = result.describe() or "already in step"
         self.app.call_from_thread(self.changed, f"handover sync: {text}")

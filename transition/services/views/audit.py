@@ -1,0 +1,48 @@
+"""Read models: the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from transition.services.views.base import Timestamp, View
+
+
+class ChangeView(View):
+    """One recorded change: who, when, what."""
+
+    at: Timestamp
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    field: str | None
+    before: str | None
+    after: str | None
+
+
+class _Numbered(View):
+    id: int
+
+
+class AuditEventView(ChangeView, _Numbered):
+    """``audit ENG``: one event of the engagement's log (``id`` first, then the change)."""
+
+    #: Brought in by ``transition import`` (it keeps its original time and actor).
+    imported: bool = False
+
+
+class AuditVerification(View):
+    """``audit --verify``: the events checked and every problem found."""
+
+    events: int
+    intact: bool
+    problems: list[str]
+
+
+class RecentChanges(View):
+    """The changes since a day: counted by kind (``"task update"``), the newest listed."""
+
+    since: date
+    count: int
+    by_kind: dict[str, int]
+    events: list[ChangeView]
