@@ -69,15 +69,17 @@ async def test_palette_jump_from_the_engagement_screen(
 
 @run_async
 async def test_palette_finds_jumps_when_typing_before_the_index_is_read(tmp_path, monkeypatch):
+    from transition.services import search
+
     app = demo_app(tmp_path, monkeypatch, NW)
     ready = threading.Event()
-    read = app.backend.palette_index
+    read = search.palette_index
 
-    def slow_index():
+    def slow_index(session):
         ready.wait(10)
-        return read()
+        return read(session)
 
-    app.backend.palette_index = slow_index
+    monkeypatch.setattr(search, "palette_index", slow_index)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
@@ -206,8 +208,7 @@ async def test_dashboard_runbooks_are_accepted_of_required(tmp_path, monkeypatch
         systems.add(s, get_engagement(s, NW), "Payroll", tier=1)
     with session(app) as s:
         coverage = {
-            r["slug"]: systems.coverage(s, get_engagement(s, r["slug"]))
-            for r in dashboard.overview(s)
+            r.slug: systems.coverage(s, get_engagement(s, r.slug)) for r in dashboard.overview(s)
         }
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)

@@ -105,12 +105,6 @@ class Backend:
 
     # -- reading ----------------------------------------------------------------------
 
-    def dashboard(self) -> list[dict[str, Any]]:
-        from transition.services import dashboard
-
-        with self.session() as s:
-            return dashboard.overview(s)
-
     def engagement(self, slug: str) -> dict[str, Any]:
         """Summary, phases with their gates, and the people (for filters and forms)."""
         from transition.services import engagements, gates, people, systems, tasks
@@ -245,45 +239,6 @@ class Backend:
             eng = get_engagement(s, slug)
             return audit.events(s, eng.id, limit=limit, offset=offset, newest_first=True)
 
-    def palette_index(self) -> dict[str, list[dict[str, Any]]]:
-        """Everything the command palette can jump to: engagements, systems, people,
-        runbooks (a bounded number of queries per engagement)."""
-        from transition.services import engagements, people, systems
-
-        out: dict[str, list[dict[str, Any]]] = {
-            "engagements": [],
-            "systems": [],
-            "people": [],
-            "runbooks": [],
-        }
-        with self.session() as s:
-            for row in engagements.summaries(s):
-                out["engagements"].append({"slug": row.slug, "name": row.name})
-                eng = get_engagement(s, row.slug)
-                for system in systems.coverage(s, eng):
-                    out["systems"].append({"engagement": eng.slug, "name": system.name})
-                for person in people.list_people(s, eng):
-                    out["people"].append(
-                        {"engagement": eng.slug, "name": person.name, "side": person.side}
-                    )
-                for runbook in self._runbooks_of(s, eng):
-                    out["runbooks"].append(
-                        {"engagement": eng.slug, "name": runbook.get("title", ""), **runbook}
-                    )
-        return out
-
-    @staticmethod
-    def _runbooks_of(session: Session, eng) -> list[dict[str, Any]]:
-        from transition.services import runbooks
-
-        return runbooks.list_runbooks(session, eng)
-
-    @staticmethod
-    def playbooks() -> list[str]:
-        from transition.playbooks import playbook_files
-
-        return sorted(playbook_files())
-
     @staticmethod
     def templates() -> list[str]:
         from transition import templates
@@ -323,28 +278,6 @@ class Backend:
             return gates.advance(
                 s, get_engagement(s, slug), override=override, expected_version=version
             )
-
-    def new_engagement(self, values: dict[str, Any]) -> str:
-        from transition.dates import parse_date
-        from transition.playbooks import resolve_playbook
-        from transition.services import engagements
-
-        start = parse_date(values["start"], "start date") if values.get("start") else None
-        playbook, raw, _ = resolve_playbook(values["playbook"])
-        with self.session(write=True) as s:
-            eng = engagements.create(
-                s,
-                name=values["name"],
-                playbook=playbook,
-                raw=raw,
-                client=values.get("client", ""),
-                incumbent=values.get("incumbent", ""),
-                provider=values.get("provider", ""),
-                model=values.get("model") or "managed-service",
-                location=values.get("location") or "onshore",
-                start=start,
-            )
-            return eng.slug
 
     def add_system(self, slug: str, values: dict[str, Any]) -> str:
         from transition.services import systems
