@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 pytest.importorskip("textual")
 
@@ -244,9 +244,9 @@ async def test_kt_times_are_taken_and_shown_in_utc(tmp_path, monkeypatch):
             await pilot.pause()
             form = app.screen
             assert "UTC" in str(form.query_one("#f-at").placeholder)
-            form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
+            form.query_one("#f-system").value = first_choice(form, "system")
             form.query_one("#f-topic").value = "Month-end close"
-            form.query_one("#f-presenter").value = form.query_one("#f-presenter")._options[1][1]
+            form.query_one("#f-presenter").value = first_choice(form, "presenter")
             form.query_one("#f-at").value = "2026-12-03T10:00"
             await pilot.press("ctrl+s")
             await settle(pilot)

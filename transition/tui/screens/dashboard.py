@@ -70,7 +70,7 @@ def layout_for(width: int) -> Layout:
 def compact_stepper(row: DashboardRow, *, with_name: bool = True) -> str:
     n, at = len(row.phases), row.phase_index
     marks = "".join("●" if i < at else "◉" if i == at else "○" for i in range(n))
-    return f"{marks} {shorten(row['current_phase'] or 'done', 16)}" if with_name else marks
+    return f"{marks} {shorten(row.current_phase or 'done', 16)}" if with_name else marks
 
 
 def shorten(text: str, width: int) -> str:
@@ -162,8 +162,8 @@ class DashboardScreen(DataMixin, Screen):
             "progress": pct(r.tasks_done, r.tasks_total),
             "overdue": table.styled(r.tasks_overdue, "alert") if r.tasks_overdue else "0",
             "high": table.styled(r.high_findings, "alert") if r.high_findings else "0",
-            "kt": f"{r['kt_covered']}/{r['systems']}",
-            "runbooks": f"{r['runbooks_accepted']}/{r['runbooks_required']}",
+            "kt": f"{r.kt_covered}/{r.systems}",
+            "runbooks": f"{r.runbooks_accepted}/{r.runbooks_required}",
             "cutover": "–" if days is None or r.status != "active" else f"{days}d",
             "parties": " → ".join(x for x in (r.client or "?", r.provider or "?")),
         }
@@ -183,9 +183,9 @@ class DashboardScreen(DataMixin, Screen):
             return
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")
-        parties = f"{row['client'] or '?'} → {row['provider'] or '?'}"
+        parties = f"{row.client or '?'} → {row.provider or '?'}"
         self.query_one("#detail-title", Label).update(
-            f"{row['name']}  ·  {parties}  ·  {STATE_LABEL[row['state']]}: {row['reasons'][0]}"
+            f"{row.name}  ·  {parties}  ·  {STATE_LABEL[row.state]}: {row.reasons[0]}"
         )
         self.query_one(PhaseStepper).phases = [
             {
