@@ -20,6 +20,9 @@ from transition.dates import parse_span
 from transition.errors import BadInput, NotFound, ValidationFailed
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+#: A name written as a slug (a template, a checklist); a key is one of at most 100.
+Slug = Annotated[str, Field(pattern=SLUG)]
+Key = Annotated[str, Field(pattern=SLUG, max_length=100)]
 KT_KINDS = ("walkthrough", "shadow", "reverse-shadow", "qa")
 CRITERIA = (
     "tasks_done",
@@ -126,7 +129,7 @@ def _criterion(value: Any) -> Criterion:
 
 
 class TaskSpec(_Strict):
-    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    key: Key
     title: Annotated[str, Field(min_length=1, max_length=300)]
     owner: Annotated[str, Field(max_length=100)] = ""
     due: DueOffset = "+0d"
@@ -139,7 +142,7 @@ class TaskSpec(_Strict):
 
 
 class PhaseSpec(_Strict):
-    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    key: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
     duration: Duration
     tasks: tuple[TaskSpec, ...] = ()
@@ -161,13 +164,13 @@ class PhaseSpec(_Strict):
 
 
 class Playbook(_Strict):
-    name: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    name: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
     version: int = 1
     description: str = ""
-    handover: Annotated[str, Field(pattern=SLUG)] | None = None
-    runbooks: tuple[Annotated[str, Field(pattern=SLUG)], ...] = ()
-    tier_runbooks: dict[int, tuple[Annotated[str, Field(pattern=SLUG)], ...]] = {}
+    handover: Slug | None = None
+    runbooks: tuple[Slug, ...] = ()
+    tier_runbooks: dict[int, tuple[Slug, ...]] = {}
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
 
     @field_validator("version", mode="before")

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_group
 
+from transition.cli.options import Actor, DatabaseUrl
 from transition.cli.state import State, state
 from transition.errors import TransitionError
 
@@ -178,24 +179,7 @@ app = typer.Typer(
 
 
 @app.callback(invoke_without_command=True)
-def root(
-    ctx: typer.Context,
-    db: str | None = typer.Option(
-        None,
-        "--db",
-        envvar="TRANSITION_DATABASE_URL",
-        metavar="URL",
-        help="SQLAlchemy database URL, or a SQLite file path (default: a SQLite file in your "
-        "data directory).",
-    ),
-    actor: str | None = typer.Option(
-        None,
-        "--actor",
-        envvar="TRANSITION_ACTOR",
-        metavar="NAME",
-        help="Name recorded in the audit log (default: your OS user).",
-    ),
-) -> None:
+def root(ctx: typer.Context, db: DatabaseUrl = None, actor: Actor = None) -> None:
     from transition import settings
 
     settings.reset()  # each run reads the environment once, here at its start

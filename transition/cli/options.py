@@ -60,3 +60,26 @@ Person = Annotated[str, typer.Option("--person", metavar="P", help="The person (
 
 #: A date as typed (ISO 8601, ``2026-12-01``), checked by the service that uses it.
 DateText = Annotated[str | None, typer.Option(metavar="DATE")]
+
+#: ``--db URL`` (or TRANSITION_DATABASE_URL): the database every command works on.
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRANSITION_DATABASE_URL",
+        metavar="URL",
+        help="SQLAlchemy database URL, or a SQLite file path (default: a SQLite file in your "
+        "data directory).",
+    ),
+]
+
+#: ``--actor NAME`` (or TRANSITION_ACTOR): who the audit log records.
+Actor = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        envvar="TRANSITION_ACTOR",
+        metavar="NAME",
+        help="Name recorded in the audit log (default: your OS user).",
+    ),
+]

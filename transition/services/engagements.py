@@ -19,6 +19,21 @@ from transition.text import clean_line, clean_name, field_limit, slugify
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
 LOCATIONS = ("onshore", "nearshore", "offshore")
 OPEN_TASK = ("todo", "in_progress", "blocked")
+#: The columns an ``EngagementRow`` shows as they are stored.
+_ROW_COLUMNS = (
+    "name",
+    "slug",
+    "client",
+    "incumbent",
+    "provider",
+    "model",
+    "location",
+    "start_date",
+    "status",
+    "playbook_version",
+    "playbook_hash",
+    "version",
+)
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -237,18 +252,8 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
         cutover = cutover_date(plist)
         out.append(
             EngagementRow(
-                name=e.name,
-                slug=e.slug,
-                client=e.client,
-                incumbent=e.incumbent,
-                provider=e.provider,
-                model=e.model,
-                location=e.location,
-                start_date=e.start_date,
-                status=e.status,
+                **{column: getattr(e, column) for column in _ROW_COLUMNS},
                 playbook=e.playbook_name,
-                playbook_version=e.playbook_version,
-                playbook_hash=e.playbook_hash,
                 current_phase=current.key if current else None,
                 phases=[p.key for p in plist],
                 phase_index=current.position if current else len(plist),
@@ -258,7 +263,6 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
                 tasks_blocked=int(c.blocked or 0) if c else 0,
                 cutover_date=cutover,
                 days_to_cutover=(cutover - now).days if cutover else None,
-                version=e.version,
             )
         )
     return out
