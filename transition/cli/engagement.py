@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from transition.cli.options import AsJson, DateText, Engagement
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import engagements
@@ -31,7 +31,9 @@ def new(
     location: str | None = typer.Option(
         None, "--location", help="onshore (default) | nearshore | offshore"
     ),
-    start: DateText = None,
+    start: str | None = typer.Option(
+        None, "--start", metavar="DATE", help="Start date (default today)."
+    ),
 ) -> None:
     """Start an engagement from a playbook: phases and tasks with real due dates."""
     given = {"model": model, "location": location}

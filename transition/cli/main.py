@@ -13,7 +13,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
-from typer.main import get_group
+from typer.main import get_group_from_info
+from typer.models import TyperInfo
 
 from transition.cli.options import Actor, DatabaseUrl
 from transition.cli.state import State, state
@@ -112,10 +113,12 @@ class TransitionGroup(TyperGroup):
         sub_app = getattr(import_module(module_name), attribute)
         # The group ``app.add_typer(sub_app, name=cmd_name)`` would build, with the
         # root's settings (plain help, short tracebacks).
-        sub_app.rich_markup_mode = app.rich_markup_mode
-        sub_app.pretty_exceptions_short = app.pretty_exceptions_short
-        sub_app.info.name = cmd_name
-        return get_group(sub_app)
+        return get_group_from_info(
+            TyperInfo(sub_app, name=cmd_name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+            suggest_commands=app.suggest_commands,
+        )
 
     def main(
         self,

@@ -59,7 +59,10 @@ System = Annotated[str, typer.Option("--system", metavar="S", help="The system (
 Person = Annotated[str, typer.Option("--person", metavar="P", help="The person (by name).")]
 
 #: A date as typed (ISO 8601, ``2026-12-01``), checked by the service that uses it.
-DateText = Annotated[str | None, typer.Option(metavar="DATE")]
+#: The option is named after the parameter (``release: DateText = None`` is ``--release``).
+DateText = Annotated[
+    str | None, typer.Option(metavar="DATE", help="An ISO date such as 2026-12-01.")
+]
 
 #: ``--db URL`` (or TRANSITION_DATABASE_URL): the database every command works on.
 DatabaseUrl = Annotated[
