@@ -45,8 +45,6 @@ LAZY_GROUPS = {
         "runbook",
     )
 }
-#: Kept for callers that list the groups.
-GROUPS = tuple(LAZY_GROUPS)
 
 
 #: Integer options and arguments are 64-bit signed on both backends: a larger value is
@@ -208,7 +206,7 @@ def _register() -> None:
         tui_cmd,
     )
 
-    # Top-level commands; the noun groups (GROUPS) load when invoked.
+    # Top-level commands; the noun groups (LAZY_GROUPS) load when invoked.
     for module in (init, demo, tui_cmd, audit_cmd, report, transfer):
         module.register(app)
 
