@@ -27,7 +27,7 @@ def _engagement(s, name: str) -> None:
     )
 
 
-def _overview_queries(session_scope, count_queries) -> tuple[int, list[dict]]:
+def _overview_queries(session_scope, count_queries) -> tuple[int, list[dashboard.DashboardRow]]:
     with session_scope(write=False) as s, count_queries() as q:
         rows = dashboard.overview(s)
     return q.count, rows
@@ -38,10 +38,10 @@ def test_overview_flags_findings_and_key_person_risk(session_scope, count_querie
         _engagement(s, "Alpha")
     _, rows = _overview_queries(session_scope, count_queries)
     (row,) = rows
-    assert row["high_findings"] == 1  # admin role without a justification
-    assert row["key_person_risks"] and "CRM" in row["key_person_risks"][0]
-    assert row["state"] == "red"
-    assert any("high access-review finding" in reason for reason in row["reasons"])
+    assert row.high_findings == 1  # admin role without a justification
+    assert row.key_person_risks and "CRM" in row.key_person_risks[0]
+    assert row.state == "red"
+    assert any("high access-review finding" in reason for reason in row.reasons)
 
 
 def test_overview_query_count_does_not_grow_with_engagements(session_scope, count_queries):
@@ -96,4 +96,4 @@ def test_overview_counts_runbooks_against_those_the_playbook_requires(session_sc
         coverage = systems.coverage(s, get_engagement(s, "alpha"))
     required = sum(c.runbooks_required for c in coverage)
     assert required > 0
-    assert (row["runbooks_accepted"], row["runbooks_required"]) == (0, required)
+    assert (row.runbooks_accepted, row.runbooks_required) == (0, required)

@@ -286,3 +286,58 @@ def test_dates_past_year_9999_are_bad_input_not_a_crash(session_scope, tmp_path)
         start(session_scope, write_small(tmp_path), start=date(9999, 12, 1))
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(Engagement)).scalar_one() == 0
+
+
+def test_create_takes_the_playbook_by_name_and_the_start_as_typed(session_scope, clock):
+    clock.pin(today="2026-11-10")
+    with session_scope() as s:
+        eng = engagements.create(
+            s, name="Typed Co", playbook="managed-service-onboarding", start="2026-12-01"
+        )
+        dated = (eng.start_date, eng.model, eng.location, eng.playbook_name)
+        undated = engagements.create(s, name="Today Co", playbook="managed-service-onboarding")
+        assert undated.start_date == date(2026, 11, 10)
+    assert dated == (
+        date(2026, 12, 1),
+        "managed-service",
+        "onshore",
+        "managed-service-onboarding",
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"name": " "}, "name"),
+        ({"playbook": "no-such-playbook"}, "playbook"),
+        ({"start": "2026-02-30"}, "start"),
+        ({"start": "1899-12-31"}, "start"),
+        ({"model": "outsourcing"}, "model"),
+        ({"location": "moon"}, "location"),
+        ({"client": "a\x00b"}, "client"),
+    ],
+)
+def test_create_errors_name_the_argument_they_are_about(session_scope, values, field):
+    given = {"name": "Field Co", "playbook": "managed-service-onboarding", **values}
+    with pytest.raises(BadInput) as caught, session_scope() as s:
+        engagements.create(s, **given)
+    assert caught.value.field == field
+    with session_scope(write=False) as s:
+        assert s.execute(select(func.count()).select_from(Engagement)).scalar_one() == 0
+
+
+def test_a_duplicate_name_is_refused_about_the_name(session_scope):
+    with session_scope() as s:
+        engagements.create(s, name="Dup Co", playbook="managed-service-onboarding")
+    with pytest.raises(Refused) as caught, session_scope() as s:
+        engagements.create(s, name="dup co", playbook="managed-service-onboarding")
+    assert caught.value.field == "name"
+
+
+def test_detail_is_the_list_row_with_its_phases(session_scope, small):
+    slug = start(session_scope, small)
+    with session_scope(write=False) as s:
+        detail = engagements.detail(s, slug)
+        (row,) = engagements.summaries(s)
+    assert detail.slug == row.slug == slug
+    assert [p.key for p in detail.phases] == row.phases == ["discovery", "ramp-up", "cutover"]

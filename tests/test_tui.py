@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from sqlalchemy import select
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 from transition import db
 from transition.models import AccessGrant, AuditEvent, HandoverItem, Phase, Runbook, Task
@@ -168,10 +168,8 @@ async def test_grant_then_revoke_access_resolves_the_handover_item(tmp_path, mon
         await pilot.pause()
         form = app.screen
         assert form.id == "grant"
-        people = form.query_one("#f-person")._options
-        systems = form.query_one("#f-system")._options
-        form.query_one("#f-person").value = people[1][1]
-        form.query_one("#f-system").value = systems[1][1]
+        form.query_one("#f-person").value = first_choice(form, "person")
+        form.query_one("#f-system").value = first_choice(form, "system")
         form.query_one("#f-role").focus()
         await type_text(pilot, "read-only")
         await pilot.press("ctrl+s")
@@ -242,7 +240,7 @@ async def test_generate_a_runbook_with_preview(tmp_path, monkeypatch):
         await settle(pilot)  # the templates are read in a worker, then the form opens
         form = app.screen
         assert form.id == "runbook"
-        form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
+        form.query_one("#f-system").value = first_choice(form, "system")
         form.query_one("#f-template").value = "service-restart"
         form.query_one("#f-out_dir").value = str(tmp_path / "out")
         await pilot.press("ctrl+s")

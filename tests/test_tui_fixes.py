@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 pytest.importorskip("textual")
 
@@ -69,15 +69,17 @@ async def test_palette_jump_from_the_engagement_screen(
 
 @run_async
 async def test_palette_finds_jumps_when_typing_before_the_index_is_read(tmp_path, monkeypatch):
+    from transition.services import search
+
     app = demo_app(tmp_path, monkeypatch, NW)
     ready = threading.Event()
-    read = app.backend.palette_index
+    read = search.palette_index
 
-    def slow_index():
+    def slow_index(session):
         ready.wait(10)
-        return read()
+        return read(session)
 
-    app.backend.palette_index = slow_index
+    monkeypatch.setattr(search, "palette_index", slow_index)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
@@ -206,8 +208,7 @@ async def test_dashboard_runbooks_are_accepted_of_required(tmp_path, monkeypatch
         systems.add(s, get_engagement(s, NW), "Payroll", tier=1)
     with session(app) as s:
         coverage = {
-            r["slug"]: systems.coverage(s, get_engagement(s, r["slug"]))
-            for r in dashboard.overview(s)
+            r.slug: systems.coverage(s, get_engagement(s, r.slug)) for r in dashboard.overview(s)
         }
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -243,9 +244,9 @@ async def test_kt_times_are_taken_and_shown_in_utc(tmp_path, monkeypatch):
             await pilot.pause()
             form = app.screen
             assert "UTC" in str(form.query_one("#f-at").placeholder)
-            form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
+            form.query_one("#f-system").value = first_choice(form, "system")
             form.query_one("#f-topic").value = "Month-end close"
-            form.query_one("#f-presenter").value = form.query_one("#f-presenter")._options[1][1]
+            form.query_one("#f-presenter").value = first_choice(form, "presenter")
             form.query_one("#f-at").value = "2026-12-03T10:00"
             await pilot.press("ctrl+s")
             await settle(pilot)

@@ -65,3 +65,9 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def first_choice(form, name: str):
+    """The value of the first choice a form's select field offers (from the form's own
+    field list, as the user sees it listed)."""
+    return next(f for f in form.fields if f.name == name).options[0][1]

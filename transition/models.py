@@ -2,7 +2,9 @@
 
 Every mutable row carries a ``version`` column used for optimistic locking: an update
 issued from a stale read matches no row and is refused (see ``services.common``).
-Timestamps are naive UTC; dates are calendar dates.
+Timestamps are aware UTC (``dates.utcnow()``; ``timezone=True`` columns): PostgreSQL
+hands them back aware, SQLite naive, and ``dates.format_utc`` reads both as UTC. Dates
+are calendar dates.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ from transition.dates import parse_span
 from transition.errors import BadInput, NotFound, ValidationFailed
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+#: A name written as a slug (a template, a checklist); a key is one of at most 100.
+Slug = Annotated[str, Field(pattern=SLUG)]
+Key = Annotated[str, Field(pattern=SLUG, max_length=100)]
 KT_KINDS = ("walkthrough", "shadow", "reverse-shadow", "qa")
 CRITERIA = (
     "tasks_done",
@@ -41,6 +44,19 @@ def _span(value: Any, what: str) -> str:
     except BadInput as exc:
         raise ValueError(exc.message) from None
     return text
+
+
+def _duration(value: Any) -> str:
+    text = _span(value, "duration")
+    if parse_span(text).days == 0:
+        raise ValueError("duration must be at least one day")
+    return text
+
+
+#: An offset such as ``+5d`` or ``-2w`` (checked when read, kept as written).
+DueOffset = Annotated[str, BeforeValidator(lambda value: _span(value, "due offset"))]
+#: A phase's length, at least one day.
+Duration = Annotated[str, BeforeValidator(_duration)]
 
 
 class Criterion(_Strict):
@@ -113,17 +129,12 @@ def _criterion(value: Any) -> Criterion:
 
 
 class TaskSpec(_Strict):
-    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    key: Key
     title: Annotated[str, Field(min_length=1, max_length=300)]
     owner: Annotated[str, Field(max_length=100)] = ""
-    due: str = "+0d"
+    due: DueOffset = "+0d"
     depends_on: tuple[str, ...] = ()
     description: str = ""
-
-    @field_validator("due", mode="before")
-    @classmethod
-    def _due(cls, value: Any) -> str:
-        return _span(value, "due offset")
 
     @property
     def due_offset(self) -> timedelta:
@@ -131,20 +142,12 @@ class TaskSpec(_Strict):
 
 
 class PhaseSpec(_Strict):
-    key: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    key: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    duration: str
+    duration: Duration
     tasks: tuple[TaskSpec, ...] = ()
     # Criteria are parsed item by item so that each bad item gets its own line number.
     gate: tuple[Annotated[Criterion, BeforeValidator(_criterion)], ...] = ()
-
-    @field_validator("duration", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> str:
-        text = _span(value, "duration")
-        if parse_span(text).days == 0:
-            raise ValueError("duration must be at least one day")
-        return text
 
     @field_validator("gate", mode="before")
     @classmethod
@@ -161,13 +164,13 @@ class PhaseSpec(_Strict):
 
 
 class Playbook(_Strict):
-    name: Annotated[str, Field(pattern=SLUG, max_length=100)]
+    name: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
     version: int = 1
     description: str = ""
-    handover: Annotated[str, Field(pattern=SLUG)] | None = None
-    runbooks: tuple[Annotated[str, Field(pattern=SLUG)], ...] = ()
-    tier_runbooks: dict[int, tuple[Annotated[str, Field(pattern=SLUG)], ...]] = {}
+    handover: Slug | None = None
+    runbooks: tuple[Slug, ...] = ()
+    tier_runbooks: dict[int, tuple[Slug, ...]] = {}
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
 
     @field_validator("version", mode="before")
@@ -354,6 +357,11 @@ def playbook_files() -> dict[str, Path]:
 _LOOKS_LIKE_PATH = resources.LOOKS_LIKE_PATH
 
 
+def playbook_names() -> list[str]:
+    """The names a new engagement can start from (shipped and the user's own)."""
+    return sorted(playbook_files())
+
+
 def _is_file(path: Path) -> bool:
     """``Path.is_file`` that is also false for a name the OS refuses (too long…)."""
     try:
@@ -400,5 +408,6 @@ __all__ = [
     "from_json",
     "load_playbook",
     "playbook_files",
+    "playbook_names",
     "resolve_playbook",
 ]

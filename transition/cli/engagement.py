@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, table
 from transition.cli.state import state
 from transition.services import engagements
-from transition.services.common import get_engagement
-from transition.services.views import EngagementDetail
 
 NAME = "engagement"
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
@@ -24,39 +23,35 @@ def new(
     client: str = typer.Option("", "--client", help="Client organisation."),
     incumbent: str = typer.Option("", "--incumbent", help="Team or company handing over."),
     provider: str = typer.Option("", "--provider", help="Team or company taking over."),
-    model: str = typer.Option(
-        "managed-service",
+    model: str | None = typer.Option(
+        None,
         "--model",
-        help="managed-service | staff-augmentation | project | dedicated-team",
+        help="managed-service (default) | staff-augmentation | project | dedicated-team",
     ),
-    location: str = typer.Option("onshore", "--location", help="onshore | nearshore | offshore"),
+    location: str | None = typer.Option(
+        None, "--location", help="onshore (default) | nearshore | offshore"
+    ),
     start: str | None = typer.Option(
         None, "--start", metavar="DATE", help="Start date (default today)."
     ),
 ) -> None:
     """Start an engagement from a playbook: phases and tasks with real due dates."""
-    from transition.dates import parse_date
-    from transition.playbooks import resolve_playbook
-
-    start_date = parse_date(start, "start date") if start else None
-    pb, raw, _ = resolve_playbook(playbook)
+    given = {"model": model, "location": location}
     with state(ctx).session(write=True) as session:
-        eng = engagements.create(
+        row = engagements.create(
             session,
             name=name,
-            playbook=pb,
-            raw=raw,
+            playbook=playbook,
             client=client,
             incumbent=incumbent,
             provider=provider,
-            model=model,
-            location=location,
-            start=start_date,
+            start=start,
+            **{key: value for key, value in given.items() if value is not None},
         )
-        slug, tasks = eng.slug, sum(len(p.tasks) for p in pb.phases)
+        (created,) = engagements.summaries(session, row.id)
     say(
-        f"created engagement {slug} from {pb.name} v{pb.version}: "
-        f"{len(pb.phases)} phases, {tasks} tasks"
+        f"created engagement {created.slug} from {created.playbook} v{created.playbook_version}: "
+        f"{len(created.phases)} phases, {created.tasks_total} tasks"
     )
 
 
@@ -73,9 +68,7 @@ COLUMNS = [
 
 
 @app.command("list")
-def list_engagements(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
+def list_engagements(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Every engagement with its current phase and progress."""
     with state(ctx).session() as session:
         rows = engagements.summaries(session)
@@ -86,18 +79,10 @@ def list_engagements(
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context,
-    engagement: str = typer.Argument(..., metavar="ENG"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+def show(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """One engagement: parties, playbook, phases, progress."""
-    from transition.services import gates
-
     with state(ctx).session() as session:
-        eng = get_engagement(session, engagement)
-        (summary,) = engagements.summaries(session, eng.id)
-        data = EngagementDetail(**{**dict(summary), "phases": gates.status(session, eng).phases})
+        data = engagements.detail(session, engagement)
     if as_json:
         emit_json(data)
         return

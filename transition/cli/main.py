@@ -7,13 +7,16 @@ stderr with their exit code (1 refused by a rule, 2 bad input); usage errors exi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 import typer
-from typer import _click as click  # typer vendors its own click
 from typer.core import TyperGroup
+from typer.main import get_group_from_info
 from typer.models import TyperInfo
 
+from transition.cli.options import Actor, DatabaseUrl
 from transition.cli.state import State, state
 from transition.errors import TransitionError
 
@@ -24,21 +27,24 @@ def print_error(lines: list[str]) -> None:
     sys.stderr.flush()
 
 
-#: One command group per noun: ``transition.cli.<module>`` with ``app`` and ``NAME``.
-#: A group's module (and the services it uses) is imported only when that group is
-#: invoked or listed in help, so a command pays only for what it runs.
-GROUPS = (
-    "playbook",
-    "engagement",
-    "phase",
-    "task",
-    "system",
-    "person",
-    "access",
-    "kt",
-    "handover",
-    "runbook",
-)
+#: The noun groups, each loaded only when invoked or listed in help (click's "lazily
+#: loading subcommands" pattern): name → ``module:attribute`` of its Typer app, so a
+#: command pays only for what it runs.
+LAZY_GROUPS = {
+    name: f"transition.cli.{name}:app"
+    for name in (
+        "playbook",
+        "engagement",
+        "phase",
+        "task",
+        "system",
+        "person",
+        "access",
+        "kt",
+        "handover",
+        "runbook",
+    )
+}
 
 
 #: Integer options and arguments are 64-bit signed on both backends: a larger value is
@@ -46,54 +52,71 @@ GROUPS = (
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
-def bound_integers(command: click.Command) -> click.Command:
-    """Give every integer parameter of ``command`` and its sub-commands a 64-bit range
-    (kept narrower where the parameter declares its own ``min``/``max``)."""
+def _out_of_range(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_out_of_range(item) for item in value)
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX
+    )
+
+
+def _bounded(callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    """A parameter callback (click's documented hook, run after conversion) refusing an
+    integer outside 64 bits, then running the parameter's own callback, if any."""
+
+    def check(ctx: typer.Context, param: Any, value: Any) -> Any:
+        if _out_of_range(value):
+            raise typer.BadParameter(
+                f"{value} is not in the range {INT_MIN}<=x<={INT_MAX}", ctx=ctx, param=param
+            )
+        return callback(ctx, param, value) if callback is not None else value
+
+    check.bounds_integers = True  # type: ignore[attr-defined]
+    return check
+
+
+def bound_integers(command: Any) -> Any:
+    """Give every parameter of ``command`` and its sub-commands the 64-bit integer check
+    (a parameter that declares a narrower ``min``/``max`` is refused by its own range
+    first)."""
     for param in command.params:
-        descriptor = getattr(param, "type_descriptor", None)
-        if descriptor is None or not _is_int(descriptor.annotation):
-            continue
-        info = descriptor.parameter_info
-        if getattr(param, "_runtime_param", None) is not None:
-            continue  # already bounded (built) on an earlier invocation
-        info.min = INT_MIN if info.min is None else max(info.min, INT_MIN)
-        info.max = INT_MAX if info.max is None else min(info.max, INT_MAX)
+        if not getattr(param.callback, "bounds_integers", False):
+            param.callback = _bounded(param.callback)
     for sub in getattr(command, "commands", {}).values():
         bound_integers(sub)
     return command
 
 
-def _is_int(annotation: Any) -> bool:
-    from typing import get_args
-
-    return annotation is int or int in get_args(annotation)
-
-
 class TransitionGroup(TyperGroup):
-    """Typer group whose ``main`` turns every expected failure into ``error:`` lines,
-    and which loads the noun groups lazily."""
+    """The root group: loads the noun groups lazily (``list_commands``/``get_command``,
+    as click documents it), and its ``main`` turns every expected failure into
+    ``error:`` lines."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         own = super().list_commands(ctx)
-        return [*own, *(name for name in GROUPS if name not in own)]
+        return [*own, *(name for name in LAZY_GROUPS if name not in own)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        if command is None and cmd_name in GROUPS:
-            from importlib import import_module
-
-            module = import_module(f"transition.cli.{cmd_name}")
-            # Built as ``app.add_typer(module.app, name=NAME)`` would build it.
-            command = typer.main.get_group_from_info(
-                TyperInfo(module.app, name=module.NAME),
-                pretty_exceptions_short=app.pretty_exceptions_short,
-                rich_markup_mode=app.rich_markup_mode,
-                suggest_commands=app.suggest_commands,
-            )
-            self.add_command(command, bound_integers(command) and module.NAME)
-        elif command is not None:
+        if command is None and cmd_name in LAZY_GROUPS:
+            command = self._lazy_load(cmd_name)
+            self.add_command(command, cmd_name)
+        if command is not None:
             bound_integers(command)
         return command
+
+    @staticmethod
+    def _lazy_load(cmd_name: str) -> TyperGroup:
+        module_name, attribute = LAZY_GROUPS[cmd_name].split(":")
+        sub_app = getattr(import_module(module_name), attribute)
+        # The group ``app.add_typer(sub_app, name=cmd_name)`` would build, with the
+        # root's settings (plain help, short tracebacks).
+        return get_group_from_info(
+            TyperInfo(sub_app, name=cmd_name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+            suggest_commands=app.suggest_commands,
+        )
 
     def main(
         self,
@@ -114,19 +137,11 @@ class TransitionGroup(TyperGroup):
         except TransitionError as exc:
             print_error(exc.lines())
             sys.exit(exc.exit_code)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
-            sys.exit(2)
-        except click.exceptions.UsageError as exc:
-            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-            print_error([f"{exc.format_message()}{hint}"])
-            sys.exit(2)
-        except click.exceptions.ClickException as exc:
-            print_error([exc.format_message()])
-            sys.exit(exc.exit_code if exc.exit_code else 1)
         except typer.Abort:
             print_error(["aborted"])
             sys.exit(1)
+        except typer.TyperException as exc:  # usage errors (exit 2) and the like
+            sys.exit(_report(exc))
         except KeyboardInterrupt:
             print_error(["interrupted; nothing was saved"])
             sys.exit(130)
@@ -137,6 +152,19 @@ class TransitionGroup(TyperGroup):
         if standalone_mode:
             sys.exit(0)
         return result
+
+
+def _report(exc: typer.TyperException) -> int:
+    """Print one of Typer's own errors; returns its exit code. A usage error carries the
+    context of the command it is about (a group run without a command shows its help)."""
+    ctx: typer.Context | None = getattr(exc, "ctx", None)
+    message = exc.format_message()
+    if ctx is not None and message == ctx.get_help():  # a group run without a command
+        typer.echo(message)
+        return 2
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    print_error([f"{message}{hint}"])
+    return getattr(exc, "exit_code", 1) or 1
 
 
 app = typer.Typer(
@@ -152,24 +180,7 @@ app = typer.Typer(
 
 
 @app.callback(invoke_without_command=True)
-def root(
-    ctx: typer.Context,
-    db: str | None = typer.Option(
-        None,
-        "--db",
-        envvar="TRANSITION_DATABASE_URL",
-        metavar="URL",
-        help="SQLAlchemy database URL, or a SQLite file path (default: a SQLite file in your "
-        "data directory).",
-    ),
-    actor: str | None = typer.Option(
-        None,
-        "--actor",
-        envvar="TRANSITION_ACTOR",
-        metavar="NAME",
-        help="Name recorded in the audit log (default: your OS user).",
-    ),
-) -> None:
+def root(ctx: typer.Context, db: DatabaseUrl = None, actor: Actor = None) -> None:
     from transition import settings
 
     settings.reset()  # each run reads the environment once, here at its start
@@ -195,7 +206,7 @@ def _register() -> None:
         tui_cmd,
     )
 
-    # Top-level commands; the noun groups (GROUPS) load when invoked.
+    # Top-level commands; the noun groups (LAZY_GROUPS) load when invoked.
     for module in (init, demo, tui_cmd, audit_cmd, report, transfer):
         module.register(app)
 

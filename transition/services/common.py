@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
 from transition.errors import Conflict, NotFound
-from transition.models import Engagement, Person, System, Task
+from transition.models import Engagement, Person, System, Task, Versioned
 from transition.services import audit
 from transition.text import legacy_slug, slugify
 
 T = TypeVar("T", bound=SQLModel)
+#: A table whose rows users name (looked up by the slug of the name).
+Named = TypeVar("Named", Engagement, System, Person)
+#: What a change did, field by field: ``{field: (before, after)}``.
+Changes = dict[str, tuple[object, object]]
 
 #: The largest id a row can have (a signed 64-bit integer on both backends).
 MAX_ID = 2**63 - 1
@@ -44,7 +49,9 @@ def _legacy_row(session: Session, model: Any, name: str, *where: Any) -> Any:
     return row if row is not None and slugify(row.name) == slug else None
 
 
-def find_named(session: Session, model: Any, name: str, *where: Any) -> Any:
+def find_named(
+    session: Session, model: type[Named], name: str, *where: ColumnElement[bool]
+) -> Named | None:
     """The row of ``model`` (Engagement, System, Person) whose slug is the slug of ``name``
     under ``where``, or one created by the first release under its old slug; or None."""
     row = session.execute(
@@ -111,7 +118,7 @@ def get_task(session: Session, engagement: Engagement, key: str) -> Task:
 
 
 def get_by_id(
-    session: Session, model: type[T], engagement: Engagement, row_id: Any, what: str
+    session: Session, model: type[T], engagement: Engagement, row_id: int | str, what: str
 ) -> T:
     try:
         ident = int(row_id)
@@ -126,7 +133,7 @@ def get_by_id(
 
 
 def check_version(
-    session: Session, row: Any, expected: int | None, entity: str, label: str
+    session: Session, row: Versioned, expected: int | None, entity: str, label: str
 ) -> None:
     """Refuse a change based on a stale read, naming who changed the row and how."""
     if expected is None:
@@ -163,14 +170,14 @@ def _changed_by(session: Session, entity: str, row_id: int, label: str) -> str:
 
 def apply_changes(
     session: Session,
-    row: Any,
+    row: Versioned,
     engagement_id: int | None,
     entity: str,
-    values: dict[str, Any],
+    values: Mapping[str, object],
     action: str = "update",
-) -> dict[str, tuple[Any, Any]]:
+) -> Changes:
     """Set ``values`` on ``row`` and write one audit event per field that really changed."""
-    changed: dict[str, tuple[Any, Any]] = {}
+    changed: Changes = {}
     for field, new in values.items():
         old = getattr(row, field)
         if old != new:

@@ -9,7 +9,6 @@ of engagements.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,6 +17,7 @@ from transition.models import Engagement, KTSession, Runbook, System
 from transition.playbooks import from_json
 from transition.services import engagements, systems
 from transition.services.kt import CORE_KINDS as KT_COVERED
+from transition.services.views.dashboard import DashboardRow, State
 
 #: Overdue tasks from which an engagement is red rather than amber.
 RED_OVERDUE = 5
@@ -79,40 +79,40 @@ def _runbooks(session: Session, engagements: list[Engagement]) -> dict[int, tupl
     return out
 
 
-def rag(row: dict[str, Any]) -> tuple[str, list[str]]:
+def rag(row: DashboardRow) -> tuple[State, list[str]]:
     """The state of one overview row and the reasons for it, worst first."""
-    if row["status"] != "active":
-        return "done", [f"engagement {row['status']}"]
+    if row.status != "active":
+        return "done", [f"engagement {row.status}"]
     red: list[str] = []
     amber: list[str] = []
-    high = row["high_findings"]
-    if high:
-        red.append(f"{high} high access-review finding(s) open")
-    overdue = row["tasks_overdue"]
+    if row.high_findings:
+        red.append(f"{row.high_findings} high access-review finding(s) open")
+    overdue = row.tasks_overdue
     if overdue >= RED_OVERDUE:
         red.append(f"{overdue} tasks overdue")
     elif overdue:
         amber.append(f"{overdue} task(s) overdue")
-    if row["tasks_blocked"]:
-        amber.append(f"{row['tasks_blocked']} task(s) blocked")
-    days = row["days_to_cutover"]
-    covered, systems = row["kt_covered"], row["systems"]
-    accepted, runbooks = row["runbooks_accepted"], row["runbooks_required"]
-    before_cutover = row["current_phase"] not in (None, "cutover") and (
-        row["phases"].index(row["current_phase"]) < row["phases"].index("cutover")
-        if "cutover" in row["phases"] and row["current_phase"] in row["phases"]
+    if row.tasks_blocked:
+        amber.append(f"{row.tasks_blocked} task(s) blocked")
+    days = row.days_to_cutover
+    covered, systems = row.kt_covered, row.systems
+    accepted, runbooks = row.runbooks_accepted, row.runbooks_required
+    phases, current = row.phases, row.current_phase
+    before_cutover = current not in (None, "cutover") and (
+        phases.index(current) < phases.index("cutover")
+        if "cutover" in phases and current in phases
         else True
     )
     if days is not None and before_cutover:
         if days < 0:
-            red.append(f"cutover date passed {-days} day(s) ago, still in {row['current_phase']}")
+            red.append(f"cutover date passed {-days} day(s) ago, still in {current}")
         elif days <= RED_CUTOVER_DAYS and covered < systems:
             red.append(f"cutover in {days} day(s), KT covers only {covered} of {systems} systems")
         elif days <= AMBER_CUTOVER_DAYS and covered < systems:
             amber.append(f"cutover in {days} day(s), KT covers {covered} of {systems} systems")
         if 0 <= days <= AMBER_CUTOVER_DAYS and accepted < runbooks:
             amber.append(f"cutover in {days} day(s), {runbooks - accepted} runbook(s) not accepted")
-    for risk in row["key_person_risks"]:
+    for risk in row.key_person_risks:
         amber.append(f"key-person risk: {risk}")
     if red:
         return "red", red + amber
@@ -121,12 +121,12 @@ def rag(row: dict[str, Any]) -> tuple[str, list[str]]:
     return "green", ["on track: nothing overdue, no high access findings, no key-person risk"]
 
 
-def overview(session: Session) -> list[dict[str, Any]]:
+def overview(session: Session) -> list[DashboardRow]:
     """Every engagement, as ``engagements.summaries`` plus health figures and state."""
     from transition.services import access, kt
 
-    rows = [row.model_dump() for row in engagements.summaries(session)]
-    if not rows:
+    summaries = engagements.summaries(session)
+    if not summaries:
         return []
     by_slug = {
         e.slug: e
@@ -138,22 +138,23 @@ def overview(session: Session) -> list[dict[str, Any]]:
     active_ids = [e.id for e in by_slug.values() if e.status == "active"]
     high = access.high_finding_counts(session, active_ids)
     all_risks = kt.key_person_risks_for(session, active_ids)
-    for row in rows:
-        eng = by_slug[row["slug"]]
+    rows = []
+    for summary in summaries:
+        eng = by_slug[summary.slug]
         covered, systems = coverage.get(eng.id, (0, 0))
         accepted, required = runbooks.get(eng.id, (0, 0))
-        active = row["status"] == "active"
+        active = summary.status == "active"
         risks = all_risks.get(eng.id, []) if active else []
-        row.update(
-            {
-                "id": eng.id,
-                "systems": systems,
-                "kt_covered": covered,
-                "runbooks_accepted": accepted,
-                "runbooks_required": required,
-                "high_findings": high.get(eng.id, 0) if active else 0,
-                "key_person_risks": [r.line() for r in risks],
-            }
+        row = DashboardRow(
+            **summary.model_dump(),
+            id=eng.id,
+            systems=systems,
+            kt_covered=covered,
+            runbooks_accepted=accepted,
+            runbooks_required=required,
+            high_findings=high.get(eng.id, 0) if active else 0,
+            key_person_risks=[r.line() for r in risks],
         )
-        row["state"], row["reasons"] = rag(row)
+        row.state, row.reasons = rag(row)
+        rows.append(row)
     return rows

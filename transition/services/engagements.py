@@ -7,17 +7,33 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
 
-from transition.dates import MAX_YEAR, check_range, today, utcnow
-from transition.errors import BadInput, Refused
+from transition.dates import MAX_YEAR, check_range, parse_date, today, utcnow
+from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, Task, TaskDependency
-from transition.playbooks import Playbook, content_hash
+from transition.playbooks import Playbook, content_hash, resolve_playbook
 from transition.services import audit
-from transition.services.views import EngagementRow
+from transition.services.common import EngagementRef, engagement_of, find_named
+from transition.services.views import EngagementDetail, EngagementRow
 from transition.text import clean_line, clean_name, field_limit, slugify
 
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
 LOCATIONS = ("onshore", "nearshore", "offshore")
 OPEN_TASK = ("todo", "in_progress", "blocked")
+#: The columns an ``EngagementRow`` shows as they are stored.
+_ROW_COLUMNS = (
+    "name",
+    "slug",
+    "client",
+    "incumbent",
+    "provider",
+    "model",
+    "location",
+    "start_date",
+    "status",
+    "playbook_version",
+    "playbook_hash",
+    "version",
+)
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -27,62 +43,85 @@ def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     return slug
 
 
+def _party(value: str, field: str) -> str:
+    with about(field):
+        return clean_line(value, field, field_limit(Engagement, field))
+
+
+def _start_date(start: str | date | None) -> date:
+    """The start as typed (``2026-12-01``), a date, or nothing (today)."""
+    if isinstance(start, date):
+        return start
+    if start is None or not start.strip():
+        return today()
+    return parse_date(start, "start date")
+
+
 def create(
     session: Session,
     *,
     name: str,
-    playbook: Playbook,
-    raw: bytes,
+    playbook: str | Playbook,
+    raw: bytes | None = None,
     client: str = "",
     incumbent: str = "",
     provider: str = "",
     model: str = "managed-service",
     location: str = "onshore",
-    start: date | None = None,
+    start: str | date | None = None,
 ) -> Engagement:
-    """Start an engagement: phases laid end to end from ``start``, tasks due at their offsets."""
-    name = clean_name(name, "engagement name", field_limit(Engagement, "name"))
+    """Start an engagement: phases laid end to end from ``start`` (default today), tasks
+    due at their offsets. ``playbook``: a shipped or user playbook's name or a YAML file's
+    path, as the user gives it (or one already loaded, with its ``raw`` bytes).
+
+    Returns the new row, which every other verb accepts as its engagement."""
+    with about("name"):
+        name = clean_name(name, "engagement name", field_limit(Engagement, "name"))
     slug = slugify(name)
     client, incumbent, provider = (
-        clean_line(value, what, field_limit(Engagement, field))
-        for value, what, field in (
-            (client, "client", "client"),
-            (incumbent, "incumbent", "incumbent"),
-            (provider, "provider", "provider"),
+        _party(value, field)
+        for value, field in ((client, "client"), (incumbent, "incumbent"), (provider, "provider"))
+    )
+    with about("model"):
+        model = _choice(
+            clean_line(model, "engagement model", field_limit(Engagement, "model")),
+            MODELS,
+            "engagement model",
         )
-    )
-    model = _choice(
-        clean_line(model, "engagement model", field_limit(Engagement, "model")),
-        MODELS,
-        "engagement model",
-    )
-    location = _choice(
-        clean_line(location, "location", field_limit(Engagement, "location")),
-        LOCATIONS,
-        "location",
-    )
-    start = start or today()
-    try:
-        _ = (
-            start
-            + sum((phase.length for phase in playbook.phases), timedelta())
-            + max((task.due_offset for _, task in playbook.tasks()), default=timedelta())
+    with about("location"):
+        location = _choice(
+            clean_line(location, "location", field_limit(Engagement, "location")),
+            LOCATIONS,
+            "location",
         )
-    except OverflowError:
-        raise BadInput(
-            f"playbook {playbook.name}: its phases started on {start} run past the year 9999"
-        ) from None
-    from transition.services.common import find_named
-
+    with about("start"):
+        start = _start_date(start)
+    with about("playbook"):
+        if isinstance(playbook, str):
+            playbook, raw, _ = resolve_playbook(playbook)
+        elif raw is None:
+            raise BadInput(f"playbook {playbook.name}: its file's bytes are needed (raw=)")
+    with about("start"):
+        try:
+            _ = (
+                start
+                + sum((phase.length for phase in playbook.phases), timedelta())
+                + max((task.due_offset for _, task in playbook.tasks()), default=timedelta())
+            )
+        except OverflowError:
+            raise BadInput(
+                f"playbook {playbook.name}: its phases started on {start} run past the year 9999"
+            ) from None
+        _check_plan_fits(playbook, start)
     exists = find_named(session, Engagement, name)
     if exists is not None:
         if exists.name.casefold() == name.casefold():
-            raise Refused(f"engagement {exists.slug!r} already exists")
+            raise Refused(f"engagement {exists.slug!r} already exists", field="name")
         raise Refused(
             f"engagement name {name!r} has the same slug {exists.slug!r} as the existing "
-            f"engagement {exists.name!r}: choose a more distinct name"
+            f"engagement {exists.name!r}: choose a more distinct name",
+            field="name",
         )
-    _check_plan_fits(playbook, start)
     engagement = Engagement(
         slug=slug,
         name=name,
@@ -213,18 +252,8 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
         cutover = cutover_date(plist)
         out.append(
             EngagementRow(
-                name=e.name,
-                slug=e.slug,
-                client=e.client,
-                incumbent=e.incumbent,
-                provider=e.provider,
-                model=e.model,
-                location=e.location,
-                start_date=e.start_date,
-                status=e.status,
+                **{column: getattr(e, column) for column in _ROW_COLUMNS},
                 playbook=e.playbook_name,
-                playbook_version=e.playbook_version,
-                playbook_hash=e.playbook_hash,
                 current_phase=current.key if current else None,
                 phases=[p.key for p in plist],
                 phase_index=current.position if current else len(plist),
@@ -234,10 +263,20 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
                 tasks_blocked=int(c.blocked or 0) if c else 0,
                 cutover_date=cutover,
                 days_to_cutover=(cutover - now).days if cutover else None,
-                version=e.version,
             )
         )
     return out
+
+
+def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
+    """``engagement show``: the engagement's list row with its phases and their gates."""
+    from transition.services import gates
+
+    eng = engagement_of(session, engagement)
+    (summary,) = summaries(session, eng.id)
+    status = gates.status(session, eng)
+    plain = status if isinstance(status, dict) else status.model_dump()
+    return EngagementDetail.model_validate({**summary.model_dump(), "phases": plain["phases"]})
 
 
 def cutover_date(phases: list[Phase]) -> date | None:

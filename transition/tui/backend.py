@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from transition import db
-from transition.services.common import get_engagement
 
 T = TypeVar("T")
 
@@ -67,66 +66,3 @@ class Backend:
             return fn(s, *args, **kwargs)
 
     # -- reading ----------------------------------------------------------------------
-
-    def dashboard(self) -> list[dict[str, Any]]:
-        from transition.services import dashboard
-
-        with self.session() as s:
-            return dashboard.overview(s)
-
-    def palette_index(self) -> dict[str, list[dict[str, Any]]]:
-        """Everything the command palette can jump to: engagements, systems, people,
-        runbooks (a bounded number of queries per engagement)."""
-        from transition.services import engagements, people, runbooks, systems
-
-        out: dict[str, list[dict[str, Any]]] = {
-            "engagements": [],
-            "systems": [],
-            "people": [],
-            "runbooks": [],
-        }
-        with self.session() as s:
-            for row in engagements.summaries(s):
-                out["engagements"].append({"slug": row.slug, "name": row.name})
-                eng = get_engagement(s, row.slug)
-                for system in systems.coverage(s, eng):
-                    out["systems"].append({"engagement": eng.slug, "name": system.name})
-                for person in people.list_people(s, eng):
-                    out["people"].append(
-                        {"engagement": eng.slug, "name": person.name, "side": person.side}
-                    )
-                for runbook in runbooks.list_runbooks(s, eng):
-                    out["runbooks"].append(
-                        {"engagement": eng.slug, "name": runbook.title, **runbook.model_dump()}
-                    )
-        return out
-
-    @staticmethod
-    def playbooks() -> list[str]:
-        from transition.playbooks import playbook_files
-
-        return sorted(playbook_files())
-
-    # -- changing ---------------------------------------------------------------------
-
-    def new_engagement(self, values: dict[str, Any]) -> str:
-        from transition.dates import parse_date
-        from transition.playbooks import resolve_playbook
-        from transition.services import engagements
-
-        start = parse_date(values["start"], "start date") if values.get("start") else None
-        playbook, raw, _ = resolve_playbook(values["playbook"])
-        with self.session(write=True) as s:
-            eng = engagements.create(
-                s,
-                name=values["name"],
-                playbook=playbook,
-                raw=raw,
-                client=values.get("client", ""),
-                incumbent=values.get("incumbent", ""),
-                provider=values.get("provider", ""),
-                model=values.get("model") or "managed-service",
-                location=values.get("location") or "onshore",
-                start=start,
-            )
-            return eng.slug

@@ -10,13 +10,16 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from transition.services import search
+from transition.services.views.dashboard import PaletteEntry
 from transition.tui.screens.base import error_text
 
-EMPTY: dict[str, list[dict[str, Any]]] = {
-    "engagements": [],
-    "systems": [],
-    "people": [],
-    "runbooks": [],
+#: What each kind of entry says and which tab of its engagement it opens.
+JUMPS = {
+    "engagement": ("Engagement {name}", "open the engagement", "tasks"),
+    "system": ("System {name} · {engagement}", "coverage: runbooks, access, KT", "systems"),
+    "person": ("Person {name} ({detail}) · {engagement}", "their access grants", "access"),
+    "runbook": ("Runbook {name} · {engagement}", "{detail}", "runbooks"),
 }
 
 
@@ -41,9 +44,9 @@ class JumpProvider(Provider):
 
     async def startup(self) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        self._index = asyncio.ensure_future(asyncio.to_thread(backend.palette_index))
+        self._index = asyncio.ensure_future(asyncio.to_thread(backend.read, search.palette_index))
 
-    async def index(self) -> dict[str, list[dict[str, Any]]]:
+    async def index(self) -> list[PaletteEntry]:
         try:
             return await asyncio.shield(self._index)
         except asyncio.CancelledError:
@@ -52,38 +55,19 @@ class JumpProvider(Provider):
             if not getattr(self, "_told", False):
                 self._told = True
                 self.app.notify(error_text(exc), severity="error", timeout=8, markup=False)
-            return EMPTY
+            return []
 
     async def entries(self) -> list[tuple[str, str, Any]]:
-        index = await self.index()
         open_ = self.app.open_engagement  # type: ignore[attr-defined]
         out: list[tuple[str, str, Any]] = []
-        for e in index["engagements"]:
-            out.append(
-                (f"Engagement {e['name']}", "open the engagement", partial(open_, e["slug"]))
-            )
-        for s in index["systems"]:
+        for entry in await self.index():
+            name, help_text, tab = JUMPS[entry.kind]
+            fields = entry.model_dump()
             out.append(
                 (
-                    f"System {s['name']} · {s['engagement']}",
-                    "coverage: runbooks, access, KT",
-                    partial(open_, s["engagement"], "systems"),
-                )
-            )
-        for p in index["people"]:
-            out.append(
-                (
-                    f"Person {p['name']} ({p['side']}) · {p['engagement']}",
-                    "their access grants",
-                    partial(open_, p["engagement"], "access"),
-                )
-            )
-        for r in index["runbooks"]:
-            out.append(
-                (
-                    f"Runbook {r['name']} · {r['engagement']}",
-                    f"{r.get('status', '')}",
-                    partial(open_, r["engagement"], "runbooks"),
+                    name.format(**fields),
+                    help_text.format(**fields),
+                    partial(open_, entry.engagement, tab),
                 )
             )
         return out

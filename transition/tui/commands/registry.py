@@ -76,7 +76,6 @@ START = Command("tasks.start", "s", "start", "Start", "Set the task in progress"
 BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
-MORE = Command("list.more", "pagedown", "more", "More", "Load more rows", show=False)
 
 # Access tab
 GRANT = Command("access.grant", "n", "grant", "Grant", "Record an access grant")

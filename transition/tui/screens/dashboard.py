@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
+from transition.services import dashboard
+from transition.services.views.dashboard import DashboardRow
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.footer import KeyFooter
@@ -65,10 +67,10 @@ def layout_for(width: int) -> Layout:
     return next(layout for layout in LAYOUTS if width >= layout.min_width)
 
 
-def compact_stepper(row: dict[str, Any], *, with_name: bool = True) -> str:
-    n, at = len(row["phases"]), row["phase_index"]
+def compact_stepper(row: DashboardRow, *, with_name: bool = True) -> str:
+    n, at = len(row.phases), row.phase_index
     marks = "".join("●" if i < at else "◉" if i == at else "○" for i in range(n))
-    return f"{marks} {shorten(row['current_phase'] or 'done', 16)}" if with_name else marks
+    return f"{marks} {shorten(row.current_phase or 'done', 16)}" if with_name else marks
 
 
 def shorten(text: str, width: int) -> str:
@@ -88,11 +90,11 @@ class DashboardScreen(DataMixin, Screen):
 
     @dataclass
     class Loaded(Message):
-        rows: list[dict[str, Any]]
+        rows: list[DashboardRow]
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, DashboardRow] = {}
         self.loaded = False
         self.columns_layout: Layout | None = None
 
@@ -133,13 +135,13 @@ class DashboardScreen(DataMixin, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def load(self) -> None:
-        self.post_message(self.Loaded(self.backend.dashboard()))
+        self.post_message(self.Loaded(self.backend.read(dashboard.overview)))
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
         table.loading = False
         self.loaded = True
-        self.rows = {r["slug"]: r for r in message.rows}
+        self.rows = {r.slug: r for r in message.rows}
         cells = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
         table.show(cells, has_more=False)
         if not message.rows:
@@ -149,21 +151,21 @@ class DashboardScreen(DataMixin, Screen):
             )
         self.show_detail(table.current_key())
 
-    def cells(self, table: PagedTable, r: dict[str, Any]) -> list[Any]:
+    def cells(self, table: PagedTable, r: DashboardRow) -> list[Any]:
         layout = self.columns_layout or LAYOUTS[0]
-        state = r["state"]
-        days = r["days_to_cutover"]
+        state = r.state
+        days = r.days_to_cutover
         values = {
             "state": table.styled(STATE_LABEL[state], {"done": "muted"}.get(state, state)),
-            "name": shorten(r["name"], layout.name_width),
+            "name": shorten(r.name, layout.name_width),
             "phase": compact_stepper(r, with_name=layout.phase_names),
-            "progress": pct(r["tasks_done"], r["tasks_total"]),
-            "overdue": table.styled(r["tasks_overdue"], "alert") if r["tasks_overdue"] else "0",
-            "high": table.styled(r["high_findings"], "alert") if r["high_findings"] else "0",
-            "kt": f"{r['kt_covered']}/{r['systems']}",
-            "runbooks": f"{r['runbooks_accepted']}/{r['runbooks_required']}",
-            "cutover": "–" if days is None or r["status"] != "active" else f"{days}d",
-            "parties": " → ".join(x for x in (r["client"] or "?", r["provider"] or "?")),
+            "progress": pct(r.tasks_done, r.tasks_total),
+            "overdue": table.styled(r.tasks_overdue, "alert") if r.tasks_overdue else "0",
+            "high": table.styled(r.high_findings, "alert") if r.high_findings else "0",
+            "kt": f"{r.kt_covered}/{r.systems}",
+            "runbooks": f"{r.runbooks_accepted}/{r.runbooks_required}",
+            "cutover": "–" if days is None or r.status != "active" else f"{days}d",
+            "parties": " → ".join(x for x in (r.client or "?", r.provider or "?")),
         }
         return [values[key] for key, _ in layout.columns]
 
@@ -180,34 +182,34 @@ class DashboardScreen(DataMixin, Screen):
             self.query_one("#detail-reasons", Static).update("")
             return
         for state in ("red", "amber", "green", "done"):
-            detail.set_class(row["state"] == state, f"-{state}")
-        parties = f"{row['client'] or '?'} → {row['provider'] or '?'}"
+            detail.set_class(row.state == state, f"-{state}")
+        parties = f"{row.client or '?'} → {row.provider or '?'}"
         self.query_one("#detail-title", Label).update(
-            f"{row['name']}  ·  {parties}  ·  {STATE_LABEL[row['state']]}: {row['reasons'][0]}"
+            f"{row.name}  ·  {parties}  ·  {STATE_LABEL[row.state]}: {row.reasons[0]}"
         )
         self.query_one(PhaseStepper).phases = [
             {
                 "key": key,
                 "status": "done"
-                if i < row["phase_index"]
+                if i < row.phase_index
                 else "active"
-                if i == row["phase_index"]
+                if i == row.phase_index
                 else "pending",
             }
-            for i, key in enumerate(row["phases"])
+            for i, key in enumerate(row.phases)
         ]
-        more = len(row["reasons"]) - 1
+        more = len(row.reasons) - 1
         self.query_one("#detail-reasons", Static).update(
             f"+{more} more reason(s): press r" if more > 0 else "Enter opens it; r says why."
         )
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> DashboardRow | None:
         return self.rows.get(self.query_one(PagedTable).current_key() or "")
 
     def action_open(self) -> None:
         row = self.current()
         if row:
-            self.app.call_later(self.app.open_engagement, row["slug"])
+            self.app.call_later(self.app.open_engagement, row.slug)
 
     @on(PagedTable.RowSelected, "#engagements")
     def selected(self) -> None:
@@ -218,12 +220,13 @@ class DashboardScreen(DataMixin, Screen):
         if row:
             from transition.tui.screens.dialogs import ReasonsScreen
 
-            self.app.push_screen(ReasonsScreen(row))
+            self.app.push_screen(ReasonsScreen(row.model_dump()))
 
     def action_reload(self) -> None:
         self.reload()
 
     def action_new_engagement(self) -> None:
+        from transition.playbooks import playbook_names
         from transition.tui.forms.engagement import new_engagement_form
 
         def created(slug: str | None) -> None:
@@ -233,7 +236,7 @@ class DashboardScreen(DataMixin, Screen):
                 self.app.call_later(self.app.open_engagement, slug)
 
         self.read_then(
-            self.backend.playbooks,
+            playbook_names,
             lambda playbooks: self.app.push_screen(
                 new_engagement_form(self.backend, playbooks), created
             ),

@@ -1,5 +1,6 @@
-"""A DataTable that holds one page of rows at a time and asks for more as the cursor
-nears the end, so a list of 100,000 rows paints as fast as one of 200.
+"""A DataTable that is given its rows a page at a time: it shows the first page, keeps
+every page loaded so far, and asks for the next as the cursor nears the end of them, so
+a list of 100,000 rows paints as fast as one of 200.
 
 Every cell is shown as literal text (a name such as ``Billing [legacy]`` is not markup),
 and every column is sized when its cells are given, not later: DataTable measures new

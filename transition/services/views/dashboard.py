@@ -1,0 +1,38 @@
+"""Read models: the portfolio dashboard and the command palette's index."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from transition.services.views.base import View
+from transition.services.views.engagements import EngagementRow
+
+#: An engagement's health: red, amber, green, or done (no longer active).
+State = Literal["red", "amber", "green", "done"]
+
+
+class DashboardRow(EngagementRow):
+    """One engagement on the dashboard: its list row, health figures and state."""
+
+    id: int
+    systems: int
+    kt_covered: int
+    runbooks_accepted: int
+    runbooks_required: int
+    high_findings: int
+    key_person_risks: list[str]
+    state: State = "green"
+    reasons: list[str] = []
+
+
+class PaletteEntry(View):
+    """Something the command palette can jump to.
+
+    ``kind``: engagement, system, person or runbook; ``engagement``: the slug of the
+    engagement it belongs to (its own slug for an engagement); ``detail``: the person's
+    side or the runbook's status."""
+
+    kind: Literal["engagement", "system", "person", "runbook"]
+    engagement: str
+    name: str
+    detail: str = ""
