@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from transition.errors import BadInput
-from transition.settings import get_settings
+from transition.settings import TODAY, Settings, get_settings
 
 _SPAN = re.compile(r"^\+?(\d{1,4})([dw])$")
 
@@ -139,7 +139,14 @@ def local(value: datetime | None) -> datetime | None:
     return value.astimezone() if value is not None else None
 
 
+def pinned(settings: Settings | None = None) -> date | None:
+    """The date ``TRANSITION_TODAY`` pins, or ``None``; a value that is not an ISO date is
+    bad input, refused where a date is needed."""
+    text = (settings or get_settings()).today_text
+    return parse_date(text, TODAY) if text else None
+
+
 def today() -> date:
     """Today's date: the one ``TRANSITION_TODAY`` pins (settings), else the clock's."""
-    pinned = get_settings().today
-    return pinned if pinned is not None else CLOCK.today()
+    fixed = pinned()
+    return fixed if fixed is not None else CLOCK.today()

@@ -10,7 +10,7 @@ asked and hands back the same object afterwards; each command run starts from a 
 | ``TRANSITION_ACTOR`` | ``actor`` (else the OS user name) |
 | ``TRANSITION_PLAYBOOKS`` | ``playbooks``: folders searched before the shipped playbooks |
 | ``TRANSITION_TEMPLATES`` | ``templates``: folders searched before the shipped templates |
-| ``TRANSITION_TODAY`` | ``today``: the pinned date (ISO), for demos and reproducible runs |
+| ``TRANSITION_TODAY`` | ``today_text``: the pinned date (ISO, parsed by ``dates.pinned``), for demos and reproducible runs |
 | ``TRANSITION_ADMIN_ROLES`` | ``admin_roles``: the admin-like role words (comma list) |
 
 Lists of folders are separated by ``os.pathsep`` (``:``, ``;`` on Windows). The user's data
@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -45,7 +44,7 @@ class Settings:
     actor: str | None = None
     playbooks: tuple[Path, ...] = ()
     templates: tuple[str, ...] = ()
-    #: ``TRANSITION_TODAY`` as given; ``today`` checks it where a date is needed, so that a
+    #: ``TRANSITION_TODAY`` as given; ``dates.pinned`` checks it where a date is needed, so that a
     #: bad value refuses only the commands that read today's date.
     today_text: str | None = None
     admin_roles: tuple[str, ...] | None = None
@@ -64,15 +63,6 @@ class Settings:
             today_text=env.get(TODAY) or None,
             admin_roles=tuple(admin_roles.split(",")) if admin_roles else None,
         )
-
-    @property
-    def today(self) -> date | None:
-        """The pinned date, or ``None``; a value that is not an ISO date is bad input."""
-        if not self.today_text:
-            return None
-        from transition.dates import parse_date
-
-        return parse_date(self.today_text, TODAY)
 
     def data_dir(self) -> Path:
         """The user's data folder (platformdirs): the default database, the demo's files."""
