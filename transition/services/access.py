@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from transition.dates import MAX_YEAR, today, utcnow
 from transition.db import unique_violation
-from transition.errors import BadInput, NotFound, Refused, about
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, Person, System
 from transition.services import audit, handover
@@ -46,12 +46,13 @@ from transition.services.access_rules import (
     warn,
 )
 from transition.services.common import (
-    MAX_ID,
     EngagementRef,
     check_version,
     engagement_of,
+    first_or_missing,
     get_person,
     get_system,
+    row_id_of,
 )
 from transition.services.views.access import FindingView, GrantView, ImportResult
 from transition.text import clean_text
@@ -200,21 +201,15 @@ def grant(
 def _grant_row(session: Session, engagement: Engagement, grant_id: int | str) -> Any:
     """The grant ``grant_id`` of ``engagement`` with its person's and system's names, in
     one query: (AccessGrant, person, side, system)."""
-    try:
-        ident = int(grant_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"invalid grant id {grant_id!r}: expected a number") from None
-    found = None
-    if 0 < ident <= MAX_ID:  # beyond it no row has it, and the database cannot compare it
-        found = session.execute(
-            select(AccessGrant, Person.name, Person.side, System.name)
-            .join(Person, Person.id == AccessGrant.person_id)
-            .join(System, System.id == AccessGrant.system_id)
-            .where(AccessGrant.id == ident, AccessGrant.engagement_id == engagement.id)
-        ).first()
-    if found is None:
-        raise NotFound(f"unknown grant {grant_id} in {engagement.slug}")
-    return found
+    ident = row_id_of(grant_id, "grant", engagement)
+    return first_or_missing(
+        session,
+        select(AccessGrant, Person.name, Person.side, System.name)
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .where(AccessGrant.id == ident, AccessGrant.engagement_id == engagement.id),
+        f"unknown grant {grant_id} in {engagement.slug}",
+    )
 
 
 def revoke(

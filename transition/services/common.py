@@ -117,16 +117,29 @@ def get_task(session: Session, engagement: Engagement, key: str) -> Task:
     return task
 
 
-def get_by_id(
-    session: Session, model: type[T], engagement: Engagement, row_id: int | str, what: str
-) -> T:
+def row_id_of(row_id: int | str, what: str, engagement: Engagement) -> int:
+    """A user-given id as a number a row of ``engagement`` could have, or NotFound."""
     try:
         ident = int(row_id)
     except (TypeError, ValueError):
         raise NotFound(f"invalid {what} id {row_id!r}: expected a number") from None
     if not 0 < ident <= MAX_ID:  # no row has it, and the database cannot even compare it
         raise NotFound(f"unknown {what} {row_id} in {engagement.slug}")
-    row = session.get(model, ident)
+    return ident
+
+
+def first_or_missing(session: Session, statement: Any, missing: str) -> Any:
+    """The first row ``statement`` finds; NotFound with ``missing`` when there is none."""
+    found = session.execute(statement).first()
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
+def get_by_id(
+    session: Session, model: type[T], engagement: Engagement, row_id: int | str, what: str
+) -> T:
+    row = session.get(model, row_id_of(row_id, what, engagement))
     if row is None or row.engagement_id != engagement.id:  # type: ignore[attr-defined]
         raise NotFound(f"unknown {what} {row_id} in {engagement.slug}")
     return row

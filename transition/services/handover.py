@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from transition.dates import utcnow
-from transition.errors import BadInput, NotFound, Refused, about
+from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, HandoverItem, Person, Runbook, System
 from transition.services import audit
@@ -30,6 +30,7 @@ from transition.services.common import (
     apply_changes,
     check_version,
     engagement_of,
+    first_or_missing,
     get_by_id,
 )
 from transition.services.handover_sync import (
@@ -241,14 +242,13 @@ def _item(session: Session, engagement: Engagement, ident: str | int) -> Handove
     text = str(ident).strip()
     if text.isdigit():
         return get_by_id(session, HandoverItem, engagement, text, "handover item")
-    item = session.execute(
+    return first_or_missing(
+        session,
         select(HandoverItem).where(
             HandoverItem.engagement_id == engagement.id, HandoverItem.key == text.lower()
-        )
-    ).scalar_one_or_none()
-    if item is None:
-        raise NotFound(f"unknown handover item {text!r} in {engagement.slug}")
-    return item
+        ),
+        f"unknown handover item {text!r} in {engagement.slug}",
+    )[0]
 
 
 def set_item_status(
