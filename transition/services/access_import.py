@@ -156,13 +156,15 @@ def _header(reader: Any, path: Path) -> list[str]:
     dupes = sorted(n for n, k in counts.items() if k > 1)
     extra = [n or "(empty)" for n in names if n not in CSV_COLUMNS]
     missing = [c for c in CSV_COLUMNS if c not in counts]
-    errors = []
-    if dupes:
-        errors.append(f"{path}:1: duplicate column(s): {_listed(dupes)}")
-    if extra:
-        errors.append(f"{path}:1: unknown column(s): {_listed(extra)}")
-    if missing:
-        errors.append(f"{path}:1: missing column(s): {', '.join(missing)}")
+    errors = [
+        f"{path}:1: {problem} column(s): {show(found)}"
+        for problem, found, show in (
+            ("duplicate", dupes, _listed),
+            ("unknown", extra, _listed),
+            ("missing", missing, ", ".join),
+        )
+        if found
+    ]
     if errors:
         errors.append(f"{path}:1: the header must be exactly {','.join(CSV_COLUMNS)} (any order)")
         raise ValidationFailed(errors)

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
@@ -67,6 +68,21 @@ class Facts:
     high_findings: int = 0  # open high access-review findings
 
 
+def _by_system(
+    session: Session, model: type[KTSession | Runbook], column: Any, eid: int, status: str
+) -> dict[int, set[str]]:
+    """System id → the distinct ``column`` values of the engagement's ``model`` rows in
+    ``status`` (the KT kinds signed off, the runbook templates accepted)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for system_id, value in session.execute(
+        select(model.system_id, column)
+        .where(model.engagement_id == eid, model.status == status)
+        .distinct()
+    ):
+        out[system_id].add(value)
+    return out
+
+
 def gather(session: Session, engagement: Engagement) -> Facts:
     eid = engagement.id
     now = today()
@@ -93,20 +109,8 @@ def gather(session: Session, engagement: Engagement) -> Facts:
             .order_by(System.tier, System.slug)
         )
     ]
-    kt_signed: dict[int, set[str]] = defaultdict(set)
-    for system_id, kind in session.execute(
-        select(KTSession.system_id, KTSession.kind)
-        .where(KTSession.engagement_id == eid, KTSession.status == "signed_off")
-        .distinct()
-    ):
-        kt_signed[system_id].add(kind)
-    accepted: dict[int, set[str]] = defaultdict(set)
-    for system_id, template in session.execute(
-        select(Runbook.system_id, Runbook.template)
-        .where(Runbook.engagement_id == eid, Runbook.status == "accepted")
-        .distinct()
-    ):
-        accepted[system_id].add(template)
+    kt_signed = _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
+    accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
     from transition.services import access
 
     # Released people are not expected to hold access: only those still on the engagement
