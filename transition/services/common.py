@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
@@ -134,6 +135,13 @@ def first_or_missing(session: Session, statement: Any, missing: str) -> Any:
     if found is None:
         raise NotFound(missing)
     return found
+
+
+def view_columns(view: type[BaseModel], model: Any) -> list[Any]:
+    """The columns of ``model`` that the read model ``view`` shows, in its field order:
+    a view built from selected columns names them once, in its own fields."""
+    table = model.__table__.columns
+    return [getattr(model, name) for name in view.model_fields if name in table]
 
 
 def get_by_id(

@@ -11,7 +11,7 @@ from transition.dates import check_range, parse_date
 from transition.errors import BadInput, Refused, about
 from transition.models import Person
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of, find_named
+from transition.services.common import EngagementRef, engagement_of, find_named, view_columns
 from transition.services.views.people import PersonView
 from transition.text import clean_email, clean_line, clean_name, field_limit, slugify
 
@@ -83,16 +83,7 @@ def list_people(session: Session, engagement: EngagementRef) -> list[PersonView]
     """The engagement's people by side, then slug, from selected columns."""
     engagement = engagement_of(session, engagement)
     rows = session.execute(
-        select(
-            Person.id,
-            Person.name,
-            Person.slug,
-            Person.side,
-            Person.email,
-            Person.role,
-            Person.release_date,
-            Person.version,
-        )
+        select(*view_columns(PersonView, Person))
         .where(Person.engagement_id == engagement.id)
         .order_by(Person.side, Person.slug)
     )

@@ -32,6 +32,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
     get_by_id,
+    view_columns,
 )
 from transition.services.runbook_templates import (
     BUILTIN,
@@ -270,15 +271,8 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
     engagement = engagement_of(session, engagement)
     rows = session.execute(
         select(
-            Runbook.id,
-            Runbook.template,
-            Runbook.title,
-            Runbook.status,
-            Runbook.path,
+            *view_columns(RunbookView, Runbook),
             Runbook.skeleton_placeholders,
-            Runbook.created_at,
-            Runbook.created_by,
-            Runbook.version,
             System.name.label("system"),
             System.slug.label("system_slug"),
             System.tier,

@@ -20,6 +20,7 @@ from transition.services.common import (
     engagement_of,
     get_person,
     get_task,
+    view_columns,
 )
 from transition.services.views.tasks import (
     PhaseHeader,
@@ -90,16 +91,7 @@ def list_tasks(
 def _select(engagement: Engagement):
     return (
         select(
-            Task.id,
-            Task.key,
-            Task.title,
-            Task.status,
-            Task.owner_role,
-            Task.due_date,
-            Task.note,
-            Task.completed_by,
-            Task.completed_at,
-            Task.version,
+            *view_columns(TaskView, Task),
             Phase.key.label("phase"),
             Person.name.label("assignee"),
         )
