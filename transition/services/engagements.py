@@ -36,16 +36,22 @@ _ROW_COLUMNS = (
 )
 
 
-def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
-    slug = slugify(value)
-    if slug not in allowed:
-        raise BadInput(f"invalid {what} {value!r}: choose one of {', '.join(allowed)}")
-    return slug
+#: The descriptive fields that must be one of a few values: how an error names each.
+_CHOICES = {"model": ("engagement model", MODELS), "location": ("location", LOCATIONS)}
 
 
-def _party(value: str, field: str) -> str:
+def _detail(field: str, value: str) -> str:
+    """One descriptive field of a new engagement, cleaned; ``model`` and ``location`` as
+    the slug of one of their allowed values."""
+    what, allowed = _CHOICES.get(field, (field, ()))
     with about(field):
-        return clean_line(value, field, field_limit(Engagement, field))
+        value = clean_line(value, what, field_limit(Engagement, field))
+        if not allowed:
+            return value
+        slug = slugify(value)
+        if slug not in allowed:
+            raise BadInput(f"invalid {what} {value!r}: choose one of {', '.join(allowed)}")
+        return slug
 
 
 def _start_date(start: str | date | None) -> date:
@@ -78,22 +84,16 @@ def create(
     with about("name"):
         name = clean_name(name, "engagement name", field_limit(Engagement, "name"))
     slug = slugify(name)
-    client, incumbent, provider = (
-        _party(value, field)
-        for value, field in ((client, "client"), (incumbent, "incumbent"), (provider, "provider"))
-    )
-    with about("model"):
-        model = _choice(
-            clean_line(model, "engagement model", field_limit(Engagement, "model")),
-            MODELS,
-            "engagement model",
+    details = {
+        field: _detail(field, value)
+        for field, value in (
+            ("client", client),
+            ("incumbent", incumbent),
+            ("provider", provider),
+            ("model", model),
+            ("location", location),
         )
-    with about("location"):
-        location = _choice(
-            clean_line(location, "location", field_limit(Engagement, "location")),
-            LOCATIONS,
-            "location",
-        )
+    }
     with about("start"):
         start = _start_date(start)
     with about("playbook"):
@@ -125,11 +125,7 @@ def create(
     engagement = Engagement(
         slug=slug,
         name=name,
-        client=client,
-        incumbent=incumbent,
-        provider=provider,
-        model=model,
-        location=location,
+        **details,
         start_date=start,
         playbook_name=playbook.name,
         playbook_version=playbook.version,
