@@ -50,7 +50,7 @@ async def test_a_duplicate_grant_is_shown_beside_the_role(tmp_path, monkeypatch)
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(110, 40)) as pilot:
         pane, form = await open_grant_form(pilot)
-        held = next(g for g in pane.grants.values() if g.revoked_at is None)
+        held = next(g for g in pane.rows.values() if g.revoked_at is None)
         shown = await refused(pilot, form, person=held.person, system=held.system, role=held.role)
         assert list(shown) == ["role"], shown
         assert "already holds" in shown["role"]
@@ -77,7 +77,7 @@ async def test_a_reason_the_service_refuses_is_shown_beside_the_reason(tmp_path,
         pane, form = await open_grant_form(pilot)
         await pilot.press("escape")
         await pilot.pause()
-        held = next(g for g in pane.grants.values() if g.revoked_at is None)
+        held = next(g for g in pane.rows.values() if g.revoked_at is None)
         pane.table.move_cursor(row=pane.table.get_row_index(str(held.id)))
         await pilot.press("x")
         await pilot.pause()

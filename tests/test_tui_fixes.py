@@ -123,7 +123,7 @@ async def test_enter_moves_a_runbook_to_its_next_status(tmp_path, monkeypatch):
         app.screen.show_tab("runbooks")
         await settle(pilot)
         pane = app.screen.query_one("#pane-runbooks")
-        key, row = next((k, r) for k, r in pane.runbooks.items() if r.status == "drafted")
+        key, row = next((k, r) for k, r in pane.rows.items() if r.status == "drafted")
         pane.table.move_cursor(row=pane.table.get_row_index(key))
         await pilot.press("enter")
         await settle(pilot)

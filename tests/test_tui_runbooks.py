@@ -47,7 +47,7 @@ async def test_an_accepted_runbook_has_no_next_status(tmp_path, monkeypatch):
         app.screen.show_tab("runbooks")
         await settle(pilot)
         pane = app.screen.query_one("#pane-runbooks")
-        key, row = next((k, r) for k, r in pane.runbooks.items() if r.status == "accepted")
+        key, row = next((k, r) for k, r in pane.rows.items() if r.status == "accepted")
         pane.table.move_cursor(row=pane.table.get_row_index(key))
         await pilot.press("enter")
         await settle(pilot)

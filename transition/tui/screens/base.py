@@ -10,6 +10,8 @@ from textual.worker import Worker, WorkerState
 from transition.errors import TransitionError
 
 if TYPE_CHECKING:
+    from textual.message import Message
+
     from transition.tui.backend import Backend
 
 #: Worker groups that change data; when one fails, the view reloads (the row may have
@@ -46,6 +48,17 @@ class DataMixin:
             self.app.call_from_thread(then, result)  # type: ignore[attr-defined]
 
         self.run_worker(work, thread=True, exit_on_error=False, group="read")  # type: ignore[attr-defined]
+
+    def read_into(
+        self, message: Callable[[Any], Message], read: Callable[..., Any], *args: Any, group: str
+    ) -> None:
+        """``read(*args)`` through the backend in a thread worker, posted back as
+        ``message(result)``; a new read in ``group`` cancels the one still running."""
+
+        def work() -> None:
+            self.post_message(message(self.backend.read(read, *args)))  # type: ignore[attr-defined]
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=group)  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:

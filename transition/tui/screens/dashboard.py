@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -131,11 +131,7 @@ class DashboardScreen(DataMixin, Screen):
             self.query_one(PagedTable).loading = True
 
     def reload(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def load(self) -> None:
-        self.post_message(self.Loaded(self.backend.read(dashboard.overview)))
+        self.read_into(self.Loaded, dashboard.overview, group="dashboard")
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)

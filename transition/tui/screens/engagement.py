@@ -180,11 +180,7 @@ class EngagementScreen(DataMixin, Screen):
     # -- the gate --------------------------------------------------------------------
 
     def action_gate(self) -> None:
-        self.load_gate()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="gate")
-    def load_gate(self) -> None:
-        self.post_message(self.GateLoaded(self.backend.read(gates.ahead, self.slug)))
+        self.read_into(self.GateLoaded, gates.ahead, self.slug, group="gate")
 
     def on_engagement_screen_gate_loaded(self, message: GateLoaded) -> None:
         from transition.tui.screens.dialogs import GateScreen

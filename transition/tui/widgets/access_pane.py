@@ -26,7 +26,7 @@ ACCESS_FILTERS = (
 )
 
 
-class AccessPane(Pane):
+class AccessPane(Pane["GrantView"]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER)
 
     @dataclass
@@ -39,14 +39,13 @@ class AccessPane(Pane):
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
         self.filter_index = 0
-        self.grants: dict[str, GrantView] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("", id="access-filter", classes="note", markup=False)
         yield PagedTable(id="access-table")
         yield Static("", id="findings", classes="note findings", markup=False)
 
-    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+    COLUMNS = (
         Column("id", "#", min_width=100),
         ("person", "Person"),
         ("system", "System"),
@@ -57,7 +56,7 @@ class AccessPane(Pane):
     )
 
     def reload(self) -> None:
-        self.fetch(0, max(PAGE, len(self.grants)))
+        self.fetch(0, max(PAGE, len(self.rows)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access")
     def fetch(self, offset: int, limit: int = PAGE) -> None:
@@ -77,7 +76,7 @@ class AccessPane(Pane):
 
     @on(PagedTable.NeedMore, "#access-table")
     def more(self) -> None:
-        self.fetch(len(self.grants))
+        self.fetch(len(self.rows))
 
     def on_access_pane_page(self, message: Page) -> None:
         t = self.table
@@ -85,10 +84,10 @@ class AccessPane(Pane):
         has_more = len(grants) >= message.limit
         rows = [(str(g.id), self.cells(t, g)) for g in grants]
         if message.offset == 0:
-            self.grants = {str(g.id): g for g in grants}
+            self.rows = {str(g.id): g for g in grants}
             t.show(rows, has_more=has_more)
         else:
-            self.grants.update({str(g.id): g for g in grants})
+            self.rows.update({str(g.id): g for g in grants})
             t.append(rows, has_more=has_more)
         label = ACCESS_FILTERS[self.filter_index][0]
         self.query_one("#access-filter", Label).update(
@@ -125,26 +124,19 @@ class AccessPane(Pane):
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)
         self.table.reset()
-        self.grants = {}
+        self.rows = {}
         self.fetch(0)
 
     def action_grant(self) -> None:
         from transition.tui.forms.access import grant_form
 
-        def done(result: Any) -> None:
-            if result is not None:
-                self.changed(f"grant {result.id} recorded; its revocation is on the handover list")
-
-        systems = self.app_systems()
-        self.app.push_screen(
-            grant_form(self.backend, self.slug, self.people_options(), systems), done
+        form = grant_form(self.backend, self.slug, self.people_options(), self.system_options())
+        self.open_form(
+            form, lambda grant: f"grant {grant.id} recorded; its revocation is on the handover list"
         )
 
-    def app_systems(self) -> list[tuple[str, str]]:
-        return [(s, s) for s in (self.engagement or {}).get("systems", [])]
-
     def action_revoke(self) -> None:
-        row = self.grants.get(self.table.current_key() or "")
+        row = self.current()
         if not row:
             return
         if row.revoked_at is not None:
@@ -152,8 +144,7 @@ class AccessPane(Pane):
             return
         from transition.tui.forms.access import revoke_form
 
-        def done(result: Any) -> None:
-            if result is not None:
-                self.changed(f"grant {result.id} revoked; its handover item is resolved")
-
-        self.app.push_screen(revoke_form(self.backend, self.slug, row), done)
+        self.open_form(
+            revoke_form(self.backend, self.slug, row),
+            lambda grant: f"grant {grant.id} revoked; its handover item is resolved",
+        )

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.message import Message
 
 from transition.services import audit
 from transition.services.views.audit import AuditEventView
 from transition.tui.backend import PAGE
-from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.pane import Pane, short
 
 
-class AuditPane(Pane):
+class AuditPane(Pane[AuditEventView]):
     @dataclass
     class Page(Message):
         rows: list[AuditEventView]
@@ -26,10 +24,10 @@ class AuditPane(Pane):
         super().__init__(slug, id=id)
         self.count = 0
 
-    def compose(self) -> ComposeResult:
-        yield PagedTable(id="audit-table")
+    KEY = "audit"
+    NOTE = False
 
-    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+    COLUMNS = (
         ("at", "When (UTC)"),
         ("actor", "Who"),
         ("action", "Action"),

@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Static
 
 from transition.services import handover
 from transition.services.views.handover import GrantRef, HandoverItemView, RunbookRef, SystemRef
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
-class HandoverPane(Pane):
+class HandoverPane(Pane[HandoverItemView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC)
+    KEY = "handover"
 
-    @dataclass
-    class Loaded(Message):
-        rows: list[HandoverItemView]
-
-    def __init__(self, slug: str, *, id: str | None = None) -> None:
-        super().__init__(slug, id=id)
-        self.items: dict[str, HandoverItemView] = {}
-
-    def compose(self) -> ComposeResult:
-        yield PagedTable(id="handover-table")
-        yield Static("", id="handover-note", classes="note", markup=False)
-
-    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+    COLUMNS = (
         ("status", "Status"),
         ("title", "Item"),
         Column("owner", "Owner", min_width=140),
@@ -44,22 +27,15 @@ class HandoverPane(Pane):
     )
 
     def reload(self) -> None:
-        self.fetch()
+        self.read_into(self.Loaded, handover.show, self.slug, group=self.KEY)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="handover")
-    def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.read(handover.show, self.slug)))
-
-    def on_handover_pane_loaded(self, message: Loaded) -> None:
+    def show_rows(self, rows: list[HandoverItemView]) -> None:
         t = self.table
-        self.items = {r.key: r for r in message.rows}
-        rows = [(r.key, self.cells(t, r)) for r in message.rows]
-        t.show(rows, has_more=False)
-        counts = Counter(r.status for r in message.rows)
+        self.rows = {r.key: r for r in rows}
+        t.show([(r.key, self.cells(t, r)) for r in rows], has_more=False)
+        counts = Counter(r.status for r in rows)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        self.query_one("#handover-note", Static).update(
-            f"{summary or 'no items'} · derived items follow their grant/system/runbook"
-        )
+        self.note(f"{summary or 'no items'} · derived items follow their grant/system/runbook")
 
     @staticmethod
     def source(r: HandoverItemView) -> str:
@@ -83,24 +59,22 @@ class HandoverPane(Pane):
         ]
 
     def action_toggle(self) -> None:
-        row = self.items.get(self.table.current_key() or "")
+        row = self.current()
         if not row:
             return
         status = "open" if row.status == "done" else "done"
-        self.write_item(row.id, status, row.version)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def write_item(self, item_id: int, status: str, version: int) -> None:
-        self.backend.write(
-            handover.set_item_status, self.slug, item_id, status, expected_version=version
+        self.write_then(
+            f"handover item {status}",
+            handover.set_item_status,
+            self.slug,
+            row.id,
+            status,
+            expected_version=row.version,
         )
-        self.app.call_from_thread(self.changed, f"handover item {status}")
 
     def action_sync(self) -> None:
-        self.write_sync()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def write_sync(self) -> None:
-        result = self.backend.write(handover.sync, self.slug)
-        text = result.describe() or "already in step"
-        self.app.call_from_thread(self.changed, f"handover sync: {text}")
+        self.write_then(
+            lambda result: f"handover sync: {result.describe() or 'already in step'}",
+            handover.sync,
+            self.slug,
+        )

@@ -4,14 +4,18 @@ paged."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
 
-from transition.tui.screens.base import DataMixin
+from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.paged_table import Column, PagedTable
 
 TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓", "skipped": "–"}
@@ -26,8 +30,12 @@ def day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-class Pane(DataMixin, Vertical):
-    """A tab's content. ``activate()`` loads it when shown if it is stale."""
+Row = TypeVar("Row")
+
+
+class Pane(DataMixin, Vertical, Generic[Row]):
+    """A tab's content. ``activate()`` loads it when shown if it is stale; ``Row`` is what
+    one row of its table shows."""
 
     @dataclass
     class Changed(Message):
@@ -35,18 +43,61 @@ class Pane(DataMixin, Vertical):
 
         pane: Pane
 
+    @dataclass
+    class Loaded(Message):
+        """The pane's rows, read in its worker (``read_into(self.Loaded, ...)``)."""
+
+        rows: list[Any]
+
     #: (key, label) of the table's columns, added when the pane mounts.
     COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = ()
+    #: The pane's name: its table is ``#KEY-table``, the note under it ``#KEY-note`` (if
+    #: ``NOTE``), and its reads run in the worker group ``KEY``.
+    KEY: ClassVar[str] = ""
+    NOTE: ClassVar[bool] = True
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.slug = slug
         self.engagement: dict[str, Any] | None = None
         self.stale = True
+        #: The rows shown, by the table's row key.
+        self.rows: dict[str, Row] = {}
+
+    def compose(self) -> ComposeResult:
+        yield PagedTable(id=f"{self.KEY}-table")
+        if self.NOTE:
+            yield Static("", id=f"{self.KEY}-note", classes="note", markup=False)
 
     def on_mount(self) -> None:
         if self.COLUMNS:
             self.table.declare(self.COLUMNS)
+
+    def on_pane_loaded(self, message: Loaded) -> None:
+        self.show_rows(message.rows)
+
+    def show_rows(self, rows: list[Row]) -> None:  # pragma: no cover - users of Loaded override it
+        raise NotImplementedError
+
+    def current(self) -> Row | None:
+        """The row under the cursor, if any."""
+        return self.rows.get(self.table.current_key() or "")
+
+    def write_then(
+        self,
+        note: str | Callable[[Any], str],
+        change: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        """``change(*args, **kwargs)`` through the backend in a thread worker, then
+        ``changed(note)`` (``note(result)`` if a function) on the UI thread."""
+
+        def work() -> None:
+            result = self.backend.write(change, *args, **kwargs)
+            self.app.call_from_thread(self.changed, note(result) if callable(note) else note)
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=WRITE)
 
     def prefetch(self, engagement: dict[str, Any]) -> Message | None:
         """The pane's first data, fetched in the engagement screen's loading thread when
@@ -80,9 +131,25 @@ class Pane(DataMixin, Vertical):
     def table(self) -> PagedTable:
         return self.query_one(PagedTable)
 
+    def note(self, text: str) -> None:
+        """Show ``text`` in the note under the table."""
+        self.query_one(f"#{self.KEY}-note", Static).update(text)
+
+    def open_form(self, form: Screen[Any], note: Callable[[Any], str]) -> None:
+        """Show ``form``; when it closes with a result, ``changed(note(result))``."""
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.changed(note(result))
+
+        self.app.push_screen(form, done)
+
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
         people = (self.engagement or {}).get("people", [])
         return [(p.name, p.name) for p in people if side is None or p.side == side]
+
+    def system_options(self) -> list[tuple[str, str]]:
+        return [(s, s) for s in (self.engagement or {}).get("systems", [])]
 
 
 def shown_path(value: str) -> str:

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Static
 
 from transition.services import systems
 from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
-class SystemsPane(Pane):
+class SystemsPane(Pane[SystemView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SYSTEM_ADD)
+    KEY = "systems"
 
-    @dataclass
-    class Loaded(Message):
-        coverage: list[SystemView]
-
-    def compose(self) -> ComposeResult:
-        yield PagedTable(id="systems-table")
-        yield Static("", id="risks", classes="note", markup=False)
-
-    COLUMNS: ClassVar[tuple[Column | tuple[str, str], ...]] = (
+    COLUMNS = (
         ("tier", "Tier"),
         ("name", "System"),
         ("runbooks", "Runbooks"),
@@ -40,16 +27,12 @@ class SystemsPane(Pane):
     )
 
     def reload(self) -> None:
-        self.fetch()
+        self.read_into(self.Loaded, systems.coverage, self.slug, group=self.KEY)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="systems")
-    def fetch(self) -> None:
-        self.post_message(self.Loaded(self.backend.read(systems.coverage, self.slug)))
-
-    def on_systems_pane_loaded(self, message: Loaded) -> None:
+    def show_rows(self, coverage: list[SystemView]) -> None:
         t = self.table
         rows = []
-        for s in message.coverage:
+        for s in coverage:
             missing = ", ".join(s.kt_missing)
             rows.append(
                 (
@@ -66,19 +49,13 @@ class SystemsPane(Pane):
                 )
             )
         t.show(rows, has_more=False)
-        risky = sorted(
-            (s for s in message.coverage if s.key_person_risk), key=lambda s: s.name.lower()
-        )
+        risky = sorted((s for s in coverage if s.key_person_risk), key=lambda s: s.name.lower())
         text = "\n".join(f"Key-person risk · {s.name}: {s.key_person_risk_reason}" for s in risky)
-        if not rows:
-            text = "No system in scope yet: press n to add one."
-        self.query_one("#risks", Static).update(text)
+        self.note(text if rows else "No system in scope yet: press n to add one.")
 
     def action_add_system(self) -> None:
         from transition.tui.forms.systems import add_system_form
 
-        def done(result: Any) -> None:
-            if result is not None:
-                self.changed(f"system {result} added")
-
-        self.app.push_screen(add_system_form(self.backend, self.slug), done)
+        self.open_form(
+            add_system_form(self.backend, self.slug), lambda slug: f"system {slug} added"
+        )

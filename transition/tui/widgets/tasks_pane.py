@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,12 +20,11 @@ from transition.services.views.phases import PhaseStep
 from transition.services.views.tasks import PhaseHeader, TaskCursor, TaskFilter, TaskView
 from transition.tui.backend import FIRST_PAGE, PAGE
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import WRITE
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import TASK_MARK, Pane, day, short
 
 
-class TasksPane(Pane):
+class TasksPane(Pane[PhaseHeader | TaskView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.TOGGLE, cmd.START, cmd.BLOCK, cmd.ASSIGN, cmd.FILTER
     )
@@ -182,12 +182,7 @@ class TasksPane(Pane):
     def action_toggle(self) -> None:
         row = self.current()
         if row:
-            self.write_toggle(row.key, row.version)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def write_toggle(self, key: str, version: int) -> None:
-        task = self.backend.write(tasks.toggle, self.slug, key, expected_version=version)
-        self.app.call_from_thread(self.changed, f"{key}: {task.status.replace('_', ' ')}")
+            self.write_task(tasks.toggle, row)
 
     def action_start(self) -> None:
         self._set("in_progress")
@@ -198,14 +193,18 @@ class TasksPane(Pane):
     def _set(self, status: str) -> None:
         row = self.current()
         if row:
-            self.write_status(row.key, status, row.version)
+            self.write_task(tasks.set_status, row, status)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WRITE)
-    def write_status(self, key: str, status: str, version: int) -> None:
-        task = self.backend.write(
-            tasks.set_status, self.slug, key, status, expected_version=version
+    def write_task(self, change: Callable[..., TaskView], row: TaskView, *args: Any) -> None:
+        """``change`` on the task of ``row`` (as last read), then its new status as the note."""
+        self.write_then(
+            lambda task: f"{row.key}: {task.status.replace('_', ' ')}",
+            change,
+            self.slug,
+            row.key,
+            *args,
+            expected_version=row.version,
         )
-        self.app.call_from_thread(self.changed, f"{key}: {task.status.replace('_', ' ')}")
 
     def action_assign(self) -> None:
         row = self.current()
@@ -213,8 +212,7 @@ class TasksPane(Pane):
             return
         from transition.tui.forms.tasks import assign_form
 
-        def done(result: Any) -> None:
-            if result is not None:
-                self.changed(f"{row.key} assigned to {result or 'nobody'}")
-
-        self.app.push_screen(assign_form(self.backend, self.slug, row, self.people_options()), done)
+        self.open_form(
+            assign_form(self.backend, self.slug, row, self.people_options()),
+            lambda who: f"{row.key} assigned to {who or 'nobody'}",
+        )
