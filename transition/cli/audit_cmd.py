@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from transition.cli.options import AsJson
-from transition.cli.output import emit_json, say, table
+from transition.cli.output import emit_json, emit_rows, say
 from transition.cli.state import state
 from transition.errors import BadInput, Refused
 
@@ -59,10 +59,8 @@ def register(app: typer.Typer) -> None:
                 rows = audit.events(session, engagement)
         if verify:
             _report(result, as_json)
-        elif as_json:
-            emit_json(rows)
         else:
-            table(rows, COLUMNS, empty="no audit events")
+            emit_rows(rows, as_json, COLUMNS, empty="no audit events")
 
 
 def _report(result: AuditVerification, as_json: bool) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.output import emit_json, emit_rows, say, table
+from transition.cli.state import call, state
 from transition.services import engagements
 
 NAME = "engagement"
@@ -70,19 +70,18 @@ COLUMNS = [
 @app.command("list")
 def list_engagements(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Every engagement with its current phase and progress."""
-    with state(ctx).session() as session:
-        rows = engagements.summaries(session)
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, COLUMNS, empty="no engagements yet: start one with `transition engagement new`")
+    emit_rows(
+        call(ctx, engagements.summaries),
+        as_json,
+        COLUMNS,
+        empty="no engagements yet: start one with `transition engagement new`",
+    )
 
 
 @app.command("show")
 def show(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """One engagement: parties, playbook, phases, progress."""
-    with state(ctx).session() as session:
-        data = engagements.detail(session, engagement)
+    data = call(ctx, engagements.detail, engagement)
     if as_json:
         emit_json(data)
         return

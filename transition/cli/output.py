@@ -101,3 +101,27 @@ def warn(messages) -> None:
     """``warning:`` lines on stderr: recorded, but worth a second look (exit stays 0)."""
     for message in messages:
         sys.stderr.write(f"warning: {message}\n")
+
+
+def emit_rows(
+    rows: Sequence[Any], as_json: bool, columns: Sequence[Column], *, empty: str = ""
+) -> None:
+    """A list of read models: JSON with ``--json``, else a table (``empty`` when none)."""
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, columns, empty=empty)
+
+
+def emit_document(text: str, output: str | None) -> None:
+    """A document to stdout (no ``output`` or ``-``), else to the private file ``output``."""
+    if output is None or output == "-":
+        import typer
+
+        typer.echo(text, nl=False)
+        return
+    from transition.files import write_private
+
+    target = write_private(output, text)
+    if target is not None:
+        say(f"wrote {target}")

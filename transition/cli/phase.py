@@ -6,7 +6,7 @@ import typer
 
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say
-from transition.cli.state import state
+from transition.cli.state import call
 from transition.services import gates
 
 NAME = "phase"
@@ -18,8 +18,7 @@ MARK = {True: "[x]", False: "[ ]"}
 @app.command("status")
 def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
-    with state(ctx).session() as session:
-        data = gates.status(session, engagement)
+    data = call(ctx, gates.status, engagement)
     if as_json:
         emit_json(data)
         return
@@ -51,8 +50,7 @@ def advance(
     ),
 ) -> None:
     """Leave the current phase through its gate (exit 1 listing unmet criteria)."""
-    with state(ctx).session(write=True) as session:
-        result = gates.advance(session, engagement, override=override)
+    result = call(ctx, gates.advance, engagement, write=True, override=override)
     target = result.entered or "completion"
     if result.decision == "overridden":
         say(f"advanced {result.left} → {target} (gate overridden: {result.reason})")

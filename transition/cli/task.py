@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.output import emit_rows, say
+from transition.cli.state import call
 from transition.services import tasks
 
 NAME = "task"
@@ -37,14 +37,16 @@ def list_tasks(
     as_json: AsJson = False,
 ) -> None:
     """Tasks in phase order, with filters."""
-    with state(ctx).session() as session:
-        rows = tasks.list_tasks(
-            session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
-        )
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, COLUMNS, empty="no tasks match")
+    rows = call(
+        ctx,
+        tasks.list_tasks,
+        engagement,
+        phase=phase,
+        status=status,
+        overdue=overdue,
+        assignee=assignee,
+    )
+    emit_rows(rows, as_json, COLUMNS, empty="no tasks match")
 
 
 @app.command("done")
@@ -71,8 +73,7 @@ def set_status(
 
 
 def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str | None) -> None:
-    with state(ctx).session(write=True) as session:
-        task = tasks.set_status(session, engagement, key, status, note=note)
+    task = call(ctx, tasks.set_status, engagement, key, status, write=True, note=note)
     say(f"task {task.key}: {task.status}")
 
 
@@ -88,6 +89,5 @@ def assign(
         from transition.errors import BadInput
 
         raise BadInput("empty PERSON: name a person of the engagement")
-    with state(ctx).session(write=True) as session:
-        task = tasks.assign(session, engagement, key, person)
+    task = call(ctx, tasks.assign, engagement, key, person, write=True)
     say(f"task {task.key} assigned to {task.assignee}")
