@@ -8,28 +8,28 @@ import typer
 
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_rows, say, warn
-from transition.cli.state import call, state
+from transition.cli.state import call, change, state
 from transition.services import access
 
 NAME = "access"
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
 COLUMNS = [
-    ("id", "id"),
-    ("person", "person"),
-    ("system", "system"),
-    ("role", "role"),
-    ("status", "status"),
-    ("expires", "expires"),
+    "id",
+    "person",
+    "system",
+    "role",
+    "status",
+    "expires",
     ("granted_at", "granted"),
-    ("approver", "approver"),
+    "approver",
 ]
 FINDING_COLUMNS = [
-    ("severity", "severity"),
+    "severity",
     ("kind", "finding"),
     ("grant_id", "grant"),
-    ("person", "person"),
-    ("system", "system"),
+    "person",
+    "system",
     ("message", "detail"),
 ]
 
@@ -79,7 +79,7 @@ def revoke(
     reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why.")] = None,
 ) -> None:
     """Revoke a grant; its handover item resolves itself."""
-    row = call(ctx, access.revoke, engagement, grant_id, write=True, reason=reason)
+    row = change(ctx, access.revoke, engagement, grant_id, reason=reason)
     say(f"revoked grant #{row.id}")
 
 
@@ -117,14 +117,8 @@ def import_csv(
     ] = "provider",
 ) -> None:
     """Import grants from CSV (person,system,role,expires,justification); all or nothing."""
-    result = call(
-        ctx,
-        access.import_csv,
-        engagement,
-        path,
-        write=True,
-        create_missing=create_missing,
-        side=side,
+    result = change(
+        ctx, access.import_csv, engagement, path, create_missing=create_missing, side=side
     )
     say(f"imported {result.imported} grant(s) from {path}")
     warn(result.warnings)

@@ -19,12 +19,12 @@ COLUMNS = [
     ("at", "when"),
     # events brought in by `transition import` are marked as such
     (lambda e: f"{e.actor} (imported)" if e.imported else e.actor, "actor"),
-    ("action", "action"),
-    ("entity", "entity"),
+    "action",
+    "entity",
     ("entity_id", "id"),
-    ("field", "field"),
-    ("before", "before"),
-    ("after", "after"),
+    "field",
+    "before",
+    "after",
 ]
 
 

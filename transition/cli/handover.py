@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
+from transition.cli.options import AsJson, Engagement, Output
 from transition.cli.output import emit_document, emit_json, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import handover
 
 NAME = "handover"
@@ -57,7 +57,7 @@ def show(
 @app.command("sync")
 def sync(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Reconcile derived items with their grants, systems and runbooks."""
-    result = call(ctx, handover.sync, engagement, write=True)
+    result = change(ctx, handover.sync, engagement)
     if as_json:
         emit_json(result)
         return
@@ -68,9 +68,7 @@ def sync(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) ->
 def export(
     ctx: typer.Context,
     engagement: Engagement,
-    output: str | None = typer.Option(
-        None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
-    ),
+    output: Output = None,
     name: str | None = typer.Option(None, "--name", metavar="NAME", help="Checklist name."),
 ) -> None:
     """The checklist's own items as a reusable checklist YAML."""
@@ -84,7 +82,7 @@ def import_checklist(
     path: str = typer.Argument(..., metavar="FILE"),
 ) -> None:
     """Add a saved checklist's items (keys already present are skipped)."""
-    result = call(ctx, handover.import_checklist, engagement, path, write=True)
+    result = change(ctx, handover.import_checklist, engagement, path)
     say(
         f"checklist {result.checklist}: added {result.added} item(s), "
         f"skipped {result.skipped} already present"
@@ -100,7 +98,7 @@ def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:
         item: Item,
         note: str | None = typer.Option(None, "--note", metavar="TEXT", help=note_help),
     ) -> None:
-        row = call(ctx, handover.set_item_status, engagement, item, status, write=True, note=note)
+        row = change(ctx, handover.set_item_status, engagement, item, status, note=note)
         say(f"item {row.id} {row.key}: {row.status}")
 
     command.__doc__ = summary

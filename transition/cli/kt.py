@@ -6,18 +6,34 @@ from typing import Any
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
+from transition.cli.options import AsJson, Engagement, Output, given
 from transition.cli.output import emit_document, emit_rows, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import kt
 
 NAME = "kt"
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 
-def _given(**options: Any) -> dict[str, Any]:
-    """The options the user gave: the service's own defaults stand for the others."""
-    return {name: value for name, value in options.items() if value is not None}
+def _starts(row: Any) -> str:
+    from transition.dates import format_utc
+
+    return format_utc(row.starts_at)
+
+
+SESSION_COLUMNS = [
+    "id",
+    (_starts, "starts"),
+    ("minutes", "min"),
+    "system",
+    "kind",
+    (lambda r: r.status.replace("_", " "), "status"),
+    "presenters",
+    "attendees",
+    "topic",
+]
+
+COVERAGE_COLUMNS = ["system", "tier", ("signed_off", "signed off"), "held", "planned", "missing"]
 
 
 @app.command("schedule")
@@ -52,17 +68,16 @@ def schedule(
     """Plan a KT session."""
     from transition.dates import format_utc
 
-    row = call(
+    row = change(
         ctx,
         kt.schedule,
         engagement,
-        write=True,
         system=system,
         topic=topic,
         presenters=presenter,
         attendees=attendee,
         at=at,
-        **_given(kind=kind, minutes=minutes),
+        **given(kind=kind, minutes=minutes),
     )
     say(
         f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {format_utc(row.starts_at)}"
@@ -79,7 +94,7 @@ def hold(
     ),
 ) -> None:
     """Record that a session took place."""
-    row = call(ctx, kt.hold, engagement, session_id, write=True, attendees=attendee)
+    row = change(ctx, kt.hold, engagement, session_id, attendees=attendee)
     say(f"KT session #{row.id}: held")
 
 
@@ -97,14 +112,13 @@ def signoff(
     ),
 ) -> None:
     """An attendee signs off a held session."""
-    row = call(
+    row = change(
         ctx,
         kt.signoff,
         engagement,
         session_id,
-        write=True,
         by=by,
-        **_given(confidence=confidence, follow_ups=follow_ups),
+        **given(confidence=confidence, follow_ups=follow_ups),
     )
     say(f"KT session #{row.id}: signed off by {row.signed_off_by}")
 
@@ -120,49 +134,14 @@ def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = 
     )
 
 
-def _starts(row: Any) -> str:
-    from transition.dates import format_utc
-
-    return format_utc(row.starts_at)
-
-
-SESSION_COLUMNS = [
-    ("id", "id"),
-    (_starts, "starts"),
-    ("minutes", "min"),
-    ("system", "system"),
-    ("kind", "kind"),
-    (lambda r: r.status.replace("_", " "), "status"),
-    ("presenters", "presenters"),
-    ("attendees", "attendees"),
-    ("topic", "topic"),
-]
-
-
 @app.command("coverage")
 def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Per system: which KT kinds are signed off, held, planned or missing."""
     emit_rows(call(ctx, kt.coverage, engagement), as_json, COVERAGE_COLUMNS, empty="no systems yet")
 
 
-COVERAGE_COLUMNS = [
-    ("system", "system"),
-    ("tier", "tier"),
-    ("signed_off", "signed off"),
-    ("held", "held"),
-    ("planned", "planned"),
-    ("missing", "missing"),
-]
-
-
 @app.command("ics")
-def ics(
-    ctx: typer.Context,
-    engagement: Engagement,
-    output: str | None = typer.Option(
-        None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
-    ),
-) -> None:
+def ics(ctx: typer.Context, engagement: Engagement, output: Output = None) -> None:
     """iCalendar file of the engagement's sessions (re-importing updates entries)."""
     from transition.services import kt_calendar
 

@@ -6,19 +6,13 @@ import typer
 
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_rows, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import people
 
 NAME = "person"
 app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
 
-COLUMNS = [
-    ("slug", "person"),
-    ("side", "side"),
-    ("role", "role"),
-    ("email", "email"),
-    ("release_date", "release"),
-]
+COLUMNS = [("slug", "person"), "side", "role", "email", ("release_date", "release")]
 
 
 @app.command("add")
@@ -34,16 +28,8 @@ def add(
     ),
 ) -> None:
     """Add a person (client, incumbent or provider side)."""
-    person = call(
-        ctx,
-        people.add,
-        engagement,
-        name,
-        write=True,
-        side=side,
-        email=email,
-        role=role,
-        release_date=release,
+    person = change(
+        ctx, people.add, engagement, name, side=side, email=email, role=role, release_date=release
     )
     say(f"added {person.side} person {person.slug}")
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
+from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit_json, emit_rows, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import runbooks
 from transition.services.views.runbooks import RunbookView
 
@@ -37,21 +37,8 @@ def _filled(row: RunbookView) -> str:
     return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
 
 
-TEMPLATE_COLUMNS = [
-    ("name", "template"),
-    ("source", "source"),
-    ("title", "title"),
-    ("options", "--set"),
-    ("description", "description"),
-]
-COLUMNS = [
-    ("id", "id"),
-    ("system", "system"),
-    ("template", "template"),
-    ("status", "status"),
-    (_filled, "filled"),
-    ("path", "path"),
-]
+TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
+COLUMNS = ["id", "system", "template", "status", (_filled, "filled"), "path"]
 
 
 @app.command("templates")
@@ -150,9 +137,7 @@ def set_status(
     runbook_id: str = typer.Argument(..., metavar="RUNBOOK_ID"),
     status: str = typer.Argument(..., metavar="drafted|reviewed|validated|accepted"),
     force: bool = typer.Option(False, "--force", help="Skip a step or go back (needs --reason)."),
-    reason: str | None = typer.Option(
-        None, "--reason", metavar="TEXT", help="Why (kept in the audit log)."
-    ),
+    reason: Reason = None,
     expected_version: int | None = typer.Option(
         None,
         "--expected-version",
@@ -162,13 +147,12 @@ def set_status(
     as_json: AsJson = False,
 ) -> None:
     """Move a runbook one step: drafted → reviewed → validated → accepted."""
-    result = call(
+    result = change(
         ctx,
         runbooks.set_status,
         engagement,
         runbook_id,
         status,
-        write=True,
         force=force,
         reason=reason,
         expected_version=expected_version,

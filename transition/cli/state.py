@@ -65,3 +65,8 @@ def call(
     ``write``): the command's read models, ready to print."""
     with state(ctx).session(write=write) as session:
         return service(session, *args, **kwargs)
+
+
+def change(ctx: typer.Context, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call`` in a writing unit of work: the service changes the engagement."""
+    return call(ctx, service, *args, write=True, **kwargs)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
+from transition.cli.options import AsJson, Engagement, given
 from transition.cli.output import emit_rows, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import systems
 
 NAME = "system"
@@ -19,11 +19,11 @@ SystemName = Annotated[str, typer.Argument(metavar="NAME")]
 
 COLUMNS = [
     ("slug", "system"),
-    ("tier", "tier"),
+    "tier",
     (lambda s: f"{s.runbooks_accepted}/{s.runbooks_required}", "runbooks ok"),
     ("access_active", "grants"),
     ("kt_signed_off", "kt signed off"),
-    ("ready", "ready"),
+    "ready",
     (lambda s: "KEY PERSON" if s.key_person_risk else "", "risk"),
 ]
 
@@ -39,8 +39,7 @@ def add(
     description: str | None = typer.Option(None, "--description", metavar="TEXT"),
 ) -> None:
     """Add a system to the engagement's scope."""
-    given = {k: v for k, v in {"tier": tier, "description": description}.items() if v is not None}
-    system = call(ctx, systems.add, engagement, name, write=True, **given)
+    system = change(ctx, systems.add, engagement, name, **given(tier=tier, description=description))
     say(f"added system {system.slug} (tier {system.tier})")
 
 
@@ -60,7 +59,7 @@ def remove(
 
     A system someone still has access to is refused (exit 1) unless --revoke-access
     revokes those grants in the same change."""
-    system = call(ctx, systems.remove, engagement, name, write=True, revoke_access=revoke_access)
+    system = change(ctx, systems.remove, engagement, name, revoke_access=revoke_access)
     say(f"removed system {system.slug}")
 
 

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from transition.cli.options import AsJson, Engagement
+from transition.cli.options import AsJson, Engagement, Note
 from transition.cli.output import emit_rows, say
-from transition.cli.state import call
+from transition.cli.state import call, change
 from transition.services import tasks
 
 NAME = "task"
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 
+#: The task a command works on, by key.
+TaskKey = Annotated[str, typer.Argument(metavar="TASK_KEY")]
+
 COLUMNS = [
     ("key", "task"),
-    ("phase", "phase"),
+    "phase",
     (lambda t: f"{t.status} (late)" if t.overdue else t.status, "status"),
     ("due_date", "due"),
-    ("assignee", "assignee"),
+    "assignee",
     ("owner_role", "owner"),
     ("waiting_on", "waiting on"),
-    ("title", "title"),
+    "title",
 ]
 
 
@@ -53,8 +58,8 @@ def list_tasks(
 def done(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+    key: TaskKey,
+    note: Note = None,
 ) -> None:
     """Mark a task done (refused while a task it depends on is open)."""
     _set(ctx, engagement, key, "done", note)
@@ -64,16 +69,16 @@ def done(
 def set_status(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    key: TaskKey,
     status: str = typer.Option(..., "--status", metavar="todo|in_progress|blocked|done|skipped"),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+    note: Note = None,
 ) -> None:
     """Set a task's status."""
     _set(ctx, engagement, key, status, note)
 
 
 def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str | None) -> None:
-    task = call(ctx, tasks.set_status, engagement, key, status, write=True, note=note)
+    task = change(ctx, tasks.set_status, engagement, key, status, note=note)
     say(f"task {task.key}: {task.status}")
 
 
@@ -81,7 +86,7 @@ def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str |
 def assign(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    key: TaskKey,
     person: str = typer.Argument(..., metavar="PERSON"),
 ) -> None:
     """Assign a task to a person of the engagement."""
@@ -89,5 +94,5 @@ def assign(
         from transition.errors import BadInput
 
         raise BadInput("empty PERSON: name a person of the engagement")
-    task = call(ctx, tasks.assign, engagement, key, person, write=True)
+    task = change(ctx, tasks.assign, engagement, key, person)
     say(f"task {task.key} assigned to {task.assignee}")
