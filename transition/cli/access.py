@@ -7,29 +7,29 @@ from typing import Annotated
 import typer
 
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table, warn
-from transition.cli.state import state
+from transition.cli.output import emit_rows, say, warn
+from transition.cli.state import call, change, state
 from transition.services import access
 
 NAME = "access"
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
 COLUMNS = [
-    ("id", "id"),
-    ("person", "person"),
-    ("system", "system"),
-    ("role", "role"),
-    ("status", "status"),
-    ("expires", "expires"),
+    "id",
+    "person",
+    "system",
+    "role",
+    "status",
+    "expires",
     ("granted_at", "granted"),
-    ("approver", "approver"),
+    "approver",
 ]
 FINDING_COLUMNS = [
-    ("severity", "severity"),
+    "severity",
     ("kind", "finding"),
     ("grant_id", "grant"),
-    ("person", "person"),
-    ("system", "system"),
+    "person",
+    "system",
     ("message", "detail"),
 ]
 
@@ -79,8 +79,7 @@ def revoke(
     reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why.")] = None,
 ) -> None:
     """Revoke a grant; its handover item resolves itself."""
-    with state(ctx).session(write=True) as session:
-        row = access.revoke(session, engagement, grant_id, reason=reason)
+    row = change(ctx, access.revoke, engagement, grant_id, reason=reason)
     say(f"revoked grant #{row.id}")
 
 
@@ -96,12 +95,8 @@ def list_grants(
     as_json: AsJson = False,
 ) -> None:
     """Grants, newest first."""
-    with state(ctx).session() as session:
-        rows = access.list_grants(session, engagement, active=active, expiring_days=expiring)
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, COLUMNS, empty="no grants match")
+    rows = call(ctx, access.list_grants, engagement, active=active, expiring_days=expiring)
+    emit_rows(rows, as_json, COLUMNS, empty="no grants match")
 
 
 @app.command("import")
@@ -122,10 +117,9 @@ def import_csv(
     ] = "provider",
 ) -> None:
     """Import grants from CSV (person,system,role,expires,justification); all or nothing."""
-    with state(ctx).session(write=True) as session:
-        result = access.import_csv(
-            session, engagement, path, create_missing=create_missing, side=side
-        )
+    result = change(
+        ctx, access.import_csv, engagement, path, create_missing=create_missing, side=side
+    )
     say(f"imported {result.imported} grant(s) from {path}")
     warn(result.warnings)
     if result.people_created:
@@ -150,9 +144,5 @@ def review(
     as_json: AsJson = False,
 ) -> None:
     """Least-privilege findings, most severe first."""
-    with state(ctx).session() as session:
-        rows = access.review(session, engagement, admin_roles=admin_roles)
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, FINDING_COLUMNS, empty="no findings")
+    rows = call(ctx, access.review, engagement, admin_roles=admin_roles)
+    emit_rows(rows, as_json, FINDING_COLUMNS, empty="no findings")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from transition.cli.options import AsJson
-from transition.cli.output import emit_json, say, table
+from transition.cli.output import emit_json, emit_rows, say
 from transition.cli.state import state
 from transition.errors import BadInput, Refused
 
@@ -19,12 +19,12 @@ COLUMNS = [
     ("at", "when"),
     # events brought in by `transition import` are marked as such
     (lambda e: f"{e.actor} (imported)" if e.imported else e.actor, "actor"),
-    ("action", "action"),
-    ("entity", "entity"),
+    "action",
+    "entity",
     ("entity_id", "id"),
-    ("field", "field"),
-    ("before", "before"),
-    ("after", "after"),
+    "field",
+    "before",
+    "after",
 ]
 
 
@@ -59,10 +59,8 @@ def register(app: typer.Typer) -> None:
                 rows = audit.events(session, engagement)
         if verify:
             _report(result, as_json)
-        elif as_json:
-            emit_json(rows)
         else:
-            table(rows, COLUMNS, empty="no audit events")
+            emit_rows(rows, as_json, COLUMNS, empty="no audit events")
 
 
 def _report(result: AuditVerification, as_json: bool) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, given
+from transition.cli.output import emit, emit_rows, say, table
+from transition.cli.state import call, state
 from transition.services import engagements
+
+if TYPE_CHECKING:
+    from transition.services.views.engagements import EngagementDetail
 
 NAME = "engagement"
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
@@ -36,7 +41,6 @@ def new(
     ),
 ) -> None:
     """Start an engagement from a playbook: phases and tasks with real due dates."""
-    given = {"model": model, "location": location}
     with state(ctx).session(write=True) as session:
         row = engagements.create(
             session,
@@ -46,7 +50,7 @@ def new(
             incumbent=incumbent,
             provider=provider,
             start=start,
-            **{key: value for key, value in given.items() if value is not None},
+            **given(model=model, location=location),
         )
         (created,) = engagements.summaries(session, row.id)
     say(
@@ -57,35 +61,34 @@ def new(
 
 COLUMNS = [
     ("slug", "engagement"),
-    ("client", "client"),
-    ("provider", "provider"),
+    "client",
+    "provider",
     ("current_phase", "phase"),
     (lambda e: f"{e.tasks_done}/{e.tasks_total}", "tasks"),
     ("tasks_overdue", "overdue"),
     ("cutover_date", "cutover"),
-    ("status", "status"),
+    "status",
 ]
 
 
 @app.command("list")
 def list_engagements(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Every engagement with its current phase and progress."""
-    with state(ctx).session() as session:
-        rows = engagements.summaries(session)
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, COLUMNS, empty="no engagements yet: start one with `transition engagement new`")
+    emit_rows(
+        call(ctx, engagements.summaries),
+        as_json,
+        COLUMNS,
+        empty="no engagements yet: start one with `transition engagement new`",
+    )
 
 
 @app.command("show")
 def show(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """One engagement: parties, playbook, phases, progress."""
-    with state(ctx).session() as session:
-        data = engagements.detail(session, engagement)
-    if as_json:
-        emit_json(data)
-        return
+    emit(call(ctx, engagements.detail, engagement), as_json, _show)
+
+
+def _show(data: EngagementDetail) -> None:
     say(f"{data.name} ({data.slug}) — {data.status}")
     say(
         f"  {data.client or '?'}: {data.incumbent or '?'} → {data.provider or '?'}"
@@ -105,7 +108,7 @@ def show(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) ->
         data.phases,
         [
             ("key", "phase"),
-            ("status", "status"),
+            "status",
             ("planned_start", "planned"),
             ("planned_end", "until"),
             ("actual_start", "started"),

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, Output
+from transition.cli.output import emit_document, emit_json, say
+from transition.cli.state import call, change
 from transition.services import handover
 
 NAME = "handover"
@@ -30,8 +30,7 @@ def show(
     as_json: AsJson = False,
 ) -> None:
     """The exit checklist by section, derived items included."""
-    with state(ctx).session() as session:
-        rows = handover.show(session, engagement)
+    rows = call(ctx, handover.show, engagement)
     if open_only:
         rows = [r for r in rows if r.status == "open"]
     if as_json:
@@ -58,8 +57,7 @@ def show(
 @app.command("sync")
 def sync(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Reconcile derived items with their grants, systems and runbooks."""
-    with state(ctx).session(write=True) as session:
-        result = handover.sync(session, engagement)
+    result = change(ctx, handover.sync, engagement)
     if as_json:
         emit_json(result)
         return
@@ -70,22 +68,11 @@ def sync(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) ->
 def export(
     ctx: typer.Context,
     engagement: Engagement,
-    output: str | None = typer.Option(
-        None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
-    ),
+    output: Output = None,
     name: str | None = typer.Option(None, "--name", metavar="NAME", help="Checklist name."),
 ) -> None:
     """The checklist's own items as a reusable checklist YAML."""
-    with state(ctx).session() as session:
-        text = handover.export_checklist(session, engagement, name=name)
-    if output is None or output == "-":
-        typer.echo(text, nl=False)
-        return
-    from transition.files import write_private
-
-    target = write_private(output, text)
-    if target is not None:
-        say(f"wrote {target}")
+    emit_document(call(ctx, handover.export_checklist, engagement, name=name), output)
 
 
 @app.command("import")
@@ -95,8 +82,7 @@ def import_checklist(
     path: str = typer.Argument(..., metavar="FILE"),
 ) -> None:
     """Add a saved checklist's items (keys already present are skipped)."""
-    with state(ctx).session(write=True) as session:
-        result = handover.import_checklist(session, engagement, path)
+    result = change(ctx, handover.import_checklist, engagement, path)
     say(
         f"checklist {result.checklist}: added {result.added} item(s), "
         f"skipped {result.skipped} already present"
@@ -112,8 +98,7 @@ def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:
         item: Item,
         note: str | None = typer.Option(None, "--note", metavar="TEXT", help=note_help),
     ) -> None:
-        with state(ctx).session(write=True) as session:
-            row = handover.set_item_status(session, engagement, item, status, note=note)
+        row = change(ctx, handover.set_item_status, engagement, item, status, note=note)
         say(f"item {row.id} {row.key}: {row.status}")
 
     command.__doc__ = summary

@@ -6,18 +6,34 @@ from typing import Any
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, Output, given
+from transition.cli.output import emit_document, emit_rows, say
+from transition.cli.state import call, change
 from transition.services import kt
 
 NAME = "kt"
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 
-def _given(**options: Any) -> dict[str, Any]:
-    """The options the user gave: the service's own defaults stand for the others."""
-    return {name: value for name, value in options.items() if value is not None}
+def _starts(row: Any) -> str:
+    from transition.dates import format_utc
+
+    return format_utc(row.starts_at)
+
+
+SESSION_COLUMNS = [
+    "id",
+    (_starts, "starts"),
+    ("minutes", "min"),
+    "system",
+    "kind",
+    (lambda r: r.status.replace("_", " "), "status"),
+    "presenters",
+    "attendees",
+    "topic",
+]
+
+COVERAGE_COLUMNS = ["system", "tier", ("signed_off", "signed off"), "held", "planned", "missing"]
 
 
 @app.command("schedule")
@@ -52,17 +68,17 @@ def schedule(
     """Plan a KT session."""
     from transition.dates import format_utc
 
-    with state(ctx).session(write=True) as session:
-        row = kt.schedule(
-            session,
-            engagement,
-            system=system,
-            topic=topic,
-            presenters=presenter,
-            attendees=attendee,
-            at=at,
-            **_given(kind=kind, minutes=minutes),
-        )
+    row = change(
+        ctx,
+        kt.schedule,
+        engagement,
+        system=system,
+        topic=topic,
+        presenters=presenter,
+        attendees=attendee,
+        at=at,
+        **given(kind=kind, minutes=minutes),
+    )
     say(
         f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {format_utc(row.starts_at)}"
     )
@@ -78,8 +94,7 @@ def hold(
     ),
 ) -> None:
     """Record that a session took place."""
-    with state(ctx).session(write=True) as session:
-        row = kt.hold(session, engagement, session_id, attendees=attendee)
+    row = change(ctx, kt.hold, engagement, session_id, attendees=attendee)
     say(f"KT session #{row.id}: held")
 
 
@@ -97,40 +112,24 @@ def signoff(
     ),
 ) -> None:
     """An attendee signs off a held session."""
-    with state(ctx).session(write=True) as session:
-        row = kt.signoff(
-            session,
-            engagement,
-            session_id,
-            by=by,
-            **_given(confidence=confidence, follow_ups=follow_ups),
-        )
+    row = change(
+        ctx,
+        kt.signoff,
+        engagement,
+        session_id,
+        by=by,
+        **given(confidence=confidence, follow_ups=follow_ups),
+    )
     say(f"KT session #{row.id}: signed off by {row.signed_off_by}")
 
 
 @app.command("list")
 def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Sessions in time order; start times are UTC."""
-    with state(ctx).session() as session:
-        rows = kt.list_sessions(session, engagement)
-    if as_json:
-        emit_json(rows)
-        return
-    from transition.dates import format_utc
-
-    table(
-        rows,
-        [
-            ("id", "id"),
-            (lambda r: format_utc(r.starts_at), "starts"),
-            ("minutes", "min"),
-            ("system", "system"),
-            ("kind", "kind"),
-            (lambda r: r.status.replace("_", " "), "status"),
-            ("presenters", "presenters"),
-            ("attendees", "attendees"),
-            ("topic", "topic"),
-        ],
+    emit_rows(
+        call(ctx, kt.list_sessions, engagement),
+        as_json,
+        SESSION_COLUMNS,
         empty="no KT sessions yet: plan one with `transition kt schedule`",
     )
 
@@ -138,43 +137,12 @@ def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = 
 @app.command("coverage")
 def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Per system: which KT kinds are signed off, held, planned or missing."""
-    with state(ctx).session() as session:
-        rows = kt.coverage(session, engagement)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        rows,
-        [
-            ("system", "system"),
-            ("tier", "tier"),
-            ("signed_off", "signed off"),
-            ("held", "held"),
-            ("planned", "planned"),
-            ("missing", "missing"),
-        ],
-        empty="no systems yet",
-    )
+    emit_rows(call(ctx, kt.coverage, engagement), as_json, COVERAGE_COLUMNS, empty="no systems yet")
 
 
 @app.command("ics")
-def ics(
-    ctx: typer.Context,
-    engagement: Engagement,
-    output: str | None = typer.Option(
-        None, "-o", "--output", metavar="FILE", help="Write here (default stdout)."
-    ),
-) -> None:
+def ics(ctx: typer.Context, engagement: Engagement, output: Output = None) -> None:
     """iCalendar file of the engagement's sessions (re-importing updates entries)."""
     from transition.services import kt_calendar
 
-    with state(ctx).session() as session:
-        data = kt_calendar.ics(session, engagement).decode("utf-8")
-    if output is None or output == "-":
-        typer.echo(data, nl=False)
-        return
-    from transition.files import write_private
-
-    target = write_private(output, data)
-    if target is not None:
-        say(f"wrote {target}")
+    emit_document(call(ctx, kt_calendar.ics, engagement).decode("utf-8"), output)

@@ -6,7 +6,7 @@ Use them as annotations with a default: ``engagement: Engagement``,
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -86,3 +86,8 @@ Actor = Annotated[
         help="Name recorded in the audit log (default: your OS user).",
     ),
 ]
+
+
+def given(**options: Any) -> dict[str, Any]:
+    """The options the user gave: the service's own defaults stand for the others."""
+    return {name: value for name, value in options.items() if value is not None}

@@ -63,7 +63,8 @@ def cell(value: Any) -> str:
     return str(value).replace("\n", " ")
 
 
-Column = tuple[str | Callable[[Any], Any], str]
+#: A field name (its own header), or a (key, header) pair.
+Column = str | tuple[str | Callable[[Any], Any], str]
 
 
 def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
@@ -75,12 +76,14 @@ def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
 
 
 def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") -> None:
-    """``columns``: (key, header) pairs; a key is a field (of a dict or a read model) or a
-    function of the row. Prints nothing but ``empty`` when there are no rows."""
+    """``columns``: (key, header) pairs, or a field name that is its own header; a key is a
+    field (of a dict or a read model) or a function of the row. Prints nothing but ``empty``
+    when there are no rows."""
     if not rows:
         if empty:
             sys.stdout.write(empty + "\n")
         return
+    columns = [(c, c) if isinstance(c, str) else c for c in columns]
     cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
     widths = [len(header) for _, header in columns]
     for line in cells:
@@ -101,3 +104,35 @@ def warn(messages) -> None:
     """``warning:`` lines on stderr: recorded, but worth a second look (exit stays 0)."""
     for message in messages:
         sys.stderr.write(f"warning: {message}\n")
+
+
+def emit(data: Any, as_json: bool, show: Callable[[Any], None]) -> None:
+    """A read model: JSON with ``--json``, else ``show(data)`` prints it for people."""
+    if as_json:
+        emit_json(data)
+    else:
+        show(data)
+
+
+def emit_rows(
+    rows: Sequence[Any], as_json: bool, columns: Sequence[Column], *, empty: str = ""
+) -> None:
+    """A list of read models: JSON with ``--json``, else a table (``empty`` when none)."""
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, columns, empty=empty)
+
+
+def emit_document(text: str, output: str | None) -> None:
+    """A document to stdout (no ``output`` or ``-``), else to the private file ``output``."""
+    if output is None or output == "-":
+        import typer
+
+        typer.echo(text, nl=False)
+        return
+    from transition.files import write_private
+
+    target = write_private(output, text)
+    if target is not None:
+        say(f"wrote {target}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.output import emit_rows, say
+from transition.cli.state import call, change
 from transition.services import people
 
 NAME = "person"
 app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
+
+COLUMNS = [("slug", "person"), "side", "role", "email", ("release_date", "release")]
 
 
 @app.command("add")
@@ -26,29 +28,13 @@ def add(
     ),
 ) -> None:
     """Add a person (client, incumbent or provider side)."""
-    with state(ctx).session(write=True) as session:
-        person = people.add(
-            session, engagement, name, side=side, email=email, role=role, release_date=release
-        )
+    person = change(
+        ctx, people.add, engagement, name, side=side, email=email, role=role, release_date=release
+    )
     say(f"added {person.side} person {person.slug}")
 
 
 @app.command("list")
 def list_people(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """People with side, role and release date."""
-    with state(ctx).session() as session:
-        rows = people.list_people(session, engagement)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        rows,
-        [
-            ("slug", "person"),
-            ("side", "side"),
-            ("role", "role"),
-            ("email", "email"),
-            ("release_date", "release"),
-        ],
-        empty="no people yet",
-    )
+    emit_rows(call(ctx, people.list_people, engagement), as_json, COLUMNS, empty="no people yet")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say
-from transition.cli.state import state
+from transition.cli.output import emit, say
+from transition.cli.state import call, change
 from transition.services import gates
+
+if TYPE_CHECKING:
+    from transition.services.views.phases import GateStatus
 
 NAME = "phase"
 app = typer.Typer(help="Phases and their gates.", no_args_is_help=True)
@@ -18,11 +23,10 @@ MARK = {True: "[x]", False: "[ ]"}
 @app.command("status")
 def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
-    with state(ctx).session() as session:
-        data = gates.status(session, engagement)
-    if as_json:
-        emit_json(data)
-        return
+    emit(call(ctx, gates.status, engagement), as_json, _show)
+
+
+def _show(data: GateStatus) -> None:
     for phase in data.phases:
         marker = {"active": ">", "done": "✓", "pending": " "}.get(phase.status, " ")
         dates = f"{phase.planned_start} → {phase.planned_end}"
@@ -51,8 +55,7 @@ def advance(
     ),
 ) -> None:
     """Leave the current phase through its gate (exit 1 listing unmet criteria)."""
-    with state(ctx).session(write=True) as session:
-        result = gates.advance(session, engagement, override=override)
+    result = change(ctx, gates.advance, engagement, override=override)
     target = result.entered or "completion"
     if result.decision == "overridden":
         say(f"advanced {result.left} → {target} (gate overridden: {result.reason})")

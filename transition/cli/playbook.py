@@ -52,7 +52,7 @@ def list_playbooks(as_json: AsJson = False) -> None:
         return
     table(
         rows,
-        [("name", "name"), ("version", "v"), ("tasks", "tasks"), ("title", "title")],
+        ["name", ("version", "v"), "tasks", "title"],
         empty="no playbooks found",
     )
 

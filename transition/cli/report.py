@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from transition.cli.options import Engagement
+from transition.cli.options import Engagement, Output, Since
 from transition.cli.output import say
 from transition.cli.state import state
 
@@ -17,12 +17,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         engagement: Engagement,
         fmt: str = typer.Option("md", "--format", metavar="md|html", help="Markdown or HTML."),
-        output: str | None = typer.Option(
-            None, "-o", "--output", metavar="FILE", help="Write to FILE (mode 0600; - for stdout)."
-        ),
-        since: str | None = typer.Option(
-            None, "--since", metavar="DATE", help="List changes from DATE (default a week ago)."
-        ),
+        output: Output = None,
+        since: Since = None,
         templates: str | None = typer.Option(
             None,
             "--templates",

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, Reason
+from transition.cli.output import emit_json, emit_rows, say
+from transition.cli.state import call, change
 from transition.services import runbooks
 from transition.services.views.runbooks import RunbookView
 
@@ -31,24 +31,21 @@ Templates = Annotated[
 ]
 
 
+def _filled(row: RunbookView) -> str:
+    if row.file_missing or row.fill_ratio is None:
+        return "file missing"
+    return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
+
+
+TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
+COLUMNS = ["id", "system", "template", "status", (_filled, "filled"), "path"]
+
+
 @app.command("templates")
 def list_templates(templates: Templates = None, as_json: AsJson = False) -> None:
     """Shipped and user templates with their descriptions and variables."""
     infos = runbooks.list_templates([templates] if templates else ())
-    if as_json:
-        emit_json(infos)
-        return
-    table(
-        infos,
-        [
-            ("name", "template"),
-            ("source", "source"),
-            ("title", "title"),
-            ("options", "--set"),
-            ("description", "description"),
-        ],
-        empty="no templates found",
-    )
+    emit_rows(infos, as_json, TEMPLATE_COLUMNS, empty="no templates found")
 
 
 @app.command("new")
@@ -84,19 +81,20 @@ def new(
 ) -> None:
     """Generate a runbook skeleton: <out>/<system>/<template>.md, recorded as drafted."""
     values = runbooks.parse_sets(sets)  # before opening the database: a typo fails fast
-    with state(ctx).session(write=not dry_run) as session:
-        result = runbooks.generate(
-            session,
-            engagement,
-            system=system,
-            template=template,
-            out_dir=out,
-            sets=values,
-            dry_run=dry_run,
-            force=force,
-            discard_edits=discard_edits,
-            template_dirs=[templates] if templates else (),
-        )
+    result = call(
+        ctx,
+        runbooks.generate,
+        engagement,
+        write=not dry_run,
+        system=system,
+        template=template,
+        out_dir=out,
+        sets=values,
+        dry_run=dry_run,
+        force=force,
+        discard_edits=discard_edits,
+        template_dirs=[templates] if templates else (),
+    )
     if as_json:
         emit_json(result)
         return
@@ -124,29 +122,12 @@ def list_runbooks(
     as_json: AsJson = False,
 ) -> None:
     """Runbooks with their status and fill ratio (placeholders left in the file)."""
-    with state(ctx).session() as session:
-        rows = runbooks.list_runbooks(session, engagement)
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        rows,
-        [
-            ("id", "id"),
-            ("system", "system"),
-            ("template", "template"),
-            ("status", "status"),
-            (_filled, "filled"),
-            ("path", "path"),
-        ],
+    emit_rows(
+        call(ctx, runbooks.list_runbooks, engagement),
+        as_json,
+        COLUMNS,
         empty="no runbooks yet: generate one with `transition runbook new`",
     )
-
-
-def _filled(row: RunbookView) -> str:
-    if row.file_missing or row.fill_ratio is None:
-        return "file missing"
-    return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
 
 
 @app.command("status")
@@ -156,9 +137,7 @@ def set_status(
     runbook_id: str = typer.Argument(..., metavar="RUNBOOK_ID"),
     status: str = typer.Argument(..., metavar="drafted|reviewed|validated|accepted"),
     force: bool = typer.Option(False, "--force", help="Skip a step or go back (needs --reason)."),
-    reason: str | None = typer.Option(
-        None, "--reason", metavar="TEXT", help="Why (kept in the audit log)."
-    ),
+    reason: Reason = None,
     expected_version: int | None = typer.Option(
         None,
         "--expected-version",
@@ -168,16 +147,16 @@ def set_status(
     as_json: AsJson = False,
 ) -> None:
     """Move a runbook one step: drafted → reviewed → validated → accepted."""
-    with state(ctx).session(write=True) as session:
-        result = runbooks.set_status(
-            session,
-            engagement,
-            runbook_id,
-            status,
-            force=force,
-            reason=reason,
-            expected_version=expected_version,
-        )
+    result = change(
+        ctx,
+        runbooks.set_status,
+        engagement,
+        runbook_id,
+        status,
+        force=force,
+        reason=reason,
+        expected_version=expected_version,
+    )
     if as_json:
         emit_json(result)
         return

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import typer
 from sqlmodel import Session
 
 from transition import db
 from transition.settings import get_settings
+
+T = TypeVar("T")
 
 
 def default_actor() -> str:
@@ -49,3 +52,21 @@ def state(ctx: typer.Context) -> State:
     if not isinstance(root.obj, State):
         root.obj = State()
     return root.obj
+
+
+def call(
+    ctx: typer.Context,
+    service: Callable[..., T],
+    *args: Any,
+    write: bool = False,
+    **kwargs: Any,
+) -> T:
+    """``service(session, *args, **kwargs)`` in one unit of work (a writing one with
+    ``write``): the command's read models, ready to print."""
+    with state(ctx).session(write=write) as session:
+        return service(session, *args, **kwargs)
+
+
+def change(ctx: typer.Context, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call`` in a writing unit of work: the service changes the engagement."""
+    return call(ctx, service, *args, write=True, **kwargs)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, given
+from transition.cli.output import emit_rows, say
+from transition.cli.state import call, change
 from transition.services import systems
 
 NAME = "system"
@@ -16,6 +16,16 @@ app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=
 
 #: The system a command works on, by name or slug.
 SystemName = Annotated[str, typer.Argument(metavar="NAME")]
+
+COLUMNS = [
+    ("slug", "system"),
+    "tier",
+    (lambda s: f"{s.runbooks_accepted}/{s.runbooks_required}", "runbooks ok"),
+    ("access_active", "grants"),
+    ("kt_signed_off", "kt signed off"),
+    "ready",
+    (lambda s: "KEY PERSON" if s.key_person_risk else "", "risk"),
+]
 
 
 @app.command("add")
@@ -29,9 +39,7 @@ def add(
     description: str | None = typer.Option(None, "--description", metavar="TEXT"),
 ) -> None:
     """Add a system to the engagement's scope."""
-    given = {k: v for k, v in {"tier": tier, "description": description}.items() if v is not None}
-    with state(ctx).session(write=True) as session:
-        system = systems.add(session, engagement, name, **given)
+    system = change(ctx, systems.add, engagement, name, **given(tier=tier, description=description))
     say(f"added system {system.slug} (tier {system.tier})")
 
 
@@ -51,32 +59,17 @@ def remove(
 
     A system someone still has access to is refused (exit 1) unless --revoke-access
     revokes those grants in the same change."""
-    with state(ctx).session(write=True) as session:
-        system = systems.remove(session, engagement, name, revoke_access=revoke_access)
+    system = change(ctx, systems.remove, engagement, name, revoke_access=revoke_access)
     say(f"removed system {system.slug}")
 
 
 @app.command("list")
 def list_systems(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Systems with their coverage: runbooks, access, KT, readiness, key-person risk."""
-    with state(ctx).session() as session:
-        rows = systems.coverage(session, engagement)
+    rows = call(ctx, systems.coverage, engagement)
+    emit_rows(rows, as_json, COLUMNS, empty="no systems yet: add one with `transition system add`")
     if as_json:
-        emit_json(rows)
         return
-    table(
-        rows,
-        [
-            ("slug", "system"),
-            ("tier", "tier"),
-            (lambda s: f"{s.runbooks_accepted}/{s.runbooks_required}", "runbooks ok"),
-            ("access_active", "grants"),
-            ("kt_signed_off", "kt signed off"),
-            ("ready", "ready"),
-            (lambda s: "KEY PERSON" if s.key_person_risk else "", "risk"),
-        ],
-        empty="no systems yet: add one with `transition system add`",
-    )
     for row in rows:
         if row.key_person_risk:
             say(f"! key-person risk: {row.name}: {row.key_person_risk_reason}")

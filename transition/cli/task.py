@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json, say, table
-from transition.cli.state import state
+from transition.cli.options import AsJson, Engagement, Note
+from transition.cli.output import emit_rows, say
+from transition.cli.state import call, change
 from transition.services import tasks
 
 NAME = "task"
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 
+#: The task a command works on, by key.
+TaskKey = Annotated[str, typer.Argument(metavar="TASK_KEY")]
+
 COLUMNS = [
     ("key", "task"),
-    ("phase", "phase"),
+    "phase",
     (lambda t: f"{t.status} (late)" if t.overdue else t.status, "status"),
     ("due_date", "due"),
-    ("assignee", "assignee"),
+    "assignee",
     ("owner_role", "owner"),
     ("waiting_on", "waiting on"),
-    ("title", "title"),
+    "title",
 ]
 
 
@@ -37,22 +42,24 @@ def list_tasks(
     as_json: AsJson = False,
 ) -> None:
     """Tasks in phase order, with filters."""
-    with state(ctx).session() as session:
-        rows = tasks.list_tasks(
-            session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
-        )
-    if as_json:
-        emit_json(rows)
-        return
-    table(rows, COLUMNS, empty="no tasks match")
+    rows = call(
+        ctx,
+        tasks.list_tasks,
+        engagement,
+        phase=phase,
+        status=status,
+        overdue=overdue,
+        assignee=assignee,
+    )
+    emit_rows(rows, as_json, COLUMNS, empty="no tasks match")
 
 
 @app.command("done")
 def done(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+    key: TaskKey,
+    note: Note = None,
 ) -> None:
     """Mark a task done (refused while a task it depends on is open)."""
     _set(ctx, engagement, key, "done", note)
@@ -62,17 +69,16 @@ def done(
 def set_status(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    key: TaskKey,
     status: str = typer.Option(..., "--status", metavar="todo|in_progress|blocked|done|skipped"),
-    note: str | None = typer.Option(None, "--note", metavar="TEXT", help="Evidence or comment."),
+    note: Note = None,
 ) -> None:
     """Set a task's status."""
     _set(ctx, engagement, key, status, note)
 
 
 def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str | None) -> None:
-    with state(ctx).session(write=True) as session:
-        task = tasks.set_status(session, engagement, key, status, note=note)
+    task = change(ctx, tasks.set_status, engagement, key, status, note=note)
     say(f"task {task.key}: {task.status}")
 
 
@@ -80,7 +86,7 @@ def _set(ctx: typer.Context, engagement: str, key: str, status: str, note: str |
 def assign(
     ctx: typer.Context,
     engagement: Engagement,
-    key: str = typer.Argument(..., metavar="TASK_KEY"),
+    key: TaskKey,
     person: str = typer.Argument(..., metavar="PERSON"),
 ) -> None:
     """Assign a task to a person of the engagement."""
@@ -88,6 +94,5 @@ def assign(
         from transition.errors import BadInput
 
         raise BadInput("empty PERSON: name a person of the engagement")
-    with state(ctx).session(write=True) as session:
-        task = tasks.assign(session, engagement, key, person)
+    task = change(ctx, tasks.assign, engagement, key, person)
     say(f"task {task.key} assigned to {task.assignee}")
