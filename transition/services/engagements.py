@@ -270,9 +270,8 @@ def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
 
     eng = engagement_of(session, engagement)
     (summary,) = summaries(session, eng.id)
-    status = gates.status(session, eng)
-    plain = status if isinstance(status, dict) else status.model_dump()
-    return EngagementDetail.model_validate({**summary.model_dump(), "phases": plain["phases"]})
+    phases = gates.status(session, eng).model_dump()["phases"]
+    return EngagementDetail.model_validate({**summary.model_dump(), "phases": phases})
 
 
 def cutover_date(phases: list[Phase]) -> date | None:

@@ -17,8 +17,3 @@ class EngagementOverview(View):
     current_phase: str | None
     systems: list[str]
     people: list[PersonView]
-
-    def get(self, name: str, default: object = None) -> object:
-        """Read as a mapping (``overview.get("systems", [])``), as screens did when this
-        was a dict."""
-        return getattr(self, name, default)

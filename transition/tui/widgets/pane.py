@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,6 +19,9 @@ from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.paged_table import Column, PagedTable
 
 TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓", "skipped": "–"}
+
+if TYPE_CHECKING:
+    from transition.services.views.overview import EngagementOverview
 
 
 def day(value: date | datetime | None) -> str:
@@ -59,7 +62,7 @@ class Pane(DataMixin, Vertical, Generic[Row]):
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.slug = slug
-        self.engagement: dict[str, Any] | None = None
+        self.engagement: EngagementOverview | None = None
         self.stale = True
         #: The rows shown, by the table's row key.
         self.rows: dict[str, Row] = {}
@@ -99,7 +102,7 @@ class Pane(DataMixin, Vertical, Generic[Row]):
 
         self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=WRITE)
 
-    def prefetch(self, engagement: dict[str, Any]) -> Message | None:
+    def prefetch(self, engagement: EngagementOverview) -> Message | None:
         """The pane's first data, fetched in the engagement screen's loading thread when
         the pane is about to be shown, saving a second round trip; None: it loads itself."""
         return None
@@ -145,11 +148,11 @@ class Pane(DataMixin, Vertical, Generic[Row]):
         self.app.push_screen(form, done)
 
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
-        people = (self.engagement or {}).get("people", [])
+        people = self.engagement.people if self.engagement else []
         return [(p.name, p.name) for p in people if side is None or p.side == side]
 
     def system_options(self) -> list[tuple[str, str]]:
-        return [(s, s) for s in (self.engagement or {}).get("systems", [])]
+        return [(s, s) for s in self.engagement.systems] if self.engagement else []
 
 
 def shown_path(value: str) -> str:
