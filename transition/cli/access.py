@@ -11,7 +11,6 @@ from transition.cli.output import emit_rows, say, warn
 from transition.cli.state import call, change, state
 from transition.services import access
 
-NAME = "access"
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
 COLUMNS = [

@@ -14,7 +14,6 @@ from transition.services import engagements
 if TYPE_CHECKING:
     from transition.services.views.engagements import EngagementDetail
 
-NAME = "engagement"
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
 
 

@@ -13,7 +13,6 @@ from transition.cli.output import emit_document, emit_json, say
 from transition.cli.state import call, change
 from transition.services import handover
 
-NAME = "handover"
 app = typer.Typer(help="The exit-handover checklist, kept in step.", no_args_is_help=True)
 
 MARK = {"open": "[ ]", "done": "[x]", "resolved": "[x]", "retired": "[-]"}

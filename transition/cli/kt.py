@@ -11,7 +11,6 @@ from transition.cli.output import emit_document, emit_rows, say
 from transition.cli.state import call, change
 from transition.services import kt
 
-NAME = "kt"
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 

@@ -9,7 +9,6 @@ from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
 from transition.services import people
 
-NAME = "person"
 app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
 
 COLUMNS = [("slug", "person"), "side", "role", "email", ("release_date", "release")]

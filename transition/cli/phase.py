@@ -14,7 +14,6 @@ from transition.services import gates
 if TYPE_CHECKING:
     from transition.services.views.phases import GateStatus
 
-NAME = "phase"
 app = typer.Typer(help="Phases and their gates.", no_args_is_help=True)
 
 MARK = {True: "[x]", False: "[ ]"}

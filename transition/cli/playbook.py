@@ -10,7 +10,6 @@ from transition.cli.options import AsJson
 from transition.cli.output import emit_json, say, table
 from transition.errors import ValidationFailed
 
-NAME = "playbook"
 app = typer.Typer(help="Shipped and user playbooks: list, show, validate.", no_args_is_help=True)
 
 

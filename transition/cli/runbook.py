@@ -14,7 +14,6 @@ from transition.cli.state import call, change
 from transition.services import runbooks
 from transition.services.views.runbooks import RunbookView
 
-NAME = "runbook"
 app = typer.Typer(
     help="Runbook skeletons from templates, and how finished each one is.", no_args_is_help=True
 )

@@ -11,7 +11,6 @@ from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
 from transition.services import systems
 
-NAME = "system"
 app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=True)
 
 #: The system a command works on, by name or slug.

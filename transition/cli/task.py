@@ -11,7 +11,6 @@ from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
 from transition.services import tasks
 
-NAME = "task"
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 
 #: The task a command works on, by key.
