@@ -4,7 +4,7 @@ the field it is about, and nothing is written."""
 from __future__ import annotations
 
 import pytest
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 pytest.importorskip("textual")
 
@@ -28,9 +28,9 @@ async def _schedule_form(pilot):
     await pilot.pause()
     form = app.screen
     assert form.id == "kt-schedule"
-    form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
+    form.query_one("#f-system").value = first_choice(form, "system")
     form.query_one("#f-topic").value = "Month-end close"
-    form.query_one("#f-presenter").value = form.query_one("#f-presenter")._options[1][1]
+    form.query_one("#f-presenter").value = first_choice(form, "presenter")
     form.query_one("#f-at").value = "2026-12-03T10:00"
     return form
 

@@ -4,7 +4,7 @@ about; the pane and the form copy neither."""
 from __future__ import annotations
 
 import pytest
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 from transition import db
 from transition.models import Runbook
@@ -30,7 +30,7 @@ async def test_a_refused_folder_is_shown_beside_the_folder_field(tmp_path, monke
         await settle(pilot)
         form = app.screen
         assert form.id == "runbook"
-        form.query_one("#f-system").value = form.query_one("#f-system")._options[1][1]
+        form.query_one("#f-system").value = first_choice(form, "system")
         form.query_one("#f-template").value = "service-restart"
         form.query_one("#f-out_dir").value = str(tmp_path / "a-file")
         await pilot.press("ctrl+s")
