@@ -202,11 +202,19 @@ def test_a_bad_database_url_is_a_clear_error(url, tmp_path):
     assert_clean_error(result, 2)
 
 
-def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engine, cli, tmp_path):
+def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(
+    db_url, engine, cli, tmp_path, monkeypatch
+):
     """A 0001 database may hold identical grants in force (a race the Python check lost).
     The upgrade keeps the oldest of each group, revokes the later ones on the record (audit
     events, exit-checklist item resolved), and then builds the unique index."""
     from alembic import command
+
+    from transition.services import audit
+
+    # Events as the first release wrote them: without a change id (0004 added the column,
+    # which the downgrade below drops).
+    monkeypatch.setattr(audit, "change_id", lambda session: None)
 
     eng = "dup-desk"
     assert cli("engagement", "new", "Dup Desk", "--playbook", "managed-service-onboarding",
@@ -257,7 +265,9 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(db_url, engi
     db.reset_engines()
     result = run_cli("--db", db_url, "init")
     assert result.exit_code == 0, result.stderr
-    grants = {g["id"]: g for g in cli("access", "list", eng, "--json").json()}
+    listed = cli("access", "list", eng, "--json")
+    assert listed.exit_code == 0, listed.output
+    grants = {g["id"]: g for g in listed.json()}
     assert {i: g["status"] for i, g in grants.items()} == {
         1: "active", 2: "active", 3: "revoked", 4: "revoked", 5: "revoked"
     }  # fmt: skip

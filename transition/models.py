@@ -45,6 +45,15 @@ class Engagement(Versioned, table=True):
     handover_name: str | None = Field(default=None, max_length=200)
     created_at: datetime
     created_by: str = Field(default="", max_length=200)
+    # Working days: a country (and subdivision) code of the ``holidays`` package (``GB-ENG``,
+    # ``DE-BY``), the worked weekdays (Monday = 0) and extra non-working dates as JSON.
+    calendar: str | None = Field(default=None, max_length=40)
+    workweek: str = Field(default="0,1,2,3,4", max_length=20)
+    extra_holidays_json: str = "[]"
+    # An IANA time zone (``Europe/Berlin``); None reads and shows times in UTC.
+    timezone: str | None = Field(default=None, max_length=64)
+    # Archived engagements leave lists and the dashboard but keep everything.
+    archived_at: datetime | None = Field(default=None, index=True)
 
 
 class Phase(Versioned, table=True):
@@ -58,6 +67,9 @@ class Phase(Versioned, table=True):
     status: str = Field(default="pending", max_length=20)  # pending | active | done
     planned_start: date
     planned_end: date
+    # The plan as first laid (kept when phases are re-laid after a slip or by hand).
+    baseline_start: date | None = None
+    baseline_end: date | None = None
     actual_start: date | None = None
     actual_end: date | None = None
     gate_json: str = "[]"
@@ -78,6 +90,8 @@ class Person(Versioned, table=True):
     email: str | None = Field(default=None, max_length=320)
     role: str | None = Field(default=None, max_length=200)
     release_date: date | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    removed_at: datetime | None = Field(default=None, index=True)
 
 
 class Task(Versioned, table=True):
@@ -103,6 +117,27 @@ class Task(Versioned, table=True):
     note: str | None = None
     completed_by: str | None = Field(default=None, max_length=200)
     completed_at: datetime | None = None
+    # ``playbook`` (laid from the playbook) or ``adhoc`` (added by hand with ``task add``).
+    origin: str = Field(default="playbook", max_length=20)
+    # The offset it is due at from its phase's start as the playbook or ``task add`` gave it
+    # (``+5d``, ``+3bd``): due dates follow their phase when it is re-laid.
+    due_rule: str | None = Field(default=None, max_length=40)
+    removed_at: datetime | None = None
+    removed_reason: str | None = None
+
+
+class TaskNote(SQLModel, table=True):
+    """One entry of a task's notes thread (``task note``): appended, never edited."""
+
+    __tablename__ = "task_note"
+    __table_args__ = (Index("ix_task_note_task", "task_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    task_id: int = Field(foreign_key="task.id", ondelete="CASCADE")
+    at: datetime
+    author: str = Field(max_length=200)
+    text: str
 
 
 class TaskDependency(SQLModel, table=True):
@@ -177,7 +212,8 @@ class KTSession(Versioned, table=True):
     kind: str = Field(max_length=20)  # walkthrough | shadow | reverse-shadow | qa
     starts_at: datetime = Field(index=True)
     minutes: int = 60
-    status: str = Field(default="planned", max_length=20)  # planned | held | signed_off
+    status: str = Field(default="planned", max_length=20)  # planned|held|signed_off|cancelled
+    cancel_reason: str | None = None
     held_at: datetime | None = None
     signed_off_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     signed_off_at: datetime | None = None
@@ -265,3 +301,7 @@ class AuditEvent(SQLModel, table=True):
     after: str | None = None
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
+    # The change (one command's transaction) the event belongs to, and for the events an
+    # ``undo`` writes, the change they undo. Hashed with the event when set.
+    change_id: str | None = Field(default=None, max_length=32, index=True)
+    undoes: str | None = Field(default=None, max_length=32)

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -77,6 +78,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _digest(prev: str | None, row: dict[str, Any]) -> str:
+    # ``change_id`` and ``undoes`` are hashed only when set: events written before they
+    # existed keep their hashes, and setting either on such an event breaks its hash.
+    grouped = [row.get("change_id"), row.get("undoes")]
     payload = json.dumps(
         [
             prev or "",
@@ -89,11 +93,38 @@ def _digest(prev: str | None, row: dict[str, Any]) -> str:
             row["field"],
             row["before"],
             row["after"],
+            *([grouped] if grouped != [None, None] else []),
         ],
         separators=(",", ":"),
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_CHANGE_KEY = "transition.audit.change_id"
+_UNDOES_KEY = "transition.audit.undoes"
+
+
+def change_id(session: Session) -> str:
+    """The id of the change this transaction makes: every event it writes carries it, so
+    ``undo`` can revert one command's work as a whole."""
+    current = session.info.get(_CHANGE_KEY)
+    if current is None:
+        current = session.info[_CHANGE_KEY] = uuid.uuid4().hex
+    return current
+
+
+def mark_undo(session: Session, undone: str) -> None:
+    """The events this transaction writes from now on undo the change ``undone``."""
+    session.info[_UNDOES_KEY] = undone
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_transaction(session: Session) -> None:
+    """A new transaction is a new change, and reads the chain's head afresh."""
+    for key in (_CHAIN_KEY, _CHANGE_KEY, _UNDOES_KEY):
+        session.info.pop(key, None)
 
 
 def _last_hash(session: Session) -> str | None:
@@ -126,6 +157,7 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
     now = utcnow()
     who = actor(session)
     prev = _last_hash(session)
+    group, undoes = change_id(session), session.info.get(_UNDOES_KEY)
     rows = []
     for change in changes:
         row = {
@@ -138,6 +170,8 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
             "field": change.field,
             "before": _text(change.before),
             "after": _text(change.after),
+            "change_id": group,
+            "undoes": undoes,
         }
         row["prev_hash"] = prev
         row["hash"] = prev = _digest(prev, row)
@@ -160,6 +194,8 @@ _SEGMENT_KEYS = (
     "field",
     "before",
     "after",
+    "change_id",
+    "undoes",
 )
 
 

@@ -42,7 +42,7 @@ def _raw_events(session: Session, batch: int) -> Iterable[dict[str, Any]]:
     comes back as its text."""
     at = type_coerce(AuditEvent.at, String).label("at")
     cols = (AuditEvent.id, AuditEvent.engagement_id, at, *CHANGE_COLUMNS)
-    cols += (AuditEvent.prev_hash, AuditEvent.hash)
+    cols += (AuditEvent.change_id, AuditEvent.undoes, AuditEvent.prev_hash, AuditEvent.hash)
     last_id = None
     while True:
         stmt = select(*cols).order_by(AuditEvent.id).limit(batch)

@@ -151,6 +151,8 @@ def create(
                 status="active" if position == 0 else "pending",
                 planned_start=phase_start,
                 planned_end=end,
+                baseline_start=phase_start,
+                baseline_end=end,
                 actual_start=start if position == 0 else None,
                 gate_json="[" + ",".join(c.model_dump_json() for c in spec.gate) + "]",
             )
