@@ -91,3 +91,23 @@ Actor = Annotated[
 def given(**options: Any) -> dict[str, Any]:
     """The options the user gave: the service's own defaults stand for the others."""
     return {name: value for name, value in options.items() if value is not None}
+
+
+#: ``--calendar CODE``: the working-day calendar (a ``holidays`` country/subdivision code).
+CalendarCode = Annotated[
+    str | None,
+    typer.Option(
+        "--calendar",
+        metavar="CODE",
+        help="Working days and public holidays of a country or subdivision: GB-ENG, DE-BY, "
+        "IN (none: weekends only).",
+    ),
+]
+
+#: ``--timezone TZ``: an IANA time zone.
+TimeZone = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone", metavar="TZ", help="IANA time zone such as Europe/Berlin (none: UTC)."
+    ),
+]
