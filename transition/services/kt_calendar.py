@@ -7,7 +7,7 @@ cancelled session stays in the file with STATUS:CANCELLED."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -74,6 +74,9 @@ def ics(session: Session, engagement: EngagementRef) -> bytes:
                 addr.params["role"] = vText("CHAIR" if role == "presenter" else "REQ-PARTICIPANT")
                 event.add("attendee", addr, encode=0)
         cal.add_component(event)
-    if zone:
-        cal.add_missing_timezones()
+    if zone and views:
+        # The zone's rules over the years the sessions fall in (not the default 1970-2038).
+        years = [v.starts_at.year for v in views]
+        first, last = date(max(min(years) - 1, 1), 1, 1), date(min(max(years) + 1, 9999), 12, 31)
+        cal.add_missing_timezones(first_date=first, last_date=last)
     return cal.to_ical()

@@ -209,3 +209,10 @@ def _touch(session: Session, row: KTSession) -> None:
 
         session.rollback()
         raise Conflict(_changed_by(session, ENTITY, row.id, str(row.id))) from None
+
+
+def time_zone(session: Session, engagement: EngagementRef) -> str:
+    """The zone the engagement's KT times are read and shown in (``UTC`` when none)."""
+    from transition.services.kt_times import zone_label
+
+    return zone_label(engagement_of(session, engagement).timezone)
