@@ -89,7 +89,7 @@ KT_SCHEDULE = Command("kt.schedule", "n", "schedule", "Schedule", "Schedule a KT
 KT_HOLD = Command("kt.hold", "h", "hold", "Held", "Record the session as held")
 KT_SIGNOFF = Command("kt.signoff", "o", "signoff", "Sign off", "Sign the session off")
 KT_RESCHEDULE = Command(
-    "kt.reschedule", "r", "reschedule", "Reschedule", "Move the planned session to another time"
+    "kt.reschedule", "r", "reschedule", "Move", "Move the planned session to another time"
 )
 KT_CANCEL = Command(
     "kt.cancel", "c", "cancel_session", "Cancel", "Cancel the planned session, saying why"
