@@ -17,6 +17,8 @@ AT_HELP = (
     "with an offset that wins over the zone: 2026-12-01T15:00+01:00."
 )
 
+ID_HELP = "The session's number, as `kt list` shows it."
+
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 
@@ -89,7 +91,7 @@ def schedule(
 def reschedule(
     ctx: typer.Context,
     engagement: Engagement,
-    session_id: str = typer.Argument(..., metavar="ID"),
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
     at: str = typer.Option(..., "--at", metavar="DATETIME", help=AT_HELP),
     minutes: int | None = typer.Option(
         None, "--minutes", metavar="N", help="New length in minutes (default: unchanged)."
@@ -104,7 +106,7 @@ def reschedule(
 def cancel(
     ctx: typer.Context,
     engagement: Engagement,
-    session_id: str = typer.Argument(..., metavar="ID"),
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
     reason: str = typer.Option(
         ..., "--reason", metavar="TEXT", help="Why (kept in the audit log and the calendar)."
     ),
@@ -118,7 +120,7 @@ def cancel(
 def set_session(
     ctx: typer.Context,
     engagement: Engagement,
-    session_id: str = typer.Argument(..., metavar="ID"),
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
     topic: str | None = typer.Option(None, "--topic", metavar="T", help="A new topic."),
     add_attendee: list[str] = typer.Option(
         [], "--add-attendee", metavar="P", help="Invite someone (repeat for several)."

@@ -6,6 +6,8 @@ Each change is one transaction with one audit event per field: ``reschedule`` ev
 events on ``topic``, and ``update`` events on ``attendee`` (after = the name added;
 before = the name removed, after empty) that the audit replay follows. The row's version
 goes up with every change, attendees included, so the calendar's SEQUENCE follows.
+The inverse of an ``attendee`` event is ``update`` with the name to add back
+(``add_attendees=[before]``) or to drop (``remove_attendees=[after]``).
 """
 
 from __future__ import annotations
