@@ -367,3 +367,35 @@ def test_export_and_import_keep_changed_sessions(team, cli, tmp_path):
     assert row["attendees"] == ["Bob New", "Raj New"]
     check = runner.invoke(app, [*other, "audit", ENG, "--verify"])
     assert check.exit_code == 0, check.stdout + check.stderr
+
+
+def test_a_cancelled_session_is_not_open_kt(team, cli):
+    sid = schedule(cli)
+    crm = next(s for s in cli("system", "list", ENG, "--json").json() if s["name"] == "CRM")
+    assert crm["kt_open"] == 1
+    findings = cli("access", "review", ENG, "--json").json()
+    assert [f["person"] for f in findings if f["kind"] == "missing_access"] == ["Bob New"]
+    assert cli("kt", "cancel", ENG, str(sid), "--reason", "not needed").exit_code == 0
+    crm = next(s for s in cli("system", "list", ENG, "--json").json() if s["name"] == "CRM")
+    assert crm["kt_open"] == 0
+    review = cli("access", "review", ENG, "--json")
+    assert review.exit_code == 0, review.stderr
+    assert not [f for f in review.json() if f["kind"] == "missing_access"]
+
+
+def test_the_replay_follows_attendee_removal(team, cli, session_scope):
+    """After `kt set --remove-attendee` the log says who attends: a participant put back
+    behind the tool's back is reported."""
+    from sqlalchemy import insert, select
+
+    from transition.models import KTParticipant, Person
+
+    sid = schedule(cli, attendees=("Bob New", "Bea New"))
+    assert cli("kt", "set", ENG, str(sid), "--remove-attendee", "Bea New").exit_code == 0
+    verified(cli)
+    with session_scope() as s:
+        bea = s.execute(select(Person.id).where(Person.name == "Bea New")).scalar_one()
+        s.execute(insert(KTParticipant).values(session_id=sid, person_id=bea, role="attendee"))
+    result = cli("audit", ENG, "--verify")
+    assert result.exit_code == 1
+    assert f"KT session {sid}: its presenters and attendees differ" in result.stdout + result.stderr
