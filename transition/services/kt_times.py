@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from transition.dates import check_range, parse_time, utc
 from transition.errors import BadInput
-from transition.workdays import read_local, zone
+from transition.workdays import read_local, show_local, zone
 
 
 def zone_label(name: str | None) -> str:
@@ -62,9 +62,7 @@ def form_value(value: datetime, zone_name: str | None) -> str:
 
 def shown(value: datetime | None, zone_name: str | None) -> str:
     """``2026-12-03 10:00 Europe/London`` (``… UTC`` without a zone)."""
-    if value is None:
-        return "-"
-    return f"{local(value, zone_name):%Y-%m-%d %H:%M} {zone_label(zone_name)}"
+    return show_local(value, zone_name)
 
 
 def elsewhere(value: datetime, zone_name: str, reference: str | None) -> str:
