@@ -22,10 +22,18 @@ from sqlmodel import Session
 from transition.dates import utc
 from transition.errors import BadInput, Conflict, Refused, about
 from transition.guard import no_secrets
-from transition.models import KTParticipant, KTSession
+from transition.models import Engagement, KTParticipant, KTSession
 from transition.services import audit
 from transition.services.common import EngagementRef, apply_changes, check_version, engagement_of
-from transition.services.kt import ENTITY, Names, _get, _minutes, _names, _people
+from transition.services.kt import (
+    ENTITY,
+    Names,
+    _get,
+    _minutes,
+    _names,
+    _people,
+    sessions_with_people,
+)
 from transition.services.kt_times import read_at
 from transition.services.views.kt import KTSessionView
 from transition.text import clean_line, clean_text, field_limit, slugify
@@ -40,9 +48,7 @@ def _check_planned(row: KTSession, verb: str) -> None:
         )
 
 
-def _view(session: Session, engagement, row: KTSession) -> KTSessionView:
-    from transition.services.kt import sessions_with_people
-
+def _view(session: Session, engagement: Engagement, row: KTSession) -> KTSessionView:
     return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 
