@@ -255,6 +255,10 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "presenters": ["str"],
                 "attendees": ["str"],
                 "signed_off_by": "str|null",
+                "cancel_reason": "str|null",
+                "timezone": "str",
+                "starts_local": "str",
+                "local_times": [{"person": "str", "timezone": "str", "starts": "str"}],
             }
         ],
     ),
@@ -388,7 +392,11 @@ VARIANTS: list[tuple[str, tuple[str, ...], Any]] = [
 
 
 #: Lists that are empty on a healthy engagement.
-EMPTY_OK = {"audit --verify": {"$.problems"}}
+EMPTY_OK = {
+    "audit --verify": {"$.problems"},
+    # Filled only for people whose own time zone differs from the engagement's.
+    "kt list": {"$[].local_times"},
+}
 
 
 def mismatches(value: Any, spec: Any, where: str = "$") -> list[str]:

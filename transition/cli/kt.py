@@ -1,4 +1,4 @@
-"""``transition kt schedule|hold|signoff|list|coverage|ics``."""
+"""``transition kt schedule|reschedule|cancel|set|hold|signoff|list|coverage|ics``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,25 @@ from transition.cli.output import emit_document, emit_rows, say
 from transition.cli.state import call, change
 from transition.services import kt
 
+#: How ``--at`` is read, for every command that takes it.
+AT_HELP = (
+    "Start in the engagement's time zone (UTC if it has none), e.g. 2026-12-01T14:00, or "
+    "with an offset that wins over the zone: 2026-12-01T15:00+01:00."
+)
+
+ID_HELP = "The session's number, as `kt list` shows it."
+
 app = typer.Typer(help="Knowledge-transfer sessions.", no_args_is_help=True)
 
 
 def _starts(row: Any) -> str:
-    from transition.dates import format_utc
+    from transition.services.kt_times import shown
 
-    return format_utc(row.starts_at)
+    return shown(row.starts_at, row.timezone)
+
+
+def _elsewhere(row: Any) -> str:
+    return "; ".join(f"{t.person} {t.starts}" for t in row.local_times)
 
 
 SESSION_COLUMNS = [
@@ -31,6 +43,8 @@ SESSION_COLUMNS = [
     "attendees",
     "topic",
 ]
+#: Shown when someone taking part lives in another time zone than the engagement.
+ELSEWHERE = (_elsewhere, "their time")
 
 COVERAGE_COLUMNS = ["system", "tier", ("signed_off", "signed off"), "held", "planned", "missing"]
 
@@ -47,13 +61,7 @@ def schedule(
     attendee: list[str] = typer.Option(
         [], "--attendee", metavar="A", help="Who attends (repeat for several)."
     ),
-    at: str = typer.Option(
-        ...,
-        "--at",
-        metavar="DATETIME",
-        help="Start in UTC, e.g. 2026-12-01T14:00 (UTC), or with an offset: "
-        "2026-12-01T15:00+01:00 is stored and shown as 14:00 UTC.",
-    ),
+    at: str = typer.Option(..., "--at", metavar="DATETIME", help=AT_HELP),
     kind: str | None = typer.Option(
         None,
         "--kind",
@@ -65,8 +73,6 @@ def schedule(
     ),
 ) -> None:
     """Plan a KT session."""
-    from transition.dates import format_utc
-
     row = change(
         ctx,
         kt.schedule,
@@ -78,9 +84,68 @@ def schedule(
         at=at,
         **given(kind=kind, minutes=minutes),
     )
-    say(
-        f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {format_utc(row.starts_at)}"
+    say(f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {_starts(row)}")
+
+
+@app.command("reschedule")
+def reschedule(
+    ctx: typer.Context,
+    engagement: Engagement,
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
+    at: str = typer.Option(..., "--at", metavar="DATETIME", help=AT_HELP),
+    minutes: int | None = typer.Option(
+        None, "--minutes", metavar="N", help="New length in minutes (default: unchanged)."
+    ),
+) -> None:
+    """Move a planned session (calendars that imported `kt ics` update it)."""
+    row = change(ctx, kt_edit().reschedule, engagement, session_id, at=at, minutes=minutes)
+    say(f"KT session #{row.id}: at {_starts(row)} for {row.minutes} min")
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    engagement: Engagement,
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
+    reason: str = typer.Option(
+        ..., "--reason", metavar="TEXT", help="Why (kept in the audit log and the calendar)."
+    ),
+) -> None:
+    """Cancel a planned session; it stays listed, as cancelled."""
+    row = change(ctx, kt_edit().cancel, engagement, session_id, reason=reason)
+    say(f"KT session #{row.id}: cancelled ({row.cancel_reason})")
+
+
+@app.command("set")
+def set_session(
+    ctx: typer.Context,
+    engagement: Engagement,
+    session_id: str = typer.Argument(..., metavar="ID", help=ID_HELP),
+    topic: str | None = typer.Option(None, "--topic", metavar="T", help="A new topic."),
+    add_attendee: list[str] = typer.Option(
+        [], "--add-attendee", metavar="P", help="Invite someone (repeat for several)."
+    ),
+    remove_attendee: list[str] = typer.Option(
+        [], "--remove-attendee", metavar="P", help="Drop an attendee (repeat for several)."
+    ),
+) -> None:
+    """Change a planned session's topic or attendees."""
+    row = change(
+        ctx,
+        kt_edit().update,
+        engagement,
+        session_id,
+        topic=topic,
+        add_attendees=add_attendee,
+        remove_attendees=remove_attendee,
     )
+    say(f"KT session #{row.id}: {row.topic}; attendees: {', '.join(row.attendees) or '-'}")
+
+
+def kt_edit() -> Any:
+    from transition.services import kt_edit as module
+
+    return module
 
 
 @app.command("hold")
@@ -124,12 +189,12 @@ def signoff(
 
 @app.command("list")
 def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
-    """Sessions in time order; start times are UTC."""
+    """Sessions in time order; start times in the engagement's time zone (UTC if none),
+    and each participant's own where it differs."""
+    rows = call(ctx, kt.list_sessions, engagement)
+    columns = SESSION_COLUMNS + ([ELSEWHERE] if any(r.local_times for r in rows) else [])
     emit_rows(
-        call(ctx, kt.list_sessions, engagement),
-        as_json,
-        SESSION_COLUMNS,
-        empty="no KT sessions yet: plan one with `transition kt schedule`",
+        rows, as_json, columns, empty="no KT sessions yet: plan one with `transition kt schedule`"
     )
 
 

@@ -149,6 +149,7 @@ def _findings(
         .join(System, System.id == KTSession.system_id)
         .where(
             KTSession.engagement_id.in_(engagement_ids),
+            KTSession.status != "cancelled",
             Person.side == "provider",
             System.removed_at.is_(None),
         )

@@ -395,6 +395,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             "signed_off_at": None,
             "confidence": None,
             "follow_ups": "",
+            "cancel_reason": None,
         }
         expected = replayed("kt_session", row["id"], initial)
         compare(
@@ -405,18 +406,31 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
                 "kind": row["kind"],
                 "topic": row["topic"],
                 "starts_at": row["starts_at"],
-                **{k: row[k] for k in initial},
+                "minutes": row["minutes"],  # compared once an event logged a new length
+                **{k: row.get(k) for k in initial},
             },
         )
-        logged = {
-            (e["field"], e["after"])
-            for e in history
-            if e["field"] in ("presenter", "attendee") and e["action"] in ("schedule", "attend")
-        }
+        logged = _participants(history)
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
     problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session")
     return problems
+
+
+def _participants(history: Sequence[LoggedEvent]) -> set[tuple[str, str]]:
+    """Who takes part in a KT session, replayed in order: ``schedule``/``attend`` events
+    add a presenter or attendee (after = the name); an ``update`` event on ``attendee``
+    adds one (after) or removes one (before, with no after)."""
+    people: set[tuple[str, str]] = set()
+    for e in history:
+        field = e["field"]
+        if field not in ("presenter", "attendee"):
+            continue
+        if e["action"] in ("schedule", "attend") or (e["after"] and not e["before"]):
+            people.add((field, e["after"]))
+        elif e["before"] and not e["after"]:
+            people.discard((field, e["before"]))
+    return people
 
 
 def _deleted(

@@ -1,6 +1,7 @@
 """Knowledge-transfer sessions: scheduled per system and topic, held, signed off.
 
-Lifecycle ``planned`` → ``held`` → ``signed_off``. Only an attendee signs a session off
+Lifecycle ``planned`` → ``held`` → ``signed_off``; a planned session may instead be
+``cancelled`` (rescheduling, cancelling and editing live in ``kt_edit``). Only an attendee signs a session off
 (the receiver of the knowledge, with a confidence from 1 to 5), and only once it was held.
 Each session has a ``uid`` fixed at creation, so calendar exports update entries instead
 of duplicating them. Key-person risk: a system whose KT depends only on incumbent people
@@ -13,13 +14,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import parse_time, today, utc, utcnow
+from transition.dates import utc, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, KTParticipant, KTSession, Person, System
@@ -34,17 +35,22 @@ from transition.services.common import (
     get_by_id,
     get_system,
 )
-from transition.services.views.kt import KTCoverageRow, KTSessionView
-from transition.services.views.phases import KeyPersonRisk
+from transition.services.kt_risks import (  # noqa: F401  (the KT service's public names)
+    CORE_KINDS,
+    RISK_DAYS,
+    key_person_risks,
+    key_person_risks_for,
+    missing_kinds,
+)
+from transition.services.kt_times import elsewhere, local, zone_label
+from transition.services.views.kt import KTCoverageRow, KTSessionView, PersonTime
 from transition.text import clean_line, clean_text, field_limit, slugify
 
-#: The kinds a system needs signed off before its KT counts as complete.
-CORE_KINDS = ("walkthrough", "shadow", "reverse-shadow")
-RISK_DAYS = 14
 ENTITY = "kt_session"
 #: The columns ``kt list`` reads of each session.
 _LISTED = ("id", "uid", "topic", "kind", "starts_at", "minutes", "status", "held_at")
 _LISTED += ("signed_off_by_id", "signed_off_at", "confidence", "follow_ups", "version")
+_LISTED += ("cancel_reason",)
 
 #: People as a verb takes them: a list of names, or one text of comma-separated names.
 Names = str | Sequence[str]
@@ -136,13 +142,16 @@ def schedule(
     minutes: int | str = 60,
 ) -> KTSessionView:
     """Plan a session. Presenters and attendees are people of the engagement (a list, or
-    names separated by commas); nobody is both. ``at`` as typed (``dates.parse_datetime``:
-    a time without an offset is UTC) or a datetime (naive: UTC); years outside
-    ``dates.MIN_YEAR``–``MAX_YEAR`` are refused."""
+    names separated by commas); nobody is both. ``at`` as typed, read in the engagement's
+    time zone unless it carries an offset (``kt_times.read_at``; UTC when the engagement
+    has no zone), or a datetime (naive: UTC); years outside ``dates.MIN_YEAR``–``MAX_YEAR``
+    are refused."""
+    from transition.services.kt_times import read_at
+
     engagement = engagement_of(session, engagement)
     kind = _kind(kind)
     with about("at"):
-        at = parse_time(at, "start time")
+        at = read_at(at, engagement.timezone)
     with about("topic"):
         topic = " ".join(clean_line(topic, "the topic", field_limit(KTSession, "topic")).split())
         if not topic:
@@ -284,6 +293,8 @@ def signoff(
         raise Refused(f"KT session {row.id} has not been held yet: hold it before signing off")
     if row.status == "signed_off":
         raise Refused(f"KT session {row.id} is already signed off")
+    if row.status == "cancelled":
+        raise Refused(f"KT session {row.id} was cancelled: there is nothing to sign off")
     person = _people(session, engagement, [by], "by")[slugify(by)]
     role = session.execute(
         select(KTParticipant.role).where(
@@ -332,7 +343,14 @@ def sessions_with_people(
         .order_by(KTSession.starts_at, KTSession.id)
     )
     people = (
-        select(KTParticipant.session_id, Person.id, KTParticipant.role, Person.name, Person.email)
+        select(
+            KTParticipant.session_id,
+            Person.id,
+            KTParticipant.role,
+            Person.name,
+            Person.email,
+            Person.timezone,
+        )
         .join(Person, Person.id == KTParticipant.person_id)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .where(KTSession.engagement_id == engagement.id)
@@ -347,9 +365,13 @@ def sessions_with_people(
     rows = session.execute(stmt).all()
     contacts: Contacts = defaultdict(lambda: {"presenter": [], "attendee": []})
     names: dict[int, str] = {}
-    for sid, pid, role, name, email in session.execute(people):
+    zones: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    here = engagement.timezone
+    for sid, pid, role, name, email, tz in session.execute(people):
         names[pid] = name
         contacts[sid][role].append((name, email))
+        if tz and tz != zone_label(here):
+            zones[sid].append((name, tz))
     views = []
     for row in rows:
         starts, entry, signer = utc(row.starts_at), contacts[row.id], row.signed_off_by_id
@@ -364,6 +386,12 @@ def sessions_with_people(
                     "presenters": [name for name, _ in entry["presenter"]],
                     "attendees": [name for name, _ in entry["attendee"]],
                     "signed_off_by": names.get(signer) if signer else None,
+                    "timezone": zone_label(here),
+                    "starts_local": local(starts, here).isoformat(),
+                    "local_times": [
+                        PersonTime(person=n, timezone=tz, starts=elsewhere(starts, tz, here))
+                        for n, tz in zones.get(row.id, ())
+                    ],
                 }
             )
         )
@@ -401,86 +429,3 @@ def coverage(session: Session, engagement: EngagementRef) -> list[KTCoverageRow]
             )
         )
     return out
-
-
-def missing_kinds(signed: Iterable[str]) -> list[str]:
-    """The core kinds (``CORE_KINDS``) not among ``signed``: a system's KT is complete
-    when this is empty."""
-    done = set(signed)
-    return [k for k in CORE_KINDS if k not in done]
-
-
-def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPersonRisk]:
-    """Systems whose every KT presenter is an incumbent released within 14 days of today
-    (or already gone) while the system's KT is not signed off for every core kind, by
-    system name. The one place key-person risk is decided: ``phase status``, ``system
-    list``, the report and the dashboard all read it from here."""
-    engagement = engagement_of(session, engagement)
-    return key_person_risks_for(session, [engagement.id]).get(engagement.id, [])
-
-
-def key_person_risks_for(
-    session: Session, engagement_ids: list[int]
-) -> dict[int, list[KeyPersonRisk]]:
-    """``key_person_risks`` of several engagements at once, in one query."""
-    horizon = today() + timedelta(days=RISK_DAYS)
-    now = today()
-    presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
-    signed: dict[int, set[str]] = defaultdict(set)
-    systems: dict[int, tuple[int, str]] = {}
-    for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
-        select(
-            KTSession.engagement_id,
-            KTSession.system_id,
-            System.name,
-            KTSession.status,
-            KTSession.kind,
-            KTParticipant.person_id,
-            Person.name,
-            Person.side,
-            Person.release_date,
-        )
-        .join(System, System.id == KTSession.system_id)
-        .outerjoin(
-            KTParticipant,
-            (KTParticipant.session_id == KTSession.id) & (KTParticipant.role == "presenter"),
-        )
-        .outerjoin(Person, Person.id == KTParticipant.person_id)
-        .where(KTSession.engagement_id.in_(engagement_ids), System.removed_at.is_(None))
-    ):
-        systems[sid] = (eid, sname)
-        if status == "signed_off":
-            signed[sid].add(kind)
-        if pid is not None:
-            presenters[sid][pid] = (pname, side, release)
-    risks: dict[int, list[KeyPersonRisk]] = defaultdict(list)
-    for sid, (eid, sname) in sorted(systems.items(), key=lambda item: item[1][1].lower()):
-        people = presenters.get(sid)
-        missing = missing_kinds(signed.get(sid, set()))
-        if not people or not missing:
-            continue
-        leaving = all(
-            side == "incumbent" and release is not None and release <= horizon
-            for _, side, release in people.values()
-        )
-        if not leaving:
-            continue
-        first = min(release for _, _, release in people.values() if release is not None)
-        who = ", ".join(sorted(name for name, _, _ in people.values()))
-        when = (
-            f"released {first} ({(first - now).days} days left)"
-            if first >= now
-            else f"released {first} (already gone)"
-        )
-        risks[eid].append(
-            KeyPersonRisk(
-                system=sname,
-                presenters=sorted(name for name, _, _ in people.values()),
-                release_date=first,
-                days_left=(first - now).days,
-                missing=missing,
-                reason=f"only presenter(s) {who}, incumbent, {when}; "
-                f"not signed off: {', '.join(missing)}",
-            )
-        )
-    return dict(risks)

@@ -190,7 +190,7 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     ):
         if status == "signed_off":
             kt_signed[sid].add(kind)
-        else:
+        elif status != "cancelled":
             kt_planned[sid] += 1
     from transition.services import kt
 

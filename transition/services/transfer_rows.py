@@ -37,6 +37,7 @@ MULTILINE = {
     "note",
     "justification",
     "revoke_reason",
+    "cancel_reason",
     "follow_ups",
     "gate_reason",
     "before",
@@ -61,7 +62,7 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
     "tasks": {"status": ("todo", "in_progress", "blocked", "done", "skipped")},
     "kt_sessions": {
         "kind": ("walkthrough", "shadow", "reverse-shadow", "qa"),
-        "status": ("planned", "held", "signed_off"),
+        "status": ("planned", "held", "signed_off", "cancelled"),
         "confidence": (None, 1, 2, 3, 4, 5),
     },
     "kt_participants": {"role": ("presenter", "attendee")},
@@ -82,7 +83,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "phases": ("gate_reason",),
     "tasks": ("note",),
     "access_grants": ("justification", "revoke_reason"),
-    "kt_sessions": ("topic", "follow_ups"),
+    "kt_sessions": ("topic", "follow_ups", "cancel_reason"),
 }
 _DERIVED_LOOKING = re.compile(r"^(grant|system|runbook):")
 
@@ -233,9 +234,13 @@ def _grant_rule(row: Any) -> str | None:
 
 def _kt_rule(row: Any) -> str | None:
     signed = (row.signed_off_by_id, row.signed_off_at)
-    if row.status == "planned" and (row.held_at is not None or any(v is not None for v in signed)):
-        return "a planned session is neither held nor signed off"
-    if row.status != "planned" and row.held_at is None:
+    if row.status in ("planned", "cancelled") and (
+        row.held_at is not None or any(v is not None for v in signed)
+    ):
+        return f"a {row.status} session is neither held nor signed off"
+    if (getattr(row, "cancel_reason", None) is not None) != (row.status == "cancelled"):
+        return "a cancelled session, and only one, says why it was cancelled"
+    if row.status not in ("planned", "cancelled") and row.held_at is None:
         return f"a {row.status.replace('_', ' ')} session has held_at"
     if row.status == "held" and any(v is not None for v in (*signed, row.confidence)):
         return "a held session is not signed off yet"

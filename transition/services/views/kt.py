@@ -5,8 +5,19 @@ from __future__ import annotations
 from transition.services.views.base import Timestamp, View
 
 
+class PersonTime(View):
+    """A participant's own wall time for a session, when their zone is not the
+    engagement's: ``15:30 Asia/Kolkata`` (``(+1d)`` when the day differs)."""
+
+    person: str
+    timezone: str
+    starts: str
+
+
 class KTSessionView(View):
-    """A KT session with its people (``kt list``); start and end are aware UTC."""
+    """A KT session with its people (``kt list``); start and end are aware UTC instants,
+    ``starts_local`` the start in the engagement's zone ``timezone`` (``UTC`` when it has
+    none), ``local_times`` the participants' own wall times where their zone differs."""
 
     id: int
     uid: str
@@ -25,6 +36,10 @@ class KTSessionView(View):
     presenters: list[str]
     attendees: list[str]
     signed_off_by: str | None
+    cancel_reason: str | None
+    timezone: str
+    starts_local: str
+    local_times: list[PersonTime]
 
 
 class KTCoverageRow(View):

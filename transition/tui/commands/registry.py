@@ -88,6 +88,13 @@ ACCESS_FILTER = Command(
 KT_SCHEDULE = Command("kt.schedule", "n", "schedule", "Schedule", "Schedule a KT session")
 KT_HOLD = Command("kt.hold", "h", "hold", "Held", "Record the session as held")
 KT_SIGNOFF = Command("kt.signoff", "o", "signoff", "Sign off", "Sign the session off")
+KT_RESCHEDULE = Command(
+    "kt.reschedule", "r", "reschedule", "Move", "Move the planned session to another time"
+)
+KT_CANCEL = Command(
+    "kt.cancel", "c", "cancel_session", "Cancel", "Cancel the planned session, saying why"
+)
+KT_EDIT = Command("kt.edit", "e", "edit", "Edit", "Change the session's topic or attendees")
 
 # Runbooks tab
 RUNBOOK_NEW = Command(

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 CONFIDENCE = ((1, "low"), (2, "shaky"), (3, "fair"), (4, "good"), (5, "high"))
 
 
-def kt_schedule_form(backend: Any, slug: str, people: list, systems: list) -> FormScreen:
+def kt_schedule_form(
+    backend: Any, slug: str, people: list, systems: list, zone: str = "UTC"
+) -> FormScreen:
+    """``zone``: the engagement's time zone, which the start is read in."""
     from transition.playbooks import KT_KINDS
     from transition.services import kt
 
@@ -25,9 +28,9 @@ def kt_schedule_form(backend: Any, slug: str, people: list, systems: list) -> Fo
         Field("attendees", "Attendees", placeholder="names, comma-separated"),
         Field(
             "at",
-            "When (UTC)",
+            f"When ({zone})",
             required=True,
-            placeholder="YYYY-MM-DDTHH:MM in UTC, or with an offset (+01:00)",
+            placeholder=f"YYYY-MM-DDTHH:MM in {zone}, or with an offset (+01:00)",
         ),
         Field("minutes", "Minutes", value="60"),
     ]

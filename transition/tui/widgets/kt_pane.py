@@ -1,4 +1,5 @@
-"""The KT tab: knowledge-transfer sessions; schedule and sign off."""
+"""The KT tab: knowledge-transfer sessions; schedule, reschedule, cancel, edit, hold and
+sign off. Times are shown in the engagement's time zone, named in the column heading."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 
-from transition.dates import format_utc
-from transition.services import kt
+from transition.services import kt, kt_edit
+from transition.services.kt_times import local
 from transition.services.views.kt import KTSessionView
 from transition.services.views.phases import KeyPersonRisk
 from transition.tui.commands import registry as cmd
@@ -19,12 +20,20 @@ from transition.tui.widgets.pane import Pane
 
 
 class KTPane(Pane[KTSessionView]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.KT_SCHEDULE, cmd.KT_HOLD, cmd.KT_SIGNOFF)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.KT_SCHEDULE,
+        cmd.KT_HOLD,
+        cmd.KT_SIGNOFF,
+        cmd.KT_RESCHEDULE,
+        cmd.KT_CANCEL,
+        cmd.KT_EDIT,
+    )
 
     @dataclass
     class Loaded(Message):
         sessions: list[KTSessionView]
         risks: list[KeyPersonRisk]
+        zone: str = "UTC"
 
     KEY = "kt"
 
@@ -46,28 +55,39 @@ class KTPane(Pane[KTSessionView]):
     def fetch(self) -> None:
         sessions = self.backend.read(kt.list_sessions, self.slug)
         risks = self.backend.read(kt.key_person_risks, self.slug)
-        self.post_message(self.Loaded(sessions, risks))
+        zone = self.backend.read(kt_edit.time_zone, self.slug)
+        self.post_message(self.Loaded(sessions, risks, zone))
+
+    #: The zone times are shown in (the engagement's, UTC when it has none).
+    zone = "UTC"
 
     def on_ktpane_loaded(self, message: Loaded) -> None:
         t = self.table
         sessions = message.sessions
+        if message.zone != self.zone:  # the heading names the zone
+            self.zone = message.zone
+            columns = list(self.COLUMNS)
+            columns[1] = ("when", f"When ({self.zone})")
+            t.declare(columns)
+        shown_in = None if self.zone == "UTC" else self.zone
         self.rows = {str(s.id): s for s in sessions}
         marks = {
             "planned": t.styled("planned", "muted"),
             "held": t.styled("held", "amber"),
             "signed_off": t.styled("signed off", "green"),
+            "cancelled": t.styled("cancelled", "muted"),
         }
         rows = [
             (
                 str(s.id),
                 [
                     str(s.id),
-                    format_utc(s.starts_at).removesuffix(" UTC"),
+                    f"{local(s.starts_at, shown_in):%Y-%m-%d %H:%M}",
                     s.system,
                     s.kind,
                     marks.get(s.status, s.status),
                     str(s.confidence) if s.confidence else "",
-                    s.topic,
+                    s.topic + (f" (cancelled: {s.cancel_reason})" if s.cancel_reason else ""),
                     f"{', '.join(s.presenters)} → {', '.join(s.attendees) or '–'}",
                 ],
             )
@@ -82,7 +102,7 @@ class KTPane(Pane[KTSessionView]):
 
         people, systems = self.people_options(), self.system_options()
         self.open_form(
-            kt_schedule_form(self.backend, self.slug, people, systems),
+            kt_schedule_form(self.backend, self.slug, people, systems, self.zone),
             lambda session_id: f"KT session {session_id} scheduled",
         )
 
@@ -103,3 +123,41 @@ class KTPane(Pane[KTSessionView]):
             kt_signoff_form(self.backend, self.slug, row, attendees),
             lambda _: f"KT session {row.id} signed off",
         )
+
+    def _planned(self) -> KTSessionView | None:
+        """The session under the cursor if it is planned; else a note saying why not."""
+        row = self.current()
+        if row is not None and row.status != "planned":
+            state = row.status.replace("_", " ")
+            self.notify(f"KT session {row.id} is {state}: only a planned session changes")
+            return None
+        return row
+
+    def action_reschedule(self) -> None:
+        row = self._planned()
+        if row:
+            from transition.tui.forms.kt_edit import kt_reschedule_form
+
+            self.open_form(
+                kt_reschedule_form(self.backend, self.slug, row),
+                lambda _: f"KT session {row.id} rescheduled",
+            )
+
+    def action_cancel_session(self) -> None:
+        row = self._planned()
+        if row:
+            from transition.tui.forms.kt_edit import kt_cancel_form
+
+            self.open_form(
+                kt_cancel_form(self.backend, self.slug, row),
+                lambda _: f"KT session {row.id} cancelled",
+            )
+
+    def action_edit(self) -> None:
+        row = self._planned()
+        if row:
+            from transition.tui.forms.kt_edit import kt_edit_form
+
+            self.open_form(
+                kt_edit_form(self.backend, self.slug, row), lambda _: f"KT session {row.id} changed"
+            )

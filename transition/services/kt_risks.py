@@ -1,0 +1,107 @@
+"""Key-person risk: a system whose KT depends only on incumbent people who leave within
+two weeks, while its KT is not yet signed off for every core kind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from transition.dates import today
+from transition.models import KTParticipant, KTSession, Person, System
+from transition.services.common import EngagementRef, engagement_of
+from transition.services.views.phases import KeyPersonRisk
+
+#: The kinds a system needs signed off before its KT counts as complete.
+CORE_KINDS = ("walkthrough", "shadow", "reverse-shadow")
+RISK_DAYS = 14
+
+
+def missing_kinds(signed: Iterable[str]) -> list[str]:
+    """The core kinds (``CORE_KINDS``) not among ``signed``: a system's KT is complete
+    when this is empty."""
+    done = set(signed)
+    return [k for k in CORE_KINDS if k not in done]
+
+
+def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPersonRisk]:
+    """Systems whose every KT presenter is an incumbent released within 14 days of today
+    (or already gone) while the system's KT is not signed off for every core kind, by
+    system name. The one place key-person risk is decided: ``phase status``, ``system
+    list``, the report and the dashboard all read it from here."""
+    engagement = engagement_of(session, engagement)
+    return key_person_risks_for(session, [engagement.id]).get(engagement.id, [])
+
+
+def key_person_risks_for(
+    session: Session, engagement_ids: list[int]
+) -> dict[int, list[KeyPersonRisk]]:
+    """``key_person_risks`` of several engagements at once, in one query."""
+    horizon = today() + timedelta(days=RISK_DAYS)
+    now = today()
+    presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
+    signed: dict[int, set[str]] = defaultdict(set)
+    systems: dict[int, tuple[int, str]] = {}
+    for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
+        select(
+            KTSession.engagement_id,
+            KTSession.system_id,
+            System.name,
+            KTSession.status,
+            KTSession.kind,
+            KTParticipant.person_id,
+            Person.name,
+            Person.side,
+            Person.release_date,
+        )
+        .join(System, System.id == KTSession.system_id)
+        .outerjoin(
+            KTParticipant,
+            (KTParticipant.session_id == KTSession.id) & (KTParticipant.role == "presenter"),
+        )
+        .outerjoin(Person, Person.id == KTParticipant.person_id)
+        .where(
+            KTSession.engagement_id.in_(engagement_ids),
+            KTSession.status != "cancelled",
+            System.removed_at.is_(None),
+        )
+    ):
+        systems[sid] = (eid, sname)
+        if status == "signed_off":
+            signed[sid].add(kind)
+        if pid is not None:
+            presenters[sid][pid] = (pname, side, release)
+    risks: dict[int, list[KeyPersonRisk]] = defaultdict(list)
+    for sid, (eid, sname) in sorted(systems.items(), key=lambda item: item[1][1].lower()):
+        people = presenters.get(sid)
+        missing = missing_kinds(signed.get(sid, set()))
+        if not people or not missing:
+            continue
+        leaving = all(
+            side == "incumbent" and release is not None and release <= horizon
+            for _, side, release in people.values()
+        )
+        if not leaving:
+            continue
+        first = min(release for _, _, release in people.values() if release is not None)
+        who = ", ".join(sorted(name for name, _, _ in people.values()))
+        when = (
+            f"released {first} ({(first - now).days} days left)"
+            if first >= now
+            else f"released {first} (already gone)"
+        )
+        risks[eid].append(
+            KeyPersonRisk(
+                system=sname,
+                presenters=sorted(name for name, _, _ in people.values()),
+                release_date=first,
+                days_left=(first - now).days,
+                missing=missing,
+                reason=f"only presenter(s) {who}, incumbent, {when}; "
+                f"not signed off: {', '.join(missing)}",
+            )
+        )
+    return dict(risks)
