@@ -121,6 +121,21 @@ def undo_change(session: Session, change_id: str, *, dry_run: bool = False) -> U
     return done
 
 
+def undo_newest(session: Session, change_ids: Sequence[str]) -> UndoneChange:
+    """Revert the newest of ``change_ids`` (oldest first, as they were made) not undone
+    yet: the TUI's ``u``, over the changes it made itself."""
+    if change_ids:
+        undone = set(
+            session.execute(
+                select(AuditEvent.undoes).where(AuditEvent.undoes.in_(sorted(set(change_ids))))
+            ).scalars()
+        )
+        for change_id in reversed(change_ids):
+            if change_id not in undone:
+                return _undo(session, change_id)
+    raise Refused("nothing changed here since the screen opened is left to undo")
+
+
 def _undo(session: Session, change_id: str) -> UndoneChange:
     events = list(
         session.execute(
