@@ -24,7 +24,7 @@ from sqlalchemy import delete, desc, func, insert, select
 from sqlmodel import Session
 
 from transition.errors import BadInput, NotFound, Refused
-from transition.models import AuditEvent, KTParticipant, TaskDependency
+from transition.models import AuditEvent, KTParticipant, Person, TaskDependency
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.undo_rules import (
@@ -218,7 +218,14 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
     for key, row, label in plan.remove:
         if key.entity == "task":
             session.execute(delete(TaskDependency).where(TaskDependency.task_id == key.row_id))
-        if key.entity == "kt_session":
+        if key.entity == "kt_session":  # its presenters and attendees leave it, logged
+            for role, name in session.execute(
+                select(KTParticipant.role, Person.name)
+                .join(Person, Person.id == KTParticipant.person_id)
+                .where(KTParticipant.session_id == key.row_id)
+                .order_by(KTParticipant.person_id)
+            ):
+                removed.append(audit.Change(key.entity, key.row_id, "undo", role, name, None))
             session.execute(delete(KTParticipant).where(KTParticipant.session_id == key.row_id))
         session.delete(row)
         session.flush()

@@ -157,10 +157,14 @@ def _parse(model: Any, column: str, text: str | None, what: str) -> Any:
     """A value an event recorded as text, read as ``column``'s type."""
     if text is None:
         return None
-    try:
-        kind = model.__table__.c[column].type.python_type
-    except NotImplementedError:
-        return text
+    kind: Any = object
+    for sql_type in _types(model.__table__.c[column].type):
+        try:
+            kind = sql_type.python_type
+        except NotImplementedError:
+            continue
+        if kind is not object:
+            break
     try:
         if kind is bool:
             return text == "true"
@@ -173,6 +177,11 @@ def _parse(model: Any, column: str, text: str | None, what: str) -> Any:
     except ValueError:
         raise Refused(f"{what}: the recorded value {text!r} cannot be read back") from None
     return text
+
+
+def _types(sql_type: Any) -> list[Any]:
+    """A column's type, then what it decorates (a UTC datetime type wraps a DateTime)."""
+    return [sql_type, *([sql_type.impl] if hasattr(sql_type, "impl") else [])]
 
 
 def _row_key(event: AuditEvent) -> RowKey:
@@ -317,6 +326,9 @@ def _plan_creation(
             ),
             AuditEvent.entity_id == key.row_id,
             AuditEvent.id < created.id,
+            # A row whose creation was undone (and its id reused, as SQLite does) is gone.
+            AuditEvent.undoes.is_(None),
+            or_(AuditEvent.change_id.is_(None), AuditEvent.change_id.not_in(_undone())),
         )
         .limit(1)
     ).first()
@@ -383,6 +395,11 @@ def _references(session: Session, key: RowKey, row: Any) -> str | None:
     return None
 
 
+def _undone() -> Any:
+    """The ids of the changes undone (a subquery)."""
+    return select(AuditEvent.undoes).where(AuditEvent.undoes.is_not(None))
+
+
 def check_later(session: Session, plan: Plan, after_id: int) -> None:
     """Refuse when a row of the plan was changed after the change (by anyone, in a change
     not undone since), naming who, when and what."""
@@ -392,7 +409,7 @@ def check_later(session: Session, plan: Plan, after_id: int) -> None:
     if "access_grant" in entities:
         entities.add("grant")
     ids = {k.row_id for k in plan.touched}
-    undone = select(AuditEvent.undoes).where(AuditEvent.undoes.is_not(None))
+    undone = _undone()
     later = session.execute(
         select(AuditEvent)
         .where(
