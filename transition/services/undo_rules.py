@@ -197,6 +197,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     for e in events:
         if e.action in FINAL:
             raise Refused(f"{when} is {FINAL[e.action]}: it cannot be undone")
+    # An access import writes no event of its own: it is the one change creating grants
+    # in bulk.
+    if len({e.entity_id for e in events if e.action == "grant"}) > 1:
+        raise Refused(f"{when} is an import (of access grants): it cannot be undone")
     engagement_ids = {e.engagement_id for e in events}
     engagement = session.get(Engagement, first.engagement_id) if len(engagement_ids) == 1 else None
     if engagement is None:
@@ -212,15 +216,18 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         if e.entity_id is None:
             raise Refused(f"{when} ({e.entity} {e.action}) cannot be undone")
         rows.setdefault(_row_key(e), []).append(e)
-    for key, history in rows.items():
-        model = ENTITIES.get(key.entity)
-        if model is None:
+    found: dict[RowKey, Any] = {}
+    for key in rows:
+        if key.entity not in ENTITIES:
             raise Refused(f"{when} changed a {key.entity}, which undo does not know")
-        row = session.get(model, key.row_id)
-        label = label_of(key.entity, row, key.row_id)
+        found[key] = session.get(ENTITIES[key.entity], key.row_id)
+        plan.touched[key] = label_of(key.entity, found[key], key.row_id)
+    # Who changed a row since is the clearest answer: asked before any value is compared.
+    check_later(session, plan, events[-1].id)
+    for key, history in rows.items():
+        row, label = found[key], plan.touched[key]
         if row is None:
             raise Conflict(f"{_what(key.entity)} {key.row_id} is gone since {when}; nothing undone")
-        plan.touched[key] = label
         if key.entity in SOURCES:
             getattr(plan, SOURCES[key.entity]).add(key.row_id)
         created = [e for e in history if e.action in CREATES]
@@ -299,9 +306,10 @@ def _plan_field(
 
 
 def _value_conflict(what: str, field_name: str, current: Any, after: Any) -> Conflict:
+    now = audit._text(current)
     return Conflict(
-        f"{what} has {field_name} {audit._text(current)!r} now, not {after!r} as the change "
-        "left it (changed since); nothing undone"
+        f"{what} has {field_name} {'(none)' if now is None else repr(now)} now, not "
+        f"{after!r} as the change left it (changed since); nothing undone"
     )
 
 
