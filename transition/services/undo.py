@@ -93,6 +93,7 @@ def undo_last(
     if not 1 <= last <= MAX_LAST:
         raise BadInput(f"--last takes a number from 1 to {MAX_LAST}", field="last")
     eid = None if engagement is None else engagement_of(session, engagement).id
+    audit._last_hash(session)  # PostgreSQL: undos (and all writes to the log) queue here
     who = audit.actor(session)
     picked = _newest(session, who, eid, last)
     if not picked:
@@ -114,6 +115,7 @@ def undo_change(session: Session, change_id: str, *, dry_run: bool = False) -> U
     change_id = (change_id or "").strip()
     if not change_id:
         raise BadInput("name the change to undo")
+    audit._last_hash(session)
     done = _undo(session, change_id)
     if dry_run:
         session.rollback()
@@ -123,6 +125,7 @@ def undo_change(session: Session, change_id: str, *, dry_run: bool = False) -> U
 def undo_newest(session: Session, change_ids: Sequence[str]) -> UndoneChange:
     """Revert the newest of ``change_ids`` (oldest first, as they were made) not undone
     yet: the TUI's ``u``, over the changes it made itself."""
+    audit._last_hash(session)
     if change_ids:
         undone = set(
             session.execute(

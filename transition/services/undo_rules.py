@@ -216,11 +216,19 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         if e.entity_id is None:
             raise Refused(f"{when} ({e.entity} {e.action}) cannot be undone")
         rows.setdefault(_row_key(e), []).append(e)
-    found: dict[RowKey, Any] = {}
+    by_entity: dict[str, list[int]] = {}
     for key in rows:
         if key.entity not in ENTITIES:
             raise Refused(f"{when} changed a {key.entity}, which undo does not know")
-        found[key] = session.get(ENTITIES[key.entity], key.row_id)
+        by_entity.setdefault(key.entity, []).append(key.row_id)
+    loaded: dict[tuple[str, int], Any] = {}
+    for entity, ids in by_entity.items():  # one query per kind of row, however many rows
+        model = ENTITIES[entity]
+        for row in session.execute(select(model).where(model.id.in_(sorted(ids)))).scalars():
+            loaded[(entity, row.id)] = row
+    found: dict[RowKey, Any] = {}
+    for key in rows:
+        found[key] = loaded.get((key.entity, key.row_id))
         plan.touched[key] = label_of(key.entity, found[key], key.row_id)
     # Who changed a row since is the clearest answer: asked before any value is compared.
     check_later(session, plan, events[-1].id)
