@@ -264,3 +264,17 @@ def test_undo_change_service_refusals(engine, acme):
         undo.undo_newest(s, [])
     with db.session_scope(engine, actor="tester") as s, pytest.raises(Refused):
         undo.undo_newest(s, [made])
+
+
+def test_an_undo_costs_the_same_queries_however_long_the_log(cli, count_queries, acme):
+    counts = []
+    for round_ in range(2):
+        if round_:  # a longer log, and more changes of the same rows undone before
+            for _ in range(15):
+                _ok(cli("task", "done", ENG, "kickoff-workshop"))
+                _ok(cli("undo", ENG))
+        _ok(cli("task", "done", ENG, "kickoff-workshop", "--note", "minutes"))
+        with count_queries() as q:
+            _ok(cli("undo", ENG))
+        counts.append(q.count)
+    assert counts[0] == counts[1] and counts[0] <= 15, counts
