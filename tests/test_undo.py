@@ -278,3 +278,35 @@ def test_an_undo_costs_the_same_queries_however_long_the_log(cli, count_queries,
             _ok(cli("undo", ENG))
         counts.append(q.count)
     assert counts[0] == counts[1] and counts[0] <= 15, counts
+
+
+def test_a_replan_moving_grant_expiries_is_undone(cli, engine, acme):
+    """A replan as the phase edits write it: phase dates as field events, and milestone
+    expiries of grants re-resolved, in one change."""
+    from datetime import timedelta
+
+    from transition.models import Phase
+    from transition.services import access
+    from transition.services.common import apply_changes, get_engagement
+
+    _ok(cli("person", "add", ENG, "Bob New", "--side", "provider"))
+    _ok(cli("system", "add", ENG, "CRM"))
+    args = ("--person", "Bob New", "--system", "CRM", "--role", "op")
+    _ok(cli("access", "grant", ENG, *args, "--expires", "cutover+30d"))
+    with db.session_scope(engine, write=False) as s:
+        before = s.execute(select(AccessGrant.expires_on)).scalar_one()
+    with db.session_scope(engine, actor="tester") as s:
+        eng = get_engagement(s, ENG)
+        phase = s.execute(select(Phase).where(Phase.key == "cutover")).scalar_one()
+        week = timedelta(days=7)
+        values = {
+            "planned_start": phase.planned_start + week,
+            "planned_end": phase.planned_end + week,
+        }
+        apply_changes(s, phase, eng.id, "phase", values, action="replan")
+        assert access.on_milestones_changed(s, eng) == 1
+    out = _ok(cli("undo", ENG)).stdout
+    assert "phase cutover planned_start" in out and "  grant 1 expires_on: " in out
+    with db.session_scope(engine, write=False) as s:
+        assert s.execute(select(AccessGrant.expires_on)).scalar_one() == before
+    _verified(cli)

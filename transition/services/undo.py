@@ -28,6 +28,7 @@ from transition.models import AuditEvent, KTParticipant, Person, TaskDependency
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.undo_rules import (
+    SHOWN,
     Plan,
     RowKey,
     plan_change,
@@ -269,9 +270,10 @@ def describe(result: UndoResult | UndoneChange) -> Sequence[str]:
             f"({', '.join(change.actions)}):"
         )
         for f in change.fields:
+            what = SHOWN.get(f.entity, f.entity)
             if f.field is None:
-                lines.append(f"  {f.entity} {f.label}: removed (the change created it)")
+                lines.append(f"  {what} {f.label}: removed (the change created it)")
             else:
                 now, back = (v if v is not None else "(none)" for v in (f.now, f.restored))
-                lines.append(f"  {f.entity} {f.label} {f.field}: {now} → {back}")
+                lines.append(f"  {what} {f.label} {f.field}: {now} → {back}")
     return lines

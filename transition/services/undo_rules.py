@@ -308,8 +308,13 @@ def _plan_field(
     companions = {}
     if value is None:
         companions = {c: None for c in COMPANIONS.get((key.entity, column), ())}
+    # The undo's event says it in the words of the event it reverts (a replay reads both).
+    back = e.before
+    rule = getattr(row, "expires_rule", None) if column == "expires_on" else None
+    if rule and back is not None and not back.endswith(f" ({rule})"):
+        back = f"{back} ({rule})"  # a grant's expiry is logged with its rule
     plan.fields.append(
-        FieldStep(key, row, label, e.field, column, value, current, value, companions)
+        FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
     )
 
 
