@@ -310,3 +310,18 @@ def test_a_replan_moving_grant_expiries_is_undone(cli, engine, acme):
     with db.session_scope(engine, write=False) as s:
         assert s.execute(select(AccessGrant.expires_on)).scalar_one() == before
     _verified(cli)
+
+
+def test_a_rename_is_undone_with_its_slug(cli, engine, acme):
+    from transition.models import System
+    from transition.services.common import apply_changes, get_engagement
+
+    _ok(cli("system", "add", ENG, "CRM"))
+    with db.session_scope(engine, actor="tester") as s:  # as a rename writes it
+        system = s.execute(select(System)).scalar_one()
+        system.slug = "customer-db"
+        apply_changes(s, system, get_engagement(s, ENG).id, "system", {"name": "Customer DB"})
+    assert "system customer-db name: Customer DB → CRM" in _ok(cli("undo", ENG)).stdout
+    with db.session_scope(engine, write=False) as s:
+        assert s.execute(select(System.name, System.slug)).one() == ("CRM", "crm")
+    _verified(cli)

@@ -35,6 +35,7 @@ from transition.models import (
 )
 from transition.services import audit
 from transition.services.common import find_named
+from transition.text import slugify
 
 ENTITIES: dict[str, Any] = {
     "engagement": Engagement,
@@ -73,6 +74,7 @@ UNDOABLE_CREATIONS = {
     ("task", "add"),
     ("task_note", "create"),
     ("task_note", "add"),
+    ("task_note", "note"),
     ("person", "create"),
     ("system", "create"),
     ("access_grant", "grant"),
@@ -238,7 +240,11 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
             raise Conflict(f"{_what(key.entity)} {key.row_id} is gone since {when}; nothing undone")
         if key.entity in SOURCES:
             getattr(plan, SOURCES[key.entity]).add(key.row_id)
-        created = [e for e in history if e.action in CREATES]
+        created = [
+            e
+            for e in history
+            if e.action in CREATES or (key.entity, e.action) in UNDOABLE_CREATIONS
+        ]
         if created:
             _plan_creation(session, plan, key, row, label, created[0], derived_here, when)
             continue
@@ -308,6 +314,8 @@ def _plan_field(
     companions = {}
     if value is None:
         companions = {c: None for c in COMPANIONS.get((key.entity, column), ())}
+    if column == "name" and "slug" not in pending and _slug_follows(row):
+        companions["slug"] = slugify(value)  # a name is looked up by its slug
     # The undo's event says it in the words of the event it reverts (a replay reads both).
     back = e.before
     rule = getattr(row, "expires_rule", None) if column == "expires_on" else None
@@ -316,6 +324,12 @@ def _plan_field(
     plan.fields.append(
         FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
     )
+
+
+def _slug_follows(row: Any) -> bool:
+    """A renamed row whose slug was made from its name: put back, the slug follows."""
+    slug = getattr(row, "slug", None)
+    return bool(slug) and slug == slugify(row.name)
 
 
 def _value_conflict(what: str, field_name: str, current: Any, after: Any) -> Conflict:
