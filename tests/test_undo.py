@@ -325,3 +325,36 @@ def test_a_rename_is_undone_with_its_slug(cli, engine, acme):
     with db.session_scope(engine, write=False) as s:
         assert s.execute(select(System.name, System.slug)).one() == ("CRM", "crm")
     _verified(cli)
+
+
+def test_an_adhoc_task_and_a_note_created_are_taken_away(cli, engine, acme):
+    """Created as ``task add`` and ``task note`` write them: a row and its ``create``
+    events in one change."""
+    from transition.dates import utcnow
+    from transition.models import Phase, TaskNote
+    from transition.services import audit
+    from transition.services.common import get_engagement
+
+    with db.session_scope(engine, actor="tester") as s:
+        eng = get_engagement(s, ENG)
+        phase = s.execute(select(Phase).where(Phase.key == "discovery")).scalar_one()
+        task = Task(engagement_id=eng.id, phase_id=phase.id, key="vpn", title="VPN", origin="adhoc")
+        s.add(task)
+        s.flush()
+        audit.record_fields(s, eng.id, "task", task.id, {"title": (None, "VPN")}, action="create")
+    with db.session_scope(engine, actor="tester") as s:
+        note = TaskNote(engagement_id=eng.id, task_id=task.id, at=utcnow(), author="t", text="hi")
+        s.add(note)
+        s.flush()
+        audit.record(s, eng.id, "task_note", note.id, "create", "text", None, "hi")
+    out = _ok(cli("undo", ENG, "--last", "2")).stdout  # the note first, then its task
+    assert "task note 1: removed (the change created it)" in out
+    assert "task vpn: removed" in out
+    with db.session_scope(engine, write=False) as s:
+        assert s.execute(select(Task.id).where(Task.key == "vpn")).first() is None
+    _verified(cli)
+    # A playbook task is never taken away.
+    with db.session_scope(engine, actor="tester") as s:
+        row = s.execute(select(Task).where(Task.key == "kickoff-workshop")).scalar_one()
+        audit.record(s, eng.id, "task", row.id, "create", "title", None, row.title)
+    assert "only ad-hoc tasks" in _refused(cli, engine, "undo", ENG)
