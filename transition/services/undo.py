@@ -136,7 +136,7 @@ def undo_newest(session: Session, change_ids: Sequence[str]) -> UndoneChange:
         for change_id in reversed(change_ids):
             if change_id not in undone:
                 return _undo(session, change_id)
-    raise Refused("nothing changed here since the screen opened is left to undo")
+    raise Refused("nothing changed in this session is left to undo")
 
 
 def _undo(session: Session, change_id: str) -> UndoneChange:

@@ -70,6 +70,14 @@ class TransitionApp(App[None]):
         wrote, and none of ours uses markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No undo under an open form or dialog: it would change what the form shows."""
+        if action == "undo":
+            from textual.screen import ModalScreen
+
+            return not isinstance(self.screen, ModalScreen)
+        return True
+
     def action_undo(self) -> None:
         """Undo the last change made in this session (not undone yet), then reload."""
 
