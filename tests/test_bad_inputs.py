@@ -437,6 +437,10 @@ def _bad_arguments(eng: str, tmp: Path) -> list[tuple[int, list[str]]]:
         (2, ["audit", "nope"]),
         (2, ["audit", eng, "--limit", "0"]),
         (2, ["demo", "extra"]),
+        (2, ["undo", "nope"]),
+        (2, ["undo", eng, "--last", "0"]),
+        (2, ["undo", eng, "--last", "many"]),
+        (2, ["undo", "--last", "101"]),
     ]  # fmt: skip
     for date in BAD_DATES:
         cases += [
@@ -465,7 +469,7 @@ def test_bad_arguments_for_every_command(world, refused, tmp_path):
 
 #: Every command of the CLI contract.
 CONTRACT_COMMANDS = [
-    "init", "demo", "tui", "report", "export", "import", "audit",
+    "init", "demo", "tui", "report", "export", "import", "audit", "undo",
     "playbook list", "playbook show", "playbook validate",
     "engagement new", "engagement list", "engagement show",
     "phase status", "phase advance",
@@ -476,7 +480,7 @@ CONTRACT_COMMANDS = [
     "runbook templates", "runbook new", "runbook list", "runbook status",
     "handover show", "handover sync", "handover export", "handover import",
 ]  # fmt: skip
-TOP_LEVEL = {"init", "demo", "tui", "report", "export", "import", "audit"}
+TOP_LEVEL = {"init", "demo", "tui", "report", "export", "import", "audit", "undo"}
 # Commands that take no input worth getting wrong beyond an unknown engagement or flag.
 ARGUMENT_FREE = {"engagement list"}
 

@@ -382,6 +382,31 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             }
         ],
     ),
+    "undo": (
+        (ENG, "--dry-run"),
+        {
+            "dry_run": "bool",
+            "changes": [
+                {
+                    "change_id": "str",
+                    "at": "str",
+                    "actor": "str",
+                    "engagement": "str|null",
+                    "actions": ["str"],
+                    "fields": [
+                        {
+                            "entity": "str",
+                            "entity_id": "int|null",
+                            "label": "str",
+                            "field": "str|null",
+                            "now": "str|null",
+                            "restored": "str|null",
+                        }
+                    ],
+                }
+            ],
+        },
+    ),
 }
 
 #: Outputs of options that change a pinned command's shape.
@@ -497,6 +522,7 @@ STEPS = [
     ("runbook", "status", ENG, "1", "reviewed"),
     ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
     ("phase", "advance", ENG, "--override", "steering agreed"),
+    ("task", "set", ENG, "stakeholder-map", "--status", "in_progress"),  # for undo --dry-run
 ]  # fmt: skip
 
 

@@ -204,10 +204,11 @@ def _register() -> None:
         report,
         transfer,
         tui_cmd,
+        undo_cmd,
     )
 
     # Top-level commands; the noun groups (LAZY_GROUPS) load when invoked.
-    for module in (init, demo, tui_cmd, audit_cmd, report, transfer):
+    for module in (init, demo, tui_cmd, audit_cmd, undo_cmd, report, transfer):
         module.register(app)
 
 

@@ -114,6 +114,12 @@ def change_id(session: Session) -> str:
     return current
 
 
+def current_change(session: Session) -> str | None:
+    """The id of the change this transaction has written events under (None before its
+    first event): read it before the commit, which forgets it."""
+    return session.info.get(_CHANGE_KEY)
+
+
 def mark_undo(session: Session, undone: str) -> None:
     """The events this transaction writes from now on undo the change ``undone``."""
     session.info[_UNDOES_KEY] = undone

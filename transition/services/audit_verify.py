@@ -185,7 +185,7 @@ def _state_problems(session: Session, engagement_id: int | None) -> list[str]:
             evs = [
                 dict(row._mapping)
                 for row in session.execute(
-                    select(AuditEvent.id, *CHANGE_COLUMNS)
+                    select(AuditEvent.id, *CHANGE_COLUMNS, AuditEvent.change_id, AuditEvent.undoes)
                     .where(AuditEvent.engagement_id == eid)
                     .order_by(AuditEvent.id)
                 )
@@ -281,7 +281,9 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         expected.setdefault("revoke_reason", None)
         revokes = [e for e in history if e["action"] == "revoke"]
         expected["approver"] = created[0]["actor"]
-        expected["revoked_by"] = revokes[-1]["actor"] if revokes else None
+        # An undone revocation puts revoked_at back to empty, and with it who revoked.
+        revoked = revokes and expected["revoked_at"] is not None
+        expected["revoked_by"] = revokes[-1]["actor"] if revoked else None
         expires = row["expires_on"]
         if expires is not None and row["expires_rule"]:
             expires = f"{_norm(expires)} ({row['expires_rule']})"
@@ -300,7 +302,8 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
                 "revoke_reason": row["revoke_reason"],
             },
         )
-    problems += _deleted(by, "access_grant", "grant", grant_ids, "grant")
+    undone = {e.get("undoes") for e in log if e.get("undoes")}
+    problems += _deleted(by, "access_grant", "grant", grant_ids, "grant", undone)
 
     # Phases and tasks: created from the stored playbook, then changed by logged events.
     try:
@@ -413,7 +416,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         logged = _participants(history)
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
-    problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session")
+    problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session", undone)
     return problems
 
 
@@ -439,12 +442,14 @@ def _deleted(
     created_by: str,
     present: set[Any],
     label: str,
+    undone: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[str]:
-    """Rows of ``entity`` the log created (an event ``created_by``) that are not there."""
+    """Rows of ``entity`` the log created (an event ``created_by``) that are not there,
+    unless the change that created them was undone (undo takes such a row away)."""
     return [
         f"{label} {row_id}: in the log but not in the database (deleted?)"
         for (kind, row_id), history in by.items()
         if kind == entity
         and row_id not in present
-        and any(e["action"] == created_by for e in history)
+        and any(e["action"] == created_by and e.get("change_id") not in undone for e in history)
     ]

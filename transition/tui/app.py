@@ -20,7 +20,7 @@ class TransitionApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "transition"
     COMMANDS = App.COMMANDS | {JumpProvider}
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.QUIT, cmd.HELP)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.QUIT, cmd.HELP, cmd.UNDO)
 
     def __init__(self, backend: Backend, engagement: str | None = None) -> None:
         super().__init__()
@@ -69,6 +69,39 @@ class TransitionApp(App[None]):
         """Every notification is literal text: most carry names and messages that users
         wrote, and none of ours uses markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No undo under an open form or dialog: it would change what the form shows."""
+        if action == "undo":
+            from textual.screen import ModalScreen
+
+            return not isinstance(self.screen, ModalScreen)
+        return True
+
+    def action_undo(self) -> None:
+        """Undo the last change made in this session (not undone yet), then reload."""
+
+        def work() -> None:
+            done = self.backend.undo()
+            self.call_from_thread(self._undone, done)
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="undo")
+
+    def _undone(self, done) -> None:
+        from transition.services.undo import describe
+
+        self.notify("undone: " + "\n".join(describe(done)).removeprefix("change of "))
+        reload = getattr(self.screen, "action_reload", None)
+        if reload is not None:
+            reload()
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        from transition.tui.screens.base import error_text
+
+        if event.worker.group == "undo" and event.state == WorkerState.ERROR:
+            self.notify(error_text(event.worker.error), severity="error", timeout=8)
 
     def action_help(self) -> None:
         from transition.tui.screens.dialogs import HelpScreen

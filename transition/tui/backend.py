@@ -32,6 +32,8 @@ class Backend:
         self.actor = actor
         self._checked = False
         self._where: str | None = None
+        #: The changes written here, oldest first: ``u`` undoes the newest not undone.
+        self.changes: list[str] = []
 
     @property
     def engine(self):
@@ -62,7 +64,21 @@ class Backend:
     def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(session, *args, **kwargs)`` in a unit of work that commits (or rolls back
         on error); its audit events and handover changes go with it."""
+        from transition.services import audit
+
         with self.session(write=True) as s:
-            return fn(s, *args, **kwargs)
+            result = fn(s, *args, **kwargs)
+            made = audit.current_change(s)
+        if made is not None:  # committed
+            self.changes.append(made)
+        return result
+
+    def undo(self) -> Any:
+        """Undo the newest change written here that is not undone yet (an ``UndoneChange``);
+        the undo itself is not one of the changes ``undo`` picks from."""
+        from transition.services import undo
+
+        with self.session(write=True) as s:
+            return undo.undo_newest(s, list(self.changes))
 
     # -- reading ----------------------------------------------------------------------

@@ -40,6 +40,7 @@ HELP = Command("app.help", "question_mark", "help", "Help", "Show every key bind
 RELOAD = Command(
     "app.reload", "f5", "reload", "Reload", "Reload what is on screen from the database", show=False
 )
+UNDO = Command("app.undo", "u", "undo", "Undo", "Undo the last change made here", show=False)
 BACK = Command("app.back", "escape", "back", "Back", "Back to the dashboard")
 
 # Dashboard

@@ -138,7 +138,7 @@ class ReasonsScreen(ModalScreen[None]):
 
 
 HELP_GROUPS = (
-    ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD)),
+    ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO)),
     ("Command palette", ()),
     ("Dashboard", (cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT)),
     (
