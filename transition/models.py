@@ -54,6 +54,10 @@ class Engagement(Versioned, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     # Archived engagements leave lists and the dashboard but keep everything.
     archived_at: datetime | None = Field(default=None, index=True)
+    # The exit checklist as applied (the base of a three-way ``handover upgrade``).
+    handover_version: int | None = None
+    handover_hash: str | None = Field(default=None, max_length=64)
+    handover_json: str | None = Field(default=None, sa_type=Text)
 
 
 class Phase(Versioned, table=True):
@@ -92,6 +96,12 @@ class Person(Versioned, table=True):
     release_date: date | None = None
     timezone: str | None = Field(default=None, max_length=64)
     removed_at: datetime | None = Field(default=None, index=True)
+    # ``person release`` records when they left (their grants are revoked then), and
+    # ``person move`` the side they came from (re-badged staff keep their history).
+    released_on: date | None = None
+    release_override: str | None = None
+    moved_from: str | None = Field(default=None, max_length=20)
+    moved_on: date | None = None
 
 
 class Task(Versioned, table=True):
@@ -251,6 +261,14 @@ class Runbook(Versioned, table=True):
     created_by: str = Field(default="", max_length=200)
     # The text it was generated with (NULL for rows from before 0003): see runbooks.generate.
     skeleton: str | None = Field(default=None, sa_type=Text)
+    # The template it follows: its version and content hash, and the answers it was
+    # rendered with (``--set`` values and the context that does not change by itself),
+    # so ``runbook update`` can re-render the old and the new template three-way.
+    template_version: int | None = None
+    template_hash: str | None = Field(default=None, max_length=64)
+    answers_json: str | None = Field(default=None, sa_type=Text)
+    # Unresolved conflict regions left by an update (0: none).
+    conflicts: int = 0
 
 
 class HandoverItem(Versioned, table=True):
@@ -305,3 +323,57 @@ class AuditEvent(SQLModel, table=True):
     # ``undo`` writes, the change they undo. Hashed with the event when set.
     change_id: str | None = Field(default=None, max_length=32, index=True)
     undoes: str | None = Field(default=None, max_length=32)
+
+
+class SystemPerson(SQLModel, table=True):
+    """Who owns a system, is its subject-matter expert or its backup (per side)."""
+
+    __tablename__ = "system_person"
+    __table_args__ = (UniqueConstraint("system_id", "person_id", "role", name="uq_system_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)  # owner | sme | backup
+
+
+class SystemTopic(SQLModel, table=True):
+    """One topic of a system's knowledge: from a required runbook or added by the team."""
+
+    __tablename__ = "system_topic"
+    __table_args__ = (UniqueConstraint("system_id", "key", name="uq_system_topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    system_id: int = Field(foreign_key="system.id", index=True, ondelete="CASCADE")
+    # The title folded for comparison (``text.slugify``): one topic per title per system.
+    key: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    source: str = Field(default="team", max_length=20)  # runbook | team
+    removed_at: datetime | None = None
+
+
+class KTTopic(SQLModel, table=True):
+    """The topics a KT session covers."""
+
+    __tablename__ = "kt_topic"
+
+    session_id: int = Field(foreign_key="kt_session.id", primary_key=True, ondelete="CASCADE")
+    topic_id: int = Field(
+        foreign_key="system_topic.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A playbook owner role (``transition-manager``) resolved to a person."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "role", "person_id", name="uq_role_assignment"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=100)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
