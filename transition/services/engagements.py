@@ -17,7 +17,14 @@ from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of, find_named
 from transition.services.views import EngagementDetail, EngagementRow
 from transition.text import clean_line, clean_name, field_limit, slugify
-from transition.workdays import Calendar, Offset, check_code, check_zone, parse_workweek
+from transition.workdays import (
+    Calendar,
+    Offset,
+    check_code,
+    check_zone,
+    parse_workweek,
+    show_workweek,
+)
 
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
 LOCATIONS = ("onshore", "nearshore", "offshore")
@@ -296,7 +303,17 @@ def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
     eng = engagement_of(session, engagement)
     (summary,) = summaries(session, eng.id)
     phases = gates.status(session, eng).model_dump()["phases"]
-    return EngagementDetail.model_validate({**summary.model_dump(), "phases": phases})
+    days = Calendar.of(eng)
+    return EngagementDetail.model_validate(
+        {
+            **summary.model_dump(),
+            "phases": phases,
+            "calendar": days.code,
+            "workweek": show_workweek(eng.workweek),
+            "extra_holidays": sorted(days.extra),
+            "timezone": eng.timezone,
+        }
+    )
 
 
 def cutover_date(phases: list[Phase]) -> date | None:
