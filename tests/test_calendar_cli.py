@@ -85,7 +85,7 @@ def test_a_due_date_on_a_non_working_day_is_flagged(cli, book):
     text = cli("task", "list", "yule").stdout
     line = next(x for x in text.splitlines() if x.startswith("calendar-days "))
     assert "2027-01-17 !" in line
-    assert text.endswith("! 2027-01-17: not a working day (Sunday)\n")
+    assert text.endswith("! 2027-01-17 is not a working day: Sunday\n")
     assert "!" not in next(x for x in text.splitlines() if x.startswith("weeks "))
 
 
@@ -111,7 +111,7 @@ def test_a_holiday_is_named_in_the_flag(cli, tmp_path):
     (task,) = json.loads(cli("task", "list", "boxing", "--json").stdout)
     assert task["due_date"] == "2026-12-28" and "Boxing Day" in task["due_non_working"]
     assert cli("task", "list", "boxing").stdout.endswith(
-        f"! 2026-12-28: not a working day ({task['due_non_working']})\n"
+        f"! 2026-12-28 is not a working day: {task['due_non_working']}\n"
     )
 
 

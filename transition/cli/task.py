@@ -59,7 +59,7 @@ def _non_working_footnote(rows: list) -> None:
     """``!`` marks a due date that is not a working day: one line per such date, why."""
     flagged = {t.due_date: t.due_non_working for t in rows if t.due_non_working}
     for day, why in sorted(flagged.items()):
-        say(f"! {day}: not a working day ({why})")
+        say(f"! {day} is not a working day: {why}")
 
 
 @app.command("done")
