@@ -106,8 +106,9 @@ def create(
     due at their offsets, counted on the engagement's calendar: the weekdays of
     ``workweek`` (``mon-fri``, ``sun-thu``…) are worked except the public holidays of
     ``calendar`` (``GB-ENG``, ``DE-BY``, ``IN``; none: weekends only) and the extra
-    ``holidays``. ``timezone``: the IANA zone its times are read and shown in (none: UTC). ``playbook``: a shipped or user playbook's name or a YAML file's
-    path, as the user gives it (or one already loaded, with its ``raw`` bytes).
+    ``holidays``. ``timezone``: the IANA zone its times are read and shown in (none:
+    UTC). ``playbook``: a shipped or user playbook's name or a YAML file's path, as the
+    user gives it (or one already loaded, with its ``raw`` bytes).
 
     Returns the new row, which every other verb accepts as its engagement."""
     with about("name"):
