@@ -13,6 +13,8 @@ from transition.models import AuditEvent, Engagement, Phase, Task, TaskDependenc
 from transition.playbooks import content_hash, load_playbook, resolve_playbook
 from transition.services import engagements
 from transition.services.common import get_engagement
+from transition.services.plan import phase_end, task_due
+from transition.workdays import Calendar
 
 
 @pytest.fixture
@@ -78,13 +80,13 @@ def test_shipped_playbook_dates_follow_its_offsets(session_scope):
     starts = {}
     for phase in pb.phases:
         starts[phase.key] = phase_start
-        phase_start += phase.length
+        phase_start = phase_end(Calendar(), phase_start, phase.span)
     for key, due, phase_key, planned_start, planned_end in rows:
         phase, task = specs[key]
         assert phase_key == phase.key
         assert planned_start == starts[phase.key]
-        assert planned_end == planned_start + phase.length
-        assert due == planned_start + task.due_offset
+        assert planned_end == phase_end(Calendar(), planned_start, phase.duration)
+        assert due == task_due(Calendar(), planned_start, task.due)
 
 
 def test_dependencies_are_instantiated(session_scope, small):
@@ -280,9 +282,9 @@ def test_dates_past_year_9999_are_bad_input_not_a_crash(session_scope, tmp_path)
         lines += [f"  - key: p{i}", f"    title: Phase {i}", "    duration: 9999w"]
     path = tmp_path / "long.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(BadInput, match="run past the year 9999"):
+    with pytest.raises(BadInput, match="past the last date the tool accepts"):
         start(session_scope, path, start=date(2026, 1, 1))
-    with pytest.raises(BadInput, match="run past the year 9999"):
+    with pytest.raises(BadInput, match="past the last date the tool accepts"):
         start(session_scope, write_small(tmp_path), start=date(9999, 12, 1))
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(Engagement)).scalar_one() == 0

@@ -108,7 +108,17 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
         },
     ),
     "engagement list": ((), [ENGAGEMENT_ROW]),
-    "engagement show": ((ENG,), {**ENGAGEMENT_ROW, "phases": [PHASE_ROW]}),
+    "engagement show": (
+        (ENG,),
+        {
+            **ENGAGEMENT_ROW,
+            "phases": [PHASE_ROW],
+            "calendar": "str|null",
+            "workweek": "str",
+            "extra_holidays": ["str"],
+            "timezone": "str|null",
+        },
+    ),
     "phase status": (
         (ENG,),
         {
@@ -158,6 +168,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "depends_on": ["str"],
                 "waiting_on": ["str"],
                 "overdue": "bool",
+                "due_non_working": "str|null",
             }
         ],
     ),
@@ -502,7 +513,7 @@ def test_every_json_command_is_pinned():
 
 #: The engagement every pin is checked on: a row of everything the commands print.
 STEPS = [
-    ("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding", "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo", "--start", "2026-11-02"),
+    ("engagement", "new", "Acme Helpdesk", "--playbook", "managed-service-onboarding", "--client", "Acme", "--incumbent", "OldCo", "--provider", "NewCo", "--start", "2026-11-02", "--calendar", "GB-ENG", "--timezone", "Europe/London", "--holidays", "{holidays}"),
     ("person", "add", ENG, "Ann Old", "--side", "incumbent", "--email", "ann@old.example", "--role", "SME", "--release", "2026-12-10"),
     ("person", "add", ENG, "Bob New", "--side", "provider", "--email", "bob@new.example", "--role", "Engineer", "--release", "2027-06-01"),
     ("system", "add", ENG, "CRM", "--tier", "1", "--description", "Customer records"),
@@ -530,8 +541,15 @@ STEPS = [
 def engagement(cli, monkeypatch, tmp_path) -> str:
     """Acme Helpdesk with a row of everything the ``--json`` commands print (``STEPS``)."""
     monkeypatch.setenv("TRANSITION_TODAY", "2026-12-01")
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("2026-12-24  # office closed\n", encoding="utf-8")
     for step in STEPS:
-        result = cli(*(a.replace("{out}", str(tmp_path / "runbooks")) for a in step))
+        result = cli(
+            *(
+                a.replace("{out}", str(tmp_path / "runbooks")).replace("{holidays}", str(holidays))
+                for a in step
+            )
+        )
         assert result.exit_code == 0, (step, result.stderr)
     return ENG
 

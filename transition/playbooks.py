@@ -1,7 +1,9 @@
 """Playbooks: YAML files → validated ``Playbook`` objects (errors with file:line:col).
 
-A playbook names phases in order; each phase has tasks (due as an offset from the phase's
-start, dependencies by key) and a gate: criteria that must hold before the phase is left.
+A playbook names phases in order; each phase has a duration (``10d``, ``2w``, or working
+days ``10bd``), tasks (due as an offset from the phase's start: ``+5d``, ``2w``, ``+3bd``,
+``-2bd``; dependencies by key) and a gate: criteria that must hold before the phase is left.
+Offsets are kept as written and counted on the engagement's calendar when it is started.
 Shipped playbooks live in ``playbooks/``; ``TRANSITION_PLAYBOOKS`` adds a folder of the
 user's own, searched first.
 """
@@ -9,15 +11,14 @@ user's own, searched first.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from transition import resources
-from transition.dates import parse_span
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.workdays import Offset, parse_offset
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
@@ -37,25 +38,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _span(value: Any, what: str) -> str:
+def _offset(value: Any, what: str, *, negative: bool) -> str:
     text = str(value).strip()
     try:
-        parse_span(text, what)
+        parse_offset(text, what, negative=negative)
     except BadInput as exc:
         raise ValueError(exc.message) from None
     return text
 
 
 def _duration(value: Any) -> str:
-    text = _span(value, "duration")
-    if parse_span(text).days == 0:
+    text = _offset(value, "duration", negative=False)
+    if parse_offset(text).days == 0:
         raise ValueError("duration must be at least one day")
     return text
 
 
-#: An offset such as ``+5d`` or ``-2w`` (checked when read, kept as written).
-DueOffset = Annotated[str, BeforeValidator(lambda value: _span(value, "due offset"))]
-#: A phase's length, at least one day.
+#: An offset from a phase's start such as ``+5d``, ``2w``, ``+3bd`` or ``-2bd`` (checked
+#: when read, kept as written).
+DueOffset = Annotated[
+    str, BeforeValidator(lambda value: _offset(value, "due offset", negative=True))
+]
+#: A phase's length (``10d``, ``2w``, ``10bd``), at least one day.
 Duration = Annotated[str, BeforeValidator(_duration)]
 
 
@@ -137,8 +141,9 @@ class TaskSpec(_Strict):
     description: str = ""
 
     @property
-    def due_offset(self) -> timedelta:
-        return parse_span(self.due)
+    def offset(self) -> Offset:
+        """``due`` as an offset from the phase's start (calendar or working days)."""
+        return parse_offset(self.due, "due offset")
 
 
 class PhaseSpec(_Strict):
@@ -159,8 +164,9 @@ class PhaseSpec(_Strict):
         return value
 
     @property
-    def length(self) -> timedelta:
-        return parse_span(self.duration)
+    def span(self) -> Offset:
+        """``duration`` as an offset from the phase's start (calendar or working days)."""
+        return parse_offset(self.duration, "duration", negative=False)
 
 
 class Playbook(_Strict):

@@ -103,6 +103,30 @@ def parse_workweek(value: str) -> str:
     return ",".join(str(d) for d in sorted(days))
 
 
+def show_workweek(stored: str | None) -> str:
+    """The stored work week (``0,1,2,3,4``) as typed: ``mon-fri``, ``sun-thu``,
+    ``mon-thu,sat``."""
+    days = {int(d) for d in (stored or "").split(",") if d.strip().isdigit() and int(d) < 7}
+    if not days:
+        return "none"
+    if len(days) == 7:
+        return "mon-sun"
+    gap = next(d for d in range(7) if d not in days)
+    runs: list[list[int]] = []
+    for step in range(1, 8):
+        day = (gap + step) % 7
+        if day not in days:
+            continue
+        if runs and (runs[-1][-1] + 1) % 7 == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    runs.sort(key=lambda run: run[0])
+    return ",".join(
+        WEEKDAYS[r[0]] if len(r) == 1 else f"{WEEKDAYS[r[0]]}-{WEEKDAYS[r[-1]]}" for r in runs
+    )
+
+
 @lru_cache(maxsize=64)
 def _public_holidays(code: str, year: int) -> frozenset[date]:
     import holidays

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from transition.cli.options import AsJson, Engagement, given
+from transition.cli.options import AsJson, CalendarCode, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
 from transition.cli.state import call, state
 from transition.services import engagements
@@ -38,8 +39,28 @@ def new(
     start: str | None = typer.Option(
         None, "--start", metavar="DATE", help="Start date (default today)."
     ),
+    calendar: CalendarCode = None,
+    timezone: TimeZone = None,
+    workweek: str | None = typer.Option(
+        None,
+        "--workweek",
+        metavar="DAYS",
+        help="The weekdays worked: mon-fri (default), sun-thu, mon,tue,wed,thu,sat…",
+    ),
+    holidays: Path | None = typer.Option(
+        None,
+        "--holidays",
+        metavar="FILE",
+        help="Extra non-working days: one ISO date per line, # for comments.",
+    ),
 ) -> None:
-    """Start an engagement from a playbook: phases and tasks with real due dates."""
+    """Start an engagement from a playbook: phases and tasks with real due dates, counted
+    on its calendar (working days and holidays)."""
+    extra = ()
+    if holidays is not None:
+        from transition.services.holiday_file import read_holidays
+
+        extra = read_holidays(holidays)
     with state(ctx).session(write=True) as session:
         row = engagements.create(
             session,
@@ -49,7 +70,10 @@ def new(
             incumbent=incumbent,
             provider=provider,
             start=start,
-            **given(model=model, location=location),
+            calendar=calendar,
+            timezone=timezone,
+            holidays=extra,
+            **given(model=model, location=location, workweek=workweek),
         )
         (created,) = engagements.summaries(session, row.id)
     say(
@@ -94,6 +118,12 @@ def _show(data: EngagementDetail) -> None:
         f"  [{data.model}, {data.location}]"
     )
     say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]})")
+    extra = len(data.extra_holidays)
+    say(
+        f"  calendar {data.calendar or 'weekends only'}, work week {data.workweek}"
+        + (f", {extra} extra holiday{'s' if extra != 1 else ''}" if extra else "")
+        + f", time zone {data.timezone or 'UTC'}"
+    )
     say(
         f"  started {data.start_date}, cutover {data.cutover_date}"
         + (f" ({data.days_to_cutover} days)" if data.days_to_cutover is not None else "")

@@ -20,7 +20,7 @@ COLUMNS = [
     ("key", "task"),
     "phase",
     (lambda t: f"{t.status} (late)" if t.overdue else t.status, "status"),
-    ("due_date", "due"),
+    (lambda t: f"{t.due_date} !" if t.due_non_working else t.due_date, "due"),
     "assignee",
     ("owner_role", "owner"),
     ("waiting_on", "waiting on"),
@@ -51,6 +51,15 @@ def list_tasks(
         assignee=assignee,
     )
     emit_rows(rows, as_json, COLUMNS, empty="no tasks match")
+    if not as_json:
+        _non_working_footnote(rows)
+
+
+def _non_working_footnote(rows: list) -> None:
+    """``!`` marks a due date that is not a working day: one line per such date, why."""
+    flagged = {t.due_date: t.due_non_working for t in rows if t.due_non_working}
+    for day, why in sorted(flagged.items()):
+        say(f"! {day} is not a working day: {why}")
 
 
 @app.command("done")

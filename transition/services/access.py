@@ -56,6 +56,7 @@ from transition.services.common import (
 )
 from transition.services.views.access import FindingView, GrantView, ImportResult
 from transition.text import clean_text
+from transition.workdays import Calendar
 
 __all__ = [
     "CSV_COLUMNS",
@@ -153,7 +154,9 @@ def grant(
     if isinstance(expires, date):
         expires = expires.isoformat()
     with about("expires"):
-        expires_on, rule = resolve_expiry(phases_of(session, engagement), expires)
+        expires_on, rule = resolve_expiry(
+            phases_of(session, engagement), expires, Calendar.of(engagement)
+        )
     now = today()
     existing = session.execute(
         select(AccessGrant.id, AccessGrant.role).where(
@@ -302,7 +305,7 @@ def on_milestones_changed(session: Session, engagement: EngagementRef) -> int:
     moved = []
     for gid, rule, current in rows:
         try:
-            resolved = resolve_expiry(phases, rule)[0]
+            resolved = resolve_expiry(phases, rule, Calendar.of(engagement))[0]
         except BadInput:
             continue  # the rule names a phase this engagement no longer has: keep the date
         if resolved != current:

@@ -42,6 +42,7 @@ from transition.services.access_rules import (
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import ImportResult
 from transition.text import clean_name, clean_text, field_limit, slugify
+from transition.workdays import Calendar
 
 CSV_COLUMNS = ("person", "system", "role", "expires", "justification")
 MAX_CSV_BYTES = 50 * 1024 * 1024
@@ -54,12 +55,12 @@ class ColumnRules:
     """The rule of each CSV column, each value checked once per file (a file names the
     same people, systems, roles and milestones on many rows)."""
 
-    def __init__(self, phases: list[Phase]) -> None:
+    def __init__(self, phases: list[Phase], calendar: Calendar | None = None) -> None:
         self.rules: dict[str, Callable[[str], Any]] = {
             "person": lambda v: clean_name(v, "person", field_limit(Person, "name")),
             "system": lambda v: clean_name(v, "system", field_limit(System, "name")),
             "role": clean_role,
-            "expires": lambda v: resolve_expiry(phases, v),
+            "expires": lambda v: resolve_expiry(phases, v, calendar),
             "justification": lambda v: no_secrets(clean_text(v, "justification"), "justification"),
         }
         self.seen: dict[tuple[str, str], tuple[bool, Any]] = {}
@@ -239,7 +240,7 @@ def import_csv(
     reader = csv.reader(io.StringIO(_read_csv(path), newline=""), strict=True)
     names = _header(reader, path)
     known = _Known(session, engagement.id)
-    columns = ColumnRules(phases_of(session, engagement))
+    columns = ColumnRules(phases_of(session, engagement), Calendar.of(engagement))
     now = today()
     errors: list[str] = []
     refusals: list[str] = []  # rows a rule refuses (exit 1), unlike bad rows (exit 2)

@@ -18,6 +18,7 @@ from transition.models import AccessGrant, Engagement, Phase
 from transition.services import audit
 from transition.settings import get_settings
 from transition.text import clean_line, clean_name, field_limit
+from transition.workdays import Calendar
 
 #: Role words that make a grant admin-like. Matched on whole words of the role (see
 #: ``is_admin_like``), so ``sa`` matches ``SA`` and ``sa account`` but not ``sales``.
@@ -54,8 +55,11 @@ def phases_of(session: Session, engagement: Engagement) -> list[Phase]:
     )
 
 
-def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None, str | None]:
-    """``2026-12-31`` → (that date, None); ``cutover+30d`` → (resolved date, the rule)."""
+def resolve_expiry(
+    phases: list[Phase], value: str | None, calendar: Calendar | None = None
+) -> tuple[date | None, str | None]:
+    """``2026-12-31`` → (that date, None); ``cutover+30d`` → (resolved date, the rule);
+    working days (``cutover+5bd``) count on ``calendar``, the engagement's."""
     if value is None or not str(value).strip():
         return None, None
     text = clean_line(str(value), "expiry", field_limit(AccessGrant, "expires_rule"))
@@ -69,11 +73,11 @@ def resolve_expiry(phases: list[Phase], value: str | None) -> tuple[date | None,
     from transition.services.engagements import milestone
 
     try:
-        return milestone(phases, text.lower()), text.lower()
+        return milestone(phases, text.lower(), calendar), text.lower()
     except BadInput as exc:
         raise BadInput(
             f"invalid expiry {text!r}: expected an ISO date (2026-12-31) or a milestone such "
-            f"as cutover+30d or parallel-run.end ({exc.message})"
+            f"as cutover+30d, cutover+5bd or parallel-run.end ({exc.message})"
         ) from None
 
 

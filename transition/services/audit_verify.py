@@ -30,6 +30,7 @@ from transition.services.audit import (
 )
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.audit import AuditVerification
+from transition.workdays import Calendar
 
 #: One engagement of an export document (``transfer.export_data``): its rows by section.
 Bundle = Mapping[str, Any]
@@ -221,6 +222,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
     to: grants, tasks, phases, KT sessions and participants. Returns one line per
     difference."""
     from transition.playbooks import from_json
+    from transition.services.engagements import lay_out
 
     problems: list[str] = []
     log = [e for e in log if not (e["entity"] == "engagement" and e["action"] == IMPORT_ACTION)]
@@ -314,18 +316,24 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
     start = bundle["engagement"]["start_date"]
     if not isinstance(start, date):
         start = date.fromisoformat(str(start))
+    try:
+        calendar = _calendar_at_creation(bundle["engagement"], by)
+        layout = lay_out(playbook, calendar, start)
+    except Exception:
+        problems.append("the engagement's calendar or plan cannot be laid out again")
+        return problems
     phase_rows = {row["key"]: row for row in bundle["phases"]}
     phase_keys = {row["id"]: row["key"] for row in bundle["phases"]}
-    planned: dict[str, date] = {}
-    phase_start = start
-    for position, spec in enumerate(playbook.phases):
+    for position, (spec, (phase_start, phase_end, _)) in enumerate(
+        zip(playbook.phases, layout, strict=True)
+    ):
         row = phase_rows.pop(spec.key, None)
         initial = {
             "position": position,
             "title": spec.title,
             "status": "active" if position == 0 else "pending",
             "planned_start": phase_start,
-            "planned_end": phase_start + spec.length,
+            "planned_end": phase_end,
             "actual_start": start if position == 0 else None,
             "actual_end": None,
             "gate_json": "[" + ",".join(c.model_dump_json() for c in spec.gate) + "]",
@@ -334,31 +342,28 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             "gate_decided_at": None,
             "gate_reason": None,
         }
-        phase_start += spec.length
         if row is None:
             problems.append(f"phase {spec.key}: in the playbook but not in the database (deleted?)")
             continue
         expected = replayed("phase", row["id"], initial)
-        planned[spec.key] = date.fromisoformat(str(_norm(expected["planned_start"])))
         compare(f"phase {spec.key}", expected, {k: row[k] for k in initial})
     for key in phase_rows:
         problems.append(f"phase {key}: not in the playbook nor in the log (inserted?)")
     task_rows = {row["key"]: row for row in bundle["tasks"]}
     assignees = {row["id"]: row["name"] for row in bundle["people"]}
-    for spec_phase in playbook.phases:
-        for position, spec in enumerate(spec_phase.tasks):
+    for spec_phase, (_, _, dues) in zip(playbook.phases, layout, strict=True):
+        for position, (spec, due) in enumerate(zip(spec_phase.tasks, dues, strict=True)):
             row = task_rows.pop(spec.key, None)
             if row is None:
                 problems.append(f"task {spec.key}: in the playbook but not in the database")
                 continue
-            base = planned.get(spec_phase.key)
             initial = {
                 "title": spec.title,
                 "phase": spec_phase.key,
                 "position": position,
                 "description": spec.description.strip(),
                 "owner_role": spec.owner,
-                "due_date": base + spec.due_offset if base else None,
+                "due_date": due,
                 "status": "todo",
                 "note": None,
                 "completed_by": None,
@@ -369,8 +374,6 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             actual = {k: row.get(k) for k in initial}
             actual["phase"] = phase_keys.get(row["phase_id"])
             actual["assignee"] = assignees.get(row["assignee_id"])
-            if base is None:
-                actual.pop("due_date")
             compare(f"task {spec.key}", expected, actual)
     for key, row in task_rows.items():
         if not any(e["action"] in ("create", "add") for e in by.get(("task", row["id"]), ())):
@@ -434,6 +437,31 @@ def _participants(history: Sequence[LoggedEvent]) -> set[tuple[str, str]]:
         elif e["before"] and not e["after"]:
             people.discard((field, e["before"]))
     return people
+
+
+#: The engagement's fields that make its calendar (``engagement set --calendar`` logs them).
+_CALENDAR_FIELDS = ("calendar", "workweek", "extra_holidays_json")
+
+
+def _calendar_at_creation(
+    engagement: Mapping[str, Any], by: Mapping[tuple[str, Any], Sequence[LoggedEvent]]
+) -> Calendar:
+    """The calendar the engagement's plan was laid on: each field's value before its first
+    logged change, else its current value."""
+    values = {field: engagement.get(field) for field in _CALENDAR_FIELDS}
+    changed: set[str] = set()
+    for e in by.get(("engagement", engagement["id"]), ()):
+        field = e["field"]
+        if field in _CALENDAR_FIELDS and field not in changed:
+            changed.add(field)
+            values[field] = e["before"]
+    return Calendar.of(
+        Engagement(
+            calendar=values["calendar"] or None,
+            workweek=values["workweek"] or "0,1,2,3,4",
+            extra_holidays_json=values["extra_holidays_json"] or "[]",
+        )
+    )
 
 
 def _deleted(

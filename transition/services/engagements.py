@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
 
-from transition.dates import MAX_YEAR, check_range, parse_date, today, utcnow
+from transition.dates import MAX_YEAR, MIN_YEAR, check_range, parse_date, today, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash, resolve_playbook
@@ -15,6 +17,14 @@ from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of, find_named
 from transition.services.views import EngagementDetail, EngagementRow
 from transition.text import clean_line, clean_name, field_limit, slugify
+from transition.workdays import (
+    Calendar,
+    Offset,
+    check_code,
+    check_zone,
+    parse_workweek,
+    show_workweek,
+)
 
 MODELS = ("managed-service", "staff-augmentation", "project", "dedicated-team")
 LOCATIONS = ("onshore", "nearshore", "offshore")
@@ -63,6 +73,18 @@ def _start_date(start: str | date | None) -> date:
     return parse_date(start, "start date")
 
 
+def _calendar(code: str | None, workweek: str, holidays: Sequence[date]) -> Calendar:
+    """The calendar a new engagement is planned on, each part checked."""
+    with about("calendar"):
+        code = check_code(code) if code is not None and code.strip() else None
+    with about("workweek"):
+        week = frozenset(int(d) for d in parse_workweek(workweek).split(","))
+    with about("holidays"):
+        for day in holidays:
+            check_range(day, "holiday")
+    return Calendar(code, week, frozenset(holidays))
+
+
 def create(
     session: Session,
     *,
@@ -75,10 +97,18 @@ def create(
     model: str = "managed-service",
     location: str = "onshore",
     start: str | date | None = None,
+    calendar: str | None = None,
+    timezone: str | None = None,
+    workweek: str = "mon-fri",
+    holidays: Sequence[date] = (),
 ) -> Engagement:
     """Start an engagement: phases laid end to end from ``start`` (default today), tasks
-    due at their offsets. ``playbook``: a shipped or user playbook's name or a YAML file's
-    path, as the user gives it (or one already loaded, with its ``raw`` bytes).
+    due at their offsets, counted on the engagement's calendar: the weekdays of
+    ``workweek`` (``mon-fri``, ``sun-thu``…) are worked except the public holidays of
+    ``calendar`` (``GB-ENG``, ``DE-BY``, ``IN``; none: weekends only) and the extra
+    ``holidays``. ``timezone``: the IANA zone its times are read and shown in (none:
+    UTC). ``playbook``: a shipped or user playbook's name or a YAML file's path, as the
+    user gives it (or one already loaded, with its ``raw`` bytes).
 
     Returns the new row, which every other verb accepts as its engagement."""
     with about("name"):
@@ -96,23 +126,19 @@ def create(
     }
     with about("start"):
         start = _start_date(start)
+    days = _calendar(calendar, workweek, holidays)
+    if timezone is not None and timezone.strip():
+        with about("timezone"):
+            timezone = check_zone(timezone)
+    else:
+        timezone = None
     with about("playbook"):
         if isinstance(playbook, str):
             playbook, raw, _ = resolve_playbook(playbook)
         elif raw is None:
             raise BadInput(f"playbook {playbook.name}: its file's bytes are needed (raw=)")
     with about("start"):
-        try:
-            _ = (
-                start
-                + sum((phase.length for phase in playbook.phases), timedelta())
-                + max((task.due_offset for _, task in playbook.tasks()), default=timedelta())
-            )
-        except OverflowError:
-            raise BadInput(
-                f"playbook {playbook.name}: its phases started on {start} run past the year 9999"
-            ) from None
-        _check_plan_fits(playbook, start)
+        layout = lay_out(playbook, days, start)
     exists = find_named(session, Engagement, name)
     if exists is not None:
         if exists.name.casefold() == name.casefold():
@@ -132,16 +158,20 @@ def create(
         playbook_hash=content_hash(raw),
         playbook_json=playbook.model_dump_json(),
         handover_name=playbook.handover,
+        calendar=days.code,
+        workweek=",".join(str(d) for d in sorted(days.workweek)),
+        extra_holidays_json=json.dumps(sorted(d.isoformat() for d in days.extra)),
+        timezone=timezone,
         created_at=utcnow(),
         created_by=audit.actor(session),
     )
     session.add(engagement)
     session.flush()
 
-    phase_start = start
     phases: list[Phase] = []
-    for position, spec in enumerate(playbook.phases):
-        end = phase_start + spec.length
+    for position, (spec, (phase_start, end, _)) in enumerate(
+        zip(playbook.phases, layout, strict=True)
+    ):
         phases.append(
             Phase(
                 engagement_id=engagement.id,
@@ -157,13 +187,12 @@ def create(
                 gate_json="[" + ",".join(c.model_dump_json() for c in spec.gate) + "]",
             )
         )
-        phase_start = end
     session.add_all(phases)
     session.flush()
 
     task_rows = []
-    for phase, spec in zip(phases, playbook.phases, strict=True):
-        for position, task in enumerate(spec.tasks):
+    for phase, spec, (_, _, dues) in zip(phases, playbook.phases, layout, strict=True):
+        for position, (task, due) in enumerate(zip(spec.tasks, dues, strict=True)):
             task_rows.append(
                 {
                     "engagement_id": engagement.id,
@@ -173,7 +202,9 @@ def create(
                     "title": task.title,
                     "description": task.description.strip(),
                     "owner_role": task.owner,
-                    "due_date": phase.planned_start + task.due_offset,
+                    "due_date": due,
+                    "due_rule": task.due,
+                    "origin": "playbook",
                     "status": "todo",
                     "version": 1,
                 }
@@ -273,7 +304,17 @@ def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
     eng = engagement_of(session, engagement)
     (summary,) = summaries(session, eng.id)
     phases = gates.status(session, eng).model_dump()["phases"]
-    return EngagementDetail.model_validate({**summary.model_dump(), "phases": phases})
+    days = Calendar.of(eng)
+    return EngagementDetail.model_validate(
+        {
+            **summary.model_dump(),
+            "phases": phases,
+            "calendar": days.code,
+            "workweek": show_workweek(eng.workweek),
+            "extra_holidays": sorted(days.extra),
+            "timezone": eng.timezone,
+        }
+    )
 
 
 def cutover_date(phases: list[Phase]) -> date | None:
@@ -284,17 +325,19 @@ def cutover_date(phases: list[Phase]) -> date | None:
     return phases[-1].planned_end if phases else None
 
 
-def milestone(phases: list[Phase], expression: str) -> date:
-    """Resolve ``cutover``, ``cutover+30d``, ``parallel-run.end``, ``ramp-up.start-5d``…"""
+def milestone(phases: list[Phase], expression: str, calendar: Calendar | None = None) -> date:
+    """Resolve ``cutover``, ``cutover+30d``, ``parallel-run.end``, ``ramp-up.start-5d``,
+    ``cutover+3bd``… Working days (``bd``) count on ``calendar`` (the engagement's;
+    none: Monday to Friday)."""
     import re
 
     match = re.fullmatch(
-        r"([a-z0-9-]+?)(?:\.(start|end))?(?:([+-])(\d{1,4})([dw]))?", expression.strip()
+        r"([a-z0-9-]+?)(?:\.(start|end))?(?:([+-])(\d{1,4})(bd|d|w))?", expression.strip()
     )
     if not match:
         raise BadInput(
-            f"invalid milestone {expression!r}: expected PHASE[.start|.end][+Nd|-Nd], "
-            "e.g. cutover+30d or parallel-run.end"
+            f"invalid milestone {expression!r}: expected PHASE[.start|.end][+N|-N][d|bd|w], "
+            "e.g. cutover+30d, cutover+5bd or parallel-run.end"
         )
     key, edge, sign, number, unit = match.groups()
     phase = next((p for p in phases if p.key == key), None)
@@ -306,27 +349,53 @@ def milestone(phases: list[Phase], expression: str) -> date:
         base = phase.actual_start or phase.planned_start
     if number:
         days = int(number) * (7 if unit == "w" else 1)
-        base = base + timedelta(days=days if sign == "+" else -days)
+        offset = Offset(days if sign == "+" else -days, unit == "bd")
+        try:
+            base = (calendar or Calendar()).shift(base, offset)
+        except OverflowError:
+            raise BadInput(f"invalid milestone {expression!r}: past the year 9999") from None
     check_range(base, "milestone date", shown=f"{expression} = {base.isoformat()}")
     return base
 
 
-def _check_plan_fits(playbook: Playbook, start: date) -> None:
-    """Every date the plan lays out (phase ends, task due dates) must lie in the years the
-    tool accepts, like every date a user types: else an export could not be imported and
-    date arithmetic could leave Python's range. Refused before anything is written."""
-    latest, phase_start = start, start
+def lay_out(
+    playbook: Playbook, calendar: Calendar, start: date
+) -> list[tuple[date, date, list[date]]]:
+    """The plan's dates on ``calendar``: per phase its start, its end and its tasks' due
+    dates, phases end to end from ``start`` (``plan.phase_end``, ``plan.task_due``).
+
+    Every date must lie in the years the tool accepts, like every date a user types: else
+    an export could not be imported and date arithmetic could leave Python's range.
+    Refused before anything is written."""
+    from transition.services.plan import phase_end, task_due
+
+    out: list[tuple[date, date, list[date]]] = []
+    phase_start = start
     try:
         for spec in playbook.phases:
-            for task in spec.tasks:
-                latest = max(latest, phase_start + task.due_offset)
-            phase_start += spec.length
-            latest = max(latest, phase_start)
-    except OverflowError:
-        latest = date.max
-    if latest.year > MAX_YEAR:
+            dues = [task_due(calendar, phase_start, task.offset) for task in spec.tasks]
+            end = phase_end(calendar, phase_start, spec.span)
+            out.append((phase_start, end, dues))
+            for day in (*dues, end):
+                if not MIN_YEAR <= day.year <= MAX_YEAR:
+                    raise _PastRange(day)
+            phase_start = end
+    except (OverflowError, _PastRange) as exc:
+        latest = exc.day if isinstance(exc, _PastRange) else None
+        if latest is not None and latest.year < MIN_YEAR:
+            raise BadInput(
+                f"a start on {start.isoformat()} lays out the plan of {playbook.name} from "
+                f"{latest.isoformat()}, before the first date the tool accepts "
+                f"({MIN_YEAR}-01-01): start later"
+            ) from None
         raise BadInput(
             f"a start on {start.isoformat()} lays out the plan of {playbook.name} until "
-            f"{'after 9999' if latest == date.max else latest.isoformat()}, past the last "
+            f"{'after 9999' if latest is None else latest.isoformat()}, past the last "
             f"date the tool accepts ({MAX_YEAR}-12-31): start earlier"
-        )
+        ) from None
+    return out
+
+
+class _PastRange(Exception):
+    def __init__(self, day: date) -> None:
+        self.day = day

@@ -30,6 +30,7 @@ from transition.services.views.tasks import (
     TaskView,
 )
 from transition.text import clean_text
+from transition.workdays import Calendar
 
 STATUSES = ("todo", "in_progress", "blocked", "done", "skipped")
 OPEN = ("todo", "in_progress", "blocked")
@@ -108,12 +109,14 @@ def _views(session: Session, engagement: Engagement, stmt, *, paged: bool) -> li
     now = today()
     rows = session.execute(stmt).all()
     deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
+    calendar = Calendar.of(engagement)
     return [
         TaskView(
             **r._mapping,
             depends_on=deps["all"].get(r.id, []),
             waiting_on=deps["open"].get(r.id, []),
             overdue=r.status in OPEN and r.due_date is not None and r.due_date < now,
+            due_non_working=calendar.why_not_working(r.due_date) if r.due_date else None,
         )
         for r in rows
     ]

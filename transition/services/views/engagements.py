@@ -50,6 +50,13 @@ class PhaseRow(View):
 
 
 class EngagementDetail(EngagementRow):
-    """``engagement show``: the list row with its phases in full."""
+    """``engagement show``: the list row with its phases in full, and the calendar its
+    plan is counted on: the holidays of ``calendar`` (a country/subdivision code; None:
+    weekends only), the weekdays of ``workweek`` (``mon-fri``), the ``extra_holidays``;
+    its times are shown in ``timezone`` (None: UTC)."""
 
     phases: list[PhaseRow]  # type: ignore[assignment]
+    calendar: str | None = None
+    workweek: str = "mon-fri"
+    extra_holidays: list[date] = []
+    timezone: str | None = None

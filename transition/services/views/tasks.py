@@ -25,6 +25,9 @@ class TaskView(View):
     depends_on: list[str] = []
     waiting_on: list[str] = []
     overdue: bool = False
+    #: Why the due date is not a working day on the engagement's calendar (``Saturday``,
+    #: ``Boxing Day``), or None.
+    due_non_working: str | None = None
 
 
 class TaskFilter(View):

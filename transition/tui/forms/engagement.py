@@ -51,6 +51,18 @@ def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
                 placeholder="YYYY-MM-DD (default today)",
                 check=check_date("start date"),
             ),
+            Field(
+                "calendar",
+                "Calendar",
+                placeholder="holidays of GB-ENG, DE-BY, IN… (default weekends only)",
+                check=_check_calendar,
+            ),
+            Field(
+                "timezone",
+                "Time zone",
+                placeholder="e.g. Europe/London (default UTC)",
+                check=_check_zone,
+            ),
         ],
         create,
         intro="Phases and tasks are laid out from the playbook with real due dates.",
@@ -63,3 +75,15 @@ def _slug_of_new(session: Any, **values: Any) -> str:
     from transition.services import engagements
 
     return engagements.create(session, **values).slug
+
+
+def _check_calendar(value: str) -> None:
+    from transition.workdays import check_code
+
+    check_code(value)
+
+
+def _check_zone(value: str) -> None:
+    from transition.workdays import check_zone
+
+    check_zone(value)

@@ -145,11 +145,16 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         muted = status in tasks.CLOSED
         mark = TASK_MARK.get(status, "?")
         waiting = ", ".join(r.waiting_on)
-        due = day(r.due_date)
+        due: Any = day(r.due_date) + ("!" if r.overdue else "")
+        if r.due_non_working:  # a due date on a weekend or holiday, and why
+            due = f"{due} ({short(r.due_non_working, 18)})"
+            due = due if muted else t.styled(due, "alert" if r.overdue else "amber")
+        elif r.overdue:
+            due = t.styled(due, "alert")
         return [
             t.styled(mark, "muted") if muted else mark,
             t.styled(r.key, "muted") if muted else r.key,
-            t.styled(f"{due}!", "alert") if r.overdue else due,
+            due,
             r.assignee or t.styled(short(r.owner_role or "–", 18), "muted"),
             t.styled(f"⧗ {short(waiting, 24)}", "amber") if waiting and not muted else "",
             t.styled(r.title, "muted") if muted else r.title,
