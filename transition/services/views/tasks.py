@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import ConfigDict
 
+from transition.services.views.audit import AuditEventView
 from transition.services.views.base import Timestamp, View
 
 
@@ -22,6 +23,7 @@ class TaskView(View):
     version: int
     phase: str
     assignee: str | None
+    origin: str = "playbook"
     depends_on: list[str] = []
     waiting_on: list[str] = []
     overdue: bool = False
@@ -62,3 +64,25 @@ class TaskPage(View):
     rows: list[PhaseHeader | TaskView]
     cursor: TaskCursor
     loaded: int = 0
+
+
+class TaskNoteView(View):
+    """One entry of a task's notes thread: who wrote what, when."""
+
+    id: int
+    at: Timestamp
+    author: str
+    text: str
+
+
+class TaskDetail(TaskView):
+    """``task show``: every field of a task, its notes thread and its history (the audit
+    events of the task, oldest first). A removed task says when and why."""
+
+    description: str
+    due_rule: str | None
+    removed_at: Timestamp | None
+    removed_reason: str | None
+    dependents: list[str] = []
+    notes: list[TaskNoteView] = []
+    history: list[AuditEventView] = []
