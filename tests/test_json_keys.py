@@ -155,11 +155,53 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "version": "int",
                 "phase": "str",
                 "assignee": "str|null",
+                "origin": "str",
                 "depends_on": ["str"],
                 "waiting_on": ["str"],
                 "overdue": "bool",
             }
         ],
+    ),
+    "task show": (
+        (ENG, "extra-check"),
+        {
+            "id": "int",
+            "key": "str",
+            "title": "str",
+            "status": "str",
+            "owner_role": "str|null",
+            "due_date": "str|null",
+            "note": "str|null",
+            "completed_by": "str|null",
+            "completed_at": "str|null",
+            "version": "int",
+            "phase": "str",
+            "assignee": "str|null",
+            "origin": "str",
+            "depends_on": ["str"],
+            "waiting_on": ["str"],
+            "overdue": "bool",
+            "description": "str",
+            "due_rule": "str|null",
+            "removed_at": "str|null",
+            "removed_reason": "str|null",
+            "dependents": ["str"],
+            "notes": [{"id": "int", "at": "str", "author": "str", "text": "str"}],
+            "history": [
+                {
+                    "id": "int",
+                    "at": "str",
+                    "actor": "str",
+                    "action": "str",
+                    "entity": "str",
+                    "entity_id": "int|null",
+                    "field": "str|null",
+                    "before": "str|null",
+                    "after": "str|null",
+                    "imported": "bool",
+                }
+            ],
+        },
     ),
     "system list": (
         (ENG,),
@@ -388,7 +430,10 @@ VARIANTS: list[tuple[str, tuple[str, ...], Any]] = [
 
 
 #: Lists that are empty on a healthy engagement.
-EMPTY_OK = {"audit --verify": {"$.problems"}}
+EMPTY_OK = {
+    "audit --verify": {"$.problems"},
+    "task show": {"$.waiting_on", "$.dependents"},
+}
 
 
 def mismatches(value: Any, spec: Any, where: str = "$") -> list[str]:
@@ -485,6 +530,8 @@ STEPS = [
     ("kt", "hold", ENG, "3"),
     ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
     ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
+    ("task", "add", ENG, "--phase", "discovery", "--key", "extra-check", "--title", "Extra check", "--due", "+3bd", "--depends-on", "kickoff-workshop", "--description", "Again"),
+    ("task", "note", ENG, "extra-check", "asked the incumbent"),
     ("runbook", "new", ENG, "--system", "CRM", "--template", "incident-response", "--out", "{out}"),
     ("runbook", "status", ENG, "1", "reviewed"),
     ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
