@@ -24,6 +24,7 @@ class TaskView(View):
     phase: str
     assignee: str | None
     origin: str = "playbook"
+    due_rule: str | None = None
     depends_on: list[str] = []
     waiting_on: list[str] = []
     overdue: bool = False
@@ -80,7 +81,6 @@ class TaskDetail(TaskView):
     events of the task, oldest first). A removed task says when and why."""
 
     description: str
-    due_rule: str | None
     removed_at: Timestamp | None
     removed_reason: str | None
     dependents: list[str] = []
