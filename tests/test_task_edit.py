@@ -275,7 +275,7 @@ def test_a_playbook_task_never_started_may_be_removed_a_started_one_not(cli, db_
     ok(cli, "task", "set", ENG, "risks", "--status", "in_progress")
     ok(cli, "task", "set", ENG, "risks", "--status", "todo")
     message = refused(cli, db_url, 1, "task", "remove", ENG, "risks", "--reason", "not needed")
-    assert message.startswith("task 'risks' comes from the playbook and has been started")
+    assert message.startswith("task 'risks' comes from the playbook and was started;")
     ok(cli, "task", "set", ENG, "go-no-go", "--title", "Go/no-go call")  # an edit is no start
     ok(cli, "task", "remove", ENG, "go-no-go", "--reason", "decided by the steering group")
     assert "go-no-go" not in listed(cli)
@@ -354,8 +354,9 @@ def test_notes_thread_and_history_in_show(cli, db_url, small):
         ("update", "status", "in_progress")
     ]
     text = ok(cli, "task", "show", ENG, "kickoff")
-    assert "notes (2)" in text and " alice: Agenda sent" in text and "    for 20 people" in text
-    assert "history (1)" in text and "alice update status: todo → in_progress" in text
+    assert "notes (2)\n  alice, " in text and "    Agenda sent\n  bob, " in text
+    assert "    Room booked\n    for 20 people\n" in text
+    assert "history (1 change)\n  update: status todo → in_progress — alice, " in text
     assert (
         refused(cli, db_url, 2, "task", "note", ENG, "kickoff", "  ")
         == "the note must not be empty"

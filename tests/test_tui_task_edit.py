@@ -142,7 +142,7 @@ async def test_delete_on_a_started_playbook_task_is_refused_in_the_form(tmp_path
         await pilot.pause()
         form = await fill_and_save(pilot, reason="tidy up")
         assert app.screen is form
-        assert "has been started" in shown_errors(form)["form"]
+        assert "comes from the playbook and is done" in shown_errors(form)["form"]
 
 
 @run_async

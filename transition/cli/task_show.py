@@ -35,17 +35,44 @@ def show_task(task: TaskDetail) -> None:
     say("")
     say(f"notes ({len(task.notes)})")
     for n in task.notes:
-        lines = n.text.splitlines() or [""]
-        say(f"  {cell(n.at)} {n.author}: {lines[0]}")
-        for line in lines[1:]:
+        say(f"  {n.author}, {cell(n.at)}")
+        for line in n.text.splitlines():
             say(f"    {line}")
+    changes = _changes(task)
     say("")
-    say(f"history ({len(task.history)})")
+    say(f"history ({len(changes)} change{'s' if len(changes) != 1 else ''})")
+    for line in changes:
+        say(f"  {line}")
+
+
+def _changes(task: TaskDetail) -> list[str]:
+    """One line per change (the events one command wrote about the task): the action, each
+    field as it changed, then who and when."""
+    groups: list[tuple[tuple, list]] = []
     for e in task.history:
-        what = e.field or ""
-        if e.field:
-            what += f": {cell(e.before)} → {cell(e.after)}"
-        say(f"  {cell(e.at)} {e.actor} {e.action} {what}".rstrip())
+        head = (e.at, e.actor, e.action)
+        if not groups or groups[-1][0] != head:
+            groups.append((head, []))
+        groups[-1][1].append(e)
+    out = []
+    for (at, actor, action), events in groups:
+        fields = "; ".join(_field(e) for e in events if e.field)
+        out.append(f"{action}{': ' + fields if fields else ''} — {actor}, {cell(at)}")
+    return out
+
+
+def _field(event) -> str:
+    after = _short(event.after)
+    if event.action == "create" and event.before is None:
+        return f"{event.field} {after}"
+    return f"{event.field} {_short(event.before)} → {after}"
+
+
+def _short(value: str | None, width: int = 60) -> str:
+    if value is None or value == "":
+        return "-"
+    text = " ".join(value.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _waiting(task: TaskDetail) -> str:

@@ -301,10 +301,10 @@ def remove(
     task = live_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
     if task.origin != "adhoc" and _started(session, task):
+        state = "was started" if task.status == "todo" else f"is {task.status.replace('_', ' ')}"
         raise Refused(
-            f"task {task.key!r} comes from the playbook and has been started (status "
-            f"{task.status.replace('_', ' ')} or changed before); only ad-hoc tasks and "
-            "playbook tasks never started can be removed: set it to skipped instead"
+            f"task {task.key!r} comes from the playbook and {state}; only ad-hoc tasks and "
+            "playbook tasks never started can be removed (set it to skipped instead)"
         )
     dependent = aliased(Task)
     waiting = (
