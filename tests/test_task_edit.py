@@ -404,3 +404,23 @@ def test_any_title_and_note_is_kept_as_typed_or_refused_cleanly(session_scope, s
             assert task_edit.show(s, ENG, "go-no-go").notes[-1].text == text.strip()
     with session_scope() as s:
         assert audit_verify.verify(s, get_engagement(s, ENG)).problems == []
+
+
+def test_show_and_add_take_a_fixed_number_of_queries(session_scope, small, count_queries):
+    def measured(fn, *args, **kwargs) -> int:
+        with count_queries() as q, session_scope() as s:
+            fn(s, ENG, *args, **kwargs)
+        return q.count
+
+    first = measured(task_edit.show, "kickoff")
+    adds = [
+        measured(task_edit.add, phase="cutover", key=f"q-{n}", title="Q", due="+2bd",
+                 depends_on=["kickoff", "risks"])
+        for n in range(3)
+    ]  # fmt: skip
+    for n in range(20):
+        with session_scope() as s:
+            task_edit.note(s, ENG, "kickoff", f"note {n}")
+            task_edit.update(s, ENG, "kickoff", title=f"Kick-off {n}")
+    assert measured(task_edit.show, "kickoff") == first <= 7
+    assert len(set(adds)) == 1 and adds[0] <= 14
