@@ -8,7 +8,7 @@ import itertools
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.core_books import write_small
@@ -384,6 +384,9 @@ _TEXT = st.text(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(title=_TEXT, text=_TEXT)
+@example(title="Проверка резервного копирования", text="النسخ الاحتياطي جاهز")
+@example(title="バックアップ確認 — 東京", text="ज़रूरी: सर्वर की सूची\nΈλεγχος 🙂")
+@example(title="Ärger mit O'Brien & Søn", text="  trimmed\t ")
 def test_any_title_and_note_is_kept_as_typed_or_refused_cleanly(session_scope, small, title, text):
     key = f"h-{next(_keys)}"
     try:
