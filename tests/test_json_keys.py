@@ -165,12 +165,55 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "version": "int",
                 "phase": "str",
                 "assignee": "str|null",
+                "origin": "str",
+                "due_rule": "str|null",
                 "depends_on": ["str"],
                 "waiting_on": ["str"],
                 "overdue": "bool",
                 "due_non_working": "str|null",
             }
         ],
+    ),
+    "task show": (
+        (ENG, "extra-check"),
+        {
+            "id": "int",
+            "key": "str",
+            "title": "str",
+            "status": "str",
+            "owner_role": "str|null",
+            "due_date": "str|null",
+            "note": "str|null",
+            "completed_by": "str|null",
+            "completed_at": "str|null",
+            "version": "int",
+            "phase": "str",
+            "assignee": "str|null",
+            "origin": "str",
+            "due_rule": "str|null",
+            "depends_on": ["str"],
+            "waiting_on": ["str"],
+            "overdue": "bool",
+            "description": "str",
+            "removed_at": "str|null",
+            "removed_reason": "str|null",
+            "dependents": ["str"],
+            "notes": [{"id": "int", "at": "str", "author": "str", "text": "str"}],
+            "history": [
+                {
+                    "id": "int",
+                    "at": "str",
+                    "actor": "str",
+                    "action": "str",
+                    "entity": "str",
+                    "entity_id": "int|null",
+                    "field": "str|null",
+                    "before": "str|null",
+                    "after": "str|null",
+                    "imported": "bool",
+                }
+            ],
+        },
     ),
     "system list": (
         (ENG,),
@@ -432,6 +475,7 @@ EMPTY_OK = {
     "audit --verify": {"$.problems"},
     # Filled only for people whose own time zone differs from the engagement's.
     "kt list": {"$[].local_times"},
+    "task show": {"$.waiting_on", "$.dependents"},
 }
 
 
@@ -529,6 +573,8 @@ STEPS = [
     ("kt", "hold", ENG, "3"),
     ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
     ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
+    ("task", "add", ENG, "--phase", "discovery", "--key", "extra-check", "--title", "Extra check", "--due", "+3bd", "--depends-on", "kickoff-workshop", "--description", "Again"),
+    ("task", "note", ENG, "extra-check", "asked the incumbent"),
     ("runbook", "new", ENG, "--system", "CRM", "--template", "incident-response", "--out", "{out}"),
     ("runbook", "status", ENG, "1", "reviewed"),
     ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),

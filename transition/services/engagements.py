@@ -262,7 +262,7 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
                 ).label("overdue"),
                 func.sum(case((Task.status == "blocked", 1), else_=0)).label("blocked"),
             )
-            .where(Task.engagement_id.in_(ids))
+            .where(Task.engagement_id.in_(ids), Task.removed_at.is_(None))
             .group_by(Task.engagement_id)
         )
     }

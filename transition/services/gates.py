@@ -95,7 +95,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
     totals: dict[int, int] = defaultdict(int)
     for phase_id, key, status in session.execute(
         select(Task.phase_id, Task.key, Task.status)
-        .where(Task.engagement_id == eid)
+        .where(Task.engagement_id == eid, Task.removed_at.is_(None))
         .order_by(Task.phase_id, Task.position)
     ):
         totals[phase_id] += 1
@@ -307,7 +307,7 @@ def steps(session: Session, engagement: EngagementRef) -> list[PhaseStep]:
     open_: dict[int, int] = defaultdict(int)
     for phase_id, task_status, n in session.execute(
         select(Task.phase_id, Task.status, func.count())
-        .where(Task.engagement_id == engagement.id)
+        .where(Task.engagement_id == engagement.id, Task.removed_at.is_(None))
         .group_by(Task.phase_id, Task.status)
     ):
         totals[phase_id] += n

@@ -89,10 +89,11 @@ def list_tasks(
     return _views(session, engagement, stmt, paged=limit is not None)
 
 
-def _select(engagement: Engagement):
-    return (
+def _select(engagement: Engagement, view: type[TaskView] = TaskView, *, removed: bool = False):
+    """The columns of ``view`` for the engagement's tasks; removed tasks only if ``removed``."""
+    stmt = (
         select(
-            *view_columns(TaskView, Task),
+            *view_columns(view, Task),
             Phase.key.label("phase"),
             Person.name.label("assignee"),
         )
@@ -101,9 +102,17 @@ def _select(engagement: Engagement):
         .where(Task.engagement_id == engagement.id)
         .order_by(Phase.position, Task.position, Task.id)
     )
+    return stmt if removed else stmt.where(Task.removed_at.is_(None))
 
 
-def _views(session: Session, engagement: Engagement, stmt, *, paged: bool) -> list[TaskView]:
+def _views(
+    session: Session,
+    engagement: Engagement,
+    stmt,
+    *,
+    paged: bool,
+    view: type[TaskView] = TaskView,
+) -> list[Any]:
     """The tasks ``stmt`` selects with their dependencies: those of these rows only when
     ``paged``, else every dependency of the engagement in one query."""
     now = today()
@@ -111,7 +120,7 @@ def _views(session: Session, engagement: Engagement, stmt, *, paged: bool) -> li
     deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
     calendar = Calendar.of(engagement)
     return [
-        TaskView(
+        view(
             **r._mapping,
             depends_on=deps["all"].get(r.id, []),
             waiting_on=deps["open"].get(r.id, []),
@@ -129,7 +138,7 @@ def _open_dependencies(
     stmt = (
         select(TaskDependency.task_id, dep.key, dep.status)
         .join(dep, dep.id == TaskDependency.depends_on_id)
-        .where(dep.engagement_id == engagement.id)
+        .where(dep.engagement_id == engagement.id, dep.removed_at.is_(None))
         .order_by(TaskDependency.task_id, dep.position)
     )
     if task_ids is not None:
@@ -140,6 +149,17 @@ def _open_dependencies(
         if status not in CLOSED:
             out["open"][task_id].append(key)
     return out
+
+
+def live_task(session: Session, engagement: Engagement, key: str) -> Task:
+    """The task ``key`` of the engagement, refused once it is removed."""
+    task = get_task(session, engagement, key)
+    if task.removed_at is not None:
+        raise Refused(
+            f"task {task.key!r} was removed ({task.removed_reason}); nothing to change",
+            field="key",
+        )
+    return task
 
 
 def _view(session: Session, engagement: Engagement, task: Task) -> TaskView:
@@ -162,14 +182,18 @@ def set_status(
     engagement = engagement_of(session, engagement)
     with about("status"):
         status = _status(status)
-    task = get_task(session, engagement, key)
+    task = live_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
     if status == "done":
         dep = aliased(Task)
         waiting = session.execute(
             select(dep.key, dep.status)
             .join(TaskDependency, TaskDependency.depends_on_id == dep.id)
-            .where(TaskDependency.task_id == task.id, dep.status.not_in(CLOSED))
+            .where(
+                TaskDependency.task_id == task.id,
+                dep.status.not_in(CLOSED),
+                dep.removed_at.is_(None),
+            )
             .order_by(dep.position)
         ).all()
         if waiting:
@@ -184,7 +208,11 @@ def set_status(
             session.execute(
                 select(dependent.key)
                 .join(TaskDependency, TaskDependency.task_id == dependent.id)
-                .where(TaskDependency.depends_on_id == task.id, dependent.status == "done")
+                .where(
+                    TaskDependency.depends_on_id == task.id,
+                    dependent.status == "done",
+                    dependent.removed_at.is_(None),
+                )
                 .order_by(dependent.position, dependent.id)
             )
             .scalars()
@@ -231,7 +259,7 @@ def assign(
 ) -> TaskView:
     """Give a task to a person of the engagement (None: to nobody). Returns the task."""
     engagement = engagement_of(session, engagement)
-    task = get_task(session, engagement, key)
+    task = live_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
     with about("person"):
         person = get_person(session, engagement, person_name) if person_name else None

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import ConfigDict
 
+from transition.services.views.audit import AuditEventView
 from transition.services.views.base import Timestamp, View
 
 
@@ -22,6 +23,8 @@ class TaskView(View):
     version: int
     phase: str
     assignee: str | None
+    origin: str = "playbook"
+    due_rule: str | None = None
     depends_on: list[str] = []
     waiting_on: list[str] = []
     overdue: bool = False
@@ -65,3 +68,24 @@ class TaskPage(View):
     rows: list[PhaseHeader | TaskView]
     cursor: TaskCursor
     loaded: int = 0
+
+
+class TaskNoteView(View):
+    """One entry of a task's notes thread: who wrote what, when."""
+
+    id: int
+    at: Timestamp
+    author: str
+    text: str
+
+
+class TaskDetail(TaskView):
+    """``task show``: every field of a task, its notes thread and its history (the audit
+    events of the task, oldest first). A removed task says when and why."""
+
+    description: str
+    removed_at: Timestamp | None
+    removed_reason: str | None
+    dependents: list[str] = []
+    notes: list[TaskNoteView] = []
+    history: list[AuditEventView] = []

@@ -77,6 +77,30 @@ START = Command("tasks.start", "s", "start", "Start", "Set the task in progress"
 BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
+# Listed in the help screen and the palette; the footer keeps to the everyday keys.
+TASK_ADD = Command("tasks.add", "n", "add_task", "Add", "Add an ad-hoc task to a phase", show=False)
+TASK_EDIT = Command(
+    "tasks.edit", "e", "edit_task", "Edit", "Edit the task's title, due, owner…", show=False
+)
+TASK_REMOVE = Command(
+    "tasks.remove",
+    "x,delete",
+    "remove_task",
+    "Remove",
+    "Remove the task, with a reason",
+    show=False,
+)
+TASK_NOTE = Command(
+    "tasks.note", "N", "note_task", "Note", "Add a note to the task's thread", show=False
+)
+TASK_SHOW = Command(
+    "tasks.show",
+    "i",
+    "show_task",
+    "Details",
+    "The task's fields, notes and history (or enter)",
+    show=False,
+)
 
 # Access tab
 GRANT = Command("access.grant", "n", "grant", "Grant", "Record an access grant")

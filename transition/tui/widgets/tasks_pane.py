@@ -26,7 +26,16 @@ from transition.tui.widgets.pane import TASK_MARK, Pane, day, short
 
 class TasksPane(Pane[PhaseHeader | TaskView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.TOGGLE, cmd.START, cmd.BLOCK, cmd.ASSIGN, cmd.FILTER
+        cmd.TOGGLE,
+        cmd.START,
+        cmd.BLOCK,
+        cmd.ASSIGN,
+        cmd.FILTER,
+        cmd.TASK_ADD,
+        cmd.TASK_EDIT,
+        cmd.TASK_REMOVE,
+        cmd.TASK_NOTE,
+        cmd.TASK_SHOW,
     )
 
     @dataclass
@@ -151,13 +160,14 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
             due = due if muted else t.styled(due, "alert" if r.overdue else "amber")
         elif r.overdue:
             due = t.styled(due, "alert")
+        title = f"(ad hoc) {r.title}" if r.origin == "adhoc" else r.title
         return [
             t.styled(mark, "muted") if muted else mark,
             t.styled(r.key, "muted") if muted else r.key,
             due,
             r.assignee or t.styled(short(r.owner_role or "–", 18), "muted"),
             t.styled(f"⧗ {short(waiting, 24)}", "amber") if waiting and not muted else "",
-            t.styled(r.title, "muted") if muted else r.title,
+            t.styled(title, "muted") if muted else title,
         ]
 
     def current(self) -> TaskView | None:
@@ -220,4 +230,67 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         self.open_form(
             assign_form(self.backend, self.slug, row, self.people_options()),
             lambda who: f"{row.key} assigned to {who or 'nobody'}",
+        )
+
+    # Ad-hoc work, edits, removal, notes and details ------------------------------------
+
+    def phase_options(self) -> list[tuple[str, str]]:
+        phases = self.engagement.phases if self.engagement else []
+        return [(f"{p.key} — {p.title}", p.key) for p in phases]
+
+    def action_add_task(self) -> None:
+        from transition.tui.forms.tasks import add_form
+
+        row = self.current()
+        phases = self.engagement.phases if self.engagement else []
+        current = next((p.key for p in phases if p.status == "active"), None)
+        self.open_form(
+            add_form(self.backend, self.slug, self.phase_options(), row.phase if row else current),
+            lambda task: f"{task.key} added to {task.phase}",
+        )
+
+    def action_edit_task(self) -> None:
+        row = self.current()
+        if not row:
+            return
+        from transition.services import task_edit
+        from transition.tui.forms.tasks import edit_form
+
+        def opened(detail: Any) -> None:
+            self.open_form(
+                edit_form(self.backend, self.slug, detail, detail.description),
+                lambda task: f"{task.key} saved",
+            )
+
+        self.read_then(lambda: self.backend.read(task_edit.show, self.slug, row.key), opened)
+
+    def action_remove_task(self) -> None:
+        row = self.current()
+        if row:
+            from transition.tui.forms.tasks import remove_form
+
+            self.open_form(
+                remove_form(self.backend, self.slug, row), lambda task: f"{task.key} removed"
+            )
+
+    def action_note_task(self) -> None:
+        row = self.current()
+        if row:
+            from transition.tui.forms.tasks import note_form
+
+            self.open_form(
+                note_form(self.backend, self.slug, row), lambda _: f"note added to {row.key}"
+            )
+
+    @on(PagedTable.RowSelected, "#tasks-table")
+    def action_show_task(self) -> None:
+        row = self.current()
+        if not row:
+            return
+        from transition.services import task_edit
+        from transition.tui.screens.task_detail import TaskDetailScreen
+
+        self.read_then(
+            lambda: self.backend.read(task_edit.show, self.slug, row.key),
+            lambda detail: self.app.push_screen(TaskDetailScreen(detail)),
         )
