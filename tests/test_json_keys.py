@@ -193,6 +193,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "due_rule": "str|null",
             "depends_on": ["str"],
             "waiting_on": ["str"],
+            "due_non_working": "str|null",
             "overdue": "bool",
             "description": "str",
             "removed_at": "str|null",

@@ -173,7 +173,7 @@ def test_set_changes_fields_with_one_event_each(cli, small):
     updates = {e["field"]: (e["before"], e["after"]) for e in task["history"]}
     assert updates["title"] == ("Risk register", "Risk and issue register")
     assert updates["due_date"] == ("2026-11-16", "2026-11-04")
-    assert updates["due_rule"] == (None, "+2bd")
+    assert updates["due_rule"] == ("2w", "+2bd")  # the playbook's offset, then the new one
     assert ok(cli, "task", "set", ENG, "risks", "--due", "none") == "task risks: due none\n"
     assert show(cli, "risks")["due_date"] is None
     assert ok(cli, "task", "set", ENG, "risks", "--status", "in_progress", "--title", "Risks") == (
