@@ -220,7 +220,9 @@ def reconcile(
 
     ``events``: the audit events of the caller's own change, written ahead of the items'
     events in the same insert (a change and its handover consequences in one write)."""
-    eid = engagement_of(session, engagement).id
+    # A follow-on of a change already let through (or of an import restoring an archived
+    # engagement as it was): the archive rule is the entry verb's to apply.
+    eid = engagement_of(session, engagement, writable=False).id
     changes = list(events)
     everything = grants is None and systems is None and runbooks is None
     grant_ids = [] if everything else sorted(set(grants or ()))
