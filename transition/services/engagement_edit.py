@@ -26,6 +26,7 @@ from transition.services.common import (
 from transition.services.views.engagements import (
     EngagementChange,
     EngagementDeleted,
+    EngagementSettings,
     FieldChange,
 )
 from transition.text import clean_name, field_limit, slugify
@@ -120,6 +121,29 @@ def update(
     if "calendar" in changed or "workweek" in changed:
         relay_working_days(session, eng)
     return _change_view(eng, changed)
+
+
+def settings(session: Session, engagement: EngagementRef) -> EngagementSettings:
+    """The engagement's editable fields as stored, for a form (read at ``version``)."""
+    from transition.dates import utc
+    from transition.workdays import WEEKDAYS
+
+    eng = engagement_of(session, engagement, writable=False)
+    days = [WEEKDAYS[int(d)] for d in eng.workweek.split(",") if d.strip().isdigit()]
+    return EngagementSettings(
+        name=eng.name,
+        slug=eng.slug,
+        client=eng.client,
+        incumbent=eng.incumbent,
+        provider=eng.provider,
+        model=eng.model,
+        location=eng.location,
+        calendar=eng.calendar,
+        timezone=eng.timezone,
+        workweek=",".join(days),
+        archived_at=utc(eng.archived_at) if eng.archived_at is not None else None,
+        version=eng.version,
+    )
 
 
 def relay_working_days(session: Session, engagement: Engagement) -> None:

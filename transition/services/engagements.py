@@ -347,6 +347,7 @@ from transition.services.engagement_edit import (  # noqa: E402
     archive,
     delete,
     relay_working_days,
+    settings,
     unarchive,
     update,
 )
@@ -361,6 +362,7 @@ __all__ = [
     "detail",
     "milestone",
     "relay_working_days",
+    "settings",
     "summaries",
     "unarchive",
     "update",

@@ -88,6 +88,13 @@ def add(
     return _row(system)
 
 
+def details(session: Session, engagement: EngagementRef, name: str) -> SystemRow:
+    """One system in scope as stored (its description included), for a form."""
+    engagement = engagement_of(session, engagement)
+    with about("name"):
+        return _row(get_system(session, engagement, name))
+
+
 def update(
     session: Session,
     engagement: EngagementRef,

@@ -82,3 +82,21 @@ class EngagementDeleted(View):
     slug: str
     rows: int
     export_path: str
+
+
+class EngagementSettings(View):
+    """What the engagement edit form shows: the fields ``engagement set`` changes, as
+    stored (the work week as day names), and the version they were read at."""
+
+    name: str
+    slug: str
+    client: str
+    incumbent: str
+    provider: str
+    model: str
+    location: str
+    calendar: str | None
+    timezone: str | None
+    workweek: str
+    archived_at: Timestamp | None
+    version: int
