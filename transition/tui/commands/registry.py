@@ -54,7 +54,7 @@ ARCHIVE = Command(
     "dashboard.archive",
     "A",
     "archive",
-    "Archive/unarchive",
+    "Archive",
     "Archive the highlighted engagement (or bring an archived one back)",
 )
 SHOW_ARCHIVED = Command(
@@ -79,8 +79,9 @@ EDIT_ENGAGEMENT = Command(
     "engagement.edit",
     "E",
     "edit_engagement",
-    "Edit",
+    "Edit engagement",
     "Edit the engagement: names, parties, calendar, time zone",
+    show=False,
 )
 TAB_NEXT = Command(
     "engagement.next_tab", "right_square_bracket", "next_tab", "Next tab", "Next tab", show=False
