@@ -495,3 +495,11 @@ def test_random_edits_keep_names_unique_the_checklist_named_and_the_log_true(ses
             assert item == f"Reverse KT of {name} to the successor"
         result = audit_verify.verify(s, slug)
         assert result.intact, result.problems
+
+
+def test_an_empty_list_says_how_many_are_archived(cli, acme):
+    ok(cli("engagement", "archive", ENG))
+    assert "1 archived: list them with --archived" in ok(cli("engagement", "list"))
+    assert cli("engagement", "list", "--json").json() == []
+    ok(cli("engagement", "unarchive", ENG))
+    assert "no archived engagements" in ok(cli("engagement", "list", "--archived"))

@@ -79,13 +79,19 @@ def list_engagements(
 ) -> None:
     """Every engagement in use with its current phase and progress."""
     which = None if everything else archived
+    rows = call(ctx, engagements.summaries, archived=which)
+    empty = "no engagements yet: start one with `transition engagement new`"
+    if archived and not everything:
+        empty = "no archived engagements"
+    elif not rows and not as_json and which is False:
+        hidden = len(call(ctx, engagements.summaries, archived=True))
+        if hidden:
+            empty = f"no engagements in use ({hidden} archived: list them with --archived)"
     emit_rows(
-        call(ctx, engagements.summaries, archived=which),
+        rows,
         as_json,
         COLUMNS if not everything else [*COLUMNS, (_archived, "archived")],
-        empty="no archived engagements"
-        if archived and not everything
-        else "no engagements yet: start one with `transition engagement new`",
+        empty=empty,
     )
 
 
