@@ -190,6 +190,7 @@ def test_person_list_json_shape(cli, acme):
         "email": "ann@old.example",
         "role": "DBA",
         "release_date": "2027-01-31",
+        "timezone": None,
         "version": 1,
     }
     assert isinstance(rows[0]["id"], int)

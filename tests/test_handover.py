@@ -354,7 +354,7 @@ def test_deriving_an_item_whose_key_is_taken_falls_back_to_reconcile(team, sessi
                 engagement_id=eng.id,
                 key=f"runbook:{rid}:hand-back",
                 section="runbooks",
-                title="old",
+                title=handover.runbook_item_title("Backup and restore", "CRM"),
                 description="",
                 position=0,
                 source="derived",

@@ -57,6 +57,7 @@ ENGAGEMENT_ROW = {
     "tasks_blocked": "int",
     "cutover_date": "str|null",
     "days_to_cutover": "int|null",
+    "archived_at": "str|null",
     "version": "int",
 }
 
@@ -249,6 +250,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "email": "str|null",
                 "role": "str|null",
                 "release_date": "str|null",
+                "timezone": "str|null",
                 "version": "int",
             }
         ],

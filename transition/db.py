@@ -328,6 +328,7 @@ def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Ite
     bind = engine.execution_options(transition_write=write)
     session = Session(bind, expire_on_commit=False)
     session.info["actor"] = actor
+    session.info["write"] = write
     try:
         yield session
         if write:

@@ -9,11 +9,11 @@ import typer
 
 from transition.cli.options import AsJson, CalendarCode, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
-from transition.cli.state import call, state
+from transition.cli.state import call, change, state
 from transition.services import engagements
 
 if TYPE_CHECKING:
-    from transition.services.views.engagements import EngagementDetail
+    from transition.services.views.engagements import EngagementDetail, FieldChange
 
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
 
@@ -95,14 +95,114 @@ COLUMNS = [
 
 
 @app.command("list")
-def list_engagements(ctx: typer.Context, as_json: AsJson = False) -> None:
-    """Every engagement with its current phase and progress."""
+def list_engagements(
+    ctx: typer.Context,
+    as_json: AsJson = False,
+    archived: bool = typer.Option(False, "--archived", help="List the archived ones instead."),
+    everything: bool = typer.Option(False, "--all", help="List archived ones too."),
+) -> None:
+    """Every engagement in use with its current phase and progress."""
+    which = None if everything else archived
+    rows = call(ctx, engagements.summaries, archived=which)
+    empty = "no engagements yet: start one with `transition engagement new`"
+    if archived and not everything:
+        empty = "no archived engagements"
+    elif not rows and not as_json and which is False:
+        hidden = len(call(ctx, engagements.summaries, archived=True))
+        if hidden:
+            empty = f"no engagements in use ({hidden} archived: list them with --archived)"
     emit_rows(
-        call(ctx, engagements.summaries),
+        rows,
         as_json,
-        COLUMNS,
-        empty="no engagements yet: start one with `transition engagement new`",
+        COLUMNS if not everything else [*COLUMNS, (_archived, "archived")],
+        empty=empty,
     )
+
+
+def _archived(row) -> str:
+    return f"{row.archived_at:%Y-%m-%d}" if row.archived_at else ""
+
+
+def said_changes(what: str, changes: list[FieldChange]) -> None:
+    """``field: old → new`` per changed field, or that nothing changed."""
+    if not changes:
+        say(f"{what}: nothing changed")
+        return
+    say(f"changed {what}:")
+    for c in changes:
+        say(f"  {c.field}: {_shown(c.before)} → {_shown(c.after)}")
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None or value == "" else value
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: str | None = typer.Option(None, "--name", help="A new name (a new slug)."),
+    client: str | None = typer.Option(None, "--client", help="Client organisation."),
+    incumbent: str | None = typer.Option(None, "--incumbent", help="Team handing over."),
+    provider: str | None = typer.Option(None, "--provider", help="Team taking over."),
+    model: str | None = typer.Option(
+        None, "--model", help="managed-service | staff-augmentation | project | dedicated-team"
+    ),
+    location: str | None = typer.Option(None, "--location", help="onshore | nearshore | offshore"),
+    calendar: CalendarCode = None,
+    timezone: TimeZone = None,
+    workweek: str | None = typer.Option(
+        None, "--workweek", metavar="DAYS", help="Worked weekdays: mon-fri (default), sun-thu…"
+    ),
+) -> None:
+    """Change an engagement's details, calendar or time zone; prints what changed."""
+    result = change(
+        ctx,
+        engagements.update,
+        engagement,
+        **given(
+            name=name,
+            client=client,
+            incumbent=incumbent,
+            provider=provider,
+            model=model,
+            location=location,
+            calendar=calendar,
+            timezone=timezone,
+            workweek=workweek,
+        ),
+    )
+    said_changes(f"engagement {result.slug}", result.changes)
+
+
+@app.command("archive")
+def archive(ctx: typer.Context, engagement: Engagement) -> None:
+    """Archive an engagement: out of lists and the dashboard, kept whole, read-only."""
+    result = change(ctx, engagements.archive, engagement)
+    say(f"archived engagement {result.slug} (unarchive it to change it again)")
+
+
+@app.command("unarchive")
+def unarchive(ctx: typer.Context, engagement: Engagement) -> None:
+    """Bring an archived engagement back."""
+    result = change(ctx, engagements.unarchive, engagement)
+    say(f"unarchived engagement {result.slug}")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    engagement: Engagement,
+    confirm: str = typer.Option(
+        ..., "--confirm", metavar="SLUG", help="The engagement's slug, to confirm."
+    ),
+) -> None:
+    """Delete an archived engagement and all its rows, after a final export (mode 0600)
+    written beside the database file (PostgreSQL: in the data directory). Its audit
+    events stay."""
+    result = change(ctx, engagements.delete, engagement, confirm=confirm)
+    say(f"deleted engagement {result.slug} ({result.rows} rows)")
+    say(f"final export: {result.export_path}")
 
 
 @app.command("show")

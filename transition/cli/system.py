@@ -1,4 +1,4 @@
-"""``transition system add|list|remove``."""
+"""``transition system add|set|list|remove``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,28 @@ def add(
     """Add a system to the engagement's scope."""
     system = change(ctx, systems.add, engagement, name, **given(tier=tier, description=description))
     say(f"added system {system.slug} (tier {system.tier})")
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: SystemName,
+    new_name: str | None = typer.Option(None, "--name", help="A new name (a new slug)."),
+    tier: str | None = typer.Option(None, "--tier", metavar="1|2|3"),
+    description: str | None = typer.Option(None, "--description", metavar="TEXT"),
+) -> None:
+    """Change a system's name, tier or description; prints what changed."""
+    from transition.cli.engagement import said_changes
+
+    result = change(
+        ctx,
+        systems.update,
+        engagement,
+        name,
+        **given(new_name=new_name, tier=tier, description=description),
+    )
+    said_changes(f"system {result.system.slug}", result.changes)
 
 
 @app.command("remove")

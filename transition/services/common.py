@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
-from transition.errors import Conflict, NotFound
+from transition.errors import Conflict, NotFound, Refused
 from transition.models import Engagement, Person, System, Task, Versioned
 from transition.services import audit
 from transition.text import legacy_slug, slugify
@@ -34,7 +34,9 @@ _SYSTEM = select(System).where(
     System.removed_at.is_(None),
 )
 _PERSON = select(Person).where(
-    Person.engagement_id == bindparam("eid"), Person.slug == bindparam("slug")
+    Person.engagement_id == bindparam("eid"),
+    Person.slug == bindparam("slug"),
+    Person.removed_at.is_(None),
 )
 _TASK = select(Task).where(Task.engagement_id == bindparam("eid"), Task.key == bindparam("key"))
 
@@ -74,11 +76,21 @@ def get_engagement(session: Session, name: str) -> Engagement:
 EngagementRef = Engagement | str
 
 
-def engagement_of(session: Session, engagement: EngagementRef) -> Engagement:
-    """The engagement a verb works on, given as the row or by the user's name for it."""
-    if isinstance(engagement, Engagement):
-        return engagement
-    return get_engagement(session, engagement)
+def engagement_of(
+    session: Session, engagement: EngagementRef, *, writable: bool | None = None
+) -> Engagement:
+    """The engagement a verb works on, given as the row or by the user's name for it.
+
+    An archived engagement keeps everything and stays readable, but nothing changes it
+    until it is unarchived: ``writable`` (default: whether the session is a writing unit
+    of work) refuses it. Verbs that work on archived engagements on purpose (unarchive,
+    delete) pass ``writable=False``."""
+    row = engagement if isinstance(engagement, Engagement) else get_engagement(session, engagement)
+    if writable is None:
+        writable = session.info.get("write", True)
+    if writable and row.archived_at is not None:
+        raise Refused(f"engagement {row.slug} is archived: unarchive it first")
+    return row
 
 
 def get_system(session: Session, engagement: Engagement, name: str) -> System:
@@ -103,7 +115,13 @@ def get_person(session: Session, engagement: Engagement, name: str) -> Person:
         _PERSON, {"eid": engagement.id, "slug": slugify(name)}
     ).scalar_one_or_none()
     if person is None:
-        person = _legacy_row(session, Person, name, Person.engagement_id == engagement.id)
+        person = _legacy_row(
+            session,
+            Person,
+            name,
+            Person.engagement_id == engagement.id,
+            Person.removed_at.is_(None),
+        )
     if person is None:
         raise NotFound(f"unknown person {name!r} in {engagement.slug}")
     return person

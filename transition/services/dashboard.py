@@ -121,11 +121,12 @@ def rag(row: DashboardRow) -> tuple[State, list[str]]:
     return "green", ["on track: nothing overdue, no high access findings, no key-person risk"]
 
 
-def overview(session: Session) -> list[DashboardRow]:
-    """Every engagement, as ``engagements.summaries`` plus health figures and state."""
+def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
+    """Every engagement in use (or, with ``archived``, every archived one), as
+    ``engagements.summaries`` plus health figures and state."""
     from transition.services import access, kt
 
-    summaries = engagements.summaries(session)
+    summaries = engagements.summaries(session, archived=archived)
     if not summaries:
         return []
     by_slug = {

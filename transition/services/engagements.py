@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, func, insert, select
 from sqlmodel import Session
 
-from transition.dates import MAX_YEAR, MIN_YEAR, check_range, parse_date, today, utcnow
+from transition.dates import MAX_YEAR, MIN_YEAR, check_range, parse_date, today, utc, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash, resolve_playbook
@@ -240,11 +240,20 @@ def create(
     return engagement
 
 
-def summaries(session: Session, engagement_id: int | None = None) -> list[EngagementRow]:
-    """Every engagement (or one) with progress figures, in a fixed number of queries."""
+def summaries(
+    session: Session, engagement_id: int | None = None, *, archived: bool | None = False
+) -> list[EngagementRow]:
+    """Every engagement (or one) with progress figures, in a fixed number of queries.
+
+    ``archived``: False (the default) lists the engagements in use, True the archived
+    ones, None both; one engagement asked for by id is listed whatever its state."""
     stmt = select(Engagement).order_by(Engagement.slug)
     if engagement_id is not None:
         stmt = stmt.where(Engagement.id == engagement_id)
+    elif archived is not None:
+        stmt = stmt.where(
+            Engagement.archived_at.is_not(None) if archived else Engagement.archived_at.is_(None)
+        )
     engagements = session.execute(stmt).scalars().all()
     if not engagements:
         return []
@@ -292,6 +301,7 @@ def summaries(session: Session, engagement_id: int | None = None) -> list[Engage
                 tasks_blocked=int(c.blocked or 0) if c else 0,
                 cutover_date=cutover,
                 days_to_cutover=(cutover - now).days if cutover else None,
+                archived_at=utc(e.archived_at) if e.archived_at is not None else None,
             )
         )
     return out
@@ -399,3 +409,30 @@ def lay_out(
 class _PastRange(Exception):
     def __init__(self, day: date) -> None:
         self.day = day
+
+
+# Editing, archiving and deleting live beside, re-exported here: ``engagements.update``…
+from transition.services.engagement_edit import (  # noqa: E402
+    archive,
+    delete,
+    relay_working_days,
+    settings,
+    unarchive,
+    update,
+)
+
+__all__ = [
+    "MODELS",
+    "LOCATIONS",
+    "archive",
+    "create",
+    "cutover_date",
+    "delete",
+    "detail",
+    "milestone",
+    "relay_working_days",
+    "settings",
+    "summaries",
+    "unarchive",
+    "update",
+]

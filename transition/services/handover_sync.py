@@ -134,9 +134,9 @@ _BASE = {
         _R.join(_S, _S.c.id == _R.c.system_id)
     ),
     "system": select(_S.c.id, _S.c.name, _S.c.removed_at),
-    "item": select(_H.c.id, _H.c.key, _H.c.source_kind, _H.c.source_id, _H.c.status).where(
-        _H.c.source == "derived"
-    ),
+    "item": select(
+        _H.c.id, _H.c.key, _H.c.source_kind, _H.c.source_id, _H.c.status, _H.c.title
+    ).where(_H.c.source == "derived"),
 }
 # The engagement, checked on the row itself or, for grants and runbooks, on their system.
 _OF_ENGAGEMENT = {
@@ -189,6 +189,11 @@ def _select(conn: Any, what: str, scope: dict[str, Any], everything: bool) -> An
     return conn.execute(_scoped(what, lists), params)
 
 
+_RETITLE = (
+    update(_H)
+    .where(_H.c.id == bindparam("item_id"))
+    .values(title=bindparam("new_title"), version=_H.c.version + 1)
+)
 _MOVE = (
     update(_H)
     .where(_within(_H.c.id, "ids"))
@@ -215,7 +220,9 @@ def reconcile(
 
     ``events``: the audit events of the caller's own change, written ahead of the items'
     events in the same insert (a change and its handover consequences in one write)."""
-    eid = engagement_of(session, engagement).id
+    # A follow-on of a change already let through (or of an import restoring an archived
+    # engagement as it was): the archive rule is the entry verb's to apply.
+    eid = engagement_of(session, engagement, writable=False).id
     changes = list(events)
     everything = grants is None and systems is None and runbooks is None
     grant_ids = [] if everything else sorted(set(grants or ()))
@@ -267,14 +274,20 @@ def reconcile(
         return counts
     actual = {row.key: row for row in _select(conn, "item", scope, everything)}
 
+    retitled = False
     new_rows: list[dict[str, Any]] = []
     moves: dict[tuple[str, str], list[int]] = {}  # (from, to) → item ids
     for key, (kind, source_id, status, title) in desired.items():
         row = actual.get(key)
         if row is None:
             new_rows.append(_derived_row(eid, kind, source_id, status, title))
-        elif row.status != status:
+            continue
+        if row.status != status:
             moves.setdefault((row.status, status), []).append(row.id)
+        if row.title != title[:300]:  # its source was renamed: the item follows
+            conn.execute(_RETITLE, {"item_id": row.id, "new_title": title[:300]})
+            changes.append(audit.Change(ENTITY, row.id, "update", "title", row.title, title[:300]))
+            retitled = True
     # A derived item whose source row is gone altogether retires.
     for key, row in actual.items():
         if key not in desired and row.status != "retired":
@@ -308,7 +321,7 @@ def reconcile(
             )
             counts[_TARGET_COUNT[after]] += len(ids_)  # type: ignore[literal-required]
     audit.record_many(session, eid, changes)
-    if new_rows or moves:
+    if new_rows or moves or retitled:
         # ORM copies of items changed above are stale now.
         for obj in list(session.identity_map.values()):
             if isinstance(obj, HandoverItem):

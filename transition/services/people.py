@@ -9,9 +9,15 @@ from sqlmodel import Session
 
 from transition.dates import check_range, parse_date
 from transition.errors import BadInput, Refused, about
-from transition.models import Person
+from transition.models import Engagement, Person
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of, find_named, view_columns
+from transition.services.common import (
+    EngagementRef,
+    apply_changes,
+    engagement_of,
+    find_named,
+    view_columns,
+)
 from transition.services.views.people import PersonView
 from transition.text import clean_email, clean_line, clean_name, field_limit, slugify
 
@@ -46,6 +52,26 @@ def add(
     with about("release_date"):
         release_date = _release(release_date)
     existing = find_named(session, Person, name, Person.engagement_id == engagement.id)
+    if existing is not None and existing.removed_at is not None:
+        if slugify(existing.name) != slugify(name):
+            raise Refused(_taken("removed person", name, existing, engagement), field="name")
+        # Re-adding a removed person brings them back, their history kept.
+        apply_changes(
+            session,
+            existing,
+            engagement.id,
+            "person",
+            {
+                "removed_at": None,
+                "name": name,
+                "side": side,
+                "email": email or None,
+                "role": role,
+                "release_date": release_date,
+            },
+            action="create",
+        )
+        return PersonView.model_validate(existing)
     if existing is not None:
         if existing.name.casefold() == name.casefold():
             raise Refused(
@@ -80,11 +106,27 @@ def _release(value: str | date | None) -> date | None:
 
 
 def list_people(session: Session, engagement: EngagementRef) -> list[PersonView]:
-    """The engagement's people by side, then slug, from selected columns."""
+    """The engagement's people (removed ones left out) by side, then slug, from selected
+    columns."""
     engagement = engagement_of(session, engagement)
     rows = session.execute(
         select(*view_columns(PersonView, Person))
-        .where(Person.engagement_id == engagement.id)
+        .where(Person.engagement_id == engagement.id, Person.removed_at.is_(None))
         .order_by(Person.side, Person.slug)
     )
     return [PersonView.model_validate(r) for r in rows]
+
+
+def _taken(what: str, name: str, existing: Person, engagement: Engagement) -> str:
+    if existing.name.casefold() == name.casefold():
+        return f"{what} {existing.slug!r} already exists in {engagement.slug}"
+    return (
+        f"{what} name {name!r} has the same slug {existing.slug!r} as the existing {what} "
+        f"{existing.name!r} in {engagement.slug}: choose a more distinct name"
+    )
+
+
+# Editing and removing people live beside, re-exported here: ``people.update``…
+from transition.services.people_edit import remove, update  # noqa: E402
+
+__all__ = ["SIDES", "add", "list_people", "remove", "update"]

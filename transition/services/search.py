@@ -1,5 +1,6 @@
-"""The command palette's index: every engagement, system, person and runbook a user can
-jump to, in four queries whatever the number of engagements."""
+"""The command palette's index: every engagement in use (not archived), and its systems,
+people and runbooks a user can jump to, in four queries whatever the number of
+engagements."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ def palette_index(session: Session) -> list[PaletteEntry]:
     (by tier and name), its people (by side and name) and its runbooks (as ``runbook list``
     orders them)."""
     engagements = session.execute(
-        select(Engagement.id, Engagement.slug, Engagement.name).order_by(Engagement.slug)
+        select(Engagement.id, Engagement.slug, Engagement.name)
+        .where(Engagement.archived_at.is_(None))
+        .order_by(Engagement.slug)
     ).all()
     slug_of = {row.id: row.slug for row in engagements}
     order = {row.id: position for position, row in enumerate(engagements)}
@@ -25,7 +28,9 @@ def palette_index(session: Session) -> list[PaletteEntry]:
         .order_by(System.tier, System.slug)
     ).all()
     people = session.execute(
-        select(Person.engagement_id, Person.name, Person.side).order_by(Person.side, Person.slug)
+        select(Person.engagement_id, Person.name, Person.side)
+        .where(Person.removed_at.is_(None))
+        .order_by(Person.side, Person.slug)
     ).all()
     runbooks = session.execute(
         select(Runbook.engagement_id, Runbook.title, Runbook.status)
@@ -35,7 +40,9 @@ def palette_index(session: Session) -> list[PaletteEntry]:
     ).all()
 
     def by_engagement(rows: list) -> list:  # stable: keeps each engagement's own order
-        return sorted(rows, key=lambda row: order[row.engagement_id])
+        # (rows of archived engagements are not offered)
+        shown = [row for row in rows if row.engagement_id in order]
+        return sorted(shown, key=lambda row: order[row.engagement_id])
 
     out = [
         PaletteEntry(kind="engagement", engagement=row.slug, name=row.name) for row in engagements

@@ -13,8 +13,15 @@ from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, KTSession, Person, Runbook, System
 from transition.playbooks import KT_KINDS, Playbook, from_json
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of, find_named, get_system
-from transition.services.views.systems import SystemRow, SystemView
+from transition.services.common import (
+    EngagementRef,
+    apply_changes,
+    check_version,
+    engagement_of,
+    find_named,
+    get_system,
+)
+from transition.services.views.systems import SystemChange, SystemRow, SystemView
 from transition.text import clean_name, clean_text, field_limit, slugify
 
 
@@ -79,6 +86,67 @@ def add(
 
     handover.reconcile(session, engagement, systems=[system.id])
     return _row(system)
+
+
+def details(session: Session, engagement: EngagementRef, name: str) -> SystemRow:
+    """One system in scope as stored (its description included), for a form."""
+    engagement = engagement_of(session, engagement)
+    with about("name"):
+        return _row(get_system(session, engagement, name))
+
+
+def update(
+    session: Session,
+    engagement: EngagementRef,
+    name: str,
+    *,
+    new_name: str | None = None,
+    tier: int | str | None = None,
+    description: str | None = None,
+    expected_version: int | None = None,
+) -> SystemChange:
+    """Change a system's name, tier or description (None leaves a field as it is). A new
+    name gives a new slug, refused if another system (removed ones too) has it; the
+    derived handover items naming the system follow the new name."""
+    from transition.services.engagement_edit import field_changes
+
+    engagement = engagement_of(session, engagement)
+    with about("name"):
+        system = get_system(session, engagement, name)
+    values: dict[str, object] = {}
+    if new_name is not None:
+        with about("new_name"):
+            new_name = clean_name(new_name, "system name", field_limit(System, "name"))
+        other = find_named(
+            session,
+            System,
+            new_name,
+            System.engagement_id == engagement.id,
+            System.id != system.id,
+        )
+        if other is not None:
+            removed = " removed" if other.removed_at is not None else ""
+            raise Refused(
+                f"system name {new_name!r} has the slug {other.slug!r} of the{removed} system "
+                f"{other.name!r} in {engagement.slug}: choose another name",
+                field="new_name",
+            )
+        values.update(name=new_name, slug=slugify(new_name))
+    if tier is not None:
+        values["tier"] = _tier(tier)
+    if description is not None:
+        with about("description"):
+            limit = field_limit(System, "description")
+            description = clean_text(description, "the description", limit)
+            no_secrets(description, "the description")
+        values["description"] = description
+    check_version(session, system, expected_version, "system", system.slug)
+    changed = apply_changes(session, system, engagement.id, "system", values)
+    if "name" in changed:
+        from transition.services import handover
+
+        handover.reconcile(session, engagement, systems=[system.id])
+    return SystemChange(system=_row(system), changes=field_changes(changed))
 
 
 def _taken(what: str, name: str, existing: System, engagement: Engagement) -> str:

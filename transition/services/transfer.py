@@ -113,7 +113,9 @@ def export_data(
 ) -> ExportDocument:
     """One engagement, or every engagement, as a JSON-ready document (without the audit
     events when ``with_audit`` is false: the state the log is checked against)."""
-    ids = [engagement_of(session, engagement).id] if engagement is not None else None
+    ids = (
+        [engagement_of(session, engagement, writable=False).id] if engagement is not None else None
+    )
 
     def scoped(column):
         return column.in_(ids) if ids is not None else None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from transition.services.views.base import View
+from transition.services.views.base import Timestamp, View
+
+
+class FieldChange(View):
+    """One field a ``set`` command changed: its value before and after, as text."""
+
+    field: str
+    before: str | None
+    after: str | None
 
 
 class EngagementRow(View):
@@ -31,6 +39,7 @@ class EngagementRow(View):
     tasks_blocked: int
     cutover_date: date | None
     days_to_cutover: int | None
+    archived_at: Timestamp | None = None
     version: int
 
 
@@ -60,3 +69,41 @@ class EngagementDetail(EngagementRow):
     workweek: str = "mon-fri"
     extra_holidays: list[date] = []
     timezone: str | None = None
+
+
+class EngagementChange(View):
+    """What ``engagement set``, ``archive`` and ``unarchive`` left: the engagement and
+    the fields they changed (none: nothing changed)."""
+
+    name: str
+    slug: str
+    archived_at: Timestamp | None
+    version: int
+    changes: list[FieldChange]
+
+
+class EngagementDeleted(View):
+    """``engagement delete``: what went, and where its final export is."""
+
+    name: str
+    slug: str
+    rows: int
+    export_path: str
+
+
+class EngagementSettings(View):
+    """What the engagement edit form shows: the fields ``engagement set`` changes, as
+    stored (the work week as day names), and the version they were read at."""
+
+    name: str
+    slug: str
+    client: str
+    incumbent: str
+    provider: str
+    model: str
+    location: str
+    calendar: str | None
+    timezone: str | None
+    workweek: str
+    archived_at: Timestamp | None
+    version: int

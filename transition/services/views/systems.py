@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transition.services.views.base import Timestamp, View
+from transition.services.views.engagements import FieldChange
 
 
 class SystemView(View):
@@ -35,3 +36,10 @@ class SystemRow(View):
     description: str
     removed_at: Timestamp | None
     version: int
+
+
+class SystemChange(View):
+    """What ``system set`` left: the system and the fields it changed."""
+
+    system: SystemRow
+    changes: list[FieldChange]

@@ -51,6 +51,20 @@ REASONS = Command(
 NEW_ENGAGEMENT = Command(
     "dashboard.new", "n", "new_engagement", "New", "Start an engagement from a playbook"
 )
+ARCHIVE = Command(
+    "dashboard.archive",
+    "A",
+    "archive",
+    "Archive",
+    "Archive the highlighted engagement (or bring an archived one back)",
+)
+SHOW_ARCHIVED = Command(
+    "dashboard.archived",
+    "H",
+    "toggle_archived",
+    "Archived",
+    "Show the archived engagements instead (and back)",
+)
 
 # Engagement
 ADVANCE = Command(
@@ -61,6 +75,14 @@ ADD_SYSTEM = Command(
 )
 ADD_PERSON = Command(
     "engagement.add_person", "P", "add_person", "+Person", "Add a person", show=False
+)
+EDIT_ENGAGEMENT = Command(
+    "engagement.edit",
+    "E",
+    "edit_engagement",
+    "Edit engagement",
+    "Edit the engagement: names, parties, calendar, time zone",
+    show=False,
 )
 TAB_NEXT = Command(
     "engagement.next_tab", "right_square_bracket", "next_tab", "Next tab", "Next tab", show=False
@@ -145,6 +167,14 @@ HANDOVER_SYNC = Command(
 
 # Systems tab
 SYSTEM_ADD = Command("systems.add", "n", "add_system", "Add", "Add a system in scope")
+SYSTEM_EDIT = Command("systems.edit", "e", "edit_system", "Edit", "Edit the highlighted system")
+
+# People tab
+PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")
+PERSON_EDIT = Command("people.edit", "e", "edit_person", "Edit", "Edit the highlighted person")
+PERSON_REMOVE = Command(
+    "people.remove", "x", "remove_person", "Remove", "Take the highlighted person off"
+)
 
 # Forms and dialogs
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)

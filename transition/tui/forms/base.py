@@ -48,6 +48,12 @@ def arguments(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
     return {f.argument or f.name: values[f.name] for f in fields if values.get(f.name)}
 
 
+def edits(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
+    """An edit form's values keyed by the service argument each field fills, every field
+    included: an emptied field clears what it held (the service says when it cannot)."""
+    return {f.argument or f.name: values.get(f.name, "") for f in fields}
+
+
 class FormScreen(ModalScreen[Any]):
     """A titled list of fields. ``submit(values)`` runs in a thread worker; its result
     closes the form. With ``preview``, the first save shows what would be written and the

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from inspect import signature
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from transition.tui.forms.base import Field, FormScreen, check_date, check_name, choices
+from transition.tui.forms.base import (
+    Field,
+    FormScreen,
+    check_date,
+    check_name,
+    choices,
+    edits,
+)
+
+if TYPE_CHECKING:
+    from transition.services.views.engagements import EngagementSettings
 
 
 def new_engagement_form(backend: Any, playbooks: list[str]) -> FormScreen:
@@ -87,3 +97,56 @@ def _check_zone(value: str) -> None:
     from transition.workdays import check_zone
 
     check_zone(value)
+
+
+def edit_engagement_form(backend: Any, current: EngagementSettings) -> FormScreen:
+    """The engagement's fields prefilled as read; saving changes what differs (refused if
+    someone changed the engagement since it was read). Closes with the (new) slug."""
+    from transition.services import engagements
+
+    fields = [
+        Field("name", "Name", required=True, value=current.name),
+        Field("client", "Client", value=current.client),
+        Field("incumbent", "Incumbent", value=current.incumbent),
+        Field("provider", "Provider", value=current.provider),
+        Field(
+            "model",
+            "Model",
+            "select",
+            choices(engagements.MODELS),
+            value=current.model,
+            required=True,
+        ),
+        Field(
+            "location",
+            "Location",
+            "select",
+            choices(engagements.LOCATIONS),
+            value=current.location,
+            required=True,
+        ),
+        Field(
+            "calendar",
+            "Calendar",
+            value=current.calendar or "",
+            placeholder="GB-ENG, DE-BY, IN… (empty: weekends only)",
+        ),
+        Field(
+            "timezone",
+            "Time zone",
+            value=current.timezone or "",
+            placeholder="Europe/Berlin… (empty: UTC)",
+        ),
+        Field("workweek", "Work week", value=current.workweek, placeholder="mon-fri, sun-thu…"),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        result = backend.write(
+            engagements.update,
+            current.slug,
+            **edits(fields, values),
+            expected_version=current.version,
+        )
+        return result.slug
+
+    return FormScreen(f"Edit {current.name}", fields, submit, form_id="edit-engagement")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from transition.tui.forms.base import Field, FormScreen, arguments, choices
+from transition.tui.forms.base import Field, FormScreen, arguments, choices, edits
+
+if TYPE_CHECKING:
+    from transition.services.views.people import PersonView
 
 
 def add_person_form(backend: Any, slug: str) -> FormScreen:
@@ -28,3 +31,40 @@ def add_person_form(backend: Any, slug: str) -> FormScreen:
         return backend.write(people.add, slug, **arguments(fields, values)).name
 
     return FormScreen("Add a person", fields, submit, form_id="add-person")
+
+
+def edit_person_form(backend: Any, slug: str, person: PersonView) -> FormScreen:
+    """The person's fields prefilled as read; closes with the person's (new) name."""
+    from transition.services import people
+
+    fields = [
+        Field("name", "Name", required=True, value=person.name, argument="new_name"),
+        Field("side", "Side", "select", choices(people.SIDES), value=person.side, required=True),
+        Field("role", "Role", value=person.role or ""),
+        Field("email", "Email", value=person.email or ""),
+        Field(
+            "release",
+            "Release date",
+            value=person.release_date.isoformat() if person.release_date else "",
+            placeholder="YYYY-MM-DD (empty: none)",
+            argument="release_date",
+        ),
+        Field(
+            "timezone",
+            "Time zone",
+            value=person.timezone or "",
+            placeholder="Asia/Kolkata… (empty: the engagement's)",
+        ),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        result = backend.write(
+            people.update,
+            slug,
+            person.slug,
+            **edits(fields, values),
+            expected_version=person.version,
+        )
+        return result.person.name
+
+    return FormScreen(f"Edit {person.name}", fields, submit, form_id="edit-person")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import events, on
@@ -85,7 +86,7 @@ class DashboardScreen(DataMixin, Screen):
     """Every engagement as a row; the highlighted one in detail below."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT, cmd.RELOAD
+        cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT, cmd.ARCHIVE, cmd.SHOW_ARCHIVED, cmd.RELOAD
     )
 
     @dataclass
@@ -97,6 +98,8 @@ class DashboardScreen(DataMixin, Screen):
         self.rows: dict[str, DashboardRow] = {}
         self.loaded = False
         self.columns_layout: Layout | None = None
+        #: Whether the archived engagements are shown (instead of those in use).
+        self.archived = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,7 +134,9 @@ class DashboardScreen(DataMixin, Screen):
             self.query_one(PagedTable).loading = True
 
     def reload(self) -> None:
-        self.read_into(self.Loaded, dashboard.overview, group="dashboard")
+        self.read_into(
+            self.Loaded, partial(dashboard.overview, archived=self.archived), group="dashboard"
+        )
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
@@ -142,7 +147,9 @@ class DashboardScreen(DataMixin, Screen):
         table.show(cells, has_more=False)
         if not message.rows:
             self.query_one("#detail-title", Label).update(
-                "No engagement yet. Press n to start one from a playbook "
+                "No archived engagement. H shows the engagements in use."
+                if self.archived
+                else "No engagement yet. Press n to start one from a playbook "
                 "(or run `transition demo` for a sample)."
             )
         self.show_detail(table.current_key())
@@ -219,6 +226,34 @@ class DashboardScreen(DataMixin, Screen):
             self.app.push_screen(ReasonsScreen(row.model_dump()))
 
     def action_reload(self) -> None:
+        self.reload()
+
+    def action_toggle_archived(self) -> None:
+        self.archived = not self.archived
+        self.sub_title = "Archived engagements" if self.archived else "Dashboard"
+        self.reload()
+
+    def action_archive(self) -> None:
+        """Archive the highlighted engagement, or unarchive it when archived ones are shown."""
+        row = self.current()
+        if row is None:
+            return
+        from transition.services import engagements
+
+        verb, change = (
+            ("unarchived", engagements.unarchive)
+            if row.archived_at is not None
+            else ("archived", engagements.archive)
+        )
+
+        def work() -> None:
+            self.backend.write(change, row.slug, expected_version=row.version)
+            self.app.call_from_thread(self.archived_done, f"engagement {row.slug} {verb}")
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=WRITE)
+
+    def archived_done(self, note: str) -> None:
+        self.notify(note)
         self.reload()
 
     def action_new_engagement(self) -> None:

@@ -24,6 +24,7 @@ from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
 from transition.tui.widgets.pane import Pane
+from transition.tui.widgets.people_pane import PeoplePane
 from transition.tui.widgets.runbooks_pane import RunbooksPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
@@ -32,6 +33,7 @@ from transition.tui.widgets.tasks_pane import TasksPane
 TABS = (
     ("tasks", "Tasks", TasksPane),
     ("systems", "Systems", SystemsPane),
+    ("people", "People", PeoplePane),
     ("access", "Access", AccessPane),
     ("kt", "KT", KTPane),
     ("runbooks", "Runbooks", RunbooksPane),
@@ -49,6 +51,7 @@ class EngagementScreen(DataMixin, Screen):
         cmd.ADVANCE,
         cmd.ADD_SYSTEM,
         cmd.ADD_PERSON,
+        cmd.EDIT_ENGAGEMENT,
         cmd.TAB_NEXT,
         cmd.TAB_PREV,
         cmd.RELOAD,
@@ -210,6 +213,26 @@ class EngagementScreen(DataMixin, Screen):
         from transition.tui.forms.people import add_person_form
 
         self._form(add_person_form(self.backend, self.slug), "person {} added")
+
+    def action_edit_engagement(self) -> None:
+        from transition.services import engagements
+        from transition.tui.forms.engagement import edit_engagement_form
+
+        def opened(current: Any) -> None:
+            self.app.push_screen(edit_engagement_form(self.backend, current), self.edited)
+
+        self.read_then(lambda: self.backend.read(engagements.settings, self.slug), opened)
+
+    def edited(self, slug: str | None) -> None:
+        """The edit form closed: a renamed engagement is shown under its new slug."""
+        if slug is None:
+            return
+        self.notify(f"engagement {slug} saved")
+        if slug != self.slug:
+            self.slug = slug
+            for pane in self.query(Pane):
+                pane.slug = slug
+        self.action_reload()
 
     def _form(self, form: Any, done: str) -> None:
         def finished(result: Any) -> None:

@@ -13,7 +13,7 @@ from transition.tui.widgets.pane import Pane
 
 
 class SystemsPane(Pane[SystemView]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SYSTEM_ADD)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SYSTEM_ADD, cmd.SYSTEM_EDIT)
     KEY = "systems"
 
     COLUMNS = (
@@ -31,6 +31,7 @@ class SystemsPane(Pane[SystemView]):
 
     def show_rows(self, coverage: list[SystemView]) -> None:
         t = self.table
+        self.rows = {s.slug: s for s in coverage}
         rows = []
         for s in coverage:
             missing = ", ".join(s.kt_missing)
@@ -58,4 +59,18 @@ class SystemsPane(Pane[SystemView]):
 
         self.open_form(
             add_system_form(self.backend, self.slug), lambda slug: f"system {slug} added"
+        )
+
+    def action_edit_system(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.forms.systems import edit_system_form
+
+        self.read_then(
+            lambda: self.backend.read(systems.details, self.slug, row.slug),
+            lambda current: self.open_form(
+                edit_system_form(self.backend, self.slug, current),
+                lambda name: f"system {name} saved",
+            ),
         )
