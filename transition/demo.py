@@ -389,6 +389,14 @@ def _backdate_northwind(
         if last is not None:
             values["gate_decided_at"] = _at(last, 17)
         backdate.backdate(session, eid, Phase, "phase", values, key=key)
+    # The phases after each one left are re-laid from the day it ended in the story, as
+    # leaving it on that day would have laid them (phase_dates is in playbook order).
+    from transition.services import plan
+
+    engagement = session.get(Engagement, eid)
+    for position, (first, _last) in enumerate(phase_dates.values()):
+        if position:
+            plan.relay(session, engagement, position, first, "backdate")
     jitter = (-2, 0, 1, -1, 2, 0, 3, -1)
     for n, (task_id, due) in enumerate(backdate.closed_tasks(session, eid)):
         day = min(max((due or today) + timedelta(days=jitter[n % len(jitter)]), start), today)

@@ -64,17 +64,24 @@ def advance(
         say(f"advanced {result.left} → {target} (gate overridden: {result.reason})")
     else:
         say(f"advanced {result.left} → {target} (gate passed)")
-    _moved(result.replanned, result.tasks_moved)
+    if result.replanned:
+        first = result.replanned[0]
+        days = (first.new_start - first.old_start).days
+        when = f"{abs(days)} day(s) {'later' if days > 0 else 'earlier'}" if days else "as planned"
+        keys = ", ".join(p.key for p in result.replanned)
+        say(
+            f"replanned from {first.new_start} ({when}): {keys}; "
+            f"{result.tasks_moved} open task(s) moved"
+        )
 
 
 def _moved(phases: list[MovedPhase], tasks_moved: int) -> None:
     for moved in phases:
         say(
-            f"  replanned {moved.key}: {moved.old_start} → {moved.old_end} now "
+            f"{moved.key}: {moved.old_start} → {moved.old_end} now "
             f"{moved.new_start} → {moved.new_end}, {moved.tasks_moved} task(s) moved"
         )
-    if phases:
-        say(f"  {len(phases)} phase(s) and {tasks_moved} open task(s) moved")
+    say(f"{len(phases)} phase(s) and {tasks_moved} open task(s) moved")
 
 
 @app.command("replan")
@@ -114,4 +121,4 @@ def _show_replan(data: ReplanView) -> None:
         return
     _moved(data.phases, data.tasks_moved)
     if data.grants_moved:
-        say(f"  {data.grants_moved} access expiry(ies) re-resolved")
+        say(f"{data.grants_moved} access expiry date(s) re-resolved")
