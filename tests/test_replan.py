@@ -340,3 +340,78 @@ def test_any_replan_keeps_lengths_order_baseline_and_a_clean_log(
             assert b.planned_start == a.planned_end
     with session_scope(write=False) as s:
         assert audit.verify(s, acme).problems == []
+
+
+# ----------------------------------------------------------------------- SIGKILL
+
+
+def test_kill_during_phase_replan_leaves_the_plan_old_or_new(db_url, engine, tmp_path):
+    """``phase replan`` on an engagement of 2,000 tasks, killed at several points: the
+    plan is either as before or fully re-laid (every phase and open task), never half."""
+    from test_faults import _huge_playbook, _kill_points
+
+    from transition import db
+
+    per_phase = 400
+    playbook = _huge_playbook(tmp_path / "huge.yaml", per_phase)
+    with db.session_scope(engine, actor="tester") as s:
+        from transition.playbooks import load_playbook
+        from transition.services import engagements
+
+        engagements.create(
+            s, name="Big", playbook=load_playbook(playbook), raw=playbook.read_bytes(),
+            start=D("2026-01-05"),
+        )  # fmt: skip
+    db.reset_engines()
+
+    def start_of(attempt: int) -> date:
+        return D("2026-04-06") + timedelta(days=7 * attempt)
+
+    def complete(attempt: int) -> bool:
+        from sqlalchemy import create_engine
+        from sqlmodel import Session
+
+        check = create_engine(db_url)
+        try:
+            with Session(check) as s:
+                eng = get_engagement(s, "big")
+                phases = {
+                    p.id: p
+                    for p in s.execute(select(Phase).where(Phase.engagement_id == eng.id))
+                    .scalars()
+                    .all()
+                }
+                ahead = [p for p in phases.values() if p.position >= 2]
+                if min(ahead, key=lambda p: p.position).planned_start != start_of(attempt):
+                    return False
+                rows = s.execute(
+                    select(Task.key, Task.phase_id, Task.due_date).where(
+                        Task.engagement_id == eng.id
+                    )
+                ).all()
+                for key, phase_id, due in rows:
+                    phase = phases[phase_id]
+                    if phase.position >= 2:
+                        offset = int(key.rsplit("-", 1)[1]) % 30
+                        if due != phase.planned_start + timedelta(days=offset):
+                            return False
+                return True
+        finally:
+            check.dispose()
+
+    _kill_points(
+        f"phase replan ({5 * per_phase:,} tasks)",
+        db_url,
+        lambda k: [
+            "phase",
+            "replan",
+            "big",
+            "--phase",
+            "phase-2",
+            "--start",
+            start_of(k).isoformat(),
+            "--reason",
+            f"attempt {k}",
+        ],  # fmt: skip
+        complete,
+    )
