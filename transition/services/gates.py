@@ -265,7 +265,7 @@ def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) ->
     )
 
 
-def slip_days(phase: Phase) -> int | None:
+def slip_days(phase: Any) -> int | None:
     """Days the phase ends after its baseline end (negative: before it): its actual end once
     left, else its planned end; None for a phase without a baseline."""
     if phase.baseline_end is None:
@@ -325,13 +325,30 @@ def steps(session: Session, engagement: EngagementRef) -> list[PhaseStep]:
         if task_status not in DONE:
             open_[phase_id] += n
     rows = session.execute(
-        select(Phase.id, Phase.key, Phase.title, Phase.position, Phase.status, Phase.gate_decision)
+        select(
+            Phase.id,
+            Phase.key,
+            Phase.title,
+            Phase.position,
+            Phase.status,
+            Phase.gate_decision,
+            Phase.planned_start,
+            Phase.planned_end,
+            Phase.baseline_end,
+            Phase.actual_end,
+            Phase.version,
+        )
         .where(Phase.engagement_id == engagement.id)
         .order_by(Phase.position)
     )
     return [
         PhaseStep.model_validate(
-            {**r._mapping, "tasks_total": totals[r.id], "tasks_open": open_[r.id]}
+            {
+                **r._mapping,
+                "tasks_total": totals[r.id],
+                "tasks_open": open_[r.id],
+                "slip_days": slip_days(r),
+            }
         )
         for r in rows
     ]

@@ -127,6 +127,11 @@ class PhaseStep(View):
     gate_decision: str | None
     tasks_total: int = 0
     tasks_open: int = 0
+    planned_start: date | None = None
+    planned_end: date | None = None
+    #: Days the phase ends after its baseline (negative: before it); None without one.
+    slip_days: int | None = None
+    version: int | None = None
 
 
 class ReportPhase(PhaseStatus):
