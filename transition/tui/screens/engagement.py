@@ -197,7 +197,11 @@ class EngagementScreen(DataMixin, Screen):
             return
         verb = "overridden" if result.decision == "overridden" else "passed"
         target = f"now in {result.entered}" if result.entered else "engagement completed"
-        self.notify(f"gate of {result.left} {verb}; {target}")
+        moved = ""
+        if result.replanned:
+            first = result.replanned[0]
+            moved = f"; {len(result.replanned)} phase(s) re-laid from {first.new_start}"
+        self.notify(f"gate of {result.left} {verb}; {target}{moved}")
         self.action_reload()
 
     # -- forms that belong to the whole engagement -----------------------------------
