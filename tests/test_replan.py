@@ -323,6 +323,7 @@ def test_any_replan_keeps_lengths_order_baseline_and_a_clean_log(
     session_scope, cli, acme, position, gap
 ):
     before = _phases(session_scope)
+    old_tasks = _tasks(session_scope)
     by_position = sorted(before.values(), key=lambda p: p.position)
     target = by_position[position]
     start = by_position[position - 1].planned_end + timedelta(days=gap)
@@ -338,6 +339,10 @@ def test_any_replan_keeps_lengths_order_baseline_and_a_clean_log(
     for a, b in zip(after, after[1:], strict=False):
         if b.position > position:
             assert b.planned_start == a.planned_end
+    starts = {p.id: (before[p.key].planned_start, p.planned_start) for p in after}
+    for key, task in _tasks(session_scope).items():  # open tasks keep their offset
+        old_start, new_start = starts[task.phase_id]
+        assert task.due_date - new_start == old_tasks[key].due_date - old_start, key
     with session_scope(write=False) as s:
         assert audit.verify(s, acme).problems == []
 
