@@ -262,8 +262,9 @@ def test_engagement_show_json(cli, acme):
     ]  # fmt: skip
     phase = data["phases"][0]
     assert set(phase) == {
-        "key", "title", "status", "planned_start", "planned_end", "actual_start",
-        "actual_end", "gate_decision", "tasks_total", "tasks_open",
+        "key", "title", "status", "planned_start", "planned_end", "baseline_start",
+        "baseline_end", "slip_days", "actual_start", "actual_end", "gate_decision",
+        "tasks_total", "tasks_open",
     }  # fmt: skip
     assert phase["planned_start"] == "2026-11-02" and isinstance(phase["tasks_total"], int)
     text = cli("engagement", "show", acme)

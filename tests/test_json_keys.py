@@ -28,6 +28,9 @@ PHASE_ROW = {
     "status": "str",
     "planned_start": "str",
     "planned_end": "str",
+    "baseline_start": "str|null",
+    "baseline_end": "str|null",
+    "slip_days": "int|null",
     "actual_start": "str|null",
     "actual_end": "str|null",
     "gate_decision": "str|null",
@@ -148,6 +151,27 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                     "reason": "str",
                 }
             ],
+        },
+    ),
+    "phase replan": (
+        (ENG, "--phase", "cutover", "--start", "2027-06-01", "--reason", "client freeze"),
+        {
+            "engagement": "str",
+            "action": "str",
+            "reason": "str|null",
+            "phases": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "old_start": "str",
+                    "old_end": "str",
+                    "new_start": "str",
+                    "new_end": "str",
+                    "tasks_moved": "int",
+                }
+            ],
+            "tasks_moved": "int",
+            "grants_moved": "int",
         },
     ),
     "task list": (

@@ -223,6 +223,11 @@ NW_RUNBOOKS = [
 LIFECYCLE = ("drafted", "reviewed", "validated", "accepted")
 
 
+#: The days after the start on which the story left discovery and access setup (one day
+#: late each, against playbook lengths of three and two weeks).
+DISCOVERY_DAYS, ACCESS_DAYS = 22, 37
+
+
 def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     start = today - timedelta(weeks=7)
     eng, pb = _start(session, NORTHWIND, start)
@@ -250,6 +255,7 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     # Discovery: everything done, gate passed.
     _close_phase_tasks(session, eng, pb, "discovery")
     gates.advance(session, eng)
+    _left_on(session, eng, "access-setup", start + timedelta(days=DISCOVERY_DAYS))
     # Access setup: grants given, tasks done; the admin grant without a justification is a
     # high finding, so the gate is passed on a written override.
     grant_ids = [_grant(session, eng, today, *row) for row in NW_GRANTS]
@@ -267,6 +273,7 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
         override="Sponsor accepted the open AD admin justification as risk R-07; "
         "to be fixed before the parallel run",
     )
+    _left_on(session, eng, "ramp-up", start + timedelta(days=ACCESS_DAYS))
     # Ramp-up: under way.
     for key in NW_DONE["ramp-up"]:
         tasks.set_status(session, eng, key, "done")
@@ -282,6 +289,15 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
         handover.set_item_status(session, eng, key, "done", note=note)
     _backdate_northwind(session, eng.id, today, start, grant_ids, mistaken, kt_ids)
     return eng
+
+
+def _left_on(session: Session, eng: Engagement, entered: str, day: date) -> None:
+    """The phases from ``entered`` on, re-laid from ``day``, the day the story left the
+    phase before it (``advance`` laid them from today), as leaving it then would have."""
+    from transition.services import plan
+
+    position = next(p.position for p in gates.steps(session, eng) if p.key == entered)
+    plan.relay(session, eng, position, day, "backdate")
 
 
 def _close_phase_tasks(session: Session, eng: Engagement, pb: Any, phase_key: str) -> None:
@@ -377,8 +393,8 @@ def _backdate_northwind(
     kt_ids: list[tuple[int, int, str]],
 ) -> None:
     """Move past events to the days they happened in the story."""
-    discovery_end = start + timedelta(days=22)
-    access_end = start + timedelta(days=37)
+    discovery_end = start + timedelta(days=DISCOVERY_DAYS)
+    access_end = start + timedelta(days=ACCESS_DAYS)
     phase_dates = {
         "discovery": (start, discovery_end),
         "access-setup": (discovery_end, access_end),

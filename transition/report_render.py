@@ -92,6 +92,13 @@ def _pct(value: Any) -> str:
     return Markup(f"{round(float(value) * 100)}%")
 
 
+def _slip(days: Any) -> str:
+    """A phase's slip against its baseline: ``+8d``, ``-2d``, ``+0d``; ``–`` without one."""
+    if days is None:
+        return Markup("–")
+    return Markup(f"{int(days):+d}d")
+
+
 def _bytecode_cache():
     """Compiled templates kept in the user's cache folder (private to them), so a report
     does not spend its time compiling the same template again; keyed by the source, so an
@@ -130,6 +137,7 @@ def environment(search: tuple[Path, ...], fmt: str):
             "md": _md,
             "d": _fmt_date,
             "pct": _pct,
+            "slip": _slip,
             **({} if html else {"join": _md_join, "code": _md_code}),
         },
         trim_blocks=True,

@@ -238,10 +238,11 @@ def _show(data: EngagementDetail) -> None:
         [
             ("key", "phase"),
             "status",
-            ("planned_start", "planned"),
-            ("planned_end", "until"),
+            (lambda p: f"{p.baseline_start or '-'} → {p.baseline_end or '-'}", "baseline"),
+            (lambda p: f"{p.planned_start} → {p.planned_end}", "current"),
             ("actual_start", "started"),
             ("actual_end", "ended"),
+            (lambda p: p.slip(), "slip"),
             ("gate_decision", "gate"),
         ],
     )

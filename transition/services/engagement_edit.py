@@ -119,7 +119,10 @@ def update(
     check_version(session, eng, expected_version, "engagement", eng.slug)
     changed = apply_changes(session, eng, eng.id, "engagement", values)
     if "calendar" in changed or "workweek" in changed:
-        relay_working_days(session, eng)
+        # Dates laid in working days (``+Nbd``) follow the new calendar, in this transaction.
+        from transition.services.plan import relay_all
+
+        relay_all(session, eng)
     return _change_view(eng, changed)
 
 
@@ -144,12 +147,6 @@ def settings(session: Session, engagement: EngagementRef) -> EngagementSettings:
         archived_at=utc(eng.archived_at) if eng.archived_at is not None else None,
         version=eng.version,
     )
-
-
-def relay_working_days(session: Session, engagement: Engagement) -> None:
-    """The one place a changed calendar or work week reaches the plan: dates laid in
-    working days (``+Nbd``) are re-laid on the engagement's new calendar here, in the
-    same transaction as the change."""
 
 
 def archive(

@@ -415,7 +415,6 @@ class _PastRange(Exception):
 from transition.services.engagement_edit import (  # noqa: E402
     archive,
     delete,
-    relay_working_days,
     settings,
     unarchive,
     update,
@@ -430,7 +429,6 @@ __all__ = [
     "delete",
     "detail",
     "milestone",
-    "relay_working_days",
     "settings",
     "summaries",
     "unarchive",

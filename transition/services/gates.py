@@ -248,6 +248,9 @@ def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) ->
         status=phase.status,
         planned_start=phase.planned_start,
         planned_end=phase.planned_end,
+        baseline_start=phase.baseline_start,
+        baseline_end=phase.baseline_end,
+        slip_days=slip_days(phase),
         actual_start=phase.actual_start,
         actual_end=phase.actual_end,
         tasks_total=facts.task_totals.get(phase.id, 0),
@@ -260,6 +263,14 @@ def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) ->
         gate_reason=phase.gate_reason,
         version=phase.version,
     )
+
+
+def slip_days(phase: Any) -> int | None:
+    """Days the phase ends after its baseline end (negative: before it): its actual end once
+    left, else its planned end; None for a phase without a baseline."""
+    if phase.baseline_end is None:
+        return None
+    return ((phase.actual_end or phase.planned_end) - phase.baseline_end).days
 
 
 def status(session: Session, engagement: EngagementRef) -> GateStatus:
@@ -314,13 +325,30 @@ def steps(session: Session, engagement: EngagementRef) -> list[PhaseStep]:
         if task_status not in DONE:
             open_[phase_id] += n
     rows = session.execute(
-        select(Phase.id, Phase.key, Phase.title, Phase.position, Phase.status, Phase.gate_decision)
+        select(
+            Phase.id,
+            Phase.key,
+            Phase.title,
+            Phase.position,
+            Phase.status,
+            Phase.gate_decision,
+            Phase.planned_start,
+            Phase.planned_end,
+            Phase.baseline_end,
+            Phase.actual_end,
+            Phase.version,
+        )
         .where(Phase.engagement_id == engagement.id)
         .order_by(Phase.position)
     )
     return [
         PhaseStep.model_validate(
-            {**r._mapping, "tasks_total": totals[r.id], "tasks_open": open_[r.id]}
+            {
+                **r._mapping,
+                "tasks_total": totals[r.id],
+                "tasks_open": open_[r.id],
+                "slip_days": slip_days(r),
+            }
         )
         for r in rows
     ]
@@ -358,6 +386,7 @@ def advance(
                 + ["fix them, or advance with --override REASON"],
             )
     now, day = utcnow(), today()
+    replanned = None
     decision = "overridden" if unmet else "passed"
     apply_changes(
         session,
@@ -384,15 +413,21 @@ def advance(
             {"status": "active", "actual_start": day},
             action="advance",
         )
+        # The phases ahead are re-laid from the day this one really ended (early or late).
+        from transition.services import plan
+
+        replanned = plan.relay(session, engagement, following.position, day, plan.REPLAN)
     else:
         apply_changes(session, engagement, engagement.id, "engagement", {"status": "completed"})
     from transition.services import access
 
-    access.on_milestones_changed(session, engagement)
+    access.on_milestones_changed(session, engagement)  # after the re-lay: milestones moved
     return AdvanceResult(
         left=phase.key,
         entered=following.key if following else None,
         decision=decision,
         unmet=unmet,
         reason=phase.gate_reason,
+        replanned=replanned.phases if replanned else [],
+        tasks_moved=replanned.tasks_moved if replanned else 0,
     )

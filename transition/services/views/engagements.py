@@ -51,11 +51,23 @@ class PhaseRow(View):
     status: str
     planned_start: date
     planned_end: date
+    baseline_start: date | None
+    baseline_end: date | None
+    slip_days: int | None
     actual_start: date | None
     actual_end: date | None
     gate_decision: str | None
     tasks_total: int
     tasks_open: int
+
+    def slip(self) -> str:
+        """``+8d`` (ends 8 days after its baseline), ``-2d``, ``+0d``; ``–`` without one."""
+        return slip_text(self.slip_days)
+
+
+def slip_text(days: int | None) -> str:
+    """How a slip reads: ``+8d``, ``-2d``, ``+0d``, or ``–`` when there is no baseline."""
+    return "–" if days is None else f"{days:+d}d"
 
 
 class EngagementDetail(EngagementRow):

@@ -23,6 +23,10 @@ class PhaseStatus(View):
     status: str
     planned_start: date
     planned_end: date
+    #: The plan as first laid, and how many days the phase ends after it (negative: early).
+    baseline_start: date | None
+    baseline_end: date | None
+    slip_days: int | None
     actual_start: date | None
     actual_end: date | None
     tasks_total: int
@@ -74,6 +78,31 @@ class CurrentGate(View):
     next: PhaseStatus | None
 
 
+class MovedPhase(View):
+    """One phase a re-lay moved: its planned dates before and after, and how many of its
+    open tasks got a new due date."""
+
+    key: str
+    title: str
+    old_start: date
+    old_end: date
+    new_start: date
+    new_end: date
+    tasks_moved: int
+
+
+class ReplanView(View):
+    """What a re-lay did (``phase replan``, or a phase left early or late): the phases
+    whose planned dates moved, the open tasks that followed them, and why."""
+
+    engagement: str
+    action: str
+    reason: str | None
+    phases: list[MovedPhase]
+    tasks_moved: int
+    grants_moved: int
+
+
 class AdvanceResult(View):
     """What ``phase advance`` did: the phase left, the one entered (None: the engagement is
     completed), passed or overridden, the criteria that were unmet and the reason given."""
@@ -83,6 +112,9 @@ class AdvanceResult(View):
     decision: str
     unmet: list[CriterionResult]
     reason: str | None
+    #: The phases ahead re-laid from the day the phase was left, and the open tasks moved.
+    replanned: list[MovedPhase] = []
+    tasks_moved: int = 0
 
 
 class PhaseStep(View):
@@ -95,6 +127,11 @@ class PhaseStep(View):
     gate_decision: str | None
     tasks_total: int = 0
     tasks_open: int = 0
+    planned_start: date | None = None
+    planned_end: date | None = None
+    #: Days the phase ends after its baseline (negative: before it); None without one.
+    slip_days: int | None = None
+    version: int | None = None
 
 
 class ReportPhase(PhaseStatus):

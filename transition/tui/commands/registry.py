@@ -90,6 +90,14 @@ TAB_NEXT = Command(
 TAB_PREV = Command(
     "engagement.prev_tab", "left_square_bracket", "prev_tab", "Prev tab", "Previous tab", show=False
 )
+REPLAN = Command(
+    "engagement.replan",
+    "R",
+    "replan",
+    "Replan",
+    "Move a phase not yet started, and the ones after it, to a new start",
+    show=False,
+)
 
 # Tasks tab
 TOGGLE = Command(

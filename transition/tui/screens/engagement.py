@@ -54,6 +54,7 @@ class EngagementScreen(DataMixin, Screen):
         cmd.EDIT_ENGAGEMENT,
         cmd.TAB_NEXT,
         cmd.TAB_PREV,
+        cmd.REPLAN,
         cmd.RELOAD,
     )
 
@@ -199,10 +200,38 @@ class EngagementScreen(DataMixin, Screen):
             return
         verb = "overridden" if result.decision == "overridden" else "passed"
         target = f"now in {result.entered}" if result.entered else "engagement completed"
-        self.notify(f"gate of {result.left} {verb}; {target}")
+        moved = ""
+        if result.replanned:
+            first = result.replanned[0]
+            moved = f"; {len(result.replanned)} phase(s) re-laid from {first.new_start}"
+        self.notify(f"gate of {result.left} {verb}; {target}{moved}")
         self.action_reload()
 
     # -- forms that belong to the whole engagement -----------------------------------
+
+    def action_replan(self) -> None:
+        from transition.tui.forms.plan import replan_form
+
+        if self.data is None:
+            return
+        if not any(p.status == "pending" for p in self.data.phases):
+            self.notify("no phase is waiting to start: nothing to replan")
+            return
+
+        def finished(result: Any) -> None:
+            if result is None:
+                return
+            if not result.phases:
+                self.notify("nothing moved: the phases already start on those dates")
+            else:
+                first = result.phases[0]
+                self.notify(
+                    f"{first.key} now starts {first.new_start}; {len(result.phases)} "
+                    f"phase(s) and {result.tasks_moved} open task(s) moved"
+                )
+            self.action_reload()
+
+        self.app.push_screen(replan_form(self.backend, self.slug, self.data.phases), finished)
 
     def action_add_system(self) -> None:
         from transition.tui.forms.systems import add_system_form

@@ -29,6 +29,7 @@ class PhaseStepper(HorizontalGroup):
     PhaseStepper > .-active { color: $accent; text-style: bold reverse; padding: 0 1; }
     PhaseStepper > .-pending { color: $foreground-muted; }
     PhaseStepper > .-overridden { text-style: italic; }
+    PhaseStepper > .-late.-pending { color: $warning; }
     """
 
     #: The phases in order: read models, or mappings with ``key`` and ``status`` (and
@@ -56,4 +57,8 @@ class PhaseStepper(HorizontalGroup):
             if step.gate_decision == "overridden":
                 classes += " -overridden"
             mark = MARKS.get(step.status, "·")
-            yield Label(f"{mark} {step.key}", classes=classes, markup=False)
+            # How many days the phase ends after (or before) its baseline, when it does.
+            slip = f" {step.slip_days:+d}d" if step.slip_days else ""
+            if step.slip_days:
+                classes += " -late" if step.slip_days > 0 else " -early"
+            yield Label(f"{mark} {step.key}{slip}", classes=classes, markup=False)
