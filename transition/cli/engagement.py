@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from transition.cli.options import AsJson, CalendarCode, Engagement, TimeZone, given
+from transition.cli.options import AsJson, CalendarCode, DryRun, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
 from transition.cli.state import call, change, state
 from transition.services import engagements
@@ -246,3 +246,87 @@ def _show(data: EngagementDetail) -> None:
             ("gate_decision", "gate"),
         ],
     )
+
+
+@app.command("outdated")
+def outdated(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Engagements whose playbook has a newer version (shipped or the user's own), and
+    what changed: phases, tasks, gates, durations, runbooks required."""
+    from transition.services import playbook_versions
+
+    rows = call(ctx, playbook_versions.outdated)
+    if as_json:
+        emit_rows(rows, True, [])
+        return
+    if not rows:
+        say("every engagement follows the newest version of its playbook")
+        return
+    for row in rows:
+        say(
+            f"{row.engagement}: {row.playbook} v{row.version} → v{row.latest_version} "
+            f"({row.latest_path})"
+        )
+        for c in row.changes:
+            say(f"  {_diff_line(c)}")
+
+
+def _diff_line(c) -> str:
+    subject = f"{c.what} {c.key}" + (f" {c.field}" if c.field else "")
+    if c.change == "added":
+        return f"+ {subject}: {c.after}"
+    if c.change == "removed":
+        return f"- {subject}: {c.before}"
+    if c.change == "renamed":
+        return f"~ task {c.before} renamed {c.after}"
+    return f"~ {subject}: {_shown(c.before)} → {_shown(c.after)}"
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    engagement: Engagement,
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        metavar="NAME_OR_PATH",
+        help="The newer playbook: a name or a YAML file (default: the newest of its own).",
+    ),
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Apply a newer version of the engagement's playbook, three-way: what the engagement
+    changed itself is kept, conflicts are listed, never guessed."""
+    from transition.services import playbook_upgrade
+
+    result = change(ctx, playbook_upgrade.upgrade, engagement, to=to, dry_run=dry_run)
+    emit(result, as_json, _upgraded)
+
+
+def _step(s) -> str:
+    subject = f"{s.what} {s.key}" + (f" {s.field}" if s.field else "")
+    if s.before is not None or s.after is not None:
+        if s.action in ("add",):
+            subject += f": {s.after}"
+        elif s.action == "retire":
+            subject += f": {s.before}"
+        else:
+            subject += f": {_shown(s.before)} → {_shown(s.after)}"
+    return f"{s.action} {subject}" + (f" ({s.note})" if s.note else "")
+
+
+def _upgraded(data) -> None:
+    verb = "would upgrade" if data.dry_run else "upgraded"
+    say(f"{verb} {data.engagement}: {data.playbook} v{data.from_version} → v{data.to_version}")
+    for title, steps in (
+        ("changes", data.applied),
+        ("conflicts (the engagement's value stays)", data.conflicts),
+        ("to decide", data.to_decide),
+    ):
+        if steps:
+            say(f"{title}:")
+            for s in steps:
+                say(f"  {_step(s)}")
+    if data.dry_run:
+        say("nothing written (dry run)")
+    else:
+        say(f"{data.events} audit events")
