@@ -90,8 +90,15 @@ COLUMNS = [
     (lambda e: f"{e.tasks_done}/{e.tasks_total}", "tasks"),
     ("tasks_overdue", "overdue"),
     ("cutover_date", "cutover"),
-    "status",
+    (lambda e: status_mark(e), "status"),
 ]
+
+
+def status_mark(row) -> str:
+    """The status, marked when a newer version of the playbook exists."""
+    if row.playbook_latest is None:
+        return row.status
+    return f"{row.status} (playbook v{row.playbook_latest} available)"
 
 
 @app.command("list")
@@ -217,7 +224,13 @@ def _show(data: EngagementDetail) -> None:
         f"  {data.client or '?'}: {data.incumbent or '?'} → {data.provider or '?'}"
         f"  [{data.model}, {data.location}]"
     )
-    say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]})")
+    newer = ""
+    if data.playbook_latest is not None:
+        newer = (
+            f", v{data.playbook_latest} available "
+            f"(see `transition engagement upgrade {data.slug} --dry-run`)"
+        )
+    say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]}){newer}")
     extra = len(data.extra_holidays)
     say(
         f"  calendar {data.calendar or 'weekends only'}, work week {data.workweek}"
