@@ -91,7 +91,7 @@ class Merge:
         self.relay_from: int | None = None
         self.created_phases: list[Phase] = []
         self.created_tasks: list[tuple[Task, Phase, TaskSpec]] = []
-        self.new_deps: dict[Task, tuple[str, ...]] = {}
+        self.new_deps: list[tuple[Task, tuple[str, ...]]] = []
         self.phase_keys = {p.id: p.key for p in self.phases}
         self.order: list[Phase] = []
 
@@ -406,7 +406,7 @@ class Merge:
                     _deps(spec.depends_on) or None,
                 )
             )
-            self.new_deps[row] = spec.depends_on
+            self.new_deps.append((row, spec.depends_on))
 
         self.three_way(
             "task", row, key, "depends_on", base_deps, _deps(spec.depends_on), ours, deps

@@ -97,14 +97,14 @@ def _creations(merge: Merge) -> list[audit.Change]:
 
 def _dependencies(session: Session, merge: Merge) -> None:
     """Dependency rows of the added tasks and of those whose list changed."""
-    wanted = {row: spec.depends_on for row, _, spec in merge.created_tasks if spec.depends_on}
-    wanted.update(merge.new_deps)
-    changed = [row.id for row in merge.new_deps]
+    wanted = [(row, spec.depends_on) for row, _, spec in merge.created_tasks if spec.depends_on]
+    wanted += merge.new_deps
+    changed = [row.id for row, _ in merge.new_deps]
     if changed:
         session.execute(delete(TaskDependency).where(TaskDependency.task_id.in_(changed)))
     rows = [
         {"task_id": row.id, "depends_on_id": merge.tasks[dep].id}
-        for row, deps in wanted.items()
+        for row, deps in wanted
         for dep in deps
         if dep in merge.tasks
     ]
