@@ -315,31 +315,8 @@ def upgrade(
     emit(result, as_json, _upgraded)
 
 
-def _step(s) -> str:
-    subject = f"{s.what} {s.key}" + (f" {s.field}" if s.field else "")
-    if s.before is not None or s.after is not None:
-        if s.action in ("add",):
-            subject += f": {s.after}"
-        elif s.action == "retire":
-            subject += f": {s.before}"
-        else:
-            subject += f": {_shown(s.before)} → {_shown(s.after)}"
-    return f"{s.action} {subject}" + (f" ({s.note})" if s.note else "")
-
-
 def _upgraded(data) -> None:
-    verb = "would upgrade" if data.dry_run else "upgraded"
-    say(f"{verb} {data.engagement}: {data.playbook} v{data.from_version} → v{data.to_version}")
-    for title, steps in (
-        ("changes", data.applied),
-        ("conflicts (the engagement's value stays)", data.conflicts),
-        ("to decide", data.to_decide),
-    ):
-        if steps:
-            say(f"{title}:")
-            for s in steps:
-                say(f"  {_step(s)}")
-    if data.dry_run:
-        say("nothing written (dry run)")
-    else:
-        say(f"{data.events} audit events")
+    from transition.services.playbook_upgrade import describe
+
+    for line in describe(data):
+        say(line)

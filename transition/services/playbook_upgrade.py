@@ -34,7 +34,7 @@ from transition.playbooks import Playbook, content_hash, from_json, resolve_play
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.playbook_merge import ACTION, Merge, _deps
-from transition.services.views.playbooks import UpgradeView
+from transition.services.views.playbooks import UpgradeStep, UpgradeView
 
 # Writing ---------------------------------------------------------------------------------
 
@@ -231,4 +231,36 @@ def upgrade(
     return view
 
 
-__all__ = ["upgrade"]
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None or value == "" else value
+
+
+def _step(s: UpgradeStep) -> str:
+    subject = f"{s.what} {s.key}" + (f" {s.field}" if s.field else "")
+    if s.before is not None or s.after is not None:
+        if s.action == "add":
+            subject += f": {s.after}"
+        elif s.action == "retire":
+            subject += f": {s.before}"
+        else:
+            subject += f": {_shown(s.before)} → {_shown(s.after)}"
+    return f"{s.action} {subject}" + (f" ({s.note})" if s.note else "")
+
+
+def describe(view: UpgradeView) -> list[str]:
+    """The upgrade as lines of text (the CLI prints them, the TUI shows them)."""
+    verb = "would upgrade" if view.dry_run else "upgraded"
+    lines = [f"{verb} {view.engagement}: {view.playbook} v{view.from_version} → v{view.to_version}"]
+    for title, steps in (
+        ("changes", view.applied),
+        ("conflicts (the engagement's value stays)", view.conflicts),
+        ("to decide", view.to_decide),
+    ):
+        if steps:
+            lines.append(f"{title}:")
+            lines += [f"  {_step(s)}" for s in steps]
+    lines.append("nothing written (dry run)" if view.dry_run else f"{view.events} audit events")
+    return lines
+
+
+__all__ = ["describe", "upgrade"]
