@@ -83,3 +83,20 @@ async def test_cancel_writes_nothing(tmp_path, monkeypatch):
         await settle(pilot)
         assert not isinstance(app.screen, UpgradeScreen)
     assert _version(url) == 1
+
+
+@run_async
+async def test_the_dashboard_marks_an_outdated_engagement(tmp_path, monkeypatch):
+    from textual.widgets import Label
+
+    from transition.tui.app import make_app
+
+    url = _setup(tmp_path, monkeypatch)
+    app = make_app(url, "tester")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        title = str(app.screen.query_one("#detail-title", Label).render())
+        assert "playbook v2 available" in title
+        assert "Acme ↑v2" in app.screen.cells(
+            app.screen.query_one("#engagements"), app.screen.current()
+        )
