@@ -218,7 +218,7 @@ def test_upgrade_mid_ramp_up(cli, mid_ramp_up, books, db_url):
     assert applied[("task", "access-review", None)]["action"] == "rename"
     assert applied[("task", "weekly-call", None)]["action"] == "retire"
     assert applied[("task", "ops-handbook", None)]["action"] == "add"
-    assert applied[("gate", "ramp-up", "gate_json")]["after"] == "tasks_done, systems_registered"
+    assert applied[("gate", "ramp-up", None)]["after"] == "tasks_done, systems_registered"
     assert applied[("duration", "ramp-up", None)]["after"] == "4w"
     assert applied[("task", "runbook-drafts", "due_rule")]["after"] == "+3w"
     conflicts = _steps(done, "conflicts")

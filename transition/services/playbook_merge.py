@@ -125,21 +125,28 @@ class Merge:
             return False
         show = _shown_gate if field == "gate_json" else str
         shown = (None if base is None else show(base), show(ours), show(theirs))
+        shown_field = None if entity == "gate" else field
         if ours != base:
             self.step(
                 self.conflicts,
                 entity,
                 label,
                 "conflict",
-                field=field,
+                field=shown_field,
                 before=shown[1],
                 after=shown[2],
-                note=f"changed here (was {shown[0]!r}): the engagement's value stays",
+                note=f"the playbook had {shown[0]!r}",
             )
             return False
         apply()
         self.step(
-            self.applied, entity, label, "update", field=field, before=shown[1], after=shown[2]
+            self.applied,
+            entity,
+            label,
+            "update",
+            field=shown_field,
+            before=shown[1],
+            after=shown[2],
         )
         return True
 
@@ -341,7 +348,7 @@ class Merge:
             spec.key,
             "add",
             after=spec.title,
-            note=f"added open to phase {phase.key}, already left: decide what to do with it"
+            note=f"added open to {phase.key}, a phase already left: decide what to do with it"
             if left
             else f"added to phase {phase.key}",
         )
@@ -433,7 +440,7 @@ class Merge:
                 "task",
                 row.key,
                 "keep",
-                note=f"removed from the playbook but {why}: kept (remove or skip it if done with)",
+                note=f"removed from the playbook but {why}: kept; remove or skip it when done with",
             )
             return
         reason = f"removed from playbook v{self.theirs.version}"

@@ -112,6 +112,25 @@ def _dependencies(session: Session, merge: Merge) -> None:
         session.execute(insert(TaskDependency), rows)
 
 
+def _runbook_steps(merge: Merge, base: Playbook, theirs: Playbook) -> None:
+    """The runbooks required per tier: the new playbook's (gates read them from it)."""
+    pairs = {
+        tier: (base.required_runbooks(tier), theirs.required_runbooks(tier)) for tier in (1, 2, 3)
+    }
+    changed = {tier: pair for tier, pair in pairs.items() if pair[0] != pair[1]}
+    if len(changed) == 3 and len({(tuple(a), tuple(b)) for a, b in changed.values()}) == 1:
+        changed = {0: changed[1]}  # the same change for every tier
+    for tier, (before, after) in changed.items():
+        merge.step(
+            merge.applied,
+            "runbooks",
+            "every tier" if tier == 0 else f"tier {tier}",
+            "update",
+            before=", ".join(before) or "(none)",
+            after=", ".join(after) or "(none)",
+        )
+
+
 def _label(playbook: Playbook, digest: str) -> str:
     return f"{playbook.name} v{playbook.version} ({digest[:12]})"
 
@@ -178,18 +197,7 @@ def upgrade(
     ]
     eng.playbook_version, eng.playbook_hash, eng.playbook_json = theirs.version, digest, new_json
     session.add(eng)
-    if True:
-        for tier in (1, 2, 3):
-            before, after = base.required_runbooks(tier), theirs.required_runbooks(tier)
-            if before != after:
-                merge.step(
-                    merge.applied,
-                    "runbooks",
-                    f"tier {tier}",
-                    "update",
-                    before=", ".join(before) or "(none)",
-                    after=", ".join(after) or "(none)",
-                )
+    _runbook_steps(merge, base, theirs)
     changes = [*engagement_changes, *_creations(merge), *merge.changes]
     try:
         session.flush()
