@@ -426,3 +426,23 @@ def test_kill_during_upgrade_leaves_the_engagement_old_or_new(db_url, engine, tm
         complete,
         prepare,
     )
+
+
+def test_an_upgraded_engagement_exports_and_imports_and_still_verifies(
+    cli, mid_ramp_up, books, tmp_path
+):
+    from typer.testing import CliRunner
+
+    from transition.cli.main import app
+
+    assert cli("engagement", "upgrade", "acme", "--to", str(_v2(books))).exit_code == 0
+    path = tmp_path / "acme.json"
+    assert cli("export", "acme", "-o", str(path)).exit_code == 0
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", target, "import", str(path)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    verify = runner.invoke(app, ["--db", target, "audit", "acme", "--verify"])
+    assert verify.exit_code == 0, verify.stdout + verify.stderr
+    shown = runner.invoke(app, ["--db", target, "engagement", "show", "acme", "--json"])
+    assert '"playbook_version": 2' in shown.stdout
