@@ -178,6 +178,7 @@ def test_outdated_lists_the_engagement_and_what_changed(cli, mid_ramp_up, books)
     listed = cli("engagement", "list")
     assert "active (playbook v2 available)" in listed.stdout
     assert "v2 available" in cli("engagement", "show", "acme").stdout
+    assert "| Playbook | svc v1 (v2 available) |" in cli("report", "acme").stdout
     (row,) = cli("engagement", "outdated", "--json").json()
     assert (row["engagement"], row["version"], row["latest_version"]) == ("acme", 1, 2)
     changes = {(c["what"], c["key"], c["change"], c["field"]) for c in row["changes"]}

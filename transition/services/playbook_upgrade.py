@@ -198,6 +198,17 @@ def upgrade(
     eng.playbook_version, eng.playbook_hash, eng.playbook_json = theirs.version, digest, new_json
     session.add(eng)
     _runbook_steps(merge, base, theirs)
+    if theirs.handover != base.handover:
+        merge.step(
+            merge.to_decide,
+            "handover",
+            "checklist",
+            "keep",
+            before=base.handover,
+            after=theirs.handover,
+            note="the exit checklist is not changed by a playbook upgrade: apply it with "
+            "`handover upgrade`",
+        )
     changes = [*engagement_changes, *_creations(merge), *merge.changes]
     try:
         session.flush()
