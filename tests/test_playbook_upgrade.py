@@ -447,3 +447,105 @@ def test_an_upgraded_engagement_exports_and_imports_and_still_verifies(
     assert verify.exit_code == 0, verify.stdout + verify.stderr
     shown = runner.invoke(app, ["--db", target, "engagement", "show", "acme", "--json"])
     assert '"playbook_version": 2' in shown.stdout
+
+
+# ----------------------------------------------------------------------- property
+
+
+def _mutated(base: str, data) -> str:
+    """V1 changed as a newer version might be: titles, offsets, durations and gates
+    changed, tasks removed, renamed (``replaces:``) and added, a phase added."""
+    import yaml
+    from hypothesis import strategies as st
+
+    book = yaml.safe_load(base)
+    book["version"] = 2
+    for phase in book["phases"]:
+        if data.draw(st.booleans()):
+            phase["duration"] = data.draw(st.sampled_from(["1w", "10d", "4w", "15bd"]))
+        if data.draw(st.booleans()):
+            phase["gate"] = data.draw(
+                st.sampled_from([[], ["tasks_done"], ["tasks_done", "systems_registered"]])
+            )
+        kept = []
+        for task in phase["tasks"]:
+            choice = data.draw(st.sampled_from(["keep", "title", "due", "drop", "rename"]))
+            if choice == "drop":
+                continue
+            task = dict(task)
+            if choice == "title":
+                task["title"] += " (v2)"
+            elif choice == "due":
+                task["due"] = data.draw(st.sampled_from(["+1d", "+4d", "+2bd", "2w"]))
+            elif choice == "rename":
+                task["replaces"], task["key"] = task["key"], task["key"] + "-v2"
+            kept.append(task)
+        if data.draw(st.booleans()):
+            kept.append({"key": f"{phase['key']}-extra", "title": "Extra", "due": "+1d"})
+        for task in kept:  # dependencies on dropped tasks would not validate
+            task.pop("depends_on", None)
+        phase["tasks"] = kept
+    if data.draw(st.booleans()):
+        at = data.draw(st.integers(0, len(book["phases"])))
+        book["phases"].insert(
+            at,
+            {
+                "key": "added",
+                "title": "Added",
+                "duration": "1w",
+                "tasks": [{"key": "added-task", "title": "Added task", "due": "+2d"}],
+                "gate": ["tasks_done"],
+            },
+        )
+    return yaml.safe_dump(book, sort_keys=False)
+
+
+def test_any_upgrade_replays_and_its_dry_run_is_the_run(engine, books, clock):
+    """Whatever the newer version changes and whatever the engagement changed itself, the
+    dry run reports what the run does, and the audit log replays to the rows."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from transition import db
+    from transition.services import (
+        audit_verify,
+        engagements,
+        gates,
+        playbook_upgrade,
+        task_edit,
+        tasks,
+    )
+
+    clock.pin(today="2026-11-20")
+    counter = iter(range(10_000))
+
+    @settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def check(data):
+        slug = f"p-{next(counter)}"
+        target = _v2(books, _mutated(V1, data), f"{slug}.yaml")
+        with db.session_scope(engine, actor="tester") as s:
+            engagements.create(s, name=slug, playbook="svc", start="2026-11-02")
+            if data.draw(st.booleans()):
+                gates.advance(s, slug, override="moving on")
+            for key in ("shadow-plan", "access-list", "go-live"):
+                what = data.draw(st.sampled_from(["none", "title", "done", "due"]))
+                if what == "title":
+                    task_edit.update(s, slug, key, title=f"{key} ours")
+                elif what == "done":
+                    tasks.set_status(s, slug, key, "done")
+                elif what == "due":
+                    task_edit.update(s, slug, key, due="+5d")
+        with db.session_scope(engine, actor="tester") as s:
+            dry = playbook_upgrade.upgrade(s, slug, to=str(target), dry_run=True)
+        with db.session_scope(engine, actor="tester") as s:
+            real = playbook_upgrade.upgrade(s, slug, to=str(target))
+        assert dry.model_dump(exclude={"dry_run"}) == real.model_dump(exclude={"dry_run"})
+        with db.session_scope(engine, actor="tester", write=False) as s:
+            assert audit_verify.verify(s, slug).problems == []
+
+    check()
