@@ -309,6 +309,14 @@ def test_refused_upgrades_write_nothing(cli, mid_ramp_up, books, db_url, text, w
     assert dump(db_url) == before
 
 
+def test_nothing_newer_is_said_plainly(cli, mid_ramp_up, db_url):
+    before = dump(db_url)
+    result = cli("engagement", "upgrade", "acme")
+    assert_clean_error(result, 1)
+    assert "the newest version" in result.stderr and "nothing to upgrade to" in result.stderr
+    assert dump(db_url) == before
+
+
 def test_an_invalid_playbook_reports_every_error(cli, mid_ramp_up, books, db_url):
     bad = (
         V2.replace("replaces: access-list", "replaces: shadow-plan")

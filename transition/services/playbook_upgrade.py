@@ -154,7 +154,14 @@ def upgrade(
     with about("to"):
         if to is None or not to.strip():
             found = latest().get(eng.playbook_name)
-            target = str(found.path) if found is not None else eng.playbook_name
+            if found is None or found.version <= base.version:
+                raise Refused(
+                    f"{eng.slug} follows {base.name} v{base.version}, the newest version among "
+                    "the shipped playbooks and yours (TRANSITION_PLAYBOOKS): nothing to "
+                    "upgrade to (give a file with --to)",
+                    field="to",
+                )
+            target = str(found.path)
         else:
             target = to.strip()
         theirs, raw, _ = resolve_playbook(target)
