@@ -62,6 +62,17 @@ ENGAGEMENT_ROW = {
     "days_to_cutover": "int|null",
     "archived_at": "str|null",
     "version": "int",
+    "playbook_latest": "int|null",
+}
+
+UPGRADE_STEP = {
+    "what": "str",
+    "key": "str",
+    "action": "str",
+    "field": "str|null",
+    "before": "str|null",
+    "after": "str|null",
+    "note": "str",
 }
 
 #: Command path → (arguments after the path, pinned shape).
@@ -103,6 +114,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                             "due": "str",
                             "depends_on": ["str"],
                             "description": "str",
+                            "replaces": "str|null",
                         }
                     ],
                     "gate": ["object"],
@@ -112,6 +124,42 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
         },
     ),
     "engagement list": ((), [ENGAGEMENT_ROW]),
+    "engagement outdated": (
+        (),
+        [
+            {
+                "engagement": "str",
+                "playbook": "str",
+                "version": "int",
+                "latest_version": "int",
+                "latest_path": "str",
+                "changes": [
+                    {
+                        "what": "str",
+                        "key": "str",
+                        "change": "str",
+                        "field": "str|null",
+                        "before": "str|null",
+                        "after": "str|null",
+                    }
+                ],
+            }
+        ],
+    ),
+    "engagement upgrade": (
+        (ENG, "--dry-run"),
+        {
+            "engagement": "str",
+            "playbook": "str",
+            "from_version": "int",
+            "to_version": "int",
+            "dry_run": "bool",
+            "applied": [UPGRADE_STEP],
+            "conflicts": [UPGRADE_STEP],
+            "to_decide": [UPGRADE_STEP],
+            "events": "int",
+        },
+    ),
     "engagement show": (
         (ENG,),
         {
@@ -503,6 +551,8 @@ EMPTY_OK = {
     # Filled only for people whose own time zone differs from the engagement's.
     "kt list": {"$[].local_times"},
     "task show": {"$.waiting_on", "$.dependents"},
+    # Filled only where the engagement and the newer playbook changed the same value.
+    "engagement upgrade": {"$.conflicts", "$.to_decide"},
 }
 
 
@@ -614,6 +664,19 @@ STEPS = [
 def engagement(cli, monkeypatch, tmp_path) -> str:
     """Acme Helpdesk with a row of everything the ``--json`` commands print (``STEPS``)."""
     monkeypatch.setenv("TRANSITION_TODAY", "2026-12-01")
+    # A newer version of its playbook, for `engagement outdated` and `upgrade`.
+    from transition import settings
+    from transition.playbooks import playbook_files
+
+    books = tmp_path / "books"
+    books.mkdir()
+    shipped = playbook_files()["managed-service-onboarding"].read_text(encoding="utf-8")
+    (books / "managed-service-onboarding-v2.yaml").write_text(
+        shipped.replace("version: 1", "version: 2", 1).replace(", monitoring-alerts]", "]", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(books))
+    settings.reset()
     holidays = tmp_path / "holidays.txt"
     holidays.write_text("2026-12-24  # office closed\n", encoding="utf-8")
     for step in STEPS:

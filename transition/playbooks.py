@@ -139,6 +139,9 @@ class TaskSpec(_Strict):
     due: DueOffset = "+0d"
     depends_on: tuple[str, ...] = ()
     description: str = ""
+    #: The key this task had in an earlier version of the playbook (a renamed task):
+    #: ``engagement upgrade`` follows it instead of retiring one task and adding another.
+    replaces: Key | None = None
 
     @property
     def offset(self) -> Offset:
@@ -216,6 +219,7 @@ def _check_playbook(data: dict[str, Any]) -> list[tuple[tuple, str]]:
     seen_phase: set[str] = set()
     where_task: dict[str, tuple] = {}
     listed: list[tuple[tuple, str, list[Any]]] = []  # (task loc, key, depends_on)
+    replaced: list[tuple[tuple, str, str]] = []  # (loc, key, the key it replaces)
     for pi, phase in enumerate(phases):
         if not isinstance(phase, dict):
             continue
@@ -236,8 +240,22 @@ def _check_playbook(data: dict[str, Any]) -> list[tuple[tuple, str]]:
                 problems.append(((*loc, "key"), f"duplicate task key {tkey!r}"))
                 continue
             where_task[tkey] = loc
+            old = task.get("replaces")
+            if isinstance(old, str):
+                replaced.append(((*loc, "replaces"), tkey, old))
             deps = task.get("depends_on")
             listed.append((loc, tkey, deps if isinstance(deps, list) else []))
+    followed: set[str] = set()
+    for loc, tkey, old in replaced:
+        if old == tkey:
+            problems.append((loc, f"task {tkey!r} replaces itself"))
+        elif old in where_task:
+            problems.append(
+                (loc, f"task {tkey!r} replaces {old!r}, which is still a task of this playbook")
+            )
+        elif old in followed:
+            problems.append((loc, f"two tasks replace {old!r}"))
+        followed.add(old)
     deps_of: dict[str, tuple[str, ...]] = {}
     for loc, tkey, deps in listed:
         for di, dep in enumerate(deps):

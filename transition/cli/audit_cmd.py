@@ -23,9 +23,16 @@ COLUMNS = [
     "entity",
     ("entity_id", "id"),
     "field",
-    "before",
-    "after",
+    (lambda e: _short(e.before), "before"),
+    (lambda e: _short(e.after), "after"),
 ]
+
+
+def _short(value: str | None) -> str | None:
+    """A long recorded value (a stored playbook) cut short in the table; --json has it all."""
+    from transition.services.audit import shorten
+
+    return shorten(value, 120)
 
 
 def register(app: typer.Typer) -> None:

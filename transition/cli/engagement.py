@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from transition.cli.options import AsJson, CalendarCode, Engagement, TimeZone, given
+from transition.cli.options import AsJson, CalendarCode, DryRun, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
 from transition.cli.state import call, change, state
 from transition.services import engagements
@@ -90,8 +90,15 @@ COLUMNS = [
     (lambda e: f"{e.tasks_done}/{e.tasks_total}", "tasks"),
     ("tasks_overdue", "overdue"),
     ("cutover_date", "cutover"),
-    "status",
+    (lambda e: status_mark(e), "status"),
 ]
+
+
+def status_mark(row) -> str:
+    """The status, marked when a newer version of the playbook exists."""
+    if row.playbook_latest is None:
+        return row.status
+    return f"{row.status} (playbook v{row.playbook_latest} available)"
 
 
 @app.command("list")
@@ -217,7 +224,13 @@ def _show(data: EngagementDetail) -> None:
         f"  {data.client or '?'}: {data.incumbent or '?'} → {data.provider or '?'}"
         f"  [{data.model}, {data.location}]"
     )
-    say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]})")
+    newer = ""
+    if data.playbook_latest is not None:
+        newer = (
+            f", v{data.playbook_latest} available "
+            f"(see `transition engagement upgrade {data.slug} --dry-run`)"
+        )
+    say(f"  playbook {data.playbook} v{data.playbook_version} ({data.playbook_hash[:12]}){newer}")
     extra = len(data.extra_holidays)
     say(
         f"  calendar {data.calendar or 'weekends only'}, work week {data.workweek}"
@@ -246,3 +259,64 @@ def _show(data: EngagementDetail) -> None:
             ("gate_decision", "gate"),
         ],
     )
+
+
+@app.command("outdated")
+def outdated(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Engagements whose playbook has a newer version (shipped or the user's own), and
+    what changed: phases, tasks, gates, durations, runbooks required."""
+    from transition.services import playbook_versions
+
+    rows = call(ctx, playbook_versions.outdated)
+    if as_json:
+        emit_rows(rows, True, [])
+        return
+    if not rows:
+        say("every engagement follows the newest version of its playbook")
+        return
+    for row in rows:
+        say(
+            f"{row.engagement}: {row.playbook} v{row.version} → v{row.latest_version} "
+            f"({row.latest_path})"
+        )
+        for c in row.changes:
+            say(f"  {_diff_line(c)}")
+
+
+def _diff_line(c) -> str:
+    subject = f"{c.what} {c.key}" + (f" {c.field}" if c.field else "")
+    if c.change == "added":
+        return f"+ {subject}: {c.after}"
+    if c.change == "removed":
+        return f"- {subject}: {c.before}"
+    if c.change == "renamed":
+        return f"~ task {c.before} renamed {c.after}"
+    return f"~ {subject}: {_shown(c.before)} → {_shown(c.after)}"
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    engagement: Engagement,
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        metavar="NAME_OR_PATH",
+        help="The newer playbook: a name or a YAML file (default: the newest of its own).",
+    ),
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Apply a newer version of the engagement's playbook, three-way: what the engagement
+    changed itself is kept, conflicts are listed, never guessed."""
+    from transition.services import playbook_upgrade
+
+    result = change(ctx, playbook_upgrade.upgrade, engagement, to=to, dry_run=dry_run)
+    emit(result, as_json, _upgraded)
+
+
+def _upgraded(data) -> None:
+    from transition.services.playbook_upgrade import describe
+
+    for line in describe(data):
+        say(line)

@@ -436,8 +436,23 @@ def changes_since(
         since=since,
         count=sum(counts.values()),
         by_kind=counts,
-        events=[ChangeView.model_validate(row._mapping) for row in listed],
+        events=[_shortened(ChangeView.model_validate(row._mapping)) for row in listed],
     )
+
+
+#: How much of a recorded value a summary shows (a stored playbook is recorded whole).
+SHOWN_CHARS = 200
+
+
+def shorten(value: str | None, limit: int = SHOWN_CHARS) -> str | None:
+    """``value`` cut to ``limit`` characters, saying how long it was."""
+    if value is None or len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
+
+
+def _shortened(view: ChangeView) -> ChangeView:
+    return view.model_copy(update={"before": shorten(view.before), "after": shorten(view.after)})
 
 
 def verify(

@@ -130,7 +130,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
 
     # Phases and tasks: created from the stored playbook, then changed by logged events.
     try:
-        playbook = from_json(bundle["engagement"]["playbook_json"])
+        playbook = from_json(_playbook_at_creation(bundle["engagement"], by, problems))
     except Exception:
         problems.append("the engagement's stored playbook cannot be read")
         return problems
@@ -168,9 +168,17 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             continue
         expected = replayed("phase", row["id"], initial)
         compare(f"phase {spec.key}", expected, {k: row[k] for k in initial})
-    for key in phase_rows:
-        problems.append(f"phase {key}: not in the playbook nor in the log (inserted?)")
-    task_rows = {row["key"]: row for row in bundle["tasks"]}
+    for key, row in phase_rows.items():
+        if not any(e["action"] == "create" for e in by.get(("phase", row["id"]), ())):
+            problems.append(f"phase {key}: not in the playbook nor in the log (inserted?)")
+            continue
+        # A phase a playbook upgrade added: its fields replay from its `create` events.
+        initial = dict.fromkeys(_PHASE_FIELDS)
+        initial["gate_json"] = "[]"
+        expected = replayed("phase", row["id"], initial)
+        compare(f"phase {key}", expected, {k: row[k] for k in initial})
+    # Tasks by the key they were created with (an upgrade may follow a renamed task).
+    task_rows = {_first_key(row, by.get(("task", row["id"]), ())): row for row in bundle["tasks"]}
     assignees = {row["id"]: row["name"] for row in bundle["people"]}
     for spec_phase, (_, _, dues) in zip(playbook.phases, layout, strict=True):
         for position, (spec, due) in enumerate(zip(spec_phase.tasks, dues, strict=True)):
@@ -283,6 +291,49 @@ def _participants(history: Sequence[LoggedEvent]) -> set[tuple[str, str]]:
         elif e["before"] and not e["after"]:
             people.discard((field, e["before"]))
     return people
+
+
+#: The fields of a phase an upgrade creates, compared like those of a playbook's phase.
+_PHASE_FIELDS = (
+    "position",
+    "title",
+    "status",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "gate_json",
+    "gate_decision",
+    "gate_decided_by",
+    "gate_decided_at",
+    "gate_reason",
+)
+
+
+def _first_key(row: Mapping[str, Any], history: Sequence[LoggedEvent]) -> str:
+    """The key a task had when it was created: before its first logged rename."""
+    for e in history:
+        if e["field"] == "key" and e["before"]:
+            return e["before"]
+    return row["key"]
+
+
+def _playbook_at_creation(
+    engagement: Mapping[str, Any],
+    by: Mapping[tuple[str, Any], Sequence[LoggedEvent]],
+    problems: list[str],
+) -> str:
+    """The playbook the plan was first laid from: the one an upgrade's ``playbook_json``
+    event replaced first, else the stored one. The stored one must be the last an upgrade
+    logged."""
+    logged = [
+        e for e in by.get(("engagement", engagement["id"]), ()) if e["field"] == "playbook_json"
+    ]
+    if not logged:
+        return engagement["playbook_json"]
+    if logged[-1]["after"] != engagement["playbook_json"]:
+        problems.append("the engagement's stored playbook is not the one its last upgrade logged")
+    return logged[0]["before"]
 
 
 #: The engagement's fields that make its calendar (``engagement set --calendar`` logs them).

@@ -259,6 +259,9 @@ def summaries(
         return []
     ids = [e.id for e in engagements]
     now = today()
+    from transition.services.playbook_versions import latest, newer_version
+
+    index = latest()
     counts = {
         row.engagement_id: row
         for row in session.execute(
@@ -302,6 +305,7 @@ def summaries(
                 cutover_date=cutover,
                 days_to_cutover=(cutover - now).days if cutover else None,
                 archived_at=utc(e.archived_at) if e.archived_at is not None else None,
+                playbook_latest=newer_version(index, e.playbook_name, e.playbook_version),
             )
         )
     return out

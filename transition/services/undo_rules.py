@@ -63,6 +63,7 @@ FINAL = {
     "delete": "a deletion",
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
+    "upgrade": "a playbook upgrade (apply a newer version instead)",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}

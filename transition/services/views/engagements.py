@@ -41,6 +41,8 @@ class EngagementRow(View):
     days_to_cutover: int | None
     archived_at: Timestamp | None = None
     version: int
+    #: A newer version of its playbook among the shipped and the user's (None: newest).
+    playbook_latest: int | None = None
 
 
 class PhaseRow(View):

@@ -90,6 +90,14 @@ TAB_NEXT = Command(
 TAB_PREV = Command(
     "engagement.prev_tab", "left_square_bracket", "prev_tab", "Prev tab", "Previous tab", show=False
 )
+UPGRADE_PLAYBOOK = Command(
+    "engagement.upgrade",
+    "U",
+    "upgrade_playbook",
+    "Upgrade playbook",
+    "Preview a newer version of the playbook merged in, and apply it",
+    show=False,
+)
 REPLAN = Command(
     "engagement.replan",
     "R",

@@ -160,7 +160,7 @@ class DashboardScreen(DataMixin, Screen):
         days = r.days_to_cutover
         values = {
             "state": table.styled(STATE_LABEL[state], {"done": "muted"}.get(state, state)),
-            "name": shorten(r.name, layout.name_width),
+            "name": shorten(_marked(r), layout.name_width),
             "phase": compact_stepper(r, with_name=layout.phase_names),
             "progress": pct(r.tasks_done, r.tasks_total),
             "overdue": table.styled(r.tasks_overdue, "alert") if r.tasks_overdue else "0",
@@ -187,8 +187,11 @@ class DashboardScreen(DataMixin, Screen):
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")
         parties = f"{row.client or '?'} → {row.provider or '?'}"
+        newer = ""
+        if row.playbook_latest is not None:
+            newer = f"  ·  playbook v{row.playbook_latest} available (U on its screen)"
         self.query_one("#detail-title", Label).update(
-            f"{row.name}  ·  {parties}  ·  {STATE_LABEL[row.state]}: {row.reasons[0]}"
+            f"{row.name}  ·  {parties}  ·  {STATE_LABEL[row.state]}: {row.reasons[0]}{newer}"
         )
         self.query_one(PhaseStepper).phases = [
             {
@@ -279,3 +282,10 @@ class DashboardScreen(DataMixin, Screen):
 
 
 __all__ = ["WRITE", "DashboardScreen"]
+
+
+def _marked(row: DashboardRow) -> str:
+    """The engagement's name, marked when its playbook has a newer version."""
+    if row.playbook_latest is None:
+        return row.name
+    return f"{row.name} ↑v{row.playbook_latest}"

@@ -54,6 +54,7 @@ class EngagementScreen(DataMixin, Screen):
         cmd.EDIT_ENGAGEMENT,
         cmd.TAB_NEXT,
         cmd.TAB_PREV,
+        cmd.UPGRADE_PLAYBOOK,
         cmd.REPLAN,
         cmd.RELOAD,
     )
@@ -232,6 +233,26 @@ class EngagementScreen(DataMixin, Screen):
             self.action_reload()
 
         self.app.push_screen(replan_form(self.backend, self.slug, self.data.phases), finished)
+
+    def action_upgrade_playbook(self) -> None:
+        """Preview the newer playbook merged in (a dry run), then apply it on request."""
+        from transition.services.playbook_upgrade import upgrade
+        from transition.tui.screens.upgrade import UpgradeScreen
+
+        def previewed(preview: Any) -> None:
+            def finished(result: Any) -> None:
+                if result is not None:
+                    self.notify(
+                        f"playbook upgraded to v{result.to_version}: {len(result.applied)} "
+                        f"change(s), {len(result.conflicts)} conflict(s), "
+                        f"{len(result.to_decide)} to decide"
+                    )
+                    self.action_reload()
+
+            self.app.push_screen(UpgradeScreen(self.slug, preview), finished)
+
+        # A dry run works in a writing unit of work and writes nothing.
+        self.read_then(lambda: self.backend.write(upgrade, self.slug, dry_run=True), previewed)
 
     def action_add_system(self) -> None:
         from transition.tui.forms.systems import add_system_form

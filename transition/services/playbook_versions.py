@@ -1,0 +1,220 @@
+"""Which playbook versions exist, and what changed between two of them.
+
+The index reads the ``name`` and ``version`` of every playbook file in the user's folders
+and the shipped one (kept in memory while the files do not change), so lists and the
+dashboard can mark an engagement whose playbook has a newer version without a query.
+``engagement outdated`` then loads the newer file in full and lists what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from transition.models import Engagement
+from transition.playbooks import Playbook, from_json, load_playbook, playbook_dirs
+from transition.services.views.playbooks import OutdatedEngagement, PlaybookDiffLine
+
+
+@dataclass(frozen=True)
+class Available:
+    name: str
+    version: int
+    path: Path
+
+
+_SEEN: dict[tuple[str, int, int], tuple[str, int] | None] = {}
+
+
+def _name_version(path: Path) -> tuple[str, int] | None:
+    """A playbook file's name and version (None: not a playbook the tool can read)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _SEEN:
+        from transition.yamlfile import load_yaml
+
+        try:
+            data, _ = load_yaml(path)
+        except Exception:  # an unreadable file offers no version
+            data = None
+        found = None
+        if isinstance(data, dict):
+            name, version = data.get("name"), data.get("version", 1)
+            if isinstance(name, str) and isinstance(version, int) and not isinstance(version, bool):
+                found = (name, version)
+        _SEEN[key] = found
+    return _SEEN[key]
+
+
+def latest() -> dict[str, Available]:
+    """Per playbook name, its highest version among the user's and the shipped files
+    (the user's folder first when two files hold the same version)."""
+    out: dict[str, Available] = {}
+    for folder in playbook_dirs():
+        if not folder.is_dir():
+            continue
+        for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            found = _name_version(file)
+            if found is None:
+                continue
+            name, version = found
+            if name not in out or version > out[name].version:
+                out[name] = Available(name, version, file)
+    return out
+
+
+def newer_version(index: dict[str, Available], name: str, version: int) -> int | None:
+    """The newer version of playbook ``name`` than ``version`` in ``index``, if any."""
+    found = index.get(name)
+    return found.version if found is not None and found.version > version else None
+
+
+def _gate(phase) -> str:
+    return ", ".join(c.label() for c in phase.gate) or "(none)"
+
+
+def diff(base: Playbook, theirs: Playbook) -> list[PlaybookDiffLine]:
+    """What changed from ``base`` to ``theirs``: phases, tasks (followed through
+    ``replaces``), gates, durations and the runbooks required per tier."""
+    out: list[PlaybookDiffLine] = []
+    line = PlaybookDiffLine
+    base_phases = {p.key: p for p in base.phases}
+    their_phases = {p.key: p for p in theirs.phases}
+    for phase in theirs.phases:
+        old = base_phases.get(phase.key)
+        if old is None:
+            out.append(line(what="phase", key=phase.key, change="added", after=phase.title))
+            continue
+        if old.title != phase.title:
+            out.append(
+                line(
+                    what="phase",
+                    key=phase.key,
+                    change="changed",
+                    field="title",
+                    before=old.title,
+                    after=phase.title,
+                )
+            )
+        if old.duration != phase.duration:
+            out.append(
+                line(
+                    what="duration",
+                    key=phase.key,
+                    change="changed",
+                    before=old.duration,
+                    after=phase.duration,
+                )
+            )
+        if old.gate != phase.gate:
+            out.append(
+                line(
+                    what="gate",
+                    key=phase.key,
+                    change="changed",
+                    before=_gate(old),
+                    after=_gate(phase),
+                )
+            )
+    for phase in base.phases:
+        if phase.key not in their_phases:
+            out.append(line(what="phase", key=phase.key, change="removed", before=phase.title))
+    base_tasks = {t.key: (p, t) for p, t in base.tasks()}
+    followed: set[str] = set()
+    for phase, task in theirs.tasks():
+        key = task.key
+        if key not in base_tasks and task.replaces in base_tasks:
+            out.append(
+                line(what="task", key=key, change="renamed", before=task.replaces, after=key)
+            )
+            key = task.replaces
+        if key not in base_tasks:
+            out.append(line(what="task", key=task.key, change="added", after=task.title))
+            continue
+        followed.add(key)
+        old_phase, old = base_tasks[key]
+        for field, before, after in (
+            ("phase", old_phase.key, phase.key),
+            ("title", old.title, task.title),
+            ("description", old.description.strip(), task.description.strip()),
+            ("owner", old.owner, task.owner),
+            ("due", old.due, task.due),
+            ("depends_on", ", ".join(old.depends_on), ", ".join(task.depends_on)),
+        ):
+            if before != after:
+                out.append(
+                    line(
+                        what="task",
+                        key=task.key,
+                        change="changed",
+                        field=field,
+                        before=before,
+                        after=after,
+                    )
+                )
+    for key, (_, task) in base_tasks.items():
+        if key not in followed and key not in {t.key for _, t in theirs.tasks()}:
+            out.append(line(what="task", key=key, change="removed", before=task.title))
+    for tier in (1, 2, 3):
+        before, after = base.required_runbooks(tier), theirs.required_runbooks(tier)
+        if before != after:
+            out.append(
+                line(
+                    what="runbooks",
+                    key=f"tier {tier}",
+                    change="changed",
+                    before=", ".join(before) or "(none)",
+                    after=", ".join(after) or "(none)",
+                )
+            )
+    if base.handover != theirs.handover:
+        out.append(
+            line(
+                what="handover",
+                key="checklist",
+                change="changed",
+                before=base.handover,
+                after=theirs.handover,
+            )
+        )
+    return out
+
+
+def outdated(session: Session) -> list[OutdatedEngagement]:
+    """Every engagement in use whose playbook has a newer version among the user's and the
+    shipped playbooks, with what changed (one query; each newer file read once)."""
+    index = latest()
+    rows = session.execute(
+        select(Engagement).where(Engagement.archived_at.is_(None)).order_by(Engagement.slug)
+    ).scalars()
+    loaded: dict[Path, Playbook | None] = {}
+    out: list[OutdatedEngagement] = []
+    for eng in rows:
+        newer = newer_version(index, eng.playbook_name, eng.playbook_version)
+        if newer is None:
+            continue
+        found = index[eng.playbook_name]
+        if found.path not in loaded:
+            try:
+                loaded[found.path] = load_playbook(found.path)
+            except Exception:  # an invalid newer file: listed, its changes unknown
+                loaded[found.path] = None
+        theirs = loaded[found.path]
+        changes = diff(from_json(eng.playbook_json), theirs) if theirs is not None else []
+        out.append(
+            OutdatedEngagement(
+                engagement=eng.slug,
+                playbook=eng.playbook_name,
+                version=eng.playbook_version,
+                latest_version=newer,
+                latest_path=str(found.path),
+                changes=changes,
+            )
+        )
+    return out
