@@ -63,6 +63,8 @@ FINAL = {
     "delete": "a deletion",
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
+    "upgrade": "an upgrade to a newer template version",
+    "apply": "an exit checklist applied",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}
