@@ -307,10 +307,7 @@ def _apply(
     new_rows = []
     for key in added:
         spec = theirs[key]
-        if spec["section"] in ends:
-            position = ends[spec["section"]] + 1
-        else:
-            position = last + 1
+        position = ends[spec["section"]] + 1 if spec["section"] in ends else last + 1
         ends[spec["section"]] = position
         last = max(last, position)
         new_rows.append(
