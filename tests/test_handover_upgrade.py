@@ -367,3 +367,13 @@ def test_each_field_merges_three_way(session_scope, cli, tmp_path, base, ours, t
         assert title == f"title {ours}"
     conflict = ours != base and theirs != base and ours != theirs
     assert ("conflict data-export-open-formats title" in result.stdout) == conflict
+
+
+def test_the_report_names_the_checklist_version(acme, cli, tmp_path):
+    section = ok(cli("report", ENG)).stdout.split("## Exit-handover checklist")[1]
+    assert "Checklist: standard-exit v1." in section
+    ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
+    section = ok(cli("report", ENG)).stdout.split("## Exit-handover checklist")[1]
+    assert "Checklist: standard-exit v2." in section
+    html = ok(cli("report", ENG, "--format", "html")).stdout
+    assert "Checklist: standard-exit v2" in html
