@@ -377,3 +377,28 @@ def test_the_report_names_the_checklist_version(acme, cli, tmp_path):
     assert "Checklist: standard-exit v2." in section
     html = ok(cli("report", ENG, "--format", "html")).stdout
     assert "Checklist: standard-exit v2" in html
+
+
+def test_export_and_import_keep_the_checklist_record(acme, cli, session_scope, tmp_path):
+    import json
+
+    ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
+    document = json.loads(ok(cli("export", ENG)).stdout)
+    bundle = document["engagements"][0]
+    bundle["engagement"]["slug"], bundle["engagement"]["name"] = "acme-copy", "Acme Copy"
+    path = tmp_path / "copy.json"
+    path.write_text(json.dumps(document))
+    ok(cli("import", str(path)))
+    with session_scope(write=False) as s:
+        copy = get_engagement(s, "acme-copy")
+        assert (copy.handover_name, copy.handover_version) == ("standard-exit", 2)
+    shown = ok(cli("handover", "show", "acme-copy", "--json")).json()
+    assert {i["key"]: i["status"] for i in shown}["data-deletion-certificate"] == "retired"
+    ok(cli("audit", "acme-copy", "--verify"))
+    # A stored checklist that does not load is refused with its place.
+    bundle["engagement"]["slug"], bundle["engagement"]["name"] = "acme-bad", "Acme Bad"
+    bundle["engagement"]["handover_json"] = '{"name": "x"}'
+    path.write_text(json.dumps(document))
+    bad = cli("import", str(path))
+    assert bad.exit_code == 2
+    assert "engagement.handover_json: not a valid stored exit checklist" in bad.stderr
