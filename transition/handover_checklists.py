@@ -122,7 +122,7 @@ def resolve_checklist(name_or_path: str) -> Checklist:
     """A checklist by name (user folders first, then shipped) or by file path."""
     if _LOOKS_LIKE_PATH.search(name_or_path):
         path = Path(name_or_path).expanduser()
-        if not path.is_file():
+        if not path.exists():  # anything else there: load_checklist says what it is
             raise NotFound(f"checklist file {name_or_path} not found")
         return load_checklist(path)
     files = checklist_files()
