@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from transition.handover_checklists import resolve_checklist
 from transition.models import Engagement, HandoverItem
-from transition.services import audit
+from transition.services import audit, handover_upgrade
 from transition.services.common import apply_changes, get_engagement
 
 ENG = "acme-helpdesk"
@@ -402,3 +402,37 @@ def test_export_and_import_keep_the_checklist_record(acme, cli, session_scope, t
     bad = cli("import", str(path))
     assert bad.exit_code == 2
     assert "engagement.handover_json: not a valid stored exit checklist" in bad.stderr
+
+
+def test_two_upgrades_at_once_apply_once(acme, session_scope, tmp_path):
+    """The second upgrade waits for the first and then finds nothing left to do."""
+    import threading
+
+    path = write(tmp_path, v2())
+    first_done = threading.Event()
+    started = threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        with session_scope() as s:
+            results["first"] = handover_upgrade.upgrade(s, ENG, to=path)
+            started.set()
+            first_done.wait(2)  # hold the transaction open a moment
+
+    def second() -> None:
+        started.wait(10)
+        with session_scope() as s:
+            results["second"] = handover_upgrade.upgrade(s, ENG, to=path)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    started.wait(10)
+    first_done.set()
+    for t in threads:
+        t.join(30)
+    assert results["first"].steps  # type: ignore[attr-defined]
+    assert results["second"].steps == []  # type: ignore[attr-defined]
+    assert results["second"].from_version == 2  # type: ignore[attr-defined]
+    keys = [k for k in items(session_scope) if k == "asset-register-export"]
+    assert keys == ["asset-register-export"]

@@ -214,6 +214,10 @@ def upgrade(
     invalid file is refused with nothing changed."""
     from transition.handover_checklists import applied, item_specs
 
+    if not dry_run:
+        # Writers to the log queue here (PostgreSQL): a second upgrade started at the same
+        # time plans on what the first one committed.
+        audit._last_hash(session)
     engagement, new, steps, rows = plan(session, engagement, to=to)
     base_version = engagement.handover_version
     result = ChecklistUpgrade(

@@ -64,7 +64,7 @@ FINAL = {
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
     "upgrade": "an upgrade to a newer template version",
-    "apply": "an exit checklist applied",
+    "apply": "an import of an exit checklist",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}
