@@ -436,3 +436,10 @@ def test_two_upgrades_at_once_apply_once(acme, session_scope, tmp_path):
     assert results["second"].from_version == 2  # type: ignore[attr-defined]
     keys = [k for k in items(session_scope) if k == "asset-register-export"]
     assert keys == ["asset-register-export"]
+
+
+def test_the_preview_reads_a_fixed_number_of_queries(acme, session_scope, count_queries, tmp_path):
+    path = write(tmp_path, v2())
+    with count_queries() as q, session_scope(write=False) as s:
+        result = handover_upgrade.upgrade(s, ENG, to=path, dry_run=True)
+    assert result.steps and q.count <= 4, q.count
