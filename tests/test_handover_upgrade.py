@@ -279,8 +279,8 @@ def test_import_reports_items_whose_text_differs(acme, cli, session_scope, tmp_p
     result = ok(cli("handover", "import", ENG, write(tmp_path, v2())))
     out = result.stdout
     assert "added 1 item(s)" in out
-    assert "data-export-open-formats: title differ here; left as they are" in out
-    assert "data-inventory-reconciliation: owner differ here" in out
+    assert "data-export-open-formats: title differs here; left as they are" in out
+    assert "data-inventory-reconciliation: owner differs here" in out
     assert "handover upgrade acme-helpdesk --to" in out
     after = items(session_scope)
     assert after["data-export-open-formats"].title == before["data-export-open-formats"].title

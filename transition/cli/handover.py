@@ -87,7 +87,8 @@ def import_checklist(
         f"skipped {result.skipped} already present"
     )
     for item in result.differs:
-        say(f"  {item.key}: {', '.join(item.fields)} differ here; left as they are")
+        verb = "differs" if len(item.fields) == 1 else "differ"
+        say(f"  {item.key}: {', '.join(item.fields)} {verb} here; left as they are")
     if result.differs:
         say(
             f"{len(result.differs)} item(s) differ: to apply a newer version of a checklist, "
