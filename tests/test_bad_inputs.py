@@ -427,6 +427,10 @@ def _bad_arguments(eng: str, tmp: Path) -> list[tuple[int, list[str]]]:
         (2, ["handover", "export", eng, "-o", str(tmp / "no-such-folder" / "x.yaml")]),
         (2, ["handover", "export", eng, "--name", "///"]),
         (2, ["handover", "import", eng, str(tmp / "missing.yaml")]),
+        (2, ["handover", "upgrade", "nope"]),
+        (2, ["handover", "upgrade", eng, "--to", str(tmp / "missing.yaml")]),
+        (2, ["handover", "upgrade", eng, "--to", "no-such-checklist"]),
+        (2, ["handover", "upgrade", eng, "--to", "../../etc/passwd"]),
         (2, ["report", eng, "--format", "pdf"]),
         (2, ["report", "nope"]),
         (2, ["report", eng, "-o", str(tmp)]),
@@ -478,7 +482,7 @@ CONTRACT_COMMANDS = [
     "access grant", "access revoke", "access list", "access import", "access review",
     "kt schedule", "kt hold", "kt signoff", "kt list", "kt ics",
     "runbook templates", "runbook new", "runbook list", "runbook status",
-    "handover show", "handover sync", "handover export", "handover import",
+    "handover show", "handover sync", "handover export", "handover import", "handover upgrade",
 ]  # fmt: skip
 TOP_LEVEL = {"init", "demo", "tui", "report", "export", "import", "audit", "undo"}
 # Commands that take no input worth getting wrong beyond an unknown engagement or flag.

@@ -169,6 +169,7 @@ def test_input_files_that_are_not_regular_files_are_refused_at_once(
     for args in (
         ("access", "import", acme, source),
         ("handover", "import", acme, source),
+        ("handover", "upgrade", acme, "--to", source),
         ("playbook", "validate", source),
         ("engagement", "new", "From A Pipe", "--playbook", source),
         ("import", source),

@@ -122,7 +122,7 @@ def resolve_checklist(name_or_path: str) -> Checklist:
     """A checklist by name (user folders first, then shipped) or by file path."""
     if _LOOKS_LIKE_PATH.search(name_or_path):
         path = Path(name_or_path).expanduser()
-        if not path.is_file():
+        if not path.exists():  # anything else there: load_checklist says what it is
             raise NotFound(f"checklist file {name_or_path} not found")
         return load_checklist(path)
     files = checklist_files()
@@ -131,3 +131,34 @@ def resolve_checklist(name_or_path: str) -> Checklist:
         known = ", ".join(sorted(files)) or "none"
         raise NotFound(f"unknown exit checklist {name_or_path!r} (known: {known})")
     return load_checklist(path)
+
+
+def checklist_hash(checklist: Checklist) -> str:
+    """The content hash recorded with the checklist an engagement follows."""
+    import hashlib
+
+    return hashlib.sha256(checklist.model_dump_json().encode()).hexdigest()
+
+
+def applied(checklist: Checklist) -> dict[str, object]:
+    """The engagement's record of the checklist as applied: the base of an upgrade."""
+    return {
+        "handover_name": checklist.name,
+        "handover_version": checklist.version,
+        "handover_hash": checklist_hash(checklist),
+        "handover_json": checklist.model_dump_json(),
+    }
+
+
+def item_specs(checklist: Checklist) -> dict[str, dict[str, str]]:
+    """Each item's text as an engagement holds it, by key, in the checklist's order."""
+    return {
+        item.key: {
+            "section": section.key,
+            "section_title": section.title,
+            "title": item.title,
+            "owner": item.owner,
+            "description": item.description.strip(),
+        }
+        for section, item in checklist.items()
+    }

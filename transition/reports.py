@@ -175,6 +175,8 @@ def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
         "sections": list(sections.values()),
         "open_derived": [i for i in open_items if i.derived],
         "open_static": [i for i in open_items if not i.derived],
+        "checklist": engagement.handover_name,
+        "checklist_version": engagement.handover_version,
     }
 
 

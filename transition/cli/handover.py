@@ -1,4 +1,4 @@
-"""``transition handover show|sync|export|import|done|reopen``."""
+"""``transition handover show|sync|export|import|upgrade|done|reopen``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from transition.cli.options import AsJson, Engagement, Output
+from transition.cli.options import AsJson, DryRun, Engagement, Output
 from transition.cli.output import emit_document, emit_json, say
 from transition.cli.state import call, change
 from transition.services import handover
@@ -86,6 +86,50 @@ def import_checklist(
         f"checklist {result.checklist}: added {result.added} item(s), "
         f"skipped {result.skipped} already present"
     )
+    for item in result.differs:
+        verb = "differs" if len(item.fields) == 1 else "differ"
+        say(f"  {item.key}: {', '.join(item.fields)} {verb} here; left as they are")
+    if result.differs:
+        say(
+            f"{len(result.differs)} item(s) differ: to apply a newer version of a checklist, "
+            f"use `transition handover upgrade {engagement} --to {path}`"
+        )
+    if result.applied:
+        say(f"{engagement} now follows checklist {result.checklist}")
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    engagement: Engagement,
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        metavar="NAME_OR_PATH",
+        help="The newer checklist (default: the newest of the one it follows).",
+    ),
+    dry_run: DryRun = False,
+) -> None:
+    """Apply a newer version of the exit checklist three-way: local changes kept,
+    conflicts listed, dropped items removed only if untouched."""
+    from transition.services import handover_upgrade as service
+
+    result = change(ctx, service.upgrade, engagement, to=to, dry_run=dry_run)
+    if result.from_version == result.to_version and not result.steps:
+        say(f"{engagement} already follows {result.checklist} v{result.to_version}: nothing to do")
+        return
+    was = f"v{result.from_version}" if result.from_version else "unrecorded version"
+    say(f"checklist {result.checklist}: {was} -> v{result.to_version}")
+    if not result.recorded:
+        say(
+            "no record of the checklist as applied: the items as they are stand in for it "
+            "(an item whose text differs is kept and listed)"
+        )
+    for line in service.describe(result):
+        say(f"  {line}")
+    say(service.summary(result))
+    if dry_run:
+        say("nothing written (dry run)")
 
 
 def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:

@@ -158,6 +158,7 @@ def create(
         playbook_hash=content_hash(raw),
         playbook_json=playbook.model_dump_json(),
         handover_name=playbook.handover,
+        **_handover_applied(playbook.handover),
         calendar=days.code,
         workweek=",".join(str(d) for d in sorted(days.workweek)),
         extra_holidays_json=json.dumps(sorted(d.isoformat() for d in days.extra)),
@@ -238,6 +239,17 @@ def create(
 
     handover.on_engagement_created(session, engagement)
     return engagement
+
+
+def _handover_applied(name: str | None) -> dict[str, object]:
+    """The exit checklist the engagement starts with, recorded as applied."""
+    if not name:
+        return {}
+    from transition.handover_checklists import applied, resolve_checklist
+
+    record = applied(resolve_checklist(name))
+    del record["handover_name"]
+    return record
 
 
 def summaries(

@@ -49,6 +49,7 @@ from transition.services.views.handover import (
     GrantRef,
     HandoverItemView,
     HandoverSync,
+    ItemDifference,
     RunbookRef,
     SourceRef,
     SystemRef,
@@ -131,9 +132,15 @@ def on_engagement_created(session: Session, engagement: Engagement) -> int:
     """Instantiate the exit checklist named by the engagement's playbook."""
     if not engagement.handover_name:
         return 0
-    from transition.handover_checklists import resolve_checklist
+    from transition.handover_checklists import Checklist, applied, resolve_checklist
 
-    checklist = resolve_checklist(engagement.handover_name)
+    if engagement.handover_json:  # recorded as the engagement was made
+        checklist = Checklist.model_validate_json(engagement.handover_json)
+    else:
+        checklist = resolve_checklist(engagement.handover_name)
+        for name, value in applied(checklist).items():
+            setattr(engagement, name, value)
+        session.add(engagement)
     rows, _ = _item_rows(engagement, checklist, source="template", start=0, skip=set())
     _insert_items(session, engagement, rows)
     return len(rows)
@@ -272,6 +279,10 @@ def set_item_status(
     with about("item"):
         row = _item(session, engagement, item)
     check_version(session, row, expected_version, ENTITY, row.key)
+    if row.source != "derived" and row.status == "retired":
+        raise Refused(
+            f"item {row.key} was dropped from the checklist; it cannot be ticked", field="status"
+        )
     if row.source == "derived":
         raise Refused(
             f"item {row.key} follows its {row.source_kind} and changes by itself "
@@ -331,7 +342,11 @@ def export_checklist(
             HandoverItem.owner,
             HandoverItem.description,
         )
-        .where(HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived")
+        .where(
+            HandoverItem.engagement_id == engagement.id,
+            HandoverItem.source != "derived",
+            HandoverItem.status != "retired",
+        )
         .order_by(HandoverItem.position, HandoverItem.id)
     ).all()
     if not rows:
@@ -365,26 +380,61 @@ def export_checklist(
 def import_checklist(
     session: Session, engagement: EngagementRef, path: Path | str
 ) -> ChecklistImport:
-    """Add a saved checklist's items whose keys the engagement does not have yet."""
-    from transition.handover_checklists import load_checklist
+    """Add a saved checklist's items whose keys the engagement does not have yet. Items
+    whose keys it has but whose text differs are left as they are and listed (``handover
+    upgrade`` applies a newer version). An engagement that follows no checklist yet
+    records this one as applied (the base of later upgrades)."""
+    from transition.handover_checklists import applied, item_specs, load_checklist
+    from transition.services.handover_upgrade import FIELDS
 
     engagement = engagement_of(session, engagement)
     with about("path"):
         checklist = load_checklist(Path(path))
-    existing = set(
-        session.execute(
-            select(HandoverItem.key).where(HandoverItem.engagement_id == engagement.id)
-        ).scalars()
-    )
+    existing = {
+        row.key: row
+        for row in session.execute(
+            select(HandoverItem.key, *(getattr(HandoverItem, f) for f in FIELDS)).where(
+                HandoverItem.engagement_id == engagement.id
+            )
+        )
+    }
+    differs = []
+    for key, spec in item_specs(checklist).items():
+        row = existing.get(key)
+        if row is not None:
+            fields = [f for f in FIELDS if (getattr(row, f) or "") != spec[f]]
+            if fields:
+                differs.append(ItemDifference(key=key, fields=fields))
     start = session.execute(
         select(func.coalesce(func.max(HandoverItem.position), -1)).where(
             HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived"
         )
     ).scalar_one()
     rows, skipped = _item_rows(
-        engagement, checklist, source="imported", start=int(start) + 1, skip=existing
+        engagement, checklist, source="imported", start=int(start) + 1, skip=set(existing)
     )
     _insert_items(session, engagement, rows)
+    first = rows and not engagement.handover_name and not engagement.handover_json
+    if first:
+        audit.record(
+            session,
+            engagement.id,
+            "engagement",
+            engagement.id,
+            "apply",
+            "handover",
+            None,
+            f"{checklist.name} v{checklist.version}",
+        )
+        for name, value in applied(checklist).items():
+            setattr(engagement, name, value)
+        session.add(engagement)
+        session.flush()
     return ChecklistImport(
-        checklist=checklist.name, added=len(rows), skipped=skipped, keys=[r["key"] for r in rows]
+        checklist=checklist.name,
+        added=len(rows),
+        skipped=skipped,
+        keys=[r["key"] for r in rows],
+        differs=differs,
+        applied=bool(first),
     )

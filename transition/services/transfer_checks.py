@@ -153,6 +153,15 @@ def _check_values(path: Path, bundles: list[Bundle]) -> None:
             from_json(eng["playbook_json"])
         except (ValueError, TypeError):
             problems.append(f"{where}.engagement.playbook_json: not a valid stored playbook")
+        if eng.get("handover_json") is not None:
+            from transition.handover_checklists import Checklist
+
+            try:
+                Checklist.model_validate_json(eng["handover_json"])
+            except (ValueError, TypeError):
+                problems.append(
+                    f"{where}.engagement.handover_json: not a valid stored exit checklist"
+                )
         for i, phase in enumerate(bundle["phases"]):
             try:
                 gate = json.loads(phase["gate_json"])

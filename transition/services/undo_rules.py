@@ -63,7 +63,8 @@ FINAL = {
     "delete": "a deletion",
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
-    "upgrade": "a playbook upgrade (apply a newer version instead)",
+    "upgrade": "an upgrade to a newer template version (apply a newer version instead)",
+    "apply": "an import of an exit checklist",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}

@@ -89,10 +89,52 @@ class HandoverSync(View):
         return ", ".join(f"{n} {what}" for what, n in self.model_dump().items() if n)
 
 
+class ItemDifference(View):
+    """An item of a checklist file whose key the engagement has, with other text."""
+
+    key: str
+    fields: list[str]
+
+
 class ChecklistImport(View):
-    """``handover import``: what a saved checklist added."""
+    """``handover import``: what a saved checklist added, and the items it holds with
+    other text than the engagement's (left as they are: ``handover upgrade`` applies a
+    newer version)."""
 
     checklist: str
     added: int
     skipped: int
     keys: list[str]
+    differs: list[ItemDifference] = []
+    applied: bool = False
+
+
+class ChecklistStep(View):
+    """One line of a checklist upgrade: what happens to one item (or one of its fields).
+
+    ``kind``: ``added``, ``restored`` (an item removed earlier comes back), ``changed``,
+    ``removed``, ``kept`` (dropped by the new version, but ticked or edited here) or
+    ``conflict`` (changed here and in the new version: the engagement's value stays).
+    ``before``/``after``: the engagement's value and the new version's."""
+
+    kind: str
+    key: str
+    title: str
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+    reason: str | None = None
+
+
+class ChecklistUpgrade(View):
+    """``handover upgrade``: the checklist three-way merge, previewed or applied."""
+
+    checklist: str
+    from_version: int | None
+    to_version: int
+    recorded: bool
+    dry_run: bool
+    steps: list[ChecklistStep]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for s in self.steps if s.kind == kind)

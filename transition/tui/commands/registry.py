@@ -180,6 +180,13 @@ HANDOVER_DONE = Command(
 HANDOVER_SYNC = Command(
     "handover.sync", "y", "sync", "Sync", "Reconcile derived items with their sources"
 )
+HANDOVER_UPGRADE = Command(
+    "handover.upgrade",
+    "U",
+    "upgrade",
+    "Upgrade",
+    "Preview, then apply, a newer version of the exit checklist",
+)
 
 # Systems tab
 SYSTEM_ADD = Command("systems.add", "n", "add_system", "Add", "Add a system in scope")

@@ -15,7 +15,9 @@ from transition.tui.widgets.pane import Pane
 
 
 class HandoverPane(Pane[HandoverItemView]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC, cmd.HANDOVER_UPGRADE
+    )
     KEY = "handover"
 
     COLUMNS = (
@@ -77,4 +79,13 @@ class HandoverPane(Pane[HandoverItemView]):
             lambda result: f"handover sync: {result.describe() or 'already in step'}",
             handover.sync,
             self.slug,
+        )
+
+    def action_upgrade(self) -> None:
+        from transition.services import handover_upgrade
+        from transition.tui.forms.handover import upgrade_form
+
+        self.open_form(
+            upgrade_form(self.backend, self.slug),
+            lambda result: f"exit checklist: {handover_upgrade.summary(result)}",
         )
