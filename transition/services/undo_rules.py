@@ -63,7 +63,7 @@ FINAL = {
     "delete": "a deletion",
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
-    "upgrade": "an upgrade to a newer template version (apply a newer version instead)",
+    "upgrade": "an upgrade to a newer template version",
     "apply": "an import of an exit checklist",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
