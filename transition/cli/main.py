@@ -43,6 +43,7 @@ LAZY_GROUPS = {
         "kt",
         "handover",
         "runbook",
+        "role",
     )
 }
 
