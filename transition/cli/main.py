@@ -44,6 +44,7 @@ LAZY_GROUPS = {
         "handover",
         "runbook",
         "role",
+        "agenda",
     )
 }
 
