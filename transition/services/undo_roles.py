@@ -33,13 +33,14 @@ class RoleStep:
 
 def plan_roles(session: Session, plan: Any, events: Sequence[AuditEvent], when: str) -> None:
     """Add to ``plan`` the steps undoing the role events of a change."""
-    from transition.services.undo_rules import RowKey
+    from transition.services.undo_rules import RowKey, check_later
 
     by_id: dict[int, list[AuditEvent]] = {}
     for e in events:
         if e.entity_id is None:
             raise Refused(f"{when} ({e.entity} {e.action}) cannot be undone")
         by_id.setdefault(e.entity_id, []).append(e)
+    pending = []
     for row_id, history in by_id.items():
         fields = {e.field: e for e in history}
         action = history[0].action
@@ -49,9 +50,13 @@ def plan_roles(session: Session, plan: Any, events: Sequence[AuditEvent], when: 
         adding = action == "remove"
         role = (role_e.before if adding else role_e.after) or ""
         name = (person_e.before if adding else person_e.after) or ""
-        label = f"{role} of {name}"
         key = RowKey(ENTITY, row_id)
-        plan.touched[key] = label
+        plan.touched[key] = f"{role} of {name}"
+        pending.append((key, role, name, adding))
+    # Who changed an assignment since is the clearest answer: asked first.
+    check_later(session, plan, max(e.id for e in events))
+    for key, role, name, adding in pending:
+        label = plan.touched[key]
         person = find_named(
             session,
             Person,

@@ -1,0 +1,297 @@
+"""Playbook roles resolved to people (``role assign|list``), tasks carried by a role's
+people (``task list`` owners, ``--mine``), and ``transition agenda`` across engagements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.core_books import write_many
+from transition.playbooks import load_playbook
+from transition.services import access, agenda, engagements, kt, people, roles, systems, tasks
+from transition.services.common import get_engagement
+
+ENG = "acme-helpdesk"
+
+
+def ok(result):
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def team(acme, cli, monkeypatch):
+    monkeypatch.setenv("TRANSITION_TODAY", "2026-12-01")
+    for args in (
+        (
+            "person",
+            "add",
+            acme,
+            "Maria Lopez",
+            "--side",
+            "provider",
+            "--email",
+            "maria@new.example",
+        ),
+        ("person", "add", acme, "Ann Old", "--side", "incumbent", "--release", "2026-12-10"),
+        ("person", "add", acme, "Bob New", "--side", "provider"),
+        ("system", "add", acme, "CRM"),
+    ):
+        ok(cli(*args))
+    return acme
+
+
+def verified(cli, eng=ENG):
+    assert ok(cli("audit", eng, "--verify")).stdout.startswith("chain intact")
+
+
+def test_assign_list_and_remove(cli, team):
+    result = ok(cli("role", "assign", team, "Transition Manager", "maria lopez"))
+    assert result.stdout == "Maria Lopez holds the role transition-manager\n"
+    assert result.stderr == ""
+    rows = ok(cli("role", "list", team, "--json")).json()
+    held = [r for r in rows if r["person"]]
+    assert held == [
+        {
+            "role": "transition-manager",
+            "person": "Maria Lopez",
+            "slug": "maria-lopez",
+            "side": "provider",
+            "open_tasks": held[0]["open_tasks"],
+        }
+    ]
+    assert held[0]["open_tasks"] > 0
+    # Roles open tasks are owned by and nobody holds are listed too.
+    assert {"role": "incumbent-lead", "person": None} in [
+        {"role": r["role"], "person": r["person"]} for r in rows
+    ]
+    table = ok(cli("role", "list", team)).stdout
+    assert "transition-manager" in table and "(nobody)" in table
+    removed = ok(cli("role", "assign", team, "transition-manager", "Maria Lopez", "--remove"))
+    assert removed.stdout == "Maria Lopez no longer holds the role transition-manager\n"
+    assert not [r for r in ok(cli("role", "list", team, "--json")).json() if r["person"]]
+    verified(cli)
+
+
+def test_refusals_change_nothing(cli, team):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    before = ok(cli("audit", team, "--json")).json()
+    cases = [
+        (("role", "assign", team, "transition-manager", "maria-lopez"), 1, "already holds"),
+        (("role", "assign", team, "transition-manager", "Nobody"), 2, "unknown person"),
+        (("role", "assign", "nope", "transition-manager", "Maria Lopez"), 2, "unknown engagement"),
+        (("role", "assign", team, "  ", "Maria Lopez"), 2, "role"),
+        (("role", "assign", team, "a\x07b", "Maria Lopez"), 2, "role"),
+        (("role", "assign", team, "x" * 101, "Maria Lopez"), 2, "role"),
+        (("role", "assign", team, "kt-lead", "Maria Lopez", "--remove"), 1, "does not hold"),
+    ]
+    for args, code, words in cases:
+        result = cli(*args)
+        assert result.exit_code == code, (args, result.stdout, result.stderr)
+        assert result.stderr.startswith("error: ") and words in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert ok(cli("audit", team, "--json")).json() == before
+
+
+def test_unknown_role_is_assigned_with_a_warning(cli, team):
+    result = ok(cli("role", "assign", team, "Night Watch", "Bob New"))
+    assert result.stdout == "Bob New holds the role night-watch\n"
+    assert result.stderr.startswith("warning: no task of acme-helpdesk is owned by the role")
+
+
+def test_the_database_refuses_a_duplicate(session_scope, team):
+    """Two writers racing: the unique constraint answers, as a plain refusal."""
+    from sqlalchemy import select
+
+    from transition.errors import Refused
+    from transition.models import Person, RoleAssignment
+
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        person = s.execute(select(Person).where(Person.slug == "bob-new")).scalar_one()
+        s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=person.id))
+    with pytest.raises(Refused, match="this role held by this person already exists"):
+        with session_scope() as s:
+            eng = get_engagement(s, ENG)
+            s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=person.id))
+
+
+def test_task_list_shows_the_roles_people(cli, team):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    ok(cli("role", "assign", team, "transition-manager", "Bob New"))
+    ok(cli("task", "assign", team, "stakeholder-map", "Ann Old"))
+    rows = {t["key"]: t for t in ok(cli("task", "list", team, "--json")).json()}
+    assert rows["kickoff-workshop"]["owners"] == ["Bob New", "Maria Lopez"]
+    assert rows["stakeholder-map"]["owners"] == []  # assigned: its assignee carries it
+    assert rows["system-inventory"]["owners"] == []  # incumbent-lead: nobody holds it
+    line = next(
+        x for x in ok(cli("task", "list", team)).stdout.splitlines() if "kickoff-workshop" in x
+    )
+    assert "(Bob New, Maria Lopez)" in line
+
+
+def test_task_list_mine(cli, team, monkeypatch):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    ok(cli("task", "assign", team, "system-inventory", "Maria Lopez"))
+    ok(cli("task", "assign", team, "stakeholder-map", "Bob New"))
+    monkeypatch.setenv("TRANSITION_ACTOR", "maria@new.example")  # by email
+    mine = ok(cli("task", "list", team, "--mine", "--json")).json()
+    keys = {t["key"] for t in mine}
+    assert "system-inventory" in keys and "kickoff-workshop" in keys
+    assert "stakeholder-map" not in keys  # transition-manager's, but assigned to Bob
+    assert all(t["assignee"] == "Maria Lopez" or "Maria Lopez" in t["owners"] for t in mine)
+    by_name = ok(cli("--actor", "Maria Lopez", "task", "list", team, "--mine", "--json")).json()
+    assert by_name == mine
+    stranger = cli("--actor", "someone", "task", "list", team, "--mine")
+    assert stranger.exit_code == 2
+    assert "the acting user 'someone' is not a person of acme-helpdesk" in stranger.stderr
+
+
+def test_undo_role_changes(cli, team):
+    ok(cli("role", "assign", team, "kt-lead", "Bob New"))
+    ok(cli("role", "assign", team, "kt-lead", "Bob New", "--remove"))
+    undone = ok(cli("undo", team))
+    assert "role kt-lead of Bob New" in undone.stdout
+    assert [r["person"] for r in ok(cli("role", "list", team, "--json")).json() if r["role"] == "kt-lead"] == ["Bob New"]  # fmt: skip
+    ok(cli("undo", team))  # the assignment itself
+    assert [r["person"] for r in ok(cli("role", "list", team, "--json")).json() if r["role"] == "kt-lead"] == [None]  # fmt: skip
+    verified(cli)
+
+
+def test_undo_refused_when_changed_since(cli, team):
+    ok(cli("role", "assign", team, "kt-lead", "Bob New"))
+    ok(cli("--actor", "other", "role", "assign", team, "kt-lead", "Bob New", "--remove"))
+    result = cli("undo", team)
+    assert result.exit_code == 1
+    assert "changed by other" in result.stderr and "nothing undone" in result.stderr
+    # Undoing the creation of a person who holds a role is refused: the role refers to them.
+    ok(cli("person", "add", team, "Eve New", "--side", "provider"))
+    ok(cli("--actor", "other", "role", "assign", team, "kt-lead", "Eve New"))
+    refused = cli("undo", team)
+    assert refused.exit_code == 1 and "roles" in refused.stderr
+
+
+def gone(cli, eng):
+    ok(cli("engagement", "archive", eng))
+    ok(cli("engagement", "delete", eng, "--confirm", eng))
+
+
+def test_export_import_keeps_roles(cli, team, tmp_path, db_url):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    path = tmp_path / "out.json"
+    ok(cli("export", team, "-o", str(path)))
+    import json
+
+    data = json.loads(path.read_text())
+    assert [r["role"] for r in data["engagements"][0]["role_assignments"]] == ["transition-manager"]
+    gone(cli, team)
+    ok(cli("import", str(path)))
+    assert [r["person"] for r in ok(cli("role", "list", team, "--json")).json() if r["person"]] == [
+        "Maria Lopez"
+    ]
+    verified(cli)
+    # A file written before roles existed has no such section: it still imports.
+    del data["engagements"][0]["role_assignments"]
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(data))
+    gone(cli, team)
+    ok(cli("import", str(older)))
+    # A role not in its stored form is a bad file.
+    data["engagements"][0]["role_assignments"] = [
+        {"id": 1, "engagement_id": data["engagements"][0]["engagement"]["id"], "role": "Big Boss",
+         "person_id": data["engagements"][0]["people"][0]["id"]}
+    ]  # fmt: skip
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    gone(cli, team)
+    result = cli("import", str(bad))
+    assert result.exit_code == 2 and "role_assignments" in result.stderr
+
+
+def test_agenda(cli, team, monkeypatch):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    ok(cli("task", "assign", team, "system-inventory", "Maria Lopez"))
+    ok(cli("kt", "schedule", team, "--system", "CRM", "--topic", "Nightly jobs", "--presenter", "Ann Old", "--attendee", "Maria Lopez", "--at", "2026-12-05T10:00"))  # fmt: skip
+    ok(cli("kt", "schedule", team, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Maria Lopez", "--at", "2026-11-20T10:00"))  # fmt: skip
+    ok(cli("kt", "hold", team, "2"))
+    ok(cli("kt", "schedule", team, "--system", "CRM", "--topic", "Far", "--presenter", "Ann Old", "--attendee", "Maria Lopez", "--at", "2027-03-01T10:00"))  # fmt: skip
+    ok(cli("--actor", "Maria Lopez", "access", "grant", team, "--person", "Bob New", "--system", "CRM", "--role", "reader", "--expires", "2026-12-08"))  # fmt: skip
+    ok(cli("--actor", "Maria Lopez", "access", "grant", team, "--person", "Bob New", "--system", "CRM", "--role", "writer", "--expires", "2027-06-01"))  # fmt: skip
+    result = ok(cli("--actor", "Maria Lopez", "agenda", "--json")).json()
+    assert result["person"] == "Maria Lopez" and result["engagements"] == [team]
+    assert (result["today"], result["until"]) == ("2026-12-01", "2026-12-15")
+    kinds = {(i["kind"], i["ref"], i["via"]) for i in result["items"]}
+    assert ("task", "system-inventory", "assignee") in kinds
+    assert ("task", "kickoff-workshop", "role transition-manager") in kinds
+    assert ("kt", "kt 1", "attendee") in kinds
+    assert ("signoff", "kt 2", "attendee") in kinds
+    assert ("grant-expiry", "grant 1", "approver") in kinds
+    assert ("release", "ann-old", "role transition-manager") in kinds
+    assert not any(i["ref"] in ("kt 3", "grant 2") for i in result["items"])  # beyond 14 days
+    dues = [i["due"] for i in result["items"]]
+    assert dues == sorted(dues)
+    # By name or email; --days narrows; the presenter sees their session.
+    same = ok(cli("agenda", "--person", "maria@new.example", "--json")).json()
+    assert same["person"] == "Maria Lopez"
+    ann = ok(cli("agenda", "--person", "Ann Old", "--days", "120", "--json")).json()
+    assert {(i["ref"], i["via"]) for i in ann["items"]} == {("kt 1", "presenter"), ("kt 3", "presenter")}  # fmt: skip
+    text = ok(cli("agenda", "--person", "Maria Lopez")).stdout
+    assert text.startswith("agenda of Maria Lopez until 2026-12-15 (acme-helpdesk)\n")
+    assert "late" in text
+
+
+def test_agenda_refusals(cli, team):
+    for args, code, words in (
+        (("agenda", "--person", "Nobody"), 2, "no person 'Nobody' in any engagement"),
+        (("agenda",), 2, "no person 'tester'"),
+        (("agenda", "--me", "--person", "Bob New"), 2, "not both"),
+        (("agenda", "--person", "Bob New", "--days", "-1"), 2, "--days"),
+        (("agenda", "--person", "Bob New", "--days", "400"), 2, "--days"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == code, (args, result.stderr)
+        assert result.stderr.startswith("error: ") and words in result.stderr, result.stderr
+
+
+def test_agenda_skips_archived_and_removed(cli, team):
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    ok(cli("engagement", "archive", team))
+    assert cli("agenda", "--person", "Maria Lopez").exit_code == 2
+
+
+def _engagement(session_scope, path, n: int) -> None:
+    with session_scope() as s:
+        eng = engagements.create(
+            s, name=f"Eng {n}", playbook=load_playbook(path), raw=path.read_bytes(),
+            start=date(2026, 11, 2),
+        )  # fmt: skip
+        people.add(s, eng, "Maria Lopez", side="provider", release_date=None)
+        people.add(s, eng, "Ann Old", side="incumbent", release_date="2026-12-05")
+        systems.add(s, eng, "CRM")
+        roles.assign(s, eng, "transition-manager", "Maria Lopez")
+        first = tasks.list_tasks(s, eng)[0]
+        tasks.assign(s, eng, first.key, "Maria Lopez")
+        kt.schedule(
+            s, eng, system="CRM", topic="Jobs", presenters=["Ann Old"],
+            attendees=["Maria Lopez"], at="2026-12-03T10:00",
+        )  # fmt: skip
+        access.grant(s, eng, person="Ann Old", system="CRM", role="reader", expires="2026-12-04")
+
+
+def test_agenda_query_count_does_not_grow_with_engagements(
+    session_scope, count_queries, tmp_path, clock
+):
+    clock.pin(today="2026-12-01")
+    path = write_many(tmp_path, 6, "few")
+    counts = {}
+    for total in (5, 50):
+        for n in range(len(counts) and 5, total):
+            _engagement(session_scope, path, n)
+        with session_scope(actor="Maria Lopez", write=False) as s, count_queries() as q:
+            result = agenda.agenda(s, me=True)
+        assert len(result.engagements) == total
+        assert {i.kind for i in result.items} >= {"task", "kt", "release"}
+        counts[total] = q.count
+    assert counts[5] == counts[50], counts
+    assert counts[5] <= 10, counts
