@@ -111,10 +111,10 @@ def test_the_database_refuses_a_duplicate(session_scope, team):
         eng = get_engagement(s, ENG)
         person = s.execute(select(Person).where(Person.slug == "bob-new")).scalar_one()
         s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=person.id))
-    with pytest.raises(Refused, match="this role held by this person already exists"):
-        with session_scope() as s:
-            eng = get_engagement(s, ENG)
-            s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=person.id))
+    refused = pytest.raises(Refused, match="this role held by this person already exists")
+    with refused, session_scope() as s:
+        eng = get_engagement(s, ENG)
+        s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=person.id))
 
 
 def test_task_list_shows_the_roles_people(cli, team):
@@ -295,3 +295,113 @@ def test_agenda_query_count_does_not_grow_with_engagements(
         counts[total] = q.count
     assert counts[5] == counts[50], counts
     assert counts[5] <= 10, counts
+
+
+# --------------------------------------------------------------------------- TUI
+
+NW = "northwind-service-desk"
+
+
+def _app(tmp_path, monkeypatch, actor: str, engagement: str | None = None):
+    from tui_snapshot_app import demo_database
+
+    from transition.tui.app import make_app
+
+    return make_app(demo_database(tmp_path, monkeypatch), actor, engagement)
+
+
+def test_tui_my_work_lists_the_actors_agenda(tmp_path, monkeypatch):
+    pytest.importorskip("textual")
+    from tui_snapshot_app import run_async, settle
+
+    @run_async
+    async def body():
+        app = _app(tmp_path, monkeypatch, "Priya Sharma")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            screen = app.screen
+            assert screen.id == "agenda"
+            title = str(screen.query_one("#agenda-title").render())
+            assert title.startswith("Priya Sharma: ") and "item(s) until 2026-12-04" in title
+            assert screen.items and set(screen.items.values()) == {NW}
+            await pilot.press("enter")
+            await settle(pilot)
+            assert getattr(app.screen, "slug", None) == NW
+
+    body()
+
+
+def test_tui_my_work_says_when_the_actor_is_nobody(tmp_path, monkeypatch):
+    pytest.importorskip("textual")
+    from tui_snapshot_app import run_async, settle
+
+    @run_async
+    async def body():
+        app = _app(tmp_path, monkeypatch, "tester")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            title = str(app.screen.query_one("#agenda-title").render())
+            assert title.startswith("No agenda: no person 'tester' in any engagement")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen.id != "agenda"
+
+    body()
+
+
+def test_tui_role_form_on_the_people_tab(tmp_path, monkeypatch):
+    pytest.importorskip("textual")
+    from tui_snapshot_app import run_async, settle
+
+    from transition import db
+
+    @run_async
+    async def body():
+        app = _app(tmp_path, monkeypatch, "tester", NW)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            app.screen.show_tab("people")
+            await settle(pilot)
+            pane = app.screen.query_one("#pane-people")
+            pane.table.move_cursor(row=list(pane.rows).index("ben-carter"))
+            await pilot.pause()
+            await pilot.press("o")
+            await settle(pilot)
+            form = app.screen
+            assert form.id == "person-role"
+            form.query_one("#f-role").value = "KT Lead"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is not form
+            with db.session_scope(app.backend.engine, actor="tester", write=False) as s:
+                held = [(r.role, r.person) for r in roles.list_roles(s, NW) if r.person]
+            assert ("kt-lead", "Ben Carter") in held
+            # The tasks pane shows the role's people on its unassigned tasks.
+            app.screen.show_tab("tasks")
+            await settle(pilot)
+            tasks_pane = app.screen.query_one("#pane-tasks")
+            carried = [r for r in tasks_pane.rows.values() if getattr(r, "owners", None)]
+            assert any(r.owners == ["Ben Carter"] for r in carried)
+            # Taking it back through the same form.
+            app.screen.show_tab("people")
+            await settle(pilot)
+            pane.table.move_cursor(row=list(pane.rows).index("ben-carter"))
+            await pilot.pause()
+            await pilot.press("o")
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#f-role").value = "kt-lead"
+            form.query_one("#f-action").value = "remove"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            with db.session_scope(app.backend.engine, actor="tester", write=False) as s:
+                held = [(r.role, r.person) for r in roles.list_roles(s, NW) if r.person]
+            assert ("kt-lead", "Ben Carter") not in held
+
+    body()
