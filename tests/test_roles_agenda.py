@@ -178,35 +178,41 @@ def gone(cli, eng):
 
 
 def test_export_import_keeps_roles(cli, team, tmp_path, db_url):
+    import json
+
+    # A file written before roles existed has no such section: it still imports.
+    before = tmp_path / "before.json"
+    ok(cli("export", team, "-o", str(before)))
+    older = json.loads(before.read_text())
+    del older["engagements"][0]["role_assignments"]
+    (tmp_path / "older.json").write_text(json.dumps(older))
+
     ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
     path = tmp_path / "out.json"
     ok(cli("export", team, "-o", str(path)))
-    import json
-
     data = json.loads(path.read_text())
     assert [r["role"] for r in data["engagements"][0]["role_assignments"]] == ["transition-manager"]
     gone(cli, team)
     ok(cli("import", str(path)))
-    assert [r["person"] for r in ok(cli("role", "list", team, "--json")).json() if r["person"]] == [
-        "Maria Lopez"
-    ]
+    held = [r["person"] for r in ok(cli("role", "list", team, "--json")).json() if r["person"]]
+    assert held == ["Maria Lopez"]
     verified(cli)
-    # A file written before roles existed has no such section: it still imports.
-    del data["engagements"][0]["role_assignments"]
-    older = tmp_path / "older.json"
-    older.write_text(json.dumps(data))
     gone(cli, team)
-    ok(cli("import", str(older)))
-    # A role not in its stored form is a bad file.
-    data["engagements"][0]["role_assignments"] = [
-        {"id": 1, "engagement_id": data["engagements"][0]["engagement"]["id"], "role": "Big Boss",
-         "person_id": data["engagements"][0]["people"][0]["id"]}
-    ]  # fmt: skip
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(data))
-    gone(cli, team)
-    result = cli("import", str(bad))
-    assert result.exit_code == 2 and "role_assignments" in result.stderr
+    ok(cli("import", str(tmp_path / "older.json")))
+    assert not [r for r in ok(cli("role", "list", team, "--json")).json() if r["person"]]
+    # A role not in its stored form is a bad file; a row the log never assigned too.
+    bundle = data["engagements"][0]
+    for role, words in (("Big Boss", "role_assignments"), ("kt-lead", "not in the log")):
+        bundle["role_assignments"] = [
+            {"id": 1, "engagement_id": bundle["engagement"]["id"], "role": role,
+             "person_id": bundle["people"][0]["id"]}
+        ]  # fmt: skip
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(data))
+        gone(cli, team)
+        result = cli("import", str(bad))
+        assert result.exit_code == 2 and words in result.stderr, result.stderr
+        ok(cli("import", str(tmp_path / "older.json")))
 
 
 def test_agenda(cli, team, monkeypatch):
@@ -405,3 +411,22 @@ def test_tui_role_form_on_the_people_tab(tmp_path, monkeypatch):
             assert ("kt-lead", "Ben Carter") not in held
 
     body()
+
+
+def test_audit_verify_sees_a_role_changed_behind_the_tools_back(cli, team, session_scope):
+    from sqlalchemy import delete, select
+
+    from transition.models import Person, RoleAssignment
+
+    ok(cli("role", "assign", team, "kt-lead", "Bob New"))
+    ok(cli("role", "assign", team, "transition-manager", "Maria Lopez"))
+    verified(cli)
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        ann = s.execute(select(Person).where(Person.slug == "ann-old")).scalar_one()
+        s.add(RoleAssignment(engagement_id=eng.id, role="kt-lead", person_id=ann.id))
+        s.execute(delete(RoleAssignment).where(RoleAssignment.role == "transition-manager"))
+    result = cli("audit", team, "--verify")
+    assert result.exit_code == 1
+    assert "role kt-lead of Ann Old: not in the log" in result.stderr
+    assert "role transition-manager of Maria Lopez: the log assigns it" in result.stderr
