@@ -172,7 +172,11 @@ def _sessions(session, ids, slugs, start, until) -> list[AgendaItem]:
             kind, via, day = "kt", s.role, at.date()
             title = f"{s.kind} on {s.system}: {s.topic}"
         else:
-            kind, via, day = "signoff", "attendee", (audit._utc(s.held_at) if s.held_at else at).date()
+            kind, via, day = (
+                "signoff",
+                "attendee",
+                (audit._utc(s.held_at) if s.held_at else at).date(),
+            )
             title = f"sign off the {s.kind} on {s.system}: {s.topic}"
         out.append(
             AgendaItem(
