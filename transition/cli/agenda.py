@@ -8,7 +8,11 @@ from transition.cli.options import AsJson
 from transition.cli.output import emit, say
 from transition.cli.state import call
 
-app = typer.Typer(help="What a person must do, across engagements.", no_args_is_help=False)
+app = typer.Typer(
+    help="What a person must do, across engagements.",
+    no_args_is_help=False,
+    subcommand_metavar="",
+)
 
 
 @app.callback(invoke_without_command=True)
