@@ -238,6 +238,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "version": "int",
                 "phase": "str",
                 "assignee": "str|null",
+                "owners": ["str"],
                 "origin": "str",
                 "due_rule": "str|null",
                 "depends_on": ["str"],
@@ -246,6 +247,39 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "due_non_working": "str|null",
             }
         ],
+    ),
+    "role list": (
+        (ENG,),
+        [
+            {
+                "role": "str",
+                "person": "str|null",
+                "slug": "str|null",
+                "side": "str|null",
+                "open_tasks": "int",
+            }
+        ],
+    ),
+    "agenda": (
+        ("--person", "Bob New", "--days", "30"),
+        {
+            "person": "str",
+            "engagements": ["str"],
+            "today": "str",
+            "until": "str",
+            "items": [
+                {
+                    "engagement": "str",
+                    "kind": "str",
+                    "due": "str|null",
+                    "at": "str|null",
+                    "ref": "str",
+                    "title": "str",
+                    "via": "str",
+                    "overdue": "bool",
+                }
+            ],
+        },
     ),
     "task show": (
         (ENG, "extra-check"),
@@ -262,6 +296,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "version": "int",
             "phase": "str",
             "assignee": "str|null",
+            "owners": ["str"],
             "origin": "str",
             "due_rule": "str|null",
             "depends_on": ["str"],
@@ -553,6 +588,7 @@ EMPTY_OK = {
     "task show": {"$.waiting_on", "$.dependents"},
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
+    "task show": {"$.waiting_on", "$.dependents", "$.owners"},
 }
 
 
@@ -649,6 +685,7 @@ STEPS = [
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
     ("kt", "hold", ENG, "3"),
     ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
+    ("role", "assign", ENG, "transition-manager", "Bob New"),
     ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
     ("task", "add", ENG, "--phase", "discovery", "--key", "extra-check", "--title", "Extra check", "--due", "+3bd", "--depends-on", "kickoff-workshop", "--description", "Again"),
     ("task", "note", ENG, "extra-check", "asked the incumbent"),

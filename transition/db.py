@@ -233,6 +233,7 @@ _UNIQUE_WHAT = {
     "kt_participant": "this KT participant",
     "runbook": "a runbook for this system and template",
     "handover_item": "a handover item with this key in this engagement",
+    "role_assignment": "this role held by this person",
 }
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '[^']*'|([A-Za-z_]+)\.)")
 _PG_KEY = re.compile(r"Key \((?:engagement_id, )?[^)]*\)=\((?:\d+, )?(.*)\) already exists")

@@ -35,6 +35,7 @@ from transition.services import (
     handover,
     kt,
     people,
+    roles,
     systems,
     tasks,
 )
@@ -135,6 +136,14 @@ NW_OPEN = [
         "The network supplier has not named an operational contact yet",
     ),
 ]
+#: Playbook roles held (``role assign``): their unassigned tasks are these people's.
+NW_ROLES = [
+    ("transition-manager", "Priya Sharma"),
+    ("incumbent-lead", "Raj Patel"),
+    ("provider-lead", "Daniel Okafor"),
+    ("security-officer", "Marcus Chen"),
+]
+
 NW_ASSIGN = {
     "kickoff-workshop": "Priya Sharma",
     "stakeholder-map": "Priya Sharma",
@@ -251,6 +260,8 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
         systems.add(session, eng, name, tier=tier, description=description)
     for key, person in NW_ASSIGN.items():
         tasks.assign(session, eng, key, person)
+    for role, person in NW_ROLES:
+        roles.assign(session, eng, role, person)
 
     # Discovery: everything done, gate passed.
     _close_phase_tasks(session, eng, pb, "discovery")

@@ -43,6 +43,8 @@ LAZY_GROUPS = {
         "kt",
         "handover",
         "runbook",
+        "role",
+        "agenda",
     )
 }
 

@@ -32,7 +32,7 @@ COLUMNS = [
     "phase",
     (lambda t: f"{t.status} (late)" if t.overdue else t.status, "status"),
     (lambda t: f"{t.due_date} !" if t.due_non_working else t.due_date, "due"),
-    "assignee",
+    (lambda t: t.assignee or (f"({', '.join(t.owners)})" if t.owners else None), "assignee"),
     ("owner_role", "owner"),
     ("waiting_on", "waiting on"),
     (lambda t: f"(ad hoc) {t.title}" if t.origin == "adhoc" else t.title, "title"),
@@ -49,9 +49,16 @@ def list_tasks(
     assignee: str | None = typer.Option(
         None, "--assignee", metavar="PERSON", help="Only this person's."
     ),
+    mine: bool = typer.Option(
+        False,
+        "--mine",
+        help="Only the acting user's (--actor / TRANSITION_ACTOR matched to a person's name "
+        "or email): assigned to them, or owned by a role they hold with nobody assigned.",
+    ),
     as_json: AsJson = False,
 ) -> None:
-    """Tasks in phase order, with filters."""
+    """Tasks in phase order, with filters; an unassigned task owned by a role shows the
+    role's people in brackets."""
     rows = call(
         ctx,
         tasks.list_tasks,
@@ -60,6 +67,7 @@ def list_tasks(
         status=status,
         overdue=overdue,
         assignee=assignee,
+        mine=mine,
     )
     emit_rows(rows, as_json, COLUMNS, empty="no tasks match")
     if not as_json:

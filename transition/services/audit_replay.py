@@ -274,6 +274,9 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
     problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session", undone)
+    from transition.services.audit_replay_roles import role_problems
+
+    problems += role_problems(bundle.get("role_assignments", []), log, names["person"])
     return problems
 
 

@@ -56,10 +56,13 @@ def list_tasks(
     status: str | None = None,
     overdue: bool = False,
     assignee: str | None = None,
+    mine: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[TaskView]:
-    """Tasks as read models, in phase order, in two queries whatever their number."""
+    """Tasks as read models, in phase order, in a few queries whatever their number.
+    ``mine``: the acting user's (a person of the engagement by name or email): assigned to
+    them, or owned by a role they hold with nobody assigned."""
     engagement = engagement_of(session, engagement)
     now = today()
     stmt = _select(engagement)
@@ -84,6 +87,17 @@ def list_tasks(
     if assignee:
         person = get_person(session, engagement, assignee)
         stmt = stmt.where(Task.assignee_id == person.id)
+    if mine:
+        from transition.services import roles
+
+        me = roles.me_in(session, engagement)
+        stmt = stmt.where(
+            (Task.assignee_id == me.id) | (Task.assignee_id.is_(None) & (Task.owner_role != ""))
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit).offset(offset)
+        rows = _views(session, engagement, stmt, paged=limit is not None)
+        return [t for t in rows if t.assignee == me.name or me.name in t.owners]
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     return _views(session, engagement, stmt, paged=limit is not None)
@@ -116,12 +130,16 @@ def _views(
     """The tasks ``stmt`` selects with their dependencies: those of these rows only when
     ``paged``, else every dependency of the engagement in one query."""
     now = today()
+    from transition.services.roles import holders, owners_of
+
     rows = session.execute(stmt).all()
     deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
     calendar = Calendar.of(engagement)
+    held = holders(session, [engagement.id])
     return [
         view(
             **r._mapping,
+            owners=[] if r.assignee else owners_of(held, engagement.id, r.owner_role),
             depends_on=deps["all"].get(r.id, []),
             waiting_on=deps["open"].get(r.id, []),
             overdue=r.status in OPEN and r.due_date is not None and r.due_date < now,

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from transition.dates import MAX_YEAR, MIN_YEAR
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
-from transition.services.transfer_tables import AUDIT_SKIP, SECTIONS
+from transition.services.transfer_tables import AUDIT_SKIP, OPTIONAL_SECTIONS, SECTIONS
 
 #: Ids and counters: positive and within a 64-bit signed integer.
 MAX_ID = 2**63 - 1
@@ -280,7 +280,16 @@ def _runbook_path_problem(path: str) -> str | None:
     return None
 
 
+def _role_rule(row: Any) -> str | None:
+    from transition.text import slugify
+
+    if not row.role or slugify(row.role) != row.role:
+        return f"role {row.role!r} is not a role as `role assign` stores it ({slugify(row.role)!r})"
+    return None
+
+
 ROW_RULES = {
+    "role_assignments": _role_rule,
     "phases": _phase_rule,
     "tasks": _task_rule,
     "access_grants": _grant_rule,
@@ -303,7 +312,10 @@ def _python_type(sql_type: Any) -> type:
 
 def file_model() -> type[BaseModel]:
     """The pydantic model of a whole export file, one row model per table."""
-    section_fields = {name: (list[_row_model(m, name)], ...) for name, m in SECTIONS.items()}
+    section_fields = {
+        name: (list[_row_model(m, name)], [] if name in OPTIONAL_SECTIONS else ...)
+        for name, m in SECTIONS.items()
+    }
     bundle = create_model(
         "ExportEngagementBundle",
         __config__=ConfigDict(extra="forbid"),

@@ -19,8 +19,11 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "kt_participants": m.KTParticipant,
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
+    "role_assignments": m.RoleAssignment,
     "audit_events": m.AuditEvent,
 }
+#: Sections added after the first file format: a file written before them has none.
+OPTIONAL_SECTIONS = ("role_assignments",)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -35,6 +38,7 @@ ENTITY_SECTION = {
     "kt_session": "kt_sessions",
     "runbook": "runbooks",
     "handover_item": "handover_items",
+    "role_assignment": "role_assignments",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -50,6 +54,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
+    "role_assignments": {"person_id": "people"},
     "audit_events": {},
 }
 

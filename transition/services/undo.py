@@ -233,6 +233,11 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
         session.flush()
         removed.append(audit.Change(key.entity, key.row_id, "undo", None, label, None))
         shown.append(_shown(key, label, None, label, None))
+    if plan.roles:
+        from transition.services.undo_roles import apply_roles
+
+        for step, field_name, now, back in apply_roles(session, engagement.id, plan.roles):
+            shown.append(_shown(step.key, step.label, field_name, now, back))
     for item in plan.drop_items:
         session.delete(item)
     session.flush()

@@ -27,6 +27,7 @@ from transition.models import (
     KTSession,
     Person,
     Phase,
+    RoleAssignment,
     Runbook,
     System,
     Task,
@@ -55,6 +56,7 @@ SHOWN = {
     "kt_session": "KT session",
     "task_note": "task note",
     "handover_item": "handover item",
+    "role_assignment": "role",
 }
 #: Actions that can never be undone, and what they are.
 FINAL = {
@@ -131,6 +133,7 @@ class Plan:
     grants: set[int] = field(default_factory=set)
     systems: set[int] = field(default_factory=set)
     runbooks: set[int] = field(default_factory=set)
+    roles: list[Any] = field(default_factory=list)
 
 
 def shown_time(at: datetime) -> str:
@@ -212,7 +215,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     plan = Plan(engagement=engagement)
     derived_here: set[int] = set()
     rows: dict[RowKey, list[AuditEvent]] = {}
+    role_events = [e for e in events if e.entity == "role_assignment"]
     for e in events:
+        if e.entity == "role_assignment":
+            continue
         if e.entity == "handover_item" and e.action in DERIVED:
             if e.action == "derive":
                 derived_here.add(e.entity_id)
@@ -234,6 +240,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     for key in rows:
         found[key] = loaded.get((key.entity, key.row_id))
         plan.touched[key] = label_of(key.entity, found[key], key.row_id)
+    if role_events:
+        from transition.services.undo_roles import plan_roles
+
+        plan_roles(session, plan, role_events, when)
     # Who changed a row since is the clearest answer: asked before any value is compared.
     check_later(session, plan, events[-1].id)
     for key, history in rows.items():
@@ -415,6 +425,7 @@ def _references(session: Session, key: RowKey, row: Any) -> str | None:
                 select(KTParticipant.session_id).where(KTParticipant.person_id == row.id),
             ),
             ("KT sign-offs", select(KTSession.id).where(KTSession.signed_off_by_id == row.id)),
+            ("roles", select(RoleAssignment.id).where(RoleAssignment.person_id == row.id)),
         ]
     elif key.entity == "system":
         checks = [

@@ -23,6 +23,8 @@ class TaskView(View):
     version: int
     phase: str
     assignee: str | None
+    #: With nobody assigned: the people holding the task's owner role (``role assign``).
+    owners: list[str] = []
     origin: str = "playbook"
     due_rule: str | None = None
     depends_on: list[str] = []

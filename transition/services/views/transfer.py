@@ -33,6 +33,7 @@ class Bundle(TypedDict):
     kt_participants: list[Row]
     runbooks: list[Row]
     handover_items: list[Row]
+    role_assignments: list[Row]
     audit_events: list[Row]
 
 

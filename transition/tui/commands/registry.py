@@ -51,6 +51,13 @@ REASONS = Command(
 NEW_ENGAGEMENT = Command(
     "dashboard.new", "n", "new_engagement", "New", "Start an engagement from a playbook"
 )
+MY_WORK = Command(
+    "dashboard.agenda",
+    "m",
+    "my_work",
+    "My work",
+    "Your agenda across engagements: tasks, KT sessions, sign-offs, expiries, releases",
+)
 ARCHIVE = Command(
     "dashboard.archive",
     "A",
@@ -64,6 +71,11 @@ SHOW_ARCHIVED = Command(
     "toggle_archived",
     "Archived",
     "Show the archived engagements instead (and back)",
+)
+
+# My work (the agenda)
+AGENDA_OPEN = Command(
+    "agenda.open", "enter", "open_item", "Open", "Open the engagement of the highlighted item"
 )
 
 # Engagement
@@ -197,6 +209,14 @@ PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")
 PERSON_EDIT = Command("people.edit", "e", "edit_person", "Edit", "Edit the highlighted person")
 PERSON_REMOVE = Command(
     "people.remove", "x", "remove_person", "Remove", "Take the highlighted person off"
+)
+PERSON_ROLE = Command(
+    "people.role",
+    "o",
+    "person_role",
+    "Role",
+    "Give the highlighted person a playbook role, or take one back",
+    show=False,
 )
 
 # Forms and dialogs

@@ -68,3 +68,28 @@ def edit_person_form(backend: Any, slug: str, person: PersonView) -> FormScreen:
         return result.person.name
 
     return FormScreen(f"Edit {person.name}", fields, submit, form_id="edit-person")
+
+
+def role_form(backend: Any, slug: str, person: PersonView) -> FormScreen:
+    """Give ``person`` a playbook role, or take one back; closes with what was done."""
+    from transition.services import roles
+
+    fields = [
+        Field("role", "Role", required=True, placeholder="e.g. transition-manager"),
+        Field(
+            "action",
+            "Action",
+            "select",
+            [("Assign the role", "assign"), ("Take the role back", "remove")],
+            value="assign",
+            required=True,
+        ),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        change = roles.unassign if values.get("action") == "remove" else roles.assign
+        result = backend.write(change, slug, values["role"], person.slug)
+        what = "holds" if result.assigned else "no longer holds"
+        return "; ".join([f"{result.person} {what} the role {result.role}", *result.warnings])
+
+    return FormScreen(f"Role of {person.name}", fields, submit, form_id="person-role")

@@ -86,7 +86,13 @@ class DashboardScreen(DataMixin, Screen):
     """Every engagement as a row; the highlighted one in detail below."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT, cmd.ARCHIVE, cmd.SHOW_ARCHIVED, cmd.RELOAD
+        cmd.OPEN,
+        cmd.REASONS,
+        cmd.NEW_ENGAGEMENT,
+        cmd.MY_WORK,
+        cmd.ARCHIVE,
+        cmd.SHOW_ARCHIVED,
+        cmd.RELOAD,
     )
 
     @dataclass
@@ -275,6 +281,11 @@ class DashboardScreen(DataMixin, Screen):
                 new_engagement_form(self.backend, playbooks), created
             ),
         )
+
+    def action_my_work(self) -> None:
+        from transition.tui.screens.agenda import AgendaScreen
+
+        self.app.push_screen(AgendaScreen())
 
     def on_screen_resume(self) -> None:
         if self.rows:

@@ -15,7 +15,7 @@ from transition.tui.widgets.pane import Pane, day
 
 class PeoplePane(Pane[PersonView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.PERSON_ADD, cmd.PERSON_EDIT, cmd.PERSON_REMOVE
+        cmd.PERSON_ADD, cmd.PERSON_EDIT, cmd.PERSON_REMOVE, cmd.PERSON_ROLE
     )
     KEY = "people"
 
@@ -72,6 +72,14 @@ class PeoplePane(Pane[PersonView]):
         self.open_form(
             edit_person_form(self.backend, self.slug, row), lambda name: f"person {name} saved"
         )
+
+    def action_person_role(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.forms.people import role_form
+
+        self.open_form(role_form(self.backend, self.slug, row), lambda done: done)
 
     def action_remove_person(self) -> None:
         row = self.current()

@@ -24,6 +24,14 @@ from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import TASK_MARK, Pane, day, short
 
 
+def owned_by(task: TaskView) -> str:
+    """Who carries an unassigned task: the people holding its role, in brackets, else the
+    role itself."""
+    if task.owners:
+        return f"({', '.join(task.owners)})"
+    return task.owner_role or "–"
+
+
 class TasksPane(Pane[PhaseHeader | TaskView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.TOGGLE,
@@ -165,7 +173,7 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
             t.styled(mark, "muted") if muted else mark,
             t.styled(r.key, "muted") if muted else r.key,
             due,
-            r.assignee or t.styled(short(r.owner_role or "–", 18), "muted"),
+            r.assignee or t.styled(short(owned_by(r), 18), "muted"),
             t.styled(f"⧗ {short(waiting, 24)}", "amber") if waiting and not muted else "",
             t.styled(title, "muted") if muted else title,
         ]
