@@ -585,7 +585,6 @@ EMPTY_OK = {
     "audit --verify": {"$.problems"},
     # Filled only for people whose own time zone differs from the engagement's.
     "kt list": {"$[].local_times"},
-    "task show": {"$.waiting_on", "$.dependents"},
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
     "task show": {"$.waiting_on", "$.dependents", "$.owners"},
