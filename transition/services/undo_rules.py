@@ -202,6 +202,11 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     first = events[0]
     when = f"the change of {shown_time(first.at)}"
     for e in events:
+        if e.action == "upgrade" and (e.field or "").startswith("playbook"):
+            raise Refused(
+                f"{when} is a playbook upgrade (to a newer template version): it cannot be "
+                "undone"
+            )
         if e.action in FINAL:
             raise Refused(f"{when} is {FINAL[e.action]}: it cannot be undone")
     # An access import writes no event of its own: it is the one change creating grants
