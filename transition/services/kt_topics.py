@@ -235,20 +235,22 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopic
 def signed_by_topic(
     session: Session, engagement: Engagement
 ) -> dict[int, dict[str, set[str]]] | None:
-    """For the ``kt_coverage`` gate: system id → topic title → kinds signed off, once the
-    engagement's KT is organised by topic (some session covers a topic given to it);
-    None before that, when coverage stays per system."""
-    linked = session.execute(
-        select(KTTopic.session_id)
-        .join(KTSession, KTSession.id == KTTopic.session_id)
-        .where(KTSession.engagement_id == engagement.id)
-        .limit(1)
-    ).first()
-    if linked is None:
+    """For the ``kt_coverage`` gate: system id → topic title → kinds signed off, for the
+    systems whose KT is organised by topic (a session of theirs covers a topic given to
+    it); None when no system's is, and coverage stays per system."""
+    by_topic = set(
+        session.execute(
+            select(KTSession.system_id)
+            .join(KTTopic, KTTopic.session_id == KTSession.id)
+            .where(KTSession.engagement_id == engagement.id)
+            .distinct()
+        ).scalars()
+    )
+    if not by_topic:
         return None
     out: dict[int, dict[str, set[str]]] = defaultdict(dict)
     for sid, row in _matrix(session, engagement):
-        if row.topic != OTHER:
+        if row.topic != OTHER and sid in by_topic:
             out[sid][row.topic] = {c.kind for c in row.kinds if c.status == "signed_off"}
     return dict(out)
 
