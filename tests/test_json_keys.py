@@ -349,10 +349,13 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             {
                 "system": "str",
                 "tier": "int",
-                "signed_off": ["str"],
-                "held": ["str"],
-                "planned": ["str"],
+                "topic": "str",
+                "source": "str",
+                "kinds": [{"kind": "str", "status": "str", "received": ["str"]}],
+                "holders": ["str"],
+                "received": ["str"],
                 "missing": ["str"],
+                "at_risk": "str|null",
             }
         ],
     ),
