@@ -44,9 +44,9 @@ async def test_owners_and_topics_forms_and_the_coverage_dialog(tmp_path, monkeyp
         await save(pilot, form, person="Raj Patel", role="sme", action="add")
         assert app.screen is not form
         held = backend_read(app, system_people.holders, NW)
-        assert [(h.system, h.person, h.role) for h in held] == [(row.name, "Raj Patel", "sme")]
+        assert (row.name, "Raj Patel", "sme") in [(h.system, h.person, h.role) for h in held]
         await settle(pilot)
-        assert pane.rows[row.slug].owners == ["Raj Patel (sme)"]
+        assert "Raj Patel (sme)" in pane.rows[row.slug].owners
         # The same again is refused in the form, which stays open.
         await pilot.press("o")
         await settle(pilot)

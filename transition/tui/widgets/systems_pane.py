@@ -26,8 +26,8 @@ class SystemsPane(Pane[SystemView]):
         ("ready", "Ready"),
         ("risk", "Key person"),
         ("topics", "Topics"),
-        ("owners", "Owners"),
-        ("kt", "KT signed off"),  # free text last: a narrow terminal cuts only its end
+        ("kt", "KT signed off"),
+        ("owners", "Owners"),  # free text last: a narrow terminal cuts only its end
     )
 
     def reload(self) -> None:
@@ -50,8 +50,8 @@ class SystemsPane(Pane[SystemView]):
                         t.styled("ready", "green") if s.ready else t.styled("not yet", "amber"),
                         t.styled("RISK", "red") if s.key_person_risk else "",
                         str(s.topics),
-                        ", ".join(s.owners) or t.styled("none", "muted"),
                         ", ".join(s.kt_signed_off) or t.styled(f"missing {missing}", "muted"),
+                        ", ".join(s.owners) or t.styled("none", "muted"),
                     ],
                 )
             )
