@@ -331,9 +331,7 @@ NW_OWNERS = [
 ]
 #: The topics some sessions cover (by the session's topic text).
 NW_COVERS = {
-    "Queues, SLA clocks and major-incident flow": ["incident-response"],
     "Jobs, repositories and restore procedure": ["backup-restore"],
-    "Shadow month-end close support": ["Month-end close"],
 }
 
 

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from transition.services import systems
 from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
+from transition.tui.widgets.paged_table import Column
 from transition.tui.widgets.pane import Pane
 
 
@@ -26,7 +27,7 @@ class SystemsPane(Pane[SystemView]):
         ("ready", "Ready"),
         ("risk", "Key person"),
         ("topics", "Topics"),
-        ("kt", "KT signed off"),
+        Column("kt", "KT signed off", min_width=120),
         ("owners", "Owners"),  # free text last: a narrow terminal cuts only its end
     )
 
