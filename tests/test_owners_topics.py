@@ -304,3 +304,16 @@ def test_coverage_takes_a_bounded_number_of_queries(team, cli, session_scope, co
         ok(cli("system", "topic", ENG, f"Extra {i}", "add", f"Topic {i}"))
         schedule(cli, f"Topic {i}", system=f"Extra {i}")
     assert count() == few <= 8
+
+
+def test_undo_keeps_a_person_or_system_that_owns_or_has_topics(team, cli):
+    ok(cli("person", "add", ENG, "Zed Temp", "--side", "incumbent"))
+    ok(cli("system", "add", ENG, "Ledger"))
+    ok(cli("system", "owner", ENG, "Ledger", "Zed Temp", "--as", "owner"))
+    assert cli("undo", ENG).exit_code == 1  # the ownership itself: refused by name
+    ok(cli("system", "owner", ENG, "Ledger", "Zed Temp", "--as", "owner", "--remove"))
+    ok(cli("system", "topic", ENG, "Ledger", "add", "Closing"))
+    ok(cli("system", "add", ENG, "Spare"))
+    ok(cli("undo", ENG))  # Spare goes: nothing refers to it
+    assert "spare" not in {s["slug"] for s in ok(cli("system", "list", ENG, "--json")).json()}
+    verify_clean(cli)

@@ -29,6 +29,8 @@ from transition.models import (
     Phase,
     Runbook,
     System,
+    SystemPerson,
+    SystemTopic,
     Task,
     TaskDependency,
     TaskNote,
@@ -413,12 +415,15 @@ def _references(session: Session, key: RowKey, row: Any) -> str | None:
                 select(KTParticipant.session_id).where(KTParticipant.person_id == row.id),
             ),
             ("KT sign-offs", select(KTSession.id).where(KTSession.signed_off_by_id == row.id)),
+            ("systems they own", select(SystemPerson.id).where(SystemPerson.person_id == row.id)),
         ]
     elif key.entity == "system":
         checks = [
             ("grants", select(AccessGrant.id).where(AccessGrant.system_id == row.id)),
             ("KT sessions", select(KTSession.id).where(KTSession.system_id == row.id)),
             ("runbooks", select(Runbook.id).where(Runbook.system_id == row.id)),
+            ("its owners", select(SystemPerson.id).where(SystemPerson.system_id == row.id)),
+            ("its topics", select(SystemTopic.id).where(SystemTopic.system_id == row.id)),
         ]
     elif key.entity == "kt_session" and row.status != "planned":
         return f"its record as {row.status.replace('_', ' ')}"
