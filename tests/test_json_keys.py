@@ -343,6 +343,8 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "key_person_risk": "bool",
                 "key_person_risk_reason": "str|null",
                 "version": "int",
+                "owners": ["str"],
+                "topics": "int",
             }
         ],
     ),
@@ -432,10 +434,13 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             {
                 "system": "str",
                 "tier": "int",
-                "signed_off": ["str"],
-                "held": ["str"],
-                "planned": ["str"],
+                "topic": "str",
+                "source": "str",
+                "kinds": [{"kind": "str", "status": "str", "received": ["str"]}],
+                "holders": ["str"],
+                "received": ["str"],
                 "missing": ["str"],
+                "at_risk": "str|null",
             }
         ],
     ),
@@ -680,6 +685,7 @@ STEPS = [
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Nightly jobs", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-10T14:00"),
     ("kt", "hold", ENG, "1"),
     ("kt", "signoff", ENG, "1", "--by", "Bob New", "--confidence", "4"),
+    ("system", "owner", ENG, "CRM", "Ann Old", "--as", "owner"),
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
     ("kt", "hold", ENG, "3"),

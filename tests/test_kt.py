@@ -168,8 +168,11 @@ def test_kt_coverage_gate_end_to_end(team, cli):
     assert criterion("walkthrough, shadow")["met"]
     full = criterion("walkthrough, shadow, reverse-shadow")
     assert not full["met"] and "reverse-shadow" in full["reason"]
-    cov = {row["system"]: row for row in cli("kt", "coverage", ENG, "--json").json()}
-    assert cov["CRM"]["signed_off"] == ["walkthrough", "shadow"]
+    rows = cli("kt", "coverage", ENG, "--json").json()
+    # Sessions covering none of the system's topics show as its "(other sessions)".
+    cov = {row["system"]: row for row in rows if row["topic"] == "(other sessions)"}
+    signed = [c["kind"] for c in cov["CRM"]["kinds"] if c["status"] == "signed_off"]
+    assert signed == ["walkthrough", "shadow"]
     assert cov["CRM"]["missing"] == ["reverse-shadow"]
 
 
@@ -250,7 +253,7 @@ def test_list_is_bounded(team, cli, session_scope, count_queries):
         kt_calendar.ics(s, eng)
         kt.coverage(s, eng)
         kt.key_person_risks(s, eng)
-    assert q.count <= 8, q.statements
+    assert q.count <= 9, q.statements  # key-person risk also reads owners and SMEs
 
 
 def test_services_take_what_the_user_typed(team, session_scope):

@@ -263,6 +263,12 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     for role, person in NW_ROLES:
         roles.assign(session, eng, role, person)
 
+    from transition.services import system_people
+
+    for system, person, role in NW_OWNERS:
+        system_people.set_owner(session, eng, system, person, role=role)
+    system_people.change_topic(session, eng, "SAP ERP", "Month-end close")
+
     # Discovery: everything done, gate passed.
     _close_phase_tasks(session, eng, pb, "discovery")
     gates.advance(session, eng)
@@ -326,6 +332,21 @@ def _close_phase_tasks(session: Session, eng: Engagement, pb: Any, phase_key: st
         pending = [k for k in pending if k not in done]
 
 
+#: Who owns the systems (system, person, owner|sme|backup).
+NW_OWNERS = [
+    ("SAP ERP", "Sofia Novak", "owner"),
+    ("SAP ERP", "Kenji Watanabe", "backup"),
+    ("ServiceNow ITSM", "Raj Patel", "owner"),
+    ("ServiceNow ITSM", "Lena Fischer", "sme"),
+    ("Active Directory", "Tom Becker", "owner"),
+    ("Citrix Virtual Apps", "Ingrid Larsen", "owner"),
+]
+#: The topics some sessions cover (by the session's topic text).
+NW_COVERS = {
+    "Jobs, repositories and restore procedure": ["backup-restore"],
+}
+
+
 def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[int, int, str]]:
     out = []
     for system, kind, topic, presenter, attendees, offset, outcome, by, confidence, notes in NW_KT:
@@ -339,6 +360,7 @@ def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[i
             at=_at(today + timedelta(days=offset), 14),
             kind=kind,
             minutes=90,
+            covers=NW_COVERS.get(topic, ()),
         )
         if outcome in ("held", "signed_off"):
             kt.hold(session, eng, row.id)

@@ -46,7 +46,29 @@ SESSION_COLUMNS = [
 #: Shown when someone taking part lives in another time zone than the engagement.
 ELSEWHERE = (_elsewhere, "their time")
 
-COVERAGE_COLUMNS = ["system", "tier", ("signed_off", "signed off"), "held", "planned", "missing"]
+COVERS_HELP = (
+    "A topic of the system the session covers (repeat for several); without it, the "
+    "topic titled like --topic, if any."
+)
+#: How a kind's status shows in the coverage matrix.
+MARKS = {"signed_off": "signed off", "held": "held", "planned": "planned", "missing": "-"}
+
+
+def _kind_column(kind: str) -> tuple[Any, str]:
+    def shown(row: Any) -> str:
+        cell = next(c for c in row.kinds if c.kind == kind)
+        return MARKS.get(cell.status, cell.status)
+
+    return shown, kind
+
+
+COVERAGE_COLUMNS = [
+    "system",
+    "topic",
+    *(_kind_column(k) for k in ("walkthrough", "shadow", "reverse-shadow")),
+    "holders",
+    "received",
+]
 
 
 @app.command("schedule")
@@ -71,6 +93,7 @@ def schedule(
     minutes: int | None = typer.Option(
         None, "--minutes", metavar="N", help="Length in minutes (default 60)."
     ),
+    covers: list[str] = typer.Option([], "--covers", metavar="TOPIC", help=COVERS_HELP),
 ) -> None:
     """Plan a KT session."""
     row = change(
@@ -82,6 +105,7 @@ def schedule(
         presenters=presenter,
         attendees=attendee,
         at=at,
+        covers=covers,
         **given(kind=kind, minutes=minutes),
     )
     say(f"scheduled KT session #{row.id}: {row.kind} of {row.system} at {_starts(row)}")
@@ -128,8 +152,12 @@ def set_session(
     remove_attendee: list[str] = typer.Option(
         [], "--remove-attendee", metavar="P", help="Drop an attendee (repeat for several)."
     ),
+    covers: list[str] = typer.Option(
+        [], "--covers", metavar="TOPIC", help=COVERS_HELP + " Replaces the earlier ones."
+    ),
 ) -> None:
-    """Change a planned session's topic or attendees."""
+    """Change a planned session's topic or attendees, or the topics a session covers
+    (held and signed-off sessions too)."""
     row = change(
         ctx,
         kt_edit().update,
@@ -138,6 +166,7 @@ def set_session(
         topic=topic,
         add_attendees=add_attendee,
         remove_attendees=remove_attendee,
+        covers=covers or None,
     )
     say(f"KT session #{row.id}: {row.topic}; attendees: {', '.join(row.attendees) or '-'}")
 
@@ -200,8 +229,22 @@ def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = 
 
 @app.command("coverage")
 def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
-    """Per system: which KT kinds are signed off, held, planned or missing."""
-    emit_rows(call(ctx, kt.coverage, engagement), as_json, COVERAGE_COLUMNS, empty="no systems yet")
+    """Per system and topic: each core KT kind signed off, held, planned or missing
+    (-), who holds the knowledge (incumbent presenters, owners, SMEs) and who received
+    it (provider attendees of signed-off sessions); flags knowledge only one leaving
+    incumbent holds."""
+    from transition.services import kt_topics
+
+    rows = call(ctx, kt_topics.coverage_matrix, engagement)
+    emit_rows(rows, as_json, COVERAGE_COLUMNS, empty="no systems yet")
+    if as_json:
+        return
+    for row in rows:
+        if row.at_risk:
+            say(
+                f"! only {row.at_risk} (incumbent, leaving) holds {row.system}: {row.topic}; "
+                f"not signed off: {', '.join(row.missing)}"
+            )
 
 
 @app.command("ics")

@@ -1,4 +1,4 @@
-"""``transition system add|set|list|remove``."""
+"""``transition system add|set|list|remove|owner|topic``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,51 @@ def remove(
     revokes those grants in the same change."""
     system = change(ctx, systems.remove, engagement, name, revoke_access=revoke_access)
     say(f"removed system {system.slug}")
+
+
+@app.command("owner")
+def owner(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: SystemName,
+    person: str = typer.Argument(..., metavar="PERSON"),
+    role: str = typer.Option(
+        "owner", "--as", metavar="owner|sme|backup", help="The person's role on the system."
+    ),
+    remove: bool = typer.Option(False, "--remove", help="Take the role away instead."),
+) -> None:
+    """Make a person an owner, SME or backup of a system (per side: the person's side);
+    runbook skeletons and key-person risk read them."""
+    from transition.services import system_people
+
+    result = change(
+        ctx, system_people.set_owner, engagement, name, person, role=role, remove=remove
+    )
+    verb = "no longer" if result.removed else "now"
+    say(f"{result.person} ({result.side}) is {verb} {result.role} of {result.system}")
+
+
+@app.command("topic")
+def topic(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: SystemName,
+    action: str = typer.Argument(..., metavar="add|remove"),
+    title: str = typer.Argument(..., metavar="TITLE"),
+) -> None:
+    """Add a topic to a system's knowledge, or remove one (default topics too: one per
+    runbook the playbook requires for the system's tier)."""
+    from transition.errors import BadInput
+    from transition.services import system_people
+
+    if action not in ("add", "remove"):
+        raise BadInput(f"invalid action {action!r}: choose add or remove")
+    result = change(
+        ctx, system_people.change_topic, engagement, name, title, remove=action == "remove"
+    )
+    verb = "removed" if result.removed else "added"
+    shown = ", ".join(t.title for t in result.topics) or "none"
+    say(f"{verb} topic {result.title!r} of {result.system}; its topics: {shown}")
 
 
 @app.command("list")

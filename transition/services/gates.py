@@ -66,6 +66,8 @@ class Facts:
     people_with_grant: set[int]
     released_providers: int = 0  # provider people whose release date has passed
     high_findings: int = 0  # open high access-review findings
+    # system id → topic → kinds signed off, once KT is organised by topic (else None)
+    kt_topics: dict[int, dict[str, set[str]]] | None = None
 
 
 def _by_system(
@@ -110,6 +112,8 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         )
     ]
     kt_signed = _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
+    from transition.services import kt_topics
+
     accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
     from transition.services import access
 
@@ -148,6 +152,7 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         people_with_grant=with_grant,
         released_providers=released_providers,
         high_findings=len(access.high_findings(session, engagement)),
+        kt_topics=kt_topics.signed_by_topic(session, engagement),
     )
 
 
@@ -173,9 +178,21 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
             return False, "no system in scope to cover"
         missing = []
         for sid, sname, _tier in systems:
+            topics = (facts.kt_topics or {}).get(sid)
+            if topics:  # KT by topic: every topic of the system needs the kinds
+                for title, signed in topics.items():
+                    lacking = [k for k in criterion.kinds if k not in signed]
+                    if lacking:
+                        missing.append(f"{sname}: {title} ({', '.join(lacking)})")
+                continue
             lacking = [k for k in criterion.kinds if k not in facts.kt_signed.get(sid, set())]
             if lacking:
                 missing.append(f"{sname} ({', '.join(lacking)})")
+        if missing and facts.kt_topics is not None:
+            return (
+                False,
+                f"KT not signed off for {len(missing)} system(s) or topic(s): {_names(missing)}",
+            )
         if missing:
             return False, f"KT not signed off for {len(missing)} system(s): {_names(missing)}"
         return True, f"{', '.join(criterion.kinds)} signed off for all {len(systems)} system(s)"

@@ -140,8 +140,9 @@ def schedule(
     at: str | datetime,
     kind: str = "walkthrough",
     minutes: int | str = 60,
+    covers: Names = (),
 ) -> KTSessionView:
-    """Plan a session. Presenters and attendees are people of the engagement (a list, or
+    """Plan a session (``covers``: the system's topics it covers, ``kt_topics.cover``). Presenters and attendees are people of the engagement (a list, or
     names separated by commas); nobody is both. ``at`` as typed, read in the engagement's
     time zone unless it carries an offset (``kt_times.read_at``; UTC when the engagement
     has no zone), or a datetime (naive: UTC); years outside ``dates.MIN_YEAR``–``MAX_YEAR``
@@ -209,6 +210,12 @@ def schedule(
             ),
         ],
     )
+    covered = _names(covers)
+    if covered:
+        from transition.services.kt_topics import cover
+
+        with about("covers"):
+            cover(session, engagement, row, covered, action="schedule")
     return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 

@@ -112,9 +112,12 @@ def update(
     topic: str | None = None,
     add_attendees: Names = (),
     remove_attendees: Names = (),
+    covers: Names | None = None,
     expected_version: int | None = None,
 ) -> KTSessionView:
-    """Retitle a planned session and change who attends (names as ``kt.schedule`` takes
+    """Retitle a planned session and change who attends, or say which of its system's
+    topics a session covers (``covers``: all of them, replacing the earlier ones; held
+    and signed-off sessions too) (names as ``kt.schedule`` takes
     them). A presenter cannot be added as an attendee nor removed as one; adding someone who
     attends already, or removing someone who does not, is refused; so is a change that
     changes nothing."""
@@ -135,11 +138,17 @@ def update(
             f"{', '.join(sorted(both))} cannot be both added and removed",
             field="remove_attendees",
         )
-    if new_topic is None and not adding and not removing:
-        raise BadInput("nothing to change: give a topic, attendees to add or to remove")
+    covered = None if covers is None else _names(covers)
+    if new_topic is None and not adding and not removing and covered is None:
+        raise BadInput(
+            "nothing to change: give a topic, attendees to add or to remove, or topics covered"
+        )
     row = _get(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
-    _check_planned(row, "edited")
+    if new_topic is not None or adding or removing:
+        _check_planned(row, "edited")
+    elif row.status == "cancelled":
+        raise Refused(f"KT session {row.id} is cancelled: what it covers cannot change")
     current = dict(
         session.execute(
             select(KTParticipant.person_id, KTParticipant.role).where(
@@ -202,6 +211,13 @@ def update(
                 ),
             ],
         )
+    if covered is not None:
+        from transition.services.kt_topics import cover
+
+        if not changed and not (added or removed):
+            _touch(session, row)
+        with about("covers"):
+            cover(session, engagement, row, covered)
     return _view(session, engagement, row)
 
 

@@ -1,5 +1,5 @@
-"""Key-person risk: a system whose KT depends only on incumbent people who leave within
-two weeks, while its KT is not yet signed off for every core kind."""
+"""Key-person risk: a system whose knowledge (its KT presenters, owners and SMEs) is held
+only by incumbent people who leave within two weeks, while its KT is not yet signed off for every core kind."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import today
-from transition.models import KTParticipant, KTSession, Person, System
+from transition.models import KTParticipant, KTSession, Person, System, SystemPerson
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.phases import KeyPersonRisk
 
@@ -28,8 +28,8 @@ def missing_kinds(signed: Iterable[str]) -> list[str]:
 
 
 def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPersonRisk]:
-    """Systems whose every KT presenter is an incumbent released within 14 days of today
-    (or already gone) while the system's KT is not signed off for every core kind, by
+    """Systems whose every KT presenter, owner and SME is an incumbent released within 14
+    days of today (or already gone) while the system's KT is not signed off for every core kind, by
     system name. The one place key-person risk is decided: ``phase status``, ``system
     list``, the report and the dashboard all read it from here."""
     engagement = engagement_of(session, engagement)
@@ -39,7 +39,7 @@ def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPer
 def key_person_risks_for(
     session: Session, engagement_ids: list[int]
 ) -> dict[int, list[KeyPersonRisk]]:
-    """``key_person_risks`` of several engagements at once, in one query."""
+    """``key_person_risks`` of several engagements at once, in two queries."""
     horizon = today() + timedelta(days=RISK_DAYS)
     now = today()
     presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
@@ -74,6 +74,30 @@ def key_person_risks_for(
             signed[sid].add(kind)
         if pid is not None:
             presenters[sid][pid] = (pname, side, release)
+    # Owners and SMEs hold a system's knowledge as its presenters do.
+    owning: dict[int, set[int]] = defaultdict(set)
+    for eid, sid, sname, pid, pname, side, release in session.execute(
+        select(
+            SystemPerson.engagement_id,
+            SystemPerson.system_id,
+            System.name,
+            SystemPerson.person_id,
+            Person.name,
+            Person.side,
+            Person.release_date,
+        )
+        .join(System, System.id == SystemPerson.system_id)
+        .join(Person, Person.id == SystemPerson.person_id)
+        .where(
+            SystemPerson.engagement_id.in_(engagement_ids),
+            SystemPerson.role.in_(("owner", "sme")),
+            System.removed_at.is_(None),
+            Person.removed_at.is_(None),
+        )
+    ):
+        systems[sid] = (eid, sname)
+        presenters[sid][pid] = (pname, side, release)
+        owning[sid].add(pid)
     risks: dict[int, list[KeyPersonRisk]] = defaultdict(list)
     for sid, (eid, sname) in sorted(systems.items(), key=lambda item: item[1][1].lower()):
         people = presenters.get(sid)
@@ -93,6 +117,7 @@ def key_person_risks_for(
             if first >= now
             else f"released {first} (already gone)"
         )
+        label = "presenter(s)" if not owning.get(sid) else "knowledge holder(s)"
         risks[eid].append(
             KeyPersonRisk(
                 system=sname,
@@ -100,7 +125,7 @@ def key_person_risks_for(
                 release_date=first,
                 days_left=(first - now).days,
                 missing=missing,
-                reason=f"only presenter(s) {who}, incumbent, {when}; "
+                reason=f"only {label} {who}, incumbent, {when}; "
                 f"not signed off: {', '.join(missing)}",
             )
         )

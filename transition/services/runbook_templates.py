@@ -20,7 +20,7 @@ from transition import errors
 from transition.dates import today
 from transition.errors import BadInput
 from transition.guard import no_secrets
-from transition.models import Engagement, Person
+from transition.models import Engagement, Person, System, SystemPerson
 from transition.services.views.runbooks import TemplateVariable, TemplateView
 from transition.text import clean_text
 
@@ -55,6 +55,15 @@ _PEOPLE = select(_P.c.slug, _P.c.name, _P.c.side, _P.c.role, _P.c.email).where(
     _P.c.engagement_id == bindparam("eid"),
     _P.c.release_date.is_(None) | (_P.c.release_date >= bindparam("day")),
 )
+_S, _SP = System.__table__, SystemPerson.__table__
+#: The system's people (owners, SMEs, backups), by the system's slug.
+_SYSTEM_PEOPLE = (
+    select(_P.c.slug, _SP.c.role)
+    .select_from(_SP.join(_S, _S.c.id == _SP.c.system_id).join(_P, _P.c.id == _SP.c.person_id))
+    .where(_S.c.engagement_id == bindparam("eid"), _S.c.slug == bindparam("system"))
+)
+#: The order a skeleton picks a system's people in.
+_SYSTEM_ROLE_RANK = {"owner": 0, "sme": 1, "backup": 2}
 
 
 class SystemLike(Protocol):
@@ -119,7 +128,9 @@ def _role_rank(role: str | None) -> int:
 
 
 def context(session: Session, engagement: Engagement, system: SystemLike) -> dict[str, object]:
-    """What every template can use, from the database (one query for the people)."""
+    """What every template can use, from the database (one query for the people, one
+    for the system's owners, SMEs and backups, who come first as owners and make up the
+    escalation list when there are any)."""
     from transition.templates import Record, UserText
 
     def typed(value: str | None) -> UserText | None:
@@ -140,8 +151,23 @@ def context(session: Session, engagement: Engagement, system: SystemLike) -> dic
         for p in people
     ]
 
+    # The system's own people (owners, then SMEs, then backups) come first; the
+    # engagement's people are the fallback when the system has none on a side.
+    ranks: dict[str, int] = {}
+    for slug, role in session.connection().execute(
+        _SYSTEM_PEOPLE, {"eid": engagement.id, "system": system.slug}
+    ):
+        rank = _SYSTEM_ROLE_RANK.get(role, 3)
+        ranks[slug] = min(rank, ranks.get(slug, rank))
+    mine = sorted(
+        (r for r in records if r.slug in ranks),
+        key=lambda r: (ranks[r.slug], SIDE_ORDER.get(r.side, 3), r.slug),
+    )
+
     def owner(side: str) -> Record | None:
-        return next((r for r in records if r.side == side), None)
+        return next((r for r in mine if r.side == side), None) or next(
+            (r for r in records if r.side == side), None
+        )
 
     return {
         "engagement": Record(
@@ -157,7 +183,7 @@ def context(session: Session, engagement: Engagement, system: SystemLike) -> dic
         "system": Record(name=typed(system.name), slug=system.slug, tier=system.tier),
         "incumbent_owner": owner("incumbent"),
         "provider_owner": owner("provider"),
-        "escalation": records,
+        "escalation": mine or records,
         "generated_on": day.isoformat(),
     }
 

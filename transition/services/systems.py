@@ -263,6 +263,14 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     from transition.services import kt
 
     risky = {r.system: r.reason for r in kt.key_person_risks(session, engagement)}
+    from transition.services import system_people
+
+    owners: dict[int, list[str]] = defaultdict(list)
+    for h in system_people.holders(session, engagement):
+        owners[h.system_id].append(f"{h.person} ({h.role})")
+    topics: dict[int, int] = defaultdict(int)
+    for t in system_people.topics_for(session, engagement):
+        topics[t.system_id] += 1
     out = []
     for s in systems:
         have = runbooks.get(s.id, {})
@@ -288,6 +296,8 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
                 key_person_risk=s.name in risky,
                 key_person_risk_reason=risky.get(s.name),
                 version=s.version,
+                owners=owners.get(s.id, []),
+                topics=topics.get(s.id, 0),
             )
         )
     return out

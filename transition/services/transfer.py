@@ -45,6 +45,7 @@ from transition.models import (
     Engagement,
     KTParticipant,
     KTSession,
+    KTTopic,
     Runbook,
     Task,
     TaskDependency,
@@ -129,7 +130,7 @@ def export_data(
     for name, model in SECTIONS.items():
         if model is TaskDependency:
             continue
-        if model is KTParticipant or (model is AuditEvent and not with_audit):
+        if model in (KTParticipant, KTTopic) or (model is AuditEvent and not with_audit):
             continue
         rows = _rows(session, model, scoped(model.engagement_id), [model.id])
         if model is Runbook:
@@ -148,7 +149,13 @@ def export_data(
     participant_stmt = select(
         KTParticipant.session_id, KTParticipant.person_id, KTParticipant.role
     ).order_by(KTParticipant.session_id, KTParticipant.person_id)
+    topic_stmt = select(KTTopic.session_id, KTTopic.topic_id).order_by(
+        KTTopic.session_id, KTTopic.topic_id
+    )
     if ids is not None:
+        topic_stmt = topic_stmt.join(KTSession, KTSession.id == KTTopic.session_id).where(
+            KTSession.engagement_id.in_(ids)
+        )
         dep_stmt = dep_stmt.join(Task, Task.id == TaskDependency.task_id).where(
             Task.engagement_id.in_(ids)
         )
@@ -163,6 +170,10 @@ def export_data(
         owner = session_owner.get(row.session_id)
         if owner in per:
             per[owner]["kt_participants"].append(dict(row._mapping))
+    for row in session.execute(topic_stmt):
+        owner = session_owner.get(row.session_id)
+        if owner in per:
+            per[owner]["kt_topics"].append(dict(row._mapping))
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,

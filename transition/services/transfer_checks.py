@@ -206,12 +206,45 @@ def _check_values(path: Path, bundles: list[Bundle]) -> None:
             if (row["source_kind"], row["source_id"]) in sources:
                 problems.append(f"{where}.handover_items[{i}]: a second item for the same source")
             sources.add((row["source_kind"], row["source_id"]))
+        problems += _ownership_problems(where, bundle)
         deps: dict[Any, list[Any]] = {}
         for row in bundle["task_dependencies"]:
             deps.setdefault(row["task_id"], []).append(row["depends_on_id"])
         if _has_cycle(deps):
             problems.append(f"{where}.task_dependencies: dependency cycle")
     _raise(path, problems)
+
+
+def _ownership_problems(where: str, bundle: Bundle) -> list[str]:
+    """A system's people once per role, its topics once per folded title (the key), and
+    a KT session covering only topics of its own system."""
+    from transition.text import slugify
+
+    problems: list[str] = []
+    held: set[tuple[Any, Any, Any]] = set()
+    for i, row in enumerate(bundle["system_people"]):
+        key = (row["system_id"], row["person_id"], row["role"])
+        if key in held:
+            problems.append(f"{where}.system_people[{i}]: the same person and role twice")
+        held.add(key)
+    topic_system: dict[Any, Any] = {}
+    keys: set[tuple[Any, Any]] = set()
+    for i, row in enumerate(bundle["system_topics"]):
+        topic_system[row["id"]] = row["system_id"]
+        if row["key"] != slugify(str(row["title"])):
+            problems.append(f"{where}.system_topics[{i}].key: not the folded form of its title")
+        if (row["system_id"], row["key"]) in keys:
+            problems.append(f"{where}.system_topics[{i}].key: {row['key']!r} twice")
+        keys.add((row["system_id"], row["key"]))
+    session_system = {row["id"]: row["system_id"] for row in bundle["kt_sessions"]}
+    covered: set[tuple[Any, Any]] = set()
+    for i, row in enumerate(bundle["kt_topics"]):
+        if (row["session_id"], row["topic_id"]) in covered:
+            problems.append(f"{where}.kt_topics[{i}]: the same session and topic twice")
+        covered.add((row["session_id"], row["topic_id"]))
+        if topic_system.get(row["topic_id"]) != session_system.get(row["session_id"]):
+            problems.append(f"{where}.kt_topics[{i}]: the topic is not one of the session's system")
+    return problems
 
 
 def _has_cycle(deps: dict[Any, list[Any]]) -> bool:

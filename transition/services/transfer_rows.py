@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from transition.dates import MAX_YEAR, MIN_YEAR
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
-from transition.services.transfer_tables import AUDIT_SKIP, OPTIONAL_SECTIONS, SECTIONS
+from transition.services.transfer_tables import AUDIT_SKIP, LATER_SECTIONS, SECTIONS
 
 #: Ids and counters: positive and within a 64-bit signed integer.
 MAX_ID = 2**63 - 1
@@ -66,6 +66,8 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
         "confidence": (None, 1, 2, 3, 4, 5),
     },
     "kt_participants": {"role": ("presenter", "attendee")},
+    "system_people": {"role": ("owner", "sme", "backup")},
+    "system_topics": {"source": ("runbook", "team")},
     "runbooks": {"status": ("planned", "drafted", "reviewed", "validated", "accepted")},
     "handover_items": {
         "status": ("open", "done", "resolved", "retired"),
@@ -313,7 +315,7 @@ def _python_type(sql_type: Any) -> type:
 def file_model() -> type[BaseModel]:
     """The pydantic model of a whole export file, one row model per table."""
     section_fields = {
-        name: (list[_row_model(m, name)], [] if name in OPTIONAL_SECTIONS else ...)
+        name: (list[_row_model(m, name)], [] if name in LATER_SECTIONS else ...)
         for name, m in SECTIONS.items()
     }
     bundle = create_model(

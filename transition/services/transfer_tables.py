@@ -12,18 +12,21 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "phases": m.Phase,
     "people": m.Person,
     "systems": m.System,
+    "system_people": m.SystemPerson,
+    "system_topics": m.SystemTopic,
     "tasks": m.Task,
     "task_dependencies": m.TaskDependency,
     "access_grants": m.AccessGrant,
     "kt_sessions": m.KTSession,
     "kt_participants": m.KTParticipant,
+    "kt_topics": m.KTTopic,
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
     "audit_events": m.AuditEvent,
 }
-#: Sections added after the first file format: a file written before them has none.
-OPTIONAL_SECTIONS = ("role_assignments",)
+#: Sections a file written before they existed lacks: read as empty.
+LATER_SECTIONS = ("system_people", "system_topics", "kt_topics", "role_assignments")
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -47,11 +50,14 @@ REFERENCES: dict[str, dict[str, str]] = {
     "phases": {},
     "people": {},
     "systems": {},
+    "system_people": {"system_id": "systems", "person_id": "people"},
+    "system_topics": {"system_id": "systems"},
     "tasks": {"phase_id": "phases", "assignee_id": "people"},
     "task_dependencies": {"task_id": "tasks", "depends_on_id": "tasks"},
     "access_grants": {"person_id": "people", "system_id": "systems"},
     "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
+    "kt_topics": {"session_id": "kt_sessions", "topic_id": "system_topics"},
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},

@@ -27,15 +27,14 @@ from transition.models import (
     KTSession,
     Person,
     Phase,
-    RoleAssignment,
     Runbook,
     System,
     Task,
-    TaskDependency,
     TaskNote,
 )
 from transition.services import audit
 from transition.services.common import find_named
+from transition.services.undo_references import references
 from transition.text import slugify
 
 ENTITIES: dict[str, Any] = {
@@ -204,8 +203,7 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     for e in events:
         if e.action == "upgrade" and (e.field or "").startswith("playbook"):
             raise Refused(
-                f"{when} is a playbook upgrade (to a newer template version): it cannot be "
-                "undone"
+                f"{when} is a playbook upgrade (to a newer template version): it cannot be undone"
             )
         if e.action in FINAL:
             raise Refused(f"{when} is {FINAL[e.action]}: it cannot be undone")
@@ -386,7 +384,7 @@ def _plan_creation(
     ).first()
     if earlier is not None:
         raise Refused(f"{when} brought back {what}, which existed before; undo cannot take it away")
-    refers = _references(session, key, row)
+    refers = references(session, key.entity, row)
     if refers:
         raise Conflict(f"{what} is used by {refers} since {when}; nothing undone")
     if key.entity == "access_grant":
@@ -406,46 +404,6 @@ def _plan_creation(
                 )
             ).scalars()
         )
-
-
-def _references(session: Session, key: RowKey, row: Any) -> str | None:
-    """What refers to a row the undo would take away (which then stays)."""
-    checks: list[tuple[str, Any]] = []
-    if key.entity == "task":
-        if row.origin != "adhoc":
-            return "the playbook (only ad-hoc tasks are taken away)"
-        checks = [
-            (
-                "tasks that depend on it",
-                select(TaskDependency.task_id).where(TaskDependency.depends_on_id == row.id),
-            ),
-            ("notes", select(TaskNote.id).where(TaskNote.task_id == row.id)),
-        ]
-    elif key.entity == "person":
-        checks = [
-            ("grants", select(AccessGrant.id).where(AccessGrant.person_id == row.id)),
-            ("tasks", select(Task.id).where(Task.assignee_id == row.id)),
-            (
-                "KT sessions",
-                select(KTParticipant.session_id).where(KTParticipant.person_id == row.id),
-            ),
-            ("KT sign-offs", select(KTSession.id).where(KTSession.signed_off_by_id == row.id)),
-            ("roles", select(RoleAssignment.id).where(RoleAssignment.person_id == row.id)),
-        ]
-    elif key.entity == "system":
-        checks = [
-            ("grants", select(AccessGrant.id).where(AccessGrant.system_id == row.id)),
-            ("KT sessions", select(KTSession.id).where(KTSession.system_id == row.id)),
-            ("runbooks", select(Runbook.id).where(Runbook.system_id == row.id)),
-        ]
-    elif key.entity == "kt_session" and row.status != "planned":
-        return f"its record as {row.status.replace('_', ' ')}"
-    elif key.entity == "access_grant" and row.revoked_at is not None:
-        return "a revocation"
-    for what, stmt in checks:
-        if session.execute(stmt.limit(1)).first() is not None:
-            return what
-    return None
 
 
 def _undone() -> Any:

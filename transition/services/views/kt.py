@@ -52,3 +52,31 @@ class KTCoverageRow(View):
     held: list[str]
     planned: list[str]
     missing: list[str]
+
+
+class KTTopicCell(View):
+    """One kind of KT on one topic: its best status (``signed_off``, ``held``, ``planned``
+    or ``missing``) and the provider people who received it (attendees of a signed-off
+    session)."""
+
+    kind: str
+    status: str
+    received: list[str]
+
+
+class KTTopicRow(View):
+    """``kt coverage``: one topic of a system, per kind of KT, with who holds the knowledge
+    (incumbent presenters, owners and SMEs) and who received it. ``topic`` is
+    ``(other sessions)`` for sessions of the system that cover none of its topics.
+    ``at_risk`` names the only holder when that one person is an incumbent with a release
+    date while the core kinds are not all signed off."""
+
+    system: str
+    tier: int
+    topic: str
+    source: str
+    kinds: list[KTTopicCell]
+    holders: list[str]
+    received: list[str]
+    missing: list[str]
+    at_risk: str | None

@@ -24,6 +24,10 @@ class SystemView(View):
     key_person_risk: bool
     key_person_risk_reason: str | None
     version: int
+    # Who owns it: "Name (owner|sme|backup)", owners first; and how many topics its
+    # knowledge has (``system topic``).
+    owners: list[str] = []
+    topics: int = 0
 
 
 class SystemRow(View):

@@ -170,6 +170,9 @@ KT_CANCEL = Command(
     "kt.cancel", "c", "cancel_session", "Cancel", "Cancel the planned session, saying why"
 )
 KT_EDIT = Command("kt.edit", "e", "edit", "Edit", "Change the session's topic or attendees")
+KT_COVERAGE = Command(
+    "kt.coverage", "v", "coverage", "Coverage", "KT coverage by system, topic and kind"
+)
 
 # Runbooks tab
 RUNBOOK_NEW = Command(
@@ -203,6 +206,12 @@ HANDOVER_UPGRADE = Command(
 # Systems tab
 SYSTEM_ADD = Command("systems.add", "n", "add_system", "Add", "Add a system in scope")
 SYSTEM_EDIT = Command("systems.edit", "e", "edit_system", "Edit", "Edit the highlighted system")
+SYSTEM_OWNERS = Command(
+    "systems.owners", "o", "owners", "Owners", "Add or remove an owner, SME or backup"
+)
+SYSTEM_TOPICS = Command(
+    "systems.topics", "t", "topics", "Topics", "Add or remove a topic of the system's knowledge"
+)
 
 # People tab
 PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")

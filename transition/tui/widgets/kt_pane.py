@@ -27,6 +27,7 @@ class KTPane(Pane[KTSessionView]):
         cmd.KT_RESCHEDULE,
         cmd.KT_CANCEL,
         cmd.KT_EDIT,
+        cmd.KT_COVERAGE,
     )
 
     @dataclass
@@ -161,3 +162,12 @@ class KTPane(Pane[KTSessionView]):
             self.open_form(
                 kt_edit_form(self.backend, self.slug, row), lambda _: f"KT session {row.id} changed"
             )
+
+    def action_coverage(self) -> None:
+        from transition.services import kt_topics
+        from transition.tui.screens.coverage import CoverageScreen
+
+        self.read_then(
+            lambda: self.backend.read(kt_topics.coverage_matrix, self.slug),
+            lambda rows: self.app.push_screen(CoverageScreen(rows)),
+        )

@@ -9,11 +9,14 @@ from textual.binding import Binding
 from transition.services import systems
 from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
+from transition.tui.widgets.paged_table import Column
 from transition.tui.widgets.pane import Pane
 
 
 class SystemsPane(Pane[SystemView]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SYSTEM_ADD, cmd.SYSTEM_EDIT)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.SYSTEM_ADD, cmd.SYSTEM_EDIT, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS
+    )
     KEY = "systems"
 
     COLUMNS = (
@@ -23,7 +26,9 @@ class SystemsPane(Pane[SystemView]):
         ("access", "Access"),
         ("ready", "Ready"),
         ("risk", "Key person"),
-        ("kt", "KT signed off"),  # free text last: a narrow terminal cuts only its end
+        ("topics", "Topics"),
+        Column("kt", "KT signed off", min_width=120),
+        ("owners", "Owners"),  # free text last: a narrow terminal cuts only its end
     )
 
     def reload(self) -> None:
@@ -45,7 +50,9 @@ class SystemsPane(Pane[SystemView]):
                         str(s.access_active) if s.access_active else t.styled("none", "alert"),
                         t.styled("ready", "green") if s.ready else t.styled("not yet", "amber"),
                         t.styled("RISK", "red") if s.key_person_risk else "",
+                        str(s.topics),
                         ", ".join(s.kt_signed_off) or t.styled(f"missing {missing}", "muted"),
+                        ", ".join(s.owners) or t.styled("none", "muted"),
                     ],
                 )
             )
@@ -72,5 +79,31 @@ class SystemsPane(Pane[SystemView]):
             lambda current: self.open_form(
                 edit_system_form(self.backend, self.slug, current),
                 lambda name: f"system {name} saved",
+            ),
+        )
+
+    def action_owners(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.forms.owners import owners_form
+
+        self.open_form(owners_form(self.backend, self.slug, row.name, self.people_options()), str)
+
+    def action_topics(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.services import system_people
+        from transition.tui.forms.owners import topics_form
+
+        def read() -> list[str]:
+            topics = self.backend.read(system_people.topics_for, self.slug)
+            return [t.title for t in topics if t.system == row.name]
+
+        self.read_then(
+            read,
+            lambda titles: self.open_form(
+                topics_form(self.backend, self.slug, row.name, titles), str
             ),
         )
