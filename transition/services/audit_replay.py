@@ -9,7 +9,7 @@ deleted or inserted behind the tool's back no longer matches. Run by ``audit --v
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +70,8 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         for e in by.get((entity, row_id), ()):
             if e["field"]:
                 state[e["field"]] = e["after"]
+            elif e["action"] == "undo":  # an undone creation took the row away: an id
+                state = dict(initial)  # used again (SQLite does) starts afresh
         return state
 
     def compare(what: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
@@ -227,6 +229,16 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
 
     # KT sessions: each row needs its `schedule` event; participants replay too.
     people = {row["id"]: row["name"] for row in bundle["people"]}
+    # Participants are logged by the name they had then: a renamed person is known by all.
+    owners: dict[str, set[Any]] = {}
+    for person_id, known in names["person"].items():
+        for name in known:
+            owners.setdefault(name, set()).add(person_id)
+
+    def current_name(name: str) -> str:
+        ids = owners.get(name, set())
+        return people.get(next(iter(ids)), name) if len(ids) == 1 else name
+
     systems = {row["id"]: row["name"] for row in bundle["systems"]}
     participants: dict[Any, set[tuple[str, str]]] = {}
     for row in bundle["kt_participants"]:
@@ -262,26 +274,29 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
                 **{k: row.get(k) for k in initial},
             },
         )
-        logged = _participants(history)
+        logged = _participants(history, current_name)
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
     problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session", undone)
     return problems
 
 
-def _participants(history: Sequence[LoggedEvent]) -> set[tuple[str, str]]:
+def _participants(
+    history: Sequence[LoggedEvent], current_name: Callable[[str], str] = str
+) -> set[tuple[str, str]]:
     """Who takes part in a KT session, replayed in order: ``schedule``/``attend`` events
     add a presenter or attendee (after = the name); an ``update`` event on ``attendee``
-    adds one (after) or removes one (before, with no after)."""
+    adds one (after) or removes one (before, with no after). Names logged before a rename
+    are read as the person's current name (``current_name``)."""
     people: set[tuple[str, str]] = set()
     for e in history:
         field = e["field"]
         if field not in ("presenter", "attendee"):
             continue
         if e["action"] in ("schedule", "attend") or (e["after"] and not e["before"]):
-            people.add((field, e["after"]))
+            people.add((field, current_name(e["after"])))
         elif e["before"] and not e["after"]:
-            people.discard((field, e["before"]))
+            people.discard((field, current_name(e["before"])))
     return people
 
 

@@ -207,6 +207,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     engagement = session.get(Engagement, first.engagement_id) if len(engagement_ids) == 1 else None
     if engagement is None:
         raise Refused(f"{when} belongs to no engagement there is now; it cannot be undone")
+    archiving = any(e.entity == "engagement" and e.field == "archived_at" for e in events)
+    if engagement.archived_at is not None and not archiving:
+        raise Refused(f"engagement {engagement.slug} is archived: unarchive it first")
     plan = Plan(engagement=engagement)
     derived_here: set[int] = set()
     rows: dict[RowKey, list[AuditEvent]] = {}
