@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from transition.dates import MAX_YEAR, MIN_YEAR
 from transition.errors import BadInput
 from transition.models import AuditEvent, Engagement
-from transition.services.transfer_tables import AUDIT_SKIP, SECTIONS
+from transition.services.transfer_tables import ADDED_SECTIONS, AUDIT_SKIP, SECTIONS
 
 #: Ids and counters: positive and within a 64-bit signed integer.
 MAX_ID = 2**63 - 1
@@ -44,6 +44,7 @@ MULTILINE = {
     "after",
     "playbook_json",
     "gate_json",
+    "text",
 }
 #: Allowed values per section and column: a file edited by hand cannot smuggle in states
 #: that no command could have produced.
@@ -82,6 +83,7 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
 FREE_TEXT: dict[str, tuple[str, ...]] = {
     "phases": ("gate_reason",),
     "tasks": ("note",),
+    "task_notes": ("text",),
     "access_grants": ("justification", "revoke_reason"),
     "kt_sessions": ("topic", "follow_ups", "cancel_reason"),
 }
@@ -302,7 +304,15 @@ def _python_type(sql_type: Any) -> type:
 
 def file_model() -> type[BaseModel]:
     """The pydantic model of a whole export file, one row model per table."""
-    section_fields = {name: (list[_row_model(m, name)], ...) for name, m in SECTIONS.items()}
+    from pydantic import Field
+
+    section_fields = {
+        name: (
+            list[_row_model(m, name)],
+            Field(default_factory=list) if name in ADDED_SECTIONS else ...,
+        )
+        for name, m in SECTIONS.items()
+    }
     bundle = create_model(
         "ExportEngagementBundle",
         __config__=ConfigDict(extra="forbid"),

@@ -14,6 +14,7 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "systems": m.System,
     "tasks": m.Task,
     "task_dependencies": m.TaskDependency,
+    "task_notes": m.TaskNote,
     "access_grants": m.AccessGrant,
     "kt_sessions": m.KTSession,
     "kt_participants": m.KTParticipant,
@@ -21,6 +22,8 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "handover_items": m.HandoverItem,
     "audit_events": m.AuditEvent,
 }
+#: Sections added since the first files were written: a file without one has no such rows.
+ADDED_SECTIONS = ("task_notes",)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -30,6 +33,7 @@ ENTITY_SECTION = {
     "person": "people",
     "system": "systems",
     "task": "tasks",
+    "task_note": "task_notes",
     "access_grant": "access_grants",
     "grant": "access_grants",
     "kt_session": "kt_sessions",
@@ -45,6 +49,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "systems": {},
     "tasks": {"phase_id": "phases", "assignee_id": "people"},
     "task_dependencies": {"task_id": "tasks", "depends_on_id": "tasks"},
+    "task_notes": {"task_id": "tasks"},
     "access_grants": {"person_id": "people", "system_id": "systems"},
     "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
