@@ -89,3 +89,29 @@ def test_archiving_is_undone_by_naming_the_archived_engagement(cli, acme, settin
         assert result.stderr == f"error: engagement {acme} is archived: unarchive it first\n"
     assert "Lead" in cli("person", "list", acme).stdout
     _ok(cli("audit", acme, "--verify"))
+
+
+def test_an_assignee_renamed_verifies_and_their_assignment_undoes(cli, acme, setting):
+    _people_and_kt(cli, acme)
+    _ok(cli("task", "assign", acme, "kickoff-workshop", "Bob New"))
+    _ok(cli("kt", "set", acme, "1", "--add-attendee", "Priya Shah"))
+    setting("TRANSITION_ACTOR", "other")
+    _ok(cli("person", "set", acme, "Bob New", "--name", "Robert New"))
+    _ok(cli("person", "set", acme, "Priya Shah", "--name", "Priya Rao"))
+    _ok(cli("audit", acme, "--verify"))
+    setting("TRANSITION_ACTOR", "tester")
+    # The renames touched the people, not the task or the session: both undo.
+    _ok(cli("undo", acme))
+    kt = cli("kt", "list", acme, "--json").json()
+    assert "Priya Rao" not in str(kt)
+    _ok(cli("undo", acme))
+    assert "Robert New" not in cli("task", "show", acme, "kickoff-workshop").stdout
+    _ok(cli("audit", acme, "--verify"))
+    # Assigned to someone else since: refused, naming the assignee now.
+    _ok(cli("task", "assign", acme, "kickoff-workshop", "Robert New"))
+    setting("TRANSITION_ACTOR", "other")
+    _ok(cli("task", "assign", acme, "kickoff-workshop", "Priya Rao"))
+    setting("TRANSITION_ACTOR", "tester")
+    result = cli("undo", acme)
+    assert result.exit_code == 1
+    assert "changed by other" in result.stderr

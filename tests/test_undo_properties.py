@@ -352,6 +352,8 @@ def test_undo_in_reverse_restores_the_export(cli, engine, tmp_path, edits, data)
         # An edit may rename the engagement (a new slug): the next one uses the new slug.
         edit(cli, _slug(engine, eid), data)
         made += _changes(engine, eid) - before
+    # The edits are what the log says they are, before they are undone too.
+    _ok(cli("audit", _slug(engine, eid), "--verify"))
     for _ in range(made):
         _ok(cli("undo", _slug(engine, eid)))
     assert _slug(engine, eid) == slug

@@ -173,7 +173,12 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
     for key in phase_rows:
         problems.append(f"phase {key}: not in the playbook nor in the log (inserted?)")
     task_rows = {row["key"]: row for row in bundle["tasks"]}
-    assignees = {row["id"]: row["name"] for row in bundle["people"]}
+
+    def _assignee(person_id: Any) -> set[str] | None:
+        """Who a task is assigned to, known by every name they had (events keep the name
+        of the moment)."""
+        return None if person_id is None else names["person"].get(person_id, {"?"})
+
     for spec_phase, (_, _, dues) in zip(playbook.phases, layout, strict=True):
         for position, (spec, due) in enumerate(zip(spec_phase.tasks, dues, strict=True)):
             row = task_rows.pop(spec.key, None)
@@ -197,7 +202,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             expected = replayed("task", row["id"], initial)
             actual = {k: row.get(k) for k in initial}
             actual["phase"] = phase_keys.get(row["phase_id"])
-            actual["assignee"] = assignees.get(row["assignee_id"])
+            actual["assignee"] = _assignee(row["assignee_id"])
             _older_file(actual, row)
             compare(f"task {spec.key}", expected, actual)
     for key, row in task_rows.items():
@@ -223,7 +228,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         expected = replayed("task", row["id"], initial)
         actual = {k: row.get(k) for k in initial}
         actual["phase"] = phase_keys.get(row["phase_id"])
-        actual["assignee"] = assignees.get(row["assignee_id"])
+        actual["assignee"] = _assignee(row["assignee_id"])
         _older_file(actual, row)
         compare(f"task {key}", expected, actual)
 

@@ -275,7 +275,7 @@ def _plan_field(
     if key.entity == "kt_session" and e.field in ("attendee", "presenter"):
         adding = e.before is not None and e.after is None
         name = e.before if adding else e.after
-        person = find_named(session, Person, name or "", Person.engagement_id == row.engagement_id)
+        person = _person_named(session, row.engagement_id, name or "")
         if person is None:
             raise Conflict(f"{what}: {e.field} {name} is not a person of the engagement now")
         present = session.execute(
@@ -291,17 +291,16 @@ def _plan_field(
     if key.entity == "task" and e.field == "assignee":
         column = "assignee_id"
         current_id = pending.get(column, row.assignee_id)
-        current = session.get(Person, current_id).name if current_id else None
+        left = _person_named(session, row.engagement_id, e.after) if e.after else None
+        if current_id != (left.id if left is not None else None):
+            current = session.get(Person, current_id).name if current_id else None
+            raise _value_conflict(what, e.field, current, e.after)
         value = None
         if e.before:
-            person = find_named(
-                session, Person, e.before, Person.engagement_id == row.engagement_id
-            )
+            person = _person_named(session, row.engagement_id, e.before)
             if person is None:
                 raise Conflict(f"{what}: {e.before} is not a person of the engagement now")
             value = person.id
-        if current != e.after:
-            raise _value_conflict(what, e.field, current, e.after)
         pending[column] = value
         plan.fields.append(FieldStep(key, row, label, e.field, column, value, e.after, e.before))
         return
@@ -327,6 +326,25 @@ def _plan_field(
     plan.fields.append(
         FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
     )
+
+
+def _person_named(session: Session, engagement_id: int, name: str) -> Person | None:
+    """The person an event named: by that name now, else the one person renamed from or
+    to it (an event keeps the name a person had when it was written)."""
+    person = find_named(session, Person, name, Person.engagement_id == engagement_id)
+    if person is not None:
+        return person
+    ids = set(
+        session.execute(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.engagement_id == engagement_id,
+                AuditEvent.entity == "person",
+                AuditEvent.field == "name",
+                or_(AuditEvent.before == name, AuditEvent.after == name),
+            )
+        ).scalars()
+    )
+    return session.get(Person, ids.pop()) if len(ids) == 1 else None
 
 
 def _slug_follows(row: Any) -> bool:
