@@ -329,22 +329,16 @@ def _plan_field(
 
 
 def _person_named(session: Session, engagement_id: int, name: str) -> Person | None:
-    """The person an event named: by that name now, else the one person renamed from or
-    to it (an event keeps the name a person had when it was written)."""
+    """The person an event named: by that name now, else the one renamed from or to it."""
     person = find_named(session, Person, name, Person.engagement_id == engagement_id)
-    if person is not None:
-        return person
-    ids = set(
-        session.execute(
-            select(AuditEvent.entity_id).where(
-                AuditEvent.engagement_id == engagement_id,
-                AuditEvent.entity == "person",
-                AuditEvent.field == "name",
-                or_(AuditEvent.before == name, AuditEvent.after == name),
-            )
-        ).scalars()
+    renamed = select(AuditEvent.entity_id).where(
+        AuditEvent.engagement_id == engagement_id,
+        AuditEvent.entity == "person",
+        AuditEvent.field == "name",
+        or_(AuditEvent.before == name, AuditEvent.after == name),
     )
-    return session.get(Person, ids.pop()) if len(ids) == 1 else None
+    ids = set(session.execute(renamed).scalars()) if person is None else set()
+    return person or (session.get(Person, ids.pop()) if len(ids) == 1 else None)
 
 
 def _slug_follows(row: Any) -> bool:
