@@ -92,6 +92,20 @@ PLAUSIBLE = {
     "kind": ["shadow", "qa"],
     "role": ["admin", "operator"],
     "sets": ["owner=Ann"],
+    "phase": ["discovery", "ramp-up", "cutover"],
+    "calendar": ["GB-ENG", "de-by", "none"],
+    "timezone": ["Europe/Berlin", "Asia/Kolkata", "none"],
+    "workweek": ["sun-thu", "mon-fri"],
+    "due": ["+3bd", "-2bd", "2026-12-24", "none"],
+    "title": ["Retitled"],
+    "topic": ["Nightly batch"],
+    "add_attendee": ["Ann", "Bob"],
+    "remove_attendee": ["Bob"],
+    "reason": ["slip"],
+    "minutes": ["90"],
+    "owner": ["service-manager"],
+    "depends_on": ["kickoff-workshop"],
+    "confirm": ["acme"],
 }
 
 PATH_PARAMS = {"output", "out", "templates", "path", "paths", "file", "playbook"}

@@ -16,6 +16,7 @@ refused (exit 1 or 2): a refusal writes nothing, so it is not a change to undo.
 from __future__ import annotations
 
 import itertools
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,14 +24,17 @@ from sqlalchemy import distinct, func, select
 
 from transition import db
 from transition.cli.output import to_json
-from transition.models import AuditEvent
+from transition.models import AuditEvent, Engagement
 from transition.services import transfer
 from transition.services.common import get_engagement
 
+#: ``TRANSITION_UNDO_EXAMPLES`` raises the number of random sequences (default 15).
+EXAMPLES = int(os.environ.get("TRANSITION_UNDO_EXAMPLES", "15"))
 _names = itertools.count(1)
 _SET_UP: dict[str, str] = {}
+_ADDED: list[str] = []
 
-TASKS = ("kickoff-workshop", "stakeholder-map", "contract-sla-baseline", "tooling-access")
+TASKS = ("kickoff-workshop", "stakeholder-map", "contract-sla-baseline", "access-matrix")
 PEOPLE = ("Ann Old", "Bob New", "Priya Shah")
 
 
@@ -142,6 +146,133 @@ def kt_hold(cli, slug, data):
     cli("kt", "hold", slug, "1", *(("--attendee", extra) if extra else ()))
 
 
+def engagement_set(cli, slug, data):
+    option = data.draw(
+        st.sampled_from(
+            (
+                ("--client", "Globex"),
+                ("--provider", "Initech"),
+                ("--model", "project"),
+                ("--location", "offshore"),
+                ("--name", f"Renamed {next(_names)}"),
+                ("--calendar", "GB-ENG"),
+                ("--calendar", "DE-BY"),
+                ("--calendar", "none"),
+                ("--timezone", "Europe/Berlin"),
+                ("--timezone", "Asia/Kolkata"),
+                ("--workweek", "sun-thu"),
+            )
+        )
+    )
+    cli("engagement", "set", slug, *option)
+
+
+def engagement_archive(cli, slug, data):
+    cli("engagement", data.draw(st.sampled_from(("archive", "unarchive"))), slug)
+
+
+def person_set(cli, slug, data):
+    who = data.draw(st.sampled_from(PEOPLE))
+    option = data.draw(
+        st.sampled_from(
+            (
+                ("--role", "Service manager"),
+                ("--role", ""),
+                ("--email", "someone@example.com"),
+                ("--side", "client"),
+                ("--release", "2027-01-15"),
+                ("--release", "none"),
+                ("--timezone", "America/New_York"),
+                ("--name", f"{who} Jr"),
+            )
+        )
+    )
+    cli("person", "set", slug, who, *option)
+
+
+def person_remove(cli, slug, data):
+    cli("person", "remove", slug, data.draw(st.sampled_from(PEOPLE)))
+
+
+def system_set(cli, slug, data):
+    system = data.draw(st.sampled_from(("CRM", "Legacy")))
+    option = data.draw(
+        st.sampled_from(
+            (
+                ("--tier", "2"),
+                ("--description", "Customer records"),
+                ("--name", f"{system} Two"),
+            )
+        )
+    )
+    cli("system", "set", slug, system, *option)
+
+
+def task_add(cli, slug, data):
+    phase = data.draw(st.sampled_from(("discovery", "ramp-up", "cutover")))
+    due = data.draw(st.sampled_from(((), ("--due", "+3bd"), ("--due", "2026-12-24"))))
+    after = data.draw(st.sampled_from(((), ("--depends-on", "kickoff-workshop"))))
+    key = f"adhoc-{next(_names)}"
+    _ADDED.append(key)
+    cli("task", "add", slug, "--phase", phase, "--key", key, "--title", "Extra work", *due, *after)
+
+
+def task_set(cli, slug, data):
+    task = data.draw(st.sampled_from(TASKS))
+    option = data.draw(
+        st.sampled_from(
+            (
+                ("--title", "Retitled"),
+                ("--due", "+4bd"),
+                ("--due", "2027-01-04"),
+                ("--due", "none"),
+                ("--description", "More detail"),
+                ("--owner", "service-manager"),
+            )
+        )
+    )
+    cli("task", "set", slug, task, *option)
+
+
+def task_remove(cli, slug, data):
+    # Playbook tasks (started or not, depended on or not) and the ad-hoc ones added so far.
+    choices = (*TASKS, "known-problems-register", "draft-exit-checklist", *_ADDED[-3:])
+    cli("task", "remove", slug, data.draw(st.sampled_from(choices)), "--reason", "not needed")
+
+
+def task_note(cli, slug, data):
+    cli("task", "note", slug, data.draw(st.sampled_from(TASKS)), "Spoke to the client")
+
+
+def kt_reschedule(cli, slug, data):
+    at = data.draw(st.sampled_from(("2026-12-02T10:00", "2026-12-03T09:30+01:00")))
+    minutes = data.draw(st.sampled_from(((), ("--minutes", "90"))))
+    cli("kt", "reschedule", slug, "1", "--at", at, *minutes)
+
+
+def kt_cancel(cli, slug, data):
+    cli("kt", "cancel", slug, "1", "--reason", "presenter ill")
+
+
+def kt_set(cli, slug, data):
+    option = data.draw(
+        st.sampled_from(
+            (
+                ("--topic", "Nightly batch"),
+                ("--add-attendee", "Priya Shah"),
+                ("--remove-attendee", "Bob New"),
+            )
+        )
+    )
+    cli("kt", "set", slug, "1", *option)
+
+
+def phase_replan(cli, slug, data):
+    phase = data.draw(st.sampled_from(("ramp-up", "parallel-run", "cutover")))
+    start = data.draw(st.sampled_from(("2027-01-04", "2027-02-01", "2026-12-26")))
+    cli("phase", "replan", slug, "--phase", phase, "--start", start, "--reason", "slip")
+
+
 EDITS = [
     task_status,
     task_assign,
@@ -152,6 +283,19 @@ EDITS = [
     runbook_status,
     handover_tick,
     kt_hold,
+    engagement_set,
+    engagement_archive,
+    person_set,
+    person_remove,
+    system_set,
+    task_add,
+    task_set,
+    task_remove,
+    task_note,
+    kt_reschedule,
+    kt_cancel,
+    kt_set,
+    phase_replan,
 ]
 
 
@@ -168,9 +312,18 @@ def _export(engine, slug: str) -> str:
     return to_json(bundle)
 
 
-def _changes(engine, slug: str) -> int:
+def _engagement(engine, slug: str) -> int:
     with db.session_scope(engine, write=False) as s:
-        eid = get_engagement(s, slug).id
+        return get_engagement(s, slug).id
+
+
+def _slug(engine, eid: int) -> str:
+    with db.session_scope(engine, write=False) as s:
+        return s.get(Engagement, eid).slug
+
+
+def _changes(engine, eid: int) -> int:
+    with db.session_scope(engine, write=False) as s:
         return s.execute(
             select(func.count(distinct(AuditEvent.change_id))).where(
                 AuditEvent.engagement_id == eid
@@ -179,7 +332,7 @@ def _changes(engine, slug: str) -> int:
 
 
 @settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -191,15 +344,20 @@ def test_undo_in_reverse_restores_the_export(cli, engine, tmp_path, edits, data)
     if key not in _SET_UP:
         _SET_UP[key] = _setup(cli, tmp_path)
     slug = _SET_UP[key]
+    eid = _engagement(engine, slug)
     original = _export(engine, slug)
     made = 0
     for edit in edits:
-        before = _changes(engine, slug)
-        edit(cli, slug, data)
-        made += _changes(engine, slug) - before
+        before = _changes(engine, eid)
+        # An edit may rename the engagement (a new slug): the next one uses the new slug.
+        edit(cli, _slug(engine, eid), data)
+        made += _changes(engine, eid) - before
+    # The edits are what the log says they are, before they are undone too.
+    _ok(cli("audit", _slug(engine, eid), "--verify"))
     for _ in range(made):
-        _ok(cli("undo", slug))
+        _ok(cli("undo", _slug(engine, eid)))
+    assert _slug(engine, eid) == slug
     assert _export(engine, slug) == original
     _ok(cli("audit", slug, "--verify"))
     # Nothing of the edits is left to undo: the next undo reaches the set-up.
-    assert _changes(engine, slug) > made
+    assert _changes(engine, eid) > made

@@ -37,6 +37,7 @@ from transition.services import (
     people,
     roles,
     systems,
+    task_edit,
     tasks,
 )
 
@@ -296,6 +297,7 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
         tasks.set_status(session, eng, key, "done")
     for key, status, note in NW_OPEN:
         tasks.set_status(session, eng, key, status, note=note)
+    task_edit.note(session, eng, "ola-agreement", "Chased the network supplier by phone")
 
     kt_ids = _kt_sessions(session, eng, today)
     _runbooks(session, eng, folder)

@@ -9,7 +9,7 @@ deleted or inserted behind the tool's back no longer matches. Run by ``audit --v
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +70,8 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         for e in by.get((entity, row_id), ()):
             if e["field"]:
                 state[e["field"]] = e["after"]
+            elif e["action"] == "undo":  # an undone creation took the row away: an id
+                state = dict(initial)  # used again (SQLite does) starts afresh
         return state
 
     def compare(what: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
@@ -179,7 +181,12 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         compare(f"phase {key}", expected, {k: row[k] for k in initial})
     # Tasks by the key they were created with (an upgrade may follow a renamed task).
     task_rows = {_first_key(row, by.get(("task", row["id"]), ())): row for row in bundle["tasks"]}
-    assignees = {row["id"]: row["name"] for row in bundle["people"]}
+
+    def _assignee(person_id: Any) -> set[str] | None:
+        """Who a task is assigned to, known by every name they had (events keep the name
+        of the moment)."""
+        return None if person_id is None else names["person"].get(person_id, {"?"})
+
     for spec_phase, (_, _, dues) in zip(playbook.phases, layout, strict=True):
         for position, (spec, due) in enumerate(zip(spec_phase.tasks, dues, strict=True)):
             row = task_rows.pop(spec.key, None)
@@ -203,7 +210,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
             expected = replayed("task", row["id"], initial)
             actual = {k: row.get(k) for k in initial}
             actual["phase"] = phase_keys.get(row["phase_id"])
-            actual["assignee"] = assignees.get(row["assignee_id"])
+            actual["assignee"] = _assignee(row["assignee_id"])
             _older_file(actual, row)
             compare(f"task {spec.key}", expected, actual)
     for key, row in task_rows.items():
@@ -229,12 +236,22 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
         expected = replayed("task", row["id"], initial)
         actual = {k: row.get(k) for k in initial}
         actual["phase"] = phase_keys.get(row["phase_id"])
-        actual["assignee"] = assignees.get(row["assignee_id"])
+        actual["assignee"] = _assignee(row["assignee_id"])
         _older_file(actual, row)
         compare(f"task {key}", expected, actual)
 
     # KT sessions: each row needs its `schedule` event; participants replay too.
     people = {row["id"]: row["name"] for row in bundle["people"]}
+    # Participants are logged by the name they had then: a renamed person is known by all.
+    owners: dict[str, set[Any]] = {}
+    for person_id, known in names["person"].items():
+        for name in known:
+            owners.setdefault(name, set()).add(person_id)
+
+    def current_name(name: str) -> str:
+        ids = owners.get(name, set())
+        return people.get(next(iter(ids)), name) if len(ids) == 1 else name
+
     systems = {row["id"]: row["name"] for row in bundle["systems"]}
     participants: dict[Any, set[tuple[str, str]]] = {}
     for row in bundle["kt_participants"]:
@@ -270,7 +287,7 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
                 **{k: row.get(k) for k in initial},
             },
         )
-        logged = _participants(history)
+        logged = _participants(history, current_name)
         if logged != participants.get(row["id"], set()):
             problems.append(f"{what}: its presenters and attendees differ from the log")
     problems += _deleted(by, "kt_session", "schedule", session_ids, "KT session", undone)
@@ -280,19 +297,22 @@ def replay_problems(bundle: Bundle, log: Sequence[LoggedEvent]) -> list[str]:
     return problems
 
 
-def _participants(history: Sequence[LoggedEvent]) -> set[tuple[str, str]]:
+def _participants(
+    history: Sequence[LoggedEvent], current_name: Callable[[str], str] = str
+) -> set[tuple[str, str]]:
     """Who takes part in a KT session, replayed in order: ``schedule``/``attend`` events
     add a presenter or attendee (after = the name); an ``update`` event on ``attendee``
-    adds one (after) or removes one (before, with no after)."""
+    adds one (after) or removes one (before, with no after). Names logged before a rename
+    are read as the person's current name (``current_name``)."""
     people: set[tuple[str, str]] = set()
     for e in history:
         field = e["field"]
         if field not in ("presenter", "attendee"):
             continue
         if e["action"] in ("schedule", "attend") or (e["after"] and not e["before"]):
-            people.add((field, e["after"]))
+            people.add((field, current_name(e["after"])))
         elif e["before"] and not e["after"]:
-            people.discard((field, e["before"]))
+            people.discard((field, current_name(e["before"])))
     return people
 
 

@@ -1,8 +1,8 @@
 """Lossless JSON export and import of engagements.
 
 An export holds every row of every table that belongs to the chosen engagements
-(engagement, phases, people, systems, tasks and their dependencies, access grants, KT
-sessions and participants, runbooks, handover items and audit events)::
+(engagement, phases, people, systems, tasks with their dependencies and notes, access
+grants, KT sessions and participants, runbooks, handover items and audit events)::
 
     {"format": "transition-export", "schema_version": 1, "db_schema": "0001",
      "exported_at": "…", "engagements": [{"engagement": {…}, "phases": […], …}]}

@@ -44,6 +44,7 @@ MULTILINE = {
     "after",
     "playbook_json",
     "gate_json",
+    "text",
 }
 #: Allowed values per section and column: a file edited by hand cannot smuggle in states
 #: that no command could have produced.
@@ -84,6 +85,7 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
 FREE_TEXT: dict[str, tuple[str, ...]] = {
     "phases": ("gate_reason",),
     "tasks": ("note",),
+    "task_notes": ("text",),
     "access_grants": ("justification", "revoke_reason"),
     "kt_sessions": ("topic", "follow_ups", "cancel_reason"),
 }
@@ -314,8 +316,13 @@ def _python_type(sql_type: Any) -> type:
 
 def file_model() -> type[BaseModel]:
     """The pydantic model of a whole export file, one row model per table."""
+    from pydantic import Field
+
     section_fields = {
-        name: (list[_row_model(m, name)], [] if name in LATER_SECTIONS else ...)
+        name: (
+            list[_row_model(m, name)],
+            Field(default_factory=list) if name in LATER_SECTIONS else ...,
+        )
         for name, m in SECTIONS.items()
     }
     bundle = create_model(

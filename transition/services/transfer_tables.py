@@ -16,6 +16,7 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "system_topics": m.SystemTopic,
     "tasks": m.Task,
     "task_dependencies": m.TaskDependency,
+    "task_notes": m.TaskNote,
     "access_grants": m.AccessGrant,
     "kt_sessions": m.KTSession,
     "kt_participants": m.KTParticipant,
@@ -26,7 +27,7 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
-LATER_SECTIONS = ("system_people", "system_topics", "kt_topics", "role_assignments")
+LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -36,6 +37,7 @@ ENTITY_SECTION = {
     "person": "people",
     "system": "systems",
     "task": "tasks",
+    "task_note": "task_notes",
     "access_grant": "access_grants",
     "grant": "access_grants",
     "kt_session": "kt_sessions",
@@ -54,6 +56,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "system_topics": {"system_id": "systems"},
     "tasks": {"phase_id": "phases", "assignee_id": "people"},
     "task_dependencies": {"task_id": "tasks", "depends_on_id": "tasks"},
+    "task_notes": {"task_id": "tasks"},
     "access_grants": {"person_id": "people", "system_id": "systems"},
     "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},

@@ -93,12 +93,17 @@ def undo_last(
     written. ``dry_run``: work it all out, report it, and write nothing."""
     if not 1 <= last <= MAX_LAST:
         raise BadInput(f"--last takes a number from 1 to {MAX_LAST}", field="last")
-    eid = None if engagement is None else engagement_of(session, engagement).id
+    # Archived: its own archiving can still be undone (plan_change refuses the rest).
+    eid = None if engagement is None else engagement_of(session, engagement, writable=False).id
     audit._last_hash(session)  # PostgreSQL: undos (and all writes to the log) queue here
     who = audit.actor(session)
     picked = _newest(session, who, eid, last)
     if not picked:
-        where = "" if engagement is None else f" in {engagement_of(session, engagement).slug}"
+        where = (
+            ""
+            if engagement is None
+            else f" in {engagement_of(session, engagement, writable=False).slug}"
+        )
         raise Refused(f"{who} has no change left to undo{where}")
     if len(picked) < last:
         raise Refused(

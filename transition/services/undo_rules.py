@@ -215,6 +215,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     engagement = session.get(Engagement, first.engagement_id) if len(engagement_ids) == 1 else None
     if engagement is None:
         raise Refused(f"{when} belongs to no engagement there is now; it cannot be undone")
+    archiving = any(e.entity == "engagement" and e.field == "archived_at" for e in events)
+    if engagement.archived_at is not None and not archiving:
+        raise Refused(f"engagement {engagement.slug} is archived: unarchive it first")
     plan = Plan(engagement=engagement)
     derived_here: set[int] = set()
     rows: dict[RowKey, list[AuditEvent]] = {}
@@ -287,7 +290,7 @@ def _plan_field(
     if key.entity == "kt_session" and e.field in ("attendee", "presenter"):
         adding = e.before is not None and e.after is None
         name = e.before if adding else e.after
-        person = find_named(session, Person, name or "", Person.engagement_id == row.engagement_id)
+        person = _person_named(session, row.engagement_id, name or "")
         if person is None:
             raise Conflict(f"{what}: {e.field} {name} is not a person of the engagement now")
         present = session.execute(
@@ -303,17 +306,16 @@ def _plan_field(
     if key.entity == "task" and e.field == "assignee":
         column = "assignee_id"
         current_id = pending.get(column, row.assignee_id)
-        current = session.get(Person, current_id).name if current_id else None
+        left = _person_named(session, row.engagement_id, e.after) if e.after else None
+        if current_id != (left.id if left is not None else None):
+            current = session.get(Person, current_id).name if current_id else None
+            raise _value_conflict(what, e.field, current, e.after)
         value = None
         if e.before:
-            person = find_named(
-                session, Person, e.before, Person.engagement_id == row.engagement_id
-            )
+            person = _person_named(session, row.engagement_id, e.before)
             if person is None:
                 raise Conflict(f"{what}: {e.before} is not a person of the engagement now")
             value = person.id
-        if current != e.after:
-            raise _value_conflict(what, e.field, current, e.after)
         pending[column] = value
         plan.fields.append(FieldStep(key, row, label, e.field, column, value, e.after, e.before))
         return
@@ -339,6 +341,19 @@ def _plan_field(
     plan.fields.append(
         FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
     )
+
+
+def _person_named(session: Session, engagement_id: int, name: str) -> Person | None:
+    """The person an event named: by that name now, else the one renamed from or to it."""
+    person = find_named(session, Person, name, Person.engagement_id == engagement_id)
+    renamed = select(AuditEvent.entity_id).where(
+        AuditEvent.engagement_id == engagement_id,
+        AuditEvent.entity == "person",
+        AuditEvent.field == "name",
+        or_(AuditEvent.before == name, AuditEvent.after == name),
+    )
+    ids = set(session.execute(renamed).scalars()) if person is None else set()
+    return person or (session.get(Person, ids.pop()) if len(ids) == 1 else None)
 
 
 def _slug_follows(row: Any) -> bool:
