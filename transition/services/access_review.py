@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today
-from transition.models import AccessGrant, KTParticipant, KTSession, Person, System
+from transition.models import AccessGrant, KTParticipant, KTSession, Person, Phase, System
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import FindingView
@@ -26,7 +26,9 @@ def review(
     - high: admin-like role without a justification; grant still in force for a person
       past their release date; grant past its expiry and not revoked;
     - medium: grant with no expiry; provider person presenting or attending KT on a
-      system they have no active grant on.
+      system they have no active grant on; grant expiring after its holder's release date
+      or after the end of the engagement's plan (its exit milestone); an incumbent
+      released within ``TRANSITION_RELEASE_WARNING_DAYS`` (14) days who is not ready.
     """
     engagement = engagement_of(session, engagement)
     words = admin_role_words(admin_roles)
@@ -79,6 +81,15 @@ def _findings(
 ) -> dict[int, list[dict[str, Any]]]:
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    ends: dict[int, Any] = dict(
+        session.execute(
+            select(
+                Phase.engagement_id, func.max(func.coalesce(Phase.actual_end, Phase.planned_end))
+            )
+            .where(Phase.engagement_id.in_(engagement_ids))
+            .group_by(Phase.engagement_id)
+        ).all()
+    )
     active_pairs: set[tuple[int, int]] = set()
     for row in session.execute(
         select(
@@ -91,6 +102,7 @@ def _findings(
             AccessGrant.expires_on,
             Person.name.label("person"),
             Person.release_date,
+            Person.released_on,
             System.name.label("system"),
         )
         .join(Person, Person.id == AccessGrant.person_id)
@@ -135,6 +147,27 @@ def _findings(
                 "high",
                 f"{row.person} was released on {row.release_date}; the grant is still active",
             )
+        leaves = row.release_date
+        if (
+            row.expires_on is not None
+            and leaves is not None
+            and leaves >= now
+            and row.released_on is None
+            and row.expires_on > leaves
+        ):
+            add(
+                "expires_after_release",
+                "medium",
+                f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
+                "it will be revoked at the release",
+            )
+        end = ends.get(row.engagement_id)
+        if row.expires_on is not None and end is not None and row.expires_on > end:
+            add(
+                "expires_after_exit",
+                "medium",
+                f"expires on {row.expires_on}, after the engagement's last milestone ({end})",
+            )
     seen: set[tuple[int, int]] = set()
     for eid, person_id, pname, system_id, sname in session.execute(
         select(
@@ -170,6 +203,10 @@ def _findings(
                 "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
             }
         )
+    from transition.services.release_findings import not_on_course
+
+    for eid, found in not_on_course(session, engagement_ids).items():
+        by_engagement[eid].extend(found)
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)
