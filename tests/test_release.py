@@ -353,3 +353,17 @@ def test_readiness_answers_in_a_bounded_number_of_queries(team, cli, count_queri
         ok(cli("kt", "schedule", ENG, "--system", "CRM", "--topic", f"T{i}", "--presenter",
                f"Leaver {i}", "--attendee", "Bob New", "--at", "2026-12-02T10:00"))  # fmt: skip
     assert count() <= few
+
+
+def test_the_report_shows_release_readiness_and_movers(team, cli):
+    ok(cli("person", "release", ENG, "Ann Old", "--override", "contract <ends>"))
+    ok(cli("person", "move", ENG, "Ivan Stay", "--to", "provider", "--role", "Engineer"))
+    md = ok(cli("report", ENG)).stdout
+    readiness = md.split("## Release readiness")[1].split("## Movers")[0]
+    assert "| Ann Old | 2026-12-01 |" in readiness
+    assert "released 2026-12-01 (overridden)" in readiness
+    movers = md.split("## Movers")[1].split("## Exit-handover checklist")[0]
+    assert "| Ivan Stay | incumbent | provider | 2026-12-01 | Engineer |" in movers
+    html = ok(cli("report", ENG, "--format", "html")).stdout
+    assert "<h2>Release readiness</h2>" in html and "<h2>Movers</h2>" in html
+    assert "contract &lt;ends&gt;" in html and "contract <ends>" not in html

@@ -77,19 +77,24 @@ def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int
 
 
 def _findings(
-    session: Session, engagement_ids: list[int], words: tuple[str, ...]
+    session: Session, engagement_ids: list[int], words: tuple[str, ...], *, medium: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
+    """The findings of the engagements; without ``medium``, only those that can be high
+    are looked for (what ``high_findings`` needs, in fewer queries)."""
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ends: dict[int, Any] = dict(
-        session.execute(
-            select(
-                Phase.engagement_id, func.max(func.coalesce(Phase.actual_end, Phase.planned_end))
-            )
-            .where(Phase.engagement_id.in_(engagement_ids))
-            .group_by(Phase.engagement_id)
-        ).all()
-    )
+    ends: dict[int, Any] = {}
+    if medium:
+        ends = dict(
+            session.execute(
+                select(
+                    Phase.engagement_id,
+                    func.max(func.coalesce(Phase.actual_end, Phase.planned_end)),
+                )
+                .where(Phase.engagement_id.in_(engagement_ids))
+                .group_by(Phase.engagement_id)
+            ).all()
+        )
     active_pairs: set[tuple[int, int]] = set()
     for row in session.execute(
         select(
@@ -168,6 +173,8 @@ def _findings(
                 "medium",
                 f"expires on {row.expires_on}, after the engagement's last milestone ({end})",
             )
+    if not medium:
+        return dict(by_engagement)
     seen: set[tuple[int, int]] = set()
     for eid, person_id, pname, system_id, sname in session.execute(
         select(
@@ -214,4 +221,8 @@ def _findings(
 
 def high_findings(session: Session, engagement: EngagementRef) -> list[FindingView]:
     """The findings of ``review`` that are high (the access gate waits for none)."""
-    return [f for f in review(session, engagement) if f.severity == "high"]
+    engagement = engagement_of(session, engagement)
+    words = admin_role_words(None)
+    found = _findings(session, [engagement.id], words, medium=False).get(engagement.id, [])
+    found.sort(key=lambda f: (f["kind"], f["grant_id"] or 0))
+    return [FindingView.model_validate(f) for f in found if f["severity"] == "high"]

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, null, or_, select, union_all
 from sqlmodel import Session
 
 from transition.dates import parse_date, today, utcnow
@@ -92,53 +92,61 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
     now = today()
     holds: dict[int, set[int]] = defaultdict(set)  # person → systems whose knowledge they hold
     owns: dict[int, set[int]] = defaultdict(set)  # person → systems they own
-    for pid, sid, role in session.execute(
-        select(SystemPerson.person_id, SystemPerson.system_id, SystemPerson.role).where(
-            SystemPerson.person_id.in_(ids)
-        )
-    ):
-        holds[pid].add(sid)
-        if role == "owner":
-            owns[pid].add(sid)
-    for pid, sid in session.execute(
-        select(KTParticipant.person_id, KTSession.system_id)
+    names: dict[int, str] = {}
+    linked = select(SystemPerson.person_id, SystemPerson.system_id, SystemPerson.role).where(
+        SystemPerson.person_id.in_(ids)
+    )
+    presenting = (
+        select(KTParticipant.person_id, KTSession.system_id, KTParticipant.role)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .where(
             KTParticipant.person_id.in_(ids),
             KTParticipant.role == "presenter",
             KTSession.status != "cancelled",
         )
-        .distinct()
+    )
+    links = union_all(linked, presenting).subquery()
+    for pid, sid, role, sname in session.execute(
+        select(links.c.person_id, links.c.system_id, links.c.role, System.name)
+        .join(System, System.id == links.c.system_id)
+        .where(System.removed_at.is_(None))
     ):
         holds[pid].add(sid)
-    system_ids = sorted(set().union(*holds.values()) if holds else set())
-    names: dict[int, str] = {}
+        names[sid] = sname
+        if role == "owner":
+            owns[pid].add(sid)
+    system_ids = sorted(names)
     topics: dict[int, list[tuple[int, str]]] = defaultdict(list)
     signed: dict[tuple[int, int | None], set[str]] = defaultdict(set)
     runbooks: dict[int, list[RunbookGap]] = defaultdict(list)
     if system_ids:
-        names = dict(
-            session.execute(
-                select(System.id, System.name).where(
-                    System.id.in_(system_ids), System.removed_at.is_(None)
-                )
-            ).all()
-        )
-        for sid, tid, title in session.execute(
-            select(SystemTopic.system_id, SystemTopic.id, SystemTopic.title)
-            .where(SystemTopic.system_id.in_(system_ids), SystemTopic.removed_at.is_(None))
-            .order_by(SystemTopic.id)
-        ):
-            topics[sid].append((tid, title))
-        for sid, kind, tid in session.execute(
-            select(KTSession.system_id, KTSession.kind, KTTopic.topic_id)
+        # The systems' topics and their signed-off KT kinds, in one query: a topic row has
+        # a title and no kind, a KT row a kind (and the topic it covered, if any).
+        topic_rows = select(
+            SystemTopic.system_id.label("system_id"),
+            SystemTopic.id.label("topic_id"),
+            SystemTopic.title.label("title"),
+            cast(null(), String).label("kind"),
+        ).where(SystemTopic.system_id.in_(system_ids), SystemTopic.removed_at.is_(None))
+        kt_rows = (
+            select(
+                KTSession.system_id,
+                KTTopic.topic_id,
+                cast(null(), String),
+                cast(KTSession.kind, String),
+            )
             .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
             .where(KTSession.system_id.in_(system_ids), KTSession.status == "signed_off")
-            .distinct()
-        ):
+        )
+        for sid, tid, title, kind in session.execute(union_all(topic_rows, kt_rows)):
+            if kind is None:
+                topics[sid].append((tid, title))
+                continue
             signed[(sid, None)].add(kind)
             if tid is not None:
                 signed[(sid, tid)].add(kind)
+        for units in topics.values():
+            units.sort()
         for rid, sid, title, status in session.execute(
             select(Runbook.id, Runbook.system_id, Runbook.title, Runbook.status)
             .where(Runbook.system_id.in_(system_ids), Runbook.status != "accepted")
@@ -364,18 +372,50 @@ def move(
     )
 
 
+def _mover(p: Person) -> MoverView:
+    return MoverView(
+        person=p.slug,
+        name=p.name,
+        moved_from=p.moved_from or "",
+        side=p.side,
+        moved_on=p.moved_on,
+        role=p.role,
+    )
+
+
+def report_tables(
+    session: Session, engagement: EngagementRef
+) -> tuple[list[Readiness], list[MoverView]]:
+    """The report's release readiness and movers tables, reading the people once."""
+    eng = engagement_of(session, engagement)
+    people = list(
+        session.execute(
+            select(Person)
+            .where(
+                Person.engagement_id == eng.id,
+                Person.removed_at.is_(None),
+                or_(
+                    and_(Person.side == "incumbent", Person.release_date.is_not(None)),
+                    Person.moved_from.is_not(None),
+                ),
+            )
+            .order_by(Person.slug)
+        ).scalars()
+    )
+    leaving = [p for p in people if p.side == "incumbent" and p.release_date is not None]
+    leaving.sort(key=lambda p: (p.release_date, p.slug))
+    moved = sorted(
+        (p for p in people if p.moved_from is not None),
+        key=lambda p: (p.moved_on or date.min, p.slug),
+    )
+    return readiness_of(session, eng.id, leaving), [_mover(p) for p in moved]
+
+
 def movers(session: Session, engagement: EngagementRef) -> list[MoverView]:
     """People who changed side (re-badged staff), by date then name, in one query."""
     eng = engagement_of(session, engagement)
     return [
-        MoverView(
-            person=p.slug,
-            name=p.name,
-            moved_from=p.moved_from,
-            side=p.side,
-            moved_on=p.moved_on,
-            role=p.role,
-        )
+        _mover(p)
         for p in session.execute(
             select(Person)
             .where(
