@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today
-from transition.models import AccessGrant, KTParticipant, KTSession, Person, Phase, System
+from transition.models import AccessGrant, Engagement, KTParticipant, KTSession, Person, System
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import FindingView
@@ -27,7 +27,7 @@ def review(
       past their release date; grant past its expiry and not revoked;
     - medium: grant with no expiry; provider person presenting or attending KT on a
       system they have no active grant on; grant expiring after its holder's release date
-      or after the end of the engagement's plan (its exit milestone); an incumbent
+      or after the engagement's exit date (once it has one); an incumbent
       released within ``TRANSITION_RELEASE_WARNING_DAYS`` (14) days who is not ready.
     """
     engagement = engagement_of(session, engagement)
@@ -84,15 +84,15 @@ def _findings(
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
     ends: dict[int, Any] = {}
-    if medium:
+    # The engagement's exit date, once it records one: provider grants outlive the
+    # transition plan on purpose, but none should outlive the exit.
+    exit_date = getattr(Engagement, "exit_date", None)
+    if medium and exit_date is not None:
         ends = dict(
             session.execute(
-                select(
-                    Phase.engagement_id,
-                    func.max(func.coalesce(Phase.actual_end, Phase.planned_end)),
+                select(Engagement.id, exit_date).where(
+                    Engagement.id.in_(engagement_ids), exit_date.is_not(None)
                 )
-                .where(Phase.engagement_id.in_(engagement_ids))
-                .group_by(Phase.engagement_id)
             ).all()
         )
     active_pairs: set[tuple[int, int]] = set()
@@ -171,7 +171,7 @@ def _findings(
             add(
                 "expires_after_exit",
                 "medium",
-                f"expires on {row.expires_on}, after the engagement's last milestone ({end})",
+                f"expires on {row.expires_on}, after the engagement's exit on {end}",
             )
     if not medium:
         return dict(by_engagement)
