@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from transition.services.views.base import View
+from transition.services.views.people import PersonView
 
 
 class TopicGap(View):
@@ -119,3 +120,11 @@ class MoverView(View):
     side: str
     moved_on: date | None
     role: str | None
+
+
+class PersonRow(PersonView):
+    """A person as the People tab lists them: with their release readiness (empty for
+    people with no release ahead) and, for movers, the side they came from."""
+
+    readiness: str = ""
+    moved_from: str | None = None

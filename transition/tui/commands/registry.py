@@ -183,6 +183,19 @@ PERSON_EDIT = Command("people.edit", "e", "edit_person", "Edit", "Edit the highl
 PERSON_REMOVE = Command(
     "people.remove", "x", "remove_person", "Remove", "Take the highlighted person off"
 )
+PERSON_RELEASE = Command(
+    "people.release",
+    "r",
+    "release_person",
+    "Release",
+    "Release the highlighted person (their grants revoked; a reason when not ready)",
+)
+PERSON_MOVE = Command(
+    "people.move", "m", "move_person", "Move", "Re-badge the highlighted incumbent to the provider"
+)
+PERSON_READINESS = Command(
+    "people.readiness", "d", "readiness", "Readiness", "What the highlighted person still holds"
+)
 
 # Forms and dialogs
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
