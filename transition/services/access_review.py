@@ -213,7 +213,7 @@ def _findings(
     from transition.services.release_findings import not_on_course
 
     for eid, found in not_on_course(session, engagement_ids).items():
-        by_engagement[eid].extend(found)
+        by_engagement[eid].extend(f.model_dump() for f in found)
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import today
 from transition.models import Person
+from transition.services.views.access import FindingView
 from transition.settings import get_settings
 
 
-def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
     """Findings (``release_not_ready``, medium) for incumbents released within
     ``TRANSITION_RELEASE_WARNING_DAYS`` days (default 14) whose knowledge is not out yet
     (a topic not signed off, a runbook not accepted), per engagement.
@@ -37,7 +37,7 @@ def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list
         .order_by(Person.release_date, Person.slug)
     ).scalars():
         leaving[person.engagement_id].append(person)
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[FindingView]] = defaultdict(list)
     for eid, people in leaving.items():
         for state in readiness_of(session, eid, people):
             # Grants are revoked by the release itself: knowledge and runbooks are the course.
@@ -45,16 +45,16 @@ def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list
             if not gaps:
                 continue
             out[eid].append(
-                {
-                    "kind": "release_not_ready",
-                    "severity": "medium",
-                    "grant_id": None,
-                    "person": state.name,
-                    "system": state.topics[0].system if state.topics else "-",
-                    "role": None,
-                    "message": f"{state.name} is released on {state.release_date} "
+                FindingView(
+                    kind="release_not_ready",
+                    severity="medium",
+                    grant_id=None,
+                    person=state.name,
+                    system=state.topics[0].system if state.topics else "-",
+                    role=None,
+                    message=f"{state.name} is released on {state.release_date} "
                     f"({state.days_left} days) and is not ready: {gaps[0]}"
                     + (f" and {len(gaps) - 1} more" if len(gaps) > 1 else ""),
-                }
+                )
             )
     return dict(out)
