@@ -99,13 +99,15 @@ READINESS_COLUMNS = [
 ]
 
 
-def _show_readiness(rows) -> None:
+def _show_readiness(rows, detail: bool = False) -> None:
+    """The table; with ``detail`` (one person asked for), what they hold, a line each."""
     from transition.cli.output import table
 
     table(rows, READINESS_COLUMNS, empty="no incumbent with a release date")
-    if len(rows) == 1:
-        for line in rows[0].unmet():
-            say(f"  {line}")
+    if detail:
+        for row in rows:
+            for line in row.unmet():
+                say(f"  {line}")
 
 
 @app.command("readiness")
@@ -120,7 +122,8 @@ def readiness(
     from transition.cli.output import emit
     from transition.services import release
 
-    emit(call(ctx, release.readiness, engagement, person), as_json, _show_readiness)
+    rows = call(ctx, release.readiness, engagement, person)
+    emit(rows, as_json, lambda shown: _show_readiness(shown, detail=person is not None))
 
 
 @app.command("release")
