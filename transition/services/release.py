@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import String, and_, cast, null, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, null, or_, select, union_all
 from sqlmodel import Session
 
 from transition.dates import parse_date, today, utcnow
@@ -26,6 +26,7 @@ from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
+    Engagement,
     KTParticipant,
     KTSession,
     KTTopic,
@@ -35,6 +36,7 @@ from transition.models import (
     SystemPerson,
     SystemTopic,
 )
+from transition.playbooks import from_json
 from transition.services import audit, handover
 from transition.services.common import (
     EngagementRef,
@@ -54,7 +56,7 @@ from transition.services.views.release import (
     RunbookGap,
     TopicGap,
 )
-from transition.text import clean_name, clean_text, field_limit
+from transition.text import clean_name, clean_text, field_limit, slugify
 
 #: Where a mover can go.
 MOVE_SIDES = ("provider",)
@@ -107,47 +109,75 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         )
     )
     links = union_all(linked, presenting).subquery()
-    for pid, sid, role, sname in session.execute(
-        select(links.c.person_id, links.c.system_id, links.c.role, System.name)
+    tiers: dict[int, int] = {}
+    for pid, sid, role, sname, tier in session.execute(
+        select(links.c.person_id, links.c.system_id, links.c.role, System.name, System.tier)
         .join(System, System.id == links.c.system_id)
         .where(System.removed_at.is_(None))
     ):
         holds[pid].add(sid)
-        names[sid] = sname
+        names[sid], tiers[sid] = sname, tier
         if role == "owner":
             owns[pid].add(sid)
     system_ids = sorted(names)
-    topics: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    topics: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
+    by_topic: set[int] = set()  # systems whose KT is organised by topic
     signed: dict[tuple[int, int | None], set[str]] = defaultdict(set)
     runbooks: dict[int, list[RunbookGap]] = defaultdict(list)
     if system_ids:
-        # The systems' topics and their signed-off KT kinds, in one query: a topic row has
-        # a title and no kind, a KT row a kind (and the topic it covered, if any).
+        # The systems' stored topics and their KT sessions, in one query: a topic row has
+        # a key and no kind (its state: "" or "removed"), a KT row a kind, the topic it
+        # covered (if any) and the session's status as its state.
         topic_rows = select(
             SystemTopic.system_id.label("system_id"),
             SystemTopic.id.label("topic_id"),
+            SystemTopic.key.label("key"),
             SystemTopic.title.label("title"),
             cast(null(), String).label("kind"),
-        ).where(SystemTopic.system_id.in_(system_ids), SystemTopic.removed_at.is_(None))
+            case((SystemTopic.removed_at.is_(None), ""), else_="removed").label("state"),
+        ).where(SystemTopic.system_id.in_(system_ids))
         kt_rows = (
             select(
                 KTSession.system_id,
                 KTTopic.topic_id,
                 cast(null(), String),
+                cast(null(), String),
                 cast(KTSession.kind, String),
+                cast(KTSession.status, String),
             )
             .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
-            .where(KTSession.system_id.in_(system_ids), KTSession.status == "signed_off")
+            .where(KTSession.system_id.in_(system_ids), KTSession.status != "cancelled")
         )
-        for sid, tid, title, kind in session.execute(union_all(topic_rows, kt_rows)):
+        stored: dict[int, dict[str, tuple[int, str, bool]]] = defaultdict(dict)
+        for sid, tid, key, title, kind, state in session.execute(union_all(topic_rows, kt_rows)):
             if kind is None:
-                topics[sid].append((tid, title))
+                stored[sid][key] = (tid, title, state == "removed")
                 continue
-            signed[(sid, None)].add(kind)
             if tid is not None:
-                signed[(sid, tid)].add(kind)
-        for units in topics.values():
-            units.sort()
+                by_topic.add(sid)
+            if state == "signed_off":
+                signed[(sid, None)].add(kind)
+                if tid is not None:
+                    signed[(sid, tid)].add(kind)
+        engagement = session.get(Engagement, engagement_id)
+        assert engagement is not None
+        playbook = from_json(engagement.playbook_json)
+        for sid in by_topic:
+            # KT organised by topic: the default topics (a runbook the playbook requires of
+            # the tier) in the playbook's order, then the team's by title, removed ones out.
+            mine = stored.get(sid, {})
+            defaults = []
+            for template in playbook.required_runbooks(tiers[sid]):
+                key = slugify(template)
+                defaults.append(key)
+                tid, title, removed = mine.get(key, (None, template, False))
+                if not removed:
+                    topics[sid].append((tid, title))
+            team = sorted(
+                (v for k, v in mine.items() if k not in defaults and not v[2]),
+                key=lambda v: v[1].lower(),
+            )
+            topics[sid] += [(tid, title) for tid, title, _ in team]
         for rid, sid, title, status in session.execute(
             select(Runbook.id, Runbook.system_id, Runbook.title, Runbook.status)
             .where(Runbook.system_id.in_(system_ids), Runbook.status != "accepted")
@@ -175,9 +205,11 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         )
         gaps = []
         for sid in held:
-            units: Iterable[tuple[int | None, str | None]] = topics.get(sid) or [(None, None)]
+            units: Iterable[tuple[int | None, str | None]] = (
+                topics.get(sid, []) if sid in by_topic else [(None, None)]
+            )
             for tid, title in units:
-                done = signed.get((sid, tid), set())
+                done = signed.get((sid, tid), set()) if tid is not None or title is None else set()
                 missing = [k for k in CORE_KINDS if k not in done]
                 if missing:
                     gaps.append(TopicGap(system=names[sid], topic=title, missing=missing))
