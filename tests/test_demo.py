@@ -86,3 +86,20 @@ def test_demo_defaults_to_its_own_database(tmp_path: Path) -> None:
     default_file = Path(dburl.default_url().removeprefix("sqlite:///"))
     assert not default_file.exists()
     db.reset_engines()
+
+
+def test_demo_releases_one_incumbent_on_an_override_and_moves_another(cli) -> None:
+    assert cli("demo", "--no-tui").exit_code == 0
+    (lucas,) = cli("person", "readiness", "tailspin-mobile-app", "--json").json()
+    assert lucas["person"] == "lucas-moreau" and lucas["state"] == "released"
+    assert lucas["release_override"].startswith("Contract ended early")
+    assert lucas["topics"] and lucas["grants"] == []  # released with KT not signed off
+    people = {p["slug"]: p for p in cli("person", "list", "tailspin-mobile-app", "--json").json()}
+    assert people["omar-haddad"]["side"] == "provider"
+    grants = cli("access", "list", "tailspin-mobile-app", "--json").json()
+    by_person = {g["person"]: g["status"] for g in grants}
+    assert by_person["Lucas Moreau"] == "revoked" and by_person["Omar Haddad"] == "active"
+    items = cli("handover", "show", "tailspin-mobile-app", "--json").json()
+    assert any(i["status"] == "resolved" and "Lucas Moreau" in i["title"] for i in items)
+    verified = cli("audit", "tailspin-mobile-app", "--verify", "--json").json()
+    assert verified["problems"] == []

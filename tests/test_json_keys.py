@@ -364,6 +364,26 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             }
         ],
     ),
+    "person readiness": (
+        (ENG,),
+        [
+            {
+                "person": "str",
+                "name": "str",
+                "side": "str",
+                "role": "str|null",
+                "release_date": "str|null",
+                "days_left": "int|null",
+                "released_on": "str|null",
+                "release_override": "str|null",
+                "ready": "bool",
+                "state": "str",
+                "topics": [{"system": "str", "topic": "str|null", "missing": ["str"]}],
+                "runbooks": [{"id": "int", "system": "str", "title": "str", "status": "str"}],
+                "grants": [{"id": "int", "system": "str", "role": "str", "expires_on": "str|null"}],
+            }
+        ],
+    ),
     "access list": (
         (ENG,),
         [
@@ -392,10 +412,11 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             {
                 "kind": "str",
                 "severity": "str",
-                "grant_id": "int",
+                # None for findings about a person, not a grant (a release not on course).
+                "grant_id": "int|null",
                 "person": "str",
                 "system": "str",
-                "role": "str",
+                "role": "str|null",
                 "message": "str",
             }
         ],
@@ -593,6 +614,9 @@ EMPTY_OK = {
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
     "task show": {"$.waiting_on", "$.dependents", "$.owners"},
+    "task show": {"$.waiting_on", "$.dependents"},
+    # Runbooks are someone's once a system has owners (``system owner``).
+    "person readiness": {"$[].runbooks"},
 }
 
 

@@ -10,7 +10,10 @@ are all relative to ``today`` (so ``TRANSITION_TODAY`` makes them deterministic)
   on three sides, one incumbent leaving within days who is the only presenter of a system
   whose KT is not signed off; grants expiring soon and an admin grant without a
   justification; runbooks at every stage; two exit-checklist items ticked.
-- **Tailspin Mobile App**, a dedicated team two weeks into discovery.
+- **Tailspin Mobile App**, a dedicated team two weeks into discovery. One incumbent
+  engineer leaves today with his KT not signed off: his release is refused, then overridden
+  with a reason (his grant revoked, its exit-checklist item resolved); the incumbent tech
+  lead is re-badged to the provider, keeping his history and access.
 
 The services stamp changes with the real clock; a last step moves the timestamps of
 past events (task completions, phase ends, sessions held, grants given) to the days the
@@ -491,4 +494,7 @@ def _tailspin(session: Session, today: date) -> Engagement:
     for n, key in enumerate(("team-kickoff", "stakeholder-map", "contract-baseline")):
         completed = {"completed_at": _at(start + timedelta(days=2 + 3 * n), 15)}
         backdate.backdate(session, eng.id, Task, "task", completed, key=key)
+    from transition.demo_release import leavers
+
+    leavers(session, eng, today)
     return eng

@@ -31,6 +31,7 @@ CRITERIA = (
     "kt_coverage",
     "runbooks_accepted",
     "access_provisioned",
+    "release_ready",
 )
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from transition import report_render
 from transition.dates import today, utcnow
 from transition.models import Engagement
-from transition.services import audit, engagements, gates, systems, tasks
+from transition.services import audit, engagements, gates, release, systems, tasks
 from transition.services.views import EngagementRow, TaskView
 from transition.services.views.audit import RecentChanges
 from transition.services.views.phases import (
@@ -62,6 +62,8 @@ class ReportData(TypedDict):
     systems: list[Any]
     runbooks: dict[str, Any]
     key_person_risks: list[KeyPersonRisk]
+    releases: list[Any]  # release readiness of each incumbent with a release date
+    movers: list[Any]  # people who changed side
     handover: dict[str, Any]
     changes: dict[str, Any]
     rag: Rag
@@ -82,6 +84,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
     handover = _handover(session, engagement)
     risks = status.key_person_risks
     changes = _changes(session, engagement, since)
+    releases, movers = release.report_tables(session, engagement)
 
     overdue = [t for t in task_rows if t.overdue]
     blocked = [t for t in task_rows if t.status == "blocked"]
@@ -109,6 +112,8 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
         systems=coverage,
         runbooks=runbook_rows,
         key_person_risks=risks,
+        releases=releases,
+        movers=movers,
         handover=handover,
         changes=changes,
         rag=Rag(state="", reasons=[]),

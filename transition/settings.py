@@ -12,12 +12,13 @@ asked and hands back the same object afterwards; each command run starts from a 
 | ``TRANSITION_TEMPLATES`` | ``templates``: folders searched before the shipped templates |
 | ``TRANSITION_TODAY`` | ``today_text``: the pinned date (ISO, parsed by ``dates.pinned``), for demos and reproducible runs |
 | ``TRANSITION_ADMIN_ROLES`` | ``admin_roles``: the admin-like role words (comma list) |
+| ``TRANSITION_RELEASE_WARNING_DAYS`` | ``release_warning_text``: days ahead of a release from which a person not ready is a finding (default 14; ``release_warning_days()``) |
 
 Lists of folders are separated by ``os.pathsep`` (``:``, ``;`` on Windows). The user's data
 and cache folders come from platformdirs (which honours ``XDG_*`` and ``HOME``).
 
 A frozen dataclass rather than pydantic-settings: importing pydantic-settings costs every
-command about 150 ms of start-up, and these six strings need no more than this.
+command about 150 ms of start-up, and these seven strings need no more than this.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ PLAYBOOKS = "TRANSITION_PLAYBOOKS"
 TEMPLATES = "TRANSITION_TEMPLATES"
 TODAY = "TRANSITION_TODAY"
 ADMIN_ROLES = "TRANSITION_ADMIN_ROLES"
+RELEASE_WARNING_DAYS = "TRANSITION_RELEASE_WARNING_DAYS"
+#: Days ahead of a release from which a person not ready for it is an access finding.
+DEFAULT_RELEASE_WARNING_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,8 @@ class Settings:
     #: bad value refuses only the commands that read today's date.
     today_text: str | None = None
     admin_roles: tuple[str, ...] | None = None
+    #: ``TRANSITION_RELEASE_WARNING_DAYS`` as given; checked by ``release_warning_days()``.
+    release_warning_text: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,7 +68,22 @@ class Settings:
             templates=tuple(d for d in templates.split(os.pathsep) if d.strip()),
             today_text=env.get(TODAY) or None,
             admin_roles=tuple(admin_roles.split(",")) if admin_roles else None,
+            release_warning_text=env.get(RELEASE_WARNING_DAYS) or None,
         )
+
+    def release_warning_days(self) -> int:
+        """Days ahead of a release from which a person not ready is a finding (default 14);
+        a value that is not a whole number of days from 0 to 3650 is refused (exit 2)."""
+        text = (self.release_warning_text or "").strip()
+        if not text:
+            return DEFAULT_RELEASE_WARNING_DAYS
+        if not text.isdigit() or int(text) > 3650:
+            from transition.errors import BadInput
+
+            raise BadInput(
+                f"{RELEASE_WARNING_DAYS}={text!r}: expected a number of days from 0 to 3650"
+            )
+        return int(text)
 
     def data_dir(self) -> Path:
         """The user's data folder (platformdirs): the default database, the demo's files."""

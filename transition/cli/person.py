@@ -89,3 +89,88 @@ def remove(
 def list_people(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """People with side, role and release date."""
     emit_rows(call(ctx, people.list_people, engagement), as_json, COLUMNS, empty="no people yet")
+
+
+READINESS_COLUMNS = [
+    ("person", "person"),
+    ("release_date", "release"),
+    ("days_left", "days"),
+    ("summary", "readiness"),
+]
+
+
+def _show_readiness(rows, detail: bool = False) -> None:
+    """The table; with ``detail`` (one person asked for), what they hold, a line each."""
+    from transition.cli.output import table
+
+    table(rows, READINESS_COLUMNS, empty="no incumbent with a release date")
+    if detail:
+        for row in rows:
+            for line in row.unmet():
+                say(f"  {line}")
+
+
+@app.command("readiness")
+def readiness(
+    ctx: typer.Context,
+    engagement: Engagement,
+    person: str | None = typer.Argument(None, metavar="[PERSON]"),
+    as_json: AsJson = False,
+) -> None:
+    """Whether each incumbent with a release date can leave: topics not signed off,
+    runbooks not accepted, grants still held."""
+    from transition.cli.output import emit
+    from transition.services import release
+
+    rows = call(ctx, release.readiness, engagement, person)
+    emit(rows, as_json, lambda shown: _show_readiness(shown, detail=person is not None))
+
+
+@app.command("release")
+def release_(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: str = typer.Argument(..., metavar="NAME"),
+    on: str | None = typer.Option(None, "--on", metavar="DATE", help="Default: today."),
+    override: str | None = typer.Option(
+        None, "--override", metavar="REASON", help="Release although readiness is unmet."
+    ),
+) -> None:
+    """Release a person: revoke every grant they hold and record the release. Refused
+    while readiness is unmet, unless overridden with a reason."""
+    from transition.services import release
+
+    result = change(ctx, release.release, engagement, name, on=on, override=override)
+    done = f"released {result.person} on {result.released_on}"
+    if result.revoked:
+        done += f"; revoked grant(s) {', '.join(map(str, result.revoked))}"
+    if result.handover.get("resolved"):
+        done += f"; {result.handover['resolved']} exit-checklist item(s) resolved"
+    say(done)
+    if result.override:
+        warn([f"released with {len(result.unmet)} unmet: {result.override}"])
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    engagement: Engagement,
+    name: str = typer.Argument(..., metavar="NAME"),
+    to: str = typer.Option(..., "--to", metavar="provider"),
+    role: str | None = typer.Option(None, "--role", metavar="ROLE"),
+    keep_access: bool = typer.Option(
+        True,
+        "--keep-access/--revoke-access",
+        help="Keep their grants (re-justified) or revoke them. Default: keep.",
+    ),
+) -> None:
+    """Re-badge an incumbent person to the provider side, keeping their history."""
+    from transition.services import release
+
+    result = change(ctx, release.move, engagement, name, to=to, role=role, keep_access=keep_access)
+    done = f"moved {result.person} from {result.moved_from} to {result.side}"
+    if result.kept:
+        done += f"; kept grant(s) {', '.join(map(str, result.kept))}"
+    if result.revoked:
+        done += f"; revoked grant(s) {', '.join(map(str, result.revoked))}"
+    say(done)

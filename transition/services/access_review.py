@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today
-from transition.models import AccessGrant, KTParticipant, KTSession, Person, System
+from transition.models import AccessGrant, Engagement, KTParticipant, KTSession, Person, System
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import FindingView
@@ -26,7 +26,9 @@ def review(
     - high: admin-like role without a justification; grant still in force for a person
       past their release date; grant past its expiry and not revoked;
     - medium: grant with no expiry; provider person presenting or attending KT on a
-      system they have no active grant on.
+      system they have no active grant on; grant expiring after its holder's release date
+      or after the engagement's exit date (once it has one); an incumbent
+      released within ``TRANSITION_RELEASE_WARNING_DAYS`` (14) days who is not ready.
     """
     engagement = engagement_of(session, engagement)
     words = admin_role_words(admin_roles)
@@ -75,10 +77,24 @@ def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int
 
 
 def _findings(
-    session: Session, engagement_ids: list[int], words: tuple[str, ...]
+    session: Session, engagement_ids: list[int], words: tuple[str, ...], *, medium: bool = True
 ) -> dict[int, list[dict[str, Any]]]:
+    """The findings of the engagements; without ``medium``, only those that can be high
+    are looked for (what ``high_findings`` needs, in fewer queries)."""
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    ends: dict[int, Any] = {}
+    # The engagement's exit date, once it records one: provider grants outlive the
+    # transition plan on purpose, but none should outlive the exit.
+    exit_date = getattr(Engagement, "exit_date", None)
+    if medium and exit_date is not None:
+        ends = dict(
+            session.execute(
+                select(Engagement.id, exit_date).where(
+                    Engagement.id.in_(engagement_ids), exit_date.is_not(None)
+                )
+            ).all()
+        )
     active_pairs: set[tuple[int, int]] = set()
     for row in session.execute(
         select(
@@ -91,6 +107,7 @@ def _findings(
             AccessGrant.expires_on,
             Person.name.label("person"),
             Person.release_date,
+            Person.released_on,
             System.name.label("system"),
         )
         .join(Person, Person.id == AccessGrant.person_id)
@@ -135,6 +152,29 @@ def _findings(
                 "high",
                 f"{row.person} was released on {row.release_date}; the grant is still active",
             )
+        leaves = row.release_date
+        if (
+            row.expires_on is not None
+            and leaves is not None
+            and leaves >= now
+            and row.released_on is None
+            and row.expires_on > leaves
+        ):
+            add(
+                "expires_after_release",
+                "medium",
+                f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
+                "it will be revoked at the release",
+            )
+        end = ends.get(row.engagement_id)
+        if row.expires_on is not None and end is not None and row.expires_on > end:
+            add(
+                "expires_after_exit",
+                "medium",
+                f"expires on {row.expires_on}, after the engagement's exit on {end}",
+            )
+    if not medium:
+        return dict(by_engagement)
     seen: set[tuple[int, int]] = set()
     for eid, person_id, pname, system_id, sname in session.execute(
         select(
@@ -170,6 +210,10 @@ def _findings(
                 "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
             }
         )
+    from transition.services.release_findings import not_on_course
+
+    for eid, found in not_on_course(session, engagement_ids).items():
+        by_engagement[eid].extend(f.model_dump() for f in found)
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)
@@ -177,4 +221,8 @@ def _findings(
 
 def high_findings(session: Session, engagement: EngagementRef) -> list[FindingView]:
     """The findings of ``review`` that are high (the access gate waits for none)."""
-    return [f for f in review(session, engagement) if f.severity == "high"]
+    engagement = engagement_of(session, engagement)
+    words = admin_role_words(None)
+    found = _findings(session, [engagement.id], words, medium=False).get(engagement.id, [])
+    found.sort(key=lambda f: (f["kind"], f["grant_id"] or 0))
+    return [FindingView.model_validate(f) for f in found if f["severity"] == "high"]

@@ -68,6 +68,8 @@ class Facts:
     high_findings: int = 0  # open high access-review findings
     # system id → topic → kinds signed off, once KT is organised by topic (else None)
     kt_topics: dict[int, dict[str, set[str]]] | None = None
+    # Incumbents with a release date (only read when a gate asks for ``release_ready``).
+    readiness: list[Any] | None = None
 
 
 def _by_system(
@@ -139,7 +141,13 @@ def gather(session: Session, engagement: Engagement) -> Facts:
             .distinct()
         ).scalars()
     )
+    readiness = None
+    if any('"release_ready"' in (p.gate_json or "") for p in phases):
+        from transition.services import release
+
+        readiness = release.readiness(session, engagement)
     return Facts(
+        readiness=readiness,
         engagement=engagement,
         playbook=from_json(engagement.playbook_json),
         phases=phases,
@@ -234,7 +242,25 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
             True,
             f"all {len(facts.provider_people)} provider people have access; no high findings",
         )
+    if name == "release_ready":
+        return _release_ready(phase, facts)
     raise BadInput(f"unknown gate criterion {name!r}")  # pragma: no cover - validated at load
+
+
+def _release_ready(phase: Phase, facts: Facts) -> tuple[bool, str]:
+    """Everyone released before the end of the phase is ready (or already released)."""
+    leaving = [
+        r
+        for r in facts.readiness or []
+        if r.release_date is not None and r.release_date <= phase.planned_end
+    ]
+    if not leaving:
+        return True, f"nobody is released before {phase.planned_end}"
+    unready = [r for r in leaving if r.state == "not ready"]
+    if unready:
+        shown = [f"{r.person} ({r.summary.removeprefix('not ready: ')})" for r in unready]
+        return False, f"{len(unready)} of {len(leaving)} leaving not ready: {_names(shown)}"
+    return True, f"all {len(leaving)} people released by {phase.planned_end} are ready"
 
 
 def criteria(phase: Phase) -> list[Criterion]:

@@ -226,6 +226,18 @@ PERSON_ROLE = Command(
     "Role",
     "Give the highlighted person a playbook role, or take one back",
     show=False,
+PERSON_RELEASE = Command(
+    "people.release",
+    "r",
+    "release_person",
+    "Release",
+    "Release the highlighted person (their grants revoked; a reason when not ready)",
+)
+PERSON_MOVE = Command(
+    "people.move", "m", "move_person", "Move", "Re-badge the highlighted incumbent to the provider"
+)
+PERSON_READINESS = Command(
+    "people.readiness", "d", "readiness", "Readiness", "What the highlighted person still holds"
 )
 
 # Forms and dialogs

@@ -1,5 +1,5 @@
-"""The People tab: everyone on the engagement, by side, with role, email, release date and
-time zone; add, edit and take people off."""
+"""The People tab: everyone on the engagement, by side, with role, email, release date,
+release readiness and time zone; add, edit, release, move and take people off."""
 
 from __future__ import annotations
 
@@ -7,15 +7,22 @@ from typing import ClassVar
 
 from textual.binding import Binding
 
-from transition.services import people
-from transition.services.views.people import PersonView
+from transition.services import release
+from transition.services.people import remove as people_remove
+from transition.services.views.release import PersonRow
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.pane import Pane, day
 
 
-class PeoplePane(Pane[PersonView]):
+class PeoplePane(Pane[PersonRow]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.PERSON_ADD, cmd.PERSON_EDIT, cmd.PERSON_REMOVE, cmd.PERSON_ROLE
+        cmd.PERSON_ADD,
+        cmd.PERSON_EDIT,
+        cmd.PERSON_REMOVE,
+        cmd.PERSON_RELEASE,
+        cmd.PERSON_MOVE,
+        cmd.PERSON_READINESS,
+        cmd.PERSON_ROLE,
     )
     KEY = "people"
 
@@ -24,14 +31,15 @@ class PeoplePane(Pane[PersonView]):
         ("side", "Side"),
         ("role", "Role"),
         ("release", "Release"),
+        ("readiness", "Readiness"),
         ("zone", "Time zone"),
         ("email", "Email"),  # free text last: a narrow terminal cuts only its end
     )
 
     def reload(self) -> None:
-        self.read_into(self.Loaded, people.list_people, self.slug, group=self.KEY)
+        self.read_into(self.Loaded, release.people_rows, self.slug, group=self.KEY)
 
-    def show_rows(self, rows: list[PersonView]) -> None:
+    def show_rows(self, rows: list[PersonRow]) -> None:
         self.rows = {p.slug: p for p in rows}
         self.table.show(
             [
@@ -42,6 +50,7 @@ class PeoplePane(Pane[PersonView]):
                         p.side,
                         p.role or "",
                         day(p.release_date) if p.release_date else "",
+                        p.readiness,
                         p.timezone or "",
                         p.email or "",
                     ],
@@ -51,7 +60,8 @@ class PeoplePane(Pane[PersonView]):
             has_more=False,
         )
         self.note(
-            "n adds a person, e edits the highlighted one, x takes them off."
+            "n adds a person, e edits the highlighted one, x takes them off; "
+            "r releases them, m moves an incumbent to the provider, d shows readiness."
             if rows
             else "Nobody on the engagement yet: press n to add a person."
         )
@@ -87,8 +97,39 @@ class PeoplePane(Pane[PersonView]):
             return
         self.write_then(
             f"person {row.name} taken off the engagement",
-            people.remove,
+            people_remove,
             self.slug,
             row.slug,
             expected_version=row.version,
         )
+
+    def action_release_person(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.forms.people_release import release_form
+
+        self.open_form(release_form(self.backend, self.slug, row), lambda name: f"{name} released")
+
+    def action_move_person(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.forms.people_release import move_form
+
+        self.open_form(
+            move_form(self.backend, self.slug, row),
+            lambda name: f"{name} moved to the provider side",
+        )
+
+    def action_readiness(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.tui.screens.readiness import ReadinessScreen
+
+        def work() -> None:
+            (state,) = self.backend.read(release.readiness, self.slug, row.slug)
+            self.app.call_from_thread(self.app.push_screen, ReadinessScreen(state))
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="read")

@@ -1,0 +1,60 @@
+"""The access finding of a release coming while the person is not ready for it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from transition.dates import today
+from transition.models import Person
+from transition.services.views.access import FindingView
+from transition.settings import get_settings
+
+
+def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
+    """Findings (``release_not_ready``, medium) for incumbents released within
+    ``TRANSITION_RELEASE_WARNING_DAYS`` days (default 14) whose knowledge is not out yet
+    (a topic not signed off, a runbook not accepted), per engagement.
+    One query when nobody is leaving that soon."""
+    from transition.services.release import readiness_of
+
+    now = today()
+    horizon = now + timedelta(days=get_settings().release_warning_days())
+    leaving: dict[int, list[Person]] = defaultdict(list)
+    for person in session.execute(
+        select(Person)
+        .where(
+            Person.engagement_id.in_(engagement_ids),
+            Person.side == "incumbent",
+            Person.release_date >= now,
+            Person.release_date <= horizon,
+            Person.released_on.is_(None),
+            Person.removed_at.is_(None),
+        )
+        .order_by(Person.release_date, Person.slug)
+    ).scalars():
+        leaving[person.engagement_id].append(person)
+    out: dict[int, list[FindingView]] = defaultdict(list)
+    for eid, people in leaving.items():
+        for state in readiness_of(session, eid, people):
+            # Grants are revoked by the release itself: knowledge and runbooks are the course.
+            gaps = state.unmet(grants=False)
+            if not gaps:
+                continue
+            out[eid].append(
+                FindingView(
+                    kind="release_not_ready",
+                    severity="medium",
+                    grant_id=None,
+                    person=state.name,
+                    system=state.topics[0].system if state.topics else "-",
+                    role=None,
+                    message=f"{state.name} is released on {state.release_date} "
+                    f"({state.days_left} days) and is not ready: {gaps[0]}"
+                    + (f" and {len(gaps) - 1} more" if len(gaps) > 1 else ""),
+                )
+            )
+    return dict(out)
