@@ -1,4 +1,4 @@
-"""``transition runbook templates|new|list|status``."""
+"""``transition runbook templates|new|update|list|status``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import typer
 from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit_json, emit_rows, say
 from transition.cli.state import call, change
-from transition.services import runbooks
-from transition.services.views.runbooks import RunbookView
+from transition.services import runbook_update, runbooks
+from transition.services.views.runbooks import RunbookUpdated, RunbookView
 
 app = typer.Typer(
     help="Runbook skeletons from templates, and how finished each one is.", no_args_is_help=True
@@ -33,7 +33,28 @@ Templates = Annotated[
 def _filled(row: RunbookView) -> str:
     if row.file_missing or row.fill_ratio is None:
         return "file missing"
-    return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
+    conflicts = f", {row.conflicts} conflict(s)" if row.conflicts else ""
+    left = f"{row.placeholders_left}/{row.placeholders_total} left"
+    return f"{round(row.fill_ratio * 100)}% ({left}{conflicts})"
+
+
+def describe_update(row: RunbookUpdated) -> str:
+    """One line per runbook of ``runbook update``: what merging its template does."""
+    head = f"#{row.id} {row.system} / {row.template}"
+    versions = f"v{row.from_version or '?'} → v{row.to_version}"
+    if row.outcome == "skipped":
+        return f"{head}: skipped: {row.reason}"
+    if row.outcome == "unchanged":
+        return f"{head}: unchanged (v{row.to_version})"
+    text = f"{head}: {versions}: "
+    if row.outcome == "conflicts":
+        lines = ", ".join(map(str, row.conflict_lines))
+        text += f"{row.conflicts} conflict(s) at line(s) {lines} of {row.path}"
+    else:
+        text += f"clean merge (+{row.added} −{row.removed} lines)"
+    if row.status != row.status_before:
+        text += f"; {row.status_before} → {row.status}"
+    return text
 
 
 TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
@@ -65,7 +86,8 @@ def new(
     force: bool = typer.Option(
         False,
         "--force",
-        help="Regenerate an existing runbook or file; refused if the file has been edited.",
+        help="Update an existing runbook (the template merged into your edits, as "
+        "`runbook update`), or overwrite a file no runbook recorded if it is unedited.",
     ),
     discard_edits: bool = typer.Option(
         False,
@@ -106,12 +128,54 @@ def new(
             f"{result.status}): nothing changed"
         )
         return
+    if result.update is not None:
+        say(f"updated {result.path}: {describe_update(result.update)}")
+        return
     verb = "regenerated" if result.regenerated else "wrote"
     kept = f"; the old file is kept as {result.kept}" if result.kept else ""
     say(
         f"{verb} {result.path} (runbook #{result.id}, drafted, "
         f"{result.placeholders} placeholder(s) to fill){kept}"
     )
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    engagement: Engagement,
+    ids: list[str] = typer.Argument(None, metavar="[ID]...", help="Runbooks to update."),
+    every: bool = typer.Option(False, "--all", help="Every runbook of the engagement."),
+    sets: list[str] = typer.Option(
+        [], "--set", metavar="KEY=VALUE", help="Add or change an answer (repeat for several)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Say what each runbook would get; write nothing."
+    ),
+    templates: Templates = None,
+    as_json: AsJson = False,
+) -> None:
+    """Merge improved templates into runbooks, keeping your edits (three-way)."""
+    values = runbooks.parse_sets(sets)
+    result = call(
+        ctx,
+        runbook_update.update,
+        engagement,
+        ids or (),
+        write=not dry_run,
+        every=every,
+        sets=values,
+        dry_run=dry_run,
+        template_dirs=[templates] if templates else (),
+    )
+    if as_json:
+        emit_json(result)
+        return
+    for row in result.runbooks:
+        say(describe_update(row))
+    if not result.runbooks:
+        say("no runbooks to update")
+    if dry_run:
+        say("dry run: nothing written")
 
 
 @app.command("list")

@@ -20,6 +20,8 @@ from transition.files import SHARED, Unreadable, read_input, write_file
 from transition.text import is_slug, slugify
 
 PLACEHOLDER = "[[FILL:"
+#: How a conflict region an update left in a file starts (``runbook_update``).
+CONFLICT_START = "<<<<<<<"
 MAX_READ = 8 * 1024 * 1024
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -130,8 +132,23 @@ def lines_differ(old: str, new: str) -> int:
 def placeholders_left(path: str) -> int | None:
     """``[[FILL:`` markers in the file now, or None when it cannot be read (missing, not a
     regular file, over the size limit)."""
+    found = scan(path)
+    return None if found is None else found[0]
+
+
+def count_conflicts(text: str) -> int:
+    """Conflict regions in a runbook's text: lines starting with ``<<<<<<<``."""
+    if CONFLICT_START not in text:
+        return 0
+    return sum(1 for line in text.splitlines() if line.startswith(CONFLICT_START))
+
+
+def scan(path: str) -> tuple[int, int] | None:
+    """``([[FILL: markers, conflict regions)`` in the file now, or None when it cannot be
+    read (missing, not a regular file, over the size limit)."""
     try:
         data = read_input(path, MAX_READ, kind="runbook")
     except Unreadable:
         return None
-    return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
+    text = data.decode("utf-8", errors="replace")
+    return text.count(PLACEHOLDER), count_conflicts(text)

@@ -63,6 +63,7 @@ FINAL = {
     "delete": "a deletion",
     "backdate": "a backdating",
     "regenerate": "a runbook regeneration (its file was rewritten)",
+    "template-update": "a runbook template update (its file was merged and rewritten)",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}
