@@ -400,6 +400,8 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "placeholders_left": "int",
                 "fill_ratio": "float|int",
                 "file_missing": "bool",
+                "conflicts": "int",
+                "template_version": "int|null",
                 "created_at": "str",
                 "created_by": "str",
                 "version": "int",
@@ -416,6 +418,30 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "forced": "bool",
             "reason": "str|null",
             "version": "int",
+        },
+    ),
+    "runbook update": (
+        (ENG, "--all"),
+        {
+            "dry_run": "bool",
+            "runbooks": [
+                {
+                    "id": "int",
+                    "system": "str",
+                    "template": "str",
+                    "path": "str",
+                    "from_version": "int|null",
+                    "to_version": "int|null",
+                    "outcome": "str",
+                    "added": "int",
+                    "removed": "int",
+                    "conflicts": "int",
+                    "conflict_lines": ["int"],
+                    "status_before": "str",
+                    "status": "str",
+                    "reason": "str|null",
+                }
+            ],
         },
     ),
     "handover show": (
@@ -503,6 +529,8 @@ EMPTY_OK = {
     # Filled only for people whose own time zone differs from the engagement's.
     "kt list": {"$[].local_times"},
     "task show": {"$.waiting_on", "$.dependents"},
+    # Filled only where an update leaves conflicts.
+    "runbook update": {"$.runbooks[].conflict_lines"},
 }
 
 

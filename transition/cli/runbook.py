@@ -122,14 +122,21 @@ def new(
     if dry_run:
         sys.stdout.write(result.text or "")
         return
+    if result.update is not None:
+        if result.unchanged:
+            say(
+                f"{result.path}: nothing changed: the file already has all that template "
+                f"{result.template} v{result.update.to_version} gives (runbook #{result.id}, "
+                f"{result.status}; your edits are kept)"
+            )
+        else:
+            say(f"updated {result.path}: {describe_update(result.update)}")
+        return
     if result.unchanged:
         say(
             f"{result.path} is already the skeleton (runbook #{result.id}, "
             f"{result.status}): nothing changed"
         )
-        return
-    if result.update is not None:
-        say(f"updated {result.path}: {describe_update(result.update)}")
         return
     verb = "regenerated" if result.regenerated else "wrote"
     kept = f"; the old file is kept as {result.kept}" if result.kept else ""
