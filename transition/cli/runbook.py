@@ -12,7 +12,7 @@ from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit_json, emit_rows, say
 from transition.cli.state import call, change
 from transition.services import runbook_update, runbooks
-from transition.services.views.runbooks import RunbookUpdated, RunbookView
+from transition.services.views.runbooks import RunbookView
 
 app = typer.Typer(
     help="Runbook skeletons from templates, and how finished each one is.", no_args_is_help=True
@@ -36,25 +36,6 @@ def _filled(row: RunbookView) -> str:
     conflicts = f", {row.conflicts} conflict(s)" if row.conflicts else ""
     left = f"{row.placeholders_left}/{row.placeholders_total} left"
     return f"{round(row.fill_ratio * 100)}% ({left}{conflicts})"
-
-
-def describe_update(row: RunbookUpdated) -> str:
-    """One line per runbook of ``runbook update``: what merging its template does."""
-    head = f"#{row.id} {row.system} / {row.template}"
-    versions = f"v{row.from_version or '?'} → v{row.to_version}"
-    if row.outcome == "skipped":
-        return f"{head}: skipped: {row.reason}"
-    if row.outcome == "unchanged":
-        return f"{head}: unchanged (v{row.to_version})"
-    text = f"{head}: {versions}: "
-    if row.outcome == "conflicts":
-        lines = ", ".join(map(str, row.conflict_lines))
-        text += f"{row.conflicts} conflict(s) at line(s) {lines} of {row.path}"
-    else:
-        text += f"clean merge (+{row.added} −{row.removed} lines)"
-    if row.status != row.status_before:
-        text += f"; {row.status_before} → {row.status}"
-    return text
 
 
 TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
@@ -130,7 +111,7 @@ def new(
                 f"{result.status}; your edits are kept)"
             )
         else:
-            say(f"updated {result.path}: {describe_update(result.update)}")
+            say(f"updated {result.path}: {runbook_update.describe(result.update)}")
         return
     if result.unchanged:
         say(
@@ -178,7 +159,7 @@ def update(
         emit_json(result)
         return
     for row in result.runbooks:
-        say(describe_update(row))
+        say(runbook_update.describe(row))
     if not result.runbooks:
         say("no runbooks to update")
     if dry_run:

@@ -164,6 +164,13 @@ RUNBOOK_STATUS = Command(
     "Move the runbook to its next status",
     priority=True,
 )
+RUNBOOK_UPDATE = Command(
+    "runbooks.update",
+    "U",
+    "update_runbook",
+    "Update",
+    "Merge the runbook's improved template into it, keeping your edits (preview first)",
+)
 
 # Handover tab
 HANDOVER_DONE = Command(
