@@ -83,6 +83,41 @@ def theirs_label(name: str, version: int) -> str:
     return f"template {name} v{version}"
 
 
+class _Matcher(difflib.SequenceMatcher):
+    """``difflib``'s line matching, with every added or removed block slid down as far as
+    it goes (as git's diff does): a section added after a blank line is then added after
+    that blank line, not before it, so it does not touch the lines just above it, which
+    people have often filled in (a three-way merge calls touching changes a conflict)."""
+
+    def __init__(self, isjunk: Any, a: Sequence[str], b: Sequence[str]) -> None:
+        super().__init__(isjunk, a, b, autojunk=False)
+
+    def get_matching_blocks(self) -> list[difflib.Match]:  # type: ignore[override]
+        a, b = self.a, self.b
+        blocks = [[i, j, n] for i, j, n in super().get_matching_blocks() if n]
+        out: list[list[int]] = []
+        for block in blocks:
+            if out:
+                prev = out[-1]
+                pi, pj, pn = prev
+                gap_a, gap_b = block[0] - (pi + pn), block[1] - (pj + pn)
+                # a pure addition (gap only in b) or removal (only in a): slide it down
+                while block[2] and (gap_a == 0) != (gap_b == 0):
+                    first = b[pj + pn] if gap_a == 0 else a[pi + pn]
+                    if first != (b[block[1]] if gap_a == 0 else a[block[0]]):
+                        break
+                    prev[2] += 1
+                    pn += 1
+                    block[0], block[1], block[2] = block[0] + 1, block[1] + 1, block[2] - 1
+                if not block[2]:
+                    continue
+                if block[0] == pi + pn and block[1] == pj + pn:
+                    prev[2] += block[2]
+                    continue
+            out.append(block)
+        return [difflib.Match(i, j, n) for i, j, n in out] + [difflib.Match(len(a), len(b), 0)]
+
+
 def merge(base: str, ours: str, theirs: str, label: str) -> tuple[str, int, list[int]]:
     """Three-way merge of runbook texts: ``(merged text, conflict regions, the line
     numbers of their ``<<<<<<<`` markers)``."""
@@ -91,7 +126,7 @@ def merge(base: str, ours: str, theirs: str, label: str) -> tuple[str, int, list
     def lines(text: str) -> list[str]:
         return (text if not text or text.endswith("\n") else text + "\n").splitlines(True)
 
-    m = merge3.Merge3(lines(base), lines(ours), lines(theirs))
+    m = merge3.Merge3(lines(base), lines(ours), lines(theirs), sequence_matcher=_Matcher)
     out = list(m.merge_lines(name_a=OURS, name_b=label))
     count = sum(1 for region in m.merge_regions() if region[0] == "conflict")
     start = f"{files.CONFLICT_START} {OURS}"
