@@ -461,13 +461,16 @@ def render(
     *,
     hints: Mapping[str, str] | None = None,
     provided: Iterable[str] | None = None,
+    declared: bool = False,
 ) -> str:
     """Render ``info`` with ``context`` in the sandbox, under its time and size limits.
     First every variable the template uses without declaring it is named at once
     (``provided``: names given without declaration, default every name in ``context``),
     then every required variable that is missing. Every problem is a ``BadInput`` naming
-    the file (and line where there is one)."""
-    undeclared = undeclared_variables(info, dirs, context if provided is None else provided)
+    the file (and line where there is one). ``declared``: the caller checked the
+    variables already (rendering one template many times in a run)."""
+    names = context if provided is None else provided
+    undeclared = [] if declared else undeclared_variables(info, dirs, names)
     if undeclared:
         first_file, first_line = undeclared[0][1], undeclared[0][2]
         where = f"{first_file}:{first_line}" if first_line else first_file

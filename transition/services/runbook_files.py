@@ -97,6 +97,43 @@ def write(base: Path, path: Path, text: str, *, force: bool) -> None:
     write_file(path, text, mode=SHARED, replace=force)
 
 
+def write_many(items: list[tuple[Path, Path, str]]) -> None:
+    """Write many runbooks (``(base, path, text)``, each file existing or not), each one
+    atomically as ``write`` does: every new text goes to a temporary file beside its
+    target, all of them reach the disk with one ``os.sync`` (one flush for the batch
+    instead of one per file), and only then is each renamed into place. A failure before
+    the renames leaves every file as it was."""
+    import tempfile
+
+    from transition.files import check_target
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for base, path, text in items:
+            if not inside(base, path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                inside(base, path)
+            check_target(path)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                os.fchmod(handle.fileno(), SHARED)
+        if staged:
+            os.sync()
+        while staged:
+            tmp, path = staged[0]
+            os.replace(tmp, path)
+            staged.pop(0)
+    except OSError as exc:
+        where = staged[0][1] if staged else "runbook files"
+        raise BadInput(f"cannot write {where}: {exc.strerror or exc}") from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
 def read_existing(path: Path) -> bytes | None:
     """The regular file now at ``path`` (None when there is none)."""
     if _lstat(path) is None:

@@ -127,8 +127,10 @@ def merge(base: str, ours: str, theirs: str, label: str) -> tuple[str, int, list
         return (text if not text or text.endswith("\n") else text + "\n").splitlines(True)
 
     m = merge3.Merge3(lines(base), lines(ours), lines(theirs), sequence_matcher=_Matcher)
+    regions = list(m.merge_regions())
+    m.merge_regions = lambda: iter(regions)  # type: ignore[method-assign]  # worked out once
     out = list(m.merge_lines(name_a=OURS, name_b=label))
-    count = sum(1 for region in m.merge_regions() if region[0] == "conflict")
+    count = sum(1 for region in regions if region[0] == "conflict")
     start = f"{files.CONFLICT_START} {OURS}"
     marks = [n for n, line in enumerate(out, 1) if line.rstrip("\r\n") == start]
     return "".join(out), count, marks
@@ -189,11 +191,14 @@ def plan_one(
     info: Any,
     dirs: tuple[tuple[Path, str], ...],
     sets: Mapping[str, str],
+    checked: set | None = None,
 ) -> Plan:
     """Work out the update of ``row`` to template ``info`` (nothing written); ``Skip``
-    when it cannot be updated. ``sets``: the ``--set`` values meant for this template."""
+    when it cannot be updated. ``sets``: the ``--set`` values meant for this template;
+    ``checked``: templates whose variables were already checked in this run."""
     from transition import templates
 
+    checked = set() if checked is None else checked
     eng, label = engagement.slug, f"runbook #{row.id} ({row.template} for {system.name})"
     if row.skeleton is None:
         raise Skip(
@@ -241,7 +246,10 @@ def plan_one(
     with errors.about("sets"):
         check_sets(sets, info, dirs)
     with errors.about("template"):
-        theirs = templates.render(info, values, dirs, hints=HINTS, provided=BUILTIN)
+        theirs = templates.render(
+            info, values, dirs, hints=HINTS, provided=BUILTIN, declared=info.path in checked
+        )
+    checked.add(info.path)
     merged, conflicts, marks = merge(
         row.skeleton, ours, theirs, theirs_label(info.name, info.version)
     )
@@ -351,6 +359,7 @@ def update(
     with errors.about("template_dirs"):
         dirs = templates.search_dirs(template_dirs)
     infos: dict[str, Any] = {}
+    checked: set = set()
     plans: list[Plan] = []
     used: set[str] = set()
     for row, system in pairs:
@@ -366,7 +375,7 @@ def update(
             known = set(info.variables) | templates.referenced_variables(info, dirs)
             mine = {k: v for k, v in sets.items() if k in known}
             used.update(mine)
-            plans.append(plan_one(session, engagement, row, system, info, dirs, mine))
+            plans.append(plan_one(session, engagement, row, system, info, dirs, mine, checked))
         except Skip as exc:
             if not every:
                 raise Refused(str(exc)) from None
@@ -383,6 +392,11 @@ def update(
         if touched:
             handover.reconcile(session, engagement, runbooks=touched)
         session.flush()  # every row first: a refusal there leaves every file as it was
-        for plan in plans:
-            write_plan(plan)
+        files.write_many(
+            [
+                (Path(p.row.path).parent.parent, Path(p.row.path), p.merged)
+                for p in plans
+                if p.row is not None and p.write_file and p.merged is not None
+            ]
+        )
     return RunbookUpdates(dry_run=dry_run, runbooks=[p.view for p in plans])
