@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from safety import assert_clean_error, dump
 
 V1 = """---
@@ -267,3 +269,19 @@ def test_a_missing_file_is_refused_by_id_and_skipped_in_all(cli, eng, tpl, db_ur
     assert "is missing" in cli("runbook", "update", eng, str(rid), "--templates", str(tpl)).stderr
     assert "skipped: " in ok(update(cli, eng, tpl, "--all")).stdout
     assert dump(db_url) == before and not path.exists()
+
+
+texts = st.lists(st.sampled_from(["a\n", "b\n", "\n", "## H\n", "[[FILL: x]]\n"]), max_size=12)
+
+
+@given(base=texts, other=texts)
+@settings(max_examples=300, deadline=None)
+def test_a_change_on_one_side_only_is_taken_as_it_is(base, other):
+    """Whatever the texts: an untouched file takes the new rendering, an unchanged
+    template keeps the file, and the same change on both sides is no conflict."""
+    from transition.services.runbook_update import merge
+
+    base_text, other_text = "".join(base), "".join(other)
+    for ours, theirs in ((base_text, other_text), (other_text, base_text), (other_text,) * 2):
+        merged, conflicts, marks = merge(base_text, ours, theirs, "template t v2")
+        assert (merged, conflicts, marks) == (other_text, 0, [])
