@@ -140,7 +140,7 @@ def test_a_conflicting_edit_gets_markers_and_blocks_promotion(cli, eng, tpl):
     ok(cli("runbook", "status", eng, str(rid), "reviewed"))
     upgrade(tpl)
     done = ok(update(cli, eng, tpl, "--all"))
-    assert "1 conflict(s) at line(s) 7 of" in done.stdout
+    assert "1 conflict(s) at line(s) 7, runbook #" in done.stdout
     merged = path.read_text(encoding="utf-8")
     assert (
         "<<<<<<< your edits\n1. Announce in #ops.\n=======\n"

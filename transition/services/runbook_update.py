@@ -63,20 +63,21 @@ REVIEWED = "reviewed"
 
 def describe(row: RunbookUpdated) -> str:
     """One line per runbook: what merging its template does (or would do)."""
-    head = f"#{row.id} {row.system} / {row.template}"
+    head = f"{row.system} / {row.template}"
     if row.outcome == "skipped":
         return f"{head}: skipped: {row.reason}"
     if row.outcome == "unchanged":
-        return f"{head}: unchanged (v{row.to_version})"
+        return f"{head}: unchanged (v{row.to_version}), runbook #{row.id}"
     text = f"{head}: v{row.from_version or '?'} → v{row.to_version}: "
     if row.outcome == "conflicts":
         lines = ", ".join(map(str, row.conflict_lines))
-        text += f"{row.conflicts} conflict(s) at line(s) {lines} of {row.path}"
+        text += f"{row.conflicts} conflict(s) at line(s) {lines}"
     else:
         text += f"clean merge (+{row.added} −{row.removed} lines)"
     if row.status != row.status_before:
         text += f"; {row.status_before} → {row.status}"
-    return text
+    text += f", runbook #{row.id}"
+    return text + (f" in {row.path}" if row.outcome == "conflicts" else "")
 
 
 def theirs_label(name: str, version: int) -> str:
