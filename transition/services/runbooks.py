@@ -2,8 +2,9 @@
 
 ``generate`` renders a template with what the database knows (engagement, system, owners,
 escalation contacts) plus ``--set`` values and writes ``<out>/<system-slug>/<template>.md``
-(``runbook_files``: the path cannot leave ``out``). An existing file or runbook is never
-replaced without ``force``.
+(``runbook_files``: the path cannot leave ``out``), recording the template's version and
+hash and the answers it was rendered with. An existing file or runbook is never replaced
+without ``force``, which on a recorded runbook merges the template in (``runbook_update``).
 
 Lifecycle ``drafted`` → ``reviewed`` → ``validated`` (exercised during the parallel run) →
 ``accepted``, one step forward at a time (``next_status``); anything else needs ``force``
@@ -120,12 +121,14 @@ def generate(
     text. ``sets``: the template's own variables, as a mapping or as typed
     (``["rto=4h"]``). ``dry_run`` returns the text and changes nothing.
 
-    ``force`` regenerates an existing runbook or file, but never loses work: a file that
-    differs from the skeleton it was generated from (people filled it in) is refused
-    unless ``discard_edits``, which keeps the old file beside the new one as
-    ``NAME.md.orig``. An accepted runbook is never sent back to drafted: regenerating it
-    is refused, unless the skeleton is exactly the file there, which is then left as it
-    is (status kept). Reviewed and validated ones go back to drafted."""
+    ``force`` on a runbook recorded with its skeleton (at the same path) is an update
+    (``runbook_update``): the template as it is now, with the recorded answers and
+    ``sets``, is merged three-way into the file, keeping every edit. ``force`` with
+    ``discard_edits`` regenerates it from scratch, back to drafted, keeping an edited file
+    beside the new one as ``NAME.md.orig`` (never an accepted runbook's). Elsewhere
+    (another folder, a file no runbook recorded, rows from before skeletons were recorded)
+    ``force`` regenerates, refusing a file that differs from its skeleton (or from a fresh
+    rendering) unless ``discard_edits``."""
     from transition import templates  # Jinja only when generating: `runbook list` stays light
 
     engagement = engagement_of(session, engagement)
