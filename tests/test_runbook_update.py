@@ -152,6 +152,12 @@ def test_a_conflicting_edit_gets_markers_and_blocks_promotion(cli, eng, tpl):
     # the markers count as unfilled: 2 placeholders left + 1 conflict, of 3 + 1
     assert row["placeholders_left"] == 2 and row["fill_ratio"] == 0.25
     assert "1 conflict(s)" in ok(cli("runbook", "list", eng)).stdout
+    # never merged again on top of unresolved markers
+    upgrade(tpl, V2.replace("version: 2", "version: 3").replace("## Steps", "## The steps"))
+    again = update(cli, eng, tpl, str(rid))
+    assert_clean_error(again, 1)
+    assert "still has 1 unresolved conflict(s)" in again.stderr
+    assert path.read_text(encoding="utf-8") == merged
     refused = cli("runbook", "status", eng, str(rid), "validated")
     assert_clean_error(refused, 1)
     assert "1 unresolved conflict(s)" in refused.stderr

@@ -237,6 +237,13 @@ def plan_one(
         ours = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Skip(f"{label}: {path} is not UTF-8 text") from None
+    left = files.count_conflicts(ours)
+    if left:
+        raise Skip(
+            f"{label}: {path} still has {left} unresolved conflict(s) from the last update: "
+            "resolve them first (keep what is right between the <<<<<<< and >>>>>>> lines, "
+            "then remove the marker lines)"
+        )
 
     values: dict[str, object] = {
         **answers,
