@@ -322,9 +322,6 @@ def _record(
         audit.Change(ENTITY, row_id, "create", "path", None, result.path),
         audit.Change(ENTITY, row_id, "create", "status", None, "drafted"),
         audit.Change(ENTITY, row_id, "create", "skeleton_placeholders", None, result.placeholders),
-        audit.Change(
-            ENTITY, row_id, "create", "template_version", None, fields["template_version"]
-        ),
     ]
     item = handover.runbook_item_title(title, found.name)
     handover.derive_new(session, engagement, "runbook", row_id, item, events=events)
