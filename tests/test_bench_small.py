@@ -66,3 +66,19 @@ def test_runbook_generation_benchmark_runs_end_to_end(
     assert all(seconds > 0 for seconds in timings.values())
     out = capsys.readouterr().out
     assert "files written: 75, runbooks recorded: 75" in out
+
+
+@pytest.mark.slow
+def test_runbook_update_benchmark_runs_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import runbook_update
+    finally:
+        sys.path.remove(str(BENCH))
+    timings = runbook_update.run(tmp_path, 20, None)
+    assert set(timings) == {"dry run", "update", "again"}
+    out = capsys.readouterr().out
+    assert "update: {'conflicts': 2, 'merged': 18}" in out
+    assert "again: {'unchanged': 20}" in out

@@ -509,6 +509,8 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "placeholders_left": "int",
                 "fill_ratio": "float|int",
                 "file_missing": "bool",
+                "conflicts": "int",
+                "template_version": "int|null",
                 "created_at": "str",
                 "created_by": "str",
                 "version": "int",
@@ -525,6 +527,30 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "forced": "bool",
             "reason": "str|null",
             "version": "int",
+        },
+    ),
+    "runbook update": (
+        (ENG, "--all"),
+        {
+            "dry_run": "bool",
+            "runbooks": [
+                {
+                    "id": "int",
+                    "system": "str",
+                    "template": "str",
+                    "path": "str",
+                    "from_version": "int|null",
+                    "to_version": "int|null",
+                    "outcome": "str",
+                    "added": "int",
+                    "removed": "int",
+                    "conflicts": "int",
+                    "conflict_lines": ["int"],
+                    "status_before": "str",
+                    "status": "str",
+                    "reason": "str|null",
+                }
+            ],
         },
     ),
     "handover show": (
@@ -614,9 +640,10 @@ EMPTY_OK = {
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
     "task show": {"$.waiting_on", "$.dependents", "$.owners"},
-    "task show": {"$.waiting_on", "$.dependents"},
     # Runbooks are someone's once a system has owners (``system owner``).
     "person readiness": {"$[].runbooks"},
+    # Filled only where an update leaves conflicts.
+    "runbook update": {"$.runbooks[].conflict_lines"},
 }
 
 

@@ -14,7 +14,8 @@ Rules (also what a README author needs to know):
   ``transition tui``, ``transition demo`` without ``--no-tui``). ``a && b`` is two commands.
 - ``<!-- readme-test: skip REASON -->`` just before a block skips it (e.g. it needs a
   PostgreSQL server); ``<!-- readme-test: file NAME -->`` just before a block writes its
-  content to NAME in the working folder, for the commands that follow.
+  content to NAME in the working folder, for the commands that follow (a later block may
+  write the same NAME anew: a file edited, a template improved).
 - Every command gets ``--db`` pointing at the test's database (SQLite, and PostgreSQL when
   the suite runs on it) unless it names its own ``--db``; ``TRANSITION_TODAY`` is fixed,
   HOME, the data folders and the working folder are fresh temporary folders.
@@ -91,7 +92,8 @@ def story(text: str) -> tuple[list[Step], dict[str, str]]:
     for first, lang, lines, marker in blocks(text):
         if marker and marker[0] == "file":
             files[marker[1]] = "\n".join(lines) + "\n"
-            steps.append(Step(first, f"#file {marker[1]}"))
+            # the content goes with the step: a later block may write the same file anew
+            steps.append(Step(first, f"#file {marker[1]}", [files[marker[1]]]))
             continue
         if lang not in ("console", "sh") or (marker and marker[0] == "skip"):
             continue
@@ -174,7 +176,7 @@ def test_every_readme_command_runs_as_shown(db_url, tmp_path, monkeypatch):
     for step in steps:
         if step.command.startswith("#file "):
             name = step.command.split(" ", 1)[1]
-            Path(work, name).write_text(files[name], encoding="utf-8")
+            Path(work, name).write_text(step.expected[0], encoding="utf-8")
             continue
         for args in commands(step):
             if "--db" not in args:

@@ -327,11 +327,14 @@ def test_existing_file_is_never_overwritten_without_force(cli, rb, tmp_path):
     assert_clean_error(new(cli, rb, "--system", "SAP ERP", "--template", "backup-restore"), 1)
     assert other.read_text(encoding="utf-8") == "hand written\n"
 
-    # --force regenerates the same runbook (no duplicate) back to drafted; the file was
-    # edited, so that needs --discard-edits, which keeps the old file beside it
+    # --force updates the same runbook (no duplicate): the template has nothing new, so
+    # the edited file is kept; overwriting it needs --discard-edits, which keeps the old
+    # file beside it and sends the runbook back to drafted
     rid = listed(cli, rb)[0]["id"]
     assert cli("runbook", "status", rb, str(rid), "reviewed").exit_code == 0
-    assert_clean_error(new(cli, rb, *args, "--force"), 1)
+    kept = new(cli, rb, *args, "--force")
+    assert kept.exit_code == 0 and "nothing changed" in kept.stdout
+    assert path.read_text(encoding="utf-8") == "my own work\n"
     forced = new(cli, rb, *args, "--force", "--discard-edits")
     assert forced.exit_code == 0, forced.stderr
     assert path.with_name("incident-response.md.orig").read_text() == "my own work\n"
@@ -364,10 +367,9 @@ def test_force_never_destroys_edited_text(cli, rb, tmp_path, db_url):
     edited = "".join(lines) + "A note at the end.\n"
     path.write_text(edited, encoding="utf-8")
     before = dump(db_url)
-    refused = new(cli, rb, *args, "--force")
-    assert_clean_error(refused, 1)
-    assert "the file has been edited: 3 lines differ from" in refused.stderr
-    assert "--discard-edits" in refused.stderr
+    kept = new(cli, rb, *args, "--force")  # an update: the template has nothing new
+    assert kept.exit_code == 0, kept.stderr
+    assert "nothing changed" in kept.stdout and "your edits are kept" in kept.stdout
     assert path.read_text(encoding="utf-8") == edited and not orig.exists()
     assert dump(db_url) == before
     assert_clean_error(new(cli, rb, *args, "--discard-edits"), 2)  # goes with --force
@@ -406,13 +408,15 @@ def test_an_accepted_runbook_is_never_sent_back_to_drafted(cli, rb, tmp_path, db
     assert listed(cli, rb)[0]["status"] == "accepted"
     assert dump(db_url) == before
 
-    # anything else would send it back to drafted: refused, with the way to do it
+    # edited: --force merges the template in (nothing new here, the edits are kept);
+    # discarding the edits would send it back to drafted: refused, with the way to do it
     path.write_text(skeleton + "Reviewed and accepted by the client.\n", encoding="utf-8")
-    for extra in ((), ("--discard-edits",)):
-        refused = new(cli, rb, *args, "--force", *extra)
-        assert_clean_error(refused, 1)
-        assert "is accepted" in refused.stderr and "runbook status" in refused.stderr
-        assert listed(cli, rb)[0]["status"] == "accepted"
+    kept = new(cli, rb, *args, "--force")
+    assert kept.exit_code == 0 and "nothing changed" in kept.stdout
+    refused = new(cli, rb, *args, "--force", "--discard-edits")
+    assert_clean_error(refused, 1)
+    assert "is accepted" in refused.stderr and "runbook status" in refused.stderr
+    assert listed(cli, rb)[0]["status"] == "accepted"
     assert path.read_text(encoding="utf-8").endswith("accepted by the client.\n")
     assert dump(db_url) == before
 

@@ -1,7 +1,8 @@
 """Runbook skeleton templates: where they are found, what they declare, how they render.
 
 A template is a file ``NAME.md.j2``; ``NAME`` is a slug. It starts with YAML front matter
-between two ``---`` lines (title, description, and the variables it uses with whether each
+between two ``---`` lines (title, description, an optional ``version`` (a whole number,
+default 1, raised when the template improves) and the variables it uses with whether each
 is required), followed by a Markdown body written in Jinja2. Sections the generator cannot
 fill carry the marker ``[[FILL: what to write]]`` for a person to replace.
 
@@ -21,6 +22,7 @@ file changes), so generating many skeletons in one process costs little per skel
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -65,6 +67,8 @@ class FrontMatter(BaseModel):
 
     title: Annotated[str, Field(min_length=1, max_length=300)]
     description: str = ""
+    #: Raised by the template's author when it improves (``runbook update`` merges it in).
+    version: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] = 1
     variables: dict[Annotated[str, Field(pattern=IDENTIFIER)], VariableSpec] = {}
 
 
@@ -78,6 +82,9 @@ class TemplateInfo:
     path: Path
     body: str = field(repr=False, default="")
     masked: bool = False  # the body starts with the front matter turned into a comment
+    version: int = 1
+    #: SHA-256 of the template file as read (front matter and body).
+    hash: str = ""
 
     @property
     def required(self) -> list[str]:
@@ -177,8 +184,9 @@ def parse(path: Path, name: str, source: str) -> TemplateInfo:
         return cached[1]
     text = yamlfile.read_text(path, MAX_BYTES, kind="template", noun="template")
     front, body = split_front_matter(text, path)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if front is None:
-        info = TemplateInfo(name, _title_from(name), "", {}, source, path, body)
+        info = TemplateInfo(name, _title_from(name), "", {}, source, path, body, hash=digest)
     else:
         # A leading newline stands for the opening '---', so YAML lines are file lines.
         matter = yamlfile.validate(path, FrontMatter, text="\n" + front)
@@ -191,6 +199,8 @@ def parse(path: Path, name: str, source: str) -> TemplateInfo:
             path,
             body,
             masked=True,
+            version=matter.version,
+            hash=digest,
         )
     _INFO_CACHE[path] = (stamp, info)
     return info
@@ -451,13 +461,16 @@ def render(
     *,
     hints: Mapping[str, str] | None = None,
     provided: Iterable[str] | None = None,
+    declared: bool = False,
 ) -> str:
     """Render ``info`` with ``context`` in the sandbox, under its time and size limits.
     First every variable the template uses without declaring it is named at once
     (``provided``: names given without declaration, default every name in ``context``),
     then every required variable that is missing. Every problem is a ``BadInput`` naming
-    the file (and line where there is one)."""
-    undeclared = undeclared_variables(info, dirs, context if provided is None else provided)
+    the file (and line where there is one). ``declared``: the caller checked the
+    variables already (rendering one template many times in a run)."""
+    names = context if provided is None else provided
+    undeclared = [] if declared else undeclared_variables(info, dirs, names)
     if undeclared:
         first_file, first_line = undeclared[0][1], undeclared[0][2]
         where = f"{first_file}:{first_line}" if first_line else first_file

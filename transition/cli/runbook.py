@@ -1,4 +1,4 @@
-"""``transition runbook templates|new|list|status``."""
+"""``transition runbook templates|new|update|list|status``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit_json, emit_rows, say
 from transition.cli.state import call, change
-from transition.services import runbooks
+from transition.services import runbook_update, runbooks
 from transition.services.views.runbooks import RunbookView
 
 app = typer.Typer(
@@ -33,7 +33,9 @@ Templates = Annotated[
 def _filled(row: RunbookView) -> str:
     if row.file_missing or row.fill_ratio is None:
         return "file missing"
-    return f"{round(row.fill_ratio * 100)}% ({row.placeholders_left}/{row.placeholders_total} left)"
+    conflicts = f", {row.conflicts} conflict(s)" if row.conflicts else ""
+    left = f"{row.placeholders_left}/{row.placeholders_total} left"
+    return f"{round(row.fill_ratio * 100)}% ({left}{conflicts})"
 
 
 TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
@@ -65,7 +67,8 @@ def new(
     force: bool = typer.Option(
         False,
         "--force",
-        help="Regenerate an existing runbook or file; refused if the file has been edited.",
+        help="Update an existing runbook (the template merged into your edits, as "
+        "`runbook update`), or overwrite a file no runbook recorded if it is unedited.",
     ),
     discard_edits: bool = typer.Option(
         False,
@@ -100,6 +103,16 @@ def new(
     if dry_run:
         sys.stdout.write(result.text or "")
         return
+    if result.update is not None:
+        if result.unchanged:
+            say(
+                f"{result.path}: nothing changed: the file already has all that template "
+                f"{result.template} v{result.update.to_version} gives (runbook #{result.id}, "
+                f"{result.status}; your edits are kept)"
+            )
+        else:
+            say(f"updated {result.path}: {runbook_update.describe(result.update)}")
+        return
     if result.unchanged:
         say(
             f"{result.path} is already the skeleton (runbook #{result.id}, "
@@ -112,6 +125,45 @@ def new(
         f"{verb} {result.path} (runbook #{result.id}, drafted, "
         f"{result.placeholders} placeholder(s) to fill){kept}"
     )
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    engagement: Engagement,
+    ids: list[str] = typer.Argument(None, metavar="[ID]...", help="Runbooks to update."),
+    every: bool = typer.Option(False, "--all", help="Every runbook of the engagement."),
+    sets: list[str] = typer.Option(
+        [], "--set", metavar="KEY=VALUE", help="Add or change an answer (repeat for several)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Say what each runbook would get; write nothing."
+    ),
+    templates: Templates = None,
+    as_json: AsJson = False,
+) -> None:
+    """Merge improved templates into runbooks, keeping your edits (three-way)."""
+    values = runbooks.parse_sets(sets)
+    result = call(
+        ctx,
+        runbook_update.update,
+        engagement,
+        ids or (),
+        write=not dry_run,
+        every=every,
+        sets=values,
+        dry_run=dry_run,
+        template_dirs=[templates] if templates else (),
+    )
+    if as_json:
+        emit_json(result)
+        return
+    for row in result.runbooks:
+        say(runbook_update.describe(row))
+    if not result.runbooks:
+        say("no runbooks to update")
+    if dry_run:
+        say("dry run: nothing written")
 
 
 @app.command("list")

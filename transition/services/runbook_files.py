@@ -20,6 +20,8 @@ from transition.files import SHARED, Unreadable, read_input, write_file
 from transition.text import is_slug, slugify
 
 PLACEHOLDER = "[[FILL:"
+#: How a conflict region an update left in a file starts (``runbook_update``).
+CONFLICT_START = "<<<<<<<"
 MAX_READ = 8 * 1024 * 1024
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -95,6 +97,46 @@ def write(base: Path, path: Path, text: str, *, force: bool) -> None:
     write_file(path, text, mode=SHARED, replace=force)
 
 
+def write_many(items: list[tuple[Path, Path, str]]) -> None:
+    """Write many runbooks (``(base, path, text)``, each file existing or not), each one
+    atomically: every new text goes to a temporary file beside its target, then each is
+    renamed into place and one ``os.sync`` flushes the batch (one flush instead of one
+    ``fsync`` per file, which costs milliseconds each on a virtual disk). A reader sees
+    the old text or the new, never a part; after a crash each file is old or new on file
+    systems that write a file's data before a rename that replaces another file (ext4 by
+    default, XFS, btrfs). A failure before the renames leaves every file as it was."""
+    import tempfile
+
+    from transition.files import check_target
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for base, path, text in items:
+            if not inside(base, path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                inside(base, path)
+            check_target(path)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                os.fchmod(handle.fileno(), SHARED)
+        renamed = bool(staged)
+        while staged:
+            tmp, path = staged[0]
+            os.replace(tmp, path)
+            staged.pop(0)
+        if renamed:
+            os.sync()
+    except OSError as exc:
+        where = staged[0][1] if staged else "runbook files"
+        raise BadInput(f"cannot write {where}: {exc.strerror or exc}") from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
 def read_existing(path: Path) -> bytes | None:
     """The regular file now at ``path`` (None when there is none)."""
     if _lstat(path) is None:
@@ -130,8 +172,23 @@ def lines_differ(old: str, new: str) -> int:
 def placeholders_left(path: str) -> int | None:
     """``[[FILL:`` markers in the file now, or None when it cannot be read (missing, not a
     regular file, over the size limit)."""
+    found = scan(path)
+    return None if found is None else found[0]
+
+
+def count_conflicts(text: str) -> int:
+    """Conflict regions in a runbook's text: lines starting with ``<<<<<<<``."""
+    if CONFLICT_START not in text:
+        return 0
+    return sum(1 for line in text.splitlines() if line.startswith(CONFLICT_START))
+
+
+def scan(path: str) -> tuple[int, int] | None:
+    """``([[FILL: markers, conflict regions)`` in the file now, or None when it cannot be
+    read (missing, not a regular file, over the size limit)."""
     try:
         data = read_input(path, MAX_READ, kind="runbook")
     except Unreadable:
         return None
-    return data.decode("utf-8", errors="replace").count(PLACEHOLDER)
+    text = data.decode("utf-8", errors="replace")
+    return text.count(PLACEHOLDER), count_conflicts(text)

@@ -40,6 +40,17 @@ BUILTIN = (
     "generated_on",
     "template",
 )
+#: What each database value is to a runbook once written. *Answers* are recorded with the
+#: runbook (``Runbook.answers_json``) and given again when an improved template is merged
+#: in (``runbook update``), so the update changes what the template changed and nothing
+#: else: the engagement and the system (they change only when someone edits them), and
+#: the owners and escalation contacts as they were when the runbook was written (the team
+#: agreed them; people released later do not rewrite a written runbook). ``generated_on``
+#: changes by itself (every day) and ``template`` describes the template, not the runbook:
+#: both are taken afresh at each rendering, never recorded.
+ANSWERED = ("engagement", "system", "incumbent_owner", "provider_owner", "escalation")
+FRESH = ("generated_on", "template")
+assert set(ANSWERED) | set(FRESH) == set(BUILTIN)
 #: Why a variable the generator fills may be missing, and what to do about it.
 HINTS = {
     "incumbent_owner": "no incumbent person on the engagement: add one with "
@@ -210,3 +221,49 @@ def check_sets(
         )
     for key, value in sets.items():
         no_secrets(clean_text(value, f"--set {key}"), f"--set {key}")
+
+
+def encode_answers(values: Mapping[str, object], sets: Mapping[str, str]) -> str:
+    """The answers a runbook was rendered with, as JSON: the ``ANSWERED`` database values
+    (records and user text keep their kind) and the ``--set`` values."""
+    import json
+
+    from transition.templates import Record, UserText
+
+    def enc(value: object) -> object:
+        if isinstance(value, Record):
+            return {"record": {k: enc(v) for k, v in vars(value).items()}}
+        if isinstance(value, UserText):
+            return {"text": str(value)}
+        if isinstance(value, list | tuple):
+            return {"list": [enc(v) for v in value]}
+        return value
+
+    context = {k: enc(values.get(k)) for k in ANSWERED}
+    return json.dumps({"context": context, "sets": dict(sets)}, sort_keys=True)
+
+
+def decode_answers(text: str) -> tuple[dict[str, object], dict[str, str]]:
+    """``(database values, --set values)`` from ``encode_answers``; BadInput when the
+    recorded text is not what it wrote."""
+    import json
+
+    from transition.templates import Record, UserText
+
+    def dec(value: object) -> object:
+        if isinstance(value, dict):
+            if "record" in value:
+                return Record(**{k: dec(v) for k, v in value["record"].items()})
+            if "text" in value:
+                return UserText(value["text"])
+            if "list" in value:
+                return [dec(v) for v in value["list"]]
+        return value
+
+    try:
+        data = json.loads(text)
+        context = {k: dec(data["context"].get(k)) for k in ANSWERED}
+        sets = {str(k): str(v) for k, v in data["sets"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise BadInput("the answers recorded with this runbook cannot be read") from None
+    return context, sets

@@ -2,8 +2,9 @@
 
 ``generate`` renders a template with what the database knows (engagement, system, owners,
 escalation contacts) plus ``--set`` values and writes ``<out>/<system-slug>/<template>.md``
-(``runbook_files``: the path cannot leave ``out``). An existing file or runbook is never
-replaced without ``force``.
+(``runbook_files``: the path cannot leave ``out``), recording the template's version and
+hash and the answers it was rendered with. An existing file or runbook is never replaced
+without ``force``, which on a recorded runbook merges the template in (``runbook_update``).
 
 Lifecycle ``drafted`` → ``reviewed`` → ``validated`` (exercised during the parallel run) →
 ``accepted``, one step forward at a time (``next_status``); anything else needs ``force``
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
 from sqlmodel import Session
@@ -39,6 +41,7 @@ from transition.services.runbook_templates import (
     HINTS,
     check_sets,
     context,
+    encode_answers,
     parse_sets,
 )
 from transition.services.runbook_templates import list_templates as list_templates
@@ -118,12 +121,14 @@ def generate(
     text. ``sets``: the template's own variables, as a mapping or as typed
     (``["rto=4h"]``). ``dry_run`` returns the text and changes nothing.
 
-    ``force`` regenerates an existing runbook or file, but never loses work: a file that
-    differs from the skeleton it was generated from (people filled it in) is refused
-    unless ``discard_edits``, which keeps the old file beside the new one as
-    ``NAME.md.orig``. An accepted runbook is never sent back to drafted: regenerating it
-    is refused, unless the skeleton is exactly the file there, which is then left as it
-    is (status kept). Reviewed and validated ones go back to drafted."""
+    ``force`` on a runbook recorded with its skeleton (at the same path) is an update
+    (``runbook_update``): the template as it is now, with the recorded answers and
+    ``sets``, is merged three-way into the file, keeping every edit. ``force`` with
+    ``discard_edits`` regenerates it from scratch, back to drafted, keeping an edited file
+    beside the new one as ``NAME.md.orig`` (never an accepted runbook's). Elsewhere
+    (another folder, a file no runbook recorded, rows from before skeletons were recorded)
+    ``force`` regenerates, refusing a file that differs from its skeleton (or from a fresh
+    rendering) unless ``discard_edits``."""
     from transition import templates  # Jinja only when generating: `runbook list` stays light
 
     engagement = engagement_of(session, engagement)
@@ -152,6 +157,16 @@ def generate(
     if path.exists() and not force:
         raise Refused(f"{path} already exists; use --force to overwrite")
 
+    if (
+        existing_id is not None
+        and not dry_run
+        and not discard_edits
+        and found.runbook_skeleton is not None
+        and found.runbook_path == str(path)
+        and files.inside(base, path)
+        and files.read_existing(path) is not None
+    ):  # recorded with its skeleton: the template is merged in, keeping every edit
+        return _merge_into(session, engagement, found, info, dirs, sets, name, str(path))
     values = context(session, engagement, found)
     values["template"] = templates.Record(name=info.name, title=info.title)
     values.update(sets)
@@ -185,11 +200,56 @@ def generate(
             "--reason TEXT`"
         )
     edited = on_disk is not None and _edited(found, path, text, on_disk, discard_edits)
-    result.id = _record(session, engagement, found, info.title, result, text)
+    recorded = {
+        "template_version": info.version,
+        "template_hash": info.hash,
+        "answers_json": encode_answers(values, sets),
+        "conflicts": 0,
+    }
+    result.id = _record(session, engagement, found, info.title, result, text, recorded)
     if edited:
         result.kept = str(files.keep_original(path, on_disk))
     files.write(base, path, text, force=force)
     return result
+
+
+def _merge_into(
+    session: Session,
+    engagement: Engagement,
+    found: Row,
+    info: Any,
+    dirs: tuple[tuple[Path, str], ...],
+    sets: Mapping[str, str],
+    name: str,
+    path: str,
+) -> RunbookGenerated:
+    """``--force`` on a runbook recorded with its skeleton: ``runbook update`` of it."""
+    from transition.services import runbook_update
+
+    row = session.get(Runbook, found.runbook_id)
+    system = session.get(System, found.id)
+    try:
+        plan = runbook_update.plan_one(session, engagement, row, system, info, dirs, sets)
+    except runbook_update.Skip as exc:
+        raise Refused(str(exc)) from None
+    if runbook_update.apply_plan(session, engagement, plan):
+        handover.reconcile(session, engagement, runbooks=[row.id])
+    session.flush()
+    runbook_update.write_plan(plan)
+    return RunbookGenerated(
+        id=row.id,
+        system=found.name,
+        system_slug=found.slug,
+        template=name,
+        title=info.title,
+        path=path,
+        status=plan.view.status,
+        placeholders=row.skeleton_placeholders,
+        dry_run=False,
+        regenerated=True,
+        unchanged=plan.view.outcome == "unchanged" or None,
+        update=plan.view,
+    )
 
 
 def _edited(found: Row, path: Path, text: str, on_disk: bytes, discard_edits: bool) -> bool:
@@ -222,14 +282,17 @@ def _record(
     title: str,
     result: RunbookGenerated,
     text: str,
+    recorded: Mapping[str, object],
 ) -> int:
     """Record the runbook generated (a new row, or the existing one back to drafted) with
-    its audit events and handover item; its id."""
+    its audit events and handover item; its id. ``recorded``: the template's version and
+    hash and the answers it was rendered with."""
     fields = {
         "title": title,
         "path": result.path,
         "status": "drafted",
         "skeleton_placeholders": result.placeholders,
+        **recorded,
     }
     if found.runbook_id is not None:
         row = session.get(Runbook, found.runbook_id)
@@ -283,14 +346,15 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
     ).all()
     out = []
     for r in rows:
-        total = r.skeleton_placeholders or 0
-        left = files.placeholders_left(r.path)
+        found = files.scan(r.path)
+        left, conflicts = (None, r.conflicts or 0) if found is None else found
+        # a conflict region is unfilled until someone resolves it
+        total = (r.skeleton_placeholders or 0) + (conflicts if found else 0)
         if left is None:
             ratio = None
-        elif total == 0:
-            ratio = 1.0
         else:
-            ratio = round(min(1.0, max(0.0, 1 - left / total)), 4)
+            unfilled = left + conflicts
+            ratio = 1.0 if total == 0 else round(min(1.0, max(0.0, 1 - unfilled / total)), 4)
         out.append(
             RunbookView.model_validate(
                 {
@@ -299,6 +363,7 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
                     "placeholders_left": left,
                     "fill_ratio": ratio,
                     "file_missing": left is None,
+                    "conflicts": conflicts,
                 }
             )
         )
@@ -363,7 +428,19 @@ def set_status(
             raise Refused(f"runbook #{row.id} is {old}; {_why(old, new)}; {_next_step(old)}")
         result.forced = True
     action = "force-status" if result.forced else "status"
-    apply_changes(session, row, engagement.id, ENTITY, {"status": new}, action=action)
+    values: dict[str, object] = {"status": new}
+    found = files.scan(row.path)
+    if found is not None:  # resolved by hand since the update: the file says so
+        values["conflicts"] = found[1]
+    conflicts = found[1] if found is not None else row.conflicts or 0
+    if conflicts and STATUSES.index(new) > STATUSES.index("reviewed"):
+        raise Refused(
+            f"runbook #{row.id} has {conflicts} unresolved conflict(s) from a template "
+            f"update in {row.path}: resolve each (keep what is right between the "
+            "<<<<<<< and >>>>>>> lines, then remove the marker lines) before moving it "
+            f"to {new}"
+        )
+    apply_changes(session, row, engagement.id, ENTITY, values, action=action)
     if reason:
         audit.record(session, engagement.id, ENTITY, row.id, action, "reason", None, reason)
     handover.reconcile(session, engagement, runbooks=[row.id])

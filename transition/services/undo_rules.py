@@ -66,6 +66,7 @@ FINAL = {
     "regenerate": "a runbook regeneration (its file was rewritten)",
     "upgrade": "an upgrade to a newer template version",
     "apply": "an import of an exit checklist",
+    "template-update": "a runbook template update (its file was merged and rewritten)",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}

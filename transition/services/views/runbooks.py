@@ -25,6 +25,9 @@ class RunbookView(View):
     placeholders_left: int | None
     fill_ratio: float | None
     file_missing: bool
+    #: Conflict regions an update left in the file (``<<<<<<<`` markers) not yet resolved.
+    conflicts: int
+    template_version: int | None
     created_at: Timestamp
     created_by: str
     version: int
@@ -48,11 +51,13 @@ class RunbookGenerated(View):
     text: str | None = None
     unchanged: bool | None = None
     kept: str | None = None
+    #: ``--force`` on a runbook recorded with its skeleton: the template merged into it.
+    update: RunbookUpdated | None = None
 
     @model_serializer(mode="wrap")
     def _only_what_applies(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data = handler(self)
-        for key in ("text", "unchanged", "kept"):
+        for key in ("text", "unchanged", "kept", "update"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
@@ -88,3 +93,35 @@ class TemplateView(View):
     variables: dict[str, TemplateVariable]
     #: The variables a user sets with ``--set`` (the rest come from the database).
     options: list[str] = Field(default=[], exclude=True)
+
+
+class RunbookUpdated(View):
+    """One runbook of ``runbook update``: what merging its improved template did (or, in a
+    dry run, would do). ``outcome``: ``unchanged`` (the file stays as it is), ``merged``
+    (a clean merge, ``added``/``removed`` lines), ``conflicts`` (written with markers,
+    at ``conflict_lines`` of the file) or ``skipped`` (``reason`` says why)."""
+
+    id: int
+    system: str
+    template: str
+    path: str
+    from_version: int | None
+    to_version: int | None
+    outcome: str
+    added: int
+    removed: int
+    conflicts: int
+    conflict_lines: list[int]
+    status_before: str
+    status: str
+    reason: str | None
+
+
+class RunbookUpdates(View):
+    """What ``runbook update`` did (or, with ``dry_run``, would do), runbook by runbook."""
+
+    dry_run: bool
+    runbooks: list[RunbookUpdated]
+
+
+RunbookGenerated.model_rebuild()

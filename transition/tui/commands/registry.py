@@ -187,6 +187,13 @@ RUNBOOK_STATUS = Command(
     "Move the runbook to its next status",
     priority=True,
 )
+RUNBOOK_UPDATE = Command(
+    "runbooks.update",
+    "U",
+    "update_runbook",
+    "Update",
+    "Merge the runbook's improved template into it, keeping your edits (preview first)",
+)
 
 # Handover tab
 HANDOVER_DONE = Command(
@@ -226,6 +233,7 @@ PERSON_ROLE = Command(
     "Role",
     "Give the highlighted person a playbook role, or take one back",
     show=False,
+)
 PERSON_RELEASE = Command(
     "people.release",
     "r",

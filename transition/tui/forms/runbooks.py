@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from transition.services import runbooks
-from transition.services.views.runbooks import RunbookGenerated
+from transition.services import runbook_update, runbooks
+from transition.services.views.runbooks import RunbookGenerated, RunbookUpdates
 from transition.tui.forms.base import Field, FormScreen, choices
 
 
@@ -42,4 +42,47 @@ def runbook_form(backend: Any, slug: str, systems: list, templates: list[str]) -
         preview=preview,
         intro="ctrl+s shows the skeleton first; ctrl+s again writes it.",
         form_id="runbook",
+    )
+
+
+def update_form(backend: Any, slug: str, runbook_id: int, label: str) -> FormScreen:
+    """Merge the improved template into one runbook: the first ctrl+s shows what the
+    update does (the service's dry run), the second does exactly that."""
+
+    def run(values: dict[str, Any], *, dry_run: bool) -> RunbookUpdates:
+        unit = backend.read if dry_run else backend.write
+        folder = values.get("template_dirs")
+        answer = values.get("sets")
+        return unit(
+            runbook_update.update,
+            slug,
+            [runbook_id],
+            sets=[answer] if answer else (),
+            dry_run=dry_run,
+            template_dirs=[folder] if folder else (),
+        )
+
+    def preview(values: dict[str, Any]) -> str:
+        result = run(values, dry_run=True)
+        lines = [runbook_update.describe(r) for r in result.runbooks]
+        return "would do:\n" + "\n".join(lines)
+
+    def submit(values: dict[str, Any]) -> str:
+        result = run(values, dry_run=False)
+        return "; ".join(runbook_update.describe(r) for r in result.runbooks)
+
+    return FormScreen(
+        f"Update runbook {label}",
+        [
+            Field(
+                "template_dirs",
+                "Templates folder",
+                placeholder="default: TRANSITION_TEMPLATES, then the shipped ones",
+            ),
+            Field("sets", "Answer", placeholder="NAME=VALUE to add or change (optional)"),
+        ],
+        submit,
+        preview=preview,
+        intro="ctrl+s shows what the update does first; ctrl+s again does it.",
+        form_id="runbook-update",
     )

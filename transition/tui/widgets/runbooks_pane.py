@@ -14,7 +14,9 @@ from transition.tui.widgets.pane import Pane, shown_path
 
 
 class RunbooksPane(Pane[RunbookView]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS, cmd.RUNBOOK_UPDATE
+    )
     KEY = "runbooks"
 
     COLUMNS = (
@@ -35,14 +37,22 @@ class RunbooksPane(Pane[RunbookView]):
         t.show([(str(r.id), self.cells(t, r)) for r in rows], has_more=False)
         accepted = sum(1 for r in rows if r.status == "accepted")
         self.note(
-            f"{accepted} of {len(rows)} accepted · n generate · enter next status"
+            f"{accepted} of {len(rows)} accepted{self.conflicts_note(rows)} · n generate · "
+            "enter next status · U update from its template"
             if rows
             else "No runbook yet: press n to generate one from a template."
         )
 
     @staticmethod
+    def conflicts_note(rows: list[RunbookView]) -> str:
+        flagged = sum(1 for r in rows if r.conflicts)
+        return f" · {flagged} with conflicts to resolve" if flagged else ""
+
+    @staticmethod
     def cells(t: PagedTable, r: RunbookView) -> list[Any]:
         shown = "–" if r.fill_ratio is None else f"{round(100 * r.fill_ratio)}%"
+        if r.conflicts:
+            shown += f" · {r.conflicts} conflict(s)"
         states = {"accepted": "green", "planned": "muted", "drafted": "amber"}
         status = t.styled(r.status, states[r.status]) if r.status in states else r.status
         return [str(r.id), r.system, r.template, status, shown, shown_path(r.path)]
@@ -75,3 +85,12 @@ class RunbooksPane(Pane[RunbookView]):
             following,
             expected_version=row.version,
         )
+
+    def action_update_runbook(self) -> None:
+        from transition.tui.forms.runbooks import update_form
+
+        row = self.current()
+        if not row:
+            return
+        label = f"#{row.id} ({row.template} for {row.system})"
+        self.open_form(update_form(self.backend, self.slug, row.id, label), lambda note: note)
