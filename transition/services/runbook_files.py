@@ -99,12 +99,12 @@ def write(base: Path, path: Path, text: str, *, force: bool) -> None:
 
 def write_many(items: list[tuple[Path, Path, str]]) -> None:
     """Write many runbooks (``(base, path, text)``, each file existing or not), each one
-    atomically: every new text goes to a temporary file beside its target, then each is
-    renamed into place and one ``os.sync`` flushes the batch (one flush instead of one
-    ``fsync`` per file, which costs milliseconds each on a virtual disk). A reader sees
-    the old text or the new, never a part; after a crash each file is old or new on file
-    systems that write a file's data before a rename that replaces another file (ext4 by
-    default, XFS, btrfs). A failure before the renames leaves every file as it was."""
+    atomically: every new text goes to a temporary file beside its target, one
+    ``os.sync`` makes all of them durable (one flush instead of one ``fsync`` per file,
+    which costs milliseconds each on a virtual disk), then each is renamed into place and
+    a second ``os.sync`` makes the renames durable. A reader sees the old text or the new,
+    never a part, and after a crash each file is old or new: its new data was on disk
+    before its rename. A failure before the renames leaves every file as it was."""
     import tempfile
 
     from transition.files import check_target
@@ -122,12 +122,14 @@ def write_many(items: list[tuple[Path, Path, str]]) -> None:
                 handle.write(text.encode("utf-8"))
                 os.fchmod(handle.fileno(), SHARED)
         renamed = bool(staged)
+        if renamed:
+            os.sync()  # the data of every new file, before any rename points at it
         while staged:
             tmp, path = staged[0]
             os.replace(tmp, path)
             staged.pop(0)
         if renamed:
-            os.sync()
+            os.sync()  # the renames
     except OSError as exc:
         where = staged[0][1] if staged else "runbook files"
         raise BadInput(f"cannot write {where}: {exc.strerror or exc}") from None
