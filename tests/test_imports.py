@@ -106,8 +106,6 @@ def engagement_db(tmp_path_factory) -> str:
 READ_COMMANDS = [
     ["task", "list", "acme", "--json"],
     ["task", "list", "acme"],
-    ["engagement", "list", "--json"],
-    ["engagement", "show", "acme", "--json"],
     ["phase", "status", "acme", "--json"],
     ["system", "list", "acme", "--json"],
     ["person", "list", "acme", "--json"],
@@ -118,6 +116,16 @@ READ_COMMANDS = [
 def test_read_commands_import_nothing_heavy(engagement_db):
     loaded = _modules_after(_run_cli(*(["--db", engagement_db, *a] for a in READ_COMMANDS)))
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_engagement_list_and_show_read_playbook_versions_but_load_nothing_else_heavy(
+    engagement_db,
+):
+    """They mark an engagement whose playbook has a newer version: that reads the playbook
+    files (YAML), and nothing else heavy."""
+    commands = (["engagement", "list", "--json"], ["engagement", "show", "acme", "--json"])
+    loaded = _modules_after(_run_cli(*(["--db", engagement_db, *a] for a in commands)))
+    assert not loaded & (set(HEAVY) - {"yaml"}), sorted(loaded & set(HEAVY))
 
 
 def test_task_list_loads_only_its_own_group(engagement_db):

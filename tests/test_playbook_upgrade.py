@@ -379,7 +379,7 @@ def test_a_task_not_yet_reached_follows_the_new_phase(cli, books, clock):
 
 
 def test_kill_during_upgrade_leaves_the_engagement_old_or_new(db_url, engine, tmp_path):
-    """``engagement upgrade`` of an engagement of 2,000 tasks, killed at several points:
+    """``engagement upgrade`` of an engagement of 500 tasks, killed at several points:
     the engagement follows v1 unchanged or v2 in full."""
     from test_faults import _huge_playbook, _kill_points
 
@@ -387,7 +387,7 @@ def test_kill_during_upgrade_leaves_the_engagement_old_or_new(db_url, engine, tm
     from transition.playbooks import load_playbook
     from transition.services import engagements
 
-    per_phase = 400
+    per_phase = 100
     v1 = _huge_playbook(tmp_path / "huge.yaml", per_phase)
     text = v1.read_text().replace("version: 1", "version: 2", 1)
     text = text.replace("duration: 30d", "duration: 35d").replace("Task 3 ", "Task three ")

@@ -281,7 +281,7 @@ texts = st.lists(st.sampled_from(["a\n", "b\n", "\n", "## H\n", "[[FILL: x]]\n"]
 
 
 @given(base=texts, other=texts)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_a_change_on_one_side_only_is_taken_as_it_is(base, other):
     """Whatever the texts: an untouched file takes the new rendering, an unchanged
     template keeps the file, and the same change on both sides is no conflict."""

@@ -425,5 +425,5 @@ def test_show_and_add_take_a_fixed_number_of_queries(session_scope, small, count
         with session_scope() as s:
             task_edit.note(s, ENG, "kickoff", f"note {n}")
             task_edit.update(s, ENG, "kickoff", title=f"Kick-off {n}")
-    assert measured(task_edit.show, "kickoff") == first <= 7
+    assert measured(task_edit.show, "kickoff") == first <= 8  # the role holders included
     assert len(set(adds)) == 1 and adds[0] <= 14
