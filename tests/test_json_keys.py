@@ -169,6 +169,8 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "workweek": "str",
             "extra_holidays": ["str"],
             "timezone": "str|null",
+            "notice_date": "str|null",
+            "exit_date": "str|null",
         },
     ),
     "phase status": (

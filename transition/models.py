@@ -54,6 +54,10 @@ class Engagement(Versioned, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     # Archived engagements leave lists and the dashboard but keep everything.
     archived_at: datetime | None = Field(default=None, index=True)
+    # The client's notice of exit and the date the service is handed back (exit planning):
+    # no grant should outlive the exit.
+    notice_date: date | None = None
+    exit_date: date | None = None
     # The exit checklist as applied (the base of a three-way ``handover upgrade``).
     handover_version: int | None = None
     handover_hash: str | None = Field(default=None, max_length=64)

@@ -161,8 +161,15 @@ def set_(
     workweek: str | None = typer.Option(
         None, "--workweek", metavar="DAYS", help="Worked weekdays: mon-fri (default), sun-thu…"
     ),
+    notice: str | None = typer.Option(
+        None, "--notice", metavar="DATE", help="The client's notice of exit (none: clear)."
+    ),
+    exit_on: str | None = typer.Option(
+        None, "--exit", metavar="DATE", help="The exit: the service is handed back (none: clear)."
+    ),
 ) -> None:
-    """Change an engagement's details, calendar or time zone; prints what changed."""
+    """Change an engagement's details, calendar, time zone or exit dates; prints what
+    changed."""
     result = change(
         ctx,
         engagements.update,
@@ -177,6 +184,8 @@ def set_(
             calendar=calendar,
             timezone=timezone,
             workweek=workweek,
+            notice=notice,
+            exit=exit_on,
         ),
     )
     said_changes(f"engagement {result.slug}", result.changes)
@@ -241,6 +250,8 @@ def _show(data: EngagementDetail) -> None:
         f"  started {data.start_date}, cutover {data.cutover_date}"
         + (f" ({data.days_to_cutover} days)" if data.days_to_cutover is not None else "")
     )
+    if data.notice_date or data.exit_date:
+        say(f"  exit notice {data.notice_date or '-'}, exit {data.exit_date or '-'}")
     say(
         f"  tasks {data.tasks_done}/{data.tasks_total} done, {data.tasks_overdue} overdue, "
         f"{data.tasks_blocked} blocked"

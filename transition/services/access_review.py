@@ -86,12 +86,11 @@ def _findings(
     ends: dict[int, Any] = {}
     # The engagement's exit date, once it records one: provider grants outlive the
     # transition plan on purpose, but none should outlive the exit.
-    exit_date = getattr(Engagement, "exit_date", None)
-    if medium and exit_date is not None:
+    if medium:
         ends = dict(
             session.execute(
-                select(Engagement.id, exit_date).where(
-                    Engagement.id.in_(engagement_ids), exit_date.is_not(None)
+                select(Engagement.id, Engagement.exit_date).where(
+                    Engagement.id.in_(engagement_ids), Engagement.exit_date.is_not(None)
                 )
             ).all()
         )

@@ -4,6 +4,7 @@ after a final export."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, SQLModel
 
 from transition.dates import utcnow
-from transition.errors import Refused, about
+from transition.errors import BadInput, Refused, about
 from transition.models import Engagement
 from transition.services import audit
 from transition.services.common import (
@@ -64,6 +65,19 @@ def _optional(value: str, check: Any, field: str) -> str | None:
         return check(value)
 
 
+def _optional_date(value: str | date, field: str, what: str) -> date | None:
+    """A date as typed (ISO) or given, checked; ``none`` (or nothing) clears it."""
+    from transition.dates import check_range, parse_date
+
+    with about(field):
+        if isinstance(value, date):
+            check_range(value, what)
+            return value
+        if value.strip().lower() in NONE:
+            return None
+        return parse_date(value, what)
+
+
 def update(
     session: Session,
     engagement: EngagementRef,
@@ -77,12 +91,16 @@ def update(
     calendar: str | None = None,
     timezone: str | None = None,
     workweek: str | None = None,
+    notice: str | date | None = None,
+    exit: str | date | None = None,  # noqa: A002 (the option's name)
     expected_version: int | None = None,
 ) -> EngagementChange:
     """Change an engagement's details (None leaves a field as it is). A new name gives a
     new slug, refused if another engagement has it. ``calendar`` (``GB-ENG``) and
     ``timezone`` (``Europe/Berlin``) take ``none`` to clear; ``workweek`` is ``mon-fri``,
-    ``sun-thu``… Each changed field is one audit event; a stale ``expected_version`` is
+    ``sun-thu``… ``notice`` and ``exit`` (ISO dates, ``none`` clears) are the client's
+    notice of exit and the exit date; the notice cannot come after the exit. Each changed
+    field is one audit event; a stale ``expected_version`` is
     refused naming who changed the engagement."""
     from transition import workdays
     from transition.services.engagements import _detail
@@ -116,6 +134,20 @@ def update(
     if workweek is not None:
         with about("workweek"):
             values["workweek"] = workdays.parse_workweek(workweek)
+    for column, field, value, what in (
+        ("notice_date", "notice", notice, "notice date"),
+        ("exit_date", "exit", exit, "exit date"),
+    ):
+        if value is not None:
+            values[column] = _optional_date(value, field, what)
+    notice_on = values.get("notice_date", eng.notice_date)
+    exit_on = values.get("exit_date", eng.exit_date)
+    if notice_on is not None and exit_on is not None and notice_on > exit_on:
+        raise BadInput(
+            f"the notice date {notice_on.isoformat()} is after the exit date "
+            f"{exit_on.isoformat()}: notice is given before the exit",
+            field="notice" if "notice_date" in values else "exit",
+        )
     check_version(session, eng, expected_version, "engagement", eng.slug)
     changed = apply_changes(session, eng, eng.id, "engagement", values)
     if "calendar" in changed or "workweek" in changed:
@@ -144,6 +176,8 @@ def settings(session: Session, engagement: EngagementRef) -> EngagementSettings:
         calendar=eng.calendar,
         timezone=eng.timezone,
         workweek=",".join(days),
+        notice_date=eng.notice_date,
+        exit_date=eng.exit_date,
         archived_at=utc(eng.archived_at) if eng.archived_at is not None else None,
         version=eng.version,
     )

@@ -339,6 +339,8 @@ def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
             "workweek": show_workweek(eng.workweek),
             "extra_holidays": sorted(days.extra),
             "timezone": eng.timezone,
+            "notice_date": eng.notice_date,
+            "exit_date": eng.exit_date,
         }
     )
 

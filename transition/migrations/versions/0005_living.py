@@ -6,7 +6,7 @@ Revises: 0004
 - ``runbook``: ``template_version``, ``template_hash``, ``answers_json`` (what it was
   rendered with) and ``conflicts`` (unresolved regions an update left).
 - ``engagement``: ``handover_version``, ``handover_hash``, ``handover_json`` (the exit
-  checklist as applied).
+  checklist as applied), ``notice_date`` and ``exit_date`` (the exit's notice and date).
 - ``person``: ``released_on``, ``release_override``, ``moved_from``, ``moved_on``.
 - New tables ``system_person`` (owners, SMEs, backups), ``system_topic`` (a system's
   knowledge), ``kt_topic`` (the topics a KT session covers), ``role_assignment`` (playbook
@@ -35,6 +35,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("handover_version", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("handover_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("handover_json", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("notice_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("exit_date", sa.Date(), nullable=True))
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("released_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("release_override", sa.Text(), nullable=True))
@@ -103,7 +105,13 @@ def downgrade() -> None:
         op.drop_table(table)
     dropped = {
         "person": ("moved_on", "moved_from", "release_override", "released_on"),
-        "engagement": ("handover_json", "handover_hash", "handover_version"),
+        "engagement": (
+            "exit_date",
+            "notice_date",
+            "handover_json",
+            "handover_hash",
+            "handover_version",
+        ),
         "runbook": ("conflicts", "answers_json", "template_hash", "template_version"),
     }
     for table, columns in dropped.items():

@@ -76,13 +76,16 @@ class EngagementDetail(EngagementRow):
     """``engagement show``: the list row with its phases in full, and the calendar its
     plan is counted on: the holidays of ``calendar`` (a country/subdivision code; None:
     weekends only), the weekdays of ``workweek`` (``mon-fri``), the ``extra_holidays``;
-    its times are shown in ``timezone`` (None: UTC)."""
+    its times are shown in ``timezone`` (None: UTC); the client's ``notice_date`` of exit
+    and the ``exit_date`` (None: not given)."""
 
     phases: list[PhaseRow]  # type: ignore[assignment]
     calendar: str | None = None
     workweek: str = "mon-fri"
     extra_holidays: list[date] = []
     timezone: str | None = None
+    notice_date: date | None = None
+    exit_date: date | None = None
 
 
 class EngagementChange(View):
@@ -119,5 +122,7 @@ class EngagementSettings(View):
     calendar: str | None
     timezone: str | None
     workweek: str
+    notice_date: date | None = None
+    exit_date: date | None = None
     archived_at: Timestamp | None
     version: int

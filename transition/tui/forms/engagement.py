@@ -138,6 +138,18 @@ def edit_engagement_form(backend: Any, current: EngagementSettings) -> FormScree
             placeholder="Europe/Berlin… (empty: UTC)",
         ),
         Field("workweek", "Work week", value=current.workweek, placeholder="mon-fri, sun-thu…"),
+        Field(
+            "notice",
+            "Exit notice",
+            value=current.notice_date.isoformat() if current.notice_date else "",
+            placeholder="YYYY-MM-DD (empty: none)",
+        ),
+        Field(
+            "exit",
+            "Exit date",
+            value=current.exit_date.isoformat() if current.exit_date else "",
+            placeholder="YYYY-MM-DD (empty: none)",
+        ),
     ]
 
     def submit(values: dict[str, Any]) -> str:
