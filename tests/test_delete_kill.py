@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Table, create_engine, func, select
 from sqlmodel import SQLModel
 
@@ -90,6 +91,8 @@ def _complete(path: Path, slug: str) -> bool:
 
 
 def test_a_killed_delete_leaves_the_engagement_whole_or_gone(cli, db_url, tmp_path):
+    if db_url.startswith("postgresql") and not os.environ.get("TRANSITION_STRESS"):
+        pytest.skip("PostgreSQL kill runs with TRANSITION_STRESS=1 (one transaction either way)")
     folder = tmp_path if db_url.startswith("sqlite") else tmp_path / "xdg-data" / "transition"
     slugs = [f"doomed-{n}" for n in range(ATTEMPTS + 1)]
     for slug in slugs:

@@ -327,7 +327,7 @@ TEXT = st.sampled_from(["a", "b", "c"])
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(base=TEXT, ours=TEXT, theirs=TEXT)
 def test_each_field_merges_three_way(session_scope, cli, tmp_path, base, ours, theirs):

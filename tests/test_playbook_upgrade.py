@@ -5,6 +5,7 @@ does, and the audit log still replays to the rows."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -381,6 +382,8 @@ def test_a_task_not_yet_reached_follows_the_new_phase(cli, books, clock):
 def test_kill_during_upgrade_leaves_the_engagement_old_or_new(db_url, engine, tmp_path):
     """``engagement upgrade`` of an engagement of 500 tasks, killed at several points:
     the engagement follows v1 unchanged or v2 in full."""
+    if db_url.startswith("postgresql") and not os.environ.get("TRANSITION_STRESS"):
+        pytest.skip("PostgreSQL kill runs with TRANSITION_STRESS=1 (one transaction either way)")
     from test_faults import _huge_playbook, _kill_points
 
     from transition import db
@@ -528,7 +531,7 @@ def test_any_upgrade_replays_and_its_dry_run_is_the_run(engine, books, clock):
     counter = iter(range(10_000))
 
     @settings(
-        max_examples=12,
+        max_examples=6,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

@@ -4,6 +4,7 @@ stays, and the audit log still replays to the rows."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -311,7 +312,7 @@ def test_phase_end_and_task_due_in_working_days():
 
 
 @settings(
-    max_examples=12,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -353,6 +354,8 @@ def test_any_replan_keeps_lengths_order_baseline_and_a_clean_log(
 def test_kill_during_phase_replan_leaves_the_plan_old_or_new(db_url, engine, tmp_path):
     """``phase replan`` on an engagement of 500 tasks, killed at several points: the
     plan is either as before or fully re-laid (every phase and open task), never half."""
+    if db_url.startswith("postgresql") and not os.environ.get("TRANSITION_STRESS"):
+        pytest.skip("PostgreSQL kill runs with TRANSITION_STRESS=1 (one transaction either way)")
     from test_faults import _huge_playbook, _kill_points
 
     from transition import db

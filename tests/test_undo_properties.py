@@ -28,8 +28,8 @@ from transition.models import AuditEvent, Engagement
 from transition.services import transfer
 from transition.services.common import get_engagement
 
-#: ``TRANSITION_UNDO_EXAMPLES`` raises the number of random sequences (default 8).
-EXAMPLES = int(os.environ.get("TRANSITION_UNDO_EXAMPLES", "8"))
+#: ``TRANSITION_UNDO_EXAMPLES`` raises the number of random sequences (default 5).
+EXAMPLES = int(os.environ.get("TRANSITION_UNDO_EXAMPLES", "5"))
 _names = itertools.count(1)
 _SET_UP: dict[str, str] = {}
 _ADDED: list[str] = []
