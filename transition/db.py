@@ -41,9 +41,21 @@ from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0011"
 #: Every revision this program can upgrade from, oldest first.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 

@@ -14,25 +14,29 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from transition import resources
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.playbook_criteria import (  # noqa: F401  (re-exported)
+    CRITERIA,
+    KT_KINDS,
+    NUMBER_OPTIONS,
+    SLUG,
+    Criterion,
+    _criterion,
+)
 from transition.workdays import Offset, parse_offset
 
-SLUG = r"^[a-z0-9][a-z0-9-]*$"
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
 Slug = Annotated[str, Field(pattern=SLUG)]
 Key = Annotated[str, Field(pattern=SLUG, max_length=100)]
-KT_KINDS = ("walkthrough", "shadow", "reverse-shadow", "qa")
-CRITERIA = (
-    "tasks_done",
-    "systems_registered",
-    "kt_coverage",
-    "runbooks_accepted",
-    "access_provisioned",
-    "release_ready",
-)
 
 
 class _Strict(BaseModel):
@@ -62,75 +66,6 @@ DueOffset = Annotated[
 ]
 #: A phase's length (``10d``, ``2w``, ``10bd``), at least one day.
 Duration = Annotated[str, BeforeValidator(_duration)]
-
-
-class Criterion(_Strict):
-    """One gate criterion. ``kinds``/``max_tier`` apply to ``kt_coverage``;
-    ``max_tier`` also narrows ``runbooks_accepted``."""
-
-    name: str
-    kinds: tuple[str, ...] = ()
-    max_tier: int | None = None
-
-    def label(self) -> str:
-        extra = []
-        if self.kinds:
-            extra.append(", ".join(self.kinds))
-        if self.max_tier is not None:
-            extra.append(f"tier ≤ {self.max_tier}")
-        return f"{self.name} ({'; '.join(extra)})" if extra else self.name
-
-
-def _criterion(value: Any) -> Criterion:
-    """``tasks_done`` | ``{kt_coverage: [walkthrough]}`` | ``{kt_coverage: {kinds: […], max_tier: 1}}``."""
-    if isinstance(value, Criterion):
-        return value
-    if isinstance(value, dict) and "name" in value and set(value) <= {"name", "kinds", "max_tier"}:
-        return Criterion(**value)  # the stored (JSON) form
-    if isinstance(value, str):
-        name, options = value, None
-    elif isinstance(value, dict) and len(value) == 1:
-        name, options = next(iter(value.items()))
-    else:
-        raise ValueError(
-            "a gate criterion is a name or a one-key mapping such as {kt_coverage: [walkthrough]}"
-        )
-    if name not in CRITERIA:
-        raise ValueError(f"unknown gate criterion {name!r}; known: {', '.join(CRITERIA)}")
-    kinds: tuple[str, ...] = ()
-    max_tier = None
-    if options is None:
-        pass
-    elif isinstance(options, list):
-        kinds = tuple(str(k) for k in options)
-    elif isinstance(options, dict):
-        unknown = set(options) - {"kinds", "max_tier"}
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(map(repr, sorted(unknown)))} for {name}"
-            )
-        raw_kinds = options.get("kinds") or ()
-        if not isinstance(raw_kinds, list | tuple):
-            raise ValueError(f"kinds of {name} must be a list such as [walkthrough, shadow]")
-        kinds = tuple(str(k) for k in raw_kinds)
-        max_tier = options.get("max_tier")
-        if max_tier is not None and (not isinstance(max_tier, int) or not 1 <= max_tier <= 3):
-            raise ValueError("max_tier must be 1, 2 or 3")
-    else:
-        raise ValueError(f"options of {name} must be a list of kinds or a mapping")
-    if name == "kt_coverage":
-        if not kinds:
-            raise ValueError(
-                "kt_coverage needs the KT kinds it requires, e.g. [walkthrough, shadow]"
-            )
-        bad = [k for k in kinds if k not in KT_KINDS]
-        if bad:
-            raise ValueError(
-                f"unknown KT kind(s) {', '.join(map(repr, bad))}; known: {', '.join(KT_KINDS)}"
-            )
-    elif kinds:
-        raise ValueError(f"{name} takes no list of kinds")
-    return Criterion(name=name, kinds=kinds, max_tier=max_tier)
 
 
 class TaskSpec(_Strict):

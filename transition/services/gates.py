@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -70,6 +70,8 @@ class Facts:
     kt_topics: dict[int, dict[str, set[str]]] | None = None
     # Incumbents with a release date (only read when a gate asks for ``release_ready``).
     readiness: list[Any] | None = None
+    # Module → facts of the evidence and governance criteria (``gate_extras``).
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _by_system(
@@ -146,7 +148,10 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         from transition.services import release
 
         readiness = release.readiness(session, engagement)
+    from transition.services import gate_extras
+
     return Facts(
+        extras=gate_extras.gather(session, engagement, phases),
         readiness=readiness,
         engagement=engagement,
         playbook=from_json(engagement.playbook_json),
@@ -244,6 +249,10 @@ def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
         )
     if name == "release_ready":
         return _release_ready(phase, facts)
+    from transition.services import gate_extras
+
+    if name in gate_extras.MODULES:
+        return gate_extras.judge(criterion, phase, facts.extras)
     raise BadInput(f"unknown gate criterion {name!r}")  # pragma: no cover - validated at load
 
 
