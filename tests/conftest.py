@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -65,18 +66,93 @@ def setting(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str | None], None
     return apply
 
 
+class _Templates:
+    """A database migrated once per test process, handed to each test as a copy.
+
+    Running every migration for every test costs more than most tests themselves. A test
+    gets a copy of a database at the newest revision instead: on SQLite a copy of a
+    migrated file; on PostgreSQL a new schema in which the statements the migrations
+    issued (captured when they first ran) are replayed. A test marked ``empty_db`` gets a
+    database with nothing in it (first use, ``init`` messages, foreign databases).
+    """
+
+    def __init__(self) -> None:
+        self.sqlite_file: Path | None = None
+        self.pg_statements: list[tuple[str, object]] | None = None
+
+    def sqlite(self, folder: Path) -> Path:
+        if self.sqlite_file is None:
+            path = folder / "migrated.db"
+            db.migrate(db.get_engine(f"sqlite:///{path}"))
+            db.reset_engines()  # closes the file; its write-ahead log is folded in
+            self.sqlite_file = path
+        return self.sqlite_file
+
+    def postgresql(self, admin, schema: str) -> None:
+        if self.pg_statements is None:
+            self.pg_statements = self._capture(admin)
+        with admin.connect() as autocommit:
+            conn = autocommit.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+                for statement, parameters in self.pg_statements:
+                    conn.exec_driver_sql(statement, parameters)
+
+    @staticmethod
+    def _capture(admin) -> list[tuple[str, object]]:
+        """The writing statements the migrations issue on an empty schema, in order."""
+        from sqlalchemy import event
+
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        statements: list[tuple[str, object]] = []
+        engine = db.get_engine(_schema_url(schema))
+
+        def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+            if not statement.lstrip().upper().startswith(("SELECT", "SHOW")):
+                statements.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            db.migrate(engine)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+            db.reset_engines()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        return statements
+
+
+_TEMPLATES = _Templates()
+
+
+def _schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database at the newest schema revision (empty with ``@pytest.mark.empty_db``)."""
+    empty = request.node.get_closest_marker("empty_db") is not None
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if not empty:
+            shutil.copyfile(_TEMPLATES.sqlite(tmp_path_factory.getbasetemp()), path)
+            path.chmod(0o600)
+        yield f"sqlite:///{path}"
         db.reset_engines()
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    if not empty:
+        _TEMPLATES.postgresql(admin, schema)
+    yield _schema_url(schema)
     db.reset_engines()
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

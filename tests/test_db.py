@@ -16,6 +16,7 @@ def _sqlite_only(db_url: str) -> None:
         pytest.skip("SQLite file behaviour")
 
 
+@pytest.mark.empty_db
 def test_init_creates_then_reports_up_to_date(cli, db_url):
     first = cli("init")
     assert first.exit_code == 0, first.stderr
@@ -27,6 +28,7 @@ def test_init_creates_then_reports_up_to_date(cli, db_url):
     assert db.current_revision(engine) == db.SCHEMA_HEAD
 
 
+@pytest.mark.empty_db
 def test_first_command_on_an_empty_database_creates_the_schema(cli, db_url):
     result = cli("engagement", "list", "--json")
     assert (result.exit_code, result.json()) == (0, [])
