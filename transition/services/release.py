@@ -290,9 +290,9 @@ def release(
     expected_version: int | None = None,
 ) -> ReleaseResult:
     """Release a person on ``on`` (default today): every grant they hold is revoked, their
-    exit-checklist items resolve and their playbook roles end, in one transaction. Refused, listing what is unmet,
-    while a topic they hold is not signed off or a runbook they own is not accepted, unless
-    ``override`` gives the reason."""
+    exit-checklist items resolve and their playbook roles end, in one transaction.
+    Refused, listing what is unmet, while a topic they hold is not signed off or a runbook
+    they own is not accepted, unless ``override`` gives the reason."""
     eng = engagement_of(session, engagement)
     with about("name"):
         person = get_person(session, eng, name)
