@@ -219,6 +219,13 @@ SYSTEM_OWNERS = Command(
 SYSTEM_TOPICS = Command(
     "systems.topics", "t", "topics", "Topics", "Add or remove a topic of the system's knowledge"
 )
+SYSTEM_INSPECT = Command(
+    "systems.inspect",
+    "i",
+    "inspect",
+    "Inspect",
+    "The highlighted system's people and its knowledge by topic",
+)
 
 # People tab
 PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")
