@@ -448,6 +448,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "timezone": "str",
                 "starts_local": "str",
                 "local_times": [{"person": "str", "timezone": "str", "starts": "str"}],
+                "covers": ["str"],
             }
         ],
     ),
@@ -637,8 +638,9 @@ VARIANTS: list[tuple[str, tuple[str, ...], Any]] = [
 #: Lists that are empty on a healthy engagement.
 EMPTY_OK = {
     "audit --verify": {"$.problems"},
-    # Filled only for people whose own time zone differs from the engagement's.
-    "kt list": {"$[].local_times"},
+    # local_times: only for people whose own time zone differs from the engagement's;
+    # covers: only for sessions scheduled with ``--covers``.
+    "kt list": {"$[].local_times", "$[].covers"},
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
     "task show": {"$.waiting_on", "$.dependents", "$.owners"},

@@ -25,7 +25,7 @@ async def _schedule_form(pilot):
     app.screen.show_tab("kt")
     await settle(pilot)
     await pilot.press("n")
-    await pilot.pause()
+    await settle(pilot)  # the systems' topics are read first
     form = app.screen
     assert form.id == "kt-schedule"
     form.query_one("#f-system").value = first_choice(form, "system")

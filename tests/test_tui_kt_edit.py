@@ -26,7 +26,7 @@ def _planned(pane):
 async def _open(pilot, pane, row, key: str):
     pane.table.move_cursor(row=pane.table.get_row_index(str(row.id)))
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)  # the edit form reads the system's topics first
     return pilot.app.screen
 
 

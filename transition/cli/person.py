@@ -146,6 +146,8 @@ def release_(
         done += f"; revoked grant(s) {', '.join(map(str, result.revoked))}"
     if result.handover.get("resolved"):
         done += f"; {result.handover['resolved']} exit-checklist item(s) resolved"
+    if result.roles:
+        done += f"; role(s) ended: {', '.join(result.roles)}"
     say(done)
     if result.override:
         warn([f"released with {len(result.unmet)} unmet: {result.override}"])
@@ -173,4 +175,6 @@ def move(
         done += f"; kept grant(s) {', '.join(map(str, result.kept))}"
     if result.revoked:
         done += f"; revoked grant(s) {', '.join(map(str, result.revoked))}"
+    if result.roles:
+        done += f"; role(s) ended: {', '.join(result.roles)}"
     say(done)

@@ -23,7 +23,15 @@ from sqlmodel import Session
 from transition.dates import utc, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
-from transition.models import Engagement, KTParticipant, KTSession, Person, System
+from transition.models import (
+    Engagement,
+    KTParticipant,
+    KTSession,
+    KTTopic,
+    Person,
+    System,
+    SystemTopic,
+)
 from transition.playbooks import KT_KINDS
 from transition.services import audit
 from transition.services.common import (
@@ -142,8 +150,9 @@ def schedule(
     minutes: int | str = 60,
     covers: Names = (),
 ) -> KTSessionView:
-    """Plan a session (``covers``: the system's topics it covers, ``kt_topics.cover``). Presenters and attendees are people of the engagement (a list, or
-    names separated by commas); nobody is both. ``at`` as typed, read in the engagement's
+    """Plan a session (``covers``: the system's topics it covers, ``kt_topics.cover``).
+    Presenters and attendees are people of the engagement (a list, or names separated by
+    commas); nobody is both. ``at`` as typed, read in the engagement's
     time zone unless it carries an offset (``kt_times.read_at``; UTC when the engagement
     has no zone), or a datetime (naive: UTC); years outside ``dates.MIN_YEAR``–``MAX_YEAR``
     are refused."""
@@ -341,8 +350,8 @@ def sessions_with_people(
     system: str | None = None,
     session_id: int | None = None,
 ) -> tuple[list[KTSessionView], Contacts]:
-    """The sessions (all, a system's, or one) and who took part in each with their email
-    (for the calendar), in two queries."""
+    """The sessions (all, a system's, or one), the topics each covers, and who took part
+    in each with their email (for the calendar), in three queries."""
     stmt = (
         select(*(getattr(KTSession, c) for c in _LISTED), System.name.label("system"))
         .join(System, System.id == KTSession.system_id)
@@ -370,6 +379,18 @@ def sessions_with_people(
         stmt = stmt.where(KTSession.id == session_id)
         people = people.where(KTParticipant.session_id == session_id)
     rows = session.execute(stmt).all()
+    covered = (
+        select(KTTopic.session_id, SystemTopic.title)
+        .join(SystemTopic, SystemTopic.id == KTTopic.topic_id)
+        .join(KTSession, KTSession.id == KTTopic.session_id)
+        .where(KTSession.engagement_id == engagement.id, SystemTopic.removed_at.is_(None))
+        .order_by(SystemTopic.id)
+    )
+    if session_id is not None:
+        covered = covered.where(KTTopic.session_id == session_id)
+    covers: dict[int, list[str]] = defaultdict(list)
+    for sid, title in session.execute(covered):
+        covers[sid].append(title)
     contacts: Contacts = defaultdict(lambda: {"presenter": [], "attendee": []})
     names: dict[int, str] = {}
     zones: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -395,6 +416,7 @@ def sessions_with_people(
                     "signed_off_by": names.get(signer) if signer else None,
                     "timezone": zone_label(here),
                     "starts_local": local(starts, here).isoformat(),
+                    "covers": covers.get(row.id, []),
                     "local_times": [
                         PersonTime(person=n, timezone=tz, starts=elsewhere(starts, tz, here))
                         for n, tz in zones.get(row.id, ())

@@ -150,6 +150,11 @@ def coverage_matrix(session: Session, engagement: EngagementRef) -> list[KTTopic
     return [row for _, row in _matrix(session, engagement_of(session, engagement))]
 
 
+def matrix_of(session: Session, engagement: Engagement) -> list[tuple[int, KTTopicRow]]:
+    """``coverage_matrix`` with each row's system id."""
+    return _matrix(session, engagement)
+
+
 def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopicRow]]:
     from transition.services.system_people import holders, topics_for
 

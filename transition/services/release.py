@@ -46,6 +46,7 @@ from transition.services.common import (
     get_person,
 )
 from transition.services.kt_risks import CORE_KINDS
+from transition.services.roles import end_roles
 from transition.services.views.release import (
     GrantHeld,
     MoveResult,
@@ -288,10 +289,10 @@ def release(
     override: str | None = None,
     expected_version: int | None = None,
 ) -> ReleaseResult:
-    """Release a person on ``on`` (default today): every grant they hold is revoked and
-    their exit-checklist items resolve, in one transaction. Refused, listing what is unmet,
-    while a topic they hold is not signed off or a runbook they own is not accepted, unless
-    ``override`` gives the reason."""
+    """Release a person on ``on`` (default today): every grant they hold is revoked, their
+    exit-checklist items resolve and their playbook roles end, in one transaction.
+    Refused, listing what is unmet, while a topic they hold is not signed off or a runbook
+    they own is not accepted, unless ``override`` gives the reason."""
     eng = engagement_of(session, engagement)
     with about("name"):
         person = get_person(session, eng, name)
@@ -317,6 +318,7 @@ def release(
     revoked, changes = _revoke_all(session, person, f"released on {day}")
     values = {"released_on": day, "release_date": day, "release_override": override or None}
     apply_changes(session, person, eng.id, "person", values, action="release")
+    ended = end_roles(session, eng, person)
     counts = handover.reconcile(session, eng, grants=revoked, events=changes)
     return ReleaseResult(
         person=person.slug,
@@ -325,6 +327,7 @@ def release(
         unmet=unmet,
         revoked=revoked,
         handover=dict(counts),
+        roles=ended,
     )
 
 
@@ -340,7 +343,8 @@ def move(
 ) -> MoveResult:
     """Re-badge an incumbent person to the provider side: their history, KT and ownership
     stay theirs, their release date is cleared, their grants are kept (re-justified, each
-    change audited) or revoked (``keep_access=False``)."""
+    change audited) or revoked (``keep_access=False``); the roles they held for the
+    incumbent (``incumbent-…``) end, the others stay."""
     eng = engagement_of(session, engagement)
     side = (to or "").strip().lower()
     if side not in MOVE_SIDES:
@@ -391,6 +395,7 @@ def move(
     }
     if role is not None:
         values["role"] = role
+    ended = end_roles(session, eng, person, prefix="incumbent")
     apply_changes(session, person, eng.id, "person", values, action="move")
     counts = handover.reconcile(session, eng, grants=kept + revoked, events=changes)
     return MoveResult(
@@ -402,6 +407,7 @@ def move(
         kept=kept,
         revoked=revoked,
         handover=dict(counts),
+        roles=ended,
     )
 
 

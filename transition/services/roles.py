@@ -118,6 +118,36 @@ def unassign(session: Session, engagement: EngagementRef, role: str, person: str
     return RoleChange(role=slug, person=holder.name, assigned=False)
 
 
+def end_roles(
+    session: Session, engagement: Engagement, person: Person, *, prefix: str = ""
+) -> list[str]:
+    """Take from ``person`` every role they hold (``prefix``: only the roles whose slug
+    starts with it), each audited as a ``remove`` so ``undo`` gives it back; returns the
+    roles taken, by slug. Part of the caller's transaction (a release, a move)."""
+    rows = [
+        r
+        for r in session.execute(
+            select(RoleAssignment)
+            .where(
+                RoleAssignment.engagement_id == engagement.id,
+                RoleAssignment.person_id == person.id,
+            )
+            .order_by(RoleAssignment.role)
+        ).scalars()
+        if r.role.startswith(prefix)
+    ]
+    changes = [
+        audit.Change(ENTITY, r.id, "remove", field, before, None)
+        for r in rows
+        for field, before in (("role", r.role), ("person", person.name))
+    ]
+    for r in rows:
+        session.delete(r)
+    session.flush()
+    audit.record_many(session, engagement.id, changes)
+    return [r.role for r in rows]
+
+
 def _row(
     session: Session, engagement: Engagement, role: str, person: Person
 ) -> RoleAssignment | None:

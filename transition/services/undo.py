@@ -243,6 +243,11 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
 
         for step, field_name, now, back in apply_roles(session, engagement.id, plan.roles):
             shown.append(_shown(step.key, step.label, field_name, now, back))
+    if plan.holdings:
+        from transition.services.undo_holdings import apply_holdings
+
+        for step, field_name, now, back in apply_holdings(session, engagement.id, plan.holdings):
+            shown.append(_shown(step.key, step.label, field_name, now, back))
     for item in plan.drop_items:
         session.delete(item)
     session.flush()

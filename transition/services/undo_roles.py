@@ -54,7 +54,7 @@ def plan_roles(session: Session, plan: Any, events: Sequence[AuditEvent], when: 
         plan.touched[key] = f"{role} of {name}"
         pending.append((key, role, name, adding))
     # Who changed an assignment since is the clearest answer: asked first.
-    check_later(session, plan, max(e.id for e in events))
+    check_later(session, plan, plan.last_id)
     for key, role, name, adding in pending:
         label = plan.touched[key]
         person = find_named(

@@ -34,6 +34,7 @@ from transition.models import (
 )
 from transition.services import audit
 from transition.services.common import find_named
+from transition.services.undo_holdings import is_holding
 from transition.services.undo_references import references
 from transition.text import slugify
 
@@ -134,6 +135,9 @@ class Plan:
     systems: set[int] = field(default_factory=set)
     runbooks: set[int] = field(default_factory=set)
     roles: list[Any] = field(default_factory=list)
+    holdings: list[Any] = field(default_factory=list)
+    #: The id of the change's newest event: what a row changed after it was changed since.
+    last_id: int = 0
 
 
 def shown_time(at: datetime) -> str:
@@ -219,12 +223,13 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     archiving = any(e.entity == "engagement" and e.field == "archived_at" for e in events)
     if engagement.archived_at is not None and not archiving:
         raise Refused(f"engagement {engagement.slug} is archived: unarchive it first")
-    plan = Plan(engagement=engagement)
+    plan = Plan(engagement=engagement, last_id=events[-1].id)
     derived_here: set[int] = set()
     rows: dict[RowKey, list[AuditEvent]] = {}
     role_events = [e for e in events if e.entity == "role_assignment"]
+    holding_events = [e for e in events if is_holding(e)]
     for e in events:
-        if e.entity == "role_assignment":
+        if e.entity == "role_assignment" or is_holding(e):
             continue
         if e.entity == "handover_item" and e.action in DERIVED:
             if e.action == "derive":
@@ -251,6 +256,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         from transition.services.undo_roles import plan_roles
 
         plan_roles(session, plan, role_events, when)
+    if holding_events:
+        from transition.services.undo_holdings import plan_holdings
+
+        plan_holdings(session, plan, holding_events, when)
     # Who changed a row since is the clearest answer: asked before any value is compared.
     check_later(session, plan, events[-1].id)
     for key, history in rows.items():

@@ -40,6 +40,8 @@ class KTSessionView(View):
     timezone: str
     starts_local: str
     local_times: list[PersonTime]
+    #: The system's topics the session was said to cover (``--covers``), in their order.
+    covers: list[str] = []
 
 
 class KTCoverageRow(View):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from transition.services.views.base import View
+from transition.services.views.kt import KTTopicRow
 
 #: The roles a person can have on a system, in the order a skeleton picks owners from.
 SYSTEM_ROLES = ("owner", "sme", "backup")
@@ -54,3 +55,15 @@ class TopicChange(View):
     title: str
     removed: bool
     topics: list[Topic]
+
+
+class SystemInspection(View):
+    """One system as the TUI's system inspector shows it: its people (owners, SMEs and
+    backups on either side, with release dates) and its knowledge, topic by topic, with
+    each core kind of KT, who holds it and who received it."""
+
+    system: str
+    slug: str
+    tier: int
+    people: list[Holding]
+    topics: list[KTTopicRow]

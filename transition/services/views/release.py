@@ -96,6 +96,8 @@ class ReleaseResult(View):
     unmet: list[str]
     revoked: list[int]
     handover: dict[str, int]
+    #: The playbook roles that ended with the release.
+    roles: list[str] = []
 
 
 class MoveResult(View):
@@ -109,6 +111,8 @@ class MoveResult(View):
     kept: list[int]
     revoked: list[int]
     handover: dict[str, int]
+    #: The incumbent roles that ended with the move.
+    roles: list[str] = []
 
 
 class MoverView(View):

@@ -169,7 +169,9 @@ KT_RESCHEDULE = Command(
 KT_CANCEL = Command(
     "kt.cancel", "c", "cancel_session", "Cancel", "Cancel the planned session, saying why"
 )
-KT_EDIT = Command("kt.edit", "e", "edit", "Edit", "Change the session's topic or attendees")
+KT_EDIT = Command(
+    "kt.edit", "e", "edit", "Edit", "Change the session's topic, attendees or topics covered"
+)
 KT_COVERAGE = Command(
     "kt.coverage", "v", "coverage", "Coverage", "KT coverage by system, topic and kind"
 )
@@ -218,6 +220,13 @@ SYSTEM_OWNERS = Command(
 )
 SYSTEM_TOPICS = Command(
     "systems.topics", "t", "topics", "Topics", "Add or remove a topic of the system's knowledge"
+)
+SYSTEM_INSPECT = Command(
+    "systems.inspect",
+    "i",
+    "inspect",
+    "Inspect",
+    "The highlighted system's people and its knowledge by topic",
 )
 
 # People tab

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 from textual.worker import Worker, WorkerState
 
 from transition.errors import TransitionError
@@ -31,7 +31,7 @@ Check = Callable[[str], None]  # raises TransitionError with the message to show
 class Field:
     name: str
     label: str
-    kind: str = "input"  # input | select
+    kind: str = "input"  # input | select | multi (several of ``options``: a list)
     options: list[tuple[str, str]] = field(default_factory=list)
     required: bool = False
     placeholder: str = ""
@@ -40,6 +40,10 @@ class Field:
     #: The service argument this field fills, when its name differs: an error the service
     #: raises with ``field=`` that argument is shown beside this field.
     argument: str | None = None
+    #: ``multi``: the values ticked at first.
+    selected: list[str] = field(default_factory=list)
+    #: The options follow another field: (its name, its value → the options).
+    options_from: tuple[str, Callable[[str], list[tuple[str, str]]]] | None = None
 
 
 def arguments(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +106,14 @@ class FormScreen(ModalScreen[Any]):
                                     allow_blank=not f.required or not f.value,
                                     compact=True,
                                 )
+                            elif f.kind == "multi":
+                                yield SelectionList[str](
+                                    *(
+                                        (Text(label), value, value in f.selected)
+                                        for label, value in f.options
+                                    ),
+                                    id=f"f-{f.name}",
+                                )
                             else:
                                 yield Input(
                                     value=f.value,
@@ -125,9 +137,23 @@ class FormScreen(ModalScreen[Any]):
         out: dict[str, Any] = {}
         for f in self.fields:
             widget = self.query_one(f"#f-{f.name}")
+            if isinstance(widget, SelectionList):
+                out[f.name] = list(widget.selected)
+                continue
             value = widget.value
             out[f.name] = value.strip() if isinstance(value, str) else ""
         return out
+
+    @on(Select.Changed)
+    def follow(self, event: Select.Changed) -> None:
+        """Fields whose options follow the select that changed are given its options."""
+        source = (event.select.id or "").removeprefix("f-")
+        value = event.value if isinstance(event.value, str) else ""
+        for f in self.fields:
+            if f.options_from is not None and f.options_from[0] == source:
+                widget = self.query_one(f"#f-{f.name}", SelectionList)
+                widget.clear_options()
+                widget.add_options([(Text(label), v) for label, v in f.options_from[1](value)])
 
     def show_error(self, name: str, message: str) -> None:
         self.query_one(f"#e-{name}", Label).update(message)

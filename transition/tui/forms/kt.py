@@ -14,15 +14,29 @@ CONFIDENCE = ((1, "low"), (2, "shaky"), (3, "fair"), (4, "good"), (5, "high"))
 
 
 def kt_schedule_form(
-    backend: Any, slug: str, people: list, systems: list, zone: str = "UTC"
+    backend: Any,
+    slug: str,
+    people: list,
+    systems: list,
+    zone: str = "UTC",
+    topics: dict[str, list[str]] | None = None,
 ) -> FormScreen:
-    """``zone``: the engagement's time zone, which the start is read in."""
+    """``zone``: the engagement's time zone, which the start is read in; ``topics``: each
+    system's topics by its name, offered as the topics the session covers once the system
+    is chosen."""
+    by_system = topics or {}
     from transition.playbooks import KT_KINDS
     from transition.services import kt
 
     fields = [
         Field("system", "System", "select", systems, required=True),
         Field("topic", "Topic", required=True),
+        Field(
+            "covers",
+            "Covers topics",
+            "multi",
+            options_from=("system", lambda name: [(t, t) for t in by_system.get(name, [])]),
+        ),
         Field("kind", "Kind", "select", choices(KT_KINDS), value="walkthrough"),
         Field("presenter", "Presenter", "select", people, required=True, argument="presenters"),
         Field("attendees", "Attendees", placeholder="names, comma-separated"),

@@ -62,27 +62,47 @@ def kt_cancel_form(backend: Any, slug: str, row: KTSessionView) -> FormScreen:
     )
 
 
-def kt_edit_form(backend: Any, slug: str, row: KTSessionView) -> FormScreen:
+def kt_edit_form(
+    backend: Any, slug: str, row: KTSessionView, topics: list[str] | None = None
+) -> FormScreen:
     """Topic and attendees (names, comma-separated) as they are; what was added to or
-    taken from the list is passed on as attendees to add and to remove."""
+    taken from the list is passed on as attendees to add and to remove. ``topics``: the
+    system's topics, offered ticked where the session covers them; a changed choice
+    replaces what it covers. A held or signed-off session changes only what it covers."""
     from transition.services import kt_edit
     from transition.text import slugify
 
+    planned = row.status == "planned"
+    covers = Field(
+        "covers",
+        "Covers topics",
+        "multi",
+        [(t, t) for t in dict.fromkeys([*(topics or []), *row.covers])],
+        selected=list(row.covers),
+    )
     fields = [
-        Field("topic", "Topic", required=True, value=row.topic),
-        Field(
-            "attendees",
-            "Attendees",
-            value=", ".join(row.attendees),
-            placeholder="names, comma-separated",
+        *(
+            [
+                Field("topic", "Topic", required=True, value=row.topic),
+                Field(
+                    "attendees",
+                    "Attendees",
+                    value=", ".join(row.attendees),
+                    placeholder="names, comma-separated",
+                ),
+            ]
+            if planned
+            else []
         ),
+        covers,
     ]
 
     def submit(values: dict[str, Any]) -> int:
-        wanted = [n.strip() for n in values["attendees"].split(",") if n.strip()]
-        have = {slugify(a): a for a in row.attendees}
+        wanted = [n.strip() for n in values.get("attendees", "").split(",") if n.strip()]
+        have = {slugify(a): a for a in row.attendees} if planned else {}
         want = {slugify(n): n for n in wanted}
-        topic = values["topic"]
+        topic = values.get("topic", row.topic)
+        chosen = values["covers"]
         try:
             return backend.write(
                 kt_edit.update,
@@ -91,6 +111,7 @@ def kt_edit_form(backend: Any, slug: str, row: KTSessionView) -> FormScreen:
                 topic=None if topic == row.topic else topic,
                 add_attendees=[n for s, n in want.items() if s not in have],
                 remove_attendees=[a for s, a in have.items() if s not in want],
+                covers=None if set(chosen) == set(row.covers) else chosen,
                 expected_version=row.version,
             ).id
         except TransitionError as exc:

@@ -10,9 +10,18 @@ if TYPE_CHECKING:
     from transition.services.views.release import PersonRow
 
 
+def _what_ended(revoked: list[int], roles: list[str]) -> str:
+    """`` (2 grant(s) revoked; role(s) ended: incumbent-lead)``, or nothing."""
+    parts = [f"{len(revoked)} grant(s) revoked"] if revoked else []
+    if roles:
+        parts.append(f"role(s) ended: {', '.join(roles)}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def release_form(backend: Any, slug: str, person: PersonRow) -> FormScreen:
     """Release ``person``: their grants are revoked; while they are not ready the service
-    refuses without a reason, shown beside the reason field. Closes with the name."""
+    refuses without a reason, shown beside the reason field. Closes with the name and
+    what ended (grants revoked, roles)."""
     from transition.services import release
 
     ready = person.readiness in ("", "ready")
@@ -28,14 +37,14 @@ def release_form(backend: Any, slug: str, person: PersonRow) -> FormScreen:
     ]
 
     def submit(values: dict[str, Any]) -> str:
-        backend.write(
+        done = backend.write(
             release.release,
             slug,
             person.slug,
             **arguments(fields, values),
             expected_version=person.version,
         )
-        return person.name
+        return person.name + _what_ended(done.revoked, done.roles)
 
     title = f"Release {person.name}" + (f" ({person.readiness})" if person.readiness else "")
     return FormScreen(title, fields, submit, form_id="release-person")
@@ -58,7 +67,7 @@ def move_form(backend: Any, slug: str, person: PersonRow) -> FormScreen:
     ]
 
     def submit(values: dict[str, Any]) -> str:
-        backend.write(
+        done = backend.write(
             release.move,
             slug,
             person.slug,
@@ -67,6 +76,6 @@ def move_form(backend: Any, slug: str, person: PersonRow) -> FormScreen:
             keep_access=values.get("access", "keep") != "revoke",
             expected_version=person.version,
         )
-        return person.name
+        return person.name + _what_ended(done.revoked, done.roles)
 
     return FormScreen(f"Move {person.name} to the provider", fields, submit, form_id="move-person")

@@ -98,13 +98,25 @@ class KTPane(Pane[KTSessionView]):
         text = "\n".join(f"Key-person risk · {r.line()}" for r in message.risks)
         self.note(text if sessions else "No KT session yet: press n to schedule one.")
 
+    def _topics(self) -> dict[str, list[str]]:
+        """Each system's topics by its name (read in a worker)."""
+        from transition.services.system_people import topics_for
+
+        out: dict[str, list[str]] = {}
+        for t in self.backend.read(topics_for, self.slug):
+            out.setdefault(t.system, []).append(t.title)
+        return out
+
     def action_schedule(self) -> None:
         from transition.tui.forms.kt import kt_schedule_form
 
         people, systems = self.people_options(), self.system_options()
-        self.open_form(
-            kt_schedule_form(self.backend, self.slug, people, systems, self.zone),
-            lambda session_id: f"KT session {session_id} scheduled",
+        self.read_then(
+            self._topics,
+            lambda topics: self.open_form(
+                kt_schedule_form(self.backend, self.slug, people, systems, self.zone, topics),
+                lambda session_id: f"KT session {session_id} scheduled",
+            ),
         )
 
     def action_hold(self) -> None:
@@ -155,13 +167,23 @@ class KTPane(Pane[KTSessionView]):
             )
 
     def action_edit(self) -> None:
-        row = self._planned()
-        if row:
-            from transition.tui.forms.kt_edit import kt_edit_form
+        """Edit the session under the cursor: a planned one in full, a held or signed-off
+        one only in the topics it covers."""
+        row = self.current()
+        if row is None:
+            return
+        if row.status == "cancelled":
+            self.notify(f"KT session {row.id} is cancelled: nothing of it changes")
+            return
+        from transition.tui.forms.kt_edit import kt_edit_form
 
-            self.open_form(
-                kt_edit_form(self.backend, self.slug, row), lambda _: f"KT session {row.id} changed"
-            )
+        self.read_then(
+            self._topics,
+            lambda topics: self.open_form(
+                kt_edit_form(self.backend, self.slug, row, topics.get(row.system, [])),
+                lambda _: f"KT session {row.id} changed",
+            ),
+        )
 
     def action_coverage(self) -> None:
         from transition.services import kt_topics

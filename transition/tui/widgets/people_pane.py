@@ -109,7 +109,7 @@ class PeoplePane(Pane[PersonRow]):
             return
         from transition.tui.forms.people_release import release_form
 
-        self.open_form(release_form(self.backend, self.slug, row), lambda name: f"{name} released")
+        self.open_form(release_form(self.backend, self.slug, row), lambda done: f"released {done}")
 
     def action_move_person(self) -> None:
         row = self.current()
@@ -119,7 +119,7 @@ class PeoplePane(Pane[PersonRow]):
 
         self.open_form(
             move_form(self.backend, self.slug, row),
-            lambda name: f"{name} moved to the provider side",
+            lambda done: f"moved to the provider side: {done}",
         )
 
     def action_readiness(self) -> None:

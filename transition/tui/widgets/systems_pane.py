@@ -15,7 +15,7 @@ from transition.tui.widgets.pane import Pane
 
 class SystemsPane(Pane[SystemView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.SYSTEM_ADD, cmd.SYSTEM_EDIT, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS
+        cmd.SYSTEM_ADD, cmd.SYSTEM_EDIT, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS, cmd.SYSTEM_INSPECT
     )
     KEY = "systems"
 
@@ -106,4 +106,16 @@ class SystemsPane(Pane[SystemView]):
             lambda titles: self.open_form(
                 topics_form(self.backend, self.slug, row.name, titles), str
             ),
+        )
+
+    def action_inspect(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.services.system_inspect import inspect
+        from transition.tui.screens.system_inspect import SystemInspectScreen
+
+        self.read_then(
+            lambda: self.backend.read(inspect, self.slug, row.slug),
+            lambda data: self.app.push_screen(SystemInspectScreen(data)),
         )
