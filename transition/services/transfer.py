@@ -9,8 +9,9 @@ grants, KT sessions and participants, runbooks, handover items and audit events)
 
 Rows keep their ids in the file so references can be followed; ``import_data`` gives
 every row a new id and rewrites the references (derived handover keys and audit entity
-ids included). Runbook paths are written relative to their generation folder and placed
-under a folder the importer names. The file is input: every row is validated by a row
+ids included). Runbook paths are written relative to their generation folder, each
+runbook with the text of its file (``text``: null when the file is missing), and an import
+writes the files under a folder the importer names, never outside it. The file is input: every row is validated by a row
 model of its table (the commands' states, kinds, ranges and text rules), the rows must
 agree with each other and with the state the file's own audit log replays to, and each
 problem is reported with its location; nothing is written unless all of it holds. Audit
@@ -135,6 +136,7 @@ def export_data(
         rows = _rows(session, model, scoped(model.engagement_id), [model.id])
         if model is Runbook:
             for row in rows:
+                row["text"] = runbook_text(str(row["path"]))
                 row["path"] = _portable(row["path"])
         for row in rows:
             if row["engagement_id"] in per:
@@ -181,6 +183,22 @@ def export_data(
         "exported_at": utcnow().isoformat(),
         "engagements": [per[e["id"]] for e in engagements],
     }
+
+
+def runbook_text(path: str) -> str | None:
+    """The text of a runbook's file as it is on disk now; None when there is no readable
+    UTF-8 file there (the row is exported all the same)."""
+    from transition.services.runbook_files import MAX_READ
+
+    try:
+        raw = read_input(path, MAX_READ, kind="runbook")
+    except Unreadable:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
 
 
 def _portable(path: str) -> str:
