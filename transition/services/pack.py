@@ -247,8 +247,13 @@ def verify_pack(target: Path | str) -> PackVerified:
 
 
 def _verify(path: Path, hashes: dict[str, str], manifest: dict[str, object] | None) -> PackVerified:
+    if MANIFEST not in hashes:
+        raise BadInput(f"{path}: not a hand-back pack (no {MANIFEST})", field="target")
     if manifest is None:
-        raise BadInput(f"{path}: not a hand-back pack (no readable {MANIFEST})", field="target")
+        raise Refused(
+            f"{path}: the pack does not match its manifest (1 problem(s))",
+            details=[f"changed: {MANIFEST} (no longer a manifest this program reads)"],
+        )
     hashes.pop(MANIFEST, None)
     expected = {f["path"]: f["sha256"] for f in manifest["files"]}  # type: ignore[attr-defined]
     problems = []
