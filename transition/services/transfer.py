@@ -103,11 +103,27 @@ def _plain(value: Any) -> Any:
 
 
 def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> list[Row]:
+    from sqlalchemy import Date, DateTime
+
     cols = [model.__table__.c[name] for name in columns(model)]
     stmt = select(*cols).order_by(*order)
     if where is not None:
         stmt = stmt.where(where)
-    return [{k: _plain(v) for k, v in row._mapping.items()} for row in session.execute(stmt)]
+    keys = [c.name for c in cols]
+    # Only dates and times need converting: a per-column test, not one per cell.
+    temporal = [
+        i
+        for i, c in enumerate(cols)
+        if isinstance(getattr(c.type, "impl_instance", c.type), (Date, DateTime))
+    ]
+    out: list[Row] = []
+    for row in session.execute(stmt):
+        values = list(row)
+        for i in temporal:
+            if values[i] is not None:
+                values[i] = _plain(values[i])
+        out.append(dict(zip(keys, values, strict=True)))
+    return out
 
 
 def export_data(
@@ -212,8 +228,28 @@ def _portable(path: str) -> str:
 
 
 def dumps(document: ExportDocument) -> str:
-    """The document as the file holds it: indented JSON, keys in their order."""
-    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    """The document as the file holds it: JSON with keys in their order, one row per line
+    (readable and diffable, and written by the C encoder row by row: indenting every cell
+    would run the pure-Python one over millions of cells)."""
+
+    row = json.JSONEncoder(ensure_ascii=False).encode
+
+    bundles = []
+    for bundle in document["engagements"]:
+        sections = []
+        for name, value in bundle.items():
+            if isinstance(value, list):
+                rows = ",\n".join(f"    {row(r)}" for r in value)
+                sections.append(
+                    f"   {row(name)}: [\n{rows}\n   ]" if value else f"   {row(name)}: []"
+                )
+            else:
+                sections.append(f"   {row(name)}: {row(value)}")
+        bundles.append("  {\n" + ",\n".join(sections) + "\n  }")
+    head = [f" {row(k)}: {row(v)}" for k, v in document.items() if k != "engagements"]
+    body = ",\n".join(bundles)
+    engagements = f' "engagements": [\n{body}\n ]' if bundles else ' "engagements": []'
+    return "{\n" + ",\n".join([*head, engagements]) + "\n}\n"
 
 
 def _no_constants(name: str) -> Any:
