@@ -291,3 +291,27 @@ def _run(url: str, *args: object):
         return CliRunner().invoke(app, ["--db", url, *map(str, args)])
     finally:
         db.reset_engines()
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["key", "title", "note", "owner"]),
+            st.none() | st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+            min_size=1,
+        ),
+        max_size=3,
+    )
+)
+def test_checklist_yaml_reads_back_whatever_the_text(items) -> None:
+    import yaml
+
+    from transition.services.pack_parts import checklist_yaml
+
+    document = {
+        "engagement": "acme",
+        "as_of": "2026-11-20T10:00:00+00:00",
+        "sections": [{"key": "s", "title": "Données: « exit »", "items": items}] if items else [],
+    }
+    assert yaml.safe_load(checklist_yaml(document)) == document

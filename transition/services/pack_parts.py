@@ -171,7 +171,7 @@ def runbooks(ctx: PackContext) -> Files:
                 "; ".join(owners.get(r.system, [])),
                 r.placeholders_left,
                 r.conflicts,
-                name if text is not None else "(file missing)",
+                name if text is not None else "(file missing or not UTF-8 text)",
             )
         )
     header = (
@@ -305,7 +305,7 @@ def exit_checklist(ctx: PackContext) -> Files:
         "as_of": ctx.state_at.isoformat(),
         "sections": sections,
     }
-    text = _yaml(document)
+    text = checklist_yaml(document)
     mark = {"open": "[ ]", "done": "[x]", "resolved": "[x]", "retired": "[-]"}
     lines = [f"# Exit checklist: {_md(ctx.engagement.name)}", "", f"As of {document['as_of']}."]
     for section in sections:
@@ -338,7 +338,7 @@ def _scalar(value: object) -> str:
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", _JSON(value))
 
 
-def _yaml(document: dict[str, object]) -> str:
+def checklist_yaml(document: dict[str, object]) -> str:
     """The checklist as YAML, an item per line (a flow mapping of JSON scalars): what
     ``yaml.safe_load`` reads back, written many times faster than a YAML emitter can."""
     lines = [f"{key}: {_scalar(value)}" for key, value in document.items() if key != "sections"]
