@@ -150,3 +150,12 @@ def _ticking(status: str, summary: str, note_help: str) -> Callable[..., None]:
 
 app.command("done")(_ticking("done", "Tick a checklist item done.", "Evidence."))
 app.command("reopen")(_ticking("open", "Set a ticked checklist item back to open.", "Why."))
+
+
+def _pack() -> None:
+    from transition.cli import handover_pack
+
+    handover_pack.register(app)
+
+
+_pack()

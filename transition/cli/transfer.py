@@ -24,8 +24,8 @@ Runbooks = Annotated[
     typer.Option(
         "--runbooks",
         metavar="DIR",
-        help="Folder holding the runbook files (paths in the file are relative to it; "
-        "default: the current folder).",
+        help="Folder the runbook files are written to (paths in the file are relative to "
+        "it; default: ./runbooks, where `runbook new` writes).",
     ),
 ]
 

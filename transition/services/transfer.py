@@ -9,8 +9,9 @@ grants, KT sessions and participants, runbooks, handover items and audit events)
 
 Rows keep their ids in the file so references can be followed; ``import_data`` gives
 every row a new id and rewrites the references (derived handover keys and audit entity
-ids included). Runbook paths are written relative to their generation folder and placed
-under a folder the importer names. The file is input: every row is validated by a row
+ids included). Runbook paths are written relative to their generation folder, each
+runbook with the text of its file (``text``: null when the file is missing), and an import
+writes the files under a folder the importer names, never outside it. The file is input: every row is validated by a row
 model of its table (the commands' states, kinds, ranges and text rules), the rows must
 agree with each other and with the state the file's own audit log replays to, and each
 problem is reported with its location; nothing is written unless all of it holds. Audit
@@ -102,11 +103,27 @@ def _plain(value: Any) -> Any:
 
 
 def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> list[Row]:
+    from sqlalchemy import Date, DateTime
+
     cols = [model.__table__.c[name] for name in columns(model)]
     stmt = select(*cols).order_by(*order)
     if where is not None:
         stmt = stmt.where(where)
-    return [{k: _plain(v) for k, v in row._mapping.items()} for row in session.execute(stmt)]
+    keys = [c.name for c in cols]
+    # Only dates and times need converting: a per-column test, not one per cell.
+    temporal = [
+        i
+        for i, c in enumerate(cols)
+        if isinstance(getattr(c.type, "impl_instance", c.type), (Date, DateTime))
+    ]
+    out: list[Row] = []
+    for row in session.execute(stmt):
+        values = list(row)
+        for i in temporal:
+            if values[i] is not None:
+                values[i] = _plain(values[i])
+        out.append(dict(zip(keys, values, strict=True)))
+    return out
 
 
 def export_data(
@@ -135,6 +152,7 @@ def export_data(
         rows = _rows(session, model, scoped(model.engagement_id), [model.id])
         if model is Runbook:
             for row in rows:
+                row["text"] = runbook_text(str(row["path"]))
                 row["path"] = _portable(row["path"])
         for row in rows:
             if row["engagement_id"] in per:
@@ -183,6 +201,22 @@ def export_data(
     }
 
 
+def runbook_text(path: str) -> str | None:
+    """The text of a runbook's file as it is on disk now; None when there is no readable
+    UTF-8 file there (the row is exported all the same)."""
+    from transition.services.runbook_files import MAX_READ
+
+    try:
+        raw = read_input(path, MAX_READ, kind="runbook")
+    except Unreadable:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
 def _portable(path: str) -> str:
     """A runbook's path as the file carries it: relative to the folder runbooks are
     generated into (``SYSTEM/TEMPLATE.md``), so an import places it under a folder the
@@ -194,8 +228,28 @@ def _portable(path: str) -> str:
 
 
 def dumps(document: ExportDocument) -> str:
-    """The document as the file holds it: indented JSON, keys in their order."""
-    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    """The document as the file holds it: JSON with keys in their order, one row per line
+    (readable and diffable, and written by the C encoder row by row: indenting every cell
+    would run the pure-Python one over millions of cells)."""
+
+    row = json.JSONEncoder(ensure_ascii=False).encode
+
+    bundles = []
+    for bundle in document["engagements"]:
+        sections = []
+        for name, value in bundle.items():
+            if isinstance(value, list):
+                rows = ",\n".join(f"    {row(r)}" for r in value)
+                sections.append(
+                    f"   {row(name)}: [\n{rows}\n   ]" if value else f"   {row(name)}: []"
+                )
+            else:
+                sections.append(f"   {row(name)}: {row(value)}")
+        bundles.append("  {\n" + ",\n".join(sections) + "\n  }")
+    head = [f" {row(k)}: {row(v)}" for k, v in document.items() if k != "engagements"]
+    body = ",\n".join(bundles)
+    engagements = f' "engagements": [\n{body}\n ]' if bundles else ' "engagements": []'
+    return "{\n" + ",\n".join([*head, engagements]) + "\n}\n"
 
 
 def _no_constants(name: str) -> Any:

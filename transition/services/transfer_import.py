@@ -20,6 +20,10 @@ from transition.services import audit
 from transition.services.transfer_tables import ENTITY_SECTION, REFERENCES, SECTIONS, SOURCE_SECTION
 from transition.services.views.transfer import Bundle, ExportFile, ImportResult, Row
 
+#: Where imported runbook files go when no folder is named: where ``runbook new`` writes
+#: by default (``runbooks.DEFAULT_OUT``).
+DEFAULT_RUNBOOKS = "runbooks"
+
 
 def import_data(
     session: Session,
@@ -32,8 +36,9 @@ def import_data(
     Refuses (writing nothing) when an engagement with the same slug, or a KT session uid,
     already exists.
 
-    Runbook paths in the file are relative; their files are looked for under
-    ``runbooks`` (default: the current folder). Derived handover items get the keys
+    Runbook paths in the file are relative to ``runbooks`` (default: ``./runbooks``,
+    where ``runbook new`` writes); the text each runbook carries is written there (never
+    outside it), and a file already there with other text is refused. Derived handover items get the keys
     reconciliation gives them, and must be exactly what reconciliation derives. The
     file's audit events become a separate segment of the log (see ``audit``), and each
     engagement's own log gets an ``import`` event naming the file's hash and counts."""
@@ -43,15 +48,51 @@ def import_data(
     slugs = [str(b["engagement"]["slug"]) for b in bundles]
     _refuse_clashes(session, bundles, slugs)
     with about("runbooks"):
-        base = Path(runbooks if runbooks is not None else ".").expanduser()
+        base = Path(runbooks if runbooks is not None else DEFAULT_RUNBOOKS).expanduser()
         if base.exists() and not base.is_dir():
             raise BadInput(f"runbooks folder {base} is not a folder")
-    mapping = _write_rows(session, bundles, base.resolve(), source)
+        base = base.resolve()
+        files = _runbook_files(bundles, base, source)
+    mapping = _write_rows(session, bundles, base, source)
     for n, bundle in enumerate(bundles):
         eid = mapping["engagement"][bundle["engagement"]["id"]]
         _check_derived(session, eid, f"{source}: engagements[{n}]")
         _log_import(session, eid, bundle, mapping, data.sha256)
+    if files:
+        from transition.services.runbook_files import write_many
+
+        with about("runbooks"):
+            write_many([(base, path, text) for path, text in files])
     return ImportResult(slugs=slugs)
+
+
+def _runbook_files(bundles: list[Bundle], base: Path, source: str) -> list[tuple[Path, str]]:
+    """The runbook files the file carries (``text``), each under ``base``: a file already
+    there with other text is never replaced (refused, nothing imported); one with the
+    same text is left alone."""
+    from transition.services.runbook_files import read_existing
+
+    files: list[tuple[Path, str]] = []
+    clashes: list[str] = []
+    for n, bundle in enumerate(bundles):
+        for i, row in enumerate(bundle["runbooks"]):
+            text = row.get("text")
+            if text is None:
+                continue
+            where = f"{source}: engagements[{n}].runbooks[{i}]"
+            path = Path(_runbook_target(base, str(row["path"]), where))
+            on_disk = read_existing(path)
+            if on_disk is None:
+                files.append((path, str(text)))
+            elif on_disk != str(text).encode("utf-8"):
+                clashes.append(str(path))
+    if clashes:
+        raise Refused(
+            f"runbook file(s) already exist with other text: {', '.join(clashes[:5])}"
+            f"{' …' if len(clashes) > 5 else ''}; nothing was imported",
+            details=["import with --runbooks naming another (or an empty) folder"],
+        )
+    return files
 
 
 def _refuse_clashes(session: Session, bundles: list[Bundle], slugs: list[str]) -> None:
@@ -105,6 +146,7 @@ def _write_rows(
                     if new.get(column) is not None:
                         new[column] = mapping[target][new[column]]
                 if model is Runbook:
+                    new.pop("text", None)
                     new["path"] = _runbook_target(
                         base, row["path"], f"{source}: engagements[{n}].runbooks[{i}]"
                     )

@@ -180,6 +180,8 @@ def _row_model(model: type[SQLModel], section: str) -> type[BaseModel]:
             continue
         annotation = _column_type(section, column)
         fields[column.name] = (annotation, None if column.nullable else ...)
+    if section == "runbooks":
+        fields["text"] = (_runbook_text_type(), None)
     rule = ROW_RULES.get(section)
     validators = {}
     if rule is not None:
@@ -197,6 +199,25 @@ def _row_model(model: type[SQLModel], section: str) -> type[BaseModel]:
         __validators__=validators,
         **fields,
     )
+
+
+def _runbook_text_type() -> Any:
+    """A runbook's file text (not a column: the file's content, written back on import):
+    any Unicode text without NUL characters, or null when the file was missing."""
+    from typing import Annotated
+
+    from pydantic import AfterValidator, StrictStr
+
+    def check(value: str) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains a lone surrogate (not valid Unicode text)") from None
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
+
+    return Annotated[StrictStr, AfterValidator(check)] | None
 
 
 def _phase_rule(row: Any) -> str | None:

@@ -261,3 +261,13 @@ PERSON_READINESS = Command(
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.
 CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")
+
+# Handover tab: the hand-back pack
+HANDOVER_PACK = Command(
+    "handover.pack",
+    "W",
+    "write_pack",
+    "Write hand-back pack…",
+    "Write the hand-back pack (files and a manifest of hashes) to a folder or a .zip file",
+    show=False,
+)

@@ -16,7 +16,7 @@ from transition.tui.widgets.pane import Pane
 
 class HandoverPane(Pane[HandoverItemView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC, cmd.HANDOVER_UPGRADE
+        cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC, cmd.HANDOVER_UPGRADE, cmd.HANDOVER_PACK
     )
     KEY = "handover"
 
@@ -89,3 +89,16 @@ class HandoverPane(Pane[HandoverItemView]):
             upgrade_form(self.backend, self.slug),
             lambda result: f"exit checklist: {handover_upgrade.summary(result)}",
         )
+
+    def action_write_pack(self) -> None:
+        from transition.tui.forms.pack import pack_form
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(
+                    f"hand-back pack written to {result.path}: {len(result.files)} files "
+                    "and manifest.json",
+                    markup=False,
+                )
+
+        self.app.push_screen(pack_form(self.backend, self.slug), done)
