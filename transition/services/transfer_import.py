@@ -172,9 +172,21 @@ def _check_derived(session: Session, eid: int, where: str) -> None:
     """The file's derived handover items must be exactly what reconciliation derives."""
     from transition.services import handover
 
+    def titles() -> set[tuple[str, str]]:
+        return {
+            (key, title)
+            for key, title in session.execute(
+                select(HandoverItem.key, HandoverItem.title).where(
+                    HandoverItem.engagement_id == eid, HandoverItem.source_kind.is_not(None)
+                )
+            )
+        }
+
+    before = titles()
     counts = handover.reconcile(session, session.get(Engagement, eid))
-    if any(counts.values()):
-        changed = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    retitled = len(before - titles())
+    if any(counts.values()) or retitled:
+        changed = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or (f"{retitled} retitled")
         raise BadInput(
             f"{where}.handover_items: the derived items are not what "
             f"the grants, systems and runbooks derive ({changed}); nothing was imported"
