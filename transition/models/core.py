@@ -62,9 +62,10 @@ class Engagement(Versioned, table=True):
     handover_version: int | None = None
     handover_hash: str | None = Field(default=None, max_length=64)
     handover_json: str | None = Field(default=None, sa_type=Text)
-    # The running engagement this one is the exit of (``engagement new --exit-of``); no
-    # foreign key: the exit keeps its record when the old engagement is deleted.
-    exit_of_id: int | None = Field(default=None, index=True)
+    # The running engagement this one is the exit of (``engagement new --exit-of``): one
+    # exit per engagement (unique). No foreign key: the exit keeps its record when the old
+    # engagement is deleted.
+    exit_of_id: int | None = Field(default=None, index=True, unique=True)
 
 
 class Phase(Versioned, table=True):

@@ -15,7 +15,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("engagement", sa.Column("exit_of_id", sa.Integer(), nullable=True))
-    op.create_index("ix_engagement_exit_of_id", "engagement", ["exit_of_id"], unique=False)
+    op.create_index("ix_engagement_exit_of_id", "engagement", ["exit_of_id"], unique=True)
     op.add_column("handover_item", sa.Column("due_rule", sa.String(length=40), nullable=True))
 
 
