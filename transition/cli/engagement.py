@@ -301,6 +301,10 @@ def _show(data: EngagementDetail) -> None:
     )
     if data.notice_date or data.exit_date:
         say(f"  exit notice {data.notice_date or '-'}, exit {data.exit_date or '-'}")
+    if data.exit_of:
+        say(f"  the exit of {data.exit_of}")
+    if data.exit_engagement:
+        say(f"  its exit: {data.exit_engagement}")
     say(
         f"  tasks {data.tasks_done}/{data.tasks_total} done, {data.tasks_overdue} overdue, "
         f"{data.tasks_blocked} blocked"
