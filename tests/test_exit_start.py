@@ -141,3 +141,22 @@ def test_starting_the_exit_takes_a_bounded_number_of_queries(
     assert made.grant_items == grants
     print(q.count)
     assert q.count <= 80, q.count
+
+
+def test_an_export_keeps_the_exit_link_when_both_come_along(cli, acme, tmp_path):
+    ok(cli("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook", "exit-to-successor"))
+    whole, alone = tmp_path / "all.json", tmp_path / "exit.json"
+    ok(cli("export", "-o", whole))
+    ok(cli("export", EXIT, "-o", alone))
+    for slug in (ENG, EXIT):
+        ok(cli("engagement", "archive", slug))
+        ok(cli("engagement", "delete", slug, "--confirm", slug))
+        if slug == ENG:  # the exit stays, without a link to an id that may be reused
+            assert ok(cli("engagement", "show", EXIT, "--json")).json()["exit_of"] is None
+    ok(cli("import", alone))  # its running engagement is not there: no link
+    assert ok(cli("engagement", "show", EXIT, "--json")).json()["exit_of"] is None
+    ok(cli("engagement", "archive", EXIT))
+    ok(cli("engagement", "delete", EXIT, "--confirm", EXIT))
+    ok(cli("import", whole))
+    assert ok(cli("engagement", "show", EXIT, "--json")).json()["exit_of"] == ENG
+    assert ok(cli("engagement", "show", ENG, "--json")).json()["exit_engagement"] == EXIT

@@ -341,7 +341,7 @@ def start_exit(
     session.add(new)
     session.flush()
     for eid in (new.id, src.id):
-        audit.record(session, eid, "engagement", new.id, "create", "exit_of", None, src.slug)
+        audit.record(session, eid, "engagement", new.id, "exit", "exit_of", None, src.slug)
     people = _people(session, src, new)
     systems = _systems(session, src, new)
     topics, owners = _topics_and_owners(session, src, new, people, systems)
