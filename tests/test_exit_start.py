@@ -139,7 +139,6 @@ def test_starting_the_exit_takes_a_bounded_number_of_queries(
     with session_scope() as s, count_queries() as q:
         made = exit_start.start_exit(s, name="Acme exit", exit_of=ENG, provider="NextCo")
     assert made.grant_items == grants
-    print(q.count)
     assert q.count <= 80, q.count
 
 
