@@ -171,6 +171,8 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "timezone": "str|null",
             "notice_date": "str|null",
             "exit_date": "str|null",
+            "exit_of": "str|null",
+            "exit_engagement": "str|null",
         },
     ),
     "phase status": (
@@ -577,6 +579,9 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "note": "str|null",
                 "version": "int",
                 "source_ref": "object",
+                "due_rule": "str|null",
+                "due_date": "str|null",
+                "overdue": "bool",
             }
         ],
     ),

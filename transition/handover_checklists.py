@@ -43,8 +43,23 @@ def _text(value: str) -> str:
     return value
 
 
+def _due(value: str | None) -> str | None:
+    """A due offset from the notice or exit date: ``exit-30d``, ``notice+2w``, ``exit-10bd``
+    (``exit_timeline.parse_due``), stored in its written form."""
+    if value is None:
+        return None
+    from transition.errors import BadInput
+    from transition.exit_timeline import parse_due
+
+    try:
+        return str(parse_due(value))
+    except BadInput as exc:
+        raise ValueError(exc.message) from None
+
+
 Line = AfterValidator(_line)
 Text = AfterValidator(_text)
+Due = AfterValidator(_due)
 
 
 class _Strict(BaseModel):
@@ -56,6 +71,8 @@ class ItemSpec(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=300), Line]
     owner: Annotated[str, Field(max_length=100), Line] = ""
     description: Annotated[str, Text] = ""
+    # Due relative to the engagement's notice or exit date (none: no due date).
+    due: Annotated[str | None, Due] = None
 
 
 class SectionSpec(_Strict):
@@ -136,8 +153,17 @@ def resolve_checklist(name_or_path: str) -> Checklist:
 def checklist_hash(checklist: Checklist) -> str:
     """The content hash recorded with the checklist an engagement follows."""
     import hashlib
+    import json
 
-    return hashlib.sha256(checklist.model_dump_json().encode()).hexdigest()
+    # Items without a due offset hash as before due offsets existed.
+    data = checklist.model_dump(mode="json")
+    for section in data["sections"]:
+        for item in section["items"]:
+            if item.get("due") is None:
+                item.pop("due", None)
+    return hashlib.sha256(
+        json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def applied(checklist: Checklist) -> dict[str, object]:

@@ -182,7 +182,15 @@ def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
         "open_static": [i for i in open_items if not i.derived],
         "checklist": engagement.handover_name,
         "checklist_version": engagement.handover_version,
+        "readiness": _exit_readiness(items, engagement),
     }
+
+
+def _exit_readiness(items: list[Any], engagement: Engagement) -> dict[str, Any]:
+    from transition.services.exit_readiness import figure
+
+    ready = figure(items, engagement.notice_date, engagement.exit_date)
+    return {**ready.model_dump(), "line": ready.describe()}
 
 
 def _changes(session: Session, engagement: Engagement, since: date) -> RecentChanges:

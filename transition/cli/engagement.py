@@ -53,9 +53,21 @@ def new(
         metavar="FILE",
         help="Extra non-working days: one ISO date per line, # for comments.",
     ),
+    exit_of: str | None = typer.Option(
+        None,
+        "--exit-of",
+        metavar="ENG",
+        help="Start the exit of a running engagement: its provider hands over to --provider "
+        "(the successor; default the client), people, systems and owners carried over.",
+    ),
 ) -> None:
     """Start an engagement from a playbook: phases and tasks with real due dates, counted
     on its calendar (working days and holidays)."""
+    if exit_of is not None:
+        _new_exit(ctx, name, playbook, exit_of, client, provider, start, incumbent=incumbent,
+                  model=model, location=location, calendar=calendar, timezone=timezone,
+                  workweek=workweek, holidays=holidays)  # fmt: skip
+        return
     extra = ()
     if holidays is not None:
         from transition.services.holiday_file import read_holidays
@@ -79,6 +91,43 @@ def new(
     say(
         f"created engagement {created.slug} from {created.playbook} v{created.playbook_version}: "
         f"{len(created.phases)} phases, {created.tasks_total} tasks"
+    )
+
+
+def _new_exit(
+    ctx: typer.Context,
+    name: str,
+    playbook: str,
+    exit_of: str,
+    client: str,
+    provider: str,
+    start: str | None,
+    **inherited: object,
+) -> None:
+    """``engagement new --exit-of``: the exit's calendar, model and parties come from the
+    running engagement, so the options that would set them are refused."""
+    from transition.errors import BadInput
+    from transition.services import exit_start
+
+    given_ = [k for k, v in inherited.items() if v not in (None, "")]
+    if given_:
+        raise BadInput(
+            f"--{given_[0]} cannot be given with --exit-of: the exit takes it from {exit_of} "
+            "(change it afterwards with `transition engagement set`)"
+        )
+    result = change(
+        ctx, exit_start.start_exit, name=name, exit_of=exit_of, playbook=playbook,
+        provider=provider, client=client, start=start,
+    )  # fmt: skip
+    say(
+        f"created engagement {result.slug} from {result.playbook}: the exit of "
+        f"{result.exit_of}, {result.outgoing or 'the provider'} handing over to "
+        f"{result.incoming or 'the client'}"
+    )
+    say(
+        f"carried over {result.people} people, {result.systems} systems, {result.topics} "
+        f"topics, {result.owners} owners; checklist items for {result.grant_items} grants "
+        f"in force and {result.runbook_items} runbooks"
     )
 
 
@@ -252,6 +301,10 @@ def _show(data: EngagementDetail) -> None:
     )
     if data.notice_date or data.exit_date:
         say(f"  exit notice {data.notice_date or '-'}, exit {data.exit_date or '-'}")
+    if data.exit_of:
+        say(f"  the exit of {data.exit_of}")
+    if data.exit_engagement:
+        say(f"  its exit: {data.exit_engagement}")
     say(
         f"  tasks {data.tasks_done}/{data.tasks_total} done, {data.tasks_overdue} overdue, "
         f"{data.tasks_blocked} blocked"

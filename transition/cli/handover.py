@@ -28,8 +28,11 @@ def show(
     open_only: bool = typer.Option(False, "--open", help="Only items still open."),
     as_json: AsJson = False,
 ) -> None:
-    """The exit checklist by section, derived items included."""
-    rows = call(ctx, handover.show, engagement)
+    """The exit checklist by section, derived items included, with due dates (from the
+    notice and exit dates) and the exit-readiness figure."""
+    from transition.services import exit_readiness
+
+    rows, ready = call(ctx, exit_readiness.checklist, engagement)
     if open_only:
         rows = [r for r in rows if r.status == "open"]
     if as_json:
@@ -47,10 +50,13 @@ def show(
             say(f"{row.section_title or section}")
         owner = f"  ({row.owner})" if row.owner else ""
         status = "" if row.status in ("open", "done") else f" [{row.status}]"
-        say(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}")
+        due = f"  due {row.due_date.isoformat()}" if row.due_date else ""
+        due += " OVERDUE" if row.overdue else ""
+        say(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}{due}")
     counts = Counter(row.status for row in rows)
     say()
     say(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    say(ready.describe())
 
 
 @app.command("sync")

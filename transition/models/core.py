@@ -62,6 +62,10 @@ class Engagement(Versioned, table=True):
     handover_version: int | None = None
     handover_hash: str | None = Field(default=None, max_length=64)
     handover_json: str | None = Field(default=None, sa_type=Text)
+    # The running engagement this one is the exit of (``engagement new --exit-of``): one
+    # exit per engagement (unique). No foreign key: the exit keeps its record when the old
+    # engagement is deleted.
+    exit_of_id: int | None = Field(default=None, index=True, unique=True)
 
 
 class Phase(Versioned, table=True):
@@ -303,6 +307,10 @@ class HandoverItem(Versioned, table=True):
     resolved_at: datetime | None = None
     resolved_by: str | None = Field(default=None, max_length=200)
     note: str | None = None
+    # When it is due, relative to the engagement's notice or exit date (``exit-30d``,
+    # ``notice+2w``, ``exit-10bd``): the date is worked out when read, so it follows
+    # every change of those dates and of the calendar. None: the default of its kind.
+    due_rule: str | None = Field(default=None, max_length=40)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -257,6 +257,18 @@ def _delete_rows(session: Session, engagement_id: int) -> int:
     return deleted
 
 
+def _unlink_exit(session: Session, eid: int, slug: str) -> None:
+    """An exit of the deleted engagement keeps no link to an id that may be reused."""
+    from sqlalchemy import update as sql_update
+
+    exits = session.execute(select(Engagement.id).where(Engagement.exit_of_id == eid)).scalars()
+    for exit_id in list(exits):
+        session.execute(
+            sql_update(Engagement).where(Engagement.id == exit_id).values(exit_of_id=None)
+        )
+        audit.record(session, exit_id, "engagement", exit_id, "update", "exit_of", slug, None)
+
+
 def delete(session: Session, engagement: EngagementRef, *, confirm: str) -> EngagementDeleted:
     """Delete an archived engagement and every row of it, after writing its final export
     (mode 0600) to ``export_folder``. ``confirm`` must be its slug. Its audit events stay,
@@ -283,6 +295,7 @@ def delete(session: Session, engagement: EngagementRef, *, confirm: str) -> Enga
     write_file(path, transfer.dumps(document), replace=False)
     session.expunge_all()
     rows = _delete_rows(session, eid)
+    _unlink_exit(session, eid, slug)
     left = session.execute(
         select(func.count()).select_from(Engagement).where(Engagement.id == eid)
     ).scalar_one()

@@ -341,8 +341,22 @@ def detail(session: Session, engagement: EngagementRef) -> EngagementDetail:
             "timezone": eng.timezone,
             "notice_date": eng.notice_date,
             "exit_date": eng.exit_date,
+            **_exit_links(session, eng),
         }
     )
+
+
+def _exit_links(session: Session, eng: Engagement) -> dict[str, str | None]:
+    """The engagement ``eng`` is the exit of, and the exit started from it (one query)."""
+    links = session.execute(
+        select(Engagement.id, Engagement.slug).where(
+            (Engagement.id == eng.exit_of_id) | (Engagement.exit_of_id == eng.id)
+        )
+    ).all()
+    return {
+        "exit_of": next((slug for i, slug in links if i == eng.exit_of_id), None),
+        "exit_engagement": next((slug for i, slug in links if i != eng.exit_of_id), None),
+    }
 
 
 def cutover_date(phases: list[Phase]) -> date | None:

@@ -106,6 +106,7 @@ def _item_rows(
                 "source_id": None,
                 "checklist": checklist.name,
                 "status": "open",
+                "due_rule": item.due,
                 "version": 1,
             }
         )
@@ -166,6 +167,7 @@ _ITEM_COLUMNS = (
     HandoverItem.resolved_by,
     HandoverItem.note,
     HandoverItem.version,
+    HandoverItem.due_rule,
 )
 
 
@@ -212,8 +214,15 @@ def _ref(kind: str | None, source_id: int | None, checklist: str | None) -> Sour
 
 def show(session: Session, engagement: EngagementRef) -> list[HandoverItemView]:
     """Every item, grouped by section (checklist sections first, then derived ones), with
-    its status, owner, source and what it was derived from. Four queries in all."""
-    eid = engagement_of(session, engagement).id
+    its status, owner, source and what it was derived from, and when it is due (from the
+    notice or exit date: ``exit_timeline``). Four queries in all."""
+    from transition.dates import today
+    from transition.exit_timeline import DONE, due_on, rule_of
+    from transition.workdays import Calendar
+
+    eng = engagement_of(session, engagement)
+    eid = eng.id
+    days, now = Calendar.of(eng), today()
     result = session.execute(select(*_ITEM_COLUMNS).where(HandoverItem.engagement_id == eid))
     names = tuple(result.keys())  # once: a row's own mapping rebuilds its keys every time
     items = result.all()
@@ -231,6 +240,9 @@ def show(session: Session, engagement: EngagementRef) -> list[HandoverItemView]:
         )
         data = dict(zip(names, row, strict=True))
         data["source_ref"] = ref
+        data["due_rule"] = rule = rule_of(row.due_rule, row.source_kind)
+        data["due_date"] = due = due_on(rule, eng.notice_date, eng.exit_date, days)
+        data["overdue"] = due is not None and due < now and row.status not in (*DONE, "retired")
         out.append(HandoverItemView.model_validate(data))
     return out
 
@@ -299,8 +311,19 @@ def set_item_status(
     if note:
         values["note"] = note.strip()
     apply_changes(session, row, engagement.id, ENTITY, values)
+    from transition.dates import today
+    from transition.exit_timeline import due_on
+    from transition.workdays import Calendar
+
+    days = Calendar.of(engagement)
+    due = due_on(row.due_rule, engagement.notice_date, engagement.exit_date, days)
     return HandoverItemView.model_validate(
-        {**row.model_dump(), "source_ref": ChecklistRef(checklist=row.checklist)}
+        {
+            **row.model_dump(),
+            "source_ref": ChecklistRef(checklist=row.checklist),
+            "due_date": due,
+            "overdue": due is not None and row.status == "open" and due < today(),
+        }
     )
 
 
@@ -341,6 +364,7 @@ def export_checklist(
             HandoverItem.title,
             HandoverItem.owner,
             HandoverItem.description,
+            HandoverItem.due_rule,
         )
         .where(
             HandoverItem.engagement_id == engagement.id,
@@ -362,6 +386,8 @@ def export_checklist(
             item["owner"] = row.owner
         if row.description:
             item["description"] = row.description
+        if row.due_rule:
+            item["due"] = row.due_rule
         section["items"].append(item)
     data = {
         "name": _checklist_name(name, engagement),

@@ -308,6 +308,7 @@ def _apply(
         )
     ).scalar_one()
     last = int(last)
+    dues = {item.key: item.due for _, item in new.items()}
     new_rows = []
     for key in added:
         spec = theirs[key]
@@ -325,6 +326,7 @@ def _apply(
                 "source_id": None,
                 "checklist": new.name,
                 "status": "open",
+                "due_rule": dues.get(key),
                 "version": 1,
             }
         )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlmodel import Session, SQLModel
 
 from transition.errors import BadInput, Refused, about
@@ -127,11 +127,18 @@ def _write_rows(
     from transition.services import handover
 
     mapping: dict[str, dict[int, int]] = {name: {} for name in SECTIONS}
-    engagement_rows = [_without_id(b["engagement"]) for b in bundles]
+    # What an exit is the exit of is kept when that engagement comes in the same file.
+    engagement_rows = [{**_without_id(b["engagement"]), "exit_of_id": None} for b in bundles]
     new_ids = _insert_returning_ids(session, Engagement, engagement_rows)
     mapping["engagement"] = {
         b["engagement"]["id"]: n for b, n in zip(bundles, new_ids, strict=True)
     }
+    for bundle, new_id in zip(bundles, new_ids, strict=True):
+        source = mapping["engagement"].get(bundle["engagement"].get("exit_of_id") or -1)
+        if source is not None:
+            session.execute(
+                update(Engagement).where(Engagement.id == new_id).values(exit_of_id=source)
+            )
     for name, model in SECTIONS.items():
         if model is AuditEvent:
             continue

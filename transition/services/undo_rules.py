@@ -68,6 +68,7 @@ FINAL = {
     "upgrade": "an upgrade to a newer template version",
     "apply": "an import of an exit checklist",
     "template-update": "a runbook template update (its file was merged and rewritten)",
+    "exit": "the start of an exit engagement",
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}

@@ -77,7 +77,8 @@ class EngagementDetail(EngagementRow):
     plan is counted on: the holidays of ``calendar`` (a country/subdivision code; None:
     weekends only), the weekdays of ``workweek`` (``mon-fri``), the ``extra_holidays``;
     its times are shown in ``timezone`` (None: UTC); the client's ``notice_date`` of exit
-    and the ``exit_date`` (None: not given)."""
+    and the ``exit_date`` (None: not given); the engagement it is the exit of
+    (``exit_of``) and the exit started from it (``exit_engagement``), by slug."""
 
     phases: list[PhaseRow]  # type: ignore[assignment]
     calendar: str | None = None
@@ -86,6 +87,8 @@ class EngagementDetail(EngagementRow):
     timezone: str | None = None
     notice_date: date | None = None
     exit_date: date | None = None
+    exit_of: str | None = None
+    exit_engagement: str | None = None
 
 
 class EngagementChange(View):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import SerializerFunctionWrapHandler, model_serializer
@@ -65,6 +66,11 @@ class HandoverItemView(View):
     note: str | None
     version: int
     source_ref: SourceRef
+    #: When it is due: its rule (``exit-30d``; derived items: their kind's default) and the
+    #: date it falls on (None until the notice or exit date it counts from is set).
+    due_rule: str | None = None
+    due_date: date | None = None
+    overdue: bool = False
 
     @property
     def derived(self) -> bool:
@@ -138,3 +144,33 @@ class ChecklistUpgrade(View):
 
     def count(self, kind: str) -> int:
         return sum(1 for s in self.steps if s.kind == kind)
+
+
+class ExitReadiness(View):
+    """How ready the exit is: of the items due by today, how many are done; and of all
+    items (retired ones left out), how many are done. ``dated``: items with a due date;
+    ``percent``: done of due (None when nothing is due yet)."""
+
+    notice_date: date | None
+    exit_date: date | None
+    today: date
+    total: int
+    done: int
+    dated: int
+    due: int
+    due_done: int
+    overdue: int
+    percent: int | None
+
+    def describe(self) -> str:
+        """``exit readiness: 3 of 5 due items done (60%), 10 of 40 in all; 2 overdue``."""
+        if not self.dated:
+            head = "exit readiness: no item has a due date (set the notice and exit dates)"
+        elif self.due:
+            head = f"exit readiness: {self.due_done} of {self.due} due items done ({self.percent}%)"
+        else:
+            head = "exit readiness: nothing due yet"
+        tail = f"{self.done} of {self.total} in all"
+        if self.overdue:
+            tail += f"; {self.overdue} overdue"
+        return f"{head}, {tail}"

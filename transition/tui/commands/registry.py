@@ -118,6 +118,14 @@ REPLAN = Command(
     "Move a phase not yet started, and the ones after it, to a new start",
     show=False,
 )
+START_EXIT = Command(
+    "engagement.start_exit",
+    "X",
+    "start_exit",
+    "Start exit",
+    "Start exit of this engagement…: a new engagement hands the service to a successor",
+    show=False,
+)
 
 # Tasks tab
 TOGGLE = Command(

@@ -56,6 +56,7 @@ class EngagementScreen(DataMixin, Screen):
         cmd.TAB_PREV,
         cmd.UPGRADE_PLAYBOOK,
         cmd.REPLAN,
+        cmd.START_EXIT,
         cmd.RELOAD,
     )
 
@@ -283,6 +284,13 @@ class EngagementScreen(DataMixin, Screen):
             for pane in self.query(Pane):
                 pane.slug = slug
         self.action_reload()
+
+    def action_start_exit(self) -> None:
+        from transition.tui.forms.exits import start_exit_form
+
+        if self.data is not None:
+            form = start_exit_form(self.backend, self.slug, self.data.summary.name)
+            self._form(form, "started {0.slug}: the exit of {0.exit_of}")
 
     def _form(self, form: Any, done: str) -> None:
         def finished(result: Any) -> None:

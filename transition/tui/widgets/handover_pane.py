@@ -23,6 +23,7 @@ class HandoverPane(Pane[HandoverItemView]):
     COLUMNS = (
         ("status", "Status"),
         ("title", "Item"),
+        ("due", "Due"),
         Column("owner", "Owner", min_width=140),
         Column("section", "Section", min_width=180),
         Column("source", "Source", min_width=220),
@@ -35,9 +36,15 @@ class HandoverPane(Pane[HandoverItemView]):
         t = self.table
         self.rows = {r.key: r for r in rows}
         t.show([(r.key, self.cells(t, r)) for r in rows], has_more=False)
+        from transition.services.exit_readiness import figure
+
         counts = Counter(r.status for r in rows)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        self.note(f"{summary or 'no items'} · derived items follow their grant/system/runbook")
+        ready = figure(rows).describe() if rows else ""
+        self.note(
+            f"{summary or 'no items'} · {ready or 'no exit readiness yet'} · derived items "
+            "follow their grant/system/runbook"
+        )
 
     @staticmethod
     def source(r: HandoverItemView) -> str:
@@ -55,6 +62,9 @@ class HandoverPane(Pane[HandoverItemView]):
         return [
             t.styled(r.status, states.get(r.status, "amber")),
             r.title,
+            t.styled(f"{r.due_date} overdue", "red")
+            if r.overdue
+            else (str(r.due_date) if r.due_date else ""),
             r.owner or "",
             r.section_title or r.section,
             self.source(r),
