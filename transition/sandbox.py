@@ -36,9 +36,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace, _PassArg, generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
 
-#: Seconds of processor time a template may render for. Processor time, not time on the
-#: clock: a runaway loop is stopped after the same work on an idle or a busy machine, and a
-#: long report is never cut short because other programs share the processor.
+#: Seconds of processor time (a busy machine cuts nothing short) a template may use.
 TIME_LIMIT = 5.0
 #: Largest text a template may render (a runbook skeleton is a few pages).
 MAX_OUTPUT = 10 * 1024 * 1024
@@ -73,9 +71,7 @@ def tick() -> None:
     """Stop the rendering once its time is up."""
     budget = _BUDGET.get()
     if budget is not None and time.thread_time() > budget.deadline:
-        raise LimitExceeded(
-            f"it ran longer than the {budget.seconds:g} s time limit (processor time)"
-        )
+        raise LimitExceeded(f"it ran longer than the {budget.seconds:g} s processor-time limit")
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
