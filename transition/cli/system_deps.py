@@ -49,6 +49,14 @@ def map_(
     say(renderers[fmt](graph))
 
 
+def say_kt_flags(ctx: typer.Context, engagement: str) -> None:
+    """``! KT flagged`` lines: systems depending on a system with no KT signed off."""
+    from transition.services import dependencies
+
+    for system, below in call(ctx, dependencies.kt_flagged, engagement).items():
+        say(f"! KT flagged: {system} depends on {', '.join(below)}, with no KT signed off")
+
+
 def register(app: typer.Typer) -> None:
     app.command("depends")(depends)
     app.command("map")(map_)

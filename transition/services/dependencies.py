@@ -228,3 +228,9 @@ def system_map(session: Session, engagement: EngagementRef) -> SystemMap:
     return SystemMap(
         systems=names, layers=layers, edges=edges, kt_flagged=kt_flags(session, engagement, edges)
     )
+
+
+def kt_flagged(session: Session, engagement: EngagementRef) -> dict[str, list[str]]:
+    """System name → the systems it depends on with no KT signed off (``kt coverage`` and
+    ``system list`` flag them); three queries."""
+    return kt_flags(session, engagement_of(session, engagement))

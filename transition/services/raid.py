@@ -170,8 +170,8 @@ def record_override(
     """The decision a gate override makes, linked to its phase (called by the advance,
     in its transaction)."""
     missing = ", ".join(unmet)
-    title = f"Gate of phase {phase.key} overridden"
-    title += f" (unmet: {missing})" if missing else ""
+    first = reason.strip().splitlines()[0] if reason.strip() else ""
+    title = f"Gate of phase {phase.key} overridden: {first}"
     limit = field_limit(RaidItem, "title") or 300
     row = RaidItem(
         engagement_id=engagement.id,
@@ -179,7 +179,7 @@ def record_override(
         number=0,
         title=title if len(title) <= limit else title[: limit - 1] + "…",
         owner_id=None,
-        mitigation=reason,
+        mitigation=f"{reason.strip()}\nunmet: {missing}" if missing else reason.strip(),
         phase_id=phase.id,
         created_at=utcnow(),
         created_by=audit.actor(session),
