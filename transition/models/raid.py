@@ -47,19 +47,31 @@ class RaidItem(Versioned, table=True):
 
 
 class RaidLink(SQLModel, table=True):
-    """A RAID item linked to a system, a person or a task (``target_kind``/``target_id``)."""
+    """A RAID item linked to one system, person or task (exactly one of the three)."""
 
     __tablename__ = "raid_link"
     __table_args__ = (
-        UniqueConstraint("raid_id", "target_kind", "target_id", name="uq_raid_link"),
-        Index("ix_raid_link_target", "engagement_id", "target_kind", "target_id"),
+        UniqueConstraint("raid_id", "system_id", name="uq_raid_link_system"),
+        UniqueConstraint("raid_id", "person_id", name="uq_raid_link_person"),
+        UniqueConstraint("raid_id", "task_id", name="uq_raid_link_task"),
+        CheckConstraint(
+            "(CASE WHEN system_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN person_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN task_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="ck_raid_link_one_target",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
     raid_id: int = Field(foreign_key="raid_item.id", index=True, ondelete="CASCADE")
-    target_kind: str = Field(max_length=20)  # system | person | task
-    target_id: int
+    system_id: int | None = Field(
+        default=None, foreign_key="system.id", index=True, ondelete="CASCADE"
+    )
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="CASCADE"
+    )
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True, ondelete="CASCADE")
 
 
 class SystemDependency(SQLModel, table=True):

@@ -313,9 +313,7 @@ def link(
             target_id, shown = (k := get_task(session, engagement, name)).id, k.key
     existing = session.execute(
         select(RaidLink).where(
-            RaidLink.raid_id == row.id,
-            RaidLink.target_kind == target_kind,
-            RaidLink.target_id == target_id,
+            RaidLink.raid_id == row.id, getattr(RaidLink, f"{target_kind}_id") == target_id
         )
     ).scalar_one_or_none()
     if remove:
@@ -333,8 +331,7 @@ def link(
                     RaidLink(
                         engagement_id=engagement.id,
                         raid_id=row.id,
-                        target_kind=target_kind,
-                        target_id=target_id,
+                        **{f"{target_kind}_id": target_id},
                     )
                 )
         except IntegrityError as exc:

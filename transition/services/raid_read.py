@@ -78,8 +78,7 @@ def linked_to(
             .join(RaidLink, RaidLink.raid_id == RaidItem.id)
             .where(
                 RaidLink.engagement_id == engagement.id,
-                RaidLink.target_kind == target_kind,
-                RaidLink.target_id == target_id,
+                getattr(RaidLink, f"{target_kind}_id") == target_id,
             )
         ).scalars()
     )
@@ -106,11 +105,14 @@ def views_of(session: Session, engagement: Engagement, rows: list[RaidItem]) -> 
     if ids:
         names = _target_names(session, eid)
         found = session.execute(
-            select(RaidLink.raid_id, RaidLink.target_kind, RaidLink.target_id)
+            select(RaidLink.raid_id, RaidLink.system_id, RaidLink.person_id, RaidLink.task_id)
             .where(RaidLink.engagement_id == eid, RaidLink.raid_id.in_(ids))
             .order_by(RaidLink.id)
         )
-        for raid_id, target_kind, target_id in found:
+        for raid_id, *targets in found:
+            target_kind, target_id = next(
+                (k, t) for k, t in zip(("system", "person", "task"), targets, strict=True) if t
+            )
             links.setdefault(raid_id, []).append(
                 RaidLinkView(
                     kind=target_kind,

@@ -5,7 +5,7 @@ Revises: 0009
 
 - ``raid_item``: risks, assumptions, issues, dependencies and decisions, numbered per
   engagement and kind (``uq_raid_number``).
-- ``raid_link``: a RAID item linked to a system, person or task (``uq_raid_link``).
+- ``raid_link``: a RAID item linked to a system, person or task (one of them).
 - ``system_dependency``: which system depends on which (``uq_system_dependency``; a
   system never depends on itself).
 """
@@ -54,18 +54,27 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("engagement_id", sa.Integer(), nullable=False),
         sa.Column("raid_id", sa.Integer(), nullable=False),
-        sa.Column("target_kind", sa.String(length=20), nullable=False),
-        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=True),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("task_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "(CASE WHEN system_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN person_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN task_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="ck_raid_link_one_target",
+        ),
         sa.ForeignKeyConstraint(["engagement_id"], ["engagement.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["raid_id"], ["raid_item.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["system_id"], ["system.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["task_id"], ["task.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("raid_id", "target_kind", "target_id", name="uq_raid_link"),
+        sa.UniqueConstraint("raid_id", "system_id", name="uq_raid_link_system"),
+        sa.UniqueConstraint("raid_id", "person_id", name="uq_raid_link_person"),
+        sa.UniqueConstraint("raid_id", "task_id", name="uq_raid_link_task"),
     )
-    op.create_index("ix_raid_link_engagement_id", "raid_link", ["engagement_id"])
-    op.create_index("ix_raid_link_raid_id", "raid_link", ["raid_id"])
-    op.create_index(
-        "ix_raid_link_target", "raid_link", ["engagement_id", "target_kind", "target_id"]
-    )
+    for column in ("engagement_id", "raid_id", "system_id", "person_id", "task_id"):
+        op.create_index(f"ix_raid_link_{column}", "raid_link", [column])
     op.create_table(
         "system_dependency",
         sa.Column("id", sa.Integer(), nullable=False),
