@@ -74,44 +74,44 @@ def test_raid_commands_add_list_set_link_close(cli, acme):
     assert any(e["entity"] == "raid_item" and e["action"] == "close" for e in audit)
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "message"),
-    [
-        (("add", ENG, "--type", "rumour", "--title", "x"), 2, "invalid type 'rumour'"),
-        (("add", ENG, "--type", "risk", "--title", "x", "--probability", "3"), 2, "both"),
-        (
-            ("add", ENG, "--type", "risk", "--title", "x", "--probability", "6", "--impact", "1"),
-            2,
-            "1 to 5",
-        ),
-        (
-            ("add", ENG, "--type", "issue", "--title", "x", "--probability", "2", "--impact", "1"),
-            2,
-            "only risks",
-        ),
-        (("add", ENG, "--type", "risk", "--title", "bad\x1b[31m"), 2, "control characters"),
-        (("add", ENG, "--type", "risk", "--title", "x", "--owner", "Nobody"), 2, "unknown person"),
-        (("add", ENG, "--type", "risk", "--title", "x", "--due", "someday"), 2, "date"),
-        (("add", "nowhere", "--type", "risk", "--title", "x"), 2, "unknown engagement"),
-        (("set", ENG, "R-9", "--title", "x"), 2, "unknown RAID entry R-9"),
-        (("set", ENG, "Q-1", "--title", "x"), 2, "invalid RAID id"),
-        (("close", ENG, "R-1", "--resolution", "done"), 1, "already closed"),
-        (("close", ENG, "R-2", "--resolution", " "), 2, "resolution"),
-        (("link", ENG, "R-2", "--system", "Nope"), 2, "unknown system"),
-        (("link", ENG, "R-2"), 2, "exactly one"),
-        (("link", ENG, "R-2", "--task", "kickoff-workshop", "--remove"), 1, "not linked"),
-    ],
-)
-def test_raid_refusals_write_nothing(cli, acme, db_url, args, code, message):
+REFUSALS = [
+    (("add", ENG, "--type", "rumour", "--title", "x"), 2, "invalid type 'rumour'"),
+    (("add", ENG, "--type", "risk", "--title", "x", "--probability", "3"), 2, "both"),
+    (
+        ("add", ENG, "--type", "risk", "--title", "x", "--probability", "6", "--impact", "1"),
+        2,
+        "1 to 5",
+    ),
+    (
+        ("add", ENG, "--type", "issue", "--title", "x", "--probability", "2", "--impact", "1"),
+        2,
+        "only risks",
+    ),
+    (("add", ENG, "--type", "risk", "--title", "bad\x1b[31m"), 2, "control characters"),
+    (("add", ENG, "--type", "risk", "--title", "x", "--owner", "Nobody"), 2, "unknown person"),
+    (("add", ENG, "--type", "risk", "--title", "x", "--due", "someday"), 2, "date"),
+    (("add", "nowhere", "--type", "risk", "--title", "x"), 2, "unknown engagement"),
+    (("set", ENG, "R-9", "--title", "x"), 2, "unknown RAID entry R-9"),
+    (("set", ENG, "Q-1", "--title", "x"), 2, "invalid RAID id"),
+    (("close", ENG, "R-1", "--resolution", "done"), 1, "already closed"),
+    (("close", ENG, "R-2", "--resolution", " "), 2, "resolution"),
+    (("link", ENG, "R-2", "--system", "Nope"), 2, "unknown system"),
+    (("link", ENG, "R-2"), 2, "exactly one"),
+    (("link", ENG, "R-2", "--task", "kickoff-workshop", "--remove"), 1, "not linked"),
+]
+
+
+def test_raid_refusals_write_nothing(cli, acme, db_url):
     ok(cli("raid", "add", ENG, "--type", "risk", "--title", "Closed one"))
     ok(cli("raid", "close", ENG, "R-1", "--resolution", "gone"))
     ok(cli("raid", "add", ENG, "--type", "risk", "--title", "Open one"))
     before = dump(db_url)
-    result = cli("raid", *args)
-    assert result.exit_code == code, result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
-    assert "Traceback" not in result.stderr
+    for args, code, message in REFUSALS:
+        result = cli("raid", *args)
+        assert result.exit_code == code, (args, result.stdout + result.stderr)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], args
+        assert "Traceback" not in result.stderr
     assert dump(db_url) == before
 
 
