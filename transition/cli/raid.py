@@ -26,9 +26,15 @@ Impact = typer.Option(None, "--impact", metavar="1-5", help="Risks: how bad.")
 Due = typer.Option(None, "--due", metavar="DATE")
 Mitigation = typer.Option(None, "--mitigation", metavar="TEXT")
 
+#: Longer titles end in "…" in the table (``--json`` has them whole).
+TITLE_CHARS = 80
+
 COLUMNS = [
     ("ref", "id"),
-    "title",
+    (
+        lambda r: r.title if len(r.title) <= TITLE_CHARS else r.title[: TITLE_CHARS - 1] + "…",
+        "title",
+    ),
     (lambda r: r.score, "score"),
     "owner",
     "party",
