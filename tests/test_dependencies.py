@@ -170,3 +170,20 @@ def test_svg_is_well_formed_and_escaped_whatever_the_names(names):
     for name in names:
         assert name in titles
     assert render_text(graph).startswith("layer 0")
+
+
+def test_the_html_report_inlines_the_map_escaped(session_scope, acme, clock):
+    from transition import reports
+
+    clock.pin(today="2026-11-10")
+    with session_scope() as s:
+        systems.add(s, ENG, "<script>alert(1)</script>")
+        systems.add(s, ENG, "Db")
+        dependencies.depends(s, ENG, "<script>alert(1)</script>", on="Db")
+    with session_scope(write=False) as s:
+        html = reports.render(reports.report_data(s, get_engagement(s, ENG)), "html")
+    assert "<h2>Dependency map</h2>" in html
+    section = html[html.index("<h2>Dependency map</h2>") :]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section and "<script>" not in section
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; depends on Db" in section
