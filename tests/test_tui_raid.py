@@ -50,3 +50,18 @@ async def test_raid_tab_adds_and_closes_entries(tmp_path, monkeypatch):
     with db.session_scope(engine, actor="tester", write=False) as s:
         (closed,) = [i for i in raid.items(s, NW, kind="risk") if i.ref == "R-8"]
     assert closed.status == "closed" and closed.title == "[bold]Markup stays text[/bold]"
+
+
+@run_async
+async def test_the_systems_tab_shows_dependencies_and_linked_risks(tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.screen.show_tab("systems")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        note = str(app.screen.query_one("#systems-note").render())
+    assert "Active Directory · used by" in note
+    assert "R-7 (15) Open AD admin justification" in note
+    assert "SAP ERP · depends on Active Directory (auth)" in note

@@ -25,6 +25,7 @@ from transition.services.views.raid import (
     DEPENDENCY_KINDS,
     DependencyChange,
     DependencyView,
+    SystemContext,
     SystemMap,
 )
 
@@ -234,3 +235,30 @@ def kt_flagged(session: Session, engagement: EngagementRef) -> dict[str, list[st
     """System name → the systems it depends on with no KT signed off (``kt coverage`` and
     ``system list`` flag them); three queries."""
     return kt_flags(session, engagement_of(session, engagement))
+
+
+def system_context(session: Session, engagement: EngagementRef) -> list[SystemContext]:
+    """Per active system (by name): its dependencies both ways, its open RAID entries
+    (``R-7 (15) title``) and KT flag; five queries whatever the number of systems."""
+    from transition.services import raid
+
+    engagement = engagement_of(session, engagement)
+    graph = system_map(session, engagement)
+    linked: dict[str, list[str]] = {}
+    for item in raid.items(session, engagement, open_only=True):
+        shown = f"{item.ref}{f' ({item.score})' if item.score else ''} {item.title}"
+        for link in item.links:
+            if link.kind == "system":
+                linked.setdefault(link.name, []).append(shown)
+    out = []
+    for name in graph.systems:
+        out.append(
+            SystemContext(
+                system=name,
+                depends_on=[f"{e.depends_on} ({e.kind})" for e in graph.edges if e.system == name],
+                used_by=[e.system for e in graph.edges if e.depends_on == name],
+                raid=linked.get(name, []),
+                kt_flagged=graph.kt_flagged.get(name, []),
+            )
+        )
+    return out

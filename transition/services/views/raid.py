@@ -81,3 +81,14 @@ class SystemMap(View):
     layers: list[list[str]]
     edges: list[DependencyView]
     kt_flagged: dict[str, list[str]]
+
+
+class SystemContext(View):
+    """What the system inspector shows beside coverage: what a system depends on, what
+    depends on it, the RAID entries linked to it, and its KT flag."""
+
+    system: str
+    depends_on: list[str]
+    used_by: list[str]
+    raid: list[str]
+    kt_flagged: list[str]
