@@ -187,3 +187,30 @@ def test_the_html_report_inlines_the_map_escaped(session_scope, acme, clock):
     section = section[: section.index("</section>")]
     assert "<svg" in section and "<script>" not in section
     assert "&lt;script&gt;alert(1)&lt;/script&gt; depends on Db" in section
+
+
+def test_system_context_takes_a_bounded_number_of_queries(session_scope, acme, count_queries):
+    from transition.services import raid
+
+    def count() -> int:
+        with count_queries() as q, session_scope(write=False) as s:
+            dependencies.system_context(s, ENG)
+        return q.count
+
+    with session_scope() as s:
+        systems.add(s, ENG, "S0")
+        systems.add(s, ENG, "S1")
+        dependencies.depends(s, ENG, "S1", on="S0")
+        raid.link(s, ENG, raid.add(s, ENG, kind="issue", title="i").ref, system="S0")
+    few = count()
+    with session_scope() as s:
+        for i in range(2, 10):
+            systems.add(s, ENG, f"S{i}")
+            dependencies.depends(s, ENG, f"S{i}", on="S0")
+            item = raid.add(s, ENG, kind="risk", title=f"risk {i}", probability=2, impact=2)
+            raid.link(s, ENG, item.ref, system=f"S{i}")
+    assert count() == few <= 8
+    with session_scope(write=False) as s:
+        context = {c.system: c for c in dependencies.system_context(s, ENG)}
+    assert context["S3"].raid == ["R-2 (4) risk 3"]
+    assert context["S0"].used_by == [f"S{i}" for i in range(1, 10)]

@@ -251,3 +251,17 @@ def test_raid_list_takes_a_bounded_number_of_queries(cli, acme, session_scope, c
             raid.link(s, ENG, item.ref, system="CRM")
             raid.link(s, ENG, item.ref, task="kickoff-workshop")
     assert count() == few <= 6
+
+
+def test_the_dashboard_counts_open_high_risks(session_scope, acme):
+    from transition.services import dashboard
+
+    with session_scope() as s:
+        raid.add(s, ENG, kind="risk", title="high", probability=5, impact=3)
+        raid.add(s, ENG, kind="risk", title="low", probability=1, impact=3)
+        raid.add(s, ENG, kind="risk", title="closed", probability=5, impact=5)
+        raid.close(s, ENG, "R-3", resolution="gone")
+    with session_scope(write=False) as s:
+        (row,) = dashboard.overview(s)
+    assert row.high_risks == 1
+    assert "1 open high risk(s) (score 15 or more)" in row.reasons
