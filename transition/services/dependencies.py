@@ -239,7 +239,7 @@ def kt_flagged(session: Session, engagement: EngagementRef) -> dict[str, list[st
 
 def system_context(session: Session, engagement: EngagementRef) -> list[SystemContext]:
     """Per active system (by name): its dependencies both ways, its open RAID entries
-    (``R-7 (15) title``) and KT flag; five queries whatever the number of systems."""
+    (``R-7 (15) title``) and KT flag; a fixed number of queries whatever their number."""
     from transition.services import raid
 
     engagement = engagement_of(session, engagement)
