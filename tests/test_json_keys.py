@@ -631,6 +631,32 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             ],
         },
     ),
+    "raid list": (
+        (ENG,),
+        [
+            {
+                "ref": "str",
+                "kind": "str",
+                "number": "int",
+                "title": "str",
+                "owner": "str|null",
+                "party": "str|null",
+                "probability": "int|null",
+                "impact": "int|null",
+                "score": "int|null",
+                "due": "str|null",
+                "mitigation": "str",
+                "status": "str",
+                "resolution": "str|null",
+                "phase": "str|null",
+                "created_at": "str",
+                "created_by": "str",
+                "closed_at": "str|null",
+                "closed_by": "str|null",
+                "links": [{"kind": "str", "target_id": "int", "name": "str"}],
+            }
+        ],
+    ),
 }
 
 #: Outputs of options that change a pinned command's shape.
@@ -758,6 +784,9 @@ STEPS = [
     ("runbook", "status", ENG, "1", "reviewed"),
     ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
     ("phase", "advance", ENG, "--override", "steering agreed"),
+    ("raid", "add", ENG, "--type", "risk", "--title", "Key person leaves", "--owner", "Ann Old", "--party", "incumbent", "--probability", "3", "--impact", "5", "--due", "2026-12-20"),
+    ("raid", "link", ENG, "R-1", "--system", "CRM"),
+    ("raid", "close", ENG, "DEC-1", "--resolution", "done"),
     ("task", "set", ENG, "stakeholder-map", "--status", "in_progress"),  # for undo --dry-run
 ]  # fmt: skip
 

@@ -15,9 +15,8 @@ are all relative to ``today`` (so ``TRANSITION_TODAY`` makes them deterministic)
   with a reason (his grant revoked, its exit-checklist item resolved); the incumbent tech
   lead is re-badged to the provider, keeping his history and access.
 
-The services stamp changes with the real clock; a last step moves the timestamps of
-past events (task completions, phase ends, sessions held, grants given) to the days the
-story says they happened, so the burndown and the timeline have a shape.
+The services stamp changes with the real clock; a last step moves past events (task
+completions, phase ends, sessions held, grants) to the days the story says they happened.
 """
 
 from __future__ import annotations
@@ -91,6 +90,7 @@ def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None)
     """Create the demo engagements; returns their slugs."""
     folder = runbook_dir or demo_runbook_dir()
     northwind = _northwind(session, today, folder)
+    __import__("transition.demo_raid").demo_raid.raid_log(session, northwind)  # RAID, map
     tailspin = _tailspin(session, today)
     return [northwind.slug, tailspin.slug]
 

@@ -20,10 +20,10 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session
 
-from transition import report_render
+from transition import report_map, report_render
 from transition.dates import today, utcnow
 from transition.models import Engagement
-from transition.services import audit, engagements, gates, release, systems, tasks
+from transition.services import audit, dependencies, engagements, gates, release, systems, tasks
 from transition.services.views import EngagementRow, TaskView
 from transition.services.views.audit import RecentChanges
 from transition.services.views.phases import (
@@ -67,6 +67,7 @@ class ReportData(TypedDict):
     handover: dict[str, Any]
     changes: dict[str, Any]
     rag: Rag
+    dependency_map: Any  # SystemMap: which system depends on which
 
 
 def report_data(session: Session, engagement: Engagement, since: date | None = None) -> ReportData:
@@ -117,6 +118,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
         handover=handover,
         changes=changes,
         rag=Rag(state="", reasons=[]),
+        dependency_map=dependencies.system_map(session, engagement),
     )
     data["rag"] = _rag(data)
     return data
@@ -267,6 +269,7 @@ def charts(data: ReportData) -> dict[str, Any]:
     return {
         "burndown": _burndown_chart(data["burndown"], data["today"]),
         "timeline": _timeline(data),
+        "dependency_map": report_map.inline_map(data.get("dependency_map")),
     }
 
 

@@ -245,6 +245,9 @@ def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False
                 f"! only {row.at_risk} (incumbent, leaving) holds {row.system}: {row.topic}; "
                 f"not signed off: {', '.join(row.missing)}"
             )
+    from transition.cli.system_deps import say_kt_flags
+
+    say_kt_flags(ctx, engagement)
 
 
 @app.command("ics")

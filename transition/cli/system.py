@@ -139,3 +139,9 @@ def list_systems(ctx: typer.Context, engagement: Engagement, as_json: AsJson = F
     for row in rows:
         if row.key_person_risk:
             say(f"! key-person risk: {row.name}: {row.key_person_risk_reason}")
+    system_deps.say_kt_flags(ctx, engagement)
+
+
+from transition.cli import system_deps  # noqa: E402
+
+system_deps.register(app)

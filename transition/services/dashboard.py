@@ -24,6 +24,8 @@ RED_OVERDUE = 5
 #: Days before cutover from which missing KT or runbooks turn the state red/amber.
 RED_CUTOVER_DAYS = 14
 AMBER_CUTOVER_DAYS = 30
+#: The score (probability × impact) from which an open risk counts as high.
+HIGH_RISK_SCORE = 15
 
 
 def _kt_coverage(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -114,6 +116,8 @@ def rag(row: DashboardRow) -> tuple[State, list[str]]:
             amber.append(f"cutover in {days} day(s), {runbooks - accepted} runbook(s) not accepted")
     for risk in row.key_person_risks:
         amber.append(f"key-person risk: {risk}")
+    if row.high_risks:
+        amber.append(f"{row.high_risks} open high risk(s) (score {HIGH_RISK_SCORE} or more)")
     if red:
         return "red", red + amber
     if amber:
@@ -124,7 +128,7 @@ def rag(row: DashboardRow) -> tuple[State, list[str]]:
 def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
     """Every engagement in use (or, with ``archived``, every archived one), as
     ``engagements.summaries`` plus health figures and state."""
-    from transition.services import access, kt
+    from transition.services import access, kt, raid
 
     summaries = engagements.summaries(session, archived=archived)
     if not summaries:
@@ -139,6 +143,7 @@ def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
     active_ids = [e.id for e in by_slug.values() if e.status == "active"]
     high = access.high_finding_counts(session, active_ids)
     all_risks = kt.key_person_risks_for(session, active_ids)
+    scores = raid.open_risk_scores(session, active_ids)
     rows = []
     for summary in summaries:
         eng = by_slug[summary.slug]
@@ -155,6 +160,7 @@ def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
             runbooks_required=required,
             high_findings=high.get(eng.id, 0) if active else 0,
             key_person_risks=[r.line() for r in risks],
+            high_risks=sum(1 for x in scores.get(eng.id, []) if x >= HIGH_RISK_SCORE),
         )
         row.state, row.reasons = rag(row)
         rows.append(row)

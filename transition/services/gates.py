@@ -455,6 +455,12 @@ def advance(
         },
         action="advance",
     )
+    if unmet:  # the override is a decision of the RAID log, in this transaction
+        from transition.services import raid
+
+        raid.record_override(
+            session, engagement, phase, override or "", [r.criterion for r in unmet]
+        )
     following = next((p for p in facts.phases if p.position == phase.position + 1), None)
     if following is not None:
         apply_changes(

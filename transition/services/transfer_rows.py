@@ -45,6 +45,8 @@ MULTILINE = {
     "playbook_json",
     "gate_json",
     "text",
+    "mitigation",
+    "resolution",
 }
 #: Allowed values per section and column: a file edited by hand cannot smuggle in states
 #: that no command could have produced.
@@ -75,6 +77,14 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
         "source": ("template", "derived", "manual", "imported"),
         "source_kind": (None, "grant", "runbook", "system"),
     },
+    "raid_items": {
+        "kind": ("risk", "assumption", "issue", "dependency", "decision"),
+        "status": ("open", "closed"),
+        "party": (None, "client", "incumbent", "provider"),
+        "probability": (None, 1, 2, 3, 4, 5),
+        "impact": (None, 1, 2, 3, 4, 5),
+    },
+    "system_dependencies": {"kind": ("data", "auth", "network", "batch")},
 }
 #: Whole numbers with their own range (others: ids, or 0..MAX_SMALL).
 RANGES: dict[tuple[str, str], tuple[int, int]] = {

@@ -24,10 +24,22 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
+    "raid_items": m.RaidItem,
+    "raid_links": m.RaidLink,
+    "system_dependencies": m.SystemDependency,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
-LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
+LATER_SECTIONS = (
+    "system_people",
+    "system_topics",
+    "task_notes",
+    "kt_topics",
+    "role_assignments",
+    "raid_items",
+    "raid_links",
+    "system_dependencies",
+)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -44,6 +56,8 @@ ENTITY_SECTION = {
     "runbook": "runbooks",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
+    "raid_item": "raid_items",
+    "system_dependency": "system_dependencies",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -64,6 +78,14 @@ REFERENCES: dict[str, dict[str, str]] = {
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
+    "raid_items": {"owner_id": "people", "phase_id": "phases"},
+    "raid_links": {
+        "raid_id": "raid_items",
+        "system_id": "systems",
+        "person_id": "people",
+        "task_id": "tasks",
+    },
+    "system_dependencies": {"system_id": "systems", "depends_on_id": "systems"},
     "audit_events": {},
 }
 

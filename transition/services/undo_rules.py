@@ -57,6 +57,8 @@ SHOWN = {
     "task_note": "task note",
     "handover_item": "handover item",
     "role_assignment": "role",
+    "raid_item": "RAID entry",
+    "system_dependency": "system dependency",
 }
 #: Actions that can never be undone, and what they are.
 FINAL = {
@@ -242,7 +244,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     by_entity: dict[str, list[int]] = {}
     for key in rows:
         if key.entity not in ENTITIES:
-            raise Refused(f"{when} changed a {key.entity}, which undo does not know")
+            raise Refused(
+                f"{when} changed a {SHOWN.get(key.entity, key.entity)}, which undo does not know"
+            )
         by_entity.setdefault(key.entity, []).append(key.row_id)
     loaded: dict[tuple[str, int], Any] = {}
     for entity, ids in by_entity.items():  # one query per kind of row, however many rows

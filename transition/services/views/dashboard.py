@@ -21,6 +21,8 @@ class DashboardRow(EngagementRow):
     runbooks_required: int
     high_findings: int
     key_person_risks: list[str]
+    #: Open risks of the RAID log scoring ``dashboard.HIGH_RISK_SCORE`` or more.
+    high_risks: int = 0
     state: State = "green"
     reasons: list[str] = []
 

@@ -265,6 +265,12 @@ PERSON_READINESS = Command(
     "people.readiness", "d", "readiness", "Readiness", "What the highlighted person still holds"
 )
 
+# RAID tab
+RAID_ADD = Command("raid.add", "n", "add_raid", "Add", "Add a RAID entry")
+RAID_CLOSE = Command(
+    "raid.close", "x", "close_raid", "Close", "Close the highlighted entry with a resolution"
+)
+
 # Forms and dialogs
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.

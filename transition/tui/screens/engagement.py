@@ -25,6 +25,7 @@ from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
 from transition.tui.widgets.pane import Pane
 from transition.tui.widgets.people_pane import PeoplePane
+from transition.tui.widgets.raid_pane import RaidPane
 from transition.tui.widgets.runbooks_pane import RunbooksPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
@@ -38,6 +39,7 @@ TABS = (
     ("kt", "KT", KTPane),
     ("runbooks", "Runbooks", RunbooksPane),
     ("handover", "Handover", HandoverPane),
+    ("raid", "RAID", RaidPane),
     ("audit", "Audit", AuditPane),
 )
 

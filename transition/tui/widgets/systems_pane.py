@@ -6,11 +6,26 @@ from typing import ClassVar
 
 from textual.binding import Binding
 
-from transition.services import systems
+from transition.services import dependencies, systems
+from transition.services.views.raid import SystemContext
 from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.paged_table import Column
 from transition.tui.widgets.pane import Pane
+
+
+def _context(c: SystemContext) -> str:
+    """One system's dependencies, linked open RAID entries and KT flag, or nothing."""
+    parts = []
+    if c.depends_on:
+        parts.append(f"depends on {', '.join(c.depends_on)}")
+    if c.used_by:
+        parts.append(f"used by {', '.join(c.used_by)}")
+    if c.kt_flagged:
+        parts.append(f"KT flagged: none signed off for {', '.join(c.kt_flagged)}")
+    if c.raid:
+        parts.append(f"RAID {'; '.join(c.raid)}")
+    return f"{c.system} · {' · '.join(parts)}" if parts else ""
 
 
 class SystemsPane(Pane[SystemView]):
@@ -60,6 +75,11 @@ class SystemsPane(Pane[SystemView]):
         risky = sorted((s for s in coverage if s.key_person_risk), key=lambda s: s.name.lower())
         text = "\n".join(f"Key-person risk · {s.name}: {s.key_person_risk_reason}" for s in risky)
         self.note(text if rows else "No system in scope yet: press n to add one.")
+        if rows:
+            self.read_then(
+                lambda: self.backend.read(dependencies.system_context, self.slug),
+                lambda context: self.note("\n".join(filter(None, [text, *map(_context, context)]))),
+            )
 
     def action_add_system(self) -> None:
         from transition.tui.forms.systems import add_system_form
