@@ -45,6 +45,7 @@ LAZY_GROUPS = {
         "runbook",
         "role",
         "agenda",
+        "score",
     )
 }
 
