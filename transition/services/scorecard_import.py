@@ -13,7 +13,7 @@ import csv
 import io
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -147,22 +147,22 @@ def _write(
         ).scalars()
     }
     now, who = utcnow(), audit.actor(session)
-    added: list[ScoreEntry] = []
+    added: list[dict[str, object]] = []
     changes: list[audit.Change] = []
     for (kpi, party, period), (value, note) in parsed.items():
         row = existing.get((kpi, party, period))
         if row is None:
             added.append(
-                ScoreEntry(
-                    engagement_id=eid,
-                    kpi=kpi,
-                    party=party,
-                    period=period,
-                    value=value,
-                    note=note,
-                    recorded_at=now,
-                    recorded_by=who,
-                )
+                {
+                    "engagement_id": eid,
+                    "kpi": kpi,
+                    "party": party,
+                    "period": period,
+                    "value": value,
+                    "note": note,
+                    "recorded_at": now,
+                    "recorded_by": who,
+                }
             )
             continue
         if row.value != value:
@@ -170,19 +170,29 @@ def _write(
         if row.note != note:
             changes.append(audit.Change(ENTITY, row.id, "update", "note", row.note, note))
         row.value, row.note, row.recorded_at, row.recorded_by = value, note, now, who
-    session.add_all(added)
     try:
         with session.begin_nested():
             session.flush()
+            if added:  # one executemany, not one INSERT per row
+                session.execute(insert(ScoreEntry), added)
     except IntegrityError:
         raise Refused(
             "another change recorded some of these values a moment ago; nothing was "
             "imported: run the import again to replace them"
         ) from None
-    for row in added:
-        for name in ("kpi", "party", "period", "value", "note"):
-            after = getattr(row, name)
-            if after is not None:
-                changes.append(audit.Change(ENTITY, row.id, "create", name, None, after))
+    if added:
+        ids = {
+            (kpi, party, period): rid
+            for rid, kpi, party, period in session.execute(
+                select(ScoreEntry.id, ScoreEntry.kpi, ScoreEntry.party, ScoreEntry.period).where(
+                    ScoreEntry.engagement_id == eid
+                )
+            )
+        }
+        for row in added:
+            rid = ids[(row["kpi"], row["party"], row["period"])]
+            for name in ("kpi", "party", "period", "value", "note"):
+                if row[name] is not None:
+                    changes.append(audit.Change(ENTITY, rid, "create", name, None, row[name]))
     audit.record_many(session, eid, changes)
     return ScoreImport(added=len(added), replaced=len(parsed) - len(added))
