@@ -477,3 +477,32 @@ def test_cli_import_prints_every_bad_line(cli, acme, tmp_path, db_url):
         f"error: {path}:3: invalid value 'y': expected a number like 97.5",
     ]
     assert dump(db_url) == before
+
+
+# --------------------------------------------------------------------------- transfer
+
+
+def test_export_and_import_carry_scores_and_interventions(cli, acme, tmp_path):
+    import json
+
+    cli("score", "record", acme, "p1-resolution", "--party", "provider", "--period", "2026-W48", "--value", "97.5", "--note", "ITSM")  # fmt: skip
+    cli("score", "intervention", acme, "--period", "2026-W48", "--note", "Relay")
+    document = cli("export", acme).json()
+    bundle = document["engagements"][0]
+    assert [(r["kpi"], r["value"]) for r in bundle["score_entries"]] == [("p1-resolution", 97.5)]
+    assert [r["note"] for r in bundle["interventions"]] == ["Relay"]
+    assert cli("engagement", "archive", acme).exit_code == 0
+    assert cli("engagement", "delete", acme, "--confirm", acme).exit_code == 0
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    imported = cli("import", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    rows = cli("score", "list", acme, "--json").json()
+    assert [(r["period"], r["value"], r["note"]) for r in rows] == [("2026-W48", 97.5, "ITSM")]
+    bad = json.loads(json.dumps(document))
+    bad["engagements"][0]["score_entries"][0]["period"] = "2025-W53"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    cli("engagement", "archive", acme)
+    cli("engagement", "delete", acme, "--confirm", acme)
+    refused = cli("import", str(path))
+    assert refused.exit_code == 2 and "2025-W53" in refused.stderr, refused.stderr

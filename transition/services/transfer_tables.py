@@ -24,10 +24,20 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
+    "score_entries": m.ScoreEntry,
+    "interventions": m.Intervention,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
-LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
+LATER_SECTIONS = (
+    "system_people",
+    "system_topics",
+    "task_notes",
+    "kt_topics",
+    "role_assignments",
+    "score_entries",
+    "interventions",
+)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -44,6 +54,8 @@ ENTITY_SECTION = {
     "runbook": "runbooks",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
+    "score_entry": "score_entries",
+    "intervention": "interventions",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -64,6 +76,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
+    "score_entries": {},
+    "interventions": {},
     "audit_events": {},
 }
 
