@@ -506,3 +506,38 @@ def test_export_and_import_carry_scores_and_interventions(cli, acme, tmp_path):
     cli("engagement", "delete", acme, "--confirm", acme)
     refused = cli("import", str(path))
     assert refused.exit_code == 2 and "2025-W53" in refused.stderr, refused.stderr
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_report_shows_the_scorecard_with_user_text_escaped(session_scope, tmp_path, clock):
+    from transition import reports
+
+    clock.pin(today="2026-11-23")
+    path = tmp_path / "book.yaml"
+    path.write_text(
+        BOOK.replace('"P1 resolved within 4h"', '"P1 <b>fixed</b> & *fast*"'), encoding="utf-8"
+    )
+    with session_scope() as s:
+        engagements.create(
+            s, name="Wayne Desk", playbook=load_playbook(path), raw=path.read_bytes(),
+            start=date(2026, 11, 2),
+        )  # fmt: skip
+    _record(session_scope, "p1-resolution", "provider", "2026-W46", 91)
+    _record(session_scope, "p1-resolution", "incumbent", "2026-W46", 96.5)
+    _record(session_scope, "p1-resolution", "provider", "2026-W47", 97)
+    with session_scope() as s:
+        scorecard.intervene(s, ENG, period="2026-W47", note="<script>alert(1)</script>")
+    with session_scope(write=False) as s:
+        data = reports.report_data(s, get_engagement(s, ENG))
+    html = reports.render(data, "html")
+    section = html[html.index("Parallel-run scorecard") : html.index("Changes since")]
+    assert "<b>fixed</b>" not in section and "&lt;b&gt;fixed&lt;/b&gt; &amp; *fast*" in section
+    assert "<script>" not in section and "&lt;script&gt;" in section
+    assert section.count("<svg") == 2 and "<polyline" in section and "target 95%" in section
+    md = reports.render(data, "md")
+    part = md[md.index("## Parallel-run scorecard") : md.index("## Changes since")]
+    assert "| 2026-W46 | 96.5 | 91 | **no** |" in part
+    assert "| 2026-W47 | – | 97 | yes |" in part
+    assert "\\<b\\>" in part or "&lt;b&gt;" in part, part
