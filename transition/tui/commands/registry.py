@@ -252,3 +252,8 @@ PERSON_READINESS = Command(
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.
 CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")
+
+# The Scorecard tab
+SCORE_RECORD = Command(
+    "scorecard.record", "r", "record_score", "Record", "Record a KPI value for a party and week"
+)

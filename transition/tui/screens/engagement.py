@@ -26,6 +26,7 @@ from transition.tui.widgets.kt_pane import KTPane
 from transition.tui.widgets.pane import Pane
 from transition.tui.widgets.people_pane import PeoplePane
 from transition.tui.widgets.runbooks_pane import RunbooksPane
+from transition.tui.widgets.scorecard_pane import ScorecardPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
 from transition.tui.widgets.tasks_pane import TasksPane
@@ -38,6 +39,7 @@ TABS = (
     ("kt", "KT", KTPane),
     ("runbooks", "Runbooks", RunbooksPane),
     ("handover", "Handover", HandoverPane),
+    ("scorecard", "Scorecard", ScorecardPane),
     ("audit", "Audit", AuditPane),
 )
 
