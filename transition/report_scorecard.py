@@ -4,7 +4,7 @@ weekly values against the target, as a table and as the geometry of an inline SV
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from markupsafe import Markup
 from sqlmodel import Session
@@ -13,18 +13,28 @@ from transition.models import Engagement
 from transition.services import scorecard
 from transition.services.views.scorecard import KPISeries, Scorecard
 
+class ScorecardSection(TypedDict):
+    """What the report's scorecard section shows."""
+
+    periods: list[str]
+    #: Per KPI: key, title, unit, target, better, rows (period, incumbent, provider,
+    #: met) and chart (the SVG's geometry).
+    kpis: list[dict[str, Any]]
+    interventions: list[dict[str, Any]]
+
+
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 170, 56, 32, 12, 30
 
 
-def section(session: Session, engagement: Engagement) -> dict[str, Any]:
-    """``{"periods", "kpis": [{…, "rows", "chart"}], "interventions"}`` (empty lists when
-    the playbook declares no KPIs or nothing is recorded)."""
+def section(session: Session, engagement: Engagement) -> ScorecardSection:
+    """The weeks, each KPI's rows and chart, the interventions (empty lists when the
+    playbook declares no KPIs or nothing is recorded)."""
     card = scorecard.scorecard(session, engagement)
-    return {
-        "periods": card.periods,
-        "kpis": [_kpi(card, k) for k in card.kpis],
-        "interventions": [i.model_dump() for i in card.interventions],
-    }
+    return ScorecardSection(
+        periods=card.periods,
+        kpis=[_kpi(card, k) for k in card.kpis],
+        interventions=[i.model_dump() for i in card.interventions],
+    )
 
 
 def _fmt(value: float | None) -> Markup:

@@ -66,7 +66,7 @@ class ReportData(TypedDict):
     movers: list[Any]  # people who changed side
     handover: dict[str, Any]
     changes: dict[str, Any]
-    scorecard: dict[str, Any]  # periods, kpis [{…, rows, chart}], interventions
+    scorecard: report_scorecard.ScorecardSection
     rag: Rag
 
 
