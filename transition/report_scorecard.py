@@ -13,6 +13,7 @@ from transition.models import Engagement
 from transition.services import scorecard
 from transition.services.views.scorecard import KPISeries, Scorecard
 
+
 class ScorecardSection(TypedDict):
     """What the report's scorecard section shows."""
 
