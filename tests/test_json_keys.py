@@ -13,6 +13,7 @@ with exactly those keys; ``{"*": spec}`` an object whose (data-named) keys all m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -118,6 +119,16 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                         }
                     ],
                     "gate": ["object"],
+                }
+            ],
+            "scorecard": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "unit": "str",
+                    "target": "float",
+                    "better": "str",
+                    "period": "str",
                 }
             ],
             "path": "str",
@@ -249,6 +260,23 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "waiting_on": ["str"],
                 "overdue": "bool",
                 "due_non_working": "str|null",
+            }
+        ],
+    ),
+    "score list": (
+        (ENG,),
+        [
+            {
+                "kpi": "str",
+                "title": "str",
+                "unit": "str",
+                "party": "str",
+                "period": "str",
+                "value": "float",
+                "target": "float",
+                "better": "str",
+                "met": "bool",
+                "note": "str|null",
             }
         ],
     ),
@@ -788,6 +816,7 @@ STEPS = [
     ("raid", "link", ENG, "R-1", "--system", "CRM"),
     ("raid", "close", ENG, "DEC-1", "--resolution", "done"),
     ("task", "set", ENG, "stakeholder-map", "--status", "in_progress"),  # for undo --dry-run
+    ("score", "record", ENG, "p1-resolution", "--party", "provider", "--period", "2026-W48", "--value", "97.5", "--note", "ITSM report"),
 ]  # fmt: skip
 
 
@@ -803,7 +832,9 @@ def engagement(cli, monkeypatch, tmp_path) -> str:
     books.mkdir()
     shipped = playbook_files()["managed-service-onboarding"].read_text(encoding="utf-8")
     (books / "managed-service-onboarding-v2.yaml").write_text(
-        shipped.replace("version: 1", "version: 2", 1).replace(", monitoring-alerts]", "]", 1),
+        re.sub(
+            r"(?m)^version: (\d+)", lambda m: f"version: {int(m[1]) + 1}", shipped, count=1
+        ).replace(", monitoring-alerts]", "]", 1),
         encoding="utf-8",
     )
     monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(books))

@@ -101,7 +101,8 @@ def test_html_report_is_one_balanced_self_contained_file(cli, demo, tmp_path: Pa
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
     assert "@media print" in text
     svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
-    assert len(svgs) == 3  # burndown, timeline, dependency map
+    # burndown, timeline, dependency map, one scorecard chart per demo KPI
+    assert len(svgs) == 3 + 3
     for svg in svgs:
         ET.fromstring(svg)
     assert "kt-walkthroughs" in text
@@ -204,8 +205,9 @@ def test_report_queries_do_not_grow_with_rows(session_scope, demo, count_queries
             )
     assert measure() == before
     # owners, topics and KT by topic for the gate, release readiness, movers and the exit date included
-    # ... and the dependency map (systems, edges, KT signed off)
-    assert before <= 58
+    # ... the dependency map (systems, edges, KT signed off), the scorecard section and
+    # its two gate criteria
+    assert before <= 62
 
 
 # --- user text shows literally in the Markdown report ---------------------------------

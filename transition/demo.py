@@ -91,8 +91,8 @@ def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None)
     folder = runbook_dir or demo_runbook_dir()
     northwind = _northwind(session, today, folder)
     __import__("transition.demo_raid").demo_raid.raid_log(session, northwind)  # RAID, map
-    tailspin = _tailspin(session, today)
-    return [northwind.slug, tailspin.slug]
+    __import__("transition.demo_scorecard").demo_scorecard.scores(session, northwind, today)
+    return [northwind.slug, _tailspin(session, today).slug]
 
 
 # --------------------------------------------------------------------------- Northwind

@@ -32,6 +32,7 @@ from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     Criterion,
     _criterion,
 )
+from transition.playbook_scorecard import KPISpec, check_scorecard
 from transition.workdays import Offset, parse_offset
 
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
@@ -116,6 +117,7 @@ class Playbook(_Strict):
     handover: Slug | None = None
     runbooks: tuple[Slug, ...] = ()
     tier_runbooks: dict[int, tuple[Slug, ...]] = {}
+    scorecard: tuple[KPISpec, ...] = ()
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
 
     @field_validator("version", mode="before")
@@ -294,7 +296,7 @@ def _template_folders() -> list[Path]:
 
 
 def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:
-    return _check_playbook(data) + _check_references(data)
+    return _check_playbook(data) + _check_references(data) + check_scorecard(data)
 
 
 def load_playbook(path: Path | str) -> Playbook:
@@ -360,6 +362,7 @@ __all__ = [
     "CRITERIA",
     "KT_KINDS",
     "Criterion",
+    "KPISpec",
     "PhaseSpec",
     "Playbook",
     "TaskSpec",

@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session
 
-from transition import report_map, report_render
+from transition import report_map, report_render, report_scorecard
 from transition.dates import today, utcnow
 from transition.models import Engagement
 from transition.services import audit, dependencies, engagements, gates, release, systems, tasks
@@ -66,6 +66,7 @@ class ReportData(TypedDict):
     movers: list[Any]  # people who changed side
     handover: dict[str, Any]
     changes: dict[str, Any]
+    scorecard: report_scorecard.ScorecardSection
     rag: Rag
     dependency_map: Any  # SystemMap: which system depends on which
 
@@ -117,6 +118,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
         movers=movers,
         handover=handover,
         changes=changes,
+        scorecard=report_scorecard.section(session, engagement),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
     )

@@ -46,6 +46,7 @@ LAZY_GROUPS = {
         "role",
         "agenda",
         "raid",
+        "score",
     )
 }
 

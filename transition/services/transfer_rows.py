@@ -323,8 +323,37 @@ def _role_rule(row: Any) -> str | None:
     return None
 
 
+def _score_rule(row: Any) -> str | None:
+    from transition.errors import BadInput
+    from transition.services.scorecard import PARTIES, parse_period, parse_value
+
+    if row.party not in PARTIES:
+        return f"party {row.party!r} is incumbent or provider"
+    try:
+        if parse_period(row.period) != row.period:
+            return f"period {row.period!r} is not written as YYYY-Www"
+        parse_value(row.value)
+    except BadInput as exc:
+        return exc.message
+    return None
+
+
+def _intervention_rule(row: Any) -> str | None:
+    from transition.errors import BadInput
+    from transition.services.scorecard import parse_period
+
+    try:
+        if parse_period(row.period) != row.period:
+            return f"period {row.period!r} is not written as YYYY-Www"
+    except BadInput as exc:
+        return exc.message
+    return None
+
+
 ROW_RULES = {
     "role_assignments": _role_rule,
+    "score_entries": _score_rule,
+    "interventions": _intervention_rule,
     "phases": _phase_rule,
     "tasks": _task_rule,
     "access_grants": _grant_rule,

@@ -27,6 +27,8 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "raid_items": m.RaidItem,
     "raid_links": m.RaidLink,
     "system_dependencies": m.SystemDependency,
+    "score_entries": m.ScoreEntry,
+    "interventions": m.Intervention,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
@@ -39,6 +41,8 @@ LATER_SECTIONS = (
     "raid_items",
     "raid_links",
     "system_dependencies",
+    "score_entries",
+    "interventions",
 )
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
@@ -58,6 +62,8 @@ ENTITY_SECTION = {
     "role_assignment": "role_assignments",
     "raid_item": "raid_items",
     "system_dependency": "system_dependencies",
+    "score_entry": "score_entries",
+    "intervention": "interventions",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -86,6 +92,8 @@ REFERENCES: dict[str, dict[str, str]] = {
         "task_id": "tasks",
     },
     "system_dependencies": {"system_id": "systems", "depends_on_id": "systems"},
+    "score_entries": {},
+    "interventions": {},
     "audit_events": {},
 }
 

@@ -34,6 +34,8 @@ class Bundle(TypedDict):
     runbooks: list[Row]
     handover_items: list[Row]
     role_assignments: list[Row]
+    score_entries: list[Row]
+    interventions: list[Row]
     audit_events: list[Row]
 
 

@@ -285,3 +285,8 @@ HANDOVER_PACK = Command(
     "Write the hand-back pack (files and a manifest of hashes) to a folder or a .zip file",
     show=False,
 )
+
+# The Scorecard tab
+SCORE_RECORD = Command(
+    "scorecard.record", "r", "record_score", "Record", "Record a KPI value for a party and week"
+)

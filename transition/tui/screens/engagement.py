@@ -27,6 +27,7 @@ from transition.tui.widgets.pane import Pane
 from transition.tui.widgets.people_pane import PeoplePane
 from transition.tui.widgets.raid_pane import RaidPane
 from transition.tui.widgets.runbooks_pane import RunbooksPane
+from transition.tui.widgets.scorecard_pane import ScorecardPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
 from transition.tui.widgets.tasks_pane import TasksPane
@@ -40,6 +41,7 @@ TABS = (
     ("runbooks", "Runbooks", RunbooksPane),
     ("handover", "Handover", HandoverPane),
     ("raid", "RAID", RaidPane),
+    ("scorecard", "Scorecard", ScorecardPane),
     ("audit", "Audit", AuditPane),
 )
 
