@@ -45,6 +45,8 @@ LAZY_GROUPS = {
         "runbook",
         "role",
         "agenda",
+        "exercise",
+        "golive",
     )
 }
 
