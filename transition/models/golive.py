@@ -35,14 +35,17 @@ class Exercise(SQLModel, table=True):
 
 
 class ExerciseParticipant(SQLModel, table=True):
-    """Who took part in an exercise."""
+    """Who took part in an exercise (each person once)."""
 
     __tablename__ = "exercise_participant"
-
-    exercise_id: int = Field(foreign_key="exercise.id", primary_key=True, ondelete="CASCADE")
-    person_id: int = Field(
-        foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE"
+    __table_args__ = (
+        UniqueConstraint("exercise_id", "person_id", name="uq_exercise_participant"),
     )
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
+    exercise_id: int = Field(foreign_key="exercise.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
 
 
 class ExerciseFinding(SQLModel, table=True):
@@ -50,8 +53,10 @@ class ExerciseFinding(SQLModel, table=True):
 
     __tablename__ = "exercise_finding"
 
-    task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
     exercise_id: int = Field(foreign_key="exercise.id", index=True, ondelete="CASCADE")
+    task_id: int = Field(foreign_key="task.id", unique=True, ondelete="CASCADE")
 
 
 class GoLiveDecision(SQLModel, table=True):

@@ -115,7 +115,10 @@ def add(
             session.flush()
     except IntegrityError:  # another writer recorded it since the check above
         raise duplicate from None
-    session.add_all(ExerciseParticipant(exercise_id=row.id, person_id=p.id) for p in people)
+    session.add_all(
+        ExerciseParticipant(engagement_id=engagement.id, exercise_id=row.id, person_id=p.id)
+        for p in people
+    )
     session.flush()
     initial: dict[str, Any] = {
         "key": key,
@@ -237,7 +240,7 @@ def add_finding(
         owner="" if person is not None else owner,
         description=f"Finding of the {row.scenario} exercise on {row.held_on.isoformat()}.",
     )
-    session.add(ExerciseFinding(task_id=task.id, exercise_id=row.id))
+    session.add(ExerciseFinding(engagement_id=engagement.id, exercise_id=row.id, task_id=task.id))
     session.flush()
     audit.record(session, engagement.id, ENTITY, row.id, "finding", "task", None, task.key)
     if person is not None:

@@ -24,10 +24,24 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
+    "exercises": m.Exercise,
+    "exercise_participants": m.ExerciseParticipant,
+    "exercise_findings": m.ExerciseFinding,
+    "golive_decisions": m.GoLiveDecision,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
-LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
+LATER_SECTIONS = (
+    "system_people",
+    "system_topics",
+    "task_notes",
+    "kt_topics",
+    "role_assignments",
+    "exercises",
+    "exercise_participants",
+    "exercise_findings",
+    "golive_decisions",
+)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -44,6 +58,8 @@ ENTITY_SECTION = {
     "runbook": "runbooks",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
+    "exercise": "exercises",
+    "golive_decision": "golive_decisions",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -64,6 +80,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
+    "exercises": {},
+    "exercise_participants": {"exercise_id": "exercises", "person_id": "people"},
+    "exercise_findings": {"exercise_id": "exercises", "task_id": "tasks"},
+    "golive_decisions": {"client_person_id": "people", "provider_person_id": "people"},
     "audit_events": {},
 }
 

@@ -35,19 +35,27 @@ def upgrade() -> None:
     )
     op.create_table(
         "exercise_participant",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("engagement_id", sa.Integer(), nullable=False),
         sa.Column("exercise_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["engagement.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("exercise_id", "person_id"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("exercise_id", "person_id", name="uq_exercise_participant"),
     )
     op.create_table(
         "exercise_finding",
-        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("engagement_id", sa.Integer(), nullable=False),
         sa.Column("exercise_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["task_id"], ["task.id"], ondelete="CASCADE"),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["engagement.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("task_id"),
+        sa.ForeignKeyConstraint(["task_id"], ["task.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("task_id"),
     )
     op.create_table(
         "golive_decision",
@@ -71,8 +79,8 @@ def upgrade() -> None:
     )
     for table, columns in (
         ("exercise", ("engagement_id",)),
-        ("exercise_participant", ("person_id",)),
-        ("exercise_finding", ("exercise_id",)),
+        ("exercise_participant", ("engagement_id", "exercise_id", "person_id")),
+        ("exercise_finding", ("engagement_id", "exercise_id")),
         ("golive_decision", ("engagement_id", "client_person_id", "provider_person_id")),
     ):
         for column in columns:
