@@ -76,6 +76,27 @@ UPGRADE_STEP = {
 }
 
 #: Command path → (arguments after the path, pinned shape).
+DECISION = {
+    "id": "int",
+    "decision": "str",
+    "phase": "str|null",
+    "client": "str",
+    "provider": "str",
+    "decided_at": "str",
+    "recorded_by": "str",
+    "conditions": ["str"],
+    "rollback_triggers": ["str"],
+    "evidence": {
+        "at": "str",
+        "phase": "str|null",
+        "gate_met": "bool|null",
+        "gate": [{"criterion": "str", "name": "str", "met": "bool", "reason": "str"}],
+        "figures": [
+            {"key": "str", "label": "str", "value": "float|int|null", "of": "int|null", "note": "str"}
+        ],
+    },
+}
+
 PINS: dict[str, tuple[tuple[str, ...], Any]] = {
     "playbook list": (
         (),
@@ -261,6 +282,29 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "open_tasks": "int",
             }
         ],
+    ),
+    "exercise list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "key": "str",
+                "scenario": "str",
+                "held_on": "str",
+                "held": "bool",
+                "participants": ["str"],
+                "findings": ["str"],
+                "created_by": "str",
+            }
+        ],
+    ),
+    "golive show": (
+        (ENG,),
+        {
+            "engagement": "str",
+            "latest": DECISION,
+            "history": [DECISION],
+        },
     ),
     "agenda": (
         ("--person", "Bob New", "--days", "30"),
@@ -751,6 +795,10 @@ STEPS = [
     ("runbook", "status", ENG, "1", "reviewed"),
     ("handover", "done", ENG, "data-export-open-formats", "--note", "sample loaded"),
     ("phase", "advance", ENG, "--override", "steering agreed"),
+    ("person", "add", ENG, "Cara Client", "--side", "client"),
+    ("exercise", "add", ENG, "--scenario", "regulatory-audit", "--on", "2026-11-25", "--participant", "Cara Client"),
+    ("exercise", "finding", ENG, "1", "--title", "Audit log export is manual", "--owner", "Bob New"),
+    ("golive", "decide", ENG, "--no-go", "--by", "Cara Client", "--by", "Bob New", "--condition", "P1 backlog under 5", "--rollback-trigger", "Two P1 breaches"),
     ("task", "set", ENG, "stakeholder-map", "--status", "in_progress"),  # for undo --dry-run
 ]  # fmt: skip
 
@@ -767,7 +815,7 @@ def engagement(cli, monkeypatch, tmp_path) -> str:
     books.mkdir()
     shipped = playbook_files()["managed-service-onboarding"].read_text(encoding="utf-8")
     (books / "managed-service-onboarding-v2.yaml").write_text(
-        shipped.replace("version: 1", "version: 2", 1).replace(", monitoring-alerts]", "]", 1),
+        shipped.replace("version: 2", "version: 3", 1).replace(", monitoring-alerts]", "]", 1),
         encoding="utf-8",
     )
     monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(books))
