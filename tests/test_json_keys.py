@@ -92,7 +92,13 @@ DECISION = {
         "gate_met": "bool|null",
         "gate": [{"criterion": "str", "name": "str", "met": "bool", "reason": "str"}],
         "figures": [
-            {"key": "str", "label": "str", "value": "float|int|null", "of": "int|null", "note": "str"}
+            {
+                "key": "str",
+                "label": "str",
+                "value": "float|int|null",
+                "of": "int|null",
+                "note": "str",
+            }
         ],
     },
 }

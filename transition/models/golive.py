@@ -38,9 +38,7 @@ class ExerciseParticipant(SQLModel, table=True):
     """Who took part in an exercise (each person once)."""
 
     __tablename__ = "exercise_participant"
-    __table_args__ = (
-        UniqueConstraint("exercise_id", "person_id", name="uq_exercise_participant"),
-    )
+    __table_args__ = (UniqueConstraint("exercise_id", "person_id", name="uq_exercise_participant"),)
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")

@@ -225,7 +225,11 @@ def add_finding(
         with about("owner"):
             owner = clean_line(owner, "owner", field_limit(Task, "owner_role"))
         person = find_named(
-            session, Person, owner, Person.engagement_id == engagement.id, Person.removed_at.is_(None)
+            session,
+            Person,
+            owner,
+            Person.engagement_id == engagement.id,
+            Person.removed_at.is_(None),
         )
     count = session.execute(
         select(func.count()).where(ExerciseFinding.exercise_id == row.id)

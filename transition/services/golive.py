@@ -11,8 +11,8 @@ is go. Audited as entity ``golive_decision`` (action ``create``).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -51,7 +51,9 @@ def _access(session: Session, engagement: Engagement) -> list[EvidenceFigure]:
     from transition.services.access_review import high_findings
 
     found = len(high_findings(session, engagement))
-    return [EvidenceFigure(key="high-access-findings", label="Open high access findings", value=found)]
+    return [
+        EvidenceFigure(key="high-access-findings", label="Open high access findings", value=found)
+    ]
 
 
 def _counts(session: Session, model: Any, engagement: Engagement) -> dict[str, int]:
