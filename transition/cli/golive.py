@@ -52,7 +52,7 @@ def decide(
 
 def _decision_lines(row: Any) -> list[str]:
     lines = [
-        f"#{row.id} {row.decision.upper()} on {cell(row.decided_at)} (phase {row.phase or '-'})",
+        f"#{row.id} {row.decision.upper()} (phase {row.phase or '-'}) on {cell(row.decided_at)}",
         f"  signed by {row.client} (client) and {row.provider} (provider)",
     ]
     lines += [f"  condition: {c}" for c in row.conditions]
