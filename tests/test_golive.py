@@ -279,3 +279,19 @@ def test_export_import_carries_exercises_and_decisions(cli, team, tmp_path, db_u
     ]
     assert after[1]["latest"]["evidence"] == before[1]["latest"]["evidence"]
     assert ok(cli("audit", team, "--verify")).exit_code == 0
+
+
+def test_report_shows_the_decision_escaped(cli, team):
+    ok(
+        cli(
+            "golive", "decide", team, "--go", "--by", "Cleo Client", "--by", "Pavel Prov",
+            "--condition", "<script>alert(1)</script>", "--rollback-trigger", "*P1* | missed",
+        )
+    )  # fmt: skip
+    md = ok(cli("report", team)).stdout
+    assert "## Go/no-go" in md and "**GO**" in md
+    assert r"\<script\>alert(1)\</script\>" in md and r"\*P1\* \| missed" in md
+    assert "- Tabletop scenarios exercised: 0" in md
+    html = ok(cli("report", team, "--format", "html")).stdout
+    assert "<h2>Go/no-go</h2>" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
