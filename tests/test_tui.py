@@ -265,7 +265,7 @@ async def test_every_tab_loads_without_error(tmp_path, monkeypatch):
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for _ in range(7):
+        for _ in range(8):
             await pilot.press("right_square_bracket")
             await settle(pilot)
         errors = [n for n in app._notifications if n.severity == "error"]

@@ -35,6 +35,7 @@ from transition.services.views.golive import (
     DecisionView,
     Evidence,
     EvidenceFigure,
+    GoLiveRow,
     GoLiveStatus,
 )
 from transition.text import clean_line
@@ -248,6 +249,56 @@ def show(session: Session, engagement: EngagementRef) -> GoLiveStatus:
     return GoLiveStatus(
         engagement=engagement.slug, latest=history[0] if history else None, history=history
     )
+
+
+def rows(session: Session, engagement: EngagementRef) -> list[GoLiveRow]:
+    """The exercises by day, then the decisions newest first (the TUI's Go-live tab)."""
+    from transition.services import exercises
+
+    engagement = engagement_of(session, engagement, writable=False)
+    out = [
+        GoLiveRow(
+            key=f"exercise-{e.id}",
+            kind="exercise",
+            id=e.id,
+            on=e.held_on,
+            what=f"{e.scenario}{'' if e.held else ' (planned)'}",
+            who=", ".join(e.participants),
+            detail=f"findings: {', '.join(e.findings)}" if e.findings else "",
+        )
+        for e in exercises.list_exercises(session, engagement)
+    ]
+    for d in show(session, engagement).history:
+        figures = "; ".join(
+            f"{f.label} {'–' if f.value is None else f'{f.value:g}'}"
+            + (f"/{f.of}" if f.of is not None else "")
+            for f in d.evidence.figures
+        )
+        gate = (
+            ""
+            if d.evidence.gate_met is None
+            else f"gate {'met' if d.evidence.gate_met else 'not met'}; "
+        )
+        out.append(
+            GoLiveRow(
+                key=f"decision-{d.id}",
+                kind="decision",
+                id=d.id,
+                on=d.decided_at.date(),
+                what=f"{d.decision.upper()} (phase {d.phase or '–'})",
+                who=f"{d.client} (client), {d.provider} (provider)",
+                detail="; ".join(
+                    [
+                        *(f"if {c}" for c in d.conditions),
+                        *(f"roll back: {t}" for t in d.rollback_triggers),
+                    ]
+                )
+                + (" · " if d.conditions or d.rollback_triggers else "")
+                + gate
+                + figures,
+            )
+        )
+    return out
 
 
 # Gate criterion ``go_decision``.

@@ -74,3 +74,15 @@ class GoLiveStatus(View):
     engagement: str
     latest: DecisionView | None
     history: list[DecisionView]
+
+
+class GoLiveRow(View):
+    """One row of the TUI's Go-live tab: an exercise or a decision."""
+
+    key: str  # exercise-ID | decision-ID
+    kind: str  # exercise | decision
+    id: int
+    on: date
+    what: str
+    who: str
+    detail: str

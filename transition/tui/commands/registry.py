@@ -252,3 +252,18 @@ PERSON_READINESS = Command(
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.
 CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")
+
+# Go-live tab
+EXERCISE_ADD = Command(
+    "golive.exercise", "n", "add_exercise", "Exercise", "Record a tabletop exercise"
+)
+EXERCISE_FINDING = Command(
+    "golive.finding",
+    "f",
+    "add_finding",
+    "Finding",
+    "Turn a finding of the highlighted exercise into a task",
+)
+GOLIVE_DECIDE = Command(
+    "golive.decide", "d", "decide", "Decide", "Record a go/no-go decision signed by both sides"
+)

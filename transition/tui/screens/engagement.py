@@ -21,6 +21,7 @@ from transition.tui.screens.base import DataMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
+from transition.tui.widgets.golive_pane import GoLivePane
 from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
 from transition.tui.widgets.pane import Pane
@@ -38,6 +39,7 @@ TABS = (
     ("kt", "KT", KTPane),
     ("runbooks", "Runbooks", RunbooksPane),
     ("handover", "Handover", HandoverPane),
+    ("golive", "Go-live", GoLivePane),
     ("audit", "Audit", AuditPane),
 )
 
