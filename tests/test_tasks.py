@@ -230,7 +230,7 @@ def test_cli_set_assign_and_errors(cli, acme):
 def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
     clock.pin(today="2026-11-10")
     rows = cli("task", "list", acme, "--json").json()
-    assert len(rows) == 50
+    assert len(rows) == 53
     types = {
         "id": int, "key": str, "title": str, "status": str, "owner_role": str,
         "due_date": str, "version": int, "phase": str, "depends_on": list,

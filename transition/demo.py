@@ -89,11 +89,10 @@ def _start(session: Session, name: str, start: date) -> tuple[Engagement, Any]:
 
 def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None) -> list[str]:
     """Create the demo engagements; returns their slugs."""
-    folder = runbook_dir or demo_runbook_dir()
     from transition.demo_golive import go_live
 
-    northwind, tailspin = _northwind(session, today, folder), _tailspin(session, today)
-    return [northwind.slug, tailspin.slug, go_live(session, northwind, today)]
+    northwind = _northwind(session, today, runbook_dir or demo_runbook_dir())
+    return [northwind.slug, _tailspin(session, today).slug, go_live(session, northwind, today)]
 
 
 # --------------------------------------------------------------------------- Northwind
