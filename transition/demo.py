@@ -92,7 +92,7 @@ def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None)
     from transition.demo_golive import go_live
 
     northwind = _northwind(session, today, runbook_dir or demo_runbook_dir())
-    return [northwind.slug, _tailspin(session, today).slug, go_live(session, northwind, today)]
+    return go_live(session, northwind, today, then=lambda: _tailspin(session, today).slug)
 
 
 # --------------------------------------------------------------------------- Northwind

@@ -4,6 +4,7 @@ scenarios exercised, a go decision signed by the client and the provider."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -27,8 +28,11 @@ WT_PEOPLE = [
 ]
 
 
-def go_live(session: Session, northwind: Engagement, today: date) -> str:
-    """Add the go-live evidence to the demo; returns the slug of the engagement it adds."""
+def go_live(
+    session: Session, northwind: Engagement, today: date, *, then: Callable[[], str]
+) -> list[str]:
+    """Northwind's exercise (its rows next to Northwind's own), then ``then()`` (the next
+    engagement of the story), then Wingtip: returns the three slugs in that order."""
     held = exercises.add(
         session,
         northwind,
@@ -44,7 +48,8 @@ def go_live(session: Session, northwind: Engagement, today: date) -> str:
         owner="Kenji Watanabe",
         due=today + timedelta(days=7),
     )
-    return _wingtip(session, today).slug
+    following = then()
+    return [northwind.slug, following, _wingtip(session, today).slug]
 
 
 def _wingtip(session: Session, today: date) -> Engagement:
