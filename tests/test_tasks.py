@@ -242,7 +242,7 @@ def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
         assert rows[0][key] is None
     assert [r["phase"] for r in rows] == sorted(
         (r["phase"] for r in rows),
-        key=["discovery", "access-setup", "ramp-up", "parallel-run", "cutover"].index,
+        key=["discovery", "access-setup", "ramp-up", "parallel-run", "cutover", "hypercare"].index,
     )
 
     phase = cli("task", "list", acme, "--phase", "ramp-up", "--json").json()

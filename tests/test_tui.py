@@ -70,7 +70,7 @@ async def test_dashboard_columns_fit_the_terminal_width(tmp_path, monkeypatch):
             assert "cutover" in keys() and ("parties" in keys()) == (width >= 140)
             assert table.row_count == 3 and table.current_key() == second  # cursor kept
         phase = table.get_row(second)[keys().index("phase")]
-        assert phase.plain == "◉○○○○"  # marks only at 80; the name is in the detail below
+        assert phase.plain == "◉○○○○○"  # marks only at 80; the name is in the detail below
 
 
 @run_async
