@@ -20,12 +20,27 @@ def _today(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_demo_loads_once_and_tells_a_consistent_story(cli) -> None:
     first = cli("demo", "--no-tui")
     assert first.exit_code == 0, first.stderr
-    assert "loaded the demo engagements northwind-service-desk, tailspin-mobile-app" in first.stdout
+    assert (
+        "loaded the demo engagements northwind-service-desk, tailspin-mobile-app, wingtip-payroll"
+        in first.stdout
+    )
     again = cli("demo", "--no-tui")
     assert again.exit_code == 0 and "already in" in again.stdout
 
     rows = {e["slug"]: e for e in cli("engagement", "list", "--json").json()}
-    assert set(rows) == {"northwind-service-desk", "tailspin-mobile-app"}
+    assert set(rows) == {"northwind-service-desk", "tailspin-mobile-app", "wingtip-payroll"}
+    assert rows["wingtip-payroll"]["current_phase"] == "cutover"
+    gate = cli("phase", "status", "wingtip-payroll", "--json").json()["phases"][4]["gate"]
+    assert {c["name"]: c["met"] for c in gate} == {
+        "tasks_done": False,
+        "exercises": True,
+        "go_decision": True,
+    }
+    assert cli("golive", "show", "wingtip-payroll", "--json").json()["latest"]["decision"] == "go"
+    held = cli("exercise", "list", "northwind-service-desk", "--json").json()
+    assert [(e["key"], e["held"], len(e["findings"])) for e in held] == [
+        ("key-person-departure", True, 1)
+    ]
     nw = rows["northwind-service-desk"]
     assert nw["current_phase"] == "ramp-up" and nw["start_date"] == "2026-10-05"
     assert nw["tasks_overdue"] >= 1 and nw["tasks_blocked"] >= 1

@@ -258,7 +258,7 @@ def test_engagement_show_json(cli, acme):
     data = result.json()
     assert data["slug"] == acme and data["client"] == "Acme"
     assert [p["key"] for p in data["phases"]] == [
-        "discovery", "access-setup", "ramp-up", "parallel-run", "cutover"
+        "discovery", "access-setup", "ramp-up", "parallel-run", "cutover", "hypercare"
     ]  # fmt: skip
     phase = data["phases"][0]
     assert set(phase) == {

@@ -202,7 +202,7 @@ def test_cli_override_then_audit(cli, acme):
     assert result.stdout == (
         "advanced discovery → access-setup (gate overridden: CAB approved)\n"
         "replanned from 2026-12-01 (8 day(s) later): access-setup, ramp-up, parallel-run, "
-        "cutover; 39 open task(s) moved\n"
+        "cutover, hypercare; 42 open task(s) moved\n"
     )
     status = cli("phase", "status", acme, "--json").json()
     first = status["phases"][0]

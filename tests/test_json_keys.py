@@ -77,6 +77,33 @@ UPGRADE_STEP = {
 }
 
 #: Command path → (arguments after the path, pinned shape).
+DECISION = {
+    "id": "int",
+    "decision": "str",
+    "phase": "str|null",
+    "client": "str",
+    "provider": "str",
+    "decided_at": "str",
+    "recorded_by": "str",
+    "conditions": ["str"],
+    "rollback_triggers": ["str"],
+    "evidence": {
+        "at": "str",
+        "phase": "str|null",
+        "gate_met": "bool|null",
+        "gate": [{"criterion": "str", "name": "str", "met": "bool", "reason": "str"}],
+        "figures": [
+            {
+                "key": "str",
+                "label": "str",
+                "value": "float|int|null",
+                "of": "int|null",
+                "note": "str",
+            }
+        ],
+    },
+}
+
 PINS: dict[str, tuple[tuple[str, ...], Any]] = {
     "playbook list": (
         (),
@@ -291,6 +318,29 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                 "open_tasks": "int",
             }
         ],
+    ),
+    "exercise list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "key": "str",
+                "scenario": "str",
+                "held_on": "str",
+                "held": "bool",
+                "participants": ["str"],
+                "findings": ["str"],
+                "created_by": "str",
+            }
+        ],
+    ),
+    "golive show": (
+        (ENG,),
+        {
+            "engagement": "str",
+            "latest": DECISION,
+            "history": [DECISION],
+        },
     ),
     "agenda": (
         ("--person", "Bob New", "--days", "30"),
@@ -815,6 +865,10 @@ STEPS = [
     ("raid", "add", ENG, "--type", "risk", "--title", "Key person leaves", "--owner", "Ann Old", "--party", "incumbent", "--probability", "3", "--impact", "5", "--due", "2026-12-20"),
     ("raid", "link", ENG, "R-1", "--system", "CRM"),
     ("raid", "close", ENG, "DEC-1", "--resolution", "done"),
+    ("person", "add", ENG, "Cara Client", "--side", "client"),
+    ("exercise", "add", ENG, "--scenario", "regulatory-audit", "--on", "2026-11-25", "--participant", "Cara Client"),
+    ("exercise", "finding", ENG, "1", "--title", "Audit log export is manual", "--owner", "Bob New"),
+    ("golive", "decide", ENG, "--no-go", "--by", "Cara Client", "--by", "Bob New", "--condition", "P1 backlog under 5", "--rollback-trigger", "Two P1 breaches"),
     ("task", "set", ENG, "stakeholder-map", "--status", "in_progress"),  # for undo --dry-run
     ("score", "record", ENG, "p1-resolution", "--party", "provider", "--period", "2026-W48", "--value", "97.5", "--note", "ITSM report"),
 ]  # fmt: skip

@@ -379,7 +379,7 @@ def test_libyaml_loader_is_used():
 # --- shipped playbooks -------------------------------------------------------------------
 
 
-def test_shipped_playbooks_validate_and_use_the_five_phases():
+def test_shipped_playbooks_validate_and_use_the_six_phases():
     files = playbook_files()
     assert {"managed-service-onboarding", "dedicated-team-onboarding"} <= set(files)
     for name in ("managed-service-onboarding", "dedicated-team-onboarding"):
@@ -390,12 +390,21 @@ def test_shipped_playbooks_validate_and_use_the_five_phases():
             "ramp-up",
             "parallel-run",
             "cutover",
+            "hypercare",
         ]
         for phase in pb.phases:
-            assert 6 <= len(phase.tasks) <= 12, (name, phase.key, len(phase.tasks))
+            assert 3 <= len(phase.tasks) <= 14, (name, phase.key, len(phase.tasks))
             assert phase.gate, (name, phase.key)
         used = {c.name for p in pb.phases for c in p.gate}
         assert {"tasks_done", "systems_registered"} <= used <= set(CRITERIA)
+        cutover = next(p for p in pb.phases if p.key == "cutover")
+        exercises = next(c for c in cutover.gate if c.name == "exercises")
+        assert set(exercises.keys) == {
+            "vendor-security-incident",
+            "key-person-departure",
+            "regulatory-audit",
+        }
+        assert "go_decision" in {c.name for c in cutover.gate}
 
 
 def test_shipped_files_all_pass_validate_on_the_command_line(cli):

@@ -67,7 +67,7 @@ def test_leaving_a_phase_late_relays_the_phases_ahead_and_their_open_tasks(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1] == (
         "replanned from 2026-12-01 (8 day(s) later): access-setup, ramp-up, parallel-run, "
-        "cutover; 39 open task(s) moved"
+        "cutover, hypercare; 42 open task(s) moved"
     )
     phases = _phases(session_scope)
     for key, (start, end) in BASELINE.items():
@@ -146,16 +146,17 @@ def test_phase_replan_moves_a_future_phase_and_the_ones_after(cli, acme, session
                  "--reason", "client change freeze")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "parallel-run: 2026-12-28 → 2027-01-25 now 2027-01-11 → 2027-02-08, 11 task(s) moved",
-        "cutover: 2027-01-25 → 2027-02-08 now 2027-02-08 → 2027-02-22, 9 task(s) moved",
-        "2 phase(s) and 20 open task(s) moved",
+        "parallel-run: 2026-12-28 → 2027-01-25 now 2027-01-11 → 2027-02-08, 14 task(s) moved",
+        "cutover: 2027-01-25 → 2027-02-08 now 2027-02-08 → 2027-02-22, 5 task(s) moved",
+        "hypercare: 2027-02-08 → 2027-03-08 now 2027-02-22 → 2027-03-22, 4 task(s) moved",
+        "3 phase(s) and 23 open task(s) moved",
     ]
     phases = _phases(session_scope)
     assert phases["ramp-up"].planned_start == BASELINE["ramp-up"][0]  # before it: untouched
     assert phases["parallel-run"].baseline_start == BASELINE["parallel-run"][0]
     after = _tasks(session_scope)
     moved = [k for k in after if after[k].due_date != before[k].due_date]
-    assert len(moved) == 20
+    assert len(moved) == 23
     assert all(after[k].due_date - before[k].due_date == timedelta(days=14) for k in moved)
     events = cli("audit", acme, "--json").json()
     reason = [e for e in events if e["field"] == "reason"]
@@ -173,17 +174,17 @@ def test_phase_replan_json(cli, acme):
     assert result.exit_code == 0, result.stderr
     data = result.json()
     assert data["action"] == "replan" and data["reason"] == "go-live after month end"
-    assert data["phases"] == [
-        {
-            "key": "cutover",
-            "title": data["phases"][0]["title"],
-            "old_start": "2027-01-25",
-            "old_end": "2027-02-08",
-            "new_start": "2027-02-01",
-            "new_end": "2027-02-15",
-            "tasks_moved": data["tasks_moved"],
-        }
-    ]
+    assert data["phases"][0] == {
+        "key": "cutover",
+        "title": data["phases"][0]["title"],
+        "old_start": "2027-01-25",
+        "old_end": "2027-02-08",
+        "new_start": "2027-02-01",
+        "new_end": "2027-02-15",
+        "tasks_moved": 5,
+    }
+    assert [p["key"] for p in data["phases"]] == ["cutover", "hypercare"]
+    assert sum(p["tasks_moved"] for p in data["phases"]) == data["tasks_moved"]
     assert data["tasks_moved"] > 0
 
 

@@ -155,7 +155,7 @@ def test_user_templates_override_and_errors_name_the_line(
     )
     result = cli("report", acme, "--templates", folder)
     assert result.exit_code == 0, result.stderr
-    assert re.fullmatch(r"Custom Acme Helpdesk: 50 tasks, (red|amber|green)\n", result.stdout)
+    assert re.fullmatch(r"Custom Acme Helpdesk: 53 tasks, (red|amber|green)\n", result.stdout)
     # Only the Markdown one is overridden: HTML still comes from the shipped template.
     assert (
         "<!DOCTYPE html>" in cli("report", acme, "--format", "html", "--templates", folder).stdout
@@ -204,10 +204,10 @@ def test_report_queries_do_not_grow_with_rows(session_scope, demo, count_queries
                 at=reports.datetime(2026, 11, 25, 10, tzinfo=reports.UTC),
             )
     assert measure() == before
-    # owners, topics and KT by topic for the gate, release readiness, movers and the exit date included
-    # ... the dependency map (systems, edges, KT signed off), the scorecard section and
-    # its two gate criteria
-    assert before <= 62
+    # owners, topics and KT by topic for the gate, release readiness, movers and the exit date included;
+    # the dependency map (systems, edges, KT signed off), the scorecard section and its two
+    # gate criteria; the go/no-go decision and the cutover gate's exercises and go_decision
+    assert before <= 65
 
 
 # --- user text shows literally in the Markdown report ---------------------------------

@@ -230,7 +230,7 @@ def test_cli_set_assign_and_errors(cli, acme):
 def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
     clock.pin(today="2026-11-10")
     rows = cli("task", "list", acme, "--json").json()
-    assert len(rows) == 50
+    assert len(rows) == 53
     types = {
         "id": int, "key": str, "title": str, "status": str, "owner_role": str,
         "due_date": str, "version": int, "phase": str, "depends_on": list,
@@ -242,7 +242,7 @@ def test_cli_task_list_json_shape_and_filters(cli, acme, clock, monkeypatch):
         assert rows[0][key] is None
     assert [r["phase"] for r in rows] == sorted(
         (r["phase"] for r in rows),
-        key=["discovery", "access-setup", "ramp-up", "parallel-run", "cutover"].index,
+        key=["discovery", "access-setup", "ramp-up", "parallel-run", "cutover", "hypercare"].index,
     )
 
     phase = cli("task", "list", acme, "--phase", "ramp-up", "--json").json()

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 from transition import db
-from transition.models import AccessGrant, AuditEvent, HandoverItem, Phase, Runbook, Task
+from transition.models import (
+    AccessGrant,
+    AuditEvent,
+    Engagement,
+    HandoverItem,
+    Phase,
+    Runbook,
+    Task,
+)
 from transition.services.views import TaskView
 
 pytest.importorskip("textual")
@@ -33,7 +41,7 @@ async def test_dashboard_lists_engagements_and_opens_one(tmp_path, monkeypatch):
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#engagements")
-        assert table.row_count == 2
+        assert table.row_count == 3
         await pilot.press("r")
         assert type(app.screen).__name__ == "ReasonsScreen"
         await pilot.press("escape", "enter")
@@ -60,9 +68,9 @@ async def test_dashboard_columns_fit_the_terminal_width(tmp_path, monkeypatch):
             await settle(pilot)
             assert table.virtual_size.width <= width, width  # no sideways scrolling
             assert "cutover" in keys() and ("parties" in keys()) == (width >= 140)
-            assert table.row_count == 2 and table.current_key() == second  # cursor kept
+            assert table.row_count == 3 and table.current_key() == second  # cursor kept
         phase = table.get_row(second)[keys().index("phase")]
-        assert phase.plain == "◉○○○○"  # marks only at 80; the name is in the detail below
+        assert phase.plain == "◉○○○○○"  # marks only at 80; the name is in the detail below
 
 
 @run_async
@@ -82,13 +90,22 @@ async def test_toggle_a_task_with_space(tmp_path, monkeypatch):
         await pilot.press("space")
         await settle(pilot)
         with session(app) as s:
-            status = s.execute(select(Task.status).where(Task.key == key)).scalar_one()
+            status = s.execute(
+                select(Task.status).join(Engagement).where(Task.key == key, Engagement.slug == NW)
+            ).scalar_one()
         assert status == "done"
         assert table.get_row(key)[0].plain == "✓"
         await pilot.press("space")
         await settle(pilot)
         with session(app) as s:
-            assert s.execute(select(Task.status).where(Task.key == key)).scalar_one() == "todo"
+            assert (
+                s.execute(
+                    select(Task.status)
+                    .join(Engagement)
+                    .where(Task.key == key, Engagement.slug == NW)
+                ).scalar_one()
+                == "todo"
+            )
 
 
 @run_async
@@ -265,7 +282,7 @@ async def test_every_tab_loads_without_error(tmp_path, monkeypatch):
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for _ in range(7):
+        for _ in range(8):
             await pilot.press("right_square_bracket")
             await settle(pilot)
         errors = [n for n in app._notifications if n.severity == "error"]

@@ -66,7 +66,8 @@ def test_dashboard_80x24(snap_compare, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "tab", ["tasks", "systems", "access", "kt", "runbooks", "handover", "scorecard", "audit"]
+    "tab",
+    ["tasks", "systems", "access", "kt", "runbooks", "handover", "scorecard", "golive", "audit"],
 )
 def test_engagement_tab(snap_compare, tmp_path, monkeypatch, tab):
     app = demo_app(tmp_path, monkeypatch, NW)

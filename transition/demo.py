@@ -88,11 +88,10 @@ def _start(session: Session, name: str, start: date) -> tuple[Engagement, Any]:
 
 def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None) -> list[str]:
     """Create the demo engagements; returns their slugs."""
-    folder = runbook_dir or demo_runbook_dir()
-    northwind = _northwind(session, today, folder)
-    __import__("transition.demo_raid").demo_raid.raid_log(session, northwind)  # RAID, map
-    __import__("transition.demo_scorecard").demo_scorecard.scores(session, northwind, today)
-    return [northwind.slug, _tailspin(session, today).slug]
+    from transition.demo_areas import finish
+
+    northwind = _northwind(session, today, runbook_dir or demo_runbook_dir())
+    return finish(session, northwind, today, then=lambda: _tailspin(session, today).slug)
 
 
 # --------------------------------------------------------------------------- Northwind

@@ -64,6 +64,7 @@ class ReportData(TypedDict):
     key_person_risks: list[KeyPersonRisk]
     releases: list[Any]  # release readiness of each incumbent with a release date
     movers: list[Any]  # people who changed side
+    golive: Any  # the latest go/no-go decision (``golive.DecisionView``) or None
     handover: dict[str, Any]
     changes: dict[str, Any]
     scorecard: report_scorecard.ScorecardSection
@@ -116,6 +117,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
         key_person_risks=risks,
         releases=releases,
         movers=movers,
+        golive=_golive(session, engagement),
         handover=handover,
         changes=changes,
         scorecard=report_scorecard.section(session, engagement),
@@ -124,6 +126,12 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
     )
     data["rag"] = _rag(data)
     return data
+
+
+def _golive(session: Session, engagement: Engagement) -> Any:
+    from transition.services import golive
+
+    return golive.show(session, engagement).latest
 
 
 def _phase(p: PhaseStatus, now: date) -> ReportPhase:

@@ -47,6 +47,8 @@ LAZY_GROUPS = {
         "agenda",
         "raid",
         "score",
+        "exercise",
+        "golive",
     )
 }
 

@@ -29,6 +29,10 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "system_dependencies": m.SystemDependency,
     "score_entries": m.ScoreEntry,
     "interventions": m.Intervention,
+    "exercises": m.Exercise,
+    "exercise_participants": m.ExerciseParticipant,
+    "exercise_findings": m.ExerciseFinding,
+    "golive_decisions": m.GoLiveDecision,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
@@ -43,6 +47,10 @@ LATER_SECTIONS = (
     "system_dependencies",
     "score_entries",
     "interventions",
+    "exercises",
+    "exercise_participants",
+    "exercise_findings",
+    "golive_decisions",
 )
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
@@ -64,6 +72,8 @@ ENTITY_SECTION = {
     "system_dependency": "system_dependencies",
     "score_entry": "score_entries",
     "intervention": "interventions",
+    "exercise": "exercises",
+    "golive_decision": "golive_decisions",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -94,6 +104,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "system_dependencies": {"system_id": "systems", "depends_on_id": "systems"},
     "score_entries": {},
     "interventions": {},
+    "exercises": {},
+    "exercise_participants": {"exercise_id": "exercises", "person_id": "people"},
+    "exercise_findings": {"exercise_id": "exercises", "task_id": "tasks"},
+    "golive_decisions": {"client_person_id": "people", "provider_person_id": "people"},
     "audit_events": {},
 }
 

@@ -290,3 +290,18 @@ HANDOVER_PACK = Command(
 SCORE_RECORD = Command(
     "scorecard.record", "r", "record_score", "Record", "Record a KPI value for a party and week"
 )
+
+# Go-live tab
+EXERCISE_ADD = Command(
+    "golive.exercise", "n", "add_exercise", "Exercise", "Record a tabletop exercise"
+)
+EXERCISE_FINDING = Command(
+    "golive.finding",
+    "f",
+    "add_finding",
+    "Finding",
+    "Turn a finding of the highlighted exercise into a task",
+)
+GOLIVE_DECIDE = Command(
+    "golive.decide", "d", "decide", "Decide", "Record a go/no-go decision signed by both sides"
+)

@@ -21,6 +21,7 @@ from transition.tui.screens.base import DataMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
+from transition.tui.widgets.golive_pane import GoLivePane
 from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
 from transition.tui.widgets.pane import Pane
@@ -42,6 +43,7 @@ TABS = (
     ("handover", "Handover", HandoverPane),
     ("raid", "RAID", RaidPane),
     ("scorecard", "Scorecard", ScorecardPane),
+    ("golive", "Go-live", GoLivePane),
     ("audit", "Audit", AuditPane),
 )
 
