@@ -32,6 +32,7 @@ from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     Criterion,
     _criterion,
 )
+from transition.playbook_cadence import CadenceSpec, check_cadence
 from transition.workdays import Offset, parse_offset
 
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
@@ -117,6 +118,7 @@ class Playbook(_Strict):
     runbooks: tuple[Slug, ...] = ()
     tier_runbooks: dict[int, tuple[Slug, ...]] = {}
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
+    cadence: tuple[CadenceSpec, ...] = ()
 
     @field_validator("version", mode="before")
     @classmethod
@@ -294,7 +296,10 @@ def _template_folders() -> list[Path]:
 
 
 def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:
-    return _check_playbook(data) + _check_references(data)
+    phases = data.get("phases")
+    keys = {p["key"] for p in phases if isinstance(p, dict) and isinstance(p.get("key"), str)}
+    cadence = check_cadence(data.get("cadence"), keys) if isinstance(phases, list) else []
+    return _check_playbook(data) + _check_references(data) + cadence
 
 
 def load_playbook(path: Path | str) -> Playbook:
