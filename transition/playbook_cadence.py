@@ -37,8 +37,11 @@ _DAY = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*"
 _EVERY = re.compile(
     r"^(?:(?P<weekly>weekly)|(?P<monthly>monthly)|(?P<quarterly>quarterly)"
     r"|every\s+(?P<n>\d{1,2})\s+(?P<unit>weeks?|months?))"
-    r"\s+on\s+(?:the\s+(?P<nth>first|second|third|fourth|last)\s+" + _DAY.replace("(", "(?P<nday>", 1)
-    + r"|day\s+(?P<mday>\d{1,2})|" + _DAY.replace("(", "(?P<day>", 1) + r")"
+    r"\s+on\s+(?:the\s+(?P<nth>first|second|third|fourth|last)\s+"
+    + _DAY.replace("(", "(?P<nday>", 1)
+    + r"|day\s+(?P<mday>\d{1,2})|"
+    + _DAY.replace("(", "(?P<day>", 1)
+    + r")"
     r"\s+at\s+(?P<hh>\d{1,2}):(?P<mm>\d{2})$"
 )
 _MILESTONE = re.compile(r"^([a-z0-9-]+?)(?:\.(?:start|end))?(?:[+-]\d{1,4}(?:bd|d|w))?$")
@@ -71,10 +74,8 @@ def parse_every(value: str) -> Rule:
     if not match:
         raise ValueError(expected)
     g = match.groupdict()
-    if g["weekly"] or (g["unit"] or "").startswith("week"):
-        freq = "weekly"
-    else:
-        freq = "monthly"
+    weekly = bool(g["weekly"]) or (g["unit"] or "").startswith("week")
+    freq = "weekly" if weekly else "monthly"
     interval = int(g["n"]) if g["n"] else (3 if g["quarterly"] else 1)
     if not 1 <= interval <= 12:
         raise ValueError(f"invalid recurrence {value!r}: every 1 to 12 weeks or months")

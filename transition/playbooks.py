@@ -24,6 +24,7 @@ from pydantic import (
 
 from transition import resources
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.playbook_cadence import CadenceSpec, check_cadence
 from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     CRITERIA,
     KT_KINDS,
@@ -32,7 +33,6 @@ from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     Criterion,
     _criterion,
 )
-from transition.playbook_cadence import CadenceSpec, check_cadence
 from transition.workdays import Offset, parse_offset
 
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.

@@ -45,6 +45,7 @@ LAZY_GROUPS = {
         "runbook",
         "role",
         "agenda",
+        "meeting",
     )
 }
 
@@ -201,6 +202,7 @@ def root(ctx: typer.Context, db: DatabaseUrl = None, actor: Actor = None) -> Non
 def _register() -> None:
     from transition.cli import (
         audit_cmd,
+        calendar_cmd,
         demo,
         init,
         report,
@@ -210,7 +212,7 @@ def _register() -> None:
     )
 
     # Top-level commands; the noun groups (LAZY_GROUPS) load when invoked.
-    for module in (init, demo, tui_cmd, audit_cmd, undo_cmd, report, transfer):
+    for module in (init, demo, tui_cmd, audit_cmd, undo_cmd, report, transfer, calendar_cmd):
         module.register(app)
 
 

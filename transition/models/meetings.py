@@ -57,6 +57,4 @@ class MeetingAction(SQLModel, table=True):
     __tablename__ = "meeting_action"
 
     meeting_id: int = Field(foreign_key="meeting.id", primary_key=True, ondelete="CASCADE")
-    task_id: int = Field(
-        foreign_key="task.id", primary_key=True, unique=True, ondelete="CASCADE"
-    )
+    task_id: int = Field(foreign_key="task.id", primary_key=True, unique=True, ondelete="CASCADE")

@@ -24,10 +24,14 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "runbooks": m.Runbook,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
+    "meetings": m.Meeting,
+    "meeting_attendees": m.MeetingAttendee,
+    "meeting_actions": m.MeetingAction,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
 LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
+LATER_SECTIONS += ("meetings", "meeting_attendees", "meeting_actions")
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -44,6 +48,7 @@ ENTITY_SECTION = {
     "runbook": "runbooks",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
+    "meeting": "meetings",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -64,6 +69,9 @@ REFERENCES: dict[str, dict[str, str]] = {
     "runbooks": {"system_id": "systems"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
+    "meetings": {},
+    "meeting_attendees": {"meeting_id": "meetings", "person_id": "people"},
+    "meeting_actions": {"meeting_id": "meetings", "task_id": "tasks"},
     "audit_events": {},
 }
 
