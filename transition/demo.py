@@ -89,10 +89,11 @@ def _start(session: Session, name: str, start: date) -> tuple[Engagement, Any]:
 
 def load_demo(session: Session, *, today: date, runbook_dir: Path | None = None) -> list[str]:
     """Create the demo engagements; returns their slugs."""
-    folder = runbook_dir or demo_runbook_dir()
-    northwind = _northwind(session, today, folder)
-    tailspin = _tailspin(session, today)
-    return [northwind.slug, tailspin.slug]
+    northwind = _northwind(session, today, runbook_dir or demo_runbook_dir())
+    from transition.demo_meetings import governance
+
+    governance(session, northwind, today)
+    return [northwind.slug, _tailspin(session, today).slug]
 
 
 # --------------------------------------------------------------------------- Northwind
@@ -197,8 +198,7 @@ def _grant(session: Session, eng: Engagement, today: date, *row: Any) -> int:
     return access.grant(session, eng, **fields).id
 
 
-# KT sessions: system, kind, topic, presenter, attendees, day offset from today,
-# outcome (planned | held | signed_off), signer, confidence, follow-ups.
+# KT sessions: system, kind, topic, presenter, attendees, days from today, outcome, signer…
 NW_KT = [
     ("ServiceNow ITSM", "walkthrough", "Queues, SLA clocks and major-incident flow",
      "Raj Patel", ["Lena Fischer", "Daniel Okafor"], -12, "signed_off", "Lena Fischer", 4, ""),
