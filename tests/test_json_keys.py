@@ -120,6 +120,18 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                     "gate": ["object"],
                 }
             ],
+            "cadence": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "every": "str",
+                    "start": "str",
+                    "until": "str",
+                    "minutes": "int",
+                    "attendees": ["str"],
+                    "agenda": ["str"],
+                }
+            ],
             "path": "str",
         },
     ),
@@ -451,6 +463,32 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             }
         ],
     ),
+    "meeting list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "uid": "str",
+                "cadence": "str",
+                "title": "str",
+                "occurs_on": "str",
+                "starts_at": "str",
+                "starts_local": "str",
+                "timezone": "str",
+                "minutes": "int",
+                "status": "str",
+                "roles": ["str"],
+                "agenda": ["str"],
+                "attendees": ["str"],
+                "notes": "str",
+                "cancel_reason": "str|null",
+                "held_at": "str|null",
+                "actions": ["str"],
+                "missed": "bool",
+                "version": "int",
+            }
+        ],
+    ),
     "kt coverage": (
         (ENG,),
         [
@@ -742,6 +780,8 @@ STEPS = [
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
     ("kt", "hold", ENG, "3"),
+    ("meeting", "held", ENG, "1", "--attendee", "Bob New", "--minutes", "Scope agreed"),
+    ("meeting", "action", ENG, "1", "--title", "Send the plan", "--owner", "Bob New", "--due", "2026-12-10"),
     ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
     ("role", "assign", ENG, "transition-manager", "Bob New"),
     ("task", "done", ENG, "kickoff-workshop", "--note", "held"),
@@ -767,7 +807,7 @@ def engagement(cli, monkeypatch, tmp_path) -> str:
     books.mkdir()
     shipped = playbook_files()["managed-service-onboarding"].read_text(encoding="utf-8")
     (books / "managed-service-onboarding-v2.yaml").write_text(
-        shipped.replace("version: 1", "version: 2", 1).replace(", monitoring-alerts]", "]", 1),
+        shipped.replace("version: 2", "version: 3", 1).replace(", monitoring-alerts]", "]", 1),
         encoding="utf-8",
     )
     monkeypatch.setenv("TRANSITION_PLAYBOOKS", str(books))

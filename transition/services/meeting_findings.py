@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import utcnow
-from transition.models import Meeting
+from transition.models import Engagement, Meeting
 from transition.services.meetings import MISSED_AFTER
 from transition.services.views.access import FindingView
+from transition.services.views.meetings import MeetingReport
 
 
 def missed(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
@@ -42,3 +44,16 @@ def missed(session: Session, engagement_ids: list[int]) -> dict[int, list[Findin
             )
         )
     return dict(out)
+
+
+def report_section(session: Session, engagement: Engagement) -> MeetingReport:
+    """Missed meetings and the meetings of the next 14 days, for the status report."""
+    from transition.services.meetings import list_meetings
+
+    horizon = utcnow() + timedelta(days=14)
+    upcoming = [
+        m for m in list_meetings(session, engagement, upcoming=True) if m.starts_at < horizon
+    ]
+    return MeetingReport(
+        missed=missed(session, [engagement.id]).get(engagement.id, []), upcoming=upcoming
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from transition.services.views.access import FindingView
 from transition.services.views.base import Timestamp, View
 
 
@@ -42,3 +43,11 @@ class MeetingSync(View):
     moved: int
     dropped: int
     restored: int
+
+
+class MeetingReport(View):
+    """The report's governance section: meetings past without minutes (findings) and
+    those of the next 14 days."""
+
+    missed: list[FindingView]
+    upcoming: list[MeetingView]
