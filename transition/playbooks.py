@@ -297,8 +297,9 @@ def _template_folders() -> list[Path]:
 
 def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:
     phases = data.get("phases")
+    phases = phases if isinstance(phases, list) else []
     keys = {p["key"] for p in phases if isinstance(p, dict) and isinstance(p.get("key"), str)}
-    cadence = check_cadence(data.get("cadence"), keys) if isinstance(phases, list) else []
+    cadence = check_cadence(data.get("cadence"), keys)
     return _check_playbook(data) + _check_references(data) + cadence
 
 

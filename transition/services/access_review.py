@@ -213,10 +213,6 @@ def _findings(
 
     for eid, found in not_on_course(session, engagement_ids).items():
         by_engagement[eid].extend(f.model_dump() for f in found)
-    from transition.services.meeting_findings import missed
-
-    for eid, found in missed(session, engagement_ids).items():
-        by_engagement[eid].extend(f.model_dump() for f in found)
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)
