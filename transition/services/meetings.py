@@ -57,6 +57,9 @@ def occurrences(
 
     rule = spec.rule
     if rule.freq == "weekly":
+        assert rule.weekday is not None
+        # Every N weeks counts from the first such weekday on or after ``start``.
+        start += timedelta(days=(rule.weekday - start.weekday()) % 7)
         kwargs: dict[str, object] = {"freq": WEEKLY, "byweekday": rule.weekday}
     elif rule.month_day is not None:
         kwargs = {"freq": MONTHLY, "bymonthday": rule.month_day}
