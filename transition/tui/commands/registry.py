@@ -252,3 +252,14 @@ PERSON_READINESS = Command(
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.
 CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")
+
+# Meetings tab
+MEETING_HELD = Command(
+    "meetings.held", "h", "meeting_held", "Held", "Record the meeting as held: attendees, minutes"
+)
+MEETING_CANCEL = Command(
+    "meetings.cancel", "c", "meeting_cancel", "Cancel", "Cancel the planned meeting, saying why"
+)
+MEETING_ACTION = Command(
+    "meetings.action", "a", "meeting_action", "Action", "Add an action: a task for a person"
+)

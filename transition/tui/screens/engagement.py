@@ -23,6 +23,7 @@ from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
+from transition.tui.widgets.meetings_pane import MeetingsPane
 from transition.tui.widgets.pane import Pane
 from transition.tui.widgets.people_pane import PeoplePane
 from transition.tui.widgets.runbooks_pane import RunbooksPane
@@ -38,6 +39,7 @@ TABS = (
     ("kt", "KT", KTPane),
     ("runbooks", "Runbooks", RunbooksPane),
     ("handover", "Handover", HandoverPane),
+    ("meetings", "Meetings", MeetingsPane),
     ("audit", "Audit", AuditPane),
 )
 
