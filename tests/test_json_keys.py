@@ -158,6 +158,18 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                     "period": "str",
                 }
             ],
+            "cadence": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "every": "str",
+                    "start": "str",
+                    "until": "str",
+                    "minutes": "int",
+                    "attendees": ["str"],
+                    "agenda": ["str"],
+                }
+            ],
             "path": "str",
         },
     ),
@@ -532,6 +544,32 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             }
         ],
     ),
+    "meeting list": (
+        (ENG,),
+        [
+            {
+                "id": "int",
+                "uid": "str",
+                "cadence": "str",
+                "title": "str",
+                "occurs_on": "str",
+                "starts_at": "str",
+                "starts_local": "str",
+                "timezone": "str",
+                "minutes": "int",
+                "status": "str",
+                "roles": ["str"],
+                "agenda": ["str"],
+                "attendees": ["str"],
+                "notes": "str",
+                "cancel_reason": "str|null",
+                "held_at": "str|null",
+                "actions": ["str"],
+                "missed": "bool",
+                "version": "int",
+            }
+        ],
+    ),
     "kt coverage": (
         (ENG,),
         [
@@ -853,6 +891,8 @@ STEPS = [
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Month end", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-03T09:00", "--kind", "shadow"),
     ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Restores", "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T09:00", "--kind", "reverse-shadow"),
     ("kt", "hold", ENG, "3"),
+    ("meeting", "held", ENG, "1", "--attendee", "Bob New", "--minutes", "Scope agreed"),
+    ("meeting", "action", ENG, "1", "--title", "Send the plan", "--owner", "Bob New", "--due", "2026-12-10"),
     ("task", "assign", ENG, "kickoff-workshop", "Bob New"),
     ("role", "assign", ENG, "transition-manager", "Bob New"),
     ("task", "done", ENG, "kickoff-workshop", "--note", "held"),

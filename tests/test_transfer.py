@@ -274,6 +274,8 @@ def _fresh(document: dict[str, Any], n: int) -> dict[str, Any]:
     bundle["engagement"]["name"] = f"Copy {n}"
     for row in bundle["kt_sessions"]:
         row["uid"] = f"{row['uid'][:20]}-{n}"
+    for row in bundle["meetings"]:
+        row["uid"] = f"{row['uid'][:20]}-{n}"
     return copy
 
 

@@ -196,8 +196,7 @@ def _grant(session: Session, eng: Engagement, today: date, *row: Any) -> int:
     return access.grant(session, eng, **fields).id
 
 
-# KT sessions: system, kind, topic, presenter, attendees, day offset from today,
-# outcome (planned | held | signed_off), signer, confidence, follow-ups.
+# KT sessions: system, kind, topic, presenter, attendees, days from today, outcome, signer…
 NW_KT = [
     ("ServiceNow ITSM", "walkthrough", "Queues, SLA clocks and major-incident flow",
      "Raj Patel", ["Lena Fischer", "Daniel Okafor"], -12, "signed_off", "Lena Fischer", 4, ""),

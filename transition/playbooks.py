@@ -24,6 +24,7 @@ from pydantic import (
 
 from transition import resources
 from transition.errors import BadInput, NotFound, ValidationFailed
+from transition.playbook_cadence import CadenceSpec, check_cadence
 from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     CRITERIA,
     KT_KINDS,
@@ -119,6 +120,7 @@ class Playbook(_Strict):
     tier_runbooks: dict[int, tuple[Slug, ...]] = {}
     scorecard: tuple[KPISpec, ...] = ()
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
+    cadence: tuple[CadenceSpec, ...] = ()
 
     @field_validator("version", mode="before")
     @classmethod
@@ -296,7 +298,11 @@ def _template_folders() -> list[Path]:
 
 
 def _check_all(data: dict[str, Any]) -> list[tuple[tuple, str]]:
-    return _check_playbook(data) + _check_references(data) + check_scorecard(data)
+    phases = data.get("phases")
+    phases = phases if isinstance(phases, list) else []
+    keys = {p["key"] for p in phases if isinstance(p, dict) and isinstance(p.get("key"), str)}
+    cadence = check_cadence(data.get("cadence"), keys)
+    return _check_playbook(data) + _check_references(data) + check_scorecard(data) + cadence
 
 
 def load_playbook(path: Path | str) -> Playbook:

@@ -23,9 +23,19 @@ from sqlmodel import Session
 from transition import report_map, report_render, report_scorecard
 from transition.dates import today, utcnow
 from transition.models import Engagement
-from transition.services import audit, dependencies, engagements, gates, release, systems, tasks
+from transition.services import (
+    audit,
+    dependencies,
+    engagements,
+    gates,
+    meeting_findings,
+    release,
+    systems,
+    tasks,
+)
 from transition.services.views import EngagementRow, TaskView
 from transition.services.views.audit import RecentChanges
+from transition.services.views.meetings import MeetingReport
 from transition.services.views.phases import (
     CriterionResult,
     KeyPersonRisk,
@@ -59,6 +69,7 @@ class ReportData(TypedDict):
     tasks: dict[str, Any]  # total, closed, open (counts); overdue, blocked (tasks)
     burndown: dict[str, Any]  # total, start, end, points [{date, planned, actual}]
     access: dict[str, Any]  # findings, by_severity
+    meetings: MeetingReport  # missed (findings), upcoming (the next 14 days)
     systems: list[Any]
     runbooks: dict[str, Any]
     key_person_risks: list[KeyPersonRisk]
@@ -112,6 +123,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
             "findings": findings,
             "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
         },
+        meetings=meeting_findings.report_section(session, engagement),
         systems=coverage,
         runbooks=runbook_rows,
         key_person_risks=risks,

@@ -49,6 +49,7 @@ LAZY_GROUPS = {
         "score",
         "exercise",
         "golive",
+        "meeting",
     )
 }
 
@@ -205,6 +206,7 @@ def root(ctx: typer.Context, db: DatabaseUrl = None, actor: Actor = None) -> Non
 def _register() -> None:
     from transition.cli import (
         audit_cmd,
+        calendar_cmd,
         demo,
         init,
         report,
@@ -214,7 +216,7 @@ def _register() -> None:
     )
 
     # Top-level commands; the noun groups (LAZY_GROUPS) load when invoked.
-    for module in (init, demo, tui_cmd, audit_cmd, undo_cmd, report, transfer):
+    for module in (init, demo, tui_cmd, audit_cmd, undo_cmd, report, transfer, calendar_cmd):
         module.register(app)
 
 

@@ -155,6 +155,10 @@ def update(
         from transition.services.plan import relay_all
 
         relay_all(session, eng)
+    if {"calendar", "workweek", "timezone", "exit_date"} & set(changed):
+        from transition.services import meetings  # their wall times and last day follow
+
+        meetings.sync(session, eng)
     return _change_view(eng, changed)
 
 

@@ -238,6 +238,9 @@ def create(
     from transition.services import handover
 
     handover.on_engagement_created(session, engagement)
+    from transition.services import meetings
+
+    meetings.sync(session, engagement)
     return engagement
 
 

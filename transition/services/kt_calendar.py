@@ -7,30 +7,35 @@ cancelled session stays in the file with STATUS:CANCELLED."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from transition.dates import utcnow
+from transition.models import Engagement
 from transition.services import kt
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 
 def ics(session: Session, engagement: EngagementRef) -> bytes:
-    """An iCalendar file with one VEVENT per session. UIDs are fixed per session and
-    SEQUENCE follows the row version, so importing again updates calendar entries."""
-    from icalendar import Calendar, Event, vCalAddress, vText
+    """An iCalendar file with one VEVENT per session (``calendar ENG --include kt``). UIDs
+    are fixed per session and SEQUENCE follows the row version, so importing again updates
+    calendar entries."""
+    from transition.services import calendar
+
+    return calendar.ics(session, engagement, ("kt",))
+
+
+def events(session: Session, engagement: Engagement, stamp: datetime) -> list[Event]:
+    """One VEVENT per KT session of the engagement, in time order."""
+    from icalendar import Event, vCalAddress, vText
 
     from transition.services.kt_times import local
 
-    engagement = engagement_of(session, engagement)
-    cal = Calendar()
-    cal.add("prodid", "-//transition//KT sessions//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"KT sessions: {engagement.name}")
-    stamp = utcnow().replace(microsecond=0)
+    out: list[Event] = []
     views, contacts = kt.sessions_with_people(session, engagement)
     zone = engagement.timezone
     for row in views:
@@ -73,10 +78,5 @@ def ics(session: Session, engagement: EngagementRef) -> bytes:
                 addr.params["cn"] = vText(name)
                 addr.params["role"] = vText("CHAIR" if role == "presenter" else "REQ-PARTICIPANT")
                 event.add("attendee", addr, encode=0)
-        cal.add_component(event)
-    if zone and views:
-        # The zone's rules over the years the sessions fall in (not the default 1970-2038).
-        years = [v.starts_at.year for v in views]
-        first, last = date(max(min(years) - 1, 1), 1, 1), date(min(max(years) + 1, 9999), 12, 31)
-        cal.add_missing_timezones(first_date=first, last_date=last)
-    return cal.to_ical()
+        out.append(event)
+    return out

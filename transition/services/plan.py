@@ -180,6 +180,9 @@ def relay(
                 "nothing was saved, reload and try again"
             ) from None
         audit.record_many(session, engagement.id, changes)
+    from transition.services import meetings
+
+    meetings.sync(session, engagement)
     return ReplanView(
         engagement=engagement.slug,
         action=action,

@@ -47,6 +47,9 @@ from transition.models import (
     KTParticipant,
     KTSession,
     KTTopic,
+    Meeting,
+    MeetingAction,
+    MeetingAttendee,
     Runbook,
     Task,
     TaskDependency,
@@ -144,10 +147,13 @@ def export_data(
     }
     task_owner: dict[int, int] = {}
     session_owner: dict[int, int] = {}
+    meeting_owner: dict[int, int] = {}
     for name, model in SECTIONS.items():
         if model is TaskDependency:
             continue
-        if model in (KTParticipant, KTTopic) or (model is AuditEvent and not with_audit):
+        if model in (KTParticipant, KTTopic, MeetingAttendee, MeetingAction) or (
+            model is AuditEvent and not with_audit
+        ):
             continue
         rows = _rows(session, model, scoped(model.engagement_id), [model.id])
         if model is Runbook:
@@ -161,6 +167,8 @@ def export_data(
             task_owner = {r["id"]: r["engagement_id"] for r in rows}
         if model is KTSession:
             session_owner = {r["id"]: r["engagement_id"] for r in rows}
+        if model is Meeting:
+            meeting_owner = {r["id"]: r["engagement_id"] for r in rows}
     dep_stmt = select(TaskDependency.task_id, TaskDependency.depends_on_id).order_by(
         TaskDependency.task_id, TaskDependency.depends_on_id
     )
@@ -192,6 +200,16 @@ def export_data(
         owner = session_owner.get(row.session_id)
         if owner in per:
             per[owner]["kt_topics"].append(dict(row._mapping))
+    for model, name in ((MeetingAttendee, "meeting_attendees"), (MeetingAction, "meeting_actions")):
+        stmt = select(model).order_by(*model.__table__.primary_key.columns)
+        if ids is not None:
+            stmt = stmt.join(Meeting, Meeting.id == model.meeting_id).where(
+                Meeting.engagement_id.in_(ids)
+            )
+        for link in session.execute(stmt).scalars():
+            owner = meeting_owner.get(link.meeting_id)
+            if owner in per:
+                per[owner][name].append(link.model_dump())
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, SQLModel
 
 from transition.errors import BadInput, Refused, about
-from transition.models import AuditEvent, Engagement, HandoverItem, KTSession, Runbook
+from transition.models import AuditEvent, Engagement, HandoverItem, KTSession, Meeting, Runbook
 from transition.services import audit
 from transition.services.transfer_tables import ENTITY_SECTION, REFERENCES, SECTIONS, SOURCE_SECTION
 from transition.services.views.transfer import Bundle, ExportFile, ImportResult, Row
@@ -167,12 +167,34 @@ def _write_rows(
                 rows.append(new)
         if not rows:
             continue
+        if model is Meeting:
+            _fresh_uids(session, rows)
         if "id" in model.__table__.c:
             ids = _insert_returning_ids(session, model, rows)
             mapping[name] = dict(zip(old_ids, ids, strict=True))
         else:
             session.execute(insert(model.__table__), rows)
     return mapping
+
+
+def _fresh_uids(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Meetings of a copy (an engagement imported beside its original) get calendar UIDs
+    of their own: a UID already in the database is replaced."""
+    import uuid
+
+    uids = [r["uid"] for r in rows]
+    taken: set[str] = set()
+    for start in range(0, len(uids), 500):
+        taken.update(
+            session.execute(
+                select(Meeting.uid).where(Meeting.uid.in_(uids[start : start + 500]))
+            ).scalars()
+        )
+    seen: set[str] = set()
+    for row in rows:
+        if row["uid"] in taken or row["uid"] in seen:
+            row["uid"] = uuid.uuid4().hex
+        seen.add(row["uid"])
 
 
 def _check_derived(session: Session, eid: int, where: str) -> None:

@@ -47,6 +47,8 @@ MULTILINE = {
     "text",
     "mitigation",
     "resolution",
+    "agenda",
+    "notes",
 }
 #: Allowed values per section and column: a file edited by hand cannot smuggle in states
 #: that no command could have produced.
@@ -69,6 +71,7 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
         "confidence": (None, 1, 2, 3, 4, 5),
     },
     "kt_participants": {"role": ("presenter", "attendee")},
+    "meetings": {"status": ("planned", "held", "cancelled", "dropped")},
     "system_people": {"role": ("owner", "sme", "backup")},
     "system_topics": {"source": ("runbook", "team")},
     "runbooks": {"status": ("planned", "drafted", "reviewed", "validated", "accepted")},
@@ -89,6 +92,7 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
 #: Whole numbers with their own range (others: ids, or 0..MAX_SMALL).
 RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("kt_sessions", "minutes"): (5, 24 * 60),
+    ("meetings", "minutes"): (5, 24 * 60),
     ("engagement", "playbook_version"): (1, MAX_SMALL),
 }
 #: Free text a user typed: checked for credentials as on the way in through a command.
@@ -98,6 +102,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "task_notes": ("text",),
     "access_grants": ("justification", "revoke_reason"),
     "kt_sessions": ("topic", "follow_ups", "cancel_reason"),
+    "meetings": ("notes", "cancel_reason"),
 }
 _DERIVED_LOOKING = re.compile(r"^(grant|system|runbook):")
 

@@ -33,6 +33,9 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "exercise_participants": m.ExerciseParticipant,
     "exercise_findings": m.ExerciseFinding,
     "golive_decisions": m.GoLiveDecision,
+    "meetings": m.Meeting,
+    "meeting_attendees": m.MeetingAttendee,
+    "meeting_actions": m.MeetingAction,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
@@ -51,6 +54,9 @@ LATER_SECTIONS = (
     "exercise_participants",
     "exercise_findings",
     "golive_decisions",
+    "meetings",
+    "meeting_attendees",
+    "meeting_actions",
 )
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
@@ -74,6 +80,7 @@ ENTITY_SECTION = {
     "intervention": "interventions",
     "exercise": "exercises",
     "golive_decision": "golive_decisions",
+    "meeting": "meetings",
 }
 #: Derived handover items: source kind → the section of their source.
 SOURCE_SECTION = {"grant": "access_grants", "system": "systems", "runbook": "runbooks"}
@@ -108,6 +115,9 @@ REFERENCES: dict[str, dict[str, str]] = {
     "exercise_participants": {"exercise_id": "exercises", "person_id": "people"},
     "exercise_findings": {"exercise_id": "exercises", "task_id": "tasks"},
     "golive_decisions": {"client_person_id": "people", "provider_person_id": "people"},
+    "meetings": {},
+    "meeting_attendees": {"meeting_id": "meetings", "person_id": "people"},
+    "meeting_actions": {"meeting_id": "meetings", "task_id": "tasks"},
     "audit_events": {},
 }
 

@@ -305,3 +305,14 @@ EXERCISE_FINDING = Command(
 GOLIVE_DECIDE = Command(
     "golive.decide", "d", "decide", "Decide", "Record a go/no-go decision signed by both sides"
 )
+
+# Meetings tab
+MEETING_HELD = Command(
+    "meetings.held", "h", "meeting_held", "Held", "Record the meeting as held: attendees, minutes"
+)
+MEETING_CANCEL = Command(
+    "meetings.cancel", "c", "meeting_cancel", "Cancel", "Cancel the planned meeting, saying why"
+)
+MEETING_ACTION = Command(
+    "meetings.action", "a", "meeting_action", "Action", "Add an action: a task for a person"
+)

@@ -24,6 +24,7 @@ from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.golive_pane import GoLivePane
 from transition.tui.widgets.handover_pane import HandoverPane
 from transition.tui.widgets.kt_pane import KTPane
+from transition.tui.widgets.meetings_pane import MeetingsPane
 from transition.tui.widgets.pane import Pane
 from transition.tui.widgets.people_pane import PeoplePane
 from transition.tui.widgets.raid_pane import RaidPane
@@ -44,6 +45,7 @@ TABS = (
     ("raid", "RAID", RaidPane),
     ("scorecard", "Scorecard", ScorecardPane),
     ("golive", "Go-live", GoLivePane),
+    ("meetings", "Meetings", MeetingsPane),
     ("audit", "Audit", AuditPane),
 )
 
