@@ -22,12 +22,20 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "kt_participants": m.KTParticipant,
     "kt_topics": m.KTTopic,
     "runbooks": m.Runbook,
+    "runbook_exercises": m.RunbookExercise,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
     "audit_events": m.AuditEvent,
 }
 #: Sections a file written before they existed lacks: read as empty.
-LATER_SECTIONS = ("system_people", "system_topics", "task_notes", "kt_topics", "role_assignments")
+LATER_SECTIONS = (
+    "system_people",
+    "system_topics",
+    "task_notes",
+    "kt_topics",
+    "role_assignments",
+    "runbook_exercises",
+)
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
 #: Audit ``entity`` values → the section whose ids they name.
@@ -42,6 +50,7 @@ ENTITY_SECTION = {
     "grant": "access_grants",
     "kt_session": "kt_sessions",
     "runbook": "runbooks",
+    "runbook_exercise": "runbook_exercises",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
 }
@@ -61,7 +70,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
     "kt_topics": {"session_id": "kt_sessions", "topic_id": "system_topics"},
-    "runbooks": {"system_id": "systems"},
+    "runbooks": {"system_id": "systems", "owner_id": "people", "accepted_by_id": "people"},
+    "runbook_exercises": {"runbook_id": "runbooks", "person_id": "people"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
     "audit_events": {},
