@@ -210,7 +210,6 @@ def _findings(
             }
         )
     from transition.services.release_findings import not_on_course
-
     from transition.services.runbook_evidence import findings as runbook_findings
 
     for finder in (not_on_course, runbook_findings):

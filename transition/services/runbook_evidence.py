@@ -437,15 +437,17 @@ def check_move(
     by: str | None,
     result: RunbookStatusChange,
 ) -> Person | None:
-    """Check the evidence a forward move needs; ``force`` stands in for a missing file
-    check or exercise (the move is then recorded as forced). The acceptance signer."""
+    """Check the evidence each stage a forward move reaches needs (a stage already passed
+    is not checked again); ``force`` stands in for a file with placeholders or a missing
+    exercise (the move is then recorded as forced). The acceptance signer."""
     if old in _STATUSES and _STATUSES.index(new) <= _STATUSES.index(old):
         return None
-    target = _STATUSES.index(new)
+    start = _STATUSES.index(old) if old in _STATUSES else 0
+    crossed = _STATUSES[start + 1 : _STATUSES.index(new) + 1]  # the stages it reaches
     checks = []
-    if target >= _STATUSES.index("reviewed"):
+    if "reviewed" in crossed:
         checks.append(lambda: check_reviewable(row, new))
-    if target >= _STATUSES.index("validated"):
+    if "validated" in crossed:
         checks.append(lambda: setattr(result, "warning", check_validated(session, engagement, row)))
     for check in checks:
         try:
