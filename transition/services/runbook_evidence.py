@@ -367,7 +367,7 @@ def extra(
 
 def findings(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
     """Per engagement: runbooks whose review is overdue (medium) and runbooks validated or
-    accepted on a pass outside the parallel run (low), in three queries."""
+    accepted on a pass outside the parallel run (low), in four queries."""
     if not engagement_ids:
         return {}
     now = today()
@@ -397,8 +397,6 @@ def findings(session: Session, engagement_ids: list[int]) -> dict[int, list[Find
     done = session.execute(
         base.where(Runbook.status.in_(("validated", "accepted"))).order_by(Runbook.id)
     ).all()
-    if not done:
-        return dict(out)
     found = windows(session, engagement_ids)
     passes: dict[int, list[date]] = defaultdict(list)
     for rid, day in session.execute(
