@@ -253,19 +253,25 @@ def check_signer(session: Session, engagement: Engagement, row: Runbook, by: str
     if not by:
         raise Refused(
             f"runbook #{row.id} cannot move to accepted unsigned: name who accepts it "
-            "with --by PERSON (a person of the provider side who is not its author)"
+            "with --by PERSON (a person of the provider side who is not its author)",
+            field="by",
         )
     with errors.about("by"):
         person = get_person(session, engagement, by)
     if person.side != "provider":
         raise Refused(
             f"{person.name} is on the {person.side} side: a runbook is accepted by the "
-            "receiving side (provider)"
+            "receiving side (provider)",
+            field="by",
         )
     if person.id == row.owner_id:
-        raise Refused(f"{person.name} owns runbook #{row.id}: its author cannot accept it")
+        raise Refused(
+            f"{person.name} owns runbook #{row.id}: its author cannot accept it", field="by"
+        )
     if row.created_by and slugify(row.created_by) in (person.slug, slugify(person.name)):
-        raise Refused(f"{person.name} generated runbook #{row.id}: its author cannot accept it")
+        raise Refused(
+            f"{person.name} generated runbook #{row.id}: its author cannot accept it", field="by"
+        )
     return person
 
 

@@ -252,3 +252,11 @@ PERSON_READINESS = Command(
 SUBMIT = Command("form.submit", "ctrl+s", "submit", "Save", "Save the form", priority=True)
 # Not a priority binding: an open dropdown takes escape first and only closes itself.
 CANCEL = Command("form.cancel", "escape", "cancel", "Cancel", "Close without saving")
+
+# Runbook evidence (Runbooks tab)
+RUNBOOK_EXERCISE = Command(
+    "runbooks.exercise", "X", "exercise", "Exercise", "Record an exercise of the runbook"
+)
+RUNBOOK_SIGN = Command(
+    "runbooks.sign", "a", "sign", "Accept", "Accept the runbook, signed by a provider person"
+)
