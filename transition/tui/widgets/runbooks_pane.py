@@ -9,7 +9,7 @@ from textual.binding import Binding
 from transition.services import runbooks
 from transition.services.views.runbooks import RunbookView
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, shown_path
 
 
@@ -29,9 +29,9 @@ class RunbooksPane(Pane[RunbookView]):
         ("template", "Template"),
         ("status", "Status"),
         ("fill", "Filled"),
-        ("owner", "Owner"),
-        ("review", "Review"),
-        ("evidence", "Exercises"),
+        Column("evidence", "Exercises", min_width=110),
+        Column("owner", "Owner", min_width=130),
+        Column("review", "Review", min_width=120),
         ("path", "File"),
     )
 
