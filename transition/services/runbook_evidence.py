@@ -196,9 +196,9 @@ def record_exercise(
         session,
         engagement.id,
         [
-            audit.Change(EXERCISE, exercise.id, "create", field, None, value)
+            audit.Change(ENTITY, row.id, "exercise", field, None, value)
             for field, value in (
-                ("runbook", row.id),
+                ("exercise", exercise.id),
                 ("exercised_on", day.isoformat()),
                 ("by", person.slug),
                 ("outcome", result),
