@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from runbook_steps import advance
 from sqlalchemy import func, select
 
 from transition.models import (
@@ -113,8 +114,7 @@ def test_readiness_by_topic_and_owned_runbooks(team, cli, session_scope, tmp_pat
     assert [(r["title"], r["status"]) for r in ann["runbooks"]] == [
         (ann["runbooks"][0]["title"], "drafted")
     ]
-    for status in ("reviewed", "validated", "accepted"):
-        ok(cli("runbook", "status", ENG, "1", status))
+    advance(cli, ENG, 1, "accepted", by="Bob New")
     (ann,) = readiness_json(cli, "Ann Old")
     assert ann["runbooks"] == []
 

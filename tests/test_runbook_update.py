@@ -48,6 +48,7 @@ def eng(cli, acme, tmp_path, clock, monkeypatch):
     for args in (
         ("system", "add", acme, "SAP ERP", "--tier", "1"),
         ("person", "add", acme, "Olga Old", "--side", "incumbent", "--role", "Service owner"),
+        ("person", "add", acme, "Pat Pro", "--side", "provider"),
     ):
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
@@ -99,8 +100,12 @@ def test_hand_filled_runbook_keeps_its_text_and_gains_the_new_section(cli, eng, 
     [row] = cli("runbook", "list", eng, "--json").json()
     assert row["template_version"] == 1 and row["conflicts"] == 0
     filled = fill_in(path)
-    for step in ("reviewed", "validated", "accepted"):
-        ok(cli("runbook", "status", eng, str(rid), step))
+    why = ("--force", "--reason", "the switch itself is written after the DR test")
+    ok(cli("runbook", "status", eng, str(rid), "reviewed", *why))
+    exercised = ("--on", "2026-11-19", "--by", "Pat Pro", "--outcome", "pass")
+    ok(cli("runbook", "exercise", eng, str(rid), *exercised))
+    ok(cli("runbook", "status", eng, str(rid), "validated", *why))
+    ok(cli("runbook", "status", eng, str(rid), "accepted", "--by", "Pat Pro"))
     # the same template again: nothing to do
     assert "unchanged (v1)" in ok(update(cli, eng, tpl, "--all")).stdout
     assert path.read_text(encoding="utf-8") == filled
@@ -137,7 +142,8 @@ def test_a_conflicting_edit_gets_markers_and_blocks_promotion(cli, eng, tpl):
     text = path.read_text(encoding="utf-8")
     text = text.replace("[[FILL: what to check before failing over]]", "Lag < 5 s.")
     path.write_text(text.replace("Announce on the bridge.", "Announce in #ops."), "utf-8")
-    ok(cli("runbook", "status", eng, str(rid), "reviewed"))
+    why = ("--force", "--reason", "the switch itself is written after the DR test")
+    ok(cli("runbook", "status", eng, str(rid), "reviewed", *why))
     upgrade(tpl)
     done = ok(update(cli, eng, tpl, "--all"))
     assert "1 conflict(s) at line(s) 7, runbook #" in done.stdout
@@ -168,7 +174,7 @@ def test_a_conflicting_edit_gets_markers_and_blocks_promotion(cli, eng, tpl):
     start = lines.index("<<<<<<< your edits\n")
     resolved = lines[:start] + ["1. Announce in #ops and in the ticket.\n"] + lines[start + 5 :]
     path.write_text("".join(resolved), encoding="utf-8")
-    ok(cli("runbook", "status", eng, str(rid), "validated"))
+    ok(cli("runbook", "status", eng, str(rid), "validated", *why))
     [row] = cli("runbook", "list", eng, "--json").json()
     assert row["conflicts"] == 0 and row["status"] == "validated"
     ok(cli("audit", eng, "--verify"))

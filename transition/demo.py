@@ -301,7 +301,7 @@ def _northwind(session: Session, today: date, folder: Path) -> Engagement:
     task_edit.note(session, eng, "ola-agreement", "Chased the network supplier by phone")
 
     kt_ids = _kt_sessions(session, eng, today)
-    _runbooks(session, eng, folder)
+    _runbooks(session, eng, folder, today)
     for key, note in (
         ("data-export-open-formats", "Export formats agreed in the contract schedule 7"),
         ("named-contacts", "Named contacts listed in the transition plan"),
@@ -373,7 +373,8 @@ def _kt_sessions(session: Session, eng: Engagement, today: date) -> list[tuple[i
     return out
 
 
-def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
+def _runbooks(session: Session, eng: Engagement, folder: Path, today: date) -> list[int]:
+    from transition import demo_evidence
     from transition.services import runbooks
 
     out_dir = folder / eng.slug
@@ -397,8 +398,7 @@ def _runbooks(session: Session, eng: Engagement, folder: Path) -> list[int]:
         )
         ids.append(result.id)
         _fill(Path(result.path), FILLED[target])
-        for status in LIFECYCLE[1 : LIFECYCLE.index(target) + 1]:
-            runbooks.set_status(session, eng, result.id, status)
+        demo_evidence.advance(session, eng, system, template, result.id, target, today)
     return ids
 
 

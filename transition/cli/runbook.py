@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from transition.cli.options import AsJson, Engagement, Reason
-from transition.cli.output import emit_json, emit_rows, say
+from transition.cli.output import emit_json, emit_rows, say, warn
 from transition.cli.state import call, change
 from transition.services import runbook_update, runbooks
 from transition.services.views.runbooks import RunbookView
@@ -39,7 +39,34 @@ def _filled(row: RunbookView) -> str:
 
 
 TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
-COLUMNS = ["id", "system", "template", "status", (_filled, "filled"), "path"]
+
+
+def _evidence(row: RunbookView) -> str:
+    if not row.exercises:
+        shown = "no exercise"
+    else:
+        where = ", in parallel run" if row.passed_in_parallel_run else ""
+        shown = f"{row.passes}/{row.exercises} passed{where}"
+    return f"{shown}; warning: {row.warning}" if row.warning else shown
+
+
+def _review(row: RunbookView) -> str:
+    if row.review_due is None:
+        return "-"
+    return f"{row.review_due} (overdue)" if row.review_overdue else str(row.review_due)
+
+
+COLUMNS = [
+    "id",
+    "system",
+    "template",
+    "status",
+    (_filled, "filled"),
+    (lambda r: r.owner or "-", "owner"),
+    (_review, "review"),
+    (_evidence, "exercises"),
+    "path",
+]
 
 
 @app.command("templates")
@@ -189,6 +216,12 @@ def set_status(
     status: str = typer.Argument(..., metavar="drafted|reviewed|validated|accepted"),
     force: bool = typer.Option(False, "--force", help="Skip a step or go back (needs --reason)."),
     reason: Reason = None,
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        metavar="PERSON",
+        help="Who signs the acceptance (provider side, not the author).",
+    ),
     expected_version: int | None = typer.Option(
         None,
         "--expected-version",
@@ -207,6 +240,7 @@ def set_status(
         force=force,
         reason=reason,
         expected_version=expected_version,
+        by=by,
     )
     if as_json:
         emit_json(result)
@@ -215,4 +249,9 @@ def set_status(
         say(f"runbook #{result.id} is already {result.to}")
         return
     forced = " (forced)" if result.forced else ""
-    say(f"runbook #{result.id}: {result.from_} → {result.to}{forced}")
+    signed = f", signed by {result.signed_by}" if result.signed_by else ""
+    say(f"runbook #{result.id}: {result.from_} → {result.to}{forced}{signed}")
+    warn([f"runbook #{result.id}: {result.warning}"] if result.warning else [])
+
+
+from transition.cli import runbook_evidence as _evidence  # noqa: E402,F401  (its commands)

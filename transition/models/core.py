@@ -277,6 +277,10 @@ class Runbook(Versioned, table=True):
     answers_json: str | None = Field(default=None, sa_type=Text)
     # Unresolved conflict regions left by an update (0: none).
     conflicts: int = 0
+    # Evidence (0006): who owns it, when it is next reviewed, who signed its acceptance.
+    owner_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    review_due: date | None = None
+    accepted_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
 
 
 class HandoverItem(Versioned, table=True):

@@ -210,9 +210,11 @@ def _findings(
             }
         )
     from transition.services.release_findings import not_on_course
+    from transition.services.runbook_evidence import findings as runbook_findings
 
-    for eid, found in not_on_course(session, engagement_ids).items():
-        by_engagement[eid].extend(f.model_dump() for f in found)
+    for finder in (not_on_course, runbook_findings):
+        for eid, found in finder(session, engagement_ids).items():
+            by_engagement[eid].extend(f.model_dump() for f in found)
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)

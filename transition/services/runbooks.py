@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from transition import errors
 from transition.dates import utcnow
 from transition.errors import BadInput, NotFound, Refused
 from transition.guard import no_secrets
-from transition.models import Engagement, Runbook, System
-from transition.services import audit, handover
+from transition.models import Engagement, Person, Runbook, System
+from transition.services import audit, handover, runbook_evidence
 from transition.services import runbook_files as files
 from transition.services.common import (
     EngagementRef,
@@ -63,6 +64,7 @@ def next_status(status: str) -> str | None:
 # Built once from plain Core columns: generating many skeletons in one process should
 # neither rebuild them each time nor load anything into the session's identity map.
 _R, _S = Runbook.__table__, System.__table__
+_OWNER, _SIGNER = aliased(Person), aliased(Person)
 _INSERT = insert(_R)
 # The system and its runbook from this template, if any, in one statement.
 _SYSTEM_RUNBOOK = (
@@ -115,6 +117,7 @@ def generate(
     force: bool = False,
     discard_edits: bool = False,
     template_dirs: Iterable[str | Path] = (),
+    defer: list[tuple[Path, Path, str]] | None = None,
 ) -> RunbookGenerated:
     """Render a runbook skeleton for ``system`` from ``template``, write it (in
     ``out_dir``; empty: ``DEFAULT_OUT``) and record it (status drafted) with the skeleton
@@ -128,7 +131,8 @@ def generate(
     beside the new one as ``NAME.md.orig`` (never an accepted runbook's). Elsewhere
     (another folder, a file no runbook recorded, rows from before skeletons were recorded)
     ``force`` regenerates, refusing a file that differs from its skeleton (or from a fresh
-    rendering) unless ``discard_edits``."""
+    rendering) unless ``discard_edits``. ``defer``: collect the file to write there
+    instead of writing it (``runbook_generate`` writes many at once)."""
     from transition import templates  # Jinja only when generating: `runbook list` stays light
 
     engagement = engagement_of(session, engagement)
@@ -209,7 +213,10 @@ def generate(
     result.id = _record(session, engagement, found, info.title, result, text, recorded)
     if edited:
         result.kept = str(files.keep_original(path, on_disk))
-    files.write(base, path, text, force=force)
+    if defer is not None:  # written by the caller with the others (``files.write_many``)
+        defer.append((base, path, text))
+    else:
+        files.write(base, path, text, force=force)
     return result
 
 
@@ -339,11 +346,17 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
             System.name.label("system"),
             System.slug.label("system_slug"),
             System.tier,
+            Runbook.review_due,
+            _OWNER.name.label("owner"),
+            _SIGNER.name.label("accepted_by"),
         )
         .join(System, System.id == Runbook.system_id)
+        .outerjoin(_OWNER, _OWNER.id == Runbook.owner_id)
+        .outerjoin(_SIGNER, _SIGNER.id == Runbook.accepted_by_id)
         .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
         .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
     ).all()
+    evidence = runbook_evidence.evidence_of(session, engagement.id) if rows else {}
     out = []
     for r in rows:
         found = files.scan(r.path)
@@ -364,6 +377,10 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
                     "fill_ratio": ratio,
                     "file_missing": left is None,
                     "conflicts": conflicts,
+                    **evidence.get(r.id, {}),
+                    **runbook_evidence.extra(
+                        r.status, r.review_due, r.accepted_by, evidence.get(r.id)
+                    ),
                 }
             )
         )
@@ -394,9 +411,14 @@ def set_status(
     force: bool = False,
     reason: str | None = None,
     expected_version: int | None = None,
+    by: str | None = None,
 ) -> RunbookStatusChange:
     """Move a runbook one step along drafted → reviewed → validated → accepted. Skipping
-    a step or going back needs ``force`` and a written reason (kept in the audit log)."""
+    a step or going back needs ``force`` and a written reason (kept in the audit log).
+    Moving forward needs evidence (``runbook_evidence``): no placeholder or conflict
+    marker left for *reviewed*, a passing exercise for *validated* (``force`` with a
+    reason stands in for both), and *accepted* is signed ``by`` a provider person who is
+    not the author, forced or not."""
     engagement = engagement_of(session, engagement)
     new = (status or "").strip().lower()
     if new not in STATUSES:
@@ -440,7 +462,18 @@ def set_status(
             "<<<<<<< and >>>>>>> lines, then remove the marker lines) before moving it "
             f"to {new}"
         )
+    signer = runbook_evidence.check_move(session, engagement, row, old, new, force, by, result)
+    if result.forced:
+        action = "force-status"
+    values["accepted_by_id"] = signer.id if signer is not None else None
     apply_changes(session, row, engagement.id, ENTITY, values, action=action)
+    if signer is not None:
+        audit.record(session, engagement.id, ENTITY, row.id, action, "signed_by", None, signer.slug)
+        result.signed_by = signer.name
+    if result.warning:
+        from transition.services.access_rules import warn
+
+        warn(session, f"runbook #{row.id}: {result.warning}")
     if reason:
         audit.record(session, engagement.id, ENTITY, row.id, action, "reason", None, reason)
     handover.reconcile(session, engagement, runbooks=[row.id])

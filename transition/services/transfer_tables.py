@@ -22,6 +22,7 @@ SECTIONS: dict[str, type[SQLModel]] = {
     "kt_participants": m.KTParticipant,
     "kt_topics": m.KTTopic,
     "runbooks": m.Runbook,
+    "runbook_exercises": m.RunbookExercise,
     "handover_items": m.HandoverItem,
     "role_assignments": m.RoleAssignment,
     "raid_items": m.RaidItem,
@@ -57,6 +58,7 @@ LATER_SECTIONS = (
     "meetings",
     "meeting_attendees",
     "meeting_actions",
+    "runbook_exercises",
 )
 #: Columns written for audit events: the chain (prev_hash, hash) is rebuilt on import.
 AUDIT_SKIP = ("prev_hash", "hash")
@@ -72,6 +74,7 @@ ENTITY_SECTION = {
     "grant": "access_grants",
     "kt_session": "kt_sessions",
     "runbook": "runbooks",
+    "runbook_exercise": "runbook_exercises",
     "handover_item": "handover_items",
     "role_assignment": "role_assignments",
     "raid_item": "raid_items",
@@ -98,7 +101,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "kt_sessions": {"system_id": "systems", "signed_off_by_id": "people"},
     "kt_participants": {"session_id": "kt_sessions", "person_id": "people"},
     "kt_topics": {"session_id": "kt_sessions", "topic_id": "system_topics"},
-    "runbooks": {"system_id": "systems"},
+    "runbooks": {"system_id": "systems", "owner_id": "people", "accepted_by_id": "people"},
+    "runbook_exercises": {"runbook_id": "runbooks", "person_id": "people"},
     "handover_items": {},
     "role_assignments": {"person_id": "people"},
     "raid_items": {"owner_id": "people", "phase_id": "phases"},

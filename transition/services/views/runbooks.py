@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
@@ -31,6 +32,54 @@ class RunbookView(View):
     created_at: Timestamp
     created_by: str
     version: int
+    #: Evidence (``runbook_evidence``): the owner, the next review and whether it is past.
+    owner: str | None = None
+    review_due: date | None = None
+    review_overdue: bool = False
+    #: Who signed the acceptance (shown while the runbook is accepted).
+    accepted_by: str | None = None
+    #: Exercises recorded, passes among them, the last one and whether a pass fell in the
+    #: parallel-run phase; ``warning`` says what the evidence lacks (None: nothing).
+    exercises: int = 0
+    passes: int = 0
+    last_exercised_on: date | None = None
+    last_outcome: str | None = None
+    passed_in_parallel_run: bool = False
+    warning: str | None = None
+
+
+class RunbookExerciseView(View):
+    """One exercise of a runbook (``in_parallel_run``: its day falls in the parallel-run
+    phase; ``warning``: why a pass does not count as parallel-run evidence)."""
+
+    id: int
+    runbook_id: int
+    system: str
+    template: str
+    exercised_on: date
+    by: str
+    outcome: str
+    deviations: str | None
+    in_parallel_run: bool
+    warning: str | None
+
+
+class RunbookDetails(View):
+    """A runbook's owner and next review after ``runbook set`` (``changed``: the fields
+    that changed)."""
+
+    id: int
+    owner: str | None
+    review_due: date | None
+    changed: list[str]
+    version: int
+
+
+class RunbooksGenerated(View):
+    """What ``runbook generate --missing`` made (or, with ``dry_run``, would make)."""
+
+    dry_run: bool
+    runbooks: list[RunbookGenerated]
 
 
 class RunbookGenerated(View):
@@ -75,6 +124,9 @@ class RunbookStatusChange(View):
     forced: bool
     reason: str | None
     version: int
+    #: Who signed an acceptance; what the evidence lacks (a pass outside the parallel run).
+    signed_by: str | None = None
+    warning: str | None = None
 
 
 class TemplateVariable(View):
@@ -125,3 +177,4 @@ class RunbookUpdates(View):
 
 
 RunbookGenerated.model_rebuild()
+RunbooksGenerated.model_rebuild()

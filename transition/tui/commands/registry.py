@@ -316,3 +316,11 @@ MEETING_CANCEL = Command(
 MEETING_ACTION = Command(
     "meetings.action", "a", "meeting_action", "Action", "Add an action: a task for a person"
 )
+
+# Runbook evidence (Runbooks tab)
+RUNBOOK_EXERCISE = Command(
+    "runbooks.exercise", "X", "exercise", "Exercise", "Record an exercise of the runbook"
+)
+RUNBOOK_SIGN = Command(
+    "runbooks.sign", "a", "sign", "Accept", "Accept the runbook, signed by a provider person"
+)

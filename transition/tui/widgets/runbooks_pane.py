@@ -9,13 +9,17 @@ from textual.binding import Binding
 from transition.services import runbooks
 from transition.services.views.runbooks import RunbookView
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, shown_path
 
 
 class RunbooksPane(Pane[RunbookView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS, cmd.RUNBOOK_UPDATE
+        cmd.RUNBOOK_NEW,
+        cmd.RUNBOOK_STATUS,
+        cmd.RUNBOOK_UPDATE,
+        cmd.RUNBOOK_EXERCISE,
+        cmd.RUNBOOK_SIGN,
     )
     KEY = "runbooks"
 
@@ -25,6 +29,9 @@ class RunbooksPane(Pane[RunbookView]):
         ("template", "Template"),
         ("status", "Status"),
         ("fill", "Filled"),
+        Column("evidence", "Exercises", min_width=110),
+        Column("owner", "Owner", min_width=130),
+        Column("review", "Review", min_width=120),
         ("path", "File"),
     )
 
@@ -38,7 +45,7 @@ class RunbooksPane(Pane[RunbookView]):
         accepted = sum(1 for r in rows if r.status == "accepted")
         self.note(
             f"{accepted} of {len(rows)} accepted{self.conflicts_note(rows)} · n generate · "
-            "enter next status · U update from its template"
+            "enter next status · X exercise · a accept · U update from its template"
             if rows
             else "No runbook yet: press n to generate one from a template."
         )
@@ -55,7 +62,26 @@ class RunbooksPane(Pane[RunbookView]):
             shown += f" · {r.conflicts} conflict(s)"
         states = {"accepted": "green", "planned": "muted", "drafted": "amber"}
         status = t.styled(r.status, states[r.status]) if r.status in states else r.status
-        return [str(r.id), r.system, r.template, status, shown, shown_path(r.path)]
+        review = "–" if r.review_due is None else str(r.review_due)
+        if r.review_overdue:
+            review = t.styled(f"{review} overdue", "red")
+        evidence = f"{r.passes}/{r.exercises} passed" if r.exercises else "–"
+        if r.passed_in_parallel_run:
+            evidence += " in run"
+        if r.warning:
+            evidence = t.styled(f"{evidence} ⚠", "amber")
+        owner = r.owner or "–"
+        return [
+            str(r.id),
+            r.system,
+            r.template,
+            status,
+            shown,
+            owner,
+            review,
+            evidence,
+            shown_path(r.path),
+        ]
 
     def action_generate(self) -> None:
         from transition.tui.forms.runbooks import runbook_form
@@ -94,3 +120,26 @@ class RunbooksPane(Pane[RunbookView]):
             return
         label = f"#{row.id} ({row.template} for {row.system})"
         self.open_form(update_form(self.backend, self.slug, row.id, label), lambda note: note)
+
+    def action_exercise(self) -> None:
+        from transition.tui.forms.runbook_evidence import exercise_form
+
+        row = self.current()
+        if not row:
+            return
+        label = f"#{row.id} ({row.template} for {row.system})"
+        form = exercise_form(self.backend, self.slug, row.id, label, self.people_options())
+        self.open_form(form, lambda note: note)
+
+    def action_sign(self) -> None:
+        from transition.tui.forms.runbook_evidence import sign_form
+
+        row = self.current()
+        if not row:
+            return
+        if row.status != "validated":
+            self.notify(f"runbook {row.id} is {row.status}: only a validated runbook is accepted")
+            return
+        label = f"#{row.id} ({row.template} for {row.system})"
+        form = sign_form(self.backend, self.slug, row.id, label, self.people_options("provider"))
+        self.open_form(form, lambda note: note)
