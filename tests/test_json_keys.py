@@ -548,7 +548,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
         (ENG,),
         [
             {
-                "id": "int",
+                "number": "int",
                 "uid": "str",
                 "cadence": "str",
                 "title": "str",

@@ -128,13 +128,13 @@ def test_meetings_are_laid_on_create_and_follow_a_replan(gov, cli):
 
 def test_held_cancel_action_and_their_refusals(gov, cli, tmp_path):
     first = rows(cli)[0]
-    mid = str(first["id"])
+    mid = str(first["number"])
     notes = tmp_path / "minutes.md"
     notes.write_text("Scope agreed.\nKT plan accepted — Ærø office included.\n", encoding="utf-8")
     held = cli("meeting", "held", ENG, mid, "--attendee", "Ann Old", "--attendee", "Bob New",
                "--minutes", notes)  # fmt: skip
     assert held.exit_code == 0, held.stderr
-    row = next(m for m in rows(cli) if m["id"] == first["id"])
+    row = next(m for m in rows(cli) if m["number"] == first["number"])
     assert row["status"] == "held" and row["attendees"] == ["Ann Old", "Bob New"]
     assert row["notes"].startswith("Scope agreed.") and not row["missed"]
 
@@ -145,11 +145,11 @@ def test_held_cancel_action_and_their_refusals(gov, cli, tmp_path):
     assert key in action.stdout
     task = cli("task", "show", ENG, key, "--json").json()
     assert task["assignee"] == "Bob New" and task["due_date"] == "2026-12-10"
-    assert next(m for m in rows(cli) if m["id"] == first["id"])["actions"] == [key]
+    assert next(m for m in rows(cli) if m["number"] == first["number"])["actions"] == [key]
 
     upcoming = rows(cli, "--upcoming")
     assert upcoming and all(m["status"] == "planned" for m in upcoming)
-    future = str(upcoming[0]["id"])
+    future = str(upcoming[0]["number"])
     refusals = [
         (("held", ENG, future), 1, "still to come"),
         (("held", ENG, mid, "--attendee", "Nobody"), 2, "unknown person"),
@@ -182,7 +182,7 @@ def test_a_meeting_without_minutes_a_day_after_is_a_finding(gov, cli, session_sc
         eng = get_engagement(s, ENG)
         found = missed(s, [eng.id])[eng.id]
     assert [f.kind for f in found] == ["meeting_missed"]  # the steering committee of 5 Nov
-    first = str(rows(cli)[0]["id"])
+    first = str(rows(cli)[0]["number"])
     assert cli("meeting", "held", ENG, first).exit_code == 0  # held, still no minutes
     assert "held without minutes" in cli("report", ENG).stdout
     assert cli("meeting", "held", ENG, first, "--minutes", "Agreed").exit_code == 0
@@ -201,8 +201,8 @@ def test_list_and_calendar_queries_do_not_grow_with_rows(gov, cli, session_scope
 
     before = measure()
     for m in rows(cli)[:1]:
-        cli("meeting", "held", ENG, str(m["id"]), "--attendee", "Ann Old", "--minutes", "x")
-        cli("meeting", "action", ENG, str(m["id"]), "--title", "A", "--owner", "Ann Old",
+        cli("meeting", "held", ENG, str(m["number"]), "--attendee", "Ann Old", "--minutes", "x")
+        cli("meeting", "action", ENG, str(m["number"]), "--title", "A", "--owner", "Ann Old",
             "--due", "2026-12-10")  # fmt: skip
     assert cli("phase", "replan", ENG, "--phase", "parallel-run", "--start", "2027-06-01",
                "--reason", "more weeks").exit_code == 0  # fmt: skip
@@ -239,7 +239,7 @@ def test_calendar_parses_with_two_readers_and_updates_on_change(gov, cli, tmp_pa
 
     mid = rows(cli, "--upcoming")[0]
     uid = f"meeting-{mid['uid']}@transition"
-    assert cli("meeting", "cancel", ENG, str(mid["id"]), "--reason", "Offsite").exit_code == 0
+    assert cli("meeting", "cancel", ENG, str(mid["number"]), "--reason", "Offsite").exit_code == 0
     cli("task", "set", ENG, "kickoff-workshop", "--status", "done")
     second = ICal.from_ical(cli("calendar", ENG).stdout)
     again = {str(e["UID"]): e for e in second.walk("VEVENT")}

@@ -23,7 +23,7 @@ async def test_meetings_tab_lists_and_its_forms_write(tmp_path, monkeypatch):
         pane = app.screen.query_one("#pane-meetings")
         assert any(r.status == "held" for r in pane.rows.values())
         row = next(r for r in pane.rows.values() if r.status == "planned")
-        pane.table.move_cursor(row=pane.table.get_row_index(str(row.id)))
+        pane.table.move_cursor(row=pane.table.get_row_index(str(row.number)))
         await pilot.press("c")
         await pilot.pause()
         form = app.screen
@@ -31,12 +31,12 @@ async def test_meetings_tab_lists_and_its_forms_write(tmp_path, monkeypatch):
         form.query_one("#f-reason").value = "Board offsite [b]not markup[/b]"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        shown = {m.id: m for m in app.backend.read(meetings.list_meetings, NW)}
-        assert shown[row.id].status == "cancelled"
-        assert shown[row.id].cancel_reason == "Board offsite [b]not markup[/b]"
+        shown = {m.number: m for m in app.backend.read(meetings.list_meetings, NW)}
+        assert shown[row.number].status == "cancelled"
+        assert shown[row.number].cancel_reason == "Board offsite [b]not markup[/b]"
 
         held = next(r for r in pane.rows.values() if r.status == "held")
-        pane.table.move_cursor(row=pane.table.get_row_index(str(held.id)))
+        pane.table.move_cursor(row=pane.table.get_row_index(str(held.number)))
         await pilot.press("a")
         await pilot.pause()
         form = app.screen
@@ -50,5 +50,5 @@ async def test_meetings_tab_lists_and_its_forms_write(tmp_path, monkeypatch):
         form.query_one("#f-owner").value = "Lena Fischer"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        again = {m.id: m for m in app.backend.read(meetings.list_meetings, NW)}
-        assert len(again[held.id].actions) == len(held.actions) + 1
+        again = {m.number: m for m in app.backend.read(meetings.list_meetings, NW)}
+        assert len(again[held.number].actions) == len(held.actions) + 1

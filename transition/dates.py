@@ -134,6 +134,17 @@ def utcnow() -> datetime:
     return CLOCK.now()
 
 
+def moment() -> datetime:
+    """The current instant on today's date (``today()``): ``utcnow()``, moved to the date
+    ``TRANSITION_TODAY`` (or the clock) pins at the same time of day, unless the clock pins
+    the instant itself. What is past or to come by the day (meetings) is judged on it."""
+    now = utcnow()
+    if CLOCK.fixed_now is not None:
+        return now
+    day = today()
+    return now if day == now.date() else datetime.combine(day, now.timetz())
+
+
 def local(value: datetime | None) -> datetime | None:
     """An aware timestamp in this machine's local time zone (for display)."""
     return value.astimezone() if value is not None else None

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from transition.dates import utcnow
+from transition.dates import moment
 from transition.models import Engagement
 from transition.services import meeting_edit, meetings
 
@@ -25,7 +25,7 @@ MINUTES = {
 
 
 def governance(session: Session, eng: Engagement, today: date) -> None:
-    now = utcnow()
+    now = moment()
     rows = meetings.list_meetings(session, eng)
     past = [m for m in rows if m.starts_at < now]
     for n, meeting in enumerate(past):
@@ -34,7 +34,7 @@ def governance(session: Session, eng: Engagement, today: date) -> None:
         meeting_edit.held(
             session,
             eng,
-            meeting.id,
+            meeting.number,
             attendees=ATTENDEES.get(meeting.cadence, ["Priya Sharma"]),
             minutes=None if latest else MINUTES.get(meeting.cadence, "Notes taken."),
         )
@@ -42,7 +42,7 @@ def governance(session: Session, eng: Engagement, today: date) -> None:
             meeting_edit.action(
                 session,
                 eng,
-                meeting.id,
+                meeting.number,
                 title="Send the updated KT schedule to the service desk",
                 owner="Priya Sharma",
                 due=today + timedelta(days=7),
@@ -50,5 +50,5 @@ def governance(session: Session, eng: Engagement, today: date) -> None:
     upcoming = [m for m in rows if m.starts_at >= now and m.cadence == "weekly-ops"]
     if len(upcoming) > 1:
         meeting_edit.cancel(
-            session, eng, upcoming[1].id, reason="Replaced by the cutover rehearsal that week"
+            session, eng, upcoming[1].number, reason="Replaced by the cutover rehearsal that week"
         )

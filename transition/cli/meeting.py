@@ -20,7 +20,7 @@ def _status(row) -> str:  # noqa: ANN001
 
 
 COLUMNS = [
-    "id",
+    ("number", "id"),
     ("starts_local", "starts"),
     ("minutes", "min"),
     "title",
@@ -89,7 +89,7 @@ def held(
     text = _minutes_text(minutes)
     row = change(ctx, meeting_edit.held, engagement, meeting_id, attendees=attendee, minutes=text)
     said = "with minutes" if row.notes else "no minutes yet"
-    say(f"meeting #{row.id} {row.title} ({row.starts_local}): held, {said}")
+    say(f"meeting #{row.number} {row.title} ({row.starts_local}): held, {said}")
 
 
 @app.command("cancel")
@@ -103,7 +103,7 @@ def cancel(
     from transition.services import meeting_edit
 
     row = change(ctx, meeting_edit.cancel, engagement, meeting_id, reason=reason)
-    say(f"meeting #{row.id} {row.title} ({row.starts_local}): cancelled ({row.cancel_reason})")
+    say(f"meeting #{row.number} {row.title} ({row.starts_local}): cancelled ({row.cancel_reason})")
 
 
 @app.command("action")
@@ -121,4 +121,4 @@ def action(
     row = change(
         ctx, meeting_edit.action, engagement, meeting_id, title=title, owner=owner, due=due
     )
-    say(f"meeting #{row.id} {row.title}: action task {row.actions[-1]} for {owner.strip()}")
+    say(f"meeting #{row.number} {row.title}: action task {row.actions[-1]} for {owner.strip()}")

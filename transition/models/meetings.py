@@ -16,11 +16,13 @@ class Meeting(Versioned, table=True):
     """One occurrence of a cadence. ``occurs_on`` is the date its rule gives (before a
     holiday moves it): with the cadence key it names the occurrence whatever the plan does.
     Status ``planned`` → ``held``, or ``cancelled`` (by someone, with a reason) or
-    ``dropped`` (the plan moved and the occurrence no longer falls in it)."""
+    ``dropped`` (the plan moved and the occurrence no longer falls in it). ``number``
+    names it within its engagement (1, 2, …)."""
 
     __tablename__ = "meeting"
     __table_args__ = (
         UniqueConstraint("engagement_id", "cadence", "occurs_on", name="uq_meeting_occurrence"),
+        UniqueConstraint("engagement_id", "number", name="uq_meeting_number"),
         Index("ix_meeting_engagement_starts", "engagement_id", "starts_at"),
     )
 
@@ -38,6 +40,9 @@ class Meeting(Versioned, table=True):
     held_at: datetime | None = None
     notes: str = Field(default="", sa_type=Text)
     cancel_reason: str | None = Field(default=None, sa_type=Text)
+    #: The meeting's number in its engagement (what the user types): numbers are given in
+    #: order of start time as occurrences are laid out and never change afterwards.
+    number: int
 
 
 class MeetingAttendee(SQLModel, table=True):

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import utc, utcnow
-from transition.errors import BadInput, Refused, about
+from transition.dates import moment, utc, utcnow
+from transition.errors import BadInput, NotFound, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, Meeting, MeetingAction, MeetingAttendee, Phase, Task
 from transition.services import audit
@@ -19,7 +19,7 @@ from transition.services.common import (
     apply_changes,
     check_version,
     engagement_of,
-    get_by_id,
+    row_id_of,
 )
 from transition.services.meetings import ENTITY, list_meetings
 from transition.services.views.meetings import MeetingView
@@ -30,17 +30,23 @@ MAX_NOTES = 100_000
 
 
 def _get(session: Session, engagement: Engagement, meeting_id: int | str) -> Meeting:
-    row = get_by_id(session, Meeting, engagement, meeting_id, "meeting")
+    """The meeting of ``engagement`` with the number ``meeting_id`` (``meeting list``'s ID)."""
+    number = row_id_of(meeting_id, "meeting", engagement)
+    row = session.execute(
+        select(Meeting).where(Meeting.engagement_id == engagement.id, Meeting.number == number)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"unknown meeting {meeting_id} in {engagement.slug}")
     if row.status == "dropped":
         raise Refused(
-            f"meeting {row.id} is no longer in the plan (the phases moved): it cannot be "
+            f"meeting {row.number} is no longer in the plan (the phases moved): it cannot be "
             "held, cancelled or given actions"
         )
     return row
 
 
 def _shown(session: Session, engagement: Engagement, row: Meeting) -> MeetingView:
-    return list_meetings(session, engagement, meeting_id=row.id)[0]
+    return list_meetings(session, engagement, number=row.number)[0]
 
 
 def held(
@@ -64,12 +70,12 @@ def held(
                 raise BadInput(f"the minutes are too long: at most {MAX_NOTES} characters")
             notes = no_secrets(text, "the minutes") or ""
     row = _get(session, engagement, meeting_id)
-    check_version(session, row, expected_version, ENTITY, str(row.id))
+    check_version(session, row, expected_version, ENTITY, str(row.number))
     if row.status == "cancelled":
-        raise Refused(f"meeting {row.id} was cancelled ({row.cancel_reason}): it was not held")
-    if utc(row.starts_at) > utcnow():
+        raise Refused(f"meeting {row.number} was cancelled ({row.cancel_reason}): it was not held")
+    if utc(row.starts_at) > moment():
         raise Refused(
-            f"meeting {row.id} ({row.title}) is on {row.occurs_on.isoformat()}, still to come: "
+            f"meeting {row.number} ({row.title}) is on {row.occurs_on.isoformat()}, still to come: "
             "record it once it has taken place"
         )
     names = [n.strip() for n in attendees if n and n.strip()]
@@ -120,9 +126,9 @@ def cancel(
             raise BadInput("a cancellation needs a reason (--reason TEXT)")
         no_secrets(text, "the reason")
     row = _get(session, engagement, meeting_id)
-    check_version(session, row, expected_version, ENTITY, str(row.id))
+    check_version(session, row, expected_version, ENTITY, str(row.number))
     if row.status != "planned":
-        raise Refused(f"meeting {row.id} is already {row.status}: only a planned one is cancelled")
+        raise Refused(f"meeting {row.number} is already {row.status}: only a planned one is cancelled")
     apply_changes(
         session,
         row,
@@ -164,7 +170,7 @@ def action(
     engagement = engagement_of(session, engagement)
     row = _get(session, engagement, meeting_id)
     if row.status == "cancelled":
-        raise Refused(f"meeting {row.id} was cancelled: it raised no actions")
+        raise Refused(f"meeting {row.number} was cancelled: it raised no actions")
     if not str(owner or "").strip():
         raise BadInput("an action needs an owner (--owner PERSON)", field="owner")
     with about("owner"):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from transition.dates import utcnow
+from transition.dates import moment
 from transition.models import Engagement, Meeting
 from transition.services.meetings import MISSED_AFTER
 from transition.services.views.access import FindingView
@@ -18,17 +18,17 @@ from transition.services.views.meetings import MeetingReport
 def missed(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
     """Findings (``meeting_missed``, medium) for meetings of the engagements that started
     more than a day ago, were not cancelled and have no minutes: one query."""
-    cutoff = utcnow() - MISSED_AFTER
+    cutoff = moment() - MISSED_AFTER
     out: dict[int, list[FindingView]] = defaultdict(list)
     for row in session.execute(
-        select(Meeting.engagement_id, Meeting.id, Meeting.title, Meeting.occurs_on, Meeting.status)
+        select(Meeting.engagement_id, Meeting.number, Meeting.title, Meeting.occurs_on, Meeting.status)
         .where(
             Meeting.engagement_id.in_(engagement_ids),
             Meeting.status.in_(("planned", "held")),
             Meeting.notes == "",
             Meeting.starts_at < cutoff,
         )
-        .order_by(Meeting.engagement_id, Meeting.starts_at, Meeting.id)
+        .order_by(Meeting.engagement_id, Meeting.starts_at, Meeting.number)
     ):
         state = "held without minutes" if row.status == "held" else "not recorded as held"
         out[row.engagement_id].append(
@@ -39,7 +39,7 @@ def missed(session: Session, engagement_ids: list[int]) -> dict[int, list[Findin
                 person="-",
                 system="-",
                 role=None,
-                message=f"meeting {row.id} ({row.title}, {row.occurs_on.isoformat()}) is "
+                message=f"meeting {row.number} ({row.title}, {row.occurs_on.isoformat()}) is "
                 f"{state}: record it with `transition meeting held … --minutes`",
             )
         )
@@ -50,7 +50,7 @@ def report_section(session: Session, engagement: Engagement) -> MeetingReport:
     """Missed meetings and the meetings of the next 14 days, for the status report."""
     from transition.services.meetings import list_meetings
 
-    horizon = utcnow() + timedelta(days=14)
+    horizon = moment() + timedelta(days=14)
     upcoming = [
         m for m in list_meetings(session, engagement, upcoming=True) if m.starts_at < horizon
     ]

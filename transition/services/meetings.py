@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import utc, utcnow
+from transition.dates import moment, utc
 from transition.errors import BadInput
 from transition.models import (
     Engagement,
@@ -179,6 +179,7 @@ def sync(session: Session, engagement: EngagementRef) -> MeetingSync:
     if rows:
         session.flush()
     if wanted:
+        first = 1 + max((row.number for row in rows), default=0)
         new = [
             {
                 "engagement_id": engagement.id,
@@ -193,8 +194,11 @@ def sync(session: Session, engagement: EngagementRef) -> MeetingSync:
                 "status": "planned",
                 "notes": "",
                 "version": 1,
+                "number": first + n,
             }
-            for (_, day), (spec, at) in sorted(wanted.items(), key=lambda item: item[1][1])
+            for n, ((_, day), (spec, at)) in enumerate(
+                sorted(wanted.items(), key=lambda item: (item[1][1], item[0]))
+            )
         ]
         session.execute(insert(Meeting), new)
         ids = dict(
@@ -217,21 +221,21 @@ def list_meetings(
     engagement: EngagementRef,
     *,
     upcoming: bool = False,
-    meeting_id: int | None = None,
+    number: int | None = None,
 ) -> list[MeetingView]:
     """Meetings in time order (``upcoming``: those not yet past, planned), with their
     attendees and actions: four queries whatever their number. Dropped occurrences are
-    not listed."""
+    not listed; ``number`` picks one meeting."""
     engagement = engagement_of(session, engagement)
-    now = utcnow()
+    now = moment()
     query = select(Meeting).where(
         Meeting.engagement_id == engagement.id, Meeting.status != "dropped"
     )
     if upcoming:
         query = query.where(Meeting.status == "planned", Meeting.starts_at >= now)
-    if meeting_id is not None:
-        query = query.where(Meeting.id == meeting_id)
-    rows = list(session.execute(query.order_by(Meeting.starts_at, Meeting.id)).scalars())
+    if number is not None:
+        query = query.where(Meeting.number == number)
+    rows = list(session.execute(query.order_by(Meeting.starts_at, Meeting.number)).scalars())
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -262,7 +266,7 @@ def view(
     now: datetime,
 ) -> MeetingView:
     return MeetingView(
-        id=row.id,
+        number=row.number,
         uid=row.uid,
         cadence=row.cadence,
         title=row.title,

@@ -4,7 +4,8 @@ Revision ID: 0009
 Revises: 0008
 
 - ``meeting``: one occurrence of a playbook cadence (unique per engagement, cadence and
-  the date its rule gives), with a stable calendar ``uid``, its time, status, minutes.
+  the date its rule gives), with a stable calendar ``uid``, its time, status, minutes,
+  and its ``number`` within the engagement (unique per engagement).
 - ``meeting_attendee``: who attended a held meeting.
 - ``meeting_action``: the tasks a meeting raised (a task belongs to one meeting).
 """
@@ -36,9 +37,11 @@ def upgrade() -> None:
         sa.Column("held_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("cancel_reason", sa.Text(), nullable=True),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["engagement_id"], ["engagement.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("engagement_id", "cadence", "occurs_on", name="uq_meeting_occurrence"),
+        sa.UniqueConstraint("engagement_id", "number", name="uq_meeting_number"),
         sa.UniqueConstraint("uid"),
     )
     with op.batch_alter_table("meeting", schema=None) as batch_op:

@@ -9,12 +9,13 @@ from transition.services.views.base import Timestamp, View
 
 
 class MeetingView(View):
-    """One meeting (``meeting list``): ``starts_at`` an aware UTC instant, ``starts_local``
+    """One meeting (``meeting list``): ``number`` names it in its engagement (the ID the
+    meeting commands take); ``starts_at`` an aware UTC instant, ``starts_local``
     its wall time in the engagement's zone ``timezone``; ``occurs_on`` the date its rule
     gives (``starts_at`` falls later when that day is not worked); ``roles`` the playbook
     roles invited; ``missed`` when it is more than a day past without minutes."""
 
-    id: int
+    number: int
     uid: str
     cadence: str
     title: str

@@ -34,14 +34,14 @@ def held_form(backend: Any, slug: str, row: MeetingView) -> FormScreen:
         return backend.write(
             meeting_edit.held,
             slug,
-            row.id,
+            row.number,
             attendees=names,
             minutes=minutes or None,
             expected_version=row.version,
-        ).id
+        ).number
 
     return FormScreen(
-        f"Meeting {row.id} held", fields, submit, intro=_intro(row), form_id="meeting-held"
+        f"Meeting {row.number} held", fields, submit, intro=_intro(row), form_id="meeting-held"
     )
 
 
@@ -54,13 +54,13 @@ def cancel_form(backend: Any, slug: str, row: MeetingView) -> FormScreen:
         return backend.write(
             meeting_edit.cancel,
             slug,
-            row.id,
+            row.number,
             reason=str(values.get("reason") or ""),
             expected_version=row.version,
-        ).id
+        ).number
 
     return FormScreen(
-        f"Cancel meeting {row.id}", fields, submit, intro=_intro(row), form_id="meeting-cancel"
+        f"Cancel meeting {row.number}", fields, submit, intro=_intro(row), form_id="meeting-cancel"
     )
 
 
@@ -77,12 +77,12 @@ def action_form(backend: Any, slug: str, row: MeetingView) -> FormScreen:
         return backend.write(
             meeting_edit.action,
             slug,
-            row.id,
+            row.number,
             title=str(values.get("title") or ""),
             owner=str(values.get("owner") or ""),
             due=str(values.get("due") or ""),
-        ).id
+        ).number
 
     return FormScreen(
-        f"Action from meeting {row.id}", fields, submit, intro=_intro(row), form_id="meeting-action"
+        f"Action from meeting {row.number}", fields, submit, intro=_intro(row), form_id="meeting-action"
     )

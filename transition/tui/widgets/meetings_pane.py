@@ -33,8 +33,8 @@ class MeetingsPane(Pane[MeetingView]):
 
     def show_rows(self, rows: list[MeetingView]) -> None:
         t = self.table
-        self.rows = {str(r.id): r for r in rows}
-        t.show([(str(r.id), self.cells(t, r)) for r in rows], has_more=False)
+        self.rows = {str(r.number): r for r in rows}
+        t.show([(str(r.number), self.cells(t, r)) for r in rows], has_more=False)
         counts = Counter(r.status for r in rows)
         missed = sum(r.missed for r in rows)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -58,7 +58,7 @@ class MeetingsPane(Pane[MeetingView]):
             from transition.tui.forms.meetings import held_form
 
             self.open_form(
-                held_form(self.backend, self.slug, row), lambda _: f"meeting {row.id} held"
+                held_form(self.backend, self.slug, row), lambda _: f"meeting {row.number} held"
             )
 
     def action_meeting_cancel(self) -> None:
@@ -68,7 +68,7 @@ class MeetingsPane(Pane[MeetingView]):
 
             self.open_form(
                 cancel_form(self.backend, self.slug, row),
-                lambda _: f"meeting {row.id} cancelled",
+                lambda _: f"meeting {row.number} cancelled",
             )
 
     def action_meeting_action(self) -> None:
@@ -78,5 +78,5 @@ class MeetingsPane(Pane[MeetingView]):
 
             self.open_form(
                 action_form(self.backend, self.slug, row),
-                lambda _: f"action added to meeting {row.id}",
+                lambda _: f"action added to meeting {row.number}",
             )
