@@ -410,8 +410,8 @@ def import_checklist(
     whose keys it has but whose text differs are left as they are and listed (``handover
     upgrade`` applies a newer version). An engagement that follows no checklist yet
     records this one as applied (the base of later upgrades)."""
-    from transition.handover_checklists import applied, item_specs, load_checklist
-    from transition.services.handover_upgrade import FIELDS
+    from transition.handover_checklists import applied, load_checklist
+    from transition.services.handover_upgrade import FIELDS, specs
 
     engagement = engagement_of(session, engagement)
     with about("path"):
@@ -425,7 +425,7 @@ def import_checklist(
         )
     }
     differs = []
-    for key, spec in item_specs(checklist).items():
+    for key, spec in specs(checklist).items():
         row = existing.get(key)
         if row is not None:
             fields = [f for f in FIELDS if (getattr(row, f) or "") != spec[f]]

@@ -4,8 +4,8 @@ base = the checklist as the engagement applied it (``Engagement.handover_json``)
 the newer version, ours = the engagement's items as they are now:
 
 - items the new version adds are added (an item removed earlier comes back, open);
-- a title, owner, description or section the new version changed is changed where the
-  engagement did not change it itself; where both changed, the engagement's value stays
+- a title, owner, description, section or due offset (``due: exit-30d``) the new version
+  changed is changed where the engagement did not change it itself; where both changed, the engagement's value stays
   and the conflict is listed;
 - an item the new version drops is removed (its status becomes ``retired``) only when
   nobody ever ticked it, noted it or edited it here; otherwise it is kept and listed.
@@ -34,8 +34,11 @@ from transition.services.common import EngagementRef, apply_changes, engagement_
 from transition.services.handover_sync import ENTITY
 from transition.services.views.handover import ChecklistStep, ChecklistUpgrade
 
-#: The fields of an item a checklist sets, in the order they are reported.
-FIELDS = ("title", "owner", "description", "section", "section_title")
+#: The fields of an item a checklist sets, in the order they are reported (``due_rule``:
+#: its due offset from the notice or exit date, shown as ``due``).
+FIELDS = ("title", "owner", "description", "section", "section_title", "due_rule")
+#: How a field is named in the preview.
+SHOWN = {"due_rule": "due"}
 #: The audit action of an upgrade's own event (``undo`` refuses the change it is part of).
 ACTION = "upgrade"
 
@@ -108,6 +111,22 @@ def _text(row: HandoverItem) -> dict[str, str]:
     return {f: getattr(row, f) or "" for f in FIELDS}
 
 
+def specs(checklist: Any) -> dict[str, dict[str, str]]:
+    """Each item of ``checklist`` as the engagement holds it (``item_specs``) with its due
+    offset ("" for none), by key."""
+    from transition.handover_checklists import item_specs
+
+    dues = {item.key: item.due or "" for _, item in checklist.items()}
+    return {key: {**spec, "due_rule": dues[key]} for key, spec in item_specs(checklist).items()}
+
+
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """Values to store: no due offset is ``None``, not ""."""
+    if "due_rule" in values:
+        values = {**values, "due_rule": values["due_rule"] or None}
+    return values
+
+
 def _untouched_reason(row: HandoverItem, touched: set[int], base: dict[str, str] | None) -> str:
     """Why an item the new version drops is kept, or "" when it may go."""
     if row.status != "open":
@@ -116,7 +135,7 @@ def _untouched_reason(row: HandoverItem, touched: set[int], base: dict[str, str]
         return "it was ticked or noted here"
     if base is not None and _text(row) != base:
         changed = [f for f in FIELDS if (getattr(row, f) or "") != base[f]]
-        return f"its {', '.join(changed)} changed here"
+        return f"its {', '.join(SHOWN.get(f, f) for f in changed)} changed here"
     return ""
 
 
@@ -125,14 +144,12 @@ def plan(
 ) -> tuple[Engagement, Any, list[ChecklistStep], list[HandoverItem]]:
     """The merge worked out, nothing written: the engagement, the new checklist, the
     steps, and the engagement's own (non-derived) items."""
-    from transition.handover_checklists import item_specs
-
     engagement = engagement_of(session, engagement)
     new = _new_checklist(engagement, to)
     base_list = _base(engagement)
     _check_versions(engagement, base_list, new)
-    base = item_specs(base_list) if base_list is not None else None
-    theirs = item_specs(new)
+    base = specs(base_list) if base_list is not None else None
+    theirs = specs(new)
     rows = list(
         session.execute(
             select(HandoverItem)
@@ -212,7 +229,7 @@ def upgrade(
     or file; default: the newest of the name it follows) three-way, in one transaction.
     ``dry_run``: the same steps, nothing written. A downgrade, another checklist or an
     invalid file is refused with nothing changed."""
-    from transition.handover_checklists import applied, item_specs
+    from transition.handover_checklists import applied
 
     if not dry_run:
         # Writers to the log queue here (PostgreSQL): a second upgrade started at the same
@@ -234,7 +251,7 @@ def upgrade(
     )
     if dry_run or (same and not steps):
         return result
-    theirs = item_specs(new)
+    theirs = specs(new)
     ours = {row.key: row for row in rows}
     _apply(session, engagement, new, theirs, ours, steps)
     record = applied(new)
@@ -277,7 +294,7 @@ def _apply(
         if step.kind == "changed":
             changes.setdefault(step.key, {})[step.field] = step.after  # type: ignore[index]
     for key, values in changes.items():
-        apply_changes(session, ours[key], engagement.id, ENTITY, values)
+        apply_changes(session, ours[key], engagement.id, ENTITY, _stored(values))
     for step in steps:
         if step.kind == "restored":
             apply_changes(
@@ -285,7 +302,7 @@ def _apply(
                 ours[step.key],
                 engagement.id,
                 ENTITY,
-                {**theirs[step.key], "status": "open"},
+                _stored({**theirs[step.key], "status": "open"}),
             )
         elif step.kind == "removed":
             apply_changes(
@@ -308,7 +325,6 @@ def _apply(
         )
     ).scalar_one()
     last = int(last)
-    dues = {item.key: item.due for _, item in new.items()}
     new_rows = []
     for key in added:
         spec = theirs[key]
@@ -319,14 +335,13 @@ def _apply(
             {
                 "engagement_id": engagement.id,
                 "key": key,
-                **spec,
+                **_stored(spec),
                 "position": position,
                 "source": "template",
                 "source_kind": None,
                 "source_id": None,
                 "checklist": new.name,
                 "status": "open",
-                "due_rule": dues.get(key),
                 "version": 1,
             }
         )
@@ -342,13 +357,14 @@ def describe(result: ChecklistUpgrade) -> list[str]:
 
     lines = []
     for s in result.steps:
+        name = SHOWN.get(s.field or "", s.field)
         if s.kind in ("added", "restored"):
             lines.append(f"{s.kind:<9}{s.key}: {s.title}")
         elif s.kind == "changed":
-            lines.append(f"changed  {s.key} {s.field}: {shown(s.before)} -> {shown(s.after)}")
+            lines.append(f"changed  {s.key} {name}: {shown(s.before)} -> {shown(s.after)}")
         elif s.kind == "conflict":
             lines.append(
-                f"conflict {s.key} {s.field}: kept {shown(s.before)} "
+                f"conflict {s.key} {name}: kept {shown(s.before)} "
                 f"(v{result.to_version}: {shown(s.after)}); {s.reason}"
             )
         elif s.kind == "removed":

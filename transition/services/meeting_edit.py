@@ -128,7 +128,9 @@ def cancel(
     row = _get(session, engagement, meeting_id)
     check_version(session, row, expected_version, ENTITY, str(row.number))
     if row.status != "planned":
-        raise Refused(f"meeting {row.number} is already {row.status}: only a planned one is cancelled")
+        raise Refused(
+            f"meeting {row.number} is already {row.status}: only a planned one is cancelled"
+        )
     apply_changes(
         session,
         row,

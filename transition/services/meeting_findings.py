@@ -21,7 +21,9 @@ def missed(session: Session, engagement_ids: list[int]) -> dict[int, list[Findin
     cutoff = moment() - MISSED_AFTER
     out: dict[int, list[FindingView]] = defaultdict(list)
     for row in session.execute(
-        select(Meeting.engagement_id, Meeting.number, Meeting.title, Meeting.occurs_on, Meeting.status)
+        select(
+            Meeting.engagement_id, Meeting.number, Meeting.title, Meeting.occurs_on, Meeting.status
+        )
         .where(
             Meeting.engagement_id.in_(engagement_ids),
             Meeting.status.in_(("planned", "held")),

@@ -84,5 +84,9 @@ def action_form(backend: Any, slug: str, row: MeetingView) -> FormScreen:
         ).number
 
     return FormScreen(
-        f"Action from meeting {row.number}", fields, submit, intro=_intro(row), form_id="meeting-action"
+        f"Action from meeting {row.number}",
+        fields,
+        submit,
+        intro=_intro(row),
+        form_id="meeting-action",
     )
