@@ -1,6 +1,7 @@
 """The demo's evidence for go-live: a tabletop exercise held in Northwind (its finding a
 task), and Wingtip Payroll, an engagement at the go/no-go: in cutover, its three
-scenarios exercised, a go decision signed by the client and the provider."""
+scenarios exercised, its payroll runbook validated by a pass during the parallel run
+(``demo_exit``), a go decision signed by the client and the provider."""
 
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ def go_live(
         due=today + timedelta(days=7),
     )
     following = then()
-    return [northwind.slug, following, _wingtip(session, today).slug]
+    wingtip = _wingtip(session, today)
+    from transition.demo_exit import wingtip_runbook
+
+    wingtip_runbook(session, northwind, wingtip)  # exercised during its parallel run
+    return [northwind.slug, following, wingtip.slug]
 
 
 def _wingtip(session: Session, today: date) -> Engagement:

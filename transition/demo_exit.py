@@ -1,0 +1,101 @@
+"""The demo's exit timeline and runbook evidence from a parallel run.
+
+- Northwind's incumbent was given notice before the engagement started and leaves when
+  the cutover ends: the exit checklist's items fall due against those dates, some are
+  overdue, and the exit readiness has a figure.
+- Wingtip Payroll's phases are moved to the days its story went through them, and its
+  payroll runbook was exercised (a fail, then a pass) during the parallel run: that pass
+  is what validates it before the provider's lead accepts it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from transition.models import Engagement, Phase, Runbook
+from transition.services import backdate, engagement_edit, runbook_evidence, runbooks
+
+#: Days before the engagement's start when Northwind's incumbent was given notice.
+NOTICE_BEFORE_START = 14
+#: Wingtip's runbook: system, template, (days into the parallel run, by, outcome, deviations).
+WT_RUNBOOK = ("Payroll engine", "service-restart")
+WT_EXERCISES = [
+    (6, "Aiko Tanaka", "fail", "The restart skipped the pay-period lock: step 4 rewritten"),
+    (13, "Aiko Tanaka", "pass", None),
+]
+WT_OWNER = "Aiko Tanaka"
+WT_SIGNER = "Tomás Ruiz"
+
+
+def _phases(session: Session, eng: Engagement) -> list[Phase]:
+    return list(
+        session.execute(
+            select(Phase).where(Phase.engagement_id == eng.id).order_by(Phase.position)
+        ).scalars()
+    )
+
+
+def exit_dates(session: Session, northwind: Engagement) -> None:
+    """Northwind's notice (before it started) and exit (the end of its cutover)."""
+    phases = _phases(session, northwind)
+    cutover = next(p for p in phases if p.key == "cutover")
+    notice = phases[0].planned_start - timedelta(days=NOTICE_BEFORE_START)
+    engagement_edit.update(session, northwind, notice=notice, exit=cutover.planned_end)
+
+
+def _backdate_phases(session: Session, eng: Engagement) -> None:
+    """Wingtip's phases left on the days its plan gives, not the day the demo ran."""
+    from transition.demo import _at
+
+    for phase in _phases(session, eng):
+        if phase.status == "pending":
+            continue
+        values: dict[str, Any] = {"actual_start": phase.planned_start}
+        if phase.status == "done":
+            values["actual_end"] = phase.planned_end
+            values["gate_decided_at"] = _at(phase.planned_end, 17)
+        backdate.backdate(session, eng.id, Phase, "phase", values, key=phase.key)
+
+
+def wingtip_runbook(session: Session, northwind: Engagement, wingtip: Engagement) -> None:
+    """Wingtip's payroll runbook, written in full, exercised during the parallel run,
+    validated by that pass and accepted by the provider's lead."""
+    from transition.demo import FILLED, _fill
+
+    _backdate_phases(session, wingtip)
+    # Beside Northwind's runbooks (the demo's runbook folder).
+    first = session.execute(
+        select(Runbook.path).where(Runbook.engagement_id == northwind.id).limit(1)
+    ).scalar_one()
+    out_dir = Path(first).parent.parent.parent / wingtip.slug
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    system, template = WT_RUNBOOK
+    planned = runbooks.generate(
+        session,
+        wingtip,
+        system=system,
+        template=template,
+        out_dir=out_dir,
+        dry_run=True,
+        force=True,
+    )
+    Path(planned.path).unlink(missing_ok=True)  # left by an earlier demo: filled in by it
+    made = runbooks.generate(session, wingtip, system=system, template=template, out_dir=out_dir)
+    _fill(Path(made.path), FILLED["accepted"])
+    parallel = next(p for p in _phases(session, wingtip) if p.key == "parallel-run")
+    runbook_evidence.set_details(
+        session, wingtip, made.id, owner=WT_OWNER, review=parallel.planned_end + timedelta(days=90)
+    )
+    runbooks.set_status(session, wingtip, made.id, "reviewed")
+    for days, by, outcome, deviations in WT_EXERCISES:
+        day: date = min(parallel.planned_start + timedelta(days=days), parallel.planned_end)
+        runbook_evidence.record_exercise(
+            session, wingtip, made.id, on=day, by=by, outcome=outcome, deviations=deviations
+        )
+    runbooks.set_status(session, wingtip, made.id, "validated")
+    runbooks.set_status(session, wingtip, made.id, "accepted", by=WT_SIGNER)
