@@ -74,6 +74,19 @@ def test_demo_loads_once_and_tells_a_consistent_story(cli) -> None:
     items = cli("handover", "show", "northwind-service-desk", "--json").json()
     assert sum(1 for i in items if i["status"] == "done") == 2
 
+    # Tailspin's incumbent has notice and exit dates: items due, some overdue, a readiness.
+    ts = cli("engagement", "show", "tailspin-mobile-app", "--json").json()
+    assert ts["notice_date"] < ts["start_date"] < ts["exit_date"]
+    items = cli("handover", "show", "tailspin-mobile-app", "--json").json()
+    assert any(i["overdue"] for i in items)
+    assert any(i["status"] == "done" and i["due_date"] for i in items)
+    shown = cli("handover", "show", "tailspin-mobile-app").stdout
+    assert "OVERDUE" in shown and "exit readiness: 1 of " in shown
+    # Wingtip's runbook is validated by a pass during its parallel run, then accepted.
+    (payroll,) = cli("runbook", "list", "wingtip-payroll", "--json").json()
+    assert payroll["status"] == "accepted" and payroll["passed_in_parallel_run"]
+    assert payroll["accepted_by"] == "Tomás Ruiz" and payroll["warning"] is None
+
 
 def test_demo_is_deterministic_for_a_pinned_day(tmp_path: Path) -> None:
     def snapshot(name: str) -> list:

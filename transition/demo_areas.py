@@ -11,9 +11,8 @@ from transition.models import Engagement
 
 
 def areas(session: Session, northwind: Engagement, today: date) -> None:
-    from transition import demo_exit, demo_meetings, demo_raid, demo_scorecard
+    from transition import demo_meetings, demo_raid, demo_scorecard
 
-    demo_exit.exit_dates(session, northwind)  # notice given, exit at the end of cutover
     demo_raid.raid_log(session, northwind)  # the RAID log and the dependency map
     demo_scorecard.scores(session, northwind, today)  # six weeks of the parallel run
     demo_meetings.governance(session, northwind, today)  # the cadence, some meetings held

@@ -1,8 +1,8 @@
 """The demo's exit timeline and runbook evidence from a parallel run.
 
-- Northwind's incumbent was given notice before the engagement started and leaves when
-  the cutover ends: the exit checklist's items fall due against those dates, some are
-  overdue, and the exit readiness has a figure.
+- Tailspin's incumbent was given notice weeks before the engagement started and leaves
+  when the cutover ends: the exit checklist's items fall due against those dates; of
+  the two due by now one is done, the other overdue, and the exit readiness has a figure.
 - Wingtip Payroll's phases are moved to the days its story went through them, and its
   payroll runbook was exercised (a fail, then a pass) during the parallel run: that pass
   is what validates it before the provider's lead accepts it.
@@ -20,8 +20,10 @@ from sqlmodel import Session
 from transition.models import Engagement, Phase, Runbook
 from transition.services import backdate, engagement_edit, runbook_evidence, runbooks
 
-#: Days before the engagement's start when Northwind's incumbent was given notice.
-NOTICE_BEFORE_START = 14
+#: Days before the engagement's start when Tailspin's incumbent was given notice.
+NOTICE_BEFORE_START = 35
+#: An exit-checklist item Tailspin ticked (due two weeks after the notice), and the note.
+DONE_EARLY = ("assistance-terms", "Exit assistance terms signed with the notice letter")
 #: Wingtip's runbook: system, template, (days into the parallel run, by, outcome, deviations).
 WT_RUNBOOK = ("Payroll engine", "service-restart")
 WT_EXERCISES = [
@@ -40,12 +42,17 @@ def _phases(session: Session, eng: Engagement) -> list[Phase]:
     )
 
 
-def exit_dates(session: Session, northwind: Engagement) -> None:
-    """Northwind's notice (before it started) and exit (the end of its cutover)."""
-    phases = _phases(session, northwind)
+def exit_dates(session: Session, slug: str) -> None:
+    """Tailspin's notice (before it started) and exit (the end of its cutover)."""
+    from transition.services import handover
+    from transition.services.common import engagement_of
+
+    eng = engagement_of(session, slug)
+    phases = _phases(session, eng)
     cutover = next(p for p in phases if p.key == "cutover")
     notice = phases[0].planned_start - timedelta(days=NOTICE_BEFORE_START)
-    engagement_edit.update(session, northwind, notice=notice, exit=cutover.planned_end)
+    engagement_edit.update(session, eng, notice=notice, exit=cutover.planned_end)
+    handover.set_item_status(session, eng, DONE_EARLY[0], "done", note=DONE_EARLY[1])
 
 
 def _backdate_phases(session: Session, eng: Engagement) -> None:

@@ -50,9 +50,10 @@ def go_live(
         due=today + timedelta(days=7),
     )
     following = then()
-    wingtip = _wingtip(session, today)
-    from transition.demo_exit import wingtip_runbook
+    from transition.demo_exit import exit_dates, wingtip_runbook
 
+    exit_dates(session, following)  # Tailspin: notice given, exit at the end of cutover
+    wingtip = _wingtip(session, today)
     wingtip_runbook(session, northwind, wingtip)  # exercised during its parallel run
     return [northwind.slug, following, wingtip.slug]
 
