@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from transition.models import Engagement, Phase, Runbook
-from transition.services import backdate, engagement_edit, runbook_evidence, runbooks
+from transition.models import Engagement, Phase
+from transition.services import backdate, engagement_edit, gates, runbook_evidence, runbooks
+from transition.services.views.phases import PhaseStep
 
 #: Days before the engagement's start when Tailspin's incumbent was given notice.
 NOTICE_BEFORE_START = 35
@@ -34,12 +34,14 @@ WT_OWNER = "Aiko Tanaka"
 WT_SIGNER = "Tomás Ruiz"
 
 
-def _phases(session: Session, eng: Engagement) -> list[Phase]:
-    return list(
-        session.execute(
-            select(Phase).where(Phase.engagement_id == eng.id).order_by(Phase.position)
-        ).scalars()
-    )
+def _phases(session: Session, eng: Engagement) -> list[PhaseStep]:
+    return gates.steps(session, eng)
+
+
+def _span(phase: PhaseStep) -> tuple[date, date]:
+    """A phase's planned days (laid for every phase of an engagement)."""
+    assert phase.planned_start is not None and phase.planned_end is not None
+    return phase.planned_start, phase.planned_end
 
 
 def exit_dates(session: Session, slug: str) -> None:
@@ -50,8 +52,8 @@ def exit_dates(session: Session, slug: str) -> None:
     eng = engagement_of(session, slug)
     phases = _phases(session, eng)
     cutover = next(p for p in phases if p.key == "cutover")
-    notice = phases[0].planned_start - timedelta(days=NOTICE_BEFORE_START)
-    engagement_edit.update(session, eng, notice=notice, exit=cutover.planned_end)
+    notice = _span(phases[0])[0] - timedelta(days=NOTICE_BEFORE_START)
+    engagement_edit.update(session, eng, notice=notice, exit=_span(cutover)[1])
     handover.set_item_status(session, eng, DONE_EARLY[0], "done", note=DONE_EARLY[1])
 
 
@@ -62,10 +64,11 @@ def _backdate_phases(session: Session, eng: Engagement) -> None:
     for phase in _phases(session, eng):
         if phase.status == "pending":
             continue
-        values: dict[str, Any] = {"actual_start": phase.planned_start}
+        start, end = _span(phase)
+        values: dict[str, Any] = {"actual_start": start}
         if phase.status == "done":
-            values["actual_end"] = phase.planned_end
-            values["gate_decided_at"] = _at(phase.planned_end, 17)
+            values["actual_end"] = end
+            values["gate_decided_at"] = _at(end, 17)
         backdate.backdate(session, eng.id, Phase, "phase", values, key=phase.key)
 
 
@@ -76,9 +79,7 @@ def wingtip_runbook(session: Session, northwind: Engagement, wingtip: Engagement
 
     _backdate_phases(session, wingtip)
     # Beside Northwind's runbooks (the demo's runbook folder).
-    first = session.execute(
-        select(Runbook.path).where(Runbook.engagement_id == northwind.id).limit(1)
-    ).scalar_one()
+    first = runbooks.list_runbooks(session, northwind)[0].path
     out_dir = Path(first).parent.parent.parent / wingtip.slug
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     system, template = WT_RUNBOOK
@@ -94,13 +95,15 @@ def wingtip_runbook(session: Session, northwind: Engagement, wingtip: Engagement
     Path(planned.path).unlink(missing_ok=True)  # left by an earlier demo: filled in by it
     made = runbooks.generate(session, wingtip, system=system, template=template, out_dir=out_dir)
     _fill(Path(made.path), FILLED["accepted"])
-    parallel = next(p for p in _phases(session, wingtip) if p.key == "parallel-run")
+    first_day, last_day = _span(
+        next(p for p in _phases(session, wingtip) if p.key == "parallel-run")
+    )
     runbook_evidence.set_details(
-        session, wingtip, made.id, owner=WT_OWNER, review=parallel.planned_end + timedelta(days=90)
+        session, wingtip, made.id, owner=WT_OWNER, review=last_day + timedelta(days=90)
     )
     runbooks.set_status(session, wingtip, made.id, "reviewed")
     for days, by, outcome, deviations in WT_EXERCISES:
-        day: date = min(parallel.planned_start + timedelta(days=days), parallel.planned_end)
+        day = min(first_day + timedelta(days=days), last_day)
         runbook_evidence.record_exercise(
             session, wingtip, made.id, on=day, by=by, outcome=outcome, deviations=deviations
         )
