@@ -1,0 +1,47 @@
+"""Edges of the governance and exit commands found by trying them as a user would:
+refusals that name the real problem, with the right exit code, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from transition.errors import BadInput, Refused
+from transition.models import SystemDependency
+from transition.services import dependencies, raid, systems
+
+ENG = "acme-helpdesk"
+
+
+@pytest.mark.parametrize("kind", ["assumption", "issue", "dependency", "decision"])
+def test_only_risks_are_scored_whatever_half_of_the_score_is_given(session_scope, acme, kind):
+    with session_scope() as s:
+        ref = raid.add(s, ENG, kind=kind, title="Entry").ref
+    for given in ({"probability": 2}, {"impact": 3}, {"probability": 2, "impact": 3}):
+        with pytest.raises(BadInput, match=r"only risks have a probability") as caught:
+            with session_scope() as s:
+                raid.update(s, ENG, ref, **given)
+        assert ("an " if kind[0] in "aeiou" else "a ") + kind in str(caught.value)
+        with pytest.raises(BadInput, match=r"only risks have a probability"):
+            with session_scope() as s:
+                raid.add(s, ENG, kind=kind, title="Other", **given)
+
+
+def test_a_bad_due_date_is_named_plainly(session_scope, acme):
+    with pytest.raises(BadInput) as caught, session_scope() as s:
+        raid.add(s, ENG, kind="risk", title="Late", due="2026-02-30")
+    assert str(caught.value).startswith("invalid due date '2026-02-30'")
+
+
+def test_removing_a_dependency_of_another_kind_is_refused(session_scope, acme):
+    with session_scope() as s:
+        systems.add(s, ENG, "Mail")
+        systems.add(s, ENG, "Directory")
+        dependencies.depends(s, ENG, "Mail", on="Directory", kind="auth")
+    with pytest.raises(Refused, match=r"by auth, not data"), session_scope() as s:
+        dependencies.depends(s, ENG, "Mail", on="Directory", kind="data", remove=True)
+    with session_scope() as s:
+        assert s.execute(select(SystemDependency.kind)).scalars().all() == ["auth"]
+        dependencies.depends(s, ENG, "Mail", on="Directory", kind="AUTH", remove=True)
+    with session_scope() as s:
+        assert s.execute(select(SystemDependency)).first() is None
