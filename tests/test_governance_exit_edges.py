@@ -18,13 +18,14 @@ def test_only_risks_are_scored_whatever_half_of_the_score_is_given(session_scope
     with session_scope() as s:
         ref = raid.add(s, ENG, kind=kind, title="Entry").ref
     for given in ({"probability": 2}, {"impact": 3}, {"probability": 2, "impact": 3}):
-        with pytest.raises(BadInput, match=r"only risks have a probability") as caught:
-            with session_scope() as s:
-                raid.update(s, ENG, ref, **given)
+        with (
+            pytest.raises(BadInput, match=r"only risks have a probability") as caught,
+            session_scope() as s,
+        ):
+            raid.update(s, ENG, ref, **given)
         assert ("an " if kind[0] in "aeiou" else "a ") + kind in str(caught.value)
-        with pytest.raises(BadInput, match=r"only risks have a probability"):
-            with session_scope() as s:
-                raid.add(s, ENG, kind=kind, title="Other", **given)
+        with pytest.raises(BadInput, match=r"only risks have a probability"), session_scope() as s:
+            raid.add(s, ENG, kind=kind, title="Other", **given)
 
 
 def test_a_bad_due_date_is_named_plainly(session_scope, acme):
