@@ -3,6 +3,9 @@ refusals that name the real problem, with the right exit code, and nothing writt
 
 from __future__ import annotations
 
+import warnings
+import zipfile
+
 import pytest
 from sqlalchemy import select
 
@@ -46,3 +49,26 @@ def test_removing_a_dependency_of_another_kind_is_refused(session_scope, acme):
         dependencies.depends(s, ENG, "Mail", on="Directory", kind="AUTH", remove=True)
     with session_scope() as s:
         assert s.execute(select(SystemDependency)).first() is None
+
+
+@pytest.mark.parametrize("twice", ["export.json", "manifest.json"])
+def test_a_zip_holding_a_name_twice_never_verifies(cli, acme, tmp_path, twice):
+    """Unzip tools disagree on which copy of a doubled name they keep: the pack is refused
+    whichever copy was forged."""
+    assert cli("handover", "pack", ENG, "-o", str(tmp_path / "p.zip")).exit_code == 0
+    with zipfile.ZipFile(tmp_path / "p.zip") as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    for forged_first in (True, False):
+        target = tmp_path / f"twice-{forged_first}.zip"
+        with zipfile.ZipFile(target, "w") as archive, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+            for name, data in files.items():
+                if name == twice and forged_first:
+                    archive.writestr(name, data + b" ")
+                archive.writestr(name, data)
+                if name == twice and not forged_first:
+                    archive.writestr(name, data + b" ")
+        result = cli("handover", "pack", "--verify", str(target))
+        assert result.exit_code == 1, result.stdout
+        assert f"changed: {twice}" in result.stderr
+        assert "Traceback" not in result.stderr

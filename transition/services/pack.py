@@ -254,10 +254,10 @@ def _verify(path: Path, hashes: dict[str, str], manifest: dict[str, object] | No
             f"{path}: the pack does not match its manifest (1 problem(s))",
             details=[f"changed: {MANIFEST} (no longer a manifest this program reads)"],
         )
-    hashes.pop(MANIFEST, None)
+    manifest_hash = hashes.pop(MANIFEST, None)
     expected = {f["path"]: f["sha256"] for f in manifest["files"]}  # type: ignore[attr-defined]
     problems = []
-    if manifest.get("manifest_sha256") != _self_hash(manifest):
+    if manifest.get("manifest_sha256") != _self_hash(manifest) or manifest_hash == _TWICE:
         problems.append(f"changed: {MANIFEST}")
     problems += [f"changed: {p}" for p in expected if p in hashes and hashes[p] != expected[p]]
     problems += [f"missing: {p}" for p in expected if p not in hashes]
@@ -321,10 +321,20 @@ def _folder_hashes(root: Path) -> Iterator[tuple[str, str]]:
             yield rel, digest.hexdigest()
 
 
+_TWICE = "(stored twice in the zip)"
+
+
 def _zip_hashes(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
+    """``(name, sha256)`` of every member; a name stored twice (readers disagree on which
+    copy they extract) gets a hash no file has, so it never verifies."""
+    seen: set[str] = set()
     for info in archive.infolist():
         if info.is_dir():
             continue
+        if info.filename in seen:
+            yield info.filename, _TWICE
+            continue
+        seen.add(info.filename)
         digest = hashlib.sha256()
         try:
             with archive.open(info) as handle:
