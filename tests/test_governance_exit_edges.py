@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from transition.errors import BadInput, Refused
-from transition.models import SystemDependency
-from transition.services import dependencies, raid, systems
+from transition.models import Engagement, SystemDependency
+from transition.services import dependencies, exit_start, raid, systems
 
 ENG = "acme-helpdesk"
 
@@ -72,3 +72,28 @@ def test_a_zip_holding_a_name_twice_never_verifies(cli, acme, tmp_path, twice):
         assert result.exit_code == 1, result.stdout
         assert f"changed: {twice}" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"start": "2027-13-01"},
+        {"name": ""},
+        {"name": "Exit\x1b"},
+        {"playbook": "no-such-book"},
+    ],
+)
+def test_bad_input_is_named_before_the_exit_that_exists_already(session_scope, acme, bad):
+    with session_scope() as s:
+        exit_start.start_exit(s, name="Acme exit", exit_of=ENG)
+    with session_scope(write=False) as s:
+        before = s.scalars(select(Engagement.slug).order_by(Engagement.slug)).all()
+    with pytest.raises(BadInput), session_scope() as s:
+        exit_start.start_exit(s, **{"name": "Acme exit two", "exit_of": ENG, **bad})
+    with (
+        pytest.raises(Refused, match="has an exit engagement already: acme-exit"),
+        session_scope() as s,
+    ):
+        exit_start.start_exit(s, name="Acme exit two", exit_of=ENG)
+    with session_scope(write=False) as s:
+        assert s.scalars(select(Engagement.slug).order_by(Engagement.slug)).all() == before

@@ -311,13 +311,6 @@ def start_exit(
 
     with about("exit_of"):
         src = engagement_of(session, exit_of)
-    taken = session.execute(
-        select(Engagement.slug).where(Engagement.exit_of_id == src.id)
-    ).scalar_one_or_none()
-    if taken is not None:
-        raise Refused(
-            f"engagement {src.slug} has an exit engagement already: {taken}", field="exit_of"
-        )
     days = Calendar.of(src)
     client = client.strip() or src.client
     new = engagements.create(
@@ -335,6 +328,14 @@ def start_exit(
         workweek=show_workweek(src.workweek),
         holidays=sorted(days.extra),
     )
+    # Checked once the name, playbook and start are read: bad input is named first.
+    taken = session.execute(
+        select(Engagement.slug).where(Engagement.exit_of_id == src.id)
+    ).scalar_one_or_none()
+    if taken is not None:
+        raise Refused(
+            f"engagement {src.slug} has an exit engagement already: {taken}", field="exit_of"
+        )
     new.exit_of_id = src.id
     new.notice_date = src.notice_date
     new.exit_date = src.exit_date
