@@ -97,3 +97,25 @@ def test_bad_input_is_named_before_the_exit_that_exists_already(session_scope, a
         exit_start.start_exit(s, name="Acme exit two", exit_of=ENG)
     with session_scope(write=False) as s:
         assert s.scalars(select(Engagement.slug).order_by(Engagement.slug)).all() == before
+
+
+def test_the_exit_carries_the_dependency_map_and_moves_whole(cli, acme, tmp_path):
+    for name in ("Mail", "Directory", "Network"):
+        assert cli("system", "add", ENG, name).exit_code == 0
+    cli("system", "depends", ENG, "Mail", "--on", "Directory", "--kind", "auth")
+    cli("system", "depends", ENG, "Directory", "--on", "Network", "--kind", "network")
+    new = ("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook", "exit-to-successor")
+    assert cli(*new).exit_code == 0
+    source = cli("system", "map", ENG, "--format", "dot").stdout
+    carried = cli("system", "map", "acme-exit", "--format", "dot").stdout
+    assert '"Mail" -> "Directory" [label="auth"]' in carried
+    assert carried == source
+    cycle = cli("system", "depends", "acme-exit", "Network", "--on", "Mail")
+    assert cycle.exit_code == 1 and "cycle" in cycle.stderr
+    assert cli("export", "-o", str(tmp_path / "all.json")).exit_code == 0
+    for slug in ("acme-exit", ENG):
+        cli("engagement", "archive", slug)
+        assert cli("engagement", "delete", slug, "--confirm", slug).exit_code == 0
+    imported = cli("import", str(tmp_path / "all.json"), "--runbooks", str(tmp_path / "rb"))
+    assert imported.exit_code == 0, imported.stderr
+    assert cli("system", "map", "acme-exit", "--format", "dot").stdout == carried

@@ -36,6 +36,7 @@ from transition.models import (
     Person,
     Runbook,
     System,
+    SystemDependency,
     SystemPerson,
     SystemTopic,
 )
@@ -130,6 +131,45 @@ def _systems(session: Session, src: Engagement, new: Engagement) -> dict[int, in
         ],
     )
     return {s.id: i for s, i in zip(rows, ids, strict=True)}
+
+
+def _dependencies(
+    session: Session, src: Engagement, new: Engagement, systems: dict[int, int]
+) -> int:
+    """The dependency map between the carried systems, audited as ``system depends``."""
+    from transition.services.dependencies import ENTITY
+
+    edges = session.execute(
+        select(SystemDependency.system_id, SystemDependency.depends_on_id, SystemDependency.kind)
+        .where(SystemDependency.engagement_id == src.id)
+        .order_by(SystemDependency.id)
+    ).all()
+    edges = [e for e in edges if e[0] in systems and e[1] in systems]
+    if not edges:
+        return 0
+    rows = session.execute(select(System.id, System.name).where(System.id.in_(systems.values())))
+    names = {i: name for i, name in rows}
+    values = [
+        {
+            "engagement_id": new.id,
+            "system_id": systems[a],
+            "depends_on_id": systems[b],
+            "kind": kind,
+        }
+        for a, b, kind in edges
+    ]
+    ids = bulk_insert(session, SystemDependency, values)
+    audit.record_many(
+        session,
+        new.id,
+        [
+            audit.Change(
+                ENTITY, i, "add", "depends_on", None, f"{names[v['depends_on_id']]} ({v['kind']})"
+            )
+            for i, v in zip(ids, values, strict=True)
+        ],
+    )
+    return len(ids)
 
 
 def _topics_and_owners(
@@ -345,6 +385,7 @@ def start_exit(
         audit.record(session, eid, "engagement", new.id, "exit", "exit_of", None, src.slug)
     people = _people(session, src, new)
     systems = _systems(session, src, new)
+    _dependencies(session, src, new, systems)
     topics, owners = _topics_and_owners(session, src, new, people, systems)
     grant_items, runbook_items = _items(session, src, new)
     handover.reconcile(session, new)  # each system carried over: its reverse-KT item
