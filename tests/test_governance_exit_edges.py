@@ -119,3 +119,17 @@ def test_the_exit_carries_the_dependency_map_and_moves_whole(cli, acme, tmp_path
     imported = cli("import", str(tmp_path / "all.json"), "--runbooks", str(tmp_path / "rb"))
     assert imported.exit_code == 0, imported.stderr
     assert cli("system", "map", "acme-exit", "--format", "dot").stdout == carried
+
+
+@pytest.mark.parametrize(
+    "command", [("calendar", ENG), ("handover", "pack", ENG), ("kt", "ics", ENG)]
+)
+def test_writing_under_a_file_names_the_file(cli, acme, tmp_path, command):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    target = tmp_path / "notes.txt" / "out.ics"
+    result = cli(*command, "-o", str(target))
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"error: cannot write {target}: {tmp_path / 'notes.txt'} is not a folder\n"
+    )
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"

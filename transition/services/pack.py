@@ -35,7 +35,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
+from transition.files import no_folder
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.pack_parts import PARTS, Files, PackContext, state_at
 from transition.services.views.pack import PackFile, PackVerified, PackWritten
@@ -137,8 +138,8 @@ def write_pack(
 
 def _check_target(path: Path, force: bool) -> None:
     """Refuse a target that cannot be written before any work is done."""
-    if not path.parent.is_dir():
-        raise BadInput(f"cannot write {path}: folder {path.parent} does not exist", field="target")
+    with about("target"):
+        no_folder(path)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
