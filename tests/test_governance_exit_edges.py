@@ -133,3 +133,24 @@ def test_writing_under_a_file_names_the_file(cli, acme, tmp_path, command):
         result.stderr == f"error: cannot write {target}: {tmp_path / 'notes.txt'} is not a folder\n"
     )
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_the_pack_carries_the_raid_log_and_decisions(cli, acme, tmp_path):
+    target = tmp_path / "plain"
+    assert cli("handover", "pack", ENG, "-o", str(target)).exit_code == 0
+    assert not (target / "raid-log.csv").exists()
+    cli("raid", "add", ENG, "--type", "risk", "--title", "=Риск <b>", "--probability", "4",
+        "--impact", "5")  # fmt: skip
+    cli("raid", "add", ENG, "--type", "decision", "--title", "Keep *the* DC")
+    cli("raid", "close", ENG, "DEC-1", "--resolution", "Agreed\nby the board")
+    target = tmp_path / "raid.zip"
+    assert cli("handover", "pack", ENG, "-o", str(target)).exit_code == 0
+    with zipfile.ZipFile(target) as archive:
+        log = archive.read("raid-log.csv").decode()
+        decisions = archive.read("decisions.md").decode()
+    rows = log.splitlines()
+    assert rows[0].startswith("ref,kind,title,status,owner,party,probability,impact,score")
+    assert rows[1].startswith("R-1,risk,'=Риск <b>,open,,,4,5,20,")
+    assert "DEC-1 Keep \\*the\\* DC (closed)" in decisions
+    assert decisions.rstrip().endswith("resolved: Agreed by the board")
+    assert cli("handover", "pack", "--verify", str(target)).exit_code == 0

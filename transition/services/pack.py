@@ -39,6 +39,7 @@ from transition.errors import BadInput, Refused, about
 from transition.files import no_folder
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.pack_parts import PARTS, Files, PackContext, state_at
+from transition.services.pack_raid import raid_log
 from transition.services.views.pack import PackFile, PackVerified, PackWritten
 
 __all__ = ["MANIFEST", "PARTS", "PackVerified", "PackWritten", "build", "verify_pack", "write_pack"]
@@ -65,7 +66,7 @@ def build(session: Session, engagement: EngagementRef) -> tuple[Files, datetime]
     eng = engagement_of(session, engagement, writable=False)
     ctx = PackContext(session=session, engagement=eng, state_at=state_at(session, eng))
     files: Files = {}
-    for part in PARTS:
+    for part in (*PARTS, raid_log):
         for name, data in part(ctx).items():
             _check_name(name)
             if name in files or name == MANIFEST:
