@@ -154,3 +154,25 @@ def test_the_pack_carries_the_raid_log_and_decisions(cli, acme, tmp_path):
     assert "DEC-1 Keep \\*the\\* DC (closed)" in decisions
     assert decisions.rstrip().endswith("resolved: Agreed by the board")
     assert cli("handover", "pack", "--verify", str(target)).exit_code == 0
+
+
+def test_empty_minutes_never_erase_the_minutes_of_a_held_meeting(cli, acme, clock, session_scope):
+    """Blank minutes or a blank attendee is bad input, not a silent erase or a no-op."""
+    from datetime import UTC, datetime
+
+    from transition.services import meeting_edit
+
+    clock.pin(now=datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert cli("person", "add", ENG, "Ann Old", "--side", "incumbent").exit_code == 0
+    first = cli("meeting", "list", ENG, "--json").json()[0]
+    mid = str(first["id"])
+    assert cli("meeting", "held", ENG, mid, "--minutes", "Scope agreed.").exit_code == 0
+    for blank in ("", "  \n "):
+        with pytest.raises(BadInput, match="minutes must not be empty"), session_scope() as s:
+            meeting_edit.held(s, ENG, mid, minutes=blank)
+    with pytest.raises(BadInput, match="attendee"), session_scope() as s:
+        meeting_edit.held(s, ENG, mid, attendees=["Ann Old", " "])
+    result = cli("meeting", "held", ENG, mid, "--minutes", "")
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    row = next(m for m in cli("meeting", "list", ENG, "--json").json() if m["id"] == first["id"])
+    assert row["notes"] == "Scope agreed." and not row["missed"] and row["attendees"] == []
