@@ -44,7 +44,7 @@ def check_target(path: Path | str) -> os.stat_result | None:
     target = Path(path)
     try:
         info = os.lstat(target)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         info = None
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {_why(exc)}") from None
@@ -58,10 +58,19 @@ def check_target(path: Path | str) -> os.stat_result | None:
                 f"{target} is not a regular file (a device, FIFO or socket); refusing to replace it"
             )
         return info
-    folder = target.parent
-    if not folder.is_dir():
-        raise BadInput(f"cannot write {target}: folder {folder} does not exist")
+    no_folder(target)
     return None
+
+
+def no_folder(target: Path) -> None:
+    """Bad input naming why ``target`` cannot be created: its folder is missing, or is
+    a file."""
+    folder = target.parent
+    if folder.is_dir():
+        return
+    if folder.exists() or folder.is_symlink():
+        raise BadInput(f"cannot write {target}: {folder} is not a folder")
+    raise BadInput(f"cannot write {target}: folder {folder} does not exist")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -87,6 +87,7 @@ def depends(
         source = get_system(session, engagement, system)
     with about("on"):
         target = get_system(session, engagement, on)
+    asked = kind
     kind = _kind(kind)
     if source.id == target.id:
         raise Refused(f"system {source.name} cannot depend on itself", field="on")
@@ -95,6 +96,12 @@ def depends(
     if remove:
         if existing is None:
             raise Refused(f"system {source.name} does not depend on {target.name}")
+        if asked is not None and existing[2] != kind:
+            raise Refused(
+                f"system {source.name} depends on {target.name} by {existing[2]}, not {kind}: "
+                "leave --kind out or give the kind it has",
+                field="kind",
+            )
         row = session.execute(
             select(SystemDependency).where(
                 SystemDependency.system_id == source.id,

@@ -36,6 +36,7 @@ from transition.models import (
     Person,
     Runbook,
     System,
+    SystemDependency,
     SystemPerson,
     SystemTopic,
 )
@@ -130,6 +131,45 @@ def _systems(session: Session, src: Engagement, new: Engagement) -> dict[int, in
         ],
     )
     return {s.id: i for s, i in zip(rows, ids, strict=True)}
+
+
+def _dependencies(
+    session: Session, src: Engagement, new: Engagement, systems: dict[int, int]
+) -> int:
+    """The dependency map between the carried systems, audited as ``system depends``."""
+    from transition.services.dependencies import ENTITY
+
+    edges = session.execute(
+        select(SystemDependency.system_id, SystemDependency.depends_on_id, SystemDependency.kind)
+        .where(SystemDependency.engagement_id == src.id)
+        .order_by(SystemDependency.id)
+    ).all()
+    edges = [e for e in edges if e[0] in systems and e[1] in systems]
+    if not edges:
+        return 0
+    rows = session.execute(select(System.id, System.name).where(System.id.in_(systems.values())))
+    names = {i: name for i, name in rows}
+    values = [
+        {
+            "engagement_id": new.id,
+            "system_id": systems[a],
+            "depends_on_id": systems[b],
+            "kind": kind,
+        }
+        for a, b, kind in edges
+    ]
+    ids = bulk_insert(session, SystemDependency, values)
+    audit.record_many(
+        session,
+        new.id,
+        [
+            audit.Change(
+                ENTITY, i, "add", "depends_on", None, f"{names[v['depends_on_id']]} ({v['kind']})"
+            )
+            for i, v in zip(ids, values, strict=True)
+        ],
+    )
+    return len(ids)
 
 
 def _topics_and_owners(
@@ -311,13 +351,6 @@ def start_exit(
 
     with about("exit_of"):
         src = engagement_of(session, exit_of)
-    taken = session.execute(
-        select(Engagement.slug).where(Engagement.exit_of_id == src.id)
-    ).scalar_one_or_none()
-    if taken is not None:
-        raise Refused(
-            f"engagement {src.slug} has an exit engagement already: {taken}", field="exit_of"
-        )
     days = Calendar.of(src)
     client = client.strip() or src.client
     new = engagements.create(
@@ -335,6 +368,14 @@ def start_exit(
         workweek=show_workweek(src.workweek),
         holidays=sorted(days.extra),
     )
+    # Checked once the name, playbook and start are read: bad input is named first.
+    taken = session.execute(
+        select(Engagement.slug).where(Engagement.exit_of_id == src.id)
+    ).scalar_one_or_none()
+    if taken is not None:
+        raise Refused(
+            f"engagement {src.slug} has an exit engagement already: {taken}", field="exit_of"
+        )
     new.exit_of_id = src.id
     new.notice_date = src.notice_date
     new.exit_date = src.exit_date
@@ -344,6 +385,7 @@ def start_exit(
         audit.record(session, eid, "engagement", new.id, "exit", "exit_of", None, src.slug)
     people = _people(session, src, new)
     systems = _systems(session, src, new)
+    _dependencies(session, src, new, systems)
     topics, owners = _topics_and_owners(session, src, new, people, systems)
     grant_items, runbook_items = _items(session, src, new)
     handover.reconcile(session, new)  # each system carried over: its reverse-KT item

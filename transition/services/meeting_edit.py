@@ -66,6 +66,8 @@ def held(
     if minutes is not None:
         with about("minutes"):
             text = clean_text(minutes, "the minutes").strip()
+            if not text:
+                raise BadInput("the minutes must not be empty: give the text or a file")
             if len(text) > MAX_NOTES:
                 raise BadInput(f"the minutes are too long: at most {MAX_NOTES} characters")
             notes = no_secrets(text, "the minutes") or ""
@@ -78,7 +80,9 @@ def held(
             f"meeting {row.number} ({row.title}) is on {row.occurs_on.isoformat()}, still to come: "
             "record it once it has taken place"
         )
-    names = [n.strip() for n in attendees if n and n.strip()]
+    if any(not (n or "").strip() for n in attendees):
+        raise BadInput("an attendee must not be empty: give a person's name", field="attendees")
+    names = [n.strip() for n in attendees]
     if names:
         from transition.services.kt import _people
 

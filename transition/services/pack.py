@@ -35,9 +35,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from transition.errors import BadInput, Refused
+from transition.errors import BadInput, Refused, about
+from transition.files import no_folder
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.pack_parts import PARTS, Files, PackContext, state_at
+from transition.services.pack_raid import raid_log
 from transition.services.views.pack import PackFile, PackVerified, PackWritten
 
 __all__ = ["MANIFEST", "PARTS", "PackVerified", "PackWritten", "build", "verify_pack", "write_pack"]
@@ -64,7 +66,7 @@ def build(session: Session, engagement: EngagementRef) -> tuple[Files, datetime]
     eng = engagement_of(session, engagement, writable=False)
     ctx = PackContext(session=session, engagement=eng, state_at=state_at(session, eng))
     files: Files = {}
-    for part in PARTS:
+    for part in (*PARTS, raid_log):
         for name, data in part(ctx).items():
             _check_name(name)
             if name in files or name == MANIFEST:
@@ -137,8 +139,8 @@ def write_pack(
 
 def _check_target(path: Path, force: bool) -> None:
     """Refuse a target that cannot be written before any work is done."""
-    if not path.parent.is_dir():
-        raise BadInput(f"cannot write {path}: folder {path.parent} does not exist", field="target")
+    with about("target"):
+        no_folder(path)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -254,10 +256,10 @@ def _verify(path: Path, hashes: dict[str, str], manifest: dict[str, object] | No
             f"{path}: the pack does not match its manifest (1 problem(s))",
             details=[f"changed: {MANIFEST} (no longer a manifest this program reads)"],
         )
-    hashes.pop(MANIFEST, None)
+    manifest_hash = hashes.pop(MANIFEST, None)
     expected = {f["path"]: f["sha256"] for f in manifest["files"]}  # type: ignore[attr-defined]
     problems = []
-    if manifest.get("manifest_sha256") != _self_hash(manifest):
+    if manifest.get("manifest_sha256") != _self_hash(manifest) or manifest_hash == _TWICE:
         problems.append(f"changed: {MANIFEST}")
     problems += [f"changed: {p}" for p in expected if p in hashes and hashes[p] != expected[p]]
     problems += [f"missing: {p}" for p in expected if p not in hashes]
@@ -321,10 +323,20 @@ def _folder_hashes(root: Path) -> Iterator[tuple[str, str]]:
             yield rel, digest.hexdigest()
 
 
+_TWICE = "(stored twice in the zip)"
+
+
 def _zip_hashes(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
+    """``(name, sha256)`` of every member; a name stored twice (readers disagree on which
+    copy they extract) gets a hash no file has, so it never verifies."""
+    seen: set[str] = set()
     for info in archive.infolist():
         if info.is_dir():
             continue
+        if info.filename in seen:
+            yield info.filename, _TWICE
+            continue
+        seen.add(info.filename)
         digest = hashlib.sha256()
         try:
             with archive.open(info) as handle:

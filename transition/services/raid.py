@@ -77,19 +77,20 @@ def _scale(value: int | str | None, what: str) -> int | None:
 def _due(value: str | date | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    return parse_date(value, "the due date") if value.strip() else None
+    return parse_date(value, "due date") if value.strip() else None
 
 
 def _scored(kind: str, probability: int | None, impact: int | None) -> None:
+    if kind != "risk" and (probability is not None or impact is not None):
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise BadInput(
+            f"only risks have a probability and an impact (this is {article} {kind})",
+            field="probability" if probability is not None else "impact",
+        )
     if (probability is None) != (impact is None):
         raise BadInput(
             "a risk is scored with both --probability and --impact (1 to 5 each)",
             field="probability" if probability is None else "impact",
-        )
-    if probability is not None and kind != "risk":
-        raise BadInput(
-            f"only risks have a probability and an impact (this is a {kind})",
-            field="probability",
         )
 
 
