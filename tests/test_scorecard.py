@@ -138,14 +138,27 @@ def test_periods_are_read_leniently_and_kept_in_one_form(text, kept):
 
 
 @pytest.mark.parametrize(
-    "text", ["2025-W53", "2026-W00", "2026-49", "W49", "2026-W4x", "", "0000-W01"]
+    "text",
+    [
+        "2025-W53",
+        "2027-W53",
+        "２０２６-W01",
+        "2026-W00",
+        "2026-49",
+        "W49",
+        "2026-W4x",
+        "",
+        "0000-W01",
+    ],
 )
 def test_a_period_that_is_no_iso_week_is_refused(text):
     with pytest.raises(BadInput):
         scorecard.parse_period(text)
 
 
-@pytest.mark.parametrize("text", ["abc", "nan", "inf", "-inf", "1e13", "97 %", ""])
+@pytest.mark.parametrize(
+    "text", ["abc", "nan", "inf", "-inf", "1e13", "97 %", "", "1_000", "９７", "0x10", "97,5"]
+)
 def test_a_value_that_is_no_finite_number_is_refused(text):
     with pytest.raises(BadInput):
         scorecard.parse_value(text)
