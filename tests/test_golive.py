@@ -191,6 +191,7 @@ def test_golive_decide_and_show(cli, team):
 
 
 DECIDE_REFUSALS = [
+    (("--go", "--no-go", "--by", "Cleo Client", "--by", "Pavel Prov"), 2, "--go or --no-go"),
         (("--go", "--by", "Cleo Client"), 2, "signed by two people"),
         (("--go", "--by", "Cleo Client", "--by", "Pavel Prov", "--by", "Ingo Inc"), 2,
          "signed by two people"),
