@@ -258,3 +258,15 @@ def test_a_person_past_their_release_date_cannot_exercise_or_accept(cli, eng, db
     assert "released on 2027-01-06" in signed.stderr
     assert dump(db_url) == before
     ok(exercise(cli, eng, "2027-01-06", by="Quinn Pro"))  # their last day
+
+
+def test_a_released_person_cannot_own_a_runbook_and_no_one_cannot_sign(cli, eng, db_url):
+    ok(cli("person", "set", eng, "Quinn Pro", "--release", "2027-01-06"))
+    before = dump(db_url)
+    owner = cli("runbook", "set", eng, "1", "--owner", "Quinn Pro")
+    assert_clean_error(owner, 1)
+    assert "cannot own a runbook" in owner.stderr
+    assert dump(db_url) == before
+    # Asking for the status it already has still checks the name of the signer.
+    ok(cli("runbook", "status", eng, "1", "drafted"))
+    assert_clean_error(cli("runbook", "status", eng, "1", "drafted", "--by", "Nobody"), 2)

@@ -300,6 +300,8 @@ def set_details(
     if owner is not None:
         with errors.about("owner"):
             person = get_person(session, engagement, owner) if owner.strip() else None
+        if person is not None:
+            check_present(person, today(), "own a runbook", field="owner")
         values["owner_id"] = person.id if person else None
         shown["owner"] = (before.slug if before else None, person.slug if person else None)
     if review is not None:
