@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.safety import assert_clean_error, dump
 from transition.services import exercises, gates, golive
 
 ENG = "acme-helpdesk"
@@ -190,6 +191,7 @@ def test_golive_decide_and_show(cli, team):
 
 
 DECIDE_REFUSALS = [
+    (("--go", "--no-go", "--by", "Cleo Client", "--by", "Pavel Prov"), 2, "--go or --no-go"),
         (("--go", "--by", "Cleo Client"), 2, "signed by two people"),
         (("--go", "--by", "Cleo Client", "--by", "Pavel Prov", "--by", "Ingo Inc"), 2,
          "signed by two people"),
@@ -295,3 +297,25 @@ def test_report_shows_the_decision_escaped(cli, team):
     html = ok(cli("report", team, "--format", "html")).stdout
     assert "<h2>Go/no-go</h2>" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
+
+
+def test_a_person_past_their_release_date_cannot_sign_or_take_part(cli, team, db_url):
+    # Released by their planned date alone (no `person release` run): gone all the same.
+    ok(cli("person", "set", team, "Pavel Prov", "--release", "2026-11-20"))
+    before = dump(db_url)
+    signed = cli("golive", "decide", team, "--go", "--by", "Cleo Client", "--by", "Pavel Prov")
+    assert_clean_error(signed, 1)
+    assert "released on 2026-11-20" in signed.stderr
+    took_part = cli(
+        "exercise", "add", team, "--scenario", "regulatory-audit", "--on", "2026-11-25",
+        "--participant", "Pavel Prov",
+    )  # fmt: skip
+    assert_clean_error(took_part, 1)
+    assert dump(db_url) == before
+    # Before their last day they still take part.
+    ok(
+        cli(
+            "exercise", "add", team, "--scenario", "regulatory-audit", "--on", "2026-11-20",
+            "--participant", "Pavel Prov",
+        )
+    )  # fmt: skip

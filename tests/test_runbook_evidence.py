@@ -241,3 +241,32 @@ def test_list_and_findings_stay_bounded(cli, eng, session_scope, count_queries):
         ok(cli("runbook", "set", eng, str(rid), "--review", "2027-01-01"))
         ok(cli("runbook", "status", eng, str(rid), "validated", "--force", "--reason", "drill"))
     assert queries() == few
+
+
+def test_a_person_past_their_release_date_cannot_exercise_or_accept(cli, eng, db_url):
+    fill(row(cli, eng)["path"])
+    ok(cli("runbook", "status", eng, "1", "reviewed"))
+    ok(exercise(cli, eng, IN_RUN))
+    ok(cli("runbook", "status", eng, "1", "validated"))
+    ok(cli("person", "set", eng, "Quinn Pro", "--release", "2027-01-06"))
+    before = dump(db_url)
+    late = exercise(cli, eng, "2027-01-08", by="Quinn Pro")
+    assert_clean_error(late, 1)
+    assert "released on 2027-01-06" in late.stderr
+    signed = cli("runbook", "status", eng, "1", "accepted", "--by", "Quinn Pro")
+    assert_clean_error(signed, 1)
+    assert "released on 2027-01-06" in signed.stderr
+    assert dump(db_url) == before
+    ok(exercise(cli, eng, "2027-01-06", by="Quinn Pro"))  # their last day
+
+
+def test_a_released_person_cannot_own_a_runbook_and_no_one_cannot_sign(cli, eng, db_url):
+    ok(cli("person", "set", eng, "Quinn Pro", "--release", "2027-01-06"))
+    before = dump(db_url)
+    owner = cli("runbook", "set", eng, "1", "--owner", "Quinn Pro")
+    assert_clean_error(owner, 1)
+    assert "cannot own a runbook" in owner.stderr
+    assert dump(db_url) == before
+    # Asking for the status it already has still checks the name of the signer.
+    ok(cli("runbook", "status", eng, "1", "drafted"))
+    assert_clean_error(cli("runbook", "status", eng, "1", "drafted", "--by", "Nobody"), 2)

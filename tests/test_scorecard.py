@@ -138,14 +138,27 @@ def test_periods_are_read_leniently_and_kept_in_one_form(text, kept):
 
 
 @pytest.mark.parametrize(
-    "text", ["2025-W53", "2026-W00", "2026-49", "W49", "2026-W4x", "", "0000-W01"]
+    "text",
+    [
+        "2025-W53",
+        "2027-W53",
+        "２０２６-W01",
+        "2026-W00",
+        "2026-49",
+        "W49",
+        "2026-W4x",
+        "",
+        "0000-W01",
+    ],
 )
 def test_a_period_that_is_no_iso_week_is_refused(text):
     with pytest.raises(BadInput):
         scorecard.parse_period(text)
 
 
-@pytest.mark.parametrize("text", ["abc", "nan", "inf", "-inf", "1e13", "97 %", ""])
+@pytest.mark.parametrize(
+    "text", ["abc", "nan", "inf", "-inf", "1e13", "97 %", "", "1_000", "９７", "0x10", "97,5"]
+)
 def test_a_value_that_is_no_finite_number_is_refused(text):
     with pytest.raises(BadInput):
         scorecard.parse_value(text)
@@ -541,3 +554,19 @@ def test_report_shows_the_scorecard_with_user_text_escaped(session_scope, tmp_pa
     assert "| 2026-W46 | 96.5 | 91 | **no** |" in part
     assert "| 2026-W47 | – | 97 | yes |" in part
     assert "\\<b\\>" in part or "&lt;b&gt;" in part, part
+
+
+def test_a_crlf_file_with_a_quoted_note_over_two_lines_imports(session_scope, wayne, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfkpi,party,period,value,note\r\n"
+        b'p1-resolution,provider,2026-W47,96,"first line\r\nsecond, line"\r\n'
+        b"\r\n"
+        b"backlog-age,provider,2026-W47,4,\r\n"
+    )
+    with session_scope() as s:
+        result = scorecard_import.import_csv(s, ENG, path)
+    assert (result.added, result.replaced) == (2, 0)
+    with session_scope(write=False) as s:
+        notes = {r.kpi: r.note for r in scorecard.list_scores(s, ENG)}
+    assert notes == {"p1-resolution": "first line\nsecond, line", "backlog-age": None}

@@ -24,7 +24,8 @@ def _service():
 def decide(
     ctx: typer.Context,
     engagement: Engagement,
-    go: bool | None = typer.Option(None, "--go/--no-go", help="Go, or no-go."),
+    go: bool = typer.Option(False, "--go", help="Go."),
+    no_go: bool = typer.Option(False, "--no-go", help="No-go."),
     by: list[str] = typer.Option(
         [], "--by", metavar="PERSON", help="A signer: once for the client, once for the provider."
     ),
@@ -36,8 +37,8 @@ def decide(
     ),
 ) -> None:
     """Record a go or no-go decision signed by one client and one provider person."""
-    if go is None:
-        raise BadInput("give --go or --no-go")
+    if go == no_go:
+        raise BadInput("give either --go or --no-go", field="go")
     row = change(
         ctx,
         _service().decide,

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import check_range
-from transition.errors import BadInput
-from transition.models import AccessGrant, Engagement, Phase
+from transition.errors import BadInput, Refused
+from transition.models import AccessGrant, Engagement, Person, Phase
 from transition.services import audit
 from transition.settings import get_settings
 from transition.text import clean_line, clean_name, field_limit
@@ -103,6 +103,22 @@ def released(release_date: date | None, now: date) -> bool:
     """A person is released once their release date has passed (the date itself is their
     last day), the same test ``access review`` and the gates use."""
     return release_date is not None and release_date < now
+
+
+def check_present(person: Person, day: date, what: str, field: str = "by") -> None:
+    """Refuse ``person`` for something done on ``day`` once they have left: released with
+    ``person release``, or past their release date (the date itself is their last day,
+    as ``released`` reads it)."""
+    if person.released_on is not None and person.released_on <= day:
+        gone = person.released_on
+    elif released(person.release_date, day):
+        gone = person.release_date
+    else:
+        return
+    raise Refused(
+        f"{person.name} was released on {gone.isoformat()} and cannot {what} on {day.isoformat()}",
+        field=field,
+    )
 
 
 def warn(session: Session, message: str) -> None:

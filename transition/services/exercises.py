@@ -34,6 +34,7 @@ from transition.models import (
 )
 from transition.playbooks import Criterion
 from transition.services import audit
+from transition.services.access_rules import check_present
 from transition.services.common import (
     MAX_ID,
     EngagementRef,
@@ -65,11 +66,14 @@ def scenario_of(value: str) -> tuple[str, str]:
     return key, SCENARIOS.get(key, text)
 
 
-def _participants(session: Session, engagement: Engagement, names: Sequence[str]) -> list[Person]:
+def _participants(
+    session: Session, engagement: Engagement, names: Sequence[str], day: date
+) -> list[Person]:
     people: dict[int, Person] = {}
     with about("participant"):
         for name in names:
             person = get_person(session, engagement, name)
+            check_present(person, day, "take part in an exercise", field="participant")
             people.setdefault(person.id, person)
     return list(people.values())
 
@@ -89,7 +93,7 @@ def add(
     with about("on"):
         day = on if isinstance(on, date) else parse_date(str(on), "exercise date")
         check_range(day, "exercise date")
-    people = _participants(session, engagement, participants)
+    people = _participants(session, engagement, participants, day)
     duplicate = Refused(
         f"a {key} exercise on {day.isoformat()} is already recorded in {engagement.slug}",
         field="scenario",

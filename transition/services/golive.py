@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.errors import BadInput, Refused, about
+from transition.errors import BadInput, about
 from transition.models import (
     Engagement,
     Exercise,
@@ -30,6 +30,7 @@ from transition.models import (
 )
 from transition.playbooks import Criterion
 from transition.services import audit
+from transition.services.access_rules import check_present
 from transition.services.common import EngagementRef, engagement_of, get_person
 from transition.services.views.golive import (
     DecisionView,
@@ -171,12 +172,7 @@ def decide(
             field="by",
         )
     for person in people:
-        if person.released_on is not None:
-            raise Refused(
-                f"{person.name} was released on {person.released_on.isoformat()} and cannot "
-                "sign the decision",
-                field="by",
-            )
+        check_present(person, today(), "sign the decision")
     client = next(p for p in people if p.side == "client")
     provider = next(p for p in people if p.side == "provider")
     kept_conditions = _items(conditions, "condition")

@@ -35,7 +35,7 @@ from transition.files import Unreadable, read_input
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Runbook, RunbookExercise, System
 from transition.services import audit
-from transition.services.access_rules import warn
+from transition.services.access_rules import check_present, warn
 from transition.services.common import (
     EngagementRef,
     apply_changes,
@@ -169,6 +169,7 @@ def record_exercise(
         text = no_secrets(clean_text(deviations or "", "the deviations"), "the deviations")
     with errors.about("by"):
         person = get_person(session, engagement, by)
+    check_present(person, day, "exercise a runbook")
     with errors.about("runbook_id"):
         row = get_by_id(session, Runbook, engagement, runbook_id, "runbook")
     system = session.get(System, row.system_id)
@@ -264,6 +265,7 @@ def check_signer(session: Session, engagement: Engagement, row: Runbook, by: str
             "receiving side (provider)",
             field="by",
         )
+    check_present(person, today(), "accept a runbook")
     if person.id == row.owner_id:
         raise Refused(
             f"{person.name} owns runbook #{row.id}: its author cannot accept it", field="by"
@@ -298,6 +300,8 @@ def set_details(
     if owner is not None:
         with errors.about("owner"):
             person = get_person(session, engagement, owner) if owner.strip() else None
+        if person is not None:
+            check_present(person, today(), "own a runbook", field="owner")
         values["owner_id"] = person.id if person else None
         shown["owner"] = (before.slug if before else None, person.slug if person else None)
     if review is not None:

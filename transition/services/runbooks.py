@@ -35,6 +35,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
     get_by_id,
+    get_person,
     view_columns,
 )
 from transition.services.runbook_templates import (
@@ -444,6 +445,9 @@ def set_status(
         version=row.version,
     )
     if old == new:
+        if by:  # nothing to sign, but a name that is no one is still bad input
+            with errors.about("by"):
+                get_person(session, engagement, by)
         return result
     if next_status(old) != new:
         if not force:

@@ -49,7 +49,10 @@ from transition.text import clean_text
 ENTITY = "score_entry"
 INTERVENTION = "intervention"
 PARTIES = ("incumbent", "provider")
-_PERIOD = re.compile(r"^(\d{4})-[Ww](\d{1,2})$")
+_PERIOD = re.compile(r"^(\d{4})-[Ww](\d{1,2})$", re.ASCII)
+#: A decimal number as people write it: ASCII digits, a dot, an exponent (``float`` alone
+#: would also read ``1_000`` and digits of other scripts).
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 #: Values beyond this size are typing mistakes, not service levels.
 MAX_VALUE = 1e12
 NOTE_MAX = 2000
@@ -65,7 +68,7 @@ def weeks_in(year: int) -> int:
 
 def parse_period(value: str) -> str:
     """An ISO week as ``YYYY-Www`` (``2026-W49``; ``2026-w49`` and ``2026-W7`` are read
-    too); refused unless that week exists (``2026-W53`` does not: 2026 has 52 weeks)."""
+    too); refused unless that week exists (``2027-W53`` does not: 2027 has 52 weeks)."""
     text = str(value).strip()
     match = _PERIOD.match(text)
     if not match:
@@ -98,7 +101,9 @@ def parse_value(value: float | str) -> float:
     if isinstance(value, bool):
         raise BadInput(f"invalid value {value!r}: expected a number", field="value")
     try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        if isinstance(value, str) and not _NUMBER.match(value.strip()):
+            raise ValueError(value)
+        number = float(value.strip()) if isinstance(value, str) else float(value)
     except ValueError:
         raise BadInput(
             f"invalid value {value!r}: expected a number like 97.5", field="value"

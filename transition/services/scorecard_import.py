@@ -46,10 +46,13 @@ def _text(path: Path) -> str:
     if b"\x00" in raw:
         raise BadInput(f"{path}: contains NUL bytes; not a CSV text file")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ValidationFailed([f"{path}:{line}: not valid UTF-8 (byte {exc.start})"]) from None
+    # A file saved with CRLF (or old Mac CR) line ends keeps them inside quoted fields
+    # too: a note written over two lines is one line break, not a control character.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
