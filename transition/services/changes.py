@@ -210,6 +210,10 @@ def _describe(thing: _Thing, tasks: dict, grants: dict, raid: dict) -> _Group:
     )
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _nouns(noun: str) -> str:
     if noun.endswith("y") and not noun.endswith(("ay", "ey", "oy")):
         return noun[:-1] + "ies"
@@ -233,7 +237,9 @@ def sentences(
     ordered = sorted(groups.values(), key=lambda g: g.at, reverse=True)[:shown]
     return [
         ChangeSentence(
-            text=g.singular if g.count == 1 or not g.plural else f"{g.count} {g.plural}",
+            text=_first_upper(
+                g.singular if g.count == 1 or not g.plural else f"{g.count} {g.plural}"
+            ),
             count=g.count,
             actor=g.actor,
             last_at=g.at,
