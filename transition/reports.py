@@ -30,6 +30,7 @@ from transition.services import (
     gates,
     meeting_findings,
     release,
+    report_summary,
     systems,
     tasks,
 )
@@ -42,6 +43,7 @@ from transition.services.views.phases import (
     PhaseStatus,
     ReportPhase,
 )
+from transition.services.views.report import ReportSummary
 
 #: Audit events listed in the "changes since" section (all are counted).
 CHANGES_SHOWN = 200
@@ -81,9 +83,13 @@ class ReportData(TypedDict):
     scorecard: report_scorecard.ScorecardSection
     rag: Rag
     dependency_map: Any  # SystemMap: which system depends on which
+    summary: ReportSummary  # the committee's first page (``services.report_summary``)
+    audit: bool  # the raw audit rows are listed (``--audit``)
 
 
-def report_data(session: Session, engagement: Engagement, since: date | None = None) -> ReportData:
+def report_data(
+    session: Session, engagement: Engagement, since: date | None = None, *, audit: bool = False
+) -> ReportData:
     """Everything the report shows: read models, and mappings of them for the sections."""
     now = today()
     since = since or (now - timedelta(days=7))
@@ -97,7 +103,7 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
     runbook_rows = _runbooks(session, engagement)
     handover = _handover(session, engagement)
     risks = status.key_person_risks
-    changes = _changes(session, engagement, since)
+    changes = _changes(session, engagement, since, audit)
     releases, movers = release.report_tables(session, engagement)
 
     overdue = [t for t in task_rows if t.overdue]
@@ -135,6 +141,19 @@ def report_data(session: Session, engagement: Engagement, since: date | None = N
         scorecard=report_scorecard.section(session, engagement),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
+        summary=None,  # type: ignore[typeddict-item]  # filled below
+        audit=audit,
+    )
+    data["summary"] = report_summary.summary(
+        session,
+        engagement,
+        now=now,
+        since=since,
+        task_rows=task_rows,
+        phases=phases,
+        meetings=data["meetings"].upcoming,
+        open_findings=len(findings) + len(data["meetings"].missed),
+        cutover=summary.cutover_date,
     )
     data["rag"] = _rag(data)
     return data
@@ -217,8 +236,8 @@ def _exit_readiness(items: list[Any], engagement: Engagement) -> dict[str, Any]:
     return {**ready.model_dump(), "line": ready.describe()}
 
 
-def _changes(session: Session, engagement: Engagement, since: date) -> RecentChanges:
-    return audit.changes_since(session, engagement, since, shown=CHANGES_SHOWN)
+def _changes(session: Session, engagement: Engagement, since: date, raw: bool) -> RecentChanges:
+    return audit.changes_since(session, engagement, since, shown=CHANGES_SHOWN if raw else 0)
 
 
 def _as_date(value: Any) -> date | None:

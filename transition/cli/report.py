@@ -1,4 +1,5 @@
-"""``transition report ENG [--format md|html] [-o FILE] [--since DATE] [--templates DIR]``."""
+"""``transition report ENG [--format md|html] [-o FILE] [--since DATE] [--templates DIR]
+[--audit]``."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def register(app: typer.Typer) -> None:
             envvar="TRANSITION_TEMPLATES",
             help="Folder with report.md.j2 / report.html.j2 overriding the shipped ones.",
         ),
+        raw_audit: bool = typer.Option(
+            False, "--audit", help="Also list the raw audit rows of the changes."
+        ),
     ) -> None:
         """The weekly status report for a steering committee (Markdown or one HTML file)."""
         from transition import report_render, reports
@@ -40,7 +44,7 @@ def register(app: typer.Typer) -> None:
         folder = report_render.template_dir(templates)
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
-            data = reports.report_data(session, eng, since_date)
+            data = reports.report_data(session, eng, since_date, audit=raw_audit)
         text = reports.render(data, fmt, templates=folder)
         if output is None:
             sys.stdout.write(text)
