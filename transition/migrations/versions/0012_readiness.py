@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("engagement_id", "day", name="uq_readiness_day"),
     )
-    op.create_index(
-        "ix_readiness_snapshot_engagement_id", "readiness_snapshot", ["engagement_id"]
-    )
+    op.create_index("ix_readiness_snapshot_engagement_id", "readiness_snapshot", ["engagement_id"])
 
 
 def downgrade() -> None:
