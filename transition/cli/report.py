@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
             raise BadInput(f"invalid report format {fmt!r}: choose md or html", field="fmt")
         since_date = parse_date(since, "--since date") if since else None
         folder = report_render.template_dir(templates)
+        from transition.services.readiness import keep_today
+
+        with state(ctx).session(write=True) as session:
+            keep_today(session, engagement)
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
             data = reports.report_data(session, eng, since_date)

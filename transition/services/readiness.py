@@ -269,7 +269,8 @@ def _composite(parts: list[tuple[str, str, int, _Part]]) -> tuple[int, list[Read
         share = 100.0 * weight / applied if part.applies and applied else 0.0
         total += share * part.value / 100.0
         unit = share / part.total if part.total else 0.0
-        items = [RaiseItem(action=a, gain=round(unit * u, 1)) for a, u in part.todo]
+        todo = sorted(part.todo, key=lambda t: -t[1])
+        items = [RaiseItem(action=a, gain=round(unit * u, 1)) for a, u in todo]
         out.append(
             ReadinessPart(
                 key=key,
