@@ -27,12 +27,15 @@ class ReadinessSection(TypedDict):
 
 def section(session: Session, engagement: Engagement) -> ReadinessSection:
     data = readiness.readiness(session, engagement)
+    trend = list(data.trend)
+    if not trend or trend[-1].day != data.day:  # today's figure, kept once the report is made
+        trend = [*trend[-(readiness.TREND_DAYS - 1) :], TrendPoint(day=data.day, score=data.score)]
     return ReadinessSection(
         score=data.score,
         parts=[p.model_dump() for p in data.parts],
         raise_most=[s.model_dump() for s in data.raise_most[:3]],
-        trend=[p.model_dump() for p in data.trend],
-        chart=_chart(data.trend),
+        trend=[p.model_dump() for p in trend],
+        chart=_chart(trend),
     )
 
 
