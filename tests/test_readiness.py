@@ -122,5 +122,5 @@ def test_readiness_query_count_does_not_grow_with_systems(cli, desk, session_sco
         ok(cli("system", "add", desk, f"S{n}", "--tier", "2"))
         ok(cli("access", "grant", desk, "--person", "Bob New", "--system", f"S{n}", "--role",
                "ops", "--justification", "x"))  # fmt: skip
-    ok(cli("runbook", "generate", desk, "--missing"))
+    ok(cli("runbook", "generate", desk, "--missing", "--out", str(tmp_path / "books")))
     assert measure() == few
