@@ -109,7 +109,9 @@ def test_readiness_cli_prints_parts_and_refuses_unknown_engagements(cli, desk):
     assert bad.stderr.count("error:") == 1 and "Traceback" not in bad.stderr
 
 
-def test_readiness_query_count_does_not_grow_with_systems(cli, desk, session_scope, count_queries):
+def test_readiness_query_count_does_not_grow_with_systems(
+    cli, desk, session_scope, count_queries, tmp_path
+):
     def measure() -> int:
         with session_scope(write=False) as s, count_queries() as q:
             readiness.readiness(s, ENG)
