@@ -225,6 +225,46 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "exit_engagement": "str|null",
         },
     ),
+    "engagement readiness": (
+        (ENG,),
+        {
+            "engagement": "str",
+            "day": "str",
+            "score": "int",
+            "parts": [
+                {
+                    "key": "str",
+                    "title": "str",
+                    "weight": "int",
+                    "applies": "bool",
+                    "share": "float",
+                    "value": "int|null",
+                    "counts": "str",
+                    "gain": "float",
+                    "items": [{"action": "str", "gain": "float"}],
+                }
+            ],
+            "systems": [
+                {
+                    "system": "str",
+                    "tier": "int",
+                    "score": "int",
+                    "kt": "int|null",
+                    "runbooks": "int|null",
+                    "access": "int",
+                }
+            ],
+            "raise_most": [
+                {
+                    "part": "str",
+                    "title": "str",
+                    "gain": "float",
+                    "items": [{"action": "str", "gain": "float"}],
+                }
+            ],
+            "trend": [{"day": "str", "score": "int"}],
+        },
+    ),
     "phase status": (
         (ENG,),
         {

@@ -20,7 +20,7 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session
 
-from transition import report_map, report_render, report_scorecard
+from transition import report_map, report_readiness, report_render, report_scorecard
 from transition.dates import today, utcnow
 from transition.models import Engagement
 from transition.services import (
@@ -81,6 +81,7 @@ class ReportData(TypedDict):
     handover: dict[str, Any]
     changes: dict[str, Any]
     scorecard: report_scorecard.ScorecardSection
+    readiness: report_readiness.ReadinessSection
     rag: Rag
     dependency_map: Any  # SystemMap: which system depends on which
     summary: ReportSummary  # the committee's first page (``services.report_summary``)
@@ -139,6 +140,7 @@ def report_data(
         handover=handover,
         changes=changes,
         scorecard=report_scorecard.section(session, engagement),
+        readiness=report_readiness.section(session, engagement),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below

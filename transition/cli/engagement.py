@@ -9,6 +9,7 @@ import typer
 
 from transition.cli.options import AsJson, CalendarCode, DryRun, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
+from transition.cli.readiness import readiness
 from transition.cli.state import call, change, state
 from transition.services import engagements
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from transition.services.views.engagements import EngagementDetail, FieldChange
 
 app = typer.Typer(help="Start and inspect engagements.", no_args_is_help=True)
+app.command("readiness")(readiness)
 
 
 @app.command("new")

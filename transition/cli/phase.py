@@ -22,7 +22,11 @@ MARK = {True: "[x]", False: "[ ]"}
 @app.command("status")
 def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
-    emit(call(ctx, gates.status, engagement), as_json, _show)
+    data = call(ctx, gates.status, engagement)
+    from transition.services.readiness import keep_today
+
+    change(ctx, keep_today, engagement)
+    emit(data, as_json, _show)
 
 
 def _show(data: GateStatus) -> None:

@@ -42,16 +42,21 @@ def register(app: typer.Typer) -> None:
             raise BadInput(f"invalid report format {fmt!r}: choose md or html", field="fmt")
         since_date = parse_date(since, "--since date") if since else None
         folder = report_render.template_dir(templates)
+        from transition.services.readiness import keep_today
+
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
             data = reports.report_data(session, eng, since_date, audit=raw_audit)
         text = reports.render(data, fmt, templates=folder)
         if output is None:
             sys.stdout.write(text)
-            return
-        from transition.files import write_private
+        else:
+            from transition.files import write_private
 
-        path = write_private(output, text)
-        if path is None:
+            path = write_private(output, text)
+        # The day's readiness figure is kept once the report is made.
+        with state(ctx).session(write=True) as session:
+            keep_today(session, engagement)
+        if output is None or path is None:
             return
         say(f"wrote {fmt} report for {data['engagement'].slug} to {path}")

@@ -28,4 +28,5 @@ from transition.models.exit import *  # noqa: F401,F403
 from transition.models.golive import *  # noqa: F401,F403
 from transition.models.meetings import *  # noqa: F401,F403
 from transition.models.raid import *  # noqa: F401,F403
+from transition.models.readiness import *  # noqa: F401,F403
 from transition.models.scorecard import *  # noqa: F401,F403

@@ -128,7 +128,7 @@ def rag(row: DashboardRow) -> tuple[State, list[str]]:
 def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
     """Every engagement in use (or, with ``archived``, every archived one), as
     ``engagements.summaries`` plus health figures and state."""
-    from transition.services import access, kt, raid
+    from transition.services import access, kt, raid, readiness
 
     summaries = engagements.summaries(session, archived=archived)
     if not summaries:
@@ -144,6 +144,7 @@ def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
     high = access.high_finding_counts(session, active_ids)
     all_risks = kt.key_person_risks_for(session, active_ids)
     scores = raid.open_risk_scores(session, active_ids)
+    ready = readiness.latest_scores(session, ids)
     rows = []
     for summary in summaries:
         eng = by_slug[summary.slug]
@@ -161,6 +162,7 @@ def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
             high_findings=high.get(eng.id, 0) if active else 0,
             key_person_risks=[r.line() for r in risks],
             high_risks=sum(1 for x in scores.get(eng.id, []) if x >= HIGH_RISK_SCORE),
+            readiness=ready.get(eng.id),
         )
         row.state, row.reasons = rag(row)
         rows.append(row)

@@ -112,9 +112,19 @@ def _exercises(session: Session, engagement: Engagement) -> list[EvidenceFigure]
     ]
 
 
+def _readiness(session: Session, engagement: Engagement) -> list[EvidenceFigure]:
+    from transition.services.readiness import score_of
+
+    score, parts = score_of(session, engagement)
+    note = ", ".join(f"{p.key} {p.value}" for p in parts if p.applies)
+    return [
+        EvidenceFigure(key="readiness", label="Readiness score", value=score, of=100, note=note)
+    ]
+
+
 #: The figures a decision's evidence holds, in order. Another area adds its own
 #: (``golive.FIGURES.append(readiness_figures)``): each returns ``EvidenceFigure`` rows.
-FIGURES: list[FigureSource] = [_access, _kt, _runbooks, _exercises]
+FIGURES: list[FigureSource] = [_access, _kt, _runbooks, _exercises, _readiness]
 
 
 def evidence(session: Session, engagement: EngagementRef) -> Evidence:

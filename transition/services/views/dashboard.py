@@ -23,6 +23,8 @@ class DashboardRow(EngagementRow):
     key_person_risks: list[str]
     #: Open risks of the RAID log scoring ``dashboard.HIGH_RISK_SCORE`` or more.
     high_risks: int = 0
+    #: The latest stored readiness score (``readiness_snapshot``); None before the first.
+    readiness: int | None = None
     state: State = "green"
     reasons: list[str] = []
 

@@ -33,6 +33,7 @@ COLUMNS = (
     ("high", "Findings"),
     ("kt", "KT"),
     ("runbooks", "Runbooks"),
+    ("ready", "Ready"),
     ("cutover", "Cutover"),
     ("parties", "Client → provider"),
 )
@@ -56,7 +57,9 @@ LAYOUTS = (
     Layout(
         0,
         tuple(
-            (key, {"high": "High"}.get(key, label)) for key, label in COLUMNS if key != "parties"
+            (key, {"high": "High"}.get(key, label))
+            for key, label in COLUMNS
+            if key not in ("parties", "ready")
         ),
         20,
         False,
@@ -173,6 +176,7 @@ class DashboardScreen(DataMixin, Screen):
             "high": table.styled(r.high_findings, "alert") if r.high_findings else "0",
             "kt": f"{r.kt_covered}/{r.systems}",
             "runbooks": f"{r.runbooks_accepted}/{r.runbooks_required}",
+            "ready": "–" if r.readiness is None else str(r.readiness),
             "cutover": "–" if days is None or r.status != "active" else f"{days}d",
             "parties": " → ".join(x for x in (r.client or "?", r.provider or "?")),
         }

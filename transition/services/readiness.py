@@ -1,0 +1,412 @@
+"""The readiness score: one 0–100 figure per engagement and per system, a weighted
+composite of the evidence that the receiving side can run the service.
+
+The parts and their weights (``WEIGHTS``):
+
+=========  ======  =============================================================
+part       weight  its own value (0–100)
+=========  ======  =============================================================
+kt         30      core KT sessions (walkthrough, shadow, reverse shadow) signed off
+                   per topic of the active systems, of three per topic
+runbooks   25      one point per runbook accepted, one per runbook with a passed
+                   exercise, of two per runbook
+access     15      active systems where a provider person holds access in force and
+                   no high access finding names the system
+scorecard  10      KPIs whose target the provider met in its latest scored week
+exercises  10      tabletop scenarios required by a gate (``exercises``) held
+risks      10      100 less 25 per open risk scoring ``HIGH_RISK`` or more (floor 0)
+=========  ======  =============================================================
+
+A part that does not apply drops out and the other weights are scaled up to 100 (the
+``share`` of each part): no topics, no runbooks, no active systems (access), no KPIs
+declared by the playbook, no exercise required by any gate. A system's score uses the
+per-system parts (kt, runbooks, access) in the same way.
+
+The score of the day is kept (``readiness_snapshot``, one row per engagement and day,
+replaced when computed again) by ``engagement readiness``, ``report`` and ``phase
+status``; the trend is the last ``TREND_DAYS`` snapshots. A snapshot is a measurement
+derived from audited data, not a change of the engagement, so it writes no audit event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from transition.dates import today
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    Person,
+    Phase,
+    ReadinessSnapshot,
+    RunbookExercise,
+    System,
+)
+from transition.models import Runbook as RunbookRow
+from transition.services.common import EngagementRef, engagement_of
+from transition.services.kt_risks import CORE_KINDS
+from transition.services.views.readiness import (
+    RaiseItem,
+    RaiseStep,
+    Readiness,
+    ReadinessPart,
+    SystemReadiness,
+    TrendPoint,
+)
+
+#: The parts of the composite: key, title, weight (the weights add up to 100).
+WEIGHTS: tuple[tuple[str, str, int], ...] = (
+    ("kt", "KT coverage by topic", 30),
+    ("runbooks", "Runbooks accepted and exercised", 25),
+    ("access", "Access provisioned, no high finding", 15),
+    ("scorecard", "Parallel-run scorecard", 10),
+    ("exercises", "Tabletop exercises", 10),
+    ("risks", "No open high risks", 10),
+)
+#: A risk scoring this much (probability × impact) or more is high.
+HIGH_RISK = 15
+#: Each open high risk takes this much off the risks part.
+RISK_PENALTY = 25
+#: Snapshots shown as the trend.
+TREND_DAYS = 14
+#: Items named per part in "what would raise it most".
+ITEMS_SHOWN = 5
+
+
+@dataclass
+class _Part:
+    """A part's raw figures: done of total units, and the undone items (action, units)."""
+
+    done: float
+    total: float
+    counts: str
+    todo: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def applies(self) -> bool:
+        return self.total > 0
+
+    @property
+    def value(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 0.0
+
+
+@dataclass
+class _Facts:
+    systems: dict[int, tuple[str, int]]
+    #: System id → (topic title, core KT kinds not signed off) for its topics.
+    topics: dict[int, list[tuple[str, list[str]]]]
+    #: System id → (runbook title, accepted, exercised).
+    runbooks: dict[int, list[tuple[str, bool, bool]]]
+    provisioned: set[int]
+    #: System name → its high access findings' messages.
+    findings: dict[str, list[str]]
+
+
+def _facts(session: Session, engagement: Engagement) -> _Facts:
+    from transition.services.access_review import high_findings
+    from transition.services.kt_topics import OTHER, matrix_of
+
+    systems = {
+        sid: (name, tier)
+        for sid, name, tier in session.execute(
+            select(System.id, System.name, System.tier).where(
+                System.engagement_id == engagement.id, System.removed_at.is_(None)
+            )
+        )
+    }
+    topics: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
+    for sid, row in matrix_of(session, engagement):
+        if row.topic != OTHER and sid in systems:
+            topics[sid].append((row.topic, list(row.missing)))
+    exercised = set(
+        session.execute(
+            select(RunbookExercise.runbook_id)
+            .where(
+                RunbookExercise.engagement_id == engagement.id,
+                RunbookExercise.outcome == "pass",
+            )
+            .distinct()
+        ).scalars()
+    )
+    runbooks: dict[int, list[tuple[str, bool, bool]]] = defaultdict(list)
+    for rid, sid, title, status in session.execute(
+        select(RunbookRow.id, RunbookRow.system_id, RunbookRow.title, RunbookRow.status)
+        .where(RunbookRow.engagement_id == engagement.id)
+        .order_by(RunbookRow.id)
+    ):
+        if sid in systems:
+            runbooks[sid].append((title, status == "accepted", rid in exercised))
+    now = today()
+    provisioned = set(
+        session.execute(
+            select(AccessGrant.system_id)
+            .join(Person, Person.id == AccessGrant.person_id)
+            .where(
+                AccessGrant.engagement_id == engagement.id,
+                AccessGrant.revoked_at.is_(None),
+                Person.side == "provider",
+                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+            )
+            .distinct()
+        ).scalars()
+    )
+    findings: dict[str, list[str]] = defaultdict(list)
+    for finding in high_findings(session, engagement):
+        findings[finding.system].append(finding.message)
+    return _Facts(systems, dict(topics), dict(runbooks), provisioned, dict(findings))
+
+
+def _kt(facts: _Facts, only: Iterable[int]) -> _Part:
+    rows = [(facts.systems[s][0], t, m) for s in only for t, m in facts.topics.get(s, ())]
+    done = sum(not missing for _, _, missing in rows)
+    signed = sum(len(CORE_KINDS) - len(missing) for _, _, missing in rows)
+    todo = [
+        (f"sign off KT for {name}: {topic} ({', '.join(missing)})", float(len(missing)))
+        for name, topic, missing in rows
+        if missing
+    ]
+    counts = (
+        f"{done} of {len(rows)} topics signed off "
+        f"({signed} of {len(CORE_KINDS) * len(rows)} core sessions)"
+    )
+    return _Part(signed, len(CORE_KINDS) * len(rows), counts, todo)
+
+
+def _runbooks(facts: _Facts, only: Iterable[int]) -> _Part:
+    rows = [(facts.systems[s][0], *r) for s in only for r in facts.runbooks.get(s, ())]
+    accepted = sum(a for _, _, a, _ in rows)
+    exercised = sum(e for _, _, _, e in rows)
+    todo: list[tuple[str, float]] = []
+    for name, title, is_accepted, is_exercised in rows:
+        if not is_exercised:
+            todo.append((f"exercise runbook {title} ({name}) with a pass", 1.0))
+        if not is_accepted:
+            todo.append((f"accept runbook {title} ({name})", 1.0))
+    counts = f"{accepted} of {len(rows)} runbooks accepted, {exercised} exercised"
+    return _Part(accepted + exercised, 2 * len(rows), counts, todo)
+
+
+def _access(facts: _Facts, only: Iterable[int]) -> _Part:
+    ids = list(only)
+    todo: list[tuple[str, float]] = []
+    for sid in ids:
+        name = facts.systems[sid][0]
+        if sid not in facts.provisioned:
+            todo.append((f"provision provider access to {name}", 1.0))
+        elif facts.findings.get(name):
+            todo.append((f"resolve high access finding on {name}: {facts.findings[name][0]}", 1.0))
+    done = len(ids) - len(todo)
+    return _Part(done, len(ids), f"{done} of {len(ids)} systems provisioned, no high finding", todo)
+
+
+def _scorecard(session: Session, engagement: Engagement) -> _Part:
+    from transition.services.scorecard import gate_facts
+
+    facts = gate_facts(session, engagement)
+    if not facts.kpis:
+        return _Part(0, 0, "no KPIs declared")
+    if not facts.provider:
+        todo = [(f"record the provider's {k.key} ({k.title})", 1.0) for k in facts.kpis]
+        return _Part(0, len(facts.kpis), "no provider scores yet", todo)
+    week = max(facts.provider)
+    values = facts.provider[week]
+    todo = []
+    for kpi in facts.kpis:
+        value = values.get(kpi.key)
+        if value is None or not kpi.met(value):
+            todo.append((f"meet the target of {kpi.key} ({kpi.title}) in a week", 1.0))
+    done = len(facts.kpis) - len(todo)
+    return _Part(done, len(facts.kpis), f"{done} of {len(facts.kpis)} KPIs met in {week}", todo)
+
+
+def _required_exercises(session: Session, engagement: Engagement) -> list[str]:
+    keys: list[str] = []
+    for gate in session.execute(
+        select(Phase.gate_json).where(Phase.engagement_id == engagement.id)
+    ).scalars():
+        for criterion in json.loads(gate or "[]"):
+            if criterion.get("name") == "exercises":
+                keys += [k for k in criterion.get("keys", ()) if k not in keys]
+    return keys
+
+
+def _exercises(session: Session, engagement: Engagement) -> _Part:
+    from transition.services.exercises import gate_facts
+
+    required = _required_exercises(session, engagement)
+    if not required:
+        return _Part(0, 0, "no exercise required by a gate")
+    held = gate_facts(session, engagement)
+    todo = [(f"hold the {key} exercise", 1.0) for key in required if key not in held]
+    done = len(required) - len(todo)
+    return _Part(done, len(required), f"{done} of {len(required)} required scenarios held", todo)
+
+
+def _risks(session: Session, engagement: Engagement) -> _Part:
+    from transition.services.raid import gate_facts
+
+    high = [(ref, score) for ref, score in gate_facts(session, engagement) if score >= HIGH_RISK]
+    lost = min(100, RISK_PENALTY * len(high))
+    todo = [(f"close or lower risk {ref} (score {score})", RISK_PENALTY) for ref, score in high]
+    counts = f"{len(high)} open risk(s) scoring {HIGH_RISK} or more"
+    # Units are points of the part here: 100 in all, RISK_PENALTY per high risk (capped).
+    return _Part(100 - lost, 100, counts, todo)
+
+
+def _composite(parts: list[tuple[str, str, int, _Part]]) -> tuple[int, list[ReadinessPart]]:
+    applied = sum(w for _, _, w, p in parts if p.applies)
+    out = []
+    total = 0.0
+    for key, title, weight, part in parts:
+        share = 100.0 * weight / applied if part.applies and applied else 0.0
+        total += share * part.value / 100.0
+        unit = share / part.total if part.total else 0.0
+        todo = sorted(part.todo, key=lambda t: -t[1])
+        items = [RaiseItem(action=a, gain=round(unit * u, 1)) for a, u in todo]
+        out.append(
+            ReadinessPart(
+                key=key,
+                title=title,
+                weight=weight,
+                applies=part.applies,
+                share=round(share, 1),
+                value=round(part.value) if part.applies else None,
+                counts=part.counts,
+                gain=round(share * (100.0 - part.value) / 100.0, 1) if part.applies else 0.0,
+                items=items,
+            )
+        )
+    return round(total), out
+
+
+def _system_scores(facts: _Facts) -> list[SystemReadiness]:
+    weights = {key: weight for key, _, weight in WEIGHTS}
+    out = []
+    for sid, (name, tier) in facts.systems.items():
+        kt, books, access = _kt(facts, [sid]), _runbooks(facts, [sid]), _access(facts, [sid])
+        score, _ = _composite(
+            [
+                ("kt", "", weights["kt"], kt),
+                ("runbooks", "", weights["runbooks"], books),
+                ("access", "", weights["access"], access),
+            ]
+        )
+        out.append(
+            SystemReadiness(
+                system=name,
+                tier=tier,
+                score=score,
+                kt=round(kt.value) if kt.applies else None,
+                runbooks=round(books.value) if books.applies else None,
+                access=round(access.value),
+            )
+        )
+    return sorted(out, key=lambda s: (s.tier, s.system.lower()))
+
+
+def _parts(session: Session, engagement: Engagement, facts: _Facts) -> list[_Part]:
+    ids = list(facts.systems)
+    return [
+        _kt(facts, ids),
+        _runbooks(facts, ids),
+        _access(facts, ids),
+        _scorecard(session, engagement),
+        _exercises(session, engagement),
+        _risks(session, engagement),
+    ]
+
+
+def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[ReadinessPart]]:
+    """The engagement's score and its parts, computed now (a bounded number of queries)."""
+    engagement = engagement_of(session, engagement)
+    facts = _facts(session, engagement)
+    raw = _parts(session, engagement, facts)
+    return _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
+
+
+def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
+    rows = session.execute(
+        select(ReadinessSnapshot.day, ReadinessSnapshot.score)
+        .where(ReadinessSnapshot.engagement_id == engagement_id)
+        .order_by(ReadinessSnapshot.day.desc())
+        .limit(TREND_DAYS)
+    ).all()
+    return [TrendPoint(day=d, score=s) for d, s in reversed(rows)]
+
+
+def store(session: Session, engagement: Engagement, score: int) -> None:
+    """Keep ``score`` as the engagement's figure of today (insert or replace, one
+    statement, so two commands at once cannot both insert)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ReadinessSnapshot).values(
+        engagement_id=engagement.id, day=today(), score=score
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["engagement_id", "day"], set_={"score": statement.excluded.score}
+        )
+    )
+
+
+def readiness(session: Session, engagement: EngagementRef, *, keep: bool = False) -> Readiness:
+    """The score with every part, the per-system scores, what would raise it most and the
+    trend; with ``keep``, today's figure is stored first (it then ends the trend)."""
+    engagement = engagement_of(session, engagement)
+    facts = _facts(session, engagement)
+    raw = _parts(session, engagement, facts)
+    score, parts = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
+    if keep:
+        store(session, engagement, score)
+    steps = [
+        RaiseStep(part=p.key, title=p.title, gain=p.gain, items=p.items[:ITEMS_SHOWN])
+        for p in sorted(parts, key=lambda p: (-p.gain, p.key))
+        if p.applies and p.gain > 0
+    ]
+    return Readiness(
+        engagement=engagement.slug,
+        day=today(),
+        score=score,
+        parts=parts,
+        systems=_system_scores(facts),
+        raise_most=steps,
+        trend=_trend(session, engagement.id),
+    )
+
+
+def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]:
+    """Engagement id → its latest stored score (one query), for lists of engagements."""
+    if not engagement_ids:
+        return {}
+    last = (
+        select(ReadinessSnapshot.engagement_id, func.max(ReadinessSnapshot.day).label("day"))
+        .where(ReadinessSnapshot.engagement_id.in_(engagement_ids))
+        .group_by(ReadinessSnapshot.engagement_id)
+        .subquery()
+    )
+    found = session.execute(
+        select(ReadinessSnapshot.engagement_id, ReadinessSnapshot.score).join(
+            last,
+            and_(
+                last.c.engagement_id == ReadinessSnapshot.engagement_id,
+                last.c.day == ReadinessSnapshot.day,
+            ),
+        )
+    )
+    return {eid: score for eid, score in found}
+
+
+def keep_today(session: Session, engagement: EngagementRef) -> int:
+    """Compute the engagement's score and keep it as today's figure; returns it."""
+    engagement = engagement_of(session, engagement)
+    score, _ = score_of(session, engagement)
+    store(session, engagement, score)
+    return score
