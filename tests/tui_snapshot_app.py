@@ -28,18 +28,49 @@ def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
     time.tzset()
 
 
-def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A SQLite file holding the demo engagements, built on ``TODAY``."""
+#: Settings that change what the demo holds: a demo is kept per combination of them.
+_DEMO_SETTINGS = ("TRANSITION_PLAYBOOKS", "TRANSITION_TEMPLATES", "TRANSITION_ADMIN_ROLES")
+#: Settings → (the working folder the demo was built in, a pristine copy of it).
+_DEMOS: dict[tuple[str | None, ...], tuple[Path, Path]] = {}
+
+
+def _demo_folders(monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The demo built on ``TODAY`` once per test process, in a working folder of its own
+    (``demo.db`` and its ``runbooks``), and a pristine copy of that folder. The demo is the
+    same every time on a pinned day; its runbook paths name the folder it was built in."""
+    import shutil
+    import tempfile
+
     from transition.demo import load_demo
 
+    key = tuple(os.environ.get(name) for name in _DEMO_SETTINGS)
+    if key not in _DEMOS:
+        folder = Path(tempfile.mkdtemp(prefix="transition-demo-"))
+        monkeypatch.chdir(folder)  # runbook paths are stored relative to it
+        engine = db.get_engine(f"sqlite:///{folder / 'demo.db'}")
+        db.migrate(engine)
+        with db.session_scope(engine, actor="demo", write=True) as session:
+            load_demo(session, today=TODAY, runbook_dir=Path("runbooks"))
+        db.reset_engines()  # closed: the write-ahead log is folded into the file
+        pristine = folder.with_name(folder.name + "-pristine")
+        shutil.copytree(folder, pristine)
+        _DEMOS[key] = (folder, pristine)
+    return _DEMOS[key]
+
+
+def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite file holding the demo engagements, built on ``TODAY``: a fresh copy of the
+    process's demo in the folder it was built in, which becomes the working folder."""
+    import shutil
+
     freeze(monkeypatch)
-    monkeypatch.chdir(tmp_path)  # runbook paths are stored relative to it
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    engine = db.get_engine(url)
-    db.migrate(engine)
-    with db.session_scope(engine, actor="demo", write=True) as session:
-        load_demo(session, today=TODAY, runbook_dir=Path("runbooks"))
-    return url
+    folder, pristine = _demo_folders(monkeypatch)
+    db.reset_engines()  # no engine of an earlier test keeps the replaced file open
+    shutil.rmtree(folder)
+    shutil.copytree(pristine, folder)
+    (folder / "demo.db").chmod(0o600)
+    monkeypatch.chdir(folder)
+    return f"sqlite:///{folder / 'demo.db'}"
 
 
 def demo_app(

@@ -6,6 +6,7 @@ stderr with their exit code (1 refused by a rule, 2 bad input); usage errors exi
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -113,7 +114,11 @@ class TransitionGroup(TyperGroup):
         return command
 
     @staticmethod
+    @functools.cache
     def _lazy_load(cmd_name: str) -> TyperGroup:
+        # Built once per process: building reads every command's signature and type
+        # hints, which costs more than most commands themselves when a process (the TUI's
+        # palette, a test) runs many.
         module_name, attribute = LAZY_GROUPS[cmd_name].split(":")
         sub_app = getattr(import_module(module_name), attribute)
         # The group ``app.add_typer(sub_app, name=cmd_name)`` would build, with the

@@ -260,6 +260,10 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
             systems=sorted(plan.systems),
             runbooks=sorted(plan.runbooks),
         )
+    if plan.meetings:  # the plan is back as it was: so are the meetings it lays out
+        from transition.services import meetings
+
+        meetings.sync(session, engagement)
     return shown
 
 

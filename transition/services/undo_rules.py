@@ -74,6 +74,8 @@ FINAL = {
 }
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}
+#: Meetings laid out from the playbook's cadence, which follow the plan and its calendar.
+LAID = {"schedule", "move", "drop", "restore"}
 #: Actions that create the row they name.
 CREATES = {"create", "add", "grant", "schedule"}
 #: The creations undo can take back; any other creation is refused.
@@ -141,6 +143,8 @@ class Plan:
     holdings: list[Any] = field(default_factory=list)
     #: The id of the change's newest event: what a row changed after it was changed since.
     last_id: int = 0
+    #: The change laid meetings out again (they follow the plan): lay them out afresh.
+    meetings: bool = False
 
 
 def shown_time(at: datetime) -> str:
@@ -237,6 +241,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         if e.entity == "handover_item" and e.action in DERIVED:
             if e.action == "derive":
                 derived_here.add(e.entity_id)
+            continue
+        if e.entity == "meeting" and e.action in LAID:
+            plan.meetings = True
             continue
         if e.entity_id is None:
             raise Refused(f"{when} ({e.entity} {e.action}) cannot be undone")

@@ -10,7 +10,7 @@ from textual.message import Message
 from transition.services import audit
 from transition.services.views.audit import AuditEventView
 from transition.tui.backend import PAGE
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, short
 
 
@@ -32,7 +32,8 @@ class AuditPane(Pane[AuditEventView]):
         ("actor", "Who"),
         ("action", "Action"),
         ("entity", "What"),
-        ("field", "Field"),
+        # The field is in the before → after text's shape already; it gives way first.
+        Column("field", "Field", min_width=100),
         ("change", "Before → after"),
     )
 

@@ -22,8 +22,8 @@ class HandoverPane(Pane[HandoverItemView]):
 
     COLUMNS = (
         ("status", "Status"),
-        ("title", "Item"),
         ("due", "Due"),
+        ("title", "Item"),
         Column("owner", "Owner", min_width=140),
         Column("section", "Section", min_width=180),
         Column("source", "Source", min_width=220),
@@ -61,10 +61,10 @@ class HandoverPane(Pane[HandoverItemView]):
         states = {"done": "green", "resolved": "green", "retired": "muted", "open": "amber"}
         return [
             t.styled(r.status, states.get(r.status, "amber")),
-            r.title,
             t.styled(f"{r.due_date} overdue", "red")
             if r.overdue
             else (str(r.due_date) if r.due_date else ""),
+            r.title,
             r.owner or "",
             r.section_title or r.section,
             self.source(r),
