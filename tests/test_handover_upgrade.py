@@ -29,7 +29,7 @@ def v2() -> dict:
     """The shipped checklist, version 2: one title and one owner changed, one item added,
     two dropped."""
     data = shipped()
-    data["version"] = 2
+    data["version"] = 3
     data_items = data["sections"][0]["items"]
     data_items[0]["title"] = "Export all service data in open formats with a data dictionary"
     data_items[1]["owner"] = "client-service-manager"
@@ -87,7 +87,7 @@ def verified(cli) -> None:
 def test_a_new_engagement_records_the_checklist_it_follows(acme, session_scope):
     with session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
-        assert (eng.handover_name, eng.handover_version) == ("standard-exit", 1)
+        assert (eng.handover_name, eng.handover_version) == ("standard-exit", 2)
         assert len(eng.handover_hash) == 64
         assert eng.version == 1  # recorded as it was made, not by a later update
         recorded = resolve_checklist("standard-exit").model_dump_json()
@@ -108,13 +108,13 @@ def test_upgrade_three_way_dry_run_then_real(acme, cli, session_scope, tmp_path)
     assert preview.stdout.replace("nothing written (dry run)\n", "") == real.stdout
 
     out = real.stdout
-    assert "checklist standard-exit: v1 -> v2" in out
+    assert "checklist standard-exit: v2 -> v3" in out
     assert "changed  data-export-open-formats title:" in out
     assert "changed  data-inventory-reconciliation owner:" in out
     assert "conflict record-retention title: kept 'Our own retention wording'" in out
     assert "added    asset-register-export: Export the asset register" in out
     assert "removed  data-deletion-certificate" in out
-    assert "kept     code-escrow: dropped by v2, but it is done here" in out
+    assert "kept     code-escrow: dropped by v3, but it is done here" in out
     assert "1 added, 2 changed, 1 removed, 1 kept, 1 conflict" in out
 
     rows = items(session_scope)
@@ -131,13 +131,13 @@ def test_upgrade_three_way_dry_run_then_real(acme, cli, session_scope, tmp_path)
 
     with session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
-        assert eng.handover_version == 2
-        assert '"version":2' in eng.handover_json
+        assert eng.handover_version == 3
+        assert '"version":3' in eng.handover_json
     verified(cli)
 
     # Upgrading again to the same version changes nothing.
     again = ok(cli("handover", "upgrade", ENG, "--to", path))
-    assert "already follows standard-exit v2: nothing to do" in again.stdout
+    assert "already follows standard-exit v3: nothing to do" in again.stdout
 
 
 def test_the_upgrade_is_audited_naming_both_versions(acme, cli, session_scope, tmp_path):
@@ -151,7 +151,7 @@ def test_the_upgrade_is_audited_naming_both_versions(acme, cli, session_scope, t
         evs = s.exec(select(AuditEvent).where(AuditEvent.engagement_id == eid)).all()
     upgrade = [e for e in evs if e.action == "upgrade"]
     assert [(e.entity, e.field, e.before, e.after) for e in upgrade] == [
-        ("engagement", "handover", "standard-exit v1", "standard-exit v2")
+        ("engagement", "handover", "standard-exit v2", "standard-exit v3")
     ]
     change = upgrade[0].change_id
     same = [e for e in evs if e.change_id == change]
@@ -178,7 +178,7 @@ def test_default_is_the_newest_checklist_of_the_same_name(acme, cli, setting, tm
     write(folder / "handover", v2(), "standard-exit.yaml")
     setting("TRANSITION_PLAYBOOKS", str(folder))
     result = ok(cli("handover", "upgrade", ENG))
-    assert "v1 -> v2" in result.stdout
+    assert "v2 -> v3" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_downgrade_is_refused(acme, cli, session_scope, tmp_path):
     before = events(session_scope)
     result = cli("handover", "upgrade", ENG, "--to", str(SHIPPED))
     assert result.exit_code == 1
-    assert "standard-exit v1 is older than v2" in result.stderr
+    assert "standard-exit v2 is older than v3" in result.stderr
     assert "downgrade is refused" in result.stderr
     assert events(session_scope) == before
 
@@ -230,7 +230,7 @@ def test_an_invalid_file_reports_every_error_and_changes_nothing(
 def test_an_item_dropped_then_brought_back_is_open_again(acme, cli, session_scope, tmp_path):
     ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
     data = v2()
-    data["version"] = 3
+    data["version"] = 4
     data["sections"][0]["items"].append(
         {"key": "data-deletion-certificate", "title": "Delete client data, with a certificate"}
     )
@@ -249,7 +249,7 @@ def test_a_dropped_item_ticked_and_reopened_is_kept(acme, cli, session_scope, tm
     ok(cli("handover", "done", ENG, "data-deletion-certificate"))
     ok(cli("handover", "reopen", ENG, "data-deletion-certificate"))
     result = ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
-    assert "kept     data-deletion-certificate: dropped by v2, but it was ticked" in result.stdout
+    assert "kept     data-deletion-certificate: dropped by v3, but it was ticked" in result.stdout
     assert items(session_scope)["data-deletion-certificate"].status == "open"
 
 
@@ -260,7 +260,7 @@ def test_an_older_engagement_without_a_record_says_so(acme, cli, session_scope, 
         s.add(eng)
     result = ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
     out = result.stdout
-    assert "unrecorded version -> v2" in out
+    assert "unrecorded version -> v3" in out
     assert "no record of the checklist as applied" in out
     # Nothing is guessed: text that differs is kept and listed.
     assert "conflict data-export-open-formats title" in out
@@ -270,7 +270,7 @@ def test_an_older_engagement_without_a_record_says_so(acme, cli, session_scope, 
     original = shipped()["sections"][0]["items"][0]["title"]
     assert rows["data-export-open-formats"].title == original
     with session_scope(write=False) as s:
-        assert get_engagement(s, ENG).handover_version == 2
+        assert get_engagement(s, ENG).handover_version == 3
     verified(cli)
 
 
@@ -285,7 +285,7 @@ def test_import_reports_items_whose_text_differs(acme, cli, session_scope, tmp_p
     after = items(session_scope)
     assert after["data-export-open-formats"].title == before["data-export-open-formats"].title
     with session_scope(write=False) as s:
-        assert get_engagement(s, ENG).handover_version == 1  # it follows its own checklist
+        assert get_engagement(s, ENG).handover_version == 2  # it follows its own checklist
 
 
 def test_import_into_an_engagement_without_checklist_records_it(acme, cli, session_scope, tmp_path):
@@ -301,7 +301,7 @@ def test_import_into_an_engagement_without_checklist_records_it(acme, cli, sessi
     assert "acme-helpdesk now follows checklist standard-exit" in result.stdout
     with session_scope(write=False) as s:
         eng = get_engagement(s, ENG)
-        assert (eng.handover_name, eng.handover_version) == ("standard-exit", 2)
+        assert (eng.handover_name, eng.handover_version) == ("standard-exit", 3)
     refused = cli("undo", ENG)
     assert refused.exit_code == 1 and "cannot" in refused.stderr
 
@@ -357,7 +357,7 @@ def test_each_field_merges_three_way(session_scope, cli, tmp_path, base, ours, t
     if ours != base:
         edit_item(session_scope, "data-export-open-formats", title=f"title {ours}")
     later = copy.deepcopy(data)
-    later["version"] = 2
+    later["version"] = data["version"] + 1
     later["sections"][0]["items"][0]["title"] = f"title {theirs}"
     result = ok(cli("handover", "upgrade", ENG, "--to", write(folder, later, "v2.yaml")))
     title = items(session_scope)["data-export-open-formats"].title
@@ -371,12 +371,12 @@ def test_each_field_merges_three_way(session_scope, cli, tmp_path, base, ours, t
 
 def test_the_report_names_the_checklist_version(acme, cli, tmp_path):
     section = ok(cli("report", ENG)).stdout.split("## Exit-handover checklist")[1]
-    assert "Checklist: standard-exit v1." in section
+    assert "Checklist: standard-exit v2." in section
     ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
     section = ok(cli("report", ENG)).stdout.split("## Exit-handover checklist")[1]
-    assert "Checklist: standard-exit v2." in section
+    assert "Checklist: standard-exit v3." in section
     html = ok(cli("report", ENG, "--format", "html")).stdout
-    assert "Checklist: standard-exit v2" in html
+    assert "Checklist: standard-exit v3" in html
 
 
 def test_export_and_import_keep_the_checklist_record(acme, cli, session_scope, tmp_path):
@@ -391,7 +391,7 @@ def test_export_and_import_keep_the_checklist_record(acme, cli, session_scope, t
     ok(cli("import", str(path)))
     with session_scope(write=False) as s:
         copy = get_engagement(s, "acme-copy")
-        assert (copy.handover_name, copy.handover_version) == ("standard-exit", 2)
+        assert (copy.handover_name, copy.handover_version) == ("standard-exit", 3)
     shown = ok(cli("handover", "show", "acme-copy", "--json")).json()
     assert {i["key"]: i["status"] for i in shown}["data-deletion-certificate"] == "retired"
     ok(cli("audit", "acme-copy", "--verify"))
@@ -433,7 +433,7 @@ def test_two_upgrades_at_once_apply_once(acme, session_scope, tmp_path):
         t.join(30)
     assert results["first"].steps  # type: ignore[attr-defined]
     assert results["second"].steps == []  # type: ignore[attr-defined]
-    assert results["second"].from_version == 2  # type: ignore[attr-defined]
+    assert results["second"].from_version == 3  # type: ignore[attr-defined]
     keys = [k for k in items(session_scope) if k == "asset-register-export"]
     assert keys == ["asset-register-export"]
 

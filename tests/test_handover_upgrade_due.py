@@ -9,9 +9,9 @@ from tests.test_handover_upgrade import ENG, edit_item, items, ok, shipped, writ
 
 
 def later() -> dict:
-    """Version 2: three due offsets changed, one dropped, one item added with a due."""
+    """The next version: three due offsets changed, one dropped, one item added with a due."""
     data = shipped()
-    data["version"] = 2
+    data["version"] += 1
     data_items = data["sections"][0]["items"]
     data_items[0]["due"] = "exit-45d"  # data-export-open-formats, was exit-30d
     data_items[1]["due"] = "notice+3w"  # data-inventory-reconciliation, was notice+2w
@@ -31,7 +31,7 @@ def dated(acme, cli):
 
 
 def test_an_upgrade_moves_due_offsets_three_way(dated, cli, session_scope, tmp_path):
-    # The engagement moved one item's due itself; another it set to what v2 says.
+    # The engagement moved one item's due itself; another it set to what the new version says.
     edit_item(session_scope, "data-inventory-reconciliation", due_rule="notice+1w")
     edit_item(session_scope, "record-retention", due_rule="exit-25bd")
     before = {i["key"]: i for i in ok(cli("handover", "show", ENG, "--json")).json()}
@@ -42,7 +42,7 @@ def test_an_upgrade_moves_due_offsets_three_way(dated, cli, session_scope, tmp_p
     assert "changed  data-export-open-formats due: 'exit-30d' -> 'exit-45d'" in out
     assert "changed  data-deletion-certificate due: 'exit+30d' -> ''" in out
     assert (
-        "conflict data-inventory-reconciliation due: kept 'notice+1w' (v2: 'notice+3w'); "
+        "conflict data-inventory-reconciliation due: kept 'notice+1w' (v3: 'notice+3w'); "
         "changed here and in the new version" in out
     )
     assert "record-retention due" not in out  # both made the same change

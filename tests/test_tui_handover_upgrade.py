@@ -19,7 +19,7 @@ NW = "northwind-service-desk"
 SHIPPED = Path(__file__).resolve().parent.parent / "playbooks" / "handover" / "standard-exit.yaml"
 
 
-def newer(tmp_path: Path, version: int = 2) -> str:
+def newer(tmp_path: Path, version: int = 3) -> str:
     data = yaml.safe_load(SHIPPED.read_text())
     data["version"] = version
     data["sections"][0]["items"].append({"key": "asset-register-export", "title": "Export assets"})
@@ -59,7 +59,7 @@ async def test_upgrade_previews_then_applies(tmp_path, monkeypatch):
         await settle(pilot)
         assert app.screen is form
         shown = str(form.query_one("#preview").render())
-        assert "standard-exit: v1 -> v2" in shown
+        assert "standard-exit: v2 -> v3" in shown
         assert "added    asset-register-export: Export assets" in shown
         assert "asset-register-export" not in keys(app)  # the preview writes nothing
         await pilot.press("ctrl+s")
