@@ -36,7 +36,9 @@ def test_small_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> 
     ]
     for row in result["commands"]:
         assert row["median_s"] > 0 and row["ratio"] > 0
-        assert 0 < row["queries"] <= 60, row
+        # The report reads every section (evidence, governance, readiness): ~100 statements.
+        limit = 110 if row["name"].startswith("report") else 60
+        assert 0 < row["queries"] <= limit, row
     if not isinstance(result["tui"], str):
         assert [r["name"] for r in result["tui"]] == [
             "TUI dashboard first paint",

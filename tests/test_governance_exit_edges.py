@@ -165,7 +165,7 @@ def test_empty_minutes_never_erase_the_minutes_of_a_held_meeting(cli, acme, cloc
     clock.pin(now=datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     assert cli("person", "add", ENG, "Ann Old", "--side", "incumbent").exit_code == 0
     first = cli("meeting", "list", ENG, "--json").json()[0]
-    mid = str(first["id"])
+    mid = str(first["number"])
     assert cli("meeting", "held", ENG, mid, "--minutes", "Scope agreed.").exit_code == 0
     for blank in ("", "  \n "):
         with pytest.raises(BadInput, match="minutes must not be empty"), session_scope() as s:
@@ -174,5 +174,7 @@ def test_empty_minutes_never_erase_the_minutes_of_a_held_meeting(cli, acme, cloc
         meeting_edit.held(s, ENG, mid, attendees=["Ann Old", " "])
     result = cli("meeting", "held", ENG, mid, "--minutes", "")
     assert result.exit_code == 2 and result.stderr.startswith("error: ")
-    row = next(m for m in cli("meeting", "list", ENG, "--json").json() if m["id"] == first["id"])
+    row = next(
+        m for m in cli("meeting", "list", ENG, "--json").json() if m["number"] == first["number"]
+    )
     assert row["notes"] == "Scope agreed." and not row["missed"] and row["attendees"] == []

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from runbook_steps import fill
 
 from transition import reports, templates
 from transition.errors import BadInput, NotFound
@@ -54,6 +55,7 @@ def test_verbs_take_the_engagement_by_name_and_return_views(session_scope, eng, 
     with session_scope() as s:
         (row,) = runbooks.list_runbooks(s, eng)
         assert isinstance(row, RunbookView) and row.id == made.id and row.status == "drafted"
+        fill(made.path)  # reviewed needs a file with no placeholder left
         moved = runbooks.set_status(s, eng, row.id, runbooks.next_status(row.status))
     assert isinstance(moved, RunbookStatusChange)
     assert moved.model_dump(mode="json")["from"] == "drafted" and moved.to == "reviewed"

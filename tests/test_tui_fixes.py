@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from runbook_steps import fill
 from tui_snapshot_app import demo_app, first_choice, run_async, settle
 
 pytest.importorskip("textual")
@@ -124,6 +125,7 @@ async def test_enter_moves_a_runbook_to_its_next_status(tmp_path, monkeypatch):
         await settle(pilot)
         pane = app.screen.query_one("#pane-runbooks")
         key, row = next((k, r) for k, r in pane.rows.items() if r.status == "drafted")
+        fill(row.path)  # reviewed needs a file with no placeholder left
         pane.table.move_cursor(row=pane.table.get_row_index(key))
         await pilot.press("enter")
         await settle(pilot)

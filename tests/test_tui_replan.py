@@ -49,7 +49,7 @@ async def test_the_stepper_shows_slip_and_the_replan_form_moves_a_phase(tmp_path
         assert steps[:3] == ["✓ discovery +1d", "✓ access-setup +2d", "▶ ramp-up +2d"]
         form = await _open_form(pilot)
         phase = next(f for f in form.fields if f.name == "phase")
-        assert [value for _, value in phase.options] == ["parallel-run", "cutover"]
+        assert [value for _, value in phase.options] == ["parallel-run", "cutover", "hypercare"]
         start = form.query_one("#f-start").value
         assert start  # prefilled with the phase's planned start
         form.query_one("#f-phase").value = "cutover"

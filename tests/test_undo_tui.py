@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tui_snapshot_app import demo_app, run_async, settle
 
 from transition import db
-from transition.models import AuditEvent, Task
+from transition.models import AuditEvent, Engagement, Task
 from transition.services.views import TaskView
 
 pytest.importorskip("textual")
@@ -21,7 +21,11 @@ def session(app):
 
 def status_of(app, key: str) -> str:
     with session(app) as s:
-        return s.execute(select(Task.status).where(Task.key == key)).scalar_one()
+        return s.execute(
+            select(Task.status)
+            .join(Engagement, Engagement.id == Task.engagement_id)
+            .where(Task.key == key, Engagement.slug == NW)
+        ).scalar_one()
 
 
 @run_async

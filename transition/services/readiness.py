@@ -326,7 +326,7 @@ def _parts(session: Session, engagement: Engagement, facts: _Facts) -> list[_Par
 
 def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[ReadinessPart]]:
     """The engagement's score and its parts, computed now (a bounded number of queries)."""
-    engagement = engagement_of(session, engagement)
+    engagement = engagement_of(session, engagement, writable=False)  # a read
     facts = _facts(session, engagement)
     raw = _parts(session, engagement, facts)
     return _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
@@ -360,11 +360,11 @@ def store(session: Session, engagement: Engagement, score: int) -> None:
 def readiness(session: Session, engagement: EngagementRef, *, keep: bool = False) -> Readiness:
     """The score with every part, the per-system scores, what would raise it most and the
     trend; with ``keep``, today's figure is stored first (it then ends the trend)."""
-    engagement = engagement_of(session, engagement)
+    engagement = engagement_of(session, engagement, writable=False)
     facts = _facts(session, engagement)
     raw = _parts(session, engagement, facts)
     score, parts = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
-    if keep:
+    if keep and engagement.archived_at is None:  # an archived engagement is frozen
         store(session, engagement, score)
     steps = [
         RaiseStep(part=p.key, title=p.title, gain=p.gain, items=p.items[:ITEMS_SHOWN])
@@ -404,9 +404,12 @@ def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]
     return {eid: score for eid, score in found}
 
 
-def keep_today(session: Session, engagement: EngagementRef) -> int:
-    """Compute the engagement's score and keep it as today's figure; returns it."""
-    engagement = engagement_of(session, engagement)
+def keep_today(session: Session, engagement: EngagementRef) -> int | None:
+    """Compute the engagement's score and keep it as today's figure; returns it. An
+    archived engagement is frozen: nothing is kept (``None``)."""
+    engagement = engagement_of(session, engagement, writable=False)
+    if engagement.archived_at is not None:
+        return None
     score, _ = score_of(session, engagement)
     store(session, engagement, score)
     return score

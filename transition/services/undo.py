@@ -261,8 +261,13 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
             runbooks=sorted(plan.runbooks),
         )
     if plan.meetings:  # the plan is back as it was: so are the meetings it lays out
+        from transition.models import Meeting
         from transition.services import meetings
 
+        if plan.created_meetings:  # those the change added go again, as rows it created
+            session.flush()
+            session.execute(delete(Meeting).where(Meeting.id.in_(sorted(plan.created_meetings))))
+            session.expire_all()
         meetings.sync(session, engagement)
     return shown
 

@@ -143,8 +143,10 @@ class Plan:
     holdings: list[Any] = field(default_factory=list)
     #: The id of the change's newest event: what a row changed after it was changed since.
     last_id: int = 0
-    #: The change laid meetings out again (they follow the plan): lay them out afresh.
+    #: The change laid meetings out again (they follow the plan): lay them out afresh,
+    #: without the meetings it added (``created``).
     meetings: bool = False
+    created_meetings: set[int] = field(default_factory=set)
 
 
 def shown_time(at: datetime) -> str:
@@ -244,6 +246,8 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
             continue
         if e.entity == "meeting" and e.action in LAID:
             plan.meetings = True
+            if e.action == "schedule":
+                plan.created_meetings.add(e.entity_id)
             continue
         if e.entity_id is None:
             raise Refused(f"{when} ({e.entity} {e.action}) cannot be undone")

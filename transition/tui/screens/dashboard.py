@@ -53,7 +53,7 @@ class Layout:
 #: name) and shorten the rest, so every column fits down to 80 columns (scrollbar included).
 LAYOUTS = (
     Layout(140, COLUMNS, 40, True),
-    Layout(100, tuple(c for c in COLUMNS if c[0] != "parties"), 24, True),
+    Layout(100, tuple(c for c in COLUMNS if c[0] != "parties"), 20, True),
     Layout(
         0,
         tuple(
