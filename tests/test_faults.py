@@ -119,7 +119,9 @@ def _kill_points(
         else:  # wait for the write transaction to open, then a random moment inside it
             while proc.poll() is None and not _in_write(url, tag):
                 time.sleep(0.02)
-            time.sleep(rng.uniform(0, 0.25))
+            # The first such kill lands at once: a short transaction (a small run on an idle
+            # machine) could otherwise end before a random moment came.
+            time.sleep(rng.uniform(0, 0.25) if attempt > 2 else 0.0)
         writing = proc.poll() is None and _in_write(url, tag)
         at = time.monotonic() - began
         if proc.poll() is None:
