@@ -1,10 +1,13 @@
 """The demo's HTML report printed on A4: headless Chromium lays a copy out at A4 width (794
 px, the print styles applied, 14 mm margins) and nothing is wider than the page, even with
-words longer than a line. Skipped when no Chromium is installed."""
+words longer than a line. Skipped when no Chromium is installed, unless
+``TRANSITION_REQUIRE_CHROMIUM=1`` (set by ``.ci/run`` once it has installed Chromium), where a
+missing browser fails instead."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import date
@@ -24,6 +27,8 @@ CHROMIUM = next(
     (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
     None,
 )
+if CHROMIUM is None and os.environ.get("TRANSITION_REQUIRE_CHROMIUM") == "1":
+    raise RuntimeError("TRANSITION_REQUIRE_CHROMIUM=1 but no Chromium is installed")
 
 #: Lists every element whose box reaches past the printable width (SVG innards aside:
 #: the SVG itself is checked), into a <pre id="overflow"> the dumped DOM carries.
