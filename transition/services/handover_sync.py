@@ -34,7 +34,7 @@ from transition.dates import utcnow
 from transition.models import AccessGrant, HandoverItem, Person, Runbook, System
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.rows import bulk_insert
+from transition.services.rows import bulk_insert, insert_keyed
 
 ENTITY = "handover_item"
 _CHUNK = 1000
@@ -384,9 +384,9 @@ def derive_many(
 ) -> None:
     """``derive_new`` for many sources created in this transaction (``(source id, item
     title, the caller's events for it)``, ids ascending): one read of the keys already
-    taken (a source id reused after a delete, on SQLite), one insert of the new items, and
-    every event (each source's, then its item's ``derive``) in one insert, so the
-    statements do not grow with the sources. A source whose key is taken is left to
+    taken (a source id reused after a delete, on SQLite), one insert of the new items and
+    one read of their ids, and every event (each source's, then its item's ``derive``) in
+    one insert, so the statements do not grow with the sources. A source whose key is taken is left to
     ``reconcile``, as ``derive_new`` does."""
     if not sources:
         return
@@ -405,10 +405,12 @@ def derive_many(
         .scalars()
     )
     fresh = [s for s in sources if s[0] not in taken]
-    item_ids = bulk_insert(
+    item_ids = insert_keyed(
         session,
         HandoverItem,
         [_derived_row(eid, kind, source_id, "open", title) for source_id, title, _ in fresh],
+        key=("key",),
+        where=_H.c.source_kind == kind,
     )
     changes: list[audit.Change] = []
     for (_, _, events), item_id in zip(fresh, item_ids, strict=True):

@@ -30,7 +30,7 @@ from transition.playbooks import from_json
 from transition.services import audit, handover, runbooks
 from transition.services import runbook_files as files
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.rows import bulk_insert
+from transition.services.rows import insert_keyed
 from transition.services.runbook_templates import (
     BUILTIN,
     HINTS,
@@ -191,7 +191,7 @@ def _record_all(
 ) -> None:
     """The runbooks in one insert, then their handover items and every audit event
     (``runbook new``'s five per runbook, then its item's) in one insert each."""
-    ids = bulk_insert(session, Runbook, rows)
+    ids = insert_keyed(session, Runbook, rows, key=("system_id", "template"))
     derived = []
     for rid, (system, _), result in zip(ids, todo, made, strict=True):
         result.id = rid
