@@ -70,14 +70,6 @@ def _missing(session: Session, engagement_id: int, playbook_json: str) -> list[t
     return out
 
 
-def missing_runbooks(
-    session: Session, engagement_id: int, playbook_json: str
-) -> list[tuple[str, str]]:
-    """``(system slug, template)`` of every required runbook not recorded yet, by tier,
-    system and the playbook's order (two queries)."""
-    return [(system.slug, t) for system, t in _missing(session, engagement_id, playbook_json)]
-
-
 def generate_missing(
     session: Session,
     engagement: EngagementRef,
