@@ -273,14 +273,19 @@ def _edited(found: Row, path: Path, text: str, on_disk: bytes, discard_edits: bo
     if on_disk == base_text.encode("utf-8"):
         return False
     if not discard_edits:
-        n = files.lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
-        raise Refused(
-            f"{path}: the file has been edited: "
-            f"{n} line{'s differ' if n != 1 else ' differs'} "
-            "from its generated skeleton; use --force --discard-edits to "
-            f"overwrite it (the old file is kept as {path.name}.orig)"
-        )
+        refuse_edited(path, base_text, on_disk)
     return True
+
+
+def refuse_edited(path: Path, skeleton: str, on_disk: bytes) -> None:
+    """Refuse to overwrite ``path``, whose text differs from its ``skeleton``."""
+    n = files.lines_differ(skeleton, on_disk.decode("utf-8", errors="replace"))
+    raise Refused(
+        f"{path}: the file has been edited: "
+        f"{n} line{'s differ' if n != 1 else ' differs'} "
+        "from its generated skeleton; use --force --discard-edits to "
+        f"overwrite it (the old file is kept as {path.name}.orig)"
+    )
 
 
 def _record(
