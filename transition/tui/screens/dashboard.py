@@ -18,6 +18,7 @@ from transition.services import dashboard
 from transition.services.views.dashboard import DashboardRow
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
@@ -85,8 +86,9 @@ def pct(done: int, total: int) -> str:
     return f"{round(100 * done / total)}%" if total else "–"
 
 
-class DashboardScreen(DataMixin, Screen):
-    """Every engagement as a row; the highlighted one in detail below."""
+class DashboardScreen(LiveMixin, DataMixin, Screen):
+    """Every engagement as a row; the highlighted one in detail below. Others' changes, to
+    any engagement, show within the poll interval (``LiveMixin``)."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.OPEN,
@@ -124,6 +126,13 @@ class DashboardScreen(DataMixin, Screen):
         self.lay_out(self.app.size.width)
         # The spinner only if loading is slow: building it costs more than a quick load.
         self.set_timer(0.3, self.still_loading)
+        self.reload()
+        self.start_live()
+
+    def live_scope(self) -> str | None:
+        return None  # every engagement
+
+    def live_refresh(self) -> None:
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:

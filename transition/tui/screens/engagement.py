@@ -18,6 +18,7 @@ from transition.services.views.overview import EngagementOverview
 from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import DataMixin
+from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
@@ -50,7 +51,10 @@ TABS = (
 )
 
 
-class EngagementScreen(DataMixin, Screen):
+class EngagementScreen(LiveMixin, DataMixin, Screen):
+    """The engagement's header, phases and tabs. Others' changes to it show within the
+    poll interval: the header and the shown tab reload, the other tabs when next shown."""
+
     #: The shown tab's list takes the focus at once (not the filters before it), so the
     #: footer is built once, with the keys that apply to that list.
     AUTO_FOCUS = "Pane PagedTable"
@@ -101,6 +105,13 @@ class EngagementScreen(DataMixin, Screen):
     def on_mount(self) -> None:
         self.sub_title = self.slug
         self.reload()
+        self.start_live()
+
+    def live_scope(self) -> str | None:
+        return self.slug
+
+    def live_refresh(self) -> None:
+        self.action_reload()
 
     def reload(self) -> None:
         key = self.query_one(TabbedContent).active
