@@ -132,7 +132,12 @@ TOGGLE = Command(
     "tasks.toggle", "space", "toggle", "Done/undo", "Mark the task done, or open again"
 )
 START = Command("tasks.start", "s", "start", "Start", "Set the task in progress")
-BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
+BLOCK = Command(
+    "tasks.block", "b", "block", "Blocked", "Mark the task blocked, with a note", show=False
+)
+SKIP = Command(
+    "tasks.skip", "k", "skip", "Skip", "Skip the task (not needed), with a note", show=False
+)
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
 # Listed in the help screen and the palette; the footer keeps to the everyday keys.

@@ -151,6 +151,7 @@ HELP_GROUPS = (
             cmd.TOGGLE,
             cmd.START,
             cmd.BLOCK,
+            cmd.SKIP,
             cmd.ASSIGN,
             cmd.FILTER,
             cmd.TASK_ADD,
