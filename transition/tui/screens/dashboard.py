@@ -127,7 +127,6 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
         # The spinner only if loading is slow: building it costs more than a quick load.
         self.set_timer(0.3, self.still_loading)
         self.reload()
-        self.start_live()
 
     def live_scope(self) -> str | None:
         return None  # every engagement
@@ -171,6 +170,7 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
                 "(or run `transition demo` for a sample)."
             )
         self.show_detail(table.current_key())
+        self.start_live()
 
     def cells(self, table: PagedTable, r: DashboardRow) -> list[Any]:
         layout = self.columns_layout or LAYOUTS[0]

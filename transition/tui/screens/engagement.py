@@ -105,7 +105,6 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
     def on_mount(self) -> None:
         self.sub_title = self.slug
         self.reload()
-        self.start_live()
 
     def live_scope(self) -> str | None:
         return self.slug
@@ -143,6 +142,7 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         state.update(f"{late} late" if late else "")
         state.set_class(bool(late), "-alert")
         self.query_one(PhaseStepper).phases = data.phases
+        self.start_live()
         for pane in self.query(Pane):
             pane.engagement = data
         key = self.query_one(TabbedContent).active

@@ -38,7 +38,11 @@ class LiveMixin:
         raise NotImplementedError
 
     def start_live(self) -> None:
-        """Take the marker now, then look again every interval (if polling is on)."""
+        """Take the marker now, then look again every interval (if polling is on). Called
+        once the screen's first data is shown (so the first look does not slow it down);
+        later calls do nothing."""
+        if self._live_timer is not None or self.live_seen is not None or self._live_busy:
+            return
         interval: float = self.app.poll_seconds  # type: ignore[attr-defined]
         self.live_look(force=True)
         if interval > 0:
