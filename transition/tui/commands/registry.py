@@ -34,6 +34,13 @@ def bindings(*commands: Command) -> list[Binding]:
     return [c.binding() for c in commands]
 
 
+def by_id(binding_id: str | None) -> Command | None:
+    """The command a binding was built from (None for Textual's own bindings)."""
+    return next(
+        (c for c in globals().values() if isinstance(c, Command) and c.id == binding_id), None
+    )
+
+
 # Everywhere
 QUIT = Command("app.quit", "q", "quit", "Quit", "Leave transition")
 HELP = Command("app.help", "question_mark", "help", "Help", "Show every key binding")
@@ -126,6 +133,41 @@ START_EXIT = Command(
     "Start exit of this engagement…: a new engagement hands the service to a successor",
     show=False,
 )
+
+# Engagement: what a manager takes out of it weekly (also in the command palette)
+ACCESS_REVIEW = Command(
+    "engagement.access_review",
+    "V",
+    "access_review",
+    "Access review",
+    "Every access finding of this engagement, in full (transition access review)",
+    show=False,
+)
+WRITE_REPORT = Command(
+    "engagement.report",
+    "O",
+    "write_report",
+    "Write status report…",
+    "Write this engagement's status report to a file, Markdown or HTML (transition report)",
+    show=False,
+)
+EXPORT_CALENDAR = Command(
+    "engagement.calendar",
+    "C",
+    "export_calendar",
+    "Export calendar (.ics)…",
+    "Write the KT sessions, or everything with a date, to an .ics file (transition kt ics)",
+    show=False,
+)
+EXPORT_CHECKLIST = Command(
+    "engagement.checklist",
+    "L",
+    "export_checklist",
+    "Export exit checklist…",
+    "Write the exit checklist as a reusable YAML checklist (transition handover export)",
+    show=False,
+)
+REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
 
 # Tasks tab
 TOGGLE = Command(

@@ -158,6 +158,8 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
         table.loading = False
+        if self.focused is None:  # a list shown loading cannot hold the focus: give it back
+            table.focus()
         self.loaded = True
         self.rows = {r.slug: r for r in message.rows}
         cells = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]

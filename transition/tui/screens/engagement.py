@@ -69,6 +69,10 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         cmd.UPGRADE_PLAYBOOK,
         cmd.REPLAN,
         cmd.START_EXIT,
+        cmd.ACCESS_REVIEW,
+        cmd.WRITE_REPORT,
+        cmd.EXPORT_CALENDAR,
+        cmd.EXPORT_CHECKLIST,
         cmd.RELOAD,
     )
 
@@ -227,6 +231,44 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
             moved = f"; {len(result.replanned)} phase(s) re-laid from {first.new_start}"
         self.notify(f"gate of {result.left} {verb}; {target}{moved}")
         self.action_reload()
+
+    # -- what a manager takes out of the engagement weekly ----------------------------
+
+    def action_access_review(self) -> None:
+        """Every access finding, in full, on a scrolling screen."""
+        from transition.services import access
+        from transition.tui.screens.access_review import AccessReviewScreen
+
+        name = self.data.summary.name if self.data else self.slug
+        self.read_then(
+            lambda: self.backend.read(access.review, self.slug),
+            lambda findings: self.app.push_screen(AccessReviewScreen(name, findings)),
+        )
+
+    def action_write_report(self) -> None:
+        from transition.dates import today
+        from transition.tui.forms.exports import report_form
+
+        self._written(report_form(self.backend, self.slug, today()), "status report")
+
+    def action_export_calendar(self) -> None:
+        from transition.tui.forms.exports import calendar_form
+
+        self._written(calendar_form(self.backend, self.slug), "calendar")
+
+    def action_export_checklist(self) -> None:
+        from transition.tui.forms.exports import checklist_form
+
+        self._written(checklist_form(self.backend, self.slug), "exit checklist")
+
+    def _written(self, form: Any, what: str) -> None:
+        """Show an export form; when it has written its file, say where."""
+
+        def finished(path: Any) -> None:
+            if path is not None:
+                self.notify(f"wrote the {what} to {path}")
+
+        self.app.push_screen(form, finished)
 
     # -- forms that belong to the whole engagement -----------------------------------
 
