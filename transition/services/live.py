@@ -10,8 +10,8 @@ from sqlmodel import Session
 from transition.models import AuditEvent, Engagement
 from transition.services.views.audit import ChangeMarker, MarkedChange
 
-#: At most this many changes are read per look; the rest come with the next one.
-CHANGES_READ = 200
+#: At most this many events are read per look (in id order); the rest come with the next.
+EVENTS_READ = 5000
 
 
 def marker(
@@ -19,7 +19,11 @@ def marker(
 ) -> ChangeMarker:
     """The newest event id of ``engagement`` (its slug; None: every engagement), and with
     ``since`` the changes (one per command's transaction) whose events came after that id,
-    oldest first. An engagement that no longer has that slug has no events."""
+    oldest first. An engagement that no longer has that slug has no events.
+
+    The events are read in id order from ``since`` on, on the primary key (or the
+    engagement's index), and folded here: grouping them in SQL would walk the change-id
+    index over the whole log."""
     where = []
     if engagement is not None:
         owner = select(Engagement.id).where(Engagement.slug == engagement).scalar_subquery()
@@ -27,16 +31,21 @@ def marker(
     if since is None:
         newest = session.execute(select(func.max(AuditEvent.id)).where(*where)).scalar()
         return ChangeMarker(newest=newest or 0, changes=[])
-    last = func.max(AuditEvent.id).label("last")
     rows = session.execute(
-        select(AuditEvent.change_id, func.min(AuditEvent.actor).label("actor"), last)
+        select(AuditEvent.id, AuditEvent.change_id, AuditEvent.actor)
         .where(AuditEvent.id > since, *where)
-        .group_by(AuditEvent.change_id)
-        .order_by(last)
-        .limit(CHANGES_READ)
+        .order_by(AuditEvent.id)
+        .limit(EVENTS_READ)
     ).all()
-    changes = [MarkedChange(change_id=r.change_id, actor=r.actor, last=r.last) for r in rows]
-    return ChangeMarker(newest=max((c.last for c in changes), default=since), changes=changes)
+    changes: dict[str | None, MarkedChange] = {}
+    for event_id, change_id, actor in rows:
+        found = changes.get(change_id)
+        if found is None:
+            changes[change_id] = MarkedChange(change_id=change_id, actor=actor, last=event_id)
+        else:
+            found.last = event_id
+    newest = rows[-1][0] if rows else since
+    return ChangeMarker(newest=newest, changes=list(changes.values()))
 
 
 def told(changes: list[MarkedChange]) -> str:
