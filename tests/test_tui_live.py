@@ -190,3 +190,12 @@ def test_the_poll_interval_is_a_number_of_seconds(setting):
         setting("TRANSITION_TUI_POLL", bad)
         with pytest.raises(BadInput, match="TRANSITION_TUI_POLL"):
             settings.get_settings().tui_poll_seconds()
+
+
+def test_a_bad_poll_interval_is_refused_before_the_tui_opens(cli, setting):
+    setting("TRANSITION_TUI_POLL", "soon")
+    result = cli("tui")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: TRANSITION_TUI_POLL='soon': expected a number of seconds from 0 to 3600"
+    )
