@@ -81,6 +81,23 @@ async def test_the_palette_reaches_the_review_and_the_exports(tmp_path, monkeypa
         table.move_cursor(row=table.row_count - 1)
         await settle(pilot)
         assert findings[-1].message in str(screen.query_one("#review-detail").render())
+
+        # x revokes the grant of the highlighted finding; the review is read again.
+        key, finding = next((k, f) for k, f in screen.findings.items() if f.grant_id)
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen.id == "review-revoke"
+        await type_text(pilot, "found in review")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and screen.changed
+        grant = next(
+            g for g in app.backend.read(access.list_grants, NW) if g.id == finding.grant_id
+        )
+        assert grant.revoked_at is not None and grant.revoke_reason == "found in review"
+        assert all(f.grant_id != finding.grant_id for f in screen.findings.values())
+        assert table.row_count == len(screen.findings)  # the review as it is now
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "EngagementScreen"

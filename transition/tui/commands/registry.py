@@ -168,6 +168,9 @@ EXPORT_CHECKLIST = Command(
     show=False,
 )
 REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
+REVIEW_REVOKE = Command(
+    "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"
+)
 
 # Tasks tab
 TOGGLE = Command(

@@ -240,9 +240,16 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         from transition.tui.screens.access_review import AccessReviewScreen
 
         name = self.data.summary.name if self.data else self.slug
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.action_reload()
+
         self.read_then(
             lambda: self.backend.read(access.review, self.slug),
-            lambda findings: self.app.push_screen(AccessReviewScreen(name, findings)),
+            lambda findings: self.app.push_screen(
+                AccessReviewScreen(self.slug, name, findings), closed
+            ),
         )
 
     def action_write_report(self) -> None:
