@@ -146,3 +146,8 @@ async def test_report_calendar_and_checklist_are_written_to_files(tmp_path, monk
         await fill_and_save(pilot, path=str(checklist), name="northwind-exit")
         assert "name: northwind-exit" in checklist.read_text()
         assert notes[-1] == f"wrote the exit checklist to {checklist}"
+        await pilot.press("question_mark")  # the help lists them with their keys
+        await settle(pilot)
+        lines = [str(w.render()) for w in app.screen.query(".help-line")]
+        assert any(line.split()[0] == "V" and "access finding" in line for line in lines)
+        assert any(line.split()[0] == "k" and "Skip the task" in line for line in lines)

@@ -5,6 +5,7 @@ lets users remap any key (``App.set_keymap``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from textual.binding import Binding
 
@@ -36,9 +37,12 @@ def bindings(*commands: Command) -> list[Binding]:
 
 def by_id(binding_id: str | None) -> Command | None:
     """The command a binding was built from (None for Textual's own bindings)."""
-    return next(
-        (c for c in globals().values() if isinstance(c, Command) and c.id == binding_id), None
-    )
+    return _by_id().get(binding_id or "")
+
+
+@cache
+def _by_id() -> dict[str, Command]:
+    return {c.id: c for c in globals().values() if isinstance(c, Command)}
 
 
 # Everywhere
