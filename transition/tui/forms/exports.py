@@ -21,15 +21,25 @@ REPLACE = Field(
 )
 
 
-def write_to(path_text: str, data: str | bytes, *, replace: bool) -> Path:
-    """``data`` written to ``path_text`` (a leading ``~`` is the home folder); an existing
-    file is replaced only when asked. Returns the absolute path written."""
+def target_of(path_text: str, *, replace: bool) -> Path:
+    """The file ``path_text`` names (a leading ``~`` is the home folder), checked before
+    anything is read: an existing file is refused unless it is to be replaced, and so is
+    a folder, a link or a missing folder."""
     from transition.errors import Refused
-    from transition.files import PRIVATE, write_file
+    from transition.files import check_target
 
     target = Path(path_text).expanduser()
-    if target.exists() and not replace:
+    if check_target(target) is not None and not replace:
         raise Refused(f"{target} already exists: choose another name, or replace it", field="path")
+    return target
+
+
+def write_to(path_text: str, data: str | bytes, *, replace: bool) -> Path:
+    """``data`` written to ``path_text``; an existing file is replaced only when asked.
+    Returns the absolute path written."""
+    from transition.files import PRIVATE, write_file
+
+    target = target_of(path_text, replace=replace)
     return write_file(target, data, mode=PRIVATE, replace=replace).resolve()
 
 
@@ -43,8 +53,9 @@ def _form(
     path_of: Callable[[dict[str, Any]], str] = lambda values: values["path"],
 ) -> FormScreen:
     def submit(values: dict[str, Any]) -> Path:
-        data = produce(values)
-        return write_to(path_of(values), data, replace=values.get("replace") == "yes")
+        path, replace = path_of(values), values.get("replace") == "yes"
+        target_of(path, replace=replace)  # a refused file costs no reading
+        return write_to(path, produce(values), replace=replace)
 
     return FormScreen(title, [*fields, REPLACE], submit, intro=intro, form_id=form_id)
 
