@@ -5,6 +5,7 @@ lets users remap any key (``App.set_keymap``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from textual.binding import Binding
 
@@ -32,6 +33,16 @@ class Command:
 
 def bindings(*commands: Command) -> list[Binding]:
     return [c.binding() for c in commands]
+
+
+def by_id(binding_id: str | None) -> Command | None:
+    """The command a binding was built from (None for Textual's own bindings)."""
+    return _by_id().get(binding_id or "")
+
+
+@cache
+def _by_id() -> dict[str, Command]:
+    return {c.id: c for c in globals().values() if isinstance(c, Command)}
 
 
 # Everywhere
@@ -127,12 +138,55 @@ START_EXIT = Command(
     show=False,
 )
 
+# Engagement: what a manager takes out of it weekly (also in the command palette)
+ACCESS_REVIEW = Command(
+    "engagement.access_review",
+    "V",
+    "access_review",
+    "Access review",
+    "Every access finding of this engagement, in full (transition access review)",
+    show=False,
+)
+WRITE_REPORT = Command(
+    "engagement.report",
+    "O",
+    "write_report",
+    "Write status report…",
+    "Write this engagement's status report to a file, Markdown or HTML (transition report)",
+    show=False,
+)
+EXPORT_CALENDAR = Command(
+    "engagement.calendar",
+    "C",
+    "export_calendar",
+    "Export calendar (.ics)…",
+    "Write the KT sessions, or everything with a date, to an .ics file (transition kt ics)",
+    show=False,
+)
+EXPORT_CHECKLIST = Command(
+    "engagement.checklist",
+    "L",
+    "export_checklist",
+    "Export exit checklist…",
+    "Write the exit checklist as a reusable YAML checklist (transition handover export)",
+    show=False,
+)
+REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
+REVIEW_REVOKE = Command(
+    "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"
+)
+
 # Tasks tab
 TOGGLE = Command(
     "tasks.toggle", "space", "toggle", "Done/undo", "Mark the task done, or open again"
 )
 START = Command("tasks.start", "s", "start", "Start", "Set the task in progress")
-BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
+BLOCK = Command(
+    "tasks.block", "b", "block", "Blocked", "Mark the task blocked, with a note", show=False
+)
+SKIP = Command(
+    "tasks.skip", "k", "skip", "Skip", "Skip the task (not needed), with a note", show=False
+)
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
 # Listed in the help screen and the palette; the footer keeps to the everyday keys.

@@ -146,11 +146,16 @@ HELP_GROUPS = (
         (cmd.BACK, cmd.ADVANCE, cmd.TAB_NEXT, cmd.TAB_PREV, cmd.ADD_SYSTEM, cmd.ADD_PERSON),
     ),
     (
+        "Engagement: reviews and files (also in the palette)",
+        (cmd.ACCESS_REVIEW, cmd.WRITE_REPORT, cmd.EXPORT_CALENDAR, cmd.EXPORT_CHECKLIST),
+    ),
+    (
         "Tasks tab",
         (
             cmd.TOGGLE,
             cmd.START,
             cmd.BLOCK,
+            cmd.SKIP,
             cmd.ASSIGN,
             cmd.FILTER,
             cmd.TASK_ADD,

@@ -120,10 +120,19 @@ class KTPane(Pane[KTSessionView]):
         )
 
     def action_hold(self) -> None:
-        row = self.current()
-        if row:
-            note = f"KT session {row.id} held"
-            self.write_then(note, kt.hold, self.slug, row.id, expected_version=row.version)
+        """Record the planned session under the cursor as held (who else came, if anyone);
+        one that has not started yet asks for a confirmation."""
+        row = self._planned()
+        if row is None:
+            return
+        from transition.tui.forms.kt import kt_hold_form
+
+        def told(held: KTSessionView) -> str:
+            added = len(held.attendees) - len(row.attendees)
+            more = f", {added} more attendee(s)" if added > 0 else ""
+            return f"KT session {row.id}: planned → held{more}"
+
+        self.open_form(kt_hold_form(self.backend, self.slug, row), told)
 
     def action_signoff(self) -> None:
         row = self.current()
