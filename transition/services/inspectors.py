@@ -241,5 +241,3 @@ def raid_item(session: Session, engagement: EngagementRef, ref: str) -> RaidDeta
     return RaidDetail(
         item=item, task_keys=keys, history=history(session, eng, raid_read.ENTITY, row.id)
     )
-
-

@@ -81,4 +81,3 @@ class RaidDetail(View):
     item: RaidItemView
     task_keys: dict[int, str]
     history: list[AuditEventView]
-
