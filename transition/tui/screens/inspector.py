@@ -92,11 +92,14 @@ class Inspector(DataMixin, ModalScreen[bool]):
         with Vertical(classes="dialog inspector"):
             yield Label("Loading…", classes="dialog-title", id="inspector-title", markup=False)
             yield VerticalScroll(id="inspector-body")
-            hint = "esc back" + (f" · {self.HINT}" if self.HINT else "")
-            yield Label(hint, classes="hint", id="inspector-hint", markup=False)
+            yield Label(self.hint(False), classes="hint", id="inspector-hint", markup=False)
 
     def on_mount(self) -> None:
         self.reload()
+
+    def hint(self, links: bool) -> str:
+        keys = ["enter opens the highlighted line", "tab next list"] if links else []
+        return " · ".join([*keys, *([self.HINT] if self.HINT else []), "esc back"])
 
     def reload(self) -> None:
         self.read_into(self.Loaded, type(self).READ, self.slug, self.ref, group="inspector")
@@ -109,6 +112,7 @@ class Inspector(DataMixin, ModalScreen[bool]):
         await body.remove_children()
         await body.mount_all(self._widgets(self.sections(message.data)))
         lists = [w for w in body.query(OptionList) if w.option_count]
+        self.query_one("#inspector-hint", Label).update(self.hint(bool(lists)))
         again = next((w for w in lists if w.id == focused), None)
         (again or (lists[0] if lists else body)).focus(scroll_visible=False)
 
