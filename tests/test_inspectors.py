@@ -325,3 +325,14 @@ async def test_v_lists_every_finding_and_a_finding_opens_its_grant(tmp_path, mon
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, GrantInspector)
+
+
+def test_the_gate_dialog_reads_every_name_of_every_reason(demo):
+    from transition.services import gates
+
+    with db.session_scope(demo, actor="tester") as s:
+        short = {c.name: c.reason for c in gates.ahead(s, NW).phase.gate}
+        full = {c.name: c.reason for c in gates.ahead_in_full(s, NW).phase.gate}
+    assert "more" in short["tasks_done"]  # the CLI's one line
+    assert not any(" more" in reason for reason in full.values())
+    assert "exercise-1-finding-1" in full["tasks_done"]
