@@ -64,7 +64,7 @@ async def measure(url: str) -> tuple[float, float, int, int, float, float]:
 async def measure_inspector(url: str) -> tuple[float, float]:
     """Enter on the first task of the first engagement → its inspector filled in."""
     from transition.tui.app import make_app
-    from transition.tui.screens.inspector import TaskInspector
+    from transition.tui.screens.inspectors import TaskInspector
 
     app = make_app(url, "bench", None)
     async with app.run_test(size=(120, 40)) as pilot:

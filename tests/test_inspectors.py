@@ -159,7 +159,7 @@ async def open_tab(pilot, tab: str):
 async def test_enter_on_a_task_opens_it_and_enter_on_a_dependency_jumps_to_it(
     tmp_path, monkeypatch
 ):
-    from transition.tui.screens.inspector import TaskInspector
+    from transition.tui.screens.inspectors import TaskInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -192,7 +192,7 @@ async def test_enter_on_a_task_opens_it_and_enter_on_a_dependency_jumps_to_it(
 async def test_the_system_inspector_leads_to_a_grant_that_x_revokes(tmp_path, monkeypatch):
     from textual.widgets import OptionList
 
-    from transition.tui.screens.inspector import GrantInspector, SystemInspector
+    from transition.tui.screens.inspectors import GrantInspector, SystemInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -234,7 +234,7 @@ async def test_the_system_inspector_leads_to_a_grant_that_x_revokes(tmp_path, mo
 
 @run_async
 async def test_enter_opens_a_kt_session_a_runbook_and_a_raid_entry(tmp_path, monkeypatch):
-    from transition.tui.screens.inspector import KTInspector, RaidInspector, RunbookInspector
+    from transition.tui.screens.inspectors import KTInspector, RaidInspector, RunbookInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -255,7 +255,7 @@ async def test_enter_opens_a_kt_session_a_runbook_and_a_raid_entry(tmp_path, mon
 
 @run_async
 async def test_a_raid_entry_links_to_its_system(tmp_path, monkeypatch):
-    from transition.tui.screens.inspector import RaidInspector, SystemInspector
+    from transition.tui.screens.inspectors import RaidInspector, SystemInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -277,7 +277,7 @@ async def test_e_edits_the_runbook_file_and_the_fill_is_read_again(tmp_path, mon
 
     from textual.widgets import Static
 
-    from transition.tui.screens.inspector import RunbookInspector
+    from transition.tui.screens.inspectors import RunbookInspector
 
     editor = tmp_path / "editor.py"
     editor.write_text(
@@ -309,7 +309,7 @@ async def test_e_edits_the_runbook_file_and_the_fill_is_read_again(tmp_path, mon
 
 @run_async
 async def test_v_lists_every_finding_and_a_finding_opens_its_grant(tmp_path, monkeypatch):
-    from transition.tui.screens.inspector import FindingsInspector, GrantInspector
+    from transition.tui.screens.inspectors import FindingsInspector, GrantInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -336,3 +336,31 @@ def test_the_gate_dialog_reads_every_name_of_every_reason(demo):
     assert "more" in short["tasks_done"]  # the CLI's one line
     assert not any(" more" in reason for reason in full.values())
     assert "exercise-1-finding-1" in full["tasks_done"]
+
+
+def test_inspectors_on_every_backend(acme, cli, session_scope):
+    """The inspectors' queries on each database the tests run on (SQLite, PostgreSQL)."""
+    for args in (
+        ("system", "add", acme, "Payroll", "--tier", "2"),
+        ("person", "add", acme, "Vic New", "--side", "provider"),
+        (
+            "access",
+            "grant",
+            acme,
+            "--person",
+            "Vic New",
+            "--system",
+            "Payroll",
+            "--role",
+            "admin",
+            "--justification",
+            "payroll runs",
+        ),
+    ):
+        assert cli(*args).exit_code == 0
+    with session_scope(write=False) as s:
+        data = inspectors.system(s, acme, "payroll")
+        assert [g.person for g in data.grants] == ["Vic New"]
+        assert [h.source_kind for h in data.handover].count("grant") == 1
+        grant = inspectors.grant(s, acme, data.grants[0].id)
+        assert grant.grant.justification == "payroll runs" and grant.history

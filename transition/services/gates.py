@@ -37,6 +37,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
 )
+from transition.services.listing import names as _names
 from transition.services.tasks import CLOSED
 from transition.services.views.phases import (
     AdvanceResult,
@@ -167,12 +168,6 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         high_findings=len(access.high_findings(session, engagement)),
         kt_topics=kt_topics.signed_by_topic(session, engagement),
     )
-
-
-def _names(items: list[str], limit: int = 5) -> str:
-    from transition.services.listing import names
-
-    return names(items, limit)
 
 
 def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:

@@ -127,13 +127,13 @@ class AccessPane(Pane["GrantView"]):
     def action_inspect(self) -> None:
         row = self.current()
         if row is not None:
-            from transition.tui.screens.inspector import GrantInspector
+            from transition.tui.screens.inspectors import GrantInspector
 
             self.inspect(GrantInspector(self.slug, row.id))
 
     def action_review(self) -> None:
         """Every finding of the access review; enter on one opens its grant."""
-        from transition.tui.screens.inspector import FindingsInspector
+        from transition.tui.screens.inspectors import FindingsInspector
 
         self.inspect(FindingsInspector(self.slug, "review"))
 

@@ -123,7 +123,7 @@ class KTPane(Pane[KTSessionView]):
     def action_inspect(self) -> None:
         row = self.current()
         if row is not None:
-            from transition.tui.screens.inspector import KTInspector
+            from transition.tui.screens.inspectors import KTInspector
 
             self.inspect(KTInspector(self.slug, row.id))
 

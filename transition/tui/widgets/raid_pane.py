@@ -62,7 +62,7 @@ class RaidPane(Pane[RaidItemView]):
     def action_inspect(self) -> None:
         row = self.current()
         if row is not None:
-            from transition.tui.screens.inspector import RaidInspector
+            from transition.tui.screens.inspectors import RaidInspector
 
             self.inspect(RaidInspector(self.slug, row.ref))
 

@@ -100,7 +100,7 @@ class RunbooksPane(Pane[RunbookView]):
     def action_inspect(self) -> None:
         row = self.current()
         if row is not None:
-            from transition.tui.screens.inspector import RunbookInspector
+            from transition.tui.screens.inspectors import RunbookInspector
 
             self.inspect(RunbookInspector(self.slug, row.id))
 

@@ -133,6 +133,6 @@ class SystemsPane(Pane[SystemView]):
     def action_inspect(self) -> None:
         row = self.current()
         if row is not None:
-            from transition.tui.screens.inspector import SystemInspector
+            from transition.tui.screens.inspectors import SystemInspector
 
             self.inspect(SystemInspector(self.slug, row.slug))

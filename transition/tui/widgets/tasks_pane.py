@@ -294,6 +294,6 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     def action_show_task(self) -> None:
         row = self.current()
         if row:
-            from transition.tui.screens.inspector import TaskInspector
+            from transition.tui.screens.inspectors import TaskInspector
 
             self.inspect(TaskInspector(self.slug, row.key))
