@@ -10,7 +10,7 @@ from textual.binding import Binding
 from transition.services import inspectors
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.inspector import Inspector, Link, Section, history, history_lines
-from transition.tui.widgets.pane import day
+from transition.tui.widgets.pane import day, shown_path
 
 # -- tasks ------------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ class KTInspector(Inspector):
             f"Status: {k.status.replace('_', ' ')}",
             f"System: {k.system}",
             f"Kind: {k.kind}",
-            f"When: {k.starts_local} ({k.timezone}), {k.minutes} min",
+            f"When: {k.starts_local[:16].replace('T', ' ')} ({k.timezone}), {k.minutes} min",
             f"Presenters: {', '.join(k.presenters) or '–'}",
             f"Attendees: {', '.join(k.attendees) or '–'}",
             f"Covers: {', '.join(k.covers) or '–'}",
@@ -252,7 +252,7 @@ class RunbookInspector(Inspector):
             fill += f" · {r.conflicts} conflict(s) to resolve"
         steps = " → ".join(f"[{s}]" if s == r.status else s for s in LIFECYCLE)
         lines = [
-            f"File: {data.absolute}",
+            f"File: {shown_path(data.absolute)}",
             f"Fill: {fill}",
             f"Lifecycle: {steps}",
             f"Owner: {r.owner or '–'}",
