@@ -77,24 +77,49 @@ class Inspector(DataMixin, ModalScreen[bool]):
     class Loaded(Message):
         data: Any
 
-    def __init__(self, slug: str, ref: str | int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, slug: str, ref: str | int, data: Any = None) -> None:
+        super().__init__()
         self.slug = slug
         self.ref = str(ref)
-        self.data: Any = None
+        #: The noun as last read; given when read before the inspector opens (``show``),
+        #: so it is laid out once, not first empty and then again filled in.
+        self.data: Any = data
         #: Something was changed from here: the list below reloads when this closes.
         self.touched = False
         #: The links shown, by their option's id.
         self.links: dict[str, Link] = {}
 
+    @classmethod
+    def show(cls, opener: Any, slug: str, ref: str | int, closed: Callable[[Any], None]) -> None:
+        """Read the noun in a worker of ``opener`` (a pane or an inspector), then open the
+        inspector on it; ``closed(touched)`` when it closes."""
+        opener.read_then(
+            lambda: opener.backend.read(cls.READ, slug, str(ref)),
+            lambda data: opener.app.push_screen(cls(slug, ref, data), closed),
+        )
+
     def compose(self) -> ComposeResult:
+        data = self.data
         with Vertical(classes="dialog inspector"):
-            yield Label("Loading…", classes="dialog-title", id="inspector-title", markup=False)
-            yield VerticalScroll(id="inspector-body")
-            yield Label(self.hint(False), classes="hint", id="inspector-hint", markup=False)
+            title = "Loading…" if data is None else self.title_of(data)
+            yield Label(title, classes="dialog-title", id="inspector-title", markup=False)
+            with VerticalScroll(id="inspector-body"):
+                if data is not None:
+                    yield from self._widgets(self.sections(data))
+            links = bool(self.links)
+            yield Label(self.hint(links), classes="hint", id="inspector-hint", markup=False)
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.data is None:
+            self.reload()
+        else:
+            self._focus_first()
+
+    def _focus_first(self, focused: str | None = None) -> None:
+        body = self.query_one("#inspector-body", VerticalScroll)
+        lists = [w for w in body.query(OptionList) if w.option_count]
+        again = next((w for w in lists if w.id == focused), None)
+        (again or (lists[0] if lists else body)).focus(scroll_visible=False)
 
     def on_worker_state_changed(self, event: Any) -> None:
         """A read that fails is an error notification; when the noun could not be read
@@ -119,10 +144,8 @@ class Inspector(DataMixin, ModalScreen[bool]):
         focused = self.focused.id if self.focused is not None else None
         await body.remove_children()
         await body.mount_all(self._widgets(self.sections(message.data)))
-        lists = [w for w in body.query(OptionList) if w.option_count]
-        self.query_one("#inspector-hint", Label).update(self.hint(bool(lists)))
-        again = next((w for w in lists if w.id == focused), None)
-        (again or (lists[0] if lists else body)).focus(scroll_visible=False)
+        self.query_one("#inspector-hint", Label).update(self.hint(bool(self.links)))
+        self._focus_first(focused)
 
     def _widgets(self, sections: list[Section]) -> Iterable[Widget]:
         self.links = {}
@@ -160,7 +183,7 @@ class Inspector(DataMixin, ModalScreen[bool]):
         link = self.links.get(event.option.id or "")
         target = INSPECTORS.get(link.kind) if link is not None else None
         if link is not None and target is not None:
-            self.app.push_screen(target(self.slug, link.ref), self.returned)
+            target.show(self, self.slug, link.ref, self.returned)
 
     def returned(self, touched: bool | None) -> None:
         """An inspector opened from this one closed: reload if it changed something."""

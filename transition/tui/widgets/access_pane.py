@@ -129,13 +129,13 @@ class AccessPane(Pane["GrantView"]):
         if row is not None:
             from transition.tui.screens.inspectors import GrantInspector
 
-            self.inspect(GrantInspector(self.slug, row.id))
+            self.inspect(GrantInspector, row.id)
 
     def action_review(self) -> None:
         """Every finding of the access review; enter on one opens its grant."""
         from transition.tui.screens.inspectors import FindingsInspector
 
-        self.inspect(FindingsInspector(self.slug, "review"))
+        self.inspect(FindingsInspector, "review")
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)

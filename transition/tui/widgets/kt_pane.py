@@ -125,7 +125,7 @@ class KTPane(Pane[KTSessionView]):
         if row is not None:
             from transition.tui.screens.inspectors import KTInspector
 
-            self.inspect(KTInspector(self.slug, row.id))
+            self.inspect(KTInspector, row.id)
 
     def action_hold(self) -> None:
         row = self.current()

@@ -147,15 +147,15 @@ class Pane(DataMixin, Vertical, Generic[Row]):
 
         self.app.push_screen(form, done)
 
-    def inspect(self, inspector: Screen[Any]) -> None:
-        """Open ``inspector`` over the tab; when it closes having changed something, the
-        tab reloads."""
+    def inspect(self, inspector: type[Any], ref: str | int) -> None:
+        """Read ``ref`` and open an ``inspector`` (a ``screens.inspector.Inspector``) on
+        it over the tab; when it closes having changed something, the tab reloads."""
 
         def closed(touched: Any) -> None:
             if touched:
                 self.changed()
 
-        self.app.push_screen(inspector, closed)
+        inspector.show(self, self.slug, ref, closed)
 
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
         people = self.engagement.people if self.engagement else []

@@ -64,7 +64,7 @@ class RaidPane(Pane[RaidItemView]):
         if row is not None:
             from transition.tui.screens.inspectors import RaidInspector
 
-            self.inspect(RaidInspector(self.slug, row.ref))
+            self.inspect(RaidInspector, row.ref)
 
     def action_add_raid(self) -> None:
         from transition.tui.forms.raid import add_raid_form

@@ -102,7 +102,7 @@ class RunbooksPane(Pane[RunbookView]):
         if row is not None:
             from transition.tui.screens.inspectors import RunbookInspector
 
-            self.inspect(RunbookInspector(self.slug, row.id))
+            self.inspect(RunbookInspector, row.id)
 
     def action_promote(self) -> None:
         row = self.current()

@@ -135,4 +135,4 @@ class SystemsPane(Pane[SystemView]):
         if row is not None:
             from transition.tui.screens.inspectors import SystemInspector
 
-            self.inspect(SystemInspector(self.slug, row.slug))
+            self.inspect(SystemInspector, row.slug)

@@ -296,4 +296,4 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         if row:
             from transition.tui.screens.inspectors import TaskInspector
 
-            self.inspect(TaskInspector(self.slug, row.key))
+            self.inspect(TaskInspector, row.key)
