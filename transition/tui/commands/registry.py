@@ -242,14 +242,8 @@ KT_COVERAGE = Command(
 RUNBOOK_NEW = Command(
     "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
 )
-# A priority binding: the list's own enter (select the row) would otherwise take the key.
 RUNBOOK_STATUS = Command(
-    "runbooks.advance",
-    "enter",
-    "promote",
-    "Next status",
-    "Move the runbook to its next status",
-    priority=True,
+    "runbooks.advance", "p", "promote", "Next status", "Move the runbook to its next status"
 )
 RUNBOOK_UPDATE = Command(
     "runbooks.update",
@@ -288,7 +282,7 @@ SYSTEM_INSPECT = Command(
     "i",
     "inspect",
     "Inspect",
-    "The highlighted system's people and its knowledge by topic",
+    "The highlighted system in full: people, topics, grants, KT, runbooks, exit items (or enter)",
 )
 
 # People tab
@@ -377,4 +371,33 @@ RUNBOOK_EXERCISE = Command(
 )
 RUNBOOK_SIGN = Command(
     "runbooks.sign", "a", "sign", "Accept", "Accept the runbook, signed by a provider person"
+)
+
+# Inspectors: enter on a row opens one
+INSPECT = Command(
+    "list.inspect",
+    "enter",
+    "inspect",
+    "Inspect",
+    "Open the highlighted row in full: a task, system, grant, KT session, runbook or RAID "
+    "entry; enter on a link inside opens that in turn",
+    show=False,
+)
+INSPECT_CLOSE = Command("inspector.close", "escape", "close", "Back", "Close the inspector")
+INSPECT_REVOKE = Command(
+    "inspector.revoke", "x", "revoke", "Revoke", "Revoke the grant being inspected"
+)
+INSPECT_EDIT_FILE = Command(
+    "inspector.edit_file",
+    "e",
+    "edit_file",
+    "Edit file",
+    "Open the runbook's file in $EDITOR, then read its fill again",
+)
+ACCESS_REVIEW = Command(
+    "access.review",
+    "v",
+    "review",
+    "Review",
+    "Every access-review finding; enter on one opens its grant, where x revokes it",
 )

@@ -209,7 +209,7 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
     # -- the gate --------------------------------------------------------------------
 
     def action_gate(self) -> None:
-        self.read_into(self.GateLoaded, gates.ahead, self.slug, group="gate")
+        self.read_into(self.GateLoaded, gates.ahead_in_full, self.slug, group="gate")
 
     def on_engagement_screen_gate_loaded(self, message: GateLoaded) -> None:
         from transition.tui.screens.dialogs import GateScreen

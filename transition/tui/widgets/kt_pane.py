@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 
@@ -15,7 +15,7 @@ from transition.services.kt_times import local
 from transition.services.views.kt import KTSessionView
 from transition.services.views.phases import KeyPersonRisk
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import Column
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
@@ -118,6 +118,14 @@ class KTPane(Pane[KTSessionView]):
                 lambda session_id: f"KT session {session_id} scheduled",
             ),
         )
+
+    @on(PagedTable.RowSelected, "#kt-table")
+    def action_inspect(self) -> None:
+        row = self.current()
+        if row is not None:
+            from transition.tui.screens.inspectors import KTInspector
+
+            self.inspect(KTInspector, row.id)
 
     def action_hold(self) -> None:
         """Record the planned session under the cursor as held (who else came, if anyone);

@@ -319,12 +319,7 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     @on(PagedTable.RowSelected, "#tasks-table")
     def action_show_task(self) -> None:
         row = self.current()
-        if not row:
-            return
-        from transition.services import task_edit
-        from transition.tui.screens.task_detail import TaskDetailScreen
+        if row:
+            from transition.tui.screens.inspectors import TaskInspector
 
-        self.read_then(
-            lambda: self.backend.read(task_edit.show, self.slug, row.key),
-            lambda detail: self.app.push_screen(TaskDetailScreen(detail)),
-        )
+            self.inspect(TaskInspector, row.key)
