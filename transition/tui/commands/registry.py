@@ -394,7 +394,7 @@ INSPECT_EDIT_FILE = Command(
     "Edit file",
     "Open the runbook's file in $EDITOR, then read its fill again",
 )
-ACCESS_REVIEW = Command(
+ACCESS_FINDINGS = Command(
     "access.review",
     "v",
     "review",
