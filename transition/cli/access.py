@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_rows, say, warn
 from transition.cli.state import call, change, state
-from transition.services import access
+
+access = lazy("transition.services.access")
 
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 

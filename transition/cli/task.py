@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Note, Reason, given
 from transition.cli.output import emit, emit_rows, say
 from transition.cli.state import call, change
-from transition.services import tasks
+
+tasks = lazy("transition.services.tasks")
 
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 
