@@ -210,7 +210,7 @@ def test_report_queries_do_not_grow_with_rows(session_scope, demo, count_queries
     # the governance meetings; the committee summary (RAID entries, KT sessions, releases,
     # expiries) and the changes as sentences (events, names of tasks, grants, RAID entries);
     # the readiness score (its parts and trend)
-    assert before <= 100
+    assert before <= 91  # 100 before the readiness section shared the KT matrix and findings
 
 
 # --- user text shows literally in the Markdown report ---------------------------------

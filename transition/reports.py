@@ -28,6 +28,7 @@ from transition.services import (
     dependencies,
     engagements,
     gates,
+    kt_topics,
     meeting_findings,
     release,
     report_summary,
@@ -95,12 +96,18 @@ def report_data(
     now = today()
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
-    status = gates.status(session, engagement)
+    # Read once, shared by the sections that judge them (gates, readiness, access).
+    views = _access_views(session, engagement)
+    findings = [finding.model_dump() for finding in views]
+    high = sorted(
+        (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
+    )
+    matrix = kt_topics.matrix_of(session, engagement)
+    status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
     phases = [_phase(p, now) for p in status.phases]
     current = next((p for p in phases if p.status == "active"), None)
     task_rows = tasks.list_tasks(session, engagement)
     coverage = systems.coverage(session, engagement)
-    findings = _access_findings(session, engagement)
     runbook_rows = _runbooks(session, engagement)
     handover = _handover(session, engagement)
     risks = status.key_person_risks
@@ -140,7 +147,7 @@ def report_data(
         handover=handover,
         changes=changes,
         scorecard=report_scorecard.section(session, engagement),
-        readiness=report_readiness.section(session, engagement),
+        readiness=report_readiness.section(session, engagement, matrix=matrix, high=high),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below
@@ -181,10 +188,10 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
     )
 
 
-def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def _access_views(session: Session, engagement: Engagement) -> list[Any]:
     from transition.services import access
 
-    return [finding.model_dump() for finding in access.review(session, engagement)]
+    return access.review(session, engagement)
 
 
 def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
             path = write_private(output, text)
         # The day's readiness figure is kept once the report is made.
         with state(ctx).session(write=True) as session:
-            keep_today(session, engagement)
+            keep_today(session, engagement, score=data["readiness"]["score"])
         if output is None or path is None:
             return
         say(f"wrote {fmt} report for {data['engagement'].slug} to {path}")
