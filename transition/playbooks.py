@@ -10,6 +10,7 @@ user's own, searched first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Annotated, Any
@@ -359,8 +360,12 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
 def from_json(text: str) -> Playbook:
-    """A playbook stored with an engagement (already validated when it was started)."""
+    """A playbook stored with an engagement (already validated when it was started). Kept
+    for the next call with the same text: a playbook is frozen, and one command reads its
+    engagement's several times (a playbook of thousands of tasks costs a second to
+    validate)."""
     return Playbook.model_validate_json(text)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Free text in a column without a length of its own (notes, descriptions…): the same cap
@@ -203,6 +203,7 @@ def _fold(char: str) -> str:
     return char if category[0] in "LMN" else "-"
 
 
+@lru_cache(maxsize=8192)  # a pure function called per row on big lists of the same names
 def slugify(value: str) -> str:
     """``"Acme Helpdesk"`` → ``"acme-helpdesk"``, ``"Café"`` → ``"cafe"``,
     ``"Иван Петров"`` → ``"иван-петров"``, ``"C++"`` → ``"c-plus-plus"``.
