@@ -90,15 +90,10 @@ def _by_system(
 
 
 def gather(
-    session: Session,
-    engagement: Engagement,
-    *,
-    matrix: list[tuple[int, Any]] | None = None,
-    high_findings: int | None = None,
+    session: Session, engagement: Engagement, *, matrix: Any = None, high_findings: Any = None
 ) -> Facts:
-    """What the gates are judged on. ``matrix`` (``kt_topics.matrix_of``) and
-    ``high_findings`` (the number of open high access findings): what a caller that read
-    them already (the report) passes instead of reading them again."""
+    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
+    ``high_findings`` (a count): given by a caller that has read them (the report)."""
     eid = engagement.id
     now = today()
     phases = list(
