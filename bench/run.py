@@ -3,6 +3,8 @@ paint, on a database seeded through the services (``bench/seed.py``).
 
     python bench/run.py --size full            # 50 engagements, 10k tasks, 20k grants …
     python bench/run.py --size small --runs 3  # seconds; what CI runs
+    python bench/run.py --size one-big         # one engagement holding all of it
+    python bench/run.py --size one-big --db postgresql+psycopg://…  # seeded by bench/seed.py
 
 For each command: the median wall time of several whole processes (interpreter start,
 imports, schema check, queries, output), the ratio to a floor measured in the same run
@@ -46,6 +48,28 @@ def commands(eng: str) -> list[tuple[str, list[str]]]:
         ("handover sync ENG", ["handover", "sync", eng]),
         ("report ENG --format html", ["report", eng, "--format", "html"]),
     ]
+
+
+def engagement_commands(eng: str) -> list[tuple[str, list[str]]]:
+    """Every per-engagement read and sync command: the table of the one-big size."""
+    return [
+        ("task list ENG --json", ["task", "list", eng, "--json"]),
+        ("access list ENG --json", ["access", "list", eng, "--json"]),
+        ("access review ENG --json", ["access", "review", eng, "--json"]),
+        ("handover sync ENG", ["handover", "sync", eng]),
+        ("handover show ENG", ["handover", "show", eng]),
+        ("phase status ENG", ["phase", "status", eng]),
+        ("system list ENG", ["system", "list", eng]),
+        ("kt coverage ENG", ["kt", "coverage", eng]),
+        ("kt list ENG", ["kt", "list", eng]),
+        ("runbook list ENG", ["runbook", "list", eng]),
+        ("report ENG", ["report", eng]),
+        ("report ENG --format html", ["report", eng, "--format", "html"]),
+        ("export ENG", ["export", eng]),
+    ]
+
+
+COMMANDS = {"one-big": engagement_commands}
 
 
 def _env() -> dict[str, str]:
@@ -115,11 +139,11 @@ def tui_figures(url: str, eng: str, runs: int) -> list[dict[str, Any]] | str:
     return out
 
 
-def benchmark(url: str, eng: str, runs: int) -> dict[str, Any]:
+def benchmark(url: str, eng: str, runs: int, size: str = "small") -> dict[str, Any]:
     env, python = _env(), sys.executable
     floor = statistics.median(timed_process([python, *FLOOR], env) for _ in range(runs))
     rows = []
-    for label, args in commands(eng):
+    for label, args in COMMANDS.get(size, commands)(eng):
         argv = [python, *CLI, "--db", url, *args]
         if runs > 1:
             timed_process(argv, env)  # warm the page cache
@@ -150,6 +174,7 @@ def counts(url: str) -> dict[str, int]:
 
 def render(result: dict[str, Any]) -> str:
     lines = [
+        f"size: {result['size']}; load average {result.get('load', '?')}",
         "data: " + ", ".join(f"{n} {k}" for k, n in result["rows"].items()),
         f"seeding: {result['seed_s']:.1f} s"
         + "".join(f"; {k} {v:.1f} s" for k, v in result["seed_phases"].items()),
@@ -205,7 +230,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "rows": counts(url),
             "seed_s": seeded,
             "seed_phases": phases,
-            **benchmark(url, eng, runs),
+            "load": " ".join(f"{n:.2f}" for n in os.getloadavg()),
+            **benchmark(url, eng, runs, args.size),
         }
         from transition import db
 
