@@ -103,7 +103,14 @@ def grants_csv(size: Size, today: date, n: int) -> str:
     return out.getvalue()
 
 
-def seed(url: str, size: Size, runbook_dir: Path, *, quiet: bool = False) -> dict[str, float]:
+def seed(
+    url: str,
+    size: Size,
+    runbook_dir: Path,
+    *,
+    quiet: bool = False,
+    prefix: str = "Bench Engagement",
+) -> dict[str, float]:
     from transition import db
     from transition.dates import today
     from transition.playbooks import resolve_playbook
@@ -126,7 +133,7 @@ def seed(url: str, size: Size, runbook_dir: Path, *, quiet: bool = False) -> dic
                 t = time.perf_counter()
                 eng = engagements.create(
                     session,
-                    name=f"Bench Engagement {n:03d}",
+                    name=f"{prefix} {n:03d}",
                     playbook=pb,
                     raw=raw,
                     client=f"Client {n}",
