@@ -68,6 +68,11 @@ def emit_json(data: Any) -> None:
 
 
 def cell(value: Any) -> str:
+    kind = value.__class__
+    if kind is str:  # most cells: the common cases first
+        return value.replace("\n", " ")
+    if kind is int:
+        return str(value)
     if value is None:
         return "-"
     if isinstance(value, bool):
