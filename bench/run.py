@@ -74,6 +74,7 @@ COMMANDS = {"one-big": engagement_commands}
 
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSITION_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules compiled once, kept
     env["TRANSITION_ACTOR"] = "bench"
     return env
 
