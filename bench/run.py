@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import timed_process
+from common import process_times, timed_process
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -142,22 +142,33 @@ def tui_figures(url: str, eng: str, runs: int) -> list[dict[str, Any]] | str:
 
 def benchmark(url: str, eng: str, runs: int, size: str = "small") -> dict[str, Any]:
     env, python = _env(), sys.executable
-    floor = statistics.median(timed_process([python, *FLOOR], env) for _ in range(runs))
+    floors = [process_times([python, *FLOOR], env) for _ in range(runs)]
+    floor = statistics.median(wall for wall, _ in floors)
+    floor_cpu = statistics.median(cpu for _, cpu in floors)
     rows = []
     for label, args in COMMANDS.get(size, commands)(eng):
         argv = [python, *CLI, "--db", url, *args]
         if runs > 1:
             timed_process(argv, env)  # warm the page cache
-        median = statistics.median(timed_process(argv, env) for _ in range(runs))
+        times = [process_times(argv, env) for _ in range(runs)]
+        median = statistics.median(wall for wall, _ in times)
+        cpu = statistics.median(cpu for _, cpu in times)
         rows.append(
             {
                 "name": label,
                 "median_s": median,
                 "ratio": median / floor,
+                "cpu_s": cpu,
+                "cpu_ratio": cpu / floor_cpu,
                 "queries": query_count(url, args),
             }
         )
-    return {"floor_s": floor, "commands": rows, "tui": tui_figures(url, eng, max(1, runs // 2))}
+    return {
+        "floor_s": floor,
+        "floor_cpu_s": floor_cpu,
+        "commands": rows,
+        "tui": tui_figures(url, eng, max(1, runs // 2)),
+    }
 
 
 def counts(url: str) -> dict[str, int]:
@@ -179,15 +190,17 @@ def render(result: dict[str, Any]) -> str:
         "data: " + ", ".join(f"{n} {k}" for k, n in result["rows"].items()),
         f"seeding: {result['seed_s']:.1f} s"
         + "".join(f"; {k} {v:.1f} s" for k, v in result["seed_phases"].items()),
-        f"floor (python -c 'import sqlmodel, typer'): {result['floor_s'] * 1000:.0f} ms",
+        f"floor (python -c 'import sqlmodel, typer'): {result['floor_s'] * 1000:.0f} ms, "
+        f"CPU {result['floor_cpu_s'] * 1000:.0f} ms",
         "",
-        f"{'command':32s} {'median':>9s} {'× floor':>8s} {'queries':>8s}",
+        f"{'command':32s} {'median':>9s} {'× floor':>8s} {'CPU':>9s} {'× floor':>8s} "
+        f"{'queries':>8s}",
     ]
     for row in result["commands"]:
         flag = "" if row["ratio"] <= TARGET else f"  over {TARGET}×"
         lines.append(
             f"{row['name']:32s} {row['median_s'] * 1000:7.0f}ms {row['ratio']:7.2f}× "
-            f"{row['queries']:8d}{flag}"
+            f"{row['cpu_s'] * 1000:7.0f}ms {row['cpu_ratio']:7.2f}× {row['queries']:8d}{flag}"
         )
     if isinstance(result["tui"], str):
         lines.append(result["tui"])
@@ -231,8 +244,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "rows": counts(url),
             "seed_s": seeded,
             "seed_phases": phases,
-            "load": " ".join(f"{n:.2f}" for n in os.getloadavg()),
             **benchmark(url, eng, runs, args.size),
+            "load": " ".join(f"{n:.2f}" for n in os.getloadavg()),
         }
         from transition import db
 
