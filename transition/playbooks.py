@@ -10,8 +10,8 @@ user's own, searched first.
 
 from __future__ import annotations
 
-import functools
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -360,12 +360,12 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@functools.lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def from_json(text: str) -> Playbook:
-    """A playbook stored with an engagement (already validated when it was started). Kept
-    for the next call with the same text: a playbook is frozen, and one command reads its
-    engagement's several times (a playbook of thousands of tasks costs a second to
-    validate)."""
+    """A playbook stored with an engagement (already validated when it was started).
+    Kept per text: one command reads the same engagement's playbook in several places
+    (gates, plan, readiness), and a 10,000-task playbook takes a while to validate. The
+    models are frozen, so the shared copy cannot change under a caller."""
     return Playbook.model_validate_json(text)
 
 
