@@ -94,3 +94,26 @@ def test_per_engagement_commands_send_the_same_statements_at_two_sizes(
     missing = cli("task", "list", "no-such-engagement", "--json")
     assert missing.exit_code == 2 and missing.stdout == ""
     assert missing.stderr.startswith("error:")
+
+
+def test_report_and_export_send_the_same_statements_at_two_sizes(
+    two_sizes, cli, count_queries, tmp_path
+):
+    """The report (both formats, with its appendix) and the export read in a fixed number
+    of statements; the report shows the first rows of a long list and the appendix all."""
+    commands = [
+        ("report", "{eng}"),
+        ("report", "{eng}", "--format", "html", "--appendix", str(tmp_path / "a-{eng}.html")),
+        ("export", "{eng}", "-o", str(tmp_path / "{eng}.json")),
+    ]
+    for args in commands:
+        counts = {}
+        for size, slug in two_sizes.items():
+            with count_queries() as q:
+                result = cli(*(a.format(eng=slug) for a in args))
+            assert result.exit_code == 0, (args, result.stderr)
+            counts[size] = q.count
+        assert counts["small"] == counts["big"], (args, counts)
+    # 48 grants on the bigger engagement: the report lists 20 of its findings or fewer.
+    text = cli("report", two_sizes["big"]).stdout
+    assert text.count("| high |") + text.count("| medium |") <= 20
