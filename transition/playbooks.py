@@ -11,6 +11,7 @@ user's own, searched first.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -359,8 +360,12 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@lru_cache(maxsize=8)
 def from_json(text: str) -> Playbook:
-    """A playbook stored with an engagement (already validated when it was started)."""
+    """A playbook stored with an engagement (already validated when it was started).
+    Kept per text: one command reads the same engagement's playbook in several places
+    (gates, plan, readiness), and a 10,000-task playbook takes a while to validate. The
+    models are frozen, so the shared copy cannot change under a caller."""
     return Playbook.model_validate_json(text)
 
 

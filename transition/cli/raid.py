@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, given
 from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
-from transition.services import raid
+
+raid = lazy("transition.services.raid")
 
 app = typer.Typer(
     help="The RAID log: risks, assumptions, issues, dependencies and decisions.",

@@ -90,7 +90,11 @@ def _by_system(
     return out
 
 
-def gather(session: Session, engagement: Engagement) -> Facts:
+def gather(
+    session: Session, engagement: Engagement, *, matrix: Any = None, high_findings: Any = None
+) -> Facts:
+    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
+    ``high_findings`` (a count): given by a caller that has read them (the report)."""
     eid = engagement.id
     now = today()
     phases = list(
@@ -165,8 +169,10 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
         released_providers=released_providers,
-        high_findings=len(access.high_findings(session, engagement)),
-        kt_topics=kt_topics.signed_by_topic(session, engagement),
+        high_findings=len(access.high_findings(session, engagement))
+        if high_findings is None
+        else high_findings,
+        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix),
     )
 
 
@@ -321,10 +327,11 @@ def slip_days(phase: Any) -> int | None:
     return ((phase.actual_end or phase.planned_end) - phase.baseline_end).days
 
 
-def status(session: Session, engagement: EngagementRef) -> GateStatus:
-    """Every phase with its gate, each criterion met or not and why."""
+def status(session: Session, engagement: EngagementRef, **known: Any) -> GateStatus:
+    """Every phase with its gate, each criterion met or not and why. ``known``: facts the
+    caller read already (``gather``'s ``matrix`` and ``high_findings``)."""
     engagement = engagement_of(session, engagement)
-    facts = gather(session, engagement)
+    facts = gather(session, engagement, **known)
     phases = [_phase_status(p, evaluate(p, facts), facts) for p in facts.phases]
     current = current_phase(facts.phases)
     from transition.services import kt
