@@ -119,7 +119,7 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         def shown() -> list[str]:
             return [c.key.value for c in table.columns.values()]
 
-        assert shown() == ["mark", "key", "due", "title"]
+        assert shown() == ["mark", "due", "title"]  # the title wins over the key
         key = next(
             k
             for k, r in pane.rows.items()
@@ -136,8 +136,20 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         assert row[0].plain == "✓" and row[3].plain == pane.rows[key].assignee
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert shown() == ["mark", "key", "due", "title"] and table.current_key() == key
-        for tab in ("systems", "access", "kt", "runbooks", "handover", "audit"):
+        assert shown() == ["mark", "due", "title"] and table.current_key() == key
+        for tab in (
+            "systems",
+            "people",
+            "access",
+            "kt",
+            "runbooks",
+            "handover",
+            "raid",
+            "scorecard",
+            "golive",
+            "meetings",
+            "audit",
+        ):
             app.screen.show_tab(tab)
             await settle(pilot)
             listed = app.screen.query_one(f"#pane-{tab}").table

@@ -427,13 +427,25 @@ def people_rows(session: Session, engagement: EngagementRef) -> list[PersonRow]:
         for p in people
         if p.released_on is not None or (p.side == "incumbent" and p.release_date is not None)
     ]
-    states = {r.person: r.summary for r in readiness_of(session, eng.id, leaving)}
-    return [
-        PersonRow.model_validate(p).model_copy(
-            update={"readiness": states.get(p.slug, ""), "moved_from": p.moved_from}
+    states = {r.person: r for r in readiness_of(session, eng.id, leaving)}
+    now = today()
+    rows = []
+    for p in people:
+        r = states.get(p.slug)
+        rows.append(
+            PersonRow.model_validate(p).model_copy(
+                update={
+                    "readiness": r.summary if r else "",
+                    "moved_from": p.moved_from,
+                    "released_on": p.released_on,
+                    "days_left": (p.release_date - now).days if p.release_date else None,
+                    "kt_missing": len(r.topics) if r else 0,
+                    "runbooks_missing": len(r.runbooks) if r else 0,
+                    "grants_held": len(r.grants) if r else 0,
+                }
+            )
         )
-        for p in people
-    ]
+    return rows
 
 
 def _mover(p: Person) -> MoverView:

@@ -239,6 +239,14 @@ SYSTEM_INSPECT = Command(
 
 # People tab
 PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")
+PERSON_INSPECT = Command(
+    "people.inspect",
+    "i",
+    "inspect_person",
+    "Inspect",
+    "The highlighted person: roles, systems, KT given and received, release (also Enter)",
+    show=False,
+)
 PERSON_EDIT = Command("people.edit", "e", "edit_person", "Edit", "Edit the highlighted person")
 PERSON_REMOVE = Command(
     "people.remove", "x", "remove_person", "Remove", "Take the highlighted person off"

@@ -33,6 +33,7 @@ from transition.tui.widgets.scorecard_pane import ScorecardPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
 from transition.tui.widgets.tasks_pane import TasksPane
+from transition.tui.widgets.upcoming import ahead_line
 
 TABS = (
     ("tasks", "Tasks", TasksPane),
@@ -88,7 +89,9 @@ class EngagementScreen(DataMixin, Screen):
         yield Header()
         with Horizontal(id="eng-head"):
             yield Label("Loading…", id="eng-title", markup=False)
+            yield Label("", id="eng-figures", markup=False)
             yield Label("", id="eng-state", markup=False)
+        yield Label("", id="eng-ahead", markup=False)
         yield PhaseStepper(id="eng-stepper")
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             for key, title, pane in TABS:
@@ -126,11 +129,15 @@ class EngagementScreen(DataMixin, Screen):
             when = f" · cutover {-cut}d ago"
         if s.status != "active":
             when = f" · {s.status}"
-        self.query_one("#eng-title", Label).update(f"{s.name} · {parties} · {done}{when}")
+        # The name and parties give way (cut, with an ellipsis) before the figures do.
+        self.query_one("#eng-title", Label).update(f"{s.name} · {parties}")
+        self.query_one("#eng-figures", Label).update(f"{done}{when}")
         late = s.tasks_overdue
         state = self.query_one("#eng-state", Label)
-        state.update(f"{late} late" if late else "")
+        state.update(f" · {late} late" if late else "")
         state.set_class(bool(late), "-alert")
+        if data.upcoming is not None:
+            self.query_one("#eng-ahead", Label).update(ahead_line(data.upcoming))
         self.query_one(PhaseStepper).phases = data.phases
         for pane in self.query(Pane):
             pane.engagement = data
