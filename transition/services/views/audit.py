@@ -46,3 +46,11 @@ class RecentChanges(View):
     count: int
     by_kind: dict[str, int]
     events: list[ChangeView]
+
+
+class NamedAuditEvent(AuditEventView):
+    """An event as the TUI's Audit tab shows it: ``name`` is what its row is called (a
+    task's title, a person's name, a grant as "who on what"); None for a row deleted since
+    or a kind without a name."""
+
+    name: str | None = None

@@ -6,21 +6,23 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
+from textual.worker import get_current_worker
 
 from transition.services import dashboard
-from transition.services.views.dashboard import DashboardRow
+from transition.services.views.dashboard import DashboardDetail, DashboardRow
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
+from transition.tui.widgets.upcoming import ahead_line
 
 STATE_LABEL = {"red": "RED", "amber": "AMBER", "green": "GREEN", "done": "DONE"}
 
@@ -102,6 +104,10 @@ class DashboardScreen(DataMixin, Screen):
     class Loaded(Message):
         rows: list[DashboardRow]
 
+    @dataclass
+    class DetailLoaded(Message):
+        detail: DashboardDetail
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, DashboardRow] = {}
@@ -109,6 +115,9 @@ class DashboardScreen(DataMixin, Screen):
         self.columns_layout: Layout | None = None
         #: Whether the archived engagements are shown (instead of those in use).
         self.archived = False
+        #: The gate and next 14 days of the highlighted engagement, once read.
+        self.shown_detail: DashboardDetail | None = None
+        self.hint = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,6 +126,7 @@ class DashboardScreen(DataMixin, Screen):
             yield Label("", id="detail-title", markup=False)
             yield PhaseStepper(id="detail-stepper")
             yield Static("", id="detail-reasons", markup=False)
+            yield Static("", id="detail-ahead", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -193,7 +203,9 @@ class DashboardScreen(DataMixin, Screen):
             detail.set_class(False, "-red", "-amber", "-green", "-done")
             self.query_one(PhaseStepper).phases = []
             self.query_one("#detail-reasons", Static).update("")
+            self.query_one("#detail-ahead", Static).update("")
             return
+        self.load_detail(row.slug)
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")
         parties = f"{row.client or '?'} → {row.provider or '?'}"
@@ -215,9 +227,43 @@ class DashboardScreen(DataMixin, Screen):
             for i, key in enumerate(row.phases)
         ]
         more = len(row.reasons) - 1
-        self.query_one("#detail-reasons", Static).update(
+        self.hint = (
             f"+{more} more reason(s): press r" if more > 0 else "Enter opens it; r says why."
         )
+        self.paint_gate(row.slug)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-detail")
+    def load_detail(self, slug: str) -> None:
+        """The highlighted engagement's gate readiness and next 14 days (the latest
+        highlight wins: an older read finished late is dropped)."""
+        found = self.backend.read(dashboard.detail, slug)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.DetailLoaded(found))
+
+    def on_dashboard_screen_detail_loaded(self, message: DetailLoaded) -> None:
+        d = message.detail
+        if d.engagement != (self.query_one(PagedTable).current_key() or ""):
+            return
+        self.shown_detail = d
+        self.paint_gate(d.engagement)
+
+    def paint_gate(self, slug: str) -> None:
+        """The gate readiness before the hint, and the next 14 days, once read for
+        ``slug`` (the highlighted engagement); until then, the hint alone."""
+        d = (
+            self.shown_detail
+            if self.shown_detail and self.shown_detail.engagement == slug
+            else None
+        )
+        gate = ""
+        if d is not None:
+            gate = (
+                f"Gate of {d.gate.title}: {d.gate.met} of {d.gate.total} criteria met · "
+                if d.gate is not None
+                else "Every phase done · "
+            )
+        self.query_one("#detail-reasons", Static).update(gate + self.hint)
+        self.query_one("#detail-ahead", Static).update(ahead_line(d.upcoming) if d else "")
 
     def current(self) -> DashboardRow | None:
         return self.rows.get(self.query_one(PagedTable).current_key() or "")

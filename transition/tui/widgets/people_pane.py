@@ -65,7 +65,8 @@ class PeoplePane(Pane[PersonRow]):
         ("missing", "Still to hand over"),
         ("role", "Role"),
         Column("zone", "Time zone", min_width=140),
-        ("email", "Email"),  # free text last: a narrow terminal cuts only its end
+        # Free text last: a narrow terminal cuts only its end (the inspector shows it).
+        Column("email", "Email", min_width=100),
     )
 
     def reload(self) -> None:
