@@ -13,7 +13,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
-from textual.worker import get_current_worker
 
 from transition.services import dashboard
 from transition.services.views.dashboard import DashboardDetail, DashboardRow
@@ -106,7 +105,8 @@ class DashboardScreen(DataMixin, Screen):
 
     @dataclass
     class DetailLoaded(Message):
-        detail: DashboardDetail
+        slug: str
+        detail: DashboardDetail | None  # None: it could not be read
 
     def __init__(self) -> None:
         super().__init__()
@@ -118,6 +118,8 @@ class DashboardScreen(DataMixin, Screen):
         #: The gate and next 14 days of the highlighted engagement, once read.
         self.shown_detail: DashboardDetail | None = None
         self.hint = ""
+        self.detail_wanted: str | None = None
+        self.detail_reading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -205,7 +207,7 @@ class DashboardScreen(DataMixin, Screen):
             self.query_one("#detail-reasons", Static).update("")
             self.query_one("#detail-ahead", Static).update("")
             return
-        self.load_detail(row.slug)
+        self.want_detail(row.slug)
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")
         parties = f"{row.client or '?'} → {row.provider or '?'}"
@@ -232,20 +234,30 @@ class DashboardScreen(DataMixin, Screen):
         )
         self.paint_gate(row.slug)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-detail")
+    def want_detail(self, slug: str) -> None:
+        """Read the gate and next 14 days of ``slug``: one read at a time, the latest
+        highlight read next (scrolling through the list does not queue a read per row)."""
+        self.detail_wanted = slug
+        if not self.detail_reading:
+            self.detail_reading = True
+            self.load_detail(slug)
+
+    @work(thread=True, exit_on_error=False, group="dashboard-detail")
     def load_detail(self, slug: str) -> None:
-        """The highlighted engagement's gate readiness and next 14 days (the latest
-        highlight wins: an older read finished late is dropped)."""
-        found = self.backend.read(dashboard.detail, slug)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.DetailLoaded(found))
+        try:
+            found = self.backend.read(dashboard.detail, slug)
+        except Exception:  # e.g. deleted meanwhile: the line stays empty
+            found = None
+        self.post_message(self.DetailLoaded(slug, found))
 
     def on_dashboard_screen_detail_loaded(self, message: DetailLoaded) -> None:
-        d = message.detail
-        if d.engagement != (self.query_one(PagedTable).current_key() or ""):
-            return
-        self.shown_detail = d
-        self.paint_gate(d.engagement)
+        self.detail_reading = False
+        if message.detail is not None:
+            self.shown_detail = message.detail
+        if self.detail_wanted != message.slug and self.detail_wanted is not None:
+            self.want_detail(self.detail_wanted)
+        elif message.slug == (self.query_one(PagedTable).current_key() or ""):
+            self.paint_gate(message.slug)
 
     def paint_gate(self, slug: str) -> None:
         """The gate readiness before the hint, and the next 14 days, once read for

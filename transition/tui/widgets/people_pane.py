@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.binding import Binding
 
-from transition.services import release
+from transition.services import release, roster
 from transition.services.people import remove as people_remove
 from transition.services.views.release import PersonRow
 from transition.tui.commands import registry as cmd
@@ -70,7 +70,7 @@ class PeoplePane(Pane[PersonRow]):
     )
 
     def reload(self) -> None:
-        self.read_into(self.Loaded, release.people_rows, self.slug, group=self.KEY)
+        self.read_into(self.Loaded, roster.people_rows, self.slug, group=self.KEY)
 
     def show_rows(self, rows: list[PersonRow]) -> None:
         t = self.table
@@ -139,7 +139,7 @@ class PeoplePane(Pane[PersonRow]):
         row = self.current()
         if row is None:
             return
-        from transition.services.person_inspect import inspect
+        from transition.services.roster import inspect
         from transition.tui.screens.person_inspect import PersonInspectScreen
 
         def work() -> None:
