@@ -176,3 +176,43 @@ async def test_dashboard_shows_the_gate_readiness_and_next_14_days(tmp_path, mon
         assert plain(screen.query_one("#detail-reasons")).startswith(
             f"Gate of {detail.gate.title}: {detail.gate.met} of {detail.gate.total}"
         )
+
+
+@run_async
+async def test_audit_tab_names_rows(tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        app.screen.show_tab("audit")
+        await settle(pilot)
+        table = app.screen.query_one("#pane-audit").table
+        columns = [c.key.value for c in table.columns.values()]
+        shown = [table.get_row_at(i)[columns.index("entity")].plain for i in range(5)]
+        # the newest events: a task told by its title, the exercise by its scenario
+        assert shown[0].startswith("task Only Sofia Novak can restart"), shown
+        assert "exercise Key-person departure" in shown
+        assert not any(s.split(" ", 1)[-1].isdigit() for s in shown)
+
+
+def test_upcoming_on_every_backend(cli, acme, session_scope, clock):
+    """The same facts through the CLI, read on the test's backend (SQLite, PostgreSQL)."""
+    clock.pin(today="2026-11-10")
+    for args in (
+        ("system", "add", acme, "CRM", "--tier", "1"),
+        ("person", "add", acme, "Ann Old", "--side", "incumbent", "--release", "2026-11-20"),
+        ("person", "add", acme, "Bob New", "--side", "provider"),
+        ("person", "add", acme, "Cy Later", "--side", "incumbent", "--release", "2027-01-20"),
+    ):
+        assert cli(*args).exit_code == 0
+    for expires in ("2026-11-12", "2026-12-31"):
+        r = cli("access", "grant", acme, "--person", "Bob New", "--system", "CRM",
+                "--role", f"op-{expires}", "--expires", expires)  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+    with session_scope(write=False) as s:
+        ahead = upcoming.upcoming(s, acme)
+    assert ahead.counts.get("release") == 1 and ahead.first("release").text == (
+        "Ann Old is released"
+    )
+    assert ahead.counts.get("expiry") == 1
+    assert "2026-11-12" in str(ahead.first("expiry").day)
+    assert ahead.counts.get("task", 0) == sum(1 for i in ahead.items if i.kind == "task")
