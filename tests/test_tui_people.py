@@ -72,7 +72,9 @@ def test_audit_events_are_told_by_name_in_a_bounded_number_of_queries(tmp_path, 
 
 
 @run_async
-async def test_people_tab_groups_by_side_and_enter_inspects(tmp_path, monkeypatch):
+async def test_people_tab_groups_by_side_and_enter_inspects_and_audit_names_rows(
+    tmp_path, monkeypatch
+):
     from transition.tui.screens.person_inspect import PersonInspectScreen
 
     app = demo_app(tmp_path, monkeypatch, NW)
@@ -119,6 +121,18 @@ async def test_people_tab_groups_by_side_and_enter_inspects(tmp_path, monkeypatc
         await settle(pilot)
         assert app.screen.query("#f-name")
         await pilot.press("escape")
+        await settle(pilot)
+
+        # the Audit tab tells its rows by name
+        app.screen.show_tab("audit")
+        await settle(pilot)
+        table = app.screen.query_one("#pane-audit").table
+        columns = [c.key.value for c in table.columns.values()]
+        shown = [table.get_row_at(i)[columns.index("entity")].plain for i in range(5)]
+        # the newest events: a task told by its title, the exercise by its scenario
+        assert shown[0].startswith("task Only Sofia Novak can restart"), shown
+        assert "exercise Key-person departure" in shown
+        assert not any(s.split(" ", 1)[-1].isdigit() for s in shown)
 
 
 def plain_heading(table, key: str) -> str:
@@ -176,22 +190,6 @@ async def test_dashboard_shows_the_gate_readiness_and_next_14_days(tmp_path, mon
         assert plain(screen.query_one("#detail-reasons")).startswith(
             f"Gate of {detail.gate.title}: {detail.gate.met} of {detail.gate.total}"
         )
-
-
-@run_async
-async def test_audit_tab_names_rows(tmp_path, monkeypatch):
-    app = demo_app(tmp_path, monkeypatch, NW)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        app.screen.show_tab("audit")
-        await settle(pilot)
-        table = app.screen.query_one("#pane-audit").table
-        columns = [c.key.value for c in table.columns.values()]
-        shown = [table.get_row_at(i)[columns.index("entity")].plain for i in range(5)]
-        # the newest events: a task told by its title, the exercise by its scenario
-        assert shown[0].startswith("task Only Sofia Novak can restart"), shown
-        assert "exercise Key-person departure" in shown
-        assert not any(s.split(" ", 1)[-1].isdigit() for s in shown)
 
 
 def test_upcoming_on_every_backend(cli, acme, session_scope, clock):
