@@ -152,6 +152,17 @@ async def test_80x24_header_keeps_the_figures_and_the_footer_keeps_help(tmp_path
         assert title.region.right <= figures.region.x  # the name gives way, not the figures
         ahead = plain(screen.query_one("#eng-ahead"))
         assert ahead.startswith("Next 14 days: Ramp-up ends 29 Nov")
+        await pilot.press("w")  # the same days in full
+        await settle(pilot)
+        from transition.tui.screens.upcoming import UpcomingScreen
+
+        assert isinstance(app.screen, UpcomingScreen)
+        lines = [plain(s) for s in app.screen.query(".reason")]
+        assert "→ Sofia Novak is released" in lines
+        assert lines[0].startswith("1 open task(s) already late")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
 
         def footer_keys() -> list[str]:
             from textual.widgets._footer import FooterKey

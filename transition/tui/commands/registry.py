@@ -96,6 +96,14 @@ EDIT_ENGAGEMENT = Command(
     "Edit the engagement: names, parties, calendar, time zone",
     show=False,
 )
+UPCOMING = Command(
+    "engagement.upcoming",
+    "w",
+    "upcoming",
+    "Next 14 days",
+    "Everything on the next 14 days by day: cutover, phase ends, releases, expiries, KT, tasks",
+    show=False,
+)
 TAB_NEXT = Command(
     "engagement.next_tab", "right_square_bracket", "next_tab", "Next tab", "Next tab", show=False
 )

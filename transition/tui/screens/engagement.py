@@ -58,6 +58,7 @@ class EngagementScreen(DataMixin, Screen):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.BACK,
         cmd.ADVANCE,
+        cmd.UPCOMING,
         cmd.ADD_SYSTEM,
         cmd.ADD_PERSON,
         cmd.EDIT_ENGAGEMENT,
@@ -197,6 +198,14 @@ class EngagementScreen(DataMixin, Screen):
 
     def show_tab(self, key: str) -> None:
         self.query_one(TabbedContent).active = key
+
+    def action_upcoming(self) -> None:
+        """The next 14 days in full (the header's line counts them)."""
+        if self.data is None or self.data.upcoming is None:
+            return
+        from transition.tui.screens.upcoming import UpcomingScreen
+
+        self.app.push_screen(UpcomingScreen(self.data.upcoming))
 
     # -- the gate --------------------------------------------------------------------
 
