@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -81,7 +82,10 @@ class KeyFooter(Footer):
                 yield widget
 
 
-def _width(key: FooterKey, compact: bool) -> int:
-    """The cells ``key`` takes: ``␣k␣Label␣`` (``k Label`` and a margin when compact)."""
-    text = len(key.key_display) + (len(key.description) + 1 if key.description else 0)
+def _width(key: Any, compact: bool) -> int:
+    """The cells ``key`` takes: ``␣k␣Label␣`` (``k Label`` and a margin when compact);
+    a grouped key's label or group is not measured (none of ours are grouped)."""
+    if not isinstance(key, FooterKey):
+        return 0
+    text = cell_len(key.key_display) + (cell_len(key.description) + 1 if key.description else 0)
     return text + (1 if compact else 3)
