@@ -161,7 +161,10 @@ class DashboardScreen(DataMixin, Screen):
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
-        table.loading = False
+        if table.loading:
+            table.loading = False
+            # The list's own keys (enter) hid while it was loading: the footer follows.
+            self.refresh_bindings()
         self.loaded = True
         self.rows = {r.slug: r for r in message.rows}
         cells = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
