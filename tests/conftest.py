@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -263,6 +264,8 @@ _POOL = _SchemaPool()
 def _drop_pooled_schemas() -> Iterator[None]:
     yield
     if PG_URL:
+        if _ACME.pg_schema is not None:
+            _POOL.drop(_ACME.pg_schema)
         _POOL.close()
 
 
@@ -405,11 +408,145 @@ ACME = (
 
 
 @pytest.fixture
-def acme(cli) -> str:
+def acme(cli, db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """An engagement started from the shipped managed-service playbook on 2026-11-02."""
-    result = cli(*ACME)
-    assert result.exit_code == 0, result.stderr
+    if not _ACME.copy_into(db_url, tmp_path_factory):
+        result = cli(*ACME)
+        assert result.exit_code == 0, result.stderr
     return "acme-helpdesk"
+
+
+class _AcmeCopies:
+    """The rows ``engagement new`` writes for ``acme``, written once per test process and
+    per backend, then copied into each test's database (only into a database with no
+    engagement and no audit event yet, and only when the settings and the clock are the
+    ones every test starts with: otherwise the command runs)."""
+
+    def __init__(self) -> None:
+        self.sqlite_file: Path | None = None
+        self.pg_schema: str | None = None
+        self.pg_sequences: list[tuple[str, int, bool]] = []
+
+    @staticmethod
+    def _plain() -> bool:
+        changed = any(
+            os.environ.get(var)
+            for var in (
+                "TRANSITION_PLAYBOOKS",
+                "TRANSITION_TEMPLATES",
+                "TRANSITION_TODAY",
+                "TRANSITION_ADMIN_ROLES",
+            )
+        )
+        clock = dates.CLOCK.fixed_now is not None or dates.CLOCK.fixed_today is not None
+        return not changed and not clock and os.environ.get("TRANSITION_ACTOR") == "tester"
+
+    def copy_into(self, url: str, tmp_path_factory: pytest.TempPathFactory) -> bool:
+        if not self._plain():
+            return False
+        if url.startswith("sqlite:///"):
+            return self._sqlite(Path(url.removeprefix("sqlite:///")), tmp_path_factory)
+        return self._postgresql(url)
+
+    def _sqlite(self, path: Path, tmp_path_factory: pytest.TempPathFactory) -> bool:
+        import sqlite3
+
+        if self.sqlite_file is None:
+            folder = tmp_path_factory.mktemp("acme")
+            template = folder / "test.db"
+            shutil.copyfile(_TEMPLATES.sqlite(tmp_path_factory.getbasetemp()), template)
+            result = _runner(f"sqlite:///{template}")(*ACME)
+            db.reset_engines()
+            assert result.exit_code == 0, result.stderr
+            self.sqlite_file = template
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            if con.execute(
+                "SELECT EXISTS (SELECT 1 FROM engagement) OR EXISTS (SELECT 1 FROM audit_event)"
+            ).fetchone()[0]:
+                return False
+            con.execute("ATTACH DATABASE ? AS acme", (str(self.sqlite_file),))
+            tables = [
+                name
+                for (name,) in con.execute(
+                    "SELECT name FROM acme.sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite~_%' ESCAPE '~' AND name <> 'alembic_version'"
+                )
+            ]
+            con.execute("BEGIN IMMEDIATE")
+            for name in tables:
+                con.execute(f'INSERT INTO main."{name}" SELECT * FROM acme."{name}"')
+            con.execute("COMMIT")
+            con.execute("DETACH DATABASE acme")
+        finally:
+            con.close()
+        return True
+
+    def _postgresql(self, url: str) -> bool:
+        admin = _POOL.engine()
+        if self.pg_schema is None:
+            schema = _POOL.take(False)
+            result = _runner(_schema_url(schema))(*ACME)
+            db.reset_engines()
+            assert result.exit_code == 0, result.stderr
+            with admin.connect() as conn:
+                names = (
+                    conn.exec_driver_sql(
+                        "SELECT c.relname FROM pg_class c WHERE c.relkind = 'S' "
+                        "AND c.relnamespace = %(s)s::regnamespace",
+                        {"s": schema},
+                    )
+                    .scalars()
+                    .all()
+                )
+                self.pg_sequences = [
+                    (
+                        name,
+                        *conn.exec_driver_sql(
+                            f'SELECT last_value, is_called FROM "{schema}"."{name}"'
+                        ).one(),
+                    )
+                    for name in names
+                ]
+            self.pg_schema = schema
+        named = re.search(r"search_path%3D(t_[0-9a-f]+)$", url)
+        if named is None:
+            return False
+        target, source = named.group(1), self.pg_schema
+        with admin.connect() as autocommit:
+            conn = autocommit.execution_options(isolation_level="READ COMMITTED")
+            with conn.begin():
+                busy = conn.exec_driver_sql(
+                    f'SELECT EXISTS (SELECT 1 FROM "{target}".engagement) '
+                    f'OR EXISTS (SELECT 1 FROM "{target}".audit_event)'
+                ).scalar_one()
+                if busy:
+                    return False
+                tables = (
+                    conn.exec_driver_sql(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = %(s)s "
+                        "AND tablename <> 'alembic_version'",
+                        {"s": source},
+                    )
+                    .scalars()
+                    .all()
+                )
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                conn.exec_driver_sql(
+                    ";".join(
+                        f'INSERT INTO "{target}"."{t}" SELECT * FROM "{source}"."{t}"'
+                        for t in tables
+                    )
+                )
+                for name, value, called in self.pg_sequences:
+                    conn.exec_driver_sql(
+                        "SELECT setval(%(seq)s, %(v)s, %(c)s)",
+                        {"seq": f'"{target}"."{name}"', "v": value, "c": called},
+                    )
+        return True
+
+
+_ACME = _AcmeCopies()
 
 
 class QueryCounter:
