@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -115,6 +115,9 @@ class Playbook(_Strict):
     name: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
     version: int = 1
+    #: ``onboarding`` (the default): a transition in; ``exit``: the exit of a running
+    #: engagement, the only kind ``engagement new --exit-of`` starts from.
+    kind: Literal["onboarding", "exit"] = "onboarding"
     description: str = ""
     handover: Slug | None = None
     runbooks: tuple[Slug, ...] = ()

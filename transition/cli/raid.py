@@ -1,4 +1,4 @@
-"""``transition raid add|list|set|close|link``: the RAID log."""
+"""``transition raid add|list|set|close|reopen|link``: the RAID log."""
 
 from __future__ import annotations
 
@@ -143,6 +143,18 @@ def close(
     """Close an entry with a written resolution."""
     result = change(ctx, raid.close, engagement, ref, resolution=resolution)
     say(f"closed {result.item.ref}: {result.item.resolution}")
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    engagement: Engagement,
+    ref: Ref,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT"),
+) -> None:
+    """Open a closed entry again (a closed entry is not changed until it is reopened)."""
+    result = change(ctx, raid.reopen, engagement, ref, reason=reason)
+    _said("reopened", result)
 
 
 @app.command("link")
