@@ -1,9 +1,8 @@
 """Phases and their gates: evaluate each criterion with its reason, advance or override.
 
-Evaluation first gathers the facts it needs in a fixed number of queries (``Facts``),
-then judges every criterion of every phase from them, so ``phase status`` costs the same
-whatever the number of tasks, systems or grants.
-"""
+Evaluation gathers the facts it needs in a fixed number of queries (``Facts``), then
+judges every criterion of every phase from them: ``phase status`` costs the same however
+many tasks, systems or grants."""
 
 from __future__ import annotations
 
@@ -351,15 +350,13 @@ def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
     """The gate ahead: the phase in progress with its criteria judged, and the next one."""
     data = status(session, engagement)
     phase = data.active()
-    following = None
-    if phase is not None:
-        following = next((p for p in data.phases if p.position == phase.position + 1), None)
+    after = phase.position + 1 if phase is not None else None
+    following = next((p for p in data.phases if p.position == after), None)
     return CurrentGate(engagement=data.engagement, phase=phase, next=following)
 
 
 def ahead_in_full(session: Session, engagement: EngagementRef) -> CurrentGate:
-    """``ahead`` with every reason naming everything it is about (no "and N more"): for
-    the TUI's gate dialog, which scrolls."""
+    """``ahead``, every reason naming all it is about: for the TUI's scrolling gate dialog."""
     from transition.services.listing import every_name
 
     with every_name():
