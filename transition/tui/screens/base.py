@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 WRITE = "write"
 
 
+def running(node: Any, group: str) -> bool:
+    """Whether a worker of ``node`` in ``group`` is still running: a save asked for twice
+    (a key pressed again while it runs) is made once. Cancelling the first instead would
+    not stop its thread: both would write."""
+    return any(w.node is node and w.group == group and not w.is_finished for w in node.workers)
+
+
 def error_text(error: BaseException | None) -> str:
     if isinstance(error, TransitionError):
         return "\n".join(error.lines())
