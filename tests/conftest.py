@@ -35,6 +35,10 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TRANSITION_ACTOR", "tester")
+    # The TUI does not look for others' changes unless a test asks it to: a look that
+    # fires mid-test (every 5 s by default, a slow test on a busy machine lasts longer)
+    # reads and may reload while the test waits on the screen.
+    monkeypatch.setenv("TRANSITION_TUI_POLL", "0")
     monkeypatch.setenv("XDG_DATA_HOME", str(folder / "xdg-data"))
     monkeypatch.setenv("HOME", str(folder / "home"))
     settings.reset()

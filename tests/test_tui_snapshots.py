@@ -6,7 +6,7 @@ and review the SVGs."""
 from __future__ import annotations
 
 import pytest
-from tui_snapshot_app import demo_app
+from tui_snapshot_app import demo_app, workers_done
 
 pytest.importorskip("pytest_textual_snapshot")
 
@@ -33,7 +33,7 @@ async def settle(pilot) -> None:
     app = pilot.app
     still = 0
     for _ in range(200):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         busy = any(w.is_running for w in app.workers) or not all(
             sized(t) for t in app.screen.query(DataTable)

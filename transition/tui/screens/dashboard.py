@@ -161,6 +161,7 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     def still_loading(self) -> None:
         if not self.rows and not self.loaded:
             self.query_one(PagedTable).loading = True
+            self.refresh_bindings()  # the list's keys do not apply while it loads
 
     def reload(self) -> None:
         self.read_into(
@@ -170,10 +171,11 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
         if table.loading:
+            # The list keeps the focus while it loads, but its keys (⏎ Open…) apply again
+            # only now: nothing else tells the footer, the focus did not move.
             table.loading = False
-            # The list's own keys (enter) hid while it was loading: the footer follows.
             self.refresh_bindings()
-        if self.focused is None:  # a list shown loading cannot hold the focus: give it back
+        if self.focused is None:
             table.focus()
         self.loaded = True
         self.rows = {r.slug: r for r in message.rows}

@@ -130,7 +130,7 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         """The engagement, and the first data of ``pane`` (shown next, and stale) with it."""
         data = self.backend.read(overview.header, self.slug)
         first = pane.prefetch(data) if pane is not None else None
-        self.post_message(self.Loaded(data, pane, first))
+        self.post_latest(self.Loaded(data, pane, first))
 
     def on_engagement_screen_loaded(self, message: Loaded) -> None:
         data = self.data = message.data
