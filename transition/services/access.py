@@ -274,7 +274,7 @@ def grant_records(
     *,
     active: bool = False,
     expiring_days: int | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, object]]:
     """``list_grants`` as plain rows in ``GrantView`` field order, read as they are printed
     (``access list --json``): one query, no model per row. The statement runs now (an
     unknown engagement or a bad filter is refused before anything is printed)."""

@@ -91,7 +91,7 @@ def task_records(
     status: str | None = None,
     overdue: bool = False,
     assignee: str | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, object]]:
     """``list_tasks`` (without ``mine``) as plain rows in ``TaskView`` field order, read as
     they are printed (``task list --json``): the same queries, no model per row. The
     queries run now (an unknown phase or person is refused before anything is printed)."""

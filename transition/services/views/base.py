@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -20,7 +20,7 @@ class View(BaseModel):
     model_config = ConfigDict(from_attributes=True, defer_build=True)
 
 
-def records(view: type[View], rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def records(view: type[View], rows: Iterable[dict[str, object]]) -> Iterator[dict[str, object]]:
     """Rows of ``view``'s fields, already of their types, as plain dicts in the order and
     with the defaults of ``view``: what ``view(**row).model_dump(mode="json")`` prints as
     JSON, without building a model per row (a list of thousands prints much faster)."""
