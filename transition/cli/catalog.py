@@ -66,7 +66,7 @@ NOUNS: dict[str, Noun] = {
     "agenda": Noun("What a person must do, across engagements.", ()),
     "raid": Noun(
         "The RAID log: risks, assumptions, issues, dependencies and decisions.",
-        ("add", "close", "link", "list", "set"),
+        ("add", "close", "link", "list", "reopen", "set"),
     ),
     "score": Noun(
         "The parallel-run scorecard: KPI values per party and week.",
