@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
+from transition.services import textmatch
 from transition.services.common import (
     EngagementRef,
     apply_changes,
@@ -57,15 +59,40 @@ def list_tasks(
     overdue: bool = False,
     assignee: str | None = None,
     mine: bool = False,
+    open_only: bool = False,
+    keep: Sequence[str] = (),
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[TaskView]:
     """Tasks as read models, in phase order, in a few queries whatever their number.
     ``mine``: the acting user's (a person of the engagement by name or email): assigned to
-    them, or owned by a role they hold with nobody assigned."""
+    them, or owned by a role they hold with nobody assigned. ``open_only``: to do, in
+    progress or blocked, and the tasks keyed in ``keep`` whatever their status. ``text``:
+    every word of it in the key, title, status, due date, assignee or owner role (any
+    case, any script). ``sort``: a key of ``SORTS`` ordering each phase's tasks."""
     engagement = engagement_of(session, engagement)
     now = today()
     stmt = _select(engagement)
+    if sort is not None:
+        stmt = stmt.order_by(None).order_by(Phase.position, *_sort_order(sort, descending))
+    if open_only:
+        still = Task.status.in_(OPEN)
+        stmt = stmt.where(still | Task.key.in_(list(keep)) if keep else still)
+    if text:
+        stmt = stmt.where(
+            textmatch.matches(
+                text,
+                Task.key,
+                Task.title,
+                func.replace(Task.status, "_", " "),
+                Task.due_date,
+                Person.name,
+                Task.owner_role,
+            )
+        )
     if phase:
         phase = phase.strip().lower()
         keys = (
@@ -101,6 +128,26 @@ def list_tasks(
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     return _views(session, engagement, stmt, paged=limit is not None)
+
+
+#: What a task list can be sorted by (within each phase), and the column it sorts on.
+SORTS = ("key", "due", "assignee", "title", "status")
+
+
+def _sort_order(sort: str, descending: bool) -> list[Any]:
+    """The ORDER BY of a task list sorted by ``sort`` (one of ``SORTS``): empty values
+    last either way, ties in the playbook's order."""
+    if sort not in SORTS:
+        raise BadInput(f"cannot sort tasks by {sort!r}: choose one of {', '.join(SORTS)}")
+    column: Any = {
+        "key": Task.key,
+        "due": Task.due_date,
+        "assignee": textmatch.folded(Person.name),
+        "title": textmatch.folded(Task.title),
+        "status": case({s: i for i, s in enumerate(STATUSES)}, value=Task.status, else_=99),
+    }[sort]
+    first = column.desc() if descending else column.asc()
+    return [first.nulls_last(), Task.position, Task.id]
 
 
 def _select(engagement: Engagement, view: type[TaskView] = TaskView, *, removed: bool = False):
@@ -324,6 +371,11 @@ def page(
             status=filters.status,
             overdue=filters.overdue,
             assignee=filters.assignee,
+            open_only=filters.open_only,
+            keep=filters.keep,
+            text=filters.text,
+            sort=filters.sort,
+            descending=filters.descending,
             limit=need,
             offset=offset,
         )

@@ -23,6 +23,8 @@ from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
 
 STATE_LABEL = {"red": "RED", "amber": "AMBER", "green": "GREEN", "done": "DONE"}
+#: Sorted by state, the engagements needing attention come first.
+STATE_RANK = {"red": 0, "amber": 1, "green": 2, "done": 3}
 
 COLUMNS = (
     ("state", "State"),
@@ -121,6 +123,12 @@ class DashboardScreen(DataMixin, Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Dashboard"
+        # ``/`` filters the engagements by any column's text; sorted by state, red comes
+        # first, and by cutover, the nearest (engagements not running have none).
+        self.query_one(PagedTable).sort_keys = {
+            "state": lambda slug: STATE_RANK[self.rows[slug].state] if slug in self.rows else None,
+            "cutover": self.cutover_days,
+        }
         self.lay_out(self.app.size.width)
         # The spinner only if loading is slow: building it costs more than a quick load.
         self.set_timer(0.3, self.still_loading)
@@ -137,6 +145,10 @@ class DashboardScreen(DataMixin, Screen):
             table = self.query_one(PagedTable)
             rows = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
             table.set_columns(layout.columns, rows)
+
+    def cutover_days(self, slug: str) -> int | None:
+        row = self.rows.get(slug)
+        return None if row is None or row.status != "active" else row.days_to_cutover
 
     def still_loading(self) -> None:
         if not self.rows and not self.loaded:

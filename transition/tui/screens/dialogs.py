@@ -140,6 +140,7 @@ class ReasonsScreen(ModalScreen[None]):
 HELP_GROUPS = (
     ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO)),
     ("Command palette", ()),
+    ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
     ("Dashboard", (cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT)),
     (
         "Engagement",
@@ -153,6 +154,7 @@ HELP_GROUPS = (
             cmd.BLOCK,
             cmd.ASSIGN,
             cmd.FILTER,
+            cmd.OPEN_ONLY,
             cmd.TASK_ADD,
             cmd.TASK_EDIT,
             cmd.TASK_REMOVE,

@@ -10,7 +10,7 @@ from textual.message import Message
 from transition.services import audit
 from transition.services.views.audit import AuditEventView
 from transition.tui.backend import PAGE
-from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable, Sort
 from transition.tui.widgets.pane import Pane, short
 
 
@@ -23,6 +23,9 @@ class AuditPane(Pane[AuditEventView]):
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
         self.count = 0
+        #: The table's filter and order, read into the query (the list is paged).
+        self.text = ""
+        self.sort: Sort | None = None
 
     KEY = "audit"
     NOTE = False
@@ -37,6 +40,17 @@ class AuditPane(Pane[AuditEventView]):
         ("change", "Before → after"),
     )
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.remote = True
+        self.table.sortable = audit.EVENT_SORTS
+
+    @on(PagedTable.Query, "#audit-table")
+    def searched(self, event: PagedTable.Query) -> None:
+        self.text, self.sort = event.text, event.sort
+        self.count = 0
+        self.fetch(0)
+
     def reload(self) -> None:
         # Newest first: new events arrive at the top, so a reload starts afresh.
         self.table.reset()
@@ -46,7 +60,14 @@ class AuditPane(Pane[AuditEventView]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
     def fetch(self, offset: int) -> None:
         rows = self.backend.read(
-            audit.events, self.slug, limit=PAGE, offset=offset, newest_first=True
+            audit.events,
+            self.slug,
+            limit=PAGE,
+            offset=offset,
+            newest_first=True,
+            text=self.text,
+            sort=self.sort.column if self.sort else None,
+            descending=bool(self.sort and self.sort.descending),
         )
         self.post_message(self.Page(rows, offset))
 
@@ -70,5 +91,9 @@ class AuditPane(Pane[AuditEventView]):
             )
             for e in message.rows
         ]
-        self.count += len(rows)
-        t.append(rows, has_more=len(rows) >= PAGE)
+        if message.offset == 0:  # the first page, of a reload or a new filter
+            self.count = len(rows)
+            t.show(rows, has_more=len(rows) >= PAGE)
+        else:
+            self.count += len(rows)
+            t.append(rows, has_more=len(rows) >= PAGE)

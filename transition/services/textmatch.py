@@ -1,0 +1,102 @@
+"""Text search inside a list's query: "every word of what the user typed appears in one of
+these columns", case-insensitively in any script, so a filter covers every row of a paged
+list and not only the rows loaded so far.
+
+SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only (``Ä`` and ``ä``, ``Б`` and ``б``
+differ); its connections get a ``transition_fold`` function (``str.casefold``, registered
+in ``db.py``) and use that. PostgreSQL's ``lower()`` folds every script in a UTF-8
+database. ``instr`` / ``strpos`` find the word, so ``%`` and ``_`` in it are plain
+characters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, String, and_, bindparam, cast, func, literal, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from transition.db import SQLITE_FOLD
+
+#: Between two columns' text, so that a word never matches across a column boundary (a
+#: unit separator cannot be typed into a filter).
+SEPARATOR = "\x1f"
+
+
+def words(text: str | None) -> list[str]:
+    """The words of a filter as typed: split on white space, duplicates (compared
+    folded) dropped."""
+    out: dict[str, str] = {}
+    for word in (text or "").split():
+        out.setdefault(word.casefold(), word)
+    return list(out.values())
+
+
+class _Contains(FunctionElement):
+    """``needle`` occurs in ``haystack``, both folded."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "transition_contains"
+
+
+@compiles(_Contains)
+def _contains_default(element: _Contains, compiler: Any, **kw: Any) -> str:
+    haystack, needle = list(element.clauses)
+    return (
+        f"(strpos(lower({compiler.process(haystack, **kw)}), "
+        f"lower({compiler.process(needle, **kw)})) > 0)"
+    )
+
+
+@compiles(_Contains, "sqlite")
+def _contains_sqlite(element: _Contains, compiler: Any, **kw: Any) -> str:
+    haystack, needle = list(element.clauses)
+    return (
+        f"(instr({SQLITE_FOLD}({compiler.process(haystack, **kw)}), "
+        f"{SQLITE_FOLD}({compiler.process(needle, **kw)})) > 0)"
+    )
+
+
+class folded(FunctionElement):  # noqa: N801 - used as a SQL function
+    """A text column folded for ordering: ``Émile`` between ``Emil`` and ``Emma``."""
+
+    type = String()
+    inherit_cache = True
+    name = "transition_folded"
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"{SQLITE_FOLD}({compiler.process(element.clauses, **kw)})"
+
+
+def haystack(*columns: Any) -> ColumnElement[str]:
+    """The columns' text joined by ``SEPARATOR`` (a NULL column is empty text)."""
+    parts: list[Any] = []
+    for column in columns:
+        if parts:
+            parts.append(literal(SEPARATOR, String))
+        parts.append(func.coalesce(cast(column, String), literal("", String)))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.op("||")(part)
+    return out
+
+
+def matches(text: str | None, *columns: Any) -> ColumnElement[bool]:
+    """True for rows in which every word of ``text`` occurs in one of ``columns``
+    (always true for an empty ``text``)."""
+    found = words(text)
+    if not found:
+        return true()
+    hay = haystack(*columns)
+    return and_(
+        *(_Contains(hay, bindparam(None, word, type_=String, unique=True)) for word in found)
+    )
