@@ -165,6 +165,7 @@ OPEN_ONLY = Command(
     "toggle_open",
     "Open/all",
     "Show open tasks only (as the tab opens), or every task",
+    show=False,
 )
 # Listed in the help screen and the palette; the footer keeps to the everyday keys.
 TASK_ADD = Command("tasks.add", "n", "add_task", "Add", "Add an ad-hoc task to a phase", show=False)
