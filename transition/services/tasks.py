@@ -74,10 +74,69 @@ def list_tasks(
     every word of it in the key, title, status, due date, assignee or owner role (any
     case, any script). ``sort``: a key of ``SORTS`` ordering each phase's tasks."""
     engagement = engagement_of(session, engagement)
-    now = today()
-    stmt = _select(engagement)
+    stmt = _filtered(
+        session,
+        engagement,
+        status=status,
+        overdue=overdue,
+        assignee=assignee,
+        open_only=open_only,
+        keep=keep,
+        text=text,
+    )
     if sort is not None:
         stmt = stmt.order_by(None).order_by(Phase.position, *_sort_order(sort, descending))
+    if phase:
+        phase = phase.strip().lower()
+        keys = (
+            session.execute(
+                select(Phase.key)
+                .where(Phase.engagement_id == engagement.id)
+                .order_by(Phase.position)
+            )
+            .scalars()
+            .all()
+        )
+        if phase not in keys:
+            raise BadInput(f"unknown phase {phase!r}: phases are {', '.join(keys)}")
+        stmt = stmt.where(Phase.key == phase)
+    if mine:
+        from transition.services import roles
+
+        me = roles.me_in(session, engagement)
+        stmt = stmt.where(
+            (Task.assignee_id == me.id) | (Task.assignee_id.is_(None) & (Task.owner_role != ""))
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit).offset(offset)
+        rows = _views(session, engagement, stmt, paged=limit is not None)
+        return [t for t in rows if t.assignee == me.name or me.name in t.owners]
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _views(session, engagement, stmt, paged=limit is not None)
+
+
+def _filtered(
+    session: Session,
+    engagement: Engagement,
+    *,
+    status: str | None = None,
+    overdue: bool = False,
+    assignee: str | None = None,
+    open_only: bool = False,
+    keep: Sequence[str] = (),
+    text: str | None = None,
+):
+    """The engagement's tasks narrowed as ``list_tasks`` and ``page`` say, in phase
+    order."""
+    stmt = _select(engagement)
+    if status:
+        stmt = stmt.where(Task.status == _status(status))
+    if overdue:
+        stmt = stmt.where(Task.status.in_(OPEN), Task.due_date < today())
+    if assignee:
+        person = get_person(session, engagement, assignee)
+        stmt = stmt.where(Task.assignee_id == person.id)
     if open_only:
         still = Task.status.in_(OPEN)
         stmt = stmt.where(still | Task.key.in_(list(keep)) if keep else still)
@@ -93,41 +152,7 @@ def list_tasks(
                 Task.owner_role,
             )
         )
-    if phase:
-        phase = phase.strip().lower()
-        keys = (
-            session.execute(
-                select(Phase.key)
-                .where(Phase.engagement_id == engagement.id)
-                .order_by(Phase.position)
-            )
-            .scalars()
-            .all()
-        )
-        if phase not in keys:
-            raise BadInput(f"unknown phase {phase!r}: phases are {', '.join(keys)}")
-        stmt = stmt.where(Phase.key == phase)
-    if status:
-        stmt = stmt.where(Task.status == _status(status))
-    if overdue:
-        stmt = stmt.where(Task.status.in_(OPEN), Task.due_date < now)
-    if assignee:
-        person = get_person(session, engagement, assignee)
-        stmt = stmt.where(Task.assignee_id == person.id)
-    if mine:
-        from transition.services import roles
-
-        me = roles.me_in(session, engagement)
-        stmt = stmt.where(
-            (Task.assignee_id == me.id) | (Task.assignee_id.is_(None) & (Task.owner_role != ""))
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit).offset(offset)
-        rows = _views(session, engagement, stmt, paged=limit is not None)
-        return [t for t in rows if t.assignee == me.name or me.name in t.owners]
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return _views(session, engagement, stmt, paged=limit is not None)
+    return stmt
 
 
 #: What a task list can be sorted by (within each phase), and the column it sorts on.
@@ -180,6 +205,8 @@ def _views(
     from transition.services.roles import holders, owners_of
 
     rows = session.execute(stmt).all()
+    if not rows:
+        return []
     deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
     calendar = Calendar.of(engagement)
     held = holders(session, [engagement.id])
@@ -203,11 +230,15 @@ def _open_dependencies(
     stmt = (
         select(TaskDependency.task_id, dep.key, dep.status)
         .join(dep, dep.id == TaskDependency.depends_on_id)
-        .where(dep.engagement_id == engagement.id, dep.removed_at.is_(None))
+        .where(dep.removed_at.is_(None))
         .order_by(TaskDependency.task_id, dep.position)
     )
     if task_ids is not None:
+        # The tasks given are the engagement's (and so are their dependencies): looked up
+        # by id, not by walking every task of a large engagement against the id list.
         stmt = stmt.where(TaskDependency.task_id.in_(task_ids or [-1]))
+    else:
+        stmt = stmt.where(dep.engagement_id == engagement.id)
     out: dict[str, dict[int, list[str]]] = {"all": defaultdict(list), "open": defaultdict(list)}
     for task_id, key, status in session.execute(stmt):
         out["all"][task_id].append(key)
@@ -357,37 +388,50 @@ def page(
     limit: int = PAGE,
 ) -> TaskPage:
     """The next ``limit`` tasks matching ``filters``, phase by phase in ``order`` (phase
-    keys), from ``cursor``, with a heading row opening each phase that has any."""
+    keys), from ``cursor``, with a heading row opening each phase that has any. One query
+    for the rows whatever the number of phases (a filter that matches few of many tasks
+    reads them once, not once per phase)."""
     engagement = engagement_of(session, engagement)
-    rows: list[PhaseHeader | TaskView] = []
     index, offset = cursor.phase_index, cursor.offset
-    loaded = 0
-    while index < len(order) and loaded < limit:
-        need = limit - loaded
-        batch = list_tasks(
-            session,
-            engagement,
-            phase=order[index],
-            status=filters.status,
-            overdue=filters.overdue,
-            assignee=filters.assignee,
-            open_only=filters.open_only,
-            keep=filters.keep,
-            text=filters.text,
-            sort=filters.sort,
-            descending=filters.descending,
-            limit=need,
-            offset=offset,
-        )
-        if offset == 0 and batch:
-            rows.append(PhaseHeader(phase=order[index]))
-        rows.extend(batch)
-        loaded += len(batch)
-        if len(batch) < need:
-            index, offset = index + 1, 0
-        else:
-            offset += len(batch)
-    done = index >= len(order)
+    if cursor.done or index >= len(order):
+        return TaskPage(rows=[], cursor=TaskCursor(phase_index=len(order), done=True), loaded=0)
+    rank = {key: i for i, key in enumerate(order)}
+    stmt = _filtered(
+        session,
+        engagement,
+        status=filters.status,
+        overdue=filters.overdue,
+        assignee=filters.assignee,
+        open_only=filters.open_only,
+        keep=filters.keep,
+        text=filters.text,
+    )
+    within = (
+        _sort_order(filters.sort, filters.descending)
+        if filters.sort is not None
+        else [Task.position, Task.id]
+    )
+    stmt = (
+        stmt.where(Phase.key.in_(order[index:]))
+        .order_by(None)
+        .order_by(case(rank, value=Phase.key), *within)
+        .limit(limit)
+        .offset(offset)
+    )
+    batch = _views(session, engagement, stmt, paged=True)
+    rows: list[PhaseHeader | TaskView] = []
+    for task in batch:
+        at = rank[task.phase]
+        if at != index:
+            index, offset = at, 0
+        if offset == 0:
+            rows.append(PhaseHeader(phase=task.phase))
+        rows.append(task)
+        offset += 1
+    loaded = len(batch)
+    done = loaded < limit
+    if done:
+        index, offset = len(order), 0
     return TaskPage(
         rows=rows, cursor=TaskCursor(phase_index=index, offset=offset, done=done), loaded=loaded
     )

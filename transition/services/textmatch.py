@@ -2,17 +2,17 @@
 these columns", case-insensitively in any script, so a filter covers every row of a paged
 list and not only the rows loaded so far.
 
-SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only (``Ä`` and ``ä``, ``Б`` and ``б``
-differ); its connections get a ``transition_fold`` function (``str.casefold``, registered
-in ``db.py``) and use that. PostgreSQL's ``lower()`` folds every script in a UTF-8
-database. ``instr`` / ``strpos`` find the word, so ``%`` and ``_`` in it are plain
-characters."""
+A word in ASCII is looked for with ``ILIKE`` (escaped: ``%`` and ``_`` are plain
+characters). SQLite's ``lower()`` and ``LIKE`` fold ASCII letters only (``Ä`` and ``ä``,
+``Б`` and ``б`` differ), so any other word is looked for with ``transition_fold``
+(``str.casefold``, registered on every SQLite connection in ``db.py``) over the columns'
+text joined; PostgreSQL's ``lower()`` folds every script in a UTF-8 database."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String, and_, bindparam, cast, func, literal, true
+from sqlalchemy import Boolean, String, and_, bindparam, cast, func, literal, or_, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -92,11 +92,26 @@ def haystack(*columns: Any) -> ColumnElement[str]:
 
 def matches(text: str | None, *columns: Any) -> ColumnElement[bool]:
     """True for rows in which every word of ``text`` occurs in one of ``columns``
-    (always true for an empty ``text``)."""
+    (always true for an empty ``text``).
+
+    A word in ASCII letters is looked for column by column with ``ILIKE`` (SQLite: the
+    built-in ``lower() LIKE``, exact for it, and several times faster than a function
+    written in Python); any other word in the columns' text joined and folded."""
     found = words(text)
     if not found:
         return true()
-    hay = haystack(*columns)
-    return and_(
-        *(_Contains(hay, bindparam(None, word, type_=String, unique=True)) for word in found)
-    )
+    hay: ColumnElement[str] | None = None
+    conditions = []
+    for word in found:
+        if word.isascii():
+            pattern = "%" + _escape(word) + "%"
+            conditions.append(or_(*(cast(c, String).ilike(pattern, escape="\\") for c in columns)))
+        else:
+            hay = haystack(*columns) if hay is None else hay
+            conditions.append(_Contains(hay, bindparam(None, word, type_=String, unique=True)))
+    return and_(*conditions)
+
+
+def _escape(word: str) -> str:
+    """``word`` as a LIKE pattern's literal text."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
