@@ -104,6 +104,10 @@ class FilterBar(HorizontalGroup):
         return self.query_one(Input)
 
     def count(self, text: str, none: bool) -> None:
+        # Only on a change: a label's new text lays the screen out again.
+        if (text, none) == getattr(self, "_count", None):
+            return
+        self._count = (text, none)
         label = self.query_one(".filter-count", Label)
         label.update(text)
         label.set_class(none, "-none")
@@ -275,11 +279,30 @@ class PagedTable(DataTable):
         """Add a row of shown cells and widen its columns to them at once, as DataTable
         would when next idle (so that pass finds nothing left to change)."""
         row_key = super().add_row(*cells, key=key, **kwargs)
-        console = self.app.console
-        for column, cell in zip(self.ordered_columns, cells, strict=False):
+        for column, cell in zip(self._ordered(), cells, strict=False):
             if column.auto_width:
-                column.content_width = max(column.content_width, measure(console, cell, 1))
+                column.content_width = max(column.content_width, self._width(cell))
         return row_key
+
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        """DataTable's pass when idle, without measuring the new rows' cells again: every
+        row is sized as it is added (``_add_sized``), one line high, without a label."""
+        super()._update_dimensions(())
+
+    def _ordered(self) -> list[Any]:
+        """The columns in screen order (DataTable builds that list afresh on each call;
+        kept until the columns change)."""
+        key = tuple(id(c) for c in self.columns.values())
+        if getattr(self, "_ordered_key", None) != key:
+            self._ordered_key = key
+            self._ordered_list = self.ordered_columns
+        return self._ordered_list
+
+    def _width(self, cell: Any) -> int:
+        """The width of a cell: a line of text is as wide as its cells (no rendering)."""
+        if isinstance(cell, Text) and "\n" not in cell.plain:
+            return cell.cell_len
+        return measure(self.app.console, cell, 1)
 
     def _resize_column(self, column: Any) -> None:
         """Size ``column`` to its widest cell (or its label), as DataTable does after an
@@ -309,9 +332,11 @@ class PagedTable(DataTable):
         )
 
     def reset(self) -> None:
-        self.clear()
+        # No more to ask for first: clearing moves the cursor, which would ask for the
+        # next page of what is being cleared.
         self.has_more = False
         self.waiting = False
+        self.clear()
 
     def append(self, rows: Iterable[tuple[str, Cells]], *, has_more: bool) -> None:
         if self.narrowed():
@@ -560,8 +585,12 @@ class PagedTable(DataTable):
             self._pending = None
         if text == self.text:
             return
+        same = words(text) == words(self.text)  # a space typed between words
         self.text = text
-        self._changed()
+        if same:
+            self._counted()
+        else:
+            self._changed()
 
     def filter_done(self) -> None:
         """Back to the list from the filter bar, the filter kept (the bar closed when it
