@@ -483,6 +483,9 @@ class PagedTable(DataTable):
                 self._add_sized(row, self._visible(cells))
             if key in self.rows:
                 self.move_cursor(row=self.get_row_index(key), scroll=True)
+            elif self.row_count:  # its row is filtered out: say which row is highlighted
+                self.move_cursor(row=0, scroll=True)
+                self._highlight_row(0)
         self._counted()
 
     def _wanted(self) -> list[tuple[str, list[Any]]]:
