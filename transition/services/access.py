@@ -277,23 +277,16 @@ def list_grants(
         (AccessGrant.expires_on < now, "expired"),
         else_="active",
     )
-    order: list[Any] = [AccessGrant.id.desc()]
-    if sort is not None:
-        if sort not in GRANT_SORTS:
-            raise BadInput(
-                f"cannot sort grants by {sort!r}: choose one of {', '.join(GRANT_SORTS)}"
-            )
-        column: Any = {
-            "id": AccessGrant.id,
-            "person": textmatch.folded(Person.name),
-            "system": textmatch.folded(System.name),
-            "role": textmatch.folded(AccessGrant.role),
-            "expires": AccessGrant.expires_on,
-            "status": status,
-            "why": textmatch.folded(AccessGrant.justification),
-        }[sort]
-        first = column.desc() if descending else column.asc()
-        order = [first.nulls_last(), *order]
+    columns = {
+        "id": AccessGrant.id,
+        "person": textmatch.folded(Person.name),
+        "system": textmatch.folded(System.name),
+        "role": textmatch.folded(AccessGrant.role),
+        "expires": AccessGrant.expires_on,
+        "status": status,
+        "why": textmatch.folded(AccessGrant.justification),
+    }
+    order = [*textmatch.ordering(sort, descending, columns, "grants"), AccessGrant.id.desc()]
     stmt = (
         select(*_COLUMNS)
         .join(Person, Person.id == AccessGrant.person_id)

@@ -32,7 +32,6 @@ from sqlalchemy import event, func, insert, select, text
 from sqlmodel import Session
 
 from transition.dates import utcnow
-from transition.errors import BadInput
 from transition.models import AuditEvent
 from transition.services.views.audit import AuditEventView, ChangeView, RecentChanges
 
@@ -283,10 +282,6 @@ def record_fields(
     )
 
 
-#: What the audit list can be sorted by (the Audit tab's columns).
-EVENT_SORTS = ("at", "actor", "action", "entity", "field")
-
-
 def events(
     session: Session,
     engagement: EngagementRef,
@@ -301,45 +296,18 @@ def events(
     """The engagement's events, oldest first (or newest first), a page of them if asked;
     events brought in by ``transition import`` are marked ``imported``. ``text``: every
     word of it in the time, actor, action, entity, field or values (any case, any
-    script). ``sort``: one of ``EVENT_SORTS`` first, then the order asked."""
-    from transition.services import textmatch
+    script). ``sort``: one of ``audit_search.EVENT_SORTS`` first, then the order asked."""
+    from transition.services.audit_search import narrowed
     from transition.services.common import engagement_of
 
     engagement_id = engagement_of(session, engagement).id
-    order: list[Any] = [AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()]
-    if sort is not None:
-        if sort not in EVENT_SORTS:
-            raise BadInput(
-                f"cannot sort events by {sort!r}: choose one of {', '.join(EVENT_SORTS)}"
-            )
-        column: Any = {
-            "at": AuditEvent.id,
-            "actor": textmatch.folded(AuditEvent.actor),
-            "action": AuditEvent.action,
-            "entity": AuditEvent.entity,
-            "field": AuditEvent.field,
-        }[sort]
-        order.insert(0, (column.desc() if descending else column.asc()).nulls_last())
+    order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
     stmt = (
         select(AuditEvent.id, AuditEvent.at, *CHANGE_COLUMNS)
         .where(AuditEvent.engagement_id == engagement_id)
-        .order_by(*order)
         .offset(offset)
     )
-    if text:
-        stmt = stmt.where(
-            textmatch.matches(
-                text,
-                AuditEvent.at,
-                AuditEvent.actor,
-                AuditEvent.action,
-                AuditEvent.entity,
-                AuditEvent.entity_id,
-                AuditEvent.field,
-                AuditEvent.before,
-                AuditEvent.after,
-            )
-        )
+    stmt = narrowed(stmt, order, text, sort, descending)
     if limit is not None:
         stmt = stmt.limit(limit)
     result = session.execute(stmt)

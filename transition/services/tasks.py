@@ -162,17 +162,14 @@ SORTS = ("key", "due", "assignee", "title", "status")
 def _sort_order(sort: str, descending: bool) -> list[Any]:
     """The ORDER BY of a task list sorted by ``sort`` (one of ``SORTS``): empty values
     last either way, ties in the playbook's order."""
-    if sort not in SORTS:
-        raise BadInput(f"cannot sort tasks by {sort!r}: choose one of {', '.join(SORTS)}")
-    column: Any = {
+    columns = {
         "key": Task.key,
         "due": Task.due_date,
         "assignee": textmatch.folded(Person.name),
         "title": textmatch.folded(Task.title),
         "status": case({s: i for i, s in enumerate(STATUSES)}, value=Task.status, else_=99),
-    }[sort]
-    first = column.desc() if descending else column.asc()
-    return [first.nulls_last(), Task.position, Task.id]
+    }
+    return [*textmatch.ordering(sort, descending, columns, "tasks"), Task.position, Task.id]
 
 
 def _select(engagement: Engagement, view: type[TaskView] = TaskView, *, removed: bool = False):

@@ -10,6 +10,7 @@ text joined; PostgreSQL's ``lower()`` folds every script in a UTF-8 database."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Boolean, String, and_, bindparam, cast, func, literal, or_, true
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from transition.db import SQLITE_FOLD
+from transition.errors import BadInput
 
 #: Between two columns' text, so that a word never matches across a column boundary (a
 #: unit separator cannot be typed into a filter).
@@ -115,3 +117,16 @@ def matches(text: str | None, *columns: Any) -> ColumnElement[bool]:
 def _escape(word: str) -> str:
     """``word`` as a LIKE pattern's literal text."""
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def ordering(
+    sort: str | None, descending: bool, columns: Mapping[str, ColumnElement[Any]], what: str
+) -> list[Any]:
+    """The ORDER BY term putting a list in the order of ``columns[sort]`` (empty values
+    last either way); none for no ``sort``; refused for a key not in ``columns``."""
+    if sort is None:
+        return []
+    if sort not in columns:
+        raise BadInput(f"cannot sort {what} by {sort!r}: choose one of {', '.join(columns)}")
+    column = columns[sort]
+    return [(column.desc() if descending else column.asc()).nulls_last()]

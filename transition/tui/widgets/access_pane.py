@@ -59,7 +59,6 @@ class AccessPane(Pane["GrantView"]):
     )
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.table.remote = True
 
     def reload(self) -> None:

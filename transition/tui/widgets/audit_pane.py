@@ -8,6 +8,7 @@ from textual import on, work
 from textual.message import Message
 
 from transition.services import audit
+from transition.services.audit_search import EVENT_SORTS
 from transition.services.views.audit import AuditEventView
 from transition.tui.backend import PAGE
 from transition.tui.widgets.paged_table import Column, PagedTable, Sort
@@ -41,9 +42,8 @@ class AuditPane(Pane[AuditEventView]):
     )
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.table.remote = True
-        self.table.sortable = audit.EVENT_SORTS
+        self.table.sortable = tuple(EVENT_SORTS)
 
     @on(PagedTable.Query, "#audit-table")
     def searched(self, event: PagedTable.Query) -> None:
