@@ -198,6 +198,10 @@ class DashboardScreen(DataMixin, Screen):
     def highlighted(self, event: PagedTable.RowHighlighted) -> None:
         self.show_detail(event.row_key.value if event.row_key else None)
 
+    @on(PagedTable.Filtered, "#engagements")
+    def filtered(self) -> None:
+        self.show_detail(self.query_one(PagedTable).current_key())
+
     def show_detail(self, slug: str | None) -> None:
         row = self.rows.get(slug or "")
         detail = self.query_one("#detail")
@@ -205,6 +209,10 @@ class DashboardScreen(DataMixin, Screen):
             detail.set_class(False, "-red", "-amber", "-green", "-done")
             self.query_one(PhaseStepper).phases = []
             self.query_one("#detail-reasons", Static).update("")
+            if self.rows and self.query_one(PagedTable).text.strip():
+                self.query_one("#detail-title", Label).update(
+                    "No engagement matches the filter; esc clears it."
+                )
             return
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")

@@ -346,4 +346,5 @@ class ListFilter:
             self.post_message(self.Query(self, self.text, self.sort))
         else:
             self.refresh_view()
+            self.post_message(self.Filtered(self))
         self._counted()

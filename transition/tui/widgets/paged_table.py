@@ -102,6 +102,16 @@ class PagedTable(ListFilter, DataTable):
         def control(self) -> PagedTable:
             return self.table
 
+    @dataclass
+    class Filtered(Message):
+        """A list given whole was filtered or sorted again (its rows may be none)."""
+
+        table: PagedTable
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", False)
