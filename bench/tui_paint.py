@@ -5,7 +5,8 @@
 Without ``--db`` a database is seeded through the services with ``bench/seed.py`` (full
 size: 50 engagements, 10,000 tasks, 20,000 grants, 5,000 KT sessions, 2,000 runbooks).
 Measured headless, each from a fresh app: the dashboard's first paint (start → every
-engagement row shown) and switching to an engagement (enter → its tasks on screen). Wall
+engagement row shown), switching to an engagement (enter → its tasks on screen) and
+opening an inspector (enter on a task → its fields, links, notes and history shown). Wall
 time, and the process's CPU time over the same span (all threads: UI and database), which
 says how much of the wall time a busy machine added; the load average is printed with it.
 
@@ -143,6 +144,29 @@ async def measure(url: str) -> tuple[float, float, int, int, float, float]:
     return dashboard, switch, rows, loaded, dashboard_cpu, switch_cpu
 
 
+async def measure_inspector(url: str) -> tuple[float, float]:
+    """Enter on the first task of the first engagement → its inspector filled in."""
+    from transition.tui.app import make_app
+    from transition.tui.screens.inspectors import TaskInspector
+
+    app = make_app(url, "bench", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        tasks = app.screen.query_one("#tasks-table")
+        while tasks.row_count == 0:
+            await pilot.pause()
+        await settle(pilot)
+        await pilot.press("down")  # off the phase heading, onto its first task
+        await pilot.pause()
+        start, cpu = time.perf_counter(), time.process_time()
+        await pilot.press("enter")
+        while not (isinstance(app.screen, TaskInspector) and app.screen.data is not None):
+            await pilot.pause()
+        await pilot.pause()  # the refresh that paints it
+        return time.perf_counter() - start, time.process_time() - cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", metavar="URL", help="an existing database (default: seed one)")
@@ -177,6 +201,12 @@ def main() -> None:
         f"switch to an engagement ({results[0][3]} rows on first page): "
         f"median {median(1):.3f} s, max {max(r[1] for r in results):.3f} s "
         f"(CPU {median(5):.3f} s)"
+    )
+    opened = [asyncio.run(measure_inspector(url)) for _ in range(args.runs)]
+    print(
+        f"open an inspector (enter on a task): median "
+        f"{statistics.median(o[0] for o in opened):.3f} s, max {max(o[0] for o in opened):.3f} s "
+        f"(CPU {statistics.median(o[1] for o in opened):.3f} s)"
     )
     if args.no_filter:
         return

@@ -32,6 +32,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
         "TRANSITION_TEMPLATES",
         "TRANSITION_TODAY",
         "TRANSITION_ADMIN_ROLES",
+        "TRANSITION_TUI_POLL",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TRANSITION_ACTOR", "tester")

@@ -1,5 +1,6 @@
 """The dependency map: edges between systems, cycles refused naming the cycle, duplicates
-refused by the database too, the map as text, DOT and escaped SVG, and KT flagged while
+refused by the database too, the map as text, DOT and escaped SVG, the cutover order
+(each system after the systems it depends on, by name where free), and KT flagged while
 a system depended on has no KT signed off."""
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ def test_depends_map_and_the_cycle_refused(cli, acme, db_url):
         "  SAP ERP → Active Directory (auth)",
     ]
     assert "! KT flagged: no KT signed off for SAP ERP" in text
+    assert text.splitlines()[-4:] == [
+        "cutover order",
+        "  1. Active Directory",
+        "  2. SAP ERP",
+        "  3. Data <Warehouse>",
+    ]
     dot = ok(cli("system", "map", ENG, "--format", "dot")).stdout
     assert '"SAP ERP" -> "Active Directory" [label="auth"];' in dot
     svg = ok(cli("system", "map", ENG, "--format", "svg")).stdout
@@ -163,7 +170,13 @@ def test_svg_is_well_formed_and_escaped_whatever_the_names(names):
                 kind="data",
             )
         )
-    graph = SystemMap(systems=names, layers=layers, edges=edges, kt_flagged={names[-1]: [names[0]]})
+    graph = SystemMap(
+        systems=names,
+        layers=layers,
+        cutover_order=[n for layer in layers for n in layer],
+        edges=edges,
+        kt_flagged={names[-1]: [names[0]]},
+    )
     svg = render_svg(graph)
     root = ElementTree.fromstring(svg)
     titles = "".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title"))
@@ -214,3 +227,58 @@ def test_system_context_takes_a_bounded_number_of_queries(session_scope, acme, c
         context = {c.system: c for c in dependencies.system_context(s, ENG)}
     assert context["S3"].raid == ["R-2 (4) risk 3"]
     assert context["S0"].used_by == [f"S{i}" for i in range(1, 10)]
+
+
+def test_cutover_order_puts_each_system_after_what_it_depends_on(cli, acme, session_scope):
+    """Free systems go by name (case-insensitive), a system waits for every system it
+    depends on, however deep; the order does not depend on the order edges were added."""
+    for name in ("Zeta", "alpha", "Mid", "Beta", "Auth", "Intranet"):
+        ok(cli("system", "add", ENG, name))
+    for system, on in [("Mid", "Zeta"), ("Beta", "Mid"), ("alpha", "Auth"), ("Zeta", "Auth")]:
+        ok(cli("system", "depends", ENG, system, "--on", on))
+    shown = ok(cli("system", "map", ENG, "--json")).json()
+    expected = ["Auth", "alpha", "Intranet", "Zeta", "Mid", "Beta"]
+    assert shown["cutover_order"] == expected
+    assert shown["layers"][0] == ["Auth", "Intranet"]
+    assert "cutover order\n  1. Auth\n  2. alpha\n" in ok(cli("system", "map", ENG)).stdout
+    report = ok(cli("report", ENG)).stdout
+    assert "1. Auth\n2. alpha\n3. Intranet\n4. Zeta\n5. Mid\n6. Beta\n" in report
+    with session_scope() as s:  # removed systems leave the order
+        systems.remove(s, ENG, "Mid")
+    with session_scope(write=False) as s:
+        assert dependencies.system_map(s, ENG).cutover_order == [
+            "Auth",
+            "alpha",
+            "Beta",
+            "Intranet",
+            "Zeta",
+        ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=9).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=20),
+            st.randoms(use_true_random=False),
+        )
+    )
+)
+def test_cutover_order_is_a_stable_topological_order(case):
+    n, pairs, rnd = case
+    names = [f"S{i}" for i in range(n)]
+    # edges only from a higher number to a lower one: a graph without cycles
+    needs = {name: [] for name in names}
+    for a, b in pairs:
+        if a > b:
+            needs[names[a]].append(names[b])
+    order = dependencies.cutover_order(names, needs)
+    assert sorted(order) == sorted(names)
+    place = {name: i for i, name in enumerate(order)}
+    assert all(place[d] < place[s] for s, deps in needs.items() for d in deps)
+    shuffled = {s: rnd.sample(deps, len(deps)) for s, deps in needs.items()}
+    assert dependencies.cutover_order(rnd.sample(names, n), shuffled) == order
+    # the first free system by name goes first
+    free = [name for name in names if not needs[name]]
+    assert order[0] == min(free, key=str.lower)

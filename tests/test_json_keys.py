@@ -482,6 +482,24 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             }
         ],
     ),
+    "system map": (
+        (ENG,),
+        {
+            "systems": ["str"],
+            "layers": [["str"]],
+            "cutover_order": ["str"],
+            "edges": [
+                {
+                    "system": "str",
+                    "system_slug": "str",
+                    "depends_on": "str",
+                    "depends_on_slug": "str",
+                    "kind": "str",
+                }
+            ],
+            "kt_flagged": {"*": ["str"]},
+        },
+    ),
     "person list": (
         (ENG,),
         [
@@ -903,6 +921,8 @@ EMPTY_OK = {
     "person readiness": {"$[].runbooks"},
     # Filled only where an update leaves conflicts.
     "runbook update": {"$.runbooks[].conflict_lines"},
+    # One system, so nothing to depend on.
+    "system map": {"$.edges"},
 }
 
 

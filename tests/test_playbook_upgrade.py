@@ -560,3 +560,68 @@ def test_any_upgrade_replays_and_its_dry_run_is_the_run(engine, books, clock):
             assert audit_verify.verify(s, slug).problems == []
 
     check()
+
+
+GOVERNED = """\
+name: gov
+title: Governed service
+version: {version}
+scorecard:
+{kpis}
+cadence:
+{meetings}
+phases:
+  - key: run
+    title: Run
+    duration: 2w
+    tasks:
+      - {{key: kickoff, title: Hold the kick-off, due: +2d}}
+"""
+
+
+def test_outdated_lists_kpi_and_cadence_changes(tmp_path):
+    """A newer version that only changes the scorecard or the meeting cadence is not
+    silent: each added, changed and removed KPI and meeting is a line."""
+    from transition.playbooks import load_playbook
+    from transition.services.playbook_versions import diff
+
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text(
+        GOVERNED.format(
+            version=1,
+            kpis="  - {key: mttr, title: Mean time to restore, unit: h, target: 4, better: lower}\n"
+            "  - {key: backlog, title: Ticket backlog, target: 50, better: lower}",
+            meetings="  - {key: steerco, title: Steering committee, every: 'every 2 weeks on tue at 10:00', from: run}\n"
+            "  - {key: daily, title: Daily stand-up, every: 'weekly on mon at 09:00', from: run}",
+        ),
+        encoding="utf-8",
+    )
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(
+        GOVERNED.format(
+            version=2,
+            kpis="  - {key: mttr, title: Mean time to restore, unit: h, target: 2, better: lower}\n"
+            "  - {key: csat, title: Satisfaction, unit: '%', target: 90}",
+            meetings="  - {key: steerco, title: Steering committee, every: 'weekly on tue at 10:00', from: run}\n"
+            "  - {key: 'ops-review', title: Operations review, every: 'weekly on thu at 15:00', from: run}",
+        ),
+        encoding="utf-8",
+    )
+    lines = {(c.what, c.key, c.change): c for c in diff(load_playbook(v1), load_playbook(v2))}
+    assert set(lines) == {
+        ("kpi", "mttr", "changed"),
+        ("kpi", "csat", "added"),
+        ("kpi", "backlog", "removed"),
+        ("meeting", "steerco", "changed"),
+        ("meeting", "ops-review", "added"),
+        ("meeting", "daily", "removed"),
+    }
+    assert lines["kpi", "mttr", "changed"].before == "Mean time to restore (target ≤ 4 h)"
+    assert lines["kpi", "mttr", "changed"].after == "Mean time to restore (target ≤ 2 h)"
+    assert lines["kpi", "csat", "added"].after == "Satisfaction (target ≥ 90 %)"
+    assert "every 2 weeks on tue at 10:00" in lines["meeting", "steerco", "changed"].before
+    assert (
+        lines["meeting", "steerco", "changed"].before
+        != lines["meeting", "steerco", "changed"].after
+    )
+    assert diff(load_playbook(v2), load_playbook(v2)) == []

@@ -228,11 +228,45 @@ def test_a_gate_override_is_a_decision_linked_to_its_phase(session_scope, gated,
     assert decision.created_by == "tester"
 
 
-def test_raid_changes_are_not_undone_and_say_why(cli, acme):
-    ok(cli("raid", "add", ENG, "--type", "risk", "--title", "x"))
-    result = cli("undo", ENG)
-    assert result.exit_code == 1
-    assert "RAID entry, which undo does not know" in result.stderr
+def test_undo_takes_back_raid_adds_edits_and_closes(cli, acme):
+    """An added entry is taken away, an edit and a close are put back; a linked entry
+    stays (its links first); the audit log still replays to the rows."""
+    ok(
+        cli(
+            "raid",
+            "add",
+            ENG,
+            "--type",
+            "risk",
+            "--title",
+            "Vendor slips",
+            "--probability",
+            "3",
+            "--impact",
+            "4",
+        )
+    )
+    after_add = cli("raid", "list", ENG, "--json").json()
+    ok(cli("raid", "set", ENG, "R-1", "--title", "Vendor slips a month", "--impact", "5"))
+    ok(cli("raid", "close", ENG, "R-1", "--resolution", "Contract signed"))
+    undone = cli("undo", ENG)
+    assert undone.exit_code == 0, undone.stderr
+    (row,) = cli("raid", "list", ENG, "--json").json()
+    assert (row["status"], row["resolution"]) == ("open", None)
+    assert (row["title"], row["impact"], row["score"]) == ("Vendor slips a month", 5, 15)
+    ok(cli("undo", ENG))
+    assert cli("raid", "list", ENG, "--json").json() == after_add
+    ok(cli("undo", ENG))
+    assert cli("raid", "list", ENG, "--json").json() == []
+    ok(cli("audit", "--verify"))
+
+    ok(cli("system", "add", ENG, "CRM"))
+    ok(cli("raid", "add", ENG, "--type", "issue", "--title", "Backups fail"))
+    ok(cli("raid", "link", ENG, "I-1", "--system", "CRM"))
+    refused = cli("undo", ENG)
+    assert refused.exit_code == 1
+    assert "linked RAID entry I-1 and system CRM: undo does not take links back" in refused.stderr
+    assert "use `raid link --remove`" in refused.stderr
 
 
 def test_raid_list_takes_a_bounded_number_of_queries(cli, acme, session_scope, count_queries):
@@ -265,3 +299,24 @@ def test_the_dashboard_counts_open_high_risks(session_scope, acme):
         (row,) = dashboard.overview(s)
     assert row.high_risks == 1
     assert "1 open high risk(s) (score 15 or more)" in row.reasons
+
+
+def test_undo_refuses_evidence_and_says_so(cli, acme):
+    ok(
+        cli(
+            "score",
+            "record",
+            ENG,
+            "p1-resolution",
+            "--party",
+            "provider",
+            "--period",
+            "2026-W46",
+            "--value",
+            "96",
+        )
+    )
+    refused = cli("undo", ENG)
+    assert refused.exit_code == 1
+    assert "recorded a scorecard value, which is evidence" in refused.stderr
+    assert len(cli("score", "list", ENG, "--json").json()) >= 1

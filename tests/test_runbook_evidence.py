@@ -270,3 +270,47 @@ def test_a_released_person_cannot_own_a_runbook_and_no_one_cannot_sign(cli, eng,
     # Asking for the status it already has still checks the name of the signer.
     ok(cli("runbook", "status", eng, "1", "drafted"))
     assert_clean_error(cli("runbook", "status", eng, "1", "drafted", "--by", "Nobody"), 2)
+
+
+def test_generate_missing_takes_the_same_statements_for_nine_or_thirty(
+    session_scope, eng, tmp_path, count_queries
+):
+    """The runbooks, their handover items and audit events go in a table at a time: the
+    statements do not grow with the skeletons, the chain and the checklist stay whole."""
+    from sqlalchemy import func, select
+
+    from transition.models import HandoverItem, Runbook
+    from transition.services import audit, runbook_generate, systems
+    from transition.services.common import get_engagement
+
+    def generate() -> tuple[int, int]:
+        with session_scope() as s, count_queries() as q:
+            made = runbook_generate.generate_missing(s, get_engagement(s, eng), out_dir=tmp_path)
+        return len(made.runbooks), q.count
+
+    first = generate()
+    with session_scope() as s:
+        for i in range(5):
+            systems.add(s, get_engagement(s, eng), f"Billing {i}", tier=1)
+    second = generate()
+    assert (first[0], second[0]) == (9, 30)
+    assert first[1] == second[1], (first, second)
+    with session_scope() as s:
+        # the newest runbook deleted behind the tool's back: on SQLite the next one takes
+        # its id, whose hand-back item exists already (reconciled, not inserted twice)
+        newest = s.execute(select(func.max(Runbook.id))).scalar_one()
+        path = s.get(Runbook, newest).path
+        s.execute(Runbook.__table__.delete().where(Runbook.id == newest))
+    Path(path).unlink()
+    assert generate()[0] == 1
+    with session_scope(write=False) as s:
+        engagement = get_engagement(s, eng)
+        books = s.execute(select(func.count()).select_from(Runbook)).scalar_one()
+        items = s.execute(
+            select(func.count())
+            .select_from(HandoverItem)
+            .join(Runbook, Runbook.id == HandoverItem.source_id)
+            .where(HandoverItem.source_kind == "runbook", HandoverItem.status == "open")
+        ).scalar_one()
+        assert books == items == 40
+        assert audit.verify(s, engagement).problems == []

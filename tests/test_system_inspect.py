@@ -77,10 +77,11 @@ async def test_the_systems_tab_opens_the_inspector(tmp_path, monkeypatch):
         await pilot.press("i")
         await settle(pilot)
         dialog = app.screen
-        assert type(dialog).__name__ == "SystemInspectScreen"
+        assert type(dialog).__name__ == "SystemInspector"
         text = "\n".join(str(s.render()) for s in dialog.query(Static))
+        assert "Grants (" in text and "Runbooks (" in text
         assert "People" in text and "Knowledge by topic" in text
-        assert row.name in str(dialog.query_one(".dialog-title").render())
+        assert row.name in str(dialog.query_one("#inspector-title").render())
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "EngagementScreen"

@@ -95,7 +95,10 @@ async def test_toggle_a_task_with_space(tmp_path, monkeypatch):
             ).scalar_one()
         assert status == "done"
         assert table.get_row(key)[0].plain == "✓"
-        await pilot.press("space")
+        await pilot.press("space")  # reopening asks for an optional note first
+        await settle(pilot)
+        assert app.screen.id == "task-status"
+        await pilot.press("enter")
         await settle(pilot)
         with session(app) as s:
             assert (

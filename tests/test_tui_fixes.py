@@ -127,7 +127,7 @@ async def test_enter_moves_a_runbook_to_its_next_status(tmp_path, monkeypatch):
         key, row = next((k, r) for k, r in pane.rows.items() if r.status == "drafted")
         fill(row.path)  # reviewed needs a file with no placeholder left
         pane.table.move_cursor(row=pane.table.get_row_index(key))
-        await pilot.press("enter")
+        await pilot.press("p")
         await settle(pilot)
         with session(app) as s:
             assert s.get(Runbook, row.id).status == "reviewed"

@@ -51,7 +51,7 @@ async def test_an_accepted_runbook_has_no_next_status(tmp_path, monkeypatch):
         pane = app.screen.query_one("#pane-runbooks")
         key, row = next((k, r) for k, r in pane.rows.items() if r.status == "accepted")
         pane.table.move_cursor(row=pane.table.get_row_index(key))
-        await pilot.press("enter")
+        await pilot.press("p")
         await settle(pilot)
         with session(app) as s:
             assert s.get(Runbook, row.id).version == row.version

@@ -17,7 +17,8 @@ KT_NOTE = "KT: a system it depends on has no KT signed off"
 
 
 def render_text(graph: SystemMap) -> str:
-    """One line per system: its layer, what it depends on (and how), and its KT flag."""
+    """One line per system: its layer, what it depends on (and how), and its KT flag;
+    then the cutover order, numbered (each system after the systems it depends on)."""
     if not graph.systems:
         return "no systems yet: add one with `transition system add`"
     needs: dict[str, list[str]] = {}
@@ -33,6 +34,8 @@ def render_text(graph: SystemMap) -> str:
                 lines.append(
                     f"    ! KT flagged: no KT signed off for {', '.join(graph.kt_flagged[name])}"
                 )
+    lines.append("cutover order")
+    lines.extend(f"  {n}. {name}" for n, name in enumerate(graph.cutover_order, 1))
     return "\n".join(lines)
 
 

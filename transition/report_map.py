@@ -13,7 +13,12 @@ from transition.services.views.raid import SystemMap
 
 def inline_map(graph: SystemMap | None) -> dict[str, Any]:
     """``svg``: the drawing (empty without dependencies); ``flagged``: system → the
-    systems it depends on that have no KT signed off."""
+    systems it depends on that have no KT signed off; ``order``: the cutover order (each
+    system after the systems it depends on; empty without dependencies)."""
     if graph is None or not graph.edges:
-        return {"svg": Markup(""), "flagged": {}}
-    return {"svg": Markup(render_svg(graph)), "flagged": graph.kt_flagged}
+        return {"svg": Markup(""), "flagged": {}, "order": []}
+    return {
+        "svg": Markup(render_svg(graph)),
+        "flagged": graph.kt_flagged,
+        "order": graph.cutover_order,
+    }

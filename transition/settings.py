@@ -13,12 +13,13 @@ asked and hands back the same object afterwards; each command run starts from a 
 | ``TRANSITION_TODAY`` | ``today_text``: the pinned date (ISO, parsed by ``dates.pinned``), for demos and reproducible runs |
 | ``TRANSITION_ADMIN_ROLES`` | ``admin_roles``: the admin-like role words (comma list) |
 | ``TRANSITION_RELEASE_WARNING_DAYS`` | ``release_warning_text``: days ahead of a release from which a person not ready is a finding (default 14; ``release_warning_days()``) |
+| ``TRANSITION_TUI_POLL`` | ``tui_poll_text``: seconds between the TUI's looks for changes made elsewhere (default 5, 0 never; ``tui_poll_seconds()``) |
 
 Lists of folders are separated by ``os.pathsep`` (``:``, ``;`` on Windows). The user's data
 and cache folders come from platformdirs (which honours ``XDG_*`` and ``HOME``).
 
 A frozen dataclass rather than pydantic-settings: importing pydantic-settings costs every
-command about 150 ms of start-up, and these seven strings need no more than this.
+command about 150 ms of start-up, and these eight strings need no more than this.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ ADMIN_ROLES = "TRANSITION_ADMIN_ROLES"
 RELEASE_WARNING_DAYS = "TRANSITION_RELEASE_WARNING_DAYS"
 #: Days ahead of a release from which a person not ready for it is an access finding.
 DEFAULT_RELEASE_WARNING_DAYS = 14
+TUI_POLL = "TRANSITION_TUI_POLL"
+#: Seconds between the TUI's looks for changes made by others.
+DEFAULT_TUI_POLL = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class Settings:
     admin_roles: tuple[str, ...] | None = None
     #: ``TRANSITION_RELEASE_WARNING_DAYS`` as given; checked by ``release_warning_days()``.
     release_warning_text: str | None = None
+    #: ``TRANSITION_TUI_POLL`` as given; checked by ``tui_poll_seconds()``.
+    tui_poll_text: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +75,7 @@ class Settings:
             today_text=env.get(TODAY) or None,
             admin_roles=tuple(admin_roles.split(",")) if admin_roles else None,
             release_warning_text=env.get(RELEASE_WARNING_DAYS) or None,
+            tui_poll_text=env.get(TUI_POLL) or None,
         )
 
     def release_warning_days(self) -> int:
@@ -84,6 +91,22 @@ class Settings:
                 f"{RELEASE_WARNING_DAYS}={text!r}: expected a number of days from 0 to 3650"
             )
         return int(text)
+
+    def tui_poll_seconds(self) -> float:
+        """Seconds between the TUI's looks for changes made elsewhere (default 5; 0: it
+        never looks); anything but a number of seconds from 0 to 3600 is refused (exit 2)."""
+        text = (self.tui_poll_text or "").strip()
+        if not text:
+            return DEFAULT_TUI_POLL
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 3600:  # also refuses nan
+            from transition.errors import BadInput
+
+            raise BadInput(f"{TUI_POLL}={text!r}: expected a number of seconds from 0 to 3600")
+        return seconds
 
     def data_dir(self) -> Path:
         """The user's data folder (platformdirs): the default database, the demo's files."""

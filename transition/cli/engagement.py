@@ -330,7 +330,7 @@ def _show(data: EngagementDetail) -> None:
 @app.command("outdated")
 def outdated(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Engagements whose playbook has a newer version (shipped or the user's own), and
-    what changed: phases, tasks, gates, durations, runbooks required."""
+    what changed: phases, tasks, gates, durations, runbooks required, KPIs, cadence."""
     from transition.services import playbook_versions
 
     rows = call(ctx, playbook_versions.outdated)

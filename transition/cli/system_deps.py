@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from transition.cli.options import Engagement
-from transition.cli.output import say
+from transition.cli.options import AsJson, Engagement
+from transition.cli.output import emit_json, say
 from transition.cli.state import call, change
 
 
@@ -31,9 +31,12 @@ def map_(
     ctx: typer.Context,
     engagement: Engagement,
     fmt: str = typer.Option("text", "--format", metavar="text|dot|svg"),
+    as_json: AsJson = False,
 ) -> None:
-    """The dependency map: by layer as text, as Graphviz DOT, or as SVG; systems whose KT
-    is flagged (a system they depend on has no KT signed off) are marked."""
+    """The dependency map: by layer as text with the cutover order (each system after the
+    systems it depends on), as Graphviz DOT, or as SVG; systems whose KT is flagged (a
+    system they depend on has no KT signed off) are marked. ``--json``: the map, its
+    cutover order included, for scripts."""
     from transition import map_render
     from transition.errors import BadInput
     from transition.services import dependencies
@@ -46,6 +49,9 @@ def map_(
     if fmt not in renderers:
         raise BadInput(f"invalid format {fmt!r}: choose text, dot or svg")
     graph = call(ctx, dependencies.system_map, engagement)
+    if as_json:
+        emit_json(graph)
+        return
     say(renderers[fmt](graph))
 
 

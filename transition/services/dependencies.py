@@ -4,12 +4,15 @@ cycles.
 ``depends`` adds (or removes) an edge; one that would close a cycle is refused, naming
 it (``A → B → C → A``); the unique constraint ``uq_system_dependency`` refuses a
 duplicate even from two concurrent writers. ``system_map`` lays the systems out in
-layers (a system sits one layer above the deepest system it depends on) and flags the
-KT of a system when a system it depends on has no KT session signed off.
+layers (a system sits one layer above the deepest system it depends on), gives the
+cutover order (every system after the systems it depends on, by name where the map
+leaves a choice) and flags the KT of a system when a system it depends on has no KT
+session signed off.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -213,9 +216,32 @@ def _depths(names: list[str], needs: dict[str, list[str]]) -> dict[str, int]:
     return depth
 
 
+def cutover_order(names: list[str], needs: dict[str, list[str]]) -> list[str]:
+    """``names`` in the order to cut them over: each after every system it depends on
+    (``needs``), and among those free to go, the first by name (case-insensitive, then as
+    written), so the order is stable whatever order the edges were added in."""
+    waiting = {n: len(set(needs[n])) for n in names}
+    users: dict[str, list[str]] = {n: [] for n in names}
+    for name in names:
+        for dep in set(needs[name]):
+            users[dep].append(name)
+    ready = [(n.lower(), n) for n in names if waiting[n] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        order.append(name)
+        for user in users[name]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                heapq.heappush(ready, (user.lower(), user))
+    return order
+
+
 def system_map(session: Session, engagement: EngagementRef) -> SystemMap:
     """The map: the active systems in layers (layer 0 depends on nothing; each system one
-    layer above the deepest one it depends on), the edges and the KT flags; three queries."""
+    layer above the deepest one it depends on), the cutover order, the edges and the KT
+    flags; three queries."""
     engagement = engagement_of(session, engagement)
     names = sorted(
         session.execute(
@@ -234,7 +260,11 @@ def system_map(session: Session, engagement: EngagementRef) -> SystemMap:
     for name in names:
         layers[depth[name]].append(name)
     return SystemMap(
-        systems=names, layers=layers, edges=edges, kt_flagged=kt_flags(session, engagement, edges)
+        systems=names,
+        layers=layers,
+        cutover_order=cutover_order(names, needs),
+        edges=edges,
+        kt_flagged=kt_flags(session, engagement, edges),
     )
 
 

@@ -37,6 +37,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
 )
+from transition.services.listing import names as _names
 from transition.services.tasks import CLOSED
 from transition.services.views.phases import (
     AdvanceResult,
@@ -167,11 +168,6 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         high_findings=len(access.high_findings(session, engagement)),
         kt_topics=kt_topics.signed_by_topic(session, engagement),
     )
-
-
-def _names(items: list[str], limit: int = 5) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
@@ -352,6 +348,15 @@ def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
     if phase is not None:
         following = next((p for p in data.phases if p.position == phase.position + 1), None)
     return CurrentGate(engagement=data.engagement, phase=phase, next=following)
+
+
+def ahead_in_full(session: Session, engagement: EngagementRef) -> CurrentGate:
+    """``ahead`` with every reason naming everything it is about (no "and N more"): for
+    the TUI's gate dialog, which scrolls."""
+    from transition.services.listing import every_name
+
+    with every_name():
+        return ahead(session, engagement)
 
 
 def phase_order(phases: Sequence[PhaseStep | PhaseStatus]) -> list[str]:

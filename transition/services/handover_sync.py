@@ -34,7 +34,7 @@ from transition.dates import utcnow
 from transition.models import AccessGrant, HandoverItem, Person, Runbook, System
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.rows import bulk_insert
+from transition.services.rows import bulk_insert, insert_keyed
 
 ENTITY = "handover_item"
 _CHUNK = 1000
@@ -374,3 +374,54 @@ def derive_new(
         engagement.id,
         [*events, audit.Change(ENTITY, item_id, "derive", "status", None, "open")],
     )
+
+
+def derive_many(
+    session: Session,
+    engagement: EngagementRef,
+    kind: str,
+    sources: Sequence[tuple[int, str, Sequence[audit.Change]]],
+) -> None:
+    """``derive_new`` for many sources created in this transaction (``(source id, item
+    title, the caller's events for it)``, ids ascending): one read of the keys already
+    taken (a source id reused after a delete, on SQLite), one insert of the new items and
+    one read of their ids, and every event (each source's, then its item's ``derive``) in
+    one insert, so the statements do not grow with the sources. A source whose key is taken is left to
+    ``reconcile``, as ``derive_new`` does."""
+    if not sources:
+        return
+    engagement = engagement_of(session, engagement)
+    eid = engagement.id
+    session.flush()
+    taken = set(
+        session.connection()
+        .execute(
+            select(_H.c.source_id).where(
+                _H.c.engagement_id == eid,
+                _H.c.source_kind == kind,
+                _H.c.source_id >= min(s[0] for s in sources),
+            )
+        )
+        .scalars()
+    )
+    fresh = [s for s in sources if s[0] not in taken]
+    item_ids = insert_keyed(
+        session,
+        HandoverItem,
+        [_derived_row(eid, kind, source_id, "open", title) for source_id, title, _ in fresh],
+        key=("key",),
+        where=_H.c.source_kind == kind,
+    )
+    changes: list[audit.Change] = []
+    for (_, _, events), item_id in zip(fresh, item_ids, strict=True):
+        changes.extend(events)
+        changes.append(audit.Change(ENTITY, item_id, "derive", "status", None, "open"))
+    audit.record_many(session, eid, changes)
+    left = [s for s in sources if s[0] in taken]
+    if left:
+        reconcile(
+            session,
+            engagement,
+            **{_SCOPE_OF[kind]: [s[0] for s in left]},
+            events=[e for s in left for e in s[2]],
+        )

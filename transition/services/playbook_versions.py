@@ -79,9 +79,44 @@ def _gate(phase) -> str:
     return ", ".join(c.label() for c in phase.gate) or "(none)"
 
 
+def _kpi(spec) -> str:
+    unit = f" {spec.unit}" if spec.unit else ""
+    sign = "≥" if spec.better == "higher" else "≤"
+    return f"{spec.title} (target {sign} {spec.target:g}{unit})"
+
+
+def _meeting(spec) -> str:
+    return f"{spec.title} ({spec.every}, {spec.start} to {spec.until}, {spec.minutes} min)"
+
+
+def _keyed(before, after, what: str, shown) -> list[PlaybookDiffLine]:
+    """Added, removed and changed items of a list keyed by ``key`` (KPIs, cadence)."""
+    old = {item.key: item for item in before}
+    new = {item.key: item for item in after}
+    out = [
+        PlaybookDiffLine(what=what, key=key, change="added", after=shown(item))
+        for key, item in new.items()
+        if key not in old
+    ]
+    out += [
+        PlaybookDiffLine(
+            what=what, key=key, change="changed", before=shown(old[key]), after=shown(item)
+        )
+        for key, item in new.items()
+        if key in old and old[key] != item
+    ]
+    out += [
+        PlaybookDiffLine(what=what, key=key, change="removed", before=shown(item))
+        for key, item in old.items()
+        if key not in new
+    ]
+    return out
+
+
 def diff(base: Playbook, theirs: Playbook) -> list[PlaybookDiffLine]:
     """What changed from ``base`` to ``theirs``: phases, tasks (followed through
-    ``replaces``), gates, durations and the runbooks required per tier."""
+    ``replaces``), gates, durations, the runbooks required per tier, the scorecard's KPIs
+    and the governance cadence."""
     out: list[PlaybookDiffLine] = []
     line = PlaybookDiffLine
     base_phases = {p.key: p for p in base.phases}
@@ -173,6 +208,8 @@ def diff(base: Playbook, theirs: Playbook) -> list[PlaybookDiffLine]:
                     after=", ".join(after) or "(none)",
                 )
             )
+    out += _keyed(base.scorecard, theirs.scorecard, "kpi", _kpi)
+    out += _keyed(base.cadence, theirs.cadence, "meeting", _meeting)
     if base.handover != theirs.handover:
         out.append(
             line(

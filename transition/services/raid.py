@@ -390,6 +390,7 @@ def gate_judge(criterion: Criterion, phase: Phase, facts: object) -> tuple[bool,
     high = [(ref, score) for ref, score in risks if score >= threshold]
     if not high:
         return True, f"no open risk scores {threshold} or more"
-    shown = ", ".join(f"{ref} ({score})" for ref, score in high[:5])
-    more = f" and {len(high) - 5} more" if len(high) > 5 else ""
-    return False, f"{len(high)} open risk(s) score {threshold} or more: {shown}{more}"
+    from transition.services.listing import names
+
+    shown = names([f"{ref} ({score})" for ref, score in high])
+    return False, f"{len(high)} open risk(s) score {threshold} or more: {shown}"

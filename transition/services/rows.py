@@ -43,3 +43,29 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[Mapping[str, object
 def _insert(table: Table) -> Insert:
     """One Core insert per table, built once (executed with a dict of values)."""
     return insert(table)
+
+
+def insert_keyed(
+    session: Session,
+    model: Any,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    key: Sequence[str],
+    where: Any = None,
+) -> list[int]:
+    """Insert ``rows`` (all of one engagement) in one executemany without RETURNING, then
+    read their ids back by ``key`` (columns unique within the engagement; ``where``
+    narrows the read): two statements however many rows, on every backend (RETURNING
+    comes back in pages of a thousand rows). Ids in row order."""
+    if not rows:
+        return []
+    table = model.__table__
+    session.flush()
+    conn = session.connection()
+    conn.execute(_insert(table), list(rows))
+    columns = [table.c[k] for k in key]
+    query = select(table.c.id, *columns).where(table.c.engagement_id == rows[0]["engagement_id"])
+    if where is not None:
+        query = query.where(where)
+    found = {tuple(r[1:]): r[0] for r in conn.execute(query)}
+    return [found[tuple(row[k] for k in key)] for row in rows]

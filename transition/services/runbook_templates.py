@@ -138,18 +138,62 @@ def _role_rank(role: str | None) -> int:
     return 2
 
 
-def context(session: Session, engagement: Engagement, system: SystemLike) -> dict[str, object]:
+#: Every system's people of the engagement (``generate --missing``: one query for all).
+_ALL_SYSTEM_PEOPLE = (
+    select(_S.c.slug.label("system"), _P.c.slug, _SP.c.role)
+    .select_from(_SP.join(_S, _S.c.id == _SP.c.system_id).join(_P, _P.c.id == _SP.c.person_id))
+    .where(_S.c.engagement_id == bindparam("eid"))
+)
+
+
+def _ranks(rows: Iterable[tuple[str, str]]) -> dict[str, int]:
+    ranks: dict[str, int] = {}
+    for slug, role in rows:
+        rank = _SYSTEM_ROLE_RANK.get(role, 3)
+        ranks[slug] = min(rank, ranks.get(slug, rank))
+    return ranks
+
+
+def context_sources(session: Session, engagement: Engagement) -> tuple[list, dict[str, dict]]:
+    """What ``context`` reads, for every system at once (two queries): the engagement's
+    people still there today, and per system slug its people's ranks (owner, SME,
+    backup). ``generate --missing`` renders many skeletons from one read."""
+    session.flush()
+    conn = session.connection()
+    people = conn.execute(_PEOPLE, {"eid": engagement.id, "day": today()}).all()
+    by_system: dict[str, list[tuple[str, str]]] = {}
+    for system, slug, role in conn.execute(_ALL_SYSTEM_PEOPLE, {"eid": engagement.id}):
+        by_system.setdefault(system, []).append((slug, role))
+    return people, {system: _ranks(rows) for system, rows in by_system.items()}
+
+
+def context(
+    session: Session,
+    engagement: Engagement,
+    system: SystemLike,
+    *,
+    sources: tuple[list, dict[str, dict]] | None = None,
+) -> dict[str, object]:
     """What every template can use, from the database (one query for the people, one
     for the system's owners, SMEs and backups, who come first as owners and make up the
-    escalation list when there are any)."""
+    escalation list when there are any). ``sources``: ``context_sources`` read already
+    (no query then)."""
     from transition.templates import Record, UserText
 
     def typed(value: str | None) -> UserText | None:
         return None if value is None else UserText(value)
 
     day = today()
-    session.flush()
-    people = session.connection().execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
+    if sources is None:
+        session.flush()
+        people = session.connection().execute(_PEOPLE, {"eid": engagement.id, "day": day}).all()
+        ranks = _ranks(
+            session.connection().execute(
+                _SYSTEM_PEOPLE, {"eid": engagement.id, "system": system.slug}
+            )
+        )
+    else:
+        people, ranks = list(sources[0]), sources[1].get(system.slug, {})
     people.sort(key=lambda p: (SIDE_ORDER.get(p.side, 3), _role_rank(p.role), p.slug))
     records = [
         Record(
@@ -164,12 +208,6 @@ def context(session: Session, engagement: Engagement, system: SystemLike) -> dic
 
     # The system's own people (owners, then SMEs, then backups) come first; the
     # engagement's people are the fallback when the system has none on a side.
-    ranks: dict[str, int] = {}
-    for slug, role in session.connection().execute(
-        _SYSTEM_PEOPLE, {"eid": engagement.id, "system": system.slug}
-    ):
-        rank = _SYSTEM_ROLE_RANK.get(role, 3)
-        ranks[slug] = min(rank, ranks.get(slug, rank))
     mine = sorted(
         (r for r in records if r.slug in ranks),
         key=lambda r: (ranks[r.slug], SIDE_ORDER.get(r.side, 3), r.slug),

@@ -273,14 +273,19 @@ def _edited(found: Row, path: Path, text: str, on_disk: bytes, discard_edits: bo
     if on_disk == base_text.encode("utf-8"):
         return False
     if not discard_edits:
-        n = files.lines_differ(base_text, on_disk.decode("utf-8", errors="replace"))
-        raise Refused(
-            f"{path}: the file has been edited: "
-            f"{n} line{'s differ' if n != 1 else ' differs'} "
-            "from its generated skeleton; use --force --discard-edits to "
-            f"overwrite it (the old file is kept as {path.name}.orig)"
-        )
+        refuse_edited(path, base_text, on_disk)
     return True
+
+
+def refuse_edited(path: Path, skeleton: str, on_disk: bytes) -> None:
+    """Refuse to overwrite ``path``, whose text differs from its ``skeleton``."""
+    n = files.lines_differ(skeleton, on_disk.decode("utf-8", errors="replace"))
+    raise Refused(
+        f"{path}: the file has been edited: "
+        f"{n} line{'s differ' if n != 1 else ' differs'} "
+        "from its generated skeleton; use --force --discard-edits to "
+        f"overwrite it (the old file is kept as {path.name}.orig)"
+    )
 
 
 def _record(
@@ -336,11 +341,18 @@ def _record(
     return row_id
 
 
-def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookView]:
-    """Every runbook of the engagement's systems in scope, with its fill ratio read from
-    disk (one query; a missing file is reported, never an error)."""
+def list_runbooks(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    system_id: int | None = None,
+    runbook_id: int | None = None,
+) -> list[RunbookView]:
+    """Every runbook of the engagement's systems in scope (or of one system, or one
+    runbook), with its fill ratio read from disk (one query, and one for the evidence; a
+    missing file is reported, never an error)."""
     engagement = engagement_of(session, engagement)
-    rows = session.execute(
+    stmt = (
         select(
             *view_columns(RunbookView, Runbook),
             Runbook.skeleton_placeholders,
@@ -356,7 +368,12 @@ def list_runbooks(session: Session, engagement: EngagementRef) -> list[RunbookVi
         .outerjoin(_SIGNER, _SIGNER.id == Runbook.accepted_by_id)
         .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
         .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
-    ).all()
+    )
+    if system_id is not None:
+        stmt = stmt.where(Runbook.system_id == system_id)
+    if runbook_id is not None:
+        stmt = stmt.where(Runbook.id == runbook_id)
+    rows = session.execute(stmt).all()
     evidence = runbook_evidence.evidence_of(session, engagement.id) if rows else {}
     out = []
     for r in rows:

@@ -401,6 +401,8 @@ def gate_judge(criterion: Criterion, phase: Phase, facts: object) -> tuple[bool,
             elif not kpi.met(value):
                 missed.append(f"{kpi.key} {period} ({value:g} vs {kpi.target:g})")
     if missed:
-        shown = ", ".join(missed[:5]) + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
+        from transition.services.listing import names
+
+        shown = names(missed)
         return False, f"provider missed {len(missed)} target(s): {shown}"
     return True, (f"provider met all {len(facts.kpis)} KPI target(s) in {', '.join(periods)}")

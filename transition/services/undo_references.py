@@ -11,6 +11,7 @@ from transition.models import (
     AccessGrant,
     KTParticipant,
     KTSession,
+    RaidLink,
     RoleAssignment,
     Runbook,
     SystemPerson,
@@ -54,6 +55,8 @@ def references(session: Session, entity: str, row: Any) -> str | None:
             ("its owners", select(SystemPerson.id).where(SystemPerson.system_id == row.id)),
             ("its topics", select(SystemTopic.id).where(SystemTopic.system_id == row.id)),
         ]
+    elif entity == "raid_item":
+        checks = [("its links", select(RaidLink.raid_id).where(RaidLink.raid_id == row.id))]
     elif entity == "kt_session" and row.status != "planned":
         return f"its record as {row.status.replace('_', ' ')}"
     elif entity == "access_grant" and row.revoked_at is not None:

@@ -27,6 +27,7 @@ from transition.models import (
     KTSession,
     Person,
     Phase,
+    RaidItem,
     Runbook,
     System,
     Task,
@@ -49,6 +50,7 @@ ENTITIES: dict[str, Any] = {
     "access_grant": AccessGrant,
     "runbook": Runbook,
     "handover_item": HandoverItem,
+    "raid_item": RaidItem,
 }
 #: How rows are named in messages.
 SHOWN = {
@@ -72,6 +74,13 @@ FINAL = {
     "template-update": "a runbook template update (its file was merged and rewritten)",
     "exit": "the start of an exit engagement",
 }
+#: Records kept as evidence (of the parallel run, the go/no-go, governance): never undone.
+EVIDENCE = {
+    "score_entry": "a scorecard value",
+    "exercise": "a tabletop exercise",
+    "golive_decision": "a go/no-go decision",
+    "meeting": "a meeting's record",
+}
 #: Events the exit checklist writes when it reconciles: recomputed, never inverted.
 DERIVED = {"derive", "resolve", "retire", "reopen"}
 #: Meetings laid out from the playbook's cadence, which follow the plan and its calendar.
@@ -88,6 +97,7 @@ UNDOABLE_CREATIONS = {
     ("person", "create"),
     ("system", "create"),
     ("access_grant", "grant"),
+    ("raid_item", "add"),
     ("kt_session", "schedule"),
 }
 #: Fields an event records beside a change, with nothing of their own to put back.
@@ -156,6 +166,10 @@ def shown_time(at: datetime) -> str:
 def label_of(entity: str, row: Any, row_id: int) -> str:
     if row is None:
         return str(row_id)
+    if entity == "raid_item":
+        from transition.services.raid_read import ref_of
+
+        return ref_of(row.kind, row.number)
     for name in ("key", "slug"):
         value = getattr(row, name, None)
         if value:
@@ -254,6 +268,11 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         rows.setdefault(_row_key(e), []).append(e)
     by_entity: dict[str, list[int]] = {}
     for key in rows:
+        if key.entity in EVIDENCE:
+            raise Refused(
+                f"{when} recorded {EVIDENCE[key.entity]}, which is evidence: undo does not "
+                "take it back"
+            )
         if key.entity not in ENTITIES:
             raise Refused(
                 f"{when} changed a {SHOWN.get(key.entity, key.entity)}, which undo does not know"
@@ -313,6 +332,12 @@ def _plan_field(
         raise Refused(f"{when} ({key.entity} {e.action}) cannot be undone")
     if e.field in ANNOTATIONS:
         return
+    if key.entity == "raid_item" and e.action in ("link", "unlink"):
+        target = e.after if e.action == "link" else e.before
+        raise Refused(
+            f"{when} {e.action}ed {what} and {e.field} {target}: undo does not take links "
+            f"back; use `raid link{' --remove' if e.action == 'link' else ''}`"
+        )
     if key.entity == "kt_session" and e.field in ("attendee", "presenter"):
         adding = e.before is not None and e.after is None
         name = e.before if adding else e.after

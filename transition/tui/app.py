@@ -22,10 +22,14 @@ class TransitionApp(App[None]):
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.QUIT, cmd.HELP, cmd.UNDO)
 
-    def __init__(self, backend: Backend, engagement: str | None = None) -> None:
+    def __init__(
+        self, backend: Backend, engagement: str | None = None, *, poll_seconds: float = 5.0
+    ) -> None:
         super().__init__()
         self.backend = backend
         self.start_engagement = slugify(engagement) if engagement else None
+        #: Seconds between looks for changes made elsewhere (0: never; ``screens/live``).
+        self.poll_seconds = poll_seconds
 
     async def on_mount(self) -> None:
         from transition.tui.screens.dashboard import DashboardScreen
@@ -111,8 +115,11 @@ class TransitionApp(App[None]):
 
 def make_app(url: str | None, actor: str, engagement: str | None = None) -> TransitionApp:
     """The app as ``transition tui`` builds it (tests build it the same way)."""
+    from transition.settings import get_settings
+
+    poll = get_settings().tui_poll_seconds()  # a bad value is refused before the screen opens
     settle_memory()
-    return TransitionApp(Backend(url, actor), engagement)
+    return TransitionApp(Backend(url, actor), engagement, poll_seconds=poll)
 
 
 _settled = False

@@ -34,6 +34,9 @@ class Backend:
         self._where: str | None = None
         #: The changes written here, oldest first: ``u`` undoes the newest not undone.
         self.changes: list[str] = []
+        #: Every change written here, undos included: the screens reload after their own
+        #: changes, and tell only of the others' (``live``).
+        self.mine: set[str] = set()
 
     @property
     def engine(self):
@@ -69,6 +72,8 @@ class Backend:
         with self.session(write=True) as s:
             result = fn(s, *args, **kwargs)
             made = audit.current_change(s)
+            if made is not None:  # known as ours before the commit shows it to anyone
+                self.mine.add(made)
         if made is not None:  # committed
             self.changes.append(made)
         return result
@@ -76,9 +81,21 @@ class Backend:
     def undo(self) -> Any:
         """Undo the newest change written here that is not undone yet (an ``UndoneChange``);
         the undo itself is not one of the changes ``undo`` picks from."""
-        from transition.services import undo
+        from transition.services import audit, undo
 
         with self.session(write=True) as s:
-            return undo.undo_newest(s, list(self.changes))
+            done = undo.undo_newest(s, list(self.changes))
+            made = audit.current_change(s)
+            if made is not None:
+                self.mine.add(made)
+            return done
+
+    def changes_since(self, engagement: str | None, since: int | None) -> tuple[int, list[Any]]:
+        """The change marker (``services.live``): the newest event id, and the changes
+        after ``since`` that were not made here."""
+        from transition.services import live
+
+        found = self.read(live.marker, engagement, since=since)
+        return found.newest, [c for c in found.changes if c.change_id not in self.mine]
 
     # -- reading ----------------------------------------------------------------------

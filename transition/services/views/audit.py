@@ -46,3 +46,19 @@ class RecentChanges(View):
     count: int
     by_kind: dict[str, int]
     events: list[ChangeView]
+
+
+class MarkedChange(View):
+    """One change (a command's transaction) found by the change marker."""
+
+    change_id: str | None
+    actor: str
+    #: Its newest event id.
+    last: int
+
+
+class ChangeMarker(View):
+    """What the TUI polls: the newest audit event id, and the changes after the one asked."""
+
+    newest: int
+    changes: list[MarkedChange]

@@ -9,7 +9,7 @@ from transition.services.views.base import View
 class PlaybookDiffLine(View):
     """One structural difference between two versions of a playbook.
 
-    ``what``: phase | task | gate | duration | runbooks | handover; ``change``: added |
+    ``what``: phase | task | gate | duration | runbooks | kpi | meeting | handover; ``change``: added |
     removed | renamed | changed; ``field`` names the task's field that changed."""
 
     what: str

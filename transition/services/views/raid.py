@@ -74,11 +74,13 @@ class DependencyChange(View):
 
 
 class SystemMap(View):
-    """The dependency map: systems by layer (layer 0 depends on nothing), the edges, and
-    the systems whose KT is flagged (a system they depend on has no KT signed off)."""
+    """The dependency map: systems by layer (layer 0 depends on nothing), the cutover
+    order (every system after the systems it depends on; by name where free), the edges,
+    and the systems whose KT is flagged (a system they depend on has no KT signed off)."""
 
     systems: list[str]
     layers: list[list[str]]
+    cutover_order: list[str]
     edges: list[DependencyView]
     kt_flagged: dict[str, list[str]]
 

@@ -12,6 +12,7 @@ from textual.content import Content
 
 from transition.services import search
 from transition.services.views.dashboard import PaletteEntry
+from transition.tui.commands import registry
 from transition.tui.screens.base import error_text
 
 #: What each kind of entry says and which tab of its engagement it opens.
@@ -83,10 +84,12 @@ class JumpProvider(Provider):
                 continue
             seen.add(binding.action)
             node = active.node
+            key = f"key {self.app.get_key_display(binding)}"
+            command = registry.by_id(binding.id)
             out.append(
                 (
                     f"{binding.description}",
-                    binding.tooltip or f"key {self.app.get_key_display(binding)}",
+                    binding.tooltip or (f"{command.help} · {key}" if command else key),
                     partial(self.app.call_later, node.run_action, binding.action),
                 )
             )

@@ -5,6 +5,7 @@ lets users remap any key (``App.set_keymap``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from textual.binding import Binding
 
@@ -32,6 +33,16 @@ class Command:
 
 def bindings(*commands: Command) -> list[Binding]:
     return [c.binding() for c in commands]
+
+
+def by_id(binding_id: str | None) -> Command | None:
+    """The command a binding was built from (None for Textual's own bindings)."""
+    return _by_id().get(binding_id or "")
+
+
+@cache
+def _by_id() -> dict[str, Command]:
+    return {c.id: c for c in globals().values() if isinstance(c, Command)}
 
 
 # Everywhere
@@ -151,12 +162,55 @@ START_EXIT = Command(
     show=False,
 )
 
+# Engagement: what a manager takes out of it weekly (also in the command palette)
+ACCESS_REVIEW = Command(
+    "engagement.access_review",
+    "V",
+    "access_review",
+    "Access review",
+    "Every access finding of this engagement, in full (transition access review)",
+    show=False,
+)
+WRITE_REPORT = Command(
+    "engagement.report",
+    "O",
+    "write_report",
+    "Write status report…",
+    "Write this engagement's status report to a file, Markdown or HTML (transition report)",
+    show=False,
+)
+EXPORT_CALENDAR = Command(
+    "engagement.calendar",
+    "C",
+    "export_calendar",
+    "Export calendar (.ics)…",
+    "Write the KT sessions, or everything with a date, to an .ics file (transition kt ics)",
+    show=False,
+)
+EXPORT_CHECKLIST = Command(
+    "engagement.checklist",
+    "L",
+    "export_checklist",
+    "Export exit checklist…",
+    "Write the exit checklist as a reusable YAML checklist (transition handover export)",
+    show=False,
+)
+REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
+REVIEW_REVOKE = Command(
+    "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"
+)
+
 # Tasks tab
 TOGGLE = Command(
     "tasks.toggle", "space", "toggle", "Done/undo", "Mark the task done, or open again"
 )
 START = Command("tasks.start", "s", "start", "Start", "Set the task in progress")
-BLOCK = Command("tasks.block", "b", "block", "Blocked", "Mark the task blocked", show=False)
+BLOCK = Command(
+    "tasks.block", "b", "block", "Blocked", "Mark the task blocked, with a note", show=False
+)
+SKIP = Command(
+    "tasks.skip", "k", "skip", "Skip", "Skip the task (not needed), with a note", show=False
+)
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
 OPEN_ONLY = Command(
@@ -220,14 +274,8 @@ KT_COVERAGE = Command(
 RUNBOOK_NEW = Command(
     "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
 )
-# A priority binding: the list's own enter (select the row) would otherwise take the key.
 RUNBOOK_STATUS = Command(
-    "runbooks.advance",
-    "enter",
-    "promote",
-    "Next status",
-    "Move the runbook to its next status",
-    priority=True,
+    "runbooks.advance", "p", "promote", "Next status", "Move the runbook to its next status"
 )
 RUNBOOK_UPDATE = Command(
     "runbooks.update",
@@ -266,7 +314,7 @@ SYSTEM_INSPECT = Command(
     "i",
     "inspect",
     "Inspect",
-    "The highlighted system's people and its knowledge by topic",
+    "The highlighted system in full: people, topics, grants, KT, runbooks, exit items (or enter)",
 )
 
 # People tab
@@ -355,4 +403,33 @@ RUNBOOK_EXERCISE = Command(
 )
 RUNBOOK_SIGN = Command(
     "runbooks.sign", "a", "sign", "Accept", "Accept the runbook, signed by a provider person"
+)
+
+# Inspectors: enter on a row opens one
+INSPECT = Command(
+    "list.inspect",
+    "enter",
+    "inspect",
+    "Inspect",
+    "Open the highlighted row in full: a task, system, grant, KT session, runbook or RAID "
+    "entry; enter on a link inside opens that in turn",
+    show=False,
+)
+INSPECT_CLOSE = Command("inspector.close", "escape", "close", "Back", "Close the inspector")
+INSPECT_REVOKE = Command(
+    "inspector.revoke", "x", "revoke", "Revoke", "Revoke the grant being inspected"
+)
+INSPECT_EDIT_FILE = Command(
+    "inspector.edit_file",
+    "e",
+    "edit_file",
+    "Edit file",
+    "Open the runbook's file in $EDITOR, then read its fill again",
+)
+ACCESS_REVIEW = Command(
+    "access.review",
+    "v",
+    "review",
+    "Review",
+    "Every access-review finding; enter on one opens its grant, where x revokes it",
 )

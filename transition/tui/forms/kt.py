@@ -77,3 +77,44 @@ def kt_signoff_form(backend: Any, slug: str, row: KTSessionView, attendees: list
         intro=f"{row.system} · {row.kind} · {row.topic}",
         form_id="kt-signoff",
     )
+
+
+def kt_hold_form(backend: Any, slug: str, row: KTSessionView) -> FormScreen:
+    """Record ``row`` as held, with anyone else who attended; a session whose start is
+    still ahead asks for a second save, as a confirmation. Closes with the session."""
+    from transition.dates import utcnow
+    from transition.services import kt
+
+    fields = [
+        Field(
+            "attendees",
+            "Also attended",
+            placeholder="optional: names not invited, comma-separated",
+        )
+    ]
+    early = row.starts_at > utcnow()
+    preview = None
+    if early:
+        minutes = int((row.starts_at - utcnow()).total_seconds() // 60)
+        ahead = f"{minutes // 1440}d" if minutes >= 1440 else f"{minutes // 60}h{minutes % 60:02d}"
+
+        def preview(values: dict[str, Any]) -> str:
+            return (
+                f"This session starts {row.starts_local}, {ahead} from now. Held before its "
+                "start cannot be taken back: save again to record it as held."
+            )
+
+    def submit(values: dict[str, Any]) -> KTSessionView:
+        return backend.write(
+            kt.hold, slug, row.id, expected_version=row.version, **arguments(fields, values)
+        )
+
+    when = "not started yet · " if early else ""
+    return FormScreen(
+        f"KT session {row.id} held",
+        fields,
+        submit,
+        intro=f"{when}{row.system} · {row.kind} · {row.topic} · {row.starts_local}",
+        preview=preview,
+        form_id="kt-hold",
+    )

@@ -137,3 +137,41 @@ def note_form(backend: Any, slug: str, task: TaskView) -> FormScreen:
         intro=task.title,
         form_id="task-note",
     )
+
+
+#: Status changes one key makes that cannot be taken back by the same key: each asks for an
+#: optional note first, and the notice says what changed.
+STATUS_TITLE = {"blocked": "Block", "skipped": "Skip", "todo": "Reopen", "in_progress": "Reopen"}
+
+
+def status_form(backend: Any, slug: str, task: TaskView, status: str) -> FormScreen:
+    """Set ``task`` to ``status`` with an optional note (kept on the task and in the audit
+    log); closes with the task as changed."""
+    from transition.services import tasks
+
+    was = task.status.replace("_", " ")
+    to = status.replace("_", " ")
+    hint = {
+        "blocked": "what blocks it, or who can unblock it",
+        "skipped": "why it is not needed",
+    }.get(status, "why it is open again")
+    fields = [Field("note", "Note", placeholder=f"optional: {hint}", check=check_text("the note"))]
+
+    def submit(values: dict[str, Any]) -> TaskView:
+        return backend.write(
+            tasks.set_status,
+            slug,
+            task.key,
+            status,
+            expected_version=task.version,
+            **arguments(fields, values),
+        )
+
+    verb = STATUS_TITLE.get(status, "Set")
+    return FormScreen(
+        f"{verb} {task.key}: {was} → {to}",
+        fields,
+        submit,
+        intro=task.title,
+        form_id="task-status",
+    )

@@ -18,6 +18,7 @@ from transition.services import dashboard
 from transition.services.views.dashboard import DashboardRow
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
@@ -87,8 +88,9 @@ def pct(done: int, total: int) -> str:
     return f"{round(100 * done / total)}%" if total else "–"
 
 
-class DashboardScreen(DataMixin, Screen):
-    """Every engagement as a row; the highlighted one in detail below."""
+class DashboardScreen(LiveMixin, DataMixin, Screen):
+    """Every engagement as a row; the highlighted one in detail below. Others' changes, to
+    any engagement, show within the poll interval (``LiveMixin``)."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.OPEN,
@@ -134,6 +136,12 @@ class DashboardScreen(DataMixin, Screen):
         self.set_timer(0.3, self.still_loading)
         self.reload()
 
+    def live_scope(self) -> str | None:
+        return None  # every engagement
+
+    def live_refresh(self) -> None:
+        self.reload()
+
     def on_resize(self, event: events.Resize) -> None:
         self.lay_out(event.size.width)
 
@@ -162,6 +170,8 @@ class DashboardScreen(DataMixin, Screen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
         table.loading = False
+        if self.focused is None:  # a list shown loading cannot hold the focus: give it back
+            table.focus()
         self.loaded = True
         self.rows = {r.slug: r for r in message.rows}
         cells = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
@@ -174,6 +184,7 @@ class DashboardScreen(DataMixin, Screen):
                 "(or run `transition demo` for a sample)."
             )
         self.show_detail(table.current_key())
+        self.start_live()
 
     def cells(self, table: PagedTable, r: DashboardRow) -> list[Any]:
         layout = self.columns_layout or LAYOUTS[0]

@@ -138,7 +138,7 @@ class ReasonsScreen(ModalScreen[None]):
 
 
 HELP_GROUPS = (
-    ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO)),
+    ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO, cmd.INSPECT)),
     ("Command palette", ()),
     ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
     ("Dashboard", (cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT)),
@@ -147,11 +147,16 @@ HELP_GROUPS = (
         (cmd.BACK, cmd.ADVANCE, cmd.TAB_NEXT, cmd.TAB_PREV, cmd.ADD_SYSTEM, cmd.ADD_PERSON),
     ),
     (
+        "Engagement: reviews and files (also in the palette)",
+        (cmd.ACCESS_REVIEW, cmd.WRITE_REPORT, cmd.EXPORT_CALENDAR, cmd.EXPORT_CHECKLIST),
+    ),
+    (
         "Tasks tab",
         (
             cmd.TOGGLE,
             cmd.START,
             cmd.BLOCK,
+            cmd.SKIP,
             cmd.ASSIGN,
             cmd.FILTER,
             cmd.OPEN_ONLY,
@@ -162,10 +167,11 @@ HELP_GROUPS = (
             cmd.TASK_SHOW,
         ),
     ),
-    ("Systems tab", (cmd.SYSTEM_ADD, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS)),
-    ("Access tab", (cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER)),
+    ("Systems tab", (cmd.SYSTEM_ADD, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS, cmd.SYSTEM_INSPECT)),
+    ("Access tab", (cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_REVIEW)),
     ("KT tab", (cmd.KT_SCHEDULE, cmd.KT_HOLD, cmd.KT_SIGNOFF, cmd.KT_COVERAGE)),
     ("Runbooks tab", (cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS)),
+    ("Inspectors", (cmd.INSPECT_CLOSE, cmd.INSPECT_REVOKE, cmd.INSPECT_EDIT_FILE)),
     ("Handover tab", (cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC)),
     ("Forms and dialogs", (cmd.SUBMIT, cmd.CANCEL)),
 )

@@ -18,6 +18,7 @@ from transition.services.views.overview import EngagementOverview
 from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import DataMixin
+from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
 from transition.tui.widgets.footer import KeyFooter
@@ -50,7 +51,10 @@ TABS = (
 )
 
 
-class EngagementScreen(DataMixin, Screen):
+class EngagementScreen(LiveMixin, DataMixin, Screen):
+    """The engagement's header, phases and tabs. Others' changes to it show within the
+    poll interval: the header and the shown tab reload, the other tabs when next shown."""
+
     #: The shown tab's list takes the focus at once (not the filters before it), so the
     #: footer is built once, with the keys that apply to that list.
     AUTO_FOCUS = "Pane PagedTable"
@@ -65,6 +69,10 @@ class EngagementScreen(DataMixin, Screen):
         cmd.UPGRADE_PLAYBOOK,
         cmd.REPLAN,
         cmd.START_EXIT,
+        cmd.ACCESS_REVIEW,
+        cmd.WRITE_REPORT,
+        cmd.EXPORT_CALENDAR,
+        cmd.EXPORT_CHECKLIST,
         cmd.RELOAD,
     )
 
@@ -102,6 +110,12 @@ class EngagementScreen(DataMixin, Screen):
         self.sub_title = self.slug
         self.reload()
 
+    def live_scope(self) -> str | None:
+        return self.slug
+
+    def live_refresh(self) -> None:
+        self.action_reload()
+
     def reload(self) -> None:
         key = self.query_one(TabbedContent).active
         shown = next(self.query(f"#pane-{key}").results(Pane), None)
@@ -132,6 +146,7 @@ class EngagementScreen(DataMixin, Screen):
         state.update(f"{late} late" if late else "")
         state.set_class(bool(late), "-alert")
         self.query_one(PhaseStepper).phases = data.phases
+        self.start_live()
         for pane in self.query(Pane):
             pane.engagement = data
         key = self.query_one(TabbedContent).active
@@ -194,7 +209,7 @@ class EngagementScreen(DataMixin, Screen):
     # -- the gate --------------------------------------------------------------------
 
     def action_gate(self) -> None:
-        self.read_into(self.GateLoaded, gates.ahead, self.slug, group="gate")
+        self.read_into(self.GateLoaded, gates.ahead_in_full, self.slug, group="gate")
 
     def on_engagement_screen_gate_loaded(self, message: GateLoaded) -> None:
         from transition.tui.screens.dialogs import GateScreen
@@ -216,6 +231,51 @@ class EngagementScreen(DataMixin, Screen):
             moved = f"; {len(result.replanned)} phase(s) re-laid from {first.new_start}"
         self.notify(f"gate of {result.left} {verb}; {target}{moved}")
         self.action_reload()
+
+    # -- what a manager takes out of the engagement weekly ----------------------------
+
+    def action_access_review(self) -> None:
+        """Every access finding, in full, on a scrolling screen."""
+        from transition.services import access
+        from transition.tui.screens.access_review import AccessReviewScreen
+
+        name = self.data.summary.name if self.data else self.slug
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.action_reload()
+
+        self.read_then(
+            lambda: self.backend.read(access.review, self.slug),
+            lambda findings: self.app.push_screen(
+                AccessReviewScreen(self.slug, name, findings), closed
+            ),
+        )
+
+    def action_write_report(self) -> None:
+        from transition.dates import today
+        from transition.tui.forms.exports import report_form
+
+        self._written(report_form(self.backend, self.slug, today()), "status report")
+
+    def action_export_calendar(self) -> None:
+        from transition.tui.forms.exports import calendar_form
+
+        self._written(calendar_form(self.backend, self.slug), "calendar")
+
+    def action_export_checklist(self) -> None:
+        from transition.tui.forms.exports import checklist_form
+
+        self._written(checklist_form(self.backend, self.slug), "exit checklist")
+
+    def _written(self, form: Any, what: str) -> None:
+        """Show an export form; when it has written its file, say where."""
+
+        def finished(path: Any) -> None:
+            if path is not None:
+                self.notify(f"wrote the {what} to {path}")
+
+        self.app.push_screen(form, finished)
 
     # -- forms that belong to the whole engagement -----------------------------------
 

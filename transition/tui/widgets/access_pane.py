@@ -27,7 +27,9 @@ ACCESS_FILTERS = (
 
 
 class AccessPane(Pane["GrantView"]):
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_REVIEW
+    )
 
     @dataclass
     class Page(Message):
@@ -116,7 +118,7 @@ class AccessPane(Pane["GrantView"]):
                 for f in findings[:4]
             ]
             if len(findings) > 4:
-                lines.append(f"  … and {len(findings) - 4} more (`transition access review`)")
+                lines.append(f"  … and {len(findings) - 4} more: v lists them all")
             box = self.query_one("#findings", Static)
             box.update("\n".join(lines) if findings else "Review: no findings.")
             box.set_class(bool(high), "-alert")
@@ -134,6 +136,20 @@ class AccessPane(Pane["GrantView"]):
             shown.get(status, t.styled(status, "alert")),
             g.justification or t.styled("–", "muted"),
         ]
+
+    @on(PagedTable.RowSelected, "#access-table")
+    def action_inspect(self) -> None:
+        row = self.current()
+        if row is not None:
+            from transition.tui.screens.inspectors import GrantInspector
+
+            self.inspect(GrantInspector, row.id)
+
+    def action_review(self) -> None:
+        """Every finding of the access review; enter on one opens its grant."""
+        from transition.tui.screens.inspectors import FindingsInspector
+
+        self.inspect(FindingsInspector, "review")
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 
@@ -15,7 +15,7 @@ from transition.services.kt_times import local
 from transition.services.views.kt import KTSessionView
 from transition.services.views.phases import KeyPersonRisk
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import Column
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
@@ -119,11 +119,28 @@ class KTPane(Pane[KTSessionView]):
             ),
         )
 
-    def action_hold(self) -> None:
+    @on(PagedTable.RowSelected, "#kt-table")
+    def action_inspect(self) -> None:
         row = self.current()
-        if row:
-            note = f"KT session {row.id} held"
-            self.write_then(note, kt.hold, self.slug, row.id, expected_version=row.version)
+        if row is not None:
+            from transition.tui.screens.inspectors import KTInspector
+
+            self.inspect(KTInspector, row.id)
+
+    def action_hold(self) -> None:
+        """Record the planned session under the cursor as held (who else came, if anyone);
+        one that has not started yet asks for a confirmation."""
+        row = self._planned()
+        if row is None:
+            return
+        from transition.tui.forms.kt import kt_hold_form
+
+        def told(held: KTSessionView) -> str:
+            added = len(held.attendees) - len(row.attendees)
+            more = f", {added} more attendee(s)" if added > 0 else ""
+            return f"KT session {row.id}: planned → held{more}"
+
+        self.open_form(kt_hold_form(self.backend, self.slug, row), told)
 
     def action_signoff(self) -> None:
         row = self.current()

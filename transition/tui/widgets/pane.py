@@ -147,6 +147,16 @@ class Pane(DataMixin, Vertical, Generic[Row]):
 
         self.app.push_screen(form, done)
 
+    def inspect(self, inspector: type[Any], ref: str | int) -> None:
+        """Read ``ref`` and open an ``inspector`` (a ``screens.inspector.Inspector``) on
+        it over the tab; when it closes having changed something, the tab reloads."""
+
+        def closed(touched: Any) -> None:
+            if touched:
+                self.changed()
+
+        inspector.show(self, self.slug, ref, closed)
+
     def people_options(self, side: str | None = None) -> list[tuple[str, str]]:
         people = self.engagement.people if self.engagement else []
         return [(p.name, p.name) for p in people if side is None or p.side == side]

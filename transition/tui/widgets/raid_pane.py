@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import on
 from textual.binding import Binding
 
 from transition.services import raid
@@ -56,6 +57,14 @@ class RaidPane(Pane[RaidItemView]):
         status = t.styled(r.status, "muted") if r.status == "closed" else r.status
         links = ", ".join(f"{link.kind} {link.name}" for link in r.links)
         return [r.ref, short(r.title, 60), score, r.owner or "–", day(r.due), status, links]
+
+    @on(PagedTable.RowSelected, "#raid-table")
+    def action_inspect(self) -> None:
+        row = self.current()
+        if row is not None:
+            from transition.tui.screens.inspectors import RaidInspector
+
+            self.inspect(RaidInspector, row.ref)
 
     def action_add_raid(self) -> None:
         from transition.tui.forms.raid import add_raid_form

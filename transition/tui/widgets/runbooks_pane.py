@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import on
 from textual.binding import Binding
 
 from transition.services import runbooks
@@ -45,7 +46,7 @@ class RunbooksPane(Pane[RunbookView]):
         accepted = sum(1 for r in rows if r.status == "accepted")
         self.note(
             f"{accepted} of {len(rows)} accepted{self.conflicts_note(rows)} · n generate · "
-            "enter next status · X exercise · a accept · U update from its template"
+            "enter inspect · p next status · X exercise · a accept · U update from its template"
             if rows
             else "No runbook yet: press n to generate one from a template."
         )
@@ -94,6 +95,14 @@ class RunbooksPane(Pane[RunbookView]):
                 lambda path: f"runbook written to {path}",
             ),
         )
+
+    @on(PagedTable.RowSelected, "#runbooks-table")
+    def action_inspect(self) -> None:
+        row = self.current()
+        if row is not None:
+            from transition.tui.screens.inspectors import RunbookInspector
+
+            self.inspect(RunbookInspector, row.id)
 
     def action_promote(self) -> None:
         row = self.current()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.binding import Binding
 
 from transition.services import dependencies, systems
 from transition.services.views.raid import SystemContext
 from transition.services.views.systems import SystemView
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import Column
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
@@ -128,14 +129,10 @@ class SystemsPane(Pane[SystemView]):
             ),
         )
 
+    @on(PagedTable.RowSelected, "#systems-table")
     def action_inspect(self) -> None:
         row = self.current()
-        if row is None:
-            return
-        from transition.services.system_inspect import inspect
-        from transition.tui.screens.system_inspect import SystemInspectScreen
+        if row is not None:
+            from transition.tui.screens.inspectors import SystemInspector
 
-        self.read_then(
-            lambda: self.backend.read(inspect, self.slug, row.slug),
-            lambda data: self.app.push_screen(SystemInspectScreen(data)),
-        )
+            self.inspect(SystemInspector, row.slug)

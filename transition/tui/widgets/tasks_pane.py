@@ -36,11 +36,23 @@ def owned_by(task: TaskView) -> str:
     return task.owner_role or "–"
 
 
+def status_change(row: TaskView) -> Callable[[TaskView], str]:
+    """What a change of ``row``'s status says: ``kickoff: done → todo (note kept)``."""
+
+    def told(task: TaskView) -> str:
+        was, now = row.status.replace("_", " "), task.status.replace("_", " ")
+        noted = " (note kept)" if task.note and task.note != row.note else ""
+        return f"{row.key}: {was} → {now}{noted}"
+
+    return told
+
+
 class TasksPane(Pane[PhaseHeader | TaskView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.TOGGLE,
         cmd.START,
         cmd.BLOCK,
+        cmd.SKIP,
         cmd.ASSIGN,
         cmd.FILTER,
         cmd.OPEN_ONLY,
@@ -247,7 +259,11 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
 
     def action_toggle(self) -> None:
         row = self.current()
-        if row:
+        if row is None:
+            return
+        if row.status in tasks.CLOSED:  # reopening: asks for a note first
+            self._set("todo")
+        else:
             self.write_task(tasks.toggle, row)
 
     def action_start(self) -> None:
@@ -256,23 +272,38 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     def action_block(self) -> None:
         self._set("blocked")
 
-    def _set(self, status: str) -> None:
-        row = self.current()
-        if row:
-            self.write_task(tasks.set_status, row, status)
+    def action_skip(self) -> None:
+        self._set("skipped")
 
-    def write_task(self, change: Callable[..., TaskView], row: TaskView, *args: Any) -> None:
-        """``change`` on the task of ``row`` (as last read), then its new status as the note;
-        the task stays in sight if it closes while only open tasks are shown."""
+    def _set(self, status: str) -> None:
+        """Set the task under the cursor to ``status``. What one key cannot take back (a
+        done task reopened, a task blocked or skipped) asks for an optional note first."""
+        row = self.current()
+        if row is None:
+            return
+        if row.status == status:
+            self.notify(f"{row.key} is {status.replace('_', ' ')} already")
+            return
+        reopening = row.status in tasks.CLOSED and status not in tasks.CLOSED
+        if not reopening and status not in ("blocked", "skipped"):
+            self.write_task(tasks.set_status, row, status)
+            return
+        from transition.tui.forms.tasks import status_form
+
+        self.keep_in_sight(row)
+        self.open_form(status_form(self.backend, self.slug, row, status), status_change(row))
+
+    def keep_in_sight(self, row: TaskView) -> None:
+        """The task of ``row`` stays listed if a change closes it while only open tasks are
+        shown, so the same key can open it again."""
         if row.key not in self.filters.keep:
             self.filters = self.filters.model_copy(update={"keep": (*self.filters.keep, row.key)})
+
+    def write_task(self, change: Callable[..., TaskView], row: TaskView, *args: Any) -> None:
+        """``change`` on the task of ``row`` (as last read), then what changed as the note."""
+        self.keep_in_sight(row)
         self.write_then(
-            lambda task: f"{row.key}: {task.status.replace('_', ' ')}",
-            change,
-            self.slug,
-            row.key,
-            *args,
-            expected_version=row.version,
+            status_change(row), change, self.slug, row.key, *args, expected_version=row.version
         )
 
     def action_assign(self) -> None:
@@ -339,12 +370,7 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     @on(PagedTable.RowSelected, "#tasks-table")
     def action_show_task(self) -> None:
         row = self.current()
-        if not row:
-            return
-        from transition.services import task_edit
-        from transition.tui.screens.task_detail import TaskDetailScreen
+        if row:
+            from transition.tui.screens.inspectors import TaskInspector
 
-        self.read_then(
-            lambda: self.backend.read(task_edit.show, self.slug, row.key),
-            lambda detail: self.app.push_screen(TaskDetailScreen(detail)),
-        )
+            self.inspect(TaskInspector, row.key)
