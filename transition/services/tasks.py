@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -24,6 +24,7 @@ from transition.services.common import (
     get_task,
     view_columns,
 )
+from transition.services.views.base import records
 from transition.services.views.tasks import (
     PhaseHeader,
     TaskCursor,
@@ -77,6 +78,7 @@ def list_tasks(
     stmt = _filtered(
         session,
         engagement,
+        phase=phase,
         status=status,
         overdue=overdue,
         assignee=assignee,
@@ -86,20 +88,6 @@ def list_tasks(
     )
     if sort is not None:
         stmt = stmt.order_by(None).order_by(Phase.position, *_sort_order(sort, descending))
-    if phase:
-        phase = phase.strip().lower()
-        keys = (
-            session.execute(
-                select(Phase.key)
-                .where(Phase.engagement_id == engagement.id)
-                .order_by(Phase.position)
-            )
-            .scalars()
-            .all()
-        )
-        if phase not in keys:
-            raise BadInput(f"unknown phase {phase!r}: phases are {', '.join(keys)}")
-        stmt = stmt.where(Phase.key == phase)
     if mine:
         from transition.services import roles
 
@@ -116,10 +104,49 @@ def list_tasks(
     return _views(session, engagement, stmt, paged=limit is not None)
 
 
+def task_records(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    phase: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    assignee: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``list_tasks`` (without ``mine``) as plain rows in ``TaskView`` field order, read as
+    they are printed (``task list --json``): the same queries, no model per row. The
+    queries run now (an unknown phase or person is refused before anything is printed)."""
+    engagement = engagement_of(session, engagement)
+    stmt = _filtered(
+        session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
+    )
+    return records(TaskView, _rows(session, engagement, stmt, paged=False))
+
+
+def _in_phase(session: Session, engagement: Engagement, stmt, phase: str | None):
+    """``stmt`` kept to the tasks of ``phase`` (a key of the engagement's phases)."""
+    if phase:
+        phase = phase.strip().lower()
+        keys = (
+            session.execute(
+                select(Phase.key)
+                .where(Phase.engagement_id == engagement.id)
+                .order_by(Phase.position)
+            )
+            .scalars()
+            .all()
+        )
+        if phase not in keys:
+            raise BadInput(f"unknown phase {phase!r}: phases are {', '.join(keys)}")
+        stmt = stmt.where(Phase.key == phase)
+    return stmt
+
+
 def _filtered(
     session: Session,
     engagement: Engagement,
     *,
+    phase: str | None = None,
     status: str | None = None,
     overdue: bool = False,
     assignee: str | None = None,
@@ -128,8 +155,8 @@ def _filtered(
     text: str | None = None,
 ):
     """The engagement's tasks narrowed as ``list_tasks`` and ``page`` say, in phase
-    order."""
-    stmt = _select(engagement)
+    order (an unknown phase refused first)."""
+    stmt = _in_phase(session, engagement, _select(engagement), phase)
     if status:
         stmt = stmt.where(Task.status == _status(status))
     if overdue:
@@ -198,26 +225,54 @@ def _views(
 ) -> list[Any]:
     """The tasks ``stmt`` selects with their dependencies: those of these rows only when
     ``paged``, else every dependency of the engagement in one query."""
+    return [view(**row) for row in _rows(session, engagement, stmt, paged=paged)]
+
+
+def _rows(
+    session: Session, engagement: Engagement, stmt, *, paged: bool
+) -> Iterator[dict[str, Any]]:
+    """The values of each task ``stmt`` selects, with owners, dependencies and due-date
+    flags (the queries run now; the rows are read as they are used)."""
     now = today()
     from transition.services.roles import holders, owners_of
 
-    rows = session.execute(stmt).all()
-    if not rows:
-        return []
-    deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
-    calendar = Calendar.of(engagement)
+    if paged:
+        rows: Any = session.execute(stmt).all()
+        if not rows:
+            return iter(())
+        deps = _open_dependencies(session, engagement, [r.id for r in rows])
+    else:
+        deps = _open_dependencies(session, engagement, None)
     held = holders(session, [engagement.id])
-    return [
-        view(
-            **r._mapping,
-            owners=[] if r.assignee else owners_of(held, engagement.id, r.owner_role),
-            depends_on=deps["all"].get(r.id, []),
-            waiting_on=deps["open"].get(r.id, []),
-            overdue=r.status in OPEN and r.due_date is not None and r.due_date < now,
-            due_non_working=calendar.why_not_working(r.due_date) if r.due_date else None,
-        )
-        for r in rows
-    ]
+    if not paged:
+        rows = session.connection().execute(stmt)
+    keys = tuple(rows.keys()) if not paged else None
+    calendar = Calendar.of(engagement)
+    why: dict[Any, str | None] = {}
+    owners: dict[str | None, list[str]] = {}
+    dep_all, dep_open = deps["all"], deps["open"]
+
+    def build() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            row = dict(r._mapping) if keys is None else dict(zip(keys, r, strict=True))
+            due = row["due_date"]
+            if due is not None and due not in why:
+                why[due] = calendar.why_not_working(due)
+            task_id = row["id"]
+            if row["assignee"]:
+                row["owners"] = []
+            else:
+                role = row["owner_role"]
+                if role not in owners:
+                    owners[role] = owners_of(held, engagement.id, role)
+                row["owners"] = list(owners[role])
+            row["depends_on"] = dep_all.get(task_id, [])
+            row["waiting_on"] = dep_open.get(task_id, [])
+            row["overdue"] = row["status"] in OPEN and due is not None and due < now
+            row["due_non_working"] = why[due] if due is not None else None
+            yield row
+
+    return build()
 
 
 def _open_dependencies(

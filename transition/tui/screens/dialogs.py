@@ -168,7 +168,7 @@ HELP_GROUPS = (
         ),
     ),
     ("Systems tab", (cmd.SYSTEM_ADD, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS, cmd.SYSTEM_INSPECT)),
-    ("Access tab", (cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_REVIEW)),
+    ("Access tab", (cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_FINDINGS)),
     ("KT tab", (cmd.KT_SCHEDULE, cmd.KT_HOLD, cmd.KT_SIGNOFF, cmd.KT_COVERAGE)),
     ("Runbooks tab", (cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS)),
     ("Inspectors", (cmd.INSPECT_CLOSE, cmd.INSPECT_REVOKE, cmd.INSPECT_EDIT_FILE)),

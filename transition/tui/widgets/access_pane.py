@@ -28,7 +28,7 @@ ACCESS_FILTERS = (
 
 class AccessPane(Pane["GrantView"]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
-        cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_REVIEW
+        cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_FINDINGS
     )
 
     @dataclass
