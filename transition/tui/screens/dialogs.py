@@ -145,6 +145,7 @@ class ReasonsScreen(ModalScreen[None]):
 HELP_GROUPS = (
     ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO, cmd.INSPECT)),
     ("Command palette", ()),
+    ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
     ("Dashboard", (cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT)),
     (
         "Engagement",
@@ -163,6 +164,7 @@ HELP_GROUPS = (
             cmd.SKIP,
             cmd.ASSIGN,
             cmd.FILTER,
+            cmd.OPEN_ONLY,
             cmd.TASK_ADD,
             cmd.TASK_EDIT,
             cmd.TASK_REMOVE,
