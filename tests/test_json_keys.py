@@ -125,6 +125,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
             "name": "str",
             "title": "str",
             "version": "int",
+            "kind": "str",
             "description": "str",
             "handover": "str|null",
             "runbooks": ["str"],
