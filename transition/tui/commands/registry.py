@@ -172,6 +172,9 @@ EXPORT_CHECKLIST = Command(
     show=False,
 )
 REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
+REVIEW_OPEN = Command(
+    "review.open", "enter", "open_grant", "Open grant", "Open the highlighted finding's grant"
+)
 REVIEW_REVOKE = Command(
     "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"
 )
@@ -399,5 +402,5 @@ ACCESS_FINDINGS = Command(
     "v",
     "review",
     "Review",
-    "Every access-review finding; enter on one opens its grant, where x revokes it",
+    "The access review in full (V on the engagement): enter opens a finding's grant, x revokes it",
 )

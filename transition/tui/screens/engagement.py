@@ -236,21 +236,14 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
 
     def action_access_review(self) -> None:
         """Every access finding, in full, on a scrolling screen."""
-        from transition.services import access
-        from transition.tui.screens.access_review import AccessReviewScreen
-
-        name = self.data.summary.name if self.data else self.slug
+        from transition.tui.screens.access_review import open_access_review
 
         def closed(changed: bool | None) -> None:
             if changed:
                 self.action_reload()
 
-        self.read_then(
-            lambda: self.backend.read(access.review, self.slug),
-            lambda findings: self.app.push_screen(
-                AccessReviewScreen(self.slug, name, findings), closed
-            ),
-        )
+        name = self.data.summary.name if self.data else self.slug
+        open_access_review(self, self.slug, name, closed)
 
     def action_write_report(self) -> None:
         from transition.dates import today

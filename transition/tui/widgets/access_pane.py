@@ -132,10 +132,16 @@ class AccessPane(Pane["GrantView"]):
             self.inspect(GrantInspector, row.id)
 
     def action_review(self) -> None:
-        """Every finding of the access review; enter on one opens its grant."""
-        from transition.tui.screens.inspectors import FindingsInspector
+        """The access review in full (the engagement's ``V``): enter on a finding opens
+        its grant, x revokes it."""
+        from transition.tui.screens.access_review import open_access_review
 
-        self.inspect(FindingsInspector, "review")
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.changed()
+
+        name = self.engagement.summary.name if self.engagement else self.slug
+        open_access_review(self, self.slug, name, closed)
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)
