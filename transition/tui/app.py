@@ -110,7 +110,7 @@ class TransitionApp(App[None]):
     def action_help(self) -> None:
         from transition.tui.screens.dialogs import HelpScreen
 
-        self.push_screen(HelpScreen(self.backend.where()))
+        self.push_screen(HelpScreen(self.backend.where(), getattr(self.screen, "help_here", None)))
 
 
 def make_app(url: str | None, actor: str, engagement: str | None = None) -> TransitionApp:

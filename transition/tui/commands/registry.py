@@ -173,7 +173,11 @@ EXPORT_CHECKLIST = Command(
 )
 REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
 REVIEW_OPEN = Command(
-    "review.open", "enter", "open_grant", "Open grant", "Open the highlighted finding's grant"
+    "review.open",
+    "i",
+    "open_grant",
+    "Grant",
+    "Open the highlighted finding's grant in full, where x revokes it too (or enter)",
 )
 REVIEW_REVOKE = Command(
     "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"

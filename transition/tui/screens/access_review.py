@@ -28,14 +28,20 @@ from transition.tui.widgets.paged_table import Column, PagedTable
 SEVERITY_STATE = {"high": "alert", "medium": "amber", "low": "muted"}
 
 
-def summary(name: str, findings: list[FindingView]) -> str:
-    """``Access review of Northwind · 12 findings: 3 high, 9 medium``."""
+def counted(findings: list[FindingView]) -> str:
+    """``12 findings: 3 high, 8 medium, 1 low`` (most severe first, as the review lists
+    them), or ``no findings``; the Access tab and the review say the same."""
     if not findings:
-        return f"Access review of {name} · no findings"
+        return "no findings"
     by = Counter(f.severity for f in findings)
     counts = ", ".join(f"{n} {severity}" for severity, n in by.items())
     noun = "finding" if len(findings) == 1 else "findings"
-    return f"Access review of {name} · {len(findings)} {noun}: {counts}"
+    return f"{len(findings)} {noun}: {counts}"
+
+
+def summary(name: str, findings: list[FindingView]) -> str:
+    """``Access review of Northwind · 12 findings: 3 high, 9 medium``."""
+    return f"Access review of {name} · {counted(findings)}"
 
 
 class AccessReviewScreen(DataMixin, Screen[bool]):
@@ -45,6 +51,8 @@ class AccessReviewScreen(DataMixin, Screen[bool]):
         cmd.REVIEW_CLOSE, cmd.REVIEW_OPEN, cmd.REVIEW_REVOKE
     )
     AUTO_FOCUS = "PagedTable"
+    #: The help group listed first when ``?`` is pressed here.
+    help_here = "Access review"
 
     def __init__(self, slug: str, name: str, findings: list[FindingView]) -> None:
         super().__init__()

@@ -181,6 +181,12 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
                 pane.stale = True
         self.reload()
 
+    @property
+    def help_here(self) -> str | None:
+        """The help group listed first when ``?`` is pressed here: the shown tab's."""
+        active = self.query_one(TabbedContent).active
+        return next((f"{title} tab" for key, title, _ in TABS if key == active), None)
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
