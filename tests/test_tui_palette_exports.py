@@ -172,7 +172,11 @@ async def test_help_opens_on_the_keys_of_where_you_are_and_misses_no_tab(tmp_pat
                 assert f"{title} tab" in groups or f"{title} tab (here)" in groups, title
         assert "Access review" in groups
         lines = [str(w.render()) for w in app.screen.query(".help-line")]
-        for key, words in (("c", "Cancel the planned session"), ("U", "playbook"), ("H", "archived")):
+        for key, words in (
+            ("c", "Cancel the planned session"),
+            ("U", "playbook"),
+            ("H", "archived"),
+        ):
             assert any(line.split()[0] == key and words in line for line in lines), key
         await pilot.press("escape")
         await settle(pilot)
@@ -185,3 +189,26 @@ async def test_help_opens_on_the_keys_of_where_you_are_and_misses_no_tab(tmp_pat
         await pilot.press("question_mark")
         await settle(pilot)
         assert str(app.screen.query_one(".help-group").render()) == "Access review (here)"
+
+
+@run_async
+async def test_the_palette_offers_the_screens_commands_a_tab_shadows_and_not_list_keys(
+    tmp_path, monkeypatch
+):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.screen.show_tab("runbooks")  # where U and X are the runbook's own keys
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        hits = await palette_hits(pilot)
+        for label in ("Upgrade playbook", "Start exit", "Update", "Exercise", "Help"):
+            assert label in hits, hits
+        for label in ("Cursor up", "Page Left", "Focus Next", "Keys"):
+            assert label not in hits, hits
+        assert hits.count("Quit") == 1, hits
+        await type_text(pilot, "start exit")
+        await palette_hits(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "start-exit"  # not the Runbooks tab's X (an exercise)
