@@ -189,6 +189,20 @@ async def test_help_opens_on_the_keys_of_where_you_are_and_misses_no_tab(tmp_pat
         await pilot.press("question_mark")
         await settle(pilot)
         assert str(app.screen.query_one(".help-group").render()) == "Access review (here)"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # At 80x24 the gate dialog keeps the reason box and its buttons in sight (the
+        # criteria scroll instead).
+        await pilot.press("g")
+        await settle(pilot)
+        gate = app.screen
+        dialog = gate.query_one("#gate").region
+        for selector in ("#override", "#advance", "#cancel"):
+            shown = gate.query_one(selector).region
+            assert shown.height and dialog.contains_region(shown), selector
 
 
 @run_async

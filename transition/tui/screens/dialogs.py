@@ -16,6 +16,10 @@ from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import error_text
 
+#: The gate dialog's rows besides its criteria: border and padding, title, the hint, the
+#: override reason with its error line, the buttons.
+FIXED_ROWS = 16
+
 
 class GateScreen(ModalScreen[AdvanceResult | None]):
     """Each criterion of the current phase's gate, met or not and why. Advancing past an
@@ -72,10 +76,20 @@ class GateScreen(ModalScreen[AdvanceResult | None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
+        self.fit()
         if self.unmet:
             self.query_one("#override", Input).focus()
         else:
             self.query_one("#advance", Button).focus()
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """The criteria scroll in what the terminal leaves once the reason box and the
+        buttons are in sight (at 80×24 they were pushed below the dialog's edge)."""
+        room = self.app.size.height * 9 // 10 - (FIXED_ROWS if self.unmet else FIXED_ROWS - 5)
+        self.query_one(".criteria", VerticalScroll).styles.max_height = max(3, min(12, room))
 
     @on(Button.Pressed, "#advance")
     @on(Input.Submitted, "#override")
