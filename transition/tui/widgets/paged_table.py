@@ -64,7 +64,7 @@ class PagedTable(DataTable):
         "paged--alert",
     }
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("pagedown", "page_down_more", "Page down", show=False, id="list.page_down"),
+        Binding("pagedown", "page_down_more", "More", show=False, id="list.page_down"),
     ]
     #: Ask for the next page when the cursor is this close to the last loaded row.
     AHEAD = 20
