@@ -216,7 +216,7 @@ async def test_the_palette_offers_the_screens_commands_a_tab_shadows_and_not_lis
         await settle(pilot)
         await pilot.press("ctrl+p")
         hits = await palette_hits(pilot)
-        for label in ("Upgrade playbook", "Start exit", "Update", "Exercise", "Help"):
+        for label in ("Upgrade playbook", "Start exit", "Runbooks: Exercise", "Help"):
             assert label in hits, hits
         for label in ("Cursor up", "Page Left", "Focus Next", "Keys"):
             assert label not in hits, hits

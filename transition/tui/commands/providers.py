@@ -96,7 +96,7 @@ class JumpProvider(Provider):
                     key = "its key does something else here"
                 out.append(
                     (
-                        f"{binding.description}",
+                        f"{tab_of(node)}{binding.description}",
                         binding.tooltip or (f"{command.help} · {key}" if command else key),
                         partial(self.app.call_later, node.run_action, binding.action),
                     )
@@ -115,6 +115,14 @@ class JumpProvider(Provider):
                 yield Hit(
                     score, highlight(matcher, name), callback, text=name, help=literal(help_text)
                 )
+
+
+def tab_of(node: Any) -> str:
+    """``Runbooks: `` for a command of a tab's list, so "Update" or "Add" says where it
+    acts; nothing for the screen's and the app's commands."""
+    from transition.tui.screens.engagement import TABS
+
+    return next((f"{title}: " for _, title, pane in TABS if type(node) is pane), "")
 
 
 def literal(text: str) -> Any:
