@@ -3,6 +3,7 @@ and generated playbooks of any size."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import time
 
@@ -33,9 +34,18 @@ class StatementCounter:
 
 def timed_process(argv: list[str], env: dict[str, str]) -> float:
     """Wall-clock seconds of one whole process; a failing command stops the benchmark."""
+    return process_times(argv, env)[0]
+
+
+def process_times(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one whole process. On a loaded
+    machine the CPU time moves much less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{argv} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return elapsed
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return elapsed, cpu

@@ -3,6 +3,8 @@ paint, on a database seeded through the services (``bench/seed.py``).
 
     python bench/run.py --size full            # 50 engagements, 10k tasks, 20k grants …
     python bench/run.py --size small --runs 3  # seconds; what CI runs
+    python bench/run.py --size one-big         # one engagement holding all of it
+    python bench/run.py --size one-big --db postgresql+psycopg://…  # seeded by bench/seed.py
 
 For each command: the median wall time of several whole processes (interpreter start,
 imports, schema check, queries, output), the ratio to a floor measured in the same run
@@ -27,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import timed_process
+from common import process_times, timed_process
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -48,8 +50,31 @@ def commands(eng: str) -> list[tuple[str, list[str]]]:
     ]
 
 
+def engagement_commands(eng: str) -> list[tuple[str, list[str]]]:
+    """Every per-engagement read and sync command: the table of the one-big size."""
+    return [
+        ("task list ENG --json", ["task", "list", eng, "--json"]),
+        ("access list ENG --json", ["access", "list", eng, "--json"]),
+        ("access review ENG --json", ["access", "review", eng, "--json"]),
+        ("handover sync ENG", ["handover", "sync", eng]),
+        ("handover show ENG", ["handover", "show", eng]),
+        ("phase status ENG", ["phase", "status", eng]),
+        ("system list ENG", ["system", "list", eng]),
+        ("kt coverage ENG", ["kt", "coverage", eng]),
+        ("kt list ENG", ["kt", "list", eng]),
+        ("runbook list ENG", ["runbook", "list", eng]),
+        ("report ENG", ["report", eng]),
+        ("report ENG --format html", ["report", eng, "--format", "html"]),
+        ("export ENG", ["export", eng]),
+    ]
+
+
+COMMANDS = {"one-big": engagement_commands}
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSITION_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules compiled once, kept
     env["TRANSITION_ACTOR"] = "bench"
     return env
 
@@ -115,24 +140,35 @@ def tui_figures(url: str, eng: str, runs: int) -> list[dict[str, Any]] | str:
     return out
 
 
-def benchmark(url: str, eng: str, runs: int) -> dict[str, Any]:
+def benchmark(url: str, eng: str, runs: int, size: str = "small") -> dict[str, Any]:
     env, python = _env(), sys.executable
-    floor = statistics.median(timed_process([python, *FLOOR], env) for _ in range(runs))
+    floors = [process_times([python, *FLOOR], env) for _ in range(runs)]
+    floor = statistics.median(wall for wall, _ in floors)
+    floor_cpu = statistics.median(cpu for _, cpu in floors)
     rows = []
-    for label, args in commands(eng):
+    for label, args in COMMANDS.get(size, commands)(eng):
         argv = [python, *CLI, "--db", url, *args]
         if runs > 1:
             timed_process(argv, env)  # warm the page cache
-        median = statistics.median(timed_process(argv, env) for _ in range(runs))
+        times = [process_times(argv, env) for _ in range(runs)]
+        median = statistics.median(wall for wall, _ in times)
+        cpu = statistics.median(cpu for _, cpu in times)
         rows.append(
             {
                 "name": label,
                 "median_s": median,
                 "ratio": median / floor,
+                "cpu_s": cpu,
+                "cpu_ratio": cpu / floor_cpu,
                 "queries": query_count(url, args),
             }
         )
-    return {"floor_s": floor, "commands": rows, "tui": tui_figures(url, eng, max(1, runs // 2))}
+    return {
+        "floor_s": floor,
+        "floor_cpu_s": floor_cpu,
+        "commands": rows,
+        "tui": tui_figures(url, eng, max(1, runs // 2)),
+    }
 
 
 def counts(url: str) -> dict[str, int]:
@@ -150,18 +186,21 @@ def counts(url: str) -> dict[str, int]:
 
 def render(result: dict[str, Any]) -> str:
     lines = [
+        f"size: {result['size']}; load average {result.get('load', '?')}",
         "data: " + ", ".join(f"{n} {k}" for k, n in result["rows"].items()),
         f"seeding: {result['seed_s']:.1f} s"
         + "".join(f"; {k} {v:.1f} s" for k, v in result["seed_phases"].items()),
-        f"floor (python -c 'import sqlmodel, typer'): {result['floor_s'] * 1000:.0f} ms",
+        f"floor (python -c 'import sqlmodel, typer'): {result['floor_s'] * 1000:.0f} ms, "
+        f"CPU {result['floor_cpu_s'] * 1000:.0f} ms",
         "",
-        f"{'command':32s} {'median':>9s} {'× floor':>8s} {'queries':>8s}",
+        f"{'command':32s} {'median':>9s} {'× floor':>8s} {'CPU':>9s} {'× floor':>8s} "
+        f"{'queries':>8s}",
     ]
     for row in result["commands"]:
         flag = "" if row["ratio"] <= TARGET else f"  over {TARGET}×"
         lines.append(
             f"{row['name']:32s} {row['median_s'] * 1000:7.0f}ms {row['ratio']:7.2f}× "
-            f"{row['queries']:8d}{flag}"
+            f"{row['cpu_s'] * 1000:7.0f}ms {row['cpu_ratio']:7.2f}× {row['queries']:8d}{flag}"
         )
     if isinstance(result["tui"], str):
         lines.append(result["tui"])
@@ -205,7 +244,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "rows": counts(url),
             "seed_s": seeded,
             "seed_phases": phases,
-            **benchmark(url, eng, runs),
+            **benchmark(url, eng, runs, args.size),
+            "load": " ".join(f"{n:.2f}" for n in os.getloadavg()),
         }
         from transition import db
 

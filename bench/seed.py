@@ -1,11 +1,13 @@
 """Build a large, realistic database through the services (bulk paths where they exist).
 
-    python bench/seed.py --db sqlite:///bench.db [--size small|full]
+    python bench/seed.py --db sqlite:///bench.db [--size small|full|one-big]
 
 Full size: 50 engagements, 10,000 tasks (a generated 200-task playbook), 20,000 access
 grants (``access.import_csv``, which creates the people and inserts in bulk), 5,000 KT
 sessions, 2,000 runbooks (files written under ``--runbooks DIR``). Small size is the same
-shape, scaled down to run in seconds. Deterministic: the same size gives the same data.
+shape, scaled down to run in seconds. One-big puts the same volume in ONE engagement
+(a 10,000-task playbook, 500 systems, 300 people, 20,000 grants spread over them), as a
+large client's transition has. Deterministic: the same size gives the same data.
 """
 
 from __future__ import annotations
@@ -32,10 +34,24 @@ class Size:
     phases: int
     tasks_per_phase: int
     systems: int
-    people: int  # provider people per engagement; grants = people × systems
+    people: int  # provider people per engagement
     kt_per_engagement: int
     runbooks_per_engagement: int
     done_per_engagement: int
+    grants: int = 0  # grants per engagement; 0: every person × every system
+
+    def grant_pairs(self) -> list[tuple[int, int]]:
+        """(person, system) of each grant: all pairs, or ``grants`` pairs spread over every
+        system, no pair twice (person p's k-th grant is on system 7k + p)."""
+        if not self.grants:
+            return [(p, s) for p in range(self.people) for s in range(self.systems)]
+        if self.grants > self.people * self.systems:
+            raise ValueError("more grants than person × system pairs")
+        step = next(n for n in (7, 11, 13, 1) if self.systems % n)
+        return [
+            (i % self.people, (i // self.people * step + i % self.people) % self.systems)
+            for i in range(self.grants)
+        ]
 
 
 SIZES = {
@@ -43,6 +59,9 @@ SIZES = {
     # 50 × 40 runbooks = 2,000.
     "full": Size(50, 5, 40, 10, 40, 100, 40, 30),
     "small": Size(3, 5, 8, 4, 5, 6, 4, 6),
+    # One engagement: 10 × 1,000 tasks, 500 systems, 300 people, 20,000 grants, 5,000 KT
+    # sessions, 2,000 runbooks (4 templates × 500 systems).
+    "one-big": Size(1, 10, 1000, 500, 300, 5000, 2000, 1500, grants=20000),
 }
 TEMPLATES = ("incident-response", "service-restart", "backup-restore", "monitoring-alerts")
 KINDS = ("walkthrough", "shadow", "reverse-shadow", "qa")
@@ -76,16 +95,22 @@ def grants_csv(size: Size, today: date, n: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["person", "system", "role", "expires", "justification"])
-    for p in range(size.people):
-        for s in range(size.systems):
-            expires = "" if (p + s) % 17 == 0 else (today + timedelta(days=5 + (p * s) % 200))
-            role = "admin" if (p + s + n) % 23 == 0 else ("operator", "reader", "agent")[s % 3]
-            why = "" if role == "admin" and p % 2 else f"Needs {role} for KT and operations"
-            writer.writerow([f"Engineer {p:02d}", f"System {s:02d}", role, expires, why])
+    for p, s in size.grant_pairs():
+        expires = "" if (p + s) % 17 == 0 else (today + timedelta(days=5 + (p * s) % 200))
+        role = "admin" if (p + s + n) % 23 == 0 else ("operator", "reader", "agent")[s % 3]
+        why = "" if role == "admin" and p % 2 else f"Needs {role} for KT and operations"
+        writer.writerow([f"Engineer {p:02d}", f"System {s:02d}", role, expires, why])
     return out.getvalue()
 
 
-def seed(url: str, size: Size, runbook_dir: Path, *, quiet: bool = False) -> dict[str, float]:
+def seed(
+    url: str,
+    size: Size,
+    runbook_dir: Path,
+    *,
+    quiet: bool = False,
+    prefix: str = "Bench Engagement",
+) -> dict[str, float]:
     from transition import db
     from transition.dates import today
     from transition.playbooks import resolve_playbook
@@ -108,7 +133,7 @@ def seed(url: str, size: Size, runbook_dir: Path, *, quiet: bool = False) -> dic
                 t = time.perf_counter()
                 eng = engagements.create(
                     session,
-                    name=f"Bench Engagement {n:03d}",
+                    name=f"{prefix} {n:03d}",
                     playbook=pb,
                     raw=raw,
                     client=f"Client {n}",

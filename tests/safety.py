@@ -10,26 +10,48 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import column as col
-from sqlalchemy import create_engine, inspect, select, table
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: PostgreSQL engines by URL, each opening a fresh connection per dump (no pool): a URL
+#: names one schema, and connecting is cheap next to an engine's first-connect queries.
+_PG_ENGINES: dict[str, Any] = {}
+
+
+def _dump_engine(url: str):
+    if url.startswith("postgresql"):
+        if url not in _PG_ENGINES:
+            _PG_ENGINES[url] = create_engine(url, poolclass=NullPool)
+        return _PG_ENGINES[url], False
+    # SQLite: a new engine each time (a test may replace or delete the file).
+    return create_engine(url, poolclass=NullPool), True
+
+
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (alembic_version included), sorted, as plain tuples."""
-    engine = create_engine(url)
+    engine, dispose = _dump_engine(url)
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                names = conn.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                ).scalars()
+            else:
+                names = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite~_%' ESCAPE '~'"
+                ).scalars()
             out: dict[str, list[tuple[Any, ...]]] = {}
-            insp = inspect(conn)
-            for name in sorted(insp.get_table_names()):
-                cols = [c["name"] for c in insp.get_columns(name)]
-                rows = conn.execute(select(*[col(c) for c in cols]).select_from(table(name)))
+            for name in sorted(names.all()):
+                rows = conn.exec_driver_sql(f'SELECT * FROM "{name}"')
                 out[name] = sorted((tuple(r) for r in rows), key=repr)
             return out
     finally:
-        engine.dispose()
+        if dispose:
+            engine.dispose()
 
 
 def file_hash(path: Path) -> str | None:

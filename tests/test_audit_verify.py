@@ -429,3 +429,15 @@ def test_missing_events_and_garbage_cells_are_reported(cli, history, engine) -> 
     assert result.exit_code == 1, result.stdout
     assert CASES[0][1] in result.stderr
     assert all(line.startswith("error: ") for line in result.stderr.splitlines())
+
+
+def test_an_expiry_rule_put_on_a_grant_without_an_expiry_is_reported(history, engine) -> None:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            assert _verify(conn) == []
+            conn.execute(text("UPDATE accessgrant SET expires_rule = 'cutover+30d' WHERE id = 1"))
+            problems = _verify(conn)
+            assert problems and all("grant 1" in p for p in problems), problems
+        finally:
+            outer.rollback()

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ACME, BACKENDS, shared_database
 from safety import assert_clean_error, dump
 
 CORPUS = Path(__file__).with_name("bad_inputs")
@@ -34,10 +35,11 @@ def _report_counts():
         sys.stderr.write(f"\nbad inputs tried per kind: {lines}\n")
 
 
-@pytest.fixture
-def world(cli, acme) -> str:
+def _world(cli) -> None:
     """acme with a system, two people, a grant, a KT session and a runbook."""
+    acme = "acme-helpdesk"
     steps = [
+        ACME,
         ("system", "add", acme, "Ticketing", "--tier", "1"),
         ("person", "add", acme, "Sam New", "--side", "provider"),
         ("person", "add", acme, "Dana Old", "--side", "incumbent", "--release", "2027-03-31"),
@@ -52,7 +54,25 @@ def world(cli, acme) -> str:
     for step in steps:
         result = cli(*step)
         assert result.exit_code == 0, (step, result.stderr)
-    return acme
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One database per backend for the whole module, built once: every test here proves
+    that a bad input changes nothing (the full dump compared), so each finds the world
+    exactly as it was built."""
+    with shared_database(request.param, tmp_path_factory, _world) as url:
+        yield url
+
+
+@pytest.fixture
+def acme(db_url) -> str:
+    return "acme-helpdesk"
+
+
+@pytest.fixture
+def world(db_url) -> str:
+    return "acme-helpdesk"
 
 
 @pytest.fixture
@@ -138,14 +158,14 @@ def test_hostile_playbook_files(acme, refused, tmp_path):
     assert not Path("/tmp/transition-pwned").exists()
 
 
-def test_one_bad_playbook_among_good_ones_fails_validation(cli, tmp_path):
+def test_one_bad_playbook_among_good_ones_fails_validation(offline_cli, tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("name: good\ntitle: Good\nphases:\n  - {key: a, title: A, duration: 5d}\n")
     bad = CORPUS / "playbooks" / "dependency-cycle.yaml"
-    result = cli("playbook", "validate", str(good), str(bad))
+    result = offline_cli("playbook", "validate", str(good), str(bad))
     assert_clean_error(result, 2)
     assert "dependency cycle" in result.stderr
-    assert cli("playbook", "validate", str(good)).exit_code == 0
+    assert offline_cli("playbook", "validate", str(good)).exit_code == 0
 
 
 # --------------------------------------------------------------------------- checklists
@@ -260,12 +280,12 @@ def test_hostile_runbook_templates(world, refused, tmp_path):
         refused(2, *_runbook_args(world, bad_name, big, tmp_path / "o"), kind="templates")
 
 
-def test_template_folder_listing_reports_every_bad_template(cli, tmp_path):
+def test_template_folder_listing_reports_every_bad_template(offline_cli, tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
     for path in _files("templates", "front-matter-*.md.j2"):
         shutil.copy(path, folder / path.name)
-    result = cli("runbook", "templates", "--templates", str(folder))
+    result = offline_cli("runbook", "templates", "--templates", str(folder))
     assert_clean_error(result, 2)
     assert len(result.stderr.splitlines()) >= 2
 

@@ -35,7 +35,7 @@ def test_small_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> 
         "report ENG --format html",
     ]
     for row in result["commands"]:
-        assert row["median_s"] > 0 and row["ratio"] > 0
+        assert row["median_s"] > 0 and row["ratio"] > 0 and row["cpu_s"] >= 0
         # The report reads every section (evidence, governance, readiness): ~100 statements.
         limit = 110 if row["name"].startswith("report") else 60
         assert 0 < row["queries"] <= limit, row

@@ -273,8 +273,8 @@ HELPED = [
 
 
 @pytest.mark.parametrize("command", HELPED)
-def test_help_of_every_change_command(cli, command):
-    result = cli(*command.split(), "--help")
+def test_help_of_every_change_command(offline_cli, command):
+    result = offline_cli(*command.split(), "--help")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Usage:") or "Usage:" in result.stdout.splitlines()[1]
     assert "Options" in result.stdout and "Traceback" not in result.stdout

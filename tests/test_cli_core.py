@@ -223,10 +223,10 @@ def test_json_output_is_only_json(cli, acme):
         assert result.stderr == ""
 
 
-def test_help_and_no_subcommand(cli):
-    result = cli("--help")
+def test_help_and_no_subcommand(offline_cli):
+    result = offline_cli("--help")
     assert result.exit_code == 0
     for name in ("init", "playbook", "engagement", "phase", "task", "system", "person", "audit"):
         assert f"\n  {name} " in result.stdout
-    group = cli("task")
+    group = offline_cli("task")
     assert group.exit_code in (0, 2) and "list" in group.stdout

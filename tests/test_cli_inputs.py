@@ -242,9 +242,9 @@ def test_kt_times_are_utc_and_an_offset_is_converted(cli, kt_ready, given_at, st
     assert "DTSTART:20261201T140000Z" in ics.stdout.replace("\r", "")
 
 
-def test_kt_help_says_utc(cli):
-    assert "UTC" in cli("kt", "schedule", "--help").stdout
-    assert "UTC" in cli("kt", "list", "--help").stdout
+def test_kt_help_says_utc(offline_cli):
+    assert "UTC" in offline_cli("kt", "schedule", "--help").stdout
+    assert "UTC" in offline_cli("kt", "list", "--help").stdout
 
 
 # ---------------------------------------------------------- tracebacks and exit codes

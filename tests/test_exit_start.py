@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import ROOT
 from tests.safety import assert_clean_error
 from transition.models import Engagement, HandoverItem, Person, SystemPerson, SystemTopic
 from transition.services import audit, exit_start
@@ -110,6 +111,9 @@ def test_refusals_change_nothing(cli, acme, session_scope):
     assert_clean_error(cli(*new, "--exit-of", ENG, "--model", "project"), 2)
     assert_clean_error(cli(*new, "--exit-of", ENG, "--incumbent", "X"), 2)
     assert_clean_error(cli(*new, "--exit-of", ENG, "--playbook", "no-such-book"), 2)
+    onboarding = cli(*new, "--exit-of", ENG, "--playbook", "managed-service-onboarding")
+    assert_clean_error(onboarding, 2)
+    assert "'managed-service-onboarding' is not an exit playbook" in onboarding.stderr
     assert engagements() == 1
     ok(cli(*new, "--exit-of", ENG))
     second = cli("engagement", "new", "Acme exit two", "--playbook", "exit-to-successor",
@@ -117,6 +121,19 @@ def test_refusals_change_nothing(cli, acme, session_scope):
     assert_clean_error(second, 1)
     assert "has an exit engagement already: acme-exit" in second.stderr
     assert engagements() == 2
+
+
+def test_an_exit_starts_from_any_playbook_of_kind_exit(cli, acme, tmp_path):
+    shipped = (ROOT / "playbooks" / "exit-to-successor.yaml").read_text(encoding="utf-8")
+    assert "\nkind: exit\n" in shipped
+    mine = tmp_path / "our-exit.yaml"
+    mine.write_text(shipped.replace("name: exit-to-successor", "name: our-exit"), "utf-8")
+    ok(cli("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook", str(mine)))
+    unmarked = tmp_path / "unmarked-exit.yaml"
+    unmarked.write_text(shipped.replace("\nkind: exit\n", "\n"), "utf-8")
+    refused = cli("engagement", "new", "Acme exit 2", "--exit-of", ENG, "--playbook", str(unmarked))
+    assert_clean_error(refused, 2)
+    assert "(kind: onboarding)" in refused.stderr
 
 
 def test_one_exit_per_engagement_is_a_database_promise(cli, acme, session_scope):

@@ -147,3 +147,81 @@ def test_playbook_commands_load_yaml_but_not_the_ui(engagement_db):
     loaded = _modules_after(_run_cli(["playbook", "show", "managed-service-onboarding"]))
     assert "yaml" in loaded
     assert not loaded & {"textual", "jinja2", "icalendar", "alembic"}
+
+
+ORM = {"sqlmodel", "sqlalchemy", "textual"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["task", "--help"], ["report", "--help"], ["access", "--help"]],
+    ids=" ".join,
+)
+def test_help_and_version_load_no_orm(args):
+    """``--help`` (of the tool, a noun or a command) and ``--version`` answer before the
+    database layer is imported."""
+    code = (
+        "import contextlib, io\n"
+        "from transition.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({args!r})\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code in (0, None), exc.code\n"
+    )
+    loaded = _modules_after(code)
+    assert not loaded & ORM, sorted(loaded & ORM)
+    assert not any(name.startswith("transition.services") for name in loaded)
+
+
+def test_shell_completion_loads_no_orm_and_lists_the_nouns():
+    code = (
+        "import contextlib, io\n"
+        "from transition.cli.main import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        "        main([])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "assert out.getvalue().split() == ['task'], out.getvalue()\n"
+    )
+    env = {
+        "_TRANSITION_COMPLETE": "complete_bash",
+        "COMP_WORDS": "transition ta",
+        "COMP_CWORD": "1",
+    }
+    loaded = _modules_after(code, env=env)
+    assert not loaded & ORM, sorted(loaded & ORM)
+    # Only the noun named: no other noun module was loaded to list it.
+    assert not {"transition.cli.task", "transition.cli.access"} & loaded
+
+
+def test_the_noun_catalog_matches_the_noun_groups():
+    """``--help`` and completion list the nouns from ``catalog.NOUNS``: each entry must say
+    what the real group says (its help and its commands), so the two cannot drift."""
+    import typer
+
+    from transition.cli.catalog import NOUNS
+    from transition.cli.main import LAZY_GROUPS, app
+
+    root = typer.main.get_command(app)
+    ctx = typer.Context(root)
+    assert list(LAZY_GROUPS) == list(NOUNS)
+    for name, noun in NOUNS.items():
+        group = root.get_command(ctx, name)
+        assert group.help == noun.help, name
+        assert tuple(sorted(group.commands)) == noun.commands, name
+
+
+def test_root_help_lists_every_command_with_its_help(capsys):
+    from transition.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "access      Access grants: record, review and revoke them." in out
+    assert "report      The weekly status report" in out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("transition ")

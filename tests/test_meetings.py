@@ -75,7 +75,7 @@ def test_bad_recurrences_are_refused(every):
         parse_every(every)
 
 
-def test_a_bad_cadence_is_a_playbook_error_with_its_line(cli, tmp_path):
+def test_a_bad_cadence_is_a_playbook_error_with_its_line(offline_cli, tmp_path):
     book = tmp_path / "gov.yaml"
     book.write_text(
         "name: gov\ntitle: Gov\nphases:\n  - key: run\n    title: Run\n    duration: 2w\n"
@@ -84,7 +84,7 @@ def test_a_bad_cadence_is_a_playbook_error_with_its_line(cli, tmp_path):
         "    from: run.start\n",
         encoding="utf-8",
     )
-    result = cli("playbook", "validate", book)
+    result = offline_cli("playbook", "validate", book)
     assert result.exit_code == 2
     assert "unknown milestone 'nowhere.start'" in result.stderr
     assert "invalid recurrence 'fortnightly'" in result.stderr

@@ -407,10 +407,10 @@ def test_shipped_playbooks_validate_and_use_the_six_phases():
         assert "go_decision" in {c.name for c in cutover.gate}
 
 
-def test_shipped_files_all_pass_validate_on_the_command_line(cli):
+def test_shipped_files_all_pass_validate_on_the_command_line(offline_cli):
     paths = sorted(resources.shipped("playbooks").glob("*.yaml"))
     assert len(paths) >= 2
-    result = cli("playbook", "validate", *paths)
+    result = offline_cli("playbook", "validate", *paths)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     assert all(f"{p}: ok (" in result.stdout for p in paths)
@@ -428,16 +428,16 @@ def test_user_playbook_folder_is_searched_first(tmp_path, setting, monkeypatch):
 # --- the command line --------------------------------------------------------------------
 
 
-def test_validate_exit_codes_and_error_lines(cli, tmp_path):
+def test_validate_exit_codes_and_error_lines(offline_cli, tmp_path):
     good = write(tmp_path, GOOD, "good.yaml")
     bad_text = GOOD.replace("duration: 2w", "duration: 2x").replace("phases:", "phaes:")
     bad = write(tmp_path, bad_text, "bad.yaml")
     worse = write(tmp_path, GOOD.replace("[inventory]", "[nope]"), "worse.yaml")
 
-    ok = cli("playbook", "validate", good)
+    ok = offline_cli("playbook", "validate", good)
     assert ok.exit_code == 0 and ok.stdout.startswith(f"{good}: ok (demo v2, 2 phases, 3 tasks)")
 
-    result = cli("playbook", "validate", good, bad, worse)
+    result = offline_cli("playbook", "validate", good, bad, worse)
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
@@ -448,19 +448,19 @@ def test_validate_exit_codes_and_error_lines(cli, tmp_path):
     assert f"{good}: ok" in result.stdout
 
 
-def test_validate_missing_file(cli, tmp_path):
-    result = cli("playbook", "validate", tmp_path / "nope.yaml")
+def test_validate_missing_file(offline_cli, tmp_path):
+    result = offline_cli("playbook", "validate", tmp_path / "nope.yaml")
     assert result.exit_code == 2
     assert result.stderr == f"error: {tmp_path / 'nope.yaml'}: file not found\n"
 
 
-def test_playbook_list_json(cli, tmp_path, setting, monkeypatch):
+def test_playbook_list_json(offline_cli, tmp_path, setting, monkeypatch):
     folder = tmp_path / "mine"
     folder.mkdir()
     write(folder, GOOD, "demo.yaml")
     write(folder, "name: [\n", "broken.yaml")
     setting("TRANSITION_PLAYBOOKS", str(folder))
-    result = cli("playbook", "list", "--json")
+    result = offline_cli("playbook", "list", "--json")
     assert result.exit_code == 0, result.stderr
     rows = {row["name"]: row for row in result.json()}
     assert {"demo", "broken", "managed-service-onboarding", "dedicated-team-onboarding"} <= set(
@@ -477,12 +477,12 @@ def test_playbook_list_json(cli, tmp_path, setting, monkeypatch):
         "path": str(folder / "demo.yaml"),
     }
     assert rows["broken"]["title"].startswith("INVALID: ")
-    text = cli("playbook", "list")
+    text = offline_cli("playbook", "list")
     assert text.exit_code == 0 and "managed-service-onboarding" in text.stdout
 
 
-def test_playbook_show_json_and_text(cli):
-    result = cli("playbook", "show", "managed-service-onboarding", "--json")
+def test_playbook_show_json_and_text(offline_cli):
+    result = offline_cli("playbook", "show", "managed-service-onboarding", "--json")
     assert result.exit_code == 0, result.stderr
     data = result.json()
     assert data["name"] == "managed-service-onboarding"
@@ -493,12 +493,12 @@ def test_playbook_show_json_and_text(cli):
     assert set(task) >= {"key", "title", "owner", "due", "depends_on", "description"}
     assert isinstance(task["depends_on"], list)
     assert {"name", "kinds", "max_tier"} <= set(phase["gate"][0])
-    text = cli("playbook", "show", "managed-service-onboarding")
+    text = offline_cli("playbook", "show", "managed-service-onboarding")
     assert text.exit_code == 0 and "gate: tasks_done" in text.stdout
 
 
-def test_playbook_show_unknown(cli):
-    result = cli("playbook", "show", "no-such-book")
+def test_playbook_show_unknown(offline_cli):
+    result = offline_cli("playbook", "show", "no-such-book")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown playbook 'no-such-book' (known: ")
     assert len(result.stderr.splitlines()) == 1

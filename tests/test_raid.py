@@ -94,6 +94,10 @@ REFUSALS = [
     (("set", ENG, "R-9", "--title", "x"), 2, "unknown RAID entry R-9"),
     (("set", ENG, "Q-1", "--title", "x"), 2, "invalid RAID id"),
     (("close", ENG, "R-1", "--resolution", "done"), 1, "already closed"),
+    (("set", ENG, "R-1", "--title", "x"), 1, "R-1 is closed (gone): reopen it first"),
+    (("set", ENG, "R-1", "--owner", ""), 1, "reopen it first"),
+    (("reopen", ENG, "R-2", "--reason", "again"), 1, "R-2 is open already"),
+    (("reopen", ENG, "R-1", "--reason", " "), 2, "--reason"),
     (("close", ENG, "R-2", "--resolution", " "), 2, "resolution"),
     (("link", ENG, "R-2", "--system", "Nope"), 2, "unknown system"),
     (("link", ENG, "R-2"), 2, "exactly one"),
@@ -113,6 +117,28 @@ def test_raid_refusals_write_nothing(cli, acme, db_url):
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], args
         assert "Traceback" not in result.stderr
     assert dump(db_url) == before
+
+
+def test_a_closed_entry_changes_only_once_reopened(cli, acme, session_scope):
+    ok(cli("raid", "add", ENG, "--type", "risk", "--title", "Licence lapse"))
+    ok(cli("raid", "close", ENG, "R-1", "--resolution", "renewed"))
+    with pytest.raises(Refused, match="reopen it first"), session_scope() as s:
+        raid.update(s, ENG, "R-1", probability=2, impact=2)
+    reopened = ok(cli("raid", "reopen", ENG, "r-1", "--reason", "renewal bounced"))
+    assert (
+        reopened.stdout
+        == "reopened R-1:\n  status: closed → open\n  resolution: renewed → (none)\n"
+    )
+    ok(cli("raid", "set", ENG, "R-1", "--probability", "4", "--impact", "4"))
+    (row,) = ok(cli("raid", "list", ENG, "--open", "--json")).json()
+    assert (row["ref"], row["score"], row["status"]) == ("R-1", 16, "open")
+    with session_scope(write=False) as s:
+        item = s.scalars(select(RaidItem)).one()
+        assert (item.resolution, item.closed_at, item.closed_by) == (None, None, None)
+    audit = ok(cli("audit", ENG, "--json")).json()
+    reopen = [e for e in audit if e["entity"] == "raid_item" and e["field"] == "reason"]
+    assert [e["after"] for e in reopen] == ["renewal bounced"]
+    ok(cli("raid", "close", ENG, "R-1", "--resolution", "renewed for good"))
 
 
 def test_numbers_are_per_kind_and_a_database_promise(session_scope, acme):

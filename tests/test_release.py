@@ -304,10 +304,10 @@ def test_release_ready_gate_criterion(cli, clock, tmp_path):
     assert {c["name"]: c for c in phases[1]["gate"]}["release_ready"]["met"] is True
 
 
-def test_a_playbook_with_an_unknown_criterion_is_still_refused(cli, tmp_path):
+def test_a_playbook_with_an_unknown_criterion_is_still_refused(offline_cli, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(GATED.replace("release_ready]", "release_readyy]", 1), encoding="utf-8")
-    result = cli("playbook", "validate", str(path))
+    result = offline_cli("playbook", "validate", str(path))
     assert result.exit_code == 2 and "release_readyy" in result.stderr
 
 

@@ -373,7 +373,7 @@ def test_tui_role_form_on_the_people_tab(tmp_path, monkeypatch):
             app.screen.show_tab("people")
             await settle(pilot)
             pane = app.screen.query_one("#pane-people")
-            pane.table.move_cursor(row=list(pane.rows).index("ben-carter"))
+            pane.table.move_cursor(row=pane.table.get_row_index("ben-carter"))
             await pilot.pause()
             await pilot.press("o")
             await settle(pilot)
@@ -396,7 +396,7 @@ def test_tui_role_form_on_the_people_tab(tmp_path, monkeypatch):
             # Taking it back through the same form.
             app.screen.show_tab("people")
             await settle(pilot)
-            pane.table.move_cursor(row=list(pane.rows).index("ben-carter"))
+            pane.table.move_cursor(row=pane.table.get_row_index("ben-carter"))
             await pilot.pause()
             await pilot.press("o")
             await settle(pilot)

@@ -124,8 +124,8 @@ def listed(cli, eng):
 # --- the shipped templates ---------------------------------------------------------------
 
 
-def test_at_least_eight_shipped_templates_with_metadata(cli):
-    result = cli("runbook", "templates", "--json")
+def test_at_least_eight_shipped_templates_with_metadata(offline_cli):
+    result = offline_cli("runbook", "templates", "--json")
     assert result.exit_code == 0, result.stderr
     rows = {r["name"]: r for r in result.json()}
     for name in (
@@ -143,7 +143,7 @@ def test_at_least_eight_shipped_templates_with_metadata(cli):
         assert row["source"] == "shipped"
         assert row["title"] and len(row["description"]) > 40
         assert row["variables"]["system"]["required"] is True
-    text = cli("runbook", "templates")
+    text = offline_cli("runbook", "templates")
     assert text.exit_code == 0
     assert "incident-response" in text.stdout and "Backup and restore" in text.stdout
 

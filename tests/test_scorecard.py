@@ -227,6 +227,57 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert dump(db_url) == before
 
 
+@pytest.mark.parametrize(
+    ("kpi", "value", "message"),
+    [
+        ("p1-resolution", "100.5", "invalid value 100.5 for p1-resolution: a percentage is from 0"),
+        ("p1-resolution", "-1", "a percentage is from 0 to 100"),
+        ("backlog-age", "-0.5", "invalid value -0.5 for backlog-age (d): it cannot be below 0"),
+    ],
+)
+def test_a_value_outside_its_units_range_is_refused(
+    session_scope, wayne, db_url, kpi, value, message
+):
+    before = dump(db_url)
+    with pytest.raises(BadInput) as caught, session_scope() as s:
+        scorecard.record(s, ENG, kpi, party="provider", period="2026-W48", value=value)
+    assert message in caught.value.message
+    assert caught.value.field == "value"
+    assert dump(db_url) == before
+
+
+def test_the_ends_of_a_units_range_are_values(session_scope, wayne):
+    for kpi, value in (("p1-resolution", 0), ("p1-resolution", 100), ("backlog-age", 0)):
+        assert _record(session_scope, kpi, "provider", "2026-W48", value).value == value
+
+
+@pytest.mark.parametrize(
+    ("unit", "bounds"),
+    [
+        ("%", (0, 100)),
+        ("Percent", (0, 100)),
+        ("tickets", (0, None)),
+        ("minutes", (0, None)),
+        ("h", (0, None)),
+        ("hours", (0, None)),
+        ("count", (0, None)),
+        ("EUR", (None, None)),
+        ("", (None, None)),
+    ],
+)
+def test_each_unit_has_its_range(unit, bounds):
+    from transition.playbook_scorecard import KPISpec
+
+    spec = KPISpec(key="k", title="K", unit=unit, target=1)
+    low, high = bounds
+    for value, fine in ((-0.1, low is None), (0, True), (100, True), (100.1, high is None)):
+        if fine:
+            assert scorecard.check_range(spec, value) == value
+        else:
+            with pytest.raises(BadInput):
+                scorecard.check_range(spec, value)
+
+
 def test_a_note_with_control_characters_is_refused(session_scope, wayne):
     with pytest.raises(BadInput), session_scope() as s:
         scorecard.record(
@@ -269,6 +320,8 @@ def test_import_reports_every_bad_line_and_writes_nothing(session_scope, wayne, 
         "backlog-age,vendor,2027-W53,4,\n"
         "backlog-age,provider,2026-W48,four,\n"
         "p1-resolution,provider,2026-W48,98,\n"
+        "p1-resolution,incumbent,2026-W48,120,\n"
+        "backlog-age,incumbent,2026-W48,-2,\n"
         "p1-resolution,provider\n",
         encoding="utf-8",
     )
@@ -282,13 +335,15 @@ def test_import_reports_every_bad_line_and_writes_nothing(session_scope, wayne, 
     with pytest.raises(ValidationFailed) as caught, session_scope() as s:
         scorecard_import.import_csv(s, ENG, path)
     body = "\n".join(caught.value.lines())
-    assert caught.value.lines()[0] == f"{path}: 5 problem(s); nothing was imported"
+    assert caught.value.lines()[0] == f"{path}: 7 problem(s); nothing was imported"
     for expected in (
         f"{path}:3: KPI 'sla-breaches' is not declared",
         f"{path}:4: invalid party 'vendor'",
         f"{path}:4: invalid period '2027-W53'",
         f"{path}:5: invalid value 'four'",
         f"{path}:6: p1-resolution of the provider in 2026-W48 is also on line 2",
+        f"{path}:7: invalid value 120 for p1-resolution: a percentage is from 0 to 100",
+        f"{path}:8: invalid value -2 for backlog-age (d): it cannot be below 0",
     ):
         assert expected in body, body
     assert dump(db_url) == before

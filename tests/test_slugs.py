@@ -206,3 +206,11 @@ def test_names_keep_the_joiners_scripts_need(cli, acme):
     result = cli("person", "add", acme, persian, "--side", "incumbent")
     assert result.exit_code == 0, result.stderr
     assert [p["name"] for p in cli("person", "list", acme, "--json").json()] == [persian]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.printable + "+#_-", max_size=20))
+def test_the_ascii_shortcut_gives_the_slug_the_full_steps_give(value: str) -> None:
+    from transition.text import _slug_of
+
+    assert slugify(value) == _slug_of(value)

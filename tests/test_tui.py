@@ -122,7 +122,7 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         def shown() -> list[str]:
             return [c.key.value for c in table.columns.values()]
 
-        assert shown() == ["mark", "key", "due", "title"]
+        assert shown() == ["mark", "due", "title"]  # the title wins over the key
         key = next(
             k
             for k, r in pane.rows.items()
@@ -139,14 +139,32 @@ async def test_engagement_lists_drop_minor_columns_on_a_narrow_terminal(tmp_path
         assert row[0].plain == "✓" and row[3].plain == pane.rows[key].assignee
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert shown() == ["mark", "key", "due", "title"] and table.current_key() == key
-        for tab in ("systems", "access", "kt", "runbooks", "handover", "audit"):
+        assert shown() == ["mark", "due", "title"] and table.current_key() == key
+        # The column that says what state a row is in, per tab: never the one pushed off.
+        state = {
+            "systems": "ready",
+            "people": "missing",
+            "access": "status",
+            "kt": "status",
+            "runbooks": "status",
+            "handover": "status",
+            "raid": "status",
+            "scorecard": "met",
+            "golive": "what",
+            "meetings": "status",
+            "audit": "action",
+        }
+        for tab, key in state.items():
             app.screen.show_tab(tab)
             await settle(pilot)
             listed = app.screen.query_one(f"#pane-{tab}").table
             widths = [c.get_render_width(listed) for c in listed.columns.values()]
-            # every column but the last (free text, cut at its end) is fully on screen
-            assert sum(widths[:-1]) <= 80, (tab, widths)
+            keys = [c.key.value for c in listed.columns.values()]
+            edge = sum(widths[: keys.index(key) + 1])
+            assert edge <= listed.scrollable_content_region.width, (tab, keys, widths)
+            if tab not in ("golive", "meetings"):
+                # every column but the last (free text, cut at its end) is fully on screen
+                assert sum(widths[:-1]) <= 80, (tab, widths)
 
 
 @run_async

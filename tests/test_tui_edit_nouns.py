@@ -126,7 +126,7 @@ async def test_the_people_tab_adds_edits_and_removes(tmp_path, monkeypatch):
         await settle(pilot)
         assert "zoe-temp" in pane.rows and len(pane.rows) == shown + 1
 
-        pane.table.move_cursor(row=list(pane.rows).index("zoe-temp"))
+        pane.table.move_cursor(row=pane.table.get_row_index("zoe-temp"))
         await pilot.pause()
         assert pane.current().slug == "zoe-temp"
         await pilot.press("e")
@@ -145,7 +145,7 @@ async def test_the_people_tab_adds_edits_and_removes(tmp_path, monkeypatch):
             None,
         )
 
-        pane.table.move_cursor(row=list(pane.rows).index("zoe-temp"))
+        pane.table.move_cursor(row=pane.table.get_row_index("zoe-temp"))
         await pilot.pause()
         await pilot.press("x")
         await settle(pilot)
@@ -170,7 +170,7 @@ async def test_removing_someone_who_holds_access_is_refused_with_a_notification(
         await settle(pilot)
         pane = app.screen.query_one("#pane-people")
         slug = next(p.slug for p in pane.rows.values() if p.name == holder)
-        pane.table.move_cursor(row=list(pane.rows).index(slug))
+        pane.table.move_cursor(row=pane.table.get_row_index(slug))
         await pilot.pause()
         notes = []
         monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))

@@ -183,7 +183,10 @@ def test_the_notice_names_who_changed_most_first():
 
 
 def test_the_poll_interval_is_a_number_of_seconds(setting):
+    setting("TRANSITION_TUI_POLL", None)
     assert settings.get_settings().tui_poll_seconds() == 5.0
+    setting("TRANSITION_TUI_POLL", "0")
+    assert settings.get_settings().tui_poll_seconds() == 0
     setting("TRANSITION_TUI_POLL", "0.5")
     assert settings.get_settings().tui_poll_seconds() == 0.5
     for bad in ("soon", "-1", "nan", "1e9"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_snapshot_app import demo_app, run_async, settle
+from tui_snapshot_app import demo_app, run_async, settle, workers_done
 
 pytest.importorskip("textual")
 
@@ -18,19 +18,23 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press("space" if ch == " " else ch)
 
 
-async def palette_hits(pilot) -> list[str]:
+async def palette_hits(pilot, ready) -> list[str]:
+    """The names the palette lists, once its search has ended and they are ``ready(names)``
+    (bounded: each round waits for the search running, however it ends; a key typed may
+    start the next search a message later)."""
     from textual.command import CommandList
 
-    palette = pilot.app.screen
-    for _ in range(50):  # until the palette's search has finished (bounded)
+    options = pilot.app.screen.query_one(CommandList)
+    names: list[str] = []
+    for _ in range(50):
+        await workers_done(pilot.app)
         await pilot.pause()
-        if not palette.query_one(CommandList).loading and not any(
-            w.is_running for w in palette.workers
-        ):
+        prompts = (str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+        names = [prompt.split("\n")[0] for prompt in prompts]  # the name, not its help
+        still = not options.loading and not any(w.is_running for w in pilot.app.workers)
+        if still and ready(names):
             break
-    options = palette.query_one(CommandList)
-    prompts = (str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
-    return [prompt.split("\n")[0] for prompt in prompts]  # the name, not its help
+    return names
 
 
 def noted(app) -> list[str]:
@@ -56,16 +60,17 @@ async def test_the_palette_reaches_the_review_and_the_exports(tmp_path, monkeypa
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
-        hits = await palette_hits(pilot)
-        for label in (
+        labels = (
             "Access review",
             "Write status report…",
             "Export calendar (.ics)…",
             "Export exit checklist…",
-        ):
+        )
+        hits = await palette_hits(pilot, lambda names: set(labels) <= set(names))
+        for label in labels:
             assert label in hits, hits
         await type_text(pilot, "access review")
-        hits = await palette_hits(pilot)
+        hits = await palette_hits(pilot, lambda names: names[:1] == ["Access review"])
         assert hits[0] == "Access review", hits
         await pilot.press("enter")
         await settle(pilot)

@@ -59,8 +59,6 @@ async def test_the_systems_tab_shows_dependencies_and_linked_risks(tmp_path, mon
         await settle(pilot)
         app.screen.show_tab("systems")
         await settle(pilot)
-        await app.workers.wait_for_complete()
-        await settle(pilot)
         note = str(app.screen.query_one("#systems-note").render())
     assert "Active Directory · used by" in note
     assert "R-7 (15) Open AD admin justification" in note

@@ -39,7 +39,7 @@ def backend_read(app, fn, *args, **kwargs):
 
 
 async def highlight(pilot, pane, slug: str) -> None:
-    pane.table.move_cursor(row=list(pane.rows).index(slug))
+    pane.table.move_cursor(row=pane.table.get_row_index(slug))
     await pilot.pause()
     assert pane.current().slug == slug
 

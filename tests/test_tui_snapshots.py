@@ -6,7 +6,7 @@ and review the SVGs."""
 from __future__ import annotations
 
 import pytest
-from tui_snapshot_app import demo_app
+from tui_snapshot_app import demo_app, workers_done
 
 pytest.importorskip("pytest_textual_snapshot")
 
@@ -33,7 +33,7 @@ async def settle(pilot) -> None:
     app = pilot.app
     still = 0
     for _ in range(200):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         busy = any(w.is_running for w in app.workers) or not all(
             sized(t) for t in app.screen.query(DataTable)
@@ -99,3 +99,22 @@ def test_grant_form_with_inline_errors(snap_compare, tmp_path, monkeypatch):
 
     app = demo_app(tmp_path, monkeypatch, NW)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_people_tab(snap_compare, tmp_path, monkeypatch, size):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=size, run_before=on_tab("people"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_person_inspector(snap_compare, tmp_path, monkeypatch, size):
+    async def run_before(pilot) -> None:
+        await on_tab("people")(pilot)
+        table = pilot.app.screen.query_one("#people-table")
+        table.move_cursor(row=table.get_row_index("sofia-novak"))
+        await pilot.press("enter")
+        await settle(pilot)
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -101,16 +101,11 @@ def build(folder: Path, names: dict[str, str]) -> str:
 
 async def drive(url: str, slug: str, names: dict[str, str]) -> None:
     from textual.command import CommandList
+    from tui_snapshot_app import settle
 
     from transition.tui.app import make_app
 
     app = make_app(url, "tester")
-
-    async def settle(pilot) -> None:
-        for _ in range(3):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-
     async with app.run_test(size=(200, 40)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#engagements")

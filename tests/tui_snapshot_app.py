@@ -91,11 +91,33 @@ def run_async(test):
     return wrapper
 
 
-async def settle(pilot) -> None:
-    """Let workers finish and their messages land (three times: a load can start another)."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+async def workers_done(app) -> None:
+    """Wait until the workers running now have ended, however they end.
+
+    ``app.workers.wait_for_complete()`` raises when a worker it waits on is cancelled or
+    fails: a read superseded by a newer one (``exclusive``), a worker whose screen closed,
+    a save the service refused (shown next to its field). Each of these is an end like
+    any other here; what the test expects is asserted on the screen afterwards."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    ends = await asyncio.gather(
+        *(w.wait() for w in app.workers if not w.is_finished), return_exceptions=True
+    )
+    for end in ends:
+        if isinstance(end, BaseException) and not isinstance(end, WorkerCancelled | WorkerFailed):
+            raise end
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Let workers finish and their messages land: at least ``rounds`` times (a worker's
+    result can start another), then until no worker is running (bounded: a screen that
+    looks for changes every few milliseconds is never still for long)."""
+    app = pilot.app
+    for round_ in range(rounds + 20):
+        await workers_done(app)
         await pilot.pause()
+        if round_ + 1 >= rounds and not any(w.is_running for w in app.workers):
+            break
 
 
 def first_choice(form, name: str):

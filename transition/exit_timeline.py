@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from transition.errors import BadInput
 from transition.workdays import Calendar, Offset, parse_offset
@@ -43,6 +44,7 @@ class DueRule:
         return f"{self.anchor}{'-' if self.offset.days < 0 else '+'}{days}{unit}"
 
 
+@lru_cache(maxsize=256)  # a few rules, read for every item of a checklist
 def parse_due(value: str) -> DueRule:
     """``exit-30d`` / ``notice+2w`` / ``exit-10bd`` / ``exit`` → a ``DueRule``."""
     text = str(value).strip().lower()

@@ -11,8 +11,9 @@ user's own, searched first.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -114,6 +115,9 @@ class Playbook(_Strict):
     name: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
     version: int = 1
+    #: ``onboarding`` (the default): a transition in; ``exit``: the exit of a running
+    #: engagement, the only kind ``engagement new --exit-of`` starts from.
+    kind: Literal["onboarding", "exit"] = "onboarding"
     description: str = ""
     handover: Slug | None = None
     runbooks: tuple[Slug, ...] = ()
@@ -359,8 +363,12 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+@lru_cache(maxsize=8)
 def from_json(text: str) -> Playbook:
-    """A playbook stored with an engagement (already validated when it was started)."""
+    """A playbook stored with an engagement (already validated when it was started).
+    Kept per text: one command reads the same engagement's playbook in several places
+    (gates, plan, readiness), and a 10,000-task playbook takes a while to validate. The
+    models are frozen, so the shared copy cannot change under a caller."""
     return Playbook.model_validate_json(text)
 
 

@@ -25,8 +25,9 @@ class ReadinessSection(TypedDict):
     chart: dict[str, Any] | None
 
 
-def section(session: Session, engagement: Engagement) -> ReadinessSection:
-    data = readiness.readiness(session, engagement)
+def section(session: Session, engagement: Engagement, **known: Any) -> ReadinessSection:
+    """``known``: the KT matrix and high access findings the report has read already."""
+    data = readiness.readiness(session, engagement, **known)
     trend = list(data.trend)
     if not trend or trend[-1].day != data.day:  # today's figure, kept once the report is made
         trend = [*trend[-(readiness.TREND_DAYS - 1) :], TrendPoint(day=data.day, score=data.score)]

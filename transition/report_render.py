@@ -147,15 +147,20 @@ def environment(search: tuple[Path, ...], fmt: str):
 
 
 def render(
-    context: Mapping[str, object], fmt: str = "md", *, templates: str | Path | None = None
+    context: Mapping[str, object],
+    fmt: str = "md",
+    *,
+    templates: str | Path | None = None,
+    name: str | None = None,
 ) -> str:
     """The report laid out by its template (``context``: the report's data with its
     charts) in the shared sandbox, under its time and size limits; a user template that
-    fails names its file and line."""
+    fails names its file and line. ``name``: a shipped template other than the report's
+    (the appendix)."""
     if fmt not in FORMATS:
         raise BadInput(f"invalid report format {fmt!r}: choose md or html", field="fmt")
-    user = template_dir(templates)
-    name = f"status.{fmt}.j2"
+    user = template_dir(templates) if name is None else None
+    name = name or f"status.{fmt}.j2"
     search: tuple[Path, ...] = (SHIPPED,)
     if user is not None and (user / f"report.{fmt}.j2").is_file():
         name, search = f"report.{fmt}.j2", (user.resolve(), SHIPPED)

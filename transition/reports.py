@@ -28,6 +28,7 @@ from transition.services import (
     dependencies,
     engagements,
     gates,
+    kt_topics,
     meeting_findings,
     release,
     report_summary,
@@ -47,6 +48,20 @@ from transition.services.views.report import ReportSummary
 
 #: Audit events listed in the "changes since" section (all are counted).
 CHANGES_SHOWN = 200
+#: Rows a list of the report shows (the most pressing first); every row of each list is in
+#: the appendix (``render_appendix``, ``transition report --appendix FILE``).
+TOP = 20
+#: The report's long lists: name → where it is in the data, and how its first rows are
+#: chosen (a sort key, or None to keep the order the list has).
+LISTS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "overdue": (("tasks", "overdue"), lambda t: (t.due_date is None, t.due_date, t.key)),
+    "blocked": (("tasks", "blocked"), None),
+    "findings": (("access", "findings"), None),  # most severe first already
+    "systems": (("systems",), lambda s: (s.ready, s.tier, s.name.lower())),
+    "runbooks": (("runbooks", "rows"), lambda r: (r.status == "accepted", r.fill_ratio or 0)),
+    "next_days": (("summary", "next_days"), None),  # in date order already
+    "open_derived": (("handover", "open_derived"), None),
+}
 LATE_RED_DAYS = 7
 
 
@@ -95,12 +110,18 @@ def report_data(
     now = today()
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
-    status = gates.status(session, engagement)
+    # Read once, shared by the sections that judge them (gates, readiness, access).
+    views = _access_views(session, engagement)
+    findings = [finding.model_dump() for finding in views]
+    high = sorted(
+        (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
+    )
+    matrix = kt_topics.matrix_of(session, engagement)
+    status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
     phases = [_phase(p, now) for p in status.phases]
     current = next((p for p in phases if p.status == "active"), None)
     task_rows = tasks.list_tasks(session, engagement)
     coverage = systems.coverage(session, engagement)
-    findings = _access_findings(session, engagement)
     runbook_rows = _runbooks(session, engagement)
     handover = _handover(session, engagement)
     risks = status.key_person_risks
@@ -140,7 +161,7 @@ def report_data(
         handover=handover,
         changes=changes,
         scorecard=report_scorecard.section(session, engagement),
-        readiness=report_readiness.section(session, engagement),
+        readiness=report_readiness.section(session, engagement, matrix=matrix, high=high),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below
@@ -181,10 +202,10 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
     )
 
 
-def _access_findings(session: Session, engagement: Engagement) -> list[dict[str, Any]]:
+def _access_views(session: Session, engagement: Engagement) -> list[Any]:
     from transition.services import access
 
-    return [finding.model_dump() for finding in access.review(session, engagement)]
+    return access.review(session, engagement)
 
 
 def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
@@ -290,7 +311,7 @@ def _rag(data: ReportData) -> Rag:
     others = sum(n for s, n in severity.items() if s != "high")
     if others:
         amber.append(f"{others} other access finding{'s' if others != 1 else ''}")
-    overdue, blocked = len(data["tasks"]["overdue"]), len(data["tasks"]["blocked"])
+    overdue, blocked = len(data["tasks"]["overdue"]), len(data["tasks"]["blocked"])  # whole
     if overdue:
         amber.append(f"{overdue} overdue task{'s' if overdue != 1 else ''}")
     if blocked:
@@ -408,7 +429,66 @@ def _timeline(data: ReportData) -> dict[str, Any]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(data: Mapping[str, Any], fmt: str = "md", *, templates: str | Path | None = None) -> str:
+def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The list at ``path``, or None when the data has none there (a template's own)."""
+    value: Any = data
+    for part in path:
+        value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _put(data: dict[str, Any], path: tuple[str, ...], rows: list[Any]) -> None:
+    """A copy of ``data`` down ``path`` with ``rows`` at its end (the lists of ``data``
+    itself stay whole)."""
+    head, *rest = path
+    if not rest:
+        data[head] = rows
+        return
+    inner = data[head]
+    if isinstance(inner, Mapping):
+        data[head] = dict(inner)
+        _put(data[head], tuple(rest), rows)
+    else:  # a read model
+        data[head] = inner.model_copy(update={rest[0]: rows})
+
+
+def shown(data: Mapping[str, Any], top: int = TOP) -> dict[str, Any]:
+    """The report's data with each long list cut to its ``top`` most pressing rows, and
+    ``more``: list name → the rows left out (0 when it is whole)."""
+    out = dict(data)
+    more: dict[str, int] = {}
+    for name, (path, key) in LISTS.items():
+        found = _get(data, path)
+        rows = list(found) if found is not None else []
+        more[name] = max(len(rows) - top, 0)
+        if more[name]:
+            _put(out, path, sorted(rows, key=key)[:top] if key else rows[:top])
+    out["more"] = more
+    return out
+
+
+def render(
+    data: Mapping[str, Any],
+    fmt: str = "md",
+    *,
+    templates: str | Path | None = None,
+    top: int = TOP,
+    appendix: str | None = None,
+) -> str:
     """The report as text, laid out by its template in the shared sandbox (see
-    ``transition.report_render``: the templates, filters and limits)."""
-    return report_render.render({**data, "charts": charts(data)}, fmt, templates=templates)
+    ``transition.report_render``: the templates, filters and limits): summaries, and the
+    first ``top`` rows of each long list (``LISTS``); ``appendix``: the name of the file
+    holding them all, when one is written."""
+    context = {**shown(data, top), "appendix": appendix}
+    return report_render.render({**context, "charts": charts(data)}, fmt, templates=templates)
+
+
+def render_appendix(data: Mapping[str, Any], fmt: str = "md") -> str:
+    """Every row of the report's long lists (the shipped ``appendix`` template)."""
+    return report_render.render(
+        {**data, "more": dict.fromkeys(LISTS, 0), "appendix": None},
+        fmt,
+        name=f"appendix.{fmt}.j2",
+    )

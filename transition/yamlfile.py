@@ -285,6 +285,27 @@ def pydantic_errors(
     return sorted(found, key=lambda item: item[0])
 
 
+#: Shipped files already validated, by (path, modification time, size, model, checks):
+#: the shipped playbooks and checklists are read again for every engagement started.
+_SHIPPED: dict[tuple[Any, ...], Any] = {}
+
+
+def _shipped_key(path: Path | str, *rest: Any) -> tuple[Any, ...] | None:
+    """The cache key of a file among the shipped playbooks and checklists (None for any
+    other file: a user's file is read each time, as it may change at any moment). What
+    a shipped file refers to is shipped too, so its validity depends on nothing else."""
+    from transition.resources import shipped
+
+    try:
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(shipped("playbooks").resolve()):
+            return None
+        stat = resolved.stat()
+    except (OSError, ValueError):
+        return None
+    return (resolved, stat.st_mtime_ns, stat.st_size, *rest)
+
+
 def validate(
     path: Path | str,
     model: type[M],
@@ -297,7 +318,25 @@ def validate(
 
     ``checks`` run on the validated model; ``raw_checks`` run on the plain data whether or
     not the model is valid (so cross-field problems are reported together with the rest).
+    A shipped file is read once per modification (``model`` is expected to be frozen).
     """
+    key = _shipped_key(path, model, checks, raw_checks) if text is None else None
+    if key is not None and key in _SHIPPED:
+        return _SHIPPED[key]
+    obj = _validate(path, model, checks=checks, raw_checks=raw_checks, text=text)
+    if key is not None:
+        _SHIPPED[key] = obj
+    return obj
+
+
+def _validate(
+    path: Path | str,
+    model: type[M],
+    *,
+    checks: Callable[[M], list[tuple[Loc, str]]] | None,
+    raw_checks: Callable[[dict[str, Any]], list[tuple[Loc, str]]] | None,
+    text: str | None,
+) -> M:
     data, marks = parse_yaml_text(text, path) if text is not None else load_yaml(path)
     if not isinstance(data, dict):
         raise ValidationFailed(

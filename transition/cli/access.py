@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_rows, say, warn
+from transition.cli.output import emit_json_rows, emit_rows, say, warn
 from transition.cli.state import call, change, state
-from transition.services import access
+
+access = lazy("transition.services.access")
 
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
@@ -94,6 +96,12 @@ def list_grants(
     as_json: AsJson = False,
 ) -> None:
     """Grants, newest first."""
+    if as_json:
+        with state(ctx).session() as session:
+            emit_json_rows(
+                access.grant_records(session, engagement, active=active, expiring_days=expiring)
+            )
+        return
     rows = call(ctx, access.list_grants, engagement, active=active, expiring_days=expiring)
     emit_rows(rows, as_json, COLUMNS, empty="no grants match")
 

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, CalendarCode, DryRun, Engagement, TimeZone, given
 from transition.cli.output import emit, emit_rows, say, table
 from transition.cli.readiness import readiness
 from transition.cli.state import call, change, state
-from transition.services import engagements
+
+engagements = lazy("transition.services.engagements")
 
 if TYPE_CHECKING:
     from transition.services.views.engagements import EngagementDetail, FieldChange

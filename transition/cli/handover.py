@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, DryRun, Engagement, Output
 from transition.cli.output import emit_document, emit_json, say
 from transition.cli.state import call, change
-from transition.services import handover
+
+handover = lazy("transition.services.handover")
 
 app = typer.Typer(help="The exit-handover checklist, kept in step.", no_args_is_help=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from transition import db
 from transition.cli.output import say
 from transition.cli.state import state
 
@@ -13,6 +12,8 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init(ctx: typer.Context) -> None:
         """Create the database, or upgrade an older one to the current schema."""
+        from transition import db
+
         engine = state(ctx).engine
         before, after = db.migrate(engine)
         where = db.describe(engine)

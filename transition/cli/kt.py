@@ -6,10 +6,12 @@ from typing import Any
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Output, given
 from transition.cli.output import emit_document, emit_rows, say
 from transition.cli.state import call, change
-from transition.services import kt
+
+kt = lazy("transition.services.kt")
 
 #: How ``--at`` is read, for every command that takes it.
 AT_HELP = (

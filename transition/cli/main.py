@@ -7,19 +7,24 @@ stderr with their exit code (1 refused by a rule, 2 bad input); usage errors exi
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 from typer.main import get_group_from_info
 from typer.models import TyperInfo
 
+from transition.cli.catalog import NOUNS
 from transition.cli.options import Actor, DatabaseUrl
-from transition.cli.state import State, state
 from transition.errors import TransitionError
+
+if TYPE_CHECKING:
+    from transition.cli.state import State
 
 
 def print_error(lines: list[str]) -> None:
@@ -28,31 +33,11 @@ def print_error(lines: list[str]) -> None:
     sys.stderr.flush()
 
 
-#: The noun groups, each loaded only when invoked or listed in help (click's "lazily
-#: loading subcommands" pattern): name → ``module:attribute`` of its Typer app, so a
-#: command pays only for what it runs.
-LAZY_GROUPS = {
-    name: f"transition.cli.{name}:app"
-    for name in (
-        "playbook",
-        "engagement",
-        "phase",
-        "task",
-        "system",
-        "person",
-        "access",
-        "kt",
-        "handover",
-        "runbook",
-        "role",
-        "agenda",
-        "raid",
-        "score",
-        "exercise",
-        "golive",
-        "meeting",
-    )
-}
+#: The noun groups, each loaded only when invoked (click's "lazily loading subcommands"
+#: pattern): name → ``module:attribute`` of its Typer app, so a command pays only for what
+#: it runs. ``--help`` and shell completion list them from ``catalog.NOUNS`` without
+#: loading any.
+LAZY_GROUPS = {name: f"transition.cli.{name}:app" for name in NOUNS}
 
 
 #: Integer options and arguments are 64-bit signed on both backends: a larger value is
@@ -95,6 +80,24 @@ def bound_integers(command: Any) -> Any:
     return command
 
 
+class _WhenGiven:
+    """A root option's conversion, built only when the option is given: Typer builds each
+    one with pydantic, which ``--help``, completion and a command's ``--help`` need not
+    load when ``--db`` and ``--actor`` are left out."""
+
+    def __init__(self) -> None:
+        self._built: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: typer.Context) -> Any:
+        if value is None:
+            return None
+        if self._built is None:
+            from typer._coercion import build_runtime_param
+
+            self._built = build_runtime_param(param.type_descriptor)
+        return self._built.coerce(value, param=param, ctx=ctx)
+
+
 class TransitionGroup(TyperGroup):
     """The root group: loads the noun groups lazily (``list_commands``/``get_command``,
     as click documents it), and its ``main`` turns every expected failure into
@@ -103,6 +106,59 @@ class TransitionGroup(TyperGroup):
     def list_commands(self, ctx: typer.Context) -> list[str]:
         own = super().list_commands(ctx)
         return [*own, *(name for name in LAZY_GROUPS if name not in own)]
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        for param in self.get_params(ctx):
+            if getattr(param, "_runtime_param", False) is None:
+                param._runtime_param = _WhenGiven()
+        return super().parse_args(ctx, args)
+
+    def _listed(self, ctx: typer.Context, prefix: str = "") -> list[tuple[str, str | None]]:
+        """(name, one-line help) of the visible commands starting with ``prefix``: a noun
+        group not loaded yet is described by ``NOUNS``, so listing imports none of them."""
+        listed = []
+        for name in self.list_commands(ctx):
+            if not name.startswith(prefix):
+                continue
+            command = self.commands.get(name)
+            if command is None and name in NOUNS:
+                listed.append((name, None))
+            elif command is not None and not command.hidden:
+                listed.append((name, name))
+        return listed
+
+    def _short_help(self, name: str, key: str | None, limit: int) -> str:
+        if key is None:
+            return make_default_short_help(NOUNS[name].help, limit)
+        return self.commands[key].get_short_help_str(limit)
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
+        listed = self._listed(ctx)
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, self._short_help(name, key, limit)) for name, key in listed])
+
+    def shell_complete(self, ctx: typer.Context, incomplete: str) -> list[Any]:
+        from typer._click.shell_completion import CompletionItem
+
+        items = [
+            CompletionItem(name, help=self._short_help(name, key, 45))
+            for name, key in self._listed(ctx, incomplete)
+        ]
+        # The options (what ``Group.shell_complete`` adds after the command names).
+        return items + super(TyperGroup, self).shell_complete(ctx, incomplete)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: Any = None):
+        # Shell completion (``_TRANSITION_COMPLETE=complete_bash|complete_zsh|
+        # complete_fish``, or ``source_SHELL`` for the script): the shells are registered
+        # here, as ``--install-completion`` would, without adding that option.
+        if os.environ.get(complete_var or "_TRANSITION_COMPLETE"):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        return super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
@@ -191,9 +247,25 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from transition import __version__
+
+        typer.echo(f"transition {__version__}")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context, db: DatabaseUrl = None, actor: Actor = None) -> None:
+def root(
+    ctx: typer.Context,
+    db: DatabaseUrl = None,
+    actor: Actor = None,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     from transition import settings
+    from transition.cli.state import state
 
     settings.reset()  # each run reads the environment once, here at its start
     current = state(ctx)
@@ -231,6 +303,14 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     command.main(args=argv if argv is not None else sys.argv[1:], prog_name="transition")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "State":  # loaded on first use: ``cli.state`` is not needed to list commands
+        from transition.cli.state import State
+
+        return State
+    raise AttributeError(name)
 
 
 __all__ = ["State", "app", "main"]

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 
 def _default(value: Any) -> Any:
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):  # a read model inside plain data
         return value.model_dump(mode="json")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
@@ -40,9 +38,29 @@ def to_json(data: Any) -> str:
     their ``model_dump(mode="json")``."""
     data = _plain(data)
     if isinstance(data, list) and data:
-        items = (json.dumps(item, default=_default, ensure_ascii=False) for item in data)
-        return "[\n  " + ",\n  ".join(items) + "\n]"
+        return "[\n  " + ",\n  ".join(map(_ROW_ENCODER.encode, data)) + "\n]"
     return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
+
+
+#: One compact encoder for every row of a list (``json.dumps`` would build one per row).
+_ROW_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False)
+
+
+def emit_json_rows(rows: Iterable[dict[str, Any]]) -> None:
+    """A list of plain rows (JSON types, dates and datetimes) as ``emit_json`` prints a
+    list, written as the rows come rather than built in memory first."""
+    encode = _ROW_ENCODER.encode
+    chunk: list[str] = []
+    started = False
+    for row in rows:
+        chunk.append(encode(row))
+        if len(chunk) == 500:
+            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
+            chunk, started = [], True
+    if chunk:
+        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
+        started = True
+    sys.stdout.write("\n]\n" if started else "[]\n")
 
 
 def emit_json(data: Any) -> None:
@@ -50,6 +68,11 @@ def emit_json(data: Any) -> None:
 
 
 def cell(value: Any) -> str:
+    kind = value.__class__
+    if kind is str:  # most cells: the common cases first
+        return value.replace("\n", " ")
+    if kind is int:
+        return str(value)
     if value is None:
         return "-"
     if isinstance(value, bool):

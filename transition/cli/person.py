@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, TimeZone, given
 from transition.cli.output import emit_rows, say, warn
 from transition.cli.state import call, change
-from transition.services import people
+
+people = lazy("transition.services.people")
 
 app = typer.Typer(help="People on the engagement.", no_args_is_help=True)
 

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit, say
 from transition.cli.state import call, change
-from transition.services import gates
+
+gates = lazy("transition.services.gates")
 
 if TYPE_CHECKING:
     from transition.services.views.phases import GateStatus, MovedPhase, ReplanView

@@ -1,4 +1,4 @@
-"""``transition raid add|list|set|close|link``: the RAID log."""
+"""``transition raid add|list|set|close|reopen|link``: the RAID log."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, given
 from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
-from transition.services import raid
+
+raid = lazy("transition.services.raid")
 
 app = typer.Typer(
     help="The RAID log: risks, assumptions, issues, dependencies and decisions.",
@@ -141,6 +143,18 @@ def close(
     """Close an entry with a written resolution."""
     result = change(ctx, raid.close, engagement, ref, resolution=resolution)
     say(f"closed {result.item.ref}: {result.item.resolution}")
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    engagement: Engagement,
+    ref: Ref,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT"),
+) -> None:
+    """Open a closed entry again (a closed entry is not changed until it is reopened)."""
+    result = change(ctx, raid.reopen, engagement, ref, reason=reason)
+    _said("reopened", result)
 
 
 @app.command("link")

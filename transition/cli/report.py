@@ -1,5 +1,5 @@
 """``transition report ENG [--format md|html] [-o FILE] [--since DATE] [--templates DIR]
-[--audit]``."""
+[--audit] [--appendix FILE]``."""
 
 from __future__ import annotations
 
@@ -30,8 +30,16 @@ def register(app: typer.Typer) -> None:
         raw_audit: bool = typer.Option(
             False, "--audit", help="Also list the raw audit rows of the changes."
         ),
+        appendix: str | None = typer.Option(
+            None,
+            "--appendix",
+            metavar="FILE",
+            help="Also write every row of the report's long lists (overdue tasks, access "
+            "findings, systems, runbooks, the next 14 days, open handover items) to FILE.",
+        ),
     ) -> None:
-        """The weekly status report for a steering committee (Markdown or one HTML file)."""
+        """The weekly status report for a steering committee (Markdown or one HTML file):
+        summaries, and the first rows of each long list."""
         from transition import report_render, reports
         from transition.dates import parse_date
         from transition.errors import BadInput
@@ -47,16 +55,19 @@ def register(app: typer.Typer) -> None:
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
             data = reports.report_data(session, eng, since_date, audit=raw_audit)
-        text = reports.render(data, fmt, templates=folder)
+        text = reports.render(data, fmt, templates=folder, appendix=appendix)
+        from transition.files import write_private
+
+        extra = write_private(appendix, reports.render_appendix(data, fmt)) if appendix else None
         if output is None:
             sys.stdout.write(text)
         else:
-            from transition.files import write_private
-
             path = write_private(output, text)
         # The day's readiness figure is kept once the report is made.
         with state(ctx).session(write=True) as session:
-            keep_today(session, engagement)
+            keep_today(session, engagement, score=data["readiness"]["score"])
         if output is None or path is None:
             return
         say(f"wrote {fmt} report for {data['engagement'].slug} to {path}")
+        if extra is not None:
+            say(f"wrote its appendix to {extra}")

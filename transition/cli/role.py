@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_rows, say, warn
 from transition.cli.state import call, change
-from transition.services import roles
+
+roles = lazy("transition.services.roles")
 
 app = typer.Typer(help="Playbook roles held by people.", no_args_is_help=True)
 

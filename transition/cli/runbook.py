@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit_json, emit_rows, say, warn
 from transition.cli.state import call, change
-from transition.services import runbook_update, runbooks
-from transition.services.views.runbooks import RunbookView
+
+runbook_update = lazy("transition.services.runbook_update")
+runbooks = lazy("transition.services.runbooks")
+
+if TYPE_CHECKING:
+    from transition.services.views.runbooks import RunbookView
 
 app = typer.Typer(
     help="Runbook skeletons from templates, and how finished each one is.", no_args_is_help=True

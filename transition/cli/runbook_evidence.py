@@ -6,11 +6,15 @@ from pathlib import Path
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
 from transition.cli.output import emit_json, say, warn
 from transition.cli.runbook import Templates, app
 from transition.cli.state import call, change
-from transition.services import runbook_evidence, runbook_generate, runbooks
+
+runbook_evidence = lazy("transition.services.runbook_evidence")
+runbook_generate = lazy("transition.services.runbook_generate")
+runbooks = lazy("transition.services.runbooks")
 
 
 @app.command("exercise")

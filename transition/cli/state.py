@@ -6,13 +6,14 @@ import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from sqlmodel import Session
 
-from transition import db
 from transition.settings import get_settings
+
+if TYPE_CHECKING:  # the ORM loads when a command opens a session, not before
+    from sqlmodel import Session
 
 T = TypeVar("T")
 
@@ -35,10 +36,14 @@ class State:
 
     @property
     def engine(self):
+        from transition import db
+
         return db.get_engine(self.url or db.default_url())
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
+        from transition import db
+
         engine = self.engine
         if not self._checked:
             db.ensure_schema(engine)

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, given
 from transition.cli.output import emit_rows, say
 from transition.cli.state import call, change
-from transition.services import systems
+
+systems = lazy("transition.services.systems")
 
 app = typer.Typer(help="Systems in scope and their readiness.", no_args_is_help=True)
 

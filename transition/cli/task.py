@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Note, Reason, given
-from transition.cli.output import emit, emit_rows, say
-from transition.cli.state import call, change
-from transition.services import tasks
+from transition.cli.output import emit, emit_json_rows, emit_rows, say
+from transition.cli.state import call, change, state
+
+tasks = lazy("transition.services.tasks")
 
 app = typer.Typer(help="The engagement's tasks.", no_args_is_help=True)
 
@@ -59,6 +61,19 @@ def list_tasks(
 ) -> None:
     """Tasks in phase order, with filters; an unassigned task owned by a role shows the
     role's people in brackets."""
+    if as_json and not mine:
+        with state(ctx).session() as session:
+            emit_json_rows(
+                tasks.task_records(
+                    session,
+                    engagement,
+                    phase=phase,
+                    status=status,
+                    overdue=overdue,
+                    assignee=assignee,
+                )
+            )
+        return
     rows = call(
         ctx,
         tasks.list_tasks,

@@ -3,8 +3,12 @@ its history."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from transition.cli.output import cell, say
-from transition.services.views.tasks import TaskDetail
+
+if TYPE_CHECKING:
+    from transition.services.views.tasks import TaskDetail
 
 
 def show_task(task: TaskDetail) -> None:

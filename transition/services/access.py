@@ -10,10 +10,11 @@ import in ``access_import``; this module is the one the rest of the tool imports
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -55,6 +56,7 @@ from transition.services.common import (
     row_id_of,
 )
 from transition.services.views.access import FindingView, GrantView, ImportResult
+from transition.services.views.base import records
 from transition.text import clean_text
 from transition.workdays import Calendar
 
@@ -69,6 +71,7 @@ __all__ = [
     "ImportResult",
     "admin_role_words",
     "grant",
+    "grant_records",
     "high_finding_counts",
     "high_findings",
     "import_csv",
@@ -260,8 +263,45 @@ def list_grants(
 ) -> list[GrantView]:
     """Grants, newest first, in one query. ``active``: neither revoked nor past expiry.
     ``expiring_days``: not revoked, expiring between today and N days ahead."""
-    engagement = engagement_of(session, engagement)
     now = today()
+    stmt = _grants_statement(session, engagement, active, expiring_days, limit, offset, now)
+    return [_view(row, now) for row in session.execute(stmt)]
+
+
+def grant_records(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    active: bool = False,
+    expiring_days: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``list_grants`` as plain rows in ``GrantView`` field order, read as they are printed
+    (``access list --json``): one query, no model per row. The statement runs now (an
+    unknown engagement or a bad filter is refused before anything is printed)."""
+    now = today()
+    stmt = _grants_statement(session, engagement, active, expiring_days, None, 0, now)
+    result = session.connection().execute(stmt)
+    keys = tuple(result.keys())
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for values in result:
+            row = dict(zip(keys, values, strict=True))
+            row["status"] = status_of(row["revoked_at"], row["expires_on"], now)
+            yield row
+
+    return records(GrantView, rows())
+
+
+def _grants_statement(
+    session: Session,
+    engagement: EngagementRef,
+    active: bool,
+    expiring_days: int | None,
+    limit: int | None,
+    offset: int,
+    now: date,
+) -> Select:
+    engagement = engagement_of(session, engagement)
     stmt = (
         select(*_COLUMNS)
         .join(Person, Person.id == AccessGrant.person_id)
@@ -285,7 +325,7 @@ def list_grants(
         )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [_view(row, now) for row in session.execute(stmt)]
+    return stmt
 
 
 def on_milestones_changed(session: Session, engagement: EngagementRef) -> int:

@@ -16,8 +16,14 @@ from sqlmodel import Session
 from transition.models import Engagement, KTSession, Runbook, System
 from transition.playbooks import from_json
 from transition.services import engagements, systems
+from transition.services.common import EngagementRef
 from transition.services.kt import CORE_KINDS as KT_COVERED
-from transition.services.views.dashboard import DashboardRow, State
+from transition.services.views.dashboard import (
+    DashboardDetail,
+    DashboardRow,
+    GateReadiness,
+    State,
+)
 
 #: Overdue tasks from which an engagement is red rather than amber.
 RED_OVERDUE = 5
@@ -167,3 +173,28 @@ def overview(session: Session, *, archived: bool = False) -> list[DashboardRow]:
         row.state, row.reasons = rag(row)
         rows.append(row)
     return rows
+
+
+def detail(session: Session, engagement: EngagementRef) -> DashboardDetail:
+    """The highlighted engagement's gate readiness (criteria met of total for the phase in
+    progress) and its next 14 days: one engagement's gate facts and ``upcoming``, so the
+    list itself stays a fixed number of queries whatever the number of engagements."""
+    from transition.services import gates, upcoming
+
+    ahead = gates.ahead(session, engagement)
+    gate = None
+    if ahead.phase is not None:
+        results = ahead.phase.gate
+        unmet = next((r for r in results if not r.met), None)
+        gate = GateReadiness(
+            phase=ahead.phase.key,
+            title=ahead.phase.title,
+            met=sum(1 for r in results if r.met),
+            total=len(results),
+            first_unmet=f"{unmet.criterion}: {unmet.reason}" if unmet else None,
+        )
+    return DashboardDetail(
+        engagement=ahead.engagement,
+        gate=gate,
+        upcoming=upcoming.upcoming(session, engagement),
+    )

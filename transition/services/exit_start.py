@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from transition.errors import Refused, about
+from transition.errors import BadInput, Refused, about
 from transition.models import (
     AccessGrant,
     Engagement,
@@ -40,6 +40,7 @@ from transition.models import (
     SystemPerson,
     SystemTopic,
 )
+from transition.playbooks import resolve_playbook
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.rows import bulk_insert
@@ -351,12 +352,20 @@ def start_exit(
 
     with about("exit_of"):
         src = engagement_of(session, exit_of)
+    with about("playbook"):
+        book, raw, _ = resolve_playbook(playbook)
+        if book.kind != "exit":
+            raise BadInput(
+                f"playbook {book.name!r} is not an exit playbook (kind: {book.kind}): "
+                "an exit starts from a playbook with `kind: exit`, such as exit-to-successor"
+            )
     days = Calendar.of(src)
     client = client.strip() or src.client
     new = engagements.create(
         session,
         name=name,
-        playbook=playbook,
+        playbook=book,
+        raw=raw,
         client=client,
         incumbent=src.provider,
         provider=provider.strip() or client,

@@ -1,9 +1,8 @@
 """Phases and their gates: evaluate each criterion with its reason, advance or override.
 
-Evaluation first gathers the facts it needs in a fixed number of queries (``Facts``),
-then judges every criterion of every phase from them, so ``phase status`` costs the same
-whatever the number of tasks, systems or grants.
-"""
+Evaluation gathers the facts it needs in a fixed number of queries (``Facts``), then
+judges every criterion of every phase from them: ``phase status`` costs the same however
+many tasks, systems or grants."""
 
 from __future__ import annotations
 
@@ -90,7 +89,11 @@ def _by_system(
     return out
 
 
-def gather(session: Session, engagement: Engagement) -> Facts:
+def gather(
+    session: Session, engagement: Engagement, *, matrix: Any = None, high_findings: Any = None
+) -> Facts:
+    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
+    ``high_findings`` (a count): given by a caller that has read them (the report)."""
     eid = engagement.id
     now = today()
     phases = list(
@@ -165,8 +168,10 @@ def gather(session: Session, engagement: Engagement) -> Facts:
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
         released_providers=released_providers,
-        high_findings=len(access.high_findings(session, engagement)),
-        kt_topics=kt_topics.signed_by_topic(session, engagement),
+        high_findings=len(access.high_findings(session, engagement))
+        if high_findings is None
+        else high_findings,
+        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix),
     )
 
 
@@ -321,10 +326,11 @@ def slip_days(phase: Any) -> int | None:
     return ((phase.actual_end or phase.planned_end) - phase.baseline_end).days
 
 
-def status(session: Session, engagement: EngagementRef) -> GateStatus:
-    """Every phase with its gate, each criterion met or not and why."""
+def status(session: Session, engagement: EngagementRef, **known: Any) -> GateStatus:
+    """Every phase with its gate, each criterion met or not and why. ``known``: facts the
+    caller read already (``gather``'s ``matrix`` and ``high_findings``)."""
     engagement = engagement_of(session, engagement)
-    facts = gather(session, engagement)
+    facts = gather(session, engagement, **known)
     phases = [_phase_status(p, evaluate(p, facts), facts) for p in facts.phases]
     current = current_phase(facts.phases)
     from transition.services import kt
@@ -344,15 +350,13 @@ def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
     """The gate ahead: the phase in progress with its criteria judged, and the next one."""
     data = status(session, engagement)
     phase = data.active()
-    following = None
-    if phase is not None:
-        following = next((p for p in data.phases if p.position == phase.position + 1), None)
+    after = phase.position + 1 if phase is not None else None
+    following = next((p for p in data.phases if p.position == after), None)
     return CurrentGate(engagement=data.engagement, phase=phase, next=following)
 
 
 def ahead_in_full(session: Session, engagement: EngagementRef) -> CurrentGate:
-    """``ahead`` with every reason naming everything it is about (no "and N more"): for
-    the TUI's gate dialog, which scrolls."""
+    """``ahead``, every reason naming all it is about: for the TUI's scrolling gate dialog."""
     from transition.services.listing import every_name
 
     with every_name():

@@ -14,6 +14,7 @@ models (``transition.services.views.handover``).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -232,19 +233,30 @@ def show(session: Session, engagement: EngagementRef) -> list[HandoverItemView]:
     first_seen: dict[str, int] = {}
     for row in items:
         first_seen[row.section] = min(first_seen.get(row.section, row.position), row.position)
+    at = {name: i for i, name in enumerate(names)}
+    section, position, source_id, ident = at["section"], at["position"], at["source_id"], at["id"]
     ordered = sorted(
-        items, key=lambda r: (first_seen[r.section], r.section, r.position, r.source_id or 0, r.id)
+        items,
+        key=lambda r: (
+            first_seen[r[section]],
+            r[section],
+            r[position],
+            r[source_id] or 0,
+            r[ident],
+        ),
     )
+    dues: dict[str | None, date | None] = {}  # a few rules for thousands of items
+    closed = (*DONE, "retired")
     out = []
     for row in ordered:
-        ref = refs.get((row.source_kind, row.source_id)) or _ref(
-            row.source_kind, row.source_id, row.checklist
-        )
         data = dict(zip(names, row, strict=True))
-        data["source_ref"] = ref
-        data["due_rule"] = rule = rule_of(row.due_rule, row.source_kind)
-        data["due_date"] = due = due_on(rule, eng.notice_date, eng.exit_date, days)
-        data["overdue"] = due is not None and due < now and row.status not in (*DONE, "retired")
+        kind, source = data["source_kind"], data["source_id"]
+        data["source_ref"] = refs.get((kind, source)) or _ref(kind, source, data["checklist"])
+        data["due_rule"] = rule = rule_of(data["due_rule"], kind)
+        if rule not in dues:
+            dues[rule] = due_on(rule, eng.notice_date, eng.exit_date, days)
+        data["due_date"] = due = dues[rule]
+        data["overdue"] = due is not None and due < now and data["status"] not in closed
         out.append(HandoverItemView.model_validate(data))
     return out
 

@@ -395,10 +395,11 @@ def sessions_with_people(
     names: dict[int, str] = {}
     zones: dict[int, list[tuple[str, str]]] = defaultdict(list)
     here = engagement.timezone
+    label = zone_label(here)
     for sid, pid, role, name, email, tz in session.execute(people):
         names[pid] = name
         contacts[sid][role].append((name, email))
-        if tz and tz != zone_label(here):
+        if tz and tz != label:
             zones[sid].append((name, tz))
     views = []
     for row in rows:
@@ -414,7 +415,7 @@ def sessions_with_people(
                     "presenters": [name for name, _ in entry["presenter"]],
                     "attendees": [name for name, _ in entry["attendee"]],
                     "signed_off_by": names.get(signer) if signer else None,
-                    "timezone": zone_label(here),
+                    "timezone": label,
                     "starts_local": local(starts, here).isoformat(),
                     "covers": covers.get(row.id, []),
                     "local_times": [

@@ -238,11 +238,15 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopic
 
 
 def signed_by_topic(
-    session: Session, engagement: Engagement
+    session: Session,
+    engagement: Engagement,
+    *,
+    matrix: list[tuple[int, KTTopicRow]] | None = None,
 ) -> dict[int, dict[str, set[str]]] | None:
     """For the ``kt_coverage`` gate: system id → topic title → kinds signed off, for the
     systems whose KT is organised by topic (a session of theirs covers a topic given to
-    it); None when no system's is, and coverage stays per system."""
+    it); None when no system's is, and coverage stays per system. ``matrix``: the
+    engagement's ``matrix_of``, when the caller has it already."""
     by_topic = set(
         session.execute(
             select(KTSession.system_id)
@@ -254,7 +258,7 @@ def signed_by_topic(
     if not by_topic:
         return None
     out: dict[int, dict[str, set[str]]] = defaultdict(dict)
-    for sid, row in _matrix(session, engagement):
+    for sid, row in matrix if matrix is not None else _matrix(session, engagement):
         if row.topic != OTHER and sid in by_topic:
             out[sid][row.topic] = {c.kind for c in row.kinds if c.status == "signed_off"}
     return dict(out)

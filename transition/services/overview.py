@@ -6,14 +6,15 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.models import System
-from transition.services import engagements, gates, people
+from transition.services import engagements, gates, people, upcoming
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.overview import EngagementOverview
 
 
 def header(session: Session, engagement: EngagementRef) -> EngagementOverview:
     """Summary, phases with their task counts (no gate judged: ``gates.ahead`` does that
-    when asked), the active systems' names and the people, whatever the number of rows."""
+    when asked), the active systems' names, the people and the next 14 days, whatever the
+    number of rows."""
     engagement = engagement_of(session, engagement)
     phases = gates.steps(session, engagement)
     systems = session.execute(
@@ -27,4 +28,5 @@ def header(session: Session, engagement: EngagementRef) -> EngagementOverview:
         current_phase=next((p.key for p in phases if p.status == "active"), None),
         systems=list(systems),
         people=people.list_people(session, engagement),
+        upcoming=upcoming.upcoming(session, engagement, phases=phases),
     )

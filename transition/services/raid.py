@@ -210,7 +210,13 @@ def update(
     or ``impact`` clears it); prints what changed."""
     engagement = engagement_of(session, engagement)
     row = get_item(session, engagement, ref)
-    check_version(session, row, expected_version, "RAID entry", ref_of(row.kind, row.number))
+    label = ref_of(row.kind, row.number)
+    check_version(session, row, expected_version, "RAID entry", label)
+    if row.status == "closed":
+        raise Refused(
+            f"{label} is closed ({row.resolution}): reopen it first with "
+            f"`transition raid reopen {engagement.slug} {label} --reason TEXT`"
+        )
     values: dict[str, object] = {}
     if title is not None:
         with about("title"):
@@ -285,6 +291,35 @@ def close(
     }
     changed = apply_changes(session, row, engagement.id, ENTITY, values, action="close")
     return _change(session, engagement, row, before, [f for f in changed if f != "closed_at"])
+
+
+def reopen(
+    session: Session,
+    engagement: EngagementRef,
+    ref: str,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> RaidChange:
+    """Open a closed entry again (its resolution cleared), with a written reason; only an
+    open entry can be changed."""
+    engagement = engagement_of(session, engagement)
+    row = get_item(session, engagement, ref)
+    label = ref_of(row.kind, row.number)
+    check_version(session, row, expected_version, "RAID entry", label)
+    with about("reason"):
+        reason = clean_text(reason or "", "the reason").strip()
+        if not reason:
+            raise BadInput("reopening an entry needs a written --reason")
+    if row.status != "closed":
+        raise Refused(f"{label} is open already")
+    before = views_of(session, engagement, [row])[0]
+    values = {"status": "open", "resolution": None, "closed_at": None, "closed_by": None}
+    changed = apply_changes(session, row, engagement.id, ENTITY, values, action="update")
+    audit.record(session, engagement.id, ENTITY, row.id, "update", "reason", None, reason)
+    return _change(
+        session, engagement, row, before, [f for f in changed if f in ("status", "resolution")]
+    )
 
 
 def link(

@@ -34,6 +34,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -110,7 +111,12 @@ class _Facts:
     findings: dict[str, list[str]]
 
 
-def _facts(session: Session, engagement: Engagement) -> _Facts:
+def _facts(
+    session: Session,
+    engagement: Engagement,
+    matrix: list[tuple[int, Any]] | None = None,
+    high: list[Any] | None = None,
+) -> _Facts:
     from transition.services.access_review import high_findings
     from transition.services.kt_topics import OTHER, matrix_of
 
@@ -123,7 +129,7 @@ def _facts(session: Session, engagement: Engagement) -> _Facts:
         )
     }
     topics: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
-    for sid, row in matrix_of(session, engagement):
+    for sid, row in matrix if matrix is not None else matrix_of(session, engagement):
         if row.topic != OTHER and sid in systems:
             topics[sid].append((row.topic, list(row.missing)))
     exercised = set(
@@ -159,7 +165,7 @@ def _facts(session: Session, engagement: Engagement) -> _Facts:
         ).scalars()
     )
     findings: dict[str, list[str]] = defaultdict(list)
-    for finding in high_findings(session, engagement):
+    for finding in high if high is not None else high_findings(session, engagement):
         findings[finding.system].append(finding.message)
     return _Facts(systems, dict(topics), dict(runbooks), provisioned, dict(findings))
 
@@ -357,11 +363,20 @@ def store(session: Session, engagement: Engagement, score: int) -> None:
     )
 
 
-def readiness(session: Session, engagement: EngagementRef, *, keep: bool = False) -> Readiness:
+def readiness(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    keep: bool = False,
+    matrix: list[tuple[int, Any]] | None = None,
+    high: list[Any] | None = None,
+) -> Readiness:
     """The score with every part, the per-system scores, what would raise it most and the
-    trend; with ``keep``, today's figure is stored first (it then ends the trend)."""
+    trend; with ``keep``, today's figure is stored first (it then ends the trend).
+    ``matrix`` (``kt_topics.matrix_of``) and ``high`` (``access_review.high_findings``):
+    what a caller that read them already passes instead of reading them again."""
     engagement = engagement_of(session, engagement, writable=False)
-    facts = _facts(session, engagement)
+    facts = _facts(session, engagement, matrix, high)
     raw = _parts(session, engagement, facts)
     score, parts = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
     if keep and engagement.archived_at is None:  # an archived engagement is frozen
@@ -404,12 +419,14 @@ def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]
     return {eid: score for eid, score in found}
 
 
-def keep_today(session: Session, engagement: EngagementRef) -> int | None:
-    """Compute the engagement's score and keep it as today's figure; returns it. An
-    archived engagement is frozen: nothing is kept (``None``)."""
+def keep_today(session: Session, engagement: EngagementRef, score: int | None = None) -> int | None:
+    """Compute the engagement's score (or take ``score``, just computed by the caller) and
+    keep it as today's figure; returns it. An archived engagement is frozen: nothing is
+    kept (``None``)."""
     engagement = engagement_of(session, engagement, writable=False)
     if engagement.archived_at is not None:
         return None
-    score, _ = score_of(session, engagement)
+    if score is None:
+        score, _ = score_of(session, engagement)
     store(session, engagement, score)
     return score

@@ -51,7 +51,6 @@ from transition.services.views.release import (
     GrantHeld,
     MoveResult,
     MoverView,
-    PersonRow,
     Readiness,
     ReleaseResult,
     RunbookGap,
@@ -409,31 +408,6 @@ def move(
         handover=dict(counts),
         roles=ended,
     )
-
-
-def people_rows(session: Session, engagement: EngagementRef) -> list[PersonRow]:
-    """The engagement's people (as ``people.list_people``) with their release readiness:
-    what the People tab shows, in a fixed number of queries."""
-    eng = engagement_of(session, engagement)
-    people = list(
-        session.execute(
-            select(Person)
-            .where(Person.engagement_id == eng.id, Person.removed_at.is_(None))
-            .order_by(Person.side, Person.slug)
-        ).scalars()
-    )
-    leaving = [
-        p
-        for p in people
-        if p.released_on is not None or (p.side == "incumbent" and p.release_date is not None)
-    ]
-    states = {r.person: r.summary for r in readiness_of(session, eng.id, leaving)}
-    return [
-        PersonRow.model_validate(p).model_copy(
-            update={"readiness": states.get(p.slug, ""), "moved_from": p.moved_from}
-        )
-        for p in people
-    ]
 
 
 def _mover(p: Person) -> MoverView:

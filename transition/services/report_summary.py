@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from transition.models import AccessGrant, Engagement, KTSession, Person, Phase, System
+from transition.models import Engagement, Person, Phase
 from transition.models.raid import RaidItem
-from transition.services import changes
+from transition.services import changes, upcoming
 from transition.services.raid_read import ref_of
 from transition.services.views import TaskView
 from transition.services.views.meetings import MeetingView
@@ -140,7 +140,8 @@ def _ahead(
     meetings: Sequence[MeetingView],
     cutover: date | None,
 ) -> list[DatedItem]:
-    """What falls on the next 14 days, by day (three queries)."""
+    """What falls on the next 14 days, by day (three queries, shared with
+    ``upcoming``)."""
     end = now + timedelta(days=AHEAD_DAYS)
     items: list[DatedItem] = []
 
@@ -150,42 +151,12 @@ def _ahead(
 
     for m in meetings:
         add(m.occurs_on, "meeting", f"{m.title} ({m.starts_local})")
-    start = datetime.combine(now, datetime.min.time(), tzinfo=UTC)
-    for kt, system in session.execute(
-        select(KTSession, System.name)
-        .join(System, System.id == KTSession.system_id)
-        .where(
-            KTSession.engagement_id == engagement.id,
-            KTSession.status == "planned",
-            KTSession.starts_at >= start,
-            KTSession.starts_at < start + timedelta(days=AHEAD_DAYS + 1),
-        )
-        .order_by(KTSession.starts_at, KTSession.id)
-    ):
-        add(_day(kt.starts_at), "kt", f"KT {kt.kind} on {system}: {kt.topic}")
+    items += upcoming.kt_sessions(session, engagement.id, now, end)
     for t in task_rows:
         if t.status not in CLOSED_TASKS:
             add(_day(t.due_date), "task", f"task {t.key} due: {t.title}")
-    for name, day in session.execute(
-        select(Person.name, Person.release_date).where(
-            Person.engagement_id == engagement.id,
-            Person.removed_at.is_(None),
-            Person.released_on.is_(None),
-            Person.release_date.between(now, end),
-        )
-    ):
-        add(day, "release", f"{name} is released")
-    for gid, person, system, role, day in session.execute(
-        select(AccessGrant.id, Person.name, System.name, AccessGrant.role, AccessGrant.expires_on)
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(System, System.id == AccessGrant.system_id)
-        .where(
-            AccessGrant.engagement_id == engagement.id,
-            AccessGrant.revoked_at.is_(None),
-            AccessGrant.expires_on.between(now, end),
-        )
-    ):
-        add(day, "expiry", f"grant {gid} expires: {person} on {system} ({role})")
+    items += upcoming.releases(session, engagement.id, now, end)
+    items += upcoming.expiries(session, engagement.id, now, end)
     for p in phases:
         if p.status != "done":
             add(p.planned_end, "phase", f"phase {p.title} ends (planned)")

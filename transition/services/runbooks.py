@@ -405,19 +405,17 @@ def list_runbooks(
     return out
 
 
-def _why(old: str, new: str) -> str:
-    if old not in STATUSES:
-        return f"moving it from {old} to {new} is not a lifecycle step"
-    a, b = STATUSES.index(old), STATUSES.index(new)
-    if b < a:
-        return f"going back to {new} is not allowed"
-    return f"moving it to {new} skips {', '.join(STATUSES[a + 1 : b])}"
-
-
-def _next_step(old: str) -> str:
+def _not_a_step(old: str, new: str) -> str:
+    """Why moving from ``old`` to ``new`` is refused, and what to do instead."""
     nxt = next_status(old)
     hint = f"the next step is {nxt}, or " if nxt else ""
-    return f"{hint}use --force --reason TEXT to do it anyway"
+    a, b = (STATUSES.index(x) if x in STATUSES else -1 for x in (old, new))
+    if a < 0:
+        why = f"moving it from {old} to {new} is not a lifecycle step"
+    else:
+        why = f"going back to {new} is not allowed" if b < a else ""
+        why = why or f"moving it to {new} skips {', '.join(STATUSES[a + 1 : b])}"
+    return f"{why}; {hint}use --force --reason TEXT to do it anyway"
 
 
 def set_status(
@@ -468,7 +466,7 @@ def set_status(
         return result
     if next_status(old) != new:
         if not force:
-            raise Refused(f"runbook #{row.id} is {old}; {_why(old, new)}; {_next_step(old)}")
+            raise Refused(f"runbook #{row.id} is {old}; {_not_a_step(old, new)}")
         result.forced = True
     action = "force-status" if result.forced else "status"
     values: dict[str, object] = {"status": new}

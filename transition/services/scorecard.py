@@ -113,6 +113,39 @@ def parse_value(value: float | str) -> float:
     return number
 
 
+#: Units whose values are shares (0 to 100) and units whose values cannot be negative
+#: (counts and durations), as playbooks write them (case and a trailing ``s`` ignored).
+PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+NON_NEGATIVE_UNITS = frozenset(
+    {"count", "number", "ticket", "incident", "call", "item", "request", "case", "event"}
+    | {"min", "minute", "mins", "m", "h", "hr", "hrs", "hour", "d", "day", "w", "week"}
+    | {"s", "sec", "second"}
+)
+
+
+def _unit_name(unit: str) -> str:
+    name = unit.strip().lower()
+    return name[:-1] if len(name) > 2 and name.endswith("s") else name
+
+
+def check_range(spec: KPISpec, number: float) -> float:
+    """``number`` if it is a possible value in ``spec``'s unit: a percentage from 0 to 100,
+    a count or a duration not below 0; values of other units are not bounded."""
+    unit = _unit_name(spec.unit)
+    shown = f"{number:g}"
+    if unit in PERCENT_UNITS and not 0 <= number <= 100:
+        raise BadInput(
+            f"invalid value {shown} for {spec.key}: a percentage is from 0 to 100",
+            field="value",
+        )
+    if unit in NON_NEGATIVE_UNITS and number < 0:
+        raise BadInput(
+            f"invalid value {shown} for {spec.key} ({spec.unit}): it cannot be below 0",
+            field="value",
+        )
+    return number
+
+
 def parse_party(value: str) -> str:
     party = str(value).strip().lower()
     if party not in PARTIES:
@@ -168,6 +201,7 @@ def record(
     engagement = engagement_of(session, engagement)
     spec = kpi_of(kpis_of(engagement), kpi, engagement)
     party, period, number = parse_party(party), parse_period(period), parse_value(value)
+    check_range(spec, number)
     with about("note"):
         note = clean_note(note)
     row = session.execute(

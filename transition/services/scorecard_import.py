@@ -25,6 +25,7 @@ from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.scorecard import (
     ENTITY,
+    check_range,
     clean_note,
     kpi_of,
     kpis_of,
@@ -123,6 +124,11 @@ def import_csv(session: Session, engagement: EngagementRef, path: Path | str) ->
                 problems.append(exc.message)
                 kept.append(None)
         kpi, party, period, number, note = kept
+        if kpi is not None and number is not None:
+            try:
+                check_range(kpi_of(kpis, str(kpi), engagement), float(number))  # type: ignore[arg-type]
+            except TransitionError as exc:
+                problems.append(exc.message)
         if not problems:
             key = (str(kpi), str(party), str(period))
             if key in seen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from transition.services.common import (
     get_task,
     view_columns,
 )
+from transition.services.views.base import records
 from transition.services.views.tasks import (
     PhaseHeader,
     TaskCursor,
@@ -64,7 +66,49 @@ def list_tasks(
     ``mine``: the acting user's (a person of the engagement by name or email): assigned to
     them, or owned by a role they hold with nobody assigned."""
     engagement = engagement_of(session, engagement)
-    now = today()
+    stmt = _filtered(session, engagement, phase, status, overdue, assignee)
+    if mine:
+        from transition.services import roles
+
+        me = roles.me_in(session, engagement)
+        stmt = stmt.where(
+            (Task.assignee_id == me.id) | (Task.assignee_id.is_(None) & (Task.owner_role != ""))
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit).offset(offset)
+        rows = _views(session, engagement, stmt, paged=limit is not None)
+        return [t for t in rows if t.assignee == me.name or me.name in t.owners]
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _views(session, engagement, stmt, paged=limit is not None)
+
+
+def task_records(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    phase: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    assignee: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``list_tasks`` (without ``mine``) as plain rows in ``TaskView`` field order, read as
+    they are printed (``task list --json``): the same queries, no model per row. The
+    queries run now (an unknown phase or person is refused before anything is printed)."""
+    engagement = engagement_of(session, engagement)
+    stmt = _filtered(session, engagement, phase, status, overdue, assignee)
+    return records(TaskView, _rows(session, engagement, stmt, paged=False))
+
+
+def _filtered(
+    session: Session,
+    engagement: Engagement,
+    phase: str | None,
+    status: str | None,
+    overdue: bool,
+    assignee: str | None,
+):
+    """The engagement's tasks narrowed to a phase, a status, the overdue, an assignee."""
     stmt = _select(engagement)
     if phase:
         phase = phase.strip().lower()
@@ -83,24 +127,11 @@ def list_tasks(
     if status:
         stmt = stmt.where(Task.status == _status(status))
     if overdue:
-        stmt = stmt.where(Task.status.in_(OPEN), Task.due_date < now)
+        stmt = stmt.where(Task.status.in_(OPEN), Task.due_date < today())
     if assignee:
         person = get_person(session, engagement, assignee)
         stmt = stmt.where(Task.assignee_id == person.id)
-    if mine:
-        from transition.services import roles
-
-        me = roles.me_in(session, engagement)
-        stmt = stmt.where(
-            (Task.assignee_id == me.id) | (Task.assignee_id.is_(None) & (Task.owner_role != ""))
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit).offset(offset)
-        rows = _views(session, engagement, stmt, paged=limit is not None)
-        return [t for t in rows if t.assignee == me.name or me.name in t.owners]
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return _views(session, engagement, stmt, paged=limit is not None)
+    return stmt
 
 
 def _select(engagement: Engagement, view: type[TaskView] = TaskView, *, removed: bool = False):
@@ -129,24 +160,52 @@ def _views(
 ) -> list[Any]:
     """The tasks ``stmt`` selects with their dependencies: those of these rows only when
     ``paged``, else every dependency of the engagement in one query."""
+    return [view(**row) for row in _rows(session, engagement, stmt, paged=paged)]
+
+
+def _rows(
+    session: Session, engagement: Engagement, stmt, *, paged: bool
+) -> Iterator[dict[str, Any]]:
+    """The values of each task ``stmt`` selects, with owners, dependencies and due-date
+    flags (the queries run now; the rows are read as they are used)."""
     now = today()
     from transition.services.roles import holders, owners_of
 
-    rows = session.execute(stmt).all()
-    deps = _open_dependencies(session, engagement, [r.id for r in rows] if paged else None)
-    calendar = Calendar.of(engagement)
+    if paged:
+        rows: Any = session.execute(stmt).all()
+        deps = _open_dependencies(session, engagement, [r.id for r in rows])
+    else:
+        deps = _open_dependencies(session, engagement, None)
     held = holders(session, [engagement.id])
-    return [
-        view(
-            **r._mapping,
-            owners=[] if r.assignee else owners_of(held, engagement.id, r.owner_role),
-            depends_on=deps["all"].get(r.id, []),
-            waiting_on=deps["open"].get(r.id, []),
-            overdue=r.status in OPEN and r.due_date is not None and r.due_date < now,
-            due_non_working=calendar.why_not_working(r.due_date) if r.due_date else None,
-        )
-        for r in rows
-    ]
+    if not paged:
+        rows = session.connection().execute(stmt)
+    keys = tuple(rows.keys()) if not paged else None
+    calendar = Calendar.of(engagement)
+    why: dict[Any, str | None] = {}
+    owners: dict[str | None, list[str]] = {}
+    dep_all, dep_open = deps["all"], deps["open"]
+
+    def build() -> Iterator[dict[str, Any]]:
+        for r in rows:
+            row = dict(r._mapping) if keys is None else dict(zip(keys, r, strict=True))
+            due = row["due_date"]
+            if due is not None and due not in why:
+                why[due] = calendar.why_not_working(due)
+            task_id = row["id"]
+            if row["assignee"]:
+                row["owners"] = []
+            else:
+                role = row["owner_role"]
+                if role not in owners:
+                    owners[role] = owners_of(held, engagement.id, role)
+                row["owners"] = list(owners[role])
+            row["depends_on"] = dep_all.get(task_id, [])
+            row["waiting_on"] = dep_open.get(task_id, [])
+            row["overdue"] = row["status"] in OPEN and due is not None and due < now
+            row["due_non_working"] = why[due] if due is not None else None
+            yield row
+
+    return build()
 
 
 def _open_dependencies(

@@ -119,8 +119,12 @@ def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> li
         for i, c in enumerate(cols)
         if isinstance(getattr(c.type, "impl_instance", c.type), (Date, DateTime))
     ]
+    # Core rows from the session's connection (no ORM result machinery), as plain tuples.
+    result = session.connection().execute(stmt)
+    if not temporal:
+        return [dict(zip(keys, row, strict=True)) for row in result]
     out: list[Row] = []
-    for row in session.execute(stmt):
+    for row in result:
         values = list(row)
         for i in temporal:
             if values[i] is not None:
@@ -245,12 +249,34 @@ def _portable(path: str) -> str:
     return "/".join(parts) or "runbook.md"
 
 
+def _row_encoder() -> Any:
+    """``json.dumps(value, ensure_ascii=False)``, calling the C encoder directly: the same
+    text, without the Python layers ``JSONEncoder.encode`` adds around each call (the cost
+    that counts when an export has hundreds of thousands of rows)."""
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    try:
+        from _json import make_encoder
+    except ImportError:  # an interpreter without the C accelerator
+        return encoder.encode
+    default = encoder.default
+    from json.encoder import encode_basestring
+
+    one = make_encoder(None, default, encode_basestring, None, ": ", ", ", False, False, True)
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return encode_basestring(value)
+        return "".join(one(value, 0))
+
+    return encode
+
+
 def dumps(document: ExportDocument) -> str:
     """The document as the file holds it: JSON with keys in their order, one row per line
     (readable and diffable, and written by the C encoder row by row: indenting every cell
     would run the pure-Python one over millions of cells)."""
 
-    row = json.JSONEncoder(ensure_ascii=False).encode
+    row = _row_encoder()
 
     bundles = []
     for bundle in document["engagements"]:

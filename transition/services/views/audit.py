@@ -48,6 +48,14 @@ class RecentChanges(View):
     events: list[ChangeView]
 
 
+class NamedAuditEvent(AuditEventView):
+    """An event as the TUI's Audit tab shows it: ``name`` is what its row is called (a
+    task's title, a person's name, a grant as "who on what"); None for a row deleted since
+    or a kind without a name."""
+
+    name: str | None = None
+
+
 class MarkedChange(View):
     """One change (a command's transaction) found by the change marker."""
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from transition.services.views.base import View
 from transition.services.views.engagements import EngagementRow
+from transition.services.views.report import Upcoming
 
 #: An engagement's health: red, amber, green, or done (no longer active).
 State = Literal["red", "amber", "green", "done"]
@@ -40,3 +41,23 @@ class PaletteEntry(View):
     engagement: str
     name: str
     detail: str = ""
+
+
+class GateReadiness(View):
+    """The gate of the phase in progress: how many of its criteria are met, and the
+    first unmet one's reason (None when all are met)."""
+
+    phase: str
+    title: str
+    met: int
+    total: int
+    first_unmet: str | None = None
+
+
+class DashboardDetail(View):
+    """What the dashboard shows under the list for the highlighted engagement: the gate
+    ahead (None once every phase is done) and the next 14 days."""
+
+    engagement: str
+    gate: GateReadiness | None
+    upcoming: Upcoming

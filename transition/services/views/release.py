@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from transition.services.views.base import View
+from transition.services.views.base import Timestamp, View
 from transition.services.views.people import PersonView
 
 
@@ -132,3 +132,43 @@ class PersonRow(PersonView):
 
     readiness: str = ""
     moved_from: str | None = None
+    #: Days to the release date (negative: past it); None without one.
+    days_left: int | None = None
+    released_on: date | None = None
+    #: For people leaving: what they still hold (``Readiness``), counted: topics not
+    #: signed off for every core KT kind, runbooks they own not accepted, grants in force.
+    kt_missing: int = 0
+    runbooks_missing: int = 0
+    grants_held: int = 0
+
+
+class PersonSystem(View):
+    """A system the person is linked to: ``role`` owner, sme or backup."""
+
+    system: str
+    role: str
+
+
+class PersonSession(View):
+    """A KT session the person gives (``as_role`` presenter) or receives (attendee)."""
+
+    id: int
+    starts_at: Timestamp | None
+    system: str
+    kind: str
+    topic: str
+    status: str
+    as_role: str
+
+
+class PersonInspection(View):
+    """One person as the TUI's person inspector shows them: who they are, the playbook
+    roles they hold, the systems they own or back, the KT they give and receive, and
+    their release (``readiness``: what they still hold, for anyone leaving or left)."""
+
+    person: PersonRow
+    roles: list[str]
+    systems: list[PersonSystem]
+    gives: list[PersonSession]
+    receives: list[PersonSession]
+    readiness: Readiness

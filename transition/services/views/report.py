@@ -45,6 +45,23 @@ class DatedItem(View):
     text: str
 
 
+class Upcoming(View):
+    """An engagement's next days (``upcoming``): what falls on each day, soonest first,
+    and how many of each kind (``counts``: cutover, phase, kt, task, release, expiry;
+    kinds with none left out). ``late``: open tasks already past their due date."""
+
+    engagement: str
+    today: date
+    until: date
+    items: list[DatedItem]
+    counts: dict[str, int]
+    late: int = 0
+    cutover: date | None = None
+
+    def first(self, kind: str) -> DatedItem | None:
+        return next((i for i in self.items if i.kind == kind), None)
+
+
 class ChangeSentence(View):
     """Changes of the same kind by the same person told as one sentence."""
 

@@ -107,6 +107,14 @@ EDIT_ENGAGEMENT = Command(
     "Edit the engagement: names, parties, calendar, time zone",
     show=False,
 )
+UPCOMING = Command(
+    "engagement.upcoming",
+    "w",
+    "upcoming",
+    "Next 14 days",
+    "Everything on the next 14 days by day: cutover, phase ends, releases, expiries, KT, tasks",
+    show=False,
+)
 TAB_NEXT = Command(
     "engagement.next_tab", "right_square_bracket", "next_tab", "Next tab", "Next tab", show=False
 )
@@ -294,6 +302,14 @@ SYSTEM_INSPECT = Command(
 
 # People tab
 PERSON_ADD = Command("people.add", "n", "add_person", "Add", "Add a person")
+PERSON_INSPECT = Command(
+    "people.inspect",
+    "i",
+    "inspect_person",
+    "Inspect",
+    "The highlighted person: roles, systems, KT given and received, release (also Enter)",
+    show=False,
+)
 PERSON_EDIT = Command("people.edit", "e", "edit_person", "Edit", "Edit the highlighted person")
 PERSON_REMOVE = Command(
     "people.remove", "x", "remove_person", "Remove", "Take the highlighted person off"

@@ -19,12 +19,15 @@ from textual.worker import Worker, WorkerState
 
 from transition.errors import TransitionError
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import error_text
+from transition.tui.screens.base import error_text, running
 
 if TYPE_CHECKING:
     pass
 
 Check = Callable[[str], None]  # raises TransitionError with the message to show
+
+#: The worker group of a form's preview and save (one at a time).
+FORM = "form"
 
 
 @dataclass
@@ -82,6 +85,8 @@ class FormScreen(ModalScreen[Any]):
         self.intro = intro
         self.preview = preview
         self.previewed: dict[str, Any] | None = None
+        #: The save running or done (the form closes with its result).
+        self._save: Worker[Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -183,24 +188,28 @@ class FormScreen(ModalScreen[Any]):
     @on(Button.Pressed, "#submit")
     @on(Input.Submitted)
     def action_submit(self) -> None:
+        if running(self, FORM):  # a press while the form is saving does nothing
+            return
         values = self.values()
         if not self.check(values):
             return
         if self.preview is not None and values != self.previewed:
             self.run_preview(values)
             return
-        self.run_submit(values)
+        self._save = self.run_submit(values)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
-    def run_submit(self, values: dict[str, Any]) -> None:
-        result = self.submit(values)
-        self.app.call_from_thread(self.dismiss, result)
+    @work(thread=True, exit_on_error=False, group=FORM)
+    def run_submit(self, values: dict[str, Any]) -> Any:
+        """The write, in a thread; the form closes with its result once the worker is done
+        (``on_worker_state_changed``): closed from inside the worker, the form's removal
+        would cancel the worker that closed it."""
+        return self.submit(values)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    @work(thread=True, exit_on_error=False, group=FORM)
     def run_preview(self, values: dict[str, Any]) -> None:
         assert self.preview is not None
         text = self.preview(values)
@@ -215,6 +224,9 @@ class FormScreen(ModalScreen[Any]):
         self.query_one(".fields", VerticalScroll).scroll_end(animate=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._save and event.state == WorkerState.SUCCESS:
+            self.dismiss(event.worker.result)
+            return
         if event.state != WorkerState.ERROR:
             return
         event.stop()

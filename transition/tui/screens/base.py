@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 WRITE = "write"
 
 
+def running(node: Any, group: str) -> bool:
+    """Whether a worker of ``node`` in ``group`` is still running: a save asked for twice
+    (a key pressed again while it runs) is made once. Cancelling the first instead would
+    not stop its thread: both would write."""
+    return any(w.node is node and w.group == group and not w.is_finished for w in node.workers)
+
+
 def error_text(error: BaseException | None) -> str:
     if isinstance(error, TransitionError):
         return "\n".join(error.lines())
@@ -56,9 +63,24 @@ class DataMixin:
         ``message(result)``; a new read in ``group`` cancels the one still running."""
 
         def work() -> None:
-            self.post_message(message(self.backend.read(read, *args)))  # type: ignore[attr-defined]
+            self.post_latest(message(self.backend.read(read, *args)))
 
         self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=group)  # type: ignore[attr-defined]
+
+    def post_latest(self, message: Message) -> None:
+        """From an ``exclusive`` thread worker: post ``message`` unless a newer read in its
+        group has started since. Cancelling a thread worker does not stop its thread: the
+        older read would still post, and could land after the newer one and show older
+        data. Whether it was superseded is decided on the UI thread, where reads start."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+
+        def deliver() -> None:
+            if not worker.is_cancelled:
+                self.post_message(message)  # type: ignore[attr-defined]
+
+        self.app.call_from_thread(deliver)  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:

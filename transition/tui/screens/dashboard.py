@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,13 +15,14 @@ from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
 from transition.services import dashboard
-from transition.services.views.dashboard import DashboardRow
+from transition.services.views.dashboard import DashboardDetail, DashboardRow
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.footer import KeyFooter
 from transition.tui.widgets.paged_table import PagedTable
 from transition.tui.widgets.stepper import PhaseStepper
+from transition.tui.widgets.upcoming import ahead_line
 
 STATE_LABEL = {"red": "RED", "amber": "AMBER", "green": "GREEN", "done": "DONE"}
 
@@ -106,6 +107,11 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     class Loaded(Message):
         rows: list[DashboardRow]
 
+    @dataclass
+    class DetailLoaded(Message):
+        slug: str
+        detail: DashboardDetail | None  # None: it could not be read
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, DashboardRow] = {}
@@ -113,6 +119,11 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
         self.columns_layout: Layout | None = None
         #: Whether the archived engagements are shown (instead of those in use).
         self.archived = False
+        #: The gate and next 14 days of the highlighted engagement, once read.
+        self.shown_detail: DashboardDetail | None = None
+        self.hint = ""
+        self.detail_wanted: str | None = None
+        self.detail_reading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,6 +132,7 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
             yield Label("", id="detail-title", markup=False)
             yield PhaseStepper(id="detail-stepper")
             yield Static("", id="detail-reasons", markup=False)
+            yield Static("", id="detail-ahead", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -151,6 +163,7 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     def still_loading(self) -> None:
         if not self.rows and not self.loaded:
             self.query_one(PagedTable).loading = True
+            self.refresh_bindings()  # the list's keys do not apply while it loads
 
     def reload(self) -> None:
         self.read_into(
@@ -159,8 +172,12 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(PagedTable)
-        table.loading = False
-        if self.focused is None:  # a list shown loading cannot hold the focus: give it back
+        if table.loading:
+            # The list keeps the focus while it loads, but its keys (⏎ Open…) apply again
+            # only now: nothing else tells the footer, the focus did not move.
+            table.loading = False
+            self.refresh_bindings()
+        if self.focused is None:
             table.focus()
         self.loaded = True
         self.rows = {r.slug: r for r in message.rows}
@@ -206,7 +223,9 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
             detail.set_class(False, "-red", "-amber", "-green", "-done")
             self.query_one(PhaseStepper).phases = []
             self.query_one("#detail-reasons", Static).update("")
+            self.query_one("#detail-ahead", Static).update("")
             return
+        self.want_detail(row.slug)
         for state in ("red", "amber", "green", "done"):
             detail.set_class(row.state == state, f"-{state}")
         parties = f"{row.client or '?'} → {row.provider or '?'}"
@@ -228,9 +247,53 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
             for i, key in enumerate(row.phases)
         ]
         more = len(row.reasons) - 1
-        self.query_one("#detail-reasons", Static).update(
+        self.hint = (
             f"+{more} more reason(s): press r" if more > 0 else "Enter opens it; r says why."
         )
+        self.paint_gate(row.slug)
+
+    def want_detail(self, slug: str) -> None:
+        """Read the gate and next 14 days of ``slug``: one read at a time, the latest
+        highlight read next (scrolling through the list does not queue a read per row)."""
+        self.detail_wanted = slug
+        if not self.detail_reading:
+            self.detail_reading = True
+            self.load_detail(slug)
+
+    @work(thread=True, exit_on_error=False, group="dashboard-detail")
+    def load_detail(self, slug: str) -> None:
+        try:
+            found = self.backend.read(dashboard.detail, slug)
+        except Exception:  # e.g. deleted meanwhile: the line stays empty
+            found = None
+        self.post_message(self.DetailLoaded(slug, found))
+
+    def on_dashboard_screen_detail_loaded(self, message: DetailLoaded) -> None:
+        self.detail_reading = False
+        if message.detail is not None:
+            self.shown_detail = message.detail
+        if self.detail_wanted != message.slug and self.detail_wanted is not None:
+            self.want_detail(self.detail_wanted)
+        elif message.slug == (self.query_one(PagedTable).current_key() or ""):
+            self.paint_gate(message.slug)
+
+    def paint_gate(self, slug: str) -> None:
+        """The gate readiness before the hint, and the next 14 days, once read for
+        ``slug`` (the highlighted engagement); until then, the hint alone."""
+        d = (
+            self.shown_detail
+            if self.shown_detail and self.shown_detail.engagement == slug
+            else None
+        )
+        gate = ""
+        if d is not None:
+            gate = (
+                f"Gate of {d.gate.title}: {d.gate.met} of {d.gate.total} criteria met · "
+                if d.gate is not None
+                else "Every phase done · "
+            )
+        self.query_one("#detail-reasons", Static).update(gate + self.hint)
+        self.query_one("#detail-ahead", Static).update(ahead_line(d.upcoming) if d else "")
 
     def current(self) -> DashboardRow | None:
         return self.rows.get(self.query_one(PagedTable).current_key() or "")

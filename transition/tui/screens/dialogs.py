@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import error_text
+from transition.tui.screens.base import error_text, running
 
 #: The gate dialog's rows besides its criteria: border and padding, title, the hint, the
 #: override reason with its error line, the buttons.
@@ -94,20 +94,25 @@ class GateScreen(ModalScreen[AdvanceResult | None]):
     @on(Button.Pressed, "#advance")
     @on(Input.Submitted, "#override")
     def action_submit(self) -> None:
+        if running(self, "gate"):  # advanced once, however often the key is pressed
+            return
         override = self.query_one("#override", Input).value if self.unmet else None
         self.advance(override)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="gate")
-    def advance(self, override: str | None) -> None:
+    @work(thread=True, exit_on_error=False, group="gate")
+    def advance(self, override: str | None) -> AdvanceResult:
         from transition.services import gates
 
         backend = self.app.backend  # type: ignore[attr-defined]
         result = backend.write(
             gates.advance, self.slug, override=override, expected_version=self.phase.version
         )
-        self.app.call_from_thread(self.dismiss, result)
+        return result
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.SUCCESS:  # closed once its worker is done (see forms)
+            self.dismiss(event.worker.result)
+            return
         if event.state != WorkerState.ERROR:
             return
         event.stop()

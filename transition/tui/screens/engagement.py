@@ -34,6 +34,7 @@ from transition.tui.widgets.scorecard_pane import ScorecardPane
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.systems_pane import SystemsPane
 from transition.tui.widgets.tasks_pane import TasksPane
+from transition.tui.widgets.upcoming import ahead_line
 
 TABS = (
     ("tasks", "Tasks", TasksPane),
@@ -61,6 +62,7 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.BACK,
         cmd.ADVANCE,
+        cmd.UPCOMING,
         cmd.ADD_SYSTEM,
         cmd.ADD_PERSON,
         cmd.EDIT_ENGAGEMENT,
@@ -96,7 +98,9 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         yield Header()
         with Horizontal(id="eng-head"):
             yield Label("Loading…", id="eng-title", markup=False)
+            yield Label("", id="eng-figures", markup=False)
             yield Label("", id="eng-state", markup=False)
+        yield Label("", id="eng-ahead", markup=False)
         yield PhaseStepper(id="eng-stepper")
         with TabbedContent(initial=self.initial_tab, id="tabs"):
             for key, title, pane in TABS:
@@ -126,7 +130,7 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         """The engagement, and the first data of ``pane`` (shown next, and stale) with it."""
         data = self.backend.read(overview.header, self.slug)
         first = pane.prefetch(data) if pane is not None else None
-        self.post_message(self.Loaded(data, pane, first))
+        self.post_latest(self.Loaded(data, pane, first))
 
     def on_engagement_screen_loaded(self, message: Loaded) -> None:
         data = self.data = message.data
@@ -140,11 +144,15 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
             when = f" · cutover {-cut}d ago"
         if s.status != "active":
             when = f" · {s.status}"
-        self.query_one("#eng-title", Label).update(f"{s.name} · {parties} · {done}{when}")
+        # The name and parties give way (cut, with an ellipsis) before the figures do.
+        self.query_one("#eng-title", Label).update(f"{s.name} · {parties}")
+        self.query_one("#eng-figures", Label).update(f"{done}{when}")
         late = s.tasks_overdue
         state = self.query_one("#eng-state", Label)
-        state.update(f"{late} late" if late else "")
+        state.update(f" · {late} late" if late else "")
         state.set_class(bool(late), "-alert")
+        if data.upcoming is not None:
+            self.query_one("#eng-ahead", Label).update(ahead_line(data.upcoming))
         self.query_one(PhaseStepper).phases = data.phases
         self.start_live()
         for pane in self.query(Pane):
@@ -211,6 +219,14 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
 
     def show_tab(self, key: str) -> None:
         self.query_one(TabbedContent).active = key
+
+    def action_upcoming(self) -> None:
+        """The next 14 days in full (the header's line counts them)."""
+        if self.data is None or self.data.upcoming is None:
+            return
+        from transition.tui.screens.upcoming import UpcomingScreen
+
+        self.app.push_screen(UpcomingScreen(self.data.upcoming))
 
     # -- the gate --------------------------------------------------------------------
 

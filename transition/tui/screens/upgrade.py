@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from transition.services.views.playbooks import UpgradeView
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import error_text
+from transition.tui.screens.base import error_text, running
 
 
 class UpgradeScreen(ModalScreen[UpgradeView | None]):
@@ -59,17 +59,21 @@ class UpgradeScreen(ModalScreen[UpgradeView | None]):
 
     @on(Button.Pressed, "#apply")
     def action_submit(self) -> None:
-        self.apply()
+        if not running(self, "upgrade"):  # upgraded once, however often the key is pressed
+            self.apply()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="upgrade")
-    def apply(self) -> None:
+    @work(thread=True, exit_on_error=False, group="upgrade")
+    def apply(self) -> UpgradeView:
         from transition.services.playbook_upgrade import upgrade
 
         backend = self.app.backend  # type: ignore[attr-defined]
         result = backend.write(upgrade, self.slug)
-        self.app.call_from_thread(self.dismiss, result)
+        return result
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.SUCCESS:  # closed once its worker is done (see forms)
+            self.dismiss(event.worker.result)
+            return
         if event.state != WorkerState.ERROR:
             return
         event.stop()

@@ -1,4 +1,5 @@
-"""The Audit tab: the engagement's append-only history, newest first."""
+"""The Audit tab: the engagement's append-only history, newest first, each row told by
+its name (a task's title, a person, a system), not its internal number."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.message import Message
 
-from transition.services import audit
-from transition.services.views.audit import AuditEventView
+from transition.services import audit_names
+from transition.services.views.audit import NamedAuditEvent
 from transition.tui.backend import PAGE
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, short
 
 
-class AuditPane(Pane[AuditEventView]):
+class AuditPane(Pane[NamedAuditEvent]):
     @dataclass
     class Page(Message):
-        rows: list[AuditEventView]
+        rows: list[NamedAuditEvent]
         offset: int
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
@@ -46,7 +47,7 @@ class AuditPane(Pane[AuditEventView]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
     def fetch(self, offset: int) -> None:
         rows = self.backend.read(
-            audit.events, self.slug, limit=PAGE, offset=offset, newest_first=True
+            audit_names.events, self.slug, limit=PAGE, offset=offset, newest_first=True
         )
         self.post_message(self.Page(rows, offset))
 
@@ -63,7 +64,7 @@ class AuditPane(Pane[AuditEventView]):
                     e.at.strftime("%Y-%m-%d %H:%M"),
                     e.actor,
                     e.action,
-                    f"{e.entity} {e.entity_id or ''}".strip(),
+                    what(e),
                     e.field or "",
                     f"{short(e.before)} → {short(e.after)}",
                 ],
@@ -72,3 +73,11 @@ class AuditPane(Pane[AuditEventView]):
         ]
         self.count += len(rows)
         t.append(rows, has_more=len(rows) >= PAGE)
+
+
+def what(e: NamedAuditEvent) -> str:
+    """``task Agree the KT schedule``; ``task #12`` for a row without a name."""
+    kind = e.entity.replace("_", " ")
+    if e.name:
+        return f"{kind} {short(e.name, 32)}"
+    return f"{kind} #{e.entity_id}" if e.entity_id is not None else kind

@@ -57,7 +57,7 @@ class KTPane(Pane[KTSessionView]):
         sessions = self.backend.read(kt.list_sessions, self.slug)
         risks = self.backend.read(kt.key_person_risks, self.slug)
         zone = self.backend.read(kt_edit.time_zone, self.slug)
-        self.post_message(self.Loaded(sessions, risks, zone))
+        self.post_latest(self.Loaded(sessions, risks, zone))
 
     #: The zone times are shown in (the engagement's, UTC when it has none).
     zone = "UTC"

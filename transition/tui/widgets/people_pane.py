@@ -1,22 +1,53 @@
-"""The People tab: everyone on the engagement, by side, with role, email, release date,
-release readiness and time zone; add, edit, release, move and take people off."""
+"""The People tab: the roster by side (client, incumbent, provider), each person with
+their release date, the days left and, for those leaving, the KT and runbooks still
+missing before they go; add, inspect, edit, release, move and take people off."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from textual import on
 from textual.binding import Binding
 
-from transition.services import release
+from transition.services import release, roster
 from transition.services.people import remove as people_remove
 from transition.services.views.release import PersonRow
 from transition.tui.commands import registry as cmd
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, day
+
+SIDES = ("client", "incumbent", "provider")
+#: Days before a release from which a person not ready is shown red.
+SOON = 14
+
+
+def still_missing(p: PersonRow) -> str:
+    """What the person must still hand over, counted: ``2 KT topics · 1 runbook``."""
+    if p.released_on is not None:
+        return f"released {p.released_on}"
+    if not p.readiness:
+        return ""
+    parts = []
+    for n, one, many in (
+        (p.kt_missing, "KT topic", "KT topics"),
+        (p.runbooks_missing, "runbook", "runbooks"),
+        (p.grants_held, "grant", "grants"),
+    ):
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    return " · ".join(parts) or "ready"
+
+
+def days_left(p: PersonRow) -> str:
+    if p.days_left is None or p.released_on is not None:
+        return ""
+    return "today" if p.days_left == 0 else f"{p.days_left}d"
 
 
 class PeoplePane(Pane[PersonRow]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
         cmd.PERSON_ADD,
+        cmd.PERSON_INSPECT,
         cmd.PERSON_EDIT,
         cmd.PERSON_REMOVE,
         cmd.PERSON_RELEASE,
@@ -28,43 +59,94 @@ class PeoplePane(Pane[PersonRow]):
 
     COLUMNS = (
         ("name", "Person"),
-        ("side", "Side"),
-        ("role", "Role"),
         ("release", "Release"),
-        ("readiness", "Readiness"),
-        ("zone", "Time zone"),
-        ("email", "Email"),  # free text last: a narrow terminal cuts only its end
+        ("left", "Left"),
+        # The row's state: before the free text, so a narrow terminal never loses it.
+        ("missing", "Still to hand over"),
+        ("role", "Role"),
+        Column("zone", "Time zone", min_width=140),
+        # Free text last: a narrow terminal cuts only its end (the inspector shows it).
+        Column("email", "Email", min_width=100),
     )
 
     def reload(self) -> None:
-        self.read_into(self.Loaded, release.people_rows, self.slug, group=self.KEY)
+        self.read_into(self.Loaded, roster.people_rows, self.slug, group=self.KEY)
 
     def show_rows(self, rows: list[PersonRow]) -> None:
+        t = self.table
         self.rows = {p.slug: p for p in rows}
-        self.table.show(
-            [
+        shown: list[tuple[str, list[Any]]] = []
+        for side in SIDES:
+            mine = [p for p in rows if p.side == side]
+            if not mine:
+                continue
+            leaving = [p for p in mine if p.readiness and p.released_on is None]
+            unready = sum(1 for p in leaving if still_missing(p) != "ready")
+            summary = f"{len(leaving)} leaving, {unready} not ready" if leaving else ""
+            shown.append(
                 (
-                    p.slug,
+                    f"side:{side}",
                     [
-                        p.name,
-                        p.side,
-                        p.role or "",
-                        day(p.release_date) if p.release_date else "",
-                        p.readiness,
-                        p.timezone or "",
-                        p.email or "",
+                        t.styled(f"{side.capitalize()} · {len(mine)}", "heading"),
+                        "",
+                        "",
+                        t.styled(summary, "heading"),
+                        "",
+                        "",
+                        "",
                     ],
                 )
-                for p in rows
-            ],
-            has_more=False,
-        )
+            )
+            shown += [(p.slug, self.cells(t, p)) for p in mine]
+        t.show(shown, has_more=False)
+        if (t.current_key() or "").startswith("side:") and t.cursor_row == 0 and t.row_count > 1:
+            t.move_cursor(row=1)  # on the first person, not their side's heading
         self.note(
-            "n adds a person, e edits the highlighted one, x takes them off; "
-            "r releases them, m moves an incumbent to the provider, d shows readiness."
+            "Enter inspects · n adds · e edits · x takes off · r releases · "
+            "m moves an incumbent to the provider · d readiness · o playbook role"
             if rows
             else "Nobody on the engagement yet: press n to add a person."
         )
+
+    @staticmethod
+    def cells(t: PagedTable, p: PersonRow) -> list[Any]:
+        missing: Any = still_missing(p)
+        left: Any = days_left(p)
+        if p.released_on is not None:
+            missing = t.styled(missing, "muted")
+        elif missing == "ready":
+            missing = t.styled(missing, "green")
+        elif missing:
+            soon = p.days_left is not None and p.days_left <= SOON
+            missing = t.styled(missing, "red" if soon else "amber")
+            if p.days_left is not None and p.days_left < 0:
+                left = t.styled(left, "alert")
+        return [
+            p.name,
+            day(p.release_date) if p.release_date else "",
+            left,
+            missing,
+            p.role or "",
+            p.timezone or "",
+            p.email or "",
+        ]
+
+    @on(PagedTable.RowSelected, "#people-table")
+    def selected(self) -> None:
+        self.action_inspect_person()
+
+    def action_inspect_person(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        from transition.services.roster import inspect
+        from transition.tui.screens.person_inspect import PersonInspectScreen
+
+        def work() -> None:
+            data = self.backend.read(inspect, self.slug, row.slug)
+            self.app.call_from_thread(self.app.push_screen, PersonInspectScreen(data))
+
+        self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group="read")
 
     def action_add_person(self) -> None:
         from transition.tui.forms.people import add_person_form

@@ -11,7 +11,7 @@ from transition.services import raid
 from transition.services.dashboard import HIGH_RISK_SCORE
 from transition.services.views.raid import RaidItemView
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane, day, short
 
 
@@ -19,14 +19,16 @@ class RaidPane(Pane[RaidItemView]):
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.RAID_ADD, cmd.RAID_CLOSE)
     KEY = "raid"
 
+    # The row's state right after its id, so a narrow terminal never loses it; the
+    # title (free text) last, where a narrow terminal cuts only its end.
     COLUMNS = (
         ("ref", "Id"),
-        ("title", "Title"),
-        ("score", "Score"),
-        ("owner", "Owner"),
-        ("due", "Due"),
         ("status", "Status"),
-        ("links", "Links"),
+        ("score", "Score"),
+        ("due", "Due"),
+        ("owner", "Owner"),
+        Column("links", "Links", min_width=140),
+        ("title", "Title"),
     )
 
     def reload(self) -> None:
@@ -56,7 +58,7 @@ class RaidPane(Pane[RaidItemView]):
             score = str(r.score)
         status = t.styled(r.status, "muted") if r.status == "closed" else r.status
         links = ", ".join(f"{link.kind} {link.name}" for link in r.links)
-        return [r.ref, short(r.title, 60), score, r.owner or "–", day(r.due), status, links]
+        return [r.ref, status, score, day(r.due), r.owner or "–", links, short(r.title, 60)]
 
     @on(PagedTable.RowSelected, "#raid-table")
     def action_inspect(self) -> None:

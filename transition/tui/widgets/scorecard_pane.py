@@ -14,7 +14,7 @@ from textual.widgets import Sparkline, Static
 from transition.services import scorecard
 from transition.services.views.scorecard import KPISeries, Scorecard
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import Pane
 
 
@@ -44,7 +44,9 @@ class ScorecardPane(Pane[KPISeries]):
 
     COLUMNS = (
         ("kpi", "KPI"),
-        ("title", "Title"),
+        # The title gives way on a narrow terminal (the sparklines below name each KPI),
+        # so the state (provider met) stays on screen.
+        Column("title", "Title", min_width=120),
         ("target", "Target"),
         ("incumbent", "Incumbent (last)"),
         ("provider", "Provider (last)"),

@@ -93,7 +93,9 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         self.table.declare(
             [
                 Column("mark", " ", width=1),
-                Column("key", "Task"),
+                # The title wins over the key on a narrow terminal (the inspector and
+                # the palette still show the key).
+                Column("key", "Task", min_width=100),
                 Column("due", "Due"),
                 Column("assignee", "Assignee", min_width=100),
                 Column("waiting", "Waiting on", min_width=150),
