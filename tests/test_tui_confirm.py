@@ -44,6 +44,8 @@ async def test_reopen_block_and_skip_ask_for_a_note(tmp_path, monkeypatch):
     notes = noted(app)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
+        await pilot.press("o")  # every task: the tab opens on the open ones
+        await settle(pilot)
         pane = app.screen.query_one("#pane-tasks")
         done = next(
             k for k, r in pane.rows.items() if isinstance(r, TaskView) and r.status == "done"

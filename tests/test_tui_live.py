@@ -85,6 +85,8 @@ async def test_a_task_done_elsewhere_shows_on_the_open_engagement(tmp_path, monk
         screen = app.screen
         await looks_later(pilot, screen, 1)
         pane = screen.query_one("#pane-tasks")
+        await pilot.press("o")  # every task, done ones too (the tab opens on the open ones)
+        await settle(pilot)
         key = open_task(pane)
         done_before = screen.data.summary.tasks_done
         await cli(app.backend.url, "task", "done", NW, key)

@@ -137,6 +137,8 @@ async def test_x_removes_with_a_reason_and_the_row_leaves_the_list(tmp_path, mon
 async def test_delete_on_a_started_playbook_task_is_refused_in_the_form(tmp_path, monkeypatch):
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")  # every task: the tab opens on the open ones
         _, row = await on_task(pilot, lambda r: r.status == "done" and r.origin == "playbook")
         await pilot.press("delete")
         await pilot.pause()

@@ -171,6 +171,16 @@ def _sqlite_engine(parsed) -> Engine:
     return engine
 
 
+#: A function every SQLite connection gets: case folding in any script, which SQLite's own
+#: ``lower()`` and ``LIKE`` do for ASCII letters only (list filters use it:
+#: ``services/textmatch.py``).
+SQLITE_FOLD = "transition_fold"
+
+
+def sqlite_fold(value: object) -> str | None:
+    return None if value is None else str(value).casefold()
+
+
 def _configure_sqlite(engine: Engine, path: Path | None = None, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, record) -> None:  # pragma: no cover - exercised always
@@ -180,6 +190,7 @@ def _configure_sqlite(engine: Engine, path: Path | None = None, read_only: bool 
             # Which file this connection has open: a commit into a file that was deleted
             # or replaced since would be lost (see ``_check_same_file``).
             record.info["transition_file"] = _file_identity(path)
+        dbapi_connection.create_function(SQLITE_FOLD, 1, sqlite_fold, deterministic=True)
         cursor = dbapi_connection.cursor()
         try:
             # A read first: a file that is not a database fails here, before any write.

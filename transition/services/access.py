@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, String, bindparam, case, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -23,7 +23,7 @@ from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, Person, System
-from transition.services import audit, handover
+from transition.services import audit, handover, textmatch
 from transition.services.access_import import CSV_COLUMNS, MAX_CSV_BYTES, GrantRow, import_csv
 from transition.services.access_review import (
     high_finding_counts,
@@ -252,19 +252,31 @@ def revoke(
     return view
 
 
+#: What the grant list can be sorted by (the Access tab's columns).
+GRANT_SORTS = ("id", "person", "system", "role", "expires", "status", "why")
+
+
 def list_grants(
     session: Session,
     engagement: EngagementRef,
     *,
     active: bool = False,
     expiring_days: int | None = None,
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[GrantView]:
     """Grants, newest first, in one query. ``active``: neither revoked nor past expiry.
-    ``expiring_days``: not revoked, expiring between today and N days ahead."""
+    ``expiring_days``: not revoked, expiring between today and N days ahead. ``text``:
+    every word of it in the grant's number, person, system, role, expiry (``never``),
+    status or justification (any case, any script). ``sort``: one of ``GRANT_SORTS``
+    (empty values last), else newest first."""
     now = today()
-    stmt = _grants_statement(session, engagement, active, expiring_days, limit, offset, now)
+    stmt = _grants_statement(
+        session, engagement, active, expiring_days, limit, offset, now, text, sort, descending
+    )
     return [_view(row, now) for row in session.execute(stmt)]
 
 
@@ -300,16 +312,47 @@ def _grants_statement(
     limit: int | None,
     offset: int,
     now: date,
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> Select:
     engagement = engagement_of(session, engagement)
+    status = case(
+        (AccessGrant.revoked_at.is_not(None), "revoked"),
+        (AccessGrant.expires_on < now, "expired"),
+        else_="active",
+    )
+    columns = {
+        "id": AccessGrant.id,
+        "person": textmatch.folded(Person.name),
+        "system": textmatch.folded(System.name),
+        "role": textmatch.folded(AccessGrant.role),
+        "expires": AccessGrant.expires_on,
+        "status": status,
+        "why": textmatch.folded(AccessGrant.justification),
+    }
+    order = [*textmatch.ordering(sort, descending, columns, "grants"), AccessGrant.id.desc()]
     stmt = (
         select(*_COLUMNS)
         .join(Person, Person.id == AccessGrant.person_id)
         .join(System, System.id == AccessGrant.system_id)
         .where(AccessGrant.engagement_id == engagement.id)
-        .order_by(AccessGrant.id.desc())
+        .order_by(*order)
         .offset(offset)
     )
+    if text:
+        stmt = stmt.where(
+            textmatch.matches(
+                text,
+                AccessGrant.id,
+                Person.name,
+                System.name,
+                AccessGrant.role,
+                func.coalesce(cast(AccessGrant.expires_on, String), "never"),
+                status,
+                AccessGrant.justification,
+            )
+        )
     if active or expiring_days is not None:
         stmt = stmt.where(AccessGrant.revoked_at.is_(None))
     if active:

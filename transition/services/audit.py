@@ -289,9 +289,15 @@ def events(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> list[AuditEventView]:
     """The engagement's events, oldest first (or newest first), a page of them if asked;
-    events brought in by ``transition import`` are marked ``imported``."""
+    events brought in by ``transition import`` are marked ``imported``. ``text``: every
+    word of it in the time, actor, action, entity, field or values (any case, any
+    script). ``sort``: one of ``audit_search.EVENT_SORTS`` first, then the order asked."""
+    from transition.services.audit_search import narrowed
     from transition.services.common import engagement_of
 
     engagement_id = engagement_of(session, engagement).id
@@ -299,9 +305,9 @@ def events(
     stmt = (
         select(AuditEvent.id, AuditEvent.at, *CHANGE_COLUMNS)
         .where(AuditEvent.engagement_id == engagement_id)
-        .order_by(order)
         .offset(offset)
     )
+    stmt = narrowed(stmt, order, text, sort, descending)
     if limit is not None:
         stmt = stmt.limit(limit)
     result = session.execute(stmt)

@@ -151,7 +151,19 @@ def events(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> list[NamedAuditEvent]:
-    """``audit.events`` with names (see ``named``)."""
-    page = audit.events(session, engagement, limit=limit, offset=offset, newest_first=newest_first)
+    """``audit.events`` with names (see ``named``); ``text`` and ``sort`` as there."""
+    page = audit.events(
+        session,
+        engagement,
+        limit=limit,
+        offset=offset,
+        newest_first=newest_first,
+        text=text,
+        sort=sort,
+        descending=descending,
+    )
     return named(session, page)

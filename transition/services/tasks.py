@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import Engagement, Person, Phase, Task, TaskDependency
+from transition.services import textmatch
 from transition.services.common import (
     EngagementRef,
     apply_changes,
@@ -59,14 +60,34 @@ def list_tasks(
     overdue: bool = False,
     assignee: str | None = None,
     mine: bool = False,
+    open_only: bool = False,
+    keep: Sequence[str] = (),
+    text: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[TaskView]:
     """Tasks as read models, in phase order, in a few queries whatever their number.
     ``mine``: the acting user's (a person of the engagement by name or email): assigned to
-    them, or owned by a role they hold with nobody assigned."""
+    them, or owned by a role they hold with nobody assigned. ``open_only``: to do, in
+    progress or blocked, and the tasks keyed in ``keep`` whatever their status. ``text``:
+    every word of it in the key, title, status, due date, assignee or owner role (any
+    case, any script). ``sort``: a key of ``SORTS`` ordering each phase's tasks."""
     engagement = engagement_of(session, engagement)
-    stmt = _filtered(session, engagement, phase, status, overdue, assignee)
+    stmt = _filtered(
+        session,
+        engagement,
+        phase=phase,
+        status=status,
+        overdue=overdue,
+        assignee=assignee,
+        open_only=open_only,
+        keep=keep,
+        text=text,
+    )
+    if sort is not None:
+        stmt = stmt.order_by(None).order_by(Phase.position, *_sort_order(sort, descending))
     if mine:
         from transition.services import roles
 
@@ -96,20 +117,14 @@ def task_records(
     they are printed (``task list --json``): the same queries, no model per row. The
     queries run now (an unknown phase or person is refused before anything is printed)."""
     engagement = engagement_of(session, engagement)
-    stmt = _filtered(session, engagement, phase, status, overdue, assignee)
+    stmt = _filtered(
+        session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
+    )
     return records(TaskView, _rows(session, engagement, stmt, paged=False))
 
 
-def _filtered(
-    session: Session,
-    engagement: Engagement,
-    phase: str | None,
-    status: str | None,
-    overdue: bool,
-    assignee: str | None,
-):
-    """The engagement's tasks narrowed to a phase, a status, the overdue, an assignee."""
-    stmt = _select(engagement)
+def _in_phase(session: Session, engagement: Engagement, stmt, phase: str | None):
+    """``stmt`` kept to the tasks of ``phase`` (a key of the engagement's phases)."""
     if phase:
         phase = phase.strip().lower()
         keys = (
@@ -124,6 +139,24 @@ def _filtered(
         if phase not in keys:
             raise BadInput(f"unknown phase {phase!r}: phases are {', '.join(keys)}")
         stmt = stmt.where(Phase.key == phase)
+    return stmt
+
+
+def _filtered(
+    session: Session,
+    engagement: Engagement,
+    *,
+    phase: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    assignee: str | None = None,
+    open_only: bool = False,
+    keep: Sequence[str] = (),
+    text: str | None = None,
+):
+    """The engagement's tasks narrowed as ``list_tasks`` and ``page`` say, in phase
+    order (an unknown phase refused first)."""
+    stmt = _in_phase(session, engagement, _select(engagement), phase)
     if status:
         stmt = stmt.where(Task.status == _status(status))
     if overdue:
@@ -131,7 +164,39 @@ def _filtered(
     if assignee:
         person = get_person(session, engagement, assignee)
         stmt = stmt.where(Task.assignee_id == person.id)
+    if open_only:
+        still = Task.status.in_(OPEN)
+        stmt = stmt.where(still | Task.key.in_(list(keep)) if keep else still)
+    if text:
+        stmt = stmt.where(
+            textmatch.matches(
+                text,
+                Task.key,
+                Task.title,
+                func.replace(Task.status, "_", " "),
+                Task.due_date,
+                Person.name,
+                Task.owner_role,
+            )
+        )
     return stmt
+
+
+#: What a task list can be sorted by (within each phase), and the column it sorts on.
+SORTS = ("key", "due", "assignee", "title", "status")
+
+
+def _sort_order(sort: str, descending: bool) -> list[Any]:
+    """The ORDER BY of a task list sorted by ``sort`` (one of ``SORTS``): empty values
+    last either way, ties in the playbook's order."""
+    columns = {
+        "key": Task.key,
+        "due": Task.due_date,
+        "assignee": textmatch.folded(Person.name),
+        "title": textmatch.folded(Task.title),
+        "status": case({s: i for i, s in enumerate(STATUSES)}, value=Task.status, else_=99),
+    }
+    return [*textmatch.ordering(sort, descending, columns, "tasks"), Task.position, Task.id]
 
 
 def _select(engagement: Engagement, view: type[TaskView] = TaskView, *, removed: bool = False):
@@ -173,6 +238,8 @@ def _rows(
 
     if paged:
         rows: Any = session.execute(stmt).all()
+        if not rows:
+            return iter(())
         deps = _open_dependencies(session, engagement, [r.id for r in rows])
     else:
         deps = _open_dependencies(session, engagement, None)
@@ -215,11 +282,15 @@ def _open_dependencies(
     stmt = (
         select(TaskDependency.task_id, dep.key, dep.status)
         .join(dep, dep.id == TaskDependency.depends_on_id)
-        .where(dep.engagement_id == engagement.id, dep.removed_at.is_(None))
+        .where(dep.removed_at.is_(None))
         .order_by(TaskDependency.task_id, dep.position)
     )
     if task_ids is not None:
+        # The tasks given are the engagement's (and so are their dependencies): looked up
+        # by id, not by walking every task of a large engagement against the id list.
         stmt = stmt.where(TaskDependency.task_id.in_(task_ids or [-1]))
+    else:
+        stmt = stmt.where(dep.engagement_id == engagement.id)
     out: dict[str, dict[int, list[str]]] = {"all": defaultdict(list), "open": defaultdict(list)}
     for task_id, key, status in session.execute(stmt):
         out["all"][task_id].append(key)
@@ -369,32 +440,50 @@ def page(
     limit: int = PAGE,
 ) -> TaskPage:
     """The next ``limit`` tasks matching ``filters``, phase by phase in ``order`` (phase
-    keys), from ``cursor``, with a heading row opening each phase that has any."""
+    keys), from ``cursor``, with a heading row opening each phase that has any. One query
+    for the rows whatever the number of phases (a filter that matches few of many tasks
+    reads them once, not once per phase)."""
     engagement = engagement_of(session, engagement)
-    rows: list[PhaseHeader | TaskView] = []
     index, offset = cursor.phase_index, cursor.offset
-    loaded = 0
-    while index < len(order) and loaded < limit:
-        need = limit - loaded
-        batch = list_tasks(
-            session,
-            engagement,
-            phase=order[index],
-            status=filters.status,
-            overdue=filters.overdue,
-            assignee=filters.assignee,
-            limit=need,
-            offset=offset,
-        )
-        if offset == 0 and batch:
-            rows.append(PhaseHeader(phase=order[index]))
-        rows.extend(batch)
-        loaded += len(batch)
-        if len(batch) < need:
-            index, offset = index + 1, 0
-        else:
-            offset += len(batch)
-    done = index >= len(order)
+    if cursor.done or index >= len(order):
+        return TaskPage(rows=[], cursor=TaskCursor(phase_index=len(order), done=True), loaded=0)
+    rank = {key: i for i, key in enumerate(order)}
+    stmt = _filtered(
+        session,
+        engagement,
+        status=filters.status,
+        overdue=filters.overdue,
+        assignee=filters.assignee,
+        open_only=filters.open_only,
+        keep=filters.keep,
+        text=filters.text,
+    )
+    within = (
+        _sort_order(filters.sort, filters.descending)
+        if filters.sort is not None
+        else [Task.position, Task.id]
+    )
+    stmt = (
+        stmt.where(Phase.key.in_(order[index:]))
+        .order_by(None)
+        .order_by(case(rank, value=Phase.key), *within)
+        .limit(limit)
+        .offset(offset)
+    )
+    batch = _views(session, engagement, stmt, paged=True)
+    rows: list[PhaseHeader | TaskView] = []
+    for task in batch:
+        at = rank[task.phase]
+        if at != index:
+            index, offset = at, 0
+        if offset == 0:
+            rows.append(PhaseHeader(phase=task.phase))
+        rows.append(task)
+        offset += 1
+    loaded = len(batch)
+    done = loaded < limit
+    if done:
+        index, offset = len(order), 0
     return TaskPage(
         rows=rows, cursor=TaskCursor(phase_index=index, offset=offset, done=done), loaded=loaded
     )

@@ -36,13 +36,24 @@ class TaskView(View):
 
 
 class TaskFilter(View):
-    """What the task list is narrowed to (None / False: no narrowing)."""
+    """What the task list is narrowed to (None / False / empty: no narrowing), and how each
+    phase's tasks are ordered."""
 
     model_config = ConfigDict(frozen=True)
 
     status: str | None = None
     assignee: str | None = None
     overdue: bool = False
+    #: Open tasks only (to do, in progress, blocked), but ``keep`` (task keys) whatever
+    #: their status: a task just closed stays in sight, so it can be opened again.
+    open_only: bool = False
+    keep: tuple[str, ...] = ()
+    #: Every word in the key, title, status, due date, assignee or owner role.
+    text: str = ""
+    #: Within each phase: ``key``, ``due``, ``assignee``, ``title`` or ``status``;
+    #: None: the playbook's order.
+    sort: str | None = None
+    descending: bool = False
 
 
 class TaskCursor(View):

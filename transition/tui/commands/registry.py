@@ -54,6 +54,30 @@ RELOAD = Command(
 UNDO = Command("app.undo", "u", "undo", "Undo", "Undo the last change made here", show=False)
 BACK = Command("app.back", "escape", "back", "Back", "Back to the dashboard")
 
+# Every list (the dashboard's and each tab's)
+LIST_FILTER = Command(
+    "list.filter",
+    "slash",
+    "filter_text",
+    "Filter",
+    "Filter the list as you type: rows with every word in some column (esc clears it)",
+    show=False,
+)
+LIST_SORT = Command(
+    "list.sort",
+    "greater_than_sign",
+    "sort_next",
+    "Sort",
+    "Sort by the next column (or click a column's heading); after the last, as listed",
+    show=False,
+)
+LIST_REVERSE = Command(
+    "list.reverse", "less_than_sign", "sort_reverse", "Reverse", "Reverse the sort", show=False
+)
+LIST_CLEAR = Command(
+    "list.clear_filter", "escape", "clear_filter", "Clear filter", "Clear the filter", show=False
+)
+
 # Dashboard
 OPEN = Command("dashboard.open", "enter", "open", "Open", "Open the highlighted engagement")
 REASONS = Command(
@@ -204,6 +228,14 @@ SKIP = Command(
 )
 ASSIGN = Command("tasks.assign", "a", "assign", "Assign", "Assign the task to a person")
 FILTER = Command("tasks.filter", "f", "filter", "Filter", "Filter by status, assignee, overdue")
+OPEN_ONLY = Command(
+    "tasks.open_only",
+    "o",
+    "toggle_open",
+    "Open/all",
+    "Show open tasks only (as the tab opens), or every task",
+    show=False,
+)
 # Listed in the help screen and the palette; the footer keeps to the everyday keys.
 TASK_ADD = Command("tasks.add", "n", "add_task", "Add", "Add an ad-hoc task to a phase", show=False)
 TASK_EDIT = Command(

@@ -25,6 +25,8 @@ from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.upcoming import ahead_line
 
 STATE_LABEL = {"red": "RED", "amber": "AMBER", "green": "GREEN", "done": "DONE"}
+#: Sorted by state, the engagements needing attention come first.
+STATE_RANK = {"red": 0, "amber": 1, "green": 2, "done": 3}
 
 COLUMNS = (
     ("state", "State"),
@@ -137,6 +139,12 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Dashboard"
+        # ``/`` filters the engagements by any column's text; sorted by state, red comes
+        # first, and by cutover, the nearest (engagements not running have none).
+        self.query_one(PagedTable).sort_keys = {
+            "state": lambda slug: STATE_RANK[self.rows[slug].state] if slug in self.rows else None,
+            "cutover": self.cutover_days,
+        }
         self.lay_out(self.app.size.width)
         # The spinner only if loading is slow: building it costs more than a quick load.
         self.set_timer(0.3, self.still_loading)
@@ -159,6 +167,10 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
             table = self.query_one(PagedTable)
             rows = [(slug, self.cells(table, r)) for slug, r in self.rows.items()]
             table.set_columns(layout.columns, rows)
+
+    def cutover_days(self, slug: str) -> int | None:
+        row = self.rows.get(slug)
+        return None if row is None or row.status != "active" else row.days_to_cutover
 
     def still_loading(self) -> None:
         if not self.rows and not self.loaded:
@@ -216,6 +228,10 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
     def highlighted(self, event: PagedTable.RowHighlighted) -> None:
         self.show_detail(event.row_key.value if event.row_key else None)
 
+    @on(PagedTable.Filtered, "#engagements")
+    def filtered(self) -> None:
+        self.show_detail(self.query_one(PagedTable).current_key())
+
     def show_detail(self, slug: str | None) -> None:
         row = self.rows.get(slug or "")
         detail = self.query_one("#detail")
@@ -224,6 +240,10 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
             self.query_one(PhaseStepper).phases = []
             self.query_one("#detail-reasons", Static).update("")
             self.query_one("#detail-ahead", Static).update("")
+            if self.rows and self.query_one(PagedTable).text.strip():
+                self.query_one("#detail-title", Label).update(
+                    "No engagement matches the filter; esc clears it."
+                )
             return
         self.want_detail(row.slug)
         for state in ("red", "amber", "green", "done"):

@@ -181,6 +181,7 @@ def help_groups(here: str | None = None) -> list[tuple[str, tuple[cmd.Command, .
     groups = [
         HELP_EVERYWHERE,
         ("Command palette", ()),
+        ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
         ("Dashboard", commands_of(DashboardScreen)),
         ("Engagement (any tab)", commands_of(EngagementScreen)),
         *((f"{title} tab", commands_of(pane)) for _, title, pane in TABS),

@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from transition.tui.backend import PAGE
 from transition.tui.commands import registry as cmd
-from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable, Sort
 from transition.tui.widgets.pane import Pane, day
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class AccessPane(Pane["GrantView"]):
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
         self.filter_index = 0
+        #: The table's filter and order, read into the query (the list is paged).
+        self.text = ""
+        self.sort: Sort | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="access-filter", classes="note", markup=False)
@@ -57,8 +60,16 @@ class AccessPane(Pane["GrantView"]):
         ("why", "Justification"),
     )
 
+    def on_mount(self) -> None:
+        self.table.remote = True
+
     def reload(self) -> None:
         self.fetch(0, max(PAGE, len(self.rows)))
+
+    @on(PagedTable.Query, "#access-table")
+    def searched(self, event: PagedTable.Query) -> None:
+        self.text, self.sort = event.text, event.sort
+        self.fetch(0)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="access")
     def fetch(self, offset: int, limit: int = PAGE) -> None:
@@ -70,6 +81,9 @@ class AccessPane(Pane["GrantView"]):
             self.slug,
             active=active,
             expiring_days=days,
+            text=self.text,
+            sort=self.sort.column if self.sort else None,
+            descending=bool(self.sort and self.sort.descending),
             offset=offset,
             limit=limit,
         )

@@ -9,9 +9,10 @@ from textual import on, work
 from textual.message import Message
 
 from transition.services import audit_names
+from transition.services.audit_search import EVENT_SORTS
 from transition.services.views.audit import NamedAuditEvent
 from transition.tui.backend import PAGE
-from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable, Sort
 from transition.tui.widgets.pane import Pane, short
 
 
@@ -24,6 +25,9 @@ class AuditPane(Pane[NamedAuditEvent]):
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
         self.count = 0
+        #: The table's filter and order, read into the query (the list is paged).
+        self.text = ""
+        self.sort: Sort | None = None
 
     KEY = "audit"
     NOTE = False
@@ -38,6 +42,16 @@ class AuditPane(Pane[NamedAuditEvent]):
         ("change", "Before → after"),
     )
 
+    def on_mount(self) -> None:
+        self.table.remote = True
+        self.table.sortable = tuple(EVENT_SORTS)
+
+    @on(PagedTable.Query, "#audit-table")
+    def searched(self, event: PagedTable.Query) -> None:
+        self.text, self.sort = event.text, event.sort
+        self.count = 0
+        self.fetch(0)
+
     def reload(self) -> None:
         # Newest first: new events arrive at the top, so a reload starts afresh.
         self.table.reset()
@@ -47,7 +61,14 @@ class AuditPane(Pane[NamedAuditEvent]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
     def fetch(self, offset: int) -> None:
         rows = self.backend.read(
-            audit_names.events, self.slug, limit=PAGE, offset=offset, newest_first=True
+            audit_names.events,
+            self.slug,
+            limit=PAGE,
+            offset=offset,
+            newest_first=True,
+            text=self.text,
+            sort=self.sort.column if self.sort else None,
+            descending=bool(self.sort and self.sort.descending),
         )
         self.post_message(self.Page(rows, offset))
 
@@ -71,8 +92,12 @@ class AuditPane(Pane[NamedAuditEvent]):
             )
             for e in message.rows
         ]
-        self.count += len(rows)
-        t.append(rows, has_more=len(rows) >= PAGE)
+        if message.offset == 0:  # the first page, of a reload or a new filter
+            self.count = len(rows)
+            t.show(rows, has_more=len(rows) >= PAGE)
+        else:
+            self.count += len(rows)
+            t.append(rows, has_more=len(rows) >= PAGE)
 
 
 def what(e: NamedAuditEvent) -> str:

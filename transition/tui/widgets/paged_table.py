@@ -5,11 +5,14 @@ a list of 100,000 rows paints as fast as one of 200.
 Every cell is shown as literal text (a name such as ``Billing [legacy]`` is not markup),
 and every column is sized when its cells are given, not later: DataTable measures new
 cells only when its message queue next runs empty, and a paint before that showed every
-column at its header's width."""
+column at its header's width.
+
+``/`` filters any list as you type and ``>`` / ``<`` (or a click on a heading) sort it
+(``list_filter.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,7 +21,13 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.render import measure
+from textual.timer import Timer
 from textual.widgets import DataTable
+
+from transition.tui.commands import registry as cmd
+from transition.tui.widgets.list_filter import ListFilter, Sort
+
+__all__ = ["Column", "PagedTable", "Sort", "literal"]
 
 Cells = Sequence[Any]
 
@@ -41,7 +50,7 @@ class Column:
     width: int | None = None
 
 
-class PagedTable(DataTable):
+class PagedTable(ListFilter, DataTable):
     """Rows are keyed; ``append`` adds a page, ``sync`` refreshes only the cells that
     changed, and ``NeedMore`` is posted when the cursor comes within a few rows of the end
     of what is loaded while the source has more."""
@@ -65,12 +74,38 @@ class PagedTable(DataTable):
     }
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("pagedown", "page_down_more", "More", show=False, id="list.page_down"),
+        *cmd.bindings(cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE, cmd.LIST_CLEAR),
     ]
     #: Ask for the next page when the cursor is this close to the last loaded row.
     AHEAD = 20
+    #: Seconds of quiet in the filter before it applies (each key restarts the wait).
+    DEBOUNCE = 0.12
 
     @dataclass
     class NeedMore(Message):
+        table: PagedTable
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    @dataclass
+    class Query(Message):
+        """A paged (``remote``) list's filter or order changed: read it again from the
+        start with ``text`` and ``sort`` in the query."""
+
+        table: PagedTable
+        text: str
+        sort: Sort | None
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    @dataclass
+    class Filtered(Message):
+        """A list given whole was filtered or sorted again (its rows may be none)."""
+
         table: PagedTable
 
         @property
@@ -88,6 +123,18 @@ class PagedTable(DataTable):
         self.declared: tuple[Column, ...] = ()
         self.shown: tuple[int, ...] = ()
         self.full: dict[str, list[Any]] = {}
+        #: The filter (as typed) and the order. A ``remote`` list is filtered and sorted
+        #: by its owner (``Query``); the others here, among every row given.
+        self.text = ""
+        self.sort: Sort | None = None
+        self.remote = False
+        #: The keys of the columns a user may sort by (None: every column).
+        self.sortable: tuple[str, ...] | None = None
+        #: A column's sort value of a row, by the row's key, when the text it shows does not
+        #: sort (a state: red before amber); None sorts last.
+        self.sort_keys: dict[str, Callable[[str], Any]] = {}
+        self.labels: dict[str, str] = {}
+        self._pending: Timer | None = None
 
     def declare(self, columns: Sequence[Column | tuple[str, str]]) -> None:
         """The table's columns; cells are then always given for all of them, and those
@@ -117,6 +164,8 @@ class PagedTable(DataTable):
             [(row, self._visible(full[row])) for row in order if row in full],
         )
         self.full = full
+        if self.narrowed():  # the filter reads the columns shown
+            self.refresh_view()
 
     def _rebuild(self, columns: Sequence[Column], rows: Sequence[tuple[str, Cells]]) -> None:
         """Put ``columns`` in place of the present ones and ``rows`` (cells as shown)
@@ -124,8 +173,9 @@ class PagedTable(DataTable):
         key = self.current_key()
         if self.columns:  # a new layout; the first one is just added
             self.clear(columns=True)
+        self.labels = {column.key: column.label for column in columns}
         for column in columns:
-            self.add_column(literal(column.label), key=column.key, width=column.width)
+            self.add_column(self._label(column.key), key=column.key, width=column.width)
         for row, cells in rows:
             self._add_sized(row, cells)
         if key in self.rows:
@@ -140,17 +190,39 @@ class PagedTable(DataTable):
         cells = tuple(literal(c) for c in cells)
         if key is not None:
             self.full[key] = list(cells)
+            if self.narrowed():
+                self.refresh_view()
+                return key
         return self._add_sized(key, self._visible(cells), **kwargs)
 
     def _add_sized(self, key: str | None, cells: Cells, **kwargs: Any) -> Any:
         """Add a row of shown cells and widen its columns to them at once, as DataTable
         would when next idle (so that pass finds nothing left to change)."""
         row_key = super().add_row(*cells, key=key, **kwargs)
-        console = self.app.console
-        for column, cell in zip(self.ordered_columns, cells, strict=False):
+        for column, cell in zip(self._ordered(), cells, strict=False):
             if column.auto_width:
-                column.content_width = max(column.content_width, measure(console, cell, 1))
+                column.content_width = max(column.content_width, self._width(cell))
         return row_key
+
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        """DataTable's pass when idle, without measuring the new rows' cells again: every
+        row is sized as it is added (``_add_sized``), one line high, without a label."""
+        super()._update_dimensions(())
+
+    def _ordered(self) -> list[Any]:
+        """The columns in screen order (DataTable builds that list afresh on each call;
+        kept until the columns change)."""
+        key = tuple(id(c) for c in self.columns.values())
+        if getattr(self, "_ordered_key", None) != key:
+            self._ordered_key = key
+            self._ordered_list = self.ordered_columns
+        return self._ordered_list
+
+    def _width(self, cell: Any) -> int:
+        """The width of a cell: a line of text is as wide as its cells (no rendering)."""
+        if isinstance(cell, Text) and "\n" not in cell.plain:
+            return cell.cell_len
+        return measure(self.app.console, cell, 1)
 
     def _resize_column(self, column: Any) -> None:
         """Size ``column`` to its widest cell (or its label), as DataTable does after an
@@ -163,7 +235,8 @@ class PagedTable(DataTable):
 
     def remove_row(self, row_key: Any) -> None:
         self.full.pop(getattr(row_key, "value", row_key), None)
-        super().remove_row(row_key)
+        if row_key in self.rows:  # a row filtered out is not in the table
+            super().remove_row(row_key)
 
     def clear(self, columns: bool = False) -> Any:
         self.full = {}
@@ -179,11 +252,20 @@ class PagedTable(DataTable):
         )
 
     def reset(self) -> None:
-        self.clear()
+        # No more to ask for first: clearing moves the cursor, which would ask for the
+        # next page of what is being cleared.
         self.has_more = False
         self.waiting = False
+        self.clear()
 
     def append(self, rows: Iterable[tuple[str, Cells]], *, has_more: bool) -> None:
+        if self.narrowed():
+            for key, cells in rows:
+                self.full[key] = [literal(c) for c in cells]
+            self.has_more = has_more
+            self.waiting = False
+            self.refresh_view()
+            return
         for key, cells in rows:
             if key in self.rows:
                 self._set_cells(key, cells)
@@ -191,12 +273,19 @@ class PagedTable(DataTable):
                 self.add_row(*cells, key=key)
         self.has_more = has_more
         self.waiting = False
+        self._counted()
         self._maybe_more()
 
     def sync(self, rows: Sequence[tuple[str, Cells]], *, has_more: bool | None = None) -> bool:
         """Bring the loaded rows in step with ``rows`` (same order), touching only the cells
         that changed and removing rows that left. Returns False when rows must be rebuilt
         (new rows or a different order)."""
+        if self.narrowed():
+            self.full = {key: [literal(c) for c in cells] for key, cells in rows}
+            if has_more is not None:
+                self.has_more = has_more
+            self.refresh_view()
+            return True
         wanted = [key for key, _ in rows]
         present = [key.value for key in self.rows]
         present_set, wanted_set = set(present), set(wanted)
@@ -211,6 +300,7 @@ class PagedTable(DataTable):
             self._set_cells(key, cells)
         if has_more is not None:
             self.has_more = has_more
+        self._counted()
         return True
 
     def show(self, rows: Sequence[tuple[str, Cells]], *, has_more: bool) -> None:
@@ -232,10 +322,16 @@ class PagedTable(DataTable):
         rows = [(key, [literal(c) for c in cells]) for key, cells in rows]
         self._rebuild([Column(*c) for c in columns], rows)
         self.full = {key: cells for key, cells in rows}
+        if self.narrowed():
+            self.refresh_view()
 
     def _set_cells(self, key: str, cells: Cells) -> None:
         cells = [literal(c) for c in cells]
         self.full[key] = cells
+        self._show_cells(key, cells)
+
+    def _show_cells(self, key: str, cells: Cells) -> None:
+        """Update the cells of the row ``key`` that differ from ``cells`` (all columns)."""
         current = self.get_row(key)
         for column, old, new in zip(self.columns, current, self._visible(cells), strict=False):
             if not _same(old, new):

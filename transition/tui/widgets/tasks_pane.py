@@ -1,4 +1,5 @@
-"""The Tasks tab: every phase's tasks, paged, filtered by status, assignee and overdue."""
+"""The Tasks tab: every phase's tasks, paged, filtered by status (open ones only as it
+opens), assignee, overdue and text, and sorted within each phase."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from transition.tui.backend import FIRST_PAGE, PAGE
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.paged_table import Column, PagedTable
 from transition.tui.widgets.pane import TASK_MARK, Pane, day, short
+
+#: The status filter's choice "open": to do, in progress or blocked.
+OPEN = "open"
 
 
 def owned_by(task: TaskView) -> str:
@@ -51,6 +55,7 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         cmd.SKIP,
         cmd.ASSIGN,
         cmd.FILTER,
+        cmd.OPEN_ONLY,
         cmd.TASK_ADD,
         cmd.TASK_EDIT,
         cmd.TASK_REMOVE,
@@ -66,7 +71,7 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
 
     def __init__(self, slug: str, *, id: str | None = None) -> None:
         super().__init__(slug, id=id)
-        self.filters = TaskFilter()
+        self.filters = TaskFilter(open_only=True)
         self.cursor = TaskCursor()
         self.rows: dict[str, PhaseHeader | TaskView] = {}
         self.loaded = 0
@@ -75,8 +80,9 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     def compose(self) -> ComposeResult:
         with HorizontalGroup(classes="filters"):
             yield Select(
-                [(s.replace("_", " "), s) for s in TASK_MARK],
+                [("open", OPEN), *((s.replace("_", " "), s) for s in TASK_MARK)],
                 prompt="any status",
+                value=OPEN,
                 id="status-filter",
                 compact=True,
             )
@@ -90,6 +96,10 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         yield PagedTable(id="tasks-table")
 
     def on_mount(self) -> None:
+        # Paged: the filter and the order go into the query (``searched``), each phase's
+        # tasks sorted under its heading.
+        self.table.remote = True
+        self.table.sortable = tasks.SORTS
         self.table.declare(
             [
                 Column("mark", " ", width=1),
@@ -142,6 +152,28 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     def more(self) -> None:
         self.fetch(self.cursor, PAGE)
 
+    @on(PagedTable.Query, "#tasks-table")
+    def searched(self, event: PagedTable.Query) -> None:
+        sort = event.sort
+        self.refilter(
+            self.filters.model_copy(
+                update={
+                    "text": event.text,
+                    "sort": sort.column if sort else None,
+                    "descending": bool(sort and sort.descending),
+                }
+            )
+        )
+
+    def refilter(self, new: TaskFilter) -> None:
+        """Read the list again from the top under ``new`` (the rows shown stay until the
+        first page arrives; the tasks just closed are no longer kept in sight)."""
+        new = new.model_copy(update={"keep": ()})
+        if new != self.filters:
+            self.filters = new
+            self.loaded = 0
+            self.fetch(TaskCursor(), FIRST_PAGE, refresh=True)
+
     def on_tasks_pane_page(self, message: Page) -> None:
         t = self.table
         phases = {p.key: p for p in (self.engagement.phases if self.engagement else [])}
@@ -157,7 +189,9 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
             self.loaded += sum(1 for r in message.rows if isinstance(r, TaskView))
         self.cursor = message.cursor
         if not t.row_count:
-            t.add_row("", "", "", "", "", "no task matches these filters", key="empty")
+            what = "no open task" if self.filters.open_only else "no task"
+            more = " (o shows every task)" if self.filters.open_only else ""
+            t.add_row("", "", "", "", "", f"{what} matches these filters{more}", key="empty")
 
     @staticmethod
     def cells(
@@ -202,19 +236,28 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
     def filter_changed(self) -> None:
         status = self.query_one("#status-filter", Select).value
         who = self.query_one("#assignee-filter", Select).value
-        new = TaskFilter(
-            status=status if isinstance(status, str) else None,
-            assignee=who if isinstance(who, str) else None,
-            overdue=self.query_one("#overdue-filter", Select).value == "overdue",
+        status = status if isinstance(status, str) else None
+        self.refilter(
+            self.filters.model_copy(
+                update={
+                    "status": None if status == OPEN else status,
+                    "open_only": status == OPEN,
+                    "assignee": who if isinstance(who, str) else None,
+                    "overdue": self.query_one("#overdue-filter", Select).value == "overdue",
+                }
+            )
         )
-        if new != self.filters:
-            self.filters = new
-            self.table.reset()
-            self.rows, self.loaded = {}, 0
-            self.fetch(TaskCursor(), FIRST_PAGE)
 
     def action_filter(self) -> None:
         self.query_one("#status-filter", Select).focus()
+
+    def action_toggle_open(self) -> None:
+        """Open tasks only, or every task (the status filter says which)."""
+        select = self.query_one("#status-filter", Select)
+        if select.value == OPEN:
+            select.clear()
+        else:
+            select.value = OPEN
 
     def action_toggle(self) -> None:
         row = self.current()
@@ -249,10 +292,18 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
             return
         from transition.tui.forms.tasks import status_form
 
+        self.keep_in_sight(row)
         self.open_form(status_form(self.backend, self.slug, row, status), status_change(row))
+
+    def keep_in_sight(self, row: TaskView) -> None:
+        """The task of ``row`` stays listed if a change closes it while only open tasks are
+        shown, so the same key can open it again."""
+        if row.key not in self.filters.keep:
+            self.filters = self.filters.model_copy(update={"keep": (*self.filters.keep, row.key)})
 
     def write_task(self, change: Callable[..., TaskView], row: TaskView, *args: Any) -> None:
         """``change`` on the task of ``row`` (as last read), then what changed as the note."""
+        self.keep_in_sight(row)
         self.write_then(
             status_change(row), change, self.slug, row.key, *args, expected_version=row.version
         )
