@@ -308,23 +308,49 @@ async def test_e_edits_the_runbook_file_and_the_fill_is_read_again(tmp_path, mon
 
 
 @run_async
-async def test_v_lists_every_finding_and_a_finding_opens_its_grant(tmp_path, monkeypatch):
-    from transition.tui.screens.inspectors import FindingsInspector, GrantInspector
+async def test_v_opens_the_one_access_review_where_enter_opens_the_grant(tmp_path, monkeypatch):
+    from transition.services import access
+    from transition.tui.screens.access_review import AccessReviewScreen
+    from transition.tui.screens.inspectors import GrantInspector
 
     app = demo_app(tmp_path, monkeypatch, NW)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, "access")
+        pane = await open_tab(pilot, "access")
         await pilot.press("v")
         await settle(pilot)
         review = app.screen
-        assert isinstance(review, FindingsInspector)
-        findings = review.data
-        missing = sum(1 for f in findings if f.grant_id is None)
-        assert len(findings) > 4 and len(review.links) + missing == len(findings)
-        assert review.links, "the demo has findings on grants"
+        assert isinstance(review, AccessReviewScreen)  # the same screen as V and the palette
+        findings = list(review.findings.values())
+        table = review.query_one("#review-table")
+        assert len(findings) > 4 and table.row_count == len(findings)
+        key, finding = next((k, f) for k, f in review.findings.items() if f.grant_id)
+        table.move_cursor(row=table.get_row_index(key))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, GrantInspector)
+        inspector = app.screen
+        assert isinstance(inspector, GrantInspector) and inspector.ref == str(finding.grant_id)
+
+        # x in the grant's inspector revokes it; the review and then the tab read again.
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#f-reason").value = "seen in the review"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is review and review.changed
+        assert all(f.grant_id != finding.grant_id for f in review.findings.values())
+        missing = next((k for k, f in review.findings.items() if f.grant_id is None), None)
+        if missing is not None:  # a finding about access someone lacks has no grant
+            table.move_cursor(row=table.get_row_index(missing))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is review
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not review and pane.is_attached
+        grants = {g.id: g for g in app.backend.read(access.list_grants, NW)}
+        assert grants[finding.grant_id].revoke_reason == "seen in the review"
 
 
 def test_the_gate_dialog_reads_every_name_of_every_reason(demo):

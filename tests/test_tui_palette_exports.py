@@ -156,3 +156,79 @@ async def test_report_calendar_and_checklist_are_written_to_files(tmp_path, monk
         lines = [str(w.render()) for w in app.screen.query(".help-line")]
         assert any(line.split()[0] == "V" and "access finding" in line for line in lines)
         assert any(line.split()[0] == "k" and "Skip the task" in line for line in lines)
+
+
+@run_async
+async def test_help_opens_on_the_keys_of_where_you_are_and_misses_no_tab(tmp_path, monkeypatch):
+    from transition.services import access
+    from transition.tui.screens.engagement import TABS
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.show_tab("access")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        groups = [str(w.render()) for w in app.screen.query(".help-group")]
+        assert groups[0] == "Access tab (here)", groups
+        for _, title, pane in TABS:  # every tab that has keys has its group
+            if pane.BINDINGS:
+                assert f"{title} tab" in groups or f"{title} tab (here)" in groups, title
+        assert "Access review" in groups
+        lines = [str(w.render()) for w in app.screen.query(".help-line")]
+        for key, words in (
+            ("c", "Cancel the planned session"),
+            ("U", "playbook"),
+            ("H", "archived"),
+        ):
+            assert any(line.split()[0] == key and words in line for line in lines), key
+        await pilot.press("escape")
+        await settle(pilot)
+        box = str(app.screen.query_one("#findings").render())
+        findings = app.backend.read(access.review, NW)
+        high = sum(f.severity == "high" for f in findings)
+        assert box.startswith(f"Review: {len(findings)} findings: {high} high"), box
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert str(app.screen.query_one(".help-group").render()) == "Access review (here)"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # At 80x24 the gate dialog keeps the reason box and its buttons in sight (the
+        # criteria scroll instead).
+        await pilot.press("g")
+        await settle(pilot)
+        gate = app.screen
+        dialog = gate.query_one("#gate").region
+        for selector in ("#override", "#advance", "#cancel"):
+            shown = gate.query_one(selector).region
+            assert shown.height and dialog.contains_region(shown), selector
+
+
+@run_async
+async def test_the_palette_offers_the_screens_commands_a_tab_shadows_and_not_list_keys(
+    tmp_path, monkeypatch
+):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.screen.show_tab("runbooks")  # where U and X are the runbook's own keys
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        wanted = ("Upgrade playbook", "Start exit", "Runbooks: Exercise", "Help")
+        hits = await palette_hits(pilot, lambda names: set(wanted) <= set(names))
+        for label in wanted:
+            assert label in hits, hits
+        for label in ("Cursor up", "Page Left", "Focus Next", "Keys"):
+            assert label not in hits, hits
+        assert hits.count("Quit") == 1, hits
+        await type_text(pilot, "start exit")
+        await palette_hits(pilot, lambda names: names[:1] == ["Start exit"])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "start-exit"  # not the Runbooks tab's X (an exercise)

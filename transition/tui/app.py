@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import gc
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -21,6 +21,13 @@ class TransitionApp(App[None]):
     TITLE = "transition"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.QUIT, cmd.HELP, cmd.UNDO)
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """Textual's own palette commands, less the two that shadow ours: its "Keys" panel
+        (``?`` Help lists every key, grouped) and a second "Quit"."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit"):
+                yield command
 
     def __init__(
         self, backend: Backend, engagement: str | None = None, *, poll_seconds: float = 5.0
@@ -110,7 +117,7 @@ class TransitionApp(App[None]):
     def action_help(self) -> None:
         from transition.tui.screens.dialogs import HelpScreen
 
-        self.push_screen(HelpScreen(self.backend.where()))
+        self.push_screen(HelpScreen(self.backend.where(), getattr(self.screen, "help_here", None)))
 
 
 def make_app(url: str | None, actor: str, engagement: str | None = None) -> TransitionApp:

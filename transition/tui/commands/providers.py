@@ -74,25 +74,33 @@ class JumpProvider(Provider):
         return out
 
     def commands(self) -> list[tuple[str, str, Any]]:
-        """The bindings active on the current screen (focused widget included)."""
+        """The commands of the current screen and the focused tab, every one of them: also
+        those whose key the tab uses for something else (the screen's ``U`` or ``X`` on
+        the Runbooks tab), named without that key. Only the commands of the registry:
+        Textual's own keys (cursor up, page left, focus next…) are not things to run from
+        a palette."""
         screen = self.screen
+        by_key = {(a.node, a.binding.action) for a in screen.active_bindings.values()}
         out = []
         seen = set()
-        for _key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description or binding.action in seen:
-                continue
-            seen.add(binding.action)
-            node = active.node
-            key = f"key {self.app.get_key_display(binding)}"
-            command = registry.by_id(binding.id)
-            out.append(
-                (
-                    f"{binding.description}",
-                    binding.tooltip or (f"{command.help} · {key}" if command else key),
-                    partial(self.app.call_later, node.run_action, binding.action),
+        for node, bindings in screen._modal_binding_chain:
+            for _key, binding in bindings:
+                command = registry.by_id(binding.id)
+                if command is None or not binding.description or binding.action in seen:
+                    continue
+                if self.app._check_action_state(binding.action, node) is False:
+                    continue
+                seen.add(binding.action)
+                key = f"key {self.app.get_key_display(binding)}"
+                if (node, binding.action) not in by_key:
+                    key = "its key does something else here"
+                out.append(
+                    (
+                        f"{tab_of(node)}{binding.description}",
+                        binding.tooltip or (f"{command.help} · {key}" if command else key),
+                        partial(self.app.call_later, node.run_action, binding.action),
+                    )
                 )
-            )
         return out
 
     async def discover(self) -> Hits:
@@ -107,6 +115,14 @@ class JumpProvider(Provider):
                 yield Hit(
                     score, highlight(matcher, name), callback, text=name, help=literal(help_text)
                 )
+
+
+def tab_of(node: Any) -> str:
+    """``Runbooks: `` for a command of a tab's list, so "Update" or "Add" says where it
+    acts; nothing for the screen's and the app's commands."""
+    from transition.tui.screens.engagement import TABS
+
+    return next((f"{title}: " for _, title, pane in TABS if type(node) is pane), "")
 
 
 def literal(text: str) -> Any:

@@ -204,6 +204,13 @@ EXPORT_CHECKLIST = Command(
     show=False,
 )
 REVIEW_CLOSE = Command("review.close", "escape", "close", "Back", "Back to the engagement")
+REVIEW_OPEN = Command(
+    "review.open",
+    "i",
+    "open_grant",
+    "Grant",
+    "Open the highlighted finding's grant in full, where x revokes it too (or enter)",
+)
 REVIEW_REVOKE = Command(
     "review.revoke", "x", "revoke", "Revoke", "Revoke the grant of the highlighted finding"
 )
@@ -447,5 +454,5 @@ ACCESS_FINDINGS = Command(
     "v",
     "review",
     "Review",
-    "Every access-review finding; enter on one opens its grant, where x revokes it",
+    "The access review in full (V on the engagement): enter opens a finding's grant, x revokes it",
 )

@@ -1,11 +1,15 @@
 """The access review in full: every least-privilege finding of one engagement, most severe
-first, as ``transition access review`` lists them; the highlighted one's detail below, and
-``x`` revokes the grant it is about (with a reason), after which the review is read again.
-The screen closes with whether anything changed, so the engagement reloads."""
+first, as ``transition access review`` lists them; the highlighted one's detail below,
+``enter`` opens the grant it is about (justification, approver, expiry, history) and ``x``
+revokes that grant directly (with a reason), after which the review is read again. The one
+access review of the TUI: ``V`` on the engagement, ``v`` on the Access tab and the command
+palette all open it. The screen closes with whether anything changed, so the engagement
+reloads."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on
@@ -24,21 +28,31 @@ from transition.tui.widgets.paged_table import Column, PagedTable
 SEVERITY_STATE = {"high": "alert", "medium": "amber", "low": "muted"}
 
 
-def summary(name: str, findings: list[FindingView]) -> str:
-    """``Access review of Northwind · 12 findings: 3 high, 9 medium``."""
+def counted(findings: list[FindingView]) -> str:
+    """``12 findings: 3 high, 8 medium, 1 low`` (most severe first, as the review lists
+    them), or ``no findings``; the Access tab and the review say the same."""
     if not findings:
-        return f"Access review of {name} · no findings"
+        return "no findings"
     by = Counter(f.severity for f in findings)
     counts = ", ".join(f"{n} {severity}" for severity, n in by.items())
     noun = "finding" if len(findings) == 1 else "findings"
-    return f"Access review of {name} · {len(findings)} {noun}: {counts}"
+    return f"{len(findings)} {noun}: {counts}"
+
+
+def summary(name: str, findings: list[FindingView]) -> str:
+    """``Access review of Northwind · 12 findings: 3 high, 9 medium``."""
+    return f"Access review of {name} · {counted(findings)}"
 
 
 class AccessReviewScreen(DataMixin, Screen[bool]):
     """Every finding, scrolling; escape goes back to the engagement."""
 
-    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.REVIEW_CLOSE, cmd.REVIEW_REVOKE)
+    BINDINGS: ClassVar[list[Binding]] = cmd.bindings(
+        cmd.REVIEW_CLOSE, cmd.REVIEW_OPEN, cmd.REVIEW_REVOKE
+    )
     AUTO_FOCUS = "PagedTable"
+    #: The help group listed first when ``?`` is pressed here.
+    help_here = "Access review"
 
     def __init__(self, slug: str, name: str, findings: list[FindingView]) -> None:
         super().__init__()
@@ -120,12 +134,34 @@ class AccessReviewScreen(DataMixin, Screen[bool]):
 
         self.read_then(lambda: self.backend.read(access.review, self.slug), shown)
 
-    def action_revoke(self) -> None:
+    def current_finding(self, verb: str) -> FindingView | None:
+        """The highlighted finding when it is about a grant; else None, and why (``verb``
+        names what could not be done: a finding about missing access has no grant)."""
         f = self.findings.get(self.query_one(PagedTable).current_key() or "")
+        if f is not None and f.grant_id is None:
+            self.notify(f"this finding is about access {f.person} lacks: no grant to {verb}")
+            return None
+        return f
+
+    @on(PagedTable.RowSelected, "#review-table")
+    def action_open_grant(self) -> None:
+        """The highlighted finding's grant in its inspector (``x`` there revokes it too)."""
+        from transition.tui.screens.inspectors import GrantInspector
+
+        f = self.current_finding("open")
         if f is None:
             return
-        if f.grant_id is None:
-            self.notify(f"this finding is about access {f.person} lacks: no grant to revoke")
+
+        def closed(touched: Any) -> None:
+            if touched:
+                self.changed = True
+                self.reload()
+
+        GrantInspector.show(self, self.slug, str(f.grant_id), closed)
+
+    def action_revoke(self) -> None:
+        f = self.current_finding("revoke")
+        if f is None:
             return
         self.app.push_screen(revoke_form(self.backend, self.slug, f), self.revoked)
 
@@ -138,6 +174,19 @@ class AccessReviewScreen(DataMixin, Screen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
+
+
+def open_access_review(
+    opener: Any, slug: str, name: str, closed: Callable[[bool | None], None]
+) -> None:
+    """Read the review in a worker of ``opener`` (a screen or a pane), then open it;
+    ``closed(changed)`` when it closes."""
+    from transition.services import access
+
+    opener.read_then(
+        lambda: opener.backend.read(access.review, slug),
+        lambda findings: opener.app.push_screen(AccessReviewScreen(slug, name, findings), closed),
+    )
 
 
 def revoke_form(backend: Any, slug: str, finding: FindingView) -> FormScreen:

@@ -102,6 +102,8 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
         cmd.SHOW_ARCHIVED,
         cmd.RELOAD,
     )
+    #: The help group listed first when ``?`` is pressed here.
+    help_here = "Dashboard"
 
     @dataclass
     class Loaded(Message):

@@ -16,6 +16,10 @@ from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import error_text, running
 
+#: The gate dialog's rows besides its criteria: border and padding, title, the hint, the
+#: override reason with its error line, the buttons.
+FIXED_ROWS = 16
+
 
 class GateScreen(ModalScreen[AdvanceResult | None]):
     """Each criterion of the current phase's gate, met or not and why. Advancing past an
@@ -72,10 +76,20 @@ class GateScreen(ModalScreen[AdvanceResult | None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
+        self.fit()
         if self.unmet:
             self.query_one("#override", Input).focus()
         else:
             self.query_one("#advance", Button).focus()
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """The criteria scroll in what the terminal leaves once the reason box and the
+        buttons are in sight (at 80×24 they were pushed below the dialog's edge)."""
+        room = self.app.size.height * 9 // 10 - (FIXED_ROWS if self.unmet else FIXED_ROWS - 5)
+        self.query_one(".criteria", VerticalScroll).styles.max_height = max(3, min(12, room))
 
     @on(Button.Pressed, "#advance")
     @on(Input.Submitted, "#override")
@@ -142,44 +156,43 @@ class ReasonsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-HELP_GROUPS = (
-    ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO, cmd.INSPECT)),
-    ("Command palette", ()),
-    ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
-    ("Dashboard", (cmd.OPEN, cmd.REASONS, cmd.NEW_ENGAGEMENT)),
-    (
-        "Engagement",
-        (cmd.BACK, cmd.ADVANCE, cmd.TAB_NEXT, cmd.TAB_PREV, cmd.ADD_SYSTEM, cmd.ADD_PERSON),
-    ),
-    (
-        "Engagement: reviews and files (also in the palette)",
-        (cmd.ACCESS_REVIEW, cmd.WRITE_REPORT, cmd.EXPORT_CALENDAR, cmd.EXPORT_CHECKLIST),
-    ),
-    (
-        "Tasks tab",
-        (
-            cmd.TOGGLE,
-            cmd.START,
-            cmd.BLOCK,
-            cmd.SKIP,
-            cmd.ASSIGN,
-            cmd.FILTER,
-            cmd.OPEN_ONLY,
-            cmd.TASK_ADD,
-            cmd.TASK_EDIT,
-            cmd.TASK_REMOVE,
-            cmd.TASK_NOTE,
-            cmd.TASK_SHOW,
-        ),
-    ),
-    ("Systems tab", (cmd.SYSTEM_ADD, cmd.SYSTEM_OWNERS, cmd.SYSTEM_TOPICS, cmd.SYSTEM_INSPECT)),
-    ("Access tab", (cmd.GRANT, cmd.REVOKE, cmd.ACCESS_FILTER, cmd.ACCESS_FINDINGS)),
-    ("KT tab", (cmd.KT_SCHEDULE, cmd.KT_HOLD, cmd.KT_SIGNOFF, cmd.KT_COVERAGE)),
-    ("Runbooks tab", (cmd.RUNBOOK_NEW, cmd.RUNBOOK_STATUS)),
+#: The groups no screen's bindings give (the rest are read from the screens and tabs).
+HELP_EVERYWHERE = ("Everywhere", (cmd.HELP, cmd.QUIT, cmd.RELOAD, cmd.UNDO, cmd.INSPECT))
+HELP_ENDING = (
     ("Inspectors", (cmd.INSPECT_CLOSE, cmd.INSPECT_REVOKE, cmd.INSPECT_EDIT_FILE)),
-    ("Handover tab", (cmd.HANDOVER_DONE, cmd.HANDOVER_SYNC)),
     ("Forms and dialogs", (cmd.SUBMIT, cmd.CANCEL)),
 )
+
+
+def commands_of(owner: Any) -> tuple[cmd.Command, ...]:
+    """The commands a screen or tab binds, in its order (Textual's own bindings left out)."""
+    found = (cmd.by_id(b.id) for b in owner.BINDINGS if isinstance(b, Binding))
+    return tuple(c for c in found if c is not None)
+
+
+def help_groups(here: str | None = None) -> list[tuple[str, tuple[cmd.Command, ...]]]:
+    """Every key, grouped by where it applies, read from the screens' and tabs' own
+    bindings so none is left out; the group titled ``here`` (where the user pressed ``?``)
+    comes first, marked."""
+    from transition.tui.screens.access_review import AccessReviewScreen
+    from transition.tui.screens.dashboard import DashboardScreen
+    from transition.tui.screens.engagement import TABS, EngagementScreen
+
+    groups = [
+        HELP_EVERYWHERE,
+        ("Command palette", ()),
+        ("Every list", (cmd.LIST_FILTER, cmd.LIST_SORT, cmd.LIST_REVERSE)),
+        ("Dashboard", commands_of(DashboardScreen)),
+        ("Engagement (any tab)", commands_of(EngagementScreen)),
+        *((f"{title} tab", commands_of(pane)) for _, title, pane in TABS),
+        ("Access review", commands_of(AccessReviewScreen)),
+        *HELP_ENDING,
+    ]
+    groups = [
+        (title, commands) for title, commands in groups if commands or title == "Command palette"
+    ]
+    first = [(f"{title} (here)", commands) for title, commands in groups if title == here]
+    return first + [group for group in groups if group[0] != here]
 
 
 def key_label(app: Any, command: cmd.Command) -> str:
@@ -195,15 +208,17 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close", id="help.close")
     ]
 
-    def __init__(self, where: str = "") -> None:
+    def __init__(self, where: str = "", here: str | None = None) -> None:
         super().__init__()
         self.where = where
+        #: The help group of the screen or tab ``?`` was pressed on: listed first.
+        self.here = here
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help"):
             yield Label("transition · keys", classes="dialog-title", markup=False)
             with VerticalScroll():
-                for title, commands in HELP_GROUPS:
+                for title, commands in help_groups(self.here):
                     yield Label(title, classes="help-group", markup=False)
                     if not commands:
                         yield Static(
@@ -221,7 +236,7 @@ class HelpScreen(ModalScreen[None]):
                 if self.where:
                     yield Label("Database", classes="help-group", markup=False)
                     yield Static(f"  {self.where}", classes="help-line", markup=False)
-            yield Label("esc to close", classes="hint", markup=False)
+            yield Label("↑ ↓ scroll · esc to close", classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -189,6 +189,12 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
                 pane.stale = True
         self.reload()
 
+    @property
+    def help_here(self) -> str | None:
+        """The help group listed first when ``?`` is pressed here: the shown tab's."""
+        active = self.query_one(TabbedContent).active
+        return next((f"{title} tab" for key, title, _ in TABS if key == active), None)
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
@@ -252,21 +258,14 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
 
     def action_access_review(self) -> None:
         """Every access finding, in full, on a scrolling screen."""
-        from transition.services import access
-        from transition.tui.screens.access_review import AccessReviewScreen
-
-        name = self.data.summary.name if self.data else self.slug
+        from transition.tui.screens.access_review import open_access_review
 
         def closed(changed: bool | None) -> None:
             if changed:
                 self.action_reload()
 
-        self.read_then(
-            lambda: self.backend.read(access.review, self.slug),
-            lambda findings: self.app.push_screen(
-                AccessReviewScreen(self.slug, name, findings), closed
-            ),
-        )
+        name = self.data.summary.name if self.data else self.slug
+        open_access_review(self, self.slug, name, closed)
 
     def action_write_report(self) -> None:
         from transition.dates import today

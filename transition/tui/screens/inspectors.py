@@ -356,47 +356,6 @@ class RaidInspector(Inspector):
         ]
 
 
-# -- the access review ------------------------------------------------------------------
-
-
-class FindingsInspector(Inspector):
-    """Every finding of the access review, none left out; ``enter`` on one opens its
-    grant, where ``x`` revokes it."""
-
-    READ = staticmethod(lambda session, slug, _ref: _review(session, slug))
-
-    def title_of(self, data: Any) -> str:
-        high = sum(1 for f in data if f.severity == "high")
-        return f"Access review: {high} high, {len(data) - high} medium finding(s)"
-
-    def sections(self, data: Any) -> list[Section]:
-        def label(f: Any) -> str:
-            return f"{f.severity.upper()} · {f.person} on {f.system}: {f.message}"
-
-        with_grant = [f for f in data if f.grant_id is not None]
-        without = [f for f in data if f.grant_id is None]
-        return [
-            Section(
-                f"Findings on a grant ({len(with_grant)}): enter opens the grant",
-                links=[Link("grant", str(f.grant_id), label(f)) for f in with_grant],
-                id="findings-grants",
-                empty="none",
-            ),
-            Section(
-                f"Access missing ({len(without)})",
-                [label(f) for f in without],
-                id="findings-missing",
-                empty="none",
-            ),
-        ]
-
-
-def _review(session: Any, slug: str) -> Any:
-    from transition.services import access
-
-    return access.review(session, slug)
-
-
 INSPECTORS: dict[str, type[Inspector]] = {
     "task": TaskInspector,
     "system": SystemInspector,

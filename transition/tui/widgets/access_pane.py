@@ -107,20 +107,22 @@ class AccessPane(Pane["GrantView"]):
             t.append(rows, has_more=has_more)
         label = ACCESS_FILTERS[self.filter_index][0]
         self.query_one("#access-filter", Label).update(
-            f"Showing {label} (f to change) · n grant · x revoke"
+            f"Showing {label} (f to change) · n grant · x revoke · v review"
         )
         findings = message.findings
         if findings is not None:
+            from transition.tui.screens.access_review import counted
+
             high = [f for f in findings if f.severity == "high"]
-            lines = [f"Review: {len(high)} high, {len(findings) - len(high)} medium finding(s)"]
+            lines = [f"Review: {counted(findings)}"]
             lines += [
                 f"  {f.severity.upper()} · {f.person} on {f.system}: {f.message}"
                 for f in findings[:4]
             ]
             if len(findings) > 4:
-                lines.append(f"  … and {len(findings) - 4} more: v lists them all")
+                lines.append(f"  … and {len(findings) - 4} more: v opens the review")
             box = self.query_one("#findings", Static)
-            box.update("\n".join(lines) if findings else "Review: no findings.")
+            box.update("\n".join(lines))
             box.set_class(bool(high), "-alert")
 
     @staticmethod
@@ -146,10 +148,16 @@ class AccessPane(Pane["GrantView"]):
             self.inspect(GrantInspector, row.id)
 
     def action_review(self) -> None:
-        """Every finding of the access review; enter on one opens its grant."""
-        from transition.tui.screens.inspectors import FindingsInspector
+        """The access review in full (the engagement's ``V``): enter on a finding opens
+        its grant, x revokes it."""
+        from transition.tui.screens.access_review import open_access_review
 
-        self.inspect(FindingsInspector, "review")
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.changed()
+
+        name = self.engagement.summary.name if self.engagement else self.slug
+        open_access_review(self, self.slug, name, closed)
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(ACCESS_FILTERS)
