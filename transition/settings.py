@@ -130,3 +130,15 @@ def get_settings() -> Settings:
 def reset() -> None:
     """Forget the settings read so far: the next ``get_settings()`` reads the environment."""
     get_settings.cache_clear()
+
+
+def editor_command() -> str:
+    """The user's editor (``VISUAL``, then ``EDITOR``, else ``vi``), read when asked: the
+    TUI hands a runbook's file to it."""
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+
+
+def completion_requested(variable: str) -> bool:
+    """Whether the shell asks for completions (``_TRANSITION_COMPLETE`` or the given
+    variable is set), read when the CLI starts."""
+    return bool(os.environ.get(variable))

@@ -7,7 +7,6 @@ stderr with their exit code (1 refused by a rule, 2 bad input); usage errors exi
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -154,7 +153,9 @@ class TransitionGroup(TyperGroup):
         # Shell completion (``_TRANSITION_COMPLETE=complete_bash|complete_zsh|
         # complete_fish``, or ``source_SHELL`` for the script): the shells are registered
         # here, as ``--install-completion`` would, without adding that option.
-        if os.environ.get(complete_var or "_TRANSITION_COMPLETE"):
+        from transition.settings import completion_requested
+
+        if completion_requested(complete_var or "_TRANSITION_COMPLETE"):
             from typer._completion_classes import completion_init
 
             completion_init()

@@ -283,15 +283,16 @@ class RunbookInspector(Inspector):
     def action_edit_file(self) -> None:
         """Open the file in ``$VISUAL`` or ``$EDITOR`` (``vi`` when neither is set) with
         the app suspended, then read the fill ratio again."""
-        import os
         import shlex
         import subprocess
 
         from textual.app import SuspendNotSupported
 
+        from transition.settings import editor_command
+
         if self.data is None:
             return
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        editor = editor_command()
         try:
             with self.app.suspend():
                 subprocess.call([*shlex.split(editor), self.data.absolute])
