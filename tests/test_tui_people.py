@@ -225,3 +225,23 @@ def test_upcoming_on_every_backend(cli, acme, session_scope, clock):
     assert ahead.counts.get("expiry") == 1
     assert "2026-11-12" in str(ahead.first("expiry").day)
     assert ahead.counts.get("task", 0) == sum(1 for i in ahead.items if i.kind == "task")
+
+
+@run_async
+async def test_every_tab_keeps_help_in_the_footer_at_80_columns(tmp_path, monkeypatch):
+    from textual.widgets._footer import FooterKey
+
+    from transition.tui.screens.engagement import TABS
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        missing = {}
+        for key, _, _ in TABS:
+            screen.show_tab(key)
+            await settle(pilot)
+            keys = [k.action for k in screen.query(FooterKey) if k.region.width]
+            if "help" not in keys:
+                missing[key] = keys
+        assert not missing, missing
