@@ -1,6 +1,10 @@
 """A module imported on first use: the command modules name the services they call at
 the top, but load them (and with them the ORM) only when a command runs, so ``--help``,
-``--version`` and shell completion never pay for the database layer."""
+``--version`` and shell completion never pay for the database layer.
+
+Not ``importlib.util.LazyLoader``: that puts a stand-in into ``sys.modules``, and the
+import system's own probes of it (``from transition.services import tasks`` asks it for
+``__path__``) load the module at once, ORM and all, during ``task --help``."""
 
 from __future__ import annotations
 

@@ -250,25 +250,9 @@ def _portable(path: str) -> str:
 
 
 def _row_encoder() -> Any:
-    """``json.dumps(value, ensure_ascii=False)``, calling the C encoder directly: the same
-    text, without the Python layers ``JSONEncoder.encode`` adds around each call (the cost
-    that counts when an export has hundreds of thousands of rows)."""
-    encoder = json.JSONEncoder(ensure_ascii=False)
-    try:
-        from _json import make_encoder
-    except ImportError:  # an interpreter without the C accelerator
-        return encoder.encode
-    default = encoder.default
-    from json.encoder import encode_basestring
-
-    one = make_encoder(None, default, encode_basestring, None, ": ", ", ", False, False, True)
-
-    def encode(value: Any) -> str:
-        if isinstance(value, str):
-            return encode_basestring(value)
-        return "".join(one(value, 0))
-
-    return encode
+    """``json.dumps(value, ensure_ascii=False)`` with one encoder for every row (``dumps``
+    would build one per call)."""
+    return json.JSONEncoder(ensure_ascii=False).encode
 
 
 def dumps(document: ExportDocument) -> str:
