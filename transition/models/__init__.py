@@ -18,6 +18,7 @@ from transition.models.core import (  # noqa: F401
     System,
     SystemPerson,
     SystemTopic,
+    Table,
     Task,
     TaskDependency,
     TaskNote,

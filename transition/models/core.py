@@ -14,9 +14,18 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 
-class Versioned(SQLModel):
+class Table(SQLModel):
+    """The base of every table. Rows are read and written through SQLAlchemy, which needs
+    no pydantic validator, so pydantic builds a table's schema only on first use
+    (``defer_build``) and importing the models stays cheap for every command."""
+
+    model_config = SQLModelConfig(from_attributes=True, defer_build=True)
+
+
+class Versioned(Table):
     """Mixin: optimistic version column, bumped by the ORM on every UPDATE."""
 
     version: int = Field(default=1, nullable=False)
@@ -144,7 +153,7 @@ class Task(Versioned, table=True):
     removed_reason: str | None = None
 
 
-class TaskNote(SQLModel, table=True):
+class TaskNote(Table, table=True):
     """One entry of a task's notes thread (``task note``): appended, never edited."""
 
     __tablename__ = "task_note"
@@ -158,7 +167,7 @@ class TaskNote(SQLModel, table=True):
     text: str
 
 
-class TaskDependency(SQLModel, table=True):
+class TaskDependency(Table, table=True):
     task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
     depends_on_id: int = Field(
         foreign_key="task.id", primary_key=True, index=True, ondelete="CASCADE"
@@ -239,7 +248,7 @@ class KTSession(Versioned, table=True):
     follow_ups: str = ""
 
 
-class KTParticipant(SQLModel, table=True):
+class KTParticipant(Table, table=True):
     __tablename__ = "kt_participant"
 
     session_id: int = Field(foreign_key="kt_session.id", primary_key=True, ondelete="CASCADE")
@@ -317,7 +326,7 @@ class HandoverItem(Versioned, table=True):
     due_rule: str | None = Field(default=None, max_length=40)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     """Append-only: who changed what, when. Chained by hash so edits are detectable."""
 
     __tablename__ = "audit_event"
@@ -341,7 +350,7 @@ class AuditEvent(SQLModel, table=True):
     undoes: str | None = Field(default=None, max_length=32)
 
 
-class SystemPerson(SQLModel, table=True):
+class SystemPerson(Table, table=True):
     """Who owns a system, is its subject-matter expert or its backup (per side)."""
 
     __tablename__ = "system_person"
@@ -354,7 +363,7 @@ class SystemPerson(SQLModel, table=True):
     role: str = Field(max_length=20)  # owner | sme | backup
 
 
-class SystemTopic(SQLModel, table=True):
+class SystemTopic(Table, table=True):
     """One topic of a system's knowledge: from a required runbook or added by the team."""
 
     __tablename__ = "system_topic"
@@ -370,7 +379,7 @@ class SystemTopic(SQLModel, table=True):
     removed_at: datetime | None = None
 
 
-class KTTopic(SQLModel, table=True):
+class KTTopic(Table, table=True):
     """The topics a KT session covers."""
 
     __tablename__ = "kt_topic"
@@ -381,7 +390,7 @@ class KTTopic(SQLModel, table=True):
     )
 
 
-class RoleAssignment(SQLModel, table=True):
+class RoleAssignment(Table, table=True):
     """A playbook owner role (``transition-manager``) resolved to a person."""
 
     __tablename__ = "role_assignment"
