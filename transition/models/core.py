@@ -192,7 +192,8 @@ class AccessGrant(Versioned, table=True):
 
     One grant in force (not revoked) per person × system × role: the partial unique index
     ``uq_grant_in_force`` on ``role_key`` (the role folded by ``services.access.role_key``)
-    makes that a database promise, so two concurrent writers cannot both record it."""
+    makes that a database promise, so two concurrent writers cannot both record it.
+    Its PostgreSQL condition is added by ``postgresql_options`` (see there)."""
 
     __table_args__ = (
         Index("ix_grant_engagement_revoked", "engagement_id", "revoked_at"),
@@ -204,7 +205,6 @@ class AccessGrant(Versioned, table=True):
             "role_key",
             unique=True,
             sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
         ),
     )
 
@@ -402,3 +402,12 @@ class RoleAssignment(Table, table=True):
     engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=100)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+
+
+def postgresql_options() -> None:
+    """Give the partial index its PostgreSQL condition. Named on the model, it would load
+    SQLAlchemy's PostgreSQL dialect in every command on SQLite; the schema itself is made
+    by the migrations, so only the migration environment needs it (to compare models and
+    database)."""
+    index = next(i for i in AccessGrant.__table__.indexes if i.name == "uq_grant_in_force")
+    index.dialect_options["postgresql"]["where"] = text("revoked_at IS NULL")
