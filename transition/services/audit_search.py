@@ -23,6 +23,7 @@ from transition.models import (
     Task,
 )
 from transition.services import textmatch
+from transition.services.audit import CHANGE_COLUMNS
 
 #: What the audit list can be sorted by (the Audit tab's columns), and the column for each.
 EVENT_SORTS: dict[str, Any] = {
@@ -34,16 +35,7 @@ EVENT_SORTS: dict[str, Any] = {
 }
 
 #: The stored columns the filter looks in.
-STORED = (
-    AuditEvent.at,
-    AuditEvent.actor,
-    AuditEvent.action,
-    AuditEvent.entity,
-    AuditEvent.entity_id,
-    AuditEvent.field,
-    AuditEvent.before,
-    AuditEvent.after,
-)
+STORED = (AuditEvent.at, *CHANGE_COLUMNS)
 
 #: Entity (as the log names it) → the row and the column that name it.
 NAMED: dict[str, tuple[Any, Any]] = {

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from transition.models import AccessGrant, AuditEvent, Engagement, Person, Phase, System, Task
 from transition.models.raid import RaidItem
+from transition.services.audit import CHANGE_COLUMNS
 from transition.services.raid_read import ref_of
 from transition.services.views.report import ChangeSentence
 
@@ -93,16 +94,7 @@ def _utc(value: datetime) -> datetime:
 def _things(session: Session, engagement_id: int, since: date) -> list[_Thing]:
     start = datetime.combine(since, time.min, tzinfo=UTC)
     rows = session.execute(
-        select(
-            AuditEvent.at,
-            AuditEvent.actor,
-            AuditEvent.action,
-            AuditEvent.entity,
-            AuditEvent.entity_id,
-            AuditEvent.field,
-            AuditEvent.before,
-            AuditEvent.after,
-        )
+        select(AuditEvent.at, *CHANGE_COLUMNS)
         .where(AuditEvent.engagement_id == engagement_id, AuditEvent.at >= start)
         .order_by(AuditEvent.id.desc())
         .limit(EVENTS_READ)
