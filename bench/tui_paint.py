@@ -208,9 +208,7 @@ async def measure_inspector(url: str) -> tuple[float, float, float]:
         tasks = app.screen.query_one("#tasks-table")
         while tasks.row_count == 0:
             await pilot.pause()
-        await settle(pilot)
-        await pilot.press("down")  # off the phase heading, onto its first task
-        await pilot.pause()
+        await settle(pilot)  # the cursor on the first task
         frames.start()
         await pilot.press("enter")
         while not (isinstance(app.screen, TaskInspector) and app.screen.data is not None):
