@@ -29,6 +29,7 @@ from transition.services.access_review import (
     high_finding_counts,
     high_findings,
     review,
+    review_records,
 )
 from transition.services.access_rules import (
     DEFAULT_ADMIN_ROLES,
@@ -81,6 +82,7 @@ __all__ = [
     "released",
     "resolve_expiry",
     "review",
+    "review_records",
     "revoke",
     "role_key",
     "status_of",
