@@ -57,9 +57,9 @@ MARKS = {"signed_off": "signed off", "held": "held", "planned": "planned", "miss
 
 
 def _kind_column(kind: str) -> tuple[Any, str]:
-    def shown(row: Any) -> str:
-        cell = next(c for c in row.kinds if c.kind == kind)
-        return MARKS.get(cell.status, cell.status)
+    def shown(row: dict[str, Any]) -> str:
+        cell = next(c for c in row["kinds"] if c["kind"] == kind)
+        return MARKS.get(cell["status"], cell["status"])
 
     return shown, kind
 
@@ -237,15 +237,15 @@ def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False
     incumbent holds."""
     from transition.services import kt_topics
 
-    rows = call(ctx, kt_topics.coverage_matrix, engagement)
+    rows = call(ctx, kt_topics.coverage_records, engagement)
     emit_rows(rows, as_json, COVERAGE_COLUMNS, empty="no systems yet")
     if as_json:
         return
     for row in rows:
-        if row.at_risk:
+        if row["at_risk"]:
             say(
-                f"! only {row.at_risk} (incumbent, leaving) holds {row.system}: {row.topic}; "
-                f"not signed off: {', '.join(row.missing)}"
+                f"! only {row['at_risk']} (incumbent, leaving) holds {row['system']}: "
+                f"{row['topic']}; not signed off: {', '.join(row['missing'])}"
             )
     from transition.cli.system_deps import say_kt_flags
 
