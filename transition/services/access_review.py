@@ -95,17 +95,6 @@ def _findings(
     are looked for (what ``high_findings`` needs, in fewer queries)."""
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ends: dict[int, Any] = {}
-    # The engagement's exit date, once it records one: provider grants outlive the
-    # transition plan on purpose, but none should outlive the exit.
-    if medium:
-        ends = dict(
-            session.execute(
-                select(Engagement.id, Engagement.exit_date).where(
-                    Engagement.id.in_(engagement_ids), Engagement.exit_date.is_not(None)
-                )
-            ).all()
-        )
     live = (AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
     # Only the grants that can give a finding are read: the rest of a large engagement's
     # grants (in force, with an expiry, an ordinary role) are passed over in the database.
@@ -120,13 +109,10 @@ def _findings(
         (Person.released_on.is_(None)) & (expires > Person.release_date),
         AccessGrant.role.in_(admin),
     ]
-    if ends:
-        can_find.append(
-            expires
-            > select(Engagement.exit_date)
-            .where(Engagement.id == AccessGrant.engagement_id)
-            .scalar_subquery()
-        )
+    # The engagement's exit date, once it records one: provider grants outlive the
+    # transition plan on purpose, but none should outlive the exit.
+    if medium:
+        can_find.append(expires > Engagement.exit_date)
     conn = session.connection()
     for row in conn.execute(
         select(
@@ -141,9 +127,11 @@ def _findings(
             Person.release_date,
             Person.released_on,
             System.name.label("system"),
+            Engagement.exit_date,
         )
         .join(Person, Person.id == AccessGrant.person_id)
         .join(System, System.id == AccessGrant.system_id)
+        .join(Engagement, Engagement.id == AccessGrant.engagement_id)
         .where(*live, or_(*can_find))
         .order_by(AccessGrant.id)
     ).all():
@@ -196,7 +184,7 @@ def _findings(
                 f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
                 "it will be revoked at the release",
             )
-        end = ends.get(row.engagement_id)
+        end = row.exit_date if medium else None
         if row.expires_on is not None and end is not None and row.expires_on > end:
             add(
                 "expires_after_exit",
