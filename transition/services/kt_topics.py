@@ -129,17 +129,18 @@ class _Sessions:
 
 def _sessions(session: Session, eid: int) -> _Sessions:
     out = _Sessions()
-    for sid, system_id, topic, kind, status in session.execute(
+    conn = session.connection()  # plain rows (the session's changes were written already)
+    for sid, system_id, topic, kind, status in conn.execute(
         select(
             KTSession.id, KTSession.system_id, KTSession.topic, KTSession.kind, KTSession.status
         ).where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ):
+    ).all():
         out.rows[sid] = (system_id, slugify(topic), kind, status)
-    for sid, tid in session.execute(
+    for sid, tid in conn.execute(
         select(KTTopic.session_id, KTTopic.topic_id)
         .join(KTSession, KTSession.id == KTTopic.session_id)
         .where(KTSession.engagement_id == eid)
-    ):
+    ).all():
         out.covers[sid].add(tid)
     for sid, role, name, side, release in session.execute(
         select(
@@ -152,7 +153,7 @@ def _sessions(session: Session, eid: int) -> _Sessions:
         .join(Person, Person.id == KTParticipant.person_id)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ):
+    ).all():
         out.people[sid].append((role, name, side, release))
     return out
 
