@@ -9,7 +9,7 @@ import typer
 from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Reason
 from transition.cli.output import emit, say
-from transition.cli.state import change
+from transition.cli.state import call, change
 
 gates = lazy("transition.services.gates")
 
@@ -24,9 +24,10 @@ MARK = {True: "[x]", False: "[ ]"}
 @app.command("status")
 def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
-    from transition.services.readiness import status_kept
+    data = call(ctx, gates.status, engagement)
+    from transition.services.readiness import keep_today
 
-    data = change(ctx, status_kept, engagement)
+    change(ctx, keep_today, engagement)
     emit(data, as_json, _show)
 
 

@@ -34,7 +34,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,9 +61,6 @@ from transition.services.views.readiness import (
     SystemReadiness,
     TrendPoint,
 )
-
-if TYPE_CHECKING:
-    from transition.services.views.phases import GateStatus
 
 #: The parts of the composite: key, title, weight (the weights add up to 100).
 WEIGHTS: tuple[tuple[str, str, int], ...] = (
@@ -433,23 +430,3 @@ def keep_today(session: Session, engagement: EngagementRef, score: int | None = 
         score, _ = score_of(session, engagement)
     store(session, engagement, score)
     return score
-
-
-def status_kept(session: Session, engagement: EngagementRef) -> GateStatus:
-    """``phase status``: every phase with its gate (``gates.status``), today's score kept
-    as ``keep_today`` keeps it; the KT matrix and the high access findings, which both
-    judge, read once."""
-    from transition.services import gates
-    from transition.services.access_review import high_findings
-    from transition.services.kt_topics import matrix_of
-
-    engagement = engagement_of(session, engagement, writable=False)  # a read, kept below
-    matrix = matrix_of(session, engagement)
-    high = high_findings(session, engagement)
-    status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
-    if engagement.archived_at is None:  # an archived engagement is frozen
-        facts = _facts(session, engagement, matrix, high)
-        raw = _parts(session, engagement, facts)
-        score, _ = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
-        store(session, engagement, score)
-    return status
