@@ -181,12 +181,13 @@ def _scoped(what: str, lists: tuple[tuple[str, bool], ...]) -> Any:
 
 
 def _select(conn: Any, what: str, scope: dict[str, Any], everything: bool) -> Any:
+    """The rows of ``what`` in scope, fetched at once (not a fetch per row)."""
     if everything:
-        return conn.execute(_ALL[what], {"eid": scope["eid"]})
+        return conn.execute(_ALL[what], {"eid": scope["eid"]}).all()
     lists = tuple((name, len(scope[name]) == 1) for name in _BY[what] if scope[name])
     params = {name: scope[name][0] if one else scope[name] for name, one in lists}
     params["eid"] = scope["eid"]
-    return conn.execute(_scoped(what, lists), params)
+    return conn.execute(_scoped(what, lists), params).all()
 
 
 _RETITLE = (
@@ -272,7 +273,7 @@ def reconcile(
     if not (everything or scope_grants or scope_runbooks or system_ids):
         audit.record_many(session, eid, changes)
         return counts
-    actual = {row.key: row for row in _select(conn, "item", scope, everything)}
+    actual = {row[1]: row for row in _select(conn, "item", scope, everything)}  # by key
 
     retitled = False
     new_rows: list[dict[str, Any]] = []

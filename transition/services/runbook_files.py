@@ -192,5 +192,13 @@ def scan(path: str) -> tuple[int, int] | None:
         data = read_input(path, MAX_READ, kind="runbook")
     except Unreadable:
         return None
-    text = data.decode("utf-8", errors="replace")
-    return text.count(PLACEHOLDER), count_conflicts(text)
+    # Both markers are ASCII, which decoding never merges into or out of other bytes: the
+    # bytes are counted as they are, and decoded only to find conflict lines.
+    left = data.count(_PLACEHOLDER_BYTES)
+    if _CONFLICT_BYTES not in data:
+        return left, 0
+    return left, count_conflicts(data.decode("utf-8", errors="replace"))
+
+
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
+_CONFLICT_BYTES = CONFLICT_START.encode()

@@ -348,9 +348,8 @@ def list_runbooks(
     system_id: int | None = None,
     runbook_id: int | None = None,
 ) -> list[RunbookView]:
-    """Every runbook of the engagement's systems in scope (or of one system, or one
-    runbook), with its fill ratio read from disk (one query, and one for the evidence; a
-    missing file is reported, never an error)."""
+    """Every runbook of the engagement's systems in scope (or of one system, or one runbook),
+    its fill ratio read from disk (one query, one for the evidence; a missing file flagged)."""
     engagement = engagement_of(session, engagement)
     stmt = (
         select(
@@ -373,7 +372,8 @@ def list_runbooks(
         stmt = stmt.where(Runbook.system_id == system_id)
     if runbook_id is not None:
         stmt = stmt.where(Runbook.id == runbook_id)
-    rows = session.execute(stmt).all()
+    result = session.execute(stmt)  # its keys read once (a row's mapping rebuilds them)
+    keys, rows = tuple(result.keys()), result.all()
     evidence = runbook_evidence.evidence_of(session, engagement.id) if rows else {}
     out = []
     for r in rows:
@@ -389,7 +389,7 @@ def list_runbooks(
         out.append(
             RunbookView.model_validate(
                 {
-                    **r._mapping,
+                    **dict(zip(keys, r, strict=True)),
                     "placeholders_total": total,
                     "placeholders_left": left,
                     "fill_ratio": ratio,
