@@ -156,6 +156,16 @@ def test_read_commands_on_sqlite_build_only_the_tables_they_name(engagement_db):
 
     unneeded = {"sqlalchemy.dialects.postgresql"} | {f"transition.models.{a}" for a in AREAS}
     assert not loaded & unneeded, sorted(loaded & unneeded)
+    # Commands that write (phase status keeps today's readiness score) or reach the
+    # handover checklist load SQLite's insert only.
+    loaded = _modules_after(
+        _run_cli(
+            ["--db", engagement_db, "phase", "status", "acme"],
+            ["--db", engagement_db, "access", "list", "acme"],
+            ["--db", engagement_db, "handover", "sync", "acme"],
+        )
+    )
+    assert "sqlalchemy.dialects.postgresql" not in loaded
 
 
 def test_playbook_commands_load_yaml_but_not_the_ui(engagement_db):
