@@ -61,10 +61,12 @@ async def test_palette_jump_from_the_engagement_screen(
         assert type(app.screen).__name__ == "EngagementScreen"
         assert app.screen.slug == slug
         assert app.screen.query_one("TabbedContent").active == tab
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
-            "DashboardScreen",
-            "EngagementScreen",
-        ]
+        # Opened at an engagement, the app has no dashboard beneath it: the jump takes
+        # the engagement's place (the stack does not grow), and escape shows the dashboard.
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["EngagementScreen"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DashboardScreen"]
     assert app.return_code in (None, 0)  # None: still running when the test ended
 
 

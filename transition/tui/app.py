@@ -40,10 +40,14 @@ class TransitionApp(App[None]):
 
     async def on_mount(self) -> None:
         from transition.tui.screens.dashboard import DashboardScreen
+        from transition.tui.screens.engagement import EngagementScreen
 
-        await self.push_screen(DashboardScreen())
         if self.start_engagement:
-            await self.open_engagement(self.start_engagement)
+            # Opened at an engagement: the dashboard is built when asked for (``escape``),
+            # not loaded unseen beneath it.
+            await self.push_screen(EngagementScreen(self.start_engagement, "tasks"))
+        else:
+            await self.push_screen(DashboardScreen())
 
     async def open_engagement(self, slug: str, tab: str = "tasks") -> None:
         """Show ``tab`` of engagement ``slug`` over the dashboard.
@@ -59,6 +63,9 @@ class TransitionApp(App[None]):
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
             await self.pop_screen()
+        if isinstance(self.screen, EngagementScreen):  # the one opened at start-up, alone
+            await self.switch_screen(EngagementScreen(slug, tab))
+            return
         await self.push_screen(EngagementScreen(slug, tab))
 
     def show_dashboard(self) -> None:
