@@ -101,13 +101,25 @@ class ReportData(TypedDict):
     dependency_map: Any  # SystemMap: which system depends on which
     summary: ReportSummary  # the committee's first page (``services.report_summary``)
     audit: bool  # the raw audit rows are listed (``--audit``)
+    #: List name (``LISTS``) → its number of rows, for the lists read only up to their
+    #: first ``top`` rows (``report_data(top=…)``); the other lists are whole.
+    totals: dict[str, int]
 
 
 def report_data(
-    session: Session, engagement: Engagement, since: date | None = None, *, audit: bool = False
+    session: Session,
+    engagement: Engagement,
+    since: date | None = None,
+    *,
+    audit: bool = False,
+    top: int | None = None,
 ) -> ReportData:
-    """Everything the report shows: read models, and mappings of them for the sections."""
+    """Everything the report shows: read models, and mappings of them for the sections.
+    ``top``: the long lists (``LISTS``) hold only their first ``top`` rows, in the order
+    the report shows them, and ``totals`` their sizes (summed up in the database: what
+    ``render`` shows is the same, read without building every row)."""
     now = today()
+    totals: dict[str, int] = {}
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
     # Read once, shared by the sections that judge them (gates, readiness, access).
@@ -123,7 +135,7 @@ def report_data(
     task_rows = tasks.list_tasks(session, engagement)
     coverage = systems.coverage(session, engagement)
     runbook_rows = _runbooks(session, engagement)
-    handover = _handover(session, engagement)
+    handover = _handover(session, engagement, top, totals)
     risks = status.key_person_risks
     changes = _changes(session, engagement, since, audit)
     releases, movers = release.report_tables(session, engagement)
@@ -166,6 +178,7 @@ def report_data(
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below
         audit=audit,
+        totals=totals,
     )
     data["summary"] = report_summary.summary(
         session,
@@ -220,8 +233,27 @@ def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
     }
 
 
-def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _handover(
+    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+) -> dict[str, Any]:
     from transition.services import handover
+
+    if top is not None:
+        from transition.services.handover_summary import summary
+
+        found = summary(session, engagement, top)
+        totals["open_derived"] = found["open_derived_count"]
+        ready = found["readiness"]
+        return {
+            "total": found["total"],
+            "by_status": found["by_status"],
+            "sections": found["sections"],
+            "open_derived": found["open_derived"],
+            "open_static": found["open_static"],
+            "checklist": engagement.handover_name,
+            "checklist_version": engagement.handover_version,
+            "readiness": {**ready.model_dump(), "line": ready.describe()},
+        }
 
     items = handover.show(session, engagement)
     by_status = Counter(i.status for i in items)
@@ -462,7 +494,7 @@ def shown(data: Mapping[str, Any], top: int = TOP) -> dict[str, Any]:
     for name, (path, key) in LISTS.items():
         found = _get(data, path)
         rows = list(found) if found is not None else []
-        more[name] = max(len(rows) - top, 0)
+        more[name] = max(data.get("totals", {}).get(name, len(rows)) - top, 0)
         if more[name]:
             _put(out, path, sorted(rows, key=key)[:top] if key else rows[:top])
     out["more"] = more
