@@ -123,11 +123,8 @@ def report_data(
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
     # Read once, shared by the sections that judge them (gates, readiness, access).
-    views = _access_views(session, engagement)
-    findings = [finding.model_dump() for finding in views]
-    high = sorted(
-        (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
-    )
+    access = _access(session, engagement, top, totals)
+    high = access["high"]
     matrix = kt_topics.matrix_of(session, engagement)
     status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
     phases = [_phase(p, now) for p in status.phases]
@@ -159,10 +156,7 @@ def report_data(
             "blocked": blocked,
         },
         burndown=_burndown(task_rows, summary.start_date, phases, now),
-        access={
-            "findings": findings,
-            "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
-        },
+        access={"findings": access["findings"], "by_severity": access["by_severity"]},
         meetings=meeting_findings.report_section(session, engagement),
         systems=coverage,
         runbooks=runbook_rows,
@@ -188,7 +182,7 @@ def report_data(
         task_rows=task_rows,
         phases=phases,
         meetings=data["meetings"].upcoming,
-        open_findings=len(findings) + len(data["meetings"].missed),
+        open_findings=access["total"] + len(data["meetings"].missed),
         cutover=summary.cutover_date,
     )
     data["rag"] = _rag(data)
@@ -215,10 +209,34 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
     )
 
 
-def _access_views(session: Session, engagement: Engagement) -> list[Any]:
+def _access(
+    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+) -> dict[str, Any]:
+    """The findings (every one, or the first ``top``), their number, by severity, and the
+    high ones (by kind and grant)."""
+    if top is not None:
+        from transition.services.access_summary import summary
+
+        found = summary(session, engagement, top)
+        totals["findings"] = found.total
+        return {
+            "findings": [f.model_dump() for f in found.first],
+            "by_severity": found.by_severity,
+            "total": found.total,
+            "high": found.high,
+        }
     from transition.services import access
 
-    return access.review(session, engagement)
+    views = access.review(session, engagement)
+    findings = [finding.model_dump() for finding in views]
+    return {
+        "findings": findings,
+        "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
+        "total": len(findings),
+        "high": sorted(
+            (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
+        ),
+    }
 
 
 def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:

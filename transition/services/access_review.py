@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -96,82 +97,15 @@ def _findings(
         )
     active_pairs: set[tuple[int, int]] = set()
     for row in session.execute(
-        select(
-            AccessGrant.engagement_id,
-            AccessGrant.id,
-            AccessGrant.person_id,
-            AccessGrant.system_id,
-            AccessGrant.role,
-            AccessGrant.justification,
-            AccessGrant.expires_on,
-            Person.name.label("person"),
-            Person.release_date,
-            Person.released_on,
-            System.name.label("system"),
+        _grant_rows().where(
+            AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None)
         )
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(System, System.id == AccessGrant.system_id)
-        .where(AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
-        .order_by(AccessGrant.id)
     ):
-
-        def add(kind: str, severity: str, message: str, row: Any = row) -> None:
-            by_engagement[row.engagement_id].append(
-                {
-                    "kind": kind,
-                    "severity": severity,
-                    "grant_id": row.id,
-                    "person": row.person,
-                    "system": row.system,
-                    "role": row.role,
-                    "message": message,
-                }
-            )
-
-        expired = row.expires_on is not None and row.expires_on < now
-        if not expired:
+        if row.expires_on is None or row.expires_on >= now:
             active_pairs.add((row.person_id, row.system_id))
-        if expired:
-            add(
-                "expired_not_revoked",
-                "high",
-                f"expired on {row.expires_on} but not revoked: revoke it",
-            )
-        if row.expires_on is None:
-            add("no_expiry", "medium", f"{row.role} has no expiry date")
-        if not row.justification.strip() and is_admin_like(row.role, words):
-            add(
-                "admin_without_justification",
-                "high",
-                f"admin-like role {row.role!r} without a justification",
-            )
-        if not expired and row.release_date is not None and row.release_date < now:
-            add(
-                "released_person",
-                "high",
-                f"{row.person} was released on {row.release_date}; the grant is still active",
-            )
-        leaves = row.release_date
-        if (
-            row.expires_on is not None
-            and leaves is not None
-            and leaves >= now
-            and row.released_on is None
-            and row.expires_on > leaves
-        ):
-            add(
-                "expires_after_release",
-                "medium",
-                f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
-                "it will be revoked at the release",
-            )
-        end = ends.get(row.engagement_id)
-        if row.expires_on is not None and end is not None and row.expires_on > end:
-            add(
-                "expires_after_exit",
-                "medium",
-                f"expires on {row.expires_on}, after the engagement's exit on {end}",
-            )
+        by_engagement[row.engagement_id].extend(
+            grant_findings(row, now, words, ends.get(row.engagement_id))
+        )
     if not medium:
         return dict(by_engagement)
     seen: set[tuple[int, int]] = set()
@@ -218,6 +152,88 @@ def _findings(
     for findings in by_engagement.values():
         findings.sort(key=lambda f: (SEVERITY_ORDER[f["severity"]], f["kind"], f["grant_id"] or 0))
     return dict(by_engagement)
+
+
+def _grant_rows():
+    """The columns the findings of a grant are judged on, in grant order."""
+    return (
+        select(
+            AccessGrant.engagement_id,
+            AccessGrant.id,
+            AccessGrant.person_id,
+            AccessGrant.system_id,
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.expires_on,
+            Person.name.label("person"),
+            Person.release_date,
+            Person.released_on,
+            System.name.label("system"),
+        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .order_by(AccessGrant.id)
+    )
+
+
+def grant_findings(row: Any, now: date, words: tuple[str, ...], end: date | None) -> list[dict]:
+    """The findings of one grant in force (a row of ``_grant_rows``); ``end``: the
+    engagement's exit date, if it has one."""
+    out: list[dict[str, Any]] = []
+
+    def add(kind: str, severity: str, message: str) -> None:
+        out.append(
+            {
+                "kind": kind,
+                "severity": severity,
+                "grant_id": row.id,
+                "person": row.person,
+                "system": row.system,
+                "role": row.role,
+                "message": message,
+            }
+        )
+
+    expired = row.expires_on is not None and row.expires_on < now
+    if expired:
+        add(
+            "expired_not_revoked", "high", f"expired on {row.expires_on} but not revoked: revoke it"
+        )
+    if row.expires_on is None:
+        add("no_expiry", "medium", f"{row.role} has no expiry date")
+    if not row.justification.strip() and is_admin_like(row.role, words):
+        add(
+            "admin_without_justification",
+            "high",
+            f"admin-like role {row.role!r} without a justification",
+        )
+    if not expired and row.release_date is not None and row.release_date < now:
+        add(
+            "released_person",
+            "high",
+            f"{row.person} was released on {row.release_date}; the grant is still active",
+        )
+    leaves = row.release_date
+    if (
+        row.expires_on is not None
+        and leaves is not None
+        and leaves >= now
+        and row.released_on is None
+        and row.expires_on > leaves
+    ):
+        add(
+            "expires_after_release",
+            "medium",
+            f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
+            "it will be revoked at the release",
+        )
+    if row.expires_on is not None and end is not None and row.expires_on > end:
+        add(
+            "expires_after_exit",
+            "medium",
+            f"expires on {row.expires_on}, after the engagement's exit on {end}",
+        )
+    return out
 
 
 def high_findings(session: Session, engagement: EngagementRef) -> list[FindingView]:
