@@ -150,7 +150,7 @@ def _open(
     )
     names = tuple(result.keys())
     rows = [dict(zip(names, row, strict=True)) for row in result]
-    refs = _sources(session, rows)
+    refs = _sources(session, rows) if derived else {}
     out = []
     for data in rows:
         kind, source = data["source_kind"], data["source_id"]
@@ -164,16 +164,17 @@ def _open(
 
 
 def _sources(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, int], Any]:
-    """What ``rows`` were derived from, by (kind, id): a query per kind, of those ids."""
+    """What ``rows`` were derived from, by (kind, id): a query per kind, of those ids
+    (three queries whichever kinds the rows are of)."""
     from transition.models import AccessGrant, Person, Runbook, System
     from transition.services.views.handover import GrantRef, RunbookRef, SystemRef
 
-    ids: dict[str, list[int]] = {}
+    ids: dict[str, list[int]] = {"grant": [], "system": [], "runbook": []}
     for row in rows:
         if row["source_id"] is not None:
             ids.setdefault(row["source_kind"], []).append(row["source_id"])
     refs: dict[tuple[str, int], Any] = {}
-    if ids.get("grant"):
+    if rows:
         for gid, person, system, role in session.execute(
             select(AccessGrant.id, Person.name, System.name, AccessGrant.role)
             .join(Person, Person.id == AccessGrant.person_id)
@@ -181,12 +182,12 @@ def _sources(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, in
             .where(AccessGrant.id.in_(ids["grant"]))
         ):
             refs["grant", gid] = GrantRef(grant_id=gid, person=person, system=system, role=role)
-    if ids.get("system"):
+    if rows:
         for sid, name in session.execute(
             select(System.id, System.name).where(System.id.in_(ids["system"]))
         ):
             refs["system", sid] = SystemRef(system_id=sid, system=name)
-    if ids.get("runbook"):
+    if rows:
         for rid, template, title, system in session.execute(
             select(Runbook.id, Runbook.template, Runbook.title, System.name)
             .join(System, System.id == Runbook.system_id)
