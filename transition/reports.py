@@ -137,7 +137,7 @@ def report_data(
         task_facts = report_tasks.facts(session, engagement, now, top)
         totals.update(overdue=task_facts.overdue_count, blocked=task_facts.blocked_count)
     coverage = systems.coverage(session, engagement)
-    runbook_rows = _runbooks(session, engagement)
+    runbook_rows = _runbooks(session, engagement, top, totals)
     handover = _handover(session, engagement, top, totals)
     risks = status.key_person_risks
     changes = _changes(session, engagement, since, audit)
@@ -245,8 +245,17 @@ def _access(
     }
 
 
-def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _runbooks(
+    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+) -> dict[str, Any]:
     from transition.services import runbooks
+
+    if top is not None:
+        from transition.services.runbook_fill import summary
+
+        found = summary(session, engagement, top)
+        totals["runbooks"] = found.total
+        return {"rows": found.first, "by_status": found.by_status, "mean_fill": found.mean_fill}
 
     rows = runbooks.list_runbooks(session, engagement)
     ratios = [r.fill_ratio for r in rows if r.fill_ratio is not None]

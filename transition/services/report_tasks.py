@@ -22,7 +22,7 @@ from transition.services.views import TaskView
 class TaskFacts:
     """``due``: open or closed, tasks by due date; ``completed``: the closed tasks by
     completion time (None: not recorded); ``overdue`` / ``blocked``: the first ``top``
-    in the report's order, ``overdue_count`` / ``blocked_count``: all of them."""
+    in the report's order (the list's own when it has no more), ``overdue_count`` / ``blocked_count``: all of them."""
 
     total: int
     closed: int
@@ -60,7 +60,9 @@ def facts(session: Session, engagement: Engagement, now: date, top: int) -> Task
         .group_by(Task.completed_at)
     ):
         completed[at] += n
-    first_late = _select(engagement).where(*late).order_by(None).order_by(Task.due_date, Task.key)
+    first_late = _select(engagement).where(*late)
+    if overdue > top:  # the most overdue first; a list the report shows whole keeps its order
+        first_late = first_late.order_by(None).order_by(Task.due_date, Task.key)
     return TaskFacts(
         total=total,
         closed=closed,
