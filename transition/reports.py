@@ -125,7 +125,8 @@ def report_data(
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
     # Read once, shared by the sections that judge them (gates, readiness, access).
-    access = _access(session, engagement, top, totals)
+    releases, movers = release.report_tables(session, engagement)
+    access = _access(session, engagement, top, totals, releases)
     high = access["high"]
     matrix = kt_topics.matrix_of(session, engagement)
     status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
@@ -141,7 +142,6 @@ def report_data(
     handover = _handover(session, engagement, top, totals)
     risks = status.key_person_risks
     changes = _changes(session, engagement, since, audit)
-    releases, movers = release.report_tables(session, engagement)
 
     closed = task_facts.closed
     data = ReportData(
@@ -216,14 +216,18 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
 
 
 def _access(
-    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+    session: Session,
+    engagement: Engagement,
+    top: int | None,
+    totals: dict[str, int],
+    releases: list[Any],
 ) -> dict[str, Any]:
     """The findings (every one, or the first ``top``), their number, by severity, and the
     high ones (by kind and grant)."""
     if top is not None:
         from transition.services.access_summary import summary
 
-        found = summary(session, engagement, top)
+        found = summary(session, engagement, top, releases)
         totals["findings"] = found.total
         return {
             "findings": [f.model_dump() for f in found.first],

@@ -7,6 +7,7 @@ whatever the number of grants.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from transition.models import AccessGrant, Engagement, KTParticipant, KTSession,
 from transition.services.access_review import _grant_rows, grant_findings
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.views.access import FindingView
+from transition.services.views.release import Readiness
 
 #: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
 _SPACES = tuple(
@@ -37,8 +39,11 @@ class AccessSummary:
     high: list[FindingView] = field(default_factory=list)
 
 
-def summary(session: Session, engagement: Engagement, top: int) -> AccessSummary:
-    """The findings of ``access_review.review`` counted, with the first ``top`` of them."""
+def summary(
+    session: Session, engagement: Engagement, top: int, releases: Sequence[Readiness] = ()
+) -> AccessSummary:
+    """The findings of ``access_review.review`` counted, with the first ``top`` of them.
+    ``releases``: the release readiness of the incumbents, when the caller has read it."""
     from transition.services.release_findings import not_on_course
     from transition.services.runbook_evidence import findings as runbook_findings
 
@@ -85,9 +90,10 @@ def summary(session: Session, engagement: Engagement, top: int) -> AccessSummary
     missing, n_missing = _missing_access(session, eid, now, top)
     found += missing
     counts["medium", "missing_access"] = n_missing
-    for finder in (not_on_course, runbook_findings):
-        for finding in finder(session, [eid]).get(eid, []):
-            found.append(finding.model_dump())
+    for finding in not_on_course(session, [eid], releases).get(eid, []):
+        found.append(finding.model_dump())
+    for finding in runbook_findings(session, [eid]).get(eid, []):
+        found.append(finding.model_dump())
     for f in found:  # the kinds not counted in the database
         if f["severity"] == "high" or f["kind"] not in (*medium, "missing_access"):
             counts[f["severity"], f["kind"]] += 1
