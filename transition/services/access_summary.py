@@ -16,16 +16,10 @@ from sqlmodel import Session
 
 from transition.dates import today
 from transition.models import AccessGrant, Engagement, KTParticipant, KTSession, Person, System
-from transition.services.access_review import _grant_rows, grant_findings
-from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
+from transition.services.access_review import _grant_rows, grant_findings, high_findings
+from transition.services.access_rules import SEVERITY_ORDER, admin_role_words
 from transition.services.views.access import FindingView
 from transition.services.views.release import Readiness
-
-#: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
-_SPACES = tuple(
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 @dataclass
@@ -51,10 +45,6 @@ def summary(
     words = admin_role_words(None)
     g = AccessGrant
     live = (g.engagement_id == eid, g.revoked_at.is_(None))
-    roles = session.execute(select(g.role).where(*live).distinct()).scalars()
-    admin = [role for role in roles if is_admin_like(role, words)]
-    blank = or_(g.justification == "", func.substr(g.justification, 1, 1).in_(_SPACES))
-    in_force = or_(g.expires_on.is_(None), g.expires_on >= now)
     medium = {
         "no_expiry": g.expires_on.is_(None),
         "expires_after_release": and_(
@@ -66,11 +56,6 @@ def summary(
         ),
         "expires_after_exit": g.expires_on > end if end is not None else false(),
     }
-    high = or_(
-        g.expires_on < now,
-        and_(in_force, Person.release_date < now),
-        and_(g.role.in_(admin), blank) if admin else false(),
-    )
     counted = session.execute(
         select(*(func.count(case((cond, 1))) for cond in medium.values()))
         .select_from(g)
@@ -81,9 +66,8 @@ def summary(
     counts: Counter[tuple[str, str]] = Counter(
         {("medium", kind): n for kind, n in zip(medium, counted, strict=True)}
     )
-    found: list[dict[str, Any]] = []
-    for row in session.execute(_grant_rows().where(*live, high)):
-        found += [f for f in grant_findings(row, now, words, end) if f["severity"] == "high"]
+    highs = high_findings(session, engagement)
+    found: list[dict[str, Any]] = [f.model_dump() for f in highs]
     for kind, cond in medium.items():
         for row in session.execute(_grant_rows().where(*live, cond).limit(top)):
             found += [f for f in grant_findings(row, now, words, end) if f["kind"] == kind]
@@ -102,14 +86,11 @@ def summary(
     for (severity, _), n in sorted(counts.items(), key=lambda c: SEVERITY_ORDER[c[0][0]]):
         if n:
             by_severity[severity] += n
-    highs = sorted(
-        (f for f in found if f["severity"] == "high"), key=lambda f: (f["kind"], f["grant_id"] or 0)
-    )
     return AccessSummary(
         first=[FindingView.model_validate(f) for f in found[:top]],
         total=sum(counts.values()),
         by_severity=dict(by_severity),
-        high=[FindingView.model_validate(f) for f in highs],
+        high=highs,
     )
 
 

@@ -330,10 +330,13 @@ def _parts(session: Session, engagement: Engagement, facts: _Facts) -> list[_Par
     ]
 
 
-def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[ReadinessPart]]:
-    """The engagement's score and its parts, computed now (a bounded number of queries)."""
+def score_of(
+    session: Session, engagement: EngagementRef, **known: Any
+) -> tuple[int, list[ReadinessPart]]:
+    """The engagement's score and its parts, computed now (a bounded number of queries).
+    ``known``: the KT ``matrix`` and ``high`` findings, when the caller has read them."""
     engagement = engagement_of(session, engagement, writable=False)  # a read
-    facts = _facts(session, engagement)
+    facts = _facts(session, engagement, **known)
     raw = _parts(session, engagement, facts)
     return _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
 
@@ -395,6 +398,19 @@ def readiness(
         raise_most=steps,
         trend=_trend(session, engagement.id),
     )
+
+
+def gate_status_and_score(session: Session, engagement: EngagementRef) -> tuple[Any, int]:
+    """``gates.status`` and the readiness score (what ``phase status`` shows and keeps),
+    the KT matrix and the high access findings read once for both."""
+    from transition.services import gates
+    from transition.services.access_review import high_findings
+    from transition.services.kt_topics import matrix_of
+
+    eng = engagement_of(session, engagement, writable=False)
+    matrix, high = matrix_of(session, eng), high_findings(session, eng)
+    status = gates.status(session, eng, matrix=matrix, high_findings=len(high))
+    return status, score_of(session, eng, matrix=matrix, high=high)[0]
 
 
 def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]:
