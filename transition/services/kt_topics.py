@@ -214,13 +214,15 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopic
         out.append(
             (
                 system_id,
-                KTTopicRow(
+                # Built from values of the declared types: constructed, not validated
+                # (thousands of topics on a large engagement).
+                KTTopicRow.model_construct(
                     system=systems[system_id][0],
                     tier=systems[system_id][1],
                     topic=title,
                     source=source,
                     kinds=[
-                        KTTopicCell(
+                        KTTopicCell.model_construct(
                             kind=k,
                             status=kinds.get(k, "missing"),
                             received=sorted(got.get(k, ())),

@@ -17,6 +17,7 @@ one query counting each kind by day), the changes five.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -52,10 +53,7 @@ def _day(value: datetime | date | None) -> date | None:
 def _weeks(days: Sequence[date | None] | Mapping[date | None, int], now: date) -> tuple[int, int]:
     """How many of ``days`` (or of a count by day) fall in this week (now-6 … now) and in
     the week before."""
-    counted = days if isinstance(days, Mapping) else dict.fromkeys(days, 0)
-    if not isinstance(days, Mapping):
-        for d in days:
-            counted[d] += 1
+    counted = days if isinstance(days, Mapping) else Counter(days)
     this = sum(n for d, n in counted.items() if d is not None and now - timedelta(6) <= d <= now)
     last = sum(
         n
@@ -86,13 +84,10 @@ def summary(
     and ``counted["next_days"]`` says how many there are in all."""
     assert engagement.id is not None
     if completed is None:
-        completed = {}
-        for t in task_rows:
-            if t.status in CLOSED_TASKS:
-                completed[t.completed_at] = completed.get(t.completed_at, 0) + 1
-    closed_on: dict[date | None, int] = {}
+        completed = Counter(t.completed_at for t in task_rows if t.status in CLOSED_TASKS)
+    closed_on: Counter[date | None] = Counter()
     for at, n in completed.items():
-        closed_on[_day(at)] = closed_on.get(_day(at), 0) + n
+        closed_on[_day(at)] += n
     raid = session.execute(
         select(RaidItem, Person.name, Phase.title)
         .outerjoin(Person, Person.id == RaidItem.owner_id)
@@ -122,7 +117,6 @@ def summary(
         (r for r in raid if r[0].kind == "risk" and r[0].status == "open"),
         key=lambda r: (-((r[0].probability or 0) * (r[0].impact or 0)), r[0].number),
     )[:TOP_RISKS]
-    limit = top
     top_risks = [
         RiskLine(
             ref=ref_of(r.kind, r.number),
@@ -144,7 +138,7 @@ def summary(
         for r, _, phase in raid
         if r.kind == "decision" and (_day(r.created_at) or now) >= since
     ]
-    ahead, total = _ahead(session, engagement, now, phases, meetings, cutover, limit)
+    ahead, total = _ahead(session, engagement, now, phases, meetings, cutover, top)
     if counted is not None:
         counted["next_days"] = total
     return ReportSummary(
