@@ -279,14 +279,14 @@ def _handover(
         from transition.services.handover_summary import summary
 
         found = summary(session, engagement, top)
-        totals["open_derived"] = found["open_derived_count"]
-        ready = found["readiness"]
+        totals["open_derived"] = found.open_derived_count
+        ready = found.readiness
         return {
-            "total": found["total"],
-            "by_status": found["by_status"],
-            "sections": found["sections"],
-            "open_derived": found["open_derived"],
-            "open_static": found["open_static"],
+            "total": found.total,
+            "by_status": found.by_status,
+            "sections": found.sections,
+            "open_derived": found.open_derived,
+            "open_static": found.open_static,
             "checklist": engagement.handover_name,
             "checklist_version": engagement.handover_version,
             "readiness": {**ready.model_dump(), "line": ready.describe()},

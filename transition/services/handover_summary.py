@@ -7,6 +7,7 @@ items) without reading every item. The same figures as ``handover.show`` and
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,10 +20,23 @@ from transition.models import Engagement, HandoverItem
 from transition.services.views.handover import ExitReadiness, HandoverItemView
 
 
-def summary(session: Session, engagement: Engagement, top: int) -> dict[str, Any]:
-    """``total``, ``by_status``, ``sections`` (in the checklist's order, with counts per
-    status), ``open_derived`` (the first ``top`` open derived items, in order),
-    ``open_derived_count`` and ``readiness`` (an ``ExitReadiness``)."""
+@dataclass
+class HandoverSummary:
+    """``sections``: in the checklist's order, with counts per status; ``open_derived``:
+    the first ``top`` open derived items, ``open_derived_count`` all of them;
+    ``open_static``: every open item of the checklist."""
+
+    total: int
+    by_status: dict[str, int]
+    sections: list[dict[str, Any]]
+    open_derived: list[HandoverItemView]
+    open_derived_count: int
+    open_static: list[HandoverItemView]
+    readiness: ExitReadiness
+
+
+def summary(session: Session, engagement: Engagement, top: int) -> HandoverSummary:
+    """What the report shows of the checklist (see the module's docstring)."""
     from transition.workdays import Calendar
 
     eid = engagement.id
@@ -112,15 +126,15 @@ def summary(session: Session, engagement: Engagement, top: int) -> dict[str, Any
         overdue=ready["overdue"],
         percent=round(100 * ready["due_done"] / ready["due"]) if ready["due"] else None,
     )
-    return {
-        "total": sum(by_status.values()),
-        "by_status": {s: by_status[s] for s in sorted(first_status, key=first_status.get)},
-        "sections": list(sections.values()),
-        "open_derived": _open(session, engagement, order, now, dues, derived=True, top=top),
-        "open_derived_count": open_derived,
-        "open_static": _open(session, engagement, order, now, dues, derived=False),
-        "readiness": figure,
-    }
+    return HandoverSummary(
+        total=sum(by_status.values()),
+        by_status={s: by_status[s] for s in sorted(first_status, key=first_status.get)},
+        sections=list(sections.values()),
+        open_derived=_open(session, engagement, order, now, dues, derived=True, top=top),
+        open_derived_count=open_derived,
+        open_static=_open(session, engagement, order, now, dues, derived=False),
+        readiness=figure,
+    )
 
 
 def _open(
