@@ -10,6 +10,13 @@ opening an inspector (enter on a task → its fields, links, notes and history s
 time, and the process's CPU time over the same span (all threads: UI and database), which
 says how much of the wall time a busy machine added; the load average is printed with it.
 
+The inspector and the filter are timed from the key to the last frame the app renders
+for it (``Frames``): the test driver then waits for the app to go idle (each
+``pilot.press`` and ``pilot.pause`` sleeps at least 20 ms to see that nothing runs any
+more), and those waits are not the app's work. Every read, update, layout and render the
+key causes happens before that last frame, so all of it is counted; the figure with the
+driver's waits is printed beside it.
+
 Then filtering a 10,000-row list: one engagement with 10,000 tasks ("Bench Big List",
 added to the database when missing) on its Tasks tab, every task shown (``o``), ``/`` and
 a query typed a key at a time; per keystroke, the time from the key to the filtered first
@@ -84,10 +91,21 @@ async def measure_filter(url: str, slug: str) -> tuple[list[float], list[float],
     from transition.services.views.tasks import TaskView
     from transition.tui.app import make_app
     from transition.tui.widgets.paged_table import PagedTable
+    from transition.tui.widgets.tasks_pane import TasksPane
 
     PagedTable.DEBOUNCE = 0
     app = make_app(url, "bench", slug)
-    walls, cpus = [], []
+    frames = Frames(app)
+    # A page that shows the same rows paints nothing new: the keystroke ends when it has
+    # been taken in, if that is after the last frame.
+    take_in = TasksPane.on_tasks_pane_page
+
+    def taken_in(pane: TasksPane, message: TasksPane.Page) -> None:
+        take_in(pane, message)
+        frames.done()
+
+    TasksPane.on_tasks_pane_page = taken_in  # type: ignore[method-assign]
+    walls, cpus, waited = [], [], []
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one("#pane-tasks")
@@ -97,7 +115,7 @@ async def measure_filter(url: str, slug: str) -> tuple[list[float], list[float],
         await settle(pilot)
         for n in range(1, len(QUERY) + 1):
             typed = QUERY[:n]
-            start, cpu = time.perf_counter(), time.process_time()
+            frames.start()
             await pilot.press("space" if typed[-1] == " " else typed[-1])
             # (a space between words changes nothing to read again)
             while pane.filters.text.split() != typed.split():
@@ -105,10 +123,43 @@ async def measure_filter(url: str, slug: str) -> tuple[list[float], list[float],
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()  # the page shown
             await pilot.pause()  # and painted
-            walls.append(time.perf_counter() - start)
-            cpus.append(time.process_time() - cpu)
+            wall, cpu = frames.last()
+            walls.append(wall)
+            cpus.append(cpu)
+            waited.append(frames.now())
         matched = sum(1 for r in pane.rows.values() if isinstance(r, TaskView))
-    return walls, cpus, matched
+    TasksPane.on_tasks_pane_page = take_in  # type: ignore[method-assign]
+    return walls, cpus, matched, waited
+
+
+class Frames:
+    """When ``app`` renders a frame (headless, rendering the screen's update is the paint:
+    nothing is written out). ``last()``: wall and CPU seconds from ``start()`` to the last
+    frame rendered since, or to the last ``done()`` (work that painted nothing new) if
+    that came later."""
+
+    def __init__(self, app) -> None:
+        self.began = (0.0, 0.0)
+        self.frame = (0.0, 0.0)
+        display = app._display
+
+        def rendered(screen, update) -> None:
+            display(screen, update)
+            self.done()
+
+        app._display = rendered
+
+    def start(self) -> None:
+        self.began = self.frame = (time.perf_counter(), time.process_time())
+
+    def done(self) -> None:
+        self.frame = (time.perf_counter(), time.process_time())
+
+    def last(self) -> tuple[float, float]:
+        return self.frame[0] - self.began[0], self.frame[1] - self.began[1]
+
+    def now(self) -> float:
+        return time.perf_counter() - self.began[0]
 
 
 async def settle(pilot) -> None:
@@ -144,27 +195,27 @@ async def measure(url: str) -> tuple[float, float, int, int, float, float]:
     return dashboard, switch, rows, loaded, dashboard_cpu, switch_cpu
 
 
-async def measure_inspector(url: str) -> tuple[float, float]:
+async def measure_inspector(url: str) -> tuple[float, float, float]:
     """Enter on the first task of the first engagement → its inspector filled in."""
     from transition.tui.app import make_app
     from transition.tui.screens.inspectors import TaskInspector
 
     app = make_app(url, "bench", None)
+    frames = Frames(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         tasks = app.screen.query_one("#tasks-table")
         while tasks.row_count == 0:
             await pilot.pause()
-        await settle(pilot)
-        await pilot.press("down")  # off the phase heading, onto its first task
-        await pilot.pause()
-        start, cpu = time.perf_counter(), time.process_time()
+        await settle(pilot)  # the cursor on the first task
+        frames.start()
         await pilot.press("enter")
         while not (isinstance(app.screen, TaskInspector) and app.screen.data is not None):
             await pilot.pause()
         await pilot.pause()  # the refresh that paints it
-        return time.perf_counter() - start, time.process_time() - cpu
+        wall, cpu = frames.last()
+        return wall, cpu, frames.now()
 
 
 def main() -> None:
@@ -204,9 +255,10 @@ def main() -> None:
     )
     opened = [asyncio.run(measure_inspector(url)) for _ in range(args.runs)]
     print(
-        f"open an inspector (enter on a task): median "
+        f"open an inspector (enter on a task → last frame): median "
         f"{statistics.median(o[0] for o in opened):.3f} s, max {max(o[0] for o in opened):.3f} s "
-        f"(CPU {statistics.median(o[1] for o in opened):.3f} s)"
+        f"(CPU {statistics.median(o[1] for o in opened):.3f} s; with the driver's waits "
+        f"{statistics.median(o[2] for o in opened):.3f} s)"
     )
     if args.no_filter:
         return
@@ -215,15 +267,18 @@ def main() -> None:
     print(f"10,000-task engagement ready in {time.perf_counter() - began:.1f} s")
     walls: list[float] = []
     cpus: list[float] = []
+    waits: list[float] = []
     for _ in range(args.runs):
-        wall, cpu, matched = asyncio.run(measure_filter(url, slug))
+        wall, cpu, matched, waited = asyncio.run(measure_filter(url, slug))
         walls += wall
         cpus += cpu
+        waits += waited
     print(
-        f"filter a 10,000-row list, per keystroke repaint ({len(QUERY)} keys of "
+        f"filter a 10,000-row list, per keystroke → last frame ({len(QUERY)} keys of "
         f"{QUERY!r}, {matched} rows left): median {statistics.median(walls) * 1000:.0f} ms, "
         f"max {max(walls) * 1000:.0f} ms (CPU median {statistics.median(cpus) * 1000:.0f} ms, "
-        f"max {max(cpus) * 1000:.0f} ms)"
+        f"max {max(cpus) * 1000:.0f} ms; with the driver's waits "
+        f"{statistics.median(waits) * 1000:.0f} ms)"
     )
 
 

@@ -124,3 +124,31 @@ def test_session_scope_rolls_back_everything_on_error(session_scope, db_url, acm
         systems.add(s, get_engagement(s, acme), "Service Desk")
         raise BadInput("something later in the same command failed")
     assert dump(db_url) == before
+
+
+def test_every_table_module_is_an_area_of_the_models_package():
+    """Tables outside ``models.core`` load when first named: each area module's tables
+    must be listed in ``AREAS``, or ``from transition.models import X`` would fail."""
+    import importlib
+    import pkgutil
+
+    import transition.models as models
+
+    modules = {m.name for m in pkgutil.iter_modules(models.__path__)} - {"core", "exit"}
+    assert modules == set(models.AREAS)
+    for area, names in models.AREAS.items():
+        module = importlib.import_module(f"transition.models.{area}")
+        assert set(names) == set(module.__all__), area
+        for name in names:
+            assert getattr(models, name) is getattr(module, name)
+
+
+def test_the_models_hold_every_table_the_migrations_create(engine):
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    from transition.models import load_all
+
+    load_all()
+    created = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    assert created == set(SQLModel.metadata.tables)

@@ -49,7 +49,7 @@ def _in_write(url: str) -> bool:
 
 def _counts(url: str, slug: str) -> tuple[int | None, dict[str, int], list[str]]:
     """The engagement's id (None when gone), its rows per table, and its log's actions."""
-    from transition.models import AuditEvent, Engagement
+    from transition.models import AuditEvent, Engagement, load_all
 
     engine = create_engine(url)
     try:
@@ -58,6 +58,7 @@ def _counts(url: str, slug: str) -> tuple[int | None, dict[str, int], list[str]]
                 select(Engagement.id).where(Engagement.slug == slug)
             ).scalar_one_or_none()
             counts: dict[str, int] = {}
+            load_all()
             tables: list[Table] = list(SQLModel.metadata.sorted_tables)
             for t in tables:
                 if "engagement_id" in t.c and t.name != "audit_event":

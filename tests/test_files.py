@@ -9,6 +9,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from safety import ROOT, assert_clean_error, dump
 
 from transition import files
@@ -186,3 +188,18 @@ def test_input_files_that_are_not_regular_files_are_refused_at_once(
         assert "not a regular file" in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert dump(db_url) == before
+
+
+@given(st.lists(st.text(max_size=40), max_size=30), st.integers(min_value=1, max_value=64))
+@settings(max_examples=60, deadline=None)
+def test_text_in_pieces_is_written_as_the_whole_text(pieces, block):
+    """A large export streams into its file in pieces (blocks of ``BLOCK`` characters);
+    the file holds exactly the text joined, in UTF-8, whatever the block size."""
+    import tempfile
+    from unittest import mock
+
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(files, "BLOCK", block):
+        target = Path(folder) / "out.json"
+        files.write_file(target, iter(pieces))
+        assert target.read_bytes() == "".join(pieces).encode("utf-8")
+        assert stat.S_IMODE(target.stat().st_mode) == files.PRIVATE

@@ -317,3 +317,31 @@ def test_key_person_risks_become_read_models(session_scope, small, monkeypatch):
     with session_scope() as s:
         (got,) = gates.status(s, small).key_person_risks
     assert got.model_dump() == risk
+
+
+@pytest.mark.parametrize("book", ["small", "acme"])
+def test_the_gate_ahead_is_judged_as_the_whole_status_judges_it(session_scope, request, book):
+    """``ahead`` (the dashboard, the TUI's gate dialog) reads only what the phase in
+    progress and the next one ask for (the shipped playbook's gates ask for KT coverage
+    and access in some phases only), and judges them as ``phase status`` does, phase
+    after phase."""
+    small = request.getfixturevalue(book)
+    for _ in range(8):
+        with session_scope(write=False) as s:
+            whole = gates.status(s, small)
+            near = gates.ahead(s, small)
+        active = whole.active()
+        assert near.phase == active
+        after = [p for p in whole.phases if active and p.position == active.position + 1]
+        assert near.next == (after[0] if after else None)
+        if active is None:
+            break
+        _finish_phase(session_scope, small, active.key)
+
+
+def _finish_phase(session_scope, slug: str, key: str) -> None:
+    with session_scope() as s:
+        for task in tasks.list_tasks(s, slug):
+            if task.phase == key and task.status not in ("done", "skipped"):
+                tasks.set_status(s, slug, task.key, "done")
+        gates.advance(s, slug, override="moving on to check the next gate")

@@ -143,6 +143,31 @@ def test_task_list_loads_only_its_own_group(engagement_db):
     assert not loaded & others, sorted(loaded & others)
 
 
+def test_read_commands_on_sqlite_build_only_the_tables_they_name(engagement_db):
+    """Neither the PostgreSQL dialect nor the area tables (RAID, meetings, scorecard,
+    go-live, readiness, evidence) are built for a core read command on SQLite."""
+    loaded = _modules_after(
+        _run_cli(
+            ["--db", engagement_db, "task", "list", "acme", "--json"],
+            ["--db", engagement_db, "person", "list", "acme", "--json"],
+        )
+    )
+    from transition.models import AREAS
+
+    unneeded = {"sqlalchemy.dialects.postgresql"} | {f"transition.models.{a}" for a in AREAS}
+    assert not loaded & unneeded, sorted(loaded & unneeded)
+    # Commands that write (phase status keeps today's readiness score) or reach the
+    # handover checklist load SQLite's insert only.
+    loaded = _modules_after(
+        _run_cli(
+            ["--db", engagement_db, "phase", "status", "acme"],
+            ["--db", engagement_db, "access", "list", "acme"],
+            ["--db", engagement_db, "handover", "sync", "acme"],
+        )
+    )
+    assert "sqlalchemy.dialects.postgresql" not in loaded
+
+
 def test_playbook_commands_load_yaml_but_not_the_ui(engagement_db):
     loaded = _modules_after(_run_cli(["playbook", "show", "managed-service-onboarding"]))
     assert "yaml" in loaded

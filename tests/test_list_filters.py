@@ -125,3 +125,21 @@ def test_grants_and_events_filter_and_sort_in_the_query(cli, acme, session_scope
         assert [e.actor for e in audit.events(s, acme, text="ПЕТРОВА")]
         assert not audit.events(s, acme, text="no such words here")
         assert len(audit.events(s, acme, text="grant", sort="actor", limit=2)) == 2
+
+
+def test_events_filter_by_the_name_the_audit_tab_shows(cli, acme, session_scope):
+    """A task's events are found by words of its title (the tab shows the title, while
+    the log stores the task's id), in any case and any script; so are a grant's by its
+    person's or system's name."""
+    add_task(cli, acme, "mail-move", "Перенос ПОЧТЫ to Exchange Online")
+    assert cli("person", "add", acme, "Ольга Петрова", "--side", "provider").exit_code == 0
+    assert cli("system", "add", acme, "Ядро Биллинга").exit_code == 0
+    args = ["--person", "Ольга Петрова", "--system", "Ядро Биллинга", "--role", "admin"]
+    assert cli("access", "grant", acme, *args, "--justification", "x").exit_code == 0
+    with session_scope(write=False) as s:
+        mine = audit.events(s, acme, text="почты exchange")
+        assert mine and {(e.entity, e.entity_id) for e in mine} == {("task", mine[0].entity_id)}
+        assert not audit.events(s, acme, text="почты nowhere")
+        grant = next(g for g in access.list_grants(s, acme) if g.system == "Ядро Биллинга")
+        about = audit.events(s, acme, text="БИЛЛИНГА")
+        assert any(e.entity == "access_grant" and e.entity_id == grant.id for e in about)

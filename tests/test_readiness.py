@@ -126,3 +126,38 @@ def test_readiness_query_count_does_not_grow_with_systems(
                "ops", "--justification", "x"))  # fmt: skip
     ok(cli("runbook", "generate", desk, "--missing", "--out", str(tmp_path / "books")))
     assert measure() == few
+
+
+def test_phase_status_keeps_the_score_readiness_computes(cli, desk, session_scope):
+    """``phase status`` judges the gates and the score on one reading; both are what the
+    gate check and the readiness score give on their own."""
+    from transition.services import gates
+
+    ok(
+        cli(
+            "kt",
+            "schedule",
+            desk,
+            "--system",
+            "CRM",
+            "--kind",
+            "shadow",
+            "--topic",
+            "Backups",
+            "--presenter",
+            "Ann Old",
+            "--attendee",
+            "Bob New",
+            "--at",
+            "2026-12-03T10:00Z",
+        )
+    )
+    with session_scope(write=False) as s:
+        status, score = readiness.status_with_score(s, desk)
+        assert status == gates.status(s, desk)
+        assert score == readiness.score_of(s, desk)[0]
+    shown = ok(cli("phase", "status", desk, "--json")).json()
+    assert shown == status.model_dump(mode="json")
+    with session_scope(write=False) as s:
+        (row,) = dashboard.overview(s)
+    assert row.readiness == score

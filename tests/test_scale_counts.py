@@ -1,6 +1,6 @@
 """One engagement holding many rows: every per-engagement read and sync command sends the
 same number of SQL statements at two sizes (no query per row), and the JSON lists that
-stream their rows print exactly what the read models print."""
+print plain rows print exactly what the read models print."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from transition.cli.output import to_json
-from transition.services import access, tasks
+from transition.services import access, exit_readiness, handover, kt, kt_topics, tasks
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -22,12 +22,17 @@ COMMANDS = [
     ("access", "list", "{eng}", "--active", "--json"),
     ("access", "list", "{eng}"),
     ("access", "review", "{eng}", "--json"),
+    ("access", "review", "{eng}"),
     ("handover", "sync", "{eng}"),
     ("handover", "show", "{eng}"),
+    ("handover", "show", "{eng}", "--open"),
+    ("handover", "show", "{eng}", "--json"),
     ("phase", "status", "{eng}"),
     ("system", "list", "{eng}"),
     ("kt", "coverage", "{eng}"),
+    ("kt", "coverage", "{eng}", "--json"),
     ("kt", "list", "{eng}"),
+    ("kt", "list", "{eng}", "--json"),
     ("runbook", "list", "{eng}"),
 ]
 
@@ -84,7 +89,18 @@ def test_per_engagement_commands_send_the_same_statements_at_two_sizes(
             ("task", "list", slug, "--status", "blocked", "--json"): to_json(
                 tasks.list_tasks(s, slug, status="blocked")
             ),
+            ("access", "review", slug, "--json"): to_json(access.review(s, slug)),
+            ("kt", "list", slug, "--json"): to_json(kt.list_sessions(s, slug)),
+            ("kt", "coverage", slug, "--json"): to_json(kt_topics.coverage_matrix(s, slug)),
         }
+        # handover show prints the checklist's plain outline: the read models' order,
+        # values and readiness figure.
+        items, ready = exit_readiness.checklist(s, slug)
+        lines, figure = exit_readiness.outline(s, slug)
+        assert figure == ready
+        fields = exit_readiness.ChecklistLine._fields
+        assert [tuple(getattr(i, f) for f in fields) for i in items] == [tuple(x) for x in lines]
+        assert len(lines) == len(handover.show(s, slug)) > 48
     for args, text in expected.items():
         result = cli(*args)
         assert result.exit_code == 0, result.stderr

@@ -172,6 +172,30 @@ async def test_tasks_open_on_open_ones_and_filter_every_page_in_any_script(tmp_p
 
 
 @run_async
+async def test_the_tasks_tab_opens_on_its_first_task_and_enter_inspects_it(tmp_path, monkeypatch):
+    from transition.tui.screens.inspectors import TaskInspector
+
+    monkeypatch.setattr(PagedTable, "DEBOUNCE", 0)
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one("#pane-tasks")
+        first = next(k for k, r in pane.rows.items() if isinstance(r, TaskView))
+        assert keys(pane.table)[0].startswith("phase:")  # the heading stays above it
+        assert pane.table.current_key() == first
+        # A filter that leaves the task under the cursor out: on the first task left.
+        await pilot.press("slash")
+        await type_text(pilot, "shadows incumbent")
+        left = next(k for k, r in pane.rows.items() if isinstance(r, TaskView))
+        assert left != first and pane.table.current_key() == left
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskInspector) and app.screen.ref == left
+
+
+@run_async
 async def test_the_access_list_filters_in_its_query(tmp_path, monkeypatch):
     monkeypatch.setattr(PagedTable, "DEBOUNCE", 0)
     app = demo_app(tmp_path, monkeypatch, NW)

@@ -22,6 +22,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from transition.errors import BadInput, Refused
@@ -80,8 +81,34 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+#: Text given in pieces is written in blocks of about this many characters.
+BLOCK = 1 << 20
+
+#: What a file is written from: its text or bytes whole, or its text in pieces (a large
+#: export streams into the file without being held as one string).
+Content = str | bytes | Iterable[str]
+
+
+def _blocks(data: Content) -> Iterator[bytes]:
+    if isinstance(data, str):
+        yield data.encode("utf-8")
+    elif isinstance(data, bytes | bytearray):
+        yield bytes(data)
+    else:
+        pending: list[str] = []
+        size = 0
+        for piece in data:
+            pending.append(piece)
+            size += len(piece)
+            if size >= BLOCK:
+                yield "".join(pending).encode("utf-8")
+                pending, size = [], 0
+        if pending:
+            yield "".join(pending).encode("utf-8")
+
+
 def write_file(
-    path: Path | str, data: str | bytes, *, mode: int = PRIVATE, replace: bool = True
+    path: Path | str, data: Content, *, mode: int = PRIVATE, replace: bool = True
 ) -> Path:
     """Write ``data`` to ``path`` atomically with ``mode``. Without ``replace`` an existing
     file is never replaced (``Refused``), even one that appears while writing."""
@@ -89,14 +116,14 @@ def write_file(
     existing = check_target(target)
     if existing is not None and not replace:
         raise Refused(f"{target} already exists; use --force to overwrite")
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise BadInput(f"cannot write {target}: {_why(exc)}") from None
     try:
         try:
-            _write_all(fd, raw)
+            for block in _blocks(data):
+                _write_all(fd, block)
             os.fchmod(fd, mode)
             os.fsync(fd)
         finally:
@@ -117,21 +144,19 @@ def write_file(
     return target
 
 
-def write_output(path: Path | str, data: str | bytes, *, mode: int = PRIVATE) -> Path | None:
+def write_output(path: Path | str, data: Content, *, mode: int = PRIVATE) -> Path | None:
     """``-o`` of a command: ``-`` or ``/dev/stdout`` writes to standard output (and returns
     None); anything else goes through ``write_file``."""
     if str(path) in STDOUT:
-        if isinstance(data, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-        else:
-            sys.stdout.write(data)
+        sys.stdout.flush()
+        for block in _blocks(data):
+            sys.stdout.buffer.write(block)
         sys.stdout.flush()
         return None
     return write_file(path, data, mode=mode)
 
 
-def write_private(path: Path | str, text: str) -> Path | None:
+def write_private(path: Path | str, text: Content) -> Path | None:
     """An export, report, calendar or checklist: readable by its owner only."""
     return write_output(path, text, mode=PRIVATE)
 

@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
 )
 
@@ -46,6 +47,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Validation context of a playbook stored with an engagement: it was checked in full when
+#: the engagement started, so its offsets are not parsed again on every read.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return info.context is STORED
+
+
 def _offset(value: Any, what: str, *, negative: bool) -> str:
     text = str(value).strip()
     try:
@@ -65,7 +75,10 @@ def _duration(value: Any) -> str:
 #: An offset from a phase's start such as ``+5d``, ``2w``, ``+3bd`` or ``-2bd`` (checked
 #: when read, kept as written).
 DueOffset = Annotated[
-    str, BeforeValidator(lambda value: _offset(value, "due offset", negative=True))
+    str,
+    BeforeValidator(
+        lambda value, info: value if _stored(info) else _offset(value, "due offset", negative=True)
+    ),
 ]
 #: A phase's length (``10d``, ``2w``, ``10bd``), at least one day.
 Duration = Annotated[str, BeforeValidator(_duration)]
@@ -369,7 +382,7 @@ def from_json(text: str) -> Playbook:
     Kept per text: one command reads the same engagement's playbook in several places
     (gates, plan, readiness), and a 10,000-task playbook takes a while to validate. The
     models are frozen, so the shared copy cannot change under a caller."""
-    return Playbook.model_validate_json(text)
+    return Playbook.model_validate_json(text, context=STORED)
 
 
 __all__ = [

@@ -151,5 +151,5 @@ def review(
     as_json: AsJson = False,
 ) -> None:
     """Least-privilege findings, most severe first."""
-    rows = call(ctx, access.review, engagement, admin_roles=admin_roles)
+    rows = call(ctx, access.review_records, engagement, admin_roles=admin_roles)
     emit_rows(rows, as_json, FINDING_COLUMNS, empty="no findings")

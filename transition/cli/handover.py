@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Annotated
@@ -34,31 +35,34 @@ def show(
     notice and exit dates) and the exit-readiness figure."""
     from transition.services import exit_readiness
 
-    rows, ready = call(ctx, exit_readiness.checklist, engagement)
-    if open_only:
-        rows = [r for r in rows if r.status == "open"]
     if as_json:
-        emit_json(rows)
+        rows, ready = call(ctx, exit_readiness.checklist, engagement)
+        emit_json([r for r in rows if r.status == "open"] if open_only else rows)
         return
-    if not rows:
+    lines, ready = call(ctx, exit_readiness.outline, engagement)
+    if open_only:
+        lines = [r for r in lines if r.status == "open"]
+    if not lines:
         say("no handover items")
         return
+    out = []
     section = None
-    for row in rows:
+    for row in lines:
         if row.section != section:
+            if section is not None:
+                out.append("")
             section = row.section
-            if row is not rows[0]:
-                say()
-            say(f"{row.section_title or section}")
+            out.append(f"{row.section_title or section}")
         owner = f"  ({row.owner})" if row.owner else ""
         status = "" if row.status in ("open", "done") else f" [{row.status}]"
         due = f"  due {row.due_date.isoformat()}" if row.due_date else ""
         due += " OVERDUE" if row.overdue else ""
-        say(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}{due}")
-    counts = Counter(row.status for row in rows)
-    say()
-    say(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    say(ready.describe())
+        out.append(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}{due}")
+    counts = Counter(row.status for row in lines)
+    out.append("")
+    out.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    out.append(ready.describe())
+    sys.stdout.write("\n".join(out) + "\n")
 
 
 @app.command("sync")

@@ -30,17 +30,24 @@ def _starts(row: Any) -> str:
     return shown(row.starts_at, row.timezone)
 
 
-def _elsewhere(row: Any) -> str:
-    return "; ".join(f"{t.person} {t.starts}" for t in row.local_times)
+#: ``kt list`` prints plain rows (``kt.session_records``).
+def _listed_start(row: dict[str, Any]) -> str:
+    from transition.services.kt_times import shown
+
+    return shown(row["starts_at"], row["timezone"])
+
+
+def _elsewhere(row: dict[str, Any]) -> str:
+    return "; ".join(f"{t['person']} {t['starts']}" for t in row["local_times"])
 
 
 SESSION_COLUMNS = [
     "id",
-    (_starts, "starts"),
+    (_listed_start, "starts"),
     ("minutes", "min"),
     "system",
     "kind",
-    (lambda r: r.status.replace("_", " "), "status"),
+    (lambda r: r["status"].replace("_", " "), "status"),
     "presenters",
     "attendees",
     "topic",
@@ -57,9 +64,9 @@ MARKS = {"signed_off": "signed off", "held": "held", "planned": "planned", "miss
 
 
 def _kind_column(kind: str) -> tuple[Any, str]:
-    def shown(row: Any) -> str:
-        cell = next(c for c in row.kinds if c.kind == kind)
-        return MARKS.get(cell.status, cell.status)
+    def shown(row: dict[str, Any]) -> str:
+        cell = next(c for c in row["kinds"] if c["kind"] == kind)
+        return MARKS.get(cell["status"], cell["status"])
 
     return shown, kind
 
@@ -222,8 +229,8 @@ def signoff(
 def list_sessions(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Sessions in time order; start times in the engagement's time zone (UTC if none),
     and each participant's own where it differs."""
-    rows = call(ctx, kt.list_sessions, engagement)
-    columns = SESSION_COLUMNS + ([ELSEWHERE] if any(r.local_times for r in rows) else [])
+    rows = call(ctx, kt.session_records, engagement)
+    columns = SESSION_COLUMNS + ([ELSEWHERE] if any(r["local_times"] for r in rows) else [])
     emit_rows(
         rows, as_json, columns, empty="no KT sessions yet: plan one with `transition kt schedule`"
     )
@@ -237,15 +244,15 @@ def coverage(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False
     incumbent holds."""
     from transition.services import kt_topics
 
-    rows = call(ctx, kt_topics.coverage_matrix, engagement)
+    rows = call(ctx, kt_topics.coverage_records, engagement)
     emit_rows(rows, as_json, COVERAGE_COLUMNS, empty="no systems yet")
     if as_json:
         return
     for row in rows:
-        if row.at_risk:
+        if row["at_risk"]:
             say(
-                f"! only {row.at_risk} (incumbent, leaving) holds {row.system}: {row.topic}; "
-                f"not signed off: {', '.join(row.missing)}"
+                f"! only {row['at_risk']} (incumbent, leaving) holds {row['system']}: "
+                f"{row['topic']}; not signed off: {', '.join(row['missing'])}"
             )
     from transition.cli.system_deps import say_kt_flags
 

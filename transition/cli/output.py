@@ -98,6 +98,17 @@ def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
     return getattr(row, key, None)
 
 
+def _getters(rows: Sequence[Any], keys: Sequence[str | Callable[[Any], Any]]) -> list[Any]:
+    """One function per column reading its value from a row (``_value``, chosen once for a
+    list whose rows are all dicts or all objects rather than once per cell)."""
+    kinds = {type(row) is dict for row in rows}
+    if len(kinds) > 1:
+        return [lambda row, key=key: _value(row, key) for key in keys]
+    if kinds == {True}:
+        return [key if callable(key) else lambda row, key=key: row.get(key) for key in keys]
+    return [key if callable(key) else lambda row, key=key: getattr(row, key, None) for key in keys]
+
+
 def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") -> None:
     """``columns``: (key, header) pairs, or a field name that is its own header; a key is a
     field (of a dict or a read model) or a function of the row. Prints nothing but ``empty``
@@ -107,15 +118,15 @@ def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") ->
             sys.stdout.write(empty + "\n")
         return
     columns = [(c, c) if isinstance(c, str) else c for c in columns]
-    cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
-    widths = [len(header) for _, header in columns]
-    for line in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, line, strict=True)]
-    out = [
-        "  ".join(h.upper().ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip()
+    getters = _getters(rows, [key for key, _ in columns])
+    cells = [[cell(get(row)) for get in getters] for row in rows]
+    widths = [
+        max(len(header), max(len(line[i]) for line in cells))
+        for i, (_, header) in enumerate(columns)
     ]
-    for line in cells:
-        out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
+    out += [line_format.format(*line).rstrip() for line in cells]
     sys.stdout.write("\n".join(out) + "\n")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,26 @@ def default_actor() -> str:
         return "unknown"
 
 
+_settled = False
+
+
+def settle_memory() -> None:
+    """Keep the garbage collector out of a command's way, once per process (as the TUI's
+    ``settle_memory`` does for its screens).
+
+    What is loaded by the time a command opens its first unit of work (the CLI, SQLAlchemy,
+    the models, the command's services) lives until the process exits: frozen, the
+    collector no longer walks it on each full pass, and young objects are collected in
+    larger batches. A command reading thousands of rows makes as many short-lived objects,
+    and without this a quarter to a third of its time went to collections."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
+    gc.freeze()
+    gc.set_threshold(5_000, 10, 10)
+
+
 @dataclass
 class State:
     url: str | None = None
@@ -44,6 +65,7 @@ class State:
     def session(self, *, write: bool = False) -> Iterator[Session]:
         from transition import db
 
+        settle_memory()
         engine = self.engine
         if not self._checked:
             db.ensure_schema(engine)

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
         with state(ctx).session() as session:
             document = transfer.export_data(session, engagement or None)
-        path = write_private(output or "-", transfer.dumps(document))
+        path = write_private(output or "-", transfer.pieces(document))
         if path is not None:
             say(f"exported {_plural(len(document['engagements']), 'engagement')} to {path}")
 

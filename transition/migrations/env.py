@@ -3,7 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import transition.models  # noqa: F401  (registers the tables)
+import transition.models
+
+transition.models.load_all()  # every table registered
+transition.models.core.postgresql_options()
 
 target_metadata = SQLModel.metadata
 

@@ -14,9 +14,18 @@ from datetime import date, datetime
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 
-class Versioned(SQLModel):
+class Table(SQLModel):
+    """The base of every table. Rows are read and written through SQLAlchemy, which needs
+    no pydantic validator, so pydantic builds a table's schema only on first use
+    (``defer_build``) and importing the models stays cheap for every command."""
+
+    model_config = SQLModelConfig(from_attributes=True, defer_build=True)
+
+
+class Versioned(Table):
     """Mixin: optimistic version column, bumped by the ORM on every UPDATE."""
 
     version: int = Field(default=1, nullable=False)
@@ -144,7 +153,7 @@ class Task(Versioned, table=True):
     removed_reason: str | None = None
 
 
-class TaskNote(SQLModel, table=True):
+class TaskNote(Table, table=True):
     """One entry of a task's notes thread (``task note``): appended, never edited."""
 
     __tablename__ = "task_note"
@@ -158,7 +167,7 @@ class TaskNote(SQLModel, table=True):
     text: str
 
 
-class TaskDependency(SQLModel, table=True):
+class TaskDependency(Table, table=True):
     task_id: int = Field(foreign_key="task.id", primary_key=True, ondelete="CASCADE")
     depends_on_id: int = Field(
         foreign_key="task.id", primary_key=True, index=True, ondelete="CASCADE"
@@ -183,7 +192,8 @@ class AccessGrant(Versioned, table=True):
 
     One grant in force (not revoked) per person × system × role: the partial unique index
     ``uq_grant_in_force`` on ``role_key`` (the role folded by ``services.access.role_key``)
-    makes that a database promise, so two concurrent writers cannot both record it."""
+    makes that a database promise, so two concurrent writers cannot both record it.
+    Its PostgreSQL condition is added by ``postgresql_options`` (see there)."""
 
     __table_args__ = (
         Index("ix_grant_engagement_revoked", "engagement_id", "revoked_at"),
@@ -195,7 +205,6 @@ class AccessGrant(Versioned, table=True):
             "role_key",
             unique=True,
             sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
         ),
     )
 
@@ -239,7 +248,7 @@ class KTSession(Versioned, table=True):
     follow_ups: str = ""
 
 
-class KTParticipant(SQLModel, table=True):
+class KTParticipant(Table, table=True):
     __tablename__ = "kt_participant"
 
     session_id: int = Field(foreign_key="kt_session.id", primary_key=True, ondelete="CASCADE")
@@ -317,7 +326,7 @@ class HandoverItem(Versioned, table=True):
     due_rule: str | None = Field(default=None, max_length=40)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     """Append-only: who changed what, when. Chained by hash so edits are detectable."""
 
     __tablename__ = "audit_event"
@@ -341,7 +350,7 @@ class AuditEvent(SQLModel, table=True):
     undoes: str | None = Field(default=None, max_length=32)
 
 
-class SystemPerson(SQLModel, table=True):
+class SystemPerson(Table, table=True):
     """Who owns a system, is its subject-matter expert or its backup (per side)."""
 
     __tablename__ = "system_person"
@@ -354,7 +363,7 @@ class SystemPerson(SQLModel, table=True):
     role: str = Field(max_length=20)  # owner | sme | backup
 
 
-class SystemTopic(SQLModel, table=True):
+class SystemTopic(Table, table=True):
     """One topic of a system's knowledge: from a required runbook or added by the team."""
 
     __tablename__ = "system_topic"
@@ -370,7 +379,7 @@ class SystemTopic(SQLModel, table=True):
     removed_at: datetime | None = None
 
 
-class KTTopic(SQLModel, table=True):
+class KTTopic(Table, table=True):
     """The topics a KT session covers."""
 
     __tablename__ = "kt_topic"
@@ -381,7 +390,7 @@ class KTTopic(SQLModel, table=True):
     )
 
 
-class RoleAssignment(SQLModel, table=True):
+class RoleAssignment(Table, table=True):
     """A playbook owner role (``transition-manager``) resolved to a person."""
 
     __tablename__ = "role_assignment"
@@ -393,3 +402,12 @@ class RoleAssignment(SQLModel, table=True):
     engagement_id: int = Field(foreign_key="engagement.id", index=True, ondelete="CASCADE")
     role: str = Field(max_length=100)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+
+
+def postgresql_options() -> None:
+    """Give the partial index its PostgreSQL condition. Named on the model, it would load
+    SQLAlchemy's PostgreSQL dialect in every command on SQLite; the schema itself is made
+    by the migrations, so only the migration environment needs it (to compare models and
+    database)."""
+    index = next(i for i in AccessGrant.__table__.indexes if i.name == "uq_grant_in_force")
+    index.dialect_options["postgresql"]["where"] = text("revoked_at IS NULL")

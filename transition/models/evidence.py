@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from transition.models.core import Table
 
 __all__: list[str] = ["RunbookExercise"]
 
 
-class RunbookExercise(SQLModel, table=True):
+class RunbookExercise(Table, table=True):
     """One exercise of a runbook: on which day, led by whom, passed or failed, and what
     deviated from the written procedure. Append-only: an exercise is never edited."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from transition.models.core import Table
 
 __all__: list[str] = [
     "Exercise",
@@ -15,7 +17,7 @@ __all__: list[str] = [
 ]
 
 
-class Exercise(SQLModel, table=True):
+class Exercise(Table, table=True):
     """A tabletop exercise: a scenario walked through by the people who would act on it.
 
     ``key`` is the scenario's slug (``vendor-security-incident``); one exercise per
@@ -34,7 +36,7 @@ class Exercise(SQLModel, table=True):
     created_by: str = Field(default="", max_length=200)
 
 
-class ExerciseParticipant(SQLModel, table=True):
+class ExerciseParticipant(Table, table=True):
     """Who took part in an exercise (each person once)."""
 
     __tablename__ = "exercise_participant"
@@ -46,7 +48,7 @@ class ExerciseParticipant(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
 
 
-class ExerciseFinding(SQLModel, table=True):
+class ExerciseFinding(Table, table=True):
     """A finding of an exercise: the task that follows it up (one exercise per task)."""
 
     __tablename__ = "exercise_finding"
@@ -57,7 +59,7 @@ class ExerciseFinding(SQLModel, table=True):
     task_id: int = Field(foreign_key="task.id", unique=True, ondelete="CASCADE")
 
 
-class GoLiveDecision(SQLModel, table=True):
+class GoLiveDecision(Table, table=True):
     """A go/no-go decision, signed by one client and one provider person. Append-only:
     a later decision supersedes it, the history stays. The names are kept as signed."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from transition.models.core import Versioned
+from transition.models.core import Table, Versioned
 
 __all__: list[str] = ["Meeting", "MeetingAction", "MeetingAttendee"]
 
@@ -45,7 +45,7 @@ class Meeting(Versioned, table=True):
     number: int
 
 
-class MeetingAttendee(SQLModel, table=True):
+class MeetingAttendee(Table, table=True):
     """Who attended a held meeting."""
 
     __tablename__ = "meeting_attendee"
@@ -56,7 +56,7 @@ class MeetingAttendee(SQLModel, table=True):
     )
 
 
-class MeetingAction(SQLModel, table=True):
+class MeetingAction(Table, table=True):
     """A task that a meeting raised (``meeting action``)."""
 
     __tablename__ = "meeting_action"

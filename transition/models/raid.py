@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from transition.models.core import Versioned
+from transition.models.core import Table, Versioned
 
 __all__: list[str] = ["RaidItem", "RaidLink", "SystemDependency"]
 
@@ -46,7 +46,7 @@ class RaidItem(Versioned, table=True):
     created_by: str = Field(default="", max_length=200)
 
 
-class RaidLink(SQLModel, table=True):
+class RaidLink(Table, table=True):
     """A RAID item linked to one system, person or task (exactly one of the three)."""
 
     __tablename__ = "raid_link"
@@ -74,7 +74,7 @@ class RaidLink(SQLModel, table=True):
     task_id: int | None = Field(default=None, foreign_key="task.id", index=True, ondelete="CASCADE")
 
 
-class SystemDependency(SQLModel, table=True):
+class SystemDependency(Table, table=True):
     """System ``system_id`` depends on ``depends_on_id`` (a directed graph without cycles:
     the service refuses a cycle; the constraints refuse duplicates and self-loops)."""
 

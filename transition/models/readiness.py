@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from transition.models.core import Table
 
 __all__: list[str] = ["ReadinessSnapshot"]
 
 
-class ReadinessSnapshot(SQLModel, table=True):
+class ReadinessSnapshot(Table, table=True):
     """The engagement's readiness score (0–100) as last computed on ``day``: one row per
     engagement and day (``uq_readiness_day``), replaced when it is computed again."""
 

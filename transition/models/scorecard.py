@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from transition.models.core import Table
 
 
-class ScoreEntry(SQLModel, table=True):
+class ScoreEntry(Table, table=True):
     """One KPI's value for one party (incumbent or provider) in one ISO week
     (``2026-W49``). One value per KPI, party and week: recording it again replaces it."""
 
@@ -28,7 +30,7 @@ class ScoreEntry(SQLModel, table=True):
     recorded_by: str = Field(max_length=200)
 
 
-class Intervention(SQLModel, table=True):
+class Intervention(Table, table=True):
     """A time the incumbent had to step in during the parallel run, in one ISO week."""
 
     __tablename__ = "intervention"

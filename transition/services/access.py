@@ -29,6 +29,7 @@ from transition.services.access_review import (
     high_finding_counts,
     high_findings,
     review,
+    review_records,
 )
 from transition.services.access_rules import (
     DEFAULT_ADMIN_ROLES,
@@ -81,6 +82,7 @@ __all__ = [
     "released",
     "resolve_expiry",
     "review",
+    "review_records",
     "revoke",
     "role_key",
     "status_of",
@@ -288,20 +290,33 @@ def grant_records(
     expiring_days: int | None = None,
 ) -> Iterator[dict[str, object]]:
     """``list_grants`` as plain rows in ``GrantView`` field order, read as they are printed
-    (``access list --json``): one query, no model per row. The statement runs now (an
-    unknown engagement or a bad filter is refused before anything is printed)."""
+    (``access list --json``; dates and timestamps as their ISO text): one query, no model
+    per row. The statement runs now (an unknown engagement or a bad filter is refused
+    before anything is printed)."""
     now = today()
     stmt = _grants_statement(session, engagement, active, expiring_days, None, 0, now)
     result = session.connection().execute(stmt)
     keys = tuple(result.keys())
+    at = keys.index("revoked_at"), keys.index("expires_on")
 
     def rows() -> Iterator[dict[str, Any]]:
-        for values in result:
-            row = dict(zip(keys, values, strict=True))
-            row["status"] = status_of(row["revoked_at"], row["expires_on"], now)
-            yield row
+        for chunk in result.partitions(1000):  # fetched a thousand at a time, not one by one
+            for values in chunk:
+                row = dict(zip(keys, values, strict=True))
+                revoked, expires = values[at[0]], values[at[1]]
+                row["status"] = status_of(revoked, expires, now)
+                # dates and timestamps as the JSON text they print as
+                row["granted_at"] = row["granted_at"].isoformat()
+                if expires is not None:
+                    row["expires_on"] = expires.isoformat()
+                if revoked is not None:
+                    row["revoked_at"] = revoked.isoformat()
+                yield row
 
-    return records(GrantView, rows())
+    # The columns are the view's fields in its order, status last: the rows print as read.
+    return (
+        rows() if (*keys, "status") == tuple(GrantView.model_fields) else records(GrantView, rows())
+    )
 
 
 def _grants_statement(

@@ -14,6 +14,7 @@ from transition.models import AccessGrant, Engagement, KTParticipant, KTSession,
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import FindingView
+from transition.services.views.base import records
 
 
 def review(
@@ -31,10 +32,21 @@ def review(
       or after the engagement's exit date (once it has one); an incumbent
       released within ``TRANSITION_RELEASE_WARNING_DAYS`` (14) days who is not ready.
     """
+    return [FindingView(**f) for f in review_records(session, engagement, admin_roles=admin_roles)]
+
+
+def review_records(
+    session: Session,
+    engagement: EngagementRef,
+    *,
+    admin_roles: str | list[str] | tuple[str, ...] | None = None,
+) -> list[dict[str, object]]:
+    """``review`` as plain rows in ``FindingView`` field order (``access review`` prints
+    them as they are, with no model per finding)."""
     engagement = engagement_of(session, engagement)
     words = admin_role_words(admin_roles)
     found = _findings(session, [engagement.id], words).get(engagement.id, [])
-    return [FindingView.model_validate(f) for f in found]
+    return list(records(FindingView, found))
 
 
 def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int, int]:
@@ -84,32 +96,65 @@ def _findings(
     are looked for (what ``high_findings`` needs, in fewer queries)."""
     now = today()
     by_engagement: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ends: dict[int, Any] = {}
+    live = (AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None))
+    # Only the grants that can give a finding are read: the rest of a large engagement's
+    # grants (in force, with an expiry, an ordinary role) are passed over in the database.
+    # (read through the session, which writes any pending change first; then plain rows)
+    roles = session.execute(select(AccessGrant.role).where(*live).distinct()).scalars()
+    admin = [role for role in roles if is_admin_like(role, words)]
+    expires = AccessGrant.expires_on
+    can_find = [
+        expires.is_(None),
+        expires < now,
+        Person.release_date < now,
+        (Person.released_on.is_(None)) & (expires > Person.release_date),
+        AccessGrant.role.in_(admin),
+    ]
     # The engagement's exit date, once it records one: provider grants outlive the
     # transition plan on purpose, but none should outlive the exit.
     if medium:
-        ends = dict(
-            session.execute(
-                select(Engagement.id, Engagement.exit_date).where(
-                    Engagement.id.in_(engagement_ids), Engagement.exit_date.is_not(None)
-                )
-            ).all()
+        can_find.append(expires > Engagement.exit_date)
+    conn = session.connection()
+    for row in conn.execute(
+        select(
+            AccessGrant.engagement_id,
+            AccessGrant.id,
+            AccessGrant.person_id,
+            AccessGrant.system_id,
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.expires_on,
+            Person.name.label("person"),
+            Person.release_date,
+            Person.released_on,
+            System.name.label("system"),
+            Engagement.exit_date,
         )
-    active_pairs: set[tuple[int, int]] = set()
-    for row in session.execute(
-        _grant_rows().where(
-            AccessGrant.engagement_id.in_(engagement_ids), AccessGrant.revoked_at.is_(None)
-        )
-    ):
-        if row.expires_on is None or row.expires_on >= now:
-            active_pairs.add((row.person_id, row.system_id))
-        by_engagement[row.engagement_id].extend(
-            grant_findings(row, now, words, ends.get(row.engagement_id))
-        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .join(Engagement, Engagement.id == AccessGrant.engagement_id)
+        .where(*live, or_(*can_find))
+        .order_by(AccessGrant.id)
+    ).all():
+        end = row.exit_date if medium else None
+        by_engagement[row.engagement_id].extend(grant_findings(row, now, words, end))
     if not medium:
         return dict(by_engagement)
+    # A provider person in KT on a system they hold no grant in force on (revoked or
+    # expired grants do not count). Person and system are the engagement's, and so are
+    # their grants: looked up by the pair's index, not by the engagement's grants.
+    held = (
+        select(AccessGrant.id)
+        .where(
+            AccessGrant.revoked_at.is_(None),
+            AccessGrant.person_id == KTParticipant.person_id,
+            AccessGrant.system_id == KTSession.system_id,
+            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+        )
+        .exists()
+    )
     seen: set[tuple[int, int]] = set()
-    for eid, person_id, pname, system_id, sname in session.execute(
+    for eid, person_id, pname, system_id, sname in conn.execute(
         select(
             KTSession.engagement_id,
             KTParticipant.person_id,
@@ -125,11 +170,12 @@ def _findings(
             KTSession.status != "cancelled",
             Person.side == "provider",
             System.removed_at.is_(None),
+            ~held,
         )
         .order_by(Person.slug, System.slug)
-    ):
+    ).all():
         pair = (person_id, system_id)
-        if pair in active_pairs or pair in seen:
+        if pair in seen:
             continue
         seen.add(pair)
         by_engagement[eid].append(
@@ -234,6 +280,13 @@ def grant_findings(row: Any, now: date, words: tuple[str, ...], end: date | None
             f"expires on {row.expires_on}, after the engagement's exit on {end}",
         )
     return out
+
+
+#: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
+SPACES = tuple(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 #: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).

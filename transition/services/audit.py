@@ -307,7 +307,7 @@ def events(
         .where(AuditEvent.engagement_id == engagement_id)
         .offset(offset)
     )
-    stmt = narrowed(stmt, order, text, sort, descending)
+    stmt = narrowed(stmt, order, text, sort, descending, engagement_id)
     if limit is not None:
         stmt = stmt.limit(limit)
     result = session.execute(stmt)

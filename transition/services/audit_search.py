@@ -1,11 +1,29 @@
-"""The audit list filtered and sorted in its query (the TUI's Audit tab: ``/``, ``>``)."""
+"""The audit list filtered and sorted in its query (the TUI's Audit tab: ``/``, ``>``).
+
+The filter finds a word where the tab shows it: in the time, actor, action, entity, field
+or values, and in the name of the row the event is about (a task's title, a person's,
+system's or runbook's name, a grant's person or system), as ``audit_names`` tells it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from transition.models import AuditEvent
+from sqlalchemy import and_, or_, select
+
+from transition.models import (
+    AccessGrant,
+    AuditEvent,
+    Engagement,
+    HandoverItem,
+    Person,
+    Phase,
+    Runbook,
+    System,
+    Task,
+)
 from transition.services import textmatch
+from transition.services.audit import CHANGE_COLUMNS
 
 #: What the audit list can be sorted by (the Audit tab's columns), and the column for each.
 EVENT_SORTS: dict[str, Any] = {
@@ -16,23 +34,60 @@ EVENT_SORTS: dict[str, Any] = {
     "field": AuditEvent.field,
 }
 
+#: The stored columns the filter looks in.
+STORED = (AuditEvent.at, *CHANGE_COLUMNS)
 
-def narrowed(stmt: Any, order: Any, text: str | None, sort: str | None, descending: bool) -> Any:
-    """``stmt`` (events) kept to those with every word of ``text`` in the time, actor,
-    action, entity, field or values, in the order of ``sort``, then ``order``."""
-    stmt = stmt.order_by(*textmatch.ordering(sort, descending, EVENT_SORTS, "events"), order)
-    if text:
-        stmt = stmt.where(
-            textmatch.matches(
-                text,
-                AuditEvent.at,
-                AuditEvent.actor,
-                AuditEvent.action,
-                AuditEvent.entity,
-                AuditEvent.entity_id,
-                AuditEvent.field,
-                AuditEvent.before,
-                AuditEvent.after,
-            )
+#: Entity (as the log names it) → the row and the column that name it.
+NAMED: dict[str, tuple[Any, Any]] = {
+    "task": (Task, Task.title),
+    "person": (Person, Person.name),
+    "system": (System, System.name),
+    "phase": (Phase, Phase.title),
+    "runbook": (Runbook, Runbook.title),
+    "handover_item": (HandoverItem, HandoverItem.title),
+    "engagement": (Engagement, Engagement.name),
+}
+
+
+def _named(word: str, engagement_id: int) -> Any:
+    """Events about a row whose name holds ``word`` (each row kind's ids found once)."""
+    kinds = [
+        and_(
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id.in_(
+                select(model.id).where(
+                    (model.id if model is Engagement else model.engagement_id) == engagement_id,
+                    textmatch.matches(word, column),
+                )
+            ),
         )
+        for entity, (model, column) in NAMED.items()
+    ]
+    grants = (
+        select(AccessGrant.id)
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .where(
+            AccessGrant.engagement_id == engagement_id,
+            textmatch.matches(word, Person.name, System.name, AccessGrant.role),
+        )
+    )
+    kinds.append(and_(AuditEvent.entity == "access_grant", AuditEvent.entity_id.in_(grants)))
+    return or_(*kinds)
+
+
+def narrowed(
+    stmt: Any,
+    order: Any,
+    text: str | None,
+    sort: str | None,
+    descending: bool,
+    engagement_id: int,
+) -> Any:
+    """``stmt`` (the events of ``engagement_id``) kept to those with every word of
+    ``text`` in a stored column or the name of their row, in the order of ``sort``, then
+    ``order``."""
+    stmt = stmt.order_by(*textmatch.ordering(sort, descending, EVENT_SORTS, "events"), order)
+    for word in textmatch.words(text):
+        stmt = stmt.where(or_(textmatch.matches(word, *STORED), _named(word, engagement_id)))
     return stmt

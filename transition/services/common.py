@@ -234,3 +234,12 @@ def apply_changes(
             raise Conflict(_changed_by(session, entity, row_id, label)) from None
         audit.record_fields(session, engagement_id, entity, row.id, changed, action=action)
     return changed
+
+
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's database, for ``ON CONFLICT`` (PostgreSQL's or
+    SQLite's): its dialect module is loaded when first used, not by every command."""
+    from importlib import import_module
+
+    name = session.get_bind().dialect.name
+    return import_module(f"sqlalchemy.dialects.{name}").insert

@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, SQLModel
 
+from transition import models
 from transition.dates import utcnow
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement
@@ -232,6 +233,7 @@ def export_folder(session: Session) -> Path:
 def _delete_rows(session: Session, engagement_id: int) -> int:
     """Every row of the engagement, children first, whatever the tables; its audit
     events stay (the log is append-only)."""
+    models.load_all()
     tables: list[Table] = list(SQLModel.metadata.sorted_tables)
     owned = {t.name for t in tables if "engagement_id" in t.c and t.name != "audit_event"}
     deleted = 0

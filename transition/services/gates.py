@@ -9,26 +9,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
-    AccessGrant,
-    Engagement,
-    KTSession,
-    Person,
     Phase,
-    Runbook,
-    System,
     Task,
 )
-from transition.playbooks import Criterion, Playbook, from_json
+from transition.playbooks import Criterion
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
@@ -36,8 +29,15 @@ from transition.services.common import (
     check_version,
     engagement_of,
 )
+from transition.services.gate_facts import (  # noqa: F401  (re-exported)
+    DONE,
+    Facts,
+    current_phase,
+    gather,
+    in_progress,
+    near,
+)
 from transition.services.listing import names as _names
-from transition.services.tasks import CLOSED
 from transition.services.views.phases import (
     AdvanceResult,
     CriterionResult,
@@ -48,131 +48,6 @@ from transition.services.views.phases import (
     PhaseStep,
 )
 from transition.text import clean_text
-
-DONE = CLOSED  # a task done or skipped no longer holds a gate
-
-
-@dataclass
-class Facts:
-    engagement: Engagement
-    playbook: Playbook
-    phases: list[Phase]
-    open_tasks: dict[int, list[str]]  # phase id → keys of tasks not done/skipped
-    task_totals: dict[int, int]
-    systems: list[tuple[int, str, int]]  # (id, name, tier), active only
-    kt_signed: dict[int, set[str]]  # system id → kinds signed off
-    runbooks_accepted: dict[int, set[str]]  # system id → templates accepted
-    provider_people: list[tuple[int, str]]
-    people_with_grant: set[int]
-    released_providers: int = 0  # provider people whose release date has passed
-    high_findings: int = 0  # open high access-review findings
-    # system id → topic → kinds signed off, once KT is organised by topic (else None)
-    kt_topics: dict[int, dict[str, set[str]]] | None = None
-    # Incumbents with a release date (only read when a gate asks for ``release_ready``).
-    readiness: list[Any] | None = None
-    # Module → facts of the evidence and governance criteria (``gate_extras``).
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-def _by_system(
-    session: Session, model: type[KTSession | Runbook], column: Any, eid: int, status: str
-) -> dict[int, set[str]]:
-    """System id → the distinct ``column`` values of the engagement's ``model`` rows in
-    ``status`` (the KT kinds signed off, the runbook templates accepted)."""
-    out: dict[int, set[str]] = defaultdict(set)
-    for system_id, value in session.execute(
-        select(model.system_id, column)
-        .where(model.engagement_id == eid, model.status == status)
-        .distinct()
-    ):
-        out[system_id].add(value)
-    return out
-
-
-def gather(
-    session: Session, engagement: Engagement, *, matrix: Any = None, high_findings: Any = None
-) -> Facts:
-    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
-    ``high_findings`` (a count): given by a caller that has read them (the report)."""
-    eid = engagement.id
-    now = today()
-    phases = list(
-        session.execute(
-            select(Phase).where(Phase.engagement_id == eid).order_by(Phase.position)
-        ).scalars()
-    )
-    open_tasks: dict[int, list[str]] = defaultdict(list)
-    totals: dict[int, int] = defaultdict(int)
-    for phase_id, key, status in session.execute(
-        select(Task.phase_id, Task.key, Task.status)
-        .where(Task.engagement_id == eid, Task.removed_at.is_(None))
-        .order_by(Task.phase_id, Task.position)
-    ):
-        totals[phase_id] += 1
-        if status not in DONE:
-            open_tasks[phase_id].append(key)
-    systems = [
-        tuple(row)
-        for row in session.execute(
-            select(System.id, System.name, System.tier)
-            .where(System.engagement_id == eid, System.removed_at.is_(None))
-            .order_by(System.tier, System.slug)
-        )
-    ]
-    kt_signed = _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
-    from transition.services import kt_topics
-
-    accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
-    from transition.services import access
-
-    # Released people are not expected to hold access: only those still on the engagement
-    # (no release date, or one not yet passed) must have a grant in force.
-    provider_rows = session.execute(
-        select(Person.id, Person.name, Person.release_date)
-        .where(Person.engagement_id == eid, Person.side == "provider")
-        .order_by(Person.slug)
-    ).all()
-    provider_people = [
-        (pid, name) for pid, name, release in provider_rows if not access.released(release, now)
-    ]
-    released_providers = len(provider_rows) - len(provider_people)
-    with_grant = set(
-        session.execute(
-            select(AccessGrant.person_id)
-            .where(
-                AccessGrant.engagement_id == eid,
-                AccessGrant.revoked_at.is_(None),
-                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
-            )
-            .distinct()
-        ).scalars()
-    )
-    readiness = None
-    if any('"release_ready"' in (p.gate_json or "") for p in phases):
-        from transition.services import release
-
-        readiness = release.readiness(session, engagement)
-    from transition.services import gate_extras
-
-    return Facts(
-        extras=gate_extras.gather(session, engagement, phases),
-        readiness=readiness,
-        engagement=engagement,
-        playbook=from_json(engagement.playbook_json),
-        phases=phases,
-        open_tasks=open_tasks,
-        task_totals=totals,
-        systems=systems,  # type: ignore[arg-type]
-        kt_signed=kt_signed,
-        runbooks_accepted=accepted,
-        provider_people=provider_people,  # type: ignore[arg-type]
-        people_with_grant=with_grant,
-        released_providers=released_providers,
-        high_findings=len(access.high_findings(session, engagement))
-        if high_findings is None
-        else high_findings,
-        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix),
-    )
 
 
 def judge(criterion: Criterion, phase: Phase, facts: Facts) -> tuple[bool, str]:
@@ -289,10 +164,6 @@ def evaluate(phase: Phase, facts: Facts) -> list[CriterionResult]:
     return results
 
 
-def current_phase(phases: list[Phase]) -> Phase | None:
-    return next((p for p in phases if p.status == "active"), None)
-
-
 def _phase_status(phase: Phase, results: list[CriterionResult], facts: Facts) -> PhaseStatus:
     return PhaseStatus(
         key=phase.key,
@@ -348,11 +219,12 @@ def status(session: Session, engagement: EngagementRef, **known: Any) -> GateSta
 
 def ahead(session: Session, engagement: EngagementRef) -> CurrentGate:
     """The gate ahead: the phase in progress with its criteria judged, and the next one."""
-    data = status(session, engagement)
-    phase = data.active()
-    after = phase.position + 1 if phase is not None else None
-    following = next((p for p in data.phases if p.position == after), None)
-    return CurrentGate(engagement=data.engagement, phase=phase, next=following)
+    engagement = engagement_of(session, engagement)
+    facts = gather(session, engagement, judged=near)
+    shown = [_phase_status(p, evaluate(p, facts), facts) for p in near(facts.phases)]
+    phase = next((p for p in shown if p.status == "active"), None)
+    following = next((p for p in shown if p.status != "active"), None)
+    return CurrentGate(engagement=engagement.slug, phase=phase, next=following)
 
 
 def ahead_in_full(session: Session, engagement: EngagementRef) -> CurrentGate:
@@ -424,7 +296,7 @@ def advance(
 ) -> AdvanceResult:
     """Leave the current phase through its gate; an unmet gate needs a written override."""
     engagement = engagement_of(session, engagement)
-    facts = gather(session, engagement)
+    facts = gather(session, engagement, judged=in_progress)
     phase = current_phase(facts.phases)
     if phase is None:
         raise Refused(f"engagement {engagement.slug} has no active phase: every phase is done")

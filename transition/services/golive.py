@@ -132,7 +132,7 @@ def evidence(session: Session, engagement: EngagementRef) -> Evidence:
     from transition.services import gates
 
     engagement = engagement_of(session, engagement, writable=False)
-    facts = gates.gather(session, engagement)
+    facts = gates.gather(session, engagement, judged=gates.in_progress)
     phase = gates.current_phase(facts.phases)
     results = gates.evaluate(phase, facts) if phase is not None else []
     return Evidence(

@@ -26,14 +26,12 @@ from functools import cache
 from typing import Any, TypedDict
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from transition.dates import utcnow
 from transition.models import AccessGrant, HandoverItem, Person, Runbook, System
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef, dialect_insert, engagement_of
 from transition.services.rows import bulk_insert, insert_keyed
 
 ENTITY = "handover_item"
@@ -181,12 +179,13 @@ def _scoped(what: str, lists: tuple[tuple[str, bool], ...]) -> Any:
 
 
 def _select(conn: Any, what: str, scope: dict[str, Any], everything: bool) -> Any:
+    """The rows of ``what`` in scope, fetched at once (not a fetch per row)."""
     if everything:
-        return conn.execute(_ALL[what], {"eid": scope["eid"]})
+        return conn.execute(_ALL[what], {"eid": scope["eid"]}).all()
     lists = tuple((name, len(scope[name]) == 1) for name in _BY[what] if scope[name])
     params = {name: scope[name][0] if one else scope[name] for name, one in lists}
     params["eid"] = scope["eid"]
-    return conn.execute(_scoped(what, lists), params)
+    return conn.execute(_scoped(what, lists), params).all()
 
 
 _RETITLE = (
@@ -272,7 +271,7 @@ def reconcile(
     if not (everything or scope_grants or scope_runbooks or system_ids):
         audit.record_many(session, eid, changes)
         return counts
-    actual = {row.key: row for row in _select(conn, "item", scope, everything)}
+    actual = {row[1]: row for row in _select(conn, "item", scope, everything)}  # by key
 
     retitled = False
     new_rows: list[dict[str, Any]] = []
@@ -329,13 +328,14 @@ def reconcile(
     return counts
 
 
-# Insert an item unless its key is taken, per dialect (PostgreSQL hands the id back).
-_DERIVE = {
-    "sqlite": sqlite_insert(_H).on_conflict_do_nothing(index_elements=["engagement_id", "key"]),
-    "postgresql": pg_insert(_H)
-    .on_conflict_do_nothing(index_elements=["engagement_id", "key"])
-    .returning(_H.c.id),
-}
+def _derive_statement(session: Session) -> Any:
+    """Insert an item unless its key is taken (PostgreSQL hands the id back)."""
+    stmt = dialect_insert(session)(_H).on_conflict_do_nothing(
+        index_elements=["engagement_id", "key"]
+    )
+    return stmt.returning(_H.c.id) if session.get_bind().dialect.name == "postgresql" else stmt
+
+
 _SCOPE_OF = {"grant": "grants", "runbook": "runbooks", "system": "systems"}
 
 
@@ -354,10 +354,7 @@ def derive_new(
     Should an item with its key exist already, ``reconcile`` decides instead."""
     engagement = engagement_of(session, engagement)
     dialect = session.get_bind().dialect.name
-    stmt = _DERIVE.get(dialect)
-    if stmt is None:
-        reconcile(session, engagement, **{_SCOPE_OF[kind]: [source_id]}, events=events)
-        return
+    stmt = _derive_statement(session)
     session.flush()
     result = session.connection().execute(
         stmt, _derived_row(engagement.id, kind, source_id, "open", title)

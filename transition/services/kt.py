@@ -51,7 +51,8 @@ from transition.services.kt_risks import (  # noqa: F401  (the KT service's publ
     missing_kinds,
 )
 from transition.services.kt_times import elsewhere, local, zone_label
-from transition.services.views.kt import KTCoverageRow, KTSessionView, PersonTime
+from transition.services.views.base import records
+from transition.services.views.kt import KTCoverageRow, KTSessionView
 from transition.text import clean_line, clean_text, field_limit, slugify
 
 ENTITY = "kt_session"
@@ -343,6 +344,13 @@ def list_sessions(
     return sessions_with_people(session, engagement_of(session, engagement), system=system)[0]
 
 
+def session_records(session: Session, engagement: EngagementRef) -> list[dict[str, object]]:
+    """``list_sessions`` as plain rows in ``KTSessionView`` field order (``kt list``
+    prints them as they are, with no model per session)."""
+    rows, _ = _session_rows(session, engagement_of(session, engagement))
+    return list(records(KTSessionView, rows))
+
+
 def sessions_with_people(
     session: Session,
     engagement: Engagement,
@@ -352,6 +360,18 @@ def sessions_with_people(
 ) -> tuple[list[KTSessionView], Contacts]:
     """The sessions (all, a system's, or one), the topics each covers, and who took part
     in each with their email (for the calendar), in three queries."""
+    rows, contacts = _session_rows(session, engagement, system=system, session_id=session_id)
+    return [KTSessionView.model_validate(row) for row in rows], contacts
+
+
+def _session_rows(
+    session: Session,
+    engagement: Engagement,
+    *,
+    system: str | None = None,
+    session_id: int | None = None,
+) -> tuple[list[dict[str, Any]], Contacts]:
+    """``sessions_with_people`` as the values of each session's view."""
     stmt = (
         select(*(getattr(KTSession, c) for c in _LISTED), System.name.label("system"))
         .join(System, System.id == KTSession.system_id)
@@ -378,7 +398,10 @@ def sessions_with_people(
     if session_id is not None:
         stmt = stmt.where(KTSession.id == session_id)
         people = people.where(KTParticipant.session_id == session_id)
-    rows = session.execute(stmt).all()
+    result = session.execute(stmt)  # (writes any pending change first)
+    keys = tuple(result.keys())  # once: a row's own mapping rebuilds its keys every time
+    rows = result.all()
+    conn = session.connection()  # the rest as plain rows
     covered = (
         select(KTTopic.session_id, SystemTopic.title)
         .join(SystemTopic, SystemTopic.id == KTTopic.topic_id)
@@ -389,43 +412,42 @@ def sessions_with_people(
     if session_id is not None:
         covered = covered.where(KTTopic.session_id == session_id)
     covers: dict[int, list[str]] = defaultdict(list)
-    for sid, title in session.execute(covered):
+    for sid, title in conn.execute(covered).all():
         covers[sid].append(title)
     contacts: Contacts = defaultdict(lambda: {"presenter": [], "attendee": []})
     names: dict[int, str] = {}
     zones: dict[int, list[tuple[str, str]]] = defaultdict(list)
     here = engagement.timezone
     label = zone_label(here)
-    for sid, pid, role, name, email, tz in session.execute(people):
+    for sid, pid, role, name, email, tz in conn.execute(people).all():
         names[pid] = name
         contacts[sid][role].append((name, email))
         if tz and tz != label:
             zones[sid].append((name, tz))
-    views = []
+    out = []
     for row in rows:
-        starts, entry, signer = utc(row.starts_at), contacts[row.id], row.signed_off_by_id
-        views.append(
-            KTSessionView.model_validate(
-                {
-                    **row._mapping,
-                    "starts_at": starts,
-                    "held_at": row.held_at and utc(row.held_at),
-                    "signed_off_at": row.signed_off_at and utc(row.signed_off_at),
-                    "ends_at": _end(starts, row.minutes),
-                    "presenters": [name for name, _ in entry["presenter"]],
-                    "attendees": [name for name, _ in entry["attendee"]],
-                    "signed_off_by": names.get(signer) if signer else None,
-                    "timezone": label,
-                    "starts_local": local(starts, here).isoformat(),
-                    "covers": covers.get(row.id, []),
-                    "local_times": [
-                        PersonTime(person=n, timezone=tz, starts=elsewhere(starts, tz, here))
-                        for n, tz in zones.get(row.id, ())
-                    ],
-                }
-            )
+        data = dict(zip(keys, row, strict=True))
+        ident, starts = data["id"], utc(data["starts_at"])
+        entry, signer = contacts[ident], data["signed_off_by_id"]
+        held, signed = data["held_at"], data["signed_off_at"]
+        data.update(
+            starts_at=starts,
+            held_at=held and utc(held),
+            signed_off_at=signed and utc(signed),
+            ends_at=_end(starts, data["minutes"]),
+            presenters=[name for name, _ in entry["presenter"]],
+            attendees=[name for name, _ in entry["attendee"]],
+            signed_off_by=names.get(signer) if signer else None,
+            timezone=label,
+            starts_local=local(starts, here).isoformat(),
+            covers=covers.get(ident, []),
+            local_times=[
+                {"person": n, "timezone": tz, "starts": elsewhere(starts, tz, here)}
+                for n, tz in zones.get(ident, ())
+            ],
         )
-    return views, contacts
+        out.append(data)
+    return out, contacts
 
 
 def coverage(session: Session, engagement: EngagementRef) -> list[KTCoverageRow]:

@@ -68,6 +68,7 @@ def key_person_risks_for(
             KTSession.status != "cancelled",
             System.removed_at.is_(None),
         )
+        .distinct()  # a row per system, status, kind and presenter, not per session
     ):
         systems[sid] = (eid, sname)
         if status == "signed_off":

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
@@ -84,6 +85,37 @@ def cover(
     return [t.title for t in wanted]
 
 
+class TopicCell(NamedTuple):
+    """``KTTopicCell`` as a plain row (read by attribute the same way)."""
+
+    kind: str
+    status: str
+    received: list[str]
+
+
+class TopicLine(NamedTuple):
+    """``KTTopicRow`` as a plain row: what ``matrix_of`` gives, one per topic, read by
+    attribute the same way, with no model built per row of a large engagement."""
+
+    system: str
+    tier: int
+    topic: str
+    source: str
+    kinds: list[TopicCell]
+    holders: list[str]
+    received: list[str]
+    missing: list[str]
+    at_risk: str | None
+
+
+def _view(row: TopicLine) -> KTTopicRow:
+    return KTTopicRow(**{**row._asdict(), "kinds": [KTTopicCell(**c._asdict()) for c in row.kinds]})
+
+
+def _record(row: TopicLine) -> dict[str, object]:
+    return {**row._asdict(), "kinds": [c._asdict() for c in row.kinds]}
+
+
 @dataclass
 class _Sessions:
     """The engagement's KT sessions (not cancelled) and what they cover."""
@@ -97,17 +129,18 @@ class _Sessions:
 
 def _sessions(session: Session, eid: int) -> _Sessions:
     out = _Sessions()
-    for sid, system_id, topic, kind, status in session.execute(
+    conn = session.connection()  # plain rows (the session's changes were written already)
+    for sid, system_id, topic, kind, status in conn.execute(
         select(
             KTSession.id, KTSession.system_id, KTSession.topic, KTSession.kind, KTSession.status
         ).where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ):
+    ).all():
         out.rows[sid] = (system_id, slugify(topic), kind, status)
-    for sid, tid in session.execute(
+    for sid, tid in conn.execute(
         select(KTTopic.session_id, KTTopic.topic_id)
         .join(KTSession, KTSession.id == KTTopic.session_id)
         .where(KTSession.engagement_id == eid)
-    ):
+    ).all():
         out.covers[sid].add(tid)
     for sid, role, name, side, release in session.execute(
         select(
@@ -120,7 +153,7 @@ def _sessions(session: Session, eid: int) -> _Sessions:
         .join(Person, Person.id == KTParticipant.person_id)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ):
+    ).all():
         out.people[sid].append((role, name, side, release))
     return out
 
@@ -147,15 +180,26 @@ def coverage_matrix(session: Session, engagement: EngagementRef) -> list[KTTopic
     topics, when there are any): per kind the best status and who received it, who holds
     the knowledge, the core kinds missing, and the only holder when that one person is an
     incumbent with a release date. A fixed number of queries."""
-    return [row for _, row in _matrix(session, engagement_of(session, engagement))]
+    return [_view(row) for _, row in _matrix(session, engagement_of(session, engagement))]
 
 
-def matrix_of(session: Session, engagement: Engagement) -> list[tuple[int, KTTopicRow]]:
-    """``coverage_matrix`` with each row's system id."""
+def coverage_records(session: Session, engagement: EngagementRef) -> list[dict[str, object]]:
+    """``coverage_matrix`` as plain rows in ``KTTopicRow`` field order (what ``kt coverage``
+    prints), with no model per row."""
+    return [_record(row) for _, row in _matrix(session, engagement_of(session, engagement))]
+
+
+def matrix_of(session: Session, engagement: Engagement) -> list[tuple[int, TopicLine]]:
+    """``coverage_matrix`` as plain rows, with each row's system id."""
     return _matrix(session, engagement)
 
 
-def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopicRow]]:
+def matrix_views(matrix: Iterable[TopicLine]) -> list[KTTopicRow]:
+    """Rows of ``matrix_of`` as the read models ``coverage_matrix`` gives."""
+    return [_view(row) for row in matrix]
+
+
+def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLine]]:
     from transition.services.system_people import holders, topics_for
 
     topics = topics_for(session, engagement)
@@ -214,25 +258,19 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, KTTopic
         out.append(
             (
                 system_id,
-                # Built from values of the declared types: constructed, not validated
-                # (thousands of topics on a large engagement).
-                KTTopicRow.model_construct(
-                    system=systems[system_id][0],
-                    tier=systems[system_id][1],
-                    topic=title,
-                    source=source,
-                    kinds=[
-                        KTTopicCell.model_construct(
-                            kind=k,
-                            status=kinds.get(k, "missing"),
-                            received=sorted(got.get(k, ())),
-                        )
+                TopicLine(
+                    systems[system_id][0],
+                    systems[system_id][1],
+                    title,
+                    source,
+                    [
+                        TopicCell(k, kinds.get(k, "missing"), sorted(got.get(k, ())))
                         for k in KT_KINDS
                     ],
-                    holders=sorted(holding),
-                    received=sorted({n for people in got.values() for n in people}),
-                    missing=missing,
-                    at_risk=only,
+                    sorted(holding),
+                    sorted({n for people in got.values() for n in people}),
+                    missing,
+                    only,
                 ),
             )
         )
@@ -243,7 +281,7 @@ def signed_by_topic(
     session: Session,
     engagement: Engagement,
     *,
-    matrix: list[tuple[int, KTTopicRow]] | None = None,
+    matrix: list[tuple[int, TopicLine]] | None = None,
 ) -> dict[int, dict[str, set[str]]] | None:
     """For the ``kt_coverage`` gate: system id → topic title → kinds signed off, for the
     systems whose KT is organised by topic (a session of theirs covers a topic given to
@@ -266,4 +304,15 @@ def signed_by_topic(
     return dict(out)
 
 
-__all__ = ["CORE_KINDS", "OTHER", "cover", "coverage_matrix", "signed_by_topic"]
+__all__ = [
+    "CORE_KINDS",
+    "OTHER",
+    "TopicCell",
+    "TopicLine",
+    "cover",
+    "coverage_matrix",
+    "coverage_records",
+    "matrix_of",
+    "matrix_views",
+    "signed_by_topic",
+]

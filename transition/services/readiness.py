@@ -34,10 +34,9 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from transition.dates import today
@@ -51,7 +50,7 @@ from transition.models import (
     System,
 )
 from transition.models import Runbook as RunbookRow
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef, dialect_insert, engagement_of
 from transition.services.kt_risks import CORE_KINDS
 from transition.services.views.readiness import (
     RaiseItem,
@@ -61,6 +60,9 @@ from transition.services.views.readiness import (
     SystemReadiness,
     TrendPoint,
 )
+
+if TYPE_CHECKING:
+    from transition.services.views.phases import GateStatus
 
 #: The parts of the composite: key, title, weight (the weights add up to 100).
 WEIGHTS: tuple[tuple[str, str, int], ...] = (
@@ -330,15 +332,30 @@ def _parts(session: Session, engagement: Engagement, facts: _Facts) -> list[_Par
     ]
 
 
-def score_of(
-    session: Session, engagement: EngagementRef, **known: Any
-) -> tuple[int, list[ReadinessPart]]:
-    """The engagement's score and its parts, computed now (a bounded number of queries).
-    ``known``: the KT ``matrix`` and ``high`` findings, when the caller has read them."""
+def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[ReadinessPart]]:
+    """The engagement's score and its parts, computed now (a bounded number of queries)."""
     engagement = engagement_of(session, engagement, writable=False)  # a read
-    facts = _facts(session, engagement, **known)
+    facts = _facts(session, engagement)
     raw = _parts(session, engagement, facts)
     return _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
+
+
+def status_with_score(session: Session, engagement: EngagementRef) -> tuple[GateStatus, int]:
+    """``phase status``: every phase with its gate, and today's readiness score (to keep
+    with ``keep_today``), judged on one reading of the KT matrix and the high access
+    findings, which both need."""
+    from transition.services import gates
+    from transition.services.access_review import high_findings
+    from transition.services.kt_topics import matrix_of
+
+    engagement = engagement_of(session, engagement, writable=False)
+    matrix = matrix_of(session, engagement)
+    high = high_findings(session, engagement)
+    status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
+    facts = _facts(session, engagement, matrix, high)
+    raw = _parts(session, engagement, facts)
+    score, _ = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
+    return status, score
 
 
 def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
@@ -354,9 +371,7 @@ def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
 def store(session: Session, engagement: Engagement, score: int) -> None:
     """Keep ``score`` as the engagement's figure of today (insert or replace, one
     statement, so two commands at once cannot both insert)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReadinessSnapshot).values(
+    statement = dialect_insert(session)(ReadinessSnapshot).values(
         engagement_id=engagement.id, day=today(), score=score
     )
     session.execute(
@@ -398,19 +413,6 @@ def readiness(
         raise_most=steps,
         trend=_trend(session, engagement.id),
     )
-
-
-def gate_status_and_score(session: Session, engagement: EngagementRef) -> tuple[Any, int]:
-    """``gates.status`` and the readiness score (what ``phase status`` shows and keeps),
-    the KT matrix and the high access findings read once for both."""
-    from transition.services import gates
-    from transition.services.access_review import high_findings
-    from transition.services.kt_topics import matrix_of
-
-    eng = engagement_of(session, engagement, writable=False)
-    matrix, high = matrix_of(session, eng), high_findings(session, eng)
-    status = gates.status(session, eng, matrix=matrix, high_findings=len(high))
-    return status, score_of(session, eng, matrix=matrix, high=high)[0]
 
 
 def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]:

@@ -192,12 +192,16 @@ def scan(path: str) -> tuple[int, int] | None:
         data = read_input(path, MAX_READ, kind="runbook")
     except Unreadable:
         return None
-    # Both markers are ASCII, which a replaced UTF-8 error never swallows: counted in the
-    # bytes, the text is decoded only when a conflict marker may be in it.
-    conflicts = 0
-    if CONFLICT_START.encode() in data:
-        conflicts = count_conflicts(data.decode("utf-8", errors="replace"))
-    return data.count(PLACEHOLDER.encode()), conflicts
+    # Both markers are ASCII, which decoding never merges into or out of other bytes: the
+    # bytes are counted as they are, and decoded only to find conflict lines.
+    left = data.count(_PLACEHOLDER_BYTES)
+    if _CONFLICT_BYTES not in data:
+        return left, 0
+    return left, count_conflicts(data.decode("utf-8", errors="replace"))
+
+
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
+_CONFLICT_BYTES = CONFLICT_START.encode()
 
 
 def fill(

@@ -376,7 +376,8 @@ def list_runbooks(
         stmt = stmt.where(Runbook.id == runbook_id)
     if ids is not None:
         stmt = stmt.where(Runbook.id.in_(list(ids)))
-    rows = session.execute(stmt).all()
+    result = session.execute(stmt)  # its keys read once (a row's mapping rebuilds them)
+    keys, rows = tuple(result.keys()), result.all()
     evidence = runbook_evidence.evidence_of(session, engagement.id) if rows else {}
     out = []
     for r in rows:
@@ -385,7 +386,7 @@ def list_runbooks(
         out.append(
             RunbookView.model_validate(
                 {
-                    **r._mapping,
+                    **dict(zip(keys, r, strict=True)),
                     "placeholders_total": total,
                     "placeholders_left": left,
                     "fill_ratio": ratio,

@@ -13,7 +13,7 @@ from transition.services.views.owners import SystemInspection
 def inspect(session: Session, engagement: EngagementRef, system: str) -> SystemInspection:
     """The system's owners, SMEs and backups (by role, side, name) and its topics, each
     with its KT per kind, holders, receivers and the leaving sole holder flagged."""
-    from transition.services.kt_topics import matrix_of
+    from transition.services.kt_topics import matrix_of, matrix_views
     from transition.services.system_people import holders
 
     eng = engagement_of(session, engagement)
@@ -24,5 +24,5 @@ def inspect(session: Session, engagement: EngagementRef, system: str) -> SystemI
         slug=target.slug,
         tier=target.tier,
         people=holders(session, eng, [target.id]),
-        topics=[row for sid, row in matrix_of(session, eng) if sid == target.id],
+        topics=matrix_views(row for sid, row in matrix_of(session, eng) if sid == target.id),
     )

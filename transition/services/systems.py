@@ -222,15 +222,11 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     engagement = engagement_of(session, engagement)
     eid = engagement.id
     playbook = from_json(engagement.playbook_json)
-    systems = (
-        session.execute(
-            select(System)
-            .where(System.engagement_id == eid, System.removed_at.is_(None))
-            .order_by(System.tier, System.slug)
-        )
-        .scalars()
-        .all()
-    )
+    systems = session.execute(
+        select(System.id, System.name, System.slug, System.tier, System.version)
+        .where(System.engagement_id == eid, System.removed_at.is_(None))
+        .order_by(System.tier, System.slug)
+    ).all()
     runbooks: dict[int, dict[str, str]] = defaultdict(dict)
     for sid, template, status in session.execute(
         select(Runbook.system_id, Runbook.template, Runbook.status).where(
@@ -251,15 +247,15 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     )
     kt_signed: dict[int, set[str]] = defaultdict(set)
     kt_planned: dict[int, int] = defaultdict(int)
-    for sid, kind, status in session.execute(
-        select(KTSession.system_id, KTSession.kind, KTSession.status).where(
-            KTSession.engagement_id == eid
-        )
+    for sid, kind, status, n in session.execute(
+        select(KTSession.system_id, KTSession.kind, KTSession.status, func.count())
+        .where(KTSession.engagement_id == eid)
+        .group_by(KTSession.system_id, KTSession.kind, KTSession.status)
     ):
         if status == "signed_off":
             kt_signed[sid].add(kind)
         elif status != "cancelled":
-            kt_planned[sid] += 1
+            kt_planned[sid] += n
     from transition.services import kt
 
     risky = {r.system: r.reason for r in kt.key_person_risks(session, engagement)}

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from transition.dates import check_range, parse_date, utcnow
@@ -26,7 +25,7 @@ from transition.services.common import (
     engagement_of,
     get_task,
 )
-from transition.services.tasks import OPEN, _select, _views, live_task, set_status
+from transition.services.tasks import OPEN, OTHER, _select, _views, live_task, set_status
 from transition.services.views.audit import AuditEventView
 from transition.services.views.tasks import TaskDetail, TaskNoteView, TaskView
 from transition.text import clean_line, clean_text, field_limit
@@ -306,7 +305,7 @@ def remove(
             f"task {task.key!r} comes from the playbook and {state}; only ad-hoc tasks and "
             "playbook tasks never started can be removed (set it to skipped instead)"
         )
-    dependent = aliased(Task)
+    dependent = OTHER
     waiting = (
         session.execute(
             select(dependent.key)
@@ -378,7 +377,7 @@ def show(session: Session, engagement: EngagementRef, key: str) -> TaskDetail:
         paged=True,
         view=TaskDetail,
     )[0]
-    dependent = aliased(Task)
+    dependent = OTHER
     dependents = (
         session.execute(
             select(dependent.key)

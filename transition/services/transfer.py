@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -256,28 +257,41 @@ def _row_encoder() -> Any:
 
 
 def dumps(document: ExportDocument) -> str:
-    """The document as the file holds it: JSON with keys in their order, one row per line
-    (readable and diffable, and written by the C encoder row by row: indenting every cell
-    would run the pure-Python one over millions of cells)."""
+    """The document as the file holds it (see ``pieces``), as one string."""
+    return "".join(pieces(document))
 
+
+def pieces(document: ExportDocument) -> Iterator[str]:
+    """The document as the file holds it, in pieces to write one after another: JSON with
+    keys in their order, one row per line (readable and diffable, and written by the C
+    encoder row by row: indenting every cell would run the pure-Python one over millions
+    of cells). A large export is never held as one string."""
     row = _row_encoder()
-
-    bundles = []
-    for bundle in document["engagements"]:
-        sections = []
-        for name, value in bundle.items():
-            if isinstance(value, list):
-                rows = ",\n".join(f"    {row(r)}" for r in value)
-                sections.append(
-                    f"   {row(name)}: [\n{rows}\n   ]" if value else f"   {row(name)}: []"
-                )
+    yield "{\n"
+    for key, value in document.items():
+        if key != "engagements":
+            yield f" {row(key)}: {row(value)},\n"
+    bundles = document["engagements"]
+    if not bundles:
+        yield ' "engagements": []\n}\n'
+        return
+    yield ' "engagements": [\n'
+    for b, bundle in enumerate(bundles):
+        yield "  {\n"
+        for s, (name, value) in enumerate(bundle.items()):
+            if s:
+                yield ",\n"
+            if isinstance(value, list) and value:
+                yield f"   {row(name)}: [\n    "
+                yield row(value[0])
+                for r in value[1:]:
+                    yield ",\n    "
+                    yield row(r)
+                yield "\n   ]"
             else:
-                sections.append(f"   {row(name)}: {row(value)}")
-        bundles.append("  {\n" + ",\n".join(sections) + "\n  }")
-    head = [f" {row(k)}: {row(v)}" for k, v in document.items() if k != "engagements"]
-    body = ",\n".join(bundles)
-    engagements = f' "engagements": [\n{body}\n ]' if bundles else ' "engagements": []'
-    return "{\n" + ",\n".join([*head, engagements]) + "\n}\n"
+                yield f"   {row(name)}: {row(value)}"
+        yield "\n  }" if b == len(bundles) - 1 else "\n  },\n"
+    yield "\n ]\n}\n"
 
 
 def _no_constants(name: str) -> Any:

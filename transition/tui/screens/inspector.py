@@ -68,6 +68,10 @@ class Inspector(DataMixin, ModalScreen[bool]):
     and sections. It closes with True when something was changed from it."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.INSPECT_CLOSE)
+    #: No focus given as it is composed: ``on_mount`` focuses its first list of links (or
+    #: the body), once. The default would focus the body first and then move, restyling
+    #: the screen's widgets twice as it opens.
+    AUTO_FOCUS = ""
     #: ``fn(session, engagement, ref)`` in the services, returning the inspected noun.
     READ: ClassVar[Callable[..., Any]]
     #: The keys the hint names, besides esc.

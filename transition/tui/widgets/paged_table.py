@@ -279,7 +279,7 @@ class PagedTable(ListFilter, DataTable):
     def sync(self, rows: Sequence[tuple[str, Cells]], *, has_more: bool | None = None) -> bool:
         """Bring the loaded rows in step with ``rows`` (same order), touching only the cells
         that changed and removing rows that left. Returns False when rows must be rebuilt
-        (new rows or a different order)."""
+        (new rows, a different order, or most of them leaving)."""
         if self.narrowed():
             self.full = {key: [literal(c) for c in cells] for key, cells in rows}
             if has_more is not None:
@@ -292,6 +292,11 @@ class PagedTable(ListFilter, DataTable):
         if not wanted_set <= present_set:
             return False
         if [k for k in present if k in wanted_set] != wanted:
+            return False
+        if len(present) - len(wanted) > len(wanted):
+            # Most rows leave (a filter narrowing the list): adding the few that stay
+            # anew is cheaper than removing the others one by one, each removal
+            # renumbering every row after it.
             return False
         for key in present:
             if key not in wanted_set:

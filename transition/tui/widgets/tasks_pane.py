@@ -180,9 +180,14 @@ class TasksPane(Pane[PhaseHeader | TaskView]):
         cells = [(r.key, self.cells(t, r, phases)) for r in message.rows]
         has_more = not message.cursor.done
         if message.refresh:
+            before = t.current_key()
             self.rows = {r.key: r for r in message.rows}
             t.show(cells, has_more=has_more)
             self.loaded = sum(1 for r in message.rows if isinstance(r, TaskView))
+            if before not in self.rows:  # first shown, or its row gone: on the first task
+                first = next((r.key for r in message.rows if isinstance(r, TaskView)), None)
+                if first is not None:
+                    t.move_cursor(row=t.get_row_index(first))
         else:
             self.rows.update({r.key: r for r in message.rows})
             t.append(cells, has_more=has_more)

@@ -1,0 +1,179 @@
+"""The facts the gates are judged on (``Facts``), gathered in a fixed number of queries
+whatever the number of tasks, systems or grants, and only those the judged phases' criteria
+ask for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from transition.dates import today
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    KTSession,
+    Person,
+    Phase,
+    Runbook,
+    System,
+    Task,
+)
+from transition.playbooks import Playbook, from_json
+from transition.services.tasks import CLOSED
+
+DONE = CLOSED  # a task done or skipped no longer holds a gate
+
+
+def current_phase(phases: list[Phase]) -> Phase | None:
+    return next((p for p in phases if p.status == "active"), None)
+
+
+def near(phases: list[Phase]) -> list[Phase]:
+    """The phase in progress and the one after it."""
+    now = current_phase(phases)
+    return [p for p in phases if now is not None and p.position - now.position in (0, 1)]
+
+
+def in_progress(phases: list[Phase]) -> list[Phase]:
+    """The phase in progress alone."""
+    return near(phases)[:1]
+
+
+@dataclass
+class Facts:
+    engagement: Engagement
+    playbook: Playbook
+    phases: list[Phase]
+    open_tasks: dict[int, list[str]]  # phase id → keys of tasks not done/skipped
+    task_totals: dict[int, int]
+    systems: list[tuple[int, str, int]]  # (id, name, tier), active only
+    kt_signed: dict[int, set[str]]  # system id → kinds signed off
+    runbooks_accepted: dict[int, set[str]]  # system id → templates accepted
+    provider_people: list[tuple[int, str]]
+    people_with_grant: set[int]
+    released_providers: int = 0  # provider people whose release date has passed
+    high_findings: int = 0  # open high access-review findings
+    # system id → topic → kinds signed off, once KT is organised by topic (else None)
+    kt_topics: dict[int, dict[str, set[str]]] | None = None
+    # Incumbents with a release date (only read when a gate asks for ``release_ready``).
+    readiness: list[Any] | None = None
+    # Module → facts of the evidence and governance criteria (``gate_extras``).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _by_system(
+    session: Session, model: type[KTSession | Runbook], column: Any, eid: int, status: str
+) -> dict[int, set[str]]:
+    """System id → the distinct ``column`` values of the engagement's ``model`` rows in
+    ``status`` (the KT kinds signed off, the runbook templates accepted)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for system_id, value in session.execute(
+        select(model.system_id, column)
+        .where(model.engagement_id == eid, model.status == status)
+        .distinct()
+    ):
+        out[system_id].add(value)
+    return out
+
+
+def gather(
+    session: Session,
+    engagement: Engagement,
+    *,
+    matrix: Any = None,
+    high_findings: Any = None,
+    judged: Callable[[list[Phase]], list[Phase]] | None = None,
+) -> Facts:
+    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
+    ``high_findings`` (a count): given by a caller that has read them (the report).
+    ``judged``: the phases whose gates will be judged (all by default); what none of their
+    criteria asks for (the KT matrix, the access findings) is not read."""
+    eid = engagement.id
+    now = today()
+    phases = list(
+        session.execute(
+            select(Phase).where(Phase.engagement_id == eid).order_by(Phase.position)
+        ).scalars()
+    )
+    asked = " ".join(p.gate_json or "" for p in (judged(phases) if judged else phases))
+    open_tasks: dict[int, list[str]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
+    for phase_id, key, status in session.execute(
+        select(Task.phase_id, Task.key, Task.status)
+        .where(Task.engagement_id == eid, Task.removed_at.is_(None))
+        .order_by(Task.phase_id, Task.position)
+    ):
+        totals[phase_id] += 1
+        if status not in DONE:
+            open_tasks[phase_id].append(key)
+    systems = [
+        tuple(row)
+        for row in session.execute(
+            select(System.id, System.name, System.tier)
+            .where(System.engagement_id == eid, System.removed_at.is_(None))
+            .order_by(System.tier, System.slug)
+        )
+    ]
+    kt_signed = _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
+    from transition.services import kt_topics
+
+    accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
+    from transition.services import access
+
+    # Released people are not expected to hold access: only those still on the engagement
+    # (no release date, or one not yet passed) must have a grant in force.
+    provider_rows = session.execute(
+        select(Person.id, Person.name, Person.release_date)
+        .where(Person.engagement_id == eid, Person.side == "provider")
+        .order_by(Person.slug)
+    ).all()
+    provider_people = [
+        (pid, name) for pid, name, release in provider_rows if not access.released(release, now)
+    ]
+    released_providers = len(provider_rows) - len(provider_people)
+    with_grant = set(
+        session.execute(
+            select(AccessGrant.person_id)
+            .where(
+                AccessGrant.engagement_id == eid,
+                AccessGrant.revoked_at.is_(None),
+                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+            )
+            .distinct()
+        ).scalars()
+    )
+    readiness = None
+    if '"release_ready"' in asked:
+        from transition.services import release
+
+        readiness = release.readiness(session, engagement)
+    from transition.services import gate_extras
+
+    return Facts(
+        extras=gate_extras.gather(session, engagement, judged(phases) if judged else phases),
+        readiness=readiness,
+        engagement=engagement,
+        playbook=from_json(engagement.playbook_json),
+        phases=phases,
+        open_tasks=open_tasks,
+        task_totals=totals,
+        systems=systems,  # type: ignore[arg-type]
+        kt_signed=kt_signed,
+        runbooks_accepted=accepted,
+        provider_people=provider_people,  # type: ignore[arg-type]
+        people_with_grant=with_grant,
+        released_providers=released_providers,
+        high_findings=high_findings
+        if high_findings is not None
+        else len(access.high_findings(session, engagement))
+        if '"access_provisioned"' in asked
+        else 0,
+        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix)
+        if matrix is not None or '"kt_coverage"' in asked
+        else None,
+    )
