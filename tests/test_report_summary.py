@@ -95,7 +95,7 @@ def test_user_text_in_the_summary_is_escaped(cli, acme, session_scope, clock) ->
 def test_summary_statements_do_not_grow_with_rows(facts, session_scope, count_queries) -> None:
     from transition.services import report_summary
 
-    def measure() -> int:
+    def measure(top: int | None = None) -> int:
         with session_scope() as session:
             eng = get_engagement(session, facts)
             rows = tasks.list_tasks(session, eng)
@@ -109,10 +109,11 @@ def test_summary_statements_do_not_grow_with_rows(facts, session_scope, count_qu
                     phases=[],
                     meetings=[],
                     open_findings=0,
+                    top=top,
                 )
         return q.count
 
-    before = measure()
+    before, cut = measure(), measure(top=2)
     with session_scope(actor="sam") as session:
         eng = get_engagement(session, facts)
         for n in range(5):
@@ -122,4 +123,6 @@ def test_summary_statements_do_not_grow_with_rows(facts, session_scope, count_qu
             access.revoke(session, eng, g.id, reason=f"reason {n}")
             raid.add(session, eng, kind="risk", title=f"Risk {n}", probability=2, impact=3)
             raid.add(session, eng, kind="decision", title=f"Decision {n}")
-    assert measure() == before == 8
+    assert measure() == before == 10
+    # Only the first rows of the next days: four more, counting each kind by day.
+    assert measure(top=2) == cut == 14

@@ -20,9 +20,10 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session
 
-from transition import report_map, report_readiness, report_render, report_scorecard
+from transition import report_readiness, report_render, report_scorecard
 from transition.dates import today, utcnow
 from transition.models import Engagement
+from transition.report_charts import charts
 from transition.services import (
     audit,
     dependencies,
@@ -32,10 +33,11 @@ from transition.services import (
     meeting_findings,
     release,
     report_summary,
+    report_tasks,
     systems,
     tasks,
 )
-from transition.services.views import EngagementRow, TaskView
+from transition.services.views import EngagementRow
 from transition.services.views.audit import RecentChanges
 from transition.services.views.meetings import MeetingReport
 from transition.services.views.phases import (
@@ -101,36 +103,47 @@ class ReportData(TypedDict):
     dependency_map: Any  # SystemMap: which system depends on which
     summary: ReportSummary  # the committee's first page (``services.report_summary``)
     audit: bool  # the raw audit rows are listed (``--audit``)
+    #: List name (``LISTS``) → its number of rows, for the lists read only up to their
+    #: first ``top`` rows (``report_data(top=…)``); the other lists are whole.
+    totals: dict[str, int]
 
 
 def report_data(
-    session: Session, engagement: Engagement, since: date | None = None, *, audit: bool = False
+    session: Session,
+    engagement: Engagement,
+    since: date | None = None,
+    *,
+    audit: bool = False,
+    top: int | None = None,
 ) -> ReportData:
-    """Everything the report shows: read models, and mappings of them for the sections."""
+    """Everything the report shows: read models, and mappings of them for the sections.
+    ``top``: the long lists (``LISTS``) hold only their first ``top`` rows, in the order
+    the report shows them, and ``totals`` their sizes (summed up in the database: what
+    ``render`` shows is the same, read without building every row)."""
     now = today()
+    totals: dict[str, int] = {}
     since = since or (now - timedelta(days=7))
     summary = engagements.summaries(session, engagement.id)[0]
     # Read once, shared by the sections that judge them (gates, readiness, access).
-    views = _access_views(session, engagement)
-    findings = [finding.model_dump() for finding in views]
-    high = sorted(
-        (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
-    )
+    releases, movers = release.report_tables(session, engagement)
+    access = _access(session, engagement, top, totals, releases)
+    high = access["high"]
     matrix = kt_topics.matrix_of(session, engagement)
     status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
     phases = [_phase(p, now) for p in status.phases]
     current = next((p for p in phases if p.status == "active"), None)
-    task_rows = tasks.list_tasks(session, engagement)
+    if top is None:
+        task_facts = report_tasks.of_rows(tasks.list_tasks(session, engagement))
+    else:
+        task_facts = report_tasks.facts(session, engagement, now, top)
+        totals.update(overdue=task_facts.overdue_count, blocked=task_facts.blocked_count)
     coverage = systems.coverage(session, engagement)
-    runbook_rows = _runbooks(session, engagement)
-    handover = _handover(session, engagement)
+    runbook_rows = _runbooks(session, engagement, top, totals)
+    handover = _handover(session, engagement, top, totals)
     risks = status.key_person_risks
     changes = _changes(session, engagement, since, audit)
-    releases, movers = release.report_tables(session, engagement)
 
-    overdue = [t for t in task_rows if t.overdue]
-    blocked = [t for t in task_rows if t.status == "blocked"]
-    closed = sum(1 for t in task_rows if t.status in tasks.CLOSED)
+    closed = task_facts.closed
     data = ReportData(
         engagement=summary,
         today=now,
@@ -140,17 +153,14 @@ def report_data(
         current_phase=current,
         unmet=current.unmet if current else [],
         tasks={
-            "total": len(task_rows),
+            "total": task_facts.total,
             "closed": closed,
-            "open": len(task_rows) - closed,
-            "overdue": overdue,
-            "blocked": blocked,
+            "open": task_facts.total - closed,
+            "overdue": task_facts.overdue,
+            "blocked": task_facts.blocked,
         },
-        burndown=_burndown(task_rows, summary.start_date, phases, now),
-        access={
-            "findings": findings,
-            "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
-        },
+        burndown=_burndown(task_facts, summary.start_date, phases, now),
+        access={"findings": access["findings"], "by_severity": access["by_severity"]},
         meetings=meeting_findings.report_section(session, engagement),
         systems=coverage,
         runbooks=runbook_rows,
@@ -166,17 +176,20 @@ def report_data(
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below
         audit=audit,
+        totals=totals,
     )
     data["summary"] = report_summary.summary(
         session,
         engagement,
         now=now,
         since=since,
-        task_rows=task_rows,
         phases=phases,
         meetings=data["meetings"].upcoming,
-        open_findings=len(findings) + len(data["meetings"].missed),
+        open_findings=access["total"] + len(data["meetings"].missed),
         cutover=summary.cutover_date,
+        completed=task_facts.completed,
+        top=top,
+        counted=totals if top is not None else None,
     )
     data["rag"] = _rag(data)
     return data
@@ -202,14 +215,51 @@ def _phase(p: PhaseStatus, now: date) -> ReportPhase:
     )
 
 
-def _access_views(session: Session, engagement: Engagement) -> list[Any]:
+def _access(
+    session: Session,
+    engagement: Engagement,
+    top: int | None,
+    totals: dict[str, int],
+    releases: list[Any],
+) -> dict[str, Any]:
+    """The findings (every one, or the first ``top``), their number, by severity, and the
+    high ones (by kind and grant)."""
+    if top is not None:
+        from transition.services.access_summary import summary
+
+        found = summary(session, engagement, top, releases)
+        totals["findings"] = found.total
+        return {
+            "findings": [f.model_dump() for f in found.first],
+            "by_severity": found.by_severity,
+            "total": found.total,
+            "high": found.high,
+        }
     from transition.services import access
 
-    return access.review(session, engagement)
+    views = access.review(session, engagement)
+    findings = [finding.model_dump() for finding in views]
+    return {
+        "findings": findings,
+        "by_severity": dict(Counter(f.get("severity", "") for f in findings)),
+        "total": len(findings),
+        "high": sorted(
+            (f for f in views if f.severity == "high"), key=lambda f: (f.kind, f.grant_id or 0)
+        ),
+    }
 
 
-def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _runbooks(
+    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+) -> dict[str, Any]:
     from transition.services import runbooks
+
+    if top is not None:
+        from transition.services.runbook_fill import summary
+
+        found = summary(session, engagement, top)
+        totals["runbooks"] = found.total
+        return {"rows": found.first, "by_status": found.by_status, "mean_fill": found.mean_fill}
 
     rows = runbooks.list_runbooks(session, engagement)
     ratios = [r.fill_ratio for r in rows if r.fill_ratio is not None]
@@ -220,8 +270,27 @@ def _runbooks(session: Session, engagement: Engagement) -> dict[str, Any]:
     }
 
 
-def _handover(session: Session, engagement: Engagement) -> dict[str, Any]:
+def _handover(
+    session: Session, engagement: Engagement, top: int | None, totals: dict[str, int]
+) -> dict[str, Any]:
     from transition.services import handover
+
+    if top is not None:
+        from transition.services.handover_summary import summary
+
+        found = summary(session, engagement, top)
+        totals["open_derived"] = found.open_derived_count
+        ready = found.readiness
+        return {
+            "total": found.total,
+            "by_status": found.by_status,
+            "sections": found.sections,
+            "open_derived": found.open_derived,
+            "open_static": found.open_static,
+            "checklist": engagement.handover_name,
+            "checklist_version": engagement.handover_version,
+            "readiness": {**ready.model_dump(), "line": ready.describe()},
+        }
 
     items = handover.show(session, engagement)
     by_status = Counter(i.status for i in items)
@@ -274,15 +343,17 @@ def _as_date(value: Any) -> date | None:
 
 
 def _burndown(
-    task_rows: list[TaskView], start: date, phases: list[ReportPhase], now: date
+    facts: report_tasks.TaskFacts, start: date, phases: list[ReportPhase], now: date
 ) -> dict[str, Any]:
     """Open tasks week by week: as planned (by due date) and as happened (by completion)."""
-    total = len(task_rows)
+    total = facts.total
     end = max([p.planned_end for p in phases] + [start])
-    due = Counter(_as_date(t.due_date) for t in task_rows if t.due_date is not None)
-    done = Counter(
-        min(_as_date(t.completed_at) or now, now) for t in task_rows if t.status in tasks.CLOSED
-    )
+    due: Counter[date | None] = Counter()
+    for day, n in facts.due.items():
+        due[_as_date(day)] += n
+    done: Counter[date] = Counter()
+    for at, n in facts.completed.items():
+        done[min(_as_date(at) or now, now)] += n
     days = sorted({start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)})
     days = sorted(set(days) | {end} | ({now} if start <= now <= end else set()))
     points = []
@@ -311,7 +382,9 @@ def _rag(data: ReportData) -> Rag:
     others = sum(n for s, n in severity.items() if s != "high")
     if others:
         amber.append(f"{others} other access finding{'s' if others != 1 else ''}")
-    overdue, blocked = len(data["tasks"]["overdue"]), len(data["tasks"]["blocked"])  # whole
+    totals = data.get("totals", {})
+    overdue = totals.get("overdue", len(data["tasks"]["overdue"]))  # the whole lists
+    blocked = totals.get("blocked", len(data["tasks"]["blocked"]))
     if overdue:
         amber.append(f"{overdue} overdue task{'s' if overdue != 1 else ''}")
     if blocked:
@@ -323,107 +396,6 @@ def _rag(data: ReportData) -> Rag:
     if data["engagement"].status == "completed":
         return Rag(state="green", reasons=["transition completed"])
     return Rag(state="green", reasons=["on plan: nothing overdue, blocked or at risk"])
-
-
-# --------------------------------------------------------------------------- charts
-
-
-def charts(data: ReportData) -> dict[str, Any]:
-    """Geometry for the inline SVG charts (coordinates as numbers; the template draws)."""
-    return {
-        "burndown": _burndown_chart(data["burndown"], data["today"]),
-        "timeline": _timeline(data),
-        "dependency_map": report_map.inline_map(data.get("dependency_map")),
-    }
-
-
-def _burndown_chart(burndown: dict[str, Any], now: date) -> dict[str, Any]:
-    width, height, left, right, top, bottom = 640, 240, 44, 16, 14, 34
-    start, end = burndown["start"], max(burndown["end"], now)
-    span = max((end - start).days, 1)
-    total = max(burndown["total"], 1)
-    inner_w, inner_h = width - left - right, height - top - bottom
-
-    def x(day: date) -> float:
-        return round(left + inner_w * (day - start).days / span, 1)
-
-    def y(value: int) -> float:
-        return round(top + inner_h * (1 - value / total), 1)
-
-    planned = " ".join(f"{x(p['date'])},{y(p['planned'])}" for p in burndown["points"])
-    actual = " ".join(
-        f"{x(p['date'])},{y(p['actual'])}" for p in burndown["points"] if p["actual"] is not None
-    )
-    x_ticks = []
-    step = 14 if span > 56 else 7
-    day = start
-    while day <= end:
-        x_ticks.append({"x": x(day), "label": day.strftime("%d %b")})
-        day += timedelta(days=step)
-    y_ticks = [{"y": y(v), "label": v} for v in sorted({0, total // 2, total})]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "top": top,
-        "bottom": height - bottom,
-        "planned": planned,
-        "actual": actual,
-        "x_ticks": x_ticks,
-        "y_ticks": y_ticks,
-        "today_x": x(now) if start <= now <= end else None,
-    }
-
-
-def _timeline(data: ReportData) -> dict[str, Any]:
-    phases, now = data["phases"], data["today"]
-    width, label_w, right, row_h, top = 640, 130, 16, 30, 22
-    if not phases:
-        return {"width": width, "height": top, "rows": [], "ticks": [], "today_x": None}
-    start = min([p.planned_start for p in phases] + [p.actual_start or now for p in phases])
-    end = max([p.planned_end for p in phases] + [p.actual_end or p.planned_end for p in phases])
-    end = max(end, now)
-    span = max((end - start).days, 1)
-    inner = width - label_w - right
-
-    def x(day: date) -> float:
-        return round(label_w + inner * (day - start).days / span, 1)
-
-    rows = []
-    for i, p in enumerate(phases):
-        y = top + i * row_h
-        row = {
-            "label": p.title,
-            "y": y,
-            "text_y": y + 15,
-            "planned_x": x(p.planned_start),
-            "planned_w": max(x(p.planned_end) - x(p.planned_start), 1),
-            "actual_x": None,
-            "actual_w": 0,
-            "status": p.status,
-            "late": p.late_days > 0,
-        }
-        if p.actual_start:
-            finish = p.actual_end or now
-            row["actual_x"] = x(p.actual_start)
-            row["actual_w"] = max(x(finish) - x(p.actual_start), 2)
-        rows.append(row)
-    ticks = []
-    day = start
-    step = 14 if span > 56 else 7
-    while day <= end:
-        ticks.append({"x": x(day), "label": day.strftime("%d %b")})
-        day += timedelta(days=step)
-    height = top + len(phases) * row_h + 8
-    return {
-        "width": width,
-        "height": height,
-        "rows": rows,
-        "ticks": ticks,
-        "axis_y": top - 6,
-        "today_x": x(now) if start <= now <= end else None,
-    }
 
 
 # --------------------------------------------------------------------------- rendering
@@ -462,7 +434,7 @@ def shown(data: Mapping[str, Any], top: int = TOP) -> dict[str, Any]:
     for name, (path, key) in LISTS.items():
         found = _get(data, path)
         rows = list(found) if found is not None else []
-        more[name] = max(len(rows) - top, 0)
+        more[name] = max(data.get("totals", {}).get(name, len(rows)) - top, 0)
         if more[name]:
             _put(out, path, sorted(rows, key=key)[:top] if key else rows[:top])
     out["more"] = more

@@ -54,7 +54,9 @@ def register(app: typer.Typer) -> None:
 
         with state(ctx).session() as session:
             eng = get_engagement(session, engagement)
-            data = reports.report_data(session, eng, since_date, audit=raw_audit)
+            # Without an appendix only the first rows of each long list are read.
+            top = None if appendix else reports.TOP
+            data = reports.report_data(session, eng, since_date, audit=raw_audit, top=top)
         text = reports.render(data, fmt, templates=folder, appendix=appendix)
         from transition.files import write_private
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today
@@ -135,62 +136,8 @@ def _findings(
         .where(*live, or_(*can_find))
         .order_by(AccessGrant.id)
     ).all():
-
-        def add(kind: str, severity: str, message: str, row: Any = row) -> None:
-            by_engagement[row.engagement_id].append(
-                {
-                    "kind": kind,
-                    "severity": severity,
-                    "grant_id": row.id,
-                    "person": row.person,
-                    "system": row.system,
-                    "role": row.role,
-                    "message": message,
-                }
-            )
-
-        expired = row.expires_on is not None and row.expires_on < now
-        if expired:
-            add(
-                "expired_not_revoked",
-                "high",
-                f"expired on {row.expires_on} but not revoked: revoke it",
-            )
-        if row.expires_on is None:
-            add("no_expiry", "medium", f"{row.role} has no expiry date")
-        if not row.justification.strip() and is_admin_like(row.role, words):
-            add(
-                "admin_without_justification",
-                "high",
-                f"admin-like role {row.role!r} without a justification",
-            )
-        if not expired and row.release_date is not None and row.release_date < now:
-            add(
-                "released_person",
-                "high",
-                f"{row.person} was released on {row.release_date}; the grant is still active",
-            )
-        leaves = row.release_date
-        if (
-            row.expires_on is not None
-            and leaves is not None
-            and leaves >= now
-            and row.released_on is None
-            and row.expires_on > leaves
-        ):
-            add(
-                "expires_after_release",
-                "medium",
-                f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
-                "it will be revoked at the release",
-            )
         end = row.exit_date if medium else None
-        if row.expires_on is not None and end is not None and row.expires_on > end:
-            add(
-                "expires_after_exit",
-                "medium",
-                f"expires on {row.expires_on}, after the engagement's exit on {end}",
-            )
+        by_engagement[row.engagement_id].extend(grant_findings(row, now, words, end))
     if not medium:
         return dict(by_engagement)
     # A provider person in KT on a system they hold no grant in force on (revoked or
@@ -253,10 +200,122 @@ def _findings(
     return dict(by_engagement)
 
 
+def _grant_rows():
+    """The columns the findings of a grant are judged on, in grant order."""
+    return (
+        select(
+            AccessGrant.engagement_id,
+            AccessGrant.id,
+            AccessGrant.person_id,
+            AccessGrant.system_id,
+            AccessGrant.role,
+            AccessGrant.justification,
+            AccessGrant.expires_on,
+            Person.name.label("person"),
+            Person.release_date,
+            Person.released_on,
+            System.name.label("system"),
+        )
+        .join(Person, Person.id == AccessGrant.person_id)
+        .join(System, System.id == AccessGrant.system_id)
+        .order_by(AccessGrant.id)
+    )
+
+
+def grant_findings(row: Any, now: date, words: tuple[str, ...], end: date | None) -> list[dict]:
+    """The findings of one grant in force (a row of ``_grant_rows``); ``end``: the
+    engagement's exit date, if it has one."""
+    out: list[dict[str, Any]] = []
+
+    def add(kind: str, severity: str, message: str) -> None:
+        out.append(
+            {
+                "kind": kind,
+                "severity": severity,
+                "grant_id": row.id,
+                "person": row.person,
+                "system": row.system,
+                "role": row.role,
+                "message": message,
+            }
+        )
+
+    expired = row.expires_on is not None and row.expires_on < now
+    if expired:
+        add(
+            "expired_not_revoked", "high", f"expired on {row.expires_on} but not revoked: revoke it"
+        )
+    if row.expires_on is None:
+        add("no_expiry", "medium", f"{row.role} has no expiry date")
+    if not row.justification.strip() and is_admin_like(row.role, words):
+        add(
+            "admin_without_justification",
+            "high",
+            f"admin-like role {row.role!r} without a justification",
+        )
+    if not expired and row.release_date is not None and row.release_date < now:
+        add(
+            "released_person",
+            "high",
+            f"{row.person} was released on {row.release_date}; the grant is still active",
+        )
+    leaves = row.release_date
+    if (
+        row.expires_on is not None
+        and leaves is not None
+        and leaves >= now
+        and row.released_on is None
+        and row.expires_on > leaves
+    ):
+        add(
+            "expires_after_release",
+            "medium",
+            f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
+            "it will be revoked at the release",
+        )
+    if row.expires_on is not None and end is not None and row.expires_on > end:
+        add(
+            "expires_after_exit",
+            "medium",
+            f"expires on {row.expires_on}, after the engagement's exit on {end}",
+        )
+    return out
+
+
+#: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
+SPACES = tuple(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+#: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
+SPACES = tuple(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def high_findings(session: Session, engagement: EngagementRef) -> list[FindingView]:
-    """The findings of ``review`` that are high (the access gate waits for none)."""
+    """The findings of ``review`` that are high (the access gate waits for none), by kind
+    and grant. Only the grants that can be judged high are read (past their expiry, of a
+    released person, admin-like without a justification): two queries."""
     engagement = engagement_of(session, engagement)
-    words = admin_role_words(None)
-    found = _findings(session, [engagement.id], words, medium=False).get(engagement.id, [])
+    now, words, g = today(), admin_role_words(None), AccessGrant
+    live = (g.engagement_id == engagement.id, g.revoked_at.is_(None))
+    roles = session.execute(select(g.role).where(*live).distinct()).scalars()
+    admin = [role for role in roles if is_admin_like(role, words)]
+    blank = or_(g.justification == "", func.substr(g.justification, 1, 1).in_(SPACES))
+    high = or_(
+        g.expires_on < now,
+        and_(or_(g.expires_on.is_(None), g.expires_on >= now), Person.release_date < now),
+        and_(g.role.in_(admin), blank) if admin else false(),
+    )
+    found = [
+        f
+        for row in session.execute(_grant_rows().where(*live, high))
+        for f in grant_findings(row, now, words, None)
+        if f["severity"] == "high"
+    ]
     found.sort(key=lambda f: (f["kind"], f["grant_id"] or 0))
-    return [FindingView.model_validate(f) for f in found if f["severity"] == "high"]
+    return [FindingView.model_validate(f) for f in found]

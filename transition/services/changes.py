@@ -5,8 +5,9 @@ into one *thing* per entity, action and person ("task 41 updated status todo →
 priya"), and the things into sentences: the tasks one person closed in one phase are
 one sentence ("3 tasks closed in Discovery by priya"), a revoked grant or a raised risk
 is its own ("grant 12 revoked (Raj Patel on SAP ERP): left the team"), anything else is
-counted by kind ("2 runbooks updated by sam"). Four queries, whatever the number of
-rows: the events, and the names of tasks, grants and RAID entries.
+counted by kind ("2 runbooks updated by sam"). Five queries, whatever the number of
+rows: the events folded by thing, the told fields, the names of tasks, grants and RAID
+entries.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from transition.models import AccessGrant, AuditEvent, Engagement, Person, Phase, System, Task
 from transition.models.raid import RaidItem
-from transition.services.audit import CHANGE_COLUMNS
 from transition.services.raid_read import ref_of
 from transition.services.views.report import ChangeSentence
 
@@ -91,45 +91,86 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _things(session: Session, engagement_id: int, since: date) -> list[_Thing]:
+#: The fields whose last value the sentences tell (a task's status, a revoke's reason, a
+#: RAID entry's resolution).
+_TOLD = ("status", "revoke_reason", "resolution")
+
+
+def _recent(engagement_id: int, since: date):
+    """The newest ``EVENTS_READ`` audit rows since the start of ``since``."""
     start = datetime.combine(since, time.min, tzinfo=UTC)
-    rows = session.execute(
-        select(AuditEvent.at, *CHANGE_COLUMNS)
+    return (
+        select(
+            AuditEvent.id,
+            AuditEvent.at,
+            AuditEvent.actor,
+            AuditEvent.action,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.field,
+            AuditEvent.after,
+        )
         .where(AuditEvent.engagement_id == engagement_id, AuditEvent.at >= start)
         .order_by(AuditEvent.id.desc())
         .limit(EVENTS_READ)
-    ).all()
+        .subquery()
+    )
+
+
+def _things(session: Session, engagement_id: int, since: date) -> list[_Thing]:
+    """One thing per entity, action and person, in the order they first appear, folded
+    in the database: the time of its last row and the last value of the told fields."""
+    recent = _recent(engagement_id, since)
+    key = (recent.c.entity, recent.c.entity_id, recent.c.action, recent.c.actor)
+    first = func.min(recent.c.id).label("first")
     things: dict[tuple, _Thing] = {}
-    for row in reversed(rows):
-        key = (row.entity, row.entity_id, row.action, row.actor)
-        thing = things.get(key)
-        if thing is None:
-            thing = things[key] = _Thing(
-                row.entity, row.entity_id, row.action, row.actor, _utc(row.at)
-            )
-        thing.at = max(thing.at, _utc(row.at))
-        if row.field is not None:
-            before = thing.fields.get(row.field, (row.before, None))[0]
-            thing.fields[row.field] = (before, row.after)
+    for entity, entity_id, action, actor, _, at in session.execute(
+        select(*key, first, func.max(recent.c.at)).group_by(*key).order_by(first)
+    ):
+        things[entity, entity_id, action, actor] = _Thing(
+            entity, entity_id, action, actor, _utc(at)
+        )
+    last = (
+        select(
+            *key,
+            recent.c.field,
+            recent.c.after,
+            func.row_number()
+            .over(partition_by=(*key, recent.c.field), order_by=recent.c.id.desc())
+            .label("rank"),
+        )
+        .where(recent.c.field.in_(_TOLD))
+        .subquery()
+    )
+    for entity, entity_id, action, actor, name, after in session.execute(
+        select(last.c.entity, last.c.entity_id, last.c.action, last.c.actor, last.c.field)
+        .add_columns(last.c.after)
+        .where(last.c.rank == 1)
+    ):
+        things[entity, entity_id, action, actor].fields[name] = (None, after)
     return list(things.values())
 
 
-def _names(session: Session, eid: int) -> tuple[dict, dict, dict]:
+def _names(session: Session, eid: int, since: date) -> tuple[dict, dict, dict]:
+    """The names of the tasks, revoked grants and RAID entries the recent rows touch."""
+    recent = _recent(eid, since)
+    touched = select(recent.c.entity_id)
     tasks = {
         r.id: (r.key, r.title)
         for r in session.execute(
             select(Task.id, Task.key, Phase.title)
             .join(Phase, Phase.id == Task.phase_id)
-            .where(Task.engagement_id == eid)
+            .where(Task.engagement_id == eid, Task.id.in_(touched.where(recent.c.entity == "task")))
         )
     }
+    revoked = touched.where(recent.c.entity == "access_grant", recent.c.action == "revoke")
     grants = {
         r.id: f"{r.person} on {r.system}"
         for r in session.execute(
             select(AccessGrant.id, Person.name.label("person"), System.name.label("system"))
             .join(Person, Person.id == AccessGrant.person_id)
             .join(System, System.id == AccessGrant.system_id)
-            .where(AccessGrant.engagement_id == eid)
+            .where(AccessGrant.engagement_id == eid, AccessGrant.id.in_(revoked))
         )
     }
     raid = {
@@ -216,10 +257,10 @@ def sentences(
     session: Session, engagement: Engagement, since: date, *, shown: int = SENTENCES_SHOWN
 ) -> list[ChangeSentence]:
     """The engagement's changes since the start of ``since`` (UTC), as sentences, newest
-    first. Four queries."""
+    first. Five queries."""
     assert engagement.id is not None
     things = _things(session, engagement.id, since)
-    tasks, grants, raid = _names(session, engagement.id)
+    tasks, grants, raid = _names(session, engagement.id, since)
     groups: dict[tuple[str, ...], _Group] = {}
     for thing in things:
         described = _describe(thing, tasks, grants, raid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,14 +12,18 @@ from sqlmodel import Session
 from transition.dates import today
 from transition.models import Person
 from transition.services.views.access import FindingView
+from transition.services.views.release import Readiness
 from transition.settings import get_settings
 
 
-def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list[FindingView]]:
+def not_on_course(
+    session: Session, engagement_ids: list[int], known: Sequence[Readiness] = ()
+) -> dict[int, list[FindingView]]:
     """Findings (``release_not_ready``, medium) for incumbents released within
     ``TRANSITION_RELEASE_WARNING_DAYS`` days (default 14) whose knowledge is not out yet
     (a topic not signed off, a runbook not accepted), per engagement.
-    One query when nobody is leaving that soon."""
+    One query when nobody is leaving that soon, or when ``known`` holds their release
+    readiness already (``release.readiness_of``, read by the caller)."""
     from transition.services.release import readiness_of
 
     now = today()
@@ -38,8 +43,13 @@ def not_on_course(session: Session, engagement_ids: list[int]) -> dict[int, list
     ).scalars():
         leaving[person.engagement_id].append(person)
     out: dict[int, list[FindingView]] = defaultdict(list)
+    read = {state.person: state for state in known}
     for eid, people in leaving.items():
-        for state in readiness_of(session, eid, people):
+        if all(p.slug in read for p in people):
+            states = [read[p.slug] for p in people]
+        else:
+            states = readiness_of(session, eid, people)
+        for state in states:
             # Grants are revoked by the release itself: knowledge and runbooks are the course.
             gaps = state.unmet(grants=False)
             if not gaps:

@@ -9,19 +9,22 @@
   expiries, phase ends and the cutover, by day.
 - The changes since ``since`` as sentences (``services.changes``).
 
-Bounded: the tasks, phases and meetings come from what the report already read; RAID
-entries, KT sessions, releases and expiries are one query each, the changes four.
+Bounded: the tasks' completion times, phases and meetings come from what the report
+already read; RAID entries, KT sessions, open tasks due, releases and expiries are one
+query each (with ``top``, the days up to where the first ``top`` items end are read, after
+one query counting each kind by day), the changes five.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from transition.models import Engagement, Person, Phase
+from transition.models import AccessGrant, Engagement, KTSession, Person, Phase, System, Task
 from transition.models.raid import RaidItem
 from transition.services import changes, upcoming
 from transition.services.raid_read import ref_of
@@ -47,11 +50,15 @@ def _day(value: datetime | date | None) -> date | None:
     return value
 
 
-def _weeks(days: Sequence[date | None], now: date) -> tuple[int, int]:
-    """How many of ``days`` fall in this week (now-6 … now) and in the week before."""
-    this = sum(1 for d in days if d is not None and now - timedelta(days=6) <= d <= now)
+def _weeks(days: Sequence[date | None] | Mapping[date | None, int], now: date) -> tuple[int, int]:
+    """How many of ``days`` (or of a count by day) fall in this week (now-6 … now) and in
+    the week before."""
+    counted = days if isinstance(days, Mapping) else Counter(days)
+    this = sum(n for d, n in counted.items() if d is not None and now - timedelta(6) <= d <= now)
     last = sum(
-        1 for d in days if d is not None and now - timedelta(days=13) <= d <= now - timedelta(7)
+        n
+        for d, n in counted.items()
+        if d is not None and now - timedelta(days=13) <= d <= now - timedelta(7)
     )
     return this, last
 
@@ -62,14 +69,25 @@ def summary(
     *,
     now: date,
     since: date,
-    task_rows: Sequence[TaskView],
+    task_rows: Sequence[TaskView] = (),
     phases: Sequence[ReportPhase],
     meetings: Sequence[MeetingView],
     open_findings: int,
     cutover: date | None = None,
+    completed: Mapping[datetime | None, int] | None = None,
+    top: int | None = None,
+    counted: dict[str, int] | None = None,
 ) -> ReportSummary:
-    """The report's summary of ``engagement`` on ``now`` (see the module's docstring)."""
+    """The report's summary of ``engagement`` on ``now`` (see the module's docstring).
+    ``completed``: the closed tasks by completion time (else counted from ``task_rows``);
+    ``top``: the next days are read only up to the day their first ``top`` items end,
+    and ``counted["next_days"]`` says how many there are in all."""
     assert engagement.id is not None
+    if completed is None:
+        completed = Counter(t.completed_at for t in task_rows if t.status in CLOSED_TASKS)
+    closed_on: Counter[date | None] = Counter()
+    for at, n in completed.items():
+        closed_on[_day(at)] += n
     raid = session.execute(
         select(RaidItem, Person.name, Phase.title)
         .outerjoin(Person, Person.id == RaidItem.owner_id)
@@ -88,7 +106,7 @@ def summary(
             )
         )
         for label, days in (
-            ("Tasks closed", [_day(t.completed_at) for t in task_rows if t.status in CLOSED_TASKS]),
+            ("Tasks closed", closed_on),
             ("Findings opened", [_day(r.created_at) for r, _, _ in raid if r.kind == "issue"]),
             ("Findings closed", [_day(r.closed_at) for r, _, _ in raid if r.kind == "issue"]),
             ("Risks raised", [_day(r.created_at) for r, _, _ in raid if r.kind == "risk"]),
@@ -99,7 +117,7 @@ def summary(
         (r for r in raid if r[0].kind == "risk" and r[0].status == "open"),
         key=lambda r: (-((r[0].probability or 0) * (r[0].impact or 0)), r[0].number),
     )[:TOP_RISKS]
-    top = [
+    top_risks = [
         RiskLine(
             ref=ref_of(r.kind, r.number),
             title=r.title,
@@ -120,13 +138,16 @@ def summary(
         for r, _, phase in raid
         if r.kind == "decision" and (_day(r.created_at) or now) >= since
     ]
+    ahead, total = _ahead(session, engagement, now, phases, meetings, cutover, top)
+    if counted is not None:
+        counted["next_days"] = total
     return ReportSummary(
         week_start=now - timedelta(days=6),
         figures=figures,
         open_findings=open_findings,
-        top_risks=top,
+        top_risks=top_risks,
         decisions=decisions,
-        next_days=_ahead(session, engagement, now, task_rows, phases, meetings, cutover),
+        next_days=ahead,
         sentences=changes.sentences(session, engagement, since),
     )
 
@@ -135,13 +156,13 @@ def _ahead(
     session: Session,
     engagement: Engagement,
     now: date,
-    task_rows: Sequence[TaskView],
     phases: Sequence[ReportPhase],
     meetings: Sequence[MeetingView],
     cutover: date | None,
-) -> list[DatedItem]:
-    """What falls on the next 14 days, by day (three queries, shared with
-    ``upcoming``)."""
+    top: int | None,
+) -> tuple[list[DatedItem], int]:
+    """What falls on the next 14 days, by day, and how many there are: every item, or
+    (``top``) the items of the days up to the one where the first ``top`` end."""
     end = now + timedelta(days=AHEAD_DAYS)
     items: list[DatedItem] = []
 
@@ -151,16 +172,107 @@ def _ahead(
 
     for m in meetings:
         add(m.occurs_on, "meeting", f"{m.title} ({m.starts_local})")
-    items += upcoming.kt_sessions(session, engagement.id, now, end)
-    for t in task_rows:
-        if t.status not in CLOSED_TASKS:
-            add(_day(t.due_date), "task", f"task {t.key} due: {t.title}")
-    items += upcoming.releases(session, engagement.id, now, end)
-    items += upcoming.expiries(session, engagement.id, now, end)
     for p in phases:
         if p.status != "done":
             add(p.planned_end, "phase", f"phase {p.title} ends (planned)")
     add(cutover, "cutover", "cutover")
+    eid = engagement.id
+    last, total = end, None
+    if top is not None:
+        by_day = _by_day(session, eid, now)
+        for item in items:
+            by_day[(item.day - now).days] += 1
+        total, running = sum(by_day), 0
+        for offset, n in enumerate(by_day):
+            running += n
+            if running >= top:
+                last = now + timedelta(days=offset)
+                break
+    items += upcoming.kt_sessions(session, eid, now, last)
+    items += _tasks_due(session, eid, now, last)
+    items += upcoming.releases(session, eid, now, last)
+    items += upcoming.expiries(session, eid, now, last)
     order = ("cutover", "phase", "meeting", "kt", "task", "release", "expiry")
     items.sort(key=lambda i: (i.day, order.index(i.kind), i.text))
-    return items
+    return items, len(items) if total is None else total
+
+
+def _open_due(eid: int):
+    return (
+        Task.engagement_id == eid,
+        Task.removed_at.is_(None),
+        Task.status.not_in(CLOSED_TASKS),
+    )
+
+
+def _tasks_due(session: Session, eid: int, start: date, end: date) -> Iterator[DatedItem]:
+    """Open tasks due from ``start`` to ``end``."""
+    for key, title, due in session.execute(
+        select(Task.key, Task.title, Task.due_date).where(
+            *_open_due(eid), Task.due_date.between(start, end)
+        )
+    ):
+        yield DatedItem(day=due, kind="task", text=f"task {key} due: {title}")
+
+
+def _by_day(session: Session, eid: int, now: date) -> list[int]:
+    """How many KT sessions, open tasks due, releases and expiries fall on each of the next
+    days (today first), counted in the database: four queries."""
+    days = [now + timedelta(days=i) for i in range(AHEAD_DAYS + 1)]
+    out = [0] * len(days)
+
+    def add(running: Sequence[int]) -> None:
+        before = 0
+        for i, n in enumerate(running):
+            out[i] += n - before
+            before = n
+
+    midnight = [datetime.combine(d + timedelta(days=1), time.min, tzinfo=UTC) for d in days]
+    kt = KTSession.starts_at
+    add(
+        session.execute(
+            select(*(func.count().filter(kt < m) for m in midnight))
+            .select_from(KTSession)
+            .join(System, System.id == KTSession.system_id)
+            .where(
+                KTSession.engagement_id == eid,
+                KTSession.status == "planned",
+                kt >= datetime.combine(now, time.min, tzinfo=UTC),
+                kt < midnight[-1],
+            )
+        ).one()
+    )
+    due = Task.due_date
+    add(
+        session.execute(
+            select(*(func.count().filter(due <= d) for d in days)).where(
+                *_open_due(eid), due.between(now, days[-1])
+            )
+        ).one()
+    )
+    leaves = Person.release_date
+    add(
+        session.execute(
+            select(*(func.count().filter(leaves <= d) for d in days)).where(
+                Person.engagement_id == eid,
+                Person.removed_at.is_(None),
+                Person.released_on.is_(None),
+                leaves.between(now, days[-1]),
+            )
+        ).one()
+    )
+    expires = AccessGrant.expires_on
+    add(
+        session.execute(
+            select(*(func.count().filter(expires <= d) for d in days))
+            .select_from(AccessGrant)
+            .join(Person, Person.id == AccessGrant.person_id)
+            .join(System, System.id == AccessGrant.system_id)
+            .where(
+                AccessGrant.engagement_id == eid,
+                AccessGrant.revoked_at.is_(None),
+                expires.between(now, days[-1]),
+            )
+        ).one()
+    )
+    return out

@@ -202,3 +202,18 @@ def scan(path: str) -> tuple[int, int] | None:
 
 _PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 _CONFLICT_BYTES = CONFLICT_START.encode()
+
+
+def fill(
+    found: tuple[int, int] | None, skeleton: int | None, recorded: int | None
+) -> tuple[int, int | None, int, float | None]:
+    """(placeholders in all, left, conflicts, fill ratio) of a runbook whose file holds
+    ``found`` (``files.scan``; None: unreadable) with ``skeleton`` placeholders generated
+    and ``recorded`` conflicts known (what counts while the file cannot be read)."""
+    left, conflicts = (None, recorded or 0) if found is None else found
+    # a conflict region is unfilled until someone resolves it
+    total = (skeleton or 0) + (conflicts if found else 0)
+    if left is None:
+        return total, None, conflicts, None
+    ratio = 1.0 if total == 0 else round(min(1.0, max(0.0, 1 - (left + conflicts) / total)), 4)
+    return total, left, conflicts, ratio

@@ -347,9 +347,11 @@ def list_runbooks(
     *,
     system_id: int | None = None,
     runbook_id: int | None = None,
+    ids: Iterable[int] | None = None,
 ) -> list[RunbookView]:
-    """Every runbook of the engagement's systems in scope (or of one system, or one runbook),
-    its fill ratio read from disk (one query, one for the evidence; a missing file flagged)."""
+    """Every runbook of the engagement's systems in scope (or of one system, one runbook,
+    or those of ``ids``), with its fill ratio read from disk (one query, and one for the
+    evidence; a missing file is reported, never an error)."""
     engagement = engagement_of(session, engagement)
     stmt = (
         select(
@@ -372,20 +374,15 @@ def list_runbooks(
         stmt = stmt.where(Runbook.system_id == system_id)
     if runbook_id is not None:
         stmt = stmt.where(Runbook.id == runbook_id)
+    if ids is not None:
+        stmt = stmt.where(Runbook.id.in_(list(ids)))
     result = session.execute(stmt)  # its keys read once (a row's mapping rebuilds them)
     keys, rows = tuple(result.keys()), result.all()
     evidence = runbook_evidence.evidence_of(session, engagement.id) if rows else {}
     out = []
     for r in rows:
         found = files.scan(r.path)
-        left, conflicts = (None, r.conflicts or 0) if found is None else found
-        # a conflict region is unfilled until someone resolves it
-        total = (r.skeleton_placeholders or 0) + (conflicts if found else 0)
-        if left is None:
-            ratio = None
-        else:
-            unfilled = left + conflicts
-            ratio = 1.0 if total == 0 else round(min(1.0, max(0.0, 1 - unfilled / total)), 4)
+        total, left, conflicts, ratio = files.fill(found, r.skeleton_placeholders, r.conflicts)
         out.append(
             RunbookView.model_validate(
                 {
