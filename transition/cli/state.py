@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,26 +28,6 @@ def default_actor() -> str:
         return "unknown"
 
 
-_settled = False
-
-
-def settle_memory() -> None:
-    """Keep the garbage collector out of a command's way, once per process (as the TUI's
-    ``settle_memory`` does for its screens).
-
-    What is loaded by the time a command opens its first unit of work (the CLI, SQLAlchemy,
-    the models, the command's services) lives until the process exits: frozen, the
-    collector no longer walks it on each full pass, and young objects are collected in
-    larger batches. A command reading thousands of rows makes as many short-lived objects,
-    and without this a quarter to a third of its time went to collections."""
-    global _settled
-    if _settled:
-        return
-    _settled = True
-    gc.freeze()
-    gc.set_threshold(5_000, 10, 10)
-
-
 @dataclass
 class State:
     url: str | None = None
@@ -63,9 +42,9 @@ class State:
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
-        from transition import db
+        from transition import db, memory
 
-        settle_memory()
+        memory.settle()  # what the command loaded stays; its rows come and go
         engine = self.engine
         if not self._checked:
             db.ensure_schema(engine)

@@ -116,25 +116,10 @@ def _findings(
         can_find.append(expires > Engagement.exit_date)
     conn = session.connection()
     for row in conn.execute(
-        select(
-            AccessGrant.engagement_id,
-            AccessGrant.id,
-            AccessGrant.person_id,
-            AccessGrant.system_id,
-            AccessGrant.role,
-            AccessGrant.justification,
-            AccessGrant.expires_on,
-            Person.name.label("person"),
-            Person.release_date,
-            Person.released_on,
-            System.name.label("system"),
-            Engagement.exit_date,
-        )
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(System, System.id == AccessGrant.system_id)
+        grant_rows()
+        .add_columns(Engagement.exit_date)
         .join(Engagement, Engagement.id == AccessGrant.engagement_id)
         .where(*live, or_(*can_find))
-        .order_by(AccessGrant.id)
     ).all():
         end = row.exit_date if medium else None
         by_engagement[row.engagement_id].extend(grant_findings(row, now, words, end))
@@ -178,17 +163,7 @@ def _findings(
         if pair in seen:
             continue
         seen.add(pair)
-        by_engagement[eid].append(
-            {
-                "kind": "missing_access",
-                "severity": "medium",
-                "grant_id": None,
-                "person": pname,
-                "system": sname,
-                "role": None,
-                "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
-            }
-        )
+        by_engagement[eid].append(missing_access(pname, sname))
     from transition.services.release_findings import not_on_course
     from transition.services.runbook_evidence import findings as runbook_findings
 
@@ -200,7 +175,20 @@ def _findings(
     return dict(by_engagement)
 
 
-def _grant_rows():
+def missing_access(person: str, system: str) -> dict[str, Any]:
+    """The finding of a person taking part in KT on a system without a grant on it."""
+    return {
+        "kind": "missing_access",
+        "severity": "medium",
+        "grant_id": None,
+        "person": person,
+        "system": system,
+        "role": None,
+        "message": f"{person} takes part in KT on {system} but has no active grant on it",
+    }
+
+
+def grant_rows():
     """The columns the findings of a grant are judged on, in grant order."""
     return (
         select(
@@ -223,7 +211,7 @@ def _grant_rows():
 
 
 def grant_findings(row: Any, now: date, words: tuple[str, ...], end: date | None) -> list[dict]:
-    """The findings of one grant in force (a row of ``_grant_rows``); ``end``: the
+    """The findings of one grant in force (a row of ``grant_rows``); ``end``: the
     engagement's exit date, if it has one."""
     out: list[dict[str, Any]] = []
 
@@ -313,7 +301,7 @@ def high_findings(session: Session, engagement: EngagementRef) -> list[FindingVi
     )
     found = [
         f
-        for row in session.execute(_grant_rows().where(*live, high))
+        for row in session.execute(grant_rows().where(*live, high))
         for f in grant_findings(row, now, words, None)
         if f["severity"] == "high"
     ]

@@ -16,7 +16,12 @@ from sqlmodel import Session
 
 from transition.dates import today
 from transition.models import AccessGrant, Engagement, KTParticipant, KTSession, Person, System
-from transition.services.access_review import _grant_rows, grant_findings, high_findings
+from transition.services.access_review import (
+    grant_findings,
+    grant_rows,
+    high_findings,
+    missing_access,
+)
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words
 from transition.services.views.access import FindingView
 from transition.services.views.release import Readiness
@@ -69,7 +74,7 @@ def summary(
     highs = high_findings(session, engagement)
     found: list[dict[str, Any]] = [f.model_dump() for f in highs]
     for kind, cond in medium.items():
-        for row in session.execute(_grant_rows().where(*live, cond).limit(top)):
+        for row in session.execute(grant_rows().where(*live, cond).limit(top)):
             found += [f for f in grant_findings(row, now, words, end) if f["kind"] == kind]
     missing, n_missing = _missing_access(session, eid, now, top)
     found += missing
@@ -126,15 +131,7 @@ def _missing_access(session: Session, eid: int, now: Any, top: int) -> tuple[lis
     )
     total = session.execute(select(func.count()).select_from(pairs.subquery())).scalar_one()
     first = [
-        {
-            "kind": "missing_access",
-            "severity": "medium",
-            "grant_id": None,
-            "person": pname,
-            "system": sname,
-            "role": None,
-            "message": f"{pname} takes part in KT on {sname} but has no active grant on it",
-        }
+        missing_access(pname, sname)
         for _, pname, _, sname, _ in session.execute(
             pairs.order_by(Person.slug, System.slug).limit(top)
         )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any, ClassVar
 
 from textual.app import App
@@ -136,25 +135,13 @@ def make_app(url: str | None, actor: str, engagement: str | None = None) -> Tran
     return TransitionApp(Backend(url, actor), engagement, poll_seconds=poll)
 
 
-_settled = False
-
-
 def settle_memory() -> None:
-    """Keep the garbage collector from stalling the screens, once per process.
-
-    What is loaded at start (Textual, SQLAlchemy, the models, the screens) lives as long as
-    the app; frozen, the collector no longer walks it on each full pass, and young objects
-    are collected in larger batches. Building a screen makes many short-lived objects, and
-    without this about a third of the time to first paint went to collections."""
-    global _settled
-    if _settled:
-        return
-    _settled = True
+    """Load the screens, then keep the collector from stalling them (``memory``)."""
     import transition.tui.screens.dashboard
     import transition.tui.screens.engagement  # noqa: F401 - loaded before freezing
+    from transition import memory
 
-    gc.freeze()
-    gc.set_threshold(5_000, 10, 10)
+    memory.settle()
 
 
 def run(url: str | None, actor: str, engagement: str | None) -> int:
