@@ -213,6 +213,13 @@ def seed(
                 print(f"\rseeded {n + 1}/{size.engagements} engagements", end="", flush=True)
     if not quiet:
         print()
+    # The planner's statistics, as a database in use has them: PostgreSQL's autovacuum
+    # gathers them after a bulk load, unless it is turned off (as on a test server), and
+    # without them a freshly loaded table is planned as if it held a row or two.
+    engine = db.get_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
     return timings
 
 
