@@ -196,7 +196,8 @@ def test_cli_advance_refused_exit_1_with_each_unmet_criterion(cli, acme, db_url)
     assert dump(db_url) == before
 
 
-def test_cli_override_then_audit(cli, acme):
+def test_cli_override_then_audit(cli, acme, clock):
+    clock.pin(today="2026-12-01")  # the replan starts today
     result = cli("--actor", "Maria Lopez", "phase", "advance", acme, "--override", "CAB approved")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (

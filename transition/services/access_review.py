@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlmodel import Session
@@ -175,7 +175,19 @@ def _findings(
     return dict(by_engagement)
 
 
-def missing_access(person: str, system: str) -> dict[str, Any]:
+class MissingAccess(TypedDict):
+    """A finding as the review lists it, of the kind ``missing_access``."""
+
+    kind: str
+    severity: str
+    grant_id: None
+    person: str
+    system: str
+    role: None
+    message: str
+
+
+def missing_access(person: str, system: str) -> MissingAccess:
     """The finding of a person taking part in KT on a system without a grant on it."""
     return {
         "kind": "missing_access",
