@@ -56,16 +56,22 @@ def two_sizes(db_url: str, tmp_path: Path) -> dict[str, str]:
     return {"small": "small-000", "big": "big-000"}
 
 
+def _counts(two_sizes, cli, count_queries, args) -> dict[str, int]:
+    """The statements ``args`` sends on each engagement size (``{eng}``: its slug)."""
+    counts = {}
+    for size, slug in two_sizes.items():
+        with count_queries() as q:
+            result = cli(*(a.format(eng=slug) for a in args))
+        assert result.exit_code == 0, (args, result.stderr)
+        counts[size] = q.count
+    return counts
+
+
 def test_per_engagement_commands_send_the_same_statements_at_two_sizes(
     two_sizes, cli, count_queries, session_scope
 ):
     for args in COMMANDS:
-        counts = {}
-        for size, slug in two_sizes.items():
-            with count_queries() as q:
-                result = cli(*(a.format(eng=slug) for a in args))
-            assert result.exit_code == 0, (args, result.stderr)
-            counts[size] = q.count
+        counts = _counts(two_sizes, cli, count_queries, args)
         assert counts["small"] == counts["big"], (args, counts)
         assert counts["small"] <= 40, (args, counts)
 
@@ -123,12 +129,7 @@ def test_report_and_export_send_the_same_statements_at_two_sizes(
         ("export", "{eng}", "-o", str(tmp_path / "{eng}.json")),
     ]
     for args in commands:
-        counts = {}
-        for size, slug in two_sizes.items():
-            with count_queries() as q:
-                result = cli(*(a.format(eng=slug) for a in args))
-            assert result.exit_code == 0, (args, result.stderr)
-            counts[size] = q.count
+        counts = _counts(two_sizes, cli, count_queries, args)
         assert counts["small"] == counts["big"], (args, counts)
     # 48 grants on the bigger engagement: the report lists 20 of its findings or fewer.
     text = cli("report", two_sizes["big"]).stdout
