@@ -220,6 +220,9 @@ def seed(
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
+    # Closed, SQLite's last connection folds the write-ahead log into the file, as the
+    # command-line tool does at exit; otherwise each measured process would first read it.
+    db.reset_engines()
     return timings
 
 

@@ -152,3 +152,28 @@ def test_the_models_hold_every_table_the_migrations_create(engine):
     load_all()
     created = set(inspect(engine).get_table_names()) - {"alembic_version"}
     assert created == set(SQLModel.metadata.tables)
+
+
+def test_a_command_process_leaves_no_write_ahead_log_behind(tmp_path):
+    """A large write leaves a large log; the next process would read all of it to rebuild
+    its index unless the writer closed its connections (and so folded the log back)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    path = tmp_path / "wal.db"
+    entry = "from transition.cli.main import main; main()"
+    url = f"sqlite:///{path}"
+    new = ["engagement", "new", "Acme", "--playbook", "managed-service-onboarding"]
+    done = subprocess.run(
+        [sys.executable, "-c", entry, "--db", url, *new],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    # The rows are in the database file itself: readable with the log gone.
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM task").fetchone()[0] > 0

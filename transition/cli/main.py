@@ -303,7 +303,24 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
-    command.main(args=argv if argv is not None else sys.argv[1:], prog_name="transition")
+    try:
+        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="transition")
+    finally:
+        _close_connections()
+
+
+def _close_connections() -> None:
+    """Close the process's database connections before it exits.
+
+    What a command loaded is frozen out of the collector's reach (``memory.settle``), so
+    its pooled connections would never be closed. Closed, SQLite's last connection folds
+    the write-ahead log back into the database file and removes it; left open, every later
+    process would first read the whole log (after a large import, hundreds of megabytes)
+    to rebuild its index.
+    """
+    db = sys.modules.get("transition.db")
+    if db is not None:
+        db.reset_engines()
 
 
 def __getattr__(name: str) -> Any:
