@@ -5,9 +5,11 @@ issued from a stale read matches no row and is refused (see ``services.common``)
 Timestamps are aware UTC (``dates.utcnow()``; ``timezone=True`` columns): PostgreSQL
 hands them back aware, SQLite naive, and ``dates.format_utc`` reads both as UTC. Dates
 are calendar dates.
-"""
 
-from __future__ import annotations
+The table modules leave annotations as written (no ``from __future__ import annotations``):
+pydantic and SQLAlchemy each read every column's annotation when the class is built, and
+strings would be evaluated twice per column on every command's start.
+"""
 
 from datetime import date, datetime
 

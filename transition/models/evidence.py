@@ -4,8 +4,6 @@ The owner, next review date and acceptance signature are columns of ``runbook``
 (``core.Runbook``); an exercise is a row of its own here.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Text, UniqueConstraint

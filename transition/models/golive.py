@@ -1,7 +1,5 @@
 """Tabletop exercises and go/no-go decisions (0008)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Text, UniqueConstraint

@@ -1,7 +1,5 @@
 """Governance cadence: meetings materialised from the playbook's cadence (0009)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint

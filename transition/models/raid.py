@@ -1,7 +1,5 @@
 """The RAID log and the system dependency map (0010)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint

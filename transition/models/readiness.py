@@ -1,7 +1,5 @@
 """The readiness score of an engagement, one figure kept per day (0012)."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from sqlalchemy import UniqueConstraint

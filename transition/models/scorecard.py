@@ -1,7 +1,5 @@
 """The parallel-run scorecard: KPI scores per party and ISO week, interventions (0007)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import Index, Text, UniqueConstraint
