@@ -49,3 +49,33 @@ def process_times(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise SystemExit(f"{argv} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return elapsed, cpu
+
+
+class Frames:
+    """When ``app`` renders a frame (headless, rendering the screen's update is the paint:
+    nothing is written out). ``last()``: wall and CPU seconds from ``start()`` to the last
+    frame rendered since, or to the last ``done()`` (work that painted nothing new) if
+    that came later."""
+
+    def __init__(self, app) -> None:
+        self.began = (0.0, 0.0)
+        self.frame = (0.0, 0.0)
+        display = app._display
+
+        def rendered(screen, update) -> None:
+            display(screen, update)
+            self.done()
+
+        app._display = rendered
+
+    def start(self) -> None:
+        self.began = self.frame = (time.perf_counter(), time.process_time())
+
+    def done(self) -> None:
+        self.frame = (time.perf_counter(), time.process_time())
+
+    def last(self) -> tuple[float, float]:
+        return self.frame[0] - self.began[0], self.frame[1] - self.began[1]
+
+    def now(self) -> float:
+        return time.perf_counter() - self.began[0]

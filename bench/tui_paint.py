@@ -41,6 +41,7 @@ for extra in (ROOT, ROOT / "bench"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from common import Frames  # noqa: E402
 
 BIG = "Bench Big List"
 #: Typed one key at a time into the filter of the 10,000-task list.
@@ -130,36 +131,6 @@ async def measure_filter(url: str, slug: str) -> tuple[list[float], list[float],
         matched = sum(1 for r in pane.rows.values() if isinstance(r, TaskView))
     TasksPane.on_tasks_pane_page = take_in  # type: ignore[method-assign]
     return walls, cpus, matched, waited
-
-
-class Frames:
-    """When ``app`` renders a frame (headless, rendering the screen's update is the paint:
-    nothing is written out). ``last()``: wall and CPU seconds from ``start()`` to the last
-    frame rendered since, or to the last ``done()`` (work that painted nothing new) if
-    that came later."""
-
-    def __init__(self, app) -> None:
-        self.began = (0.0, 0.0)
-        self.frame = (0.0, 0.0)
-        display = app._display
-
-        def rendered(screen, update) -> None:
-            display(screen, update)
-            self.done()
-
-        app._display = rendered
-
-    def start(self) -> None:
-        self.began = self.frame = (time.perf_counter(), time.process_time())
-
-    def done(self) -> None:
-        self.frame = (time.perf_counter(), time.process_time())
-
-    def last(self) -> tuple[float, float]:
-        return self.frame[0] - self.began[0], self.frame[1] - self.began[1]
-
-    def now(self) -> float:
-        return time.perf_counter() - self.began[0]
 
 
 async def settle(pilot) -> None:
