@@ -22,12 +22,9 @@ def _errors(form) -> dict[str, str]:
 
 
 def _steps(app) -> list[str]:
-    from textual.widgets import Label
-
     from transition.tui.widgets.stepper import PhaseStepper
 
-    stepper = app.screen.query_one(PhaseStepper)
-    return [str(label.render()) for label in stepper.query(Label).filter(".step")]
+    return app.screen.query_one(PhaseStepper).steps
 
 
 async def _open_form(pilot):
