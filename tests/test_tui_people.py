@@ -245,3 +245,23 @@ async def test_every_tab_keeps_help_in_the_footer_at_80_columns(tmp_path, monkey
             if "help" not in keys:
                 missing[key] = keys
         assert not missing, missing
+
+
+def test_upcoming_lists_a_capped_number_of_each_kind_and_counts_them_all(
+    cli, acme, session_scope, clock, monkeypatch
+):
+    clock.pin(today="2026-11-10")
+    monkeypatch.setattr(upcoming, "LIMIT", 2)
+    assert cli("system", "add", acme, "CRM").exit_code == 0
+    assert cli("person", "add", acme, "Bob New", "--side", "provider").exit_code == 0
+    for n, expires in enumerate(("2026-11-12", "2026-11-13", "2026-11-14", "2027-01-05")):
+        r = cli("access", "grant", acme, "--person", "Bob New", "--system", "CRM",
+                "--role", f"op-{n}", "--expires", expires)  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+    with session_scope(write=False) as s:
+        ahead = upcoming.upcoming(s, acme)
+    assert ahead.counts["expiry"] == 3  # the one in January is after the window
+    assert [i.day.isoformat() for i in ahead.items if i.kind == "expiry"] == [
+        "2026-11-12",
+        "2026-11-13",
+    ]

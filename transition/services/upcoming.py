@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from transition.dates import today as today_
@@ -40,12 +40,9 @@ def _day(value: datetime | date | None) -> date | None:
     return value
 
 
-def kt_sessions(
-    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
-) -> Iterator[DatedItem]:
-    """Planned KT sessions starting from ``start`` to ``end`` (both days included)."""
+def _kt_sessions(engagement_id: int, start: date, end: date) -> Select:
     begin = datetime.combine(start, time.min, tzinfo=UTC)
-    stmt = (
+    return (
         select(KTSession.starts_at, KTSession.kind, KTSession.topic, System.name)
         .join(System, System.id == KTSession.system_id)
         .where(
@@ -56,15 +53,19 @@ def kt_sessions(
         )
         .order_by(KTSession.starts_at, KTSession.id)
     )
+
+
+def kt_sessions(
+    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
+) -> Iterator[DatedItem]:
+    """Planned KT sessions starting from ``start`` to ``end`` (both days included)."""
+    stmt = _kt_sessions(engagement_id, start, end)
     for starts, kind, topic, system in session.execute(stmt.limit(limit)):
         yield DatedItem(day=_day(starts), kind="kt", text=f"KT {kind} on {system}: {topic}")
 
 
-def releases(
-    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
-) -> Iterator[DatedItem]:
-    """People not yet released whose release date falls from ``start`` to ``end``."""
-    stmt = (
+def _releases(engagement_id: int, start: date, end: date) -> Select:
+    return (
         select(Person.name, Person.release_date)
         .where(
             Person.engagement_id == engagement_id,
@@ -74,15 +75,19 @@ def releases(
         )
         .order_by(Person.release_date, Person.slug)
     )
+
+
+def releases(
+    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
+) -> Iterator[DatedItem]:
+    """People not yet released whose release date falls from ``start`` to ``end``."""
+    stmt = _releases(engagement_id, start, end)
     for name, day in session.execute(stmt.limit(limit)):
         yield DatedItem(day=day, kind="release", text=f"{name} is released")
 
 
-def expiries(
-    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
-) -> Iterator[DatedItem]:
-    """Grants in force that expire from ``start`` to ``end``."""
-    stmt = (
+def _expiries(engagement_id: int, start: date, end: date) -> Select:
+    return (
         select(AccessGrant.id, Person.name, System.name, AccessGrant.role, AccessGrant.expires_on)
         .join(Person, Person.id == AccessGrant.person_id)
         .join(System, System.id == AccessGrant.system_id)
@@ -93,6 +98,13 @@ def expiries(
         )
         .order_by(AccessGrant.expires_on, AccessGrant.id)
     )
+
+
+def expiries(
+    session: Session, engagement_id: int, start: date, end: date, limit: int | None = None
+) -> Iterator[DatedItem]:
+    """Grants in force that expire from ``start`` to ``end``."""
+    stmt = _expiries(engagement_id, start, end)
     for gid, person, system, role, day in session.execute(stmt.limit(limit)):
         yield DatedItem(
             day=day, kind="expiry", text=f"grant {gid} expires: {person} on {system} ({role})"
@@ -159,9 +171,10 @@ def upcoming(
         counts[item.kind] += 1
     counts["task"] = due_count
     # A kind that reached the cap is counted in full (one more query, rarely needed).
-    for kind, query in (("kt", kt_sessions), ("release", releases), ("expiry", expiries)):
+    for kind, query in (("kt", _kt_sessions), ("release", _releases), ("expiry", _expiries)):
         if counts[kind] >= LIMIT:
-            counts[kind] = sum(1 for _ in query(session, eng.id, start, end))
+            listed = query(eng.id, start, end).order_by(None).subquery()
+            counts[kind] = session.execute(select(func.count()).select_from(listed)).scalar_one()
     items.sort(key=lambda i: (i.day, ORDER.index(i.kind), i.text))
     return Upcoming(
         engagement=eng.slug,
