@@ -44,10 +44,10 @@ def register(app: typer.Typer) -> None:
         from transition.services import transfer
 
         with state(ctx).session() as session:
-            document = transfer.export_data(session, engagement or None)
-        path = write_private(output or "-", transfer.pieces(document))
+            export = transfer.export_stream(session, engagement or None)
+            path = write_private(output or "-", export.pieces)
         if path is not None:
-            say(f"exported {_plural(len(document['engagements']), 'engagement')} to {path}")
+            say(f"exported {_plural(export.engagements, 'engagement')} to {path}")
 
     @app.command("import")
     def import_(ctx: typer.Context, file: ExportFile, runbooks: Runbooks = None) -> None:
