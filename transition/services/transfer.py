@@ -42,15 +42,12 @@ from transition.db import SCHEMA_HEAD
 from transition.errors import BadInput, about
 from transition.files import Missing, Unreadable, read_input
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.transfer_checks import check_bundles, schema_problems
 from transition.services.transfer_export import (
     Table,
     layout,
     read_tables,
     section_rows,
 )
-from transition.services.transfer_import import import_data
-from transition.services.transfer_rows import file_model
 from transition.services.transfer_tables import (
     ENTITY_SECTION,
     REFERENCES,
@@ -200,8 +197,25 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number a command could store")
 
 
+def import_data(
+    session: Session,
+    data: ExportFile,
+    *,
+    source: str = "",
+    runbooks: Path | str | None = None,
+) -> ImportResult:
+    """Restore a checked export file (see ``transfer_import.import_data``)."""
+    from transition.services import transfer_import
+
+    return transfer_import.import_data(session, data, source=source, runbooks=runbooks)
+
+
 def read_export(path: Path | str) -> ExportFile:
     """Read and check an export file; every problem is ``FILE: where: what``."""
+    # The checks are loaded only by the commands that read a file.
+    from transition.services.transfer_checks import check_bundles, schema_problems
+    from transition.services.transfer_rows import file_model
+
     path = Path(path)
     with about("file"):
         raw = _read(path)

@@ -122,6 +122,12 @@ def _check_text(section: str, column: str, value: str) -> str:
 
             if clean_name(value, column) != value:
                 raise ValueError("has leading or trailing spaces")
+        elif column == "answers_json":
+            # The answers a runbook was rendered with, as ``runbook new`` records them
+            # (JSON that grows with the engagement: no line length applies).
+            from transition.services.runbook_templates import decode_answers
+
+            decode_answers(value)
         elif column not in ("playbook_json", "handover_json", "gate_json", "skeleton"):
             from transition.text import clean_line, clean_text
 
