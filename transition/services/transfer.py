@@ -43,7 +43,7 @@ from transition.errors import BadInput, about
 from transition.files import Missing, Unreadable, read_input
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.transfer_export import (
-    Table,
+    Section,
     layout,
     read_tables,
     section_rows,
@@ -101,7 +101,7 @@ def _front() -> dict[str, str | int]:
     }
 
 
-def _section(name: str, table: Table, engagement_id: int) -> tuple[list[str], Sequence[Any]]:
+def _section(name: str, table: Section, engagement_id: int) -> tuple[list[str], Sequence[Any]]:
     """A section's columns and rows for one engagement; a runbook row with the text of
     its file, and its path as the file carries it."""
     rows = table.rows(engagement_id)

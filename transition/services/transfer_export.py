@@ -1,13 +1,15 @@
 """Reading an export's rows and writing them as the file holds them.
 
-Each table is read with one Core select of plain tuples (no ORM objects): on SQLite the
-dates and times come out of the select already as the ISO 8601 text the file carries, so
-no cell is converted in Python; on other databases (or for a stored value not in the form
-this program writes) they are converted per cell. A section is written as a whole: its
-rows become mappings of column to cell and go through the C JSON encoder one after another,
-never by the pure-Python one; the rows that carry a runbook file's text are encoded cell
-by cell with ``orjson`` (the same text ``json.dumps(..., ensure_ascii=False)`` gives,
-escaping included, in a fraction of the time for megabytes of text).
+Each table is read with one Core select of plain tuples (no ORM objects). On SQLite the
+dates and times come out of the select as the ISO 8601 text the file carries, and for the
+export command each row comes out already written as the file holds it (SQLite's
+``json_quote`` quotes text as the JSON encoder does, which is checked once): no cell is
+touched in Python. Elsewhere (another database, or a date stored in a form this program
+does not write, which is then read as the database type gives it) rows become mappings
+of column to cell, encoded by the C JSON encoder a chunk of rows at a time. The rows that
+carry a runbook file's text are encoded cell by cell with ``orjson`` (the same text as
+``json.dumps(..., ensure_ascii=False)``, escaping included, far faster on megabytes).
+Sections are handed on in pieces of a few hundred kilobytes, never as one string.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ _T = "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
 _US = ".[0-9][0-9][0-9][0-9][0-9][0-9]"
 
 
-class Table:
+class Section:
     """One section's rows, grouped by the engagement they belong to, each group in the
     file's order. A row is its cells in the order of ``keys`` (it may carry more cells
     after them, which are not written), or, when ``written``, a one-cell row holding
@@ -160,7 +162,7 @@ def _read(
     owner: Any = None,
     join: Any = None,
     written: bool = False,
-) -> Table:
+) -> Section:
     """The rows of ``model`` in ``order`` as one group (``None``): each its cells, then
     ``owner`` (the engagement it belongs to) when given; or, with ``written``, where the
     database can, each as the file writes it, then ``owner``."""
@@ -217,7 +219,7 @@ def _read(
         temporal = [i for i, col in enumerate(cols) if _temporal(col) is not None]
     if temporal:
         rows = [_converted(row, temporal) for row in rows]
-    return Table(keys, {None: rows}, written)
+    return Section(keys, {None: rows}, written)
 
 
 def _converted(row: Sequence[Any], temporal: list[int]) -> list[Any]:
@@ -235,7 +237,7 @@ def read_tables(
     with_audit: bool = True,
     written: bool = False,
     ahead: bool = False,
-) -> tuple[list[Row], Iterable[tuple[str, Table]]]:
+) -> tuple[list[Row], Iterable[tuple[str, Section]]]:
     """The engagements (``ids``, or all of them) in slug order, and every section's rows
     grouped by engagement, one select per table (rows as the file writes them where the
     database can, with ``written``). For one engagement named by id the sections are
@@ -316,10 +318,10 @@ def _section(
     *,
     with_audit: bool,
     written: bool,
-) -> Table:
+) -> Section:
     model = SECTIONS[name]
     if name == "audit_events" and not with_audit:
-        return Table(columns(model), {})
+        return Section(columns(model), {})
     if name in OWNED_THROUGH:
         parent, link = OWNED_THROUGH[name]
         owner = parent.engagement_id
