@@ -94,3 +94,50 @@ def test_export_to_standard_output_and_to_a_file(cli, acme, tmp_path: Path) -> N
     assert written.exit_code == 0
     assert written.stdout.strip() == f"exported 1 engagement to {target}"
     assert (target.stat().st_mode & 0o777) == 0o600
+
+
+def test_the_written_file_is_the_document_as_dumps_writes_it(cli, session_scope, acme) -> None:
+    """The export command writes its rows straight from the database (on SQLite, rows
+    the database writes itself); the bytes are those of ``dumps(export_data(...))``."""
+    added = cli("system", "add", acme, 'Billing "Core" \\ é€', "--tier", "1")
+    assert added.exit_code == 0, added.stderr
+    with session_scope(write=False) as session:
+        document = transfer.export_data(session, acme)
+        stream = transfer.export_stream(session, acme)
+        written = b"".join(stream.pieces).decode("utf-8")
+    stamp = json.loads(written)["exported_at"]
+    assert stream.engagements == 1 and '"Billing \\"Core\\" \\\\ é€"' in written
+    assert written == transfer.dumps({**document, "exported_at": stamp})
+
+
+def test_a_time_stored_in_another_form_is_exported_as_the_database_reads_it(
+    session_scope, acme, engine
+) -> None:
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the form SQLite stores times in")
+    with session_scope(write=False) as session:
+        before = transfer.export_data(session, acme)
+    first = before["engagements"][0]["audit_events"][0]
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_event SET at = '2026-11-02T10:00:00+02:00' WHERE id = :id"),
+            {"id": first["id"]},
+        )
+    with session_scope(write=False) as session:
+        written = b"".join(transfer.export_stream(session, acme).pieces)
+    events = json.loads(written)["engagements"][0]["audit_events"]
+    assert events[0]["at"] == "2026-11-02T08:00:00+00:00"
+    assert events[1:] == before["engagements"][0]["audit_events"][1:]
+
+
+def test_a_runbooks_recorded_answers_may_be_long_but_are_one_line() -> None:
+    from transition.services.runbook_templates import encode_answers
+    from transition.services.transfer_rows import _check_text
+
+    answers = encode_answers({}, {"note": "x" * 20_000})
+    assert len(answers) > 10_000
+    assert _check_text("runbooks", "answers_json", answers) == answers
+    with pytest.raises(ValueError, match="control characters"):
+        _check_text("runbooks", "answers_json", '{"context": {},\n"sets": {}}')

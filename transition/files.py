@@ -81,30 +81,42 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-#: Text given in pieces is written in blocks of about this many characters.
+#: Text given in pieces is written in blocks of about this many bytes; a piece of at
+#: least ``WHOLE`` bytes is written as it is (not copied into a block).
 BLOCK = 1 << 20
+WHOLE = 1 << 16
 
-#: What a file is written from: its text or bytes whole, or its text in pieces (a large
-#: export streams into the file without being held as one string).
-Content = str | bytes | Iterable[str]
+#: What a file is written from: its text or bytes whole, or in pieces of text or UTF-8
+#: (a large export streams into the file without being held as one string).
+Content = str | bytes | Iterable[str | bytes]
 
 
 def _blocks(data: Content) -> Iterator[bytes]:
+    """``data`` as UTF-8 in blocks: small pieces gathered to about ``BLOCK`` bytes, a
+    piece of ``WHOLE`` bytes or more passed on as it is."""
     if isinstance(data, str):
         yield data.encode("utf-8")
     elif isinstance(data, bytes | bytearray):
         yield bytes(data)
     else:
-        pending: list[str] = []
+        pending: list[bytes] = []
         size = 0
         for piece in data:
+            if isinstance(piece, str):
+                piece = piece.encode("utf-8")
+            if len(piece) >= WHOLE:
+                if pending:
+                    yield b"".join(pending)
+                    pending, size = [], 0
+                yield piece
+                continue
             pending.append(piece)
             size += len(piece)
             if size >= BLOCK:
-                yield "".join(pending).encode("utf-8")
+                yield b"".join(pending)
                 pending, size = [], 0
         if pending:
-            yield "".join(pending).encode("utf-8")
+            yield b"".join(pending)
 
 
 def write_file(

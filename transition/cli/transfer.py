@@ -40,14 +40,17 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context, engagement: SomeEngagement = None, output: Output = None
     ) -> None:
         """Lossless JSON of one engagement, or of all of them, audit log included."""
+        from contextlib import closing
+
         from transition.files import write_private
         from transition.services import transfer
 
         with state(ctx).session() as session:
-            document = transfer.export_data(session, engagement or None)
-        path = write_private(output or "-", transfer.pieces(document))
+            export = transfer.export_stream(session, engagement or None)
+            with closing(export.pieces) as pieces:
+                path = write_private(output or "-", pieces)
         if path is not None:
-            say(f"exported {_plural(len(document['engagements']), 'engagement')} to {path}")
+            say(f"exported {_plural(export.engagements, 'engagement')} to {path}")
 
     @app.command("import")
     def import_(ctx: typer.Context, file: ExportFile, runbooks: Runbooks = None) -> None:

@@ -29,47 +29,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Generator, Iterator, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from transition.dates import utcnow
 from transition.db import SCHEMA_HEAD
 from transition.errors import BadInput, about
 from transition.files import Missing, Unreadable, read_input
-from transition.models import (
-    AuditEvent,
-    Engagement,
-    KTParticipant,
-    KTSession,
-    KTTopic,
-    Meeting,
-    MeetingAction,
-    MeetingAttendee,
-    Runbook,
-    Task,
-    TaskDependency,
-)
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.transfer_checks import check_bundles, schema_problems
-from transition.services.transfer_import import import_data
-from transition.services.transfer_rows import file_model
+from transition.services.transfer_export import (
+    Section,
+    layout,
+    read_tables,
+    section_rows,
+)
 from transition.services.transfer_tables import (
     ENTITY_SECTION,
     REFERENCES,
     SECTIONS,
     SOURCE_SECTION,
-    columns,
 )
 from transition.services.views.transfer import (
     Bundle,
     ExportDocument,
     ExportFile,
+    ExportStream,
     ImportResult,
     Row,
 )
@@ -84,6 +73,7 @@ __all__ = [
     "ImportResult",
     "dumps",
     "export_data",
+    "export_stream",
     "import_data",
     "read_export",
 ]
@@ -96,42 +86,34 @@ MAX_BYTES = 512 * 1024 * 1024
 # --------------------------------------------------------------------------- export
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def _ids(session: Session, engagement: EngagementRef | None) -> list[int] | None:
+    if engagement is None:
+        return None
+    return [engagement_of(session, engagement, writable=False).id]
 
 
-def _rows(session: Session, model: type[SQLModel], where: Any, order: Any) -> list[Row]:
-    from sqlalchemy import Date, DateTime
+def _front() -> dict[str, str | int]:
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "db_schema": SCHEMA_HEAD,
+        "exported_at": utcnow().isoformat(),
+    }
 
-    cols = [model.__table__.c[name] for name in columns(model)]
-    stmt = select(*cols).order_by(*order)
-    if where is not None:
-        stmt = stmt.where(where)
-    keys = [c.name for c in cols]
-    # Only dates and times need converting: a per-column test, not one per cell.
-    temporal = [
-        i
-        for i, c in enumerate(cols)
-        if isinstance(getattr(c.type, "impl_instance", c.type), (Date, DateTime))
+
+def _section(name: str, table: Section, engagement_id: int) -> tuple[list[str], Sequence[Any]]:
+    """A section's columns and rows for one engagement; a runbook row with the text of
+    its file, and its path as the file carries it."""
+    rows = table.rows(engagement_id)
+    if name != "runbooks":
+        return table.keys, rows
+    keys = table.keys
+    at, width = keys.index("path"), len(keys)
+    texts = [
+        (*row[:at], _portable(row[at]), *row[at + 1 : width], runbook_text(str(row[at])))
+        for row in rows
     ]
-    # Core rows from the session's connection (no ORM result machinery), as plain tuples.
-    result = session.connection().execute(stmt)
-    if not temporal:
-        return [dict(zip(keys, row, strict=True)) for row in result]
-    out: list[Row] = []
-    for row in result:
-        values = list(row)
-        for i in temporal:
-            if values[i] is not None:
-                values[i] = _plain(values[i])
-        out.append(dict(zip(keys, values, strict=True)))
-    return out
+    return [*keys, "text"], texts
 
 
 def export_data(
@@ -139,89 +121,38 @@ def export_data(
 ) -> ExportDocument:
     """One engagement, or every engagement, as a JSON-ready document (without the audit
     events when ``with_audit`` is false: the state the log is checked against)."""
-    ids = (
-        [engagement_of(session, engagement, writable=False).id] if engagement is not None else None
+    engagements, sections = read_tables(session, _ids(session, engagement), with_audit=with_audit)
+    bundles: list[dict[str, Any]] = [{"engagement": row} for row in engagements]
+    for name, table in sections:
+        for bundle in bundles:
+            keys, rows = _section(name, table, bundle["engagement"]["id"])
+            bundle[name] = list(map(dict, map(zip, repeat(keys), rows)))
+    return {**_front(), "engagements": bundles}  # type: ignore[typeddict-item]
+
+
+def export_stream(session: Session, engagement: EngagementRef | None = None) -> ExportStream:
+    """``export_data`` as the file holds it (``pieces``), written straight from the rows
+    read: the same bytes, without a document in between. One engagement's sections are
+    read as the pieces are taken (a thread reads ahead), so the session stays open until
+    they are written, or the pieces closed."""
+    engagements, sections = read_tables(
+        session, _ids(session, engagement), written=True, ahead=True
     )
 
-    def scoped(column):
-        return column.in_(ids) if ids is not None else None
+    def bundle(row: Row) -> Iterator[tuple[str, Any]]:
+        yield "engagement", row
+        for name, table in sections:
+            keys, rows = _section(name, table, row["id"])  # type: ignore[arg-type]
+            yield name, section_rows(name, rows, keys, written=table.written)
 
-    engagements = _rows(session, Engagement, scoped(Engagement.id), [Engagement.slug])
-    per: dict[int, Bundle] = {
-        e["id"]: {"engagement": e, **{name: [] for name in SECTIONS}} for e in engagements
-    }
-    task_owner: dict[int, int] = {}
-    session_owner: dict[int, int] = {}
-    meeting_owner: dict[int, int] = {}
-    for name, model in SECTIONS.items():
-        if model is TaskDependency:
-            continue
-        if model in (KTParticipant, KTTopic, MeetingAttendee, MeetingAction) or (
-            model is AuditEvent and not with_audit
-        ):
-            continue
-        rows = _rows(session, model, scoped(model.engagement_id), [model.id])
-        if model is Runbook:
-            for row in rows:
-                row["text"] = runbook_text(str(row["path"]))
-                row["path"] = _portable(row["path"])
-        for row in rows:
-            if row["engagement_id"] in per:
-                per[row["engagement_id"]][name].append(row)
-        if model is Task:
-            task_owner = {r["id"]: r["engagement_id"] for r in rows}
-        if model is KTSession:
-            session_owner = {r["id"]: r["engagement_id"] for r in rows}
-        if model is Meeting:
-            meeting_owner = {r["id"]: r["engagement_id"] for r in rows}
-    dep_stmt = select(TaskDependency.task_id, TaskDependency.depends_on_id).order_by(
-        TaskDependency.task_id, TaskDependency.depends_on_id
-    )
-    participant_stmt = select(
-        KTParticipant.session_id, KTParticipant.person_id, KTParticipant.role
-    ).order_by(KTParticipant.session_id, KTParticipant.person_id)
-    topic_stmt = select(KTTopic.session_id, KTTopic.topic_id).order_by(
-        KTTopic.session_id, KTTopic.topic_id
-    )
-    if ids is not None:
-        topic_stmt = topic_stmt.join(KTSession, KTSession.id == KTTopic.session_id).where(
-            KTSession.engagement_id.in_(ids)
-        )
-        dep_stmt = dep_stmt.join(Task, Task.id == TaskDependency.task_id).where(
-            Task.engagement_id.in_(ids)
-        )
-        participant_stmt = participant_stmt.join(
-            KTSession, KTSession.id == KTParticipant.session_id
-        ).where(KTSession.engagement_id.in_(ids))
-    for row in session.execute(dep_stmt):
-        owner = task_owner.get(row.task_id)
-        if owner in per:
-            per[owner]["task_dependencies"].append(dict(row._mapping))
-    for row in session.execute(participant_stmt):
-        owner = session_owner.get(row.session_id)
-        if owner in per:
-            per[owner]["kt_participants"].append(dict(row._mapping))
-    for row in session.execute(topic_stmt):
-        owner = session_owner.get(row.session_id)
-        if owner in per:
-            per[owner]["kt_topics"].append(dict(row._mapping))
-    for model, name in ((MeetingAttendee, "meeting_attendees"), (MeetingAction, "meeting_actions")):
-        stmt = select(model).order_by(*model.__table__.primary_key.columns)
-        if ids is not None:
-            stmt = stmt.join(Meeting, Meeting.id == model.meeting_id).where(
-                Meeting.engagement_id.in_(ids)
-            )
-        for link in session.execute(stmt).scalars():
-            owner = meeting_owner.get(link.meeting_id)
-            if owner in per:
-                per[owner][name].append(link.model_dump())
-    return {
-        "format": FORMAT,
-        "schema_version": SCHEMA_VERSION,
-        "db_schema": SCHEMA_HEAD,
-        "exported_at": utcnow().isoformat(),
-        "engagements": [per[e["id"]] for e in engagements],
-    }
+    def pieces() -> Generator[bytes, None, None]:
+        try:
+            yield from layout(_front(), (bundle(row) for row in engagements))
+        finally:
+            if isinstance(sections, Generator):
+                sections.close()  # waits for the reading thread
+
+    return ExportStream(engagements=len(engagements), pieces=pieces())
 
 
 def runbook_text(path: str) -> str | None:
@@ -250,56 +181,48 @@ def _portable(path: str) -> str:
     return "/".join(parts) or "runbook.md"
 
 
-def _row_encoder() -> Any:
-    """``json.dumps(value, ensure_ascii=False)`` with one encoder for every row (``dumps``
-    would build one per call)."""
-    return json.JSONEncoder(ensure_ascii=False).encode
-
-
 def dumps(document: ExportDocument) -> str:
     """The document as the file holds it (see ``pieces``), as one string."""
-    return "".join(pieces(document))
+    return b"".join(pieces(document)).decode("utf-8")
 
 
-def pieces(document: ExportDocument) -> Iterator[str]:
+def pieces(document: ExportDocument) -> Iterator[bytes]:
     """The document as the file holds it, in pieces to write one after another: JSON with
     keys in their order, one row per line (readable and diffable, and written by the C
     encoder row by row: indenting every cell would run the pure-Python one over millions
     of cells). A large export is never held as one string."""
-    row = _row_encoder()
-    yield "{\n"
-    for key, value in document.items():
-        if key != "engagements":
-            yield f" {row(key)}: {row(value)},\n"
-    bundles = document["engagements"]
-    if not bundles:
-        yield ' "engagements": []\n}\n'
-        return
-    yield ' "engagements": [\n'
-    for b, bundle in enumerate(bundles):
-        yield "  {\n"
-        for s, (name, value) in enumerate(bundle.items()):
-            if s:
-                yield ",\n"
-            if isinstance(value, list) and value:
-                yield f"   {row(name)}: [\n    "
-                yield row(value[0])
-                for r in value[1:]:
-                    yield ",\n    "
-                    yield row(r)
-                yield "\n   ]"
-            else:
-                yield f"   {row(name)}: {row(value)}"
-        yield "\n  }" if b == len(bundles) - 1 else "\n  },\n"
-    yield "\n ]\n}\n"
+    header = {k: v for k, v in document.items() if k != "engagements"}
+
+    def bundle(value: Bundle) -> Iterator[tuple[str, Any]]:
+        for name, rows in value.items():
+            yield name, section_rows(name, rows) if isinstance(rows, list) else rows
+
+    return layout(header, map(bundle, document["engagements"]))
 
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number a command could store")
 
 
+def import_data(
+    session: Session,
+    data: ExportFile,
+    *,
+    source: str = "",
+    runbooks: Path | str | None = None,
+) -> ImportResult:
+    """Restore a checked export file (see ``transfer_import.import_data``)."""
+    from transition.services import transfer_import
+
+    return transfer_import.import_data(session, data, source=source, runbooks=runbooks)
+
+
 def read_export(path: Path | str) -> ExportFile:
     """Read and check an export file; every problem is ``FILE: where: what``."""
+    # The checks are loaded only by the commands that read a file.
+    from transition.services.transfer_checks import check_bundles, schema_problems
+    from transition.services.transfer_rows import file_model
+
     path = Path(path)
     with about("file"):
         raw = _read(path)

@@ -9,6 +9,7 @@ import answers with an ``ImportResult``.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -56,6 +57,15 @@ class ExportFile:
     engagements: list[Bundle]
     #: SHA-256 of the file's bytes, recorded in each engagement's ``import`` event.
     sha256: str
+
+
+@dataclass(frozen=True)
+class ExportStream:
+    """An export ready to be written: how many engagements it holds, and the file's
+    bytes in pieces, one after another (close them when not all are taken)."""
+
+    engagements: int
+    pieces: Generator[bytes, None, None]
 
 
 class ImportResult(View):
