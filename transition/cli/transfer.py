@@ -40,15 +40,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context, engagement: SomeEngagement = None, output: Output = None
     ) -> None:
         """Lossless JSON of one engagement, or of all of them, audit log included."""
-        from contextlib import closing
-
         from transition.files import write_private
         from transition.services import transfer
 
         with state(ctx).session() as session:
             export = transfer.export_stream(session, engagement or None)
-            with closing(export.pieces) as pieces:
-                path = write_private(output or "-", pieces)
+            path = write_private(output or "-", export.pieces)
         if path is not None:
             say(f"exported {_plural(export.engagements, 'engagement')} to {path}")
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -133,11 +133,8 @@ def export_data(
 def export_stream(session: Session, engagement: EngagementRef | None = None) -> ExportStream:
     """``export_data`` as the file holds it (``pieces``), written straight from the rows
     read: the same bytes, without a document in between. One engagement's sections are
-    read as the pieces are taken (a thread reads ahead), so the session stays open until
-    they are written, or the pieces closed."""
-    engagements, sections = read_tables(
-        session, _ids(session, engagement), written=True, ahead=True
-    )
+    read as the pieces are taken, so the session stays open until they are written."""
+    engagements, sections = read_tables(session, _ids(session, engagement), written=True)
 
     def bundle(row: Row) -> Iterator[tuple[str, Any]]:
         yield "engagement", row
@@ -145,14 +142,10 @@ def export_stream(session: Session, engagement: EngagementRef | None = None) -> 
             keys, rows = _section(name, table, row["id"])  # type: ignore[arg-type]
             yield name, section_rows(name, rows, keys, written=table.written)
 
-    def pieces() -> Generator[bytes, None, None]:
-        try:
-            yield from layout(_front(), (bundle(row) for row in engagements))
-        finally:
-            if isinstance(sections, Generator):
-                sections.close()  # waits for the reading thread
-
-    return ExportStream(engagements=len(engagements), pieces=pieces())
+    return ExportStream(
+        engagements=len(engagements),
+        pieces=layout(_front(), (bundle(row) for row in engagements)),
+    )
 
 
 def runbook_text(path: str) -> str | None:

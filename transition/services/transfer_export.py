@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime
 from itertools import groupby, repeat
 from json import encoder as _json
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import Boolean, Date, DateTime, Float, literal_column, select
@@ -31,8 +31,6 @@ from sqlmodel import Session, SQLModel
 from transition.models import Engagement, KTSession, Meeting, Task
 from transition.services.transfer_tables import SECTIONS, columns
 from transition.services.views.transfer import Row
-
-T = TypeVar("T")
 
 #: Sections whose rows belong to an engagement through another table: section → (the
 #: owning table, the column of this one that points at it).
@@ -231,18 +229,13 @@ def _converted(row: Sequence[Any], temporal: list[int]) -> list[Any]:
 
 
 def read_tables(
-    session: Session,
-    ids: list[int] | None,
-    *,
-    with_audit: bool = True,
-    written: bool = False,
-    ahead: bool = False,
+    session: Session, ids: list[int] | None, *, with_audit: bool = True, written: bool = False
 ) -> tuple[list[Row], Iterable[tuple[str, Section]]]:
     """The engagements (``ids``, or all of them) in slug order, and every section's rows
     grouped by engagement, one select per table (rows as the file writes them where the
     database can, with ``written``). For one engagement named by id the sections are
-    read one by one as they are taken (each can be dropped once written), in a thread of
-    their own with ``ahead`` (``read_ahead``); otherwise all of them now."""
+    read one by one as they are taken (each can be dropped once written); otherwise all
+    of them now."""
     engagements = [
         dict(zip(e.keys, row, strict=False))
         for e in [
@@ -260,54 +253,7 @@ def read_tables(
         (name, _section(session, name, ids, one, with_audit=with_audit, written=written))
         for name in SECTIONS
     )
-    if one is None:
-        return engagements, list(sections)
-    return engagements, read_ahead(sections) if ahead else sections
-
-
-def read_ahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
-    """``items``, taken in a thread of their own up to ``depth`` ahead of the caller: the
-    database builds the next sections (without holding the interpreter) while this
-    one is written. The thread is the only user of the session until the generator is
-    done or closed, which waits for it (close it before the session ends)."""
-    import queue
-    import threading
-
-    handed: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(done: bool, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                handed.put((done, value), timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put(False, item):
-                    return
-        except BaseException as exc:  # handed to the caller, raised there
-            put(True, exc)
-        else:
-            put(True, None)
-
-    thread = threading.Thread(target=work, name="export-read", daemon=True)
-    thread.start()
-    try:
-        while True:
-            done, value = handed.get()
-            if done:
-                if value is not None:
-                    raise value
-                return
-            yield value
-    finally:
-        stop.set()
-        thread.join()
+    return engagements, sections if one is not None else list(sections)
 
 
 def _section(

@@ -9,7 +9,7 @@ import answers with an ``ImportResult``.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -62,10 +62,10 @@ class ExportFile:
 @dataclass(frozen=True)
 class ExportStream:
     """An export ready to be written: how many engagements it holds, and the file's
-    bytes in pieces, one after another (close them when not all are taken)."""
+    bytes in pieces, one after another."""
 
     engagements: int
-    pieces: Generator[bytes, None, None]
+    pieces: Iterator[bytes]
 
 
 class ImportResult(View):
