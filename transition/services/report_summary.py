@@ -12,7 +12,7 @@
 Bounded: the tasks' completion times, phases and meetings come from what the report
 already read; RAID entries, KT sessions, open tasks due, releases and expiries are one
 query each (with ``top``, the days up to where the first ``top`` items end are read, after
-one query counting each kind by day), the changes five.
+one query counting each kind by day), the changes one.
 """
 
 from __future__ import annotations
