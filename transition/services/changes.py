@@ -172,6 +172,23 @@ def _things(
     return out, tasks, grants, raid
 
 
+def _key(thing: _Thing, tasks: dict, raid: dict) -> tuple[str, ...]:
+    """The key of the group ``_describe`` puts a thing in, without telling it."""
+    entity, action = thing.entity, thing.action
+    if entity == "task" and thing.entity_id in tasks:
+        if action == "update" and "status" in thing.fields:
+            status = thing.fields["status"][1] or ""
+            verb = _STATUS_VERB.get(status, f"set to {status.replace('_', ' ')}")
+            return ("task", verb, tasks[thing.entity_id][1], thing.actor)
+        if action == "create":
+            return ("task", "added", tasks[thing.entity_id][1], thing.actor)
+    if entity == "access_grant" and action == "revoke":
+        return ("grant-revoke", str(thing.entity_id))
+    if entity == "raid_item" and thing.entity_id in raid and action in ("add", "close"):
+        return ("raid", action, raid[thing.entity_id][1])
+    return ("other", entity, action, thing.actor)
+
+
 def _describe(thing: _Thing, tasks: dict, grants: dict, raid: dict) -> _Group:
     """The group a thing belongs to and how the group reads (once and many times)."""
     by = f"by {thing.actor}"
@@ -250,10 +267,13 @@ def sentences(
     things, tasks, grants, raid = _things(session, engagement.id, since)
     groups: dict[tuple[str, ...], _Group] = {}
     for thing in things:
-        described = _describe(thing, tasks, grants, raid)
-        group = groups.setdefault(described.key, described)
+        # A group reads as its first thing does: only that one is told in words.
+        group = groups.get(_key(thing, tasks, raid))
+        if group is None:
+            group = _describe(thing, tasks, grants, raid)
+            groups[group.key] = group
         group.count += 1
-        group.at = max(group.at, described.at)
+        group.at = max(group.at, thing.at)
     ordered = sorted(groups.values(), key=lambda g: g.at, reverse=True)[:shown]
     return [
         ChangeSentence(
