@@ -373,3 +373,27 @@ def test_report_writes_its_appendix_when_asked(cli, demo, tmp_path: Path) -> Non
     result = cli("report", demo, "--format", "html", "--appendix", tmp_path / "a.html")
     assert result.exit_code == 0 and result.stdout.startswith("<!DOCTYPE html>")
     check_html((tmp_path / "a.html").read_text())
+
+
+def test_runbook_files_are_counted_as_the_runbooks_count_them(tmp_path: Path) -> None:
+    """The report reads each runbook file in one call: what it counts is what
+    ``runbook_files.scan`` counts, for every kind of file."""
+    from transition.services import runbook_files
+    from transition.services.runbook_fill import _scan
+
+    texts = {
+        "plain.md": "# Restart\n\n[[FILL: who]] and [[FILL: when]]\n",
+        "empty.md": "",
+        "angles.md": "a <b> tag, [[FILL: x]]\n",
+        "conflict.md": "<<<<<<< ours\n[[FILL: a]]\n=======\nb\n>>>>>>> theirs\n<<<<<<< x\n",
+        "latin.md": "caf\xe9 [[FILL: y]]",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_bytes(text.encode("latin-1"))
+    (tmp_path / "folder.md").mkdir()
+    os.mkfifo(tmp_path / "pipe.md")
+    names = [*texts, "folder.md", "pipe.md", "missing.md"]
+    for name in names:
+        path = str(tmp_path / name)
+        assert _scan(path) == runbook_files.scan(path), name
+    assert _scan(str(tmp_path / "conflict.md")) == (1, 2)
