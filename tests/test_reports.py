@@ -397,3 +397,33 @@ def test_runbook_files_are_counted_as_the_runbooks_count_them(tmp_path: Path) ->
         path = str(tmp_path / name)
         assert _scan(path) == runbook_files.scan(path), name
     assert _scan(str(tmp_path / "conflict.md")) == (1, 2)
+
+
+def test_checklist_sections_are_titled_by_their_first_item(demo, session_scope) -> None:
+    """The report's checklist summary titles each section as the whole checklist does (its
+    first item's title), also when the items of a section carry different titles."""
+    from sqlmodel import select
+
+    from transition.models import HandoverItem
+
+    def both() -> tuple[list, list]:
+        with session_scope() as session:
+            eng = get_engagement(session, demo)
+            whole = reports._handover(session, eng, None, {})["sections"]
+            summed = reports._handover(session, eng, 2, {})["sections"]
+        return whole, summed
+
+    whole, summed = both()
+    assert summed == whole
+    with session_scope() as session:
+        eng = get_engagement(session, demo)
+        items = session.exec(
+            select(HandoverItem)
+            .where(HandoverItem.engagement_id == eng.id)
+            .order_by(HandoverItem.position, HandoverItem.id)
+        ).all()
+        for item in items[: len(items) // 2]:
+            item.section_title = f"Renamed {item.section_title}"
+    whole, summed = both()
+    assert summed == whole
+    assert any(s["title"].startswith("Renamed ") for s in whole)
