@@ -196,18 +196,7 @@ def report_data(
 
 
 def _golive(session: Session, engagement: Engagement) -> Any:
-    """The latest go/no-go decision, or None: looked for by name first, so that a report
-    of an engagement without one does not load the decisions' models."""
-    from sqlalchemy import column, exists, select, table
-
-    decisions = table("golive_decision", column("engagement_id"))
-    if not session.execute(
-        select(exists().where(decisions.c.engagement_id == engagement.id))
-    ).scalar():
-        return None
-    from transition.services import golive
-
-    return golive.show(session, engagement).latest
+    return report_summary.latest_decision(session, engagement)
 
 
 def _phase(p: PhaseStatus, now: date) -> ReportPhase:

@@ -110,35 +110,42 @@ def _things(
     # Compared as the database holds them (SQLite: ISO text, as its ``max`` compared);
     # only each thing's last time is turned into a datetime.
     raw_at = type_coerce(a.at, String)
-    rows = session.execute(
-        select(a.id, raw_at, a.entity, a.entity_id, a.action, a.actor, a.field, told)
-        .add_columns(Task.key, Phase.id, Phase.title)
-        .add_columns(Person.id, Person.name, System.id, System.name)
-        .add_columns(RaidItem.kind, RaidItem.number, RaidItem.title)
-        .outerjoin(
-            Task, and_(a.entity == "task", Task.id == a.entity_id, Task.engagement_id == eid)
+    # Through the connection: plain rows, without the ORM's per-row work.
+    rows = (
+        session.connection()
+        .execute(
+            select(a.id, raw_at, a.entity, a.entity_id, a.action, a.actor, a.field, told)
+            .add_columns(Task.key, Phase.id, Phase.title)
+            .add_columns(Person.id, Person.name, System.id, System.name)
+            .add_columns(RaidItem.kind, RaidItem.number, RaidItem.title)
+            .outerjoin(
+                Task, and_(a.entity == "task", Task.id == a.entity_id, Task.engagement_id == eid)
+            )
+            .outerjoin(Phase, Phase.id == Task.phase_id)
+            .outerjoin(
+                AccessGrant,
+                and_(
+                    a.entity == "access_grant",
+                    a.action == "revoke",
+                    AccessGrant.id == a.entity_id,
+                    AccessGrant.engagement_id == eid,
+                ),
+            )
+            .outerjoin(Person, Person.id == AccessGrant.person_id)
+            .outerjoin(System, System.id == AccessGrant.system_id)
+            .outerjoin(
+                RaidItem,
+                and_(
+                    a.entity == "raid_item",
+                    RaidItem.id == a.entity_id,
+                    RaidItem.engagement_id == eid,
+                ),
+            )
+            .where(a.engagement_id == eid, a.at >= start)
+            .order_by(a.id.desc())
+            .limit(EVENTS_READ)
         )
-        .outerjoin(Phase, Phase.id == Task.phase_id)
-        .outerjoin(
-            AccessGrant,
-            and_(
-                a.entity == "access_grant",
-                a.action == "revoke",
-                AccessGrant.id == a.entity_id,
-                AccessGrant.engagement_id == eid,
-            ),
-        )
-        .outerjoin(Person, Person.id == AccessGrant.person_id)
-        .outerjoin(System, System.id == AccessGrant.system_id)
-        .outerjoin(
-            RaidItem,
-            and_(
-                a.entity == "raid_item", RaidItem.id == a.entity_id, RaidItem.engagement_id == eid
-            ),
-        )
-        .where(a.engagement_id == eid, a.at >= start)
-        .order_by(a.id.desc())
-        .limit(EVENTS_READ)
+        .all()
     )
     things: dict[tuple, _Thing] = {}
     first: dict[tuple, int] = {}

@@ -32,12 +32,16 @@ def summary(session: Session, engagement: Engagement, top: int) -> RunbookSummar
     """What the report shows of the runbooks of the systems in scope (three queries)."""
     from transition.services.runbooks import list_runbooks
 
-    rows = session.execute(
-        select(Runbook.id, Runbook.status, Runbook.path, Runbook.skeleton_placeholders)
-        .join(System, System.id == Runbook.system_id)
-        .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
-        .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(  # plain rows: no ORM work per runbook
+            select(Runbook.id, Runbook.status, Runbook.path, Runbook.skeleton_placeholders)
+            .join(System, System.id == Runbook.system_id)
+            .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
+            .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
+        )
+        .all()
+    )
     by_status: Counter[str] = Counter()
     ratios: list[float] = []
     keyed = []
