@@ -373,3 +373,57 @@ def test_report_writes_its_appendix_when_asked(cli, demo, tmp_path: Path) -> Non
     result = cli("report", demo, "--format", "html", "--appendix", tmp_path / "a.html")
     assert result.exit_code == 0 and result.stdout.startswith("<!DOCTYPE html>")
     check_html((tmp_path / "a.html").read_text())
+
+
+def test_runbook_files_are_counted_as_the_runbooks_count_them(tmp_path: Path) -> None:
+    """The report reads each runbook file in one call: what it counts is what
+    ``runbook_files.scan`` counts, for every kind of file."""
+    from transition.services import runbook_files
+    from transition.services.runbook_fill import _scan
+
+    texts = {
+        "plain.md": "# Restart\n\n[[FILL: who]] and [[FILL: when]]\n",
+        "empty.md": "",
+        "angles.md": "a <b> tag, [[FILL: x]]\n",
+        "conflict.md": "<<<<<<< ours\n[[FILL: a]]\n=======\nb\n>>>>>>> theirs\n<<<<<<< x\n",
+        "latin.md": "caf\xe9 [[FILL: y]]",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_bytes(text.encode("latin-1"))
+    (tmp_path / "folder.md").mkdir()
+    os.mkfifo(tmp_path / "pipe.md")
+    names = [*texts, "folder.md", "pipe.md", "missing.md"]
+    for name in names:
+        path = str(tmp_path / name)
+        assert _scan(path) == runbook_files.scan(path), name
+    assert _scan(str(tmp_path / "conflict.md")) == (1, 2)
+
+
+def test_checklist_sections_are_titled_by_their_first_item(demo, session_scope) -> None:
+    """The report's checklist summary titles each section as the whole checklist does (its
+    first item's title), also when the items of a section carry different titles."""
+    from sqlmodel import select
+
+    from transition.models import HandoverItem
+
+    def both() -> tuple[list, list]:
+        with session_scope() as session:
+            eng = get_engagement(session, demo)
+            whole = reports._handover(session, eng, None, {})["sections"]
+            summed = reports._handover(session, eng, 2, {})["sections"]
+        return whole, summed
+
+    whole, summed = both()
+    assert summed == whole
+    with session_scope() as session:
+        eng = get_engagement(session, demo)
+        items = session.exec(
+            select(HandoverItem)
+            .where(HandoverItem.engagement_id == eng.id)
+            .order_by(HandoverItem.position, HandoverItem.id)
+        ).all()
+        for item in items[: len(items) // 2]:
+            item.section_title = f"Renamed {item.section_title}"
+    whole, summed = both()
+    assert summed == whole
+    assert any(s["title"].startswith("Renamed ") for s in whole)

@@ -196,9 +196,7 @@ def report_data(
 
 
 def _golive(session: Session, engagement: Engagement) -> Any:
-    from transition.services import golive
-
-    return golive.show(session, engagement).latest
+    return report_summary.latest_decision(session, engagement)
 
 
 def _phase(p: PhaseStatus, now: date) -> ReportPhase:

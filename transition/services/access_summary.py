@@ -129,11 +129,10 @@ def _missing_access(session: Session, eid: int, now: Any, top: int) -> tuple[lis
         .add_columns(System.slug)
         .group_by(System.slug)
     )
-    total = session.execute(select(func.count()).select_from(pairs.subquery())).scalar_one()
-    first = [
-        missing_access(pname, sname)
-        for _, pname, _, sname, _ in session.execute(
-            pairs.order_by(Person.slug, System.slug).limit(top)
-        )
-    ]
-    return first, total
+    if top <= 0:
+        return [], session.execute(select(func.count()).select_from(pairs.subquery())).scalar_one()
+    # The number of pairs comes with the first ones (a window over the groups).
+    rows = session.execute(
+        pairs.add_columns(func.count().over()).order_by(Person.slug, System.slug).limit(top)
+    ).all()
+    return [missing_access(row[1], row[3]) for row in rows], rows[0][-1] if rows else 0

@@ -5,9 +5,9 @@ into one *thing* per entity, action and person ("task 41 updated status todo →
 priya"), and the things into sentences: the tasks one person closed in one phase are
 one sentence ("3 tasks closed in Discovery by priya"), a revoked grant or a raised risk
 is its own ("grant 12 revoked (Raj Patel on SAP ERP): left the team"), anything else is
-counted by kind ("2 runbooks updated by sam"). Five queries, whatever the number of
-rows: the events folded by thing, the told fields, the names of tasks, grants and RAID
-entries.
+counted by kind ("2 runbooks updated by sam"). One query, whatever the number of
+rows: the recent events with the names of the tasks, grants and RAID entries they touch,
+folded here by thing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, case, select, type_coerce
 from sqlmodel import Session
 
 from transition.models import AccessGrant, AuditEvent, Engagement, Person, Phase, System, Task
@@ -96,92 +96,104 @@ def _utc(value: datetime) -> datetime:
 _TOLD = ("status", "revoke_reason", "resolution")
 
 
-def _recent(engagement_id: int, since: date):
-    """The newest ``EVENTS_READ`` audit rows since the start of ``since``."""
+def _things(
+    session: Session, eid: int, since: date
+) -> tuple[list[_Thing], dict[int, tuple], dict[int, str], dict[int, tuple]]:
+    """One thing per entity, action and person of the newest ``EVENTS_READ`` audit rows
+    since the start of ``since``, in the order they first appear, with the time of its
+    last row and the last value of the told fields; and the names of the tasks, revoked
+    grants and RAID entries they touch. One read of those rows (joined to the names, the
+    told fields' values only), folded here."""
+    a = AuditEvent
     start = datetime.combine(since, time.min, tzinfo=UTC)
-    return (
-        select(
-            AuditEvent.id,
-            AuditEvent.at,
-            AuditEvent.actor,
-            AuditEvent.action,
-            AuditEvent.entity,
-            AuditEvent.entity_id,
-            AuditEvent.field,
-            AuditEvent.after,
-        )
-        .where(AuditEvent.engagement_id == engagement_id, AuditEvent.at >= start)
-        .order_by(AuditEvent.id.desc())
-        .limit(EVENTS_READ)
-        .subquery()
-    )
-
-
-def _things(session: Session, engagement_id: int, since: date) -> list[_Thing]:
-    """One thing per entity, action and person, in the order they first appear, folded
-    in the database: the time of its last row and the last value of the told fields."""
-    recent = _recent(engagement_id, since)
-    key = (recent.c.entity, recent.c.entity_id, recent.c.action, recent.c.actor)
-    first = func.min(recent.c.id).label("first")
-    things: dict[tuple, _Thing] = {}
-    for entity, entity_id, action, actor, _, at in session.execute(
-        select(*key, first, func.max(recent.c.at)).group_by(*key).order_by(first)
-    ):
-        things[entity, entity_id, action, actor] = _Thing(
-            entity, entity_id, action, actor, _utc(at)
-        )
-    last = (
-        select(
-            *key,
-            recent.c.field,
-            recent.c.after,
-            func.row_number()
-            .over(partition_by=(*key, recent.c.field), order_by=recent.c.id.desc())
-            .label("rank"),
-        )
-        .where(recent.c.field.in_(_TOLD))
-        .subquery()
-    )
-    for entity, entity_id, action, actor, name, after in session.execute(
-        select(last.c.entity, last.c.entity_id, last.c.action, last.c.actor, last.c.field)
-        .add_columns(last.c.after)
-        .where(last.c.rank == 1)
-    ):
-        things[entity, entity_id, action, actor].fields[name] = (None, after)
-    return list(things.values())
-
-
-def _names(session: Session, eid: int, since: date) -> tuple[dict, dict, dict]:
-    """The names of the tasks, revoked grants and RAID entries the recent rows touch."""
-    recent = _recent(eid, since)
-    touched = select(recent.c.entity_id)
-    tasks = {
-        r.id: (r.key, r.title)
-        for r in session.execute(
-            select(Task.id, Task.key, Phase.title)
-            .join(Phase, Phase.id == Task.phase_id)
-            .where(Task.engagement_id == eid, Task.id.in_(touched.where(recent.c.entity == "task")))
-        )
-    }
-    revoked = touched.where(recent.c.entity == "access_grant", recent.c.action == "revoke")
-    grants = {
-        r.id: f"{r.person} on {r.system}"
-        for r in session.execute(
-            select(AccessGrant.id, Person.name.label("person"), System.name.label("system"))
-            .join(Person, Person.id == AccessGrant.person_id)
-            .join(System, System.id == AccessGrant.system_id)
-            .where(AccessGrant.engagement_id == eid, AccessGrant.id.in_(revoked))
-        )
-    }
-    raid = {
-        r.id: (r.kind, ref_of(r.kind, r.number), r.title)
-        for r in session.execute(
-            select(RaidItem.id, RaidItem.kind, RaidItem.number, RaidItem.title).where(
-                RaidItem.engagement_id == eid
+    told = case((a.field.in_(_TOLD), a.after))
+    # Compared as the database holds them (SQLite: ISO text, as its ``max`` compared);
+    # only each thing's last time is turned into a datetime.
+    raw_at = type_coerce(a.at, String)
+    # Through the connection: plain rows, without the ORM's per-row work.
+    rows = (
+        session.connection()
+        .execute(
+            select(a.id, raw_at, a.entity, a.entity_id, a.action, a.actor, a.field, told)
+            .add_columns(Task.key, Phase.id, Phase.title)
+            .add_columns(Person.id, Person.name, System.id, System.name)
+            .add_columns(RaidItem.kind, RaidItem.number, RaidItem.title)
+            .outerjoin(
+                Task, and_(a.entity == "task", Task.id == a.entity_id, Task.engagement_id == eid)
             )
+            .outerjoin(Phase, Phase.id == Task.phase_id)
+            .outerjoin(
+                AccessGrant,
+                and_(
+                    a.entity == "access_grant",
+                    a.action == "revoke",
+                    AccessGrant.id == a.entity_id,
+                    AccessGrant.engagement_id == eid,
+                ),
+            )
+            .outerjoin(Person, Person.id == AccessGrant.person_id)
+            .outerjoin(System, System.id == AccessGrant.system_id)
+            .outerjoin(
+                RaidItem,
+                and_(
+                    a.entity == "raid_item",
+                    RaidItem.id == a.entity_id,
+                    RaidItem.engagement_id == eid,
+                ),
+            )
+            .where(a.engagement_id == eid, a.at >= start)
+            .order_by(a.id.desc())
+            .limit(EVENTS_READ)
         )
-    }
-    return tasks, grants, raid
+        .all()
+    )
+    things: dict[tuple, _Thing] = {}
+    first: dict[tuple, int] = {}
+    tasks: dict[int, tuple] = {}
+    grants: dict[int, str] = {}
+    raid: dict[int, tuple] = {}
+    for row in rows:  # newest first
+        row_id, at, entity, entity_id, action, actor, name, after = row[:8]
+        key = (entity, entity_id, action, actor)
+        thing = things.get(key)
+        if thing is None:
+            thing = things[key] = _Thing(entity, entity_id, action, actor, at)
+            task_key, phase_id, phase, person_id, person, system_id, system = row[8:15]
+            if phase_id is not None:
+                tasks[entity_id] = (task_key, phase)
+            if person_id is not None and system_id is not None:
+                grants[entity_id] = f"{person} on {system}"
+            kind, number, title = row[15:]
+            if kind is not None:
+                raid[entity_id] = (kind, ref_of(kind, number), title)
+        elif at > thing.at:
+            thing.at = at
+        first[key] = row_id
+        if name in _TOLD and name not in thing.fields:
+            thing.fields[name] = (None, after)
+    out = sorted(things.values(), key=lambda t: first[t.entity, t.entity_id, t.action, t.actor])
+    dialect = session.get_bind().dialect
+    parse = a.__table__.c.at.type.dialect_impl(dialect).result_processor(dialect, None)
+    for thing in out:
+        thing.at = _utc(parse(thing.at) if parse and isinstance(thing.at, str) else thing.at)
+    return out, tasks, grants, raid
+
+
+def _key(thing: _Thing, tasks: dict, raid: dict) -> tuple[str, ...]:
+    """The key of the group ``_describe`` puts a thing in, without telling it."""
+    entity, action = thing.entity, thing.action
+    if entity == "task" and thing.entity_id in tasks:
+        if action == "update" and "status" in thing.fields:
+            status = thing.fields["status"][1] or ""
+            verb = _STATUS_VERB.get(status, f"set to {status.replace('_', ' ')}")
+            return ("task", verb, tasks[thing.entity_id][1], thing.actor)
+        if action == "create":
+            return ("task", "added", tasks[thing.entity_id][1], thing.actor)
+    if entity == "access_grant" and action == "revoke":
+        return ("grant-revoke", str(thing.entity_id))
+    if entity == "raid_item" and thing.entity_id in raid and action in ("add", "close"):
+        return ("raid", action, raid[thing.entity_id][1])
+    return ("other", entity, action, thing.actor)
 
 
 def _describe(thing: _Thing, tasks: dict, grants: dict, raid: dict) -> _Group:
@@ -257,16 +269,18 @@ def sentences(
     session: Session, engagement: Engagement, since: date, *, shown: int = SENTENCES_SHOWN
 ) -> list[ChangeSentence]:
     """The engagement's changes since the start of ``since`` (UTC), as sentences, newest
-    first. Five queries."""
+    first. One query."""
     assert engagement.id is not None
-    things = _things(session, engagement.id, since)
-    tasks, grants, raid = _names(session, engagement.id, since)
+    things, tasks, grants, raid = _things(session, engagement.id, since)
     groups: dict[tuple[str, ...], _Group] = {}
     for thing in things:
-        described = _describe(thing, tasks, grants, raid)
-        group = groups.setdefault(described.key, described)
+        # A group reads as its first thing does: only that one is told in words.
+        group = groups.get(_key(thing, tasks, raid))
+        if group is None:
+            group = _describe(thing, tasks, grants, raid)
+            groups[group.key] = group
         group.count += 1
-        group.at = max(group.at, described.at)
+        group.at = max(group.at, thing.at)
     ordered = sorted(groups.values(), key=lambda g: g.at, reverse=True)[:shown]
     return [
         ChangeSentence(

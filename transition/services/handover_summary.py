@@ -1,7 +1,8 @@
 """The exit-handover checklist summed up in the database: what the status report shows of
 it (counts per status and section, the exit-readiness figure, the first open derived
 items) without reading every item. The same figures as ``handover.show`` and
-``exit_readiness.figure`` over every item, in four queries whatever their number.
+``exit_readiness.figure`` over every item, in a fixed number of queries whatever their
+number.
 """
 
 from __future__ import annotations
@@ -50,28 +51,24 @@ def summary(session: Session, engagement: Engagement, top: int) -> HandoverSumma
             item.due_rule,
             func.count(),
             func.min(item.position),
+            func.min(item.section_title),
+            func.max(item.section_title),
         )
         .where(item.engagement_id == eid)
         .group_by(item.section, item.status, item.source, item.source_kind, item.due_rule)
     ).all()
     first_seen: dict[str, int] = {}
-    for section, *_, low in groups:
+    named: dict[str, set[str]] = {}
+    for section, *_, low, least, most in groups:
         first_seen[section] = min(first_seen.get(section, low), low)
+        named.setdefault(section, set()).update((least, most))
+    groups = [row[:7] for row in groups]
     order = sorted(first_seen, key=lambda s: (first_seen[s], s))
-    # Each section's title is its first item's (the order ``handover.show`` lists them in).
-    ranked = select(
-        item.section,
-        item.section_title,
-        func.row_number()
-        .over(
-            partition_by=item.section,
-            order_by=(item.position, func.coalesce(item.source_id, 0), item.id),
-        )
-        .label("rank"),
-    ).where(item.engagement_id == eid)
-    sub = ranked.subquery()
-    first = select(sub.c.section, sub.c.section_title).where(sub.c.rank == 1)
-    titles = {section: title for section, title in session.execute(first)}
+    # Each section's title is its first item's (the order ``handover.show`` lists them in):
+    # the one title all its items have, or else looked for.
+    titles = {section: next(iter(names)) for section, names in named.items()}
+    if any(len(names) > 1 for names in named.values()):
+        titles = _titles(session, eid)
     sections: dict[str, dict[str, Any]] = {
         s: {
             "section": s,
@@ -135,6 +132,24 @@ def summary(session: Session, engagement: Engagement, top: int) -> HandoverSumma
         open_static=_open(session, engagement, order, now, dues, derived=False),
         readiness=figure,
     )
+
+
+def _titles(session: Session, eid: int | None) -> dict[str, str]:
+    """Each section's title: its first item's."""
+    item = HandoverItem
+    ranked = select(
+        item.section,
+        item.section_title,
+        func.row_number()
+        .over(
+            partition_by=item.section,
+            order_by=(item.position, func.coalesce(item.source_id, 0), item.id),
+        )
+        .label("rank"),
+    ).where(item.engagement_id == eid)
+    sub = ranked.subquery()
+    first = select(sub.c.section, sub.c.section_title).where(sub.c.rank == 1)
+    return {section: title for section, title in session.execute(first)}
 
 
 def _open(

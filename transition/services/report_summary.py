@@ -12,7 +12,7 @@
 Bounded: the tasks' completion times, phases and meetings come from what the report
 already read; RAID entries, KT sessions, open tasks due, releases and expiries are one
 query each (with ``top``, the days up to where the first ``top`` items end are read, after
-one query counting each kind by day), the changes five.
+one query counting each kind by day), the changes one.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -38,6 +39,9 @@ from transition.services.views.report import (
     RiskLine,
     WeekFigure,
 )
+
+if TYPE_CHECKING:
+    from transition.services.views.golive import DecisionView
 
 AHEAD_DAYS = 14
 TOP_RISKS = 5
@@ -150,6 +154,22 @@ def summary(
         next_days=ahead,
         sentences=changes.sentences(session, engagement, since),
     )
+
+
+def latest_decision(session: Session, engagement: Engagement) -> DecisionView | None:
+    """The latest go/no-go decision, or None: looked for by table
+    name first, so that a report of an engagement without one does not load the
+    decisions' models."""
+    from sqlalchemy import column, exists, table
+
+    decisions = table("golive_decision", column("engagement_id"))
+    if not session.execute(
+        select(exists().where(decisions.c.engagement_id == engagement.id))
+    ).scalar():
+        return None
+    from transition.services import golive
+
+    return golive.show(session, engagement).latest
 
 
 def _ahead(
