@@ -24,7 +24,6 @@ from transition.services.common import (
     get_task,
     view_columns,
 )
-from transition.services.views.base import records
 from transition.services.views.tasks import (
     PhaseHeader,
     TaskCursor,
@@ -120,7 +119,9 @@ def task_records(
     stmt = _filtered(
         session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
     )
-    return records(TaskView, _rows(session, engagement, stmt, paged=False))
+    from transition.services.task_records import plain_rows
+
+    return plain_rows(session, engagement, stmt)
 
 
 def _in_phase(session: Session, engagement: Engagement, stmt, phase: str | None):
