@@ -298,12 +298,13 @@ def _open_dependencies(
         stmt = stmt.where(TaskDependency.task_id.in_(task_ids or [-1]))
     else:
         stmt = stmt.where(dep.engagement_id == engagement.id)
-    out: dict[str, dict[int, list[str]]] = {"all": defaultdict(list), "open": defaultdict(list)}
+    every: dict[int, list[str]] = defaultdict(list)
+    still: dict[int, list[str]] = defaultdict(list)
     for task_id, key, status in session.execute(stmt):
-        out["all"][task_id].append(key)
+        every[task_id].append(key)
         if status not in CLOSED:
-            out["open"][task_id].append(key)
-    return out
+            still[task_id].append(key)
+    return {"all": every, "open": still}
 
 
 def live_task(session: Session, engagement: Engagement, key: str) -> Task:
