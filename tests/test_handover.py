@@ -134,6 +134,46 @@ def test_sync_repairs_drift_and_audits_it(team, session_scope):
     assert audit_count(session_scope) == before + 2
 
 
+def test_sync_reads_only_what_is_out_of_step_and_keeps_odd_keys_exact(team, session_scope):
+    """Renames, removals and a derived item whose key is not its source's: the whole-engagement
+    sync finds each in the database and settles it as a full comparison would."""
+    from sqlalchemy import delete, select, update
+
+    from transition.models import AccessGrant, HandoverItem, Person, Runbook, System
+
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        ids = [
+            access.grant(s, eng, person="Bob New", system="CRM", role=f"r{i}").id for i in range(3)
+        ]
+    h = HandoverItem.__table__
+    with session_scope() as s:  # behind the service's back
+        s.execute(
+            update(Person.__table__).where(Person.name == "Bob New").values(name="Bob Renamed")
+        )
+        s.execute(update(System.__table__).where(System.name == "Payroll").values(name="Pay"))
+        s.execute(delete(AccessGrant.__table__).where(AccessGrant.id == ids[0]))
+        s.execute(update(h).where(h.c.key == f"grant:{ids[1]}:revoke").values(key="grant:odd"))
+        assert s.execute(select(Runbook.id)).first() is None
+    with session_scope() as s:
+        result = handover.reconcile(s, get_engagement(s, ENG))
+    # the odd item has no source of its key: retired, and its grant gets its own item
+    assert result == {"added": 1, "resolved": 0, "retired": 2, "reopened": 0}
+    with session_scope(write=False) as s:
+        rows = {
+            key: (status, title)
+            for key, status, title in s.execute(select(h.c.key, h.c.status, h.c.title))
+        }
+    assert rows["grant:odd"][0] == rows[f"grant:{ids[0]}:revoke"][0] == "retired"
+    assert rows[f"grant:{ids[1]}:revoke"] == ("open", "Revoke r1 access to CRM for Bob Renamed")
+    assert rows[f"grant:{ids[2]}:revoke"] == ("open", "Revoke r2 access to CRM for Bob Renamed")
+    assert "Reverse KT of Pay to the successor" in {t for _, t in rows.values()}
+    with session_scope() as s:
+        assert handover.reconcile(s, get_engagement(s, ENG)) == {
+            "added": 0, "resolved": 0, "retired": 0, "reopened": 0
+        }  # fmt: skip
+
+
 def test_tick_static_items_but_not_derived(team, cli, session_scope):
     items = show(cli)
     first = items[0]

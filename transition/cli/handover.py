@@ -47,17 +47,23 @@ def show(
         return
     out = []
     section = None
-    for row in lines:
-        if row.section != section:
+    # What follows an item's title depends on a few values shared by thousands of items.
+    tails: dict[tuple, tuple[str, str]] = {}
+    for ident, in_section, section_title, title, owner, status, due_date, overdue in lines:
+        if in_section != section:
             if section is not None:
                 out.append("")
-            section = row.section
-            out.append(f"{row.section_title or section}")
-        owner = f"  ({row.owner})" if row.owner else ""
-        status = "" if row.status in ("open", "done") else f" [{row.status}]"
-        due = f"  due {row.due_date.isoformat()}" if row.due_date else ""
-        due += " OVERDUE" if row.overdue else ""
-        out.append(f"  {MARK.get(row.status, '[ ]')} {row.id:>4} {row.title}{status}{owner}{due}")
+            section = in_section
+            out.append(f"{section_title or section}")
+        key = (status, owner, due_date, overdue)
+        tail = tails.get(key)
+        if tail is None:
+            shown = "" if status in ("open", "done") else f" [{status}]"
+            shown += f"  ({owner})" if owner else ""
+            shown += f"  due {due_date.isoformat()}" if due_date else ""
+            shown += " OVERDUE" if overdue else ""
+            tail = tails[key] = (MARK.get(status, "[ ]"), shown)
+        out.append(f"  {tail[0]} {ident:>4} {title}{tail[1]}")
     counts = Counter(row.status for row in lines)
     out.append("")
     out.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

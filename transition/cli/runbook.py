@@ -15,8 +15,10 @@ from transition.cli.state import call, change
 
 runbook_update = lazy("transition.services.runbook_update")
 runbooks = lazy("transition.services.runbooks")
+runbook_list = lazy("transition.services.runbook_list")
 
 if TYPE_CHECKING:
+    from transition.services.runbook_list import RunbookLine
     from transition.services.views.runbooks import RunbookView
 
 app = typer.Typer(
@@ -35,7 +37,7 @@ Templates = Annotated[
 ]
 
 
-def _filled(row: RunbookView) -> str:
+def _filled(row: RunbookView | RunbookLine) -> str:
     if row.file_missing or row.fill_ratio is None:
         return "file missing"
     conflicts = f", {row.conflicts} conflict(s)" if row.conflicts else ""
@@ -46,7 +48,7 @@ def _filled(row: RunbookView) -> str:
 TEMPLATE_COLUMNS = [("name", "template"), "source", "title", ("options", "--set"), "description"]
 
 
-def _evidence(row: RunbookView) -> str:
+def _evidence(row: RunbookView | RunbookLine) -> str:
     if not row.exercises:
         shown = "no exercise"
     else:
@@ -55,7 +57,7 @@ def _evidence(row: RunbookView) -> str:
     return f"{shown}; warning: {row.warning}" if row.warning else shown
 
 
-def _review(row: RunbookView) -> str:
+def _review(row: RunbookView | RunbookLine) -> str:
     if row.review_due is None:
         return "-"
     return f"{row.review_due} (overdue)" if row.review_overdue else str(row.review_due)
@@ -205,9 +207,12 @@ def list_runbooks(
     as_json: AsJson = False,
 ) -> None:
     """Runbooks with their status and fill ratio (placeholders left in the file)."""
+    if as_json:
+        emit_json(call(ctx, runbooks.list_runbooks, engagement))
+        return
     emit_rows(
-        call(ctx, runbooks.list_runbooks, engagement),
-        as_json,
+        call(ctx, runbook_list.lines, engagement),
+        False,
         COLUMNS,
         empty="no runbooks yet: generate one with `transition runbook new`",
     )

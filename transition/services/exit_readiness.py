@@ -6,11 +6,14 @@ is read from ``outline`` (one query over the items whatever their number).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from transition.dates import today
@@ -73,69 +76,92 @@ def readiness(session: Session, engagement: EngagementRef) -> ExitReadiness:
     return outline(session, engagement)[1]
 
 
+_OUTLINE = select(
+    HandoverItem.id,
+    HandoverItem.section,
+    HandoverItem.section_title,
+    HandoverItem.title,
+    HandoverItem.owner,
+    HandoverItem.status,
+    HandoverItem.due_rule,
+    HandoverItem.source_kind,
+    HandoverItem.position,
+).where(HandoverItem.engagement_id == bindparam("eid"))
+# Within a section: by position, then source id (derived items share one position), then
+# id. Sections follow by the first position in each (``handover.show``'s order).
+_IN_SECTION = _OUTLINE.order_by(
+    HandoverItem.section,
+    HandoverItem.position,
+    func.coalesce(HandoverItem.source_id, 0),
+    HandoverItem.id,
+)
+
+
 def outline(
     session: Session, engagement: EngagementRef
 ) -> tuple[list[ChecklistLine], ExitReadiness]:
     """The checklist in ``handover.show``'s order with only what ``handover show`` prints
     of each item, and its readiness figure: one query over the items (a plain row each,
-    no read model and no source lookup), due dates worked out once per rule."""
+    no read model and no source lookup), sorted within sections by the database; due dates
+    and the figure worked out once per (rule, kind, status), not per item."""
     from transition.exit_timeline import due_on, rule_of
     from transition.workdays import Calendar
 
     eng = engagement_of(session, engagement)
     days, now = Calendar.of(eng), today()
-    h = HandoverItem
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                h.id,
-                h.section,
-                h.section_title,
-                h.title,
-                h.owner,
-                h.status,
-                h.position,
-                h.source_id,
-                h.source_kind,
-                h.due_rule,
-            ).where(h.engagement_id == eng.id)
-        )
-        .all()
-    )
-    first_seen: dict[str, int] = {}
-    for row in rows:
-        seen = first_seen.get(row[1])
-        if seen is None or row[6] < seen:
-            first_seen[row[1]] = row[6]
-    rows.sort(key=lambda r: (first_seen[r[1]], r[1], r[6], r[7] or 0, r[0]))
-    dues: dict[str | None, date | None] = {}  # a few rules for thousands of items
+    rows = session.connection().execute(_IN_SECTION, {"eid": eng.id}).all()
+    sections = [list(group) for _, group in groupby(rows, itemgetter(1))]
+    sections.sort(key=lambda group: (group[0][8], group[0][1]))  # stable: ties keep order
     closed = (*DONE, "retired")
+    # (rule, kind, status) -> (due date, overdue): a few for thousands of items.
+    dues: dict[tuple[str | None, str | None], date | None] = {}
+    marks: dict[tuple[str | None, str | None, str], tuple[date | None, bool]] = {}
+    tally: Counter[tuple[str | None, str | None, str]] = Counter()
     lines = []
+    append = lines.append
+    for group in sections:
+        for ident, section, section_title, title, owner, status, rule, kind, _ in group:
+            key = (rule, kind, status)
+            mark = marks.get(key)
+            if mark is None:
+                if (rule, kind) not in dues:
+                    dues[rule, kind] = due_on(
+                        rule_of(rule, kind), eng.notice_date, eng.exit_date, days
+                    )
+                due = dues[rule, kind]
+                mark = marks[key] = (due, due is not None and due < now and status not in closed)
+            tally[key] += 1
+            append(ChecklistLine(ident, section, section_title, title, owner, status, *mark))
+    return lines, _figure(eng.notice_date, eng.exit_date, now, marks, tally)
+
+
+def _figure(
+    notice: date | None,
+    exit_on: date | None,
+    now: date,
+    marks: dict[tuple[str | None, str | None, str], tuple[date | None, bool]],
+    tally: Counter[tuple[str | None, str | None, str]],
+) -> ExitReadiness:
+    """``figure`` from the items counted by (rule, kind, status), with their due date and
+    whether they are overdue."""
     total = done = dated = due_count = due_done = overdue_count = 0
-    for ident, section, section_title, title, owner, status, _, _, kind, rule in rows:
-        rule = rule_of(rule, kind)
-        if rule not in dues:
-            dues[rule] = due_on(rule, eng.notice_date, eng.exit_date, days)
-        due = dues[rule]
-        overdue = due is not None and due < now and status not in closed
-        lines.append(
-            ChecklistLine(ident, section, section_title, title, owner, status, due, overdue)
-        )
+    for key, n in tally.items():
+        status = key[2]
         if status == "retired":
             continue
-        total += 1
+        due, overdue = marks[key]
         is_done = status in DONE
-        done += is_done
+        total += n
+        done += n * is_done
+        overdue_count += n * overdue
         if due is not None:
-            dated += 1
+            dated += n
             if due <= now:
-                due_count += 1
-                due_done += is_done
-        overdue_count += overdue
-    ready = ExitReadiness(
-        notice_date=eng.notice_date,
-        exit_date=eng.exit_date,
+                due_count += n
+                due_done += n * is_done
+    return ExitReadiness(
+        notice_date=notice,
+        exit_date=exit_on,
         today=now,
         total=total,
         done=done,
@@ -145,4 +171,3 @@ def outline(
         overdue=overdue_count,
         percent=round(100 * due_done / due_count) if due_count else None,
     )
-    return lines, ready

@@ -25,7 +25,12 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypedDict
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import (
+    bindparam,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -205,6 +210,12 @@ _MOVE = (
 )
 
 
+def _narrowed(conn: Any, eid: int) -> Any:
+    from transition.services.handover_step import out_of_step
+
+    return out_of_step(conn, eid)
+
+
 def reconcile(
     session: Session,
     engagement: EngagementRef,
@@ -239,16 +250,26 @@ def reconcile(
     desired: dict[str, tuple[str, int, str, str]] = {}
     scope_grants: set[int] = set(grant_ids)
     scope_runbooks: set[int] = set(runbook_ids)
+    narrowed = _narrowed(conn, eid) if everything else None
+    rows_of: dict[str, list[tuple]] = {"grant": [], "runbook": [], "system": []}
+    if narrowed is not None:
+        for kind, row in narrowed[0].values():
+            rows_of[kind].append(row)
+    elif everything or grant_ids or system_ids:
+        rows_of["grant"] = _select(conn, "grant", scope, everything)
     if everything or grant_ids or system_ids:
-        rows = _select(conn, "grant", scope, everything)
-        for gid, role, revoked_at, system, removed_at, person in rows:
+        for gid, role, revoked_at, system, removed_at, person in rows_of["grant"]:
             scope_grants.add(gid)
             # Live access stays on the checklist whatever happens to its system.
             status = "open" if not revoked_at else ("retired" if removed_at else "resolved")
             title = f"Revoke {role} access to {system} for {person}"
             desired[derived_key("grant", gid)] = ("grant", gid, status, title)
+    if narrowed is None and (everything or runbook_ids or system_ids):
+        rows_of["runbook"] = _select(conn, "runbook", scope, everything)
+    if narrowed is None and (everything or system_ids):
+        rows_of["system"] = _select(conn, "system", scope, everything)
     if everything or runbook_ids or system_ids:
-        for rid, title, system, removed_at in _select(conn, "runbook", scope, everything):
+        for rid, title, system, removed_at in rows_of["runbook"]:
             scope_runbooks.add(rid)
             desired[derived_key("runbook", rid)] = (
                 "runbook",
@@ -257,7 +278,7 @@ def reconcile(
                 runbook_item_title(title, system),
             )
     if everything or system_ids:
-        for sid, name, removed_at in _select(conn, "system", scope, everything):
+        for sid, name, removed_at in rows_of["system"]:
             desired[derived_key("system", sid)] = (
                 "system",
                 sid,
@@ -271,7 +292,10 @@ def reconcile(
     if not (everything or scope_grants or scope_runbooks or system_ids):
         audit.record_many(session, eid, changes)
         return counts
-    actual = {row[1]: row for row in _select(conn, "item", scope, everything)}  # by key
+    if narrowed is not None:  # the items of those sources, and those whose source is gone
+        actual = narrowed[1]
+    else:
+        actual = {row[1]: row for row in _select(conn, "item", scope, everything)}  # by key
 
     retitled = False
     new_rows: list[dict[str, Any]] = []

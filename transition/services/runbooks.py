@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from transition import errors
 from transition.dates import utcnow
 from transition.errors import BadInput, NotFound, Refused
 from transition.guard import no_secrets
-from transition.models import Engagement, Person, Runbook, System
+from transition.models import Engagement, Runbook, System
 from transition.services import audit, handover, runbook_evidence
 from transition.services import runbook_files as files
 from transition.services.common import (
@@ -36,7 +35,6 @@ from transition.services.common import (
     engagement_of,
     get_by_id,
     get_person,
-    view_columns,
 )
 from transition.services.runbook_templates import (
     BUILTIN,
@@ -65,7 +63,6 @@ def next_status(status: str) -> str | None:
 # Built once from plain Core columns: generating many skeletons in one process should
 # neither rebuild them each time nor load anything into the session's identity map.
 _R, _S = Runbook.__table__, System.__table__
-_OWNER, _SIGNER = aliased(Person), aliased(Person)
 _INSERT = insert(_R)
 # The system and its runbook from this template, if any, in one statement.
 _SYSTEM_RUNBOOK = (
@@ -353,23 +350,9 @@ def list_runbooks(
     or those of ``ids``), with its fill ratio read from disk (one query, and one for the
     evidence; a missing file is reported, never an error)."""
     engagement = engagement_of(session, engagement)
-    stmt = (
-        select(
-            *view_columns(RunbookView, Runbook),
-            Runbook.skeleton_placeholders,
-            System.name.label("system"),
-            System.slug.label("system_slug"),
-            System.tier,
-            Runbook.review_due,
-            _OWNER.name.label("owner"),
-            _SIGNER.name.label("accepted_by"),
-        )
-        .join(System, System.id == Runbook.system_id)
-        .outerjoin(_OWNER, _OWNER.id == Runbook.owner_id)
-        .outerjoin(_SIGNER, _SIGNER.id == Runbook.accepted_by_id)
-        .where(Runbook.engagement_id == engagement.id, System.removed_at.is_(None))
-        .order_by(System.tier, System.slug, Runbook.template, Runbook.id)
-    )
+    from transition.services.runbook_list import listing
+
+    stmt = listing(engagement.id)
     if system_id is not None:
         stmt = stmt.where(Runbook.system_id == system_id)
     if runbook_id is not None:

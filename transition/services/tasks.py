@@ -24,7 +24,6 @@ from transition.services.common import (
     get_task,
     view_columns,
 )
-from transition.services.views.base import records
 from transition.services.views.tasks import (
     PhaseHeader,
     TaskCursor,
@@ -120,7 +119,9 @@ def task_records(
     stmt = _filtered(
         session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
     )
-    return records(TaskView, _rows(session, engagement, stmt, paged=False))
+    from transition.services.task_records import plain_rows
+
+    return plain_rows(session, engagement, stmt)
 
 
 def _in_phase(session: Session, engagement: Engagement, stmt, phase: str | None):
@@ -297,12 +298,13 @@ def _open_dependencies(
         stmt = stmt.where(TaskDependency.task_id.in_(task_ids or [-1]))
     else:
         stmt = stmt.where(dep.engagement_id == engagement.id)
-    out: dict[str, dict[int, list[str]]] = {"all": defaultdict(list), "open": defaultdict(list)}
+    every: dict[int, list[str]] = defaultdict(list)
+    still: dict[int, list[str]] = defaultdict(list)
     for task_id, key, status in session.execute(stmt):
-        out["all"][task_id].append(key)
+        every[task_id].append(key)
         if status not in CLOSED:
-            out["open"][task_id].append(key)
-    return out
+            still[task_id].append(key)
+    return {"all": every, "open": still}
 
 
 def live_task(session: Session, engagement: Engagement, key: str) -> Task:
