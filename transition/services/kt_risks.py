@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from transition.dates import today
@@ -39,23 +39,29 @@ def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPer
 def key_person_risks_for(
     session: Session, engagement_ids: list[int]
 ) -> dict[int, list[KeyPersonRisk]]:
-    """``key_person_risks`` of several engagements at once, in two queries."""
+    """``key_person_risks`` of several engagements at once, in two queries (the sessions
+    grouped per system and presenter in SQL)."""
     horizon = today() + timedelta(days=RISK_DAYS)
     now = today()
     presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
     signed: dict[int, set[str]] = defaultdict(set)
     systems: dict[int, tuple[int, str]] = {}
-    for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
+    # One row per system and presenter (not per session), with the core kinds signed off
+    # among those sessions: a system's rows together cover all its sessions.
+    done = [
+        func.max(case((and_(KTSession.status == "signed_off", KTSession.kind == k), 1), else_=0))
+        for k in CORE_KINDS
+    ]
+    for eid, sid, sname, pid, pname, side, release, *kinds in session.execute(
         select(
             KTSession.engagement_id,
             KTSession.system_id,
             System.name,
-            KTSession.status,
-            KTSession.kind,
             KTParticipant.person_id,
             Person.name,
             Person.side,
             Person.release_date,
+            *done,
         )
         .join(System, System.id == KTSession.system_id)
         .outerjoin(
@@ -68,11 +74,18 @@ def key_person_risks_for(
             KTSession.status != "cancelled",
             System.removed_at.is_(None),
         )
-        .distinct()  # a row per system, status, kind and presenter, not per session
+        .group_by(
+            KTSession.engagement_id,
+            KTSession.system_id,
+            System.name,
+            KTParticipant.person_id,
+            Person.name,
+            Person.side,
+            Person.release_date,
+        )
     ):
         systems[sid] = (eid, sname)
-        if status == "signed_off":
-            signed[sid].add(kind)
+        signed[sid].update(k for k, d in zip(CORE_KINDS, kinds, strict=True) if d)
         if pid is not None:
             presenters[sid][pid] = (pname, side, release)
     # Owners and SMEs hold a system's knowledge as its presenters do.
