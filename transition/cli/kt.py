@@ -30,11 +30,11 @@ def _starts(row: Any) -> str:
     return shown(row.starts_at, row.timezone)
 
 
-#: ``kt list`` prints plain rows (``kt.session_records``).
+#: ``kt list`` prints plain rows (``kt.session_records``): the start as ``kt_times.shown``
+#: writes it (``2026-12-03 10:00 Europe/London``), read off the local start it carries.
 def _listed_start(row: dict[str, Any]) -> str:
-    from transition.services.kt_times import shown
-
-    return shown(row["starts_at"], row["timezone"])
+    local = row["starts_local"]
+    return f"{local[:10]} {local[11:16]} {row['timezone']}"
 
 
 def _elsewhere(row: dict[str, Any]) -> str:
@@ -48,8 +48,8 @@ SESSION_COLUMNS = [
     "system",
     "kind",
     (lambda r: r["status"].replace("_", " "), "status"),
-    "presenters",
-    "attendees",
+    (lambda r: ", ".join(r["presenters"]) or "-", "presenters"),
+    (lambda r: ", ".join(r["attendees"]) or "-", "attendees"),
     "topic",
 ]
 #: Shown when someone taking part lives in another time zone than the engagement.

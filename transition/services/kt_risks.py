@@ -39,50 +39,43 @@ def key_person_risks(session: Session, engagement: EngagementRef) -> list[KeyPer
 def key_person_risks_for(
     session: Session, engagement_ids: list[int]
 ) -> dict[int, list[KeyPersonRisk]]:
-    """``key_person_risks`` of several engagements at once, in two queries (the sessions
-    grouped per system and presenter in SQL)."""
+    """``key_person_risks`` of several engagements at once, in two queries."""
     horizon = today() + timedelta(days=RISK_DAYS)
     now = today()
     presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
     signed: dict[int, set[str]] = defaultdict(set)
     systems: dict[int, tuple[int, str]] = {}
     # One row per system and presenter (not per session), with the core kinds signed off
-    # among those sessions: a system's rows together cover all its sessions.
+    # among those sessions: a system's rows together cover all of its sessions.
+    presenter = KTParticipant.person_id
     done = [
         func.max(case((and_(KTSession.status == "signed_off", KTSession.kind == k), 1), else_=0))
         for k in CORE_KINDS
     ]
-    for eid, sid, sname, pid, pname, side, release, *kinds in session.execute(
-        select(
-            KTSession.engagement_id,
-            KTSession.system_id,
-            System.name,
-            KTParticipant.person_id,
-            Person.name,
-            Person.side,
-            Person.release_date,
-            *done,
-        )
-        .join(System, System.id == KTSession.system_id)
+    grouped = (
+        select(KTSession.engagement_id, KTSession.system_id, presenter, *done)
         .outerjoin(
             KTParticipant,
             (KTParticipant.session_id == KTSession.id) & (KTParticipant.role == "presenter"),
         )
-        .outerjoin(Person, Person.id == KTParticipant.person_id)
-        .where(
-            KTSession.engagement_id.in_(engagement_ids),
-            KTSession.status != "cancelled",
-            System.removed_at.is_(None),
-        )
-        .group_by(
-            KTSession.engagement_id,
-            KTSession.system_id,
+        .where(KTSession.engagement_id.in_(engagement_ids), KTSession.status != "cancelled")
+        .group_by(KTSession.engagement_id, KTSession.system_id, presenter)
+        .subquery()
+    )
+    for eid, sid, sname, pid, pname, side, release, *kinds in session.execute(
+        select(
+            grouped.c.engagement_id,
+            grouped.c.system_id,
             System.name,
-            KTParticipant.person_id,
+            grouped.c.person_id,
             Person.name,
             Person.side,
             Person.release_date,
+            *(c for c in grouped.c if c.name not in ("engagement_id", "system_id", "person_id")),
         )
+        .join(System, System.id == grouped.c.system_id)
+        .outerjoin(Person, Person.id == grouped.c.person_id)
+        .where(System.removed_at.is_(None))
     ):
         systems[sid] = (eid, sname)
         signed[sid].update(k for k, d in zip(CORE_KINDS, kinds, strict=True) if d)
