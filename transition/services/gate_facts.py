@@ -23,7 +23,7 @@ from transition.models import (
     System,
     Task,
 )
-from transition.playbooks import Playbook, from_json
+from transition.playbook_stored import StoredParts, parts_of
 
 #: A task done or skipped no longer holds a gate (``tasks.CLOSED``).
 DONE = ("done", "skipped")
@@ -47,7 +47,7 @@ def in_progress(phases: list[Phase]) -> list[Phase]:
 @dataclass
 class Facts:
     engagement: Engagement
-    playbook: Playbook
+    playbook: StoredParts  # what the gates read of the playbook
     phases: list[Phase]
     open_tasks: dict[int, list[str]]  # phase id → keys of tasks not done/skipped
     task_totals: dict[int, int]
@@ -169,7 +169,7 @@ def gather(
         extras=gate_extras.gather(session, engagement, judged(phases) if judged else phases),
         readiness=readiness,
         engagement=engagement,
-        playbook=from_json(engagement.playbook_json),
+        playbook=parts_of(engagement.playbook_json),
         phases=phases,
         open_tasks=open_tasks,
         task_totals=totals,
