@@ -63,9 +63,14 @@ COVERS_HELP = (
 MARKS = {"signed_off": "signed off", "held": "held", "planned": "planned", "missing": "-"}
 
 
-def _kind_column(kind: str) -> tuple[Any, str]:
+def _kind_column(kind: str, at: int) -> tuple[Any, str]:
+    """The column of ``kind``, the ``at``-th of each row's kinds (found by name if not)."""
+
     def shown(row: dict[str, Any]) -> str:
-        cell = next(c for c in row["kinds"] if c["kind"] == kind)
+        cells = row["kinds"]
+        cell = cells[at] if len(cells) > at and cells[at]["kind"] == kind else None
+        if cell is None:
+            cell = next(c for c in cells if c["kind"] == kind)
         return MARKS.get(cell["status"], cell["status"])
 
     return shown, kind
@@ -74,7 +79,7 @@ def _kind_column(kind: str) -> tuple[Any, str]:
 COVERAGE_COLUMNS = [
     "system",
     "topic",
-    *(_kind_column(k) for k in ("walkthrough", "shadow", "reverse-shadow")),
+    *(_kind_column(k, i) for i, k in enumerate(("walkthrough", "shadow", "reverse-shadow"))),
     "holders",
     "received",
 ]

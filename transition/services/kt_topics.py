@@ -113,7 +113,18 @@ def _view(row: TopicLine) -> KTTopicRow:
 
 
 def _record(row: TopicLine) -> dict[str, object]:
-    return {**row._asdict(), "kinds": [c._asdict() for c in row.kinds]}
+    system, tier, topic, source, kinds, holders, received, missing, at_risk = row
+    return {
+        "system": system,
+        "tier": tier,
+        "topic": topic,
+        "source": source,
+        "kinds": [{"kind": k, "status": s, "received": r} for k, s, r in kinds],
+        "holders": holders,
+        "received": received,
+        "missing": missing,
+        "at_risk": at_risk,
+    }
 
 
 def _cell_columns() -> tuple[Any, Any]:
@@ -177,15 +188,19 @@ def signed_of(session: Session, engagement: Engagement) -> Signed:
     cell_of = _Cells(topics)
     kinds: dict[tuple[int, str], set[str]] = defaultdict(set)
     by_topic: set[int] = set()
-    for system_id, topic, tid, kind, status in session.connection().execute(
-        select(KTSession.system_id, text, topic_id, KTSession.kind, KTSession.status)
-        .select_from(KTSession)
-        .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
-        .where(
-            KTSession.engagement_id == engagement.id,
-            or_(KTSession.status == "signed_off", topic_id.is_not(None)),
+    for system_id, topic, tid, kind, status in (
+        session.connection()
+        .execute(
+            select(KTSession.system_id, text, topic_id, KTSession.kind, KTSession.status)
+            .select_from(KTSession)
+            .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
+            .where(
+                KTSession.engagement_id == engagement.id,
+                or_(KTSession.status == "signed_off", topic_id.is_not(None)),
+            )
+            .distinct()
         )
-        .distinct()
+        .all()
     ):
         if tid is not None:
             by_topic.add(system_id)
@@ -251,7 +266,7 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLi
         .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
         .where(*where)
         .group_by(KTSession.system_id, text, topic_id, KTSession.kind)
-    ):
+    ).all():
         cell = cell_of(system_id, topic, tid)
         if cell is None or system_id not in systems:
             continue
@@ -291,7 +306,7 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLi
             ),
         )
         .distinct()
-    ):
+    ).all():
         cell = cell_of(system_id, topic, tid)
         if cell is None or system_id not in systems:
             continue
