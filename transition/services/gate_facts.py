@@ -116,7 +116,7 @@ def gather(
         select(Task.phase_id, Task.key)
         .where(Task.engagement_id == eid, Task.removed_at.is_(None), Task.status.not_in(DONE))
         .order_by(Task.phase_id, Task.position)
-    ):
+    ).all():
         open_tasks[phase_id].append(key)
     systems = [
         tuple(row)

@@ -167,14 +167,17 @@ class Signed(NamedTuple):
     def by_system(self) -> dict[int, list[tuple[str, set[str]]]]:
         """System id → (title, kinds signed off) of each of its topics, as the rows of
         the matrix give them (its ``(other sessions)`` row left out)."""
-        cells = [(t.system_id, t.key) for t in self.topics]
         titles = {(t.system_id, t.key): t.title for t in self.topics}
-        order = {cell: i for i, cell in enumerate(cells)}
-        cells.sort(key=order.__getitem__)
+        cells = [(t.system_id, t.key) for t in self.topics]
+        if len(titles) < len(cells):  # a key twice: the matrix shows it at its last place
+            order = {cell: i for i, cell in enumerate(cells)}
+            cells.sort(key=order.__getitem__)
+        kinds, none = self.kinds, frozenset[str]()
         out: dict[int, list[tuple[str, set[str]]]] = defaultdict(list)
         for cell in cells:
-            if titles[cell] != OTHER:
-                out[cell[0]].append((titles[cell], self.kinds.get(cell, set())))
+            title = titles[cell]
+            if title != OTHER:
+                out[cell[0]].append((title, kinds.get(cell, none)))  # type: ignore[arg-type]
         return dict(out)
 
 

@@ -127,12 +127,13 @@ def _facts(
 
     systems = {
         sid: (name, tier)
-        for sid, name, tier in session.execute(
+        for sid, name, tier in session.execute(  # (writes any pending change first)
             select(System.id, System.name, System.tier).where(
                 System.engagement_id == engagement.id, System.removed_at.is_(None)
             )
-        )
+        ).all()
     }
+    conn = session.connection()  # the rest as plain rows
     topics: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
     if matrix is not None:
         for sid, row in matrix:
@@ -144,7 +145,7 @@ def _facts(
             if sid in systems:
                 topics[sid] = [(title, missing_kinds(kinds)) for title, kinds in rows]
     exercised = set(
-        session.execute(
+        conn.execute(
             select(RunbookExercise.runbook_id)
             .where(
                 RunbookExercise.engagement_id == engagement.id,
@@ -154,16 +155,16 @@ def _facts(
         ).scalars()
     )
     runbooks: dict[int, list[tuple[str, bool, bool]]] = defaultdict(list)
-    for rid, sid, title, status in session.execute(
+    for rid, sid, title, status in conn.execute(
         select(RunbookRow.id, RunbookRow.system_id, RunbookRow.title, RunbookRow.status)
         .where(RunbookRow.engagement_id == engagement.id)
         .order_by(RunbookRow.id)
-    ):
+    ).all():
         if sid in systems:
             runbooks[sid].append((title, status == "accepted", rid in exercised))
     now = today()
     provisioned = set(
-        session.execute(
+        conn.execute(
             select(AccessGrant.system_id)
             .join(Person, Person.id == AccessGrant.person_id)
             .where(
