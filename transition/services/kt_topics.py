@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import and_, case, delete, insert, or_, select
 from sqlmodel import Session
 
 from transition.models import (
@@ -36,7 +36,6 @@ from transition.text import slugify
 OTHER = "(other sessions)"
 #: A status's rank: the best one a topic's sessions of a kind reached is shown.
 _RANK = {"signed_off": 3, "held": 2, "planned": 1}
-_STATUS = {rank: status for status, rank in _RANK.items()}
 
 
 def cover(
@@ -260,15 +259,14 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLi
     cell_of = _Cells(topics)
     text, topic_id = _cell_columns()
     where = (KTSession.engagement_id == engagement.id, KTSession.status != "cancelled")
-    # Per cell and kind the best status its sessions reached, ranked in SQL.
-    rank = case((KTSession.status == "signed_off", 3), (KTSession.status == "held", 2), else_=1)
+    # Each session's cell (one per topic it covers) and the best status per cell and kind.
     status: dict[tuple[int, str], dict[str, str]] = defaultdict(dict)
-    for system_id, topic, tid, kind, best in conn.execute(
-        select(KTSession.system_id, text, topic_id, KTSession.kind, func.max(rank))
+    placed: dict[int, list[tuple[tuple[int, str], str]]] = defaultdict(list)
+    for ident, system_id, topic, tid, kind, state in conn.execute(
+        select(KTSession.id, KTSession.system_id, text, topic_id, KTSession.kind, KTSession.status)
         .select_from(KTSession)
         .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
         .where(*where)
-        .group_by(KTSession.system_id, text, topic_id, KTSession.kind)
     ).all():
         cell = cell_of(system_id, topic, tid)
         if cell is None or system_id not in systems:
@@ -277,25 +275,17 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLi
             titles[cell] = (OTHER, "session")
             cells.append(cell)
         kinds = status[cell]
-        if _RANK.get(kinds.get(kind, ""), 0) < best:
-            kinds[kind] = _STATUS[best]
+        if _RANK[state] > _RANK.get(kinds.get(kind, ""), 0):
+            kinds[kind] = state
+        placed[ident].append((cell, kind))
     # Who holds the knowledge (incumbent presenters) and who received it (provider
-    # attendees of signed-off sessions, per kind), one row per cell and person.
+    # attendees of signed-off sessions, per kind); only those people are read.
     received: dict[tuple[int, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     presenters: dict[tuple[int, str], dict[str, tuple[str, date | None]]] = defaultdict(dict)
     role = KTParticipant.role
-    for system_id, topic, tid, kind, name, release in conn.execute(
-        select(
-            KTSession.system_id,
-            text,
-            topic_id,
-            case((role == "attendee", KTSession.kind)),
-            Person.name,
-            Person.release_date,
-        )
-        .select_from(KTSession)
-        .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
-        .join(KTParticipant, KTParticipant.session_id == KTSession.id)
+    for ident, attended, name, release in conn.execute(
+        select(KTParticipant.session_id, role == "attendee", Person.name, Person.release_date)
+        .join(KTSession, KTSession.id == KTParticipant.session_id)
         .join(Person, Person.id == KTParticipant.person_id)
         .where(
             *where,
@@ -308,15 +298,12 @@ def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLi
                 ),
             ),
         )
-        .distinct()
     ).all():
-        cell = cell_of(system_id, topic, tid)
-        if cell is None or system_id not in systems:
-            continue
-        if kind is None:
-            presenters[cell][name] = ("incumbent", release)
-        else:
-            received[cell][kind].add(name)
+        for cell, kind in placed.get(ident, ()):
+            if attended:
+                received[cell][kind].add(name)
+            else:
+                presenters[cell][name] = ("incumbent", release)
     order = {cell: i for i, cell in enumerate(cells)}
     cells.sort(
         key=lambda c: (systems[c[0]][1], systems[c[0]][0].lower(), c[0], c[1] == OTHER, order[c])
