@@ -108,11 +108,12 @@ def topics_for(
     for t in session.execute(stored_stmt).scalars():
         stored.setdefault(t.system_id, {})[t.key] = t
     out: list[Topic] = []
+    slugs: dict[str, str] = {}  # each template's key, worked out once
     for sid, sname, tier in sorted(systems, key=lambda s: (s[1].lower(), s[0])):
         mine = stored.get(sid, {})
         defaults = []
         for template in playbook.required_runbooks(tier):
-            key = slugify(template)
+            key = slugs.get(template) or slugs.setdefault(template, slugify(template))
             row = mine.get(key)
             defaults.append(key)
             if row is None:
