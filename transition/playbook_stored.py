@@ -13,7 +13,18 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from transition.playbook_scorecard import KPISpec
-from transition.playbooks import Playbook
+
+
+def required_runbooks(
+    runbooks: tuple[str, ...], tier_runbooks: dict[int, tuple[str, ...]], tier: int
+) -> list[str]:
+    """The runbooks a system of ``tier`` needs: every system's, then its tier's extra
+    ones (``Playbook.required_runbooks``, without loading the whole playbook's models)."""
+    names = list(runbooks)
+    for extra in tier_runbooks.get(tier, ()):
+        if extra not in names:
+            names.append(extra)
+    return names
 
 
 class StoredParts(BaseModel):
@@ -25,8 +36,8 @@ class StoredParts(BaseModel):
     tier_runbooks: dict[int, tuple[str, ...]] = {}
     scorecard: tuple[KPISpec, ...] = ()
 
-    #: The runbooks a system of ``tier`` needs, the same rule as the playbook's.
-    required_runbooks = Playbook.required_runbooks
+    def required_runbooks(self, tier: int) -> list[str]:
+        return required_runbooks(self.runbooks, self.tier_runbooks, tier)
 
 
 @lru_cache(maxsize=8)

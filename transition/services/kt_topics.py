@@ -25,7 +25,7 @@ from transition.models import (
     System,
     SystemTopic,
 )
-from transition.playbooks import KT_KINDS
+from transition.playbook_criteria import KT_KINDS
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.kt_risks import CORE_KINDS, missing_kinds
