@@ -346,3 +346,18 @@ def _finish_phase(session_scope, slug: str, key: str) -> None:
             if task.phase == key and task.status not in ("done", "skipped"):
                 tasks.set_status(s, slug, task.key, "done")
         gates.advance(s, slug, override="moving on to check the next gate")
+
+
+def test_stored_parts_read_what_the_whole_playbook_says():
+    """Gates and topics read the runbooks each tier requires, and the KPIs, off the stored
+    playbook without its phases; they agree with the whole playbook."""
+    from transition.playbook_stored import parts_of
+    from transition.playbooks import from_json, playbook_names, resolve_playbook
+
+    for name in playbook_names():
+        playbook, _raw, _path = resolve_playbook(name)
+        text = playbook.model_dump_json()
+        parts, whole = parts_of(text), from_json(text)
+        assert parts.scorecard == whole.scorecard
+        for tier in (1, 2, 3):
+            assert parts.required_runbooks(tier) == whole.required_runbooks(tier)

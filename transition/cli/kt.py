@@ -30,11 +30,11 @@ def _starts(row: Any) -> str:
     return shown(row.starts_at, row.timezone)
 
 
-#: ``kt list`` prints plain rows (``kt.session_records``).
+#: ``kt list`` prints plain rows (``kt.session_records``): the start as ``kt_times.shown``
+#: writes it (``2026-12-03 10:00 Europe/London``), read off the local start it carries.
 def _listed_start(row: dict[str, Any]) -> str:
-    from transition.services.kt_times import shown
-
-    return shown(row["starts_at"], row["timezone"])
+    local = row["starts_local"]
+    return f"{local[:10]} {local[11:16]} {row['timezone']}"
 
 
 def _elsewhere(row: dict[str, Any]) -> str:
@@ -48,8 +48,8 @@ SESSION_COLUMNS = [
     "system",
     "kind",
     (lambda r: r["status"].replace("_", " "), "status"),
-    "presenters",
-    "attendees",
+    (lambda r: ", ".join(r["presenters"]) or "-", "presenters"),
+    (lambda r: ", ".join(r["attendees"]) or "-", "attendees"),
     "topic",
 ]
 #: Shown when someone taking part lives in another time zone than the engagement.
@@ -63,9 +63,14 @@ COVERS_HELP = (
 MARKS = {"signed_off": "signed off", "held": "held", "planned": "planned", "missing": "-"}
 
 
-def _kind_column(kind: str) -> tuple[Any, str]:
+def _kind_column(kind: str, at: int) -> tuple[Any, str]:
+    """The column of ``kind``, the ``at``-th of each row's kinds (found by name if not)."""
+
     def shown(row: dict[str, Any]) -> str:
-        cell = next(c for c in row["kinds"] if c["kind"] == kind)
+        cells = row["kinds"]
+        cell = cells[at] if len(cells) > at and cells[at]["kind"] == kind else None
+        if cell is None:
+            cell = next(c for c in cells if c["kind"] == kind)
         return MARKS.get(cell["status"], cell["status"])
 
     return shown, kind
@@ -74,7 +79,7 @@ def _kind_column(kind: str) -> tuple[Any, str]:
 COVERAGE_COLUMNS = [
     "system",
     "topic",
-    *(_kind_column(k) for k in ("walkthrough", "shadow", "reverse-shadow")),
+    *(_kind_column(k, i) for i, k in enumerate(("walkthrough", "shadow", "reverse-shadow"))),
     "holders",
     "received",
 ]

@@ -13,7 +13,7 @@ import json
 from sqlmodel import Session
 
 from transition.models import Engagement, Phase
-from transition.playbooks import Criterion
+from transition.playbook_criteria import Criterion
 
 #: Criterion name → the module that judges it.
 MODULES = {

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from transition.dates import today
@@ -23,10 +23,10 @@ from transition.models import (
     System,
     Task,
 )
-from transition.playbooks import Playbook, from_json
-from transition.services.tasks import CLOSED
+from transition.playbook_stored import StoredParts, parts_of
 
-DONE = CLOSED  # a task done or skipped no longer holds a gate
+#: A task done or skipped no longer holds a gate (``tasks.CLOSED``).
+DONE = ("done", "skipped")
 
 
 def current_phase(phases: list[Phase]) -> Phase | None:
@@ -47,7 +47,7 @@ def in_progress(phases: list[Phase]) -> list[Phase]:
 @dataclass
 class Facts:
     engagement: Engagement
-    playbook: Playbook
+    playbook: StoredParts  # what the gates read of the playbook
     phases: list[Phase]
     open_tasks: dict[int, list[str]]  # phase id → keys of tasks not done/skipped
     task_totals: dict[int, int]
@@ -72,7 +72,7 @@ def _by_system(
     """System id → the distinct ``column`` values of the engagement's ``model`` rows in
     ``status`` (the KT kinds signed off, the runbook templates accepted)."""
     out: dict[int, set[str]] = defaultdict(set)
-    for system_id, value in session.execute(
+    for system_id, value in session.connection().execute(
         select(model.system_id, column)
         .where(model.engagement_id == eid, model.status == status)
         .distinct()
@@ -86,11 +86,13 @@ def gather(
     engagement: Engagement,
     *,
     matrix: Any = None,
+    signed: Any = None,
     high_findings: Any = None,
     judged: Callable[[list[Phase]], list[Phase]] | None = None,
 ) -> Facts:
-    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) and
-    ``high_findings`` (a count): given by a caller that has read them (the report).
+    """What the gates are judged on; ``matrix`` (``kt_topics.matrix_of``) or ``signed``
+    (``kt_topics.signed_of``), and ``high_findings`` (a count): given by a caller that has
+    read them (the report, ``phase status``).
     ``judged``: the phases whose gates will be judged (all by default); what none of their
     criteria asks for (the KT matrix, the access findings) is not read."""
     eid = engagement.id
@@ -101,19 +103,24 @@ def gather(
         ).scalars()
     )
     asked = " ".join(p.gate_json or "" for p in (judged(phases) if judged else phases))
+    conn = session.connection()  # plain rows (the phases' query wrote any pending change)
+    totals: dict[int, int] = dict(
+        conn.execute(  # type: ignore[arg-type]
+            select(Task.phase_id, func.count())
+            .where(Task.engagement_id == eid, Task.removed_at.is_(None))
+            .group_by(Task.phase_id)
+        ).all()
+    )
     open_tasks: dict[int, list[str]] = defaultdict(list)
-    totals: dict[int, int] = defaultdict(int)
-    for phase_id, key, status in session.execute(
-        select(Task.phase_id, Task.key, Task.status)
-        .where(Task.engagement_id == eid, Task.removed_at.is_(None))
+    for phase_id, key in conn.execute(
+        select(Task.phase_id, Task.key)
+        .where(Task.engagement_id == eid, Task.removed_at.is_(None), Task.status.not_in(DONE))
         .order_by(Task.phase_id, Task.position)
-    ):
-        totals[phase_id] += 1
-        if status not in DONE:
-            open_tasks[phase_id].append(key)
+    ).all():
+        open_tasks[phase_id].append(key)
     systems = [
         tuple(row)
-        for row in session.execute(
+        for row in conn.execute(
             select(System.id, System.name, System.tier)
             .where(System.engagement_id == eid, System.removed_at.is_(None))
             .order_by(System.tier, System.slug)
@@ -123,21 +130,21 @@ def gather(
     from transition.services import kt_topics
 
     accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
-    from transition.services import access
+    from transition.services.access_rules import released
 
     # Released people are not expected to hold access: only those still on the engagement
     # (no release date, or one not yet passed) must have a grant in force.
-    provider_rows = session.execute(
+    provider_rows = conn.execute(
         select(Person.id, Person.name, Person.release_date)
         .where(Person.engagement_id == eid, Person.side == "provider")
         .order_by(Person.slug)
     ).all()
     provider_people = [
-        (pid, name) for pid, name, release in provider_rows if not access.released(release, now)
+        (pid, name) for pid, name, release in provider_rows if not released(release, now)
     ]
     released_providers = len(provider_rows) - len(provider_people)
     with_grant = set(
-        session.execute(
+        conn.execute(
             select(AccessGrant.person_id)
             .where(
                 AccessGrant.engagement_id == eid,
@@ -154,11 +161,15 @@ def gather(
         readiness = release.readiness(session, engagement)
     from transition.services import gate_extras
 
+    if high_findings is None and '"access_provisioned"' in asked:
+        from transition.services.access_review import high_findings as findings
+
+        high_findings = len(findings(session, engagement))
     return Facts(
         extras=gate_extras.gather(session, engagement, judged(phases) if judged else phases),
         readiness=readiness,
         engagement=engagement,
-        playbook=from_json(engagement.playbook_json),
+        playbook=parts_of(engagement.playbook_json),
         phases=phases,
         open_tasks=open_tasks,
         task_totals=totals,
@@ -168,12 +179,8 @@ def gather(
         provider_people=provider_people,  # type: ignore[arg-type]
         people_with_grant=with_grant,
         released_providers=released_providers,
-        high_findings=high_findings
-        if high_findings is not None
-        else len(access.high_findings(session, engagement))
-        if '"access_provisioned"' in asked
-        else 0,
-        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix)
-        if matrix is not None or '"kt_coverage"' in asked
+        high_findings=high_findings or 0,
+        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix, signed=signed)
+        if matrix is not None or signed is not None or '"kt_coverage"' in asked
         else None,
     )

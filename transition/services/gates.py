@@ -21,7 +21,7 @@ from transition.models import (
     Phase,
     Task,
 )
-from transition.playbooks import Criterion
+from transition.playbook_criteria import Criterion
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,

@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -32,7 +32,7 @@ from transition.models import (
     System,
     SystemTopic,
 )
-from transition.playbooks import KT_KINDS
+from transition.playbook_criteria import KT_KINDS
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
@@ -50,10 +50,10 @@ from transition.services.kt_risks import (  # noqa: F401  (the KT service's publ
     key_person_risks_for,
     missing_kinds,
 )
-from transition.services.kt_times import elsewhere, local, zone_label
-from transition.services.views.base import records
+from transition.services.kt_times import elsewhere, zone_label
 from transition.services.views.kt import KTCoverageRow, KTSessionView
 from transition.text import clean_line, clean_text, field_limit, slugify
+from transition.workdays import zone
 
 ENTITY = "kt_session"
 #: The columns ``kt list`` reads of each session.
@@ -347,8 +347,7 @@ def list_sessions(
 def session_records(session: Session, engagement: EngagementRef) -> list[dict[str, object]]:
     """``list_sessions`` as plain rows in ``KTSessionView`` field order (``kt list``
     prints them as they are, with no model per session)."""
-    rows, _ = _session_rows(session, engagement_of(session, engagement))
-    return list(records(KTSessionView, rows))
+    return _session_rows(session, engagement_of(session, engagement))[0]
 
 
 def sessions_with_people(
@@ -371,7 +370,8 @@ def _session_rows(
     system: str | None = None,
     session_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], Contacts]:
-    """``sessions_with_people`` as the values of each session's view."""
+    """``sessions_with_people`` as the values of each session's view, in its field
+    order."""
     stmt = (
         select(*(getattr(KTSession, c) for c in _LISTED), System.name.label("system"))
         .join(System, System.id == KTSession.system_id)
@@ -398,10 +398,9 @@ def _session_rows(
     if session_id is not None:
         stmt = stmt.where(KTSession.id == session_id)
         people = people.where(KTParticipant.session_id == session_id)
-    result = session.execute(stmt)  # (writes any pending change first)
-    keys = tuple(result.keys())  # once: a row's own mapping rebuilds its keys every time
-    rows = result.all()
-    conn = session.connection()  # the rest as plain rows
+    session.flush()  # any pending change first: the rest reads plain rows
+    conn = session.connection()
+    rows = conn.execute(stmt).all()
     covered = (
         select(KTTopic.session_id, SystemTopic.title)
         .join(SystemTopic, SystemTopic.id == KTTopic.topic_id)
@@ -424,29 +423,43 @@ def _session_rows(
         contacts[sid][role].append((name, email))
         if tz and tz != label:
             zones[sid].append((name, tz))
+    there = zone(here) if here else None  # None: the stored UTC instant as it is
     out = []
-    for row in rows:
-        data = dict(zip(keys, row, strict=True))
-        ident, starts = data["id"], utc(data["starts_at"])
-        entry, signer = contacts[ident], data["signed_off_by_id"]
-        held, signed = data["held_at"], data["signed_off_at"]
-        data.update(
-            starts_at=starts,
-            held_at=held and utc(held),
-            signed_off_at=signed and utc(signed),
-            ends_at=_end(starts, data["minutes"]),
-            presenters=[name for name, _ in entry["presenter"]],
-            attendees=[name for name, _ in entry["attendee"]],
-            signed_off_by=names.get(signer) if signer else None,
-            timezone=label,
-            starts_local=local(starts, here).isoformat(),
-            covers=covers.get(ident, []),
-            local_times=[
-                {"person": n, "timezone": tz, "starts": elsewhere(starts, tz, here)}
-                for n, tz in zones.get(ident, ())
-            ],
+    nobody: dict[str, list[tuple[str, str | None]]] = {"presenter": [], "attendee": []}
+    # The values of each session's view, in ``KTSessionView`` field order.
+    for ident, uid, topic, kind, starts, minutes, status, held, signer, signed, *rest in rows:
+        confidence, follow_ups, version, cancel_reason, system_name = rest
+        starts = starts if starts.tzinfo is UTC else utc(starts)
+        entry = contacts.get(ident, nobody)
+        out.append(
+            {
+                "id": ident,
+                "uid": uid,
+                "system": system_name,
+                "topic": topic,
+                "kind": kind,
+                "starts_at": starts,
+                "minutes": minutes,
+                "status": status,
+                "held_at": held if held is None or held.tzinfo is UTC else utc(held),
+                "signed_off_at": signed if not signed or signed.tzinfo is UTC else utc(signed),
+                "confidence": confidence,
+                "follow_ups": follow_ups,
+                "version": version,
+                "ends_at": _end(starts, minutes),
+                "presenters": [name for name, _ in entry["presenter"]],
+                "attendees": [name for name, _ in entry["attendee"]],
+                "signed_off_by": names.get(signer) if signer else None,
+                "cancel_reason": cancel_reason,
+                "timezone": label,
+                "starts_local": (starts.astimezone(there) if there else starts).isoformat(),
+                "local_times": [
+                    {"person": n, "timezone": tz, "starts": elsewhere(starts, tz, here)}
+                    for n, tz in zones.get(ident, ())
+                ],
+                "covers": covers.get(ident, []),
+            }
         )
-        out.append(data)
     return out, contacts
 
 

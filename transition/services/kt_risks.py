@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from transition.dates import today
@@ -45,34 +45,40 @@ def key_person_risks_for(
     presenters: dict[int, dict[int, tuple[str, str, date | None]]] = defaultdict(dict)
     signed: dict[int, set[str]] = defaultdict(set)
     systems: dict[int, tuple[int, str]] = {}
-    for eid, sid, sname, status, kind, pid, pname, side, release in session.execute(
-        select(
-            KTSession.engagement_id,
-            KTSession.system_id,
-            System.name,
-            KTSession.status,
-            KTSession.kind,
-            KTParticipant.person_id,
-            Person.name,
-            Person.side,
-            Person.release_date,
-        )
-        .join(System, System.id == KTSession.system_id)
+    # One row per system and presenter (not per session), with the core kinds signed off
+    # among those sessions: a system's rows together cover all of its sessions.
+    presenter = KTParticipant.person_id
+    done = [
+        func.max(case((and_(KTSession.status == "signed_off", KTSession.kind == k), 1), else_=0))
+        for k in CORE_KINDS
+    ]
+    grouped = (
+        select(KTSession.engagement_id, KTSession.system_id, presenter, *done)
         .outerjoin(
             KTParticipant,
             (KTParticipant.session_id == KTSession.id) & (KTParticipant.role == "presenter"),
         )
-        .outerjoin(Person, Person.id == KTParticipant.person_id)
-        .where(
-            KTSession.engagement_id.in_(engagement_ids),
-            KTSession.status != "cancelled",
-            System.removed_at.is_(None),
+        .where(KTSession.engagement_id.in_(engagement_ids), KTSession.status != "cancelled")
+        .group_by(KTSession.engagement_id, KTSession.system_id, presenter)
+        .subquery()
+    )
+    for eid, sid, sname, pid, pname, side, release, *kinds in session.execute(
+        select(
+            grouped.c.engagement_id,
+            grouped.c.system_id,
+            System.name,
+            grouped.c.person_id,
+            Person.name,
+            Person.side,
+            Person.release_date,
+            *(c for c in grouped.c if c.name not in ("engagement_id", "system_id", "person_id")),
         )
-        .distinct()  # a row per system, status, kind and presenter, not per session
+        .join(System, System.id == grouped.c.system_id)
+        .outerjoin(Person, Person.id == grouped.c.person_id)
+        .where(System.removed_at.is_(None))
     ):
         systems[sid] = (eid, sname)
-        if status == "signed_off":
-            signed[sid].add(kind)
+        signed[sid].update(k for k, d in zip(CORE_KINDS, kinds, strict=True) if d)
         if pid is not None:
             presenters[sid][pid] = (pname, side, release)
     # Owners and SMEs hold a system's knowledge as its presenters do.

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, case, delete, insert, or_, select
 from sqlmodel import Session
 
 from transition.models import (
@@ -26,7 +25,7 @@ from transition.models import (
     System,
     SystemTopic,
 )
-from transition.playbooks import KT_KINDS
+from transition.playbook_criteria import KT_KINDS
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.kt_risks import CORE_KINDS, missing_kinds
@@ -113,66 +112,105 @@ def _view(row: TopicLine) -> KTTopicRow:
 
 
 def _record(row: TopicLine) -> dict[str, object]:
-    return {**row._asdict(), "kinds": [c._asdict() for c in row.kinds]}
+    system, tier, topic, source, kinds, holders, received, missing, at_risk = row
+    return {
+        "system": system,
+        "tier": tier,
+        "topic": topic,
+        "source": source,
+        "kinds": [{"kind": k, "status": s, "received": r} for k, s, r in kinds],
+        "holders": holders,
+        "received": received,
+        "missing": missing,
+        "at_risk": at_risk,
+    }
 
 
-@dataclass
-class _Sessions:
-    """The engagement's KT sessions (not cancelled) and what they cover."""
-
-    rows: dict[int, tuple[int, str, str, str]] = field(default_factory=dict)
-    covers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
-    people: dict[int, list[tuple[str, str, str, date | None]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+def _cell_columns() -> tuple[Any, Any]:
+    """A session's text topic (only when it covers no given topic) and the topic it covers
+    (one row per topic, none when it covers none): what decides its cell."""
+    return case((KTTopic.topic_id.is_(None), KTSession.topic)), KTTopic.topic_id
 
 
-def _sessions(session: Session, eid: int) -> _Sessions:
-    out = _Sessions()
-    conn = session.connection()  # plain rows (the session's changes were written already)
-    for sid, system_id, topic, kind, status in conn.execute(
-        select(
-            KTSession.id, KTSession.system_id, KTSession.topic, KTSession.kind, KTSession.status
-        ).where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ).all():
-        out.rows[sid] = (system_id, slugify(topic), kind, status)
-    for sid, tid in conn.execute(
-        select(KTTopic.session_id, KTTopic.topic_id)
-        .join(KTSession, KTSession.id == KTTopic.session_id)
-        .where(KTSession.engagement_id == eid)
-    ).all():
-        out.covers[sid].add(tid)
-    for sid, role, name, side, release in session.execute(
-        select(
-            KTParticipant.session_id,
-            KTParticipant.role,
-            Person.name,
-            Person.side,
-            Person.release_date,
+class _Cells:
+    """Maps a session's (system id, text topic, covered topic id) to its cell of the
+    matrix, (system id, topic key): the given topic if active (a session covering only
+    removed topics covers none), else the topic whose key is its text's slug, else
+    ``OTHER``."""
+
+    def __init__(self, topics: list[Topic]) -> None:
+        self.by_id = {t.id: t.key for t in topics if t.id is not None}
+        self.keys = {(t.system_id, t.key) for t in topics}
+        self.slugs: dict[str, str] = {}
+
+    def __call__(self, system_id: int, text: str | None, topic_id: int | None) -> Any:
+        if topic_id is not None:
+            key = self.by_id.get(topic_id)
+            return None if key is None else (system_id, key)
+        key = self.slugs.get(text)  # type: ignore[arg-type]
+        if key is None:
+            key = self.slugs[text] = slugify(text or "")  # type: ignore[index]
+        return (system_id, key) if (system_id, key) in self.keys else (system_id, OTHER)
+
+
+class Signed(NamedTuple):
+    """What the gates and the readiness score read of KT by topic: the active systems'
+    topics (``system_people.topics_for``), the kinds signed off per topic (by system id
+    and topic key), and the systems whose KT is organised by topic (a session of theirs,
+    of any status, covers a topic given to it)."""
+
+    topics: list[Topic]
+    kinds: dict[tuple[int, str], set[str]]
+    by_topic: set[int]
+
+    def by_system(self) -> dict[int, list[tuple[str, set[str]]]]:
+        """System id → (title, kinds signed off) of each of its topics, as the rows of
+        the matrix give them (its ``(other sessions)`` row left out)."""
+        titles = {(t.system_id, t.key): t.title for t in self.topics}
+        cells = [(t.system_id, t.key) for t in self.topics]
+        if len(titles) < len(cells):  # a key twice: the matrix shows it at its last place
+            order = {cell: i for i, cell in enumerate(cells)}
+            cells.sort(key=order.__getitem__)
+        kinds, none = self.kinds, frozenset[str]()
+        out: dict[int, list[tuple[str, set[str]]]] = defaultdict(list)
+        for cell in cells:
+            title = titles[cell]
+            if title != OTHER:
+                out[cell[0]].append((title, kinds.get(cell, none)))  # type: ignore[arg-type]
+        return dict(out)
+
+
+def signed_of(session: Session, engagement: Engagement) -> Signed:
+    """``Signed`` in the topics' queries and one more: only the sessions signed off or
+    covering a given topic are read, one row per system, topic and kind."""
+    from transition.services.system_people import topics_for
+
+    topics = topics_for(session, engagement)  # (writes any pending change first)
+    text, topic_id = _cell_columns()
+    cell_of = _Cells(topics)
+    kinds: dict[tuple[int, str], set[str]] = defaultdict(set)
+    by_topic: set[int] = set()
+    for system_id, topic, tid, kind, status in (
+        session.connection()
+        .execute(
+            select(KTSession.system_id, text, topic_id, KTSession.kind, KTSession.status)
+            .select_from(KTSession)
+            .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
+            .where(
+                KTSession.engagement_id == engagement.id,
+                or_(KTSession.status == "signed_off", topic_id.is_not(None)),
+            )
+            .distinct()
         )
-        .join(Person, Person.id == KTParticipant.person_id)
-        .join(KTSession, KTSession.id == KTParticipant.session_id)
-        .where(KTSession.engagement_id == eid, KTSession.status != "cancelled")
-    ).all():
-        out.people[sid].append((role, name, side, release))
-    return out
-
-
-def _topic_keys(topics: list[Topic], sessions: _Sessions) -> dict[int, list[tuple[int, str]]]:
-    """Session id → the (system id, topic key) it covers: its links to active topics, else
-    the topic titled like its own topic text, else ``OTHER``."""
-    by_id = {t.id: t for t in topics if t.id is not None}
-    keys = {(t.system_id, t.key) for t in topics}
-    out: dict[int, list[tuple[int, str]]] = {}
-    for sid, (system_id, topic_key, _kind, _status) in sessions.rows.items():
-        linked = sessions.covers.get(sid)
-        if linked:
-            out[sid] = [(system_id, by_id[t].key) for t in sorted(linked) if t in by_id]
-        elif (system_id, topic_key) in keys:
-            out[sid] = [(system_id, topic_key)]
-        else:
-            out[sid] = [(system_id, OTHER)]
-    return out
+        .all()
+    ):
+        if tid is not None:
+            by_topic.add(system_id)
+        if status == "signed_off":
+            cell = cell_of(system_id, topic, tid)
+            if cell is not None and cell[1] != OTHER:
+                kinds[cell].add(kind)
+    return Signed(topics, dict(kinds), by_topic)
 
 
 def coverage_matrix(session: Session, engagement: EngagementRef) -> list[KTTopicRow]:
@@ -202,41 +240,70 @@ def matrix_views(matrix: Iterable[TopicLine]) -> list[KTTopicRow]:
 def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLine]]:
     from transition.services.system_people import holders, topics_for
 
-    topics = topics_for(session, engagement)
+    topics = topics_for(session, engagement)  # (writes any pending change first)
+    conn = session.connection()  # the rest as plain rows
     systems = {
         sid: (name, tier)
-        for sid, name, tier in session.execute(
+        for sid, name, tier in conn.execute(
             select(System.id, System.name, System.tier).where(
                 System.engagement_id == engagement.id, System.removed_at.is_(None)
             )
         )
     }
-    sessions = _sessions(session, engagement.id)
     owners: dict[int, dict[str, tuple[str, date | None]]] = defaultdict(dict)
     for h in holders(session, engagement):
         if h.role in ("owner", "sme"):
             owners[h.system_id][h.person] = (h.side, h.release_date)
-    status: dict[tuple[int, str], dict[str, str]] = defaultdict(dict)
-    received: dict[tuple[int, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    presenters: dict[tuple[int, str], dict[str, tuple[str, date | None]]] = defaultdict(dict)
     cells = [(t.system_id, t.key) for t in topics]
     titles = {(t.system_id, t.key): (t.title, t.source) for t in topics}
-    for sid, covered in _topic_keys(topics, sessions).items():
-        _system_id, _key, kind, state = sessions.rows[sid]
-        for cell in covered:
-            if cell[0] not in systems:
-                continue
-            if cell not in titles:
-                titles[cell] = (OTHER, "session")
-                cells.append(cell)
-            best = status[cell].get(kind)
-            if best is None or _RANK[state] > _RANK[best]:
-                status[cell][kind] = state
-            for role, name, side, release in sessions.people.get(sid, ()):
-                if role == "presenter" and side == "incumbent":
-                    presenters[cell][name] = (side, release)
-                elif role == "attendee" and side == "provider" and state == "signed_off":
-                    received[cell][kind].add(name)
+    cell_of = _Cells(topics)
+    text, topic_id = _cell_columns()
+    where = (KTSession.engagement_id == engagement.id, KTSession.status != "cancelled")
+    # Each session's cell (one per topic it covers) and the best status per cell and kind.
+    status: dict[tuple[int, str], dict[str, str]] = defaultdict(dict)
+    placed: dict[int, list[tuple[tuple[int, str], str]]] = defaultdict(list)
+    for ident, system_id, topic, tid, kind, state in conn.execute(
+        select(KTSession.id, KTSession.system_id, text, topic_id, KTSession.kind, KTSession.status)
+        .select_from(KTSession)
+        .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
+        .where(*where)
+    ).all():
+        cell = cell_of(system_id, topic, tid)
+        if cell is None or system_id not in systems:
+            continue
+        if cell not in titles:
+            titles[cell] = (OTHER, "session")
+            cells.append(cell)
+        kinds = status[cell]
+        if _RANK[state] > _RANK.get(kinds.get(kind, ""), 0):
+            kinds[kind] = state
+        placed[ident].append((cell, kind))
+    # Who holds the knowledge (incumbent presenters) and who received it (provider
+    # attendees of signed-off sessions, per kind); only those people are read.
+    received: dict[tuple[int, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    presenters: dict[tuple[int, str], dict[str, tuple[str, date | None]]] = defaultdict(dict)
+    role = KTParticipant.role
+    for ident, attended, name, release in conn.execute(
+        select(KTParticipant.session_id, role == "attendee", Person.name, Person.release_date)
+        .join(KTSession, KTSession.id == KTParticipant.session_id)
+        .join(Person, Person.id == KTParticipant.person_id)
+        .where(
+            *where,
+            or_(
+                and_(role == "presenter", Person.side == "incumbent"),
+                and_(
+                    role == "attendee",
+                    Person.side == "provider",
+                    KTSession.status == "signed_off",
+                ),
+            ),
+        )
+    ).all():
+        for cell, kind in placed.get(ident, ()):
+            if attended:
+                received[cell][kind].add(name)
+            else:
+                presenters[cell][name] = ("incumbent", release)
     order = {cell: i for i, cell in enumerate(cells)}
     cells.sort(
         key=lambda c: (systems[c[0]][1], systems[c[0]][0].lower(), c[0], c[1] == OTHER, order[c])
@@ -282,11 +349,22 @@ def signed_by_topic(
     engagement: Engagement,
     *,
     matrix: list[tuple[int, TopicLine]] | None = None,
+    signed: Signed | None = None,
 ) -> dict[int, dict[str, set[str]]] | None:
     """For the ``kt_coverage`` gate: system id → topic title → kinds signed off, for the
     systems whose KT is organised by topic (a session of theirs covers a topic given to
     it); None when no system's is, and coverage stays per system. ``matrix``: the
-    engagement's ``matrix_of``, when the caller has it already."""
+    engagement's ``matrix_of``, when the caller has it already; else ``signed`` (the
+    engagement's ``signed_of``, read here when not given)."""
+    if matrix is None:
+        signed = signed if signed is not None else signed_of(session, engagement)
+        if not signed.by_topic:
+            return None
+        return {
+            sid: dict(topics)
+            for sid, topics in signed.by_system().items()
+            if sid in signed.by_topic
+        }
     by_topic = set(
         session.execute(
             select(KTSession.system_id)
@@ -298,7 +376,7 @@ def signed_by_topic(
     if not by_topic:
         return None
     out: dict[int, dict[str, set[str]]] = defaultdict(dict)
-    for sid, row in matrix if matrix is not None else _matrix(session, engagement):
+    for sid, row in matrix:
         if row.topic != OTHER and sid in by_topic:
             out[sid][row.topic] = {c.kind for c in row.kinds if c.status == "signed_off"}
     return dict(out)
@@ -307,6 +385,7 @@ def signed_by_topic(
 __all__ = [
     "CORE_KINDS",
     "OTHER",
+    "Signed",
     "TopicCell",
     "TopicLine",
     "cover",
@@ -315,4 +394,5 @@ __all__ = [
     "matrix_of",
     "matrix_views",
     "signed_by_topic",
+    "signed_of",
 ]

@@ -21,7 +21,7 @@ from transition.dates import parse_date, utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, RaidItem, RaidLink
-from transition.playbooks import Criterion
+from transition.playbook_criteria import Criterion
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,

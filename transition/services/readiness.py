@@ -51,7 +51,7 @@ from transition.models import (
 )
 from transition.models import Runbook as RunbookRow
 from transition.services.common import EngagementRef, dialect_insert, engagement_of
-from transition.services.kt_risks import CORE_KINDS
+from transition.services.kt_risks import CORE_KINDS, missing_kinds
 from transition.services.views.readiness import (
     RaiseItem,
     RaiseStep,
@@ -118,24 +118,34 @@ def _facts(
     engagement: Engagement,
     matrix: list[tuple[int, Any]] | None = None,
     high: list[Any] | None = None,
+    signed: Any = None,
 ) -> _Facts:
+    """``matrix`` (``kt_topics.matrix_of``) or ``signed`` (``kt_topics.signed_of``, read
+    here when neither is given): the KT by topic."""
     from transition.services.access_review import high_findings
-    from transition.services.kt_topics import OTHER, matrix_of
+    from transition.services.kt_topics import OTHER, signed_of
 
     systems = {
         sid: (name, tier)
-        for sid, name, tier in session.execute(
+        for sid, name, tier in session.execute(  # (writes any pending change first)
             select(System.id, System.name, System.tier).where(
                 System.engagement_id == engagement.id, System.removed_at.is_(None)
             )
-        )
+        ).all()
     }
+    conn = session.connection()  # the rest as plain rows
     topics: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
-    for sid, row in matrix if matrix is not None else matrix_of(session, engagement):
-        if row.topic != OTHER and sid in systems:
-            topics[sid].append((row.topic, list(row.missing)))
+    if matrix is not None:
+        for sid, row in matrix:
+            if row.topic != OTHER and sid in systems:
+                topics[sid].append((row.topic, list(row.missing)))
+    else:
+        signed = signed if signed is not None else signed_of(session, engagement)
+        for sid, rows in signed.by_system().items():
+            if sid in systems:
+                topics[sid] = [(title, missing_kinds(kinds)) for title, kinds in rows]
     exercised = set(
-        session.execute(
+        conn.execute(
             select(RunbookExercise.runbook_id)
             .where(
                 RunbookExercise.engagement_id == engagement.id,
@@ -145,16 +155,16 @@ def _facts(
         ).scalars()
     )
     runbooks: dict[int, list[tuple[str, bool, bool]]] = defaultdict(list)
-    for rid, sid, title, status in session.execute(
+    for rid, sid, title, status in conn.execute(
         select(RunbookRow.id, RunbookRow.system_id, RunbookRow.title, RunbookRow.status)
         .where(RunbookRow.engagement_id == engagement.id)
         .order_by(RunbookRow.id)
-    ):
+    ).all():
         if sid in systems:
             runbooks[sid].append((title, status == "accepted", rid in exercised))
     now = today()
     provisioned = set(
-        session.execute(
+        conn.execute(
             select(AccessGrant.system_id)
             .join(Person, Person.id == AccessGrant.person_id)
             .where(
@@ -172,13 +182,13 @@ def _facts(
     return _Facts(systems, dict(topics), dict(runbooks), provisioned, dict(findings))
 
 
-def _kt(facts: _Facts, only: Iterable[int]) -> _Part:
+def _kt(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
     rows = [(facts.systems[s][0], t, m) for s in only for t, m in facts.topics.get(s, ())]
     done = sum(not missing for _, _, missing in rows)
     signed = sum(len(CORE_KINDS) - len(missing) for _, _, missing in rows)
     todo = [
         (f"sign off KT for {name}: {topic} ({', '.join(missing)})", float(len(missing)))
-        for name, topic, missing in rows
+        for name, topic, missing in (rows if items else ())
         if missing
     ]
     counts = (
@@ -188,12 +198,12 @@ def _kt(facts: _Facts, only: Iterable[int]) -> _Part:
     return _Part(signed, len(CORE_KINDS) * len(rows), counts, todo)
 
 
-def _runbooks(facts: _Facts, only: Iterable[int]) -> _Part:
+def _runbooks(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
     rows = [(facts.systems[s][0], *r) for s in only for r in facts.runbooks.get(s, ())]
     accepted = sum(a for _, _, a, _ in rows)
     exercised = sum(e for _, _, _, e in rows)
     todo: list[tuple[str, float]] = []
-    for name, title, is_accepted, is_exercised in rows:
+    for name, title, is_accepted, is_exercised in rows if items else ():
         if not is_exercised:
             todo.append((f"exercise runbook {title} ({name}) with a pass", 1.0))
         if not is_accepted:
@@ -202,16 +212,23 @@ def _runbooks(facts: _Facts, only: Iterable[int]) -> _Part:
     return _Part(accepted + exercised, 2 * len(rows), counts, todo)
 
 
-def _access(facts: _Facts, only: Iterable[int]) -> _Part:
+def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
     ids = list(only)
     todo: list[tuple[str, float]] = []
+    undone = 0
     for sid in ids:
         name = facts.systems[sid][0]
         if sid not in facts.provisioned:
-            todo.append((f"provision provider access to {name}", 1.0))
+            undone += 1
+            if items:
+                todo.append((f"provision provider access to {name}", 1.0))
         elif facts.findings.get(name):
-            todo.append((f"resolve high access finding on {name}: {facts.findings[name][0]}", 1.0))
-    done = len(ids) - len(todo)
+            undone += 1
+            if items:
+                todo.append(
+                    (f"resolve high access finding on {name}: {facts.findings[name][0]}", 1.0)
+                )
+    done = len(ids) - undone
     return _Part(done, len(ids), f"{done} of {len(ids)} systems provisioned, no high finding", todo)
 
 
@@ -247,11 +264,11 @@ def _required_exercises(session: Session, engagement: Engagement) -> list[str]:
 
 
 def _exercises(session: Session, engagement: Engagement) -> _Part:
-    from transition.services.exercises import gate_facts
-
     required = _required_exercises(session, engagement)
     if not required:
         return _Part(0, 0, "no exercise required by a gate")
+    from transition.services.exercises import gate_facts
+
     held = gate_facts(session, engagement)
     todo = [(f"hold the {key} exercise", 1.0) for key in required if key not in held]
     done = len(required) - len(todo)
@@ -320,12 +337,26 @@ def _system_scores(facts: _Facts) -> list[SystemReadiness]:
     return sorted(out, key=lambda s: (s.tier, s.system.lower()))
 
 
-def _parts(session: Session, engagement: Engagement, facts: _Facts) -> list[_Part]:
+def _score(parts: list[_Part]) -> int:
+    """``_composite``'s score alone, the same sum (no read model per item)."""
+    applied = sum(w for (_, _, w), p in zip(WEIGHTS, parts, strict=True) if p.applies)
+    total = 0.0
+    for (_, _, weight), part in zip(WEIGHTS, parts, strict=True):
+        share = 100.0 * weight / applied if part.applies and applied else 0.0
+        total += share * part.value / 100.0
+    return round(total)
+
+
+def _parts(
+    session: Session, engagement: Engagement, facts: _Facts, items: bool = True
+) -> list[_Part]:
+    """The parts in ``WEIGHTS`` order; without ``items``, what is still to do is not
+    listed (only the score is wanted)."""
     ids = list(facts.systems)
     return [
-        _kt(facts, ids),
-        _runbooks(facts, ids),
-        _access(facts, ids),
+        _kt(facts, ids, items),
+        _runbooks(facts, ids, items),
+        _access(facts, ids, items),
         _scorecard(session, engagement),
         _exercises(session, engagement),
         _risks(session, engagement),
@@ -342,20 +373,18 @@ def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[Rea
 
 def status_with_score(session: Session, engagement: EngagementRef) -> tuple[GateStatus, int]:
     """``phase status``: every phase with its gate, and today's readiness score (to keep
-    with ``keep_today``), judged on one reading of the KT matrix and the high access
-    findings, which both need."""
+    with ``keep_today``), judged on one reading of the KT signed off by topic and the high
+    access findings, which both need."""
     from transition.services import gates
     from transition.services.access_review import high_findings
-    from transition.services.kt_topics import matrix_of
+    from transition.services.kt_topics import signed_of
 
     engagement = engagement_of(session, engagement, writable=False)
-    matrix = matrix_of(session, engagement)
+    signed = signed_of(session, engagement)
     high = high_findings(session, engagement)
-    status = gates.status(session, engagement, matrix=matrix, high_findings=len(high))
-    facts = _facts(session, engagement, matrix, high)
-    raw = _parts(session, engagement, facts)
-    score, _ = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
-    return status, score
+    status = gates.status(session, engagement, signed=signed, high_findings=len(high))
+    facts = _facts(session, engagement, high=high, signed=signed)
+    return status, _score(_parts(session, engagement, facts, items=False))
 
 
 def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:

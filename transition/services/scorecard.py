@@ -34,7 +34,7 @@ from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Engagement, Intervention, Phase, ScoreEntry
 from transition.playbook_criteria import Criterion
 from transition.playbook_scorecard import KPISpec
-from transition.playbooks import from_json
+from transition.playbook_stored import parts_of
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.scorecard import (
@@ -155,7 +155,7 @@ def parse_party(value: str) -> str:
 
 def kpis_of(engagement: Engagement) -> tuple[KPISpec, ...]:
     """The KPIs the engagement's playbook declares."""
-    return from_json(engagement.playbook_json).scorecard
+    return parts_of(engagement.playbook_json).scorecard
 
 
 def kpi_of(kpis: tuple[KPISpec, ...], key: str, engagement: Engagement) -> KPISpec:

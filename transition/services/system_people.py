@@ -19,7 +19,7 @@ from transition.dates import utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Person, System, SystemPerson, SystemTopic
-from transition.playbooks import from_json
+from transition.playbook_stored import parts_of
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of, get_person, get_system
 from transition.services.views.owners import (
@@ -94,7 +94,7 @@ def topics_for(
     default ones (a runbook the playbook requires for the tier) first in the playbook's
     order, then the team's, by title. Removed topics only with ``removed``. Two queries."""
     engagement = engagement_of(session, engagement)
-    playbook = from_json(engagement.playbook_json)
+    playbook = parts_of(engagement.playbook_json)
     stmt = select(System.id, System.name, System.tier).where(
         System.engagement_id == engagement.id, System.removed_at.is_(None)
     )
@@ -108,11 +108,12 @@ def topics_for(
     for t in session.execute(stored_stmt).scalars():
         stored.setdefault(t.system_id, {})[t.key] = t
     out: list[Topic] = []
+    slugs: dict[str, str] = {}  # each template's key, worked out once
     for sid, sname, tier in sorted(systems, key=lambda s: (s[1].lower(), s[0])):
         mine = stored.get(sid, {})
         defaults = []
         for template in playbook.required_runbooks(tier):
-            key = slugify(template)
+            key = slugs.get(template) or slugs.setdefault(template, slugify(template))
             row = mine.get(key)
             defaults.append(key)
             if row is None:
