@@ -36,6 +36,7 @@ from transition.playbook_criteria import (  # noqa: F401  (re-exported)
     _criterion,
 )
 from transition.playbook_scorecard import KPISpec, check_scorecard
+from transition.playbook_stored import required_runbooks as stored_runbooks
 from transition.workdays import Offset, parse_offset
 
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
@@ -158,11 +159,7 @@ class Playbook(_Strict):
         return [(phase, task) for phase in self.phases for task in phase.tasks]
 
     def required_runbooks(self, tier: int) -> list[str]:
-        names = list(self.runbooks)
-        for extra in self.tier_runbooks.get(tier, ()):
-            if extra not in names:
-                names.append(extra)
-        return names
+        return stored_runbooks(tuple(self.runbooks), self.tier_runbooks, tier)
 
 
 def _check_playbook(data: dict[str, Any]) -> list[tuple[tuple, str]]:
