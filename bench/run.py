@@ -7,9 +7,9 @@ paint, on a database seeded through the services (``bench/seed.py``).
     python bench/run.py --size one-big --db postgresql+psycopg://…  # seeded by bench/seed.py
 
 For each command: the median wall time of several whole processes (interpreter start,
-imports, schema check, queries, output), the ratio to a floor measured in the same run
-(median of ``python -c "import sqlmodel, typer"``: the interpreter and the imports every
-command needs), and the number of SQL statements it sends (run in-process with an event
+imports, schema check, queries, output), the ratio to a floor measured beside it (its runs
+alternate with runs of ``python -c "import sqlmodel, typer"``: the interpreter and the
+imports every command needs), and the number of SQL statements it sends (run in-process with an event
 listener). TUI: time from building the app to the dashboard, and to an engagement screen,
 showing their data (headless ``App.run_test``), and their query counts.
 """
@@ -145,31 +145,35 @@ def tui_figures(url: str, eng: str, runs: int) -> list[dict[str, Any]] | str:
 
 
 def benchmark(url: str, eng: str, runs: int, size: str = "small") -> dict[str, Any]:
+    """Each command's runs alternate with runs of the floor, and its ratio is to the floor
+    measured beside it: a machine whose load drifts during the benchmark moves both."""
     env, python = _env(), sys.executable
-    floors = [process_times([python, *FLOOR], env) for _ in range(runs)]
-    floor = statistics.median(wall for wall, _ in floors)
-    floor_cpu = statistics.median(cpu for _, cpu in floors)
+    floors: list[tuple[float, float]] = []
     rows = []
     for label, args in COMMANDS.get(size, commands)(eng):
         argv = [python, *CLI, "--db", url, *args]
         if runs > 1:
             timed_process(argv, env)  # warm the page cache
-        times = [process_times(argv, env) for _ in range(runs)]
+        times, beside = [], []
+        for _ in range(runs):
+            beside.append(process_times([python, *FLOOR], env))
+            times.append(process_times(argv, env))
+        floors += beside
         median = statistics.median(wall for wall, _ in times)
         cpu = statistics.median(cpu for _, cpu in times)
         rows.append(
             {
                 "name": label,
                 "median_s": median,
-                "ratio": median / floor,
+                "ratio": median / statistics.median(wall for wall, _ in beside),
                 "cpu_s": cpu,
-                "cpu_ratio": cpu / floor_cpu,
+                "cpu_ratio": cpu / statistics.median(cpu for _, cpu in beside),
                 "queries": query_count(url, args),
             }
         )
     return {
-        "floor_s": floor,
-        "floor_cpu_s": floor_cpu,
+        "floor_s": statistics.median(wall for wall, _ in floors),
+        "floor_cpu_s": statistics.median(cpu for _, cpu in floors),
         "commands": rows,
         "tui": tui_figures(url, eng, max(1, runs // 2)),
     }
