@@ -4,13 +4,15 @@ print plain rows print exactly what the read models print."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import sys
 from pathlib import Path
 
 import pytest
 
-from transition.cli.output import to_json
+from transition.cli.output import table, to_json
 from transition.services import access, exit_readiness, handover, kt, kt_topics, tasks
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -35,6 +37,27 @@ COMMANDS = [
     ("kt", "list", "{eng}", "--json"),
     ("runbook", "list", "{eng}"),
 ]
+
+
+#: ``access list``'s table, as read from its read models.
+GRANT_COLUMNS = [
+    "id",
+    "person",
+    "system",
+    "role",
+    "status",
+    "expires",
+    ("granted_at", "granted"),
+    "approver",
+]
+
+
+def _table(rows, columns) -> str:
+    """What ``output.table`` prints of ``rows``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        table(rows, columns)
+    return out.getvalue()
 
 
 def _seeding():
@@ -107,10 +130,21 @@ def test_per_engagement_commands_send_the_same_statements_at_two_sizes(
         fields = exit_readiness.ChecklistLine._fields
         assert [tuple(getattr(i, f) for f in fields) for i in items] == [tuple(x) for x in lines]
         assert len(lines) == len(handover.show(s, slug)) > 48
+        # The tables that print plain rows print what the read models print.
+        tables = {
+            ("access", "list", slug): _table(access.list_grants(s, slug), GRANT_COLUMNS),
+            ("access", "list", slug, "--active"): _table(
+                access.list_grants(s, slug, active=True), GRANT_COLUMNS
+            ),
+        }
     for args, text in expected.items():
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
         assert result.stdout == text + "\n", args
+    for args, text in tables.items():
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == text, args
     assert "Zoë Ångström" in cli("access", "list", slug, "--json").stdout
     assert cli("task", "list", slug, "--status", "skipped", "--json").stdout == "[]\n"
     missing = cli("task", "list", "no-such-engagement", "--json")

@@ -8,23 +8,13 @@ import typer
 
 from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json_rows, emit_rows, say, warn
+from transition.cli.output import emit_json_tuples, emit_rows, say, table_values, warn
 from transition.cli.state import call, change, state
 
 access = lazy("transition.services.access")
 
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
-COLUMNS = [
-    "id",
-    "person",
-    "system",
-    "role",
-    "status",
-    "expires",
-    ("granted_at", "granted"),
-    "approver",
-]
 FINDING_COLUMNS = [
     "severity",
     ("kind", "finding"),
@@ -96,14 +86,13 @@ def list_grants(
     as_json: AsJson = False,
 ) -> None:
     """Grants, newest first."""
-    if as_json:
-        with state(ctx).session() as session:
-            emit_json_rows(
-                access.grant_records(session, engagement, active=active, expiring_days=expiring)
-            )
-        return
-    rows = call(ctx, access.list_grants, engagement, active=active, expiring_days=expiring)
-    emit_rows(rows, as_json, COLUMNS, empty="no grants match")
+    with state(ctx).session() as session:
+        if as_json:
+            rows = access.grant_records(session, engagement, active=active, expiring_days=expiring)
+            emit_json_tuples(access.GRANT_FIELDS, rows)
+            return
+        rows = access.grant_table(session, engagement, active=active, expiring_days=expiring)
+    table_values(rows, access.GRANT_TABLE_FIELDS, empty="no grants match")
 
 
 @app.command("import")

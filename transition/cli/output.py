@@ -63,6 +63,39 @@ def emit_json_rows(rows: Iterable[dict[str, Any]]) -> None:
     sys.stdout.write("\n]\n" if started else "[]\n")
 
 
+def emit_json_tuples(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows given as the values of ``keys`` (in that order), printed exactly as
+    ``emit_json_rows`` prints the dicts they make, written as the rows come. Each object
+    is filled into one template (the keys encoded once); a text, a whole number or a null
+    is encoded in place, any other value as ``emit_json_rows`` encodes it."""
+    names = [_ROW_ENCODER.encode(k).replace("%", "%%") for k in keys]  # a template's text
+    template = "{" + ", ".join(f"{name}: %s" for name in names) + "}"
+    text, other = _TEXT, _json_value
+    started = False
+    chunk: list[str] = []
+    for row in rows:
+        values = [text(v) if v.__class__ is str else "null" if v is None else other(v) for v in row]
+        chunk.append(template % tuple(values))
+        if len(chunk) == 1000:
+            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
+            chunk, started = [], True
+    if chunk:
+        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
+        started = True
+    sys.stdout.write("\n]\n" if started else "[]\n")
+
+
+#: A text as JSON (what the encoder writes for one: ``ensure_ascii=False``).
+_TEXT = json.encoder.encode_basestring
+
+
+def _json_value(value: Any) -> str:
+    """A value other than a text or None as the row encoder writes it inside an object."""
+    if value.__class__ is int:
+        return int.__repr__(value)
+    return _ROW_ENCODER.encode(value)
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(to_json(data) + "\n")
 
@@ -128,6 +161,31 @@ def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") ->
     out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
     out += [line_format.format(*line).rstrip() for line in cells]
     sys.stdout.write("\n".join(out) + "\n")
+
+
+def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty: str = "") -> None:
+    """``table`` of rows given as their values, one per header in order: the same text as
+    ``table`` with those headers as field names, read by position rather than by name."""
+    if not rows:
+        if empty:
+            sys.stdout.write(empty + "\n")
+        return
+    columns = [_column_cells(column) for column in zip(*rows, strict=True)]
+    widths = [max(len(h), max(map(len, c))) for h, c in zip(headers, columns, strict=True)]
+    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line_format.format(*(h.upper() for h in headers)).rstrip()]
+    out += [line_format.format(*line).rstrip() for line in zip(*columns, strict=True)]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _column_cells(values: Sequence[Any]) -> list[str]:
+    """``cell`` of each value of a column. A timestamp column is converted once per
+    distinct timestamp (rows recorded together share theirs: an import's grants)."""
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, datetime):
+        shown: dict[Any, str] = {}
+        return [shown[v] if v in shown else shown.setdefault(v, cell(v)) for v in values]
+    return list(map(cell, values))
 
 
 def say(text: str = "") -> None:

@@ -4,27 +4,38 @@ A grant is never edited in place. Revocation fills the revoked columns once (wit
 event); an expiry given relative to a milestone (``cutover+30d``, ``parallel-run.end``) is
 kept as ``expires_rule`` and re-resolved, with an audit event, when the milestone moves.
 Every change keeps the exit checklist in step (``handover.reconcile``) in the same
-transaction. The rules live in ``access_rules``, the review in ``access_review``, the CSV
-import in ``access_import``; this module is the one the rest of the tool imports.
+transaction. The rules live in ``access_rules``, the list in ``access_list``, the review in
+``access_review``, the CSV import in ``access_import``; this module is the one the rest of
+the tool imports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, String, bindparam, case, cast, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from transition.dates import MAX_YEAR, today, utcnow
+from transition.dates import today, utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, Person, System
-from transition.services import audit, handover, textmatch
-from transition.services.access_import import CSV_COLUMNS, MAX_CSV_BYTES, GrantRow, import_csv
+from transition.services import audit
+from transition.services.access_list import COLUMNS as _COLUMNS  # noqa: F401 (inspectors)
+from transition.services.access_list import (
+    GRANT_FIELDS,
+    GRANT_SORTS,
+    GRANT_TABLE_FIELDS,
+    grant_records,
+    grant_table,
+    list_grants,
+)
+from transition.services.access_list import (
+    view as _view,
+)
 from transition.services.access_review import (
     high_finding_counts,
     high_findings,
@@ -57,13 +68,23 @@ from transition.services.common import (
     row_id_of,
 )
 from transition.services.views.access import FindingView, GrantView, ImportResult
-from transition.services.views.base import records
 from transition.text import clean_text
 from transition.workdays import Calendar
+
+if TYPE_CHECKING:  # the CSV import loads when it is used (``__getattr__``)
+    from transition.services.access_import import (
+        CSV_COLUMNS,
+        MAX_CSV_BYTES,
+        GrantRow,
+        import_csv,
+    )
 
 __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_ADMIN_ROLES",
+    "GRANT_FIELDS",
+    "GRANT_SORTS",
+    "GRANT_TABLE_FIELDS",
     "MAX_CSV_BYTES",
     "SEVERITY_ORDER",
     "FindingView",
@@ -73,6 +94,7 @@ __all__ = [
     "admin_role_words",
     "grant",
     "grant_records",
+    "grant_table",
     "high_finding_counts",
     "high_findings",
     "import_csv",
@@ -89,36 +111,16 @@ __all__ = [
     "warn",
 ]
 
-#: The columns of a grant as ``access list`` shows it, in one query with its names.
-_COLUMNS = (
-    AccessGrant.id,
-    Person.name.label("person"),
-    Person.side.label("side"),
-    System.name.label("system"),
-    AccessGrant.role,
-    AccessGrant.justification,
-    AccessGrant.approver,
-    AccessGrant.granted_at,
-    AccessGrant.expires_on,
-    AccessGrant.expires_rule,
-    AccessGrant.revoked_at,
-    AccessGrant.revoked_by,
-    AccessGrant.revoke_reason,
-    AccessGrant.version,
-)
+#: Names of the CSV import, loaded on first use: reading grants does not need it.
+_IMPORT_NAMES = ("CSV_COLUMNS", "MAX_CSV_BYTES", "GrantRow", "import_csv")
 
 
-def _view(row: Any, now: date, **names: str) -> GrantView:
-    """A grant (a row of ``_COLUMNS``, or the ORM row with ``person``, ``side`` and
-    ``system`` given) as its read model."""
-    data = (
-        dict(row._mapping)
-        if hasattr(row, "_mapping")
-        else {c.key: getattr(row, c.key) for c in _COLUMNS if c.key not in names}
-    )
-    data.update(names)
-    data["status"] = status_of(data["revoked_at"], data["expires_on"], now)
-    return GrantView.model_validate(data)
+def __getattr__(name: str) -> Any:
+    if name in _IMPORT_NAMES:
+        from transition.services import access_import
+
+        return getattr(access_import, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- verbs
@@ -202,6 +204,8 @@ def grant(
     for problem in recorded_anyway(who.name, release, expires_on, now):
         warn(session, f"grant #{row.id}: {problem}")
     events = grant_changes(row.id, who.name, target.name, role, expires_on, rule, justification)
+    from transition.services import handover
+
     handover.reconcile(session, engagement, grants=[row.id], events=events)
     return view
 
@@ -250,140 +254,10 @@ def revoke(
         changes.append(
             audit.Change("access_grant", row.id, "revoke", "revoke_reason", None, reason)
         )
+    from transition.services import handover
+
     handover.reconcile(session, engagement, grants=[row.id], events=changes)
     return view
-
-
-#: What the grant list can be sorted by (the Access tab's columns).
-GRANT_SORTS = ("id", "person", "system", "role", "expires", "status", "why")
-
-
-def list_grants(
-    session: Session,
-    engagement: EngagementRef,
-    *,
-    active: bool = False,
-    expiring_days: int | None = None,
-    text: str | None = None,
-    sort: str | None = None,
-    descending: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[GrantView]:
-    """Grants, newest first, in one query. ``active``: neither revoked nor past expiry.
-    ``expiring_days``: not revoked, expiring between today and N days ahead. ``text``:
-    every word of it in the grant's number, person, system, role, expiry (``never``),
-    status or justification (any case, any script). ``sort``: one of ``GRANT_SORTS``
-    (empty values last), else newest first."""
-    now = today()
-    stmt = _grants_statement(
-        session, engagement, active, expiring_days, limit, offset, now, text, sort, descending
-    )
-    return [_view(row, now) for row in session.execute(stmt)]
-
-
-def grant_records(
-    session: Session,
-    engagement: EngagementRef,
-    *,
-    active: bool = False,
-    expiring_days: int | None = None,
-) -> Iterator[dict[str, object]]:
-    """``list_grants`` as plain rows in ``GrantView`` field order, read as they are printed
-    (``access list --json``; dates and timestamps as their ISO text): one query, no model
-    per row. The statement runs now (an unknown engagement or a bad filter is refused
-    before anything is printed)."""
-    now = today()
-    stmt = _grants_statement(session, engagement, active, expiring_days, None, 0, now)
-    result = session.connection().execute(stmt)
-    keys = tuple(result.keys())
-    at = keys.index("revoked_at"), keys.index("expires_on")
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for chunk in result.partitions(1000):  # fetched a thousand at a time, not one by one
-            for values in chunk:
-                row = dict(zip(keys, values, strict=True))
-                revoked, expires = values[at[0]], values[at[1]]
-                row["status"] = status_of(revoked, expires, now)
-                # dates and timestamps as the JSON text they print as
-                row["granted_at"] = row["granted_at"].isoformat()
-                if expires is not None:
-                    row["expires_on"] = expires.isoformat()
-                if revoked is not None:
-                    row["revoked_at"] = revoked.isoformat()
-                yield row
-
-    # The columns are the view's fields in its order, status last: the rows print as read.
-    return (
-        rows() if (*keys, "status") == tuple(GrantView.model_fields) else records(GrantView, rows())
-    )
-
-
-def _grants_statement(
-    session: Session,
-    engagement: EngagementRef,
-    active: bool,
-    expiring_days: int | None,
-    limit: int | None,
-    offset: int,
-    now: date,
-    text: str | None = None,
-    sort: str | None = None,
-    descending: bool = False,
-) -> Select:
-    engagement = engagement_of(session, engagement)
-    status = case(
-        (AccessGrant.revoked_at.is_not(None), "revoked"),
-        (AccessGrant.expires_on < now, "expired"),
-        else_="active",
-    )
-    columns = {
-        "id": AccessGrant.id,
-        "person": textmatch.folded(Person.name),
-        "system": textmatch.folded(System.name),
-        "role": textmatch.folded(AccessGrant.role),
-        "expires": AccessGrant.expires_on,
-        "status": status,
-        "why": textmatch.folded(AccessGrant.justification),
-    }
-    order = [*textmatch.ordering(sort, descending, columns, "grants"), AccessGrant.id.desc()]
-    stmt = (
-        select(*_COLUMNS)
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(System, System.id == AccessGrant.system_id)
-        .where(AccessGrant.engagement_id == engagement.id)
-        .order_by(*order)
-        .offset(offset)
-    )
-    if text:
-        stmt = stmt.where(
-            textmatch.matches(
-                text,
-                AccessGrant.id,
-                Person.name,
-                System.name,
-                AccessGrant.role,
-                func.coalesce(cast(AccessGrant.expires_on, String), "never"),
-                status,
-                AccessGrant.justification,
-            )
-        )
-    if active or expiring_days is not None:
-        stmt = stmt.where(AccessGrant.revoked_at.is_(None))
-    if active:
-        stmt = stmt.where((AccessGrant.expires_on.is_(None)) | (AccessGrant.expires_on >= now))
-    if expiring_days is not None:
-        if expiring_days < 0:
-            raise BadInput("--expiring takes a number of days, 0 or more", field="expiring_days")
-        # No accepted date lies past MAX_YEAR: a longer window means "every expiry ahead".
-        days = min(expiring_days, (date(MAX_YEAR, 12, 31) - now).days)
-        stmt = stmt.where(
-            AccessGrant.expires_on >= now,
-            AccessGrant.expires_on <= now + timedelta(days=days),
-        )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return stmt
 
 
 def on_milestones_changed(session: Session, engagement: EngagementRef) -> int:
