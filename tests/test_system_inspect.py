@@ -85,3 +85,31 @@ async def test_the_systems_tab_opens_the_inspector(tmp_path, monkeypatch):
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "EngagementScreen"
+
+
+def test_system_list_counts_the_topics_and_runbooks_the_topics_list_shows(team, cli, session_scope):
+    """``system list`` reads only the playbook's runbook rules and the stored topics; it
+    counts what ``topics_for`` lists and requires what the whole playbook requires."""
+    from transition.playbooks import from_json
+    from transition.services import system_people, systems
+    from transition.services.common import get_engagement
+
+    for args in (
+        ("system", "add", team, "CRM", "--tier", "1"),
+        ("system", "topic", team, "Payroll", "add", "Payslip layout"),
+        ("system", "topic", team, "Payroll", "remove", "Payslip layout"),
+        ("system", "topic", team, "CRM", "remove", "Incident response"),
+        ("system", "topic", team, "CRM", "add", "Incident response"),
+        ("system", "topic", team, "CRM", "remove", "Backup restore"),
+    ):
+        ok(cli(*args))
+    with session_scope(write=False) as s:
+        rows = systems.coverage(s, ENG)
+        listed = system_people.topics_for(s, ENG)
+        playbook = from_json(get_engagement(s, ENG).playbook_json)
+    assert {r.slug: r.topics for r in rows} == {
+        r.slug: sum(t.system == r.name for t in listed) for r in rows
+    }
+    for r in rows:
+        assert r.runbooks_required == len(playbook.required_runbooks(r.tier))
+    assert {r.tier for r in rows} >= {1, 3}

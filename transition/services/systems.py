@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
@@ -10,8 +11,16 @@ from sqlmodel import Session
 from transition.dates import today, utc, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
-from transition.models import AccessGrant, Engagement, KTSession, Person, Runbook, System
-from transition.playbooks import KT_KINDS, Playbook, from_json
+from transition.models import (
+    AccessGrant,
+    Engagement,
+    KTSession,
+    Person,
+    Runbook,
+    System,
+    SystemTopic,
+)
+from transition.playbooks import KT_KINDS, Playbook, RunbookRules, runbook_rules
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
@@ -208,7 +217,7 @@ def remove(
 
 
 def runbook_progress(
-    playbook: Playbook, tier: int, have: dict[str, str]
+    playbook: Playbook | RunbookRules, tier: int, have: dict[str, str]
 ) -> tuple[list[str], list[str]]:
     """The runbooks the playbook requires of a system of ``tier``, and those of them
     accepted (``have``: the system's runbooks, template → status)."""
@@ -218,15 +227,17 @@ def runbook_progress(
 
 def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
-    readiness and key-person risk, in a fixed number of queries."""
+    readiness, key-person risk, owners and how many topics its knowledge has, in a fixed
+    number of queries."""
     engagement = engagement_of(session, engagement)
     eid = engagement.id
-    playbook = from_json(engagement.playbook_json)
+    rules = runbook_rules(engagement.playbook_json)
     systems = session.execute(
         select(System.id, System.name, System.slug, System.tier, System.version)
         .where(System.engagement_id == eid, System.removed_at.is_(None))
         .order_by(System.tier, System.slug)
     ).all()
+    required = {tier: rules.required_runbooks(tier) for tier in {s.tier for s in systems}}
     runbooks: dict[int, dict[str, str]] = defaultdict(dict)
     for sid, template, status in session.execute(
         select(Runbook.system_id, Runbook.template, Runbook.status).where(
@@ -264,26 +275,25 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     owners: dict[int, list[str]] = defaultdict(list)
     for h in system_people.holders(session, engagement):
         owners[h.system_id].append(f"{h.person} ({h.role})")
-    topics: dict[int, int] = defaultdict(int)
-    for t in system_people.topics_for(session, engagement):
-        topics[t.system_id] += 1
+    topics = _topic_counts(session, eid, systems, required)
     out = []
     for s in systems:
         have = runbooks.get(s.id, {})
-        required, accepted = runbook_progress(playbook, s.tier, have)
+        needed = required[s.tier]
+        accepted = [r for r in needed if have.get(r) == "accepted"]
         signed = sorted(kt_signed.get(s.id, set()), key=KT_KINDS.index)
         missing_kt = kt.missing_kinds(signed)
         active_grants = int(grants.get(s.id, 0))
-        ready = len(accepted) == len(required) and not missing_kt and active_grants > 0
+        ready = len(accepted) == len(needed) and not missing_kt and active_grants > 0
         out.append(
             SystemView(
                 name=s.name,
                 slug=s.slug,
                 tier=s.tier,
                 runbooks_total=len(have),
-                runbooks_required=len(required),
+                runbooks_required=len(needed),
                 runbooks_accepted=len(accepted),
-                runbooks_missing=[r for r in required if have.get(r) != "accepted"],
+                runbooks_missing=[r for r in needed if have.get(r) != "accepted"],
                 access_active=active_grants,
                 kt_signed_off=signed,
                 kt_open=kt_planned.get(s.id, 0),
@@ -293,7 +303,31 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
                 key_person_risk_reason=risky.get(s.name),
                 version=s.version,
                 owners=owners.get(s.id, []),
-                topics=topics.get(s.id, 0),
+                topics=topics[s.id],
             )
         )
     return out
+
+
+def _topic_counts(
+    session: Session, eid: int, systems: list[Any], required: dict[int, list[str]]
+) -> dict[int, int]:
+    """How many topics each system's knowledge has, as ``system_people.topics_for`` lists
+    them: a default topic (a runbook the playbook requires of the tier) unless it was
+    removed, and the team's topics not removed; one query, reading only the stored ones."""
+    stored: dict[int, dict[str, bool]] = defaultdict(dict)  # system → key → removed
+    for sid, key, removed in session.execute(
+        select(SystemTopic.system_id, SystemTopic.key, SystemTopic.removed_at.is_not(None)).where(
+            SystemTopic.engagement_id == eid
+        )
+    ):
+        stored[sid][key] = bool(removed)
+    defaults = {tier: [slugify(t) for t in names] for tier, names in required.items()}
+    counts = {}
+    for s in systems:
+        mine = stored.get(s.id, {})
+        keys = defaults[s.tier]
+        counts[s.id] = sum(not mine.get(key, False) for key in keys) + sum(
+            not removed for key, removed in mine.items() if key not in keys
+        )
+    return counts
