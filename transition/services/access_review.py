@@ -138,15 +138,12 @@ def _findings(
         )
         .exists()
     )
-    seen: set[tuple[int, int]] = set()
-    for eid, person_id, pname, system_id, sname in conn.execute(
-        select(
-            KTSession.engagement_id,
-            KTParticipant.person_id,
-            Person.name,
-            KTSession.system_id,
-            System.name,
-        )
+    # Each person and system once (a pair meets in many sessions), by the person's and
+    # the system's slug.
+    for eid, pname, sname, _, _ in conn.execute(
+        select(KTSession.engagement_id, Person.name, System.name, Person.slug, System.slug)
+        .distinct()
+        .select_from(KTParticipant)
         .join(KTSession, KTSession.id == KTParticipant.session_id)
         .join(Person, Person.id == KTParticipant.person_id)
         .join(System, System.id == KTSession.system_id)
@@ -159,10 +156,6 @@ def _findings(
         )
         .order_by(Person.slug, System.slug)
     ).all():
-        pair = (person_id, system_id)
-        if pair in seen:
-            continue
-        seen.add(pair)
         by_engagement[eid].append(missing_access(pname, sname))
     from transition.services.release_findings import not_on_course
     from transition.services.runbook_evidence import findings as runbook_findings
@@ -226,67 +219,59 @@ def grant_findings(row: Any, now: date, words: tuple[str, ...], end: date | None
     """The findings of one grant in force (a row of ``grant_rows``); ``end``: the
     engagement's exit date, if it has one."""
     out: list[dict[str, Any]] = []
+    gid, person, system, role = row.id, row.person, row.system, row.role
+    expires, leaves = row.expires_on, row.release_date
 
     def add(kind: str, severity: str, message: str) -> None:
         out.append(
             {
                 "kind": kind,
                 "severity": severity,
-                "grant_id": row.id,
-                "person": row.person,
-                "system": row.system,
-                "role": row.role,
+                "grant_id": gid,
+                "person": person,
+                "system": system,
+                "role": role,
                 "message": message,
             }
         )
 
-    expired = row.expires_on is not None and row.expires_on < now
+    expired = expires is not None and expires < now
     if expired:
-        add(
-            "expired_not_revoked", "high", f"expired on {row.expires_on} but not revoked: revoke it"
-        )
-    if row.expires_on is None:
-        add("no_expiry", "medium", f"{row.role} has no expiry date")
-    if not row.justification.strip() and is_admin_like(row.role, words):
+        add("expired_not_revoked", "high", f"expired on {expires} but not revoked: revoke it")
+    if expires is None:
+        add("no_expiry", "medium", f"{role} has no expiry date")
+    if not row.justification.strip() and is_admin_like(role, words):
         add(
             "admin_without_justification",
             "high",
-            f"admin-like role {row.role!r} without a justification",
+            f"admin-like role {role!r} without a justification",
         )
-    if not expired and row.release_date is not None and row.release_date < now:
+    if not expired and leaves is not None and leaves < now:
         add(
             "released_person",
             "high",
-            f"{row.person} was released on {row.release_date}; the grant is still active",
+            f"{person} was released on {leaves}; the grant is still active",
         )
-    leaves = row.release_date
     if (
-        row.expires_on is not None
+        expires is not None
         and leaves is not None
         and leaves >= now
         and row.released_on is None
-        and row.expires_on > leaves
+        and expires > leaves
     ):
         add(
             "expires_after_release",
             "medium",
-            f"expires on {row.expires_on}, after {row.person}'s release on {leaves}: "
+            f"expires on {expires}, after {person}'s release on {leaves}: "
             "it will be revoked at the release",
         )
-    if row.expires_on is not None and end is not None and row.expires_on > end:
+    if expires is not None and end is not None and expires > end:
         add(
             "expires_after_exit",
             "medium",
-            f"expires on {row.expires_on}, after the engagement's exit on {end}",
+            f"expires on {expires}, after the engagement's exit on {end}",
         )
     return out
-
-
-#: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).
-SPACES = tuple(
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 #: Characters a text that ``str.strip`` empties can start with (every ``str.isspace``).

@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -171,6 +172,7 @@ def admin_role_words(custom: str | list[str] | tuple[str, ...] | None = None) ->
     return words
 
 
+@lru_cache(maxsize=4096)  # a review asks about the same few roles for thousands of grants
 def is_admin_like(role: str, words: tuple[str, ...]) -> bool:
     """Whether ``role`` is admin-like by the admin ``words``, matched on words, never on
     bare substrings. The role is split into words (``role_key``, camelCase apart:
