@@ -382,28 +382,6 @@ def from_json(text: str) -> Playbook:
     return Playbook.model_validate_json(text, context=STORED)
 
 
-class RunbookRules(BaseModel):
-    """The runbooks a stored playbook requires of a system (its ``runbooks`` and
-    ``tier_runbooks``), read from the stored JSON alone: the coverage, the topics and the
-    release readiness need nothing else of a playbook that may hold thousands of tasks."""
-
-    model_config = ConfigDict(frozen=True)  # the rest of the playbook is passed over
-
-    runbooks: tuple[str, ...] = ()
-    tier_runbooks: dict[int, tuple[str, ...]] = {}
-
-    def required_runbooks(self, tier: int) -> list[str]:
-        """``Playbook.required_runbooks``: the same rule."""
-        return Playbook.required_runbooks(self, tier)  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=8)
-def runbook_rules(text: str) -> RunbookRules:
-    """The ``RunbookRules`` of a playbook stored with an engagement (``from_json``'s text),
-    without validating the whole playbook again."""
-    return RunbookRules.model_validate_json(text)
-
-
 __all__ = [
     "CRITERIA",
     "KT_KINDS",
@@ -411,7 +389,6 @@ __all__ = [
     "KPISpec",
     "PhaseSpec",
     "Playbook",
-    "RunbookRules",
     "TaskSpec",
     "ValidationFailed",
     "content_hash",
@@ -420,5 +397,4 @@ __all__ = [
     "playbook_files",
     "playbook_names",
     "resolve_playbook",
-    "runbook_rules",
 ]

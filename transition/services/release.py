@@ -36,7 +36,7 @@ from transition.models import (
     SystemPerson,
     SystemTopic,
 )
-from transition.playbooks import runbook_rules
+from transition.playbook_stored import parts_of
 from transition.services import audit, handover
 from transition.services.common import (
     EngagementRef,
@@ -161,7 +161,7 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
                     signed[(sid, tid)].add(kind)
         engagement = session.get(Engagement, engagement_id)
         assert engagement is not None
-        playbook = runbook_rules(engagement.playbook_json)  # only its runbooks are read
+        playbook = parts_of(engagement.playbook_json)  # only its runbooks are read
         for sid in by_topic:
             # KT organised by topic: the default topics (a runbook the playbook requires of
             # the tier) in the playbook's order, then the team's by title, removed ones out.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
@@ -20,7 +20,8 @@ from transition.models import (
     System,
     SystemTopic,
 )
-from transition.playbooks import KT_KINDS, Playbook, RunbookRules, runbook_rules
+from transition.playbook_criteria import KT_KINDS
+from transition.playbook_stored import StoredParts, parts_of
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
@@ -32,6 +33,9 @@ from transition.services.common import (
 )
 from transition.services.views.systems import SystemChange, SystemRow, SystemView
 from transition.text import clean_name, clean_text, field_limit, slugify
+
+if TYPE_CHECKING:
+    from transition.playbooks import Playbook
 
 
 def _tier(value: int | str) -> int:
@@ -217,7 +221,7 @@ def remove(
 
 
 def runbook_progress(
-    playbook: Playbook | RunbookRules, tier: int, have: dict[str, str]
+    playbook: Playbook | StoredParts, tier: int, have: dict[str, str]
 ) -> tuple[list[str], list[str]]:
     """The runbooks the playbook requires of a system of ``tier``, and those of them
     accepted (``have``: the system's runbooks, template → status)."""
@@ -231,7 +235,7 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
     number of queries."""
     engagement = engagement_of(session, engagement)
     eid = engagement.id
-    rules = runbook_rules(engagement.playbook_json)
+    rules = parts_of(engagement.playbook_json)
     systems = session.execute(
         select(System.id, System.name, System.slug, System.tier, System.version)
         .where(System.engagement_id == eid, System.removed_at.is_(None))
