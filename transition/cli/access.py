@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Annotated
 
 import typer
 
 from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement
-from transition.cli.output import emit_json_tuples, emit_rows, say, table_values, warn
+from transition.cli.output import emit_json_tuples, say, table_values, warn
 from transition.cli.state import call, change, state
 
 access = lazy("transition.services.access")
 
 app = typer.Typer(help="Access grants: record, review and revoke them.", no_args_is_help=True)
 
-FINDING_COLUMNS = [
-    "severity",
+#: The columns of ``access review``'s table: a finding's field and its header.
+FINDING_COLUMNS = (
+    ("severity", "severity"),
     ("kind", "finding"),
     ("grant_id", "grant"),
-    "person",
-    "system",
+    ("person", "person"),
+    ("system", "system"),
     ("message", "detail"),
-]
+)
 
 
 @app.command("grant")
@@ -141,4 +143,9 @@ def review(
 ) -> None:
     """Least-privilege findings, most severe first."""
     rows = call(ctx, access.review_records, engagement, admin_roles=admin_roles)
-    emit_rows(rows, as_json, FINDING_COLUMNS, empty="no findings")
+    if as_json:
+        emit_json_tuples(access.FINDING_FIELDS, rows)
+        return
+    shown = itemgetter(*(access.FINDING_FIELDS.index(field) for field, _ in FINDING_COLUMNS))
+    headers = [header for _, header in FINDING_COLUMNS]
+    table_values(list(map(shown, rows)), headers, empty="no findings")

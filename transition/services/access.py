@@ -37,6 +37,7 @@ from transition.services.access_list import (
     view as _view,
 )
 from transition.services.access_review import (
+    FINDING_FIELDS,
     high_finding_counts,
     high_findings,
     review,
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # the CSV import loads when it is used (``__getattr__``)
 __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_ADMIN_ROLES",
+    "FINDING_FIELDS",
     "GRANT_FIELDS",
     "GRANT_SORTS",
     "GRANT_TABLE_FIELDS",

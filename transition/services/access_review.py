@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from operator import itemgetter
 from typing import Any, TypedDict
 
 from sqlalchemy import and_, false, func, or_, select
@@ -14,7 +15,9 @@ from transition.models import AccessGrant, Engagement, KTParticipant, KTSession,
 from transition.services.access_rules import SEVERITY_ORDER, admin_role_words, is_admin_like
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import FindingView
-from transition.services.views.base import records
+
+#: The fields of a row of ``review_records``: ``FindingView``'s, in its order.
+FINDING_FIELDS = tuple(FindingView.model_fields)
 
 
 def review(
@@ -32,7 +35,7 @@ def review(
       or after the engagement's exit date (once it has one); an incumbent
       released within ``TRANSITION_RELEASE_WARNING_DAYS`` (14) days who is not ready.
     """
-    return [FindingView(**f) for f in review_records(session, engagement, admin_roles=admin_roles)]
+    return [FindingView(**f) for f in _review(session, engagement, admin_roles)]
 
 
 def review_records(
@@ -40,13 +43,21 @@ def review_records(
     engagement: EngagementRef,
     *,
     admin_roles: str | list[str] | tuple[str, ...] | None = None,
-) -> list[dict[str, object]]:
-    """``review`` as plain rows in ``FindingView`` field order (``access review`` prints
-    them as they are, with no model per finding)."""
+) -> list[tuple[Any, ...]]:
+    """``review`` as plain rows of the values of ``FINDING_FIELDS`` (``access review``
+    prints them as they are, with no model per finding)."""
+    values = itemgetter(*FINDING_FIELDS)
+    return [values(f) for f in _review(session, engagement, admin_roles)]
+
+
+def _review(
+    session: Session,
+    engagement: EngagementRef,
+    admin_roles: str | list[str] | tuple[str, ...] | None,
+) -> list[dict[str, Any]]:
     engagement = engagement_of(session, engagement)
     words = admin_role_words(admin_roles)
-    found = _findings(session, [engagement.id], words).get(engagement.id, [])
-    return list(records(FindingView, found))
+    return _findings(session, [engagement.id], words).get(engagement.id, [])
 
 
 def high_finding_counts(session: Session, engagement_ids: list[int]) -> dict[int, int]:
