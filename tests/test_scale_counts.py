@@ -51,6 +51,16 @@ GRANT_COLUMNS = [
     "approver",
 ]
 
+#: ``access review``'s table, as read from its read models.
+FINDING_COLUMNS = [
+    "severity",
+    ("kind", "finding"),
+    ("grant_id", "grant"),
+    "person",
+    "system",
+    ("message", "detail"),
+]
+
 
 def _table(rows, columns) -> str:
     """What ``output.table`` prints of ``rows``."""
@@ -136,6 +146,7 @@ def test_per_engagement_commands_send_the_same_statements_at_two_sizes(
             ("access", "list", slug, "--active"): _table(
                 access.list_grants(s, slug, active=True), GRANT_COLUMNS
             ),
+            ("access", "review", slug): _table(access.review(s, slug), FINDING_COLUMNS),
         }
     for args, text in expected.items():
         result = cli(*args)
