@@ -51,12 +51,12 @@ def test_table_values_prints_what_the_table_of_dicts_prints():
     moscow = timezone(timedelta(hours=3))
     stamp = datetime(2026, 12, 1, 14, 5, 59, tzinfo=UTC)
     rows = [
-        (1, "Ana\nSouza", stamp, date(2027, 1, 31), None, True, ["a", "b"]),
-        (22, "Bo", stamp.astimezone(moscow), None, "x", False, []),
-        (333, "", None, date(2027, 2, 1), "yy", None, ["c"]),
-        (4, "Émile", stamp + timedelta(minutes=1), None, None, True, []),
+        (1, "Ana\nSouza", stamp, date(2027, 1, 31), None, True, ["a", "b"], "50%"),
+        (22, "Bo", stamp.astimezone(moscow), None, "x", False, [], "%s"),
+        (333, "", None, date(2027, 2, 1), "yy", None, ["c"], "%(x)s"),
+        (4, "Émile", stamp + timedelta(minutes=1), None, None, True, [], "Ünï"),
     ]
-    headers = ["id", "name", "granted", "expires", "note", "ok", "tags"]
+    headers = ["id", "name", "granted", "expires", "note", "ok", "tags", "share%"]
     expected = _printed(table, [dict(zip(headers, row, strict=True)) for row in rows], headers)
     assert _printed(table_values, rows, headers) == expected
     empty = _printed(lambda: table_values([], headers, empty="none"))

@@ -172,15 +172,20 @@ def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty
         return
     columns = [_column_cells(column) for column in zip(*rows, strict=True)]
     widths = [max(len(h), max(map(len, c))) for h, c in zip(headers, columns, strict=True)]
-    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [line_format.format(*(h.upper() for h in headers)).rstrip()]
-    out += [line_format.format(*line).rstrip() for line in zip(*columns, strict=True)]
+    line_format = "  ".join(f"%-{w}s" for w in widths)  # what table's format writes
+    out = [(line_format % tuple(h.upper() for h in headers)).rstrip()]
+    out += [(line_format % line).rstrip() for line in zip(*columns, strict=True)]
     sys.stdout.write("\n".join(out) + "\n")
 
 
 def _column_cells(values: Sequence[Any]) -> list[str]:
-    """``cell`` of each value of a column. A timestamp column is converted once per
-    distinct timestamp (rows recorded together share theirs: an import's grants)."""
+    """``cell`` of each value of a column. A column of texts without a line break is
+    its own cells; a timestamp column is converted once per distinct timestamp (rows
+    recorded together share theirs: an import's grants)."""
+    if set(map(type, values)) == {str}:
+        if "\n" not in "".join(values):
+            return list(values)
+        return [v.replace("\n", " ") for v in values]
     first = next((v for v in values if v is not None), None)
     if isinstance(first, datetime):
         shown: dict[Any, str] = {}
