@@ -15,10 +15,9 @@ history. Both write plain field events, so ``undo`` reverts them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, null, or_, select, union_all
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import parse_date, today, utcnow
@@ -26,17 +25,10 @@ from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
     AccessGrant,
-    Engagement,
-    KTParticipant,
-    KTSession,
-    KTTopic,
     Person,
     Runbook,
     System,
-    SystemPerson,
-    SystemTopic,
 )
-from transition.playbook_stored import parts_of
 from transition.services import audit, handover
 from transition.services.common import (
     EngagementRef,
@@ -45,7 +37,8 @@ from transition.services.common import (
     engagement_of,
     get_person,
 )
-from transition.services.kt_risks import CORE_KINDS
+from transition.services.release_report import mover
+from transition.services.release_units import held, units
 from transition.services.roles import end_roles
 from transition.services.views.release import (
     GrantHeld,
@@ -53,10 +46,11 @@ from transition.services.views.release import (
     MoverView,
     Readiness,
     ReleaseResult,
+    ReleaseRow,
     RunbookGap,
     TopicGap,
 )
-from transition.text import clean_name, clean_text, field_limit, slugify
+from transition.text import clean_name, clean_text, field_limit
 
 #: Where a mover can go.
 MOVE_SIDES = ("provider",)
@@ -93,97 +87,17 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         return []
     ids = [p.id for p in people]
     now = today()
-    holds: dict[int, set[int]] = defaultdict(set)  # person → systems whose knowledge they hold
-    owns: dict[int, set[int]] = defaultdict(set)  # person → systems they own
-    names: dict[int, str] = {}
-    linked = select(SystemPerson.person_id, SystemPerson.system_id, SystemPerson.role).where(
-        SystemPerson.person_id.in_(ids)
-    )
-    presenting = (
-        select(KTParticipant.person_id, KTSession.system_id, KTParticipant.role)
-        .join(KTSession, KTSession.id == KTParticipant.session_id)
-        .where(
-            KTParticipant.person_id.in_(ids),
-            KTParticipant.role == "presenter",
-            KTSession.status != "cancelled",
-        )
-    )
-    links = union_all(linked, presenting).subquery()
-    tiers: dict[int, int] = {}
-    for pid, sid, role, sname, tier in session.execute(
-        select(links.c.person_id, links.c.system_id, links.c.role, System.name, System.tier)
-        .join(System, System.id == links.c.system_id)
-        .where(System.removed_at.is_(None))
-    ):
-        holds[pid].add(sid)
-        names[sid], tiers[sid] = sname, tier
-        if role == "owner":
-            owns[pid].add(sid)
-    system_ids = sorted(names)
-    topics: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
-    by_topic: set[int] = set()  # systems whose KT is organised by topic
-    signed: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+    link = held(session, ids)
+    names = link.names
+    known = units(session, engagement_id, link.tiers)
     runbooks: dict[int, list[RunbookGap]] = defaultdict(list)
-    if system_ids:
-        # The systems' stored topics and their KT sessions, in one query: a topic row has
-        # a key and no kind (its state: "" or "removed"), a KT row a kind, the topic it
-        # covered (if any) and the session's status as its state.
-        topic_rows = select(
-            SystemTopic.system_id.label("system_id"),
-            SystemTopic.id.label("topic_id"),
-            SystemTopic.key.label("key"),
-            SystemTopic.title.label("title"),
-            cast(null(), String).label("kind"),
-            case((SystemTopic.removed_at.is_(None), ""), else_="removed").label("state"),
-        ).where(SystemTopic.system_id.in_(system_ids))
-        kt_rows = (
-            select(
-                KTSession.system_id,
-                KTTopic.topic_id,
-                cast(null(), String),
-                cast(null(), String),
-                cast(KTSession.kind, String),
-                cast(KTSession.status, String),
-            )
-            .outerjoin(KTTopic, KTTopic.session_id == KTSession.id)
-            .where(KTSession.system_id.in_(system_ids), KTSession.status != "cancelled")
-        )
-        stored: dict[int, dict[str, tuple[int, str, bool]]] = defaultdict(dict)
-        for sid, tid, key, title, kind, state in session.execute(union_all(topic_rows, kt_rows)):
-            if kind is None:
-                stored[sid][key] = (tid, title, state == "removed")
-                continue
-            if tid is not None:
-                by_topic.add(sid)
-            if state == "signed_off":
-                signed[(sid, None)].add(kind)
-                if tid is not None:
-                    signed[(sid, tid)].add(kind)
-        engagement = session.get(Engagement, engagement_id)
-        assert engagement is not None
-        playbook = parts_of(engagement.playbook_json)  # only its runbooks are read
-        for sid in by_topic:
-            # KT organised by topic: the default topics (a runbook the playbook requires of
-            # the tier) in the playbook's order, then the team's by title, removed ones out.
-            mine = stored.get(sid, {})
-            defaults = []
-            for template in playbook.required_runbooks(tiers[sid]):
-                key = slugify(template)
-                defaults.append(key)
-                tid, title, removed = mine.get(key, (None, template, False))
-                if not removed:
-                    topics[sid].append((tid, title))
-            team = sorted(
-                (v for k, v in mine.items() if k not in defaults and not v[2]),
-                key=lambda v: v[1].lower(),
-            )
-            topics[sid] += [(tid, title) for tid, title, _ in team]
+    if names:
         for rid, sid, title, status in session.execute(
             select(Runbook.id, Runbook.system_id, Runbook.title, Runbook.status)
-            .where(Runbook.system_id.in_(system_ids), Runbook.status != "accepted")
+            .where(Runbook.system_id.in_(sorted(names)), Runbook.status != "accepted")
             .order_by(Runbook.id)
         ):
-            runbooks[sid].append(RunbookGap(id=rid, system="", title=title, status=status))
+            runbooks[sid].append(RunbookGap(id=rid, system=names[sid], title=title, status=status))
     grants: dict[int, list[GrantHeld]] = defaultdict(list)
     for gid, pid, sname, role, expires in session.execute(
         select(
@@ -200,24 +114,14 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         grants[pid].append(GrantHeld(id=gid, system=sname, role=role, expires_on=expires))
     out = []
     for p in people:
-        held = sorted(
-            (s for s in holds.get(p.id, ()) if s in names), key=lambda s: names[s].lower()
-        )
-        gaps = []
-        for sid in held:
-            units: Iterable[tuple[int | None, str | None]] = (
-                topics.get(sid, []) if sid in by_topic else [(None, None)]
-            )
-            for tid, title in units:
-                done = signed.get((sid, tid), set()) if tid is not None or title is None else set()
-                missing = [k for k in CORE_KINDS if k not in done]
-                if missing:
-                    gaps.append(TopicGap(system=names[sid], topic=title, missing=missing))
+        mine_held = link.of(p.id)
+        gaps = [
+            TopicGap(system=names[sid], topic=title, missing=missing)
+            for sid in mine_held
+            for title, missing in known.gaps(sid)
+        ]
         owned = [
-            r.model_copy(update={"system": names[sid]})
-            for sid in held
-            if sid in owns.get(p.id, ())
-            for r in runbooks.get(sid, [])
+            r for sid in mine_held if sid in link.owns.get(p.id, ()) for r in runbooks.get(sid, [])
         ]
         mine = grants.get(p.id, [])
         ready = not gaps and not owned and not mine
@@ -410,50 +314,20 @@ def move(
     )
 
 
-def _mover(p: Person) -> MoverView:
-    return MoverView(
-        person=p.slug,
-        name=p.name,
-        moved_from=p.moved_from or "",
-        side=p.side,
-        moved_on=p.moved_on,
-        role=p.role,
-    )
-
-
 def report_tables(
     session: Session, engagement: EngagementRef
-) -> tuple[list[Readiness], list[MoverView]]:
-    """The report's release readiness and movers tables, reading the people once."""
-    eng = engagement_of(session, engagement)
-    people = list(
-        session.execute(
-            select(Person)
-            .where(
-                Person.engagement_id == eng.id,
-                Person.removed_at.is_(None),
-                or_(
-                    and_(Person.side == "incumbent", Person.release_date.is_not(None)),
-                    Person.moved_from.is_not(None),
-                ),
-            )
-            .order_by(Person.slug)
-        ).scalars()
-    )
-    leaving = [p for p in people if p.side == "incumbent" and p.release_date is not None]
-    leaving.sort(key=lambda p: (p.release_date, p.slug))
-    moved = sorted(
-        (p for p in people if p.moved_from is not None),
-        key=lambda p: (p.moved_on or date.min, p.slug),
-    )
-    return readiness_of(session, eng.id, leaving), [_mover(p) for p in moved]
+) -> tuple[list[ReleaseRow], list[MoverView]]:
+    """The report's release readiness and movers tables (``release_report``)."""
+    from transition.services import release_report
+
+    return release_report.report_tables(session, engagement)
 
 
 def movers(session: Session, engagement: EngagementRef) -> list[MoverView]:
     """People who changed side (re-badged staff), by date then name, in one query."""
     eng = engagement_of(session, engagement)
     return [
-        _mover(p)
+        mover(p)
         for p in session.execute(
             select(Person)
             .where(

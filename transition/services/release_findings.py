@@ -12,12 +12,12 @@ from sqlmodel import Session
 from transition.dates import today
 from transition.models import Person
 from transition.services.views.access import FindingView
-from transition.services.views.release import Readiness
+from transition.services.views.release import Readiness, ReleaseRow
 from transition.settings import get_settings
 
 
 def not_on_course(
-    session: Session, engagement_ids: list[int], known: Sequence[Readiness] = ()
+    session: Session, engagement_ids: list[int], known: Sequence[Readiness | ReleaseRow] = ()
 ) -> dict[int, list[FindingView]]:
     """Findings (``release_not_ready``, medium) for incumbents released within
     ``TRANSITION_RELEASE_WARNING_DAYS`` days (default 14) whose knowledge is not out yet
@@ -43,16 +43,17 @@ def not_on_course(
     ).scalars():
         leaving[person.engagement_id].append(person)
     out: dict[int, list[FindingView]] = defaultdict(list)
-    read = {state.person: state for state in known}
+    read: dict[str, Readiness | ReleaseRow] = {state.person: state for state in known}
     for eid, people in leaving.items():
+        states: Sequence[Readiness | ReleaseRow]
         if all(p.slug in read for p in people):
             states = [read[p.slug] for p in people]
         else:
             states = readiness_of(session, eid, people)
         for state in states:
             # Grants are revoked by the release itself: knowledge and runbooks are the course.
-            gaps = state.unmet(grants=False)
-            if not gaps:
+            first, count = state.first_unmet()
+            if first is None:
                 continue
             out[eid].append(
                 FindingView(
@@ -60,11 +61,11 @@ def not_on_course(
                     severity="medium",
                     grant_id=None,
                     person=state.name,
-                    system=state.topics[0].system if state.topics else "-",
+                    system=state.first_system,
                     role=None,
                     message=f"{state.name} is released on {state.release_date} "
-                    f"({state.days_left} days) and is not ready: {gaps[0]}"
-                    + (f" and {len(gaps) - 1} more" if len(gaps) > 1 else ""),
+                    f"({state.days_left} days) and is not ready: {first}"
+                    + (f" and {count - 1} more" if count > 1 else ""),
                 )
             )
     return dict(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from transition.services.views.base import Timestamp, View
@@ -58,32 +59,104 @@ class Readiness(View):
         """What stands between the person and their release, one line each."""
         lines = []
         for t in self.topics:
-            where = f"{t.system}: {t.topic}" if t.topic else t.system
-            lines.append(f"KT not signed off for {where} ({', '.join(t.missing)})")
+            lines.append(topic_line(t.system, t.topic, t.missing))
         for r in self.runbooks:
-            lines.append(f"runbook {r.id} {r.title} on {r.system} is {r.status}, not accepted")
+            lines.append(runbook_line(r.id, r.title, r.system, r.status))
         if grants:
             for g in self.grants:
                 lines.append(f"still holds grant {g.id} ({g.role} on {g.system})")
         return lines
 
+    def first_unmet(self) -> tuple[str | None, int]:
+        """The first of ``unmet(grants=False)`` (None when met) and how many there are."""
+        lines = self.unmet(grants=False)
+        return (lines[0] if lines else None), len(lines)
+
+    @property
+    def first_system(self) -> str:
+        """The system of the first topic not signed off, ``-`` when all are."""
+        return self.topics[0].system if self.topics else "-"
+
     @property
     def summary(self) -> str:
         """The gaps counted, as one cell of a table."""
-        if self.state == "released":
-            return f"released {self.released_on}" + (
-                " (overridden)" if self.release_override else ""
-            )
-        if self.ready:
-            return "ready"
-        parts = []
-        if self.topics:
-            parts.append(f"{len(self.topics)} topic(s)")
-        if self.runbooks:
-            parts.append(f"{len(self.runbooks)} runbook(s)")
-        if self.grants:
-            parts.append(f"{len(self.grants)} grant(s)")
-        return "not ready: " + ", ".join(parts)
+        return summary_of(self)
+
+
+class Counted:
+    """How many rows a list holds, without the rows: what the report prints of what a
+    leaving person still holds (``len`` of it, as for a list)."""
+
+    __slots__ = ("total",)
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __repr__(self) -> str:
+        return f"Counted({self.total})"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRow:
+    """One row of the report's release readiness table: a ``Readiness`` whose topics,
+    runbooks and grants are counted (``len``) rather than listed, with the first unmet
+    line (``first_unmet``, as of ``Readiness.unmet(grants=False)``) for the access
+    finding of a release coming while the person is not ready."""
+
+    person: str
+    name: str
+    side: str
+    role: str | None
+    release_date: date | None
+    days_left: int | None
+    released_on: date | None
+    release_override: str | None
+    ready: bool
+    state: str
+    topics: Counted
+    runbooks: Counted
+    grants: Counted
+    #: The first topic (or runbook) not done, as a line of ``Readiness.unmet``; None if none.
+    first_line: str | None
+    #: The system of the first topic not signed off, ``-`` when all are.
+    first_system: str
+
+    def first_unmet(self) -> tuple[str | None, int]:
+        return self.first_line, len(self.topics) + len(self.runbooks)
+
+    @property
+    def summary(self) -> str:
+        return summary_of(self)
+
+
+def topic_line(system: str, topic: str | None, missing: list[str]) -> str:
+    """A topic (or system) not signed off, as a line of ``Readiness.unmet``."""
+    where = f"{system}: {topic}" if topic else system
+    return f"KT not signed off for {where} ({', '.join(missing)})"
+
+
+def runbook_line(id: int, title: str, system: str, status: str) -> str:
+    """A runbook not accepted, as a line of ``Readiness.unmet``."""
+    return f"runbook {id} {title} on {system} is {status}, not accepted"
+
+
+def summary_of(r: Readiness | ReleaseRow) -> str:
+    """What a person still holds, counted, as one cell of a table."""
+    if r.state == "released":
+        return f"released {r.released_on}" + (" (overridden)" if r.release_override else "")
+    if r.ready:
+        return "ready"
+    parts = []
+    if r.topics:
+        parts.append(f"{len(r.topics)} topic(s)")
+    if r.runbooks:
+        parts.append(f"{len(r.runbooks)} runbook(s)")
+    if r.grants:
+        parts.append(f"{len(r.grants)} grant(s)")
+    return "not ready: " + ", ".join(parts)
 
 
 class ReleaseResult(View):
