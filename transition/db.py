@@ -41,7 +41,7 @@ from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 #: Every revision this program can upgrade from, oldest first.
 SCHEMA_REVISIONS = (
     "0001",
@@ -56,6 +56,7 @@ SCHEMA_REVISIONS = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000

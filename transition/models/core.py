@@ -332,7 +332,10 @@ class AuditEvent(Table, table=True):
     """Append-only: who changed what, when. Chained by hash so edits are detectable."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_engagement_id", "engagement_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_engagement_id", "engagement_id", "id"),
+        Index("ix_audit_engagement_kind", "engagement_id", "entity", "action", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int | None = Field(default=None, index=True)
