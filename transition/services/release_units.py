@@ -19,7 +19,7 @@ from transition.models import (
     SystemPerson,
     SystemTopic,
 )
-from transition.playbooks import from_json
+from transition.playbook_stored import parts_of
 from transition.services.kt_risks import CORE_KINDS
 from transition.text import slugify
 
@@ -108,8 +108,8 @@ class Units:
 
 
 def units(session: Session, engagement_id: int, tiers: dict[int, int]) -> Units:
-    """The units of knowledge of the systems ``tiers`` names. One query, plus the
-    engagement's playbook when a system's KT is organised by topic."""
+    """The units of knowledge of the systems ``tiers`` names. One query; the runbooks the
+    stored playbook requires of a tier are read when a system's KT is organised by topic."""
     out = Units()
     system_ids = sorted(tiers)
     if not system_ids:
@@ -155,7 +155,7 @@ def units(session: Session, engagement_id: int, tiers: dict[int, int]) -> Units:
         return out
     engagement = session.get(Engagement, engagement_id)
     assert engagement is not None
-    playbook = from_json(engagement.playbook_json)
+    playbook = parts_of(engagement.playbook_json)
     for sid in by_topic:
         # KT organised by topic: the default topics (a runbook the playbook requires of
         # the tier) in the playbook's order, then the team's by title, removed ones out.
