@@ -37,7 +37,7 @@ from transition.services.common import (
     engagement_of,
     get_person,
 )
-from transition.services.release_report import mover
+from transition.services.release_report import mover, person_state
 from transition.services.release_units import held, units
 from transition.services.roles import end_roles
 from transition.services.views.release import (
@@ -125,19 +125,9 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         ]
         mine = grants.get(p.id, [])
         ready = not gaps and not owned and not mine
-        released = p.released_on is not None
         out.append(
             Readiness(
-                person=p.slug,
-                name=p.name,
-                side=p.side,
-                role=p.role,
-                release_date=p.release_date,
-                days_left=(p.release_date - now).days if p.release_date else None,
-                released_on=p.released_on,
-                release_override=p.release_override,
-                ready=ready,
-                state="released" if released else ("ready" if ready else "not ready"),
+                **person_state(p, now, ready),
                 topics=gaps,
                 runbooks=owned,
                 grants=mine,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import TypedDict
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
@@ -22,6 +23,37 @@ from transition.services.views.release import (
     runbook_line,
     topic_line,
 )
+
+
+class PersonState(TypedDict):
+    """What a release readiness row (full or counted) says of the person."""
+
+    person: str
+    name: str
+    side: str
+    role: str | None
+    release_date: date | None
+    days_left: int | None
+    released_on: date | None
+    release_override: str | None
+    ready: bool
+    state: str
+
+
+def person_state(p: Person, now: date, ready: bool) -> PersonState:
+    released = p.released_on is not None
+    return PersonState(
+        person=p.slug,
+        name=p.name,
+        side=p.side,
+        role=p.role,
+        release_date=p.release_date,
+        days_left=(p.release_date - now).days if p.release_date else None,
+        released_on=p.released_on,
+        release_override=p.release_override,
+        ready=ready,
+        state="released" if released else ("ready" if ready else "not ready"),
+    )
 
 
 def mover(p: Person) -> MoverView:
@@ -119,19 +151,9 @@ def _rows(session: Session, engagement_id: int, people: list[Person]) -> list[Re
             first_line = lines[first_runbook]
         held_grants = grants.get(p.id, 0)
         ready = not topics and not runbooks and not held_grants
-        released = p.released_on is not None
         out.append(
             ReleaseRow(
-                person=p.slug,
-                name=p.name,
-                side=p.side,
-                role=p.role,
-                release_date=p.release_date,
-                days_left=(p.release_date - now).days if p.release_date else None,
-                released_on=p.released_on,
-                release_override=p.release_override,
-                ready=ready,
-                state="released" if released else ("ready" if ready else "not ready"),
+                **person_state(p, now, ready),
                 topics=Counted(topics),
                 runbooks=Counted(runbooks),
                 grants=Counted(held_grants),
