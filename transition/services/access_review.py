@@ -296,6 +296,16 @@ def high_findings(session: Session, engagement: EngagementRef) -> list[FindingVi
     """The findings of ``review`` that are high (the access gate waits for none), by kind
     and grant. Only the grants that can be judged high are read (past their expiry, of a
     released person, admin-like without a justification): two queries."""
+    return [FindingView.model_validate(f) for f in _high(session, engagement)]
+
+
+def high_lines(session: Session, engagement: EngagementRef) -> list[tuple[str, str]]:
+    """``high_findings`` as (system, message) pairs, with no read model per finding: what
+    the gate counts and the readiness score names."""
+    return [(f["system"], f["message"]) for f in _high(session, engagement)]
+
+
+def _high(session: Session, engagement: EngagementRef) -> list[dict[str, Any]]:
     engagement = engagement_of(session, engagement)
     now, words, g = today(), admin_role_words(None), AccessGrant
     live = (g.engagement_id == engagement.id, g.revoked_at.is_(None))
@@ -309,9 +319,9 @@ def high_findings(session: Session, engagement: EngagementRef) -> list[FindingVi
     )
     found = [
         f
-        for row in session.execute(grant_rows().where(*live, high))
+        for row in session.connection().execute(grant_rows().where(*live, high))
         for f in grant_findings(row, now, words, None)
         if f["severity"] == "high"
     ]
     found.sort(key=lambda f: (f["kind"], f["grant_id"] or 0))
-    return [FindingView.model_validate(f) for f in found]
+    return found

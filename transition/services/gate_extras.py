@@ -21,7 +21,7 @@ MODULES = {
     "interventions": "transition.services.scorecard",
     "exercises": "transition.services.exercises",
     "go_decision": "transition.services.golive",
-    "no_high_risks": "transition.services.raid",
+    "no_high_risks": "transition.services.raid_read",
 }
 
 

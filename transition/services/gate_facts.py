@@ -81,6 +81,35 @@ def _by_system(
     return out
 
 
+def _provisioning(conn: Any, eid: int, now: Any) -> tuple[list[tuple[int, str]], int, set[int]]:
+    """The provider people still on the engagement, how many are released, and the people
+    holding a grant in force (what ``access_provisioned`` is judged on)."""
+    from transition.services.access_rules import released
+
+    # Released people are not expected to hold access: only those still on the engagement
+    # (no release date, or one not yet passed) must have a grant in force.
+    provider_rows = conn.execute(
+        select(Person.id, Person.name, Person.release_date)
+        .where(Person.engagement_id == eid, Person.side == "provider")
+        .order_by(Person.slug)
+    ).all()
+    provider_people = [
+        (pid, name) for pid, name, release in provider_rows if not released(release, now)
+    ]
+    with_grant = set(
+        conn.execute(
+            select(AccessGrant.person_id)
+            .where(
+                AccessGrant.engagement_id == eid,
+                AccessGrant.revoked_at.is_(None),
+                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
+            )
+            .distinct()
+        ).scalars()
+    )
+    return provider_people, len(provider_rows) - len(provider_people), with_grant
+
+
 def gather(
     session: Session,
     engagement: Engagement,
@@ -126,34 +155,20 @@ def gather(
             .order_by(System.tier, System.slug)
         )
     ]
-    kt_signed = _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
-    from transition.services import kt_topics
-
-    accepted = _by_system(session, Runbook, Runbook.template, eid, "accepted")
-    from transition.services.access_rules import released
-
-    # Released people are not expected to hold access: only those still on the engagement
-    # (no release date, or one not yet passed) must have a grant in force.
-    provider_rows = conn.execute(
-        select(Person.id, Person.name, Person.release_date)
-        .where(Person.engagement_id == eid, Person.side == "provider")
-        .order_by(Person.slug)
-    ).all()
-    provider_people = [
-        (pid, name) for pid, name, release in provider_rows if not released(release, now)
-    ]
-    released_providers = len(provider_rows) - len(provider_people)
-    with_grant = set(
-        conn.execute(
-            select(AccessGrant.person_id)
-            .where(
-                AccessGrant.engagement_id == eid,
-                AccessGrant.revoked_at.is_(None),
-                or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= now),
-            )
-            .distinct()
-        ).scalars()
+    kt_signed = (
+        _by_system(session, KTSession, KTSession.kind, eid, "signed_off")
+        if '"kt_coverage"' in asked
+        else {}
     )
+    accepted = (
+        _by_system(session, Runbook, Runbook.template, eid, "accepted")
+        if '"runbooks_accepted"' in asked
+        else {}
+    )
+    provider_people: list[tuple[int, str]] = []
+    released_providers, with_grant = 0, set()
+    if '"access_provisioned"' in asked:
+        provider_people, released_providers, with_grant = _provisioning(conn, eid, now)
     readiness = None
     if '"release_ready"' in asked:
         from transition.services import release
@@ -180,7 +195,13 @@ def gather(
         people_with_grant=with_grant,
         released_providers=released_providers,
         high_findings=high_findings or 0,
-        kt_topics=kt_topics.signed_by_topic(session, engagement, matrix=matrix, signed=signed)
-        if matrix is not None or signed is not None or '"kt_coverage"' in asked
+        kt_topics=_kt_topics(session, engagement, matrix, signed)
+        if '"kt_coverage"' in asked
         else None,
     )
+
+
+def _kt_topics(session: Session, engagement: Engagement, matrix: Any, signed: Any) -> Any:
+    from transition.services import kt_topics
+
+    return kt_topics.signed_by_topic(session, engagement, matrix=matrix, signed=signed)

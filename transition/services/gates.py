@@ -18,6 +18,7 @@ from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
+    Engagement,
     Phase,
     Task,
 )
@@ -201,7 +202,11 @@ def status(session: Session, engagement: EngagementRef, **known: Any) -> GateSta
     """Every phase with its gate, each criterion met or not and why. ``known``: facts the
     caller read already (``gather``'s ``matrix`` and ``high_findings``)."""
     engagement = engagement_of(session, engagement)
-    facts = gather(session, engagement, **known)
+    return status_of(session, engagement, gather(session, engagement, **known))
+
+
+def status_of(session: Session, engagement: Engagement, facts: Facts) -> GateStatus:
+    """``status`` judged on ``facts`` (``gather``'s, read by the caller)."""
     phases = [_phase_status(p, evaluate(p, facts), facts) for p in facts.phases]
     current = current_phase(facts.phases)
     from transition.services import kt

@@ -21,7 +21,6 @@ from transition.dates import parse_date, utcnow
 from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, RaidItem, RaidLink
-from transition.playbook_criteria import Criterion
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
@@ -34,6 +33,8 @@ from transition.services.common import (
 )
 from transition.services.raid_read import (  # noqa: F401 - the log's readers, here too
     ENTITY,
+    gate_facts,
+    gate_judge,
     get_item,
     items,
     kind_of,
@@ -400,32 +401,3 @@ def open_risk_scores(session: Session, engagement_ids: Iterable[int]) -> dict[in
     for eid, score in found:
         out[eid].append(int(score))
     return out
-
-
-def gate_facts(session: Session, engagement: Engagement) -> list[tuple[str, int]]:
-    """The open scored risks: (readable id, score), highest first; one query."""
-    found = session.execute(
-        select(RaidItem.number, RaidItem.probability, RaidItem.impact).where(
-            RaidItem.engagement_id == engagement.id,
-            RaidItem.kind == "risk",
-            RaidItem.status == "open",
-            RaidItem.probability.is_not(None),
-            RaidItem.impact.is_not(None),
-        )
-    )
-    scored = [(ref_of("risk", n), p * i) for n, p, i in found]
-    return sorted(scored, key=lambda s: (-s[1], s[0]))
-
-
-def gate_judge(criterion: Criterion, phase: Phase, facts: object) -> tuple[bool, str]:
-    """``no_high_risks: {min_score: N}``: met while no open risk scores N or more."""
-    del phase
-    threshold = criterion.option
-    risks = facts if isinstance(facts, list) else []
-    high = [(ref, score) for ref, score in risks if score >= threshold]
-    if not high:
-        return True, f"no open risk scores {threshold} or more"
-    from transition.services.listing import names
-
-    shown = names([f"{ref} ({score})" for ref, score in high])
-    return False, f"{len(high)} open risk(s) score {threshold} or more: {shown}"

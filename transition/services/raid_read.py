@@ -1,9 +1,11 @@
-"""Reading the RAID log: entries by readable id, the log as read models, and the
-entries linked to a system, person or task. Bounded queries whatever the log's size."""
+"""Reading the RAID log: entries by readable id, the log as read models, the entries
+linked to a system, person or task, and the open risks the gates judge. Bounded queries
+whatever the log's size."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import literal, select
 from sqlmodel import Session
@@ -16,6 +18,9 @@ from transition.services.views.raid import RAID_KINDS, RaidItemView, RaidLinkVie
 ENTITY = "raid_item"
 _REF = re.compile(r"^\s*([A-Za-z]+)-?0*(\d{1,9})\s*$")
 _PREFIX = {prefix: kind for kind, prefix in RAID_KINDS.items()}
+
+if TYPE_CHECKING:
+    from transition.playbook_criteria import Criterion
 
 
 def ref_of(kind: str, number: int) -> str:
@@ -162,3 +167,32 @@ def _target_names(session: Session, eid: int) -> dict[tuple[str, int], str]:
         )
     )
     return {(kind, tid): name for tid, name, kind in session.execute(union)}
+
+
+def gate_facts(session: Session, engagement: Engagement) -> list[tuple[str, int]]:
+    """The open scored risks: (readable id, score), highest first; one query."""
+    found = session.execute(
+        select(RaidItem.number, RaidItem.probability, RaidItem.impact).where(
+            RaidItem.engagement_id == engagement.id,
+            RaidItem.kind == "risk",
+            RaidItem.status == "open",
+            RaidItem.probability.is_not(None),
+            RaidItem.impact.is_not(None),
+        )
+    )
+    scored = [(ref_of("risk", n), p * i) for n, p, i in found]
+    return sorted(scored, key=lambda s: (-s[1], s[0]))
+
+
+def gate_judge(criterion: Criterion, phase: Phase, facts: object) -> tuple[bool, str]:
+    """``no_high_risks: {min_score: N}``: met while no open risk scores N or more."""
+    del phase
+    threshold = criterion.option
+    risks = facts if isinstance(facts, list) else []
+    high = [(ref, score) for ref, score in risks if score >= threshold]
+    if not high:
+        return True, f"no open risk scores {threshold} or more"
+    from transition.services.listing import names
+
+    shown = names([f"{ref} ({score})" for ref, score in high])
+    return False, f"{len(high)} open risk(s) score {threshold} or more: {shown}"

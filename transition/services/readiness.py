@@ -30,10 +30,9 @@ derived from audited data, not a change of the engagement, so it writes no audit
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
@@ -44,7 +43,6 @@ from transition.models import (
     AccessGrant,
     Engagement,
     Person,
-    Phase,
     ReadinessSnapshot,
     RunbookExercise,
     System,
@@ -52,6 +50,14 @@ from transition.models import (
 from transition.models import Runbook as RunbookRow
 from transition.services.common import EngagementRef, dialect_insert, engagement_of
 from transition.services.kt_risks import CORE_KINDS, missing_kinds
+from transition.services.readiness_areas import (  # noqa: F401 (HIGH_RISK, RISK_PENALTY here too)
+    HIGH_RISK,
+    RISK_PENALTY,
+    Part,
+    exercises_part,
+    risks_part,
+    scorecard_part,
+)
 from transition.services.views.readiness import (
     RaiseItem,
     RaiseStep,
@@ -73,32 +79,10 @@ WEIGHTS: tuple[tuple[str, str, int], ...] = (
     ("exercises", "Tabletop exercises", 10),
     ("risks", "No open high risks", 10),
 )
-#: A risk scoring this much (probability × impact) or more is high.
-HIGH_RISK = 15
-#: Each open high risk takes this much off the risks part.
-RISK_PENALTY = 25
 #: Snapshots shown as the trend.
 TREND_DAYS = 14
 #: Items named per part in "what would raise it most".
 ITEMS_SHOWN = 5
-
-
-@dataclass
-class _Part:
-    """A part's raw figures: done of total units, and the undone items (action, units)."""
-
-    done: float
-    total: float
-    counts: str
-    todo: list[tuple[str, float]] = field(default_factory=list)
-
-    @property
-    def applies(self) -> bool:
-        return self.total > 0
-
-    @property
-    def value(self) -> float:
-        return 100.0 * self.done / self.total if self.total else 0.0
 
 
 @dataclass
@@ -119,20 +103,24 @@ def _facts(
     matrix: list[tuple[int, Any]] | None = None,
     high: list[Any] | None = None,
     signed: Any = None,
+    systems: dict[int, tuple[str, int]] | None = None,
 ) -> _Facts:
     """``matrix`` (``kt_topics.matrix_of``) or ``signed`` (``kt_topics.signed_of``, read
-    here when neither is given): the KT by topic."""
-    from transition.services.access_review import high_findings
+    here when neither is given): the KT by topic. ``high``: the high access findings
+    (``FindingView``s, or ``access_review.high_lines``' pairs); ``systems``: the active
+    systems (id → name, tier), when the caller has read them."""
+    from transition.services.access_review import high_lines
     from transition.services.kt_topics import OTHER, signed_of
 
-    systems = {
-        sid: (name, tier)
-        for sid, name, tier in session.execute(  # (writes any pending change first)
-            select(System.id, System.name, System.tier).where(
-                System.engagement_id == engagement.id, System.removed_at.is_(None)
-            )
-        ).all()
-    }
+    if systems is None:
+        systems = {
+            sid: (name, tier)
+            for sid, name, tier in session.execute(  # (writes any pending change first)
+                select(System.id, System.name, System.tier).where(
+                    System.engagement_id == engagement.id, System.removed_at.is_(None)
+                )
+            ).all()
+        }
     conn = session.connection()  # the rest as plain rows
     topics: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
     if matrix is not None:
@@ -177,12 +165,15 @@ def _facts(
         ).scalars()
     )
     findings: dict[str, list[str]] = defaultdict(list)
-    for finding in high if high is not None else high_findings(session, engagement):
-        findings[finding.system].append(finding.message)
+    for finding in high if high is not None else high_lines(session, engagement):
+        system, message = (
+            finding if isinstance(finding, tuple) else (finding.system, finding.message)
+        )
+        findings[system].append(message)
     return _Facts(systems, dict(topics), dict(runbooks), provisioned, dict(findings))
 
 
-def _kt(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
+def _kt(facts: _Facts, only: Iterable[int], items: bool = True) -> Part:
     rows = [(facts.systems[s][0], t, m) for s in only for t, m in facts.topics.get(s, ())]
     done = sum(not missing for _, _, missing in rows)
     signed = sum(len(CORE_KINDS) - len(missing) for _, _, missing in rows)
@@ -195,10 +186,10 @@ def _kt(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
         f"{done} of {len(rows)} topics signed off "
         f"({signed} of {len(CORE_KINDS) * len(rows)} core sessions)"
     )
-    return _Part(signed, len(CORE_KINDS) * len(rows), counts, todo)
+    return Part(signed, len(CORE_KINDS) * len(rows), counts, todo)
 
 
-def _runbooks(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
+def _runbooks(facts: _Facts, only: Iterable[int], items: bool = True) -> Part:
     rows = [(facts.systems[s][0], *r) for s in only for r in facts.runbooks.get(s, ())]
     accepted = sum(a for _, _, a, _ in rows)
     exercised = sum(e for _, _, _, e in rows)
@@ -209,10 +200,10 @@ def _runbooks(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
         if not is_accepted:
             todo.append((f"accept runbook {title} ({name})", 1.0))
     counts = f"{accepted} of {len(rows)} runbooks accepted, {exercised} exercised"
-    return _Part(accepted + exercised, 2 * len(rows), counts, todo)
+    return Part(accepted + exercised, 2 * len(rows), counts, todo)
 
 
-def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
+def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> Part:
     ids = list(only)
     todo: list[tuple[str, float]] = []
     undone = 0
@@ -229,64 +220,10 @@ def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> _Part:
                     (f"resolve high access finding on {name}: {facts.findings[name][0]}", 1.0)
                 )
     done = len(ids) - undone
-    return _Part(done, len(ids), f"{done} of {len(ids)} systems provisioned, no high finding", todo)
+    return Part(done, len(ids), f"{done} of {len(ids)} systems provisioned, no high finding", todo)
 
 
-def _scorecard(session: Session, engagement: Engagement) -> _Part:
-    from transition.services.scorecard import gate_facts
-
-    facts = gate_facts(session, engagement)
-    if not facts.kpis:
-        return _Part(0, 0, "no KPIs declared")
-    if not facts.provider:
-        todo = [(f"record the provider's {k.key} ({k.title})", 1.0) for k in facts.kpis]
-        return _Part(0, len(facts.kpis), "no provider scores yet", todo)
-    week = max(facts.provider)
-    values = facts.provider[week]
-    todo = []
-    for kpi in facts.kpis:
-        value = values.get(kpi.key)
-        if value is None or not kpi.met(value):
-            todo.append((f"meet the target of {kpi.key} ({kpi.title}) in a week", 1.0))
-    done = len(facts.kpis) - len(todo)
-    return _Part(done, len(facts.kpis), f"{done} of {len(facts.kpis)} KPIs met in {week}", todo)
-
-
-def _required_exercises(session: Session, engagement: Engagement) -> list[str]:
-    keys: list[str] = []
-    for gate in session.execute(
-        select(Phase.gate_json).where(Phase.engagement_id == engagement.id)
-    ).scalars():
-        for criterion in json.loads(gate or "[]"):
-            if criterion.get("name") == "exercises":
-                keys += [k for k in criterion.get("keys", ()) if k not in keys]
-    return keys
-
-
-def _exercises(session: Session, engagement: Engagement) -> _Part:
-    required = _required_exercises(session, engagement)
-    if not required:
-        return _Part(0, 0, "no exercise required by a gate")
-    from transition.services.exercises import gate_facts
-
-    held = gate_facts(session, engagement)
-    todo = [(f"hold the {key} exercise", 1.0) for key in required if key not in held]
-    done = len(required) - len(todo)
-    return _Part(done, len(required), f"{done} of {len(required)} required scenarios held", todo)
-
-
-def _risks(session: Session, engagement: Engagement) -> _Part:
-    from transition.services.raid import gate_facts
-
-    high = [(ref, score) for ref, score in gate_facts(session, engagement) if score >= HIGH_RISK]
-    lost = min(100, RISK_PENALTY * len(high))
-    todo = [(f"close or lower risk {ref} (score {score})", RISK_PENALTY) for ref, score in high]
-    counts = f"{len(high)} open risk(s) scoring {HIGH_RISK} or more"
-    # Units are points of the part here: 100 in all, RISK_PENALTY per high risk (capped).
-    return _Part(100 - lost, 100, counts, todo)
-
-
-def _composite(parts: list[tuple[str, str, int, _Part]]) -> tuple[int, list[ReadinessPart]]:
+def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[ReadinessPart]]:
     applied = sum(w for _, _, w, p in parts if p.applies)
     out = []
     total = 0.0
@@ -337,7 +274,7 @@ def _system_scores(facts: _Facts) -> list[SystemReadiness]:
     return sorted(out, key=lambda s: (s.tier, s.system.lower()))
 
 
-def _score(parts: list[_Part]) -> int:
+def _score(parts: list[Part]) -> int:
     """``_composite``'s score alone, the same sum (no read model per item)."""
     applied = sum(w for (_, _, w), p in zip(WEIGHTS, parts, strict=True) if p.applies)
     total = 0.0
@@ -349,7 +286,7 @@ def _score(parts: list[_Part]) -> int:
 
 def _parts(
     session: Session, engagement: Engagement, facts: _Facts, items: bool = True
-) -> list[_Part]:
+) -> list[Part]:
     """The parts in ``WEIGHTS`` order; without ``items``, what is still to do is not
     listed (only the score is wanted)."""
     ids = list(facts.systems)
@@ -357,9 +294,9 @@ def _parts(
         _kt(facts, ids, items),
         _runbooks(facts, ids, items),
         _access(facts, ids, items),
-        _scorecard(session, engagement),
-        _exercises(session, engagement),
-        _risks(session, engagement),
+        scorecard_part(session, engagement),
+        exercises_part(session, engagement),
+        risks_part(session, engagement),
     ]
 
 
@@ -373,17 +310,19 @@ def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[Rea
 
 def status_with_score(session: Session, engagement: EngagementRef) -> tuple[GateStatus, int]:
     """``phase status``: every phase with its gate, and today's readiness score (to keep
-    with ``keep_today``), judged on one reading of the KT signed off by topic and the high
-    access findings, which both need."""
+    with ``keep_today``), judged on one reading of the KT signed off by topic, the high
+    access findings and the active systems, which both need."""
     from transition.services import gates
-    from transition.services.access_review import high_findings
+    from transition.services.access_review import high_lines
     from transition.services.kt_topics import signed_of
 
     engagement = engagement_of(session, engagement, writable=False)
     signed = signed_of(session, engagement)
-    high = high_findings(session, engagement)
-    status = gates.status(session, engagement, signed=signed, high_findings=len(high))
-    facts = _facts(session, engagement, high=high, signed=signed)
+    high = high_lines(session, engagement)
+    known = gates.gather(session, engagement, signed=signed, high_findings=len(high))
+    status = gates.status_of(session, engagement, known)
+    systems = {sid: (name, tier) for sid, name, tier in known.systems}
+    facts = _facts(session, engagement, high=high, signed=signed, systems=systems)
     return status, _score(_parts(session, engagement, facts, items=False))
 
 
