@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from transition.playbook_scorecard import KPISpec
 
@@ -40,8 +40,26 @@ class StoredParts(BaseModel):
         return required_runbooks(self.runbooks, self.tier_runbooks, tier)
 
 
+#: Where a stored playbook's phases begin: ``Playbook.model_dump_json`` writes its
+#: runbooks, tier runbooks and scorecard before them, and no space.
+_PHASES = ',"phases":'
+_PARTS = ('"runbooks":', '"tier_runbooks":', '"scorecard":')
+
+
 @lru_cache(maxsize=8)
 def parts_of(text: str) -> StoredParts:
     """The parts of the stored playbook ``text`` (``Engagement.playbook_json``), kept per
-    text as ``from_json`` keeps the whole playbook."""
+    text as ``from_json`` keeps the whole playbook.
+
+    The phases (most of a large playbook) are not parsed when the parts come before them:
+    the text up to the top-level ``"phases"`` key, closed, is read alone. A quote inside a
+    JSON string is escaped, so ``,"phases":`` is a key; cut inside a nested value, the
+    text left is not a whole object and fails. The whole text is read when that fails or
+    when one of the parts' keys comes after the phases."""
+    cut = text.find(_PHASES)
+    if cut > 0 and not any(text.find(key, cut) >= 0 for key in _PARTS):
+        try:
+            return StoredParts.model_validate_json(text[:cut] + "}")
+        except ValidationError:
+            pass
     return StoredParts.model_validate_json(text)
