@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, case, delete, insert, or_, select
 from sqlmodel import Session
@@ -30,8 +30,10 @@ from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.kt_risks import CORE_KINDS, missing_kinds
 from transition.services.views.kt import KTTopicCell, KTTopicRow
-from transition.services.views.owners import Topic
 from transition.text import slugify
+
+if TYPE_CHECKING:
+    from transition.services.system_people import TopicRow
 
 OTHER = "(other sessions)"
 #: A status's rank: the best one a topic's sessions of a kind reached is shown.
@@ -138,7 +140,7 @@ class _Cells:
     removed topics covers none), else the topic whose key is its text's slug, else
     ``OTHER``."""
 
-    def __init__(self, topics: list[Topic]) -> None:
+    def __init__(self, topics: list[TopicRow]) -> None:
         self.by_id = {t.id: t.key for t in topics if t.id is not None}
         self.keys = {(t.system_id, t.key) for t in topics}
         self.slugs: dict[str, str] = {}
@@ -159,7 +161,7 @@ class Signed(NamedTuple):
     and topic key), and the systems whose KT is organised by topic (a session of theirs,
     of any status, covers a topic given to it)."""
 
-    topics: list[Topic]
+    topics: list[TopicRow]
     kinds: dict[tuple[int, str], set[str]]
     by_topic: set[int]
 
@@ -183,9 +185,9 @@ class Signed(NamedTuple):
 def signed_of(session: Session, engagement: Engagement) -> Signed:
     """``Signed`` in the topics' queries and one more: only the sessions signed off or
     covering a given topic are read, one row per system, topic and kind."""
-    from transition.services.system_people import topics_for
+    from transition.services.system_people import topic_rows
 
-    topics = topics_for(session, engagement)  # (writes any pending change first)
+    topics = topic_rows(session, engagement)  # (writes any pending change first)
     text, topic_id = _cell_columns()
     cell_of = _Cells(topics)
     kinds: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -238,9 +240,9 @@ def matrix_views(matrix: Iterable[TopicLine]) -> list[KTTopicRow]:
 
 
 def _matrix(session: Session, engagement: Engagement) -> list[tuple[int, TopicLine]]:
-    from transition.services.system_people import holders, topics_for
+    from transition.services.system_people import holders, topic_rows
 
-    topics = topics_for(session, engagement)  # (writes any pending change first)
+    topics = topic_rows(session, engagement)  # (writes any pending change first)
     conn = session.connection()  # the rest as plain rows
     systems = {
         sid: (name, tier)

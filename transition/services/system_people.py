@@ -10,6 +10,7 @@ adding a system writes nothing more and reading topics never writes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -83,6 +84,17 @@ def holders(
     return rows
 
 
+class TopicRow(NamedTuple):
+    """A ``Topic`` as a plain row (the same fields), for readers that only look at it."""
+
+    id: int | None
+    system_id: int
+    system: str
+    key: str
+    title: str
+    source: str
+
+
 def topics_for(
     session: Session,
     engagement: EngagementRef,
@@ -93,6 +105,19 @@ def topics_for(
     """The topics of the engagement's active systems (``system_ids``: only those): the
     default ones (a runbook the playbook requires for the tier) first in the playbook's
     order, then the team's, by title. Removed topics only with ``removed``. Two queries."""
+    return [
+        Topic(**t._asdict()) for t in topic_rows(session, engagement, system_ids, removed=removed)
+    ]
+
+
+def topic_rows(
+    session: Session,
+    engagement: EngagementRef,
+    system_ids: Iterable[int] | None = None,
+    *,
+    removed: bool = False,
+) -> list[TopicRow]:
+    """``topics_for`` as plain rows, with no read model per topic."""
     engagement = engagement_of(session, engagement)
     playbook = parts_of(engagement.playbook_json)
     stmt = select(System.id, System.name, System.tier).where(
@@ -107,7 +132,7 @@ def topics_for(
     stored: dict[int, dict[str, SystemTopic]] = {}
     for t in session.execute(stored_stmt).scalars():
         stored.setdefault(t.system_id, {})[t.key] = t
-    out: list[Topic] = []
+    out: list[TopicRow] = []
     slugs: dict[str, str] = {}  # each template's key, worked out once
     for sid, sname, tier in sorted(systems, key=lambda s: (s[1].lower(), s[0])):
         mine = stored.get(sid, {})
@@ -117,16 +142,7 @@ def topics_for(
             row = mine.get(key)
             defaults.append(key)
             if row is None:
-                out.append(
-                    Topic(
-                        id=None,
-                        system_id=sid,
-                        system=sname,
-                        key=key,
-                        title=template,
-                        source="runbook",
-                    )
-                )
+                out.append(TopicRow(None, sid, sname, key, template, "runbook"))
             elif removed or row.removed_at is None:
                 out.append(_topic(row, sname))
         team = sorted(
@@ -136,15 +152,8 @@ def topics_for(
     return out
 
 
-def _topic(row: SystemTopic, system: str) -> Topic:
-    return Topic(
-        id=row.id,
-        system_id=row.system_id,
-        system=system,
-        key=row.key,
-        title=row.title,
-        source=row.source,
-    )
+def _topic(row: SystemTopic, system: str) -> TopicRow:
+    return TopicRow(row.id, row.system_id, system, row.key, row.title, row.source)
 
 
 def stored_topics(
