@@ -132,24 +132,23 @@ def _facts(
         for sid, rows in signed.by_system().items():
             if sid in systems:
                 topics[sid] = [(title, missing_kinds(kinds)) for title, kinds in rows]
-    exercised = set(
-        conn.execute(
-            select(RunbookExercise.runbook_id)
-            .where(
-                RunbookExercise.engagement_id == engagement.id,
-                RunbookExercise.outcome == "pass",
-            )
-            .distinct()
-        ).scalars()
+    passed = (  # a passed exercise of the runbook
+        select(RunbookExercise.id)
+        .where(
+            RunbookExercise.runbook_id == RunbookRow.id,
+            RunbookExercise.engagement_id == engagement.id,
+            RunbookExercise.outcome == "pass",
+        )
+        .exists()
     )
     runbooks: dict[int, list[tuple[str, bool, bool]]] = defaultdict(list)
-    for rid, sid, title, status in conn.execute(
-        select(RunbookRow.id, RunbookRow.system_id, RunbookRow.title, RunbookRow.status)
+    for sid, title, status, exercised in conn.execute(
+        select(RunbookRow.system_id, RunbookRow.title, RunbookRow.status, passed)
         .where(RunbookRow.engagement_id == engagement.id)
         .order_by(RunbookRow.id)
     ).all():
         if sid in systems:
-            runbooks[sid].append((title, status == "accepted", rid in exercised))
+            runbooks[sid].append((title, status == "accepted", bool(exercised)))
     now = today()
     provisioned = set(
         conn.execute(
@@ -285,17 +284,17 @@ def _score(parts: list[Part]) -> int:
 
 
 def _parts(
-    session: Session, engagement: Engagement, facts: _Facts, items: bool = True
+    session: Session, engagement: Engagement, facts: _Facts, items: bool = True, gates: Any = None
 ) -> list[Part]:
     """The parts in ``WEIGHTS`` order; without ``items``, what is still to do is not
-    listed (only the score is wanted)."""
+    listed (only the score is wanted). ``gates``: the phases' ``gate_json``, if read."""
     ids = list(facts.systems)
     return [
         _kt(facts, ids, items),
         _runbooks(facts, ids, items),
         _access(facts, ids, items),
         scorecard_part(session, engagement),
-        exercises_part(session, engagement),
+        exercises_part(session, engagement, gates),
         risks_part(session, engagement),
     ]
 
@@ -323,7 +322,8 @@ def status_with_score(session: Session, engagement: EngagementRef) -> tuple[Gate
     status = gates.status_of(session, engagement, known)
     systems = {sid: (name, tier) for sid, name, tier in known.systems}
     facts = _facts(session, engagement, high=high, signed=signed, systems=systems)
-    return status, _score(_parts(session, engagement, facts, items=False))
+    gates_json = [p.gate_json for p in known.phases]
+    return status, _score(_parts(session, engagement, facts, items=False, gates=gates_json))
 
 
 def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import column, select, table
 from sqlmodel import Session
@@ -57,19 +58,22 @@ def scorecard_part(session: Session, engagement: Engagement) -> Part:
     return Part(done, len(facts.kpis), f"{done} of {len(facts.kpis)} KPIs met in {week}", todo)
 
 
-def _required_exercises(session: Session, engagement: Engagement) -> list[str]:
+def _required_exercises(session: Session, engagement: Engagement, gates: Any) -> list[str]:
     keys: list[str] = []
-    for gate in session.execute(
-        select(Phase.gate_json).where(Phase.engagement_id == engagement.id)
-    ).scalars():
+    if gates is None:
+        gates = session.execute(
+            select(Phase.gate_json).where(Phase.engagement_id == engagement.id)
+        ).scalars()
+    for gate in gates:
         for criterion in json.loads(gate or "[]"):
             if criterion.get("name") == "exercises":
                 keys += [k for k in criterion.get("keys", ()) if k not in keys]
     return keys
 
 
-def exercises_part(session: Session, engagement: Engagement) -> Part:
-    required = _required_exercises(session, engagement)
+def exercises_part(session: Session, engagement: Engagement, gates: Any = None) -> Part:
+    """``gates``: the phases' ``gate_json``, when the caller has read them."""
+    required = _required_exercises(session, engagement, gates)
     if not required:
         return Part(0, 0, "no exercise required by a gate")
     from transition.services.exercises import gate_facts

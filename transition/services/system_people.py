@@ -10,7 +10,7 @@ adding a system writes nothing more and reading topics never writes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -123,14 +123,17 @@ def topic_rows(
     stmt = select(System.id, System.name, System.tier).where(
         System.engagement_id == engagement.id, System.removed_at.is_(None)
     )
-    stored_stmt = select(SystemTopic).where(SystemTopic.engagement_id == engagement.id)
+    st = SystemTopic
+    stored_stmt = select(st.id, st.system_id, st.key, st.title, st.source, st.removed_at).where(
+        st.engagement_id == engagement.id
+    )
     if system_ids is not None:
         wanted = sorted(set(system_ids))
         stmt = stmt.where(System.id.in_(wanted))
         stored_stmt = stored_stmt.where(SystemTopic.system_id.in_(wanted))
     systems = session.execute(stmt).all()
-    stored: dict[int, dict[str, SystemTopic]] = {}
-    for t in session.execute(stored_stmt).scalars():
+    stored: dict[int, dict[str, Any]] = {}
+    for t in session.execute(stored_stmt):
         stored.setdefault(t.system_id, {})[t.key] = t
     out: list[TopicRow] = []
     slugs: dict[str, str] = {}  # each template's key, worked out once
@@ -152,7 +155,7 @@ def topic_rows(
     return out
 
 
-def _topic(row: SystemTopic, system: str) -> TopicRow:
+def _topic(row: Any, system: str) -> TopicRow:
     return TopicRow(row.id, row.system_id, system, row.key, row.title, row.source)
 
 
