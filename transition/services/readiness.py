@@ -58,17 +58,15 @@ from transition.services.readiness_areas import (  # noqa: F401 (HIGH_RISK, RISK
     risks_part,
     scorecard_part,
 )
-from transition.services.views.readiness import (
-    RaiseItem,
-    RaiseStep,
-    Readiness,
-    ReadinessPart,
-    SystemReadiness,
-    TrendPoint,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the read models load with the full readiness, not a score alone)
     from transition.services.views.phases import GateStatus
+    from transition.services.views.readiness import (
+        Readiness,
+        ReadinessPart,
+        SystemReadiness,
+        TrendPoint,
+    )
 
 #: The parts of the composite: key, title, weight (the weights add up to 100).
 WEIGHTS: tuple[tuple[str, str, int], ...] = (
@@ -223,6 +221,8 @@ def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> Part:
 
 
 def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[ReadinessPart]]:
+    from transition.services.views.readiness import RaiseItem, ReadinessPart
+
     applied = sum(w for _, _, w, p in parts if p.applies)
     out = []
     total = 0.0
@@ -249,6 +249,8 @@ def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[Readi
 
 
 def _system_scores(facts: _Facts) -> list[SystemReadiness]:
+    from transition.services.views.readiness import SystemReadiness
+
     weights = {key: weight for key, _, weight in WEIGHTS}
     out = []
     for sid, (name, tier) in facts.systems.items():
@@ -327,6 +329,8 @@ def status_with_score(session: Session, engagement: EngagementRef) -> tuple[Gate
 
 
 def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
+    from transition.services.views.readiness import TrendPoint
+
     rows = session.execute(
         select(ReadinessSnapshot.day, ReadinessSnapshot.score)
         .where(ReadinessSnapshot.engagement_id == engagement_id)
@@ -361,6 +365,8 @@ def readiness(
     trend; with ``keep``, today's figure is stored first (it then ends the trend).
     ``matrix`` (``kt_topics.matrix_of``) and ``high`` (``access_review.high_findings``):
     what a caller that read them already passes instead of reading them again."""
+    from transition.services.views.readiness import RaiseStep, Readiness
+
     engagement = engagement_of(session, engagement, writable=False)
     facts = _facts(session, engagement, matrix, high)
     raw = _parts(session, engagement, facts)
