@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, Integer, String, and_, column, func, or_, select, table
 from sqlmodel import Session
 
 from transition.dates import today
@@ -43,8 +43,6 @@ from transition.models import (
     AccessGrant,
     Engagement,
     Person,
-    ReadinessSnapshot,
-    RunbookExercise,
     System,
 )
 from transition.models import Runbook as RunbookRow
@@ -81,6 +79,22 @@ WEIGHTS: tuple[tuple[str, str, int], ...] = (
 TREND_DAYS = 14
 #: Items named per part in "what would raise it most".
 ITEMS_SHOWN = 5
+#: The kept scores (``ReadinessSnapshot``) and the runbook exercises (``RunbookExercise``),
+#: named through Core: a score is read, kept and scored without building those areas'
+#: tables (as the risks part reads the RAID log).
+_SNAPSHOT = table(
+    "readiness_snapshot",
+    column("engagement_id", Integer),
+    column("day", Date),
+    column("score", Integer),
+)
+_EXERCISE = table(
+    "runbook_exercise",
+    column("id", Integer),
+    column("engagement_id", Integer),
+    column("runbook_id", Integer),
+    column("outcome", String),
+)
 
 
 @dataclass
@@ -131,11 +145,11 @@ def _facts(
             if sid in systems:
                 topics[sid] = [(title, missing_kinds(kinds)) for title, kinds in rows]
     passed = (  # a passed exercise of the runbook
-        select(RunbookExercise.id)
+        select(_EXERCISE.c.id)
         .where(
-            RunbookExercise.runbook_id == RunbookRow.id,
-            RunbookExercise.engagement_id == engagement.id,
-            RunbookExercise.outcome == "pass",
+            _EXERCISE.c.runbook_id == RunbookRow.id,
+            _EXERCISE.c.engagement_id == engagement.id,
+            _EXERCISE.c.outcome == "pass",
         )
         .exists()
     )
@@ -332,9 +346,9 @@ def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
     from transition.services.views.readiness import TrendPoint
 
     rows = session.execute(
-        select(ReadinessSnapshot.day, ReadinessSnapshot.score)
-        .where(ReadinessSnapshot.engagement_id == engagement_id)
-        .order_by(ReadinessSnapshot.day.desc())
+        select(_SNAPSHOT.c.day, _SNAPSHOT.c.score)
+        .where(_SNAPSHOT.c.engagement_id == engagement_id)
+        .order_by(_SNAPSHOT.c.day.desc())
         .limit(TREND_DAYS)
     ).all()
     return [TrendPoint(day=d, score=s) for d, s in reversed(rows)]
@@ -343,7 +357,7 @@ def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
 def store(session: Session, engagement: Engagement, score: int) -> None:
     """Keep ``score`` as the engagement's figure of today (insert or replace, one
     statement, so two commands at once cannot both insert)."""
-    statement = dialect_insert(session)(ReadinessSnapshot).values(
+    statement = dialect_insert(session)(_SNAPSHOT).values(
         engagement_id=engagement.id, day=today(), score=score
     )
     session.execute(
@@ -394,17 +408,17 @@ def latest_scores(session: Session, engagement_ids: list[int]) -> dict[int, int]
     if not engagement_ids:
         return {}
     last = (
-        select(ReadinessSnapshot.engagement_id, func.max(ReadinessSnapshot.day).label("day"))
-        .where(ReadinessSnapshot.engagement_id.in_(engagement_ids))
-        .group_by(ReadinessSnapshot.engagement_id)
+        select(_SNAPSHOT.c.engagement_id, func.max(_SNAPSHOT.c.day).label("day"))
+        .where(_SNAPSHOT.c.engagement_id.in_(engagement_ids))
+        .group_by(_SNAPSHOT.c.engagement_id)
         .subquery()
     )
     found = session.execute(
-        select(ReadinessSnapshot.engagement_id, ReadinessSnapshot.score).join(
+        select(_SNAPSHOT.c.engagement_id, _SNAPSHOT.c.score).join(
             last,
             and_(
-                last.c.engagement_id == ReadinessSnapshot.engagement_id,
-                last.c.day == ReadinessSnapshot.day,
+                last.c.engagement_id == _SNAPSHOT.c.engagement_id,
+                last.c.day == _SNAPSHOT.c.day,
             ),
         )
     )
