@@ -24,10 +24,10 @@ MARK = {True: "[x]", False: "[ ]"}
 @app.command("status")
 def status(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) -> None:
     """Every phase with its gate: each criterion met or not, and why."""
-    from transition.services.readiness import keep_today, status_with_score
+    from transition.services.readiness import keep_score, status_with_score
 
     data, score = call(ctx, status_with_score, engagement)
-    change(ctx, keep_today, engagement, score=score)
+    change(ctx, keep_score, data.engagement, score)
     emit(data, as_json, _show)
 
 

@@ -325,7 +325,7 @@ def score_of(session: Session, engagement: EngagementRef) -> tuple[int, list[Rea
 
 def status_with_score(session: Session, engagement: EngagementRef) -> tuple[GateStatus, int]:
     """``phase status``: every phase with its gate, and today's readiness score (to keep
-    with ``keep_today``), judged on one reading of the KT signed off by topic, the high
+    with ``keep_score``), judged on one reading of the KT signed off by topic, the high
     access findings and the active systems, which both need."""
     from transition.services import gates
     from transition.services.access_review import high_lines
@@ -339,7 +339,19 @@ def status_with_score(session: Session, engagement: EngagementRef) -> tuple[Gate
     systems = {sid: (name, tier) for sid, name, tier in known.systems}
     facts = _facts(session, engagement, high=high, signed=signed, systems=systems)
     gates_json = [p.gate_json for p in known.phases]
-    return status, _score(_parts(session, engagement, facts, items=False, gates=gates_json))
+    score = _score(_parts(session, engagement, facts, items=False, gates=gates_json))
+    return status, score
+
+
+def keep_score(session: Session, slug: str, score: int) -> None:
+    """``keep_today`` of a score just computed, for the engagement of that exact ``slug``
+    (as a read model names it): nothing is kept once it is archived (read again here, in
+    the writing unit of work, without loading the engagement's playbook)."""
+    found = session.execute(
+        select(Engagement.id, Engagement.archived_at).where(Engagement.slug == slug)
+    ).first()
+    if found is not None and found.archived_at is None:
+        store(session, found.id, score)
 
 
 def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
@@ -354,11 +366,12 @@ def _trend(session: Session, engagement_id: int) -> list[TrendPoint]:
     return [TrendPoint(day=d, score=s) for d, s in reversed(rows)]
 
 
-def store(session: Session, engagement: Engagement, score: int) -> None:
-    """Keep ``score`` as the engagement's figure of today (insert or replace, one
-    statement, so two commands at once cannot both insert)."""
+def store(session: Session, engagement: Engagement | int, score: int) -> None:
+    """Keep ``score`` as the engagement's (or the engagement id's) figure of today (insert
+    or replace, one statement, so two commands at once cannot both insert)."""
+    eid = engagement if isinstance(engagement, int) else engagement.id
     statement = dialect_insert(session)(_SNAPSHOT).values(
-        engagement_id=engagement.id, day=today(), score=score
+        engagement_id=eid, day=today(), score=score
     )
     session.execute(
         statement.on_conflict_do_update(
