@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 
@@ -48,41 +49,117 @@ _ROW_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False)
 
 def emit_json_rows(rows: Iterable[dict[str, Any]]) -> None:
     """A list of plain rows (JSON types, dates and datetimes) as ``emit_json`` prints a
-    list, written as the rows come rather than built in memory first."""
+    list, written as the rows come rather than built in memory first. Rows of the same
+    keys as the first are printed as ``emit_json_tuples`` prints their values."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        sys.stdout.write("[]\n")
+        return
+    keys = list(first)
     encode = _ROW_ENCODER.encode
-    chunk: list[str] = []
-    started = False
+    out = _Blocks()
+    block: list[dict[str, Any]] = [first]
     for row in rows:
-        chunk.append(encode(row))
-        if len(chunk) == 500:
-            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-            chunk, started = [], True
-    if chunk:
-        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-        started = True
-    sys.stdout.write("\n]\n" if started else "[]\n")
+        block.append(row)
+        if len(block) == _BLOCK:
+            out.write(_dict_lines(keys, block, encode))
+            block = []
+    out.write(_dict_lines(keys, block, encode))
+    out.close()
+
+
+def _dict_lines(keys: list[str], block: list[dict[str, Any]], encode) -> list[str]:
+    """Each row of ``block`` as one JSON object: by a template when every row has ``keys``
+    in that order, else one by one."""
+    if not block:
+        return []
+    plain = set(map(type, block)) == {dict} and set(map(type, keys)) <= {str}
+    if plain and all(map(keys.__eq__, map(list, block))):
+        return _object_lines(keys, [row.values() for row in block])
+    return list(map(encode, block))
 
 
 def emit_json_tuples(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Rows given as the values of ``keys`` (in that order), printed exactly as
-    ``emit_json_rows`` prints the dicts they make, written as the rows come. Each object
-    is filled into one template (the keys encoded once); a text, a whole number or a null
-    is encoded in place, any other value as ``emit_json_rows`` encodes it."""
+    ``emit_json_rows`` prints the dicts they make, written as the rows come."""
+    out = _Blocks()
+    block: list[Sequence[Any]] = []
+    for row in rows:
+        block.append(row)
+        if len(block) == _BLOCK:
+            out.write(_object_lines(keys, block))
+            block = []
+    out.write(_object_lines(keys, block))
+    out.close()
+
+
+#: Rows encoded (and written) together.
+_BLOCK = 2000
+
+
+class _Blocks:
+    """The lines of a JSON list written a block at a time: ``[`` before the first, ``,``
+    between them, ``]`` after the last (``[]`` when there are none)."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def write(self, lines: list[str]) -> None:
+        if lines:
+            sys.stdout.write((",\n  " if self.started else "[\n  ") + ",\n  ".join(lines))
+            self.started = True
+
+    def close(self) -> None:
+        sys.stdout.write("\n]\n" if self.started else "[]\n")
+
+
+def _object_lines(keys: Sequence[str], block: Sequence[Iterable[Any]]) -> list[str]:
+    """Each row of values in ``block`` as the JSON object of ``keys`` the row encoder
+    writes: one template (the keys encoded once) filled a column at a time, each column's
+    distinct values encoded once."""
+    if not block:
+        return []
+    if not keys:
+        return ["{}"] * len(block)
     names = [_ROW_ENCODER.encode(k).replace("%", "%%") for k in keys]  # a template's text
     template = "{" + ", ".join(f"{name}: %s" for name in names) + "}"
-    text, other = _TEXT, _json_value
-    started = False
-    chunk: list[str] = []
-    for row in rows:
-        values = [text(v) if v.__class__ is str else "null" if v is None else other(v) for v in row]
-        chunk.append(template % tuple(values))
-        if len(chunk) == 1000:
-            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-            chunk, started = [], True
-    if chunk:
-        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-        started = True
-    sys.stdout.write("\n]\n" if started else "[]\n")
+    columns = [_column_json(column) for column in zip(*block, strict=True)]
+    if len(columns) != len(names):  # no rows of values to fill (or rows of another length)
+        raise ValueError("rows do not match their keys")
+    return list(map(template.__mod__, zip(*columns, strict=True)))
+
+
+_ATOMS = frozenset({str, type(None)})
+_TEXTS = frozenset({str})
+
+
+def _column_json(values: Sequence[Any]) -> Sequence[str]:
+    """The JSON text of each value of a column, as the row encoder writes it inside an
+    object. Texts and nulls (hashable, and never equal to a value of another type) are
+    encoded once per distinct value; lists of texts once per
+    distinct list."""
+    kinds = set(map(type, values))
+    if kinds == _TEXTS:
+        return list(map(_TEXT, values))
+    if kinds <= _ATOMS:
+        shown = {v: _TEXT(v) for v in set(values) if v is not None}
+        shown[None] = "null"
+        return list(map(shown.__getitem__, values))
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
+    if kinds == {bool}:
+        return list(map(_BOOLS.__getitem__, values))
+    if kinds == {list} and set(map(type, chain.from_iterable(values))) <= {str}:
+        contents = list(map(tuple, values))  # texts: equal only to equal texts
+        shown = {v: "[" + ", ".join(map(_TEXT, v)) + "]" for v in set(contents)}
+        return list(map(shown.__getitem__, contents))
+    return [
+        _TEXT(v) if v.__class__ is str else "null" if v is None else _json_value(v) for v in values
+    ]
+
+
+_BOOLS = {True: "true", False: "false"}
 
 
 #: A text as JSON (what the encoder writes for one: ``ensure_ascii=False``).
