@@ -114,3 +114,47 @@ def test_json_rows_of_many_rows_sharing_values():
     ]
     rows[7] = {"id": 7, "owners": [1, True], "due": None, "ok": None}
     assert _printed(emit_json_rows, rows) == _dumped(rows)
+
+
+def _table_cell_by_cell(rows, columns) -> str:
+    """A table as ``cell`` writes each value, one ``str.format`` per line."""
+    from transition.cli.output import _value, cell
+
+    columns = [(c, c) if isinstance(c, str) else c for c in columns]
+    cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
+    widths = [max(len(h), *(len(line[i]) for line in cells)) for i, (_, h) in enumerate(columns)]
+    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
+    out += [line_format.format(*line).rstrip() for line in cells]
+    return "\n".join(out) + "\n"
+
+
+TABLE_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    ANY_TEXT.filter(lambda t: "\x00" not in t),
+    st.lists(st.one_of(ANY_TEXT, st.integers()), max_size=3),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    headers=st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=5, unique=True),
+)
+def test_table_prints_each_cell_as_cell_writes_it(data, headers):
+    """Columns read and converted a column at a time (texts, numbers and nulls once per
+    distinct value) print what converting each value on its own prints."""
+    column = data.draw(st.sampled_from([TABLE_VALUES, st.sampled_from([None, 1, "1", True, 0])]))
+    rows = data.draw(
+        st.lists(st.fixed_dictionaries({h: column for h in headers}), min_size=1, max_size=6)
+    )
+    columns = [headers[0], *((h, h) for h in headers[1:]), (lambda r: r[headers[0]], "fn")]
+    assert _printed(table, rows, columns) == _table_cell_by_cell(rows, columns)
+    objects = [type("Row", (), row)() for row in rows if all(h.isidentifier() for h in headers)]
+    if objects:
+        plain = [h for h in headers]
+        assert _printed(table, objects, plain) == _table_cell_by_cell(objects, plain)

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 
@@ -39,7 +39,8 @@ def to_json(data: Any) -> str:
     their ``model_dump(mode="json")``."""
     data = _plain(data)
     if isinstance(data, list) and data:
-        return "[\n  " + ",\n  ".join(map(_ROW_ENCODER.encode, data)) + "\n]"
+        keys = list(data[0]) if type(data[0]) is dict else []
+        return "[\n  " + ",\n  ".join(_dict_lines(keys, data, _ROW_ENCODER.encode)) + "\n]"
     return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
 
 
@@ -74,7 +75,7 @@ def _dict_lines(keys: list[str], block: list[dict[str, Any]], encode) -> list[st
     in that order, else one by one."""
     if not block:
         return []
-    plain = set(map(type, block)) == {dict} and set(map(type, keys)) <= {str}
+    plain = keys and set(map(type, block)) == {dict} and set(map(type, keys)) <= {str}
     if plain and all(map(keys.__eq__, map(list, block))):
         return _object_lines(keys, [row.values() for row in block])
     return list(map(encode, block))
@@ -208,15 +209,16 @@ def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
     return getattr(row, key, None)
 
 
-def _getters(rows: Sequence[Any], keys: Sequence[str | Callable[[Any], Any]]) -> list[Any]:
-    """One function per column reading its value from a row (``_value``, chosen once for a
-    list whose rows are all dicts or all objects rather than once per cell)."""
-    kinds = {type(row) is dict for row in rows}
-    if len(kinds) > 1:
-        return [lambda row, key=key: _value(row, key) for key in keys]
+def _column_values(rows: Sequence[Any], key: str | Callable[[Any], Any], kinds: set) -> list:
+    """The value of ``key`` (``_value``) in each row, read a column at a time; ``kinds``:
+    whether each row is a plain dict."""
+    if callable(key):
+        return list(map(key, rows))
     if kinds == {True}:
-        return [key if callable(key) else lambda row, key=key: row.get(key) for key in keys]
-    return [key if callable(key) else lambda row, key=key: getattr(row, key, None) for key in keys]
+        return list(map(dict.get, rows, repeat(key)))
+    if kinds == {False}:
+        return list(map(getattr, rows, repeat(key), repeat(None)))
+    return [_value(row, key) for row in rows]
 
 
 def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") -> None:
@@ -228,16 +230,9 @@ def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") ->
             sys.stdout.write(empty + "\n")
         return
     columns = [(c, c) if isinstance(c, str) else c for c in columns]
-    getters = _getters(rows, [key for key, _ in columns])
-    cells = [[cell(get(row)) for get in getters] for row in rows]
-    widths = [
-        max(len(header), max(len(line[i]) for line in cells))
-        for i, (_, header) in enumerate(columns)
-    ]
-    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
-    out += [line_format.format(*line).rstrip() for line in cells]
-    sys.stdout.write("\n".join(out) + "\n")
+    kinds = {type(row) is dict for row in rows}
+    cells = [_column_cells(_column_values(rows, key, kinds)) for key, _ in columns]
+    _print_columns(cells, [header for _, header in columns])
 
 
 def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty: str = "") -> None:
@@ -247,9 +242,14 @@ def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty
         if empty:
             sys.stdout.write(empty + "\n")
         return
-    columns = [_column_cells(column) for column in zip(*rows, strict=True)]
+    _print_columns([_column_cells(column) for column in zip(*rows, strict=True)], headers)
+
+
+def _print_columns(columns: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    """The table of the cells of each column under its header (upper case), each column as
+    wide as its widest text, two spaces apart, no trailing blanks."""
     widths = [max(len(h), max(map(len, c))) for h, c in zip(headers, columns, strict=True)]
-    line_format = "  ".join(f"%-{w}s" for w in widths)  # what table's format writes
+    line_format = "  ".join(f"%-{w}s" for w in widths)
     out = [(line_format % tuple(h.upper() for h in headers)).rstrip()]
     out += [(line_format % line).rstrip() for line in zip(*columns, strict=True)]
     sys.stdout.write("\n".join(out) + "\n")
@@ -259,15 +259,23 @@ def _column_cells(values: Sequence[Any]) -> list[str]:
     """``cell`` of each value of a column. A column of texts without a line break is
     its own cells; a timestamp column is converted once per distinct timestamp (rows
     recorded together share theirs: an import's grants)."""
-    if set(map(type, values)) == {str}:
+    kinds = set(map(type, values))
+    if kinds == {str}:
         if "\n" not in "".join(values):
             return list(values)
         return [v.replace("\n", " ") for v in values]
+    if kinds <= _ONCE:  # texts, nulls and whole numbers: never equal across their types
+        shown = {v: cell(v) for v in set(values)}
+        return list(map(shown.__getitem__, values))
     first = next((v for v in values if v is not None), None)
-    if isinstance(first, datetime):
-        shown: dict[Any, str] = {}
-        return [shown[v] if v in shown else shown.setdefault(v, cell(v)) for v in values]
+    if isinstance(first, datetime) and kinds <= {datetime, type(None)}:
+        stamps: dict[Any, str] = {}
+        return [stamps[v] if v in stamps else stamps.setdefault(v, cell(v)) for v in values]
     return list(map(cell, values))
+
+
+#: Column kinds whose cells are worked out once per distinct value.
+_ONCE = frozenset({str, int, type(None)})
 
 
 def say(text: str = "") -> None:
