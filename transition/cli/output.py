@@ -264,6 +264,8 @@ def _column_cells(values: Sequence[Any]) -> list[str]:
         if "\n" not in "".join(values):
             return list(values)
         return [v.replace("\n", " ") for v in values]
+    if kinds == {list} and set(map(type, chain.from_iterable(values))) <= {str}:
+        return [", ".join(v).replace("\n", " ") or "-" for v in values]  # lists of texts
     if kinds <= _ONCE:  # texts, nulls and whole numbers: never equal across their types
         shown = {v: cell(v) for v in set(values)}
         return list(map(shown.__getitem__, values))
