@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -61,3 +62,99 @@ def test_table_values_prints_what_the_table_of_dicts_prints():
     assert _printed(table_values, rows, headers) == expected
     empty = _printed(lambda: table_values([], headers, empty="none"))
     assert empty == _printed(lambda: table([], headers, empty="none")) == "none\n"
+
+
+#: Any text: control characters, lone surrogates, other scripts.
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=8)
+COLUMN_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    ANY_TEXT,
+    st.lists(ANY_TEXT, max_size=3),
+    st.lists(st.one_of(ANY_TEXT, st.integers(), st.booleans(), st.none()), max_size=3),
+    st.dates(),
+)
+
+
+def _dumped(rows) -> str:
+    """What ``json.dumps`` prints for each row, in the list layout."""
+    if not rows:
+        return "[]\n"
+    lines = [json.dumps(row, ensure_ascii=False, default=date.isoformat) for row in rows]
+    return "[\n  " + ",\n  ".join(lines) + "\n]\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), keys=st.lists(ANY_TEXT, max_size=5, unique=True))
+def test_json_rows_print_what_json_dumps_prints(data, keys):
+    """Rows of the same keys are filled into one template, a column's values encoded
+    together: the text is still exactly ``json.dumps`` of each row."""
+    column = data.draw(st.sampled_from([COLUMN_VALUES, st.sampled_from([None, "a", "é", 1])]))
+    rows = data.draw(st.lists(st.fixed_dictionaries({k: column for k in keys}), max_size=6))
+    if data.draw(st.booleans()):  # a row of other keys: printed one by one
+        rows.append({"other": data.draw(COLUMN_VALUES)})
+    assert _printed(emit_json_rows, rows) == _dumped(rows)
+    tuples = [tuple(row.values()) for row in rows if list(row) == keys]
+    expected = _dumped([dict(zip(keys, row, strict=True)) for row in tuples])
+    assert _printed(emit_json_tuples, keys, tuples) == expected
+
+
+def test_json_rows_of_many_rows_sharing_values():
+    shared = ["ana", "bo"]
+    rows = [
+        {
+            "id": n,
+            "owners": shared if n % 2 else [],
+            "due": date(2027, 1, 1 + n % 28),
+            "ok": n % 3 == 0,
+        }
+        for n in range(4321)
+    ]
+    rows[7] = {"id": 7, "owners": [1, True], "due": None, "ok": None}
+    assert _printed(emit_json_rows, rows) == _dumped(rows)
+
+
+def _table_cell_by_cell(rows, columns) -> str:
+    """A table as ``cell`` writes each value, one ``str.format`` per line."""
+    from transition.cli.output import _value, cell
+
+    columns = [(c, c) if isinstance(c, str) else c for c in columns]
+    cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
+    widths = [max(len(h), *(len(line[i]) for line in cells)) for i, (_, h) in enumerate(columns)]
+    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
+    out += [line_format.format(*line).rstrip() for line in cells]
+    return "\n".join(out) + "\n"
+
+
+TABLE_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    ANY_TEXT.filter(lambda t: "\x00" not in t),
+    st.lists(st.one_of(ANY_TEXT, st.integers()), max_size=3),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    headers=st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=5, unique=True),
+)
+def test_table_prints_each_cell_as_cell_writes_it(data, headers):
+    """Columns read and converted a column at a time (texts, numbers and nulls once per
+    distinct value) print what converting each value on its own prints."""
+    column = data.draw(st.sampled_from([TABLE_VALUES, st.sampled_from([None, 1, "1", True, 0])]))
+    rows = data.draw(
+        st.lists(st.fixed_dictionaries({h: column for h in headers}), min_size=1, max_size=6)
+    )
+    columns = [headers[0], *((h, h) for h in headers[1:]), (lambda r: r[headers[0]], "fn")]
+    assert _printed(table, rows, columns) == _table_cell_by_cell(rows, columns)
+    objects = [type("Row", (), row)() for row in rows if all(h.isidentifier() for h in headers)]
+    if objects:
+        plain = [h for h in headers]
+        assert _printed(table, objects, plain) == _table_cell_by_cell(objects, plain)

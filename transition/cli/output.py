@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from itertools import chain, repeat
 from typing import Any
 
 
@@ -38,7 +39,8 @@ def to_json(data: Any) -> str:
     their ``model_dump(mode="json")``."""
     data = _plain(data)
     if isinstance(data, list) and data:
-        return "[\n  " + ",\n  ".join(map(_ROW_ENCODER.encode, data)) + "\n]"
+        keys = list(data[0]) if type(data[0]) is dict else []
+        return "[\n  " + ",\n  ".join(_dict_lines(keys, data, _ROW_ENCODER.encode)) + "\n]"
     return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
 
 
@@ -48,41 +50,117 @@ _ROW_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False)
 
 def emit_json_rows(rows: Iterable[dict[str, Any]]) -> None:
     """A list of plain rows (JSON types, dates and datetimes) as ``emit_json`` prints a
-    list, written as the rows come rather than built in memory first."""
+    list, written as the rows come rather than built in memory first. Rows of the same
+    keys as the first are printed as ``emit_json_tuples`` prints their values."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        sys.stdout.write("[]\n")
+        return
+    keys = list(first)
     encode = _ROW_ENCODER.encode
-    chunk: list[str] = []
-    started = False
+    out = _Blocks()
+    block: list[dict[str, Any]] = [first]
     for row in rows:
-        chunk.append(encode(row))
-        if len(chunk) == 500:
-            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-            chunk, started = [], True
-    if chunk:
-        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-        started = True
-    sys.stdout.write("\n]\n" if started else "[]\n")
+        block.append(row)
+        if len(block) == _BLOCK:
+            out.write(_dict_lines(keys, block, encode))
+            block = []
+    out.write(_dict_lines(keys, block, encode))
+    out.close()
+
+
+def _dict_lines(keys: list[str], block: list[dict[str, Any]], encode) -> list[str]:
+    """Each row of ``block`` as one JSON object: by a template when every row has ``keys``
+    in that order, else one by one."""
+    if not block:
+        return []
+    plain = keys and set(map(type, block)) == {dict} and set(map(type, keys)) <= {str}
+    if plain and all(map(keys.__eq__, map(list, block))):
+        return _object_lines(keys, [row.values() for row in block])
+    return list(map(encode, block))
 
 
 def emit_json_tuples(keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Rows given as the values of ``keys`` (in that order), printed exactly as
-    ``emit_json_rows`` prints the dicts they make, written as the rows come. Each object
-    is filled into one template (the keys encoded once); a text, a whole number or a null
-    is encoded in place, any other value as ``emit_json_rows`` encodes it."""
+    ``emit_json_rows`` prints the dicts they make, written as the rows come."""
+    out = _Blocks()
+    block: list[Sequence[Any]] = []
+    for row in rows:
+        block.append(row)
+        if len(block) == _BLOCK:
+            out.write(_object_lines(keys, block))
+            block = []
+    out.write(_object_lines(keys, block))
+    out.close()
+
+
+#: Rows encoded (and written) together.
+_BLOCK = 2000
+
+
+class _Blocks:
+    """The lines of a JSON list written a block at a time: ``[`` before the first, ``,``
+    between them, ``]`` after the last (``[]`` when there are none)."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def write(self, lines: list[str]) -> None:
+        if lines:
+            sys.stdout.write((",\n  " if self.started else "[\n  ") + ",\n  ".join(lines))
+            self.started = True
+
+    def close(self) -> None:
+        sys.stdout.write("\n]\n" if self.started else "[]\n")
+
+
+def _object_lines(keys: Sequence[str], block: Sequence[Iterable[Any]]) -> list[str]:
+    """Each row of values in ``block`` as the JSON object of ``keys`` the row encoder
+    writes: one template (the keys encoded once) filled a column at a time, each column's
+    distinct values encoded once."""
+    if not block:
+        return []
+    if not keys:
+        return ["{}"] * len(block)
     names = [_ROW_ENCODER.encode(k).replace("%", "%%") for k in keys]  # a template's text
     template = "{" + ", ".join(f"{name}: %s" for name in names) + "}"
-    text, other = _TEXT, _json_value
-    started = False
-    chunk: list[str] = []
-    for row in rows:
-        values = [text(v) if v.__class__ is str else "null" if v is None else other(v) for v in row]
-        chunk.append(template % tuple(values))
-        if len(chunk) == 1000:
-            sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-            chunk, started = [], True
-    if chunk:
-        sys.stdout.write((",\n  " if started else "[\n  ") + ",\n  ".join(chunk))
-        started = True
-    sys.stdout.write("\n]\n" if started else "[]\n")
+    columns = [_column_json(column) for column in zip(*block, strict=True)]
+    if len(columns) != len(names):  # no rows of values to fill (or rows of another length)
+        raise ValueError("rows do not match their keys")
+    return list(map(template.__mod__, zip(*columns, strict=True)))
+
+
+_ATOMS = frozenset({str, type(None)})
+_TEXTS = frozenset({str})
+
+
+def _column_json(values: Sequence[Any]) -> Sequence[str]:
+    """The JSON text of each value of a column, as the row encoder writes it inside an
+    object. Texts and nulls (hashable, and never equal to a value of another type) are
+    encoded once per distinct value; lists of texts once per
+    distinct list."""
+    kinds = set(map(type, values))
+    if kinds == _TEXTS:
+        return list(map(_TEXT, values))
+    if kinds <= _ATOMS:
+        shown = {v: _TEXT(v) for v in set(values) if v is not None}
+        shown[None] = "null"
+        return list(map(shown.__getitem__, values))
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
+    if kinds == {bool}:
+        return list(map(_BOOLS.__getitem__, values))
+    if kinds == {list} and set(map(type, chain.from_iterable(values))) <= {str}:
+        contents = list(map(tuple, values))  # texts: equal only to equal texts
+        shown = {v: "[" + ", ".join(map(_TEXT, v)) + "]" for v in set(contents)}
+        return list(map(shown.__getitem__, contents))
+    return [
+        _TEXT(v) if v.__class__ is str else "null" if v is None else _json_value(v) for v in values
+    ]
+
+
+_BOOLS = {True: "true", False: "false"}
 
 
 #: A text as JSON (what the encoder writes for one: ``ensure_ascii=False``).
@@ -131,15 +209,16 @@ def _value(row: Any, key: str | Callable[[Any], Any]) -> Any:
     return getattr(row, key, None)
 
 
-def _getters(rows: Sequence[Any], keys: Sequence[str | Callable[[Any], Any]]) -> list[Any]:
-    """One function per column reading its value from a row (``_value``, chosen once for a
-    list whose rows are all dicts or all objects rather than once per cell)."""
-    kinds = {type(row) is dict for row in rows}
-    if len(kinds) > 1:
-        return [lambda row, key=key: _value(row, key) for key in keys]
+def _column_values(rows: Sequence[Any], key: str | Callable[[Any], Any], kinds: set) -> list:
+    """The value of ``key`` (``_value``) in each row, read a column at a time; ``kinds``:
+    whether each row is a plain dict."""
+    if callable(key):
+        return list(map(key, rows))
     if kinds == {True}:
-        return [key if callable(key) else lambda row, key=key: row.get(key) for key in keys]
-    return [key if callable(key) else lambda row, key=key: getattr(row, key, None) for key in keys]
+        return list(map(dict.get, rows, repeat(key)))
+    if kinds == {False}:
+        return list(map(getattr, rows, repeat(key), repeat(None)))
+    return [_value(row, key) for row in rows]
 
 
 def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") -> None:
@@ -151,16 +230,9 @@ def table(rows: Sequence[Any], columns: Sequence[Column], *, empty: str = "") ->
             sys.stdout.write(empty + "\n")
         return
     columns = [(c, c) if isinstance(c, str) else c for c in columns]
-    getters = _getters(rows, [key for key, _ in columns])
-    cells = [[cell(get(row)) for get in getters] for row in rows]
-    widths = [
-        max(len(header), max(len(line[i]) for line in cells))
-        for i, (_, header) in enumerate(columns)
-    ]
-    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
-    out += [line_format.format(*line).rstrip() for line in cells]
-    sys.stdout.write("\n".join(out) + "\n")
+    kinds = {type(row) is dict for row in rows}
+    cells = [_column_cells(_column_values(rows, key, kinds)) for key, _ in columns]
+    _print_columns(cells, [header for _, header in columns])
 
 
 def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty: str = "") -> None:
@@ -170,9 +242,14 @@ def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty
         if empty:
             sys.stdout.write(empty + "\n")
         return
-    columns = [_column_cells(column) for column in zip(*rows, strict=True)]
+    _print_columns([_column_cells(column) for column in zip(*rows, strict=True)], headers)
+
+
+def _print_columns(columns: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    """The table of the cells of each column under its header (upper case), each column as
+    wide as its widest text, two spaces apart, no trailing blanks."""
     widths = [max(len(h), max(map(len, c))) for h, c in zip(headers, columns, strict=True)]
-    line_format = "  ".join(f"%-{w}s" for w in widths)  # what table's format writes
+    line_format = "  ".join(f"%-{w}s" for w in widths)
     out = [(line_format % tuple(h.upper() for h in headers)).rstrip()]
     out += [(line_format % line).rstrip() for line in zip(*columns, strict=True)]
     sys.stdout.write("\n".join(out) + "\n")
@@ -182,15 +259,25 @@ def _column_cells(values: Sequence[Any]) -> list[str]:
     """``cell`` of each value of a column. A column of texts without a line break is
     its own cells; a timestamp column is converted once per distinct timestamp (rows
     recorded together share theirs: an import's grants)."""
-    if set(map(type, values)) == {str}:
+    kinds = set(map(type, values))
+    if kinds == {str}:
         if "\n" not in "".join(values):
             return list(values)
         return [v.replace("\n", " ") for v in values]
+    if kinds == {list} and set(map(type, chain.from_iterable(values))) <= {str}:
+        return [", ".join(v).replace("\n", " ") or "-" for v in values]  # lists of texts
+    if kinds <= _ONCE:  # texts, nulls and whole numbers: never equal across their types
+        shown = {v: cell(v) for v in set(values)}
+        return list(map(shown.__getitem__, values))
     first = next((v for v in values if v is not None), None)
-    if isinstance(first, datetime):
-        shown: dict[Any, str] = {}
-        return [shown[v] if v in shown else shown.setdefault(v, cell(v)) for v in values]
+    if isinstance(first, datetime) and kinds <= {datetime, type(None)}:
+        stamps: dict[Any, str] = {}
+        return [stamps[v] if v in stamps else stamps.setdefault(v, cell(v)) for v in values]
     return list(map(cell, values))
+
+
+#: Column kinds whose cells are worked out once per distinct value.
+_ONCE = frozenset({str, int, type(None)})
 
 
 def say(text: str = "") -> None:

@@ -8,7 +8,7 @@ import typer
 
 from transition.cli.lazy import lazy
 from transition.cli.options import AsJson, Engagement, Note, Reason, given
-from transition.cli.output import emit, emit_json_rows, emit_rows, say
+from transition.cli.output import emit, emit_json_rows, emit_rows, say, table_values
 from transition.cli.state import call, change, state
 
 tasks = lazy("transition.services.tasks")
@@ -61,20 +61,17 @@ def list_tasks(
 ) -> None:
     """Tasks in phase order, with filters; an unassigned task owned by a role shows the
     role's people in brackets."""
-    if as_json and not mine:
+    if not mine:
         with state(ctx).session() as session:
-            emit_json_rows(
-                tasks.task_records(
-                    session,
-                    engagement,
-                    phase=phase,
-                    status=status,
-                    overdue=overdue,
-                    assignee=assignee,
-                )
+            rows = tasks.task_records(
+                session, engagement, phase=phase, status=status, overdue=overdue, assignee=assignee
             )
+            if as_json:
+                emit_json_rows(rows)
+            else:
+                _print_records(list(rows))
         return
-    rows = call(
+    found = call(
         ctx,
         tasks.list_tasks,
         engagement,
@@ -84,14 +81,40 @@ def list_tasks(
         assignee=assignee,
         mine=mine,
     )
-    emit_rows(rows, as_json, COLUMNS, empty="no tasks match")
+    emit_rows(found, as_json, COLUMNS, empty="no tasks match")
     if not as_json:
-        _non_working_footnote(rows)
+        _non_working_footnote({t.due_date: t.due_non_working for t in found if t.due_non_working})
 
 
-def _non_working_footnote(rows: list) -> None:
+def _print_records(rows: list[dict]) -> None:
+    """The table ``COLUMNS`` prints of the read models, from their plain rows."""
+    table_values(
+        [
+            (
+                r["key"],
+                r["phase"],
+                f"{r['status']} (late)" if r["overdue"] else r["status"],
+                f"{r['due_date']} !" if r["due_non_working"] else r["due_date"],
+                r["assignee"] or (f"({', '.join(r['owners'])})" if r["owners"] else None),
+                r["owner_role"],
+                ", ".join(r["waiting_on"]) or "-",
+                f"(ad hoc) {r['title']}" if r["origin"] == "adhoc" else r["title"],
+            )
+            for r in rows
+        ],
+        _HEADERS,
+        empty="no tasks match",
+    )
+    _non_working_footnote(
+        {r["due_date"]: r["due_non_working"] for r in rows if r["due_non_working"]}
+    )
+
+
+_HEADERS = [column if isinstance(column, str) else column[1] for column in COLUMNS]
+
+
+def _non_working_footnote(flagged: dict) -> None:
     """``!`` marks a due date that is not a working day: one line per such date, why."""
-    flagged = {t.due_date: t.due_non_working for t in rows if t.due_non_working}
     for day, why in sorted(flagged.items()):
         say(f"! {day} is not a working day: {why}")
 

@@ -107,13 +107,27 @@ class _Stored(UserDefinedType):
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
         base = Date() if self.kind == "date" else DateTime(timezone=True)
         parse = base.dialect_impl(dialect).result_processor(dialect, coltype) or _same
-        if self.kind == "date":
-            return lambda value: None if value is None else parse(value).isoformat()
+        convert = _date(parse) if self.kind == "date" else self._stamp(parse)
+        seen: dict[Any, Any] = {}
+
+        def once(value: Any) -> Any:
+            """``convert`` of a stored value, worked out once per distinct value (rows
+            recorded together share theirs: an import's grants)."""
+            if value is None:
+                return None
+            found = seen.get(value)
+            if found is None:
+                if len(seen) > _SEEN:
+                    seen.clear()
+                found = seen[value] = convert(value)
+            return found
+
+        return once
+
+    def _stamp(self, parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
         iso = self.kind == "iso"
 
         def process(value: Any) -> Any:
-            if value is None:
-                return None
             value = parse(value)
             if value.tzinfo is None:  # SQLite's: stored in UTC
                 # (what the aware value's isoformat() writes, without building it)
@@ -122,6 +136,14 @@ class _Stored(UserDefinedType):
             return value.isoformat() if iso else value
 
         return process
+
+
+def _date(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: parse(value).isoformat()
+
+
+#: Distinct stored values a column remembers the conversion of (then starts afresh).
+_SEEN = 4096
 
 
 def _same(value: Any) -> Any:

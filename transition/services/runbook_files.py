@@ -188,18 +188,47 @@ def count_conflicts(text: str) -> int:
 def scan(path: str) -> tuple[int, int] | None:
     """``([[FILL: markers, conflict regions)`` in the file now, or None when it cannot be
     read (missing, not a regular file, over the size limit)."""
-    try:
-        data = read_input(path, MAX_READ, kind="runbook")
-    except Unreadable:
+    data = _read(path)
+    if data is None:
         return None
     # Both markers are ASCII, which decoding never merges into or out of other bytes: the
     # bytes are counted as they are, and decoded only to find conflict lines.
     left = data.count(_PLACEHOLDER_BYTES)
-    if _CONFLICT_BYTES not in data:
+    # a file without its first character (found by one quick byte search) has no conflict
+    if _CONFLICT_BYTES[:1] not in data or _CONFLICT_BYTES not in data:
         return left, 0
     return left, count_conflicts(data.decode("utf-8", errors="replace"))
 
 
+def _read(path: str) -> bytes | None:
+    """The file's bytes as ``read_input`` reads them, or None when it cannot be read. A
+    regular file within the limit is read by one call asking for one byte more than its
+    size (a regular file's read stops short only at its end); a file that grew meanwhile
+    is read again as any input."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) or size > MAX_READ:
+            return None
+        data = os.read(fd, size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) <= size:
+        return data
+    try:
+        return read_input(path, MAX_READ, kind="runbook")
+    except Unreadable:
+        return None
+
+
+#: What ``read_input`` opens a file with: never blocking on a FIFO.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 _CONFLICT_BYTES = CONFLICT_START.encode()
 
