@@ -218,7 +218,7 @@ def seed(
     # without them a freshly loaded table is planned as if it held a row or two.
     engine = db.get_engine(url)
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+        with engine.begin() as conn:  # kept: statistics roll back with their transaction
             conn.exec_driver_sql("ANALYZE")
     # Closed, SQLite's last connection folds the write-ahead log into the file, as the
     # command-line tool does at exit; otherwise each measured process would first read it.

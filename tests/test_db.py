@@ -177,3 +177,12 @@ def test_a_command_process_leaves_no_write_ahead_log_behind(tmp_path):
     # The rows are in the database file itself: readable with the log gone.
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM task").fetchone()[0] > 0
+
+
+def test_postgresql_sessions_run_without_jit(engine):
+    """A high estimated cost (an anti-join over a large checklist) would have PostgreSQL
+    compile the query first: hundreds of milliseconds for a query of a few."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
