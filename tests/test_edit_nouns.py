@@ -211,7 +211,7 @@ def test_delete_keeps_the_log_with_a_delete_event(session_scope, tmp_path):
         assert s.get(Engagement, eid) is None
         assert not s.execute(select(Person).where(Person.engagement_id == eid)).all()
         actions = s.execute(
-            select(AuditEvent.action).where(AuditEvent.engagement_id == eid)
+            select(AuditEvent.action).where(AuditEvent.engagement_id == eid).order_by(AuditEvent.id)
         ).scalars()
         assert list(actions)[-1] == "delete"
 

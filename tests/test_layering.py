@@ -29,7 +29,7 @@ SQL_NAMES = {
 SQL_MODULES = ("sqlalchemy", "sqlmodel")
 #: Where SQL may be written: the services, the database module and the migrations (and
 #: the schema itself, whose partial indexes carry a ``WHERE`` predicate).
-SQL_ALLOWED = ("services/", "db.py", "migrations/", "models/")
+SQL_ALLOWED = ("services/", "db.py", "db_postgresql.py", "migrations/", "models/")
 MAX_LINES = 500
 
 

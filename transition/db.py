@@ -37,6 +37,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
+from transition.db_postgresql import no_jit
 from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 
@@ -103,7 +104,7 @@ def get_engine(url: str | None = None) -> Engine:
             engine = create_engine(
                 parsed, pool_pre_ping=False, connect_args={"connect_timeout": 10}
             )
-            event.listen(engine, "connect", _no_jit)
+            event.listen(engine, "connect", no_jit)
         else:
             engine = create_engine(parsed)
     except TransitionError:
@@ -120,18 +121,6 @@ def get_engine(url: str | None = None) -> Engine:
         ) from None
     _engines[url] = engine
     return engine
-
-
-def _no_jit(dbapi_connection, record) -> None:
-    """PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high,
-    which an anti-join over a large engagement's checklist easily reaches: a third of a
-    second of compiling for a query that runs in milliseconds. The commands' queries are
-    short; they run without it."""
-    if getattr(dbapi_connection.info, "server_version", 0) < 110000:  # no JIT before 11
-        return
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    dbapi_connection.commit()
 
 
 #: SQLite engines on a file: the file's path, and why it is read-only (None if writable).
