@@ -38,7 +38,7 @@ from transition.services.common import (
     get_person,
 )
 from transition.services.release_report import mover, person_state
-from transition.services.release_units import held, units
+from transition.services.release_units import held_units
 from transition.services.roles import end_roles
 from transition.services.views.release import (
     GrantHeld,
@@ -87,9 +87,8 @@ def readiness_of(session: Session, engagement_id: int, people: list[Person]) -> 
         return []
     ids = [p.id for p in people]
     now = today()
-    link = held(session, ids)
+    link, known = held_units(session, engagement_id, ids)
     names = link.names
-    known = units(session, engagement_id, link.tiers)
     runbooks: dict[int, list[RunbookGap]] = defaultdict(list)
     if names:
         for rid, sid, title, status in session.execute(

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from transition.dates import today
 from transition.models import AccessGrant, Person, Runbook
 from transition.services.common import EngagementRef, engagement_of
-from transition.services.release_units import held, units
+from transition.services.release_units import held_units
 from transition.services.views.release import (
     Counted,
     MoverView,
@@ -101,9 +101,8 @@ def _rows(session: Session, engagement_id: int, people: list[Person]) -> list[Re
         return []
     ids = [p.id for p in people]
     now = today()
-    link = held(session, ids)
+    link, known = held_units(session, engagement_id, ids)
     names = link.names
-    known = units(session, engagement_id, link.tiers)
     # Runbooks not accepted: how many per system, and the first (lowest id).
     open_runbooks: dict[int, tuple[int, int]] = {}
     if names:

@@ -173,3 +173,10 @@ def units(session: Session, engagement_id: int, tiers: dict[int, int]) -> Units:
         )
         out.topics[sid] += [(tid, title) for tid, title, _ in team]
     return out
+
+
+def held_units(session: Session, engagement_id: int, ids: list[int]) -> tuple[Held, Units]:
+    """What ``ids`` hold (``held``) and what each system held asks of them (``units``):
+    where every release readiness, full or counted, starts."""
+    link = held(session, ids)
+    return link, units(session, engagement_id, link.tiers)
