@@ -15,6 +15,7 @@ from transition.models import Engagement, Phase, Task, TaskDependency
 from transition.playbooks import Playbook, content_hash, resolve_playbook
 from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of, find_named
+from transition.services.statistics import after_bulk_write
 from transition.services.views import EngagementDetail, EngagementRow
 from transition.text import clean_line, clean_name, field_limit, slugify
 from transition.workdays import (
@@ -212,6 +213,7 @@ def create(
             )
     if task_rows:
         session.execute(insert(Task), task_rows)
+        after_bulk_write(session, Task, len(task_rows))
         ids = dict(
             session.execute(
                 select(Task.key, Task.id).where(Task.engagement_id == engagement.id)
@@ -224,6 +226,7 @@ def create(
         ]
         if deps:
             session.execute(insert(TaskDependency), deps)
+            after_bulk_write(session, TaskDependency, len(deps))
 
     audit.record(
         session,

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Insert, Table, insert, select
 from sqlmodel import Session
 
+from transition.services.statistics import after_bulk_write
+
 
 def bulk_insert(session: Session, model: Any, rows: Sequence[Mapping[str, object]]) -> list[int]:
     """Insert ``rows`` (all of one engagement) in one executemany; return their ids in
@@ -24,11 +26,13 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[Mapping[str, object
         result = session.connection().execute(_insert(table), rows[0])
         return [result.inserted_primary_key[0]]
     if session.get_bind().dialect.name == "postgresql":
-        return list(
+        new = list(
             session.execute(
                 insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
             ).scalars()
         )
+        after_bulk_write(session, model, len(rows))
+        return new
     session.execute(insert(model), list(rows))
     ids = session.execute(
         select(model.id)

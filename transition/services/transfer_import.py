@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 from transition.errors import BadInput, Refused, about
 from transition.models import AuditEvent, Engagement, HandoverItem, KTSession, Meeting, Runbook
 from transition.services import audit
+from transition.services.statistics import after_bulk_write
 from transition.services.transfer_tables import ENTITY_SECTION, REFERENCES, SECTIONS, SOURCE_SECTION
 from transition.services.views.transfer import Bundle, ExportFile, ImportResult, Row
 
@@ -174,6 +175,7 @@ def _write_rows(
             mapping[name] = dict(zip(old_ids, ids, strict=True))
         else:
             session.execute(insert(model.__table__), rows)
+        after_bulk_write(session, model, len(rows))
     return mapping
 
 
