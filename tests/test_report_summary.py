@@ -63,6 +63,22 @@ def test_summary_and_sentences_from_known_facts(facts, session_scope) -> None:
     assert all(0 <= (i.day - NOW.date()).days <= 14 for i in s.next_days)
 
 
+def test_sentences_fold_only_the_newest_events_read(facts, session_scope, monkeypatch) -> None:
+    """Past ``EVENTS_READ`` rows, the oldest are left out: the things of the newest rows
+    only, each with the last value of its told fields."""
+    from transition.services import changes
+
+    with session_scope() as session:
+        eng = get_engagement(session, facts)
+        everything = [c.text for c in changes.sentences(session, eng, NOW.date())]
+        # The newest rows are marcus's: the RAID close (status, resolution, closed at)
+        # after the revoke. Three rows hold the close alone.
+        monkeypatch.setattr(changes, "EVENTS_READ", 3)
+        newest = [c.text for c in changes.sentences(session, eng, NOW.date())]
+    assert newest == ["Risk R-3 closed by marcus: Retired with the old desk"]
+    assert newest[0] in everything and len(everything) > 3
+
+
 def test_cli_report_sentences_by_default_raw_rows_with_audit(cli, facts) -> None:
     md = cli("report", facts).stdout
     assert "## Executive summary" in md and "## Top risks" in md
