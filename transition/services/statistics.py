@@ -7,8 +7,16 @@ and an anti-join over it (the access review's missing grants, the exit checklist
 comparison with its sources) runs as nested loops over every pair: seconds instead of
 milliseconds. So a write of many rows gathers the table's statistics itself, in its own
 transaction (``ANALYZE`` counts the rows the transaction inserted), as PostgreSQL's
-documentation advises after a bulk load. ``ANALYZE`` reads a fixed-size sample, so its
-cost does not grow with the table. SQLite plans from its indexes and needs nothing.
+documentation advises after a bulk load, so the rest of the change (deriving the exit
+checklist's items of twenty thousand grants) is planned knowing them too. ``ANALYZE``
+reads a fixed-size sample, so its cost does not grow with the table. SQLite plans from
+its indexes and needs nothing.
+
+``ANALYZE`` holds its table's lock to the end of the transaction, and another writer's
+``ANALYZE`` of the same table waits for it. A writer takes the audit chain's lock first
+(``audit.hold_chain``), which every change takes anyway at its first event: two bulk
+writers are then serialised by that one lock, and neither can hold a table's lock while
+waiting for the chain held by the other.
 """
 
 from __future__ import annotations
@@ -30,5 +38,8 @@ def after_bulk_write(session: Session, table: Any, rows: int) -> None:
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    from transition.services import audit
+
+    audit.hold_chain(session)
     name = getattr(table, "__table__", table).name
     session.execute(text(f"ANALYZE {bind.dialect.identifier_preparer.quote(name)}"))
