@@ -137,7 +137,7 @@ def report_data(
     else:
         task_facts = report_tasks.facts(session, engagement, now, top)
         totals.update(overdue=task_facts.overdue_count, blocked=task_facts.blocked_count)
-    coverage = systems.coverage(session, engagement)
+    coverage = systems.coverage(session, engagement, risks=status.key_person_risks)
     runbook_rows = _runbooks(session, engagement, top, totals)
     handover = _handover(session, engagement, top, totals)
     risks = status.key_person_risks

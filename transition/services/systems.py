@@ -35,7 +35,10 @@ from transition.services.views.systems import SystemChange, SystemRow, SystemVie
 from transition.text import clean_name, clean_text, field_limit, slugify
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from transition.playbooks import Playbook
+    from transition.services.views.phases import KeyPersonRisk
 
 
 def _tier(value: int | str) -> int:
@@ -229,10 +232,13 @@ def runbook_progress(
     return required, [r for r in required if have.get(r) == "accepted"]
 
 
-def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
+def coverage(
+    session: Session, engagement: EngagementRef, *, risks: Sequence[KeyPersonRisk] | None = None
+) -> list[SystemView]:
     """Per active system: runbooks (accepted / required), active grants, KT kinds signed off,
     readiness, key-person risk, owners and how many topics its knowledge has, in a fixed
-    number of queries."""
+    number of queries. ``risks``: the engagement's key-person risks, when the caller has
+    read them (``gates.status`` does)."""
     engagement = engagement_of(session, engagement)
     eid = engagement.id
     rules = parts_of(engagement.playbook_json)
@@ -273,7 +279,9 @@ def coverage(session: Session, engagement: EngagementRef) -> list[SystemView]:
             kt_planned[sid] += n
     from transition.services import kt
 
-    risky = {r.system: r.reason for r in kt.key_person_risks(session, engagement)}
+    if risks is None:
+        risks = kt.key_person_risks(session, engagement)
+    risky = {r.system: r.reason for r in risks}
     from transition.services import system_people
 
     owners: dict[int, list[str]] = defaultdict(list)
