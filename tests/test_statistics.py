@@ -4,11 +4,14 @@ anti-join ran as nested loops over every pair (seconds on twenty thousand grants
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import text
 from test_access import ENG, team, write  # noqa: F401  (fixture)
 
-from transition.models import AccessGrant, HandoverItem
+from transition.models import AccessGrant, HandoverItem, System
 from transition.services import access
 from transition.services.statistics import BULK_ROWS
 
@@ -44,3 +47,55 @@ def test_a_bulk_import_gathers_the_planner_statistics(
         assert _planner_rows(s, AccessGrant.__tablename__) >= grants > before
         # The exit checklist received an item per grant in the same bulk write.
         assert _planner_rows(s, HandoverItem.__tablename__) >= grants
+
+
+def test_two_bulk_writers_take_their_locks_in_one_order(acme, session_scope, engine):
+    """A bulk writer's ``ANALYZE`` holds its table's lock to the end of the transaction,
+    and every change holds the audit chain's lock from its first event. A writer that
+    analysed a table before its first event (an import) and one that analyses the same
+    table after its first event (``exit start``'s systems) would each wait for the
+    other's lock: PostgreSQL would end one with a deadlock. Both finish, one after the
+    other, because a writer takes the chain's lock before analysing."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's locks; SQLite has one writer at a time")
+    from transition.services import audit
+    from transition.services.common import get_engagement
+    from transition.services.statistics import after_bulk_write
+
+    with session_scope() as s:
+        eid = get_engagement(s, acme).id
+    first_event = [audit.Change("system", None, "update", "note", None, "b")]
+    second: dict[str, object] = {}
+
+    def other_writer() -> None:
+        try:
+            with session_scope() as s:
+                second["pid"] = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                audit.record_many(s, eid, first_event)  # its first event, then
+                after_bulk_write(s, System, BULK_ROWS)  # a bulk write into systems
+            second["done"] = True
+        except Exception as exc:  # reported by the assertion below
+            second["error"] = exc
+
+    with session_scope() as s:
+        after_bulk_write(s, System, BULK_ROWS)  # a bulk write before any event
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        # The other writer runs until it waits for a lock this one holds.
+        with engine.connect() as watch:
+            while not second.get("done") and not second.get("error"):
+                waiting = watch.execute(
+                    text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :p"),
+                    {"p": second.get("pid", 0)},
+                ).scalar()
+                if waiting:
+                    break
+                watch.rollback()
+                time.sleep(0.01)  # polling the other writer's state, not ordering by time
+        audit.record_many(s, eid, [audit.Change("system", None, "update", "note", None, "a")])
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert second.get("error") is None, second.get("error")
+    assert second.get("done")
+    with session_scope() as s:
+        assert audit.verify(s).intact  # one chain, the two changes one after the other
