@@ -126,10 +126,13 @@ def _things(
     told = [AuditEvent.__table__.alias(f"told_{name}") for name in _TOLD]
     query = (
         select(t.entity, t.entity_id, t.action, t.actor, t.at)
-        .add_columns(*(t[name] for name in _TOLD), *(alias.c.after for alias in told))
         .add_columns(Task.key, Phase.id, Phase.title)
         .add_columns(Person.id, Person.name, System.id, System.name)
         .add_columns(RaidItem.kind, RaidItem.number, RaidItem.title)
+        # Last: each told field's newest row (None: not told) and its value.
+        .add_columns(
+            *(c for name, a in zip(_TOLD, told, strict=True) for c in (t[name], a.c.after))
+        )
     )
     for name, alias in zip(_TOLD, told, strict=True):
         query = query.outerjoin(alias, alias.c.id == t[name])
@@ -163,23 +166,19 @@ def _things(
     tasks: dict[int, tuple] = {}
     grants: dict[int, str] = {}
     raid: dict[int, tuple] = {}
-    n = len(_TOLD)
     # Through the connection: plain rows, without the ORM's per-row work.
-    for row in session.connection().execute(query):
-        entity, entity_id, action, actor, at = row[:5]
+    for row in session.connection().execute(query).all():
+        (entity, entity_id, action, actor, at, task_key, phase_id, phase) = row[:8]
+        (person_id, person, system_id, system, kind, number, title, *last) = row[8:]
         found = _Thing(entity, entity_id, action, actor, _utc(at))
-        for name, last, value in zip(_TOLD, row[5 : 5 + n], row[5 + n : 5 + 2 * n], strict=True):
-            if last is not None:  # told, even when its last value is empty
-                found.fields[name] = (None, value)
+        for i, name in enumerate(_TOLD):
+            if last[2 * i] is not None:  # told, even when its last value is empty
+                found.fields[name] = (None, last[2 * i + 1])
         out.append(found)
-        task_key, phase_id, phase, person_id, person, system_id, system = row[
-            5 + 2 * n : 12 + 2 * n
-        ]
         if phase_id is not None:
             tasks[entity_id] = (task_key, phase)
         if person_id is not None and system_id is not None:
             grants[entity_id] = f"{person} on {system}"
-        kind, number, title = row[12 + 2 * n :]
         if kind is not None:
             raid[entity_id] = (kind, ref_of(kind, number), title)
     return out, tasks, grants, raid
