@@ -33,7 +33,6 @@ from sqlmodel import Session
 
 from transition.dates import utcnow
 from transition.models import AuditEvent
-from transition.services.statistics import after_bulk_write
 from transition.services.views.audit import AuditEventView, ChangeView, RecentChanges
 
 if TYPE_CHECKING:
@@ -194,7 +193,6 @@ def record_many(session: Session, engagement_id: int | None, changes: Iterable[C
     if rows:
         session.flush()  # keep ORM-pending rows ahead of their events
         session.connection().execute(_INSERT, rows)  # Core: no per-row ORM work
-        after_bulk_write(session, AuditEvent, len(rows))
         session.info[_CHAIN_KEY] = prev
     return len(rows)
 
@@ -255,7 +253,6 @@ def append_segment(
     if chained:
         session.flush()
         session.connection().execute(_INSERT, chained)
-        after_bulk_write(session, AuditEvent, len(chained))
         ids = sorted(
             session.execute(
                 select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(len(chained))

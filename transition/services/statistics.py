@@ -10,7 +10,9 @@ transaction (``ANALYZE`` counts the rows the transaction inserted), as PostgreSQ
 documentation advises after a bulk load, so the rest of the change (deriving the exit
 checklist's items of twenty thousand grants) is planned knowing them too. ``ANALYZE``
 reads a fixed-size sample, so its cost does not grow with the table. SQLite plans from
-its indexes and needs nothing.
+its indexes and needs nothing. The audit log is left to autovacuum: it is read through
+its indexes on engagement and time (no join is planned from its column statistics), and
+it is the largest table, written to by every change.
 
 ``ANALYZE`` holds its table's lock to the end of the transaction, and another writer's
 ``ANALYZE`` of the same table waits for it. A writer takes the audit chain's lock first
