@@ -45,6 +45,11 @@ EXAMPLES = {
     "replace": '{{ ("x"*1000000)|replace("x", "x"*1000) }}',
     "format width": '{{ "{:>999999999}".format(1) }}',
     "join": '{{ range(100000)|map("center", 9000000)|join }}',
+    "doubling a list of deep shared lists": (
+        "{% set ns = namespace(l=[1, 2]) %}{% for i in range(50) %}{% set ns.l = [ns.l, ns.l] %}"
+        "{% for j in range(100000) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{% endfor %}"
+        "{{ ns.l }}"
+    ),
 }
 
 
@@ -199,3 +204,60 @@ def test_generated_hostile_templates_end_in_an_error_or_bounded_output(body, as_
             _bounded(_runbook, Path(folder), body, "hostile")
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
     assert grown_kib < 1024 * 1024, f"memory grew by {grown_kib} KiB"
+
+
+def _naive_weight(value, cap: int) -> int:
+    """``sandbox.weight`` by its definition: every reachable item counted each time it
+    is reached, each structure's count capped at ``cap + 1``."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, range):
+        return len(value) + 1
+    if isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = list(value)
+    else:
+        return (
+            1
+            if not isinstance(value, int) or isinstance(value, bool)
+            else (value.bit_length() // 3 + 1)
+        )
+    return min(len(value) + 1 + sum(_naive_weight(c, cap) for c in children), cap + 1)
+
+
+def _structures():
+    """Nested lists, tuples and dicts of text and numbers, some parts shared."""
+    leaves = st.one_of(st.text(max_size=8), st.integers(-(10**30), 10**30), st.booleans())
+
+    def grow(inner):
+        part = st.one_of(
+            st.lists(inner, max_size=4),
+            st.lists(inner, max_size=3).map(tuple),
+            st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        )
+        # The same part twice: what the measure counts twice and computes once.
+        return st.one_of(part, part.map(lambda x: [x, x, (x,)]))
+
+    return st.recursive(leaves, grow, max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_structures(), cap=st.integers(0, 400))
+def test_weight_is_the_count_of_everything_reachable_up_to_the_cap(value, cap):
+    assert sandbox.weight(value, cap) == _naive_weight(value, cap)
+
+
+def test_a_long_measure_checks_the_clock_and_a_capped_one_stops_early(monkeypatch):
+    """Measuring walks the items, checking the time limit as it goes (every 16,384), and
+    stops at the first item that takes a structure past the cap."""
+    checks = []
+    monkeypatch.setattr(sandbox, "tick", lambda: checks.append(1))
+    assert sandbox.weight(list(range(1_000_000))) < sandbox.MAX_VALUE
+    assert len(checks) == 1_000_000 // 16_384
+    checks.clear()
+    deep = [1, 2]
+    for _ in range(50):
+        deep = [deep, deep]  # 2**50 items when written out, 50 lists
+    assert sandbox.weight([deep] * 1_000_000) == sandbox.MAX_VALUE + 1
+    assert checks == []  # fewer than 16,384 items walked, not a million

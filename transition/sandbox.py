@@ -81,7 +81,9 @@ def weight(value: Any, cap: int = MAX_VALUE) -> int:
     """Characters of text plus items of structures reachable from ``value``, counting a
     shared item each time it is reached (as ``str()`` would); an upper bound is enough
     once it passes ``cap``. Shared parts are measured once, so ``[x, x]`` nested sixty
-    times costs sixty steps, not 2**60."""
+    times costs sixty steps, not 2**60; a structure stops being measured as soon as it
+    passes ``cap`` (a million references to one huge part cost one step), and a long
+    measure stops at the time limit like any other step."""
     if isinstance(value, str | bytes):
         return len(value)
     if isinstance(value, range):
@@ -90,31 +92,53 @@ def weight(value: Any, cap: int = MAX_VALUE) -> int:
         return _int_weight(value)
     memo: dict[int, int] = {}
     keep: list[Any] = []  # ids stay valid while measuring
-    stack: list[tuple[Any, bool]] = [(value, False)]
-    while stack:
-        item, ready = stack.pop()
-        key = id(item)
-        if key in memo and not ready:
-            continue
+    active: set[int] = set()  # the structures being measured (a cycle counts 1)
+    # Each frame: the structure, its children still to measure, its total so far.
+    stack: list[list[Any]] = []
+    steps = 0
+
+    def enter(item: Any) -> None:
         children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-        if not ready:
-            stack.append((item, True))
-            stack.extend(
-                (c, False) for c in children if isinstance(c, _CONTAINERS) and id(c) not in memo
-            )
+        stack.append([item, iter(children), len(item) + 1])
+        active.add(id(item))
+
+    enter(value)
+    while stack:
+        frame = stack[-1]
+        item, children, total = frame
+        inner = None
+        if total <= cap:
+            for child in children:
+                steps += 1
+                if not steps & 0x3FFF:
+                    tick()
+                if isinstance(child, str | bytes):
+                    total += len(child)
+                elif isinstance(child, _CONTAINERS):
+                    known = memo.get(id(child))
+                    if known is not None:
+                        total += known
+                    elif id(child) in active:
+                        total += 1
+                    else:
+                        inner = child
+                        break
+                elif isinstance(child, range):
+                    total += len(child) + 1
+                else:
+                    total += _int_weight(child)
+                if total > cap:
+                    break
+        frame[2] = total
+        if inner is not None:
+            enter(inner)
             continue
-        total = len(item) + 1
-        for child in children:
-            if isinstance(child, str | bytes):
-                total += len(child)
-            elif isinstance(child, _CONTAINERS):
-                total += memo.get(id(child), 1)
-            elif isinstance(child, range):
-                total += len(child) + 1
-            else:
-                total += _int_weight(child)
-        memo[key] = min(total, cap + 1)
+        stack.pop()
+        active.discard(id(item))
+        memo[id(item)] = size = min(total, cap + 1)
         keep.append(item)
+        if stack:
+            stack[-1][2] += size
     return memo[id(value)]
 
 
@@ -143,11 +167,16 @@ def check(value: Any) -> Any:
 
 
 def produced(value: Any) -> Any:
-    """Check a value the template has just built and charge it to the rendering."""
-    check(value)
+    """Check a value the template has just built and charge it to the rendering
+    (measured once for both)."""
+    if isinstance(value, int | float | bool | type(None)):
+        return check(value)
+    size = weight(value)
+    if size > MAX_VALUE:
+        raise _too_big(size)
     budget = _BUDGET.get()
-    if budget is not None and not isinstance(value, int | float | bool | type(None)):
-        budget.produced += weight(value)
+    if budget is not None:
+        budget.produced += size
         if budget.produced > MAX_PRODUCED:
             raise LimitExceeded(f"the values it built exceed the {MAX_PRODUCED:,}-character limit")
     return value
