@@ -133,14 +133,6 @@ def _forget_transaction(session: Session) -> None:
         session.info.pop(key, None)
 
 
-def hold_chain(session: Session) -> None:
-    """Take the chain's lock now rather than at this transaction's first event
-    (PostgreSQL: an advisory lock held to the end of the transaction). A writer about to
-    take another lock that other writers take after their first event (``statistics``)
-    takes this one first, so two writers never wait for each other."""
-    _last_hash(session)
-
-
 def _last_hash(session: Session) -> str | None:
     if _CHAIN_KEY in session.info:
         return session.info[_CHAIN_KEY]

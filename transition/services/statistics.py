@@ -14,11 +14,15 @@ its indexes and needs nothing. The audit log is left to autovacuum: it is read t
 its indexes on engagement and time (no join is planned from its column statistics), and
 it is the largest table, written to by every change.
 
-``ANALYZE`` holds its table's lock to the end of the transaction, and another writer's
-``ANALYZE`` of the same table waits for it. A writer takes the audit chain's lock first
-(``audit.hold_chain``), which every change takes anyway at its first event: two bulk
-writers are then serialised by that one lock, and neither can hold a table's lock while
-waiting for the chain held by the other.
+``ANALYZE`` holds its table's lock to the end of the transaction, and another
+``ANALYZE`` of that table would wait for it. A writer waiting there while holding what the
+first one waits for next (the audit chain, a row it inserted) would deadlock with it, so
+statistics never wait: ``SKIP_LOCKED`` passes over a table another writer (or
+autovacuum) is analysing at that moment, and that one gathers its statistics instead.
+Nothing else a change locks is touched, so the order in which writers take the audit
+chain and meet each other's keys is the same as without statistics. (A rolled-back bulk
+write leaves the table's estimated size behind, which PostgreSQL keeps outside the
+transaction, until autovacuum next looks: an over-estimate, which plans hash joins.)
 """
 
 from __future__ import annotations
@@ -38,10 +42,8 @@ def after_bulk_write(session: Session, table: Any, rows: int) -> None:
     if rows < BULK_ROWS:
         return
     bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    from transition.services import audit
-
-    audit.hold_chain(session)
+    if bind.dialect.name != "postgresql" or bind.dialect.server_version_info < (12,):
+        return  # ``SKIP_LOCKED`` came with PostgreSQL 12
     name = getattr(table, "__table__", table).name
-    session.execute(text(f"ANALYZE {bind.dialect.identifier_preparer.quote(name)}"))
+    quoted = bind.dialect.identifier_preparer.quote(name)
+    session.execute(text(f"ANALYZE (SKIP_LOCKED) {quoted}"))
