@@ -93,6 +93,91 @@ def load_yaml(path: Path | str) -> tuple[Any, Marks]:
     return parse_yaml_text(read_text(path), path)
 
 
+class NotPlain(Exception):
+    """``top_level`` cannot tell a value without composing the whole document."""
+
+
+def top_level(text: str, keys: frozenset[str]) -> dict[str, Any] | None:
+    """The plain scalar values of ``keys`` at the top level of a YAML document, read from
+    its event stream without composing it: what ``load_yaml`` gives for them, in a small
+    part of the time. The whole document is parsed first (a file that is not YAML raises
+    ``ValidationFailed``) with ``MAX_DEPTH`` kept. ``None``: the top level is not a
+    mapping. ``NotPlain``: one of the keys is given twice, or its value is an alias, a
+    collection or explicitly tagged (compose with ``load_yaml`` then)."""
+    try:
+        return _top_level(text, keys)
+    except yaml.YAMLError as exc:
+        raise ValidationFailed([f"invalid YAML: {exc}"]) from None
+
+
+def _top_level(text: str, keys: frozenset[str]) -> dict[str, Any] | None:
+    resolver = yaml.SafeLoader("")
+    found: dict[str, Any] = {}
+    depth = documents = 0
+    top_is_mapping = False
+    at_key = True  # the next node at depth 1 is a key of the top mapping
+    wanted: str | None = None  # the key whose value comes next
+    unplain: NotPlain | None = None  # raised once the whole document has parsed
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:  # refused by ``load_yaml``
+                unplain = unplain or NotPlain("a second document")
+        elif isinstance(event, yaml.CollectionStartEvent):
+            if depth == 0:
+                top_is_mapping = isinstance(event, yaml.MappingStartEvent)
+            elif depth == 1:
+                if wanted is not None:
+                    unplain, wanted = unplain or NotPlain(wanted), None
+                at_key = not at_key
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nesting deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif depth == 1 and isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+            try:
+                if at_key:
+                    wanted = _key(event, keys, found)
+                elif wanted is not None:
+                    found[wanted] = _scalar(resolver, event, wanted)
+                    wanted = None
+            except NotPlain as exc:
+                unplain, wanted = unplain or exc, None
+            at_key = not at_key
+    if unplain is not None:
+        raise unplain
+    return found if top_is_mapping else None
+
+
+def _key(event: yaml.Event, keys: frozenset[str], found: dict[str, Any]) -> str | None:
+    """Which of ``keys`` a top-level key event names (None: none of them)."""
+    if isinstance(event, yaml.AliasEvent):  # may stand for any key
+        raise NotPlain("an alias as a key")
+    value = event.value  # type: ignore[attr-defined]
+    if value == "<<" and event.tag is None:  # type: ignore[attr-defined]
+        raise NotPlain("a merge key")  # may bring in any key
+    if value not in keys:
+        return None
+    if event.tag is not None or value in found:  # type: ignore[attr-defined]
+        raise NotPlain(value)
+    return value
+
+
+def _scalar(resolver: yaml.SafeLoader, event: yaml.Event, key: str) -> Any:
+    """A plain or quoted scalar as ``safe_load`` constructs it."""
+    if isinstance(event, yaml.AliasEvent) or event.tag is not None:  # type: ignore[attr-defined]
+        raise NotPlain(key)
+    value, implicit = event.value, event.implicit  # type: ignore[attr-defined]
+    node = yaml.ScalarNode(resolver.resolve(yaml.ScalarNode, value, implicit), value)
+    try:
+        return resolver.construct_object(node, deep=True)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+        raise NotPlain(key) from None
+
+
 def _check_depth(text: str) -> None:
     """Walk the event stream (iterative, cheap) to refuse absurd nesting before composing."""
     depth = 0

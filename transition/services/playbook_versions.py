@@ -37,12 +37,7 @@ def _name_version(path: Path) -> tuple[str, int] | None:
         return None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _SEEN:
-        from transition.yamlfile import load_yaml
-
-        try:
-            data, _ = load_yaml(path)
-        except Exception:  # an unreadable file offers no version
-            data = None
+        data = _header(path)
         found = None
         if isinstance(data, dict):
             name, version = data.get("name"), data.get("version", 1)
@@ -50,6 +45,26 @@ def _name_version(path: Path) -> tuple[str, int] | None:
                 found = (name, version)
         _SEEN[key] = found
     return _SEEN[key]
+
+
+def _header(path: Path) -> dict[str, object] | None:
+    """A playbook file's top-level ``name`` and ``version``, read from its event stream
+    (the whole file composed only when they are not plain values); None when the file
+    cannot be read or parsed. A playbook that parses but is not valid is offered, and
+    refused with its problems when it is loaded."""
+    from transition.yamlfile import NotPlain, load_yaml, read_text, top_level
+
+    try:
+        try:
+            return top_level(read_text(path), _HEADER)
+        except NotPlain:
+            data, _ = load_yaml(path)
+            return data if isinstance(data, dict) else None
+    except Exception:  # an unreadable file offers no version
+        return None
+
+
+_HEADER = frozenset({"name", "version"})
 
 
 def latest() -> dict[str, Available]:
