@@ -50,6 +50,8 @@ def test_each_part_moves_the_score_by_its_share(cli, desk, session_scope):
     assert _part(after, "access").value == 100
     assert after.score - before.score == pytest.approx(access.share, abs=1)
     assert after.systems[0].access == 100
+    # A system's score is its done parts' share of the parts that apply (access alone).
+    assert (before.systems[0].score, after.systems[0].score) == (0, 33)
 
     ok(cli("raid", "add", desk, "--type", "risk", "--title", "Batch overruns",
            "--probability", "4", "--impact", "4"))  # fmt: skip

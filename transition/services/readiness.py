@@ -239,10 +239,8 @@ def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[Readi
 
     applied = sum(w for _, _, w, p in parts if p.applies)
     out = []
-    total = 0.0
     for key, title, weight, part in parts:
         share = 100.0 * weight / applied if part.applies and applied else 0.0
-        total += share * part.value / 100.0
         unit = share / part.total if part.total else 0.0
         todo = sorted(part.todo, key=lambda t: -t[1])
         items = [RaiseItem(action=a, gain=round(unit * u, 1)) for a, u in todo]
@@ -259,7 +257,7 @@ def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[Readi
                 items=items,
             )
         )
-    return round(total), out
+    return _total([(w, p) for _, _, w, p in parts]), out
 
 
 def _system_scores(facts: _Facts) -> list[SystemReadiness]:
@@ -268,13 +266,11 @@ def _system_scores(facts: _Facts) -> list[SystemReadiness]:
     weights = {key: weight for key, _, weight in WEIGHTS}
     out = []
     for sid, (name, tier) in facts.systems.items():
-        kt, books, access = _kt(facts, [sid]), _runbooks(facts, [sid]), _access(facts, [sid])
-        score, _ = _composite(
-            [
-                ("kt", "", weights["kt"], kt),
-                ("runbooks", "", weights["runbooks"], books),
-                ("access", "", weights["access"], access),
-            ]
+        only = [sid]
+        kt, books = _kt(facts, only, items=False), _runbooks(facts, only, items=False)
+        access = _access(facts, only, items=False)
+        score = _total(
+            [(weights["kt"], kt), (weights["runbooks"], books), (weights["access"], access)]
         )
         out.append(
             SystemReadiness(
@@ -290,10 +286,16 @@ def _system_scores(facts: _Facts) -> list[SystemReadiness]:
 
 
 def _score(parts: list[Part]) -> int:
-    """``_composite``'s score alone, the same sum (no read model per item)."""
-    applied = sum(w for (_, _, w), p in zip(WEIGHTS, parts, strict=True) if p.applies)
+    """``_composite``'s score alone (no read model per item)."""
+    return _total([(w, p) for (_, _, w), p in zip(WEIGHTS, parts, strict=True)])
+
+
+def _total(parts: list[tuple[int, Part]]) -> int:
+    """The weighted score of ``(weight, part)``: each part that applies counts for its
+    share of the weights that apply."""
+    applied = sum(w for w, p in parts if p.applies)
     total = 0.0
-    for (_, _, weight), part in zip(WEIGHTS, parts, strict=True):
+    for weight, part in parts:
         share = 100.0 * weight / applied if part.applies and applied else 0.0
         total += share * part.value / 100.0
     return round(total)
