@@ -163,3 +163,18 @@ def test_phase_status_keeps_the_score_readiness_computes(cli, desk, session_scop
     with session_scope(write=False) as s:
         (row,) = dashboard.overview(s)
     assert row.readiness == score
+
+
+def test_a_shorter_reading_keeps_the_score_and_the_first_items(cli, desk, session_scope):
+    for n in range(8):
+        ok(cli("system", "add", desk, f"Система {n}", "--tier", "2"))
+    with session_scope(write=False) as s:
+        full = readiness.readiness(s, ENG)
+        short = readiness.readiness(s, ENG, items=1, per_system=False)
+    assert len(_part(full, "access").items) == 9
+    assert short.score == full.score
+    assert short.raise_most == full.raise_most
+    assert short.systems == [] and len(full.systems) == 9
+    for whole, cut in zip(full.parts, short.parts, strict=True):
+        assert cut.items == whole.items[: readiness.ITEMS_SHOWN]
+        assert cut.model_dump(exclude={"items"}) == whole.model_dump(exclude={"items"})

@@ -25,9 +25,13 @@ class ReadinessSection(TypedDict):
     chart: dict[str, Any] | None
 
 
-def section(session: Session, engagement: Engagement, **known: Any) -> ReadinessSection:
-    """``known``: the KT matrix and high access findings the report has read already."""
-    data = readiness.readiness(session, engagement, **known)
+def section(
+    session: Session, engagement: Engagement, top: int | None = None, **known: Any
+) -> ReadinessSection:
+    """``known``: the KT matrix and high access findings the report has read already.
+    ``top``: each part lists only the ``top`` items that raise the score most, as the
+    report's other long lists (every item when None)."""
+    data = readiness.readiness(session, engagement, items=top, per_system=False, **known)
     trend = list(data.trend)
     if not trend or trend[-1].day != data.day:  # today's figure, kept once the report is made
         trend = [*trend[-(readiness.TREND_DAYS - 1) :], TrendPoint(day=data.day, score=data.score)]

@@ -171,7 +171,7 @@ def report_data(
         handover=handover,
         changes=changes,
         scorecard=report_scorecard.section(session, engagement),
-        readiness=report_readiness.section(session, engagement, matrix=matrix, high=high),
+        readiness=report_readiness.section(session, engagement, top, matrix=matrix, high=high),
         rag=Rag(state="", reasons=[]),
         dependency_map=dependencies.system_map(session, engagement),
         summary=None,  # type: ignore[typeddict-item]  # filled below

@@ -234,7 +234,11 @@ def _access(facts: _Facts, only: Iterable[int], items: bool = True) -> Part:
     return Part(done, len(ids), f"{done} of {len(ids)} systems provisioned, no high finding", todo)
 
 
-def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[ReadinessPart]]:
+def _composite(
+    parts: list[tuple[str, str, int, Part]], shown: int | None = None
+) -> tuple[int, list[ReadinessPart]]:
+    """The score and each part's read model, its items the ``shown`` that gain most
+    (every item when None)."""
     from transition.services.views.readiness import RaiseItem, ReadinessPart
 
     applied = sum(w for _, _, w, p in parts if p.applies)
@@ -242,7 +246,7 @@ def _composite(parts: list[tuple[str, str, int, Part]]) -> tuple[int, list[Readi
     for key, title, weight, part in parts:
         share = 100.0 * weight / applied if part.applies and applied else 0.0
         unit = share / part.total if part.total else 0.0
-        todo = sorted(part.todo, key=lambda t: -t[1])
+        todo = sorted(part.todo, key=lambda t: -t[1])[:shown]
         items = [RaiseItem(action=a, gain=round(unit * u, 1)) for a, u in todo]
         out.append(
             ReadinessPart(
@@ -389,17 +393,25 @@ def readiness(
     keep: bool = False,
     matrix: list[tuple[int, Any]] | None = None,
     high: list[Any] | None = None,
+    items: int | None = None,
+    per_system: bool = True,
 ) -> Readiness:
     """The score with every part, the per-system scores, what would raise it most and the
     trend; with ``keep``, today's figure is stored first (it then ends the trend).
     ``matrix`` (``kt_topics.matrix_of``) and ``high`` (``access_review.high_findings``):
-    what a caller that read them already passes instead of reading them again."""
+    what a caller that read them already passes instead of reading them again.
+    ``items``: each part lists only its ``items`` items that raise the score most (at
+    least ``ITEMS_SHOWN``); without ``per_system``, ``systems`` is left empty (for a
+    caller that does not show them)."""
     from transition.services.views.readiness import RaiseStep, Readiness
 
     engagement = engagement_of(session, engagement, writable=False)
     facts = _facts(session, engagement, matrix, high)
     raw = _parts(session, engagement, facts)
-    score, parts = _composite([(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)])
+    shown = None if items is None else max(items, ITEMS_SHOWN)
+    score, parts = _composite(
+        [(k, t, w, p) for (k, t, w), p in zip(WEIGHTS, raw, strict=True)], shown
+    )
     if keep and engagement.archived_at is None:  # an archived engagement is frozen
         store(session, engagement, score)
     steps = [
@@ -412,7 +424,7 @@ def readiness(
         day=today(),
         score=score,
         parts=parts,
-        systems=_system_scores(facts),
+        systems=_system_scores(facts) if per_system else [],
         raise_most=steps,
         trend=_trend(session, engagement.id),
     )
