@@ -5,6 +5,7 @@ exit's checklist; one exit per engagement."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -176,3 +177,36 @@ def test_an_export_keeps_the_exit_link_when_both_come_along(cli, acme, tmp_path)
     ok(cli("import", whole))
     assert ok(cli("engagement", "show", EXIT, "--json")).json()["exit_of"] == ENG
     assert ok(cli("engagement", "show", ENG, "--json")).json()["exit_engagement"] == EXIT
+
+
+def shown(cli) -> list[tuple]:
+    """The exit's checklist as `handover show` gives it, row ids aside (an import renumbers
+    the rows, and a derived item's key holds its source's id)."""
+    rows = ok(cli("handover", "show", EXIT, "--json")).json()
+    fields = ("title", "source", "status", "due_date", "note", "resolved_by")
+    return sorted(tuple(r[f] for f in fields) for r in rows)
+
+
+def test_an_exit_with_carried_items_travels_through_export_and_import(cli, acme, tmp_path):
+    """The items an exit carries over (a revocation per grant in force, a hand-back per
+    runbook) are restored by `import` as they were exported."""
+    running(cli, tmp_path)
+    ok(cli("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook",
+           "exit-to-successor", "--provider", "NextCo"))  # fmt: skip
+    ok(cli("handover", "done", EXIT, "revoke-grant-1", "--note", "disabled"))
+    first, again = tmp_path / "first.json", tmp_path / "again.json"
+    ok(cli("export", "-o", first))
+    before = shown(cli)
+    for slug in (EXIT, ENG):
+        ok(cli("engagement", "archive", slug))
+        ok(cli("engagement", "delete", slug, "--confirm", slug))
+    ok(cli("import", first))
+    assert shown(cli) == before
+    ok(cli("export", "-o", again))
+    exported = [json.loads(p.read_text())["engagements"] for p in (first, again)]
+    items = [
+        sorted((i["key"], i["source"], i["status"]) for e in x for i in e["handover_items"])
+        for x in exported
+    ]
+    assert items[0] == items[1]
+    assert ("revoke-grant-1", "carried", "done") in items[0]

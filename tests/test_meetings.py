@@ -175,6 +175,36 @@ def test_held_cancel_action_and_their_refusals(gov, cli, tmp_path):
     assert again.exit_code == 1 and "cancelled" in again.stderr
 
 
+def test_a_removed_person_neither_attends_a_meeting_nor_takes_part_in_kt(gov, cli, db_url):
+    """A person removed from the engagement is unknown to every verb that names people:
+    `meeting held --attendee` and the KT verbs took them while `raid`, `golive` and
+    `meeting action` refused them."""
+    from safety import dump
+
+    mid = str(rows(cli)[0]["number"])
+    assert cli("system", "add", ENG, "CRM").exit_code == 0
+    assert cli("person", "add", ENG, "Cleo Gone", "--side", "provider").exit_code == 0
+    assert cli("person", "remove", ENG, "Cleo Gone").exit_code == 0
+    before = dump(db_url)
+    for args in (
+        ("meeting", "held", ENG, mid, "--attendee", "Cleo Gone"),
+        ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Batch", "--presenter",
+         "Ann Old", "--attendee", "Cleo Gone", "--at", "2026-11-20T10:00"),
+        ("kt", "schedule", ENG, "--system", "CRM", "--topic", "Batch", "--presenter",
+         "Cleo Gone", "--at", "2026-11-20T10:00"),
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "unknown person(s) 'Cleo Gone'" in result.stderr
+    assert dump(db_url) == before
+    assert cli("kt", "schedule", ENG, "--system", "CRM", "--topic", "Batch", "--presenter",
+               "Ann Old", "--attendee", "Bob New", "--at", "2026-11-20T10:00").exit_code == 0  # fmt: skip
+    assert cli("kt", "hold", ENG, "1").exit_code == 0
+    assert cli("person", "remove", ENG, "Bob New").exit_code == 0
+    signed = cli("kt", "signoff", ENG, "1", "--by", "Bob New", "--confidence", "4")
+    assert signed.exit_code == 2 and "unknown person(s) 'Bob New'" in signed.stderr
+
+
 def test_a_meeting_without_minutes_a_day_after_is_a_finding(gov, cli, session_scope):
     from transition.services.meeting_findings import missed
 

@@ -200,6 +200,14 @@ def test_cli_pack_verify_and_refusals(cli, acme, tmp_path: Path) -> None:
     refused = cli("handover", "pack", acme, "-o", mine, "--force")
     assert refused.exit_code == 1 and "not a hand-back pack" in refused.stderr
     assert (mine / "thesis.txt").read_text() == "do not lose\n"
+    # a file added beside an earlier pack is not part of it: --force does not take it along
+    (target / "notes").mkdir()
+    (target / "notes" / "sign-off.txt").write_text("signed by the client\n")
+    beside = cli("handover", "pack", acme, "-o", target, "--force")
+    assert beside.exit_code == 1 and "notes/sign-off.txt" in beside.stderr, beside.stderr
+    assert (target / "notes" / "sign-off.txt").read_text() == "signed by the client\n"
+    shutil.rmtree(target / "notes")
+    assert cli("handover", "pack", acme, "-o", target, "--force").exit_code == 0
     (target / "status-report.html").write_text("<p>all green</p>")
     damaged = cli("handover", "pack", "--verify", target)
     assert damaged.exit_code == 1 and "changed: status-report.html" in damaged.stderr

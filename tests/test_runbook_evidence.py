@@ -213,8 +213,17 @@ def test_generate_missing_is_all_or_nothing(cli, eng, tmp_path, db_url):
     refused = cli("runbook", "generate", eng, "--missing", "--out", str(out))
     assert_clean_error(refused, 1)
     assert "service-restart.md" in refused.stderr
+    # the way out it names is one that exists (generate has no --force)
+    assert "runbook new acme-helpdesk --system intranet --template service-restart" in (
+        refused.stderr
+    )
     assert dump(db_url) == before
     assert [p.name for p in out.rglob("*") if p.is_file()] == ["service-restart.md"]
+    # the preview refuses as the run does, rather than promising a file it cannot write
+    dry = cli("runbook", "generate", eng, "--missing", "--out", str(out), "--dry-run")
+    assert_clean_error(dry, 1)
+    assert "service-restart.md" in dry.stderr
+    assert edited.read_text(encoding="utf-8") == "our own notes\n"
     assert_clean_error(cli("runbook", "generate", eng, "--out", str(out)), 2)  # no --missing
     bad_set = cli("runbook", "generate", eng, "--missing", "--set", "nobody_reads=1")
     assert_clean_error(bad_set, 2)

@@ -251,6 +251,22 @@ def test_the_ends_of_a_units_range_are_values(session_scope, wayne):
         assert _record(session_scope, kpi, "provider", "2026-W48", value).value == value
 
 
+@given(text=st.sampled_from(["-0", "-0.0", "-0e5", "-1e-400", " -0 ", "-.0"]))
+@settings(max_examples=6, deadline=None)
+def test_minus_zero_is_zero(text):
+    number = scorecard.parse_value(text)
+    assert number == 0 and str(number) == "0.0"  # never shown, stored or exported as "-0"
+
+
+def test_minus_zero_is_recorded_and_shown_as_zero(cli, wayne):
+    result = cli("score", "record", ENG, "backlog-age", "--party", "provider", "--period",
+                 "2026-W48", "--value", "-0")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "2026-W48: 0, target 5 met" in result.stdout
+    assert [r["value"] for r in cli("score", "list", ENG, "--json").json()] == [0.0]
+    assert "-0" not in cli("score", "list", ENG).stdout
+
+
 @pytest.mark.parametrize(
     ("unit", "bounds"),
     [

@@ -112,20 +112,24 @@ def _people(
     field: str,
     fields: Mapping[str, str] | None = None,
 ) -> dict[str, Person]:
-    """Persons by slug, one query; unknown names are one error naming all of them, about
-    the argument ``fields`` gives the first of them (by slug), else ``field``."""
+    """Persons on the engagement (not removed) by slug, one query; unknown names are one
+    error naming all of them, about the argument ``fields`` gives the first of them (by
+    slug), else ``field``."""
     slugs = {slugify(n): n for n in names}
     found = {
         p.slug: p
         for p in session.execute(
             select(Person).where(
-                Person.engagement_id == engagement.id, Person.slug.in_(list(slugs))
+                Person.engagement_id == engagement.id,
+                Person.slug.in_(list(slugs)),
+                Person.removed_at.is_(None),  # a removed person takes no further part
             )
         ).scalars()
     }
     for slug, name in slugs.items():  # a row stored under the first release's slug
         if slug not in found:
-            old = find_named(session, Person, name, Person.engagement_id == engagement.id)
+            here = (Person.engagement_id == engagement.id, Person.removed_at.is_(None))
+            old = find_named(session, Person, name, *here)
             if old is not None:
                 found[slug] = old
     unknown = [name for slug, name in slugs.items() if slug not in found]

@@ -160,10 +160,21 @@ def _check_target(path: Path, force: bool) -> None:
     if any(os.scandir(path)):
         if not force:
             raise Refused(f"{path} is not empty; use --force to replace it", field="target")
-        if not (path / MANIFEST).is_file() or _read_manifest(path, path / MANIFEST) is None:
+        manifest = _read_manifest(path, path / MANIFEST) if (path / MANIFEST).is_file() else None
+        if manifest is None:
             raise Refused(
                 f"{path} holds files that are not a hand-back pack; refusing to replace "
                 "them (give an empty or new folder)",
+                field="target",
+            )
+        # An earlier pack, and only it: a file added beside it would go with it.
+        listed = {MANIFEST, *(f["path"] for f in manifest["files"])}  # type: ignore[attr-defined]
+        extra = [rel for rel, _ in _folder_entries(path) if rel not in listed]
+        if extra:
+            raise Refused(
+                f"{path} holds files that are not part of its pack ({', '.join(extra[:3])}"
+                f"{', …' if len(extra) > 3 else ''}); refusing to replace them (move them "
+                "out, or give an empty or new folder)",
                 field="target",
             )
 
@@ -306,21 +317,27 @@ def _read_manifest(pack: Path, file: Path) -> dict[str, object] | None:
     return _parse_manifest(pack, raw)
 
 
-def _folder_hashes(root: Path) -> Iterator[tuple[str, str]]:
-    """``(relative path, sha256)`` of every entry under ``root`` (links are not followed:
-    anything but a regular file gets a hash no file has)."""
+def _folder_entries(root: Path) -> Iterator[tuple[str, Path]]:
+    """``(relative path, path)`` of every entry under ``root`` but its folders (links are
+    not followed: a link to a folder is an entry)."""
     for folder, dirs, names in os.walk(root, followlinks=False):
         for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             full = Path(folder) / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink() or not full.is_file():
-                yield rel, "(not a regular file)"
-                continue
-            digest = hashlib.sha256()
-            with open(full, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
-            yield rel, digest.hexdigest()
+            yield full.relative_to(root).as_posix(), full
+
+
+def _folder_hashes(root: Path) -> Iterator[tuple[str, str]]:
+    """``(relative path, sha256)`` of every entry under ``root`` (links are not followed:
+    anything but a regular file gets a hash no file has)."""
+    for rel, full in _folder_entries(root):
+        if full.is_symlink() or not full.is_file():
+            yield rel, "(not a regular file)"
+            continue
+        digest = hashlib.sha256()
+        with open(full, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+        yield rel, digest.hexdigest()
 
 
 _TWICE = "(stored twice in the zip)"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from shlex import quote
 
 from sqlalchemy import Row, select
 from sqlmodel import Session
@@ -141,12 +142,21 @@ def generate_missing(
             regenerated=False,
         )
         made.append(result)
-        if dry_run:
-            continue
-        # Only a file no runbook records can be there: unedited, it is taken over.
+        # Only a file no runbook records can be there: unedited, it is taken over. An
+        # edited one is refused, by a dry run too, so the preview says what the run will.
         on_disk = files.read_existing(path) if files.inside(base, path) else None
         if on_disk is not None and on_disk != text.encode("utf-8"):
-            runbooks.refuse_edited(path, text, on_disk)
+            runbooks.refuse_edited(
+                path,
+                text,
+                on_disk,
+                advice="move it out of the way, or make this runbook alone with "
+                f"`transition runbook new {quote(engagement.slug)} --system "
+                f"{quote(system.slug)} --template {name} --out {quote(str(base))} "
+                f"--force --discard-edits` (which keeps the old file as {path.name}.orig)",
+            )
+        if dry_run:
+            continue
         writes.append((base, path, text))
         rows.append(
             {

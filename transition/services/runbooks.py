@@ -274,14 +274,19 @@ def _edited(found: Row, path: Path, text: str, on_disk: bytes, discard_edits: bo
     return True
 
 
-def refuse_edited(path: Path, skeleton: str, on_disk: bytes) -> None:
-    """Refuse to overwrite ``path``, whose text differs from its ``skeleton``."""
+def refuse_edited(path: Path, skeleton: str, on_disk: bytes, *, advice: str = "") -> None:
+    """Refuse to overwrite ``path``, whose text differs from its ``skeleton``; ``advice``
+    replaces the way out ``runbook new`` offers."""
     n = files.lines_differ(skeleton, on_disk.decode("utf-8", errors="replace"))
     raise Refused(
         f"{path}: the file has been edited: "
         f"{n} line{'s differ' if n != 1 else ' differs'} "
-        "from its generated skeleton; use --force --discard-edits to "
-        f"overwrite it (the old file is kept as {path.name}.orig)"
+        "from its generated skeleton; "
+        + (
+            advice
+            or "use --force --discard-edits to "
+            f"overwrite it (the old file is kept as {path.name}.orig)"
+        )
     )
 
 

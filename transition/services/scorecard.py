@@ -110,7 +110,7 @@ def parse_value(value: float | str) -> float:
         ) from None
     if not math.isfinite(number) or abs(number) > MAX_VALUE:
         raise BadInput(f"invalid value {value!r}: expected a finite number", field="value")
-    return number
+    return number + 0.0  # -0 (or a negative value too small to hold) is 0, not "-0"
 
 
 #: Units whose values are shares (0 to 100) and units whose values cannot be negative

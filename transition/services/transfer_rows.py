@@ -77,7 +77,7 @@ CHOICES: dict[str, dict[str, tuple[Any, ...]]] = {
     "runbooks": {"status": ("planned", "drafted", "reviewed", "validated", "accepted")},
     "handover_items": {
         "status": ("open", "done", "resolved", "retired"),
-        "source": ("template", "derived", "manual", "imported"),
+        "source": ("template", "derived", "manual", "imported", "carried"),
         "source_kind": (None, "grant", "runbook", "system"),
     },
     "raid_items": {
