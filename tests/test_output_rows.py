@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from transition.cli.output import emit_json_rows, emit_json_tuples, table, table_values
 
@@ -121,12 +122,53 @@ def _table_cell_by_cell(rows, columns) -> str:
     from transition.cli.output import _value, cell
 
     columns = [(c, c) if isinstance(c, str) else c for c in columns]
-    cells = [[cell(_value(row, key)) for key, _ in columns] for row in rows]
-    widths = [max(len(h), *(len(line[i]) for line in cells)) for i, (_, h) in enumerate(columns)]
-    line_format = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [line_format.format(*(h.upper() for _, h in columns)).rstrip()]
-    out += [line_format.format(*line).rstrip() for line in cells]
-    return "\n".join(out) + "\n"
+    lines = [[h.upper() for _, h in columns]]
+    lines += [[cell(_value(row, key)) for key, _ in columns] for row in rows]
+    # A column of ASCII text is as wide as its longest text; any other as its widest on
+    # screen.
+    sizes = [
+        len if all(line[i].isascii() for line in lines) else cell_len for i in range(len(columns))
+    ]
+    widths = [max(size(line[i]) for line in lines) for i, size in enumerate(sizes)]
+    return "".join(
+        "  ".join(
+            text + " " * (width - size(text))
+            for text, width, size in zip(line, widths, sizes, strict=True)
+        ).rstrip()
+        + "\n"
+        for line in lines
+    )
+
+
+def _starts(line: str) -> list[int]:
+    """Where on screen each column of a printed line starts (columns two spaces apart)."""
+    out, at = [0], 0
+    for part in line.split("  ")[:-1]:
+        at += cell_len(part) + 2
+        out.append(at)
+    return out
+
+
+def test_columns_line_up_on_screen_whatever_the_script():
+    rows = [
+        {"name": "山田 太郎", "side": "incumbent", "note": "東京"},
+        {"name": "Zoë Ça", "side": "client", "note": "e\u0301"},
+        {"name": "Ｆｕｌｌ", "side": "provider", "note": "👍 ok"},
+        {"name": "Ann", "side": "client", "note": "ascii"},
+    ]
+    printed = _printed(table, rows, ["name", "side", "note"]).splitlines()
+    side_at = {
+        cell_len(line[: line.index(word)])
+        for line, word in zip(
+            printed, ["SIDE", "incumbent", "client", "provider", "client"], strict=True
+        )
+    }
+    assert side_at == {cell_len("山田 太郎") + 2}  # the widest name, two cells a character
+    note_at = {
+        cell_len(line[: line.rindex(" ", 0, line.index(n)) + 1])
+        for line, n in zip(printed, ["NOTE", "東京", "e\u0301", "👍", "ascii"], strict=True)
+    }
+    assert len(note_at) == 1
 
 
 TABLE_VALUES = st.one_of(

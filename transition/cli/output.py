@@ -247,11 +247,27 @@ def table_values(rows: Sequence[Sequence[Any]], headers: Sequence[str], *, empty
 
 def _print_columns(columns: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
     """The table of the cells of each column under its header (upper case), each column as
-    wide as its widest text, two spaces apart, no trailing blanks."""
-    widths = [max(len(h), max(map(len, c))) for h, c in zip(headers, columns, strict=True)]
-    line_format = "  ".join(f"%-{w}s" for w in widths)
-    out = [(line_format % tuple(h.upper() for h in headers)).rstrip()]
-    out += [(line_format % line).rstrip() for line in zip(*columns, strict=True)]
+    wide on screen as its widest text, two spaces apart, no trailing blanks. A column of
+    ASCII text is padded by characters; any other by the cells a terminal gives each
+    character (a Chinese or Japanese character takes two, a combining accent none)."""
+    titles = [h.upper() for h in headers]
+    formats = []
+    shown: list[Sequence[str]] = []
+    for i, (title, column) in enumerate(zip(titles, columns, strict=True)):
+        if title.isascii() and "".join(column).isascii():
+            formats.append(f"%-{max(len(title), max(map(len, column)))}s")
+            shown.append(column)
+            continue
+        from rich.cells import cell_len
+
+        cells = list(map(cell_len, column))
+        width = max(cell_len(title), max(cells))
+        formats.append("%s")  # padded here, to its width on screen
+        titles[i] = title + " " * (width - cell_len(title))
+        shown.append([v + " " * (width - n) for v, n in zip(column, cells, strict=True)])
+    line_format = "  ".join(formats)
+    out = [(line_format % tuple(titles)).rstrip()]
+    out += [(line_format % line).rstrip() for line in zip(*shown, strict=True)]
     sys.stdout.write("\n".join(out) + "\n")
 
 
