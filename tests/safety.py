@@ -67,6 +67,8 @@ def assert_clean_error(result: Any, code: int = 2) -> None:
     assert stderr.startswith("error: "), stderr[-2000:]
     assert "Traceback" not in stderr + stdout
     assert len(stderr.splitlines()) <= 60, "an error is a few lines, not a dump"
+    # A value echoed back is cut: a line is read, however long the input.
+    assert max(map(len, stderr.splitlines())) <= 560, stderr[:600]
 
 
 class Proc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -320,3 +321,12 @@ def test_a_session_stored_at_the_end_of_time_still_lists(cli, kt_ready, session_
     ics = cli("kt", "ics", kt_ready)
     assert ics.exit_code == 0, ics.stderr
     assert "DURATION:PT1H" in ics.stdout.replace("\r", "")
+
+
+def test_a_long_value_echoed_in_an_error_is_cut(cli, acme):
+    from safety import assert_clean_error
+
+    result = cli("task", "show", acme, "k" * 5000)
+    assert_clean_error(result)
+    assert result.stderr.count("\n") == 1
+    assert re.search(r"k… \([\d,]+ more characters\)$", result.stderr.rstrip())

@@ -26,8 +26,14 @@ if TYPE_CHECKING:
     from transition.cli.state import State
 
 
+#: An error line longer than this is cut (a value echoed back can be as long as the input).
+ERROR_LINE = 500
+
+
 def print_error(lines: list[str]) -> None:
     for line in lines:
+        if len(line) > ERROR_LINE:
+            line = f"{line[:ERROR_LINE]}… ({len(line) - ERROR_LINE:,} more characters)"
         sys.stderr.write(f"error: {line}\n")
     sys.stderr.flush()
 
