@@ -240,6 +240,31 @@ def test_move_keeps_access_re_justified_and_clears_the_release(team, cli, sessio
     verify_clean(cli)
 
 
+def test_move_keeps_a_grant_whose_justification_has_no_room_for_the_note(
+    team, cli, session_scope, tmp_path
+):
+    """A justification already at the length limit is kept as it reads: the note would
+    make it longer than an import accepts, and the export must import again."""
+    from transition.text import TEXT_MAX
+
+    full = "x" * TEXT_MAX
+    ok(cli("access", "grant", ENG, "--person", "Ivan Stay", "--system", "CRM", "--role",
+           "admin", "--expires", "2026-12-20", "--justification", full))  # fmt: skip
+    result = ok(cli("person", "move", ENG, "Ivan Stay", "--to", "provider"))
+    assert "kept grant(s) 2, 3" in result.stdout
+    with session_scope(write=False) as s:
+        assert s.get(AccessGrant, 3).justification == full
+        assert s.get(AccessGrant, 2).justification.endswith("to the provider side on 2026-12-01")
+    bundle = tmp_path / "acme.json"
+    ok(cli("export", ENG, "-o", str(bundle)))
+    ok(cli("engagement", "archive", ENG))
+    ok(cli("engagement", "delete", ENG, "--confirm", ENG))
+    ok(cli("import", str(bundle)))
+    with session_scope(write=False) as s:
+        moved = s.execute(select(Person).where(Person.slug == "ivan-stay")).scalar_one()
+        assert moved.side == "provider"
+
+
 def test_move_revoking_access(team, cli, session_scope):
     result = ok(cli("person", "move", ENG, "Ann Old", "--to", "provider", "--revoke-access"))
     assert "revoked grant(s) 1" in result.stdout

@@ -50,7 +50,7 @@ from transition.services.views.release import (
     RunbookGap,
     TopicGap,
 )
-from transition.text import clean_name, clean_text, field_limit
+from transition.text import TEXT_MAX, clean_name, clean_text, field_limit
 
 #: Where a mover can go.
 MOVE_SIDES = ("provider",)
@@ -268,9 +268,14 @@ def move(
             .order_by(AccessGrant.id)
         ).scalars():
             before = row.justification
-            row.justification = f"{before}; {note}" if before.strip() else note
-            session.add(row)
             kept.append(row.id)
+            after = f"{before}; {note}" if before.strip() else note
+            if len(after) > TEXT_MAX:
+                # no room left for the note: the grant keeps its text (the move is on the
+                # person), so that the justification stays within what an import accepts
+                continue
+            row.justification = after
+            session.add(row)
             changes.append(
                 audit.Change(
                     "access_grant", row.id, "move", "justification", before, row.justification
