@@ -168,6 +168,30 @@ def _verify_clean(cli, slug="acme") -> None:
     assert result.json()["problems"] == []
 
 
+def test_outdated_names_why_an_invalid_newer_version_cannot_be_applied(cli, mid_ramp_up, books):
+    """A newer file that parses but is not a valid playbook is listed with its errors,
+    never as a version with nothing changed."""
+    broken = V2.replace("version: 2", "version: 3").replace(
+        "gate: [tasks_done", "gate: [no_such_criterion, tasks_done", 1
+    )
+    assert broken != V2.replace("version: 2", "version: 3")
+    path = _v2(books, broken, "svc-v3.yaml")
+    (row,) = cli("engagement", "outdated", "--json").json()
+    assert (row["latest_version"], row["changes"]) == (3, [])
+    assert row["errors"] and row["errors"][0].startswith(f"{path}:")
+    assert "no_such_criterion" in row["errors"][0]
+    text = cli("engagement", "outdated")
+    assert text.exit_code == 0
+    assert "! v3 is not valid, so it cannot be applied yet:" in text.stdout
+    assert "no_such_criterion" in text.stdout
+    refused = cli("engagement", "upgrade", "acme", "--dry-run")
+    assert refused.exit_code == 2 and "no_such_criterion" in refused.stderr
+    _v2(books)
+    path.unlink()
+    (row,) = cli("engagement", "outdated", "--json").json()
+    assert row["latest_version"] == 2 and row["errors"] == [] and row["changes"]
+
+
 def _steps(view: dict, part: str) -> dict[tuple[str, str, str | None], dict]:
     return {(s["what"], s["key"], s["field"]): s for s in view[part]}
 
