@@ -649,3 +649,41 @@ def test_outdated_lists_kpi_and_cadence_changes(tmp_path):
         != lines["meeting", "steerco", "changed"].after
     )
     assert diff(load_playbook(v2), load_playbook(v2)) == []
+
+
+def test_a_renamed_phase_is_laid_after_the_phase_kept_and_not_shown_as_slipped(
+    cli, mid_ramp_up, books
+):
+    """v2 renames the current phase (ramp-up → onboarding): the kept phase stays where it
+    is, the new one starts where it ends (no overlap), its baseline is its own plan (no
+    slip to show), the tasks it now holds are due from its start, and the kept phase's
+    line says that its tasks moved."""
+    renamed = V1.replace("version: 1", "version: 2").replace(
+        "key: ramp-up\n    title: Ramp-up", "key: onboarding\n    title: Onboarding"
+    )
+    path = _v2(books, renamed)
+    preview = cli("engagement", "upgrade", "acme", "--to", str(path), "--dry-run", "--json").json()
+    done = cli("engagement", "upgrade", "acme", "--to", str(path), "--json")
+    assert done.exit_code == 0, done.stderr
+    view = done.json()
+    assert {k: v for k, v in view.items() if k not in ("dry_run", "events")} == {
+        k: v for k, v in preview.items() if k not in ("dry_run", "events")
+    }
+    kept = _steps(view, "to_decide")[("phase", "ramp-up", None)]
+    assert "kept with 0 task(s); 5 task(s) moved" in kept["note"]
+    assert ("phase", "onboarding", None) not in {
+        (s["what"], s["key"], s["field"]) for s in view["applied"] if s["action"] == "replan"
+    }
+    phases = {p["key"]: p for p in cli("engagement", "show", "acme", "--json").json()["phases"]}
+    assert list(phases) == ["discovery", "ramp-up", "onboarding", "cutover"]
+    ramp, new = phases["ramp-up"], phases["onboarding"]
+    assert new["planned_start"] == ramp["planned_end"]
+    assert (new["baseline_start"], new["baseline_end"]) == (
+        new["planned_start"],
+        new["planned_end"],
+    )
+    assert phases["cutover"]["planned_start"] == new["planned_end"]
+    tasks = {t["key"]: t for t in cli("task", "list", "acme", "--json").json()}
+    assert tasks["shadow-plan"]["phase"] == "onboarding"
+    assert D(tasks["shadow-plan"]["due_date"]) == D(new["planned_start"]) + timedelta(days=2)
+    _verify_clean(cli)

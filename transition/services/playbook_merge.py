@@ -182,8 +182,26 @@ class Merge:
                     row.position = position
                 else:
                     self.set("phase", row, row.key, "position", position)
+        self._lay_created(order)
         self.order = order
         return ours
+
+    def _lay_created(self, order: list[Phase]) -> None:
+        """An added phase starts where the phase before it in the final order ends: a phase
+        kept although the playbook dropped it (a renamed phase) sits between, so the new
+        one does not overlap it, and its baseline is where it was first laid, not a slip."""
+        from transition.services.plan import phase_end
+
+        durations = {p.key: p.duration for p in self.theirs.phases}
+        for at, row in enumerate(order):
+            if not at or row not in self.created_phases or row.status == "done":
+                continue
+            start = order[at - 1].planned_end
+            if start is None or start == row.planned_start:
+                continue
+            row.planned_start = start
+            row.planned_end = phase_end(self.calendar, start, durations[row.key])
+            row.baseline_start, row.baseline_end = row.planned_start, row.planned_end
 
     def add_phase(self, index: int, spec: PhaseSpec, ours: dict[str, Phase]) -> Phase:
         from transition.services.plan import phase_end
@@ -320,6 +338,30 @@ class Merge:
             row = self.tasks.get(key)
             if row is not None and row.removed_at is None and row.origin == "playbook":
                 self.retire(row, self.base_tasks[key][1])
+        self._kept_phases_say_what_stays()
+
+    def _kept_phases_say_what_stays(self) -> None:
+        """A phase the playbook dropped is kept; its tasks the playbook now places in
+        another phase went there, so its line says how many stay in it."""
+        kept = {p.key: p.id for p in self.phases}
+        for step in self.to_decide:
+            if (step.what, step.action) != ("phase", "keep") or step.key not in kept:
+                continue
+            stay = sum(
+                1
+                for t in self.tasks.values()
+                if t.phase_id == kept[step.key] and t.removed_at is None
+            )
+            moved = sum(
+                1
+                for c in self.changes
+                if c.entity == "task" and c.field == "phase" and c.before == step.key
+            )
+            if moved:
+                step.note = (
+                    f"no longer in the playbook: kept with {stay} task(s); {moved} task(s) "
+                    "moved to the phase the playbook now puts them in"
+                )
 
     def add_task(self, phase: Phase, spec: TaskSpec) -> None:
         from transition.services.plan import task_due
@@ -388,6 +430,10 @@ class Merge:
             row.phase_id = phase.id
             self.session.add(row)
             self.reorder.add(phase.id)
+            if row.status not in CLOSED and row.due_rule and phase.planned_start is not None:
+                when = task_due(self.calendar, phase.planned_start, row.due_rule)
+                if when != row.due_date:  # due from the start of the phase it is now in
+                    self.set("task", row, key, "due_date", when)
 
         self.three_way("task", row, key, "phase", base_phase.key, phase_spec.key, current, move)
 
