@@ -687,3 +687,26 @@ def test_a_renamed_phase_is_laid_after_the_phase_kept_and_not_shown_as_slipped(
     assert tasks["shadow-plan"]["phase"] == "onboarding"
     assert D(tasks["shadow-plan"]["due_date"]) == D(new["planned_start"]) + timedelta(days=2)
     _verify_clean(cli)
+
+
+def test_a_dropped_task_an_open_task_depends_on_is_kept(cli, mid_ramp_up, books):
+    """As with `task remove`, a task an open task still depends on is not retired by an
+    upgrade: it is kept and listed to decide, and the dependent still waits on it."""
+    added = cli(
+        "task", "add", "acme", "--phase", "ramp-up", "--key", "call-notes",
+        "--title", "Write up the weekly call", "--depends-on", "weekly-call", "--due", "+2w",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert cli("task", "remove", "acme", "weekly-call", "--reason", "x").exit_code == 1
+    path = _v2(books)
+    preview = cli("engagement", "upgrade", "acme", "--to", str(path), "--dry-run", "--json")
+    done = cli("engagement", "upgrade", "acme", "--to", str(path), "--json")
+    assert done.exit_code == 0, done.stderr
+    for view in (preview.json(), done.json()):
+        kept = _steps(view, "to_decide")[("task", "weekly-call", None)]
+        assert kept["action"] == "keep" and "call-notes" in kept["note"]
+        assert ("task", "weekly-call", None) not in _steps(view, "applied")
+    shown = cli("task", "show", "acme", "call-notes", "--json").json()
+    assert shown["waiting_on"] == ["weekly-call"]
+    assert cli("task", "show", "acme", "weekly-call", "--json").json()["removed_reason"] is None
+    _verify_clean(cli)

@@ -334,34 +334,11 @@ class Merge:
                 )
             elif row.removed_at is None:
                 self.merge_task(row, base, phase, phase_spec, spec)
-        for key in [k for k in self.base_tasks if k not in theirs_keys and k not in self.renames]:
-            row = self.tasks.get(key)
-            if row is not None and row.removed_at is None and row.origin == "playbook":
-                self.retire(row, self.base_tasks[key][1])
-        self._kept_phases_say_what_stays()
+        from transition.services import playbook_retire
 
-    def _kept_phases_say_what_stays(self) -> None:
-        """A phase the playbook dropped is kept; its tasks the playbook now places in
-        another phase went there, so its line says how many stay in it."""
-        kept = {p.key: p.id for p in self.phases}
-        for step in self.to_decide:
-            if (step.what, step.action) != ("phase", "keep") or step.key not in kept:
-                continue
-            stay = sum(
-                1
-                for t in self.tasks.values()
-                if t.phase_id == kept[step.key] and t.removed_at is None
-            )
-            moved = sum(
-                1
-                for c in self.changes
-                if c.entity == "task" and c.field == "phase" and c.before == step.key
-            )
-            if moved:
-                step.note = (
-                    f"no longer in the playbook: kept with {stay} task(s); {moved} task(s) "
-                    "moved to the phase the playbook now puts them in"
-                )
+        gone = [k for k in self.base_tasks if k not in theirs_keys and k not in self.renames]
+        playbook_retire.retire_gone(self, gone)
+        playbook_retire.describe_kept_phases(self)
 
     def add_task(self, phase: Phase, spec: TaskSpec) -> None:
         from transition.services.plan import task_due
@@ -478,9 +455,11 @@ class Merge:
             and row.due_rule == spec.due
         )
 
-    def retire(self, row: Task, spec: TaskSpec) -> None:
-        if not self.untouched(row, spec):
+    def retire(self, row: Task, spec: TaskSpec, needed_by: list[str] | None = None) -> None:
+        if needed_by or not self.untouched(row, spec):
             why = "started" if row.status != "todo" or row.id in self.started else "changed here"
+            if needed_by and why == "changed here" and self.untouched(row, spec):
+                why = f"open task(s) depend on it ({', '.join(needed_by)})"
             self.step(
                 self.to_decide,
                 "task",
