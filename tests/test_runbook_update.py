@@ -283,6 +283,18 @@ def test_a_missing_file_is_refused_by_id_and_skipped_in_all(cli, eng, tpl, db_ur
     assert dump(db_url) == before and not path.exists()
 
 
+def test_a_template_not_found_is_an_unknown_name_by_id_and_skipped_in_all(cli, eng, tpl, db_url):
+    """Updating a named runbook whose template is not found (the --templates folder left
+    out) is an unknown name (exit 2), not a rule; with --all it is skipped."""
+    rid, path = generate(cli, eng, tpl)
+    before = dump(db_url), path.read_bytes()
+    result = cli("runbook", "update", eng, str(rid))
+    assert_clean_error(result, 2)
+    assert "unknown template 'failover'" in result.stderr
+    assert "skipped: " in ok(cli("runbook", "update", eng, "--all")).stdout
+    assert (dump(db_url), path.read_bytes()) == before
+
+
 texts = st.lists(st.sampled_from(["a\n", "b\n", "\n", "## H\n", "[[FILL: x]]\n"]), max_size=12)
 
 

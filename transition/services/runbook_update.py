@@ -176,7 +176,12 @@ class Plan:
 
 
 class Skip(Exception):
-    """A runbook that cannot be updated, and why (refused when named, skipped in --all)."""
+    """A runbook that cannot be updated, and why (refused when named, skipped in --all).
+    ``error``: the refusal when named (an unknown template is an unknown name, exit 2)."""
+
+    def __init__(self, message: str, error: type[errors.TransitionError] = Refused) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 def _view(row: Runbook, system: System, **values: Any) -> RunbookUpdated:
@@ -394,14 +399,14 @@ def update(
                     infos[row.template] = exc
             info = infos[row.template]
             if isinstance(info, NotFound):
-                raise Skip(f"runbook #{row.id}: {info.message}")
+                raise Skip(f"runbook #{row.id}: {info.message}", NotFound)
             known = set(info.variables) | templates.referenced_variables(info, dirs)
             mine = {k: v for k, v in sets.items() if k in known}
             used.update(mine)
             plans.append(plan_one(session, engagement, row, system, info, dirs, mine, checked))
         except Skip as exc:
             if not every:
-                raise Refused(str(exc)) from None
+                raise exc.error(str(exc)) from None
             plans.append(Plan(_view(row, system, outcome="skipped", reason=str(exc))))
     unused = sorted(set(sets) - used)
     if unused and pairs:
