@@ -189,6 +189,13 @@ def test_release_bad_input(team, cli, session_scope, args):
     assert result.exit_code == 2 and result.stderr.startswith("error:")
     assert events(session_scope) == before
 
+    # also once released: bad input is told as bad input (2), not as the rule (1)
+    ok(cli("person", "release", ENG, "Ivan Stay", "--override", "left"))
+    before = events(session_scope)
+    result = cli("person", "release", ENG, "Ivan Stay", *args)
+    assert result.exit_code == 2 and result.stderr.startswith("error:"), result.stderr
+    assert events(session_scope) == before
+
 
 def test_release_undo_puts_grants_and_release_back(team, cli):
     ok(cli("person", "release", ENG, "Ann Old", "--override", "contract ends"))

@@ -188,16 +188,16 @@ def release(
     eng = engagement_of(session, engagement)
     with about("name"):
         person = get_person(session, eng, name)
-    check_version(session, person, expected_version, "person", person.slug)
-    if person.released_on is not None:
-        raise Refused(f"person {person.slug} was already released on {person.released_on}")
-    with about("on"):
+    with about("on"):  # bad input is told as such, whatever the person's state
         day = _day(on, "release date")
     if override is not None:
         with about("override"):
             override = no_secrets(clean_text(override, "the override reason"), "the reason")
         if not override:
             raise BadInput("--override needs a reason", field="override")
+    check_version(session, person, expected_version, "person", person.slug)
+    if person.released_on is not None:
+        raise Refused(f"person {person.slug} was already released on {person.released_on}")
     (state,) = readiness_of(session, eng.id, [person])
     unmet = state.unmet(grants=False)
     if unmet and not override:
