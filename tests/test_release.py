@@ -288,6 +288,8 @@ def test_move_revoking_access(team, cli, session_scope):
         (("Bob New", "--to", "provider"), 1, "only incumbent people move"),
         (("Ann Old", "--to", "client"), 2, "a person moves to provider"),
         (("Nobody", "--to", "provider"), 2, "error:"),
+        (("Bob New", "--to", "provider", "--role", "a\x1bb"), 2, "control character"),
+        (("Bob New", "--to", "provider", "--role", "r" * 500), 2, "the limit is"),
     ],
 )
 def test_move_refusals(team, cli, session_scope, args, code, words):

@@ -245,6 +245,9 @@ def move(
         )
     with about("name"):
         person = get_person(session, eng, name)
+    if role is not None:  # bad input is told as such, whatever the person's side
+        with about("role"):
+            role = clean_name(role, "role", field_limit(Person, "role"))
     check_version(session, person, expected_version, "person", person.slug)
     if person.side != "incumbent":
         raise Refused(
@@ -253,9 +256,6 @@ def move(
         )
     if person.released_on is not None:
         raise Refused(f"person {person.slug} was released on {person.released_on}")
-    if role is not None:
-        with about("role"):
-            role = clean_name(role, "role", field_limit(Person, "role"))
     day = today()
     changes: list[audit.Change] = []
     kept: list[int] = []
