@@ -315,6 +315,23 @@ def test_no_checklist_to_upgrade_is_refused(acme, cli, session_scope):
     assert result.exit_code == 1 and "has no exit checklist to upgrade" in result.stderr
 
 
+def test_no_checklist_to_upgrade_is_refused_with_to_as_well(acme, cli, session_scope, tmp_path):
+    """An engagement that follows no checklist is not given one by an upgrade (that is
+    `handover import`): refused with nothing written, even when --to names a file."""
+    with session_scope() as s:
+        eng = get_engagement(s, ENG)
+        eng.handover_name = eng.handover_version = eng.handover_hash = eng.handover_json = None
+        s.add(eng)
+    before = events(session_scope)
+    for args in ((), ("--dry-run",)):
+        result = cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2()), *args)
+        assert result.exit_code == 1, (result.stdout, result.stderr)
+        assert "has no exit checklist to upgrade" in result.stderr and result.stdout == ""
+    assert events(session_scope) == before
+    with session_scope(write=False) as s:
+        assert get_engagement(s, ENG).handover_name is None
+
+
 def test_a_retired_item_cannot_be_ticked(acme, cli, tmp_path):
     ok(cli("handover", "upgrade", ENG, "--to", write(tmp_path, v2())))
     result = cli("handover", "done", ENG, "data-deletion-certificate")

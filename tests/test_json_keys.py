@@ -194,6 +194,7 @@ PINS: dict[str, tuple[tuple[str, ...], Any]] = {
                         "after": "str|null",
                     }
                 ],
+                "errors": ["str"],
             }
         ],
     ),
@@ -917,6 +918,8 @@ EMPTY_OK = {
     "kt list": {"$[].local_times", "$[].covers"},
     # Filled only where the engagement and the newer playbook changed the same value.
     "engagement upgrade": {"$.conflicts", "$.to_decide"},
+    # Filled only when the newer playbook file is not valid.
+    "engagement outdated": {"$[].errors"},
     "task show": {"$.waiting_on", "$.dependents", "$.owners"},
     # Runbooks are someone's once a system has owners (``system owner``).
     "person readiness": {"$[].runbooks"},

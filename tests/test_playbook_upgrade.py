@@ -168,6 +168,30 @@ def _verify_clean(cli, slug="acme") -> None:
     assert result.json()["problems"] == []
 
 
+def test_outdated_names_why_an_invalid_newer_version_cannot_be_applied(cli, mid_ramp_up, books):
+    """A newer file that parses but is not a valid playbook is listed with its errors,
+    never as a version with nothing changed."""
+    broken = V2.replace("version: 2", "version: 3").replace(
+        "gate: [tasks_done", "gate: [no_such_criterion, tasks_done", 1
+    )
+    assert broken != V2.replace("version: 2", "version: 3")
+    path = _v2(books, broken, "svc-v3.yaml")
+    (row,) = cli("engagement", "outdated", "--json").json()
+    assert (row["latest_version"], row["changes"]) == (3, [])
+    assert row["errors"] and row["errors"][0].startswith(f"{path}:")
+    assert "no_such_criterion" in row["errors"][0]
+    text = cli("engagement", "outdated")
+    assert text.exit_code == 0
+    assert "! v3 is not valid, so it cannot be applied yet:" in text.stdout
+    assert "no_such_criterion" in text.stdout
+    refused = cli("engagement", "upgrade", "acme", "--dry-run")
+    assert refused.exit_code == 2 and "no_such_criterion" in refused.stderr
+    _v2(books)
+    path.unlink()
+    (row,) = cli("engagement", "outdated", "--json").json()
+    assert row["latest_version"] == 2 and row["errors"] == [] and row["changes"]
+
+
 def _steps(view: dict, part: str) -> dict[tuple[str, str, str | None], dict]:
     return {(s["what"], s["key"], s["field"]): s for s in view[part]}
 
@@ -625,3 +649,64 @@ def test_outdated_lists_kpi_and_cadence_changes(tmp_path):
         != lines["meeting", "steerco", "changed"].after
     )
     assert diff(load_playbook(v2), load_playbook(v2)) == []
+
+
+def test_a_renamed_phase_is_laid_after_the_phase_kept_and_not_shown_as_slipped(
+    cli, mid_ramp_up, books
+):
+    """v2 renames the current phase (ramp-up → onboarding): the kept phase stays where it
+    is, the new one starts where it ends (no overlap), its baseline is its own plan (no
+    slip to show), the tasks it now holds are due from its start, and the kept phase's
+    line says that its tasks moved."""
+    renamed = V1.replace("version: 1", "version: 2").replace(
+        "key: ramp-up\n    title: Ramp-up", "key: onboarding\n    title: Onboarding"
+    )
+    path = _v2(books, renamed)
+    preview = cli("engagement", "upgrade", "acme", "--to", str(path), "--dry-run", "--json").json()
+    done = cli("engagement", "upgrade", "acme", "--to", str(path), "--json")
+    assert done.exit_code == 0, done.stderr
+    view = done.json()
+    assert {k: v for k, v in view.items() if k not in ("dry_run", "events")} == {
+        k: v for k, v in preview.items() if k not in ("dry_run", "events")
+    }
+    kept = _steps(view, "to_decide")[("phase", "ramp-up", None)]
+    assert "kept with 0 task(s); 5 task(s) moved" in kept["note"]
+    assert ("phase", "onboarding", None) not in {
+        (s["what"], s["key"], s["field"]) for s in view["applied"] if s["action"] == "replan"
+    }
+    phases = {p["key"]: p for p in cli("engagement", "show", "acme", "--json").json()["phases"]}
+    assert list(phases) == ["discovery", "ramp-up", "onboarding", "cutover"]
+    ramp, new = phases["ramp-up"], phases["onboarding"]
+    assert new["planned_start"] == ramp["planned_end"]
+    assert (new["baseline_start"], new["baseline_end"]) == (
+        new["planned_start"],
+        new["planned_end"],
+    )
+    assert phases["cutover"]["planned_start"] == new["planned_end"]
+    tasks = {t["key"]: t for t in cli("task", "list", "acme", "--json").json()}
+    assert tasks["shadow-plan"]["phase"] == "onboarding"
+    assert D(tasks["shadow-plan"]["due_date"]) == D(new["planned_start"]) + timedelta(days=2)
+    _verify_clean(cli)
+
+
+def test_a_dropped_task_an_open_task_depends_on_is_kept(cli, mid_ramp_up, books):
+    """As with `task remove`, a task an open task still depends on is not retired by an
+    upgrade: it is kept and listed to decide, and the dependent still waits on it."""
+    added = cli(
+        "task", "add", "acme", "--phase", "ramp-up", "--key", "call-notes",
+        "--title", "Write up the weekly call", "--depends-on", "weekly-call", "--due", "+2w",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert cli("task", "remove", "acme", "weekly-call", "--reason", "x").exit_code == 1
+    path = _v2(books)
+    preview = cli("engagement", "upgrade", "acme", "--to", str(path), "--dry-run", "--json")
+    done = cli("engagement", "upgrade", "acme", "--to", str(path), "--json")
+    assert done.exit_code == 0, done.stderr
+    for view in (preview.json(), done.json()):
+        kept = _steps(view, "to_decide")[("task", "weekly-call", None)]
+        assert kept["action"] == "keep" and "call-notes" in kept["note"]
+        assert ("task", "weekly-call", None) not in _steps(view, "applied")
+    shown = cli("task", "show", "acme", "call-notes", "--json").json()
+    assert shown["waiting_on"] == ["weekly-call"]
+    assert cli("task", "show", "acme", "weekly-call", "--json").json()["removed_reason"] is None
+    _verify_clean(cli)

@@ -189,6 +189,13 @@ def test_release_bad_input(team, cli, session_scope, args):
     assert result.exit_code == 2 and result.stderr.startswith("error:")
     assert events(session_scope) == before
 
+    # also once released: bad input is told as bad input (2), not as the rule (1)
+    ok(cli("person", "release", ENG, "Ivan Stay", "--override", "left"))
+    before = events(session_scope)
+    result = cli("person", "release", ENG, "Ivan Stay", *args)
+    assert result.exit_code == 2 and result.stderr.startswith("error:"), result.stderr
+    assert events(session_scope) == before
+
 
 def test_release_undo_puts_grants_and_release_back(team, cli):
     ok(cli("person", "release", ENG, "Ann Old", "--override", "contract ends"))
@@ -240,6 +247,31 @@ def test_move_keeps_access_re_justified_and_clears_the_release(team, cli, sessio
     verify_clean(cli)
 
 
+def test_move_keeps_a_grant_whose_justification_has_no_room_for_the_note(
+    team, cli, session_scope, tmp_path
+):
+    """A justification already at the length limit is kept as it reads: the note would
+    make it longer than an import accepts, and the export must import again."""
+    from transition.text import TEXT_MAX
+
+    full = "x" * TEXT_MAX
+    ok(cli("access", "grant", ENG, "--person", "Ivan Stay", "--system", "CRM", "--role",
+           "admin", "--expires", "2026-12-20", "--justification", full))  # fmt: skip
+    result = ok(cli("person", "move", ENG, "Ivan Stay", "--to", "provider"))
+    assert "kept grant(s) 2, 3" in result.stdout
+    with session_scope(write=False) as s:
+        assert s.get(AccessGrant, 3).justification == full
+        assert s.get(AccessGrant, 2).justification.endswith("to the provider side on 2026-12-01")
+    bundle = tmp_path / "acme.json"
+    ok(cli("export", ENG, "-o", str(bundle)))
+    ok(cli("engagement", "archive", ENG))
+    ok(cli("engagement", "delete", ENG, "--confirm", ENG))
+    ok(cli("import", str(bundle)))
+    with session_scope(write=False) as s:
+        moved = s.execute(select(Person).where(Person.slug == "ivan-stay")).scalar_one()
+        assert moved.side == "provider"
+
+
 def test_move_revoking_access(team, cli, session_scope):
     result = ok(cli("person", "move", ENG, "Ann Old", "--to", "provider", "--revoke-access"))
     assert "revoked grant(s) 1" in result.stdout
@@ -256,6 +288,8 @@ def test_move_revoking_access(team, cli, session_scope):
         (("Bob New", "--to", "provider"), 1, "only incumbent people move"),
         (("Ann Old", "--to", "client"), 2, "a person moves to provider"),
         (("Nobody", "--to", "provider"), 2, "error:"),
+        (("Bob New", "--to", "provider", "--role", "a\x1bb"), 2, "control character"),
+        (("Bob New", "--to", "provider", "--role", "r" * 500), 2, "the limit is"),
     ],
 )
 def test_move_refusals(team, cli, session_scope, args, code, words):

@@ -111,3 +111,33 @@ def test_a_move_without_incumbent_roles_says_nothing_of_roles(acme, cli, clock):
     assert "role" not in result.stdout
     assert [r["person"] for r in ok(cli("role", "list", ENG, "--json")).json()
             if r["role"] == "kt-lead"] == ["Ida Old"]  # fmt: skip
+
+
+def _export(cli, tmp_path, name):
+    path = tmp_path / name
+    ok(cli("export", ENG, "-o", str(path)))
+    data = path.read_text(encoding="utf-8")
+    return data[: data.index('"exported_at"')] + data[data.index('"engagements"') :]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("role", "assign", ENG, "kt-lead", "Ann Old"), "cannot take a role"),
+        (("role", "assign", ENG, "Brand-new role", "Ann Old"), "cannot take a role"),
+        (("system", "owner", ENG, "CRM", "Ann Old", "--as", "sme"), "cannot become an SME"),
+        (("system", "owner", ENG, "CRM", "Ann Old", "--as", "backup"), "cannot become a backup"),
+    ],
+)
+def test_a_released_person_takes_no_new_role_nor_system_role(team, cli, tmp_path, args, words):
+    """Released, a person's roles ended with them: giving them one again, on the
+    engagement or on a system, is refused (exit 1) with nothing written."""
+    ok(cli("person", "release", ENG, "Ann Old", "--override", "contract ends"))
+    before = _export(cli, tmp_path, "before.json")
+    result = cli(*args)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: Ann Old was released on 2026-12-01")
+    assert words in result.stderr and result.stdout == ""
+    assert _export(cli, tmp_path, "after.json") == before
+    # what they held can still be taken away
+    ok(cli("system", "owner", ENG, "CRM", "Ann Old", "--as", "owner", "--remove"))

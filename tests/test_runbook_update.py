@@ -283,6 +283,18 @@ def test_a_missing_file_is_refused_by_id_and_skipped_in_all(cli, eng, tpl, db_ur
     assert dump(db_url) == before and not path.exists()
 
 
+def test_a_template_not_found_is_an_unknown_name_by_id_and_skipped_in_all(cli, eng, tpl, db_url):
+    """Updating a named runbook whose template is not found (the --templates folder left
+    out) is an unknown name (exit 2), not a rule; with --all it is skipped."""
+    rid, path = generate(cli, eng, tpl)
+    before = dump(db_url), path.read_bytes()
+    result = cli("runbook", "update", eng, str(rid))
+    assert_clean_error(result, 2)
+    assert "unknown template 'failover'" in result.stderr
+    assert "skipped: " in ok(cli("runbook", "update", eng, "--all")).stdout
+    assert (dump(db_url), path.read_bytes()) == before
+
+
 texts = st.lists(st.sampled_from(["a\n", "b\n", "\n", "## H\n", "[[FILL: x]]\n"]), max_size=12)
 
 
@@ -297,3 +309,35 @@ def test_a_change_on_one_side_only_is_taken_as_it_is(base, other):
     for ours, theirs in ((base_text, other_text), (other_text, base_text), (other_text,) * 2):
         merged, conflicts, marks = merge(base_text, ours, theirs, "template t v2")
         assert (merged, conflicts, marks) == (other_text, 0, [])
+
+
+@given(base=texts, ours=texts, theirs=texts, bom=st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_windows_line_endings_and_a_bom_merge_like_plain_text(base, ours, theirs, bom):
+    """A file saved with CRLF line endings (a Windows editor, git's autocrlf) or a
+    byte-order mark merges line for line as the same text with LF would, and keeps its
+    endings and its mark: never one conflict over the whole file."""
+    from transition.services.runbook_update import merge
+
+    base_text, ours_text, theirs_text = "".join(base), "".join(ours), "".join(theirs)
+    plain, conflicts, marks = merge(base_text, ours_text, theirs_text, "template t v2")
+    windows = ("\ufeff" if bom else "") + ours_text.replace("\n", "\r\n")
+    merged, conflicts_crlf, marks_crlf = merge(base_text, windows, theirs_text, "template t v2")
+    assert (conflicts_crlf, marks_crlf) == (conflicts, marks)
+    if "\n" in ours_text:
+        plain = plain.replace("\n", "\r\n")
+    assert merged == ("\ufeff" if bom else "") + plain
+
+
+def test_a_runbook_saved_with_crlf_merges_cleanly_and_stays_crlf(cli, eng, tpl):
+    rid, path = generate(cli, eng, tpl)
+    filled = fill_in(path)
+    path.write_bytes(filled.replace("\n", "\r\n").encode("utf-8"))
+    upgrade(tpl)
+    done = ok(update(cli, eng, tpl, str(rid)))
+    assert "clean merge (+4 −1 lines)" in done.stdout, done.stdout
+    data = path.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    text = data.decode("utf-8").replace("\r\n", "\n")
+    assert "Replication lag < 5 s." in text and "<<<<<<<" not in text
+    assert "1. Announce on the bridge and in the ticket." in text

@@ -347,6 +347,10 @@ def outdated(ctx: typer.Context, as_json: AsJson = False) -> None:
             f"{row.engagement}: {row.playbook} v{row.version} → v{row.latest_version} "
             f"({row.latest_path})"
         )
+        if row.errors:
+            say(f"  ! v{row.latest_version} is not valid, so it cannot be applied yet:")
+            for problem in row.errors:
+                say(f"    {problem}")
         for c in row.changes:
             say(f"  {_diff_line(c)}")
 

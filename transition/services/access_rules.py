@@ -122,6 +122,17 @@ def check_present(person: Person, day: date, what: str, field: str = "by") -> No
     )
 
 
+def check_not_released(person: Person, what: str, field: str = "person") -> None:
+    """Refuse ``person`` once released with ``person release`` (their roles ended with
+    them). Unlike ``check_present``, a release date that has passed is not enough: what
+    they held is still recorded until the release itself."""
+    if person.released_on is not None:
+        raise Refused(
+            f"{person.name} was released on {person.released_on.isoformat()} and cannot {what}",
+            field=field,
+        )
+
+
 def warn(session: Session, message: str) -> None:
     """A warning for the caller to show (the CLI prints ``warning:`` lines on stderr)."""
     session.info.setdefault("warnings", []).append(message)

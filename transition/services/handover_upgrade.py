@@ -46,12 +46,13 @@ ACTION = "upgrade"
 def _new_checklist(engagement: Engagement, to: str | None) -> Any:
     from transition.handover_checklists import resolve_checklist
 
-    name = (to or "").strip() or engagement.handover_name
-    if not name:
+    if not engagement.handover_name:  # an upgrade needs a checklist it follows, --to or not
         raise Refused(
             f"engagement {engagement.slug} has no exit checklist to upgrade: add one with "
-            "`transition handover import`"
+            "`transition handover import`; nothing changed",
+            field="to",
         )
+    name = (to or "").strip() or engagement.handover_name
     with about("to"):
         return resolve_checklist(name)
 

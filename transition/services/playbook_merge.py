@@ -182,8 +182,26 @@ class Merge:
                     row.position = position
                 else:
                     self.set("phase", row, row.key, "position", position)
+        self._lay_created(order)
         self.order = order
         return ours
+
+    def _lay_created(self, order: list[Phase]) -> None:
+        """An added phase starts where the phase before it in the final order ends: a phase
+        kept although the playbook dropped it (a renamed phase) sits between, so the new
+        one does not overlap it, and its baseline is where it was first laid, not a slip."""
+        from transition.services.plan import phase_end
+
+        durations = {p.key: p.duration for p in self.theirs.phases}
+        for at, row in enumerate(order):
+            if not at or row not in self.created_phases or row.status == "done":
+                continue
+            start = order[at - 1].planned_end
+            if start is None or start == row.planned_start:
+                continue
+            row.planned_start = start
+            row.planned_end = phase_end(self.calendar, start, durations[row.key])
+            row.baseline_start, row.baseline_end = row.planned_start, row.planned_end
 
     def add_phase(self, index: int, spec: PhaseSpec, ours: dict[str, Phase]) -> Phase:
         from transition.services.plan import phase_end
@@ -316,10 +334,11 @@ class Merge:
                 )
             elif row.removed_at is None:
                 self.merge_task(row, base, phase, phase_spec, spec)
-        for key in [k for k in self.base_tasks if k not in theirs_keys and k not in self.renames]:
-            row = self.tasks.get(key)
-            if row is not None and row.removed_at is None and row.origin == "playbook":
-                self.retire(row, self.base_tasks[key][1])
+        from transition.services import playbook_retire
+
+        gone = [k for k in self.base_tasks if k not in theirs_keys and k not in self.renames]
+        playbook_retire.retire_gone(self, gone)
+        playbook_retire.describe_kept_phases(self)
 
     def add_task(self, phase: Phase, spec: TaskSpec) -> None:
         from transition.services.plan import task_due
@@ -388,6 +407,10 @@ class Merge:
             row.phase_id = phase.id
             self.session.add(row)
             self.reorder.add(phase.id)
+            if row.status not in CLOSED and row.due_rule and phase.planned_start is not None:
+                when = task_due(self.calendar, phase.planned_start, row.due_rule)
+                if when != row.due_date:  # due from the start of the phase it is now in
+                    self.set("task", row, key, "due_date", when)
 
         self.three_way("task", row, key, "phase", base_phase.key, phase_spec.key, current, move)
 
@@ -432,9 +455,11 @@ class Merge:
             and row.due_rule == spec.due
         )
 
-    def retire(self, row: Task, spec: TaskSpec) -> None:
-        if not self.untouched(row, spec):
+    def retire(self, row: Task, spec: TaskSpec, needed_by: list[str] | None = None) -> None:
+        if needed_by or not self.untouched(row, spec):
             why = "started" if row.status != "todo" or row.id in self.started else "changed here"
+            if needed_by and why == "changed here" and self.untouched(row, spec):
+                why = f"open task(s) depend on it ({', '.join(needed_by)})"
             self.step(
                 self.to_decide,
                 "task",

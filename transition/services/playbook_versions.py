@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
+from transition.errors import TransitionError
 from transition.models import Engagement
 from transition.playbooks import Playbook, from_json, load_playbook, playbook_dirs
 from transition.services.views.playbooks import OutdatedEngagement, PlaybookDiffLine
@@ -245,7 +246,7 @@ def outdated(session: Session) -> list[OutdatedEngagement]:
     rows = session.execute(
         select(Engagement).where(Engagement.archived_at.is_(None)).order_by(Engagement.slug)
     ).scalars()
-    loaded: dict[Path, Playbook | None] = {}
+    loaded: dict[Path, Playbook | list[str]] = {}
     out: list[OutdatedEngagement] = []
     for eng in rows:
         newer = newer_version(index, eng.playbook_name, eng.playbook_version)
@@ -255,10 +256,13 @@ def outdated(session: Session) -> list[OutdatedEngagement]:
         if found.path not in loaded:
             try:
                 loaded[found.path] = load_playbook(found.path)
-            except Exception:  # an invalid newer file: listed, its changes unknown
-                loaded[found.path] = None
+            except TransitionError as exc:  # an invalid newer file: listed with its errors
+                loaded[found.path] = exc.lines()
+            except Exception as exc:  # noqa: BLE001 - unreadable: listed, never a traceback
+                loaded[found.path] = [f"{found.path}: {exc}"]
         theirs = loaded[found.path]
-        changes = diff(from_json(eng.playbook_json), theirs) if theirs is not None else []
+        invalid = theirs if isinstance(theirs, list) else []
+        changes = [] if invalid else diff(from_json(eng.playbook_json), theirs)
         out.append(
             OutdatedEngagement(
                 engagement=eng.slug,
@@ -267,6 +271,7 @@ def outdated(session: Session) -> list[OutdatedEngagement]:
                 latest_version=newer,
                 latest_path=str(found.path),
                 changes=changes,
+                errors=invalid,
             )
         )
     return out

@@ -50,7 +50,7 @@ from transition.services.views.release import (
     RunbookGap,
     TopicGap,
 )
-from transition.text import clean_name, clean_text, field_limit
+from transition.text import TEXT_MAX, clean_name, clean_text, field_limit
 
 #: Where a mover can go.
 MOVE_SIDES = ("provider",)
@@ -188,16 +188,16 @@ def release(
     eng = engagement_of(session, engagement)
     with about("name"):
         person = get_person(session, eng, name)
-    check_version(session, person, expected_version, "person", person.slug)
-    if person.released_on is not None:
-        raise Refused(f"person {person.slug} was already released on {person.released_on}")
-    with about("on"):
+    with about("on"):  # bad input is told as such, whatever the person's state
         day = _day(on, "release date")
     if override is not None:
         with about("override"):
             override = no_secrets(clean_text(override, "the override reason"), "the reason")
         if not override:
             raise BadInput("--override needs a reason", field="override")
+    check_version(session, person, expected_version, "person", person.slug)
+    if person.released_on is not None:
+        raise Refused(f"person {person.slug} was already released on {person.released_on}")
     (state,) = readiness_of(session, eng.id, [person])
     unmet = state.unmet(grants=False)
     if unmet and not override:
@@ -245,6 +245,9 @@ def move(
         )
     with about("name"):
         person = get_person(session, eng, name)
+    if role is not None:  # bad input is told as such, whatever the person's side
+        with about("role"):
+            role = clean_name(role, "role", field_limit(Person, "role"))
     check_version(session, person, expected_version, "person", person.slug)
     if person.side != "incumbent":
         raise Refused(
@@ -253,9 +256,6 @@ def move(
         )
     if person.released_on is not None:
         raise Refused(f"person {person.slug} was released on {person.released_on}")
-    if role is not None:
-        with about("role"):
-            role = clean_name(role, "role", field_limit(Person, "role"))
     day = today()
     changes: list[audit.Change] = []
     kept: list[int] = []
@@ -268,9 +268,14 @@ def move(
             .order_by(AccessGrant.id)
         ).scalars():
             before = row.justification
-            row.justification = f"{before}; {note}" if before.strip() else note
-            session.add(row)
             kept.append(row.id)
+            after = f"{before}; {note}" if before.strip() else note
+            if len(after) > TEXT_MAX:
+                # no room left for the note: the grant keeps its text (the move is on the
+                # person), so that the justification stays within what an import accepts
+                continue
+            row.justification = after
+            session.add(row)
             changes.append(
                 audit.Change(
                     "access_grant", row.id, "move", "justification", before, row.justification

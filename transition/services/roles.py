@@ -20,6 +20,7 @@ from sqlmodel import Session
 from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Engagement, Person, RoleAssignment, Task
 from transition.services import audit
+from transition.services.access_rules import check_not_released
 from transition.services.common import EngagementRef, engagement_of, get_person
 from transition.services.views.roles import RoleChange, RoleView
 from transition.text import clean_line, field_limit, slugify
@@ -57,11 +58,13 @@ def _task_roles(session: Session, engagement: Engagement) -> set[str]:
 
 def assign(session: Session, engagement: EngagementRef, role: str, person: str) -> RoleChange:
     """Give ``person`` the playbook role ``role``. Refused (exit 1) when they hold it
-    already; a role no task is owned by is assigned with a warning."""
+    already or have left (released: their roles ended with them); a role no task is owned
+    by is assigned with a warning."""
     engagement = engagement_of(session, engagement)
     slug = role_slug(role)
     with about("person"):
         holder = get_person(session, engagement, person)
+    check_not_released(holder, "take a role")
     if _row(session, engagement, slug, holder) is not None:
         raise Refused(
             f"{holder.name} already holds the role {slug} in {engagement.slug}", field="person"

@@ -119,12 +119,24 @@ class _Matcher(difflib.SequenceMatcher):
         return [difflib.Match(i, j, n) for i, j, n in out] + [difflib.Match(len(a), len(b), 0)]
 
 
+BOM = "\ufeff"
+
+
 def merge(base: str, ours: str, theirs: str, label: str) -> tuple[str, int, list[int]]:
     """Three-way merge of runbook texts: ``(merged text, conflict regions, the line
-    numbers of their ``<<<<<<<`` markers)``."""
+    numbers of their ``<<<<<<<`` markers)``.
+
+    The file on disk keeps its own conventions: one saved by an editor (or checked out by
+    git) with Windows line endings or a byte-order mark is merged line by line like any
+    other (a line differs by its text, not by its ending) and written back with them."""
     import merge3  # only when merging: `runbook list` stays light
 
+    bom = ours.startswith(BOM)
+    ours = ours.removeprefix(BOM)
+    crlf = "\r\n" in ours and ours.count("\r\n") * 2 >= ours.count("\n")
+
     def lines(text: str) -> list[str]:
+        text = text.replace("\r\n", "\n")
         return (text if not text or text.endswith("\n") else text + "\n").splitlines(True)
 
     m = merge3.Merge3(lines(base), lines(ours), lines(theirs), sequence_matcher=_Matcher)
@@ -134,7 +146,10 @@ def merge(base: str, ours: str, theirs: str, label: str) -> tuple[str, int, list
     count = sum(1 for region in regions if region[0] == "conflict")
     start = f"{files.CONFLICT_START} {OURS}"
     marks = [n for n, line in enumerate(out, 1) if line.rstrip("\r\n") == start]
-    return "".join(out), count, marks
+    text = "".join(out)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    return (BOM if bom else "") + text, count, marks
 
 
 def line_changes(old: str, new: str) -> tuple[int, int]:
@@ -161,7 +176,12 @@ class Plan:
 
 
 class Skip(Exception):
-    """A runbook that cannot be updated, and why (refused when named, skipped in --all)."""
+    """A runbook that cannot be updated, and why (refused when named, skipped in --all).
+    ``error``: the refusal when named (an unknown template is an unknown name, exit 2)."""
+
+    def __init__(self, message: str, error: type[errors.TransitionError] = Refused) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 def _view(row: Runbook, system: System, **values: Any) -> RunbookUpdated:
@@ -379,14 +399,14 @@ def update(
                     infos[row.template] = exc
             info = infos[row.template]
             if isinstance(info, NotFound):
-                raise Skip(f"runbook #{row.id}: {info.message}")
+                raise Skip(f"runbook #{row.id}: {info.message}", NotFound)
             known = set(info.variables) | templates.referenced_variables(info, dirs)
             mine = {k: v for k, v in sets.items() if k in known}
             used.update(mine)
             plans.append(plan_one(session, engagement, row, system, info, dirs, mine, checked))
         except Skip as exc:
             if not every:
-                raise Refused(str(exc)) from None
+                raise exc.error(str(exc)) from None
             plans.append(Plan(_view(row, system, outcome="skipped", reason=str(exc))))
     unused = sorted(set(sets) - used)
     if unused and pairs:

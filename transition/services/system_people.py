@@ -22,6 +22,7 @@ from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Person, System, SystemPerson, SystemTopic
 from transition.playbook_stored import parts_of
 from transition.services import audit
+from transition.services.access_rules import check_not_released
 from transition.services.common import EngagementRef, engagement_of, get_person, get_system
 from transition.services.views.owners import (
     SYSTEM_ROLES,
@@ -225,7 +226,8 @@ def set_owner(
     remove: bool = False,
 ) -> OwnerChange:
     """Make ``person`` an owner, SME or backup of ``system`` (``remove``: no longer).
-    Giving a role the person already has, or removing one they do not have, is refused."""
+    Giving a role the person already has, or to a person who has left (released), or
+    removing one they do not have, is refused."""
     engagement = engagement_of(session, engagement)
     role = _role(role)
     with about("system"):
@@ -249,6 +251,7 @@ def set_owner(
     else:
         if existing is not None:
             raise Refused(f"{who.name} is already {shown} of system {target.slug}", field="person")
+        check_not_released(who, f"become {shown} of a system")
         session.add(
             SystemPerson(
                 engagement_id=engagement.id, system_id=target.id, person_id=who.id, role=role

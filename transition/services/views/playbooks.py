@@ -29,6 +29,9 @@ class OutdatedEngagement(View):
     latest_version: int
     latest_path: str
     changes: list[PlaybookDiffLine]
+    #: Why the newer file cannot be applied (empty when it is valid): its changes are then
+    #: unknown, and ``engagement upgrade`` would refuse it with these errors.
+    errors: list[str] = []
 
 
 class UpgradeStep(View):
