@@ -327,7 +327,8 @@ def test_the_dashboard_counts_open_high_risks(session_scope, acme):
     assert "1 open high risk(s) (score 15 or more)" in row.reasons
 
 
-def test_undo_refuses_evidence_and_says_so(cli, acme):
+def test_undo_refuses_evidence_and_says_so(cli, acme, clock):
+    clock.pin(today="2026-11-23")  # a score is for a week that has begun
     ok(
         cli(
             "score",

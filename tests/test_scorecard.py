@@ -4,7 +4,7 @@ and ``interventions`` gate criteria."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -301,6 +301,60 @@ def test_a_note_with_control_characters_is_refused(session_scope, wayne):
         )
 
 
+# --------------------------------------------------------------------------- future weeks
+
+
+@pytest.mark.parametrize("period", ["2026-W49", "2027-w01", "9999-W52"])
+def test_a_week_after_the_current_one_is_refused(session_scope, wayne, db_url, period):
+    before = dump(db_url)
+    with pytest.raises(BadInput) as caught, session_scope() as s:
+        scorecard.record(s, ENG, "p1-resolution", party="provider", period=period, value=97)
+    assert caught.value.field == "period"
+    assert caught.value.message == (
+        f"invalid period {period!r}: it is after the current week, 2026-W48; "
+        "record a score once its week has begun"
+    )
+    refused = pytest.raises(BadInput, match="after the current week, 2026-W48")
+    with refused as caught, session_scope() as s:
+        scorecard.intervene(s, ENG, period=period, note="Mail relay")
+    assert caught.value.field == "period"
+    assert dump(db_url) == before
+    # The current week has begun: it is recorded, as are the weeks before it.
+    _record(session_scope, "p1-resolution", "provider", "2026-W48", 97)
+    _record(session_scope, "p1-resolution", "provider", "2025-W01", 97)
+    with session_scope() as s:
+        scorecard.intervene(s, ENG, period="2026-W48", note="Mail relay")
+
+
+def test_the_current_week_is_the_iso_week_across_the_year_end(session_scope, wayne, clock):
+    clock.pin(today="2027-01-01")  # a Friday in ISO week 2026-W53
+    _record(session_scope, "p1-resolution", "provider", "2026-W53", 97)
+    with pytest.raises(BadInput, match="after the current week, 2026-W53"):
+        _record(session_scope, "p1-resolution", "provider", "2027-W01", 97)
+
+
+def test_import_with_one_week_after_the_current_one_writes_nothing(
+    session_scope, wayne, tmp_path, db_url
+):
+    path = tmp_path / "scores.csv"
+    path.write_text(
+        "kpi,party,period,value\n"
+        "p1-resolution,provider,2026-W47,96\n"
+        "p1-resolution,provider,9999-W52,97\n"
+        "backlog-age,provider,2026-W48,4\n",
+        encoding="utf-8",
+    )
+    before = dump(db_url)
+    with pytest.raises(ValidationFailed) as caught, session_scope() as s:
+        scorecard_import.import_csv(s, ENG, path)
+    assert caught.value.lines() == [
+        f"{path}: 1 problem(s); nothing was imported",
+        f"{path}:3: invalid period '9999-W52': it is after the current week, 2026-W48; "
+        "record a score once its week has begun",
+    ]
+    assert dump(db_url) == before
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -452,9 +506,24 @@ def test_scorecard_criterion_needs_the_last_n_weeks_all_met(session_scope, wayne
     met, reason = _gate(session_scope)["scorecard"]
     assert not met and "p1-resolution 2026-W46 (91 vs 95)" in reason
     assert "backlog-age 2026-W46 (6 vs 5)" in reason
-    # The current week counts; a later week does not (it has not happened yet).
+    # The current week counts; a later week does not (it has not happened yet): it is
+    # refused, and one a database holds from before (an older version, an import of an
+    # export) is left out of the gate.
     _record(session_scope, "p1-resolution", "provider", "2026-W48", 97)
-    _record(session_scope, "backlog-age", "provider", "2026-W49", 1)
+    with pytest.raises(BadInput, match="after the current week, 2026-W48"):
+        _record(session_scope, "backlog-age", "provider", "2026-W49", 1)
+    with session_scope() as s:
+        s.add(
+            ScoreEntry(
+                engagement_id=get_engagement(s, ENG).id,
+                kpi="backlog-age",
+                party="provider",
+                period="2026-W49",
+                value=1,
+                recorded_at=datetime(2026, 11, 23, tzinfo=UTC),
+                recorded_by="tester",
+            )
+        )
     met, reason = _gate(session_scope)["scorecard"]
     assert not met and reason.endswith("backlog-age 2026-W48 (no value)"), reason
     _record(session_scope, "backlog-age", "provider", "2026-W48", 5)  # at the target: met
@@ -504,7 +573,8 @@ def test_an_intervention_needs_a_note(session_scope, wayne):
 # --------------------------------------------------------------------------- CLI
 
 
-def test_cli_record_list_import_intervention(cli, acme, tmp_path, db_url):
+def test_cli_record_list_import_intervention(cli, acme, tmp_path, db_url, clock):
+    clock.pin(today="2026-11-23")  # ISO week 2026-W48
     ok = cli(
         "score", "record", acme, "p1-resolution", "--party", "provider",
         "--period", "2026-W48", "--value", "97.5", "--note", "ITSM",
@@ -535,10 +605,13 @@ def test_cli_record_list_import_intervention(cli, acme, tmp_path, db_url):
         ("record", "acme-helpdesk", "p1-resolution", "--party", "both", "--period", "2026-W48", "--value", "1"),
         ("record", "no-such", "p1-resolution", "--party", "provider", "--period", "2026-W48", "--value", "1"),
         ("intervention", "acme-helpdesk", "--period", "2026-W60", "--note", "x"),
+        ("record", "acme-helpdesk", "p1-resolution", "--party", "provider", "--period", "9999-W52", "--value", "1"),
+        ("intervention", "acme-helpdesk", "--period", "2026-W49", "--note", "x"),
         ("import", "acme-helpdesk", "missing.csv"),
     ],
 )  # fmt: skip
-def test_cli_refusals_exit_2_and_write_nothing(cli, acme, db_url, args):
+def test_cli_refusals_exit_2_and_write_nothing(cli, acme, db_url, args, clock):
+    clock.pin(today="2026-11-23")
     before = dump(db_url)
     result = cli("score", *args)
     assert_clean_error(result, 2)
@@ -559,6 +632,27 @@ def test_cli_import_prints_every_bad_line(cli, acme, tmp_path, db_url):
         "(KPIs: p1-resolution, first-contact, backlog-age)",
         f"error: {path}:3: invalid party 'x': incumbent or provider",
         f"error: {path}:3: invalid value 'y': expected a number like 97.5",
+    ]
+    assert dump(db_url) == before
+
+
+def test_cli_import_refuses_a_file_with_a_week_after_the_current_one(
+    cli, acme, tmp_path, db_url, clock
+):
+    clock.pin(today="2026-11-23")  # ISO week 2026-W48
+    path = tmp_path / "scores.csv"
+    path.write_text(
+        "kpi,party,period,value\n"
+        "p1-resolution,provider,2026-W47,96\n"
+        "p1-resolution,provider,2026-W48,97\n"
+        "p1-resolution,incumbent,2026-W49,95\n"
+    )
+    before = dump(db_url)
+    result = cli("score", "import", acme, str(path))
+    assert_clean_error(result, 2)
+    assert result.stderr.splitlines()[1:] == [
+        f"error: {path}:4: invalid period '2026-W49': it is after the current week, 2026-W48; "
+        "record a score once its week has begun"
     ]
     assert dump(db_url) == before
 

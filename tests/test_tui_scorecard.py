@@ -36,7 +36,13 @@ async def test_sparklines_per_kpi_and_party_then_record_a_value(tmp_path, monkey
         await settle(pilot)
         assert app.screen is form
         assert "2025 has weeks 1 to 52" in str(form.query_one("#e-period").render())
-        form.query_one("#f-period").value = "2026-W48"
+        form.query_one("#f-period").value = "2026-W48"  # next week: it has not begun
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        said = str(form.query_one("#e-period").render())
+        assert "after the current week, 2026-W47" in said, said
+        form.query_one("#f-period").value = "2026-W47"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is not form

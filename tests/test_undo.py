@@ -358,3 +358,20 @@ def test_an_adhoc_task_and_a_note_created_are_taken_away(cli, engine, acme):
         row = s.execute(select(Task).where(Task.key == "kickoff-workshop")).scalar_one()
         audit.record(s, eng.id, "task", row.id, "create", "title", None, row.title)
     assert "only ad-hoc tasks" in _refused(cli, engine, "undo", ENG)
+
+
+def test_a_savepoint_neither_splits_a_change_nor_ends_an_undo(session_scope):
+    """``begin_nested`` (a savepoint, as a verb guarding a unique constraint takes) inside
+    a transaction keeps its change id and its undo mark; only a real commit ends them."""
+    from transition.models import AuditEvent
+    from transition.services import audit
+
+    with session_scope() as s:
+        audit.mark_undo(s, "c0ffee")
+        audit.record(s, None, "engagement", 1, "update", "name", "a", "b")
+        with s.begin_nested():
+            pass
+        audit.record(s, None, "engagement", 1, "update", "name", "b", "c")
+    with session_scope(write=False) as s:
+        rows = s.execute(select(AuditEvent.change_id, AuditEvent.undoes)).all()
+    assert len(rows) == 2 and len(set(rows)) == 1 and rows[0].undoes == "c0ffee"

@@ -64,3 +64,38 @@ async def test_u_undoes_the_changes_made_here_newest_first(tmp_path, monkeypatch
     with session(app) as s:
         undone = s.execute(select(AuditEvent.undoes).where(AuditEvent.undoes.is_not(None)))
         assert len(set(undone.scalars())) == 2
+
+
+@run_async
+async def test_u_undoes_a_dependency_change_made_here(tmp_path, monkeypatch):
+    from transition.services import dependencies
+
+    app = demo_app(tmp_path, monkeypatch, NW)
+    notes: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notes.append(message), notify(message, **kw))[1]
+
+    def edges() -> set[tuple[str, str, str]]:
+        with session(app) as s:
+            return {(d.system, d.depends_on, d.kind) for d in dependencies.dependencies(s, NW)}
+
+    was = edges()
+    assert ("Veeam Backup", "SAP ERP", "batch") in was
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        # Changes written through the session's backend, as its screens write them.
+        app.backend.write(dependencies.depends, NW, "Veeam Backup", on="Exchange Online")
+        app.backend.write(dependencies.depends, NW, "Veeam Backup", on="SAP ERP", remove=True)
+        assert edges() == (was | {("Veeam Backup", "Exchange Online", "data")}) - {
+            ("Veeam Backup", "SAP ERP", "batch")
+        }
+        await pilot.press("u")
+        await settle(pilot)
+        assert edges() == was | {("Veeam Backup", "Exchange Online", "data")}
+        assert any(
+            n.startswith("undone: ") and "Veeam Backup kind: (none) → batch" in n for n in notes
+        )
+        await pilot.press("u")
+        await settle(pilot)
+        assert edges() == was
+        assert "depends_on: Exchange Online (data) → (none)" in notes[-1]

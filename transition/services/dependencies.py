@@ -74,6 +74,18 @@ def _path(edges: Iterable[tuple[int, int, str]], start: int, goal: int) -> list[
     return None
 
 
+def cycle_formed(
+    session: Session, edges: Iterable[tuple[int, int, str]], source: int, target: int
+) -> str | None:
+    """The cycle (``A → B → C → A``, by name) that ``source`` depending on ``target``
+    would close among ``edges``, or None."""
+    back = _path(edges, target, source)
+    if back is None:
+        return None
+    names = dict(session.execute(select(System.id, System.name).where(System.id.in_(back))).all())
+    return " → ".join(names[i] for i in [source, *back])
+
+
 def depends(
     session: Session,
     engagement: EngagementRef,
@@ -113,8 +125,18 @@ def depends(
         ).scalar_one()
         session.delete(row)
         session.flush()
-        audit.record(
-            session, engagement.id, ENTITY, row.id, "remove", "depends_on", target.name, None
+        # The system and kind go with the target, so that undo can put the dependency back.
+        audit.record_fields(
+            session,
+            engagement.id,
+            ENTITY,
+            row.id,
+            {
+                "depends_on": (target.name, None),
+                "system": (source.name, None),
+                "kind": (existing[2], None),
+            },
+            action="remove",
         )
         return DependencyChange(
             system=source.name, depends_on=target.name, kind=existing[2], removed=True
@@ -123,12 +145,8 @@ def depends(
         raise Refused(
             f"system {source.name} already depends on {target.name} ({existing[2]})", field="on"
         )
-    back = _path(edges, target.id, source.id)
-    if back is not None:
-        names = dict(
-            session.execute(select(System.id, System.name).where(System.id.in_(back))).all()
-        )
-        cycle = " → ".join(names[i] for i in [source.id, *back])
+    cycle = cycle_formed(session, edges, source.id, target.id)
+    if cycle is not None:
         raise Refused(f"a dependency cycle would form: {cycle}", field="on")
     row = SystemDependency(
         engagement_id=engagement.id, system_id=source.id, depends_on_id=target.id, kind=kind

@@ -15,6 +15,9 @@ Gate criteria (``gate_facts``/``gate_judge``, dispatched by ``gate_extras``):
   with no provider value that week is not met).
 - ``interventions: {max: N}``: the number of weeks with at least one intervention is at
   most N.
+
+A score or an intervention is recorded for a week that has begun: a period after the
+current ISO week (of ``dates.today()``) is refused.
 """
 
 from __future__ import annotations
@@ -83,6 +86,20 @@ def parse_period(value: str) -> str:
             f"invalid period {value!r}: {year} has weeks 1 to {weeks_in(year)}", field="period"
         )
     return f"{year:04d}-W{week:02d}"
+
+
+def parse_past_period(value: str, what: str = "a score") -> str:
+    """``parse_period``, refused when the week is after the current one (the week of
+    ``today()``): a score or an intervention is about a week that has begun."""
+    period = parse_period(value)
+    current = period_of(today())
+    if period > current:  # YYYY-Www: the text sorts as the weeks do
+        raise BadInput(
+            f"invalid period {str(value).strip()!r}: it is after the current week, "
+            f"{current}; record {what} once its week has begun",
+            field="period",
+        )
+    return period
 
 
 def period_of(day: date) -> str:
@@ -200,7 +217,7 @@ def record(
     before for the same KPI, party and week is replaced (audited as an update)."""
     engagement = engagement_of(session, engagement)
     spec = kpi_of(kpis_of(engagement), kpi, engagement)
-    party, period, number = parse_party(party), parse_period(period), parse_value(value)
+    party, period, number = parse_party(party), parse_past_period(period), parse_value(value)
     check_range(spec, number)
     with about("note"):
         note = clean_note(note)
@@ -266,7 +283,7 @@ def intervene(
 ) -> InterventionView:
     """Record that the incumbent had to step in during the ISO week ``period``."""
     engagement = engagement_of(session, engagement)
-    period = parse_period(period)
+    period = parse_past_period(period, "an intervention")
     with about("note"):
         text = clean_text(note, "note", NOTE_MAX)
     if not text:

@@ -30,7 +30,7 @@ from transition.services.scorecard import (
     kpi_of,
     kpis_of,
     parse_party,
-    parse_period,
+    parse_past_period,
     parse_value,
 )
 from transition.services.views.scorecard import ScoreImport
@@ -114,7 +114,7 @@ def import_csv(session: Session, engagement: EngagementRef, path: Path | str) ->
         for column, rule in (
             ("kpi", lambda v: kpi_of(kpis, v, engagement).key),
             ("party", parse_party),
-            ("period", parse_period),
+            ("period", parse_past_period),
             ("value", parse_value),
             ("note", lambda v: clean_note(v or None)),
         ):

@@ -6,7 +6,8 @@ writing ordinary per-field events marked as undoing that change (``undoes``); th
 keeps both. A row the change created is taken away again: an ad-hoc task, a note, a
 person or system nothing refers to yet, a KT session still planned is deleted (its
 creation stays in the log); a grant is revoked with the reason ``undo``, so the access
-it recorded stays on the exit checklist's history. The exit checklist is reconciled for
+it recorded stays on the exit checklist's history. A system dependency added is removed,
+one removed put back (``undo_dependencies``). The exit checklist is reconciled for
 the grants, systems and runbooks touched, in the same transaction.
 
 Refused, with nothing written: a change someone (or a later change of your own, not
@@ -247,6 +248,13 @@ def _apply(session: Session, plan: Plan) -> list[UndoneField]:
         from transition.services.undo_holdings import apply_holdings
 
         for step, field_name, now, back in apply_holdings(session, engagement.id, plan.holdings):
+            shown.append(_shown(step.key, step.label, field_name, now, back))
+    if plan.dependencies:
+        from transition.services.undo_dependencies import apply_dependencies
+
+        for step, field_name, now, back in apply_dependencies(
+            session, engagement.id, plan.dependencies
+        ):
             shown.append(_shown(step.key, step.label, field_name, now, back))
     for item in plan.drop_items:
         session.delete(item)

@@ -88,6 +88,7 @@ class Plan:
     runbooks: set[int] = field(default_factory=set)
     roles: list[Any] = field(default_factory=list)
     holdings: list[Any] = field(default_factory=list)
+    dependencies: list[Any] = field(default_factory=list)
     #: The id of the change's newest event: what a row changed after it was changed since.
     last_id: int = 0
     #: The change laid meetings out again (they follow the plan): lay them out afresh,
@@ -188,8 +189,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
     rows: dict[RowKey, list[AuditEvent]] = {}
     role_events = [e for e in events if e.entity == "role_assignment"]
     holding_events = [e for e in events if is_holding(e)]
+    dependency_events = [e for e in events if e.entity == "system_dependency"]
     for e in events:
-        if e.entity == "role_assignment" or is_holding(e):
+        if e.entity in ("role_assignment", "system_dependency") or is_holding(e):
             continue
         if e.entity == "handover_item" and e.action in DERIVED:
             if e.action == "derive":
@@ -232,6 +234,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         from transition.services.undo_holdings import plan_holdings
 
         plan_holdings(session, plan, holding_events, when)
+    if dependency_events:
+        from transition.services.undo_dependencies import plan_dependencies
+
+        plan_dependencies(session, plan, dependency_events, when)
     # Who changed a row since is the clearest answer: asked before any value is compared.
     check_later(session, plan, events[-1].id)
     for key, history in rows.items():
