@@ -46,8 +46,11 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No test touches the user's real data directory or inherits their settings."""
+    """No test touches the user's real data directory, inherits their settings or depends
+    on what lies in the folder it was started from (``runbook new`` writes to
+    ``./runbooks`` by default)."""
     _isolate(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
     yield
     settings.reset()
     dates.CLOCK.reset()
