@@ -251,6 +251,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         pending: dict[str, Any] = {}
         for e in reversed(history):
             _plan_field(session, plan, key, row, label, e, pending, when)
+    if "task" in by_entity:
+        from transition.services.undo_tasks import check_tasks
+
+        check_tasks(session, plan, when)
     return plan
 
 
