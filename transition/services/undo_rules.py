@@ -245,8 +245,9 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
             for e in history
             if e.action in CREATES or (key.entity, e.action) in UNDOABLE_CREATIONS
         ]
-        if created:
-            _plan_creation(session, plan, key, row, label, created[0], derived_here, when)
+        if created and _plan_creation(
+            session, plan, key, row, label, created[0], history, derived_here, when
+        ):
             continue
         pending: dict[str, Any] = {}
         for e in reversed(history):
@@ -369,9 +370,12 @@ def _plan_creation(
     row: Any,
     label: str,
     created: AuditEvent,
+    history: list[AuditEvent],
     derived_here: set[int],
     when: str,
-) -> None:
+) -> bool:
+    """Plan taking away the row the change created (True); False when the change brought
+    back a row removed before, whose fields are then put back one by one."""
     what = f"{_what(key.entity)} {label}"
     if (key.entity, created.action) not in UNDOABLE_CREATIONS:
         raise Refused(f"{when} created {what}; undo cannot take that back")
@@ -390,14 +394,17 @@ def _plan_creation(
         .limit(1)
     ).first()
     if earlier is not None:
-        raise Refused(f"{when} brought back {what}, which existed before; undo cannot take it away")
+        from transition.services.undo_returns import check_removable
+
+        check_removable(session, key.entity, row, history, what, when)
+        return False
     refers = references(session, key.entity, row)
     if refers:
         raise Conflict(f"{what} is used by {refers} since {when}; nothing undone")
     if key.entity == "access_grant":
         plan.grants.discard(key.row_id)
         plan.revoke.append((key, label))
-        return
+        return True
     plan.remove.append((key, row, label))
     if key.entity in SOURCES:  # gone: nothing of it to reconcile
         getattr(plan, SOURCES[key.entity]).discard(key.row_id)
@@ -411,6 +418,7 @@ def _plan_creation(
                 )
             ).scalars()
         )
+    return True
 
 
 def _undone() -> Any:
