@@ -105,3 +105,34 @@ def test_undo_of_a_bring_back_is_refused_while_the_person_holds_access(cli, engi
     assert result.stderr.count("\n") == 1 and result.stdout == ""
     assert _events(engine) == before
     assert "omar-haddad" in _ok(cli("person", "list", ENG)).stdout
+
+
+def test_undoing_a_rename_whose_old_slug_was_taken_since_names_the_holder(cli, engine, acme):
+    _ok(cli("system", "add", ENG, "Omega"))
+    _ok(cli("system", "set", ENG, "Omega", "--name", "Psi"))
+    _ok(cli("--actor", "bob", "system", "add", ENG, "OMEGA"))
+    before = _events(engine)
+    result = cli("undo", ENG)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert (
+        "it would give system psi its old slug 'omega' back, which the system 'OMEGA' has "
+        "now; rename one of them first (nothing undone)"
+    ) in result.stderr
+    assert _events(engine) == before
+
+
+def test_undoing_an_engagement_rename_whose_old_slug_was_taken_is_refused(cli, engine, acme):
+    _ok(cli("engagement", "set", ENG, "--name", "Acme Service Desk"))
+    _ok(
+        cli(
+            "--actor", "bob", "engagement", "new", "ACME Helpdesk",
+            "--playbook", "managed-service-onboarding",
+        )
+    )  # fmt: skip
+    result = cli("undo", "acme-service-desk")
+    assert result.exit_code == 1, result.stderr
+    assert "its old slug 'acme-helpdesk' back, which the engagement 'ACME Helpdesk'" in (
+        result.stderr
+    )
+    assert "acme-service-desk" in _ok(cli("engagement", "list")).stdout

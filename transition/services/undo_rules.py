@@ -256,6 +256,10 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
         from transition.services.undo_tasks import check_tasks
 
         check_tasks(session, plan, when)
+    if {"engagement", "person", "system"} & set(by_entity):
+        from transition.services.undo_names import check_names
+
+        check_names(session, plan, when)
     if {"access_grant", "kt_session"} & set(by_entity):
         from transition.services.undo_live import check_live
 
