@@ -291,7 +291,7 @@ def _plan_field(
     if key.entity == "kt_session" and e.field in ("attendee", "presenter"):
         adding = e.before is not None and e.after is None
         name = e.before if adding else e.after
-        person = _person_named(session, row.engagement_id, name or "")
+        person = _person_then(session, row.engagement_id, name or "", e.id)
         if person is None:
             raise Conflict(f"{what}: {e.field} {name} is not a person of the engagement now")
         present = session.execute(
@@ -307,13 +307,13 @@ def _plan_field(
     if key.entity == "task" and e.field == "assignee":
         column = "assignee_id"
         current_id = pending.get(column, row.assignee_id)
-        left = _person_named(session, row.engagement_id, e.after) if e.after else None
+        left = _person_then(session, row.engagement_id, e.after, e.id) if e.after else None
         if current_id != (left.id if left is not None else None):
             current = session.get(Person, current_id).name if current_id else None
             raise _value_conflict(what, e.field, current, e.after)
         value = None
         if e.before:
-            person = _person_named(session, row.engagement_id, e.before)
+            person = _person_then(session, row.engagement_id, e.before, e.id)
             if person is None:
                 raise Conflict(f"{what}: {e.before} is not a person of the engagement now")
             value = person.id
@@ -341,6 +341,15 @@ def _plan_field(
         back = f"{back} ({rule})"  # a grant's expiry is logged with its rule
     plan.fields.append(
         FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
+    )
+
+
+def _person_then(session: Session, engagement_id: int, name: str, event_id: int) -> Person | None:
+    """The person the event ``event_id`` named, as they were named then."""
+    from transition.services.undo_people import person_then
+
+    return person_then(session, engagement_id, name, event_id) or _person_named(
+        session, engagement_id, name
     )
 
 
