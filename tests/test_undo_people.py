@@ -60,3 +60,25 @@ def test_undo_of_a_kt_attendee_follows_the_person_not_the_name(cli, acme):
     _ok(cli("undo", ENG))
     [session] = [s for s in json.loads(_ok(cli("kt", "list", ENG, "--json")).stdout)]
     assert session["attendees"] == ["Lea New"]
+
+
+def test_undo_gives_a_role_back_to_the_person_it_was_taken_from(cli, acme):
+    _ok(cli("person", "add", ENG, "Wes Hale", "--side", "provider"))
+    _ok(cli("role", "assign", ENG, "tooling-engineer", "Wes Hale"))
+    _ok(cli("role", "assign", ENG, "tooling-engineer", "Wes Hale", "--remove"))
+    _rename_and_reuse(cli, "Wes Hale", "Wesley Hale")
+    _ok(cli("undo", ENG))
+    roles = _ok(cli("role", "list", ENG)).stdout
+    [line] = [row for row in roles.splitlines() if row.startswith("tooling-engineer")]
+    assert "Wesley Hale" in line
+
+
+def test_undo_gives_a_system_back_to_the_owner_it_was_taken_from(cli, acme):
+    _ok(cli("system", "add", ENG, "CRM"))
+    _ok(cli("person", "add", ENG, "Ola Berg", "--side", "incumbent"))
+    _ok(cli("system", "owner", ENG, "CRM", "Ola Berg", "--as", "owner"))
+    _ok(cli("system", "owner", ENG, "CRM", "Ola Berg", "--as", "owner", "--remove"))
+    _rename_and_reuse(cli, "Ola Berg", "Olaug Berg", side="incumbent")
+    _ok(cli("undo", ENG))
+    [crm] = json.loads(_ok(cli("system", "list", ENG, "--json")).stdout)
+    assert crm["owners"] == ["Olaug Berg (owner)"]

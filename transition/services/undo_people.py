@@ -51,3 +51,15 @@ def person_then(session: Session, engagement_id: int, name: str, event_id: int) 
             ).scalars()
         )
     return session.get(Person, named.pop()) if len(named) == 1 else None
+
+
+def live_person_then(
+    session: Session, engagement_id: int, name: str, event_id: int
+) -> Person | None:
+    """``person_then``, or else the person of that name now, when not removed."""
+    from transition.services.common import find_named
+
+    person = person_then(session, engagement_id, name, event_id) or find_named(
+        session, Person, name, Person.engagement_id == engagement_id
+    )
+    return person if person is not None and person.removed_at is None else None
