@@ -229,9 +229,14 @@ def test_an_archived_engagement_refuses_every_edit(cli, db_url, world, setting):
         f"error: engagement {world} is archived already\n",
     )
     assert dump(db_url) == before
-    # Reading still works, and unarchiving opens it again.
+    # Reading still works (and says it is archived), and unarchiving opens it again.
     assert cli("task", "show", world, "extra").exit_code == 0
+    header = cli("engagement", "show", world).stdout.splitlines()[0]
+    assert header.startswith("Acme Helpdesk (acme-helpdesk) — active, archived 20"), header
+    assert header.endswith("(unarchive it to change it)")
     assert cli("engagement", "unarchive", world).exit_code == 0
+    header = cli("engagement", "show", world).stdout.splitlines()[0]
+    assert header == "Acme Helpdesk (acme-helpdesk) — active"
     assert cli("task", "note", world, "extra", "hello").exit_code == 0
 
 

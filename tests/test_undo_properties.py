@@ -194,6 +194,13 @@ def person_remove(cli, slug, data):
     cli("person", "remove", slug, data.draw(st.sampled_from(PEOPLE)))
 
 
+def person_readd(cli, slug, data):
+    # Brings a removed person back (with another side and role); refused while they are on.
+    who = data.draw(st.sampled_from(PEOPLE))
+    side = data.draw(st.sampled_from(("client", "incumbent", "provider")))
+    cli("person", "add", slug, who.upper(), "--side", side, "--role", "Returning")
+
+
 def system_set(cli, slug, data):
     system = data.draw(st.sampled_from(("CRM", "Legacy")))
     option = data.draw(
@@ -287,6 +294,7 @@ EDITS = [
     engagement_archive,
     person_set,
     person_remove,
+    person_readd,
     system_set,
     task_add,
     task_set,

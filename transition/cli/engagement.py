@@ -281,7 +281,12 @@ def show(ctx: typer.Context, engagement: Engagement, as_json: AsJson = False) ->
 
 
 def _show(data: EngagementDetail) -> None:
-    say(f"{data.name} ({data.slug}) — {data.status}")
+    archived = (
+        f", archived {data.archived_at:%Y-%m-%d} (unarchive it to change it)"
+        if data.archived_at is not None
+        else ""
+    )
+    say(f"{data.name} ({data.slug}) — {data.status}{archived}")
     say(
         f"  {data.client or '?'}: {data.incumbent or '?'} → {data.provider or '?'}"
         f"  [{data.model}, {data.location}]"

@@ -84,8 +84,11 @@ def add(
     if existing is not None:  # re-adding a removed system brings it back
         if slugify(existing.name) != slugify(name):
             raise Refused(_taken("removed system", name, existing, engagement), field="name")
-        existing.removed_at = None
-        existing.name, existing.tier = name, tier
+        # Each field it comes back with is one event, from what it had (undo puts it back).
+        values: dict[str, object] = {"removed_at": None, "name": name, "tier": tier}
+        if description:
+            values["description"] = description
+        apply_changes(session, existing, engagement.id, "system", values, action="create")
         system = existing
     else:
         system = System(
@@ -95,9 +98,9 @@ def add(
             tier=tier,
             description=description,
         )
-    session.add(system)
-    session.flush()
-    audit.record(session, engagement.id, "system", system.id, "create", "tier", None, tier)
+        session.add(system)
+        session.flush()
+        audit.record(session, engagement.id, "system", system.id, "create", "tier", None, tier)
     from transition.services import handover
 
     handover.reconcile(session, engagement, systems=[system.id])

@@ -18,9 +18,8 @@ from sqlmodel import Session
 
 from transition.dates import utcnow
 from transition.errors import Conflict, Refused
-from transition.models import AuditEvent, Person, System, SystemPerson, SystemTopic
+from transition.models import AuditEvent, System, SystemPerson, SystemTopic
 from transition.services import audit
-from transition.services.common import find_named
 from transition.services.views.owners import SYSTEM_ROLES
 from transition.text import slugify
 
@@ -74,7 +73,9 @@ def plan_holdings(session: Session, plan: Any, events: Sequence[AuditEvent], whe
         if e.field == "topic":
             plan.holdings.append(_topic_step(session, key, system, name, adding, when))
         else:
-            plan.holdings.append(_person_step(session, key, system, e.field, name, adding, when))
+            plan.holdings.append(
+                _person_step(session, key, system, e.field, name, adding, when, e.id)
+            )
 
 
 def _topic_step(
@@ -96,16 +97,19 @@ def _topic_step(
 
 
 def _person_step(
-    session: Session, key: Any, system: System, role: str, name: str, adding: bool, when: str
+    session: Session,
+    key: Any,
+    system: System,
+    role: str,
+    name: str,
+    adding: bool,
+    when: str,
+    event_id: int,
 ) -> HoldingStep:
+    from transition.services.undo_people import live_person_then
+
     label = f"{system.slug} {role} {name}"
-    person = find_named(
-        session,
-        Person,
-        name,
-        Person.engagement_id == system.engagement_id,
-        Person.removed_at.is_(None),
-    )
+    person = live_person_then(session, system.engagement_id, name, event_id)
     if person is None:
         raise Conflict(f"{label}: {name} is not a person of the engagement now; nothing undone")
     row = session.execute(

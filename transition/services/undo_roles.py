@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.errors import Conflict, Refused
-from transition.models import AuditEvent, Person, RoleAssignment
+from transition.models import AuditEvent, RoleAssignment
 from transition.services import audit
-from transition.services.common import find_named
+from transition.services.undo_people import live_person_then
 
 ENTITY = "role_assignment"
 
@@ -52,18 +52,12 @@ def plan_roles(session: Session, plan: Any, events: Sequence[AuditEvent], when: 
         name = (person_e.before if adding else person_e.after) or ""
         key = RowKey(ENTITY, row_id)
         plan.touched[key] = f"{role} of {name}"
-        pending.append((key, role, name, adding))
+        pending.append((key, role, name, adding, person_e.id))
     # Who changed an assignment since is the clearest answer: asked first.
     check_later(session, plan, plan.last_id)
-    for key, role, name, adding in pending:
+    for key, role, name, adding, event_id in pending:
         label = plan.touched[key]
-        person = find_named(
-            session,
-            Person,
-            name,
-            Person.engagement_id == plan.engagement.id,
-            Person.removed_at.is_(None),
-        )
+        person = live_person_then(session, plan.engagement.id, name, event_id)
         if person is None:
             raise Conflict(f"role {label}: {name} is not a person of the engagement now")
         row = session.execute(

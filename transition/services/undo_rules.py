@@ -251,12 +251,25 @@ def plan_change(session: Session, events: Sequence[AuditEvent]) -> Plan:
             for e in history
             if e.action in CREATES or (key.entity, e.action) in UNDOABLE_CREATIONS
         ]
-        if created:
-            _plan_creation(session, plan, key, row, label, created[0], derived_here, when)
+        if created and _plan_creation(
+            session, plan, key, row, label, created[0], history, derived_here, when
+        ):
             continue
         pending: dict[str, Any] = {}
         for e in reversed(history):
             _plan_field(session, plan, key, row, label, e, pending, when)
+    if "task" in by_entity:
+        from transition.services.undo_tasks import check_tasks
+
+        check_tasks(session, plan, when)
+    if {"engagement", "person", "system"} & set(by_entity):
+        from transition.services.undo_names import check_names
+
+        check_names(session, plan, when)
+    if {"access_grant", "kt_session"} & set(by_entity):
+        from transition.services.undo_live import check_live
+
+        check_live(session, plan, when)
     return plan
 
 
@@ -284,7 +297,7 @@ def _plan_field(
     if key.entity == "kt_session" and e.field in ("attendee", "presenter"):
         adding = e.before is not None and e.after is None
         name = e.before if adding else e.after
-        person = _person_named(session, row.engagement_id, name or "")
+        person = _person_then(session, row.engagement_id, name or "", e.id)
         if person is None:
             raise Conflict(f"{what}: {e.field} {name} is not a person of the engagement now")
         present = session.execute(
@@ -300,13 +313,13 @@ def _plan_field(
     if key.entity == "task" and e.field == "assignee":
         column = "assignee_id"
         current_id = pending.get(column, row.assignee_id)
-        left = _person_named(session, row.engagement_id, e.after) if e.after else None
+        left = _person_then(session, row.engagement_id, e.after, e.id) if e.after else None
         if current_id != (left.id if left is not None else None):
             current = session.get(Person, current_id).name if current_id else None
             raise _value_conflict(what, e.field, current, e.after)
         value = None
         if e.before:
-            person = _person_named(session, row.engagement_id, e.before)
+            person = _person_then(session, row.engagement_id, e.before, e.id)
             if person is None:
                 raise Conflict(f"{what}: {e.before} is not a person of the engagement now")
             value = person.id
@@ -334,6 +347,15 @@ def _plan_field(
         back = f"{back} ({rule})"  # a grant's expiry is logged with its rule
     plan.fields.append(
         FieldStep(key, row, label, e.field, column, value, e.after, back, companions)
+    )
+
+
+def _person_then(session: Session, engagement_id: int, name: str, event_id: int) -> Person | None:
+    """The person the event ``event_id`` named, as they were named then."""
+    from transition.services.undo_people import person_then
+
+    return person_then(session, engagement_id, name, event_id) or _person_named(
+        session, engagement_id, name
     )
 
 
@@ -371,9 +393,12 @@ def _plan_creation(
     row: Any,
     label: str,
     created: AuditEvent,
+    history: list[AuditEvent],
     derived_here: set[int],
     when: str,
-) -> None:
+) -> bool:
+    """Plan taking away the row the change created (True); False when the change brought
+    back a row removed before, whose fields are then put back one by one."""
     what = f"{_what(key.entity)} {label}"
     if (key.entity, created.action) not in UNDOABLE_CREATIONS:
         raise Refused(f"{when} created {what}; undo cannot take that back")
@@ -392,14 +417,17 @@ def _plan_creation(
         .limit(1)
     ).first()
     if earlier is not None:
-        raise Refused(f"{when} brought back {what}, which existed before; undo cannot take it away")
+        from transition.services.undo_returns import check_removable
+
+        check_removable(session, key.entity, row, history, what, when)
+        return False
     refers = references(session, key.entity, row)
     if refers:
         raise Conflict(f"{what} is used by {refers} since {when}; nothing undone")
     if key.entity == "access_grant":
         plan.grants.discard(key.row_id)
         plan.revoke.append((key, label))
-        return
+        return True
     plan.remove.append((key, row, label))
     if key.entity in SOURCES:  # gone: nothing of it to reconcile
         getattr(plan, SOURCES[key.entity]).discard(key.row_id)
@@ -413,6 +441,7 @@ def _plan_creation(
                 )
             ).scalars()
         )
+    return True
 
 
 def _undone() -> Any:
