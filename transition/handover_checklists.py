@@ -15,32 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from transition import resources
 from transition.errors import NotFound
+from transition.yaml_text import Line, Text
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-
-
-def _line(value: str) -> str:
-    """Titles and owners: one line of printable text (``text.clean_line``)."""
-    from transition.errors import BadInput
-    from transition.text import clean_line
-
-    try:
-        clean_line(value, "the text", None)
-    except BadInput as exc:
-        raise ValueError(exc.message) from None
-    return value
-
-
-def _text(value: str) -> str:
-    """Descriptions: printable text, newlines and tabs (``text.clean_text``)."""
-    from transition.errors import BadInput
-    from transition.text import clean_text
-
-    try:
-        clean_text(value, "the text")
-    except BadInput as exc:
-        raise ValueError(exc.message) from None
-    return value
 
 
 def _due(value: str | None) -> str | None:
@@ -57,8 +34,6 @@ def _due(value: str | None) -> str | None:
         raise ValueError(exc.message) from None
 
 
-Line = AfterValidator(_line)
-Text = AfterValidator(_text)
 Due = AfterValidator(_due)
 
 

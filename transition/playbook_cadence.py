@@ -30,6 +30,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from transition.playbook_criteria import SLUG
+from transition.yaml_text import Line
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
@@ -130,13 +131,13 @@ class CadenceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     key: Annotated[str, Field(pattern=SLUG, max_length=60)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
     every: Every
     start: Milestone = Field(alias="from")
     until: Milestone = "exit"
     minutes: Annotated[int, Field(ge=5, le=480)] = 60
-    attendees: tuple[Annotated[str, Field(max_length=100)], ...] = ()
-    agenda: tuple[Annotated[str, Field(max_length=300)], ...] = ()
+    attendees: tuple[Annotated[str, Field(max_length=100), Line], ...] = ()
+    agenda: tuple[Annotated[str, Field(max_length=300), Line], ...] = ()
 
     @property
     def rule(self) -> Rule:

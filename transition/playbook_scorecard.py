@@ -18,14 +18,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from transition.playbook_criteria import SLUG
+from transition.yaml_text import Line
 
 
 class KPISpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     key: Annotated[str, Field(pattern=SLUG, max_length=100)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    unit: Annotated[str, Field(max_length=20)] = ""
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
+    unit: Annotated[str, Field(max_length=20), Line] = ""
     target: float
     better: Literal["higher", "lower"] = "higher"
     period: Literal["week"] = "week"

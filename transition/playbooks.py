@@ -38,6 +38,7 @@ from transition.playbook_criteria import (  # noqa: F401  (re-exported)
 from transition.playbook_scorecard import KPISpec, check_scorecard
 from transition.playbook_stored import required_runbooks as stored_runbooks
 from transition.workdays import Offset, parse_offset
+from transition.yaml_text import Line, Text
 
 #: A name written as a slug (a template, a checklist); a key is one of at most 100.
 Slug = Annotated[str, Field(pattern=SLUG)]
@@ -87,11 +88,11 @@ Duration = Annotated[str, BeforeValidator(_duration)]
 
 class TaskSpec(_Strict):
     key: Key
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    owner: Annotated[str, Field(max_length=100)] = ""
+    title: Annotated[str, Field(min_length=1, max_length=300), Line]
+    owner: Annotated[str, Field(max_length=100), Line] = ""
     due: DueOffset = "+0d"
     depends_on: tuple[str, ...] = ()
-    description: str = ""
+    description: Annotated[str, Text] = ""
     #: The key this task had in an earlier version of the playbook (a renamed task):
     #: ``engagement upgrade`` follows it instead of retiring one task and adding another.
     replaces: Key | None = None
@@ -104,7 +105,7 @@ class TaskSpec(_Strict):
 
 class PhaseSpec(_Strict):
     key: Key
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
     duration: Duration
     tasks: tuple[TaskSpec, ...] = ()
     # Criteria are parsed item by item so that each bad item gets its own line number.
@@ -127,12 +128,12 @@ class PhaseSpec(_Strict):
 
 class Playbook(_Strict):
     name: Key
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=200), Line]
     version: int = 1
     #: ``onboarding`` (the default): a transition in; ``exit``: the exit of a running
     #: engagement, the only kind ``engagement new --exit-of`` starts from.
     kind: Literal["onboarding", "exit"] = "onboarding"
-    description: str = ""
+    description: Annotated[str, Text] = ""
     handover: Slug | None = None
     runbooks: tuple[Slug, ...] = ()
     tier_runbooks: dict[int, tuple[Slug, ...]] = {}
