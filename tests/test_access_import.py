@@ -120,3 +120,22 @@ def test_revoke_errors_name_their_argument(team, session_scope):  # noqa: F811
         "left",
         "Bob New",
     )
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
+def test_a_multi_line_justification_keeps_its_lines_whatever_the_file_ends_lines_with(
+    team,  # noqa: F811
+    tmp_path,
+    session_scope,
+    newline,
+):
+    """A CSV saved on Windows ends every line with CRLF, the line breaks inside a quoted
+    cell too; the justification is stored with plain newlines, not refused for a CR."""
+    row = f'Bob New,CRM,operator,2027-01-31,"L2 support{newline}until cutover"'
+    path = write(tmp_path, "\ufeff" + HEADER.replace("\n", "\r\n") + row + "\r\n")
+    with session_scope() as s:
+        assert access.import_csv(s, ENG, path).imported == 1
+    with session_scope(write=False) as s:
+        grants = access.list_grants(s, get_engagement(s, ENG), active=True)
+    (grant,) = [g for g in grants if (g.person, g.role) == ("Bob New", "operator")]
+    assert grant.justification == "L2 support\nuntil cutover"

@@ -192,7 +192,13 @@ def _rows(reader: Any, path: Path, names: list[str], errors: list[str]) -> Itera
         if len(cells) != len(names):
             errors.append(f"{path}:{start}: expected {len(names)} fields, found {len(cells)}")
             continue
-        yield start, {col: cells[index[col]].strip() for col in CSV_COLUMNS}
+        yield start, {col: _lines(cells[index[col]]).strip() for col in CSV_COLUMNS}
+
+
+def _lines(cell: str) -> str:
+    """A quoted cell's line breaks as ``\n``: a file saved with CRLF endings (Excel,
+    Windows tools) keeps CRLF inside a multi-line justification too."""
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # --------------------------------------------------------------------------- the import
