@@ -73,3 +73,25 @@ async def test_columns_that_fit_are_not_narrowed(tmp_path, monkeypatch):
         await settle(pilot)
         table = app.screen.query_one("#pane-systems").table
         assert table.caps == {}
+
+
+@run_async
+async def test_a_cjk_engagement_name_is_shortened_by_its_width_on_the_dashboard(
+    tmp_path, monkeypatch
+):
+    from transition.playbooks import resolve_playbook
+    from transition.services import engagements
+
+    url = demo_database(tmp_path, monkeypatch)
+    playbook, raw, _ = resolve_playbook("managed-service-onboarding")
+    name = "北京数据中心迁移项目第二阶段服务台外包合同"  # 21 characters, 42 cells
+    with db.session_scope(db.get_engine(url), actor="tester", write=True) as s:
+        engagements.create(s, name=name, playbook=playbook, raw=raw, client="客户")
+    app = make_app(url, "tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#engagements")
+        # Every figure on screen, the cutover last among them: nothing to scroll sideways.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        names = [c.plain for c in table.get_column("name")]
+        assert "北京数据中心迁移项…" in names
