@@ -86,3 +86,21 @@ async def test_a_reason_the_service_refuses_is_shown_beside_the_reason(tmp_path,
         shown = await refused(pilot, form, reason="password=hunter22")
         assert list(shown) == ["reason"], shown
         assert "looks like it contains a password" in shown["reason"]
+
+
+@run_async
+async def test_a_grant_recorded_already_expired_warns_as_the_cli_does(tmp_path, monkeypatch):
+    app = demo_app(tmp_path, monkeypatch, NW)
+    async with app.run_test(size=(110, 40)) as pilot:
+        pane, form = await open_grant_form(pilot)
+        form.query_one("#f-person").value = "Lena Fischer"
+        form.query_one("#f-system").value = "SAP ERP"
+        form.query_one("#f-role").value = "auditor"
+        form.query_one("#f-expires").value = "2026-11-01"  # before today, 2026-11-20
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+        warned = [n.message for n in app._notifications if n.severity == "warning"]
+        assert len(warned) == 1, warned
+        assert "expired on 2026-11-01 already" in warned[0]

@@ -36,6 +36,7 @@ class TransitionApp(App[None]):
         self.start_engagement = slugify(engagement) if engagement else None
         #: Seconds between looks for changes made elsewhere (0: never; ``screens/live``).
         self.poll_seconds = poll_seconds
+        backend.on_warnings = self._warn
 
     async def on_mount(self) -> None:
         from transition.tui.screens.dashboard import DashboardScreen
@@ -86,6 +87,18 @@ class TransitionApp(App[None]):
         """Every notification is literal text: most carry names and messages that users
         wrote, and none of ours uses markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _warn(self, warnings: list[str]) -> None:
+        """A write's warnings as a notification (the CLI prints them on stderr); told from
+        the worker that wrote, or on the UI thread."""
+
+        def show() -> None:
+            self.notify("\n".join(warnings), severity="warning", timeout=10)
+
+        try:
+            self.call_from_thread(show)
+        except RuntimeError:  # on the UI thread itself
+            show()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No undo under an open form or dialog: it would change what the form shows."""

@@ -37,6 +37,9 @@ class Backend:
         #: Every change written here, undos included: the screens reload after their own
         #: changes, and tell only of the others' (``live``).
         self.mine: set[str] = set()
+        #: Told the warnings of each committed write (a grant recorded though already
+        #: expired, a runbook accepted without evidence…), which the CLI prints on stderr.
+        self.on_warnings: Callable[[list[str]], None] | None = None
 
     @property
     def engine(self):
@@ -66,7 +69,8 @@ class Backend:
 
     def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(session, *args, **kwargs)`` in a unit of work that commits (or rolls back
-        on error); its audit events and handover changes go with it."""
+        on error); its audit events and handover changes go with it, and its warnings to
+        ``on_warnings`` once committed."""
         from transition.services import audit
 
         with self.session(write=True) as s:
@@ -74,8 +78,11 @@ class Backend:
             made = audit.current_change(s)
             if made is not None:  # known as ours before the commit shows it to anyone
                 self.mine.add(made)
+            warnings = list(s.info.get("warnings", ()))
         if made is not None:  # committed
             self.changes.append(made)
+        if warnings and self.on_warnings is not None:
+            self.on_warnings(warnings)
         return result
 
     def undo(self) -> Any:

@@ -23,9 +23,9 @@ def exercise_form(backend: Any, slug: str, runbook_id: int, label: str, people: 
             outcome=values["outcome"],
             deviations=values.get("deviations") or None,
         )
+        # Its warning, if any, is a notification of its own (``Backend.on_warnings``).
         where = "during the parallel run" if done.in_parallel_run else "outside the parallel run"
-        warning = f" · warning: {done.warning}" if done.warning else ""
-        return f"runbook {runbook_id}: {done.outcome} on {done.exercised_on} {where}{warning}"
+        return f"runbook {runbook_id}: {done.outcome} on {done.exercised_on} {where}"
 
     return FormScreen(
         f"Record an exercise of runbook {label}",

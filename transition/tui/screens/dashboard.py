@@ -20,7 +20,7 @@ from transition.tui.commands import registry as cmd
 from transition.tui.screens.base import WRITE, DataMixin
 from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.footer import KeyFooter
-from transition.tui.widgets.paged_table import PagedTable
+from transition.tui.widgets.paged_table import PagedTable, fit_cells
 from transition.tui.widgets.stepper import PhaseStepper
 from transition.tui.widgets.upcoming import ahead_line
 
@@ -82,7 +82,8 @@ def compact_stepper(row: DashboardRow, *, with_name: bool = True) -> str:
 
 
 def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` in at most ``width`` terminal cells (a CJK character takes two)."""
+    return fit_cells(text, width)
 
 
 def pct(done: int, total: int) -> str:

@@ -7,15 +7,21 @@ and every column is sized when its cells are given, not later: DataTable measure
 cells only when its message queue next runs empty, and a paint before that showed every
 column at its header's width.
 
+When the columns before the last are wider together than the table, the widest of them
+are narrowed (their cells end in "…") until they fit: a long name never pushes the row's
+state out of sight (the last column is free text, cut at its end; the inspector shows
+everything in full).
+
 ``/`` filters any list as you type and ``>`` / ``<`` (or a click on a heading) sort it
 (``list_filter.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -23,20 +29,60 @@ from textual.message import Message
 from textual.render import measure
 from textual.timer import Timer
 from textual.widgets import DataTable
+from textual.widgets.data_table import Column as TableColumn
 
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.list_filter import ListFilter, Sort
 
-__all__ = ["Column", "PagedTable", "Sort", "literal"]
+__all__ = ["Column", "PagedTable", "Sort", "fit_cells", "literal"]
 
 Cells = Sequence[Any]
 
 
 def literal(value: Any) -> Text:
-    """A cell as literal text: strings are never read as markup."""
+    """A cell as literal text: strings are never read as markup; a cell wider than its
+    column ends in "…"."""
     if isinstance(value, Text):
+        if value.overflow is None:
+            value.overflow = "ellipsis"
         return value
-    return Text("" if value is None else str(value), end="")
+    return Text("" if value is None else str(value), end="", overflow="ellipsis")
+
+
+def fit_cells(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, ending in "…" when cut: counted in
+    cells, not characters (a CJK character or an emoji takes two, an accent none)."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
+
+
+#: A column narrowed so that the others fit keeps at least this many cells.
+NARROWEST = 10
+
+
+def fair_width(widths: Sequence[int], budget: int) -> int | None:
+    """The widest any of ``widths`` may be for them to fit ``budget`` together, the
+    narrower ones kept whole (None: they fit as they are)."""
+    if sum(widths) <= budget:
+        return None
+    left = budget
+    ordered = sorted(widths)
+    for i, width in enumerate(ordered):
+        others = len(ordered) - i
+        if width * others > left:
+            return max(NARROWEST, left // others)
+        left -= width
+    return None  # pragma: no cover - the sum above exceeded the budget
+
+
+class _Capped(TableColumn):
+    """A column drawn no wider than its table's cap for it (``PagedTable.caps``)."""
+
+    def get_render_width(self, data_table: Any) -> int:
+        width = super().get_render_width(data_table)
+        cap = getattr(data_table, "caps", {}).get(self.key)
+        return width if cap is None else min(width, cap + 2 * data_table.cell_padding)
 
 
 @dataclass(frozen=True)
@@ -135,6 +181,9 @@ class PagedTable(ListFilter, DataTable):
         self.sort_keys: dict[str, Callable[[str], Any]] = {}
         self.labels: dict[str, str] = {}
         self._pending: Timer | None = None
+        #: The widest a column may be drawn, by its key, when the columns together are
+        #: wider than the table (``fair_width``).
+        self.caps: dict[Any, int] = {}
 
     def declare(self, columns: Sequence[Column | tuple[str, str]]) -> None:
         """The table's columns; cells are then always given for all of them, and those
@@ -146,6 +195,36 @@ class PagedTable(ListFilter, DataTable):
     def on_resize(self, event: events.Resize) -> None:
         if self.declared:
             self.fit(self.app.size.width)
+        self._require_update_dimensions = True
+
+    def add_column(
+        self, label: Any, *, width: int | None = None, key: str | None = None, default: Any = None
+    ) -> Any:
+        column_key = super().add_column(label, width=width, key=key, default=default)
+        column = self.columns[column_key]
+        self.columns[column_key] = _Capped(
+            **{f.name: getattr(column, f.name) for f in fields(column)}
+        )
+        return column_key
+
+    def _fit_caps(self) -> None:
+        """Narrow the widest columns before the last when together they are wider than
+        the table (``fair_width``); none is narrowed when they fit."""
+        columns = self._ordered()
+        room = self.scrollable_content_region.width
+        caps: dict[Any, int] = {}
+        if len(columns) > 1 and room > 0:
+            pad = 2 * self.cell_padding
+            natural = [c.content_width if c.auto_width else (c.width or 0) for c in columns]
+            budget = room - (len(columns) - 1) * pad
+            cap = fair_width(natural[:-1], budget)
+            if cap is not None:
+                caps = {c.key: cap for c, w in zip(columns, natural, strict=True) if w > cap}
+                caps.pop(columns[-1].key, None)
+        if caps != self.caps:
+            self.caps = caps
+            self._clear_caches()
+            self.refresh()
 
     def fit(self, width: int) -> None:
         """Show the declared columns that fit a terminal ``width`` wide; on a change, the
@@ -207,6 +286,7 @@ class PagedTable(ListFilter, DataTable):
     def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
         """DataTable's pass when idle, without measuring the new rows' cells again: every
         row is sized as it is added (``_add_sized``), one line high, without a label."""
+        self._fit_caps()
         super()._update_dimensions(())
 
     def _ordered(self) -> list[Any]:

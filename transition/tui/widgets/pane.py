@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from transition.tui.screens.base import WRITE, DataMixin
-from transition.tui.widgets.paged_table import Column, PagedTable
+from transition.tui.widgets.paged_table import Column, PagedTable, fit_cells
 
 TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓", "skipped": "–"}
 
@@ -177,5 +177,4 @@ def shown_path(value: str) -> str:
 def short(value: str | None, width: int = 40) -> str:
     if value is None:
         return "∅"
-    text = shown_path(" ".join(str(value).split()))
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return fit_cells(shown_path(" ".join(str(value).split())), width)
