@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -207,3 +208,71 @@ def test_racing_topic_changes_are_done_once(acme, cli, db_url, session_scope, tm
     assert sorted(k for k, removed in keys if removed is None) == [f"topic-{i}" for i in range(4)]
     assert len(keys) == len({k for k, _ in keys}) == 5
     assert events == len(steps)
+
+
+def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, tmp_path):
+    """Each duplicate the services refuse (owners, topics, roles, dependencies, meetings
+    and their numbers, RAID numbers, scores, exercises and their people, runbook
+    exercises, readiness scores, exits) is refused by the database too when the check is
+    bypassed, as a racing writer bypasses it: a plain refusal naming the thing, exit 1."""
+    from sqlalchemy import insert
+
+    from transition.errors import Refused
+    from transition.models import ExerciseParticipant, Meeting, ReadinessSnapshot
+
+    _setup(cli, acme, tmp_path)
+    with session_scope(write=False) as s:
+        runbook = s.execute(select(Runbook.id)).scalar_one()
+    for args in (
+        ("system", "owner", acme, "CRM", "Bob", "--as", "sme"),
+        ("system", "topic", acme, "CRM", "add", "Queue triage"),
+        ("role", "assign", acme, "transition-manager", "Bob"),
+        ("system", "depends", acme, "CRM", "--on", "ERP"),
+        ("raid", "add", acme, "--type", "issue", "--title", "Late data"),
+        ("score", "record", acme, "first-contact", "--party", "provider", "--period",
+         "2026-W46", "--value", "71"),
+        ("exercise", "add", acme, "--scenario", "Vendor security incident", "--on",
+         "2026-11-10", "--participant", "Bob"),
+        ("runbook", "exercise", acme, str(runbook), "--on", "2026-11-10", "--by", "Bob",
+         "--outcome", "pass"),
+        ("engagement", "readiness", acme),
+        ("engagement", "new", "Acme Exit", "--playbook", "exit-to-successor", "--exit-of",
+         acme, "--start", "2026-12-01"),
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+
+    def first(model, *where) -> dict:
+        with session_scope(write=False) as s:
+            row = s.execute(select(model).where(*where).limit(1)).scalar_one()
+            return {c.name: getattr(row, c.name) for c in model.__table__.columns if c.name != "id"}
+
+    meeting = first(Meeting)
+    copies = {
+        "owner": (SystemPerson, {}, "owner, SME or backup"),
+        "topic": (SystemTopic, {"title": "QUEUE TRIAGE"}, "topic"),
+        "role": (RoleAssignment, {}, "role"),
+        "dependency": (SystemDependency, {"kind": "auth"}, "system dependency"),
+        "meeting number": (Meeting, {"uid": "x1", "occurs_on": date(2031, 1, 1)}, "number"),
+        "meeting occurrence": (Meeting, {"uid": "x2", "number": 999}, "occurrence"),
+        "RAID number": (RaidItem, {"title": "Other"}, "RAID entry"),
+        "score": (ScoreEntry, {"value": 12.0}, "score"),
+        "exercise": (Exercise, {"scenario": "Other"}, "exercise"),
+        "participant": (ExerciseParticipant, {}, "participant"),
+        "runbook exercise": (RunbookExercise, {}, "runbook exercise"),
+        "readiness score": (ReadinessSnapshot, {"score": 1}, "readiness score"),
+        "exit": (Engagement, {"slug": "acme-exit-2", "name": "Acme Exit 2"}, "engagement"),
+    }
+    for what, (model, changes, named) in copies.items():
+        where = (Engagement.exit_of_id.is_not(None),) if model is Engagement else ()
+        row = {**first(model, *where), **changes}
+        if model is Meeting:
+            row = {**meeting, **changes}
+        try:
+            with session_scope() as s:
+                s.execute(insert(model.__table__), row)
+        except Refused as exc:
+            assert exc.exit_code == 1, (what, exc.message)
+            assert "already exists" in exc.message and named in exc.message, (what, exc.message)
+        else:
+            raise AssertionError(f"a second {what} was accepted")
