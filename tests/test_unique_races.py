@@ -276,3 +276,34 @@ def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, t
             assert "already exists" in exc.message and named in exc.message, (what, exc.message)
         else:
             raise AssertionError(f"a second {what} was accepted")
+
+
+def test_racing_removers_remove_once(acme, cli, db_url, session_scope, tmp_path):
+    """Racers taking away the same owner, role or dependency at once: one removes it (one
+    audit event), the others are refused plainly, never a warning on stderr."""
+    _setup(cli, acme, tmp_path)
+    for args in (
+        ("system", "owner", acme, "CRM", "Bob", "--as", "owner"),
+        ("role", "assign", acme, "transition-manager", "Bob"),
+        ("system", "depends", acme, "CRM", "--on", "ERP"),
+    ):
+        assert cli(*args).exit_code == 0, args
+    with session_scope(write=False) as s:
+        before = s.execute(select(func.max(AuditEvent.id))).scalar_one()
+    steps = [
+        ["system", "owner", acme, "CRM", "Bob", "--as", "owner", "--remove"],
+        ["role", "assign", acme, "transition-manager", "Bob", "--remove"],
+        ["system", "depends", acme, "CRM", "--on", "ERP", "--remove"],
+    ]
+    results = _race_each(tmp_path, db_url, [steps] * RACERS)
+    for command, result in zip(steps, results, strict=True):
+        assert len(_plain(result)) == 1, (command, result)
+        assert all(r["stderr"].count("\n") <= 1 for r in result), result
+    with session_scope(write=False) as s:
+        removals = s.execute(  # the changes made: one per winner
+            select(func.count(AuditEvent.change_id.distinct())).where(AuditEvent.id > before)
+        ).scalar_one()
+        left = [s.execute(select(func.count()).select_from(m)).scalar_one() for m in
+                (SystemPerson, RoleAssignment, SystemDependency)]  # fmt: skip
+    assert left == [0, 0, 0]
+    assert removals == 3

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     NoSuchModuleError,
     OperationalError,
+    SAWarning,
 )
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
@@ -41,6 +43,12 @@ from transition.db_postgresql import no_jit
 from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
 from transition.unique_names import UNIQUE_WHAT
+
+# A row another writer deleted between this one's read and its delete: SQLAlchemy only
+# warns (both writers would report the removal); ``session_scope`` refuses it instead.
+warnings.filterwarnings(
+    "error", message=r"DELETE statement on table .* expected to delete", category=SAWarning
+)
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
 SCHEMA_HEAD = "0013"
@@ -354,6 +362,11 @@ def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Ite
         raise Conflict(
             "someone else changed this record since it was read; nothing was saved, "
             "reload and try again"
+        ) from None
+    except SAWarning:  # a delete that found its row gone (see the filter above)
+        session.rollback()
+        raise Conflict(
+            "someone else removed this a moment ago; nothing was saved, reload and try again"
         ) from None
     except TransitionError:
         session.rollback()
