@@ -14,7 +14,8 @@ repeatedly, to show that SQLite under several writers never surfaces "database i
 list of arguments after ``transition``), one per race: it imports everything, creates
 ``ready-INDEX``, and before each command waits for the file ``go-STEP``, so that every racer
 starts the same command at the same instant; after it, one JSON line (exit code, stdout,
-stderr) and the file ``done-INDEX-STEP``.
+stderr) and the file ``done-INDEX-STEP``. A racer with a ``FOLDER/commands-INDEX.json`` of its own runs those
+command lines instead (racers that start different commands at the same instant).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def race(folder: str, index: str) -> int:
     from transition.cli.main import main
 
     base = Path(folder)
-    commands = json.loads((base / "commands.json").read_text())
+    own = base / f"commands-{index}.json"
+    commands = json.loads((own if own.exists() else base / "commands.json").read_text())
     (base / f"ready-{index}").touch()
     for step, args in enumerate(commands):
         go, deadline = base / f"go-{step}", time.monotonic() + 120

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     NoSuchModuleError,
     OperationalError,
+    SAWarning,
 )
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
@@ -40,6 +42,13 @@ from sqlmodel import Session, create_engine
 from transition.db_postgresql import no_jit
 from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
+from transition.unique_names import UNIQUE_WHAT
+
+# A row another writer deleted between this one's read and its delete: SQLAlchemy only
+# warns (both writers would report the removal); ``session_scope`` refuses it instead.
+warnings.filterwarnings(
+    "error", message=r"DELETE statement on table .* expected to delete", category=SAWarning
+)
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
 SCHEMA_HEAD = "0013"
@@ -248,20 +257,6 @@ def describe(engine: Engine) -> str:
 
 
 # What each table's unique constraints promise, in the words of a refusal.
-_UNIQUE_WHAT = {
-    "engagement": "an engagement with this name",
-    "person": "a person with this name in this engagement",
-    "system": "a system with this name in this engagement",
-    "phase": "a phase with this key in this engagement",
-    "task": "a task with this key in this engagement",
-    "taskdependency": "this task dependency",
-    "accessgrant": "an identical grant in force (same person, system and role)",
-    "kt_session": "a KT session with this uid",
-    "kt_participant": "this KT participant",
-    "runbook": "a runbook for this system and template",
-    "handover_item": "a handover item with this key in this engagement",
-    "role_assignment": "this role held by this person",
-}
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '[^']*'|([A-Za-z_]+)\.)")
 _PG_KEY = re.compile(r"Key \((?:engagement_id, )?[^)]*\)=\((?:\d+, )?(.*)\) already exists")
 
@@ -287,7 +282,7 @@ def _duplicate(exc: IntegrityError) -> Refused | None:
     table = unique_violation(exc)
     if table is None:
         return None
-    what = _UNIQUE_WHAT.get(table, "a record with the same key")
+    what = UNIQUE_WHAT.get(table, "a record with the same key")
     detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
     match = _PG_KEY.search(detail or "")
     if match and table in ("engagement", "person", "system", "task", "phase"):
@@ -367,6 +362,11 @@ def session_scope(engine: Engine, *, actor: str = "", write: bool = True) -> Ite
         raise Conflict(
             "someone else changed this record since it was read; nothing was saved, "
             "reload and try again"
+        ) from None
+    except SAWarning:  # a delete that found its row gone (see the filter above)
+        session.rollback()
+        raise Conflict(
+            "someone else removed this a moment ago; nothing was saved, reload and try again"
         ) from None
     except TransitionError:
         session.rollback()

@@ -3,7 +3,9 @@ cycles.
 
 ``depends`` adds (or removes) an edge; one that would close a cycle is refused, naming
 it (``A → B → C → A``); the unique constraint ``uq_system_dependency`` refuses a
-duplicate even from two concurrent writers. ``system_map`` lays the systems out in
+duplicate even from two concurrent writers, and ``lock_graph`` makes writers of one
+engagement's map take turns, so that two of them cannot each add half of a cycle.
+``system_map`` lays the systems out in
 layers (a system sits one layer above the deepest system it depends on), gives the
 cutover order (every system after the systems it depends on, by name where the map
 leaves a choice) and flags the KT of a system when a system it depends on has no KT
@@ -15,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -40,6 +42,23 @@ def _kind(value: str | None) -> str:
     if kind not in DEPENDENCY_KINDS:
         raise BadInput(f"invalid kind {value!r}: choose {'|'.join(DEPENDENCY_KINDS)}", field="kind")
     return kind
+
+
+#: The first key of the PostgreSQL advisory lock on one engagement's dependency map (the
+#: second is the engagement's id).
+_PG_MAP_LOCK = 7_311_204
+
+
+def lock_graph(session: Session, eid: int) -> None:
+    """Hold the engagement's dependency map until the transaction ends, before reading it
+    to add an edge. Two writers that each add one edge of a cycle (A → B and B → A) would
+    otherwise both find no cycle in the map they read (PostgreSQL reads what was committed
+    when each statement began). SQLite's writers take turns already (``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:e AS integer))"),
+            {"k": _PG_MAP_LOCK, "e": eid},
+        )
 
 
 def _edges(session: Session, eid: int) -> list[tuple[int, int, str]]:
@@ -106,6 +125,7 @@ def depends(
     kind = _kind(kind)
     if source.id == target.id:
         raise Refused(f"system {source.name} cannot depend on itself", field="on")
+    lock_graph(session, engagement.id)
     edges = _edges(session, engagement.id)
     existing = next((e for e in edges if e[0] == source.id and e[1] == target.id), None)
     if remove:

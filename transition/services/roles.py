@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from transition.db import unique_violation
 from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Engagement, Person, RoleAssignment, Task
 from transition.services import audit
@@ -70,16 +71,18 @@ def assign(session: Session, engagement: EngagementRef, role: str, person: str) 
             f"{holder.name} already holds the role {slug} in {engagement.slug}", field="person"
         )
     row = RoleAssignment(engagement_id=engagement.id, role=slug, person_id=holder.id)
-    session.add(row)
+    # Worded before the insert: a lost race leaves the rows read so far unreadable.
+    clash = (
+        f"{holder.name} already holds the role {slug} in {engagement.slug} "
+        "(another change saved it a moment ago); nothing was saved"
+    )
     try:
         with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # another writer assigned it since the check above
-        raise Refused(
-            f"{holder.name} already holds the role {slug} in {engagement.slug} "
-            "(another change saved it a moment ago); nothing was saved",
-            field="person",
-        ) from None
+            session.add(row)
+    except IntegrityError as exc:  # another writer assigned it since the check above
+        if unique_violation(exc) is None:
+            raise
+        raise Refused(clash, field="person") from None
     audit.record_fields(
         session,
         engagement.id,

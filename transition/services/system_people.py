@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -216,6 +217,26 @@ def _flush(session: Session, clash: str) -> None:
         raise Refused(clash) from None
 
 
+def _mark(session: Session, row: SystemTopic, removed_at: Any, clash: str) -> None:
+    """Remove (``removed_at``) or bring back (None) the stored topic ``row``, refused with
+    ``clash`` when another writer did the same since it was read: the update applies only
+    to a row still in the state it was read in."""
+    done = session.execute(
+        update(SystemTopic)
+        .where(
+            SystemTopic.id == row.id,
+            SystemTopic.removed_at.is_(None)
+            if removed_at is not None
+            else SystemTopic.removed_at.is_not(None),
+        )
+        .values(removed_at=removed_at)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise Refused(f"{clash} (another change saved it a moment ago); nothing was saved")
+    set_committed_value(row, "removed_at", removed_at)  # as stored: nothing left to flush
+
+
 def set_owner(
     session: Session,
     engagement: EngagementRef,
@@ -292,26 +313,29 @@ def change_topic(
     row = session.execute(
         select(SystemTopic).where(SystemTopic.system_id == target.id, SystemTopic.key == key)
     ).scalar_one_or_none()
-    active = key in every and (row is None or row.removed_at is None)
+    # A stored row decides (it may have been stored by another writer between the two
+    # reads above); without one, a default topic is active.
+    active = row.removed_at is None if row is not None else key in every
     if remove:
         if not active:
             raise NotFound(f"system {target.slug} has no topic {title!r}", field="title")
-        row = _stored(session, engagement.id, target, every[key])
-        row.removed_at = utcnow()
-        session.add(row)
-        session.flush()
+        if row is None:
+            row = _stored(session, engagement.id, target, every[key])
+            row.removed_at = utcnow()
+            session.add(row)
+            _flush(session, f"topic {title!r} of system {target.slug} was just changed; try again")
+        else:
+            _mark(session, row, utcnow(), f"system {target.slug} has no topic {title!r}")
         audit.record(
             session, engagement.id, "system", target.id, "remove", "topic", row.title, None
         )
     else:
         if active:
-            raise Refused(
-                f"system {target.slug} already has the topic {every[key].title!r}", field="title"
-            )
+            shown = row.title if row is not None else every[key].title
+            raise Refused(f"system {target.slug} already has the topic {shown!r}", field="title")
+        clash = f"system {target.slug} already has the topic {title!r}"
         if row is not None:  # a removed topic comes back
-            row.removed_at = None
-            session.add(row)
-            session.flush()
+            _mark(session, row, None, clash)
         else:
             row = SystemTopic(
                 engagement_id=engagement.id,
@@ -321,7 +345,7 @@ def change_topic(
                 source="team",
             )
             session.add(row)
-            _flush(session, f"system {target.slug} already has the topic {title!r}")
+            _flush(session, clash)
         audit.record(
             session, engagement.id, "system", target.id, "update", "topic", None, row.title
         )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import check_range, parse_date, utcnow
+from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AuditEvent, Engagement, Phase, Task, TaskDependency, TaskNote
@@ -160,12 +161,19 @@ def add(
         due_rule=due_rule,
         origin="adhoc",
     )
-    session.add(task)
+    slug = engagement.slug
     try:
+        # Added inside the savepoint, so that a lost race leaves no pending row behind.
         with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # another writer added the same key since the check above
-        raise Refused(f"task {key!r} already exists in {engagement.slug}", field="key") from None
+            session.add(task)
+    except IntegrityError as exc:  # another writer added the same key since the check above
+        if unique_violation(exc) is None:
+            raise
+        raise Refused(
+            f"task {key!r} already exists in {slug} (another change saved it a moment ago); "
+            "nothing was saved",
+            field="key",
+        ) from None
     session.add_all(TaskDependency(task_id=task.id, depends_on_id=d.id) for d in needs)
     initial: dict[str, Any] = {
         "key": key,

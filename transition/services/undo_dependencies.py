@@ -137,7 +137,7 @@ def _taken_away(
 def _put_back(
     session: Session, plan: Any, row_id: int, fields: dict[str | None, AuditEvent], when: str
 ) -> DependencyStep:
-    from transition.services.dependencies import _edges, cycle_formed
+    from transition.services.dependencies import _edges, cycle_formed, lock_graph
     from transition.services.undo_rules import RowKey
 
     target_e, system_e, kind_e = fields["depends_on"], fields.get("system"), fields.get("kind")
@@ -164,6 +164,7 @@ def _put_back(
             )
     assert source is not None and target is not None
     shown = f"{source.name} → {target.name}"
+    lock_graph(session, eid)
     edges = _edges(session, eid)
     equal = next((k for s, d, k in edges if s == source.id and d == target.id), None)
     if equal is not None:
