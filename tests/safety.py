@@ -91,3 +91,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         timeout=timeout,
     )
     return Proc(completed)
+
+
+def audit_count(engine) -> int:
+    """How many audit events the database holds (every change writes at least one)."""
+    from sqlalchemy import func, select
+
+    from transition import db
+    from transition.models import AuditEvent
+
+    with db.session_scope(engine, write=False) as s:
+        return s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+
+def refused_unwritten(cli, engine, *args: str) -> str:
+    """Run ``transition ARGS``: refused by a rule (exit 1) in one ``error:`` line, nothing on
+    stdout, no traceback, no audit event written; returns the error."""
+    before = audit_count(engine)
+    result = cli(*args)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert audit_count(engine) == before
+    return result.stderr

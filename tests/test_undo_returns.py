@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from safety import audit_count
+from sqlalchemy import select
 
 from transition import db
 from transition.models import AuditEvent, System
@@ -16,11 +17,6 @@ ENG = "acme-helpdesk"
 def _ok(result):
     assert result.exit_code == 0, result.stderr
     return result
-
-
-def _events(engine) -> int:
-    with db.session_scope(engine, write=False) as s:
-        return s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
 
 def _state(cli) -> dict:
@@ -98,12 +94,12 @@ def test_undo_of_a_bring_back_is_refused_while_the_person_holds_access(cli, engi
             "--system", "CRM", "--role", "reader", "--expires", "2027-01-31",
         )
     )  # fmt: skip
-    before = _events(engine)
+    before = audit_count(engine)
     result = cli("undo", ENG)
     assert result.exit_code == 1, result.stdout
     assert result.stderr.startswith("error: ") and "grant" in result.stderr
     assert result.stderr.count("\n") == 1 and result.stdout == ""
-    assert _events(engine) == before
+    assert audit_count(engine) == before
     assert "omar-haddad" in _ok(cli("person", "list", ENG)).stdout
 
 
@@ -111,7 +107,7 @@ def test_undoing_a_rename_whose_old_slug_was_taken_since_names_the_holder(cli, e
     _ok(cli("system", "add", ENG, "Omega"))
     _ok(cli("system", "set", ENG, "Omega", "--name", "Psi"))
     _ok(cli("--actor", "bob", "system", "add", ENG, "OMEGA"))
-    before = _events(engine)
+    before = audit_count(engine)
     result = cli("undo", ENG)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
@@ -119,7 +115,7 @@ def test_undoing_a_rename_whose_old_slug_was_taken_since_names_the_holder(cli, e
         "it would give system psi its old slug 'omega' back, which the system 'OMEGA' has "
         "now; rename one of them first (nothing undone)"
     ) in result.stderr
-    assert _events(engine) == before
+    assert audit_count(engine) == before
 
 
 def test_undoing_an_engagement_rename_whose_old_slug_was_taken_is_refused(cli, engine, acme):

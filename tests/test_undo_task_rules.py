@@ -7,10 +7,11 @@ import os
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from safety import audit_count, refused_unwritten
+from sqlalchemy import select
 
 from transition import db
-from transition.models import AuditEvent, Engagement, Task
+from transition.models import Engagement, Task
 
 ENG = "acme-helpdesk"
 
@@ -18,21 +19,6 @@ ENG = "acme-helpdesk"
 def _ok(result):
     assert result.exit_code == 0, result.stderr
     return result
-
-
-def _events(engine) -> int:
-    with db.session_scope(engine, write=False) as s:
-        return s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-
-
-def _refused(cli, engine, *args: str) -> str:
-    before = _events(engine)
-    result = cli(*args)
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
-    assert result.stdout == ""
-    assert _events(engine) == before
-    return result.stderr
 
 
 def _statuses(engine) -> dict[str, tuple[str, bool]]:
@@ -61,7 +47,7 @@ def test_undo_does_not_reopen_a_task_another_user_built_on(cli, engine, acme):
     _pair(cli)
     _ok(cli("task", "done", ENG, "first"))
     _ok(cli("--actor", "bob", "task", "done", ENG, "then"))
-    message = _refused(cli, engine, "undo", ENG)
+    message = refused_unwritten(cli, engine, "undo", ENG)
     assert "task 'first' would be open again" in message and "then" in message
     assert _statuses(engine) == {"first": ("done", True), "then": ("done", True)}
     # Once bob reopens his task, the undo goes through.
@@ -77,7 +63,7 @@ def test_undo_does_not_put_a_task_back_to_done_on_an_open_dependency(cli, engine
     _ok(cli("task", "done", ENG, "then"))
     _ok(cli("task", "set", ENG, "then", "--status", "todo"))
     _ok(cli("--actor", "bob", "task", "set", ENG, "first", "--status", "in_progress"))
-    message = _refused(cli, engine, "undo", ENG)
+    message = refused_unwritten(cli, engine, "undo", ENG)
     assert "task 'then' would be done again" in message and "first (in progress)" in message
     assert _statuses(engine) == {"first": ("in_progress", True), "then": ("todo", True)}
 
@@ -87,7 +73,7 @@ def test_undo_of_a_removal_does_not_put_an_open_task_under_a_done_one(cli, engin
     _ok(cli("--actor", "bob", "task", "set", ENG, "then", "--status", "skipped"))
     _ok(cli("task", "remove", ENG, "first", "--reason", "covered elsewhere"))
     _ok(cli("--actor", "bob", "task", "done", ENG, "then"))
-    message = _refused(cli, engine, "undo", ENG)
+    message = refused_unwritten(cli, engine, "undo", ENG)
     assert "task 'first' would be open again" in message
     assert _statuses(engine) == {"first": ("todo", False), "then": ("done", True)}
 
@@ -180,10 +166,10 @@ def test_no_mix_of_edits_and_undos_leaves_a_done_task_on_an_open_one(cli, engine
             args = ("task", "remove", slug, sorted(live)[turn % len(live)], "--reason", "gone")
         else:
             continue
-        before = _events(engine)
+        before = audit_count(engine)
         result = cli("--actor", actors[turn % 2], *args)
         assert result.exit_code in (0, 1), (args, result.stderr)
         if result.exit_code:
             assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
-            assert _events(engine) == before
+            assert audit_count(engine) == before
         _invariant(engine, slug)

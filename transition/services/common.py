@@ -243,3 +243,21 @@ def dialect_insert(session: Session) -> Any:
 
     name = session.get_bind().dialect.name
     return import_module(f"sqlalchemy.dialects.{name}").insert
+
+
+def add_unique(session: Session, row: Any) -> bool:
+    """Add ``row`` in a savepoint (flushed there): False, with nothing left pending, when
+    a unique constraint already holds its key (another writer saved one since the checks
+    made before); any other integrity error is raised."""
+    from sqlalchemy.exc import IntegrityError
+
+    from transition.db import unique_violation
+
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        if unique_violation(exc) is None:
+            raise
+        return False
+    return True

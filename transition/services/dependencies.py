@@ -18,14 +18,12 @@ import heapq
 from collections.abc import Iterable
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, KTSession, System, SystemDependency
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of, get_system
+from transition.services.common import EngagementRef, add_unique, engagement_of, get_system
 from transition.services.views.raid import (
     DEPENDENCY_KINDS,
     DependencyChange,
@@ -171,16 +169,11 @@ def depends(
     row = SystemDependency(
         engagement_id=engagement.id, system_id=source.id, depends_on_id=target.id, kind=kind
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError as exc:
-        if unique_violation(exc) is None:
-            raise
+    if not add_unique(session, row):
         raise Refused(
             f"system {source.name} already depends on {target.name} (another change saved it "
             "a moment ago); nothing was saved"
-        ) from None
+        )
     audit.record(
         session, engagement.id, ENTITY, row.id, "add", "depends_on", None, f"{target.name} ({kind})"
     )

@@ -24,6 +24,7 @@ from transition.models import Engagement, Phase, RaidItem, RaidLink
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
+    add_unique,
     apply_changes,
     check_version,
     engagement_of,
@@ -106,14 +107,8 @@ def _insert(session: Session, row: RaidItem) -> None:
                 )
             ).scalar_one()
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError as exc:
-            if unique_violation(exc) is None:
-                raise
-            continue
-        return
+        if add_unique(session, row):
+            return
     raise Refused("another change is adding RAID entries at this moment; nothing was saved")
 
 

@@ -14,15 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from transition.db import unique_violation
 from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Engagement, Person, RoleAssignment, Task
 from transition.services import audit
 from transition.services.access_rules import check_not_released
-from transition.services.common import EngagementRef, engagement_of, get_person
+from transition.services.common import EngagementRef, add_unique, engagement_of, get_person
 from transition.services.views.roles import RoleChange, RoleView
 from transition.text import clean_line, field_limit, slugify
 
@@ -76,13 +74,8 @@ def assign(session: Session, engagement: EngagementRef, role: str, person: str) 
         f"{holder.name} already holds the role {slug} in {engagement.slug} "
         "(another change saved it a moment ago); nothing was saved"
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError as exc:  # another writer assigned it since the check above
-        if unique_violation(exc) is None:
-            raise
-        raise Refused(clash, field="person") from None
+    if not add_unique(session, row):  # another writer assigned it since the check above
+        raise Refused(clash, field="person")
     audit.record_fields(
         session,
         engagement.id,

@@ -9,11 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import check_range, parse_date, utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AuditEvent, Engagement, Phase, Task, TaskDependency, TaskNote
@@ -21,6 +19,7 @@ from transition.playbooks import SLUG
 from transition.services import audit
 from transition.services.common import (
     EngagementRef,
+    add_unique,
     apply_changes,
     check_version,
     engagement_of,
@@ -162,18 +161,12 @@ def add(
         origin="adhoc",
     )
     slug = engagement.slug
-    try:
-        # Added inside the savepoint, so that a lost race leaves no pending row behind.
-        with session.begin_nested():
-            session.add(task)
-    except IntegrityError as exc:  # another writer added the same key since the check above
-        if unique_violation(exc) is None:
-            raise
+    if not add_unique(session, task):  # another writer added the same key since the check
         raise Refused(
             f"task {key!r} already exists in {slug} (another change saved it a moment ago); "
             "nothing was saved",
             field="key",
-        ) from None
+        )
     session.add_all(TaskDependency(task_id=task.id, depends_on_id=d.id) for d in needs)
     initial: dict[str, Any] = {
         "key": key,

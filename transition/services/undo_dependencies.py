@@ -16,14 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from transition.db import unique_violation
 from transition.errors import Conflict, Refused
 from transition.models import AuditEvent, System, SystemDependency
 from transition.services import audit
-from transition.services.common import find_named
+from transition.services.common import add_unique, find_named
 from transition.text import slugify
 
 ENTITY = "system_dependency"
@@ -225,16 +223,11 @@ def apply_dependencies(
             )
             if session.get(SystemDependency, step.key.row_id) is None:
                 row.id = step.key.row_id  # back under the id its history is logged on
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError as exc:
-                if unique_violation(exc) is None:
-                    raise
+            if not add_unique(session, row):
                 raise Conflict(
                     f"system dependency {step.label} → {step.target} was added again a moment "
                     "ago by another change; nothing undone"
-                ) from None
+                )
             row_id = row.id
             step.key = replace(step.key, row_id=row_id)
             pairs = (
