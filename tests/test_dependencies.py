@@ -282,3 +282,22 @@ def test_cutover_order_is_a_stable_topological_order(case):
     # the first free system by name goes first
     free = [name for name in names if not needs[name]]
     assert order[0] == min(free, key=str.lower)
+
+
+def test_the_map_is_held_under_the_audit_logs_own_lock(session_scope, engine, acme):
+    """A writer of a dependency map holds the one lock every writer of the log (and every
+    undo, first) queues on: an undo putting a dependency back and a `system depends` can
+    never each hold one lock while waiting for the other's."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's locks; SQLite has one writer at a time")
+    from sqlalchemy import text
+
+    from transition.services import audit
+
+    with session_scope() as holder:
+        dependencies.lock_graph(holder)
+        with session_scope() as other:
+            taken = other.execute(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit._PG_LOCK_ID}
+            ).scalar_one()
+            assert taken is False

@@ -3,8 +3,8 @@ cycles.
 
 ``depends`` adds (or removes) an edge; one that would close a cycle is refused, naming
 it (``A → B → C → A``); the unique constraint ``uq_system_dependency`` refuses a
-duplicate even from two concurrent writers, and ``lock_graph`` makes writers of one
-engagement's map take turns, so that two of them cannot each add half of a cycle.
+duplicate even from two concurrent writers, and ``lock_graph`` makes writers of a map
+take turns (on the audit log's lock), so that two of them cannot each add half of a cycle.
 ``system_map`` lays the systems out in
 layers (a system sits one layer above the deepest system it depends on), gives the
 cutover order (every system after the systems it depends on, by name where the map
@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.errors import BadInput, Refused, about
@@ -44,19 +44,15 @@ def _kind(value: str | None) -> str:
 
 #: The first key of the PostgreSQL advisory lock on one engagement's dependency map (the
 #: second is the engagement's id).
-_PG_MAP_LOCK = 7_311_204
-
-
-def lock_graph(session: Session, eid: int) -> None:
-    """Hold the engagement's dependency map until the transaction ends, before reading it
-    to add an edge. Two writers that each add one edge of a cycle (A → B and B → A) would
-    otherwise both find no cycle in the map they read (PostgreSQL reads what was committed
-    when each statement began). SQLite's writers take turns already (``BEGIN IMMEDIATE``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:e AS integer))"),
-            {"k": _PG_MAP_LOCK, "e": eid},
-        )
+def lock_graph(session: Session) -> None:
+    """Hold the right to change a dependency map until the transaction
+    ends, before reading it to add an edge. Two writers that each add one edge of a cycle
+    (A → B and B → A) would otherwise both find no cycle in the map they read (PostgreSQL
+    reads what was committed when each statement began). The lock is the audit log's own
+    (every writer queues there to append, an undo before anything else): one lock, so no
+    writer can hold it while waiting for another. SQLite's writers take turns already
+    (``BEGIN IMMEDIATE``)."""
+    audit._last_hash(session)
 
 
 def _edges(session: Session, eid: int) -> list[tuple[int, int, str]]:
@@ -123,7 +119,7 @@ def depends(
     kind = _kind(kind)
     if source.id == target.id:
         raise Refused(f"system {source.name} cannot depend on itself", field="on")
-    lock_graph(session, engagement.id)
+    lock_graph(session)
     edges = _edges(session, engagement.id)
     existing = next((e for e in edges if e[0] == source.id and e[1] == target.id), None)
     if remove:

@@ -162,7 +162,7 @@ def _put_back(
             )
     assert source is not None and target is not None
     shown = f"{source.name} → {target.name}"
-    lock_graph(session, eid)
+    lock_graph(session)
     edges = _edges(session, eid)
     equal = next((k for s, d, k in edges if s == source.id and d == target.id), None)
     if equal is not None:
