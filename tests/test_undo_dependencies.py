@@ -280,3 +280,14 @@ def test_a_removal_recorded_without_system_and_kind_is_refused(mapped, cli, sess
     assert "Traceback" not in said
     assert dump(db_url) == before
     verify_clean(cli)
+
+
+def test_a_system_another_depends_on_is_not_taken_away(mapped, cli, db_url, session_scope):
+    """Undoing a system's creation would delete the dependencies on it with the row (they
+    cascade), unaudited: the system stays while any refers to it."""
+    ok(cli("--actor", "ann", "system", "add", ENG, "Billing"))
+    ok(cli("--actor", "bob", "system", "depends", ENG, "SAP ERP", "--on", "Billing"))
+    before = dump(db_url)
+    refused(cli("--actor", "ann", "undo", ENG), "dependencies")
+    assert dump(db_url) == before
+    assert ("SAP ERP", "Billing", "data") in {(s, d, k) for s, d, k in edges(session_scope)}

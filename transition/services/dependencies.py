@@ -42,11 +42,9 @@ def _kind(value: str | None) -> str:
     return kind
 
 
-#: The first key of the PostgreSQL advisory lock on one engagement's dependency map (the
-#: second is the engagement's id).
 def lock_graph(session: Session) -> None:
-    """Hold the right to change a dependency map until the transaction
-    ends, before reading it to add an edge. Two writers that each add one edge of a cycle
+    """Hold the right to change a dependency map until the transaction ends, before
+    reading it to add an edge. Two writers that each add one edge of a cycle
     (A → B and B → A) would otherwise both find no cycle in the map they read (PostgreSQL
     reads what was committed when each statement began). The lock is the audit log's own
     (every writer queues there to append, an undo before anything else): one lock, so no

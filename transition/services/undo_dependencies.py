@@ -22,7 +22,6 @@ from transition.errors import Conflict, Refused
 from transition.models import AuditEvent, System, SystemDependency
 from transition.services import audit
 from transition.services.common import add_unique, find_named
-from transition.text import slugify
 
 ENTITY = "system_dependency"
 
@@ -188,22 +187,13 @@ def _put_back(
 
 
 def _system_then(session: Session, engagement_id: int, name: str, since: int) -> System | None:
-    """The system called ``name`` when event ``since`` was written: the first renamed from
-    that name after it, else the one called so now (removed ones included)."""
-    slug = slugify(name)
-    for row_id, before in session.execute(
-        select(AuditEvent.entity_id, AuditEvent.before)
-        .where(
-            AuditEvent.engagement_id == engagement_id,
-            AuditEvent.entity == "system",
-            AuditEvent.field == "name",
-            AuditEvent.id > since,
-        )
-        .order_by(AuditEvent.id)
-    ):
-        if before is not None and slugify(before) == slug:
-            return session.get(System, row_id)
-    return find_named(session, System, name, System.engagement_id == engagement_id)
+    """The system called ``name`` when event ``since`` was written (``row_then``), else the
+    one called so now (removed ones included)."""
+    from transition.services.undo_people import row_then
+
+    return row_then(session, System, engagement_id, name, since) or find_named(
+        session, System, name, System.engagement_id == engagement_id
+    )
 
 
 def apply_dependencies(

@@ -38,30 +38,31 @@ def check_live(session: Session, plan: Any, when: str) -> None:
 
     if not grants and not sessions and not plan.participants:
         return
-    for grant_id, pid, person, gone_p, sid, system, gone_s in session.execute(
-        select(
-            AccessGrant.id,
-            Person.id,
-            Person.name,
-            Person.removed_at,
-            System.id,
-            System.name,
-            System.removed_at,
-        )
-        .join(Person, Person.id == AccessGrant.person_id)
-        .join(System, System.id == AccessGrant.system_id)
-        .where(AccessGrant.id.in_(sorted(grants)))
-        .order_by(AccessGrant.id)
-    ):
-        gone = (
-            f"person {person}" if removed("person", pid, gone_p) else None,
-            f"system {system}" if removed("system", sid, gone_s) else None,
-        )
-        if any(gone):
-            raise Conflict(
-                f"{when} cannot be undone: grant {grant_id} would be active again for "
-                f"{' and '.join(g for g in gone if g)}, removed since (nothing undone)"
+    if grants:
+        for grant_id, pid, person, gone_p, sid, system, gone_s in session.execute(
+            select(
+                AccessGrant.id,
+                Person.id,
+                Person.name,
+                Person.removed_at,
+                System.id,
+                System.name,
+                System.removed_at,
             )
+            .join(Person, Person.id == AccessGrant.person_id)
+            .join(System, System.id == AccessGrant.system_id)
+            .where(AccessGrant.id.in_(sorted(grants)))
+            .order_by(AccessGrant.id)
+        ):
+            gone = (
+                f"person {person}" if removed("person", pid, gone_p) else None,
+                f"system {system}" if removed("system", sid, gone_s) else None,
+            )
+            if any(gone):
+                raise Conflict(
+                    f"{when} cannot be undone: grant {grant_id} would be active again for "
+                    f"{' and '.join(g for g in gone if g)}, removed since (nothing undone)"
+                )
     if sessions:
         for session_id, pid, name, gone_p in session.execute(
             select(KTParticipant.session_id, Person.id, Person.name, Person.removed_at)

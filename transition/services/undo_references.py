@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from transition.models import (
@@ -14,6 +14,7 @@ from transition.models import (
     RaidLink,
     RoleAssignment,
     Runbook,
+    SystemDependency,
     SystemPerson,
     SystemTopic,
     Task,
@@ -34,6 +35,7 @@ def references(session: Session, entity: str, row: Any) -> str | None:
                 select(TaskDependency.task_id).where(TaskDependency.depends_on_id == row.id),
             ),
             ("notes", select(TaskNote.id).where(TaskNote.task_id == row.id)),
+            ("RAID entries linked to it", select(RaidLink.id).where(RaidLink.task_id == row.id)),
         ]
     elif entity == "person":
         checks = [
@@ -46,6 +48,10 @@ def references(session: Session, entity: str, row: Any) -> str | None:
             ("KT sign-offs", select(KTSession.id).where(KTSession.signed_off_by_id == row.id)),
             ("roles", select(RoleAssignment.id).where(RoleAssignment.person_id == row.id)),
             ("systems they own", select(SystemPerson.id).where(SystemPerson.person_id == row.id)),
+            (
+                "RAID entries linked to them",
+                select(RaidLink.id).where(RaidLink.person_id == row.id),
+            ),
         ]
     elif entity == "system":
         checks = [
@@ -54,6 +60,16 @@ def references(session: Session, entity: str, row: Any) -> str | None:
             ("runbooks", select(Runbook.id).where(Runbook.system_id == row.id)),
             ("its owners", select(SystemPerson.id).where(SystemPerson.system_id == row.id)),
             ("its topics", select(SystemTopic.id).where(SystemTopic.system_id == row.id)),
+            (
+                "dependencies",
+                select(SystemDependency.id).where(
+                    or_(
+                        SystemDependency.system_id == row.id,
+                        SystemDependency.depends_on_id == row.id,
+                    )
+                ),
+            ),
+            ("RAID entries linked to it", select(RaidLink.id).where(RaidLink.system_id == row.id)),
         ]
     elif entity == "raid_item":
         checks = [("its links", select(RaidLink.raid_id).where(RaidLink.raid_id == row.id))]

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from transition.errors import Conflict, Refused
 from transition.models import AuditEvent, RoleAssignment
 from transition.services import audit
+from transition.services.common import add_unique
 from transition.services.undo_people import live_person_then
 
 ENTITY = "role_assignment"
@@ -85,8 +86,11 @@ def apply_roles(
             row = RoleAssignment(
                 engagement_id=engagement_id, role=step.role, person_id=step.person_id
             )
-            session.add(row)
-            session.flush()
+            if not add_unique(session, row):  # another writer assigned it a moment ago
+                raise Conflict(
+                    f"{step.name} was given the role {step.role} again a moment ago by another "
+                    "change; nothing undone"
+                )
             row_id = row.id
             pairs = (("role", None, step.role), ("person", None, step.name))
         else:
