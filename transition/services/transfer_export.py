@@ -3,8 +3,8 @@
 Each table is read with one Core select of plain tuples (no ORM objects). On SQLite the
 dates and times come out of the select as the ISO 8601 text the file carries, and for the
 export command each row comes out already written as the file holds it (SQLite's
-``json_quote`` quotes text as the JSON encoder does, which is checked once): no cell is
-touched in Python. Elsewhere (another database, or a date stored in a form this program
+``json_object`` writes a row as the JSON encoder does, which is checked once): no cell
+is touched in Python. Elsewhere (another database, or a date stored in a form this program
 does not write, which is then read as the database type gives it) rows become mappings
 of column to cell, encoded by the C JSON encoder a chunk of rows at a time. The rows that
 carry a runbook file's text are encoded cell by cell with ``orjson`` (the same text as
@@ -45,6 +45,9 @@ OWNED_THROUGH = {
 LONG_TEXT = ("runbooks",)
 #: Between two rows of a section, and before the first.
 ROW_BREAK = ",\n    "
+#: Within a row: after a key, between two cells (a row is one compact line; the
+#: database's ``json_object`` writes it so).
+ROW_SEPARATORS = (":", ",")
 
 #: SQLite keeps a time as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` and a date as ``YYYY-MM-DD``.
 _D = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
@@ -110,26 +113,25 @@ def _literal(text: str) -> str:
 
 
 def _row_sql(model: type[SQLModel], keys: list[str], quote: Any) -> str:
-    """SQLite writing a row as the file holds it (``json.dumps(row, ensure_ascii=False)``;
-    see ``_sqlite_writes_json``), as UTF-8."""
+    """SQLite writing a row as the file holds it (``_row_encoder``; see
+    ``_sqlite_writes_json``), as UTF-8: one ``json_object`` call, which quotes as the
+    encoder does and is about twice as fast as quoting each cell apart."""
     table = model.__table__
-    key = _encoder()
-    form, values = [], []
+    pairs = []
     for name in keys:
         col = table.c[name]
         cell = f"{quote(table.name)}.{quote(name)}"
         kind = _temporal(col)
-        form.append(key(name).replace("%", "%%") + ": %s")
         if kind is not None:
-            values.append(f"json_quote({_sqlite_text(cell, kind)[0]})")
+            value = _sqlite_text(cell, kind)[0]
         elif isinstance(getattr(col.type, "impl_instance", col.type), Boolean):
-            values.append(
-                f"CASE WHEN {cell} THEN 'true' WHEN NOT {cell} THEN 'false' ELSE 'null' END"
+            value = (
+                f"json(CASE WHEN {cell} THEN 'true' WHEN NOT {cell} THEN 'false' ELSE 'null' END)"
             )
         else:
-            values.append(f"json_quote({cell})")
-    form_sql = _literal("{" + ", ".join(form) + "}")
-    return f"CAST(printf({form_sql}, {', '.join(values)}) AS BLOB)"
+            value = cell
+        pairs.append(f"{_literal(name)}, {value}")
+    return f"CAST(json_object({', '.join(pairs)}) AS BLOB)"
 
 
 #: Text that holds every character the JSON encoder escapes, and some it leaves alone.
@@ -138,17 +140,20 @@ _PROBE = "".join(map(chr, range(32))) + '"\\/\x7f é€\u2028\U0001f600'
 
 @functools.cache
 def _sqlite_writes_json() -> bool:
-    """Whether the SQLite library quotes text exactly as ``json.dumps(...,
-    ensure_ascii=False)`` does (its JSON functions may be missing, or escape otherwise):
-    asked once, of an in-memory database of the same library."""
+    """Whether the SQLite library writes a row exactly as ``_row_encoder`` does (its JSON
+    functions may be missing, or escape otherwise): asked once, of an in-memory
+    database of the same library, with text, a number, a null and a boolean."""
     import sqlite3
 
     try:
         with closing(sqlite3.connect(":memory:")) as probe:
-            got = probe.execute("SELECT json_quote(?)", (_PROBE,)).fetchone()[0]
+            got = probe.execute(
+                "SELECT json_object(?, ?, 'n', 7, 'none', NULL, 'yes', json('true'))",
+                (_PROBE, _PROBE),
+            ).fetchone()[0]
     except sqlite3.Error:  # no JSON functions in this build
         return False
-    return got == _encoder()(_PROBE)
+    return got == "".join(_row_encoder()({_PROBE: _PROBE, "n": 7, "none": None, "yes": True}, 0))
 
 
 def _read(
@@ -313,12 +318,13 @@ def _encoder() -> Any:
 
 def _row_encoder() -> Any:
     """The C encoder of one row (a mapping of column to cell) as ``json.dumps(row,
-    ensure_ascii=False)`` writes it, called as ``encode(row, 0)``."""
+    ensure_ascii=False, separators=ROW_SEPARATORS)`` writes it, called as
+    ``encode(row, 0)``."""
     make = _json.c_make_encoder
     if make is None:  # pragma: no cover - CPython always has the C encoder
         whole = _encoder()
         return lambda row, _level: (whole(row),)
-    return make(None, None, _json.encode_basestring, None, ": ", ", ", False, False, True)
+    return make(None, None, _json.encode_basestring, None, *ROW_SEPARATORS, False, False, True)
 
 
 def _chunks(rows: Sequence[Any], keys: list[str] | None, size: int) -> Iterator[Iterable[Any]]:
@@ -351,9 +357,9 @@ def encode_long_rows(rows: Sequence[Any], keys: list[str] | None = None) -> Iter
             for key, value in row.items():
                 name = names.get(key)
                 if name is None:
-                    name = names[key] = standard(key).encode() + b": "
+                    name = names[key] = standard(key).encode() + b":"
                 if comma:
-                    out.append(b", ")
+                    out.append(b",")
                 out.append(name)
                 out.append(
                     standard(value).encode() if isinstance(value, float) else orjson.dumps(value)
