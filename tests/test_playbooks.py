@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from transition import resources
-from transition.errors import ValidationFailed
-from transition.playbooks import CRITERIA, load_playbook, playbook_files, resolve_playbook
+from transition.errors import NotFound, ValidationFailed
+from transition.playbooks import (
+    CRITERIA,
+    load_playbook,
+    playbook_files,
+    playbook_names,
+    resolve_playbook,
+)
 
 GOOD = """\
 name: demo
@@ -423,6 +429,40 @@ def test_user_playbook_folder_is_searched_first(tmp_path, setting, monkeypatch):
     setting("TRANSITION_PLAYBOOKS", str(folder))
     pb, raw, path = resolve_playbook("managed-service-onboarding")
     assert pb.name == "demo" and path.parent == folder and raw == GOOD.encode()
+
+
+def test_a_playbook_is_found_by_the_name_it_declares(tmp_path, setting):
+    """``playbook list`` shows a playbook's ``name:``; that name finds it wherever its
+    file is and whatever the file is called (in any case), the newest version when
+    several files declare it; a file name still finds its own file."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    write(folder, GOOD.replace("name: demo", "name: acme-onboarding"), "copy-of-book.yaml")
+    older = GOOD.replace("name: demo", "name: acme-onboarding").replace("version: 2", "version: 1")
+    write(folder, older, "acme-v1.yaml")
+    setting("TRANSITION_PLAYBOOKS", str(folder))
+    pb, _, path = resolve_playbook("acme-onboarding")
+    assert (pb.name, pb.version, path.name) == ("acme-onboarding", 2, "copy-of-book.yaml")
+    assert resolve_playbook("ACME-ONBOARDING")[2].name == "copy-of-book.yaml"
+    assert resolve_playbook("acme-v1")[0].version == 1
+    assert "acme-onboarding" in playbook_names()
+    with pytest.raises(NotFound) as refused:
+        resolve_playbook("nothing-by-this-name")
+    assert "acme-onboarding" in str(refused.value) and "acme-v1" not in str(refused.value)
+
+
+def test_an_engagement_starts_from_the_name_playbook_list_shows(cli, tmp_path, setting):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    write(folder, GOOD.replace("name: demo", "name: acme-onboarding"), "my-file.yaml")
+    setting("TRANSITION_PLAYBOOKS", str(folder))
+    listed = cli("playbook", "list", "--json")
+    assert "acme-onboarding" in {row["name"] for row in listed.json()}
+    shown = cli("playbook", "show", "acme-onboarding")
+    assert shown.exit_code == 0 and "(acme-onboarding v2)" in shown.stdout, shown.stderr
+    made = cli("engagement", "new", "Acme", "--playbook", "acme-onboarding")
+    assert made.exit_code == 0, made.stderr
+    assert cli("engagement", "show", "acme", "--json").json()["playbook"] == "acme-onboarding"
 
 
 # --- the command line --------------------------------------------------------------------

@@ -341,8 +341,11 @@ _LOOKS_LIKE_PATH = resources.LOOKS_LIKE_PATH
 
 
 def playbook_names() -> list[str]:
-    """The names a new engagement can start from (shipped and the user's own)."""
-    return sorted(playbook_files())
+    """The names a new engagement can start from (shipped and the user's own): the
+    ``name:`` each playbook declares."""
+    from transition.playbook_index import latest
+
+    return sorted(latest())
 
 
 def _is_file(path: Path) -> bool:
@@ -354,17 +357,23 @@ def _is_file(path: Path) -> bool:
 
 
 def resolve_playbook(name_or_path: str) -> tuple[Playbook, bytes, Path]:
-    """A playbook by shipped/user name or by file path. Returns (playbook, raw bytes, path)."""
+    """A playbook by file path, or by name: its file name (without ``.yaml``; the user's
+    folders first), else the ``name:`` it declares (``playbook list`` shows it; the
+    newest version when several files declare it). Returns (playbook, raw bytes, path)."""
     candidate = Path(name_or_path).expanduser()
     if _LOOKS_LIKE_PATH.search(name_or_path) or _is_file(candidate):
         path = candidate
         if not path.exists():  # a folder, FIFO or device is refused by the reader
             raise NotFound(f"playbook file {name_or_path} not found")
     else:
+        from transition.playbook_index import find
+
         files = playbook_files()
         path = files.get(name_or_path) or files.get(name_or_path.lower())
+        if path is None and (found := find(name_or_path)) is not None:
+            path = found.path
         if path is None:
-            known = ", ".join(sorted(files)) or "none"
+            known = ", ".join(playbook_names()) or "none"
             raise NotFound(f"unknown playbook {name_or_path!r} (known: {known})")
     playbook = load_playbook(path)
     return playbook, path.read_bytes(), path
