@@ -63,6 +63,76 @@ def test_the_environment_variable_takes_a_path_too(tmp_path, monkeypatch):
     db.reset_engines()
 
 
+READS = [
+    ("engagement", "list"),
+    ("engagement", "list", "--json"),
+    ("engagement", "show", "acme"),
+    ("phase", "status", "acme"),
+    ("report", "acme"),
+    ("export",),
+    ("system", "list", "acme"),
+    ("system", "map", "acme"),
+    ("kt", "ics", "acme"),
+    ("agenda",),
+    ("audit", "acme"),
+]
+
+
+@pytest.mark.parametrize("given", ["path", "url", "env"])
+@pytest.mark.parametrize("command", READS, ids=" ".join)
+def test_a_read_on_a_missing_sqlite_file_is_refused_and_creates_nothing(command, given, tmp_path):
+    """A mistyped `--db` path must not answer "no engagements" from a database created
+    on the spot: a command that only reads names the missing file and creates nothing."""
+    path = tmp_path / "tyop" / "t.db"
+    db_args, env = {
+        "path": (["--db", "tyop/t.db"], None),
+        "url": (["--db", f"sqlite:///{path}"], None),
+        "env": ([], {"TRANSITION_DATABASE_URL": str(path)}),
+    }[given]
+    result = invoke(*db_args, *command, env=env)
+    assert_clean_error(result)
+    assert result.stderr == (
+        f"error: database {path} does not exist (nothing was created): "
+        "`transition init` creates it\n"
+    )
+    assert result.stdout == ""
+    assert not path.parent.exists()
+    db.reset_engines()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("init",), ("demo", "--no-tui"),
+     ("engagement", "new", "Acme", "--playbook", "managed-service-onboarding")],
+    ids=" ".join,
+)  # fmt: skip
+def test_a_command_that_writes_still_creates_the_database(command, tmp_path):
+    made = invoke("--db", "new/t.db", *command)
+    assert made.exit_code == 0, made.stderr
+    assert (tmp_path / "new" / "t.db").is_file()
+    assert invoke("--db", "new/t.db", "engagement", "list").exit_code == 0
+    db.reset_engines()
+
+
+def test_the_tui_starts_on_a_new_database_but_not_on_a_named_engagement(tmp_path, monkeypatch):
+    """Bare `transition` (and `transition tui`) opens on an empty database it creates; a
+    named engagement cannot be in a file that does not exist: refused, nothing created."""
+    import transition.tui.app
+
+    opened = []
+    monkeypatch.setattr(transition.tui.app, "run", lambda **kw: opened.append(kw) or 0)
+    for where, args in (("a", ()), ("b", ("tui",))):
+        result = invoke("--db", f"{where}/t.db", *args)
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / where / "t.db").is_file()
+    assert len(opened) == 2
+    refused = invoke("--db", "c/t.db", "tui", "acme")
+    assert_clean_error(refused)
+    assert "does not exist" in refused.stderr and not (tmp_path / "c").exists()
+    assert len(opened) == 2
+    db.reset_engines()
+
+
 # ------------------------------------------------------------------ credentials masked
 
 passwords = st.builds(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from safety import assert_clean_error
 
 from transition.playbook_cadence import CadenceSpec, parse_every
 from transition.services import meetings
@@ -173,6 +174,48 @@ def test_held_cancel_action_and_their_refusals(gov, cli, tmp_path):
     assert cancelled.exit_code == 0, cancelled.stderr
     again = cli("meeting", "held", ENG, future)
     assert again.exit_code == 1 and "cancelled" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ("notes/minuts.md", "notes/minuts.md: no such file"),
+        ("./minutes.txt", "./minutes.txt: no such file"),
+        ("minutes.md", "minutes.md: no such file"),
+        ("~/minutes", "~/minutes: no such file"),
+        ("/nowhere/minutes", "/nowhere/minutes: no such file"),
+        ("notes/", "notes/ is a folder"),
+        ("notes", "notes is a folder"),
+    ],
+)
+def test_minutes_that_name_a_missing_file_or_a_folder_are_refused(gov, cli, tmp_path, given, words):
+    """`--minutes` is a file's text or the text itself: a value clearly meant as a path that
+    names nothing, or a folder, is bad input, never stored as the minutes."""
+    (tmp_path / "notes").mkdir()
+    mid = str(rows(cli)[0]["number"])
+    before = cli("audit", ENG, "--json").json()
+    result = cli("meeting", "held", ENG, mid, "--minutes", given)
+    assert_clean_error(result)
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert cli("audit", ENG, "--json").json() == before
+    assert rows(cli)[0]["status"] == "planned"
+
+
+@pytest.mark.parametrize("given", ["Agreed", "n.a.", "Scope agreed, see notes/x.md", "v1.2"])
+def test_minutes_that_are_not_a_path_are_the_text(gov, cli, given):
+    mid = str(rows(cli)[0]["number"])
+    result = cli("meeting", "held", ENG, mid, "--minutes", given)
+    assert result.exit_code == 0, result.stderr
+    assert rows(cli)[0]["notes"] == given
+
+
+def test_minutes_from_a_file_given_by_a_relative_path(gov, cli, tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "steering.md").write_text("Cutover agreed.\n", encoding="utf-8")
+    mid = str(rows(cli)[0]["number"])
+    result = cli("meeting", "held", ENG, mid, "--minutes", "notes/steering.md")
+    assert result.exit_code == 0, result.stderr
+    assert rows(cli)[0]["notes"] == "Cutover agreed."
 
 
 def test_a_removed_person_neither_attends_a_meeting_nor_takes_part_in_kt(gov, cli, db_url):

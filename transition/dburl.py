@@ -65,3 +65,26 @@ def redact_url(url: str | URL) -> str:
 def redact_text(message: str) -> str:
     """A driver's message safe to show: URLs redacted, ``password=…`` masked."""
     return _CONNINFO_SECRET.sub(r"\1***", redact_url(message))
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite database URL (or plain path) names, when that file does not exist;
+    None for a file that exists, an in-memory database, any other database, or a URL that
+    does not parse (opening it says why)."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except Exception:  # a malformed URL: ``db.get_engine`` reports it
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return None
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).expanduser().absolute()
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return path
+    except OSError:  # a file where a folder should be, no permission: opening says why
+        return None
+    return None

@@ -214,3 +214,58 @@ def read_input(path: Path | str, limit: int, *, kind: str, noun: str = "file") -
         raise Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
+
+
+#: Endings that make a one-word value a file name (``--minutes notes.md``).
+_SUFFIXES = (
+    "md markdown txt text rst adoc asciidoc org html htm log csv json yaml yml "
+    "doc docx odt rtf pdf eml"
+)
+TEXT_SUFFIXES = frozenset(_SUFFIXES.split())
+
+
+def looks_like_path(value: str) -> bool:
+    """Whether ``value`` is clearly meant as a path: one word (no whitespace) that holds a
+    path separator (so also ``./``, ``../``, ``~/`` and ``/`` at its start) or ends in a
+    document's suffix such as ``.md`` or ``.txt``."""
+    if not value or any(ch.isspace() for ch in value):
+        return False
+    if any(sep in value for sep in ("/", os.sep, os.altsep) if sep):
+        return True
+    stem, dot, suffix = value.rpartition(".")
+    return bool(stem and dot) and suffix.lower() in TEXT_SUFFIXES
+
+
+def text_or_file(value: str, *, what: str, limit: int) -> str:
+    """A ``TEXT_OR_FILE`` value: the text of the file it names, or else the value itself.
+
+    A value naming an existing file gives that file's text (a regular file of at most
+    ``limit`` bytes, UTF-8); one naming a folder is bad input; one clearly meant as a path
+    (``looks_like_path``) that names nothing is bad input too, never kept as the text by
+    mistake. Anything else is the text. ``what`` names the text in messages ("minutes")."""
+    if not value.strip() or "\n" in value or "\0" in value or len(value) >= 4096:
+        return value
+    path = Path(os.path.expanduser(value))
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except (OSError, ValueError) as exc:
+        if not looks_like_path(value):
+            return value
+        raise BadInput(f"{value}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if info is None:
+        if not looks_like_path(value):
+            return value
+        raise BadInput(
+            f"{value}: no such file (if these words are the {what} themselves, write them "
+            "in a file and give its path)"
+        )
+    if stat.S_ISDIR(info.st_mode):
+        raise BadInput(f"{value} is a folder, not a file of {what}")
+    try:
+        return read_input(path, limit, kind="text", noun=f"{what} file").decode("utf-8")
+    except Unreadable as exc:
+        raise BadInput(str(exc)) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{value}: the {what} file is not UTF-8 text") from None

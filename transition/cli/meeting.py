@@ -30,31 +30,6 @@ COLUMNS = [
 ]
 
 
-def _minutes_text(value: str | None) -> str | None:
-    """``--minutes``: the text itself, or the contents of the file it names."""
-    if value is None:
-        return None
-    from pathlib import Path
-
-    candidate = Path(value)
-    try:
-        is_file = "\n" not in value and len(value) < 4096 and candidate.is_file()
-    except OSError:
-        is_file = False
-    if not is_file:
-        return value
-    from transition.errors import BadInput
-    from transition.files import Unreadable, read_input
-
-    try:
-        data = read_input(candidate, 1_000_000, kind="text", noun="minutes file")
-        return data.decode("utf-8")
-    except Unreadable as exc:
-        raise BadInput(str(exc), field="minutes") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{value}: the minutes file is not UTF-8 text", field="minutes") from None
-
-
 @app.command("list")
 def list_meetings(
     ctx: typer.Context,
@@ -84,9 +59,10 @@ def held(
 ) -> None:
     """Record that a meeting took place, who attended and its minutes (again: add
     attendees, replace the minutes)."""
+    from transition.files import text_or_file
     from transition.services import meeting_edit
 
-    text = _minutes_text(minutes)
+    text = None if minutes is None else text_or_file(minutes, what="minutes", limit=1_000_000)
     row = change(ctx, meeting_edit.held, engagement, meeting_id, attendees=attendee, minutes=text)
     said = "with minutes" if row.notes else "no minutes yet"
     say(f"meeting #{row.number} {row.title} ({row.starts_local}): held, {said}")

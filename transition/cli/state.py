@@ -41,9 +41,16 @@ class State:
         return db.get_engine(self.url or db.default_url())
 
     @contextmanager
-    def session(self, *, write: bool = False) -> Iterator[Session]:
+    def session(self, *, write: bool = False, create: bool | None = None) -> Iterator[Session]:
+        """One unit of work (a writing one with ``write``). A command's first unit of work
+        creates a missing SQLite file only if it writes (or ``create``, the TUI, which
+        opens on an empty database): reading a file named by ``--db`` or
+        ``TRANSITION_DATABASE_URL`` that does not exist is bad input and creates nothing,
+        not an empty answer a mistyped path would give."""
         from transition import db, memory
 
+        if not self._checked and not (write if create is None else create):
+            self._refuse_missing()
         memory.settle()  # what the command loaded stays; its rows come and go
         engine = self.engine
         if not self._checked:
@@ -51,6 +58,20 @@ class State:
             self._checked = True
         with db.session_scope(engine, actor=self.actor, write=write) as session:
             yield session
+
+    def _refuse_missing(self) -> None:
+        named = self.url or get_settings().database_url
+        if not named:  # the default database: first use creates it, whatever the command
+            return
+        from transition.dburl import missing_sqlite_file
+        from transition.errors import BadInput
+
+        path = missing_sqlite_file(named)
+        if path is not None:
+            raise BadInput(
+                f"database {path} does not exist (nothing was created): "
+                "`transition init` creates it"
+            )
 
 
 def state(ctx: typer.Context) -> State:

@@ -11,8 +11,10 @@ from transition.cli.state import State, state
 
 
 def open_tui(current: State, engagement: str | None) -> None:
-    # A bad --db or an unknown engagement is an error line before the screen opens.
-    with current.session() as session:
+    # A bad --db or an unknown engagement is an error line before the screen opens. A
+    # missing SQLite file is created to start on, unless an engagement is named (a file
+    # that does not exist holds none).
+    with current.session(create=not engagement) as session:
         if engagement:
             from transition.services.common import get_engagement
 
