@@ -201,7 +201,9 @@ def test_minutes_that_name_a_missing_file_or_a_folder_are_refused(gov, cli, tmp_
     assert rows(cli)[0]["status"] == "planned"
 
 
-@pytest.mark.parametrize("given", ["Agreed", "n.a.", "Scope agreed, see notes/x.md", "v1.2"])
+@pytest.mark.parametrize(
+    "given", ["Agreed", "n.a.", "n/a", "24/7", "Scope agreed, see notes/x.md", "v1.2"]
+)
 def test_minutes_that_are_not_a_path_are_the_text(gov, cli, given):
     mid = str(rows(cli)[0]["number"])
     result = cli("meeting", "held", ENG, mid, "--minutes", given)

@@ -225,12 +225,15 @@ TEXT_SUFFIXES = frozenset(_SUFFIXES.split())
 
 
 def looks_like_path(value: str) -> bool:
-    """Whether ``value`` is clearly meant as a path: one word (no whitespace) that holds a
-    path separator (so also ``./``, ``../``, ``~/`` and ``/`` at its start) or ends in a
-    document's suffix such as ``.md`` or ``.txt``."""
+    """Whether ``value`` is clearly meant as a path: one word (no whitespace) that starts
+    at a folder (``/``, ``./``, ``../``, ``~/``), ends with a separator, or ends in a
+    document's suffix such as ``.md`` or ``.txt``. Words such as ``n/a`` or ``24/7`` are
+    not paths."""
     if not value or any(ch.isspace() for ch in value):
         return False
-    if any(sep in value for sep in ("/", os.sep, os.altsep) if sep):
+    seps = tuple(sep for sep in ("/", os.sep, os.altsep) if sep)
+    starts = tuple(f"{lead}{sep}" for lead in ("", ".", "..", "~") for sep in seps)
+    if value.startswith(starts) or value.endswith(seps):
         return True
     stem, dot, suffix = value.rpartition(".")
     return bool(stem and dot) and suffix.lower() in TEXT_SUFFIXES
