@@ -138,6 +138,40 @@ def _people(
     return found
 
 
+def check_present(
+    engagement: Engagement,
+    at: datetime,
+    people: Iterable[tuple[Person, str]],
+    field: str | Mapping[str, str],
+) -> None:
+    """Refuse a session at ``at`` with someone who has left by its day (the day in the
+    engagement's zone): released with ``person release``, or whose release date is before
+    that day (``access_rules.check_not_released_by``): knowledge is not transferred by or to
+    someone gone. ``people``: (person, ``presenter`` or ``attendee``) in the order told;
+    ``field``: the argument the refusal is about, or one per role."""
+    from transition.services.access_rules import check_not_released_by
+    from transition.services.kt_times import local
+
+    day = local(at, engagement.timezone).date()
+    for person, role in people:
+        what = "present a KT session" if role == "presenter" else "attend a KT session"
+        about_ = field if isinstance(field, str) else field[role]
+        check_not_released_by(person, day, what, field=about_)
+
+
+def taking_part(session: Session, row: KTSession) -> list[tuple[Person, str]]:
+    """Who takes part in ``row``: (person, role), presenters first, by name."""
+    return [
+        (person, role)
+        for person, role in session.execute(
+            select(Person, KTParticipant.role)
+            .join(KTParticipant, KTParticipant.person_id == Person.id)
+            .where(KTParticipant.session_id == row.id)
+            .order_by(KTParticipant.role.desc(), Person.slug)
+        ).all()
+    ]
+
+
 def schedule(
     session: Session,
     engagement: EngagementRef,
@@ -156,7 +190,7 @@ def schedule(
     commas); nobody is both. ``at`` as typed, read in the engagement's
     time zone unless it carries an offset (``kt_times.read_at``; UTC when the engagement
     has no zone), or a datetime (naive: UTC); years outside ``dates.MIN_YEAR``–``MAX_YEAR``
-    are refused."""
+    are refused, and so is anyone who has left by the session's day (``check_present``)."""
     from transition.services.kt_times import read_at
 
     engagement = engagement_of(session, engagement)
@@ -185,6 +219,14 @@ def schedule(
         [*presenter_names, *attendee_names],
         "attendees",
         {slugify(p): "presenters" for p in presenter_names},
+    )
+    roles = {slugify(p): "presenter" for p in presenter_names}
+    roles.update({slugify(a): "attendee" for a in attendee_names})
+    check_present(
+        engagement,
+        at,
+        [(people[slug], role) for slug, role in roles.items()],
+        {"presenter": "presenters", "attendee": "attendees"},
     )
     row = KTSession(
         engagement_id=engagement.id,
@@ -264,6 +306,7 @@ def hold(
                 field="attendees",
             )
         added = [p for p in people.values() if p.id not in current]
+        check_present(engagement, row.starts_at, [(p, "attendee") for p in added], "attendees")
         if added:
             session.execute(
                 insert(KTParticipant),
