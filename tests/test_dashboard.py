@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from transition.playbooks import resolve_playbook
 from transition.services import access, dashboard, engagements, kt, people, systems
@@ -23,7 +23,7 @@ def _engagement(s, name: str) -> None:
         topic="Overview",
         presenters=["Ina Old"],
         attendees=["Pat New"],
-        at=datetime(2026, 12, 1, 10, 0),
+        at=datetime.combine(eng.start_date, time(10)),  # on Ina's last day
     )
 
 

@@ -243,8 +243,8 @@ def test_ics_parses_and_uids_are_stable(team, cli, tmp_path):
 
 
 def test_list_is_bounded(team, cli, session_scope, count_queries):
-    for i in range(12):
-        schedule(cli, kind=("walkthrough", "shadow", "qa")[i % 3], at=f"2026-11-{i + 10}T10:00")
+    for i in range(12):  # up to Ann's last day (her release date, 20 November)
+        schedule(cli, kind=("walkthrough", "shadow", "qa")[i % 3], at=f"2026-11-{i + 9:02}T10:00")
     from transition.services import kt, kt_calendar
 
     with count_queries() as q, session_scope(write=False) as s:

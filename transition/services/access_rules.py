@@ -133,6 +133,20 @@ def check_not_released(person: Person, what: str, field: str = "person") -> None
         )
 
 
+def check_not_released_by(person: Person, day: date, what: str, field: str = "person") -> None:
+    """Refuse ``person`` for something planned on ``day``: released with ``person release``
+    (whatever the day, as ``check_not_released``: who has left takes no new part), or
+    leaving before ``day`` (their release date before it; the date itself is their last
+    day, as ``released`` reads it). Both name the person, their release date and ``day``."""
+    check_not_released(person, f"{what} on {day.isoformat()}", field)
+    if released(person.release_date, day):
+        raise Refused(
+            f"{person.name}'s release date is {person.release_date.isoformat()}: they cannot "
+            f"{what} on {day.isoformat()}",
+            field=field,
+        )
+
+
 def warn(session: Session, message: str) -> None:
     """A warning for the caller to show (the CLI prints ``warning:`` lines on stderr)."""
     session.info.setdefault("warnings", []).append(message)

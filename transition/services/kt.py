@@ -1,8 +1,9 @@
 """Knowledge-transfer sessions: scheduled per system and topic, held, signed off.
 
 Lifecycle ``planned`` → ``held`` → ``signed_off``; a planned session may instead be
-``cancelled`` (rescheduling, cancelling and editing live in ``kt_edit``). Only an attendee signs a session off
-(the receiver of the knowledge, with a confidence from 1 to 5), and only once it was held.
+``cancelled`` (rescheduling, cancelling and editing live in ``kt_edit``; reading the
+sessions and KT coverage in ``kt_read``). Only an attendee signs a session off (the
+receiver of the knowledge, with a confidence from 1 to 5), and only once it was held.
 Each session has a ``uid`` fixed at creation, so calendar exports update entries instead
 of duplicating them. Key-person risk: a system whose KT depends only on incumbent people
 who leave within two weeks, while its KT is not yet signed off.
@@ -11,26 +12,22 @@ who leave within two weeks, while its KT is not yet signed off.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from transition.dates import utc, utcnow
+from transition.dates import utcnow
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import (
     Engagement,
     KTParticipant,
     KTSession,
-    KTTopic,
     Person,
-    System,
-    SystemTopic,
 )
 from transition.playbook_criteria import KT_KINDS
 from transition.services import audit
@@ -43,6 +40,13 @@ from transition.services.common import (
     get_by_id,
     get_system,
 )
+from transition.services.kt_read import (  # noqa: F401  (the KT service's public names)
+    Contacts,
+    coverage,
+    list_sessions,
+    session_records,
+    sessions_with_people,
+)
 from transition.services.kt_risks import (  # noqa: F401  (the KT service's public names)
     CORE_KINDS,
     RISK_DAYS,
@@ -50,21 +54,13 @@ from transition.services.kt_risks import (  # noqa: F401  (the KT service's publ
     key_person_risks_for,
     missing_kinds,
 )
-from transition.services.kt_times import elsewhere, zone_label
-from transition.services.views.kt import KTCoverageRow, KTSessionView
+from transition.services.views.kt import KTSessionView
 from transition.text import clean_line, clean_text, field_limit, slugify
-from transition.workdays import zone
 
 ENTITY = "kt_session"
-#: The columns ``kt list`` reads of each session.
-_LISTED = ("id", "uid", "topic", "kind", "starts_at", "minutes", "status", "held_at")
-_LISTED += ("signed_off_by_id", "signed_off_at", "confidence", "follow_ups", "version")
-_LISTED += ("cancel_reason",)
 
 #: People as a verb takes them: a list of names, or one text of comma-separated names.
 Names = str | Sequence[str]
-#: Who took part in each session, for the calendar: {session id: {role: [(name, email)]}}.
-Contacts = dict[int, dict[str, list[tuple[str, str | None]]]]
 
 
 def _kind(value: str) -> str:
@@ -142,6 +138,40 @@ def _people(
     return found
 
 
+def check_present(
+    engagement: Engagement,
+    at: datetime,
+    people: Iterable[tuple[Person, str]],
+    field: str | Mapping[str, str],
+) -> None:
+    """Refuse a session at ``at`` with someone who has left by its day (the day in the
+    engagement's zone): released with ``person release``, or whose release date is before
+    that day (``access_rules.check_not_released_by``): knowledge is not transferred by or to
+    someone gone. ``people``: (person, ``presenter`` or ``attendee``) in the order told;
+    ``field``: the argument the refusal is about, or one per role."""
+    from transition.services.access_rules import check_not_released_by
+    from transition.services.kt_times import local
+
+    day = local(at, engagement.timezone).date()
+    for person, role in people:
+        what = "present a KT session" if role == "presenter" else "attend a KT session"
+        about_ = field if isinstance(field, str) else field[role]
+        check_not_released_by(person, day, what, field=about_)
+
+
+def taking_part(session: Session, row: KTSession) -> list[tuple[Person, str]]:
+    """Who takes part in ``row``: (person, role), presenters first, by name."""
+    return [
+        (person, role)
+        for person, role in session.execute(
+            select(Person, KTParticipant.role)
+            .join(KTParticipant, KTParticipant.person_id == Person.id)
+            .where(KTParticipant.session_id == row.id)
+            .order_by(KTParticipant.role.desc(), Person.slug)
+        ).all()
+    ]
+
+
 def schedule(
     session: Session,
     engagement: EngagementRef,
@@ -160,7 +190,7 @@ def schedule(
     commas); nobody is both. ``at`` as typed, read in the engagement's
     time zone unless it carries an offset (``kt_times.read_at``; UTC when the engagement
     has no zone), or a datetime (naive: UTC); years outside ``dates.MIN_YEAR``–``MAX_YEAR``
-    are refused."""
+    are refused, and so is anyone who has left by the session's day (``check_present``)."""
     from transition.services.kt_times import read_at
 
     engagement = engagement_of(session, engagement)
@@ -189,6 +219,14 @@ def schedule(
         [*presenter_names, *attendee_names],
         "attendees",
         {slugify(p): "presenters" for p in presenter_names},
+    )
+    roles = {slugify(p): "presenter" for p in presenter_names}
+    roles.update({slugify(a): "attendee" for a in attendee_names})
+    check_present(
+        engagement,
+        at,
+        [(people[slug], role) for slug, role in roles.items()],
+        {"presenter": "presenters", "attendee": "attendees"},
     )
     row = KTSession(
         engagement_id=engagement.id,
@@ -233,13 +271,6 @@ def schedule(
     return sessions_with_people(session, engagement, session_id=row.id)[0][0]
 
 
-def _end(start: datetime, minutes: int) -> datetime | None:
-    try:
-        return start + timedelta(minutes=minutes)
-    except OverflowError:  # a row stored before times were range-checked (year 9999)
-        return None
-
-
 def _get(session: Session, engagement: Engagement, session_id: int | str) -> KTSession:
     return get_by_id(session, KTSession, engagement, session_id, "KT session")
 
@@ -275,6 +306,7 @@ def hold(
                 field="attendees",
             )
         added = [p for p in people.values() if p.id not in current]
+        check_present(engagement, row.starts_at, [(p, "attendee") for p in added], "attendees")
         if added:
             session.execute(
                 insert(KTParticipant),
@@ -339,162 +371,3 @@ def signoff(
         values["follow_ups"] = follow_ups
     apply_changes(session, row, engagement.id, ENTITY, values, "signoff")
     return sessions_with_people(session, engagement, session_id=row.id)[0][0]
-
-
-def list_sessions(
-    session: Session, engagement: EngagementRef, *, system: str | None = None
-) -> list[KTSessionView]:
-    """Sessions in time order with their people, in two queries."""
-    return sessions_with_people(session, engagement_of(session, engagement), system=system)[0]
-
-
-def session_records(session: Session, engagement: EngagementRef) -> list[dict[str, object]]:
-    """``list_sessions`` as plain rows in ``KTSessionView`` field order (``kt list``
-    prints them as they are, with no model per session)."""
-    return _session_rows(session, engagement_of(session, engagement))[0]
-
-
-def sessions_with_people(
-    session: Session,
-    engagement: Engagement,
-    *,
-    system: str | None = None,
-    session_id: int | None = None,
-) -> tuple[list[KTSessionView], Contacts]:
-    """The sessions (all, a system's, or one), the topics each covers, and who took part
-    in each with their email (for the calendar), in three queries."""
-    rows, contacts = _session_rows(session, engagement, system=system, session_id=session_id)
-    return [KTSessionView.model_validate(row) for row in rows], contacts
-
-
-def _session_rows(
-    session: Session,
-    engagement: Engagement,
-    *,
-    system: str | None = None,
-    session_id: int | None = None,
-) -> tuple[list[dict[str, Any]], Contacts]:
-    """``sessions_with_people`` as the values of each session's view, in its field
-    order."""
-    stmt = (
-        select(*(getattr(KTSession, c) for c in _LISTED), System.name.label("system"))
-        .join(System, System.id == KTSession.system_id)
-        .where(KTSession.engagement_id == engagement.id)
-        .order_by(KTSession.starts_at, KTSession.id)
-    )
-    people = (
-        select(
-            KTParticipant.session_id,
-            Person.id,
-            KTParticipant.role,
-            Person.name,
-            Person.email,
-            Person.timezone,
-        )
-        .join(Person, Person.id == KTParticipant.person_id)
-        .join(KTSession, KTSession.id == KTParticipant.session_id)
-        .where(KTSession.engagement_id == engagement.id)
-        .order_by(Person.slug)
-    )
-    if system is not None:
-        with about("system"):
-            stmt = stmt.where(System.id == get_system(session, engagement, system).id)
-    if session_id is not None:
-        stmt = stmt.where(KTSession.id == session_id)
-        people = people.where(KTParticipant.session_id == session_id)
-    session.flush()  # any pending change first: the rest reads plain rows
-    conn = session.connection()
-    rows = conn.execute(stmt).all()
-    covered = (
-        select(KTTopic.session_id, SystemTopic.title)
-        .join(SystemTopic, SystemTopic.id == KTTopic.topic_id)
-        .join(KTSession, KTSession.id == KTTopic.session_id)
-        .where(KTSession.engagement_id == engagement.id, SystemTopic.removed_at.is_(None))
-        .order_by(SystemTopic.id)
-    )
-    if session_id is not None:
-        covered = covered.where(KTTopic.session_id == session_id)
-    covers: dict[int, list[str]] = defaultdict(list)
-    for sid, title in conn.execute(covered).all():
-        covers[sid].append(title)
-    contacts: Contacts = defaultdict(lambda: {"presenter": [], "attendee": []})
-    names: dict[int, str] = {}
-    zones: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    here = engagement.timezone
-    label = zone_label(here)
-    for sid, pid, role, name, email, tz in conn.execute(people).all():
-        names[pid] = name
-        contacts[sid][role].append((name, email))
-        if tz and tz != label:
-            zones[sid].append((name, tz))
-    there = zone(here) if here else None  # None: the stored UTC instant as it is
-    out = []
-    nobody: dict[str, list[tuple[str, str | None]]] = {"presenter": [], "attendee": []}
-    # The values of each session's view, in ``KTSessionView`` field order.
-    for ident, uid, topic, kind, starts, minutes, status, held, signer, signed, *rest in rows:
-        confidence, follow_ups, version, cancel_reason, system_name = rest
-        starts = starts if starts.tzinfo is UTC else utc(starts)
-        entry = contacts.get(ident, nobody)
-        out.append(
-            {
-                "id": ident,
-                "uid": uid,
-                "system": system_name,
-                "topic": topic,
-                "kind": kind,
-                "starts_at": starts,
-                "minutes": minutes,
-                "status": status,
-                "held_at": held if held is None or held.tzinfo is UTC else utc(held),
-                "signed_off_at": signed if not signed or signed.tzinfo is UTC else utc(signed),
-                "confidence": confidence,
-                "follow_ups": follow_ups,
-                "version": version,
-                "ends_at": _end(starts, minutes),
-                "presenters": [name for name, _ in entry["presenter"]],
-                "attendees": [name for name, _ in entry["attendee"]],
-                "signed_off_by": names.get(signer) if signer else None,
-                "cancel_reason": cancel_reason,
-                "timezone": label,
-                "starts_local": (starts.astimezone(there) if there else starts).isoformat(),
-                "local_times": [
-                    {"person": n, "timezone": tz, "starts": elsewhere(starts, tz, here)}
-                    for n, tz in zones.get(ident, ())
-                ],
-                "covers": covers.get(ident, []),
-            }
-        )
-    return out, contacts
-
-
-def coverage(session: Session, engagement: EngagementRef) -> list[KTCoverageRow]:
-    """Per system in scope: kinds signed off, held and planned, and core kinds missing."""
-    engagement = engagement_of(session, engagement)
-    systems = session.execute(
-        select(System.id, System.name, System.tier)
-        .where(System.engagement_id == engagement.id, System.removed_at.is_(None))
-        .order_by(System.tier, System.slug)
-    ).all()
-    state: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for sid, kind, status in session.execute(
-        select(KTSession.system_id, KTSession.kind, KTSession.status).where(
-            KTSession.engagement_id == engagement.id
-        )
-    ):
-        state[sid][status].add(kind)
-    order = KT_KINDS.index
-    out = []
-    for sid, name, tier in systems:
-        s = state.get(sid, {})
-        signed = sorted(s.get("signed_off", set()), key=order)
-        out.append(
-            KTCoverageRow(
-                system=name,
-                tier=tier,
-                signed_off=signed,
-                held=sorted(s.get("held", set()) - set(signed), key=order),
-                planned=sorted(s.get("planned", set()) - set(signed), key=order),
-                missing=missing_kinds(signed),
-            )
-        )
-    return out

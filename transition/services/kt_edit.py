@@ -32,7 +32,9 @@ from transition.services.kt import (
     _minutes,
     _names,
     _people,
+    check_present,
     sessions_with_people,
+    taking_part,
 )
 from transition.services.kt_times import read_at
 from transition.services.views.kt import KTSessionView
@@ -63,7 +65,9 @@ def reschedule(
 ) -> KTSessionView:
     """Move a planned session to ``at`` (read as ``kt.schedule`` reads it: in the
     engagement's zone unless it carries an offset; a time in the past is accepted, as when
-    scheduling), and to ``minutes`` long if given. The same time and length change nothing."""
+    scheduling), and to ``minutes`` long if given. The same time and length change nothing.
+    Refused while someone taking part has left by then (``kt.check_present``): drop the
+    attendee (``update``) or cancel the session and schedule another."""
     engagement = engagement_of(session, engagement)
     with about("at"):
         start = read_at(at, engagement.timezone)
@@ -71,6 +75,7 @@ def reschedule(
     row = _get(session, engagement, session_id)
     check_version(session, row, expected_version, ENTITY, str(row.id))
     _check_planned(row, "rescheduled")
+    check_present(engagement, start, taking_part(session, row), "at")
     values: dict[str, object] = {}
     if utc(row.starts_at) != start:
         values["starts_at"] = start
@@ -173,6 +178,7 @@ def update(
             raise BadInput(
                 f"{person.name} was removed from {engagement.slug}", field="add_attendees"
             )
+    check_present(engagement, row.starts_at, [(p, "attendee") for p in added], "add_attendees")
     for person in removed:
         role = current.get(person.id)
         if role == "presenter":

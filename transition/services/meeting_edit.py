@@ -183,6 +183,9 @@ def action(
         from transition.services.common import get_person
 
         person = get_person(session, engagement, owner)
+    from transition.services.access_rules import check_not_released
+
+    check_not_released(person, "take an action", field="owner")
     phase = _phase_of(session, engagement, row.occurs_on)
     base = slugify(f"{row.cadence}-{row.occurs_on.isoformat()}")[:90]
     taken = set(

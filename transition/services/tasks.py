@@ -413,19 +413,21 @@ def assign(
     *,
     expected_version: int | None = None,
 ) -> TaskView:
-    """Give a task to a person of the engagement (None: to nobody). Returns the task."""
+    """Give a task to a person of the engagement, never a released one (None: nobody)."""
+    from transition.services import access_rules, audit
+
     engagement = engagement_of(session, engagement)
     task = live_task(session, engagement, key)
     check_version(session, task, expected_version, "task", task.key)
     with about("person"):
         person = get_person(session, engagement, person_name) if person_name else None
+    if person is not None:
+        access_rules.check_not_released(person, f"take task {task.key}")
     before = session.get(Person, task.assignee_id).name if task.assignee_id else None
     if (person.id if person else None) != task.assignee_id:
         task.assignee_id = person.id if person else None
         session.add(task)
         session.flush()
-        from transition.services import audit
-
         audit.record(
             session,
             engagement.id,
