@@ -165,3 +165,26 @@ def test_a_release_goes_through_and_what_it_left_planned_is_cancelled_or_thinned
     assert sessions[team["ann"]]["status"] == "cancelled"
     assert sessions[team["bob"]]["attendees"] == ["Bea New"]
     assert ok(cli("audit", ENG, "--verify", "--json")).json()["intact"]
+
+
+def test_a_release_date_before_planned_sessions_is_recorded_with_a_warning(team, cli):
+    """Moving a release date before a session the person takes part in, or releasing them
+    before it, is recorded and warns, naming the session and its day; a date on or after
+    the session's day says nothing."""
+    on_the_day = ok(cli("person", "set", ENG, "Ann Old", "--release", "2026-12-08"))
+    assert "warning:" not in on_the_day.stderr
+    earlier = ok(cli("person", "set", ENG, "Ann Old", "--release", "2026-12-05"))
+    assert earlier.stderr.count("warning:") == 1, earlier.stderr
+    assert (
+        f"Ann Old leaves on 2026-12-05 but is in 1 planned KT session(s) after it: "
+        f"#{team['ann']} Reports on 2026-12-08"
+    ) in earlier.stderr
+    people = {p["name"]: p for p in ok(cli("person", "list", ENG, "--json")).json()}
+    assert people["Ann Old"]["release_date"] == "2026-12-05"
+    released = ok(
+        cli("person", "release", ENG, "Bea New", "--on", "2026-12-01", "--override", "left")
+    )
+    assert "Bea New leaves on 2026-12-01 but is in 1 planned KT session(s) after it: " in (
+        released.stderr
+    )
+    assert f"#{team['bob']} Reports on 2026-12-08" in released.stderr

@@ -153,6 +153,7 @@ def release_(
     say(done)
     if result.override:
         warn([f"released with {len(result.unmet)} unmet: {result.override}"])
+    warn(result.warnings)
 
 
 @app.command("move")

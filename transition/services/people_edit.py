@@ -3,7 +3,7 @@ history stays; re-adding the same name brings them back)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from transition.dates import today, utcnow
 from transition.errors import BadInput, Refused, about
-from transition.models import AccessGrant, KTParticipant, KTSession, Person, System
+from transition.models import AccessGrant, Engagement, KTParticipant, KTSession, Person, System
 from transition.services.common import (
     EngagementRef,
     apply_changes,
@@ -49,6 +49,42 @@ def _planned_kt(session: Session, person: Person) -> list[tuple[int, str]]:
             .order_by(KTSession.id)
         )
     ]
+
+
+def warn_sessions_after(session: Session, engagement: Engagement, person: Person) -> None:
+    """A warning naming the planned KT sessions ``person`` takes part in on a day after
+    they leave (their release date; the day in the engagement's zone): knowledge is not
+    transferred by or to someone gone, so those sessions need a new presenter, a new
+    date or cancelling (a warning: the date is recorded all the same)."""
+    from transition.services.access_rules import warn
+    from transition.services.kt_times import local
+
+    leaves = person.released_on or person.release_date
+    if leaves is None:
+        return
+    rows = session.execute(
+        select(KTSession.id, KTSession.topic, KTSession.starts_at)
+        .join(KTParticipant, KTParticipant.session_id == KTSession.id)
+        .where(
+            KTParticipant.person_id == person.id,
+            KTSession.status == "planned",
+            KTSession.starts_at >= datetime.combine(leaves, time.min, tzinfo=UTC),
+        )
+        .order_by(KTSession.starts_at, KTSession.id)
+    ).all()
+    after = [
+        (sid, topic, day)
+        for sid, topic, at in rows
+        if (day := local(at, engagement.timezone).date()) > leaves
+    ]
+    if after:
+        shown = ", ".join(f"#{sid} {topic} on {day}" for sid, topic, day in after[:5])
+        more = f" and {len(after) - 5} more" if len(after) > 5 else ""
+        warn(
+            session,
+            f"{person.name} leaves on {leaves} but is in {len(after)} planned KT session(s) "
+            f"after it: {shown}{more}; reschedule them, change who takes part, or cancel them",
+        )
 
 
 def _optional_text(value: str, clean: Any, what: str, field: str) -> str | None:
@@ -116,6 +152,8 @@ def update(
     changed = apply_changes(session, person, eng.id, "person", values)
     if "side" in changed or "release_date" in changed:
         _warn_about_access(session, person, changed)
+    if "release_date" in changed:
+        warn_sessions_after(session, eng, person)
     if "name" in changed:  # revoke items name the person: they follow the new name
         from transition.services import handover
 

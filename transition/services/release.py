@@ -37,6 +37,7 @@ from transition.services.common import (
     engagement_of,
     get_person,
 )
+from transition.services.people_edit import warn_sessions_after
 from transition.services.release_report import mover, person_state
 from transition.services.release_units import held_units
 from transition.services.roles import end_roles
@@ -212,6 +213,7 @@ def release(
     apply_changes(session, person, eng.id, "person", values, action="release")
     ended = end_roles(session, eng, person)
     counts = handover.reconcile(session, eng, grants=revoked, events=changes)
+    warn_sessions_after(session, eng, person)
     return ReleaseResult(
         person=person.slug,
         released_on=day,
@@ -220,6 +222,7 @@ def release(
         revoked=revoked,
         handover=dict(counts),
         roles=ended,
+        warnings=list(session.info.get("warnings", ())),
     )
 
 

@@ -171,6 +171,8 @@ class ReleaseResult(View):
     handover: dict[str, int]
     #: The playbook roles that ended with the release.
     roles: list[str] = []
+    #: What needs a second look (planned KT sessions after the release day).
+    warnings: list[str] = []
 
 
 class MoveResult(View):
