@@ -290,7 +290,11 @@ RUNBOOK_NEW = Command(
     "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
 )
 RUNBOOK_STATUS = Command(
-    "runbooks.advance", "p", "promote", "Next status", "Move the runbook to its next status"
+    "runbooks.advance",
+    "p",
+    "promote",
+    "Next status",
+    "Move the runbook to its next status (to accepted: who signs it, as a does)",
 )
 RUNBOOK_UPDATE = Command(
     "runbooks.update",

@@ -26,9 +26,23 @@ def running(node: Any, group: str) -> bool:
     return any(w.node is node and w.group == group and not w.is_finished for w in node.workers)
 
 
+def hints() -> dict[str, str]:
+    """What the TUI tells to do about a refusal, by its hint's kind (``errors.Hint``), in
+    its own keys; a hint left out here (forcing a runbook's status, which the TUI does not
+    offer) leaves the refusal's plain words."""
+    from transition.tui.commands import registry as cmd
+
+    return {
+        "exercise": f"record one first ({cmd.RUNBOOK_EXERCISE.key} on the Runbooks tab)",
+        "unarchive": "it is read-only until it is unarchived (on the dashboard, "
+        f"{cmd.SHOW_ARCHIVED.key} lists the archived engagements and {cmd.ARCHIVE.key} "
+        "unarchives the highlighted one)",
+    }
+
+
 def error_text(error: BaseException | None) -> str:
     if isinstance(error, TransitionError):
-        return "\n".join(error.lines())
+        return "\n".join(error.lines(hints()))
     return f"unexpected error: {error!r}"
 
 
