@@ -12,6 +12,7 @@ from transition.errors import TransitionError
 if TYPE_CHECKING:
     from textual.message import Message
 
+    from transition.services.views.overview import EngagementOverview
     from transition.tui.backend import Backend
 
 #: Worker groups that change data; when one fails, the view reloads (the row may have
@@ -38,6 +39,22 @@ def hints() -> dict[str, str]:
         f"{cmd.SHOW_ARCHIVED.key} lists the archived engagements and {cmd.ARCHIVE.key} "
         "unarchives the highlighted one)",
     }
+
+
+def refused_archived(node: Any, overview: EngagementOverview | None, action: str) -> bool:
+    """Whether ``action`` of ``node`` would change an engagement that its read model
+    (``overview``) says is archived. If so, the refusal the services would give on saving
+    is shown at once, and nothing opens; the rule itself stays theirs
+    (``common.engagement_of``)."""
+    from transition.services.common import archived
+    from transition.tui.commands import registry as cmd
+
+    if overview is None or overview.summary.archived_at is None:
+        return False
+    if action not in cmd.changing(getattr(type(node), "BINDINGS", [])):
+        return False
+    node.notify(error_text(archived(overview.summary.slug)), severity="warning", timeout=8)
+    return True
 
 
 def error_text(error: BaseException | None) -> str:
