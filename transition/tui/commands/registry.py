@@ -104,7 +104,7 @@ ARCHIVE = Command(
     "A",
     "archive",
     "Archive",
-    "Archive the highlighted engagement (or bring an archived one back)",
+    "Archive the highlighted engagement, once confirmed (or bring an archived one back)",
 )
 SHOW_ARCHIVED = Command(
     "dashboard.archived",
