@@ -1,5 +1,5 @@
-"""Editing in the TUI: the engagement form (``E``), archive and unarchive from the
-dashboard (``A``, ``H``), the People tab (``n`` add, ``e`` edit, ``x`` remove) and the
+"""Editing in the TUI: the engagement form (``E``), archive (once confirmed) and unarchive
+from the dashboard (``A``, ``H``), the People tab (``n`` add, ``e`` edit, ``x`` remove) and the
 system form (``e``). Forms are prefilled; a stale form is refused naming who changed the
 row; errors show under their field."""
 
@@ -91,15 +91,26 @@ async def test_archive_and_unarchive_from_the_dashboard(tmp_path, monkeypatch):
         screen = app.screen
         first = screen.current()
         assert first is not None
+        await pilot.press("A")  # asks first: escape keeps it as it was
+        await settle(pilot)
+        assert app.screen.id == "archive" and first.name in app.screen.title_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and first.slug in screen.rows
+        assert backend_read(app, engagements.settings, first.slug).archived_at is None
         await pilot.press("A")
         await settle(pilot)
+        await pilot.press("enter")  # yes
+        await settle(pilot)
+        assert app.screen is screen
         assert first.slug not in screen.rows
         assert backend_read(app, engagements.settings, first.slug).archived_at is not None
         await pilot.press("H")
         await settle(pilot)
         assert list(screen.rows) == [first.slug]
-        await pilot.press("A")
+        await pilot.press("A")  # unarchiving takes back nothing: no question asked
         await settle(pilot)
+        assert app.screen is screen
         assert screen.rows == {}
         assert backend_read(app, engagements.settings, first.slug).archived_at is None
         await pilot.press("H")

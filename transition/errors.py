@@ -6,8 +6,24 @@ the TUI shows the message as a notification.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A way past a refusal that each interface words itself: the CLI by its flags or
+    commands, the TUI by its keys and forms (each keeps its ``kind`` → words). ``kind``
+    names it: ``"force"`` (the same change, forced, with a written reason),
+    ``"exercise"`` (record a passing exercise of the runbook), ``"unarchive"`` (bring the
+    archived engagement back first). ``before`` joins it to the message, ``after`` ends
+    it; ``values`` fill the words' ``{fields}``."""
+
+    kind: str
+    before: str = ", or "
+    after: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
 
 class TransitionError(Exception):
@@ -16,7 +32,12 @@ class TransitionError(Exception):
     exit_code = 2
 
     def __init__(
-        self, message: str, *, details: list[str] | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        details: list[str] | None = None,
+        field: str | None = None,
+        hint: Hint | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -24,10 +45,21 @@ class TransitionError(Exception):
         #: The argument of the service verb the error is about (``"expires"``), if one:
         #: forms show the message beside that field, whatever its words.
         self.field = field
+        #: What the user can do about it, worded where it is shown (``worded``).
+        self.hint = hint
 
-    def lines(self) -> list[str]:
-        """Message lines, the first one being the summary."""
-        return [self.message, *self.details]
+    def lines(self, words: Mapping[str, str] | None = None) -> list[str]:
+        """Message lines, the first one being the summary (its hint in ``words``)."""
+        return [self.worded(words), *self.details]
+
+    def worded(self, words: Mapping[str, str] | None = None) -> str:
+        """The message with its hint in ``words`` (a hint's kind → its text); a hint that
+        has no words there is left out: the message stands on its own."""
+        hint = self.hint
+        if hint is None or not words or hint.kind not in words:
+            return self.message
+        said = words[hint.kind].format(**dict(hint.values))
+        return f"{self.message}{hint.before}{said}{hint.after}"
 
 
 class BadInput(TransitionError):

@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 #: An error line longer than this is cut (a value echoed back can be as long as the input).
 ERROR_LINE = 500
 
+#: What the CLI tells to do about a refusal, by its hint's kind (``errors.Hint``).
+HINTS = {
+    "force": "use --force --reason TEXT",
+    "exercise": "record one with `transition runbook exercise {engagement} {runbook} "
+    "--on DATE --by PERSON --outcome pass`",
+    "unarchive": "unarchive it first",
+}
+
 
 def print_error(lines: list[str]) -> None:
     for line in lines:
@@ -210,7 +218,7 @@ class TransitionGroup(TyperGroup):
                 **extra,
             )
         except TransitionError as exc:
-            print_error(exc.lines())
+            print_error(exc.lines(HINTS))
             sys.exit(exc.exit_code)
         except typer.Abort:
             print_error(["aborted"])

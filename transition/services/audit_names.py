@@ -1,9 +1,11 @@
 """The audit log with names: each event's row told by what a person calls it (a task's
-title, a person's or system's name, a grant as "who on what"), and the people that fields
+title, a person's or system's name, a grant as "who on what", a system dependency as
+"which on which"), and the people that fields
 such as ``accepted_by_id`` point to by name, for the TUI's Audit tab.
 
-One query per kind of row on the page (a dozen at most), whatever the number of events;
-a row deleted since keeps its number (``#12``).
+One query per kind of row on the page (a dozen at most; two for system dependencies
+removed since), whatever the number of events; a row deleted since keeps its number
+(``#12``), but a removed dependency is named as its events named it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlmodel import Session
 
 from transition.models import (
     AccessGrant,
+    AuditEvent,
     Engagement,
     HandoverItem,
     KTSession,
@@ -31,11 +34,15 @@ from transition.models import (
 )
 from transition.models.golive import Exercise
 from transition.models.meetings import Meeting
-from transition.models.raid import RaidItem
+from transition.models.raid import RaidItem, SystemDependency
 from transition.services import audit
 from transition.services.common import EngagementRef
 from transition.services.raid_read import ref_of
 from transition.services.views.audit import NamedAuditEvent
+from transition.services.views.raid import DEPENDENCY_KINDS
+
+#: How the log names a system dependency (``dependencies.ENTITY``).
+DEPENDENCY = "system_dependency"
 
 #: Fields whose values are a person's id.
 PERSON_FIELDS = frozenset({"accepted_by_id", "signed_off_by_id", "owner_id", "assignee_id"})
@@ -96,6 +103,46 @@ def _notes(session: Session, ids: list[int]) -> Iterable[tuple[int, str]]:
         yield nid, f"on {title}"
 
 
+def _dependencies(session: Session, ids: list[int]) -> Iterable[tuple[int, str]]:
+    """A system dependency as "Intranet → Active Directory"; one removed since (its row
+    is deleted) as its own events named the two systems (a second query, only then)."""
+    source, target = aliased(System), aliased(System)
+    seen: set[int] = set()
+    for did, a, b in session.execute(
+        select(SystemDependency.id, source.name, target.name)
+        .join(source, source.id == SystemDependency.system_id)
+        .join(target, target.id == SystemDependency.depends_on_id)
+        .where(SystemDependency.id.in_(ids))
+    ):
+        seen.add(did)
+        yield did, f"{a} → {b}"
+    gone = [i for i in ids if i not in seen]
+    if not gone:
+        return
+    logged: dict[int, dict[str, str]] = defaultdict(dict)
+    for did, field, before, after in session.execute(
+        select(AuditEvent.entity_id, AuditEvent.field, AuditEvent.before, AuditEvent.after)
+        .where(
+            AuditEvent.entity == DEPENDENCY,
+            AuditEvent.entity_id.in_(gone),
+            AuditEvent.field.in_(("system", "depends_on")),
+        )
+        .order_by(AuditEvent.id)
+    ):
+        value = after or before  # the newest event that names it tells it last
+        if value:
+            logged[did][field] = _without_kind(value) if field == "depends_on" else value
+    for did, told in logged.items():
+        yield did, f"{told.get('system', '?')} → {told.get('depends_on', '?')}"
+
+
+def _without_kind(value: str) -> str:
+    """``Active Directory`` of ``Active Directory (auth)``, as an added dependency's
+    event names its target."""
+    name, _, kind = value.rpartition(" (")
+    return name if name and kind.removesuffix(")") in DEPENDENCY_KINDS else value
+
+
 #: Entity (as the log names it) → how to read the names of rows of it by id.
 READERS: dict[str, Callable[[Session, list[int]], Iterable[tuple[int, str]]]] = {
     "task": _simple(Task, Task.title),
@@ -112,6 +159,7 @@ READERS: dict[str, Callable[[Session, list[int]], Iterable[tuple[int, str]]]] = 
     "raid_item": _raid,
     "role_assignment": _roles,
     "task_note": _notes,
+    DEPENDENCY: _dependencies,
 }
 
 

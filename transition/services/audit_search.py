@@ -2,7 +2,8 @@
 
 The filter finds a word where the tab shows it: in the time, actor, action, entity, field
 or values, and in the name of the row the event is about (a task's title, a person's,
-system's or runbook's name, a grant's person or system), as ``audit_names`` tells it.
+system's or runbook's name, a grant's person or system, a system dependency's two
+systems), as ``audit_names`` tells it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from transition.models import (
     AccessGrant,
@@ -20,10 +22,12 @@ from transition.models import (
     Phase,
     Runbook,
     System,
+    SystemDependency,
     Task,
 )
 from transition.services import textmatch
 from transition.services.audit import CHANGE_COLUMNS
+from transition.services.audit_names import DEPENDENCY
 
 #: What the audit list can be sorted by (the Audit tab's columns), and the column for each.
 EVENT_SORTS: dict[str, Any] = {
@@ -73,7 +77,36 @@ def _named(word: str, engagement_id: int) -> Any:
         )
     )
     kinds.append(and_(AuditEvent.entity == "access_grant", AuditEvent.entity_id.in_(grants)))
+    kinds.append(
+        and_(
+            AuditEvent.entity == DEPENDENCY,
+            AuditEvent.entity_id.in_(_dependencies(word, engagement_id)),
+        )
+    )
     return or_(*kinds)
+
+
+def _dependencies(word: str, engagement_id: int) -> Any:
+    """The system dependencies of ``engagement_id`` with ``word`` in either system's name:
+    those in place by their rows, those removed since by what their events named (the
+    rows are deleted; ``audit_names`` tells them the same way)."""
+    source, target, logged = aliased(System), aliased(System), aliased(AuditEvent)
+    in_place = (
+        select(SystemDependency.id)
+        .join(source, source.id == SystemDependency.system_id)
+        .join(target, target.id == SystemDependency.depends_on_id)
+        .where(
+            SystemDependency.engagement_id == engagement_id,
+            textmatch.matches(word, source.name, target.name),
+        )
+    )
+    removed = select(logged.entity_id).where(
+        logged.engagement_id == engagement_id,
+        logged.entity == DEPENDENCY,
+        logged.field.in_(("system", "depends_on")),
+        textmatch.matches(word, logged.before, logged.after),
+    )
+    return in_place.union(removed)
 
 
 def narrowed(

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel
 
-from transition.errors import Conflict, NotFound, Refused
+from transition.errors import Conflict, Hint, NotFound, Refused
 from transition.models import Engagement, Person, System, Task, Versioned
 from transition.services import audit
 from transition.text import legacy_slug, slugify
@@ -89,8 +89,17 @@ def engagement_of(
     if writable is None:
         writable = session.info.get("write", True)
     if writable and row.archived_at is not None:
-        raise Refused(f"engagement {row.slug} is archived: unarchive it first")
+        raise archived(row.slug)
     return row
+
+
+def archived(slug: str) -> Refused:
+    """The refusal of any change to archived engagement ``slug`` (``engagement_of``; the
+    TUI shows it as soon as a change is asked for, before any form opens)."""
+    return Refused(
+        f"engagement {slug} is archived",
+        hint=Hint("unarchive", ": ", values=(("engagement", slug),)),
+    )
 
 
 def get_system(session: Session, engagement: Engagement, name: str) -> System:

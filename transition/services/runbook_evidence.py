@@ -54,6 +54,8 @@ from transition.services.views.runbooks import (
 from transition.text import clean_text, slugify
 
 ENTITY = "runbook"
+#: A refusal that ``force`` with a written reason gets past (each interface says how).
+FORCE = errors.Hint("force")
 EXERCISE = "runbook_exercise"
 OUTCOMES = ("pass", "fail")
 PARALLEL_RUN = "parallel-run"
@@ -88,8 +90,8 @@ def check_reviewable(row: Runbook, new: str) -> None:
         text = read_input(row.path, MAX_READ, kind="runbook").decode("utf-8", errors="replace")
     except Unreadable as exc:
         raise Refused(
-            f"runbook #{row.id} cannot move to {new}: its file cannot be read ({exc}); "
-            "restore it, or use --force --reason TEXT"
+            f"runbook #{row.id} cannot move to {new}: its file cannot be read ({exc}); restore it",
+            hint=FORCE,
         ) from None
     found = blockers(text)
     if not found:
@@ -98,8 +100,8 @@ def check_reviewable(row: Runbook, new: str) -> None:
     more = f" and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
     raise Refused(
         f"runbook #{row.id} cannot move to {new}: {row.path} still has {len(found)} "
-        f"placeholder(s) or conflict marker(s) ({shown}{more}); fill them in, or use "
-        "--force --reason TEXT"
+        f"placeholder(s) or conflict marker(s) ({shown}{more}); fill them in",
+        hint=FORCE,
     )
 
 
@@ -239,9 +241,10 @@ def check_validated(session: Session, engagement: Engagement, row: Runbook) -> s
     )
     if not passes:
         raise Refused(
-            f"runbook #{row.id} cannot move to validated: no passing exercise is recorded; "
-            f"record one with `transition runbook exercise {engagement.slug} {row.id} "
-            "--on DATE --by PERSON --outcome pass`"
+            f"runbook #{row.id} cannot move to validated: no passing exercise is recorded",
+            hint=errors.Hint(
+                "exercise", "; ", values=(("engagement", engagement.slug), ("runbook", str(row.id)))
+            ),
         )
     window = windows(session, [engagement.id]).get(engagement.id)
     if window is not None and any(window.holds(d) for d in passes):

@@ -390,17 +390,18 @@ def list_runbooks(
     return out
 
 
-def _not_a_step(old: str, new: str) -> str:
-    """Why moving from ``old`` to ``new`` is refused, and what to do instead."""
+def _not_a_step(row: Runbook, new: str) -> Refused:
+    """Moving ``row`` to ``new`` refused: why, and what to do instead."""
+    old = row.status
     nxt = next_status(old)
-    hint = f"the next step is {nxt}, or " if nxt else ""
     a, b = (STATUSES.index(x) if x in STATUSES else -1 for x in (old, new))
     if a < 0:
         why = f"moving it from {old} to {new} is not a lifecycle step"
     else:
         why = f"going back to {new} is not allowed" if b < a else ""
         why = why or f"moving it to {new} skips {', '.join(STATUSES[a + 1 : b])}"
-    return f"{why}; {hint}use --force --reason TEXT to do it anyway"
+    why = f"runbook #{row.id} is {old}; {why}" + (f"; the next step is {nxt}" if nxt else "")
+    return Refused(why, hint=errors.Hint("force", ", or " if nxt else "; ", " to do it anyway"))
 
 
 def set_status(
@@ -451,7 +452,7 @@ def set_status(
         return result
     if next_status(old) != new:
         if not force:
-            raise Refused(f"runbook #{row.id} is {old}; {_not_a_step(old, new)}")
+            raise _not_a_step(row, new)
         result.forced = True
     action = "force-status" if result.forced else "status"
     values: dict[str, object] = {"status": new}

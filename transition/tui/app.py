@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import actions
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -13,6 +15,10 @@ from transition.text import slugify
 from transition.tui.backend import Backend
 from transition.tui.commands import registry as cmd
 from transition.tui.commands.providers import JumpProvider
+
+if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
 
 
 class TransitionApp(App[None]):
@@ -107,6 +113,27 @@ class TransitionApp(App[None]):
 
             return not isinstance(self.screen, ModalScreen)
         return True
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run ``action`` (from a key, the footer or the palette), unless the screen or tab
+        it belongs to refuses it at once: a change to an archived engagement says so before
+        any form opens (``refuse_change``)."""
+        if isinstance(action, str) and default_namespace is not None:
+            where, name, params = actions.parse(action)
+            refuse = getattr(default_namespace, "refuse_change", None)
+            if (
+                not where
+                and refuse is not None
+                and default_namespace.check_action(name, params)
+                and refuse(name)
+            ):
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def action_undo(self) -> None:
         """Undo the last change made in this session (not undone yet), then reload."""

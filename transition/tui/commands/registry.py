@@ -35,6 +35,12 @@ def bindings(*commands: Command) -> list[Binding]:
     return [c.binding() for c in commands]
 
 
+def changing(bindings: list[Binding]) -> frozenset[str]:
+    """The actions of ``bindings`` that change the engagement (``CHANGES``)."""
+    found = (by_id(b.id) for b in bindings if isinstance(b, Binding))
+    return frozenset(c.action for c in found if c is not None and c in CHANGES)
+
+
 def by_id(binding_id: str | None) -> Command | None:
     """The command a binding was built from (None for Textual's own bindings)."""
     return _by_id().get(binding_id or "")
@@ -98,7 +104,7 @@ ARCHIVE = Command(
     "A",
     "archive",
     "Archive",
-    "Archive the highlighted engagement (or bring an archived one back)",
+    "Archive the highlighted engagement, once confirmed (or bring an archived one back)",
 )
 SHOW_ARCHIVED = Command(
     "dashboard.archived",
@@ -290,7 +296,11 @@ RUNBOOK_NEW = Command(
     "runbooks.new", "n", "generate", "Generate", "Generate a runbook from a template"
 )
 RUNBOOK_STATUS = Command(
-    "runbooks.advance", "p", "promote", "Next status", "Move the runbook to its next status"
+    "runbooks.advance",
+    "p",
+    "promote",
+    "Next status",
+    "Move the runbook to its next status (to accepted: who signs it, as a does)",
 )
 RUNBOOK_UPDATE = Command(
     "runbooks.update",
@@ -455,4 +465,21 @@ ACCESS_FINDINGS = Command(
     "review",
     "Review",
     "The access review in full (V on the engagement): enter opens a finding's grant, x revokes it",
+)
+
+#: The commands that change the engagement: on an archived one each is refused at once,
+#: before any form opens (``screens.base.refused_archived``).
+CHANGES = frozenset(
+    {
+        *(ADVANCE, ADD_SYSTEM, ADD_PERSON, EDIT_ENGAGEMENT, UPGRADE_PLAYBOOK, REPLAN),
+        *(START_EXIT, TOGGLE, START, BLOCK, SKIP, ASSIGN),
+        *(TASK_ADD, TASK_EDIT, TASK_REMOVE, TASK_NOTE, GRANT, REVOKE),
+        *(KT_SCHEDULE, KT_HOLD, KT_SIGNOFF, KT_RESCHEDULE, KT_CANCEL, KT_EDIT),
+        *(RUNBOOK_NEW, RUNBOOK_STATUS, RUNBOOK_UPDATE, RUNBOOK_EXERCISE, RUNBOOK_SIGN),
+        *(HANDOVER_DONE, HANDOVER_SYNC, HANDOVER_UPGRADE),
+        *(SYSTEM_ADD, SYSTEM_EDIT, SYSTEM_OWNERS, SYSTEM_TOPICS),
+        *(PERSON_ADD, PERSON_EDIT, PERSON_REMOVE, PERSON_ROLE, PERSON_RELEASE, PERSON_MOVE),
+        *(RAID_ADD, RAID_CLOSE, SCORE_RECORD, EXERCISE_ADD, EXERCISE_FINDING, GOLIVE_DECIDE),
+        *(MEETING_HELD, MEETING_CANCEL, MEETING_ACTION),
+    }
 )

@@ -64,7 +64,8 @@ def edits(fields: list[Field], values: dict[str, Any]) -> dict[str, Any]:
 class FormScreen(ModalScreen[Any]):
     """A titled list of fields. ``submit(values)`` runs in a thread worker; its result
     closes the form. With ``preview``, the first save shows what would be written and the
-    second writes it."""
+    second writes it. Without fields, it asks to confirm: enter or ctrl+s does it, esc
+    does not."""
 
     BINDINGS: ClassVar[list[Binding]] = cmd.bindings(cmd.SUBMIT, cmd.CANCEL)
 
@@ -77,8 +78,11 @@ class FormScreen(ModalScreen[Any]):
         intro: str = "",
         preview: Callable[[dict[str, Any]], str] | None = None,
         form_id: str = "form",
+        save: str = "Save",
     ) -> None:
         super().__init__(id=form_id)
+        #: The save button's word ("Archive": a form without fields is a confirmation).
+        self.save = save
         self.title_text = title
         self.fields = fields
         self.submit = submit
@@ -131,12 +135,13 @@ class FormScreen(ModalScreen[Any]):
                 if self.preview is not None:
                     yield Static("", id="preview", classes="preview", markup=False)
             with Horizontal(classes="buttons"):
-                first = "Preview" if self.preview else "Save"
+                first = "Preview" if self.preview else self.save
                 yield Button(f"{first} (ctrl+s)", id="submit", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(f"#f-{self.fields[0].name}").focus()
+        first = f"#f-{self.fields[0].name}" if self.fields else "#submit"
+        self.query_one(first).focus()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -162,3 +162,24 @@ def edit_engagement_form(backend: Any, current: EngagementSettings) -> FormScree
         return result.slug
 
     return FormScreen(f"Edit {current.name}", fields, submit, form_id="edit-engagement")
+
+
+def archive_form(backend: Any, row: Any) -> FormScreen:
+    """Ask before archiving ``row`` (a ``DashboardRow``); closes with the change once
+    archived (the version read with the row is checked)."""
+    from transition.services import engagements
+    from transition.tui.commands import registry as cmd
+
+    def submit(values: dict[str, Any]) -> Any:
+        return backend.write(engagements.archive, row.slug, expected_version=row.version)
+
+    return FormScreen(
+        f"Archive {row.name}?",
+        [],
+        submit,
+        intro="It leaves the dashboard, lists and the palette, keeping everything, and "
+        f"nothing in it can change until it is unarchived ({cmd.SHOW_ARCHIVED.key} lists "
+        f"the archived engagements, {cmd.ARCHIVE.key} brings one back).",
+        form_id="archive",
+        save="Archive",
+    )

@@ -12,6 +12,7 @@ from transition.errors import TransitionError
 if TYPE_CHECKING:
     from textual.message import Message
 
+    from transition.services.views.overview import EngagementOverview
     from transition.tui.backend import Backend
 
 #: Worker groups that change data; when one fails, the view reloads (the row may have
@@ -26,9 +27,39 @@ def running(node: Any, group: str) -> bool:
     return any(w.node is node and w.group == group and not w.is_finished for w in node.workers)
 
 
+def hints() -> dict[str, str]:
+    """What the TUI tells to do about a refusal, by its hint's kind (``errors.Hint``), in
+    its own keys; a hint left out here (forcing a runbook's status, which the TUI does not
+    offer) leaves the refusal's plain words."""
+    from transition.tui.commands import registry as cmd
+
+    return {
+        "exercise": f"record one first ({cmd.RUNBOOK_EXERCISE.key} on the Runbooks tab)",
+        "unarchive": "it is read-only until it is unarchived (on the dashboard, "
+        f"{cmd.SHOW_ARCHIVED.key} lists the archived engagements and {cmd.ARCHIVE.key} "
+        "unarchives the highlighted one)",
+    }
+
+
+def refused_archived(node: Any, overview: EngagementOverview | None, action: str) -> bool:
+    """Whether ``action`` of ``node`` would change an engagement that its read model
+    (``overview``) says is archived. If so, the refusal the services would give on saving
+    is shown at once, and nothing opens; the rule itself stays theirs
+    (``common.engagement_of``)."""
+    from transition.services.common import archived
+    from transition.tui.commands import registry as cmd
+
+    if overview is None or overview.summary.archived_at is None:
+        return False
+    if action not in cmd.changing(getattr(type(node), "BINDINGS", [])):
+        return False
+    node.notify(error_text(archived(overview.summary.slug)), severity="warning", timeout=8)
+    return True
+
+
 def error_text(error: BaseException | None) -> str:
     if isinstance(error, TransitionError):
-        return "\n".join(error.lines())
+        return "\n".join(error.lines(hints()))
     return f"unexpected error: {error!r}"
 
 

@@ -344,21 +344,26 @@ class DashboardScreen(LiveMixin, DataMixin, Screen):
         self.reload()
 
     def action_archive(self) -> None:
-        """Archive the highlighted engagement, or unarchive it when archived ones are shown."""
+        """Archive the highlighted engagement once confirmed, or unarchive it (at once)
+        when archived ones are shown."""
         row = self.current()
         if row is None:
             return
         from transition.services import engagements
 
-        verb, change = (
-            ("unarchived", engagements.unarchive)
-            if row.archived_at is not None
-            else ("archived", engagements.archive)
-        )
+        if row.archived_at is None:
+            from transition.tui.forms.engagement import archive_form
+
+            def archived(done: Any) -> None:
+                if done is not None:
+                    self.archived_done(f"engagement {row.slug} archived")
+
+            self.app.push_screen(archive_form(self.backend, row), archived)
+            return
 
         def work() -> None:
-            self.backend.write(change, row.slug, expected_version=row.version)
-            self.app.call_from_thread(self.archived_done, f"engagement {row.slug} {verb}")
+            self.backend.write(engagements.unarchive, row.slug, expected_version=row.version)
+            self.app.call_from_thread(self.archived_done, f"engagement {row.slug} unarchived")
 
         self.run_worker(work, thread=True, exclusive=True, exit_on_error=False, group=WRITE)
 

@@ -17,7 +17,7 @@ from transition.services import gates, overview
 from transition.services.views.overview import EngagementOverview
 from transition.services.views.phases import AdvanceResult, CurrentGate
 from transition.tui.commands import registry as cmd
-from transition.tui.screens.base import DataMixin
+from transition.tui.screens.base import DataMixin, refused_archived
 from transition.tui.screens.live import LiveMixin
 from transition.tui.widgets.access_pane import AccessPane
 from transition.tui.widgets.audit_pane import AuditPane
@@ -194,6 +194,11 @@ class EngagementScreen(LiveMixin, DataMixin, Screen):
         """The help group listed first when ``?`` is pressed here: the shown tab's."""
         active = self.query_one(TabbedContent).active
         return next((f"{title} tab" for key, title, _ in TABS if key == active), None)
+
+    def refuse_change(self, action: str) -> bool:
+        """Whether ``action`` is refused at once: it would change an archived engagement
+        (``TransitionApp.run_action``)."""
+        return refused_archived(self, self.data, action)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -100,9 +100,14 @@ class AuditPane(Pane[NamedAuditEvent]):
             t.append(rows, has_more=len(rows) >= PAGE)
 
 
+#: The widest the "What" column's text is: the before → after text keeps its room.
+WHAT_WIDTH = 40
+
+
 def what(e: NamedAuditEvent) -> str:
-    """``task Agree the KT schedule``; ``task #12`` for a row without a name."""
+    """``task Agree the KT schedule``; ``task #12`` for a row without a name. The name
+    is cut to fit ``WHAT_WIDTH`` with its kind (at most 32 cells)."""
     kind = e.entity.replace("_", " ")
     if e.name:
-        return f"{kind} {short(e.name, 32)}"
+        return f"{kind} {short(e.name, min(32, WHAT_WIDTH - 1 - len(kind)))}"
     return f"{kind} #{e.entity_id}" if e.entity_id is not None else kind

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from transition.tui.screens.base import WRITE, DataMixin
+from transition.tui.screens.base import WRITE, DataMixin, refused_archived
 from transition.tui.widgets.paged_table import Column, PagedTable, fit_cells
 
 TASK_MARK = {"todo": "○", "in_progress": "◐", "blocked": "■", "done": "✓", "skipped": "–"}
@@ -129,6 +129,11 @@ class Pane(DataMixin, Vertical, Generic[Row]):
             self.notify(note)
         self.post_message(self.Changed(self))
         self.reload()
+
+    def refuse_change(self, action: str) -> bool:
+        """Whether ``action`` is refused at once: it would change an archived engagement
+        (the app asks before running any action: ``TransitionApp.run_action``)."""
+        return refused_archived(self, self.engagement, action)
 
     @property
     def table(self) -> PagedTable:

@@ -112,6 +112,9 @@ class RunbooksPane(Pane[RunbookView]):
         if following is None:
             self.notify(f"runbook {row.id} is already {row.status}")
             return
+        if following == "accepted":  # signed: the form asks who accepts it
+            self.action_sign()
+            return
         self.write_then(
             f"runbook {row.id}: {following}",
             runbooks.set_status,
