@@ -131,3 +131,20 @@ def test_demo_releases_one_incumbent_on_an_override_and_moves_another(cli) -> No
     assert any(i["status"] == "resolved" and "Lucas Moreau" in i["title"] for i in items)
     verified = cli("audit", "tailspin-mobile-app", "--verify", "--json").json()
     assert verified["problems"] == []
+
+
+def test_demo_meetings_follow_the_plan_its_story_backdated(cli, session_scope) -> None:
+    """The demo moves its phases to the days its story says; the cadence's meetings
+    follow, as after any re-plan: none the plan wants is left dropped, and a past weekly
+    review is there, held."""
+    from transition.services import meetings
+
+    assert cli("demo", "--no-tui").exit_code == 0
+    for slug in ("northwind-service-desk", "tailspin-mobile-app", "wingtip-payroll"):
+        with session_scope() as s:
+            changed = meetings.sync(s, slug)
+            s.rollback()
+        assert (changed.added, changed.moved, changed.dropped, changed.restored) == (0, 0, 0, 0)
+    listed = cli("meeting", "list", "northwind-service-desk", "--json").json()
+    past = [m for m in listed if m["starts_at"] < f"{TODAY}T00:00"]
+    assert any(m["cadence"] == "weekly-ops" and m["status"] == "held" for m in past)

@@ -301,3 +301,23 @@ def test_the_map_is_held_under_the_audit_logs_own_lock(session_scope, engine, ac
                 text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit._PG_LOCK_ID}
             ).scalar_one()
             assert taken is False
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Payroll engine", "Payroll engine"),
+        ("A" * 30, "A" * 23 + "…"),
+        ("日本語の非常に長いシステム名前テスト用", "日本語の非常に長いシス…"),  # wide: two each
+        ("会計システム", "会計システム"),
+    ],
+)
+def test_a_box_shows_as_much_of_a_name_as_fits_its_width(name, shown):
+    """A wide character takes two letters' room: a CJK name is cut as soon as a Latin
+    one of the same width would be, not left to run out of its box."""
+    graph = SystemMap(
+        systems=[name], layers=[[name]], cutover_order=[name], edges=[], kt_flagged={}
+    )
+    texts = [t.text for t in ElementTree.fromstring(render_svg(graph)).iter(
+        "{http://www.w3.org/2000/svg}text")]  # fmt: skip
+    assert shown in texts

@@ -216,3 +216,33 @@ def test_an_exit_with_carried_items_travels_through_export_and_import(cli, acme,
     ]
     assert items[0] == items[1]
     assert ("revoke-grant-1", "carried", "done") in items[0]
+
+
+def _slugs(session_scope) -> list[str]:
+    with session_scope(write=False) as s:
+        return s.scalars(select(Engagement.slug).order_by(Engagement.slug)).all()
+
+
+def _handed_to_itself(cli, session_scope, source: str, *successor: str) -> None:
+    before = _slugs(session_scope)
+    refused = cli("engagement", "new", "Handed to itself", "--exit-of", source, "--playbook",
+                  "exit-to-successor", *successor)  # fmt: skip
+    assert_clean_error(refused, 2)
+    assert "is the outgoing provider of" in refused.stderr and "--provider" in refused.stderr
+    assert _slugs(session_scope) == before
+
+
+def test_the_outgoing_provider_is_not_named_its_own_successor(cli, acme, session_scope):
+    _handed_to_itself(cli, session_scope, ENG, "--provider", "newco")
+    ok(cli("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook",
+           "exit-to-successor", "--provider", "NextCo"))  # fmt: skip
+
+
+def test_the_exit_of_an_exit_back_in_house_names_a_successor(cli, acme, session_scope):
+    """The client took the service back (it is the exit's provider): exiting that exit
+    without a successor would hand the service from the client to the client."""
+    ok(cli("engagement", "new", "Acme exit", "--exit-of", ENG, "--playbook", "exit-to-successor"))
+    _handed_to_itself(cli, session_scope, EXIT)
+    result = ok(cli("engagement", "new", "Acme re-exit", "--exit-of", EXIT, "--playbook",
+                    "exit-to-successor", "--provider", "LaterCo"))  # fmt: skip
+    assert "Acme handing over to LaterCo" in result.stdout

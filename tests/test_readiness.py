@@ -178,3 +178,19 @@ def test_a_shorter_reading_keeps_the_score_and_the_first_items(cli, desk, sessio
     for whole, cut in zip(full.parts, short.parts, strict=True):
         assert cut.items == whole.items[: readiness.ITEMS_SHOWN]
         assert cut.model_dump(exclude={"items"}) == whole.model_dump(exclude={"items"})
+
+
+def test_an_archived_engagement_s_readiness_is_read_and_not_kept(cli, desk, session_scope):
+    """Archived engagements stay readable: ``engagement readiness`` explains the score of
+    one (with a high access finding and KT topics to read) and keeps no figure for it."""
+    ok(cli("access", "grant", desk, "--person", "Ann Old", "--system", "CRM", "--role",
+           "domain admin"))  # fmt: skip
+    live = ok(cli("engagement", "readiness", desk, "--json")).json()
+    ok(cli("engagement", "archive", desk))
+    with session_scope(write=False) as s:
+        kept = s.execute(select(func.count()).select_from(ReadinessSnapshot)).scalar_one()
+    frozen = ok(cli("engagement", "readiness", desk, "--json")).json()
+    assert frozen["score"] == live["score"]
+    assert ok(cli("engagement", "readiness", desk)).stdout.startswith(f"{desk}: readiness ")
+    with session_scope(write=False) as s:
+        assert s.execute(select(func.count()).select_from(ReadinessSnapshot)).scalar_one() == kept

@@ -306,7 +306,7 @@ def high_lines(session: Session, engagement: EngagementRef) -> list[tuple[str, s
 
 
 def _high(session: Session, engagement: EngagementRef) -> list[dict[str, Any]]:
-    engagement = engagement_of(session, engagement)
+    engagement = engagement_of(session, engagement, writable=False)  # a read
     now, words, g = today(), admin_role_words(None), AccessGrant
     live = (g.engagement_id == engagement.id, g.revoked_at.is_(None))
     roles = session.execute(select(g.role).where(*live).distinct()).scalars()

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from transition.models import AccessGrant, Engagement, Task
+from transition.models import AccessGrant, Engagement, Phase, Task
 from transition.services import audit
 
 
@@ -35,7 +35,8 @@ def backdate(
 ) -> None:
     """Set ``values`` on the engagement's rows of ``model`` whose columns equal ``match``,
     on the record: one ``backdate`` event per row and column (``entity`` names the rows in
-    the log)."""
+    the log). Moving a phase's dates lays the meeting cadence out again, as a re-plan does.
+    """
     where = [model.engagement_id == engagement_id]
     where += [getattr(model, name) == value for name, value in match.items()]
     columns = [getattr(model, name) for name in values]
@@ -52,6 +53,10 @@ def backdate(
             for n, (name, value) in enumerate(values.items())
         ],
     )
+    if model is Phase:  # a phase's start or end moved: the cadence's meetings follow it
+        from transition.services import meetings
+
+        meetings.sync(session, session.get(Engagement, engagement_id))
 
 
 def grant_given(session: Session, grant_id: int, at: datetime) -> None:

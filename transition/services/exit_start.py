@@ -45,6 +45,7 @@ from transition.services import audit
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.rows import bulk_insert
 from transition.services.views.exits import ExitStart
+from transition.text import slugify
 
 __all__ = ["SIDES", "start_exit"]
 
@@ -346,7 +347,8 @@ def start_exit(
     """Start the exit of ``exit_of`` as a new engagement called ``name`` from
     ``playbook``. ``provider``: the successor taking the service over (empty: the client,
     taking it back); ``client``: default the running engagement's client. ``start``:
-    default the notice date, else today. Refused when the engagement has an exit already."""
+    default the notice date, else today. Refused when the engagement has an exit already;
+    a successor (or, without one, the client) that is the outgoing provider is bad input."""
     from transition.services import engagements, handover
     from transition.workdays import Calendar, show_workweek
 
@@ -361,6 +363,13 @@ def start_exit(
             )
     days = Calendar.of(src)
     client = client.strip() or src.client
+    incoming = provider.strip() or client
+    if src.provider and slugify(incoming) == slugify(src.provider):
+        raise BadInput(
+            f"{src.provider} is the outgoing provider of {src.slug}: the service is handed "
+            "to someone else; name the successor with --provider",
+            field="provider",
+        )
     new = engagements.create(
         session,
         name=name,
@@ -368,7 +377,7 @@ def start_exit(
         raw=raw,
         client=client,
         incumbent=src.provider,
-        provider=provider.strip() or client,
+        provider=incoming,
         model=src.model,
         location=src.location,
         start=start if start else src.notice_date,

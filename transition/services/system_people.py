@@ -119,8 +119,9 @@ def topic_rows(
     *,
     removed: bool = False,
 ) -> list[TopicRow]:
-    """``topics_for`` as plain rows, with no read model per topic."""
-    engagement = engagement_of(session, engagement)
+    """``topics_for`` as plain rows, with no read model per topic (a read: an archived
+    engagement's topics are read too)."""
+    engagement = engagement_of(session, engagement, writable=False)
     playbook = parts_of(engagement.playbook_json)
     stmt = select(System.id, System.name, System.tier).where(
         System.engagement_id == engagement.id, System.removed_at.is_(None)
