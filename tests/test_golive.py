@@ -102,16 +102,22 @@ def test_exercise_add_refusals_write_nothing(cli, team):
 
 def test_finding_refusals(cli, team):
     ok(cli("exercise", "add", team, "--scenario", "regulatory-audit", "--on", "2026-11-20"))
+    ok(cli("exercise", "add", team, "--scenario", "Data-centre flood", "--on", "2027-01-10"))
     for args, code, words in (
         (("99", "--title", "x"), 2, "unknown exercise 99"),
         (("abc", "--title", "x"), 2, "invalid exercise id"),
         (("1", "--title", ""), 2, "task title"),
         (("1", "--title", "x", "--due", "someday"), 2, "invalid due date"),
+        (
+            ("2", "--title", "x"),
+            1,
+            "the Data-centre flood exercise on 2027-01-10 has not taken place yet",
+        ),
     ):
         result = cli("exercise", "finding", team, *args)
         assert result.exit_code == code, (args, result.stderr)
         assert result.stderr.startswith("error:") and words in result.stderr, result.stderr
-    assert ok(cli("exercise", "list", team, "--json")).json()[0]["findings"] == []
+    assert [e["findings"] for e in ok(cli("exercise", "list", team, "--json")).json()] == [[], []]
 
 
 def test_exercises_criterion_needs_each_key_held(session_scope, cli, team):

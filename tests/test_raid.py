@@ -62,6 +62,10 @@ def test_raid_commands_add_list_set_link_close(cli, acme):
     changed = ok(cli("raid", "set", ENG, "R-1", "--impact", "2", "--owner", ""))
     assert changed.stdout == "changed R-1:\n  owner: Priya Shah → (none)\n  impact: 5 → 2\n"
     ok(cli("raid", "close", ENG, "I-1", "--resolution", "DNS delegated"))
+    closed = cli("raid", "link", ENG, "I-1", "--system", "Active Directory")
+    assert closed.exit_code == 1 and closed.stderr.startswith(
+        "error: I-1 is closed (DNS delegated)"
+    )
     open_refs = [r["ref"] for r in ok(cli("raid", "list", ENG, "--open", "--json")).json()]
     assert open_refs == ["R-1", "R-2", "D-1"]
     risks = [r["ref"] for r in ok(cli("raid", "list", ENG, "--type", "risk", "--json")).json()]

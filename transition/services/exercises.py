@@ -219,6 +219,11 @@ def add_finding(
     engagement = engagement_of(session, engagement)
     with about("id"):
         row = _exercise(session, engagement, exercise_id)
+        if row.held_on > today():
+            raise Refused(
+                f"the {row.scenario} exercise on {row.held_on.isoformat()} has not taken place "
+                "yet: record its findings once it has"
+            )
     phase = session.execute(
         select(Phase.key).where(Phase.engagement_id == engagement.id, Phase.status == "active")
     ).scalar_one_or_none()

@@ -208,11 +208,7 @@ def update(
     row = get_item(session, engagement, ref)
     label = ref_of(row.kind, row.number)
     check_version(session, row, expected_version, "RAID entry", label)
-    if row.status == "closed":
-        raise Refused(
-            f"{label} is closed ({row.resolution}): reopen it first with "
-            f"`transition raid reopen {engagement.slug} {label} --reason TEXT`"
-        )
+    _check_open(row, label, engagement)
     values: dict[str, object] = {}
     if title is not None:
         with about("title"):
@@ -318,6 +314,15 @@ def reopen(
     )
 
 
+def _check_open(row: RaidItem, label: str, engagement: Engagement) -> None:
+    """A closed entry is not changed (fields or links) until it is reopened."""
+    if row.status == "closed":
+        raise Refused(
+            f"{label} is closed ({row.resolution}): reopen it first with "
+            f"`transition raid reopen {engagement.slug} {label} --reason TEXT`"
+        )
+
+
 def link(
     session: Session,
     engagement: EngagementRef,
@@ -328,10 +333,12 @@ def link(
     task: str | None = None,
     remove: bool = False,
 ) -> RaidChange:
-    """Link an entry to a system, a person or a task (``remove``: unlink)."""
+    """Link an entry to a system, a person or a task (``remove``: unlink); a closed entry
+    is reopened first."""
     engagement = engagement_of(session, engagement)
     row = get_item(session, engagement, ref)
     label = ref_of(row.kind, row.number)
+    _check_open(row, label, engagement)
     given = [(k, v) for k, v in zip(LINK_KINDS, (system, person, task), strict=True) if v]
     if len(given) != 1:
         raise BadInput("link to exactly one of --system, --person or --task")
