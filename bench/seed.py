@@ -149,7 +149,7 @@ def seed(
                         eng,
                         f"Incumbent {i}",
                         side="incumbent",
-                        release_date=now + timedelta(days=7 + 20 * i),
+                        release_date=now + timedelta(days=21 + 20 * i),  # after their sessions
                     )
                 phase("engagements, systems, people", t)
 
