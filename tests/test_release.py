@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from runbook_steps import advance
+from safety import refused_unwritten
 from sqlalchemy import func, select
 
 from transition.models import (
@@ -205,6 +206,21 @@ def test_release_undo_puts_grants_and_release_back(team, cli):
     assert ann["release_date"] == "2026-12-10"
     assert [g["id"] for g in ann["grants"]] == [1]
     verify_clean(cli)
+
+
+def test_the_release_date_of_a_released_person_cannot_change(team, cli, engine):
+    ok(cli("person", "release", ENG, "Ann Old", "--override", "contract ends"))
+    for value in ("none", "2027-05-01"):
+        error = refused_unwritten(cli, engine, "person", "set", ENG, "Ann Old", "--release", value)
+        assert error == (
+            "error: person ann-old was released on 2026-12-01: the release date cannot change "
+            "(undo the release to change it)\n"
+        )
+    ok(cli("person", "set", ENG, "Ann Old", "--release", "2026-12-01", "--role", "Former lead"))
+    (ann,) = readiness_json(cli, "Ann Old")
+    assert (ann["release_date"], ann["released_on"]) == ("2026-12-01", "2026-12-01")
+    ok(cli("undo", ENG, "--last", "2"))  # the release undone, the date can move again
+    ok(cli("person", "set", ENG, "Ann Old", "--release", "2027-05-01"))
 
 
 def test_move_keeps_access_re_justified_and_clears_the_release(team, cli, session_scope):

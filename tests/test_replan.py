@@ -4,6 +4,7 @@ stays, and the audit log still replays to the rows."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import date, timedelta
 
@@ -338,9 +339,10 @@ def test_any_replan_keeps_lengths_order_baseline_and_a_clean_log(
         if old.position < position:
             assert new.planned_start == old.planned_start
     assert after[position].planned_start == start
-    for a, b in zip(after, after[1:], strict=False):
-        if b.position > position:
-            assert b.planned_start == a.planned_end
+    gaps = {b.key: b.planned_start - a.planned_end for a, b in itertools.pairwise(by_position)}
+    for a, b in itertools.pairwise(after):
+        if b.position > position:  # a gap an earlier replan left is kept
+            assert b.planned_start - a.planned_end == gaps[b.key]
     starts = {p.id: (before[p.key].planned_start, p.planned_start) for p in after}
     for key, task in _tasks(session_scope).items():  # open tasks keep their offset
         old_start, new_start = starts[task.phase_id]
@@ -424,3 +426,36 @@ def test_kill_during_phase_replan_leaves_the_plan_old_or_new(db_url, engine, tmp
         ],  # fmt: skip
         complete,
     )
+
+
+# ------------------------------------------------------------------ hand-made gaps
+
+
+def _starts(cli, slug="acme-helpdesk") -> dict[str, str]:
+    shown = cli("engagement", "show", slug, "--json").json()
+    return {p["key"]: p["planned_start"] for p in shown["phases"]}
+
+
+def test_a_new_calendar_keeps_a_phase_moved_by_hand(cli, acme):
+    moved = cli("phase", "replan", acme, "--phase", "ramp-up", "--start", "2026-12-21",
+                "--reason", "change freeze")  # fmt: skip
+    assert moved.exit_code == 0, moved.stderr
+    planned = _starts(cli)
+    assert planned["ramp-up"] == "2026-12-21"
+    result = cli("engagement", "set", acme, "--calendar", "DE-BY")
+    assert result.exit_code == 0, result.stderr
+    assert _starts(cli) == planned  # calendar-day phases: nothing moves
+    _verify_clean(cli)
+
+
+def test_leaving_a_phase_keeps_the_gap_before_a_phase_moved_by_hand(cli, acme, clock):
+    moved = cli("phase", "replan", acme, "--phase", "parallel-run", "--start", "2027-01-11",
+                "--reason", "waiting for the contract")  # fmt: skip
+    assert moved.exit_code == 0, moved.stderr  # 14 days after ramp-up ends (2026-12-28)
+    clock.pin(today="2026-12-01")  # discovery ends 8 days late
+    assert cli("phase", "advance", acme, "--override", "late").exit_code == 0
+    planned = _starts(cli)
+    assert planned["access-setup"] == "2026-12-01"
+    assert planned["ramp-up"] == "2026-12-15"
+    assert planned["parallel-run"] == "2027-01-19"  # ramp-up's new end + the 14 days
+    _verify_clean(cli)

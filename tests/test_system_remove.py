@@ -7,6 +7,7 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from safety import refused_unwritten
 from sqlalchemy import select
 
 from transition.errors import Refused, TransitionError
@@ -159,3 +160,20 @@ def test_revoke_access_revokes_each_grant_audited(cli, session_scope):
         ).all()
         assert len(resolves) == 2  # each revoke item resolved by its revocation
         _check_invariant(s, e)
+
+
+def test_remove_is_refused_while_a_kt_session_on_it_is_planned(cli, engine, acme):
+    for person, side in (("Ann Old", "incumbent"), ("Bob New", "provider")):
+        assert cli("person", "add", acme, person, "--side", side).exit_code == 0
+    assert cli("system", "add", acme, "CRM").exit_code == 0
+    kt = ("kt", "schedule", acme, "--system", "CRM", "--topic", "Batch jobs",
+          "--presenter", "Ann Old", "--attendee", "Bob New", "--at", "2026-12-01T15:00")  # fmt: skip
+    assert cli(*kt).exit_code == 0
+    for args in ((), ("--revoke-access", "out of scope")):
+        error = refused_unwritten(cli, engine, "system", "remove", acme, "CRM", *args)
+        assert error == (
+            "error: system crm still has 1 planned KT session(s): KT session 1 (Batch jobs); "
+            "cancel or hold them first\n"
+        )
+    assert cli("kt", "cancel", acme, "1", "--reason", "CRM leaves the scope").exit_code == 0
+    assert cli("system", "remove", acme, "CRM").exit_code == 0

@@ -144,6 +144,12 @@ def update(
         with about("release_date"):
             none = isinstance(release_date, str) and release_date.strip().lower() in NONE
             values["release_date"] = None if none else _release(release_date)
+        if person.released_on is not None and values["release_date"] != person.release_date:
+            raise Refused(  # the release happened: its date is history, not a plan
+                f"person {person.slug} was released on {person.released_on.isoformat()}: "
+                "the release date cannot change (undo the release to change it)",
+                field="release_date",
+            )
     if timezone is not None:
         with about("timezone"):
             none = timezone.strip().lower() in NONE

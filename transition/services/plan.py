@@ -13,6 +13,9 @@ the due dates of the open tasks that follow them.
 
 A phase keeps its planned length when it moves: in working days on the engagement's
 calendar when its playbook duration is in working days (``10bd``), else in calendar days.
+A gap that a hand-made replan left before a later phase is kept (a phase moved to wait
+for something keeps waiting as long), whether the plan is re-laid by a slip, another
+replan, a new calendar or a playbook upgrade.
 An open task stays at its offset from its phase's start (its ``due_rule``; a task without
 one keeps its distance in calendar days). Done and skipped tasks, removed tasks and the
 baseline (the plan as first laid) never move. Every change is a field event with the
@@ -76,11 +79,15 @@ def _length_end(calendar: Calendar, phase: Phase, start: date, duration: str | N
 def _lay(
     calendar: Calendar, engagement: Engagement, phases: list[Phase], start: date
 ) -> list[_Slot]:
-    """The new dates of ``phases`` (in order) laid end to end from ``start``."""
+    """The new dates of ``phases`` (in order) laid from ``start``, each after the one
+    before it. A gap a hand-made replan left between two phases is kept, in calendar
+    days: the phase moved by hand still starts that long after the one before it."""
     durations = _durations(engagement)
     slots, cursor = [], start
     try:
-        for phase in phases:
+        for before, phase in zip([None, *phases], phases, strict=False):
+            if before is not None and phase.planned_start > before.planned_end:
+                cursor += phase.planned_start - before.planned_end
             end = _length_end(calendar, phase, cursor, durations.get(phase.key))
             slots.append(_Slot(phase, cursor, end))
             cursor = end

@@ -184,7 +184,8 @@ def remove(
     *,
     revoke_access: str | None = None,
 ) -> SystemRow:
-    """Take a system out of scope; its derived handover items retire. A system someone
+    """Take a system out of scope; its derived handover items retire. A system with a
+    planned KT session is refused (cancel or hold it first). A system someone
     still has access to is refused, unless ``revoke_access`` gives the reason to revoke
     every such grant in the same transaction (each audited, its revoke item resolved):
     live access never drops off the exit checklist."""
@@ -199,6 +200,18 @@ def remove(
             no_secrets(revoke_access, "the revoke reason")
     with about("name"):
         system = get_system(session, engagement, name)
+    planned = session.execute(
+        select(KTSession.id, KTSession.topic)
+        .where(KTSession.system_id == system.id, KTSession.status == "planned")
+        .order_by(KTSession.id)
+    ).all()
+    if planned:  # out of scope, it would stay on agendas and in calendars
+        shown = ", ".join(f"KT session {sid} ({topic})" for sid, topic in planned[:10])
+        more = f" and {len(planned) - 10} more" if len(planned) > 10 else ""
+        raise Refused(
+            f"system {system.slug} still has {len(planned)} planned KT session(s): "
+            f"{shown}{more}; cancel or hold them first"
+        )
     live = session.execute(
         select(AccessGrant.id, AccessGrant.role, Person.name)
         .join(Person, Person.id == AccessGrant.person_id)
