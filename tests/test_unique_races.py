@@ -215,8 +215,9 @@ def test_racing_topic_changes_are_done_once(acme, cli, db_url, session_scope, tm
 def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, tmp_path):
     """Each duplicate the services refuse (owners, topics, roles, dependencies, meetings
     and their numbers, RAID numbers, scores, exercises and their people, runbook
-    exercises, readiness scores, exits) is refused by the database too when the check is
-    bypassed, as a racing writer bypasses it: a plain refusal naming the thing, exit 1."""
+    exercises, readiness scores, exits, the places of tasks and checklist items) is
+    refused by the database too when the check is bypassed, as a racing writer bypasses
+    it: a plain refusal naming the thing, exit 1."""
     from sqlalchemy import insert
 
     from transition.errors import Refused
@@ -263,10 +264,23 @@ def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, t
         "participant": (ExerciseParticipant, {}, "participant"),
         "runbook exercise": (RunbookExercise, {}, "runbook exercise"),
         "readiness score": (ReadinessSnapshot, {"score": 1}, "readiness score"),
-        "exit": (Engagement, {"slug": "acme-exit-2", "name": "Acme Exit 2"}, "engagement"),
+        "exit": (
+            Engagement,
+            {"slug": "acme-exit-2", "name": "Acme Exit 2"},
+            "an exit engagement of this engagement",
+        ),
+        "task place": (Task, {"key": "other-key"}, "a task at this place in its phase"),
+        "checklist place": (
+            HandoverItem,
+            {"key": "other-item", "source": "imported"},
+            "an item at this place of the exit checklist",
+        ),
     }
     for what, (model, changes, named) in copies.items():
-        where = (Engagement.exit_of_id.is_not(None),) if model is Engagement else ()
+        where = {
+            Engagement: (Engagement.exit_of_id.is_not(None),),
+            HandoverItem: (HandoverItem.source != "derived",),
+        }.get(model, ())
         row = {**first(model, *where), **changes}
         if model is Meeting:
             row = {**meeting, **changes}
