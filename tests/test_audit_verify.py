@@ -348,6 +348,12 @@ def _insert_copy(conn, table: str, key: dict[str, Any], eid: int) -> str:
             row["uid"] = f"{row['uid']}-copy"
         if "role_key" in row:  # one grant in force per role: the copy is another role
             row["role"] = row["role_key"] = f"{row['role_key']}-copy"
+        scope = {"task": "phase_id", "handover_item": "engagement_id"}.get(table)
+        if scope:  # one row per place: the copy takes the next one
+            row["position"] = conn.execute(
+                text(f"SELECT MAX(position) + 1 FROM {table} WHERE {scope} = :s"),
+                {"s": row[scope]},
+            ).scalar_one()
     names = ", ".join(cols)
     values = ", ".join(f":{c}" for c in cols)
     conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), row)

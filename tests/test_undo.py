@@ -338,7 +338,10 @@ def test_an_adhoc_task_and_a_note_created_are_taken_away(cli, engine, acme):
     with db.session_scope(engine, actor="tester") as s:
         eng = get_engagement(s, ENG)
         phase = s.execute(select(Phase).where(Phase.key == "discovery")).scalar_one()
-        task = Task(engagement_id=eng.id, phase_id=phase.id, key="vpn", title="VPN", origin="adhoc")
+        task = Task(
+            engagement_id=eng.id, phase_id=phase.id, position=99, key="vpn", title="VPN",
+            origin="adhoc",
+        )  # fmt: skip
         s.add(task)
         s.flush()
         audit.record_fields(s, eng.id, "task", task.id, {"title": (None, "VPN")}, action="create")

@@ -20,6 +20,8 @@ from transition.models import (
     AuditEvent,
     Engagement,
     Exercise,
+    HandoverItem,
+    Phase,
     RaidItem,
     RoleAssignment,
     Runbook,
@@ -213,8 +215,9 @@ def test_racing_topic_changes_are_done_once(acme, cli, db_url, session_scope, tm
 def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, tmp_path):
     """Each duplicate the services refuse (owners, topics, roles, dependencies, meetings
     and their numbers, RAID numbers, scores, exercises and their people, runbook
-    exercises, readiness scores, exits) is refused by the database too when the check is
-    bypassed, as a racing writer bypasses it: a plain refusal naming the thing, exit 1."""
+    exercises, readiness scores, exits, the places of tasks and checklist items) is
+    refused by the database too when the check is bypassed, as a racing writer bypasses
+    it: a plain refusal naming the thing, exit 1."""
     from sqlalchemy import insert
 
     from transition.errors import Refused
@@ -261,10 +264,23 @@ def test_the_newer_promises_are_database_constraints(acme, cli, session_scope, t
         "participant": (ExerciseParticipant, {}, "participant"),
         "runbook exercise": (RunbookExercise, {}, "runbook exercise"),
         "readiness score": (ReadinessSnapshot, {"score": 1}, "readiness score"),
-        "exit": (Engagement, {"slug": "acme-exit-2", "name": "Acme Exit 2"}, "engagement"),
+        "exit": (
+            Engagement,
+            {"slug": "acme-exit-2", "name": "Acme Exit 2"},
+            "an exit engagement of this engagement",
+        ),
+        "task place": (Task, {"key": "other-key"}, "a task at this place in its phase"),
+        "checklist place": (
+            HandoverItem,
+            {"key": "other-item", "source": "imported"},
+            "an item at this place of the exit checklist",
+        ),
     }
     for what, (model, changes, named) in copies.items():
-        where = (Engagement.exit_of_id.is_not(None),) if model is Engagement else ()
+        where = {
+            Engagement: (Engagement.exit_of_id.is_not(None),),
+            HandoverItem: (HandoverItem.source != "derived",),
+        }.get(model, ())
         row = {**first(model, *where), **changes}
         if model is Meeting:
             row = {**meeting, **changes}
@@ -307,3 +323,131 @@ def test_racing_removers_remove_once(acme, cli, db_url, session_scope, tmp_path)
                 (SystemPerson, RoleAssignment, SystemDependency)]  # fmt: skip
     assert left == [0, 0, 0]
     assert removals == 3
+
+
+def _checklist(path: Path, name: str, keys: list[str]) -> str:
+    items = "".join(f"      - key: {k}\n        title: Hand over {k}\n" for k in keys)
+    path.write_text(
+        f"name: {name}\ntitle: {name}\nversion: 1\nsections:\n"
+        f"  - key: {name}\n    title: {name}\n    items:\n{items}"
+    )
+    return str(path)
+
+
+def test_racing_adders_each_take_a_place_of_their_own(acme, cli, db_url, session_scope, tmp_path):
+    """Racers adding tasks to one phase and items to one exit checklist at once: each
+    gets the next free place (a place is unique in its phase, in its checklist), none is
+    refused, and every place follows the ones before."""
+    per_racer = [
+        [
+            ["task", "add", acme, "--phase", "discovery", "--key", f"race-{i}", "--title", "Race"],
+            [
+                "handover",
+                "import",
+                acme,
+                _checklist(
+                    tmp_path / f"list-{i}.yaml", f"racer-{i}", [f"item-{i}-a", f"item-{i}-b"]
+                ),
+            ],
+        ]  # fmt: skip
+        for i in range(RACERS)
+    ]
+    with session_scope(write=False) as s:
+        tasks_before = s.execute(
+            select(func.max(Task.position)).join(Phase).where(Phase.key == "discovery")
+        ).scalar_one()
+        items_before = s.execute(
+            select(func.max(HandoverItem.position)).where(HandoverItem.source != "derived")
+        ).scalar_one()
+    for step in _race_each(tmp_path, db_url, per_racer):
+        assert len(_plain(step)) == RACERS, step
+    with session_scope(write=False) as s:
+        places = sorted(s.execute(select(Task.position).where(Task.key.like("race-%"))).scalars())
+        items = s.execute(
+            select(HandoverItem.key, HandoverItem.position)
+            .where(HandoverItem.key.like("item-%"))
+            .order_by(HandoverItem.position)
+        ).all()
+    assert places == list(range(tasks_before + 1, tasks_before + 1 + RACERS)), places
+    positions = [p for _, p in items]
+    assert positions == list(range(items_before + 1, items_before + 1 + 2 * RACERS)), items
+    # Each import's items stay together, in its file's order.
+    keys = [k for k, _ in items]
+    for i in range(RACERS):
+        at = keys.index(f"item-{i}-a")
+        assert keys[at + 1] == f"item-{i}-b", keys
+
+
+def test_racing_relays_keep_the_meeting_calendar_in_step(
+    acme, cli, db_url, session_scope, tmp_path
+):
+    """One racer sets the exit date (meetings run until it) while another replans a phase
+    (meetings follow the plan): both are saved, each numbering its new meetings after the
+    other's, and the calendar ends in step with the plan both made."""
+    from transition.models import Meeting
+    from transition.services import meetings
+    from transition.services.common import get_engagement
+
+    rounds = [
+        ("2028-06-30", "2027-03-01"),
+        ("2028-09-29", "2027-04-05"),
+        ("2028-12-29", "2027-05-03"),
+    ]
+    for exit_on, start in rounds:  # a few rounds: either racer may commit first
+        folder = tmp_path / "race-each"
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        per_racer = [
+            [["engagement", "set", acme, "--exit", exit_on]],
+            [["phase", "replan", acme, "--phase", "ramp-up", "--start", start, "--reason", "late"]],
+        ]
+        (results,) = _race_each(tmp_path, db_url, per_racer)
+        assert len(_plain(results)) == 2, results
+        with session_scope(write=False) as s:
+            rows = s.execute(
+                select(Meeting.cadence, Meeting.occurs_on, Meeting.number, Meeting.status)
+            ).all()
+            wanted = meetings.planned(s, get_engagement(s, acme))
+        numbers = [r.number for r in rows]
+        assert sorted(numbers) == list(range(1, len(rows) + 1))
+        planned = {(r.cadence, r.occurs_on) for r in rows if r.status == "planned"}
+        assert planned == set(wanted), (exit_on, sorted(planned ^ set(wanted))[:5])
+        assert max(day for _, day in planned).isoformat() >= exit_on[:7]
+
+
+def test_racing_exits_are_each_refused_for_their_own_reason(
+    acme, cli, db_url, session_scope, tmp_path
+):
+    """Two exits of one engagement under different names and an engagement with the first
+    one's name, started at once: a racer that lost the exit is told the engagement has its
+    exit already (naming it), one that lost the name is told the name is taken."""
+    per_racer = [
+        [["engagement", "new", "Acme Exit", "--playbook", "exit-to-successor", "--exit-of",
+          acme]],
+        [["engagement", "new", "Second Exit", "--playbook", "exit-to-successor", "--exit-of",
+          acme]],
+        [["engagement", "new", "Acme Exit", "--playbook", "managed-service-onboarding"]],
+    ]  # fmt: skip
+    (results,) = _race_each(tmp_path, db_url, per_racer)
+    won = _plain(results)
+    assert won, results
+    with session_scope(write=False) as s:
+        eid = s.execute(select(Engagement.id).where(Engagement.slug == acme)).scalar_one()
+        exit_slug = s.execute(
+            select(Engagement.slug).where(Engagement.exit_of_id == eid)
+        ).scalar_one()
+    name_taken = (
+        "error: engagement 'acme-exit' already exists",
+        "error: an engagement 'acme-exit' already exists (another change saved it a moment "
+        "ago); nothing was saved",
+    )
+    exit_taken = (f"error: engagement {acme} has an exit engagement already: {exit_slug}",)
+    # The first racer loses the exit to the second, or the name to the third (if it won).
+    first = exit_taken + (name_taken if results[2]["code"] == 0 else ())
+    expected = [first, exit_taken, name_taken]
+    for result, allowed in zip(results, expected, strict=True):
+        if result["code"]:
+            assert result["stderr"].rstrip("\n") in allowed, (result, allowed)
+    assert exit_slug in ("acme-exit", "second-exit")

@@ -294,3 +294,68 @@ def test_upgrade_to_0002_revokes_grants_that_duplicate_one_in_force(
     # From now on the database itself refuses a second grant in force.
     with pytest.raises(IntegrityError, match="(?i)unique"), engine.begin() as conn:
         conn.execute(text("UPDATE accessgrant SET revoked_at = NULL WHERE id = 3"))
+
+
+def test_upgrade_to_0014_gives_repeated_places_their_own_in_the_shown_order(db_url, engine, cli):
+    """A 0013 database may hold two tasks at one place of a phase (two adds raced) and two
+    exit-checklist items at one place (an upgraded checklist put an item after its
+    section's last one, at the next section's first place). The upgrade gives each its
+    own place, keeps the order they are shown in, logs each move, and then the database
+    refuses a repeated place."""
+    from alembic import command
+
+    eng = "dup-desk"
+    assert cli("engagement", "new", "Dup Desk", "--playbook", "managed-service-onboarding",
+               "--start", "2026-11-02").exit_code == 0  # fmt: skip
+    for key in ("race-a", "race-b", "race-c"):
+        added = cli("task", "add", eng, "--phase", "discovery", "--key", key, "--title", key)
+        assert added.exit_code == 0, added.stderr
+    items = cli("handover", "show", eng, "--json").json()
+    sections = list(dict.fromkeys(i["section"] for i in items))
+    last_of_first = [i for i in items if i["section"] == sections[0]][-1]
+    first_of_second = next(i for i in items if i["section"] == sections[1])
+    shown_before = [i["key"] for i in items]  # the item moved below stays last of its section
+    db.reset_engines()
+    config = db.alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE task SET position = position - 1 WHERE key IN ('race-b', 'race-c')")
+        )
+        conn.execute(
+            text(
+                "UPDATE handover_item SET position = (SELECT position FROM handover_item"
+                " WHERE id = :second) WHERE id = :i"
+            ),
+            {"second": first_of_second["id"], "i": last_of_first["id"]},
+        )
+    db.reset_engines()
+    result = run_cli("--db", db_url, "init")
+    assert result.exit_code == 0, result.stderr
+
+    tasks = {t["key"]: t for t in cli("task", "list", eng, "--phase", "discovery", "--json").json()}
+    order = list(tasks)
+    assert order[-3:] == ["race-a", "race-b", "race-c"], order
+    with engine.connect() as conn:
+        places = dict(
+            conn.execute(text("SELECT key, position FROM task WHERE key LIKE 'race-%'")).all()
+        )
+        item_places = [
+            p for (p,) in conn.execute(
+                text("SELECT position FROM handover_item WHERE source <> 'derived'")
+            )
+        ]  # fmt: skip
+    assert places["race-b"] == places["race-a"] + 1 and places["race-c"] == places["race-a"] + 2
+    assert len(item_places) == len(set(item_places))
+    assert [i["key"] for i in cli("handover", "show", eng, "--json").json()] == shown_before
+    trail = [e for e in cli("audit", eng, "--json").json() if e["actor"] == "schema upgrade 0014"]
+    assert {(e["entity"], e["field"]) for e in trail} == {
+        ("task", "position"), ("handover_item", "position")
+    }  # fmt: skip
+    # Each task's place replays from its log: the moves are on the record.
+    verified = cli("audit", eng, "--verify")
+    assert verified.exit_code == 0, verified.stderr
+    with pytest.raises(IntegrityError, match="(?i)unique"), engine.begin() as conn:
+        conn.execute(text("UPDATE task SET position = position - 1 WHERE key = 'race-b'"))

@@ -18,7 +18,6 @@ Alembic is imported only when migrations actually run, so ordinary commands stay
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -42,7 +41,7 @@ from sqlmodel import Session, create_engine
 from transition.db_postgresql import no_jit
 from transition.dburl import default_url, normalize_url, redact_text, redact_url
 from transition.errors import BadInput, Conflict, Refused, SchemaOutOfDate, TransitionError
-from transition.unique_names import UNIQUE_WHAT
+from transition.unique_names import duplicate_refusal
 
 # A row another writer deleted between this one's read and its delete: SQLAlchemy only
 # warns (both writers would report the removal); ``session_scope`` refuses it instead.
@@ -51,7 +50,7 @@ warnings.filterwarnings(
 )
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0013"
+SCHEMA_HEAD = "0014"
 #: Every revision this program can upgrade from, oldest first.
 SCHEMA_REVISIONS = (
     "0001",
@@ -67,6 +66,7 @@ SCHEMA_REVISIONS = (
     "0011",
     "0012",
     "0013",
+    "0014",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -257,43 +257,6 @@ def describe(engine: Engine) -> str:
 
 
 # What each table's unique constraints promise, in the words of a refusal.
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '[^']*'|([A-Za-z_]+)\.)")
-_PG_KEY = re.compile(r"Key \((?:engagement_id, )?[^)]*\)=\((?:\d+, )?(.*)\) already exists")
-
-
-def unique_violation(exc: BaseException) -> str | None:
-    """The table whose unique constraint ``exc`` broke (``"?"`` when the database does not
-    say), or ``None`` when ``exc`` is not a unique violation."""
-    orig = getattr(exc, "orig", exc)
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None:  # psycopg
-        if sqlstate != "23505":
-            return None
-        diag = getattr(orig, "diag", None)
-        return getattr(diag, "table_name", None) or "?"
-    match = _SQLITE_UNIQUE.search(str(orig))
-    if match is None:
-        return None
-    return match.group(1) or "?"
-
-
-def _duplicate(exc: IntegrityError) -> Refused | None:
-    """A lost race on a unique constraint, as a plain refusal (exit 1)."""
-    table = unique_violation(exc)
-    if table is None:
-        return None
-    what = UNIQUE_WHAT.get(table, "a record with the same key")
-    detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
-    match = _PG_KEY.search(detail or "")
-    if match and table in ("engagement", "person", "system", "task", "phase"):
-        what = f"{what.split(' with ')[0]} {match.group(1)!r}" + (
-            " in this engagement" if table != "engagement" else ""
-        )
-    return Refused(
-        f"{what} already exists (another change saved it a moment ago); nothing was saved"
-    )
-
-
 def _sqlite_io_error_on_a_full_disk(exc: Exception, engine: Engine) -> bool:
     """SQLite reports a disk that is already full when a command starts as an I/O error
     (its WAL index or journal cannot grow: ``SQLITE_IOERR_SHMSIZE``, ``…_WRITE``), not as
@@ -309,7 +272,7 @@ def _sqlite_io_error_on_a_full_disk(exc: Exception, engine: Engine) -> bool:
 
 def _translate(exc: Exception, engine: Engine) -> TransitionError:
     if isinstance(exc, IntegrityError):
-        duplicate = _duplicate(exc)
+        duplicate = duplicate_refusal(exc)
         if duplicate is not None:
             return duplicate
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)

@@ -128,6 +128,8 @@ class Task(Versioned, table=True):
         UniqueConstraint("engagement_id", "key"),
         Index("ix_task_engagement_status", "engagement_id", "status"),
         Index("ix_task_engagement_due", "engagement_id", "due_date"),
+        # Its place in its phase: one task per place (removed tasks keep theirs).
+        Index("uq_task_phase_position", "phase_id", "position", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -294,6 +296,10 @@ class Runbook(Versioned, table=True):
     accepted_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
 
 
+#: The handover items that have a place of their own (``uq_handover_item_position``).
+HANDOVER_PLACED = "source <> 'derived'"
+
+
 class HandoverItem(Versioned, table=True):
     """One line of the exit checklist: from a checklist template, or derived from a grant,
     runbook or system (``source_kind``/``source_id``) and reconciled with it."""
@@ -303,6 +309,16 @@ class HandoverItem(Versioned, table=True):
         UniqueConstraint("engagement_id", "key"),
         Index("ix_handover_engagement_status", "engagement_id", "status"),
         Index("ix_handover_source", "engagement_id", "source_kind", "source_id"),
+        # The place of an item of the checklist's own sections: one item per place.
+        # Derived items share their section's place and are ordered by their source.
+        # Its PostgreSQL condition is added by ``postgresql_options``.
+        Index(
+            "uq_handover_item_position",
+            "engagement_id",
+            "position",
+            unique=True,
+            sqlite_where=text(HANDOVER_PLACED),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -410,9 +426,11 @@ class RoleAssignment(Table, table=True):
 
 
 def postgresql_options() -> None:
-    """Give the partial index its PostgreSQL condition. Named on the model, it would load
+    """Give the partial indexes their PostgreSQL condition. Named on the model, it would load
     SQLAlchemy's PostgreSQL dialect in every command on SQLite; the schema itself is made
     by the migrations, so only the migration environment needs it (to compare models and
     database)."""
     index = next(i for i in AccessGrant.__table__.indexes if i.name == "uq_grant_in_force")
     index.dialect_options["postgresql"]["where"] = text("revoked_at IS NULL")
+    index = next(i for i in HandoverItem.__table__.indexes if i.name == "uq_handover_item_position")
+    index.dialect_options["postgresql"]["where"] = text(HANDOVER_PLACED)

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.guard import no_secrets
 from transition.models import AccessGrant, Engagement, Person, System
@@ -70,6 +69,7 @@ from transition.services.common import (
 )
 from transition.services.views.access import FindingView, GrantView, ImportResult
 from transition.text import clean_text
+from transition.unique_names import unique_violation
 from transition.workdays import Calendar
 
 if TYPE_CHECKING:  # the CSV import loads when it is used (``__getattr__``)

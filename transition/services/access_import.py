@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused, TransitionError, ValidationFailed
 from transition.files import Unreadable, read_input
 from transition.guard import no_secrets
@@ -42,6 +41,7 @@ from transition.services.access_rules import (
 from transition.services.common import EngagementRef, engagement_of
 from transition.services.views.access import ImportResult
 from transition.text import clean_name, clean_text, field_limit, slugify
+from transition.unique_names import unique_violation
 from transition.workdays import Calendar
 
 CSV_COLUMNS = ("person", "system", "role", "expires", "justification")

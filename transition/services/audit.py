@@ -126,17 +126,24 @@ def mark_undo(session: Session, undone: str) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def _forget_transaction(session: Session) -> None:
     """A new transaction is a new change, and reads the chain's head afresh. A savepoint
     (``begin_nested``) ending is no new transaction: the change goes on (and stays an undo
-    if it is one); rolled back, it may have taken events with it, so the head is read
-    again."""
+    if it is one), and a savepoint released keeps its events, so the head is still the
+    one known (no second read of it, nor of its lock)."""
     if session.in_nested_transaction():
-        session.info.pop(_CHAIN_KEY, None)
         return
     for key in (_CHAIN_KEY, _CHANGE_KEY, _UNDOES_KEY):
         session.info.pop(key, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    """A savepoint rolled back may have taken events with it: the head is read again."""
+    if session.in_nested_transaction():
+        session.info.pop(_CHAIN_KEY, None)
+        return
+    _forget_transaction(session)
 
 
 def _last_hash(session: Session) -> str | None:

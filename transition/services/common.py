@@ -254,13 +254,32 @@ def dialect_insert(session: Session) -> Any:
     return import_module(f"sqlalchemy.dialects.{name}").insert
 
 
+def take_turn(session: Session) -> None:
+    """Queue behind the writers of the audit log (PostgreSQL: its lock, held by each until
+    it commits; SQLite: a writer holds the database already): what is read from now on
+    is what they committed, and no one else writes until this change commits. Numbers
+    and places handed out (the next task of a phase, a meeting's number) are read after
+    it, so two writers at once never take the same one."""
+    audit._last_hash(session)
+
+
+def next_position(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
+    """The next free place (``column``: a ``position``) among the rows ``where`` picks,
+    read in turn (``take_turn``); the unique index on the place backs it."""
+    from sqlalchemy import func
+
+    take_turn(session)
+    last = session.execute(select(func.coalesce(func.max(column), -1)).where(*where))
+    return int(last.scalar_one()) + 1
+
+
 def add_unique(session: Session, row: Any) -> bool:
     """Add ``row`` in a savepoint (flushed there): False, with nothing left pending, when
     a unique constraint already holds its key (another writer saved one since the checks
     made before); any other integrity error is raised."""
     from sqlalchemy.exc import IntegrityError
 
-    from transition.db import unique_violation
+    from transition.unique_names import unique_violation
 
     try:
         with session.begin_nested():

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.errors import BadInput, Refused, about
@@ -262,12 +262,9 @@ def _item(
 
 def _items(session: Session, src: Engagement, new: Engagement) -> tuple[int, int]:
     """Every grant in force and every runbook as an item of the exit's checklist."""
-    start = session.execute(
-        select(func.coalesce(func.max(HandoverItem.position), -1)).where(
-            HandoverItem.engagement_id == new.id
-        )
-    ).scalar_one()
-    position = int(start) + 1
+    from transition.services.handover import next_place
+
+    position = next_place(session, new.id)
     rows: list[dict[str, Any]] = []
     grants = session.execute(
         select(

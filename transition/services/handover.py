@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import utcnow
@@ -33,6 +33,8 @@ from transition.services.common import (
     engagement_of,
     first_or_missing,
     get_by_id,
+    next_position,
+    take_turn,
 )
 from transition.services.handover_sync import (
     DERIVED,
@@ -115,6 +117,17 @@ def _item_rows(
         )
         position += 1
     return rows, skipped
+
+
+def next_place(session: Session, engagement_id: int) -> int:
+    """The next free place of the checklist's own items (derived ones share their
+    section's), read in turn with the other writers (``next_position``)."""
+    return next_position(
+        session,
+        HandoverItem.position,
+        HandoverItem.engagement_id == engagement_id,
+        HandoverItem.source != "derived",
+    )
 
 
 def _insert_items(session: Session, engagement: Engagement, rows: list[dict[str, Any]]) -> None:
@@ -430,6 +443,7 @@ def import_checklist(
     engagement = engagement_of(session, engagement)
     with about("path"):
         checklist = load_checklist(Path(path))
+    take_turn(session)  # an import at the same time: its items are read once it committed
     existing = {
         row.key: row
         for row in session.execute(
@@ -445,13 +459,9 @@ def import_checklist(
             fields = [f for f in FIELDS if (getattr(row, f) or "") != spec[f]]
             if fields:
                 differs.append(ItemDifference(key=key, fields=fields))
-    start = session.execute(
-        select(func.coalesce(func.max(HandoverItem.position), -1)).where(
-            HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived"
-        )
-    ).scalar_one()
+    start = next_place(session, engagement.id)
     rows, skipped = _item_rows(
-        engagement, checklist, source="imported", start=int(start) + 1, skip=set(existing)
+        engagement, checklist, source="imported", start=start, skip=set(existing)
     )
     _insert_items(session, engagement, rows)
     first = rows and not engagement.handover_name and not engagement.handover_json

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -288,7 +288,7 @@ def _apply(
     ours: dict[str, HandoverItem],
     steps: list[ChecklistStep],
 ) -> None:
-    from transition.services.handover import _insert_items
+    from transition.services.handover import _insert_items, next_place
 
     changes: dict[str, dict[str, Any]] = {}
     for step in steps:
@@ -317,21 +317,12 @@ def _apply(
     added = [s.key for s in steps if s.kind == "added"]
     if not added:
         return
-    ends: dict[str, int] = {}
-    for row in ours.values():
-        ends[row.section] = max(ends.get(row.section, row.position), row.position)
-    last = session.execute(
-        select(func.coalesce(func.max(HandoverItem.position), -1)).where(
-            HandoverItem.engagement_id == engagement.id, HandoverItem.source != "derived"
-        )
-    ).scalar_one()
-    last = int(last)
+    # Each added item takes the next free place: shown in its section (sections keep the
+    # order they first appear in), after the section's items.
+    first = next_place(session, engagement.id)
     new_rows = []
-    for key in added:
+    for position, key in enumerate(added, start=first):
         spec = theirs[key]
-        position = ends[spec["section"]] + 1 if spec["section"] in ends else last + 1
-        ends[spec["section"]] = position
-        last = max(last, position)
         new_rows.append(
             {
                 "engagement_id": engagement.id,

@@ -33,7 +33,7 @@ from transition.models import (
 )
 from transition.playbook_cadence import CadenceSpec
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef, engagement_of, take_turn
 from transition.services.views.meetings import MeetingSync, MeetingView
 from transition.workdays import Calendar, Offset, show_local, zone, zone_name
 
@@ -121,14 +121,20 @@ def _cadence(engagement: Engagement) -> tuple[CadenceSpec, ...]:
     return from_json(engagement.playbook_json).cadence
 
 
-def planned(session: Session, engagement: Engagement) -> dict[tuple[str, date], tuple]:
-    """The occurrences the plan gives now: ``{(cadence key, rule date): (spec, start)}``."""
+def planned(
+    session: Session, engagement: Engagement, options: dict | None = None
+) -> dict[tuple[str, date], tuple]:
+    """The occurrences the plan gives now: ``{(cadence key, rule date): (spec, start)}``
+    (``options``: of the phases' query)."""
     specs = _cadence(engagement)
     if not specs:
         return {}
     phases = list(
         session.execute(
-            select(Phase).where(Phase.engagement_id == engagement.id).order_by(Phase.position)
+            select(Phase)
+            .where(Phase.engagement_id == engagement.id)
+            .order_by(Phase.position)
+            .execution_options(**(options or {}))
         ).scalars()
     )
     if not phases:
@@ -149,9 +155,19 @@ def sync(session: Session, engagement: EngagementRef) -> MeetingSync:
     entry is updated), planned ones no longer in it are dropped, dropped ones that are in
     it again come back. Held and cancelled meetings stay as they were."""
     engagement = engagement_of(session, engagement)
-    wanted = planned(session, engagement)
+    # Numbers are handed out per engagement: another re-lay at the same time waits here
+    # until it committed, then this one lays out from what both changed (the engagement,
+    # its phases and meetings read again) and numbers after the other's meetings.
+    take_turn(session)
+    fresh = {"populate_existing": True}
+    session.execute(
+        select(Engagement).where(Engagement.id == engagement.id).execution_options(**fresh)
+    ).scalar_one()
+    wanted = planned(session, engagement, fresh)
     rows = list(
-        session.execute(select(Meeting).where(Meeting.engagement_id == engagement.id)).scalars()
+        session.execute(
+            select(Meeting).where(Meeting.engagement_id == engagement.id).execution_options(**fresh)
+        ).scalars()
     )
     changes: list[audit.Change] = []
     counts = {"added": 0, "moved": 0, "dropped": 0, "restored": 0}

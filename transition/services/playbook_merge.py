@@ -88,6 +88,8 @@ class Merge:
         self.base_tasks = {t.key: (p, t) for p, t in base.tasks()}
         self.renames: dict[str, str] = {}  # base key → theirs key
         self.reorder: set[int] = set()  # phase ids whose tasks are numbered again
+        self.held: dict[int, int] = {}  # task id → its place before it moved phase
+        self._aside = 0
         self.relay_from: int | None = None
         self.created_phases: list[Phase] = []
         self.created_tasks: list[tuple[Task, Phase, TaskSpec]] = []
@@ -108,6 +110,13 @@ class Merge:
         self.changes.append(audit.Change(entity, row.id, ACTION, field, before, value))
         setattr(row, column, value)
         self.session.add(row)
+
+    def aside(self) -> int:
+        """A place below every real one, a new one each time: a task added or moved is
+        kept out of the others' way there until its phase is numbered again (a place is
+        unique in its phase, ``uq_task_phase_position``)."""
+        self._aside -= 1
+        return self._aside
 
     def three_way(
         self,
@@ -347,7 +356,7 @@ class Merge:
         row = Task(
             engagement_id=self.eng.id,
             phase_id=phase.id,
-            position=10**6,  # numbered with its phase below
+            position=self.aside(),  # numbered with its phase at the end
             key=spec.key,
             title=spec.title,
             description=spec.description.strip(),
@@ -404,7 +413,8 @@ class Merge:
 
         def move() -> None:
             self.changes.append(audit.Change("task", row.id, ACTION, "phase", current, phase.key))
-            row.phase_id = phase.id
+            self.held.setdefault(row.id, row.position)
+            row.phase_id, row.position = phase.id, self.aside()
             self.session.add(row)
             self.reorder.add(phase.id)
             if row.status not in CLOSED and row.due_rule and phase.planned_start is not None:

@@ -29,32 +29,51 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from transition.errors import Conflict, Refused, about
-from transition.models import TaskDependency
+from transition.models import Task, TaskDependency
 from transition.playbooks import Playbook, content_hash, from_json, resolve_playbook
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef, engagement_of, take_turn
 from transition.services.playbook_merge import ACTION, Merge, _deps
 from transition.services.views.playbooks import UpgradeStep, UpgradeView
 
 # Writing ---------------------------------------------------------------------------------
 
 
-def _number(merge: Merge) -> None:
-    """Tasks of the phases that gained one: the playbook's order, then the others."""
+def _number(merge: Merge) -> list[tuple[Task, int]]:
+    """Tasks of the phases that gained one: the playbook's order, then the others. Each
+    task whose place changes is put aside first (flushed by the caller), then ``_place``
+    gives it its place: no step holds two tasks at one place of a phase."""
     if not merge.reorder:
-        return
+        return []
     rank = {t.key: i for i, (_, t) in enumerate(merge.theirs.tasks())}
-    created = {id(row) for row, _, _ in merge.created_tasks}
+    moves: list[tuple[Task, int]] = []
     for phase_id in merge.reorder:
         rows = [t for t in merge.tasks.values() if t.phase_id == phase_id]
-        rows.sort(key=lambda t: (t.key not in rank, rank.get(t.key, 0), t.position, t.id or 0))
+        rows.sort(
+            key=lambda t: (
+                t.key not in rank,
+                rank.get(t.key, 0),
+                merge.held.get(t.id, t.position) if t.id else t.position,
+                t.id or 0,
+            )
+        )
         for position, row in enumerate(rows):
-            if row.position == position:
-                continue
-            if id(row) in created:
-                row.position = position
-            else:
-                merge.set("task", row, row.key, "position", position)
+            if row.position != position:
+                moves.append((row, position))
+                if row.position >= 0:  # a task already there: its place is kept in held
+                    merge.held.setdefault(row.id, row.position)
+                    row.position = merge.aside()
+    return moves
+
+
+def _place(merge: Merge, moves: list[tuple[Task, int]]) -> None:
+    created = {id(row) for row, _, _ in merge.created_tasks}
+    for row, position in moves:
+        before = merge.held.get(row.id, row.position)
+        row.position = position
+        merge.session.add(row)
+        if id(row) not in created and before != position:
+            merge.changes.append(audit.Change("task", row.id, ACTION, "position", before, position))
 
 
 def _creations(merge: Merge) -> list[audit.Change]:
@@ -179,10 +198,12 @@ def upgrade(
             field="to",
         )
     digest = content_hash(raw)
+    if not dry_run:  # another upgrade (or task added) at the same time: read once it committed
+        take_turn(session)
     merge = Merge(session, eng, base, theirs)
     phases = merge.merge_phases()
     merge.merge_tasks(phases)
-    _number(merge)
+    moves = _number(merge)
     try:
         session.flush()
     except StaleDataError:
@@ -191,6 +212,7 @@ def upgrade(
             "a phase or task was changed by someone else during the upgrade; nothing was "
             "saved, reload and try again"
         ) from None
+    _place(merge, moves)
     _dependencies(session, merge)
     old_label = _label(base, eng.playbook_hash)
     new_json = theirs.model_dump_json()

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import parse_date, utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused, about
 from transition.models import Engagement, Phase, RaidItem, RaidLink
 from transition.services import audit
@@ -50,6 +49,7 @@ from transition.services.views.raid import (
     RaidItemView,
 )
 from transition.text import clean_line, clean_text, field_limit
+from transition.unique_names import unique_violation
 
 #: How many times an add takes the next number after a concurrent add took its own.
 _ATTEMPTS = 5

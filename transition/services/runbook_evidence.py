@@ -29,7 +29,6 @@ from sqlmodel import Session
 
 from transition import errors
 from transition.dates import parse_date, today, utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, Refused
 from transition.files import Unreadable, read_input
 from transition.guard import no_secrets
@@ -52,6 +51,7 @@ from transition.services.views.runbooks import (
     RunbookStatusChange,
 )
 from transition.text import clean_text, slugify
+from transition.unique_names import unique_violation
 
 ENTITY = "runbook"
 #: A refusal that ``force`` with a written reason gets past (each interface says how).

@@ -18,7 +18,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from transition.dates import utcnow
-from transition.db import unique_violation
 from transition.errors import BadInput, NotFound, Refused, about
 from transition.models import Person, System, SystemPerson, SystemTopic
 from transition.playbook_stored import parts_of
@@ -33,6 +32,7 @@ from transition.services.views.owners import (
     TopicChange,
 )
 from transition.text import clean_line, field_limit, slugify
+from transition.unique_names import unique_violation
 
 
 def _role(role: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from transition.dates import check_range, parse_date, utcnow
@@ -24,6 +24,7 @@ from transition.services.common import (
     check_version,
     engagement_of,
     get_task,
+    next_position,
 )
 from transition.services.tasks import OPEN, OTHER, _select, _views, live_task, set_status
 from transition.services.views.audit import AuditEventView
@@ -145,9 +146,7 @@ def add(
             field="key",
         )
     needs = _dependencies(session, engagement, key, depends_on)
-    position = session.execute(
-        select(func.coalesce(func.max(Task.position), -1) + 1).where(Task.phase_id == row.id)
-    ).scalar_one()
+    position = next_position(session, Task.position, Task.phase_id == row.id)
     task = Task(
         engagement_id=engagement.id,
         phase_id=row.id,
