@@ -70,7 +70,8 @@ def refusals(ids: dict[str, str]) -> list[tuple[tuple[str, ...], str]]:
         (("kt", "set", ENG, ids["bob"], "--add-attendee", "Rita Gone"),
          f"{rita} attend a KT session on 2026-12-08"),
         (("kt", "hold", ENG, ids["bob"], "--attendee", "Rita Gone"),
-         f"{rita} attend a KT session on 2026-12-08"),
+         "Rita Gone left on 2026-11-30, before the KT session on 2026-12-08: they cannot "
+         "have attended it"),
         (("task", "assign", ENG, ids["task"], "Rita Gone"), f"{rita} take task {ids['task']}"),
         (("meeting", "action", ENG, ids["meeting"], "--title", "Hand over the scripts",
           "--owner", "Rita Gone", "--due", "2026-12-10"), f"{rita} take an action"),
@@ -188,3 +189,27 @@ def test_a_release_date_before_planned_sessions_is_recorded_with_a_warning(team,
         released.stderr
     )
     assert f"#{team['bob']} Reports on 2026-12-08" in released.stderr
+
+
+def test_what_took_place_is_judged_on_its_day(team, cli, engine, clock):
+    """Holding and signing off record the past: a session whose presenter had left before
+    its day cannot have taken place, and someone who had left before it cannot have
+    attended it or sign it off; someone who left after it did take part."""
+    ok(cli("person", "set", ENG, "Ann Old", "--release", "2026-12-05"))
+    error = refused_unwritten(cli, engine, "kt", "hold", ENG, team["ann"])
+    assert error == (
+        f"error: KT session {team['ann']} on 2026-12-08 cannot have taken place: its presenter "
+        "left before it (Ann Old on 2026-12-05); cancel it, or reschedule it with a presenter "
+        "who is there\n"
+    )
+    clock.pin(now=datetime(2026, 12, 10, 12, 0, tzinfo=UTC), today="2026-12-10")
+    ok(cli("person", "add", ENG, "Lou Late", "--side", "provider"))
+    ok(cli("person", "release", ENG, "Lou Late", "--on", "2026-12-09", "--override", "left"))
+    ok(cli("person", "release", ENG, "Bea New", "--on", "2026-12-07", "--override", "left"))
+    ok(cli("kt", "hold", ENG, team["bob"], "--attendee", "Lou Late"))
+    error = refused_unwritten(cli, engine, "kt", "signoff", ENG, team["bob"], "--by", "Bea New")
+    assert error == (
+        "error: Bea New left on 2026-12-07, before the KT session on 2026-12-08: they cannot "
+        "have attended it\n"
+    )
+    ok(cli("kt", "signoff", ENG, team["bob"], "--by", "Lou Late"))

@@ -147,6 +147,17 @@ def check_not_released_by(person: Person, day: date, what: str, field: str = "pe
         )
 
 
+def left_before(person: Person, day: date) -> date | None:
+    """The day ``person`` left, when it is before ``day`` (released with ``person
+    release`` before it, or their release date before it: that day is still theirs);
+    None when they were still there on ``day``. What was done on a past day is judged by
+    this, not by whether they have left since."""
+    for gone in (person.released_on, person.release_date):
+        if gone is not None and gone < day:
+            return gone
+    return None
+
+
 def warn(session: Session, message: str) -> None:
     """A warning for the caller to show (the CLI prints ``warning:`` lines on stderr)."""
     session.info.setdefault("warnings", []).append(message)

@@ -159,6 +159,43 @@ def check_present(
         check_not_released_by(person, day, what, field=about_)
 
 
+def check_took_part(
+    engagement: Engagement, at: datetime, people: Iterable[tuple[Person, str]], field: str
+) -> None:
+    """Refuse recording that someone took part in a session at ``at`` who had left before
+    its day (``access_rules.left_before``; leaving since is no reason)."""
+    from transition.services.access_rules import left_before
+    from transition.services.kt_times import local
+
+    day = local(at, engagement.timezone).date()
+    for person, role in people:
+        gone = left_before(person, day)
+        if gone is not None:
+            what = "presented" if role == "presenter" else "attended"
+            raise Refused(
+                f"{person.name} left on {gone.isoformat()}, before the KT session on "
+                f"{day.isoformat()}: they cannot have {what} it",
+                field=field,
+            )
+
+
+def _check_presented(engagement: Engagement, row: KTSession, presenters: list[Person]) -> None:
+    """Refuse holding a session none of whose presenters was still there on its day."""
+    from transition.services.access_rules import left_before
+    from transition.services.kt_times import local
+
+    day = local(row.starts_at, engagement.timezone).date()
+    gone = [(p, left_before(p, day)) for p in presenters]
+    if gone and all(when is not None for _, when in gone):
+        who = ", ".join(f"{p.name} on {when.isoformat()}" for p, when in gone)
+        raise Refused(
+            f"KT session {row.id} on {day.isoformat()} cannot have taken place: its "
+            f"presenter left before it ({who}); cancel it, or reschedule it with a "
+            "presenter who is there",
+            field="id",
+        )
+
+
 def taking_part(session: Session, row: KTSession) -> list[tuple[Person, str]]:
     """Who takes part in ``row``: (person, role), presenters first, by name."""
     return [
@@ -289,6 +326,7 @@ def hold(
     check_version(session, row, expected_version, ENTITY, str(row.id))
     if row.status != "planned":
         raise Refused(f"KT session {row.id} is already {row.status.replace('_', ' ')}")
+    _check_presented(engagement, row, [p for p, r in taking_part(session, row) if r == "presenter"])
     extra = _names(attendees)
     if extra:
         people = _people(session, engagement, extra, "attendees")
@@ -306,7 +344,7 @@ def hold(
                 field="attendees",
             )
         added = [p for p in people.values() if p.id not in current]
-        check_present(engagement, row.starts_at, [(p, "attendee") for p in added], "attendees")
+        check_took_part(engagement, row.starts_at, [(p, "attendee") for p in added], "attendees")
         if added:
             session.execute(
                 insert(KTParticipant),
@@ -361,6 +399,7 @@ def signoff(
             "(add late attendees with `kt hold --attendee`)",
             field="by",
         )
+    check_took_part(engagement, row.starts_at, [(person, "attendee")], "by")
     values: dict[str, Any] = {
         "status": "signed_off",
         "signed_off_by_id": person.id,
