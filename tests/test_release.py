@@ -289,6 +289,11 @@ def test_move_keeps_a_grant_whose_justification_has_no_room_for_the_note(
 
 
 def test_move_revoking_access(team, cli, session_scope):
+    both = cli("person", "move", ENG, "Ann Old", "--to", "provider", "--keep-access",
+               "--revoke-access")  # fmt: skip
+    assert both.exit_code == 2 and both.stderr == (
+        "error: give either --keep-access or --revoke-access, not both\n"
+    )
     result = ok(cli("person", "move", ENG, "Ann Old", "--to", "provider", "--revoke-access"))
     assert "revoked grant(s) 1" in result.stdout
     with session_scope(write=False) as s:

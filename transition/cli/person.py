@@ -164,15 +164,19 @@ def move(
     to: str = typer.Option(..., "--to", metavar="provider"),
     role: str | None = typer.Option(None, "--role", metavar="ROLE"),
     keep_access: bool = typer.Option(
-        True,
-        "--keep-access/--revoke-access",
-        help="Keep their grants (re-justified) or revoke them. Default: keep.",
+        False, "--keep-access", help="Keep their grants, re-justified (the default)."
     ),
+    revoke_access: bool = typer.Option(False, "--revoke-access", help="Revoke their grants."),
 ) -> None:
     """Re-badge an incumbent person to the provider side, keeping their history."""
+    from transition.errors import BadInput
     from transition.services import release
 
-    result = change(ctx, release.move, engagement, name, to=to, role=role, keep_access=keep_access)
+    if keep_access and revoke_access:
+        raise BadInput("give either --keep-access or --revoke-access, not both", field="access")
+    result = change(
+        ctx, release.move, engagement, name, to=to, role=role, keep_access=not revoke_access
+    )
     done = f"moved {result.person} from {result.moved_from} to {result.side}"
     if result.kept:
         done += f"; kept grant(s) {', '.join(map(str, result.kept))}"
