@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,36 @@ def test_the_written_file_is_the_document_as_dumps_writes_it(cli, session_scope,
     stamp = json.loads(written)["exported_at"]
     assert stream.engagements == 1 and '"Billing \\"Core\\" \\\\ é€"' in written
     assert written == transfer.dumps({**document, "exported_at": stamp})
+
+
+def test_rows_the_database_writes_are_those_of_dumps_at_every_edge(
+    cli, session_scope, acme, engine
+) -> None:
+    """Times with and without microseconds (trailing zeros kept, as ``isoformat`` writes
+    them), dates, booleans, nulls and text with escapes come out of the database's own
+    row writer (SQLite's ``json_object``, PostgreSQL's ``row_to_json``) as ``dumps``
+    writes them."""
+    from sqlalchemy import text
+
+    from transition.services import transfer_export
+
+    ok = cli("task", "set", acme, "kickoff-workshop", "--status", "done", "--note", "tab\there")
+    assert ok.exit_code == 0, ok.stderr
+    with engine.begin() as connection:
+        for micro, key in (("031380", "kickoff-workshop"), ("000000", "stakeholder-map")):
+            connection.execute(
+                text("UPDATE task SET completed_at = :at WHERE key = :key"),
+                {"at": datetime(2026, 11, 2, 9, 4, 5, int(micro), tzinfo=UTC), "key": key},
+            )
+    with session_scope(write=False) as session:
+        document = transfer.export_data(session, acme)
+        written = b"".join(transfer.export_stream(session, acme).pieces).decode("utf-8")
+        asked = transfer_export._ASKED if engine.dialect.name == "postgresql" else {True: True}
+    stamp = json.loads(written)["exported_at"]
+    assert written == transfer.dumps({**document, "exported_at": stamp})
+    assert '"completed_at":"2026-11-02T09:04:05.031380+00:00"' in written
+    assert '"completed_at":"2026-11-02T09:04:05+00:00"' in written
+    assert asked and all(asked.values())  # the database's own writer was used
 
 
 def test_a_time_stored_in_another_form_is_exported_as_the_database_reads_it(
