@@ -4,12 +4,13 @@ Each table is read with one Core select of plain tuples (no ORM objects). On SQL
 dates and times come out of the select as the ISO 8601 text the file carries, and for the
 export command each row comes out already written as the file holds it (SQLite's
 ``json_object`` and PostgreSQL's ``row_to_json`` write a row as the JSON encoder does,
-which is checked once): no cell is touched in Python. Elsewhere (another database, or a date stored in a form this program
-does not write, which is then read as the database type gives it) rows become mappings
-of column to cell, encoded by the C JSON encoder a chunk of rows at a time. The rows that
-carry a runbook file's text are encoded cell by cell with ``orjson`` (the same text as
-``json.dumps(..., ensure_ascii=False)``, escaping included, far faster on megabytes).
-Sections are handed on in pieces of a few hundred kilobytes, never as one string.
+which is checked once): no cell is touched in Python. Elsewhere (another database, or a
+date stored in a form this program does not write, which is then read as the database
+type gives it) rows become mappings of column to cell, encoded by the C JSON encoder a
+chunk of rows at a time. The rows that carry a runbook file's text are encoded cell by
+cell with ``orjson`` (the same text as ``json.dumps(..., ensure_ascii=False)``, escaping
+included, far faster on megabytes). Sections are handed on in pieces of a few hundred
+kilobytes, never as one string.
 """
 
 from __future__ import annotations
