@@ -76,3 +76,24 @@ def test_dependency_names_take_a_bounded_number_of_queries(cli, acme, session_sc
         ok(cli("system", "depends", ENG, source, "--on", names[1], "--remove"))
     assert counted() == few
     assert all(e.name for e in dependency_events(session_scope))
+
+
+def test_a_removed_dependency_keeps_its_name_when_another_is_added_after_it(
+    cli, acme, session_scope
+):
+    """A dependency's id is never given again (SQLite included): the newest one removed,
+    the next one added takes a new id, and the old events still name the old one."""
+    for name in ("Active Directory", "SAP ERP", "Intranet"):
+        ok(cli("system", "add", ENG, name))
+    ok(cli("system", "depends", ENG, "Intranet", "--on", "SAP ERP"))
+    ok(cli("system", "depends", ENG, "Intranet", "--on", "SAP ERP", "--remove"))
+    ok(cli("system", "depends", ENG, "SAP ERP", "--on", "Active Directory"))
+
+    events = dependency_events(session_scope)
+    first, last = events[0], events[-1]
+    assert first.entity_id != last.entity_id
+    assert [(e.action, e.name) for e in events] == [
+        ("add", "Intranet → SAP ERP"),
+        *[("remove", "Intranet → SAP ERP")] * (len(events) - 2),
+        ("add", "SAP ERP → Active Directory"),
+    ]

@@ -50,7 +50,7 @@ warnings.filterwarnings(
 )
 
 #: The newest migration revision this program knows (tests assert it is Alembic's head).
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 #: Every revision this program can upgrade from, oldest first.
 SCHEMA_REVISIONS = (
     "0001",
@@ -67,6 +67,7 @@ SCHEMA_REVISIONS = (
     "0012",
     "0013",
     "0014",
+    "0015",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000

@@ -80,6 +80,8 @@ class SystemDependency(Table, table=True):
     __table_args__ = (
         UniqueConstraint("system_id", "depends_on_id", name="uq_system_dependency"),
         CheckConstraint("system_id <> depends_on_id", name="ck_system_dependency_self"),
+        # SQLite: ids only grow (a removed dependency's id stays its own in the audit log).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
