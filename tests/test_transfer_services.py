@@ -120,7 +120,7 @@ def test_rows_the_database_writes_are_those_of_dumps_at_every_edge(
     writes them."""
     from sqlalchemy import text
 
-    from transition.services import transfer_export
+    from transition.services import transfer_postgresql
 
     ok = cli("task", "set", acme, "kickoff-workshop", "--status", "done", "--note", "tab\there")
     assert ok.exit_code == 0, ok.stderr
@@ -133,7 +133,7 @@ def test_rows_the_database_writes_are_those_of_dumps_at_every_edge(
     with session_scope(write=False) as session:
         document = transfer.export_data(session, acme)
         written = b"".join(transfer.export_stream(session, acme).pieces).decode("utf-8")
-        asked = transfer_export._ASKED if engine.dialect.name == "postgresql" else {True: True}
+        asked = transfer_postgresql._ASKED if engine.dialect.name == "postgresql" else {True: True}
     stamp = json.loads(written)["exported_at"]
     assert written == transfer.dumps({**document, "exported_at": stamp})
     assert '"completed_at":"2026-11-02T09:04:05.031380+00:00"' in written

@@ -200,15 +200,11 @@ def _read(
     )
     if written:
         exprs = [literal_column(_row_sql(model, keys, quote))]
-    elif (
-        asked
-        and connection.dialect.name == "postgresql"
-        and owner is None
-        and not any(isinstance(c.type, Float) for c in cols)
-        and all(_temporal(c) is not datetime or _aware(c) for c in cols)
-        and _postgresql_writes_json(connection)
-    ):
-        return _postgresql_written(connection, table, keys, cols, where, order, join)
+    elif asked and owner is None and connection.dialect.name == "postgresql":
+        from transition.services import transfer_postgresql as postgresql
+
+        if postgresql.can_write(connection, cols):
+            return postgresql.written(connection, table, keys, cols, where, order, join)
     extra = [owner] if owner is not None else []
     if odd:
         extra.append(literal_column(" OR ".join(odd)))
@@ -234,83 +230,6 @@ def _read(
     if temporal:
         rows = [_converted(row, temporal) for row in rows]
     return Section(keys, {None: rows}, written)
-
-
-def _aware(column: Any) -> bool:
-    kind = getattr(column.type, "impl_instance", column.type)
-    return bool(getattr(kind, "timezone", False))
-
-
-def _postgresql_written(
-    connection: Any,
-    table: Any,
-    keys: list[str],
-    cols: list[Any],
-    where: Any,
-    order: list[Any],
-    join: Any,
-) -> Section:
-    """PostgreSQL writing each row as the file holds it: ``row_to_json`` of the row's
-    cells named by their keys (compact, as ``_row_encoder``; times as ``plain`` writes
-    them), as UTF-8 (see ``_postgresql_writes_json``)."""
-    quote = connection.dialect.identifier_preparer.quote
-    inner = select(
-        *(
-            literal_column(_postgresql_time(f"{quote(table.name)}.{quote(name)}")).label(name)
-            if _temporal(col) is datetime
-            else col.label(name)
-            for name, col in zip(keys, cols, strict=True)
-        )
-    ).select_from(table)
-    if join is not None:
-        inner = inner.join(*join)
-    if where is not None:
-        inner = inner.where(where)
-    row = inner.subquery("row")
-    stmt = select(literal_column("convert_to(row_to_json(row)::text, 'UTF8')")).select_from(row)
-    stmt = stmt.order_by(*(row.c[c.key] for c in order))
-    with connection.execute(stmt) as result:
-        rows = [(bytes(r[0]),) for r in result.cursor.fetchall()]
-    return Section(keys, {None: rows}, True)
-
-
-def _postgresql_time(cell: str) -> str:
-    """A ``timestamptz`` cell as ``plain`` writes it: ISO 8601 in UTC, the microseconds
-    only when there are some, all six digits."""
-    utc = f"({cell} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-        f"to_char({utc}, 'US') = '000000' THEN '' ELSE to_char({utc}, '.US') END || '+00:00'"
-    )
-
-
-#: What the probe asks PostgreSQL to write (text without NUL, which it never stores).
-_PG_PROBE = (
-    "SELECT row_to_json(p)::text FROM (SELECT CAST(%(text)s AS text) AS k, 7 AS n, "
-    "CAST(NULL AS text) AS none, true AS yes, {at} AS at, {whole} AS whole, "
-    "DATE '2026-01-02' AS day) p"
-).format(
-    at=_postgresql_time("CAST('2026-01-02 04:04:05.031380+01' AS timestamptz)"),
-    whole=_postgresql_time("CAST('2026-01-02 03:04:05+00' AS timestamptz)"),
-)
-
-
-def _postgresql_writes_json(connection: Any) -> bool:
-    """Whether this PostgreSQL server writes a row exactly as ``_row_encoder`` does
-    (escapes, numbers, null, booleans, times and dates): asked once per database."""
-    key = connection.engine.url
-    known = _ASKED.get(key)
-    if known is None:
-        text = _PROBE.replace("\x00", "")
-        got = connection.exec_driver_sql(_PG_PROBE, {"text": text}).scalar_one()
-        want = {"k": text, "n": 7, "none": None, "yes": True}
-        want.update(at="2026-01-02T03:04:05.031380+00:00", whole="2026-01-02T03:04:05+00:00")
-        want["day"] = "2026-01-02"
-        known = _ASKED[key] = got == "".join(_row_encoder()(want, 0))
-    return known
-
-
-_ASKED: dict[Any, bool] = {}
 
 
 def _converted(row: Sequence[Any], temporal: list[int]) -> list[Any]:
