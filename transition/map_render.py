@@ -7,10 +7,10 @@ system to the systems it depends on. User text is escaped everywhere.
 
 from __future__ import annotations
 
-import unicodedata
 from html import escape
 
 from transition.services.views.raid import SystemMap
+from transition.text import fit_cells
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 190, 34, 70, 16, 12
 NAME_CHARS = 24
@@ -58,25 +58,10 @@ def render_dot(graph: SystemMap) -> str:
     return "\n".join(lines)
 
 
-def _columns(char: str) -> int:
-    """How many Latin letters' room a character takes: two for a wide one (CJK, full
-    width), none for a combining mark."""
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
 def _short(name: str) -> str:
-    """The name as it fits in a box (``NAME_CHARS`` Latin letters' room), cut with …"""
-    if sum(map(_columns, name)) <= NAME_CHARS:
-        return name
-    used, kept = 1, []  # the ellipsis takes one
-    for char in name:
-        used += _columns(char)
-        if used > NAME_CHARS:
-            break
-        kept.append(char)
-    return "".join(kept) + "…"
+    """The name as it fits in a box (``NAME_CHARS`` Latin letters' room, a wide character
+    taking two), cut with …"""
+    return fit_cells(name, NAME_CHARS)
 
 
 def render_svg(graph: SystemMap) -> str:

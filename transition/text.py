@@ -271,3 +271,13 @@ def markdown_literal(value: Any) -> str:
     text = " ".join(("" if value is None else str(value)).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
+
+
+def fit_cells(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, ending in "…" when cut: counted in
+    cells, not characters (a CJK character or an emoji takes two, an accent none)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -138,6 +138,13 @@ def _people(
     return found
 
 
+def session_day(engagement: Engagement, at: datetime) -> date:
+    """The day of a session at ``at``, in the engagement's zone: what leaving is judged by."""
+    from transition.services.kt_times import local
+
+    return local(at, engagement.timezone).date()
+
+
 def check_present(
     engagement: Engagement,
     at: datetime,
@@ -150,9 +157,8 @@ def check_present(
     someone gone. ``people``: (person, ``presenter`` or ``attendee``) in the order told;
     ``field``: the argument the refusal is about, or one per role."""
     from transition.services.access_rules import check_not_released_by
-    from transition.services.kt_times import local
 
-    day = local(at, engagement.timezone).date()
+    day = session_day(engagement, at)
     for person, role in people:
         what = "present a KT session" if role == "presenter" else "attend a KT session"
         about_ = field if isinstance(field, str) else field[role]
@@ -165,9 +171,8 @@ def check_took_part(
     """Refuse recording that someone took part in a session at ``at`` who had left before
     its day (``access_rules.left_before``; leaving since is no reason)."""
     from transition.services.access_rules import left_before
-    from transition.services.kt_times import local
 
-    day = local(at, engagement.timezone).date()
+    day = session_day(engagement, at)
     for person, role in people:
         gone = left_before(person, day)
         if gone is not None:
@@ -182,9 +187,8 @@ def check_took_part(
 def _check_presented(engagement: Engagement, row: KTSession, presenters: list[Person]) -> None:
     """Refuse holding a session none of whose presenters was still there on its day."""
     from transition.services.access_rules import left_before
-    from transition.services.kt_times import local
 
-    day = local(row.starts_at, engagement.timezone).date()
+    day = session_day(engagement, row.starts_at)
     gone = [(p, left_before(p, day)) for p in presenters]
     if gone and all(when is not None for _, when in gone):
         who = ", ".join(f"{p.name} on {when.isoformat()}" for p, when in gone)

@@ -38,17 +38,20 @@ def _live_grants(session: Session, person: Person) -> list[tuple[int, str, str]]
     ]
 
 
-def _planned_kt(session: Session, person: Person) -> list[tuple[int, str]]:
-    """The planned KT sessions ``person`` presents or attends: id, topic."""
-    return [
-        tuple(row)
-        for row in session.execute(
-            select(KTSession.id, KTSession.topic)
-            .join(KTParticipant, KTParticipant.session_id == KTSession.id)
-            .where(KTParticipant.person_id == person.id, KTSession.status == "planned")
-            .order_by(KTSession.id)
-        )
-    ]
+def _planned_kt(
+    session: Session, person: Person, *, since: datetime | None = None
+) -> list[tuple[int, str, datetime]]:
+    """The planned KT sessions ``person`` presents or attends (starting at ``since`` or
+    later, if given): id, topic, start."""
+    stmt = (
+        select(KTSession.id, KTSession.topic, KTSession.starts_at)
+        .join(KTParticipant, KTParticipant.session_id == KTSession.id)
+        .where(KTParticipant.person_id == person.id, KTSession.status == "planned")
+        .order_by(KTSession.id)
+    )
+    if since is not None:
+        stmt = stmt.where(KTSession.starts_at >= since)
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def warn_sessions_after(session: Session, engagement: Engagement, person: Person) -> None:
@@ -57,26 +60,20 @@ def warn_sessions_after(session: Session, engagement: Engagement, person: Person
     transferred by or to someone gone, so those sessions need a new presenter, a new
     date or cancelling (a warning: the date is recorded all the same)."""
     from transition.services.access_rules import warn
-    from transition.services.kt_times import local
+    from transition.services.kt import session_day
 
     leaves = person.released_on or person.release_date
     if leaves is None:
         return
-    rows = session.execute(
-        select(KTSession.id, KTSession.topic, KTSession.starts_at)
-        .join(KTParticipant, KTParticipant.session_id == KTSession.id)
-        .where(
-            KTParticipant.person_id == person.id,
-            KTSession.status == "planned",
-            KTSession.starts_at >= datetime.combine(leaves, time.min, tzinfo=UTC),
-        )
-        .order_by(KTSession.starts_at, KTSession.id)
-    ).all()
-    after = [
-        (sid, topic, day)
-        for sid, topic, at in rows
-        if (day := local(at, engagement.timezone).date()) > leaves
-    ]
+    rows = _planned_kt(session, person, since=datetime.combine(leaves, time.min, tzinfo=UTC))
+    after = sorted(
+        (
+            (sid, topic, day)
+            for sid, topic, at in rows
+            if (day := session_day(engagement, at)) > leaves
+        ),
+        key=lambda found: (found[2], found[0]),
+    )
     if after:
         shown = ", ".join(f"#{sid} {topic} on {day}" for sid, topic, day in after[:5])
         more = f" and {len(after) - 5} more" if len(after) > 5 else ""
@@ -221,7 +218,7 @@ def remove(
     grants, sessions = _live_grants(session, person), _planned_kt(session, person)
     if grants or sessions:
         held = [f"grant {gid} ({role} on {system})" for gid, role, system in grants[:10]]
-        held += [f"KT session {sid} ({topic})" for sid, topic in sessions[:10]]
+        held += [f"KT session {sid} ({topic})" for sid, topic, _ in sessions[:10]]
         raise Refused(
             f"person {person.slug} still holds {len(grants)} active grant(s) and "
             f"{len(sessions)} planned KT session(s): {', '.join(held)}; revoke the grants "

@@ -38,7 +38,7 @@ def check_removable(
 
         grants, sessions = _live_grants(session, row), _planned_kt(session, row)
         held = [f"grant {gid} ({role} on {system})" for gid, role, system in grants[:10]]
-        held += [f"KT session {sid} ({topic})" for sid, topic in sessions[:10]]
+        held += [f"KT session {sid} ({topic})" for sid, topic, _ in sessions[:10]]
     else:
         held = [
             f"grant {gid} ({role})"

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -31,6 +30,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.widgets.data_table import Column as TableColumn
 
+from transition.text import fit_cells
 from transition.tui.commands import registry as cmd
 from transition.tui.widgets.list_filter import ListFilter, Sort
 
@@ -47,14 +47,6 @@ def literal(value: Any) -> Text:
             value.overflow = "ellipsis"
         return value
     return Text("" if value is None else str(value), end="", overflow="ellipsis")
-
-
-def fit_cells(text: str, width: int) -> str:
-    """``text`` in at most ``width`` terminal cells, ending in "…" when cut: counted in
-    cells, not characters (a CJK character or an emoji takes two, an accent none)."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
 
 
 #: A column narrowed so that the others fit keeps at least this many cells.
