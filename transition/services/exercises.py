@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import check_range, parse_date, today, utcnow
@@ -38,6 +37,7 @@ from transition.services.access_rules import check_present
 from transition.services.common import (
     MAX_ID,
     EngagementRef,
+    add_unique,
     engagement_of,
     find_named,
     get_person,
@@ -113,12 +113,8 @@ def add(
         created_at=utcnow(),
         created_by=audit.actor(session),
     )
-    session.add(row)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # another writer recorded it since the check above
-        raise duplicate from None
+    if not add_unique(session, row):  # another writer recorded it since the check above
+        raise duplicate
     session.add_all(
         ExerciseParticipant(engagement_id=engagement.id, exercise_id=row.id, person_id=p.id)
         for p in people

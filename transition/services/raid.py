@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import parse_date, utcnow
@@ -49,7 +48,6 @@ from transition.services.views.raid import (
     RaidItemView,
 )
 from transition.text import clean_line, clean_text, field_limit
-from transition.unique_names import unique_violation
 
 #: How many times an add takes the next number after a concurrent add took its own.
 _ATTEMPTS = 5
@@ -364,19 +362,11 @@ def link(
     else:
         if existing is not None:
             raise Refused(f"{label} is already linked to {target_kind} {shown}")
-        try:
-            with session.begin_nested():
-                session.add(
-                    RaidLink(
-                        engagement_id=engagement.id,
-                        raid_id=row.id,
-                        **{f"{target_kind}_id": target_id},
-                    )
-                )
-        except IntegrityError as exc:
-            if unique_violation(exc) is None:
-                raise
-            raise Refused(f"{label} is already linked to {target_kind} {shown}") from None
+        link = RaidLink(
+            engagement_id=engagement.id, raid_id=row.id, **{f"{target_kind}_id": target_id}
+        )
+        if not add_unique(session, link):  # another writer linked it since the check
+            raise Refused(f"{label} is already linked to {target_kind} {shown}")
         audit.record(session, engagement.id, ENTITY, row.id, "link", target_kind, None, shown)
     after = views_of(session, engagement, [row])[0]
     return RaidChange(item=after, changes={target_kind: [shown, None] if remove else [None, shown]})

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from transition.dates import today, utcnow
@@ -39,7 +38,7 @@ from transition.playbook_criteria import Criterion
 from transition.playbook_scorecard import KPISpec
 from transition.playbook_stored import parts_of
 from transition.services import audit
-from transition.services.common import EngagementRef, engagement_of
+from transition.services.common import EngagementRef, add_unique, engagement_of
 from transition.services.views.scorecard import (
     InterventionView,
     KPISeries,
@@ -241,15 +240,11 @@ def record(
             recorded_at=utcnow(),
             recorded_by=audit.actor(session),
         )
-        session.add(row)
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:
+        if not add_unique(session, row):
             raise Refused(
                 f"{spec.key} of the {party} in {period} was recorded by another change a "
                 "moment ago; nothing was saved: run the command again to replace it"
-            ) from None
+            )
         changes = {"kpi": (None, spec.key), "party": (None, party), "period": (None, period)}
         changes["value"] = (None, number)
         if note:

@@ -21,7 +21,8 @@ from sqlmodel import Session
 from transition.errors import Conflict, Refused
 from transition.models import AuditEvent, System, SystemDependency
 from transition.services import audit
-from transition.services.common import add_unique, find_named
+from transition.services.common import add_unique
+from transition.services.undo_people import named_then
 
 ENTITY = "system_dependency"
 
@@ -146,8 +147,8 @@ def _put_back(
             "again with `transition system depends`"
         )
     eid = plan.engagement.id
-    source = _system_then(session, eid, system_e.before, target_e.id)
-    target = _system_then(session, eid, target_name, target_e.id)
+    source = named_then(session, System, eid, system_e.before, target_e.id)
+    target = named_then(session, System, eid, target_name, target_e.id)
     shown = f"{system_e.before} → {target_name}"
     for name, system in ((system_e.before, source), (target_name, target)):
         if system is None:
@@ -183,16 +184,6 @@ def _put_back(
         add=True,
         source_id=source.id,
         target_id=target.id,
-    )
-
-
-def _system_then(session: Session, engagement_id: int, name: str, since: int) -> System | None:
-    """The system called ``name`` when event ``since`` was written (``row_then``), else the
-    one called so now (removed ones included)."""
-    from transition.services.undo_people import row_then
-
-    return row_then(session, System, engagement_id, name, since) or find_named(
-        session, System, name, System.engagement_id == engagement_id
     )
 
 

@@ -36,8 +36,6 @@ def check_live(session: Session, plan: Any, when: str) -> None:
     def removed(entity: str, row_id: int, now: Any) -> bool:
         return removal.get((entity, row_id), now) is not None
 
-    if not grants and not sessions and not plan.participants:
-        return
     if grants:
         for grant_id, pid, person, gone_p, sid, system, gone_s in session.execute(
             select(

@@ -67,13 +67,20 @@ def row_then(
     return session.get(model, named.pop()) if len(named) == 1 else None
 
 
+def named_then(
+    session: Session, model: type[R], engagement_id: int, name: str, event_id: int
+) -> R | None:
+    """``row_then``, or else the row called ``name`` now (removed ones included)."""
+    from transition.services.common import find_named
+
+    return row_then(session, model, engagement_id, name, event_id) or find_named(
+        session, model, name, model.engagement_id == engagement_id
+    )
+
+
 def live_person_then(
     session: Session, engagement_id: int, name: str, event_id: int
 ) -> Person | None:
     """``person_then``, or else the person of that name now, when not removed."""
-    from transition.services.common import find_named
-
-    person = person_then(session, engagement_id, name, event_id) or find_named(
-        session, Person, name, Person.engagement_id == engagement_id
-    )
+    person = named_then(session, Person, engagement_id, name, event_id)
     return person if person is not None and person.removed_at is None else None
